@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+)
+
+// Config is booksync's configuration: each field has a flag and an environment variable, and the
+// flag wins when both are given.
+type Config struct {
+	Addr         string // BOOKSYNC_ADDR
+	DB           string // BOOKSYNC_DB: a SQLite file path or a postgres:// URL
+	PublicURL    string // BOOKSYNC_PUBLIC_URL
+	ClientID     string // BOOKSYNC_CLIENT_ID
+	ClientSecret string // BOOKSYNC_CLIENT_SECRET
+	SecretKey    string // BOOKSYNC_SECRET_KEY: 64 hex characters
+}
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("BOOKSYNC_ADDR", ":8080"), "listen address (BOOKSYNC_ADDR)")
+	fs.StringVar(&c.DB, "db", env("BOOKSYNC_DB", "booksync.db"), "SQLite file path or postgres:// URL (BOOKSYNC_DB)")
+	fs.StringVar(&c.PublicURL, "public-url", env("BOOKSYNC_PUBLIC_URL", ""), "base URL of OAuth redirects and sandbox links (BOOKSYNC_PUBLIC_URL; default from -addr)")
+	fs.StringVar(&c.ClientID, "client-id", env("BOOKSYNC_CLIENT_ID", ""), "partner API client id to ensure at start-up (BOOKSYNC_CLIENT_ID)")
+	fs.StringVar(&c.ClientSecret, "client-secret", env("BOOKSYNC_CLIENT_SECRET", ""), "its secret (BOOKSYNC_CLIENT_SECRET)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("BOOKSYNC_SECRET_KEY", ""), "64 hex characters that encrypt platform tokens at rest (BOOKSYNC_SECRET_KEY; generated beside a SQLite db, required with PostgreSQL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = publicURLFromAddr(c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if (c.ClientID == "") != (c.ClientSecret == "") {
+		return c, errors.New("BOOKSYNC_CLIENT_ID and BOOKSYNC_CLIENT_SECRET go together: set both or neither")
+	}
+	if c.SecretKey != "" {
+		if b, err := hex.DecodeString(c.SecretKey); err != nil || len(b) != 32 {
+			return c, errors.New("BOOKSYNC_SECRET_KEY must be 32 bytes written as 64 hex characters (try: openssl rand -hex 32)")
+		}
+	}
+	return c, nil
+}
+
+// publicURLFromAddr derives the URL a browser on this machine reaches the listener at.
+func publicURLFromAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,69 @@
+// Command booksync runs booksync: the Monite-compatible API, its storage, and (from later
+// releases) the sync workers that push issued invoices into accounting systems.
+//
+//	booksync serve     API, dashboard, sandboxes and workers in one process
+//	booksync migrate   apply schema migrations and exit
+//
+// Every flag has an environment variable (BOOKSYNC_ADDR, BOOKSYNC_DB, ...); run
+// `booksync serve -h` for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "booksync:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `booksync keeps the invoices a platform issues in step with its customers' books.
+
+Usage:
+  booksync serve     run the API (and everything else) on one machine
+  booksync migrate   apply database migrations and exit
+
+Run "booksync <command> -h" for a command's flags and environment variables.
+`
+
+// run executes one subcommand; it returns when the command is done or ctx is canceled.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("a command is required")
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	switch args[0] {
+	case "serve":
+		cfg, err := parseConfig("serve", args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, logger)
+	case "migrate":
+		cfg, err := parseConfig("migrate", args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		return migrate(ctx, cfg, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

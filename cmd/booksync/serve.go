@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/google/uuid"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after SIGTERM or SIGINT.
+const shutdownGrace = 20 * time.Second
+
+func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "booksync: %s database %s is up to date\n", st.Dialect(), redactDSN(cfg.DB))
+	return nil
+}
+
+func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
+	if _, err := secretKey(cfg); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := ensureClient(ctx, st, cfg, stdout); err != nil {
+		return err
+	}
+	srv, err := api.NewServer(st)
+	if err != nil {
+		return err
+	}
+	srv.Logger = logger
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(stdout, "booksync: serving the API on %s (%s, %s database %s)\n", cfg.PublicURL, ln.Addr(), st.Dialect(), redactDSN(cfg.DB))
+	fmt.Fprintf(stdout, "booksync: API reference at %s/docs; get a token with POST %s/auth/token\n", cfg.PublicURL, cfg.PublicURL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish (each writes in its own transaction, so
+	// nothing is left half-written), then close the database.
+	logger.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ensureClient makes sure a partner API client exists: the configured one, or, when none is
+// configured and the database has none, a new one whose credentials are printed once.
+func ensureClient(ctx context.Context, st *store.Store, cfg Config, stdout io.Writer) error {
+	if cfg.ClientID != "" {
+		if _, err := uuid.Parse(cfg.ClientID); err != nil {
+			return fmt.Errorf("BOOKSYNC_CLIENT_ID must be a UUID, as Monite's client ids are: %w", err)
+		}
+		// CreatePartner replaces the secret of an existing client, so a changed secret takes effect.
+		return st.CreatePartner(ctx, booksync.Partner{ID: strings.ToLower(cfg.ClientID), Name: "configured", CreatedAt: time.Now().UTC()}, api.HashSecret(cfg.ClientSecret))
+	}
+	n, err := st.CountPartners(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	id := uuid.NewString()
+	raw := make([]byte, 24)
+	_, _ = rand.Read(raw)
+	secret := hex.EncodeToString(raw)
+	if err := st.CreatePartner(ctx, booksync.Partner{ID: id, Name: "first", CreatedAt: time.Now().UTC()}, api.HashSecret(secret)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `booksync: created a partner API client (shown only this once; set BOOKSYNC_CLIENT_ID/SECRET to choose your own):
+  client_id=%s
+  client_secret=%s
+  curl -s -X POST %s/auth/token -H 'Content-Type: application/json' \
+    -d '{"grant_type":"client_credentials","client_id":"%s","client_secret":"%s"}'
+`, id, secret, cfg.PublicURL, id, secret)
+	return nil
+}
+
+// secretKey returns the key that encrypts platform tokens at rest: BOOKSYNC_SECRET_KEY, or for a
+// SQLite database a key kept in a 0600 file beside it (created on first start).
+func secretKey(cfg Config) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return hex.DecodeString(cfg.SecretKey)
+	}
+	if cfg.IsPostgres() {
+		return nil, errors.New("BOOKSYNC_SECRET_KEY is required with PostgreSQL, so that every booksync process shares it (try: openssl rand -hex 32)")
+	}
+	path := cfg.DB + ".key"
+	if b, err := os.ReadFile(path); err == nil {
+		key, err := hex.DecodeString(string(trimSpace(b)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("key file %s is not 64 hex characters", path)
+		}
+		return key, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// redactDSN hides a PostgreSQL password in logs.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
+}

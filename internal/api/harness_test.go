@@ -1,0 +1,290 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
+)
+
+// monite is Monite's published OpenAPI document; every response the tests receive is validated
+// against the schema it declares for that operation and status.
+var monite struct {
+	once sync.Once
+	doc  *openapi3.T
+	err  error
+}
+
+func moniteDoc(t testing.TB) *openapi3.T {
+	monite.once.Do(func() {
+		l := openapi3.NewLoader()
+		monite.doc, monite.err = l.LoadFromFile(filepath.Join("..", "apispec", "testdata", "monite_openapi.json"))
+	})
+	if monite.err != nil {
+		t.Fatalf("load Monite spec: %v", monite.err)
+	}
+	return monite.doc
+}
+
+// forEachDB runs a test against booksync on SQLite and on PostgreSQL.
+func forEachDB(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newHarness(t, filepath.Join(t.TempDir(), "booksync.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newHarness(t, pgtest.NewDatabase(t)))
+	})
+}
+
+// harness is a booksync API on a real database, served over real HTTP.
+type harness struct {
+	t      testing.TB
+	srv    *httptest.Server
+	store  *store.Store
+	api    *api.Server
+	client *http.Client
+	// lastPartner is the session of the partner created last, for helpers that need one.
+	lastPartner *session
+}
+
+func newHarness(t testing.TB, dsn string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	a, err := api.NewServer(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, srv: srv, store: st, api: a, client: srv.Client()}
+}
+
+// partner creates an API client and returns a session authenticated as it.
+func (h *harness) partner() *session {
+	h.t.Helper()
+	id, secret := uuid.NewString(), uuid.NewString()
+	if err := h.store.CreatePartner(context.Background(), booksync.Partner{ID: id, Name: "test", CreatedAt: time.Now()}, api.HashSecret(secret)); err != nil {
+		h.t.Fatal(err)
+	}
+	s := &session{h: h, clientID: id, secret: secret}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		TokenType   string `json:"token_type"`
+	}
+	s.do("POST", "/auth/token", map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": secret}, 200, &tok)
+	if tok.ExpiresIn != 1800 || tok.TokenType != "Bearer" || tok.AccessToken == "" {
+		h.t.Fatalf("token response %+v", tok)
+	}
+	s.token = tok.AccessToken
+	h.lastPartner = s
+	return s
+}
+
+// session makes API calls as one partner, optionally for one entity.
+type session struct {
+	h                *harness
+	clientID, secret string
+	token            string
+	entityID         string
+}
+
+// forEntity returns a session whose calls carry x-monite-entity-id.
+func (s *session) forEntity(id string) *session {
+	c := *s
+	c.entityID = id
+	return &c
+}
+
+// newEntity creates an organization entity in the given country and returns a session for it.
+func (s *session) newEntity(name, country string) *session {
+	var e struct{ ID string }
+	s.do("POST", "/entities", map[string]any{
+		"type": "organization", "email": "books@" + strings.ToLower(strings.ReplaceAll(name, " ", "")) + ".example",
+		"address":      map[string]any{"country": country, "city": "London", "postal_code": "EC1A 1BB", "line1": "1 High Street"},
+		"organization": map[string]any{"legal_name": name},
+	}, 201, &e)
+	return s.forEntity(e.ID)
+}
+
+// response is a raw API answer.
+type response struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// raw sends a request with a raw body and returns the answer after checking it against the
+// Monite schema for the operation and status.
+func (s *session) raw(method, path string, body io.Reader, header http.Header) response {
+	s.h.t.Helper()
+	req, err := http.NewRequest(method, s.h.srv.URL+path, body)
+	if err != nil {
+		s.h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-monite-version", "2024-05-25")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	if s.entityID != "" {
+		req.Header.Set("x-monite-entity-id", s.entityID)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := s.h.client.Do(req)
+	if err != nil {
+		s.h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, body: b, header: resp.Header}
+	checkContract(s.h.t, s.h.api, method, req.URL.Path, r)
+	return r
+}
+
+// do sends a JSON request, requires the status, and decodes the answer into out (if not nil).
+func (s *session) do(method, path string, in any, wantStatus int, out any) response {
+	s.h.t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			s.h.t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
+	}
+	r := s.raw(method, path, body, nil)
+	if r.status != wantStatus {
+		s.h.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, r.status, wantStatus, r.body)
+	}
+	if out != nil {
+		r.decode(s.h.t, out)
+	}
+	return r
+}
+
+// checkContract validates a response body against the schema Monite's spec declares for the
+// operation and status; error statuses the operation does not declare must still have Monite's
+// error shapes.
+func checkContract(t testing.TB, a *api.Server, method, path string, r response) {
+	t.Helper()
+	doc := moniteDoc(t)
+	pattern := routePattern(a, method, path)
+	if pattern == "" {
+		return // not an API operation (docs, unknown route)
+	}
+	op := doc.Paths.Find(pattern).GetOperation(method)
+	if op == nil {
+		t.Fatalf("Monite's spec has no %s %s", method, pattern)
+	}
+	if r.status == http.StatusNoContent {
+		if len(r.body) != 0 {
+			t.Fatalf("%s %s: 204 with a body %q", method, path, r.body)
+		}
+		return
+	}
+	var schema *openapi3.Schema
+	if ref := op.Responses.Status(r.status); ref != nil && ref.Value != nil {
+		if mt := ref.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			schema = mt.Schema.Value
+		}
+	}
+	if schema == nil {
+		name := "ErrorSchemaResponse"
+		if r.status == http.StatusUnprocessableEntity {
+			name = "HTTPValidationError"
+		}
+		if r.status < 400 {
+			t.Fatalf("%s %s: status %d is not declared by Monite's spec", method, path, r.status)
+		}
+		schema = doc.Components.Schemas[name].Value
+	}
+	var v any
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("%s %s: status %d, body is not JSON: %q", method, path, r.status, r.body)
+	}
+	if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		// For a union, say why the branch meant for this body failed.
+		for _, branch := range schema.AnyOf {
+			if berr := branch.Value.VisitJSON(v, openapi3.MultiErrors()); berr != nil && strings.HasSuffix(branch.Ref, "InvoiceResponsePayload") {
+				err = berr
+			}
+		}
+		t.Fatalf("%s %s: status %d response does not match Monite's schema: %v\nbody: %s", method, path, r.status, shortErr(err), r.body)
+	}
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 3000 {
+		s = s[:3000] + "..."
+	}
+	return s
+}
+
+// routePattern returns the route pattern (such as /receivables/{receivable_id}) that serves a
+// request path, or "".
+func routePattern(a *api.Server, method, path string) string {
+	for _, rt := range a.Routes() {
+		if rt.Method != method {
+			continue
+		}
+		if matchPattern(rt.Path, path) {
+			return rt.Path
+		}
+	}
+	return ""
+}
+
+func matchPattern(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ids is a shorthand for building paths.
+func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -1,0 +1,604 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/booksync/booksync"
+)
+
+type discountInput struct {
+	Type   string `json:"type"`
+	Amount int64  `json:"amount"`
+}
+
+func (d *discountInput) discount() *booksync.Discount {
+	if d == nil {
+		return nil
+	}
+	return &booksync.Discount{Type: d.Type, Amount: d.Amount}
+}
+
+type inlineProductInput struct {
+	Name              string          `json:"name"`
+	Description       *string         `json:"description"`
+	Type              *string         `json:"type"`
+	Price             booksync.Price  `json:"price"`
+	LedgerAccountID   *string         `json:"ledger_account_id"`
+	ExternalReference *string         `json:"external_reference"`
+	MeasureUnit       json.RawMessage `json:"measure_unit"`
+}
+
+// lineInput is a LineItem of a create payload or of PUT line_items, or a LineItemUpdate of a PATCH.
+type lineInput struct {
+	Quantity            *booksync.Quantity  `json:"quantity"`
+	ProductID           *string             `json:"product_id"`
+	Product             *inlineProductInput `json:"product"`
+	Price               *int64              `json:"price"`
+	TaxRateValue        *int64              `json:"tax_rate_value"`
+	TaxRateName         *string             `json:"tax_rate_name"`
+	VATRateID           *string             `json:"vat_rate_id"`
+	CustomVATRateID     *string             `json:"custom_vat_rate_id"`
+	AccountingTaxRateID *string             `json:"accounting_tax_rate_id"`
+	Discount            *discountInput      `json:"discount"`
+}
+
+// receivableInput is an invoice create payload, or the "invoice" object of a PATCH.
+type receivableInput struct {
+	Type                         string          `json:"type"`
+	CounterpartID                *string         `json:"counterpart_id"`
+	CounterpartBillingAddressID  *string         `json:"counterpart_billing_address_id"`
+	CounterpartShippingAddressID *string         `json:"counterpart_shipping_address_id"`
+	Currency                     *string         `json:"currency"`
+	LineItems                    *[]lineInput    `json:"line_items"`
+	Discount                     json.RawMessage `json:"discount"`
+	DeductionAmount              *int64          `json:"deduction_amount"`
+	DeductionMemo                *string         `json:"deduction_memo"`
+	DocumentID                   *string         `json:"document_id"`
+	Memo                         *string         `json:"memo"`
+	Footer                       *string         `json:"footer"`
+	CommercialCondition          *string         `json:"commercial_condition_description"`
+	PurchaseOrder                *string         `json:"purchase_order"`
+	TradeName                    *string         `json:"trade_name"`
+	PaymentPageURL               *string         `json:"payment_page_url"`
+	PartnerMetadata              map[string]any  `json:"partner_metadata"`
+	FulfillmentDate              *string         `json:"fulfillment_date"`
+	VATMode                      *string         `json:"vat_mode"`
+	VATExempt                    *bool           `json:"vat_exempt"`
+	VATExemptionRationale        *string         `json:"vat_exemption_rationale"`
+	IsEInvoice                   *bool           `json:"is_einvoice"`
+	// References to objects booksync does not manage. They are refused, not silently dropped.
+	Attachments                  json.RawMessage `json:"attachments"`
+	ContactID                    json.RawMessage `json:"contact_id"`
+	CounterpartEInvoicingCredsID json.RawMessage `json:"counterpart_einvoicing_credentials_id"`
+	CounterpartVATIDID           json.RawMessage `json:"counterpart_vat_id_id"`
+	EntityBankAccountID          json.RawMessage `json:"entity_bank_account_id"`
+	EntityVATIDID                json.RawMessage `json:"entity_vat_id_id"`
+	NetworkCredentialsID         json.RawMessage `json:"network_credentials_id"`
+	OverdueReminderID            json.RawMessage `json:"overdue_reminder_id"`
+	PaymentReminderID            json.RawMessage `json:"payment_reminder_id"`
+	PaymentTerms                 json.RawMessage `json:"payment_terms"`
+	PaymentTermsID               json.RawMessage `json:"payment_terms_id"`
+	ProjectID                    json.RawMessage `json:"project_id"`
+	TagIDs                       json.RawMessage `json:"tag_ids"`
+	WithholdingTaxRate           json.RawMessage `json:"withholding_tax_rate"`
+}
+
+// unsupported names the fields booksync does not serve, when the input sets them to a value.
+func (in *receivableInput) unsupported() []string {
+	var out []string
+	for name, v := range map[string]json.RawMessage{
+		"attachments": in.Attachments, "contact_id": in.ContactID,
+		"counterpart_einvoicing_credentials_id": in.CounterpartEInvoicingCredsID,
+		"counterpart_vat_id_id":                 in.CounterpartVATIDID, "entity_bank_account_id": in.EntityBankAccountID,
+		"entity_vat_id_id": in.EntityVATIDID, "network_credentials_id": in.NetworkCredentialsID,
+		"overdue_reminder_id": in.OverdueReminderID, "payment_reminder_id": in.PaymentReminderID,
+		"payment_terms": in.PaymentTerms, "payment_terms_id": in.PaymentTermsID, "project_id": in.ProjectID,
+		"tag_ids": in.TagIDs, "withholding_tax_rate": in.WithholdingTaxRate,
+	} {
+		s := strings.TrimSpace(string(v))
+		if s != "" && s != "null" && s != "[]" && s != "0" {
+			out = append(out, name)
+		}
+	}
+	if in.IsEInvoice != nil && *in.IsEInvoice {
+		out = append(out, "is_einvoice")
+	}
+	return out
+}
+
+func unsupportedError(prefix []any, names []string) error {
+	e := &booksync.Error{Code: booksync.EVALIDATION, Message: "booksync does not support " + strings.Join(names, ", ")}
+	for _, n := range names {
+		e.Fields = append(e.Fields, booksync.FieldError{Loc: append(append([]any{}, prefix...), n), Type: "value_error",
+			Msg: fmt.Sprintf("booksync does not manage %s; leave it out of the request.", n)})
+	}
+	return e
+}
+
+func (s *Server) postReceivable(w http.ResponseWriter, r *http.Request) {
+	var in receivableInput
+	if err := s.decodeBody(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if names := in.unsupported(); len(names) > 0 {
+		s.writeError(w, r, unsupportedError([]any{"body"}, names))
+		return
+	}
+	ent := entityOf(r)
+	settings, err := s.store.Settings(r.Context(), ent.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now()
+	rec := &booksync.Receivable{
+		ID: newID(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Type: booksync.ReceivableTypeInvoice,
+		Status: booksync.StatusDraft, Currency: *in.Currency, VATMode: settings.EffectiveVATMode(),
+		VATInclusiveDiscountMode: booksync.VATModeExclusive, FileLanguage: "en", OriginalFileLanguage: "en",
+		RelatedDocuments: booksync.RelatedDocuments{CreditNoteIDs: []string{}},
+		Entity:           receivableEntity(ent),
+		EntityAddress: booksync.ReceivableAddress{Country: ent.Address.Country, City: ent.Address.City,
+			PostalCode: ent.Address.PostalCode, Line1: ent.Address.Line1, Line2: ent.Address.Line2, State: ent.Address.State},
+	}
+	if err := s.applyReceivableInput(r, rec, &in, []any{"body"}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.CreateReceivable(r.Context(), rec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, rec)
+}
+
+func receivableEntity(e *booksync.Entity) booksync.ReceivableEntity {
+	re := booksync.ReceivableEntity{Type: e.Type, Email: e.Email, Phone: e.Phone, Website: e.Website, TaxID: e.TaxID,
+		RegistrationNumber: e.RegistrationNumber, RegistrationAuthority: e.RegistrationAuthority}
+	if e.Organization != nil {
+		name := e.Organization.LegalName
+		re.Name = &name
+	}
+	if e.Individual != nil {
+		first, last := e.Individual.FirstName, e.Individual.LastName
+		re.FirstName, re.LastName = &first, &last
+	}
+	return re
+}
+
+// applyReceivableInput applies a create or update payload to a draft invoice, resolving and
+// checking every id it names, and recomputes the totals. loc is where the payload sits in the
+// body: ("body") for a create, ("body", "invoice") for a PATCH.
+func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable, in *receivableInput, loc []any) error {
+	at := func(field ...any) []any { return append(append([]any{}, loc...), field...) }
+	if in.Currency != nil && *in.Currency != rec.Currency {
+		if in.LineItems == nil && len(rec.LineItems) > 0 {
+			return booksync.FieldErrorf("value_error", at("currency"), "Changing the currency from %s to %s needs new line_items in %s as well.", rec.Currency, *in.Currency, *in.Currency)
+		}
+		rec.Currency = *in.Currency
+	}
+	if in.CounterpartID != nil || in.CounterpartBillingAddressID != nil || in.CounterpartShippingAddressID != nil {
+		if err := s.applyCounterpart(r, rec, in, at); err != nil {
+			return err
+		}
+	}
+	if in.VATMode != nil {
+		rec.VATMode = *in.VATMode
+	}
+	if in.VATExempt != nil {
+		rec.VATExempt = in.VATExempt
+	}
+	setStr(&rec.VATExemptionRationale, in.VATExemptionRationale)
+	if len(in.Discount) > 0 {
+		var d *discountInput
+		if err := json.Unmarshal(in.Discount, &d); err != nil {
+			return booksync.FieldErrorf("value_error", at("discount"), "discount must be {type, amount}.")
+		}
+		rec.Discount = d.discount()
+	}
+	if in.DeductionAmount != nil {
+		v := *in.DeductionAmount
+		rec.DeductionAmount = &v
+	}
+	setStr(&rec.DeductionMemo, in.DeductionMemo)
+	if in.DocumentID != nil {
+		rec.DocumentID = in.DocumentID
+	}
+	setStr(&rec.Memo, in.Memo)
+	setStr(&rec.Footer, in.Footer)
+	setStr(&rec.CommercialCondition, in.CommercialCondition)
+	setStr(&rec.PurchaseOrder, in.PurchaseOrder)
+	setStr(&rec.TradeName, in.TradeName)
+	setStr(&rec.PaymentPageURL, in.PaymentPageURL)
+	setStr(&rec.FulfillmentDate, in.FulfillmentDate)
+	if in.PartnerMetadata != nil {
+		rec.PartnerMetadata = in.PartnerMetadata
+	}
+	if in.LineItems != nil {
+		var lines []booksync.LineItem
+		var err error
+		if loc[len(loc)-1] == "invoice" {
+			lines, err = s.updateLines(rec, *in.LineItems, at("line_items"))
+		} else {
+			lines, err = s.resolveLines(r, rec, *in.LineItems, at("line_items"))
+		}
+		if err != nil {
+			return err
+		}
+		rec.LineItems = lines
+	}
+	if rec.LineItems == nil {
+		rec.LineItems = []booksync.LineItem{}
+	}
+	return rec.ComputeTotals(at("line_items")...)
+}
+
+// applyCounterpart sets the invoice's counterpart and addresses, copying them onto the invoice.
+func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in *receivableInput, at func(...any) []any) error {
+	cpID := rec.CounterpartID
+	if in.CounterpartID != nil {
+		cpID = strings.ToLower(*in.CounterpartID)
+	}
+	cp, err := s.store.Counterpart(r.Context(), rec.EntityID, cpID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return booksync.FieldErrorf("value_error", at("counterpart_id"), "Counterpart %s does not exist for this entity; create it with POST /counterparts or list them with GET /counterparts.", cpID)
+	} else if err != nil {
+		return err
+	}
+	if !cp.IsCustomer() {
+		return booksync.FieldErrorf("value_error", at("counterpart_id"), "Counterpart %s is not a customer; set is_customer to true with PATCH /counterparts/%s before invoicing it.", cp.ID, cp.ID)
+	}
+	changed := cp.ID != rec.CounterpartID
+	rec.CounterpartID, rec.CounterpartType, rec.CounterpartName = cp.ID, cp.Type, cp.Name()
+	rec.CounterpartTaxID, rec.CounterpartExternalRef = cp.TaxID, cp.ExternalReference
+	addrs, err := s.store.CounterpartAddresses(r.Context(), rec.EntityID, cp.ID)
+	if err != nil {
+		return err
+	}
+	find := func(field string, id *string) (*booksync.ReceivableAddress, error) {
+		for _, a := range addrs {
+			if strings.EqualFold(a.ID, *id) {
+				return &booksync.ReceivableAddress{ID: &a.ID, Country: a.Country, City: a.City, PostalCode: a.PostalCode,
+					Line1: a.Line1, Line2: a.Line2, State: a.State}, nil
+			}
+		}
+		return nil, booksync.FieldErrorf("value_error", at(field), "Address %s is not an address of counterpart %s; list them with GET /counterparts/%s/addresses.", *id, cp.ID, cp.ID)
+	}
+	billing := in.CounterpartBillingAddressID
+	if billing == nil && changed {
+		billing = cp.DefaultBillingAddressID
+	}
+	if billing != nil {
+		a, err := find("counterpart_billing_address_id", billing)
+		if err != nil {
+			return err
+		}
+		rec.CounterpartBillingAddress = a
+	} else if changed {
+		return booksync.FieldErrorf("missing", at("counterpart_billing_address_id"), "Field required: the counterpart's billing address id.")
+	}
+	if in.CounterpartShippingAddressID != nil {
+		a, err := find("counterpart_shipping_address_id", in.CounterpartShippingAddressID)
+		if err != nil {
+			return err
+		}
+		rec.CounterpartShippingAddress = a
+	} else if changed {
+		rec.CounterpartShippingAddress = nil
+	}
+	return nil
+}
+
+// resolveLines turns request lines into invoice lines: a catalog product is copied onto the line,
+// an inline product is kept as given, and every price must be in the invoice's currency.
+func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+	out := make([]booksync.LineItem, 0, len(in))
+	country := entityOf(r).Address.Country
+	for i, li := range in {
+		at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
+		var p booksync.LineProduct
+		switch {
+		case li.ProductID != nil && li.Product != nil:
+			return nil, booksync.FieldErrorf("value_error", at("product"), "Give either product_id or product on a line, not both.")
+		case li.ProductID != nil:
+			prod, err := s.store.Product(r.Context(), rec.EntityID, strings.ToLower(*li.ProductID))
+			if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+				return nil, booksync.FieldErrorf("value_error", at("product_id"), "Product %s does not exist for this entity; create it with POST /products or list them with GET /products.", *li.ProductID)
+			} else if err != nil {
+				return nil, err
+			}
+			if prod.Price == nil {
+				return nil, booksync.FieldErrorf("value_error", at("product_id"), "Product %s has no price; set one with PATCH /products/%s.", prod.ID, prod.ID)
+			}
+			p = booksync.LineProduct{ID: prod.ID, Name: prod.Name, Description: prod.Description, Type: prod.Type,
+				LedgerAccountID: prod.LedgerAccountID, ExternalReference: prod.ExternalReference, Price: *prod.Price}
+		case li.Product != nil:
+			if len(li.Product.MeasureUnit) > 0 && string(li.Product.MeasureUnit) != "null" {
+				return nil, booksync.FieldErrorf("value_error", at("product", "measure_unit"), "booksync does not manage measure units; leave measure_unit out.")
+			}
+			typ := booksync.ProductTypeProduct
+			if li.Product.Type != nil {
+				typ = *li.Product.Type
+			}
+			p = booksync.LineProduct{ID: newID(), Name: li.Product.Name, Description: li.Product.Description, Type: typ,
+				IsInline: true, LedgerAccountID: li.Product.LedgerAccountID, ExternalReference: li.Product.ExternalReference,
+				Price: li.Product.Price}
+		default:
+			return nil, booksync.FieldErrorf("missing", at("product_id"), "Field required: each line needs product_id (a catalog product) or product (an inline product).")
+		}
+		if p.Price.Currency != rec.Currency {
+			field := at("product_id")
+			if p.IsInline {
+				field = at("product", "price", "currency")
+			}
+			return nil, booksync.FieldErrorf("value_error", field, "Currency mismatch: the product's price is in %s but the invoice is in %s.", p.Price.Currency, rec.Currency)
+		}
+		line, err := lineTax(li, rec, at)
+		if err != nil {
+			return nil, err
+		}
+		line.Product = p
+		line.Product.AccountingTaxRateID = line.AccountingTaxRateID
+		line.Product.VATRate = booksync.LineVATRate{Value: line.TaxRateValue, Country: country, Name: line.TaxRateName, IsCustom: true}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// lineTax reads a line's quantity, tax and discount.
+func lineTax(li lineInput, rec *booksync.Receivable, at func(...any) []any) (booksync.LineItem, error) {
+	var line booksync.LineItem
+	if li.Quantity == nil {
+		return line, booksync.FieldErrorf("missing", at("quantity"), "Field required: quantity.")
+	}
+	line.Quantity = *li.Quantity
+	if li.VATRateID != nil || li.CustomVATRateID != nil {
+		return line, booksync.FieldErrorf("value_error", at("vat_rate_id"), "booksync does not manage VAT rate objects; give the rate itself in tax_rate_value (percent minor units: 20%% is 2000).")
+	}
+	switch {
+	case li.TaxRateValue != nil:
+		line.TaxRateValue = *li.TaxRateValue
+	case rec.VATExempt != nil && *rec.VATExempt:
+		line.TaxRateValue = 0
+	default:
+		return line, booksync.FieldErrorf("missing", at("tax_rate_value"), "Field required: tax_rate_value, the line's tax rate in percent minor units (20%% is 2000; 0 for no tax).")
+	}
+	if rec.VATExempt != nil && *rec.VATExempt && line.TaxRateValue != 0 {
+		return line, booksync.FieldErrorf("value_error", at("tax_rate_value"), "The invoice is VAT exempt, so every line's tax_rate_value must be 0.")
+	}
+	line.TaxRateName = li.TaxRateName
+	if li.AccountingTaxRateID != nil {
+		id := strings.ToLower(*li.AccountingTaxRateID)
+		line.AccountingTaxRateID = &id
+	}
+	line.Discount = li.Discount.discount()
+	return line, nil
+}
+
+// updateLines applies a PATCH's line_items (Monite's LineItemUpdate, which names no product) to the
+// invoice's lines position by position.
+func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+	if len(in) != len(rec.LineItems) {
+		return nil, booksync.FieldErrorf("value_error", loc, "PATCH updates the invoice's %d lines in place, so line_items must have %d items; replace lines with PUT /receivables/%s/line_items.", len(rec.LineItems), len(rec.LineItems), rec.ID)
+	}
+	out := append([]booksync.LineItem(nil), rec.LineItems...)
+	for i, li := range in {
+		l := &out[i]
+		if li.Quantity != nil {
+			l.Quantity = *li.Quantity
+		}
+		if li.Price != nil {
+			l.Product.Price.Value = *li.Price
+		}
+		if li.TaxRateValue != nil {
+			l.TaxRateValue = *li.TaxRateValue
+			l.Product.VATRate.Value = *li.TaxRateValue
+		}
+		if li.TaxRateName != nil {
+			l.TaxRateName = li.TaxRateName
+			l.Product.VATRate.Name = li.TaxRateName
+		}
+		if li.Discount != nil {
+			l.Discount = li.Discount.discount()
+		}
+		if li.VATRateID != nil || li.CustomVATRateID != nil {
+			return nil, booksync.FieldErrorf("value_error", append(append([]any{}, loc...), i, "vat_rate_id"), "booksync does not manage VAT rate objects; give the rate in tax_rate_value.")
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) receivableFromPath(r *http.Request) (*booksync.Receivable, error) {
+	id, err := pathID(r, "receivable_id", "Receivable")
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Receivable(r.Context(), entityOf(r).ID, id)
+}
+
+func (s *Server) getReceivable(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+type receivablePatch struct {
+	Invoice *receivableInput `json:"invoice"`
+}
+
+func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body receivablePatch
+	if err := s.decodeBody(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in := body.Invoice
+	if names := in.unsupported(); len(names) > 0 {
+		s.writeError(w, r, unsupportedError([]any{"body", "invoice"}, names))
+		return
+	}
+	if !rec.IsMutable() {
+		if f := in.amountFields(); len(f) > 0 {
+			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "An issued invoice cannot change its lines or amounts (%s); this invoice is %s.", strings.Join(f, ", "), rec.Status))
+			return
+		}
+	}
+	if err := s.applyReceivableInput(r, rec, in, []any{"body", "invoice"}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec.UpdatedAt = s.now()
+	if err := s.store.UpdateReceivable(r.Context(), rec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+// amountFields names the fields of a patch that would change what an invoice charges or to whom.
+func (in *receivableInput) amountFields() []string {
+	var f []string
+	add := func(set bool, name string) {
+		if set {
+			f = append(f, name)
+		}
+	}
+	add(in.LineItems != nil, "line_items")
+	add(in.Currency != nil, "currency")
+	add(len(in.Discount) > 0, "discount")
+	add(in.DeductionAmount != nil, "deduction_amount")
+	add(in.CounterpartID != nil, "counterpart_id")
+	add(in.CounterpartBillingAddressID != nil, "counterpart_billing_address_id")
+	add(in.VATMode != nil, "vat_mode")
+	add(in.VATExempt != nil, "vat_exempt")
+	add(in.DocumentID != nil, "document_id")
+	return f
+}
+
+type lineItemsBody struct {
+	Data []lineInput `json:"data"`
+}
+
+func (s *Server) putLineItems(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body lineItemsBody
+	if err := s.decodeBody(r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !rec.IsMutable() {
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "An issued invoice cannot change its lines; this invoice is %s.", rec.Status))
+		return
+	}
+	lines, err := s.resolveLines(r, rec, body.Data, []any{"body", "data"})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec.LineItems = lines
+	if err := rec.ComputeTotals("body", "data"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec.UpdatedAt = s.now()
+	if err := s.store.UpdateReceivable(r.Context(), rec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": rec.LineItems})
+}
+
+func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if rec.Status != booksync.StatusDraft {
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", rec.Status))
+		return
+	}
+	if len(rec.LineItems) == 0 {
+		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "An invoice needs at least one line item to be issued; add lines with PUT /receivables/%s/line_items.", rec.ID))
+		return
+	}
+	if _, err := s.store.Counterpart(r.Context(), rec.EntityID, rec.CounterpartID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "The invoice's counterpart %s was deleted; choose another with PATCH /receivables/%s.", rec.CounterpartID, rec.ID))
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	issued, err := s.store.IssueReceivable(r.Context(), rec.EntityID, rec.ID, s.now())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, issued)
+}
+
+func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch rec.Status {
+	case booksync.StatusIssued:
+	case booksync.StatusDraft:
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", rec.ID))
+		return
+	default:
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", rec.Status))
+		return
+	}
+	rec.Status = booksync.StatusCanceled
+	rec.UpdatedAt = s.now()
+	if err := s.store.UpdateReceivable(r.Context(), rec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteReceivable(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.DeleteReceivable(r.Context(), rec.EntityID, rec.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listReceivables(w http.ResponseWriter, r *http.Request) {
+	q, err := parseList(r, booksync.ReceivableList, 250)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.store.Receivables(r.Context(), entityOf(r).ID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writePage(w, r, page)
+}

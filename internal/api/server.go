@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/apispec"
+)
+
+// MaxBodyBytes is the largest request body the API reads; a larger one is answered with 413.
+const MaxBodyBytes = 1 << 20
+
+// Server serves the API. Create it with NewServer.
+type Server struct {
+	store     Store
+	validator *apispec.Validator
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+	// Logger receives request failures; nil means slog.Default().
+	Logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+// NewServer returns a server over the store, with every route registered.
+func NewServer(store Store) (*Server, error) {
+	v, err := apispec.NewValidator()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: store, validator: v, Now: time.Now, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Server) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// Route is one registered API operation.
+type Route struct {
+	Method, Path, OperationID string
+}
+
+// routeTable lists every API operation, the handler that serves it, and whether it needs a bearer
+// token and an x-monite-entity-id header. It is checked against the OpenAPI document by a test.
+func (s *Server) routeTable() []struct {
+	Route
+	auth, entity bool
+	h            http.HandlerFunc
+} {
+	type row = struct {
+		Route
+		auth, entity bool
+		h            http.HandlerFunc
+	}
+	r := func(method, path, op string, auth, entity bool, h http.HandlerFunc) row {
+		return row{Route{method, path, op}, auth, entity, h}
+	}
+	return []row{
+		r("POST", "/auth/token", "post_auth_token", false, false, s.postToken),
+		r("POST", "/auth/revoke", "post_auth_revoke", false, false, s.postRevoke),
+
+		r("POST", "/entities", "post_entities", true, false, s.postEntity),
+		r("GET", "/entities", "get_entities", true, false, s.listEntities),
+		r("GET", "/entities/{entity_id}", "get_entities_id", true, false, s.getEntity),
+		r("PATCH", "/entities/{entity_id}", "patch_entities_id", true, false, s.patchEntity),
+		r("GET", "/entities/{entity_id}/settings", "get_entities_id_settings", true, false, s.getSettings),
+		r("PATCH", "/entities/{entity_id}/settings", "patch_entities_id_settings", true, false, s.patchSettings),
+
+		r("POST", "/counterparts", "post_counterparts", true, true, s.postCounterpart),
+		r("GET", "/counterparts", "get_counterparts", true, true, s.listCounterparts),
+		r("GET", "/counterparts/{counterpart_id}", "get_counterparts_id", true, true, s.getCounterpart),
+		r("PATCH", "/counterparts/{counterpart_id}", "patch_counterparts_id", true, true, s.patchCounterpart),
+		r("DELETE", "/counterparts/{counterpart_id}", "delete_counterparts_id", true, true, s.deleteCounterpart),
+		r("GET", "/counterparts/{counterpart_id}/addresses", "get_counterparts_id_addresses", true, true, s.listCounterpartAddresses),
+		r("POST", "/counterparts/{counterpart_id}/addresses", "post_counterparts_id_addresses", true, true, s.postCounterpartAddress),
+
+		r("POST", "/products", "post_products", true, true, s.postProduct),
+		r("GET", "/products", "get_products", true, true, s.listProducts),
+		r("GET", "/products/{product_id}", "get_products_id", true, true, s.getProduct),
+		r("PATCH", "/products/{product_id}", "patch_products_id", true, true, s.patchProduct),
+		r("DELETE", "/products/{product_id}", "delete_products_id", true, true, s.deleteProduct),
+
+		r("POST", "/receivables", "post_receivables", true, true, s.postReceivable),
+		r("GET", "/receivables", "get_receivables", true, true, s.listReceivables),
+		r("GET", "/receivables/{receivable_id}", "get_receivables_id", true, true, s.getReceivable),
+		r("PATCH", "/receivables/{receivable_id}", "patch_receivables_id", true, true, s.patchReceivable),
+		r("DELETE", "/receivables/{receivable_id}", "delete_receivables_id", true, true, s.deleteReceivable),
+		r("PUT", "/receivables/{receivable_id}/line_items", "put_receivables_id_line_items", true, true, s.putLineItems),
+		r("POST", "/receivables/{receivable_id}/issue", "post_receivables_id_issue", true, true, s.issueReceivable),
+		r("POST", "/receivables/{receivable_id}/cancel", "post_receivables_id_cancel", true, true, s.cancelReceivable),
+
+		r("POST", "/payment_records", "post_payment_records", true, true, s.postPaymentRecord),
+		r("GET", "/payment_records", "get_payment_records", true, true, s.listPaymentRecords),
+		r("GET", "/payment_records/{payment_record_id}", "get_payment_records_id", true, true, s.getPaymentRecord),
+	}
+}
+
+// Routes returns every API operation the server registers.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.routeTable() {
+		out = append(out, r.Route)
+	}
+	return out
+}
+
+func (s *Server) routes() {
+	for _, rt := range s.routeTable() {
+		h := rt.h
+		if rt.entity {
+			h = s.withEntity(h)
+		}
+		if rt.auth {
+			h = s.withPartner(h)
+		}
+		op := rt.OperationID
+		s.mux.Handle(rt.Method+" "+rt.Path, s.withOperation(op, h))
+	}
+	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(apispec.Document())
+	})
+	s.mux.Handle("GET /docs", apispec.DocsHandler())
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// ServeHTTP serves the API. A panic in a handler is logged and answered with a 500, never a
+// dropped connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.logger().Error("panic serving request", slog.Any("panic", v), slog.String("path", r.URL.Path),
+				slog.String("stack", string(debug.Stack())))
+			s.writeError(w, r, booksync.Errorf(booksync.EINTERNAL, "panic: %v", v))
+		}
+	}()
+	// Unknown routes and methods get Monite's error shape rather than ServeMux's plain text.
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.writeNotRouted(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) writeNotRouted(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{header: http.Header{}}
+	s.mux.ServeHTTP(rec, r)
+	if rec.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		var body errorBody
+		body.Error.Message = "Method Not Allowed"
+		writeJSON(w, http.StatusMethodNotAllowed, body)
+		return
+	}
+	s.writeError(w, r, booksync.Errorf(booksync.ENOTFOUND, "Not Found"))
+}
+
+// statusRecorder captures the status ServeMux would answer for an unrouted request.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header         { return s.header }
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (s *statusRecorder) WriteHeader(code int)        { s.status = code }
+
+type ctxKey int
+
+const (
+	ctxOperation ctxKey = iota
+	ctxPartner
+	ctxEntity
+)
+
+func (s *Server) withOperation(op string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxOperation, op)))
+	})
+}
+
+// withPartner authenticates the bearer token and puts its partner id in the context.
+func (s *Server) withPartner(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			token, ok = strings.CutPrefix(auth, "bearer ")
+		}
+		if !ok || token == "" {
+			s.writeError(w, r, booksync.Errorf(booksync.EUNAUTHORIZED, "Authorization header with a bearer token is required; get one from POST /auth/token."))
+			return
+		}
+		h := sha256.Sum256([]byte(token))
+		partnerID, err := s.store.TokenPartner(r.Context(), h[:], s.now())
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			s.writeError(w, r, booksync.Errorf(booksync.EUNAUTHORIZED, "The bearer token is invalid, expired or revoked; get a new one from POST /auth/token."))
+			return
+		} else if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxPartner, partnerID)))
+	}
+}
+
+// withEntity resolves the x-monite-entity-id header to an entity of the partner.
+func (s *Server) withEntity(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("x-monite-entity-id")
+		loc := []any{"header", "x-monite-entity-id"}
+		if id == "" {
+			s.writeError(w, r, booksync.FieldErrorf("missing", loc, "Field required: the x-monite-entity-id header names the entity this call acts for."))
+			return
+		}
+		if !isUUID(id) {
+			s.writeError(w, r, booksync.FieldErrorf("uuid_parsing", loc, "Input should be a valid UUID, got %q.", truncate(id, 64)))
+			return
+		}
+		e, err := s.store.Entity(r.Context(), partnerID(r), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxEntity, e)))
+	}
+}
+
+func partnerID(r *http.Request) string { return r.Context().Value(ctxPartner).(string) }
+
+func entityOf(r *http.Request) *booksync.Entity {
+	return r.Context().Value(ctxEntity).(*booksync.Entity)
+}
+
+func operationOf(r *http.Request) string {
+	op, _ := r.Context().Value(ctxOperation).(string)
+	return op
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

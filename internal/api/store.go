@@ -1,0 +1,92 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/booksync/booksync"
+)
+
+// Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
+// Every entity-level method takes the entity id and treats another entity's object as not found
+// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself.
+type Store interface {
+	// CreatePartner stores an API client with the SHA-256 hash of its secret; for an existing
+	// client id it replaces the stored secret hash.
+	CreatePartner(ctx context.Context, p booksync.Partner, secretHash []byte) error
+	// PartnerSecretHash returns the stored secret hash of a partner, or ENOTFOUND.
+	PartnerSecretHash(ctx context.Context, partnerID string) ([]byte, error)
+	// CountPartners returns how many API clients exist.
+	CountPartners(ctx context.Context) (int, error)
+	// CreateToken stores the SHA-256 hash of a bearer token of a partner.
+	CreateToken(ctx context.Context, tokenHash []byte, partnerID string, expiresAt time.Time) error
+	// TokenPartner returns the partner of an unexpired, unrevoked token, or ENOTFOUND.
+	TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
+	// RevokeToken revokes a token of the partner; revoking an unknown token is not an error.
+	RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error
+
+	// CreateEntity stores a new entity with its initial settings.
+	CreateEntity(ctx context.Context, e *booksync.Entity, s booksync.Settings) error
+	// Entity returns an entity of the partner, or ENOTFOUND.
+	Entity(ctx context.Context, partnerID, id string) (*booksync.Entity, error)
+	// UpdateEntity replaces an entity's stored fields (matched by partner and id).
+	UpdateEntity(ctx context.Context, e *booksync.Entity) error
+	// Entities lists the partner's entities.
+	Entities(ctx context.Context, partnerID string, q booksync.ListQuery) (booksync.Page[booksync.Entity], error)
+	// Settings returns an entity's settings.
+	Settings(ctx context.Context, entityID string) (booksync.Settings, error)
+	// UpdateSettings replaces an entity's settings.
+	UpdateSettings(ctx context.Context, entityID string, s booksync.Settings) error
+
+	// CreateCounterpart stores a counterpart and, when addr is not nil, its first address, which
+	// becomes its default billing and shipping address (c is updated to say so).
+	CreateCounterpart(ctx context.Context, c *booksync.Counterpart, addr *booksync.CounterpartAddress) error
+	// Counterpart returns a counterpart of the entity that is not deleted, or ENOTFOUND.
+	Counterpart(ctx context.Context, entityID, id string) (*booksync.Counterpart, error)
+	// UpdateCounterpart replaces a counterpart's stored fields.
+	UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) error
+	// DeleteCounterpart marks a counterpart deleted; invoices that name it keep their copy of it.
+	DeleteCounterpart(ctx context.Context, entityID, id string, at time.Time) error
+	// Counterparts lists the entity's counterparts that are not deleted.
+	Counterparts(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Counterpart], error)
+	// CreateCounterpartAddress adds an address to a counterpart of the entity.
+	CreateCounterpartAddress(ctx context.Context, entityID string, a *booksync.CounterpartAddress) error
+	// CounterpartAddresses returns a counterpart's addresses, oldest first.
+	CounterpartAddresses(ctx context.Context, entityID, counterpartID string) ([]booksync.CounterpartAddress, error)
+
+	// CreateProduct stores a catalog product.
+	CreateProduct(ctx context.Context, p *booksync.Product) error
+	// Product returns a product of the entity that is not deleted, or ENOTFOUND.
+	Product(ctx context.Context, entityID, id string) (*booksync.Product, error)
+	// UpdateProduct replaces a product's stored fields.
+	UpdateProduct(ctx context.Context, p *booksync.Product) error
+	// DeleteProduct marks a product deleted; invoice lines keep their copy of it.
+	DeleteProduct(ctx context.Context, entityID, id string, at time.Time) error
+	// Products lists the entity's products that are not deleted.
+	Products(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Product], error)
+
+	// CreateReceivable stores a new invoice (Version becomes 1).
+	CreateReceivable(ctx context.Context, r *booksync.Receivable) error
+	// Receivable returns an invoice of the entity, or ENOTFOUND.
+	Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error)
+	// UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
+	// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost.
+	UpdateReceivable(ctx context.Context, r *booksync.Receivable) error
+	// IssueReceivable moves a draft invoice to issued in one transaction: it assigns the entity's
+	// next document id (INV-00001, INV-00002, ...) unless the invoice has one, and sets the issue
+	// date. An invoice that is not a draft gives ECONFLICT.
+	IssueReceivable(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error)
+	// DeleteReceivable deletes a draft invoice; any other status gives ECONFLICT.
+	DeleteReceivable(ctx context.Context, entityID, id string) error
+	// Receivables lists the entity's invoices.
+	Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error)
+
+	// CreatePaymentRecord stores a payment record; for a succeeded payment it loads the invoice,
+	// calls apply, and stores the invoice it returns, all in one transaction.
+	CreatePaymentRecord(ctx context.Context, p *booksync.PaymentRecord,
+		apply func(booksync.Receivable) (booksync.Receivable, error)) error
+	// PaymentRecord returns a payment record of the entity, or ENOTFOUND.
+	PaymentRecord(ctx context.Context, entityID, id string) (*booksync.PaymentRecord, error)
+	// PaymentRecords lists the entity's payment records.
+	PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error)
+}

@@ -1,0 +1,50 @@
+package apispec
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed openapi.json
+var document string
+
+// Document returns the OpenAPI document booksync serves at /openapi.json.
+// Each call returns a fresh copy, so callers may keep or modify it.
+func Document() []byte {
+	return []byte(document)
+}
+
+// Operation is one operation of the served document.
+type Operation struct {
+	Method string // upper case, e.g. "POST"
+	Path   string // with Monite's placeholders, e.g. "/receivables/{receivable_id}"
+	ID     string // Monite's operationId, e.g. "post_receivables"
+}
+
+// Operations returns every operation in Document, sorted by Path then
+// Method, so the router's table can be checked against the contract.
+func Operations() []Operation {
+	return slices.Clone(operations)
+}
+
+// loadDocument parses the embedded document once; the validator and the
+// docs page share the result, which neither modifies.
+var loadDocument = sync.OnceValues(func() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData([]byte(document))
+	if err != nil {
+		return nil, fmt.Errorf("apispec: load openapi.json: %w", err)
+	}
+	// Resolving refs is the loader's job; Validate also checks the
+	// document is well formed, which catches a bad generator change early.
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("apispec: openapi.json is invalid: %w", err)
+	}
+	return doc, nil
+})

@@ -1,0 +1,266 @@
+package apispec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/booksync/booksync/internal/apispec/internal/specgen"
+)
+
+// wantOperations is the contract from DESIGN.md, written out again here
+// rather than read from specgen.Ops, so that a change to the generator's
+// list shows up as a failing test instead of silently passing.
+var wantOperations = []string{
+	"POST /auth/token", "POST /auth/revoke",
+	"POST /entities", "GET /entities", "GET /entities/{entity_id}", "PATCH /entities/{entity_id}",
+	"GET /entities/{entity_id}/settings", "PATCH /entities/{entity_id}/settings",
+	"POST /counterparts", "GET /counterparts", "GET /counterparts/{counterpart_id}",
+	"PATCH /counterparts/{counterpart_id}", "DELETE /counterparts/{counterpart_id}",
+	"GET /counterparts/{counterpart_id}/addresses", "POST /counterparts/{counterpart_id}/addresses",
+	"POST /products", "GET /products", "GET /products/{product_id}", "PATCH /products/{product_id}",
+	"DELETE /products/{product_id}",
+	"POST /receivables", "GET /receivables", "GET /receivables/{receivable_id}",
+	"PATCH /receivables/{receivable_id}", "DELETE /receivables/{receivable_id}",
+	"PUT /receivables/{receivable_id}/line_items", "POST /receivables/{receivable_id}/issue",
+	"POST /receivables/{receivable_id}/cancel",
+	"POST /payment_records", "GET /payment_records", "GET /payment_records/{payment_record_id}",
+}
+
+func TestCommittedFilesMatchGenerator(t *testing.T) {
+	t.Parallel()
+	monite, err := os.ReadFile("testdata/monite_openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := specgen.Generate(monite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"openapi.json": out.Document, "operations_gen.go": out.OperationsGo} {
+		got, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from a fresh generation; run go generate ./internal/apispec and do not edit it by hand", name)
+		}
+	}
+	if !bytes.Equal(Document(), out.Document) {
+		t.Error("the embedded document differs from a fresh generation")
+	}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	t.Parallel()
+	monite, err := os.ReadFile("testdata/monite_openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := specgen.Generate(monite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := specgen.Generate(monite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Document, b.Document) || !bytes.Equal(a.OperationsGo, b.OperationsGo) {
+		t.Fatal("two generations from the same input differ")
+	}
+}
+
+// loadFresh loads Document with a new loader, so this test does not depend
+// on the package's cached copy.
+func loadFresh(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(Document())
+	if err != nil {
+		t.Fatalf("load openapi.json: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not valid OpenAPI: %v", err)
+	}
+	return doc
+}
+
+func TestDocumentHasExactlyTheContractOperations(t *testing.T) {
+	t.Parallel()
+	doc := loadFresh(t)
+
+	var got []string
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			got = append(got, method+" "+path)
+		}
+	}
+	want := slices.Clone(wantOperations)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("operations in openapi.json:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	var fromTable []string
+	for _, op := range Operations() {
+		fromTable = append(fromTable, op.Method+" "+op.Path)
+		docOp := doc.Paths.Value(op.Path).GetOperation(op.Method)
+		if docOp == nil || docOp.OperationID != op.ID {
+			t.Errorf("Operations() has %s %s %s, which the document does not", op.Method, op.Path, op.ID)
+		}
+	}
+	slices.Sort(fromTable)
+	if !slices.Equal(fromTable, want) {
+		t.Errorf("Operations() = %v, want %v", fromTable, want)
+	}
+	ops := Operations()
+	if !slices.IsSortedFunc(ops, func(a, b Operation) int {
+		return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method)
+	}) {
+		t.Error("Operations() is not sorted by path then method")
+	}
+}
+
+func TestDocumentKeepsMoniteOperationsExceptDocumentedChanges(t *testing.T) {
+	t.Parallel()
+	doc := loadFresh(t)
+	monite, err := openapi3.NewLoader().LoadFromFile("testdata/monite_openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range Operations() {
+		ours := doc.Paths.Value(op.Path).GetOperation(op.Method)
+		theirs := monite.Paths.Value(op.Path).GetOperation(op.Method)
+		if theirs == nil || ours.OperationID != theirs.OperationID {
+			t.Errorf("%s %s: operationId %q does not match Monite's", op.Method, op.Path, ours.OperationID)
+			continue
+		}
+		if !strings.Contains(ours.Description, "booksync: the `x-monite-version` header is accepted but not required") {
+			t.Errorf("%s: description does not document the optional x-monite-version header", op.ID)
+		}
+		if len(ours.Parameters) != len(theirs.Parameters) {
+			t.Errorf("%s: %d parameters, Monite has %d", op.ID, len(ours.Parameters), len(theirs.Parameters))
+		}
+		for i, p := range ours.Parameters {
+			mp := theirs.Parameters[i].Value
+			if p.Value.Name != mp.Name || p.Value.In != mp.In {
+				t.Errorf("%s: parameter %d is %s in %s, Monite's is %s in %s", op.ID, i, p.Value.Name, p.Value.In, mp.Name, mp.In)
+				continue
+			}
+			wantRequired := mp.Required
+			if p.Value.Name == "x-monite-version" {
+				wantRequired = false
+			}
+			if p.Value.Required != wantRequired {
+				t.Errorf("%s: parameter %s required=%v, want %v", op.ID, p.Value.Name, p.Value.Required, wantRequired)
+			}
+		}
+		var ourCodes, theirCodes []string
+		for c := range ours.Responses.Map() {
+			ourCodes = append(ourCodes, c)
+		}
+		for c := range theirs.Responses.Map() {
+			theirCodes = append(theirCodes, c)
+		}
+		slices.Sort(ourCodes)
+		slices.Sort(theirCodes)
+		if !slices.Equal(ourCodes, theirCodes) {
+			t.Errorf("%s: response codes %v, Monite has %v", op.ID, ourCodes, theirCodes)
+		}
+	}
+
+	for id, schema := range map[string]string{
+		"post_receivables":     "ReceivableFacadeCreateInvoicePayload",
+		"patch_receivables_id": "UpdateInvoicePayload",
+	} {
+		op := findOp(t, doc, id)
+		got := op.RequestBody.Value.Content.Get("application/json").Schema.Ref
+		if got != "#/components/schemas/"+schema {
+			t.Errorf("%s request body is %s, want %s", id, got, schema)
+		}
+		if !strings.Contains(op.Description, "booksync: only") || !strings.Contains(op.Description, schema) {
+			t.Errorf("%s description does not document the narrowed body:\n%s", id, op.Description)
+		}
+	}
+
+	if doc.Info.Title != "booksync API" || doc.Info.Version != "2024-05-25" ||
+		!strings.Contains(doc.Info.Description, "compatible with Monite's API version 2024-05-25") {
+		t.Errorf("info = %+v", doc.Info)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != "/" {
+		t.Errorf("servers = %v, want one with url /", doc.Servers)
+	}
+}
+
+func findOp(t *testing.T, doc *openapi3.T, id string) *openapi3.Operation {
+	t.Helper()
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID == id {
+				return op
+			}
+		}
+	}
+	t.Fatalf("no operation %s", id)
+	return nil
+}
+
+// TestDocumentSchemasAreExactlyTheReferencedOnes checks on the raw JSON
+// that every $ref resolves and that no component schema is unreferenced.
+func TestDocumentSchemasAreExactlyTheReferencedOnes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths      map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	reached := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch t2 := v.(type) {
+		case map[string]any:
+			if ref, ok := t2["$ref"].(string); ok {
+				name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+				if !ok {
+					t.Errorf("unexpected $ref %q", ref)
+				} else if !reached[name] {
+					reached[name] = true
+					s, ok := doc.Components.Schemas[name]
+					if !ok {
+						t.Errorf("$ref %q does not resolve", ref)
+					}
+					walk(s)
+				}
+			}
+			for _, c := range t2 {
+				walk(c)
+			}
+		case []any:
+			for _, c := range t2 {
+				walk(c)
+			}
+		}
+	}
+	walk(doc.Paths)
+	for name := range doc.Components.Schemas {
+		if !reached[name] {
+			t.Errorf("component schema %s is not referenced by any operation", name)
+		}
+	}
+	for _, unwanted := range []string{"ReceivableFacadeCreateQuotePayload", "UpdateQuotePayload", "UpdateCreditNotePayload"} {
+		if _, ok := doc.Components.Schemas[unwanted]; ok {
+			t.Errorf("schema %s is in the document, but booksync serves invoices only", unwanted)
+		}
+	}
+}

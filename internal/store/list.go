@@ -1,0 +1,320 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync"
+)
+
+// maxLimit is the largest page a list serves, as Monite's API allows.
+const maxLimit = 250
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// listTable says how one object's list reads its table.
+type listTable[T any] struct {
+	spec    booksync.ListSpec
+	table   string
+	scope   string // the column that must equal the scope id: entity_id or partner_id
+	where   string // an extra condition, such as "deleted_at IS NULL", or ""
+	columns string // what scan reads, after the sort key
+	// scan reads one row; extra are the destinations of the columns before s.columns.
+	scan func(sc scanner, extra ...any) (T, error)
+}
+
+// list returns one page of t's rows in scope: the filters become the WHERE clause, and paging is
+// keyset on (sort column, id), so that a page deep in a long list costs what the first one does
+// and concurrent inserts never shift a page. It asks for one row more than the limit to learn
+// whether another page follows.
+func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], scopeID string, q booksync.ListQuery) (booksync.Page[T], error) {
+	var page booksync.Page[T]
+	sortCol := q.Sort
+	if sortCol == "" {
+		sortCol = t.spec.DefaultSort
+	}
+	if !slices.Contains(t.spec.Sorts, sortCol) {
+		return page, booksync.FieldErrorf("enum", []any{"query", "sort"},
+			"Input should be one of: %s.", strings.Join(t.spec.Sorts, ", "))
+	}
+	sortKind := t.spec.Fields[sortCol]
+	desc := false
+	switch q.Order {
+	case "", booksync.OrderAsc:
+	case booksync.OrderDesc:
+		desc = true
+	default:
+		return page, booksync.FieldErrorf("enum", []any{"query", "order"}, "Input should be 'asc' or 'desc'.")
+	}
+	if q.Limit < 1 || q.Limit > maxLimit {
+		return page, booksync.FieldErrorf("value_error", []any{"query", "limit"},
+			"Input should be between 1 and %d.", maxLimit)
+	}
+	if q.After != nil && q.Before != nil {
+		return page, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"},
+			"A page cannot start both after and before a cursor.")
+	}
+
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	conds := []string{t.scope + " = " + arg(scopeID)}
+	if t.where != "" {
+		conds = append(conds, t.where)
+	}
+	for _, f := range q.Filters {
+		cond, err := filterSQL(d, t.spec, f, arg)
+		if err != nil {
+			return page, err
+		}
+		conds = append(conds, cond)
+	}
+
+	// Going back (Before), read in the opposite order and reverse the rows afterwards.
+	backward := q.Before != nil
+	cursor := q.After
+	if backward {
+		cursor = q.Before
+	}
+	scanDesc := desc != backward
+	if cursor != nil {
+		key, err := cursorKey(sortKind, cursor.Key)
+		if err != nil {
+			return page, err
+		}
+		op := ">"
+		if scanDesc {
+			op = "<"
+		}
+		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s, %s)", sortCol, op, arg(key), arg(cursor.ID)))
+	}
+	dir := "ASC"
+	if scanDesc {
+		dir = "DESC"
+	}
+	query := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
+		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortCol, dir, dir, arg(q.Limit+1))
+
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return page, fmt.Errorf("store: list %s: %w", t.table, err)
+	}
+	defer rows.Close()
+	type keyed struct {
+		item T
+		key  any
+	}
+	var got []keyed
+	for rows.Next() {
+		var ks string
+		var ki int64
+		var dest any = &ki
+		if isTextKind(sortKind) {
+			dest = &ks
+		}
+		item, err := t.scan(rows, dest)
+		if err != nil {
+			return page, fmt.Errorf("store: list %s: %w", t.table, err)
+		}
+		var key any = ki
+		if isTextKind(sortKind) {
+			key = ks
+		}
+		got = append(got, keyed{item, key})
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("store: list %s: %w", t.table, err)
+	}
+
+	more := len(got) > q.Limit
+	if more {
+		got = got[:q.Limit]
+	}
+	if backward {
+		slices.Reverse(got)
+	}
+	page.Items = make([]T, len(got))
+	for i, g := range got {
+		page.Items[i] = g.item
+	}
+	if len(got) == 0 {
+		return page, nil
+	}
+	first, last := got[0], got[len(got)-1]
+	idOf := func(k keyed) string { return itemID(any(k.item)) }
+	switch {
+	case backward:
+		// The cursor's own row lies after this page.
+		page.Next = &booksync.Cursor{Key: last.key, ID: idOf(last)}
+		if more {
+			page.Prev = &booksync.Cursor{Key: first.key, ID: idOf(first)}
+		}
+	default:
+		if more {
+			page.Next = &booksync.Cursor{Key: last.key, ID: idOf(last)}
+		}
+		// After a cursor, the cursor's own row lies before this page.
+		if cursor != nil {
+			page.Prev = &booksync.Cursor{Key: first.key, ID: idOf(first)}
+		}
+	}
+	return page, nil
+}
+
+// itemID returns the id of a listed object.
+func itemID(v any) string {
+	switch o := v.(type) {
+	case booksync.Entity:
+		return o.ID
+	case booksync.Counterpart:
+		return o.ID
+	case booksync.Product:
+		return o.ID
+	case booksync.Receivable:
+		return o.ID
+	case booksync.PaymentRecord:
+		return o.ID
+	}
+	panic(fmt.Sprintf("store: no id for %T", v))
+}
+
+func isTextKind(k booksync.FieldKind) bool {
+	return k == booksync.KindString || k == booksync.KindUUID || k == booksync.KindEnum
+}
+
+// filterSQL turns one filter into a condition, after checking it against the list's spec.
+func filterSQL(d dialect, spec booksync.ListSpec, f booksync.Filter, arg func(any) string) (string, error) {
+	kind, ok := spec.Fields[f.Field]
+	if !ok || !slices.Contains(spec.Ops[f.Field], f.Op) {
+		name := f.Field
+		if f.Op != booksync.OpEq {
+			name += "__" + string(f.Op)
+		}
+		return "", booksync.FieldErrorf("value_error", []any{"query", name}, "Filtering by %s is not supported.", name)
+	}
+	loc := []any{"query", f.Field}
+	if f.Op != booksync.OpEq {
+		loc = []any{"query", f.Field + "__" + string(f.Op)}
+	}
+	if len(f.Values) == 0 || (f.Op != booksync.OpIn && len(f.Values) != 1) {
+		return "", booksync.FieldErrorf("value_error", loc, "Expected exactly one value.")
+	}
+	vals := make([]any, len(f.Values))
+	for i, v := range f.Values {
+		c, err := columnValue(kind, v)
+		if err != nil {
+			return "", booksync.FieldErrorf("value_error", loc, "%s", err.Error())
+		}
+		vals[i] = c
+	}
+	col := f.Field
+	switch f.Op {
+	case booksync.OpEq:
+		return col + " = " + arg(vals[0]), nil
+	case booksync.OpIn:
+		ph := make([]string, len(vals))
+		for i, v := range vals {
+			ph[i] = arg(v)
+		}
+		return col + " IN (" + strings.Join(ph, ", ") + ")", nil
+	case booksync.OpGt:
+		return col + " > " + arg(vals[0]), nil
+	case booksync.OpLt:
+		return col + " < " + arg(vals[0]), nil
+	case booksync.OpGte:
+		return col + " >= " + arg(vals[0]), nil
+	case booksync.OpLte:
+		return col + " <= " + arg(vals[0]), nil
+	case booksync.OpContains, booksync.OpIContains:
+		if !isTextKind(kind) {
+			return "", booksync.FieldErrorf("value_error", loc, "Only text fields support %s.", f.Op)
+		}
+		if f.Op == booksync.OpContains {
+			return d.contains(col, arg(vals[0])), nil
+		}
+		return d.icontains(col, arg(vals[0])), nil
+	}
+	return "", booksync.FieldErrorf("value_error", loc, "Unknown filter operator %q.", f.Op)
+}
+
+// columnValue converts a filter value to what the column stores: text for text kinds, unix
+// microseconds for times, 0 or 1 for booleans, int64 for integers.
+func columnValue(kind booksync.FieldKind, v any) (any, error) {
+	switch kind {
+	case booksync.KindString, booksync.KindUUID, booksync.KindEnum:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("Expected a string, got %T.", v)
+	case booksync.KindBool:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+		return nil, fmt.Errorf("Expected a boolean, got %T.", v)
+	case booksync.KindTime:
+		if t, ok := v.(time.Time); ok {
+			return t.UnixMicro(), nil
+		}
+		return intValue(v)
+	case booksync.KindInt:
+		return intValue(v)
+	}
+	return nil, fmt.Errorf("Unknown field kind %d.", kind)
+}
+
+// intValue accepts the integer shapes a decoded value may have: int, int64, an integral float64 or
+// a json.Number (what encoding/json gives for a number decoded into any).
+func intValue(v any) (int64, error) {
+	switch n := v.(type) {
+	case int64:
+		return n, nil
+	case int:
+		return int64(n), nil
+	case int32:
+		return int64(n), nil
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), nil
+		}
+	case json.Number:
+		if i, err := n.Int64(); err == nil {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("Expected an integer, got %v.", v)
+}
+
+// cursorKey checks a cursor's key against the sort field's kind and returns it as stored.
+func cursorKey(kind booksync.FieldKind, key any) (any, error) {
+	var v any
+	var err error
+	if isTextKind(kind) {
+		s, ok := key.(string)
+		if !ok {
+			err = fmt.Errorf("not a string")
+		}
+		v = s
+	} else {
+		v, err = intValue(key)
+	}
+	if err != nil {
+		return nil, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"},
+			"The pagination token does not fit this list's sort order.")
+	}
+	return v, nil
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/booksync/booksync"
+)
+
+// CreatePartner stores an API client with the SHA-256 hash of its secret. A partner id already in
+// use gives ErrAlreadyExists.
+func (s *Store) CreatePartner(ctx context.Context, p booksync.Partner, secretHash []byte) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = time.Now()
+	}
+	_, err := s.writer.ExecContext(ctx,
+		"INSERT INTO partners (id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
+		p.ID, p.Name, secretHash, micros(p.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create partner: %w", mapErr(err))
+	}
+	return nil
+}
+
+// PartnerSecretHash returns the stored secret hash of a partner, or ENOTFOUND.
+func (s *Store) PartnerSecretHash(ctx context.Context, partnerID string) ([]byte, error) {
+	var hash []byte
+	err := s.reader.QueryRowContext(ctx, "SELECT secret_hash FROM partners WHERE id = $1", partnerID).Scan(&hash)
+	if err != nil {
+		return nil, wrapRead("partner secret", mapNotFound(err, "Partner"))
+	}
+	return hash, nil
+}
+
+// CountPartners returns how many API clients exist.
+func (s *Store) CountPartners(ctx context.Context) (int, error) {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM partners").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count partners: %w", err)
+	}
+	return n, nil
+}
+
+// CreateToken stores the SHA-256 hash of a bearer token of a partner.
+func (s *Store) CreateToken(ctx context.Context, tokenHash []byte, partnerID string, expiresAt time.Time) error {
+	_, err := s.writer.ExecContext(ctx,
+		"INSERT INTO access_tokens (token_hash, partner_id, expires_at, revoked) VALUES ($1, $2, $3, 0)",
+		tokenHash, partnerID, micros(expiresAt))
+	if err != nil {
+		return fmt.Errorf("store: create token: %w", mapErr(err))
+	}
+	return nil
+}
+
+// TokenPartner returns the partner of a token that expires after now and is not revoked, or
+// ENOTFOUND.
+func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error) {
+	var partnerID string
+	err := s.reader.QueryRowContext(ctx,
+		"SELECT partner_id FROM access_tokens WHERE token_hash = $1 AND revoked = 0 AND expires_at > $2",
+		tokenHash, micros(now)).Scan(&partnerID)
+	if err != nil {
+		return "", wrapRead("token", mapNotFound(err, "Token"))
+	}
+	return partnerID, nil
+}
+
+// RevokeToken revokes a token of the partner; revoking an unknown token, or another partner's, is
+// not an error and changes nothing.
+func (s *Store) RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error {
+	_, err := s.writer.ExecContext(ctx,
+		"UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1 AND partner_id = $2", tokenHash, partnerID)
+	if err != nil {
+		return fmt.Errorf("store: revoke token: %w", err)
+	}
+	return nil
+}
+
+// wrapRead returns application errors as they are, for the caller to show, and wraps the rest.
+func wrapRead(what string, err error) error {
+	if booksync.ErrorCode(err) != booksync.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("store: read %s: %w", what, err)
+}
+
+// execOne runs a statement that must change exactly one row, and returns notFound(object) when it
+// changed none.
+func execOne(ctx context.Context, ex interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, object, op, query string, args ...any) error {
+	res, err := ex.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if n == 0 {
+		return notFound(object)
+	}
+	return nil
+}

@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/booksync/booksync"
+)
+
+const receivableColumns = "id, entity_id, created_at, updated_at, version, data, lines"
+
+func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
+	var r booksync.Receivable
+	var id, entityID, data, lines string
+	var created, updated, version int64
+	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &lines)...); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return r, fmt.Errorf("decode receivable %s: %w", id, err)
+	}
+	items, err := booksync.UnmarshalStoredLines([]byte(lines))
+	if err != nil {
+		return r, fmt.Errorf("decode lines of receivable %s: %w", id, err)
+	}
+	r.ID, r.EntityID, r.LineItems = id, entityID, items
+	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+	setInt(&r.Version, version)
+	return r, nil
+}
+
+// setInt stores v in an integer field whatever its integer type.
+func setInt[T ~int | ~int32 | ~int64](p *T, v int64) { *p = T(v) }
+
+var receivableList = listTable[booksync.Receivable]{
+	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
+	columns: receivableColumns, scan: scanReceivable,
+}
+
+// receivableRow holds the columns of a receivable besides its ids and version.
+type receivableRow struct {
+	documentID string
+	issueDate  int64
+	data       string
+	lines      string
+}
+
+// encodeReceivable normalises r's times and encodes it for storage. The lines go to their own
+// column through MarshalStoredLines, because LineItem's JSON omits fields the store must keep.
+func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
+	var row receivableRow
+	stamp(&r.CreatedAt, &r.UpdatedAt)
+	normPtr(r.IssueDate)
+	normPtr(r.PaidAt)
+	lines, err := booksync.MarshalStoredLines(r.LineItems)
+	if err != nil {
+		return row, err
+	}
+	withoutLines := *r
+	withoutLines.LineItems = nil
+	data, err := json.Marshal(withoutLines)
+	if err != nil {
+		return row, err
+	}
+	if r.DocumentID != nil {
+		row.documentID = *r.DocumentID
+	}
+	row.issueDate = microsOrZero(r.IssueDate)
+	row.data, row.lines = string(data), string(lines)
+	return row, nil
+}
+
+// CreateReceivable stores a new invoice of r.EntityID; r.Version becomes 1. A document id the
+// entity already uses gives ErrAlreadyExists.
+func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) error {
+	setInt(&r.Version, 1)
+	row, err := encodeReceivable(r)
+	if err != nil {
+		return fmt.Errorf("store: create receivable: %w", err)
+	}
+	_, err = s.writer.ExecContext(ctx, `INSERT INTO receivables
+	(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
+	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)`,
+		r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines)
+	if err != nil {
+		return fmt.Errorf("store: create receivable: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Receivable returns an invoice of the entity, or ENOTFOUND.
+func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error) {
+	row := s.reader.QueryRowContext(ctx, "SELECT "+receivableColumns+" FROM receivables WHERE entity_id = $1 AND id = $2",
+		entityID, id)
+	r, err := scanReceivable(row)
+	if err != nil {
+		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+	}
+	return &r, nil
+}
+
+// receivableTx reads an invoice inside a write transaction, locking its row on PostgreSQL.
+func (s *Store) receivableTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.Receivable, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+receivableColumns+
+		" FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate, entityID, id)
+	r, err := scanReceivable(row)
+	if err != nil {
+		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+	}
+	return &r, nil
+}
+
+// writeReceivable replaces an invoice's row if its version is still r.Version, and then bumps
+// r.Version. No row: ENOTFOUND when the invoice is gone, ECONFLICT when another write got there
+// first. Its creation time stays as stored.
+func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
+	row, err := encodeReceivable(r)
+	if err != nil {
+		return fmt.Errorf("store: update receivable: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE receivables
+	SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5, currency = $6,
+	    total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10, data = $11, lines = $12,
+	    version = version + 1
+	WHERE id = $13 AND entity_id = $14 AND version = $15`,
+		r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
+		r.ID, r.EntityID, int64(r.Version))
+	if err != nil {
+		return fmt.Errorf("store: update receivable: %w", mapErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: update receivable: %w", err)
+	}
+	if n == 0 {
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&one)
+		if err != nil {
+			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+		}
+		return errVersionConflict()
+	}
+	setInt(&r.Version, int64(r.Version)+1)
+	return nil
+}
+
+// UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
+// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost. An unknown or
+// foreign invoice gives ENOTFOUND.
+func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) error {
+	version := r.Version
+	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.writeReceivable(ctx, tx, r) })
+	if err != nil {
+		r.Version = version
+	}
+	return err
+}
+
+// IssueReceivable moves a draft invoice to issued in one transaction: it assigns the entity's next
+// document id (INV-00001, INV-00002, ...) unless the invoice has one, sets the issue date and
+// update time to at, bumps the version, and runs Options.OnIssue before the commit. An invoice that
+// is not a draft gives ECONFLICT.
+//
+// Numbers come from entities.next_document_number, taken with an UPDATE that locks the entity's
+// row, so concurrent issues of one entity's invoices get distinct, gapless numbers; a number that a
+// caller already gave another invoice by hand is skipped.
+func (s *Store) IssueReceivable(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	var out *booksync.Receivable
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.receivableTx(ctx, tx, entityID, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != booksync.StatusDraft {
+			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", r.Status)
+		}
+		if r.DocumentID == nil || *r.DocumentID == "" {
+			doc, err := nextDocumentID(ctx, tx, entityID)
+			if err != nil {
+				return err
+			}
+			r.DocumentID = &doc
+		}
+		issued := norm(at)
+		r.Status = booksync.StatusIssued
+		r.IssueDate = &issued
+		r.UpdatedAt = issued
+		if err := s.writeReceivable(ctx, tx, r); err != nil {
+			return err
+		}
+		if s.opts.OnIssue != nil {
+			if err := s.opts.OnIssue(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// nextDocumentID takes the entity's next unused document number.
+func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, error) {
+	for {
+		var n int64
+		err := tx.QueryRowContext(ctx, `UPDATE entities SET next_document_number = next_document_number + 1
+		WHERE id = $1 RETURNING next_document_number - 1`, entityID).Scan(&n)
+		if err != nil {
+			return "", wrapRead("document number", mapNotFound(err, "Entity"))
+		}
+		doc := fmt.Sprintf("INV-%05d", n)
+		var one int
+		err = tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE entity_id = $1 AND document_id = $2",
+			entityID, doc).Scan(&one)
+		if err == sql.ErrNoRows {
+			return doc, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("store: next document id: %w", err)
+		}
+	}
+}
+
+// DeleteReceivable deletes a draft invoice; any other status gives ECONFLICT, and an unknown or
+// foreign invoice ENOTFOUND.
+func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, "SELECT status FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate,
+			entityID, id).Scan(&status)
+		if err != nil {
+			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+		}
+		if status != booksync.StatusDraft {
+			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be deleted; this invoice is %s.", status)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM receivables WHERE entity_id = $1 AND id = $2", entityID, id); err != nil {
+			return fmt.Errorf("store: delete receivable: %w", err)
+		}
+		return nil
+	})
+}
+
+// Receivables lists the entity's invoices.
+func (s *Store) Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error) {
+	return list(ctx, s.reader, s.d, receivableList, entityID, q)
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // registers the database/sql driver "sqlite"
+
+	"github.com/booksync/booksync"
+)
+
+// Dialect names, as Dialect returns them.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Options tune a Store. The zero value is ready to use.
+type Options struct {
+	// Logger receives River's migration messages; nil keeps River's default (warnings to stdout).
+	Logger *slog.Logger
+
+	// OnIssue, when not nil, runs inside IssueReceivable's transaction after the invoice is updated
+	// and before the commit, so that work which must happen exactly when an invoice is issued (such
+	// as enqueueing its push with River's InsertTx) commits or rolls back with the issue. An error
+	// rolls the issue back and is returned by IssueReceivable. On SQLite tx holds the only writer
+	// connection: OnIssue must use tx and nothing else that needs the writer, or it deadlocks.
+	OnIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error
+
+	// PostgresMaxConns caps the PostgreSQL pool; 0 means 20.
+	PostgresMaxConns int
+
+	// SQLiteReaders caps the SQLite read-only pool; 0 means max(4, GOMAXPROCS).
+	SQLiteReaders int
+}
+
+// Store keeps booksync's objects in SQLite or PostgreSQL. It is safe for concurrent use.
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+	d      dialect
+	opts   Options
+}
+
+// Open connects to the database that dsn names: a postgres:// or postgresql:// URL, or else a
+// SQLite file path or file: URI. It does not migrate; call Migrate (or use OpenAndMigrate).
+//
+// On SQLite, Open adds the pragmas booksync relies on (WAL, synchronous NORMAL, a 10 s busy
+// timeout, foreign keys, and BEGIN IMMEDIATE for transactions, so that a write transaction takes
+// the write lock up front instead of failing to upgrade later) and checks that WAL is in effect. An
+// in-memory database (":memory:", "mode=memory") cannot be shared between pools, so its reader is
+// the writer.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn, opts)
+	}
+	return openSQLite(ctx, dsn, opts)
+}
+
+// OpenAndMigrate opens the database like Open and applies every pending migration.
+func OpenAndMigrate(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	s, err := Open(ctx, dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	maxConns := opts.PostgresMaxConns
+	if maxConns <= 0 {
+		maxConns = 20
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to postgres: %w", err)
+	}
+	return &Store{writer: db, reader: db, d: postgresDialect, opts: opts}, nil
+}
+
+func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if dsn == "" {
+		return nil, errors.New("store: open sqlite: empty database path")
+	}
+	memory := strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
+
+	writer, err := sql.Open("sqlite", withParams(dsn,
+		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", "_pragma=busy_timeout(10000)",
+		"_pragma=foreign_keys(1)", "_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite writer: %w", err)
+	}
+	// One connection: SQLite has one writer anyway, and River needs this to avoid SQLITE_BUSY.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	s := &Store{writer: writer, reader: writer, d: sqliteDialect, opts: opts}
+	var mode string
+	if err := writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
+	}
+	if memory {
+		return s, nil
+	}
+	if !strings.EqualFold(mode, "wal") {
+		writer.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: journal_mode is %q, want wal", dsn, mode)
+	}
+
+	reader, err := sql.Open("sqlite", withParams(dsn,
+		"_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)", "_query_only=1"))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("store: open sqlite reader: %w", err)
+	}
+	readers := opts.SQLiteReaders
+	if readers <= 0 {
+		readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	if err := reader.PingContext(ctx); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("store: open sqlite reader %s: %w", dsn, err)
+	}
+	s.reader = reader
+	return s, nil
+}
+
+// withParams appends driver parameters to a SQLite path or file: URI.
+func withParams(dsn string, params ...string) string {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + strings.Join(params, "&")
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Writer returns the pool for writes: on SQLite its single connection, which River must share (pass
+// it to riversqlite.New) so that jobs can be enqueued in a write transaction; on PostgreSQL the
+// one pool.
+func (s *Store) Writer() *sql.DB { return s.writer }
+
+// Reader returns the pool for reads that need not see uncommitted writes: on SQLite read-only
+// connections beside the writer; on PostgreSQL the one pool.
+func (s *Store) Reader() *sql.DB { return s.reader }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.reader != s.writer {
+		errs = append(errs, s.reader.Close())
+	}
+	errs = append(errs, s.writer.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction on the writer and commits when it returns nil; an error or a panic
+// rolls back. On SQLite the transaction holds the only writer connection until fn returns, so fn
+// must do all its work through tx and must not wait on anything slow, such as an HTTP call.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	return nil
+}

@@ -1,0 +1,887 @@
+// Package storetest is the behaviour suite every database behind store.Store must pass, in the way
+// River's riverdrivertest holds each River driver to one suite: the SQLite and PostgreSQL tests
+// both call Run, so a difference between the dialects shows up as a failing subtest rather than as
+// a bug in production.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/store"
+)
+
+// Run runs the suite. open must return a migrated, empty store of its own for each call; Run calls
+// it once per subtest so that the subtests can run in parallel.
+func Run(t *testing.T, open func(t *testing.T) *store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s *store.Store)
+	}{
+		{"Partners", testPartners},
+		{"Tokens", testTokens},
+		{"Entities", testEntities},
+		{"Settings", testSettings},
+		{"Counterparts", testCounterparts},
+		{"Products", testProducts},
+		{"Receivables", testReceivables},
+		{"IssueReceivable", testIssue},
+		{"IssueConcurrently", testIssueConcurrently},
+		{"PaymentRecords", testPaymentRecords},
+		{"Filters", testFilters},
+		{"Paging", testPaging},
+		{"ListValidation", testListValidation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// base is the time the fixtures are created at: a fixed instant, so that expected orders do not
+// depend on the clock.
+var base = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
+func hash(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// wantCode fails the test unless err is an application error with the code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := booksync.ErrorCode(err); got != code {
+		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newPartner(t *testing.T, s *store.Store) string {
+	t.Helper()
+	id := uuid.NewString()
+	must(t, s.CreatePartner(context.Background(), booksync.Partner{ID: id, Name: "p", CreatedAt: base}, hash(id)))
+	return id
+}
+
+func newEntity(t *testing.T, s *store.Store, partnerID string) *booksync.Entity {
+	t.Helper()
+	e := &booksync.Entity{
+		ID: uuid.NewString(), PartnerID: partnerID, CreatedAt: base, UpdatedAt: base,
+		Type: booksync.EntityTypeOrganization, Status: booksync.EntityStatusActive, Email: ptr("books@acme.test"),
+		Address:      booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
+		Organization: &booksync.Organization{LegalName: "Acme GmbH"},
+	}
+	must(t, s.CreateEntity(context.Background(), e, booksync.Settings{VATMode: booksync.VATModeExclusive}))
+	return e
+}
+
+func newReceivable(entityID string, created time.Time) *booksync.Receivable {
+	return &booksync.Receivable{
+		ID: uuid.NewString(), EntityID: entityID, CreatedAt: created, UpdatedAt: created,
+		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
+		CounterpartID: uuid.NewString(), CounterpartType: booksync.CounterpartTypeOrganization,
+		CounterpartName: "Globex", VATMode: booksync.VATModeExclusive,
+		LineItems: []booksync.LineItem{{
+			Quantity: booksync.Quantity{Decimal: decimal.RequireFromString("2.5")},
+			Product: booksync.LineProduct{ID: uuid.NewString(), Name: "Widget",
+				Price: booksync.Price{Currency: "EUR", Value: 400}},
+			TotalBeforeVAT: 1000, TotalAfterVAT: 1190, TaxRateValue: 1900,
+			TaxRateName: ptr("VAT 19%"), AccountingTaxRateID: ptr("tax-19"),
+		}},
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190,
+	}
+}
+
+func testPartners(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	n, err := s.CountPartners(ctx)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("CountPartners on an empty store = %d", n)
+	}
+	id := newPartner(t, s)
+	newPartner(t, s)
+	if n, err = s.CountPartners(ctx); err != nil || n != 2 {
+		t.Fatalf("CountPartners = %d, %v; want 2", n, err)
+	}
+	got, err := s.PartnerSecretHash(ctx, id)
+	must(t, err)
+	if string(got) != string(hash(id)) {
+		t.Fatalf("PartnerSecretHash = %x, want %x", got, hash(id))
+	}
+	_, err = s.PartnerSecretHash(ctx, "nobody")
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	err = s.CreatePartner(ctx, booksync.Partner{ID: id}, hash("x"))
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("CreatePartner with a used id = %v, want ErrAlreadyExists", err)
+	}
+	wantCode(t, err, booksync.ECONFLICT)
+}
+
+func testTokens(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p1, p2 := newPartner(t, s), newPartner(t, s)
+	now := time.Now()
+	tok := hash("token-1")
+	must(t, s.CreateToken(ctx, tok, p1, now.Add(booksync.AccessTokenTTL)))
+
+	got, err := s.TokenPartner(ctx, tok, now)
+	must(t, err)
+	if got != p1 {
+		t.Fatalf("TokenPartner = %q, want %q", got, p1)
+	}
+	_, err = s.TokenPartner(ctx, tok, now.Add(booksync.AccessTokenTTL+time.Second))
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, err = s.TokenPartner(ctx, hash("unknown"), now)
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	if err := s.CreateToken(ctx, tok, p1, now); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("CreateToken twice = %v, want ErrAlreadyExists", err)
+	}
+
+	// Another partner cannot revoke p1's token.
+	must(t, s.RevokeToken(ctx, tok, p2))
+	if _, err := s.TokenPartner(ctx, tok, now); err != nil {
+		t.Fatalf("token revoked by another partner: %v", err)
+	}
+	must(t, s.RevokeToken(ctx, tok, p1))
+	_, err = s.TokenPartner(ctx, tok, now)
+	wantCode(t, err, booksync.ENOTFOUND)
+	must(t, s.RevokeToken(ctx, hash("unknown"), p1))
+}
+
+func testEntities(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	pa, pb := newPartner(t, s), newPartner(t, s)
+	e := newEntity(t, s, pa)
+
+	got, err := s.Entity(ctx, pa, e.ID)
+	must(t, err)
+	if got.ID != e.ID || got.PartnerID != pa || got.Name() != "Acme GmbH" || !got.CreatedAt.Equal(base) ||
+		got.Email == nil || *got.Email != "books@acme.test" || got.Address.City != "Berlin" {
+		t.Fatalf("Entity = %+v", got)
+	}
+
+	// Partner B sees nothing of partner A's.
+	_, err = s.Entity(ctx, pb, e.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	page, err := s.Entities(ctx, pb, booksync.ListQuery{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 0 {
+		t.Fatalf("partner B lists %d entities of partner A", len(page.Items))
+	}
+	stolen := *e
+	stolen.PartnerID = pb
+	stolen.Organization = &booksync.Organization{LegalName: "Stolen"}
+	wantCode(t, s.UpdateEntity(ctx, &stolen), booksync.ENOTFOUND)
+
+	e.Organization.LegalName = "Acme AG"
+	e.UpdatedAt = base.Add(time.Hour)
+	must(t, s.UpdateEntity(ctx, e))
+	got, err = s.Entity(ctx, pa, e.ID)
+	must(t, err)
+	if got.Name() != "Acme AG" || !got.UpdatedAt.Equal(base.Add(time.Hour)) || !got.CreatedAt.Equal(base) {
+		t.Fatalf("after update: %+v", got)
+	}
+
+	page, err = s.Entities(ctx, pa, booksync.ListQuery{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 1 || page.Items[0].ID != e.ID || page.Next != nil || page.Prev != nil {
+		t.Fatalf("Entities = %+v", page)
+	}
+
+	err = s.CreateEntity(ctx, e, booksync.Settings{})
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("CreateEntity twice = %v, want ErrAlreadyExists", err)
+	}
+}
+
+func testSettings(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	st, err := s.Settings(ctx, e.ID)
+	must(t, err)
+	if st.VATMode != booksync.VATModeExclusive {
+		t.Fatalf("initial settings = %+v", st)
+	}
+	st = booksync.Settings{
+		VATMode:    booksync.VATModeInclusive,
+		Accounting: &booksync.AccountingSettings{LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: ptr("acc-1")}},
+		Other: map[string]json.RawMessage{"language": json.RawMessage(`"de"`),
+			"reminder": json.RawMessage(`{"enabled":true,"days":[1,3]}`)},
+	}
+	must(t, s.UpdateSettings(ctx, e.ID, st))
+	got, err := s.Settings(ctx, e.ID)
+	must(t, err)
+	if got.VATMode != booksync.VATModeInclusive || got.Accounting == nil || got.Accounting.LedgerAccountIDs == nil ||
+		*got.Accounting.LedgerAccountIDs.Products != "acc-1" {
+		t.Fatalf("settings = %+v", got)
+	}
+	if string(got.Other["reminder"]) != `{"enabled":true,"days":[1,3]}` || string(got.Other["language"]) != `"de"` {
+		t.Fatalf("unknown keys not kept verbatim: %s, %s", got.Other["reminder"], got.Other["language"])
+	}
+	_, err = s.Settings(ctx, uuid.NewString())
+	wantCode(t, err, booksync.ENOTFOUND)
+	wantCode(t, s.UpdateSettings(ctx, uuid.NewString(), st), booksync.ENOTFOUND)
+}
+
+func testCounterparts(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	c := &booksync.Counterpart{ID: uuid.NewString(), EntityID: a.ID, CreatedAt: base, UpdatedAt: base,
+		Type:         booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Globex", IsCustomer: true, Email: ptr("ap@globex.test")}}
+	addr := &booksync.CounterpartAddress{Country: "FR", City: "Paris", PostalCode: "75001", Line1: "Rue 1"}
+	must(t, s.CreateCounterpart(ctx, c, addr))
+	if addr.ID == "" || addr.CounterpartID != c.ID || c.DefaultBillingAddressID == nil || *c.DefaultBillingAddressID != addr.ID ||
+		c.DefaultShippingAddressID == nil || *c.DefaultShippingAddressID != addr.ID {
+		t.Fatalf("CreateCounterpart did not set the default addresses: %+v, %+v", c, addr)
+	}
+	got, err := s.Counterpart(ctx, a.ID, c.ID)
+	must(t, err)
+	if got.Name() != "Globex" || got.EntityID != a.ID || got.DefaultBillingAddressID == nil || *got.DefaultBillingAddressID != addr.ID {
+		t.Fatalf("Counterpart = %+v", got)
+	}
+
+	second := &booksync.CounterpartAddress{CounterpartID: c.ID, Country: "FR", City: "Lyon", PostalCode: "69001", Line1: "Rue 2"}
+	must(t, s.CreateCounterpartAddress(ctx, a.ID, second))
+	addrs, err := s.CounterpartAddresses(ctx, a.ID, c.ID)
+	must(t, err)
+	if len(addrs) != 2 || addrs[0].City != "Paris" || addrs[1].City != "Lyon" {
+		t.Fatalf("CounterpartAddresses = %+v, want Paris then Lyon", addrs)
+	}
+
+	// Entity B sees nothing of entity A's.
+	_, err = s.Counterpart(ctx, b.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, err = s.CounterpartAddresses(ctx, b.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	wantCode(t, s.CreateCounterpartAddress(ctx, b.ID, &booksync.CounterpartAddress{CounterpartID: c.ID}), booksync.ENOTFOUND)
+	wantCode(t, s.DeleteCounterpart(ctx, b.ID, c.ID, base), booksync.ENOTFOUND)
+	foreign := *got
+	foreign.EntityID = b.ID
+	wantCode(t, s.UpdateCounterpart(ctx, &foreign), booksync.ENOTFOUND)
+
+	got.Organization.LegalName = "Globex Corp"
+	got.UpdatedAt = base.Add(time.Minute)
+	must(t, s.UpdateCounterpart(ctx, got))
+	page, err := s.Counterparts(ctx, a.ID, booksync.ListQuery{Limit: 10,
+		Filters: []booksync.Filter{{Field: "counterpart_name", Op: booksync.OpEq, Values: []any{"Globex Corp"}}}})
+	must(t, err)
+	if len(page.Items) != 1 {
+		t.Fatalf("counterpart_name after update: %d items", len(page.Items))
+	}
+
+	// Soft delete: gone from reads and lists, and deleting again is not found.
+	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
+	_, err = s.Counterpart(ctx, a.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	page, err = s.Counterparts(ctx, a.ID, booksync.ListQuery{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 0 {
+		t.Fatalf("deleted counterpart listed")
+	}
+	wantCode(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base), booksync.ENOTFOUND)
+	wantCode(t, s.UpdateCounterpart(ctx, got), booksync.ENOTFOUND)
+}
+
+func testProducts(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	pr := &booksync.Product{ID: uuid.NewString(), EntityID: a.ID, CreatedAt: base, UpdatedAt: base, Name: "Widget",
+		Type: booksync.ProductTypeProduct, Price: &booksync.Price{Currency: "EUR", Value: 1250}, LedgerAccountID: ptr("acc-4000")}
+	must(t, s.CreateProduct(ctx, pr))
+	got, err := s.Product(ctx, a.ID, pr.ID)
+	must(t, err)
+	if got.Name != "Widget" || got.Price == nil || got.Price.Value != 1250 || got.EntityID != a.ID || *got.LedgerAccountID != "acc-4000" {
+		t.Fatalf("Product = %+v", got)
+	}
+	_, err = s.Product(ctx, b.ID, pr.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	if err := s.CreateProduct(ctx, pr); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("CreateProduct twice = %v", err)
+	}
+
+	got.Price.Value = 1500
+	must(t, s.UpdateProduct(ctx, got))
+	page, err := s.Products(ctx, a.ID, booksync.ListQuery{Limit: 10,
+		Filters: []booksync.Filter{{Field: "price", Op: booksync.OpEq, Values: []any{int64(1500)}}}})
+	must(t, err)
+	if len(page.Items) != 1 || page.Items[0].Price.Value != 1500 {
+		t.Fatalf("Products price=1500: %+v", page.Items)
+	}
+	foreign := *got
+	foreign.EntityID = b.ID
+	wantCode(t, s.UpdateProduct(ctx, &foreign), booksync.ENOTFOUND)
+	wantCode(t, s.DeleteProduct(ctx, b.ID, pr.ID, base), booksync.ENOTFOUND)
+
+	must(t, s.DeleteProduct(ctx, a.ID, pr.ID, base))
+	_, err = s.Product(ctx, a.ID, pr.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	page, err = s.Products(ctx, a.ID, booksync.ListQuery{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 0 {
+		t.Fatalf("deleted product listed")
+	}
+	wantCode(t, s.DeleteProduct(ctx, a.ID, pr.ID, base), booksync.ENOTFOUND)
+}
+
+func testReceivables(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	r := newReceivable(a.ID, base.Add(123456789*time.Nanosecond)) // sub-microsecond part is dropped
+	must(t, s.CreateReceivable(ctx, r))
+	if r.Version != 1 {
+		t.Fatalf("Version after create = %d, want 1", r.Version)
+	}
+	got, err := s.Receivable(ctx, a.ID, r.ID)
+	must(t, err)
+	if !got.CreatedAt.Equal(r.CreatedAt) || got.CreatedAt.Nanosecond()%1000 != 0 {
+		t.Fatalf("CreatedAt = %v, stored as %v", got.CreatedAt, r.CreatedAt)
+	}
+	if got.Version != 1 || got.EntityID != a.ID || got.TotalAmount != 1190 || got.CounterpartName != "Globex" {
+		t.Fatalf("Receivable = %+v", got)
+	}
+	if len(got.LineItems) != 1 {
+		t.Fatalf("LineItems = %+v", got.LineItems)
+	}
+	l := got.LineItems[0]
+	if l.TaxRateValue != 1900 || l.TaxRateName == nil || *l.TaxRateName != "VAT 19%" || l.AccountingTaxRateID == nil ||
+		*l.AccountingTaxRateID != "tax-19" || l.Quantity.String() != "2.5" || l.Product.Price.Value != 400 {
+		t.Fatalf("line item fields lost: %+v", l)
+	}
+	_, err = s.Receivable(ctx, b.ID, r.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	// Version check: the first writer wins, the stale one gets ECONFLICT.
+	first, second := *got, *got
+	first.Memo = ptr("first")
+	must(t, s.UpdateReceivable(ctx, &first))
+	if first.Version != 2 {
+		t.Fatalf("Version after update = %d, want 2", first.Version)
+	}
+	second.Memo = ptr("second")
+	wantCode(t, s.UpdateReceivable(ctx, &second), booksync.ECONFLICT)
+	if second.Version != 1 {
+		t.Fatalf("a failed update changed Version to %d", second.Version)
+	}
+	got, err = s.Receivable(ctx, a.ID, r.ID)
+	must(t, err)
+	if got.Memo == nil || *got.Memo != "first" || got.Version != 2 {
+		t.Fatalf("after update: memo %v version %d", got.Memo, got.Version)
+	}
+	foreign := *got
+	foreign.EntityID = b.ID
+	wantCode(t, s.UpdateReceivable(ctx, &foreign), booksync.ENOTFOUND)
+
+	// A document id is unique within an entity, not across entities.
+	d1 := newReceivable(a.ID, base)
+	d1.DocumentID = ptr("A-1")
+	must(t, s.CreateReceivable(ctx, d1))
+	d2 := newReceivable(a.ID, base)
+	d2.DocumentID = ptr("A-1")
+	if err := s.CreateReceivable(ctx, d2); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("duplicate document id = %v, want ErrAlreadyExists", err)
+	}
+	d3 := newReceivable(b.ID, base)
+	d3.DocumentID = ptr("A-1")
+	must(t, s.CreateReceivable(ctx, d3))
+
+	// Delete: drafts only, own entity only.
+	wantCode(t, s.DeleteReceivable(ctx, b.ID, r.ID), booksync.ENOTFOUND)
+	must(t, s.DeleteReceivable(ctx, a.ID, r.ID))
+	_, err = s.Receivable(ctx, a.ID, r.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	wantCode(t, s.DeleteReceivable(ctx, a.ID, r.ID), booksync.ENOTFOUND)
+	_, err = s.IssueReceivable(ctx, a.ID, d1.ID, base)
+	must(t, err)
+	wantCode(t, s.DeleteReceivable(ctx, a.ID, d1.ID), booksync.ECONFLICT)
+}
+
+func testIssue(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	at := base.Add(48 * time.Hour)
+	var ids []string
+	for range 3 {
+		r := newReceivable(a.ID, base)
+		must(t, s.CreateReceivable(ctx, r))
+		ids = append(ids, r.ID)
+	}
+	for i, id := range ids {
+		r, err := s.IssueReceivable(ctx, a.ID, id, at)
+		must(t, err)
+		want := fmt.Sprintf("INV-%05d", i+1)
+		if r.DocumentID == nil || *r.DocumentID != want || r.Status != booksync.StatusIssued ||
+			r.IssueDate == nil || !r.IssueDate.Equal(at) || !r.UpdatedAt.Equal(at) || r.Version != 2 {
+			t.Fatalf("issue %d: document %v status %s issue date %v version %d", i, r.DocumentID, r.Status, r.IssueDate, r.Version)
+		}
+		stored, err := s.Receivable(ctx, a.ID, id)
+		must(t, err)
+		if *stored.DocumentID != want || stored.Status != booksync.StatusIssued || stored.Version != 2 {
+			t.Fatalf("stored after issue: %+v", stored)
+		}
+	}
+	_, err := s.IssueReceivable(ctx, a.ID, ids[0], at)
+	wantCode(t, err, booksync.ECONFLICT)
+	if !strings.Contains(booksync.ErrorMessage(err), "this invoice is issued") {
+		t.Fatalf("message = %q", booksync.ErrorMessage(err))
+	}
+	_, err = s.IssueReceivable(ctx, b.ID, ids[0], at)
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	// Each entity counts on its own.
+	rb := newReceivable(b.ID, base)
+	must(t, s.CreateReceivable(ctx, rb))
+	got, err := s.IssueReceivable(ctx, b.ID, rb.ID, at)
+	must(t, err)
+	if *got.DocumentID != "INV-00001" {
+		t.Fatalf("entity B's first number = %s", *got.DocumentID)
+	}
+
+	// A document id set by hand is kept, and a number taken by hand is skipped.
+	own := newReceivable(a.ID, base)
+	own.DocumentID = ptr("INV-00004")
+	must(t, s.CreateReceivable(ctx, own))
+	next := newReceivable(a.ID, base)
+	must(t, s.CreateReceivable(ctx, next))
+	got, err = s.IssueReceivable(ctx, a.ID, own.ID, at)
+	must(t, err)
+	if *got.DocumentID != "INV-00004" {
+		t.Fatalf("hand-set document id became %s", *got.DocumentID)
+	}
+	got, err = s.IssueReceivable(ctx, a.ID, next.ID, at)
+	must(t, err)
+	if *got.DocumentID != "INV-00005" {
+		t.Fatalf("after a hand-set INV-00004, next number = %s, want INV-00005", *got.DocumentID)
+	}
+}
+
+func testIssueConcurrently(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		r := newReceivable(e.ID, base)
+		must(t, s.CreateReceivable(ctx, r))
+		ids[i] = r.ID
+	}
+	docs := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			r, err := s.IssueReceivable(ctx, e.ID, ids[i], base)
+			errs[i] = err
+			if err == nil {
+				docs[i] = *r.DocumentID
+			}
+		})
+	}
+	wg.Wait()
+	must(t, errors.Join(errs...))
+	slices.Sort(docs)
+	for i, d := range docs {
+		if want := fmt.Sprintf("INV-%05d", i+1); d != want {
+			t.Fatalf("numbers = %v, want INV-00001..INV-%05d each once", docs, n)
+		}
+	}
+}
+
+func testPaymentRecords(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	r := newReceivable(a.ID, base)
+	must(t, s.CreateReceivable(ctx, r))
+	_, err := s.IssueReceivable(ctx, a.ID, r.ID, base)
+	must(t, err)
+	paidAt := base.Add(time.Hour)
+	applyAmount := func(amount int64) func(booksync.Receivable) (booksync.Receivable, error) {
+		return func(inv booksync.Receivable) (booksync.Receivable, error) {
+			out, _, err := booksync.ApplyPayment(inv, amount, paidAt)
+			return out, err
+		}
+	}
+	pay := func(amount int64) *booksync.PaymentRecord {
+		return &booksync.PaymentRecord{ID: uuid.NewString(), EntityID: a.ID, CreatedAt: base, UpdatedAt: base,
+			Amount: amount, Currency: "EUR", Status: booksync.PaymentStatusSucceeded, PaidAt: &paidAt,
+			Object:  booksync.PaymentRecordObject{ID: r.ID, Type: "receivable"},
+			History: []booksync.PaymentHistoryItem{{Status: booksync.PaymentStatusSucceeded, Timestamp: paidAt}}}
+	}
+
+	p1 := pay(400)
+	must(t, s.CreatePaymentRecord(ctx, p1, applyAmount(400)))
+	inv, err := s.Receivable(ctx, a.ID, r.ID)
+	must(t, err)
+	if inv.Status != booksync.StatusPartiallyPaid || inv.AmountPaid != 400 || inv.AmountDue != 790 || inv.Version != 3 {
+		t.Fatalf("after paying 400: status %s paid %d due %d version %d", inv.Status, inv.AmountPaid, inv.AmountDue, inv.Version)
+	}
+	got, err := s.PaymentRecord(ctx, a.ID, p1.ID)
+	must(t, err)
+	if got.Amount != 400 || got.Object.ID != r.ID || got.PaidAt == nil || !got.PaidAt.Equal(paidAt) ||
+		!got.CreatedAt.Equal(base) || len(got.History) != 1 {
+		t.Fatalf("PaymentRecord = %+v", got)
+	}
+	_, err = s.PaymentRecord(ctx, b.ID, p1.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	// A failing apply writes nothing.
+	p2 := pay(5000)
+	boom := booksync.Errorf(booksync.EINVALID, "boom")
+	err = s.CreatePaymentRecord(ctx, p2, func(booksync.Receivable) (booksync.Receivable, error) { return booksync.Receivable{}, boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("CreatePaymentRecord with a failing apply = %v, want apply's error", err)
+	}
+	_, err = s.PaymentRecord(ctx, a.ID, p2.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+
+	// apply succeeds but the insert fails (the id is taken): the invoice change rolls back too.
+	dup := pay(100)
+	dup.ID = p1.ID
+	if err := s.CreatePaymentRecord(ctx, dup, applyAmount(100)); !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("duplicate payment id = %v, want ErrAlreadyExists", err)
+	}
+	inv, err = s.Receivable(ctx, a.ID, r.ID)
+	must(t, err)
+	if inv.AmountPaid != 400 || inv.Version != 3 {
+		t.Fatalf("a failed payment changed the invoice: paid %d version %d", inv.AmountPaid, inv.Version)
+	}
+
+	// A payment that is not succeeded does not call apply; another entity's invoice is not found.
+	pending := pay(50)
+	pending.Status = booksync.PaymentStatusCreated
+	must(t, s.CreatePaymentRecord(ctx, pending, func(booksync.Receivable) (booksync.Receivable, error) {
+		t.Error("apply called for a payment that has not succeeded")
+		return booksync.Receivable{}, nil
+	}))
+	foreign := pay(50)
+	foreign.EntityID = b.ID
+	wantCode(t, s.CreatePaymentRecord(ctx, foreign, applyAmount(50)), booksync.ENOTFOUND)
+
+	p3 := pay(790)
+	must(t, s.CreatePaymentRecord(ctx, p3, applyAmount(790)))
+	inv, err = s.Receivable(ctx, a.ID, r.ID)
+	must(t, err)
+	if inv.Status != booksync.StatusPaid || inv.AmountDue != 0 || inv.PaidAt == nil {
+		t.Fatalf("after paying in full: %s due %d", inv.Status, inv.AmountDue)
+	}
+
+	page, err := s.PaymentRecords(ctx, a.ID, booksync.ListQuery{Limit: 10, Sort: "amount",
+		Filters: []booksync.Filter{{Field: "object_id", Op: booksync.OpEq, Values: []any{r.ID}}}})
+	must(t, err)
+	var amounts []int64
+	for _, it := range page.Items {
+		amounts = append(amounts, it.Amount)
+	}
+	if !slices.Equal(amounts, []int64{50, 400, 790}) {
+		t.Fatalf("payment amounts = %v, want [50 400 790]", amounts)
+	}
+	page, err = s.PaymentRecords(ctx, a.ID, booksync.ListQuery{Limit: 10,
+		Filters: []booksync.Filter{{Field: "status", Op: booksync.OpEq, Values: []any{booksync.PaymentStatusCreated}}}})
+	must(t, err)
+	if len(page.Items) != 1 || page.Items[0].ID != pending.ID {
+		t.Fatalf("status=created: %+v", page.Items)
+	}
+	page, err = s.PaymentRecords(ctx, a.ID, booksync.ListQuery{Limit: 10,
+		Filters: []booksync.Filter{{Field: "is_external", Op: booksync.OpEq, Values: []any{true}}}})
+	must(t, err)
+	if len(page.Items) != 0 {
+		t.Fatalf("is_external=true: %d items", len(page.Items))
+	}
+	page, err = s.PaymentRecords(ctx, b.ID, booksync.ListQuery{Limit: 10})
+	must(t, err)
+	if len(page.Items) != 0 {
+		t.Fatalf("entity B lists entity A's payment records")
+	}
+}
+
+// filterFixture creates receivables named by counterpart with amounts and creation times that the
+// filter cases select from, and returns the entity id.
+func filterFixture(t *testing.T, s *store.Store) (entityID string, byName map[string]string) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	byName = map[string]string{}
+	rows := []struct {
+		name   string
+		amount int64
+		status string
+	}{
+		{"Alpha Ltd", 100, booksync.StatusDraft},
+		{"alpha beta", 200, booksync.StatusIssued},
+		{"Gamma", 300, booksync.StatusPaid},
+		{"Delta ALPHA", 400, booksync.StatusCanceled},
+	}
+	for i, row := range rows {
+		r := newReceivable(e.ID, base.Add(time.Duration(i)*time.Hour))
+		r.CounterpartName, r.TotalAmount, r.Status = row.name, row.amount, row.status
+		must(t, s.CreateReceivable(ctx, r))
+		byName[row.name] = r.ID
+	}
+	return e.ID, byName
+}
+
+func testFilters(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	entityID, _ := filterFixture(t, s)
+	f := func(field string, op booksync.FilterOp, vals ...any) booksync.Filter {
+		return booksync.Filter{Field: field, Op: op, Values: vals}
+	}
+	cases := []struct {
+		name    string
+		filters []booksync.Filter
+		want    []string
+	}{
+		{"eq", []booksync.Filter{f("status", booksync.OpEq, booksync.StatusIssued)}, []string{"alpha beta"}},
+		{"in", []booksync.Filter{f("status", booksync.OpIn, booksync.StatusPaid, booksync.StatusDraft)}, []string{"Alpha Ltd", "Gamma"}},
+		{"gt", []booksync.Filter{f("total_amount", booksync.OpGt, int64(200))}, []string{"Gamma", "Delta ALPHA"}},
+		{"gte", []booksync.Filter{f("total_amount", booksync.OpGte, int64(200))}, []string{"alpha beta", "Gamma", "Delta ALPHA"}},
+		{"lt", []booksync.Filter{f("total_amount", booksync.OpLt, int64(200))}, []string{"Alpha Ltd"}},
+		{"lte", []booksync.Filter{f("total_amount", booksync.OpLte, int64(200))}, []string{"Alpha Ltd", "alpha beta"}},
+		{"contains is case-sensitive", []booksync.Filter{f("counterpart_name", booksync.OpContains, "lpha")}, []string{"Alpha Ltd", "alpha beta"}},
+		{"contains exact case", []booksync.Filter{f("counterpart_name", booksync.OpContains, "ALPHA")}, []string{"Delta ALPHA"}},
+		{"icontains", []booksync.Filter{f("counterpart_name", booksync.OpIContains, "aLpHa")}, []string{"Alpha Ltd", "alpha beta", "Delta ALPHA"}},
+		{"contains matches % literally", []booksync.Filter{f("counterpart_name", booksync.OpContains, "%")}, nil},
+		{"time gt", []booksync.Filter{f("created_at", booksync.OpGt, base.Add(time.Hour))}, []string{"Gamma", "Delta ALPHA"}},
+		{"time lte", []booksync.Filter{f("created_at", booksync.OpLte, base.Add(time.Hour))}, []string{"Alpha Ltd", "alpha beta"}},
+		{"and", []booksync.Filter{f("total_amount", booksync.OpGte, int64(200)), f("counterpart_name", booksync.OpIContains, "alpha")},
+			[]string{"alpha beta", "Delta ALPHA"}},
+	}
+	for _, c := range cases {
+		page, err := s.Receivables(ctx, entityID, booksync.ListQuery{Limit: 10, Filters: c.filters})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got []string
+		for _, r := range page.Items {
+			got = append(got, r.CounterpartName)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+
+	// Booleans, on counterparts.
+	for i, customer := range []bool{true, false, true} {
+		c := &booksync.Counterpart{ID: uuid.NewString(), EntityID: entityID, CreatedAt: base.Add(time.Duration(i) * time.Second),
+			Type:         booksync.CounterpartTypeOrganization,
+			Organization: &booksync.CounterpartOrganization{LegalName: fmt.Sprint("C", i), IsCustomer: customer, IsVendor: !customer}}
+		must(t, s.CreateCounterpart(ctx, c, nil))
+	}
+	for _, want := range []bool{true, false} {
+		page, err := s.Counterparts(ctx, entityID, booksync.ListQuery{Limit: 10,
+			Filters: []booksync.Filter{{Field: "is_customer", Values: []any{want}}}})
+		must(t, err)
+		n := map[bool]int{true: 2, false: 1}[want]
+		if len(page.Items) != n {
+			t.Errorf("is_customer=%v: %d items, want %d", want, len(page.Items), n)
+		}
+		for _, c := range page.Items {
+			if c.IsCustomer() != want {
+				t.Errorf("is_customer=%v listed %s", want, c.Name())
+			}
+		}
+	}
+
+	// Filters the spec does not allow are validation errors.
+	for _, bad := range []booksync.Filter{
+		f("memo", booksync.OpEq, "x"),                           // not a field
+		f("status", booksync.OpGt, "x"),                         // operator not allowed
+		f("total_amount", booksync.OpEq, "100"),                 // wrong value type
+		f("status", booksync.OpEq, "a", "b"),                    // several values without in
+		{Field: "status", Op: booksync.OpIn},                    // in without values
+		f("counterpart_name", booksync.OpIContains, int64(100)), // wrong value type
+	} {
+		_, err := s.Receivables(ctx, entityID, booksync.ListQuery{Limit: 10, Filters: []booksync.Filter{bad}})
+		if booksync.ErrorCode(err) != booksync.EVALIDATION {
+			t.Errorf("filter %+v: error %v, want EVALIDATION", bad, err)
+		}
+	}
+}
+
+func testListValidation(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	for _, q := range []booksync.ListQuery{
+		{Limit: 10, Sort: "memo"},
+		{Limit: 10, Order: "sideways"},
+		{Limit: 0},
+		{Limit: 251},
+		{Limit: 10, After: &booksync.Cursor{Key: int64(1), ID: "x"}, Before: &booksync.Cursor{Key: int64(1), ID: "x"}},
+		{Limit: 10, After: &booksync.Cursor{Key: "not a time", ID: "x"}},
+		{Limit: 10, Sort: "document_id", After: &booksync.Cursor{Key: int64(5), ID: "x"}},
+	} {
+		_, err := s.Receivables(ctx, e.ID, q)
+		if booksync.ErrorCode(err) != booksync.EVALIDATION {
+			t.Errorf("query %+v: error %v, want EVALIDATION", q, err)
+		}
+	}
+	if _, err := s.Receivables(ctx, e.ID, booksync.ListQuery{Limit: 250}); err != nil {
+		t.Errorf("limit 250: %v", err)
+	}
+}
+
+// pagingRow is what the paging test expects of one receivable.
+type pagingRow struct {
+	id     string
+	amount int64
+	name   string
+	at     int64
+}
+
+func testPaging(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	other := newEntity(t, s, newPartner(t, s))
+	const n, limit = 23, 5
+	var rows []pagingRow
+	for i := range n {
+		// Amounts and names repeat, and pairs of rows share a creation time, so ties in the sort key
+		// are common and only the id orders them.
+		created := base.Add(time.Duration(i/2) * time.Minute)
+		r := newReceivable(e.ID, created)
+		r.TotalAmount = int64(i%4) * 100
+		r.CounterpartName = []string{"b", "a", "c"}[i%3]
+		must(t, s.CreateReceivable(ctx, r))
+		rows = append(rows, pagingRow{r.ID, r.TotalAmount, r.CounterpartName, created.UnixMicro()})
+		must(t, s.CreateReceivable(ctx, newReceivable(other.ID, created))) // never listed
+	}
+	keys := map[string]func(pagingRow) any{
+		"total_amount":     func(r pagingRow) any { return r.amount },
+		"counterpart_name": func(r pagingRow) any { return r.name },
+		"created_at":       func(r pagingRow) any { return r.at },
+	}
+	for sortField, key := range keys {
+		for _, order := range []booksync.Order{booksync.OrderAsc, booksync.OrderDesc} {
+			want := expectedOrder(rows, key, order == booksync.OrderDesc)
+			name := sortField + "/" + string(order)
+
+			// Forward, page by page.
+			var pages [][]string
+			var cursors []*booksync.Cursor
+			q := booksync.ListQuery{Sort: sortField, Order: order, Limit: limit}
+			for {
+				page, err := s.Receivables(ctx, e.ID, q)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if (len(pages) == 0) != (page.Prev == nil) {
+					t.Fatalf("%s: page %d has Prev %v", name, len(pages), page.Prev)
+				}
+				pages = append(pages, ids(page.Items))
+				cursors = append(cursors, page.Prev)
+				if page.Next == nil {
+					break
+				}
+				if len(pages) > n {
+					t.Fatalf("%s: paging does not end", name)
+				}
+				q.After = page.Next
+			}
+			if got := slices.Concat(pages...); !slices.Equal(got, want) {
+				t.Fatalf("%s: forward order\n got %v\nwant %v", name, got, want)
+			}
+			if len(pages) != (n+limit-1)/limit {
+				t.Fatalf("%s: %d pages, want %d", name, len(pages), (n+limit-1)/limit)
+			}
+
+			// Backward from the last page: each Prev leads to the page before, the same rows.
+			for i := len(pages) - 1; i > 0; i-- {
+				page, err := s.Receivables(ctx, e.ID, booksync.ListQuery{Sort: sortField, Order: order, Limit: limit, Before: cursors[i]})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if got := ids(page.Items); !slices.Equal(got, pages[i-1]) {
+					t.Fatalf("%s: page %d going back\n got %v\nwant %v", name, i-1, got, pages[i-1])
+				}
+				if (i-1 == 0) != (page.Prev == nil) {
+					t.Fatalf("%s: page %d going back has Prev %v", name, i-1, page.Prev)
+				}
+				if page.Next == nil {
+					t.Fatalf("%s: page %d going back has no Next", name, i-1)
+				}
+				// And its Next leads forward again to the page we came from.
+				fwd, err := s.Receivables(ctx, e.ID, booksync.ListQuery{Sort: sortField, Order: order, Limit: limit, After: page.Next})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if got := ids(fwd.Items); !slices.Equal(got, pages[i]) {
+					t.Fatalf("%s: round trip to page %d\n got %v\nwant %v", name, i, got, pages[i])
+				}
+			}
+		}
+	}
+}
+
+func expectedOrder(rows []pagingRow, key func(pagingRow) any, desc bool) []string {
+	sorted := slices.Clone(rows)
+	sort.Slice(sorted, func(i, j int) bool {
+		c := compare(key(sorted[i]), key(sorted[j]))
+		if c == 0 {
+			c = strings.Compare(sorted[i].id, sorted[j].id)
+		}
+		if desc {
+			return c > 0
+		}
+		return c < 0
+	})
+	out := make([]string, len(sorted))
+	for i, r := range sorted {
+		out[i] = r.id
+	}
+	return out
+}
+
+func compare(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		y := b.(int64)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case string:
+		return strings.Compare(x, b.(string))
+	}
+	panic("unsupported key")
+}
+
+func ids(rs []booksync.Receivable) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
