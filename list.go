@@ -1,5 +1,7 @@
 package booksync
 
+import "slices"
+
 // Order is the direction of a list: asc (the default) or desc.
 type Order string
 
@@ -92,7 +94,7 @@ var (
 var EntityList = ListSpec{
 	Fields: map[string]FieldKind{"id": KindUUID, "type": KindEnum, "status": KindEnum, "email": KindString,
 		"created_at": KindTime, "updated_at": KindTime},
-	Ops: map[string][]FilterOp{"id": eqIn, "type": {OpEq}, "status": {OpEq}, "email": eqIn,
+	Ops: map[string][]FilterOp{"id": {OpIn}, "type": {OpEq}, "status": {OpEq}, "email": eqIn,
 		"created_at": ranges},
 	Sorts:       []string{"created_at", "updated_at"},
 	DefaultSort: "created_at",
@@ -139,4 +141,30 @@ var PaymentRecordList = ListSpec{
 		"created_at": {OpGt, OpLt}, "updated_at": {OpGt, OpLt}, "paid_at": {OpGt, OpLt}},
 	Sorts:       []string{"created_at", "paid_at", "amount"},
 	DefaultSort: "created_at",
+}
+
+// QueryParams returns the query parameters a list accepts: paging and sorting, then one per
+// field and operator (`status`, `status__in`, `created_at__gt`, ...), sorted.
+func (s ListSpec) QueryParams() []string {
+	out := []string{"limit", "order", "pagination_token", "sort"}
+	for f, ops := range s.Ops {
+		for _, op := range ops {
+			if op == OpEq {
+				out = append(out, f)
+			} else {
+				out = append(out, f+"__"+string(op))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ListSpecs maps the operation id of each list to its spec.
+var ListSpecs = map[string]ListSpec{
+	"get_entities":        EntityList,
+	"get_counterparts":    CounterpartList,
+	"get_products":        ProductList,
+	"get_receivables":     ReceivableList,
+	"get_payment_records": PaymentRecordList,
 }

@@ -176,7 +176,7 @@ func parseListQuery(q url.Values, spec booksync.ListSpec) (booksync.ListQuery, e
 		}
 		kind, ok := spec.Fields[field]
 		if !ok || !slices.Contains(spec.Ops[field], op) {
-			return lq, booksync.FieldErrorf("extra_forbidden", []any{"query", k}, "Unknown query parameter %q; this list accepts %s.", truncate(k, 64), quoteList(supportedParams(spec)))
+			return lq, booksync.FieldErrorf("extra_forbidden", []any{"query", k}, "Unknown query parameter %q; this list accepts %s.", truncate(k, 64), quoteList(spec.QueryParams()))
 		}
 		f := booksync.Filter{Field: field, Op: op}
 		if op != booksync.OpIn {
@@ -199,25 +199,6 @@ func parseListQuery(q url.Values, spec booksync.ListSpec) (booksync.ListQuery, e
 		lq.Filters = append(lq.Filters, f)
 	}
 	return lq, nil
-}
-
-func supportedParams(spec booksync.ListSpec) []string {
-	out := []string{"limit", "pagination_token", "sort", "order"}
-	fields := make([]string, 0, len(spec.Ops))
-	for f := range spec.Ops {
-		fields = append(fields, f)
-	}
-	slices.Sort(fields)
-	for _, f := range fields {
-		for _, op := range spec.Ops[f] {
-			if op == booksync.OpEq {
-				out = append(out, f)
-			} else {
-				out = append(out, f+"__"+string(op))
-			}
-		}
-	}
-	return out
 }
 
 func quoteList(xs []string) string {

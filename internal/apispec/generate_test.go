@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/booksync/booksync"
 	"os"
 	"slices"
 	"strings"
@@ -145,13 +146,24 @@ func TestDocumentKeepsMoniteOperationsExceptDocumentedChanges(t *testing.T) {
 		if !strings.Contains(ours.Description, "booksync: the `x-monite-version` header is accepted but not required") {
 			t.Errorf("%s: description does not document the optional x-monite-version header", op.ID)
 		}
-		if len(ours.Parameters) != len(theirs.Parameters) {
-			t.Errorf("%s: %d parameters, Monite has %d", op.ID, len(ours.Parameters), len(theirs.Parameters))
+		// Every parameter is Monite's own; list operations keep exactly the query parameters
+		// booksync serves (booksync.ListSpecs), in Monite's order.
+		theirsByName := map[string]*openapi3.Parameter{}
+		var theirOrder []string
+		for _, mp := range theirs.Parameters {
+			theirsByName[mp.Value.In+" "+mp.Value.Name] = mp.Value
+			theirOrder = append(theirOrder, mp.Value.In+" "+mp.Value.Name)
 		}
-		for i, p := range ours.Parameters {
-			mp := theirs.Parameters[i].Value
-			if p.Value.Name != mp.Name || p.Value.In != mp.In {
-				t.Errorf("%s: parameter %d is %s in %s, Monite's is %s in %s", op.ID, i, p.Value.Name, p.Value.In, mp.Name, mp.In)
+		var ourOrder, ourQuery []string
+		for _, p := range ours.Parameters {
+			key := p.Value.In + " " + p.Value.Name
+			ourOrder = append(ourOrder, key)
+			if p.Value.In == "query" {
+				ourQuery = append(ourQuery, p.Value.Name)
+			}
+			mp, ok := theirsByName[key]
+			if !ok {
+				t.Errorf("%s: parameter %s is not Monite's", op.ID, key)
 				continue
 			}
 			wantRequired := mp.Required
@@ -161,6 +173,18 @@ func TestDocumentKeepsMoniteOperationsExceptDocumentedChanges(t *testing.T) {
 			if p.Value.Required != wantRequired {
 				t.Errorf("%s: parameter %s required=%v, want %v", op.ID, p.Value.Name, p.Value.Required, wantRequired)
 			}
+		}
+		kept := slices.DeleteFunc(slices.Clone(theirOrder), func(k string) bool { return !slices.Contains(ourOrder, k) })
+		if !slices.Equal(kept, ourOrder) {
+			t.Errorf("%s: parameters %v are not in Monite's order %v", op.ID, ourOrder, kept)
+		}
+		if spec, ok := booksync.ListSpecs[op.ID]; ok {
+			slices.Sort(ourQuery)
+			if want := spec.QueryParams(); !slices.Equal(ourQuery, want) {
+				t.Errorf("%s: documents query parameters %v, booksync serves %v", op.ID, ourQuery, want)
+			}
+		} else if len(ours.Parameters) != len(theirs.Parameters) {
+			t.Errorf("%s: %d parameters, Monite has %d", op.ID, len(ours.Parameters), len(theirs.Parameters))
 		}
 		var ourCodes, theirCodes []string
 		for c := range ours.Responses.Map() {

@@ -432,10 +432,15 @@ func (c *checker) union(parent *openapi3.Schema, branches openapi3.SchemaRefs, v
 	for j, i := range cand {
 		names[j] = schemaName(branches[i])
 	}
-	out := []Detail{{Loc: loc, Msg: "Input does not match any allowed shape: " + strings.Join(names, ", "), Type: "union_mismatch"}}
 	// Problems every shape agrees on (a field of the wrong type that all
-	// branches declare alike) are worth fixing whichever shape was meant.
-	return append(out, commonDetails(results, cand)...)
+	// branches declare alike) are worth fixing whichever shape was meant;
+	// when they are all there is, the shapes need not be mentioned at all.
+	common := commonDetails(results, cand)
+	if len(common) > 0 && !slices.ContainsFunc(cand, func(i int) bool { return len(dedupe(slices.Clone(results[i]))) != len(common) }) {
+		return common
+	}
+	out := []Detail{{Loc: loc, Msg: "Input does not match any allowed shape: " + strings.Join(names, ", "), Type: "union_mismatch"}}
+	return append(out, common...)
 }
 
 func commonDetails(results [][]Detail, cand []int) []Detail {

@@ -198,8 +198,14 @@ func TestValidateBodyReportsEachErrorClass(t *testing.T) {
 		{"counterpart union picks branch by required properties", "post_counterparts", `{"individual": {"first_name": "A", "last_name": "B", "is_customer": true, "is_vendor": false,
 			"address": {"city": "Berlin", "country": "DE", "line1": "x", "postal_code": "1"}}}`,
 			Detail{[]any{"body", "type"}, "Field required", "missing"}, 0},
+		{"untagged union picks branch by properties", "patch_counterparts_id", `{"individual": {"first_name": ""}}`,
+			Detail{[]any{"body", "individual", "first_name"}, "String should have at least 1 character", "string_too_short"}, 0},
+		{"untagged union keeps errors all branches share", "patch_counterparts_id", `{"tax_id": 5}`,
+			Detail{[]any{"body", "tax_id"}, "Input should be a valid string", "string_type"}, 2},
 		{"counterpart union wrong kind", "post_counterparts", `"acme"`,
-			Detail{[]any{"body"}, "Input does not match any allowed shape: CounterpartOrganizationRootCreatePayload, CounterpartIndividualRootCreatePayload", "union_mismatch"}, 0},
+			Detail{[]any{"body"}, "Input should be a valid dictionary", "dict_type"}, 0},
+		{"union with nothing to tell the branches apart", "patch_counterparts_id", `{"tax_id": 5}`,
+			Detail{[]any{"body"}, "Input does not match any allowed shape: CounterpartIndividualRootUpdatePayload, CounterpartOrganizationRootUpdatePayload", "union_mismatch"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -28,12 +28,9 @@ func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
 	}
 	r.ID, r.EntityID, r.LineItems = id, entityID, items
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
-	setInt(&r.Version, version)
+	r.Version = version
 	return r, nil
 }
-
-// setInt stores v in an integer field whatever its integer type.
-func setInt[T ~int | ~int32 | ~int64](p *T, v int64) { *p = T(v) }
 
 var receivableList = listTable[booksync.Receivable]{
 	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
@@ -76,7 +73,7 @@ func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 // CreateReceivable stores a new invoice of r.EntityID; r.Version becomes 1. A document id the
 // entity already uses gives ErrAlreadyExists.
 func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) error {
-	setInt(&r.Version, 1)
+	r.Version = 1
 	row, err := encodeReceivable(r)
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
@@ -130,7 +127,7 @@ func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Rec
 	WHERE id = $13 AND entity_id = $14 AND version = $15`,
 		r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
-		r.ID, r.EntityID, int64(r.Version))
+		r.ID, r.EntityID, r.Version)
 	if err != nil {
 		return fmt.Errorf("store: update receivable: %w", mapErr(err))
 	}
@@ -146,7 +143,7 @@ func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Rec
 		}
 		return errVersionConflict()
 	}
-	setInt(&r.Version, int64(r.Version)+1)
+	r.Version++
 	return nil
 }
 

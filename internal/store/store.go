@@ -34,7 +34,8 @@ type Options struct {
 	// connection: OnIssue must use tx and nothing else that needs the writer, or it deadlocks.
 	OnIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error
 
-	// PostgresMaxConns caps the PostgreSQL pool; 0 means 20.
+	// PostgresMaxConns caps the PostgreSQL pool; 0 means 20, and less than 2 means 2, because
+	// Migrate holds one connection for its advisory lock while River migrates on another.
 	PostgresMaxConns int
 
 	// SQLiteReaders caps the SQLite read-only pool; 0 means max(4, GOMAXPROCS).
@@ -83,9 +84,10 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
 	maxConns := opts.PostgresMaxConns
-	if maxConns <= 0 {
+	if maxConns == 0 {
 		maxConns = 20
 	}
+	maxConns = max(maxConns, 2)
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -12,6 +12,8 @@ import (
 	"go/format"
 	"sort"
 	"strings"
+
+	"github.com/booksync/booksync"
 )
 
 // APIVersion is the Monite API version booksync is compatible with.
@@ -261,6 +263,29 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 	}
 	if !found {
 		return nil, fmt.Errorf("no %s header parameter", versionHeader)
+	}
+	if spec, ok := booksync.ListSpecs[id]; ok {
+		served := map[string]bool{}
+		for _, name := range spec.QueryParams() {
+			served[name] = true
+		}
+		var kept, dropped []any
+		for _, p := range asSlice(op["parameters"]) {
+			pm := asMap(p)
+			if pm["in"] == "query" && !served[pm["name"].(string)] {
+				dropped = append(dropped, pm["name"])
+				continue
+			}
+			kept = append(kept, p)
+			delete(served, fmt.Sprint(pm["name"]))
+		}
+		if len(served) > 0 {
+			return nil, fmt.Errorf("booksync serves query parameters Monite does not declare: %v", served)
+		}
+		op["parameters"] = kept
+		if len(dropped) > 0 {
+			notes = append(notes, fmt.Sprintf("booksync: these Monite filters are not served, and sending one is a 422 rather than silently ignored: %v. Sorting is by %v.", dropped, spec.Sorts))
+		}
 	}
 	if o, ok := bodyOverrides[id]; ok {
 		if _, ok := schemas[o.schema]; !ok {

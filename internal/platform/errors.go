@@ -1,0 +1,71 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Class says what the sync engine does after a failure.
+type Class string
+
+// Error classes, from DESIGN.md.
+const (
+	// NeedsUserAction: the data is wrong for the accounting system (validation). The record goes
+	// to error with the cause and the fix; it is not retried until pushed again.
+	NeedsUserAction Class = "needs_user_action"
+	// Transient: a server error or network failure before the request was sent; retried with backoff.
+	Transient Class = "transient"
+	// RateLimited: the accounting system asked to wait (RetryAfter); retried then without using
+	// an attempt.
+	RateLimited Class = "rate_limited"
+	// Auth: the access token was refused; refreshed once, else the connection is deauthorized.
+	Auth Class = "auth"
+	// UnknownOutcome: the request may or may not have taken effect (a timeout after sending it).
+	// The engine looks the objects up by natural key before trying again.
+	UnknownOutcome Class = "unknown_outcome"
+)
+
+// Error is a classified failure from an accounting system. Message starts with the plain cause in
+// the words users search for; Details say which field and how to fix it.
+type Error struct {
+	Class      Class
+	Status     int           // HTTP status, when there was one
+	RetryAfter time.Duration // for RateLimited
+	Code       string        // a stable code for the cause, e.g. "tax_rate_not_found"
+	Message    string
+	Details    []Detail
+	Err        error // the underlying error, for logs
+}
+
+// Detail names one field of a failure and what to do about it.
+type Detail struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s: %s", e.Class, e.Message)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of a platform error, Transient for any other error (a bug or a
+// network failure is worth retrying), and "" for nil.
+func ClassOf(err error) Class {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return Transient
+}

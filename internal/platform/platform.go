@@ -1,0 +1,204 @@
+// Package platform is what booksync's sync engine knows of an accounting system: the Connector
+// interface every system's package implements (internal/platform/xero, quickbooks, gnucash), the
+// objects that cross it, the error classes that decide what the engine does after a failure, and
+// per-connection rate budgets.
+//
+// Connectors are batch-first and idempotent: each push takes many objects and returns one result
+// per object; every create carries an idempotency key derived from booksync's object; and a
+// connector looks objects up by their natural key (contact number, item code, invoice number)
+// before creating them, so that a retry after an unknown outcome never creates a duplicate.
+package platform
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Org describes the books a connection writes to.
+type Org struct {
+	ID           string // the platform's id for the organisation (Xero tenant id, QuickBooks realm id)
+	Name         string
+	BaseCurrency string // ISO 4217
+	CountryCode  string // ISO 3166-1 alpha-2
+}
+
+// TaxRate is a tax rate of the accounting system. Rates are percent minor units (20% is 2000).
+type TaxRate struct {
+	Code       string // the platform's key for the rate: Xero's TaxType, QuickBooks' TaxCode id
+	Name       string
+	Status     string // "Active" or "Archived"
+	Rate       int64  // effective rate, percent minor units
+	Components []TaxComponent
+	// Revenue reports whether the rate may be used on sales (Xero's CanApplyToRevenue).
+	Revenue bool
+}
+
+// TaxComponent is one component of a tax rate.
+type TaxComponent struct {
+	Name       string
+	Rate       int64 // percent minor units
+	IsCompound bool
+}
+
+// LedgerAccount is an account of the chart of accounts.
+type LedgerAccount struct {
+	ID          string // the platform's id
+	Code        string // the nominal code users see (Xero's Code, may be empty)
+	Name        string
+	Type        string // Asset, Equity, Expense, Income, Liability or Unknown (Monite's words)
+	Subtype     string // the platform's own type, e.g. Xero's REVENUE, BANK
+	Status      string // Active or Archived
+	IsBank      bool
+	Currency    string
+	Description string
+	// PaymentsAllowed reports whether payments can be recorded against the account.
+	PaymentsAllowed bool
+}
+
+// Contact is a customer to create or match. Ref is booksync's counterpart id and doubles as the
+// contact's number in the accounting system (Xero's ContactNumber), its natural key.
+type Contact struct {
+	Ref       string
+	Name      string
+	FirstName string
+	LastName  string
+	Email     string
+	TaxNumber string
+	Address   *Address
+}
+
+// Address is a postal address.
+type Address struct {
+	Line1, Line2, City, Region, PostalCode, Country string
+}
+
+// Item is a product to create or match, by Code (its natural key) and then by name.
+type Item struct {
+	Ref         string // booksync's product id
+	Code        string // the item code (Xero Code, at most 30 characters)
+	Name        string
+	Description string
+	UnitPrice   int64 // minor units of Currency
+	Currency    string
+	AccountCode string // sales account
+	TaxCode     string // sales tax rate
+}
+
+// Invoice is a sales invoice to create, found again by Number.
+type Invoice struct {
+	Ref        string // booksync's receivable id; the idempotency key derives from it
+	Number     string // the invoice number (booksync's document_id)
+	ContactID  string // the platform's id of the customer
+	Date       string // YYYY-MM-DD
+	DueDate    string // YYYY-MM-DD; may be empty
+	Currency   string
+	Inclusive  bool // line amounts include tax
+	Reference  string
+	Lines      []InvoiceLine
+	Expected   Totals // what booksync computed; the connector does not change it
+	MarkIssued bool   // create as approved/authorised, not draft
+}
+
+// InvoiceLine is one line of an invoice. Amounts are minor units of the invoice currency.
+type InvoiceLine struct {
+	Description    string
+	ItemCode       string // may be empty
+	Quantity       decimal.Decimal
+	UnitAmount     int64 // per unit, minor units; negative for a deduction line
+	DiscountAmount int64 // total discount on the line, minor units (line and invoice discount shares)
+	AccountCode    string
+	TaxCode        string
+	LineAmount     int64 // expected: round(Quantity x UnitAmount) - DiscountAmount
+	TaxAmount      int64 // expected tax of the line
+}
+
+// Totals are an invoice's totals in minor units.
+type Totals struct {
+	Subtotal int64 // excluding tax
+	Tax      int64
+	Total    int64
+}
+
+// Payment is a payment of an invoice into a bank account.
+type Payment struct {
+	Ref         string // booksync's payment record id
+	InvoiceID   string // the platform's invoice id
+	AccountCode string // the account the money went to
+	AccountID   string // or its id
+	Date        string // YYYY-MM-DD
+	Amount      int64  // minor units
+	Currency    string
+	Reference   string
+}
+
+// Result is the outcome of pushing one object.
+type Result struct {
+	Ref        string // the object's booksync id
+	PlatformID string // the id the accounting system gave it, when it exists there
+	Matched    bool   // an existing object was found and used instead of creating one
+	UpdatedAt  time.Time
+	Totals     *Totals // for invoices: the totals the accounting system reports
+	Err        error   // a *Error for this object alone; nil when it succeeded
+}
+
+// RemoteInvoice is a sales invoice as read back from the accounting system.
+type RemoteInvoice struct {
+	ID          string
+	Number      string
+	ContactID   string
+	ContactName string
+	Currency    string
+	Date        string
+	DueDate     string
+	Status      string
+	Reference   string
+	Inclusive   bool
+	Lines       []RemoteLine
+	Totals      Totals
+	AmountDue   int64
+	AmountPaid  int64
+	UpdatedAt   time.Time
+}
+
+// RemoteLine is a line of a RemoteInvoice.
+type RemoteLine struct {
+	Description string
+	Quantity    decimal.Decimal
+	UnitAmount  decimal.Decimal // major units, as the platform stores it
+	AccountCode string
+	TaxCode     string
+	LineAmount  int64
+	TaxAmount   int64
+	Discount    decimal.Decimal // discount rate in percent, when the platform has one
+}
+
+// InvoiceQuery asks for a page of invoices.
+type InvoiceQuery struct {
+	ModifiedSince time.Time // zero: all
+	Numbers       []string  // only these invoice numbers
+	Page          int       // 1-based
+}
+
+// Connector talks to one connection's books. Methods that push take whole batches and return one
+// Result per object, in order; their error return is for failures of the whole call (transient,
+// rate-limited, auth, unknown outcome), always a *Error.
+type Connector interface {
+	Org(ctx context.Context) (Org, error)
+	TaxRates(ctx context.Context) ([]TaxRate, error)
+	LedgerAccounts(ctx context.Context) ([]LedgerAccount, error)
+	// PushContacts matches each contact by number (Ref), then by name, and creates the missing ones.
+	PushContacts(ctx context.Context, contacts []Contact) ([]Result, error)
+	// PushItems matches each item by code, then by name, and creates the missing ones.
+	PushItems(ctx context.Context, items []Item) ([]Result, error)
+	// PushInvoices looks each invoice up by number, creates the missing ones, and reports the
+	// totals the accounting system computed for each.
+	PushInvoices(ctx context.Context, invoices []Invoice) ([]Result, error)
+	// PushPayments records payments against invoices.
+	PushPayments(ctx context.Context, payments []Payment) ([]Result, error)
+	// Invoices reads sales invoices back.
+	Invoices(ctx context.Context, q InvoiceQuery) ([]RemoteInvoice, error)
+	// Invoice reads one sales invoice by the platform's id.
+	Invoice(ctx context.Context, id string) (RemoteInvoice, error)
+}
