@@ -37,11 +37,9 @@ fmt-check:
 	if [ -n "$$bad" ]; then echo "gofmt needed on:" >&2; echo "$$bad" >&2; echo "fix with: gofmt -w <files>" >&2; exit 1; fi
 
 vet:
-	@echo '>> go vet $(PKGS)' >&2
 	$(GO) vet $(PKGS)
 
 go-test:
-	@echo '>> go test $(PKGS)' >&2
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) $(PKGS)
 
 build:

@@ -34,9 +34,10 @@ apt_install() {
 
 # pg_bindir: print the bin directory of the newest installed PostgreSQL server
 # (Debian layout /usr/lib/postgresql/N/bin), or fail when none is installed.
+# BOOKSYNC_PG_LIBDIR replaces /usr/lib/postgresql (for testing these scripts).
 pg_bindir() {
 	local best="" d
-	for d in /usr/lib/postgresql/*/bin; do
+	for d in "${BOOKSYNC_PG_LIBDIR:-/usr/lib/postgresql}"/*/bin; do
 		[ -x "$d/postgres" ] || continue
 		if [ -z "$best" ] || [ "${d//[!0-9]/}" -gt "${best//[!0-9]/}" ]; then
 			best=$d

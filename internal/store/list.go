@@ -104,7 +104,8 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 	if scanDesc {
 		dir = "DESC"
 	}
-	query := fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
+	// The sort key and id come first: they make the cursors.
+	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
 		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortCol, dir, dir, arg(q.Limit+1))
 
 	rows, err := db.QueryContext(ctx, query, args...)
@@ -115,16 +116,17 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 	type keyed struct {
 		item T
 		key  any
+		id   string
 	}
 	var got []keyed
 	for rows.Next() {
-		var ks string
+		var ks, id string
 		var ki int64
 		var dest any = &ki
 		if isTextKind(sortKind) {
 			dest = &ks
 		}
-		item, err := t.scan(rows, dest)
+		item, err := t.scan(rows, dest, &id)
 		if err != nil {
 			return page, fmt.Errorf("store: list %s: %w", t.table, err)
 		}
@@ -132,7 +134,7 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 		if isTextKind(sortKind) {
 			key = ks
 		}
-		got = append(got, keyed{item, key})
+		got = append(got, keyed{item, key, id})
 	}
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("store: list %s: %w", t.table, err)
@@ -153,41 +155,23 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 		return page, nil
 	}
 	first, last := got[0], got[len(got)-1]
-	idOf := func(k keyed) string { return itemID(any(k.item)) }
 	switch {
 	case backward:
 		// The cursor's own row lies after this page.
-		page.Next = &booksync.Cursor{Key: last.key, ID: idOf(last)}
+		page.Next = &booksync.Cursor{Key: last.key, ID: last.id}
 		if more {
-			page.Prev = &booksync.Cursor{Key: first.key, ID: idOf(first)}
+			page.Prev = &booksync.Cursor{Key: first.key, ID: first.id}
 		}
 	default:
 		if more {
-			page.Next = &booksync.Cursor{Key: last.key, ID: idOf(last)}
+			page.Next = &booksync.Cursor{Key: last.key, ID: last.id}
 		}
 		// After a cursor, the cursor's own row lies before this page.
 		if cursor != nil {
-			page.Prev = &booksync.Cursor{Key: first.key, ID: idOf(first)}
+			page.Prev = &booksync.Cursor{Key: first.key, ID: first.id}
 		}
 	}
 	return page, nil
-}
-
-// itemID returns the id of a listed object.
-func itemID(v any) string {
-	switch o := v.(type) {
-	case booksync.Entity:
-		return o.ID
-	case booksync.Counterpart:
-		return o.ID
-	case booksync.Product:
-		return o.ID
-	case booksync.Receivable:
-		return o.ID
-	case booksync.PaymentRecord:
-		return o.ID
-	}
-	panic(fmt.Sprintf("store: no id for %T", v))
 }
 
 func isTextKind(k booksync.FieldKind) bool {

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while serve writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeZeroSetup starts booksync as a user would with no configuration but a data folder:
+// it creates the database and a key file, prints credentials that work, and stops cleanly.
+func TestServeZeroSetup(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	t.Setenv("BOOKSYNC_DB", filepath.Join(dir, "booksync.db"))
+	t.Setenv("BOOKSYNC_ADDR", addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, &out, &errs) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %v\n%s\n%s", err, out.String(), errs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m := regexp.MustCompile(`client_id=(\S+)\s+client_secret=(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("serve printed no credentials:\n%s", out.String())
+	}
+	body, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": m[1], "client_secret": m[2]})
+	resp, err := http.Post(base+"/auth/token", "application/json", bytes.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("token with printed credentials: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if fi, err := os.Stat(filepath.Join(dir, "booksync.db.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", fi, err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(shutdownGrace + 5*time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+
+	// A second start reuses the database and prints no new credentials.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	var out2 syncBuffer
+	done2 := make(chan error, 1)
+	go func() { done2 <- run(ctx2, []string{"serve"}, &out2, &errs) }()
+	for i := 0; i < 400; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel2()
+	if err := <-done2; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out2.String(), "client_secret=") {
+		t.Fatalf("second start printed new credentials:\n%s", out2.String())
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-client-id", "x"},
+		{"-secret-key", "abc"},
+		{"extra"},
+	} {
+		if _, err := parseConfig("serve", args, &bytes.Buffer{}); err == nil {
+			t.Errorf("parseConfig(%v) accepted bad configuration", args)
+		}
+	}
+	c, err := parseConfig("serve", []string{"-addr", "0.0.0.0:9000"}, &bytes.Buffer{})
+	if err != nil || c.PublicURL != "http://localhost:9000" {
+		t.Fatalf("public URL from addr: %q %v", c.PublicURL, err)
+	}
+	if err := run(context.Background(), []string{"serve", "-db", "postgres://x@127.0.0.1:1/db"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "BOOKSYNC_SECRET_KEY") {
+		t.Fatalf("PostgreSQL without a secret key: %v", err)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	var out bytes.Buffer
+	db := filepath.Join(t.TempDir(), "m.db")
+	for i := 0; i < 2; i++ {
+		if err := run(context.Background(), []string{"migrate", "-db", db}, &out, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(out.String(), "up to date") {
+		t.Fatalf("migrate output: %s", out.String())
+	}
+}
