@@ -167,4 +167,8 @@ var ListSpecs = map[string]ListSpec{
 	"get_products":        ProductList,
 	"get_receivables":     ReceivableList,
 	"get_payment_records": PaymentRecordList,
+
+	"get_accounting_synced_records": SyncedRecordList,
+	"get_accounting_tax_rates":      AccountingTaxRateList,
+	"get_ledger_accounts":           LedgerAccountList,
 }

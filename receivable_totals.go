@@ -12,15 +12,7 @@ import (
 // rules of internal/money. A line or amount the rules reject gives a 422 error whose location
 // starts with linesLoc (such as ("body", "line_items")) for line errors.
 func (r *Receivable) ComputeTotals(linesLoc ...any) error {
-	inv := money.Invoice{Mode: money.VATMode(r.VATMode), Discount: moneyDiscount(r.Discount)}
-	if r.DeductionAmount != nil {
-		inv.Deduction = *r.DeductionAmount
-	}
-	for _, l := range r.LineItems {
-		inv.Lines = append(inv.Lines, money.Line{Quantity: l.Quantity.Decimal, UnitPrice: l.Product.Price.Value,
-			TaxRate: l.TaxRateValue, Discount: moneyDiscount(l.Discount)})
-	}
-	t, err := money.Compute(inv)
+	t, err := r.LineAmounts()
 	var fe *money.FieldError
 	if errors.As(err, &fe) {
 		loc := []any{"body"}
@@ -60,4 +52,19 @@ func moneyDiscount(d *Discount) *money.Discount {
 		return nil
 	}
 	return &money.Discount{Type: money.DiscountType(d.Type), Amount: d.Amount}
+}
+
+// LineAmounts returns the per-line amounts of the invoice as internal/money computes them: each
+// line's net, VAT and gross after line and invoice discounts. Pushes use them so that what an
+// accounting system books is line for line what booksync computed.
+func (r *Receivable) LineAmounts() (money.Totals, error) {
+	inv := money.Invoice{Mode: money.VATMode(r.VATMode), Discount: moneyDiscount(r.Discount)}
+	if r.DeductionAmount != nil {
+		inv.Deduction = *r.DeductionAmount
+	}
+	for _, l := range r.LineItems {
+		inv.Lines = append(inv.Lines, money.Line{Quantity: l.Quantity.Decimal, UnitPrice: l.Product.Price.Value,
+			TaxRate: l.TaxRateValue, Discount: moneyDiscount(l.Discount)})
+	}
+	return money.Compute(inv)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,15 @@ type Config struct {
 	ClientID     string // BOOKSYNC_CLIENT_ID
 	ClientSecret string // BOOKSYNC_CLIENT_SECRET
 	SecretKey    string // BOOKSYNC_SECRET_KEY: 64 hex characters
+	// XeroClientID and XeroClientSecret (BOOKSYNC_XERO_CLIENT_ID/_SECRET) select Xero itself;
+	// unset means connections use the built-in Xero sandbox.
+	XeroClientID, XeroClientSecret string
+	// SandboxLimits (BOOKSYNC_SANDBOX_LIMITS) makes the sandboxes enforce the platforms' rate limits.
+	SandboxLimits bool
+	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
+	TimeScale float64
+	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
+	Workers int
 }
 
 // IsPostgres reports whether the database is PostgreSQL.
@@ -44,11 +54,23 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.ClientID, "client-id", env("BOOKSYNC_CLIENT_ID", ""), "partner API client id to ensure at start-up (BOOKSYNC_CLIENT_ID)")
 	fs.StringVar(&c.ClientSecret, "client-secret", env("BOOKSYNC_CLIENT_SECRET", ""), "its secret (BOOKSYNC_CLIENT_SECRET)")
 	fs.StringVar(&c.SecretKey, "secret-key", env("BOOKSYNC_SECRET_KEY", ""), "64 hex characters that encrypt platform tokens at rest (BOOKSYNC_SECRET_KEY; generated beside a SQLite db, required with PostgreSQL)")
+	fs.StringVar(&c.XeroClientID, "xero-client-id", env("BOOKSYNC_XERO_CLIENT_ID", ""), "Xero app client id; unset uses the built-in Xero sandbox (BOOKSYNC_XERO_CLIENT_ID)")
+	fs.StringVar(&c.XeroClientSecret, "xero-client-secret", env("BOOKSYNC_XERO_CLIENT_SECRET", ""), "Xero app client secret (BOOKSYNC_XERO_CLIENT_SECRET)")
+	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
+	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
+	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	c.TimeScale, c.Workers = *scale, *workers
+	if c.Workers < 1 {
+		return c, errors.New("BOOKSYNC_WORKERS must be at least 1")
+	}
+	if (c.XeroClientID == "") != (c.XeroClientSecret == "") {
+		return c, errors.New("BOOKSYNC_XERO_CLIENT_ID and BOOKSYNC_XERO_CLIENT_SECRET go together: set both or neither")
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = publicURLFromAddr(c.Addr)
@@ -63,6 +85,20 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(env(name, ""), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(env(name, "")); err == nil {
+		return v
+	}
+	return def
 }
 
 // publicURLFromAddr derives the URL a browser on this machine reaches the listener at.

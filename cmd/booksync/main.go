@@ -2,6 +2,7 @@
 // releases) the sync workers that push issued invoices into accounting systems.
 //
 //	booksync serve     API, dashboard, sandboxes and workers in one process
+//	booksync worker    sync workers only (scale-out beside serve, PostgreSQL only)
 //	booksync migrate   apply schema migrations and exit
 //
 // Every flag has an environment variable (BOOKSYNC_ADDR, BOOKSYNC_DB, ...); run
@@ -35,6 +36,7 @@ const usage = `booksync keeps the invoices a platform issues in step with its cu
 
 Usage:
   booksync serve     run the API (and everything else) on one machine
+  booksync worker    run sync workers only, beside serve, on a shared PostgreSQL database
   booksync migrate   apply database migrations and exit
 
 Run "booksync <command> -h" for a command's flags and environment variables.
@@ -54,6 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return serve(ctx, cfg, stdout, logger)
+	case "worker":
+		cfg, err := parseConfig("worker", args[1:], stderr)
+		if err != nil {
+			return err
+		}
+		return work(ctx, cfg, stdout, logger)
 	case "migrate":
 		cfg, err := parseConfig("migrate", args[1:], stderr)
 		if err != nil {

@@ -18,11 +18,13 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/google/uuid"
 )
 
-// shutdownGrace is how long in-flight requests get to finish after SIGTERM or SIGINT.
+// shutdownGrace is how long in-flight requests and running sync jobs get to finish after SIGTERM
+// or SIGINT.
 const shutdownGrace = 20 * time.Second
 
 func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
@@ -38,54 +40,82 @@ func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
 	return nil
 }
 
-func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
-	if _, err := secretKey(cfg); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (*app.App, error) {
+	key, err := secretKey(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := ensureClient(ctx, st, cfg, stdout); err != nil {
-		return err
-	}
-	srv, err := api.NewServer(st)
-	if err != nil {
-		return err
-	}
-	srv.Logger = logger
+	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
+		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
+		SandboxLimits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Workers: workers, Logger: logger})
+}
 
+func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
+	a, err := newApp(ctx, cfg, logger, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	if err := ensureClient(ctx, a.Store, cfg, stdout); err != nil {
+		a.Close(time.Second)
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		a.Close(time.Second)
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	fmt.Fprintf(stdout, "booksync: serving the API on %s (%s, %s database %s)\n", cfg.PublicURL, ln.Addr(), st.Dialect(), redactDSN(cfg.DB))
+	if err := a.Start(ctx); err != nil {
+		ln.Close()
+		a.Close(time.Second)
+		return err
+	}
+	hs := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(stdout, "booksync: serving the API on %s (%s, %s database %s)\n", cfg.PublicURL, ln.Addr(), a.Store.Dialect(), redactDSN(cfg.DB))
 	fmt.Fprintf(stdout, "booksync: API reference at %s/docs; get a token with POST %s/auth/token\n", cfg.PublicURL, cfg.PublicURL)
+	if a.XeroSandbox != nil {
+		fmt.Fprintf(stdout, "booksync: Xero connections use the built-in sandbox at %s/sandbox/xero/orgs\n", cfg.PublicURL)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		a.Close(time.Second)
 		return err
 	case <-ctx.Done():
 	}
 	// Stop accepting, let in-flight requests finish (each writes in its own transaction, so
-	// nothing is left half-written), then close the database.
+	// nothing is left half-written), let running sync jobs finish, then close the database.
 	logger.Info("shutting down", slog.Duration("grace", shutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
+		a.Close(time.Second)
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.Close(time.Second)
 		return err
 	}
-	return nil
+	return a.Close(shutdownGrace)
+}
+
+// work runs sync workers only, next to one or more `serve` processes sharing a PostgreSQL database.
+func work(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
+	if !cfg.IsPostgres() {
+		return errors.New("booksync worker needs PostgreSQL (BOOKSYNC_DB=postgres://...): a SQLite file belongs to one booksync serve process")
+	}
+	a, err := newApp(ctx, cfg, logger, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		a.Close(time.Second)
+		return err
+	}
+	fmt.Fprintf(stdout, "booksync: worker running %d sync jobs at once on %s\n", cfg.Workers, redactDSN(cfg.DB))
+	<-ctx.Done()
+	return a.Close(shutdownGrace)
 }
 
 // ensureClient makes sure a partner API client exists: the configured one, or, when none is
@@ -129,7 +159,7 @@ func secretKey(cfg Config) ([]byte, error) {
 	}
 	path := cfg.DB + ".key"
 	if b, err := os.ReadFile(path); err == nil {
-		key, err := hex.DecodeString(string(trimSpace(b)))
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("key file %s is not 64 hex characters", path)
 		}
@@ -148,13 +178,6 @@ func secretKey(cfg Config) ([]byte, error) {
 		return nil, err
 	}
 	return key, nil
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // redactDSN hides a PostgreSQL password in logs.

@@ -75,7 +75,7 @@ func newHarness(t testing.TB, dsn string) *harness {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	a, err := api.NewServer(st)
+	a, err := api.NewServer(st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ func (s *Server) decodeBody(r *http.Request, v any) error {
 		}
 		return e
 	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil // an optional body that was left out: the zero value stands
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		// The schema accepted the body, so a decoding failure means our types are stricter than

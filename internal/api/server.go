@@ -18,8 +18,9 @@ const MaxBodyBytes = 1 << 20
 
 // Server serves the API. Create it with NewServer.
 type Server struct {
-	store     Store
-	validator *apispec.Validator
+	store      Store
+	accounting Accounting
+	validator  *apispec.Validator
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 	// Logger receives request failures; nil means slog.Default().
@@ -27,13 +28,14 @@ type Server struct {
 	mux    *http.ServeMux
 }
 
-// NewServer returns a server over the store, with every route registered.
-func NewServer(store Store) (*Server, error) {
+// NewServer returns a server over the store and the sync engine, with every route registered.
+// accounting may be nil in a server that only manages invoices; its accounting calls then fail.
+func NewServer(store Store, accounting Accounting) (*Server, error) {
 	v, err := apispec.NewValidator()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, validator: v, Now: time.Now, mux: http.NewServeMux()}
+	s := &Server{store: store, accounting: accounting, validator: v, Now: time.Now, mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
@@ -104,6 +106,21 @@ func (s *Server) routeTable() []struct {
 		r("POST", "/payment_records", "post_payment_records", true, true, s.postPaymentRecord),
 		r("GET", "/payment_records", "get_payment_records", true, true, s.listPaymentRecords),
 		r("GET", "/payment_records/{payment_record_id}", "get_payment_records_id", true, true, s.getPaymentRecord),
+
+		r("GET", "/accounting_connections", "get_accounting_connections", true, true, s.listConnections),
+		r("POST", "/accounting_connections", "post_accounting_connections", true, true, s.postConnection),
+		r("GET", "/accounting_connections/{connection_id}", "get_accounting_connections_id", true, true, s.getConnection),
+		r("POST", "/accounting_connections/{connection_id}/disconnect", "post_accounting_connections_id_disconnect", true, true, s.disconnect),
+		r("POST", "/accounting_connections/{connection_id}/sync", "post_accounting_connections_id_sync", true, true, s.syncConnection),
+		r("GET", "/accounting_synced_records", "get_accounting_synced_records", true, true, s.listSyncedRecords),
+		r("GET", "/accounting_synced_records/{synced_record_id}", "get_accounting_synced_records_id", true, true, s.getSyncedRecord),
+		r("POST", "/accounting_synced_records/{synced_record_id}/push", "post_accounting_synced_records_id_push", true, true, s.pushSyncedRecord),
+		r("GET", "/accounting_tax_rates", "get_accounting_tax_rates", true, true, s.listTaxRates),
+		r("GET", "/accounting_tax_rates/{tax_rate_id}", "get_accounting_tax_rates_id", true, true, s.getTaxRate),
+		r("GET", "/ledger_accounts", "get_ledger_accounts", true, true, s.listLedgerAccounts),
+		r("GET", "/ledger_accounts/{ledger_account_id}", "get_ledger_accounts_id", true, true, s.getLedgerAccount),
+		r("GET", "/accounting/receivables", "get_accounting_receivables", true, true, s.listAccountingReceivables),
+		r("GET", "/accounting/receivables/{invoice_id}", "get_accounting_receivables_id", true, true, s.getAccountingReceivable),
 	}
 }
 
@@ -133,6 +150,8 @@ func (s *Server) routes() {
 		_, _ = w.Write(apispec.Document())
 	})
 	s.mux.Handle("GET /docs", apispec.DocsHandler())
+	// Where accounting systems send the user back after granting access (not part of Monite's API).
+	s.mux.HandleFunc("GET /oauth/callback", s.oauthCallback)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

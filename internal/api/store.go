@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
 )
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
 // Every entity-level method takes the entity id and treats another entity's object as not found
 // (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself.
 type Store interface {
+	AccountingStore
 	// CreatePartner stores an API client with the SHA-256 hash of its secret; for an existing
 	// client id it replaces the stored secret hash.
 	CreatePartner(ctx context.Context, p booksync.Partner, secretHash []byte) error
@@ -89,4 +91,42 @@ type Store interface {
 	PaymentRecord(ctx context.Context, entityID, id string) (*booksync.PaymentRecord, error)
 	// PaymentRecords lists the entity's payment records.
 	PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error)
+}
+
+// AccountingStore is what the accounting API reads directly from storage.
+type AccountingStore interface {
+	// Connections returns the entity's connections, oldest first.
+	Connections(ctx context.Context, entityID string) ([]booksync.Connection, error)
+	// Connection returns a connection of the entity, or ENOTFOUND.
+	Connection(ctx context.Context, entityID, id string) (*booksync.Connection, error)
+	// SyncedRecord returns a synced record of the entity, or ENOTFOUND.
+	SyncedRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error)
+	// SyncedRecords lists the entity's synced records.
+	SyncedRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.SyncedRecord], error)
+	// AccountingTaxRates lists the tax rates pulled through the entity's active connection.
+	AccountingTaxRates(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.AccountingTaxRate], error)
+	// AccountingTaxRate returns one of them, or ENOTFOUND.
+	AccountingTaxRate(ctx context.Context, entityID, id string) (*booksync.AccountingTaxRate, error)
+	// LedgerAccounts lists the ledger accounts pulled through the entity's active connection.
+	LedgerAccounts(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.LedgerAccount], error)
+	// LedgerAccount returns one of them, or ENOTFOUND.
+	LedgerAccount(ctx context.Context, entityID, id string) (*booksync.LedgerAccount, error)
+}
+
+// Accounting is what the accounting API asks of the sync engine (internal/syncer).
+type Accounting interface {
+	// Connect creates a pending connection of the entity to a platform, with its connection_url.
+	Connect(ctx context.Context, entityID, platform string) (*booksync.Connection, error)
+	// CompleteAuth finishes the OAuth flow of a connection from its callback parameters.
+	CompleteAuth(ctx context.Context, state, code, oauthErr string) (*booksync.Connection, error)
+	// Disconnect ends a connection.
+	Disconnect(ctx context.Context, entityID, id string) (*booksync.Connection, error)
+	// SyncNow queues a sync of a connection.
+	SyncNow(ctx context.Context, entityID, id string) error
+	// PushRecord makes a synced record pending again and queues its push.
+	PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error)
+	// RemoteInvoices reads sales invoices back from the entity's books.
+	RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]platform.RemoteInvoice, error)
+	// RemoteInvoice reads one sales invoice back by its id in the books.
+	RemoteInvoice(ctx context.Context, entityID, id string) (platform.RemoteInvoice, error)
 }

@@ -4,6 +4,18 @@ package apispec
 
 // operations is every operation in openapi.json, sorted by path then method.
 var operations = []Operation{
+	{Method: "GET", Path: "/accounting/receivables", ID: "get_accounting_receivables"},
+	{Method: "GET", Path: "/accounting/receivables/{invoice_id}", ID: "get_accounting_receivables_id"},
+	{Method: "GET", Path: "/accounting_connections", ID: "get_accounting_connections"},
+	{Method: "POST", Path: "/accounting_connections", ID: "post_accounting_connections"},
+	{Method: "GET", Path: "/accounting_connections/{connection_id}", ID: "get_accounting_connections_id"},
+	{Method: "POST", Path: "/accounting_connections/{connection_id}/disconnect", ID: "post_accounting_connections_id_disconnect"},
+	{Method: "POST", Path: "/accounting_connections/{connection_id}/sync", ID: "post_accounting_connections_id_sync"},
+	{Method: "GET", Path: "/accounting_synced_records", ID: "get_accounting_synced_records"},
+	{Method: "GET", Path: "/accounting_synced_records/{synced_record_id}", ID: "get_accounting_synced_records_id"},
+	{Method: "POST", Path: "/accounting_synced_records/{synced_record_id}/push", ID: "post_accounting_synced_records_id_push"},
+	{Method: "GET", Path: "/accounting_tax_rates", ID: "get_accounting_tax_rates"},
+	{Method: "GET", Path: "/accounting_tax_rates/{tax_rate_id}", ID: "get_accounting_tax_rates_id"},
 	{Method: "POST", Path: "/auth/revoke", ID: "post_auth_revoke"},
 	{Method: "POST", Path: "/auth/token", ID: "post_auth_token"},
 	{Method: "GET", Path: "/counterparts", ID: "get_counterparts"},
@@ -19,6 +31,8 @@ var operations = []Operation{
 	{Method: "PATCH", Path: "/entities/{entity_id}", ID: "patch_entities_id"},
 	{Method: "GET", Path: "/entities/{entity_id}/settings", ID: "get_entities_id_settings"},
 	{Method: "PATCH", Path: "/entities/{entity_id}/settings", ID: "patch_entities_id_settings"},
+	{Method: "GET", Path: "/ledger_accounts", ID: "get_ledger_accounts"},
+	{Method: "GET", Path: "/ledger_accounts/{ledger_account_id}", ID: "get_ledger_accounts_id"},
 	{Method: "GET", Path: "/payment_records", ID: "get_payment_records"},
 	{Method: "POST", Path: "/payment_records", ID: "post_payment_records"},
 	{Method: "GET", Path: "/payment_records/{payment_record_id}", ID: "get_payment_records_id"},

@@ -47,6 +47,7 @@ func (s *Store) CreatePaymentRecord(ctx context.Context, p *booksync.PaymentReco
 		if err != nil {
 			return err
 		}
+		applied := false
 		if p.Status == booksync.PaymentStatusSucceeded && apply != nil {
 			updated, err := apply(*r)
 			if err != nil {
@@ -58,6 +59,7 @@ func (s *Store) CreatePaymentRecord(ctx context.Context, p *booksync.PaymentReco
 			if err := s.writeReceivable(ctx, tx, &updated); err != nil {
 				return err
 			}
+			r, applied = &updated, true
 		}
 		data, err := json.Marshal(p)
 		if err != nil {
@@ -70,6 +72,9 @@ func (s *Store) CreatePaymentRecord(ctx context.Context, p *booksync.PaymentReco
 			micros(p.CreatedAt), micros(p.UpdatedAt), string(data))
 		if err != nil {
 			return fmt.Errorf("store: create payment record: %w", mapErr(err))
+		}
+		if applied && s.opts.OnPayment != nil {
+			return s.opts.OnPayment(ctx, tx, p, r)
 		}
 		return nil
 	})

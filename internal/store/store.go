@@ -33,6 +33,9 @@ type Options struct {
 	// rolls the issue back and is returned by IssueReceivable. On SQLite tx holds the only writer
 	// connection: OnIssue must use tx and nothing else that needs the writer, or it deadlocks.
 	OnIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error
+	// OnPayment, when not nil, runs inside CreatePaymentRecord's transaction after a succeeded
+	// payment is applied to its invoice, with the same rule as OnIssue: use tx only.
+	OnPayment func(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error
 
 	// PostgresMaxConns caps the PostgreSQL pool; 0 means 20, and less than 2 means 2, because
 	// Migrate holds one connection for its advisory lock while River migrates on another.
@@ -209,4 +212,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	return nil
+}
+
+// SetHooks sets Options.OnIssue and Options.OnPayment after Open, for the sync engine, which needs
+// the open store before it exists. Call it before serving requests.
+func (s *Store) SetHooks(onIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error,
+	onPayment func(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error) {
+	s.opts.OnIssue, s.opts.OnPayment = onIssue, onPayment
 }

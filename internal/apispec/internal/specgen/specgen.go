@@ -64,6 +64,45 @@ var Ops = []Op{
 	{"POST", "/payment_records"},
 	{"GET", "/payment_records"},
 	{"GET", "/payment_records/{payment_record_id}"},
+
+	{"GET", "/accounting_connections"},
+	{"POST", "/accounting_connections"},
+	{"GET", "/accounting_connections/{connection_id}"},
+	{"POST", "/accounting_connections/{connection_id}/disconnect"},
+	{"POST", "/accounting_connections/{connection_id}/sync"},
+
+	{"GET", "/accounting_synced_records"},
+	{"GET", "/accounting_synced_records/{synced_record_id}"},
+	{"POST", "/accounting_synced_records/{synced_record_id}/push"},
+
+	{"GET", "/accounting_tax_rates"},
+	{"GET", "/accounting_tax_rates/{tax_rate_id}"},
+	{"GET", "/ledger_accounts"},
+	{"GET", "/ledger_accounts/{ledger_account_id}"},
+
+	{"GET", "/accounting/receivables"},
+	{"GET", "/accounting/receivables/{invoice_id}"},
+}
+
+// bodyAdditions gives a request body to operations where booksync takes one that Monite's current
+// document does not declare, keyed by operationId.
+var bodyAdditions = map[string]struct {
+	schema map[string]any
+	note   string
+}{
+	"post_accounting_connections": {
+		schema: map[string]any{
+			"type": "object", "title": "AccountingConnectionRequest", "additionalProperties": false,
+			"properties": map[string]any{
+				"platform": map[string]any{
+					"type":        "string",
+					"enum":        []any{"xero", "quickbooks", "quickbooks_online", "quickbooks_online_sandbox", "gnucash"},
+					"description": "The accounting system to connect. Defaults to xero.",
+				},
+			},
+		},
+		note: "booksync: the optional body `{\"platform\": ...}` chooses the accounting system, as Monite's API did until late 2024 (`AccountingConnectionRequest`); without a body the connection is to Xero. Connections without real platform credentials use booksync's built-in sandbox.",
+	},
 }
 
 // bodyOverrides narrows request bodies that Monite declares as unions of
@@ -286,6 +325,14 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		if len(dropped) > 0 {
 			notes = append(notes, fmt.Sprintf("booksync: these Monite filters are not served, and sending one is a 422 rather than silently ignored: %v. Sorting is by %v.", dropped, spec.Sorts))
 		}
+	}
+	if a, ok := bodyAdditions[id]; ok {
+		if op["requestBody"] != nil {
+			return nil, fmt.Errorf("Monite now declares a request body; drop the addition")
+		}
+		op["requestBody"] = map[string]any{"required": false,
+			"content": map[string]any{"application/json": map[string]any{"schema": a.schema}}}
+		notes = append(notes, a.note)
 	}
 	if o, ok := bodyOverrides[id]; ok {
 		if _, ok := schemas[o.schema]; !ok {

@@ -1,0 +1,116 @@
+// Package app wires booksync together: the store, the sync engine, the built-in sandboxes and the
+// API, behind one http.Handler. `booksync serve` and the end-to-end tests both build it, so what is
+// tested is what runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync/internal/api"
+	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/syncer"
+)
+
+// Config configures an App.
+type Config struct {
+	// DB is a SQLite file path or a postgres:// URL.
+	DB string
+	// PublicURL is where browsers and accounting systems reach this process (OAuth redirects,
+	// sandbox links), without a trailing slash.
+	PublicURL string
+	// SecretKey (32 bytes) seals platform tokens at rest.
+	SecretKey []byte
+	// XeroClientID and XeroClientSecret select Xero itself; empty means the built-in sandbox.
+	XeroClientID, XeroClientSecret string
+	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
+	SandboxLimits bool
+	// TimeScale compresses rate-limit windows in the sandboxes and in booksync's budgets alike.
+	TimeScale float64
+	// Workers is how many sync jobs run at once (0: 10; negative: none, the API only queues them).
+	Workers int
+	// Logger receives logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// App is a wired booksync.
+type App struct {
+	Store       *store.Store
+	Engine      *syncer.Engine
+	API         *api.Server
+	XeroSandbox *xerosandbox.Sandbox
+	handler     http.Handler
+}
+
+// New opens the database (applying migrations) and builds every part.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	st, err := store.OpenAndMigrate(ctx, cfg.DB, store.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st}
+	fail := func(err error) (*App, error) {
+		st.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	if cfg.XeroClientID == "" {
+		a.XeroSandbox, err = xerosandbox.New(ctx, xerosandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/xero", Store: st,
+			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale})
+		if err != nil {
+			return fail(err)
+		}
+		mux.Handle("/sandbox/xero/", http.StripPrefix("/sandbox/xero", a.XeroSandbox.Handler()))
+	}
+	a.Engine, err = syncer.New(syncer.Config{
+		Store:       st,
+		SecretKey:   cfg.SecretKey,
+		RedirectURL: cfg.PublicURL + "/oauth/callback",
+		Providers: map[string]*syncer.Provider{
+			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero"),
+		},
+		Workers:   cfg.Workers,
+		TimeScale: cfg.TimeScale,
+		Logger:    cfg.Logger,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	a.API, err = api.NewServer(st, a.Engine)
+	if err != nil {
+		return fail(err)
+	}
+	a.API.Logger = cfg.Logger
+	mux.Handle("/", a.API)
+	a.handler = mux
+	return a, nil
+}
+
+// Handler serves the API, the OAuth callback and the sandboxes.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Start starts the sync workers.
+func (a *App) Start(ctx context.Context) error { return a.Engine.Start(ctx) }
+
+// Close stops the workers (letting running jobs finish for up to grace) and closes the database.
+func (a *App) Close(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := a.Engine.Stop(ctx)
+	if cerr := a.Store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("app: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+// Package xero is booksync's connector for the Xero Accounting API: a *Client implements
+// platform.Connector for one organisation (tenant) of one connection.
+//
+// The client is batch-first. Every push first looks the objects up by their natural key (contact
+// number and name, item code and name, invoice number), so that a retry after an unknown outcome
+// matches what an earlier attempt created instead of creating it twice, and then creates the
+// missing ones with PUT and summarizeErrors=false, up to 50 a request, so that one bad object
+// fails alone. Each create request carries an Idempotency-Key derived from the refs and the body
+// of its chunk: a retry of the same chunk replays Xero's first answer, while a chunk whose data
+// the user has since fixed gets a new key and is not answered with the stale error.
+//
+// Every failure is a *platform.Error whose class tells the sync engine what to do (see
+// classify.go): validation messages are mapped onto booksync's codes with a fix a user can act
+// on, 429s pause the connection's budget for Retry-After, and a network failure after a write was
+// sent is an unknown outcome, never a plain retry.
+//
+// Amounts cross the wire as JSON numbers in major units and are converted to and from minor
+// units exactly, with decimal arithmetic; a total Xero reports that cannot be represented in the
+// currency's minor units is an error, never rounded away.
+//
+// The caller owns OAuth: it builds an authenticated *http.Client (golang.org/x/oauth2 with
+// Endpoint and Scopes) and finds the tenant with Tenants.
+package xero

@@ -1,0 +1,98 @@
+package xero
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/booksync/booksync/internal/platform"
+)
+
+// Org reads the organisation (GET /Organisation).
+func (c *Client) Org(ctx context.Context) (platform.Org, error) {
+	var env struct {
+		Organisations []wireOrganisation `json:"Organisations"`
+	}
+	if err := c.get(ctx, "/Organisation", nil, nil, &env); err != nil {
+		return platform.Org{}, err
+	}
+	if len(env.Organisations) == 0 {
+		return platform.Org{}, unexpected(fmt.Errorf("xero: no organisation in the answer"), false)
+	}
+	o := env.Organisations[0]
+	id := o.OrganisationID
+	if id == "" {
+		id = c.cfg.TenantID
+	}
+	return platform.Org{ID: id, Name: o.Name, BaseCurrency: o.BaseCurrency, CountryCode: o.CountryCode}, nil
+}
+
+// TaxRates reads the organisation's tax rates (GET /TaxRates), archived and deleted ones included
+// as "Archived" so that booksync can tell a mapping that went stale from one that never existed.
+func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
+	var env struct {
+		TaxRates []wireTaxRate `json:"TaxRates"`
+	}
+	if err := c.get(ctx, "/TaxRates", nil, nil, &env); err != nil {
+		return nil, err
+	}
+	out := make([]platform.TaxRate, 0, len(env.TaxRates))
+	for _, t := range env.TaxRates {
+		r := t.EffectiveRate
+		if r == "" {
+			r = t.DisplayTaxRate
+		}
+		v, err := rate(r)
+		if err != nil {
+			return nil, unexpected(err, false)
+		}
+		tr := platform.TaxRate{Code: t.TaxType, Name: t.Name, Status: activeOrArchived(t.Status),
+			Rate: v, Revenue: t.CanApplyToRevenue}
+		for _, comp := range t.TaxComponents {
+			cv, err := rate(comp.Rate)
+			if err != nil {
+				return nil, unexpected(err, false)
+			}
+			tr.Components = append(tr.Components, platform.TaxComponent{Name: comp.Name, Rate: cv, IsCompound: comp.IsCompound})
+		}
+		out = append(out, tr)
+	}
+	return out, nil
+}
+
+// activeOrArchived maps Xero's statuses onto booksync's two: anything not usable is archived.
+func activeOrArchived(status string) string {
+	if status == "ACTIVE" {
+		return "Active"
+	}
+	return "Archived"
+}
+
+// accountTypes maps Xero's account Class onto Monite's ledger account types.
+var accountTypes = map[string]string{
+	"ASSET": "Asset", "EQUITY": "Equity", "EXPENSE": "Expense", "LIABILITY": "Liability", "REVENUE": "Income",
+}
+
+// LedgerAccounts reads the chart of accounts (GET /Accounts).
+func (c *Client) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, error) {
+	var env struct {
+		Accounts []wireAccount `json:"Accounts"`
+	}
+	if err := c.get(ctx, "/Accounts", nil, nil, &env); err != nil {
+		return nil, err
+	}
+	out := make([]platform.LedgerAccount, 0, len(env.Accounts))
+	for _, a := range env.Accounts {
+		typ, ok := accountTypes[a.Class]
+		if !ok {
+			typ = "Unknown"
+		}
+		out = append(out, platform.LedgerAccount{
+			ID: a.AccountID, Code: a.Code, Name: a.Name, Type: typ, Subtype: a.Type,
+			Status: activeOrArchived(a.Status), IsBank: a.Type == "BANK", Currency: a.CurrencyCode,
+			Description: a.Description,
+			// Bank accounts always take payments; other accounts only when enabled in Xero.
+			PaymentsAllowed: a.EnablePaymentsToAccount || a.Type == "BANK",
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,5 @@
+// Package sandbox groups booksync's built-in imitations of accounting
+// systems (xero, later quickbooks). Each speaks its platform's real OAuth
+// flow and API over HTTP, so booksync's real connectors can be tested and
+// demoed without an account; booksync mounts them under /sandbox/<platform>/.
+package sandbox

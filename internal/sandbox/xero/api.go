@@ -1,0 +1,524 @@
+package xero
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const (
+	apiPrefix = "/api.xro/2.0"
+	// Xero's documented per-organisation and per-app limits.
+	limitConcurrent = 5
+	limitMinute     = 60
+	limitDay        = 5000
+	limitAppMinute  = 10000
+	idemTTL         = 24 * time.Hour
+	providerName    = "booksync Xero sandbox"
+)
+
+// limiter holds one organisation's rate-limit windows.
+type limiter struct {
+	minute   []time.Time
+	day      []time.Time
+	inflight int
+}
+
+func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && !ts[i].After(cutoff) {
+		i++
+	}
+	return ts[i:]
+}
+
+func (s *Sandbox) window(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
+
+// admit applies the rate limits to one call; callers hold s.mu. It returns
+// the exceeded limit's name and how long to wait, or "" when the call may
+// proceed, in which case it is counted and marked in flight.
+func (s *Sandbox) admit(o *org, now time.Time) (problem string, wait time.Duration) {
+	l := &o.limiter
+	l.minute = pruneBefore(l.minute, now.Add(-s.window(time.Minute)))
+	l.day = pruneBefore(l.day, now.Add(-s.window(24*time.Hour)))
+	s.app = pruneBefore(s.app, now.Add(-s.window(time.Minute)))
+	if s.opts.Limits {
+		switch {
+		case l.inflight >= limitConcurrent:
+			return "concurrent", time.Second
+		case len(l.minute) >= limitMinute:
+			return "minute", l.minute[0].Add(s.window(time.Minute)).Sub(now)
+		case len(l.day) >= limitDay:
+			return "day", l.day[0].Add(s.window(24 * time.Hour)).Sub(now)
+		case len(s.app) >= limitAppMinute:
+			return "appminute", s.app[0].Add(s.window(time.Minute)).Sub(now)
+		}
+	}
+	l.minute = append(l.minute, now)
+	l.day = append(l.day, now)
+	s.app = append(s.app, now)
+	l.inflight++
+	return "", 0
+}
+
+func (s *Sandbox) setLimitHeaders(h http.Header, o *org) {
+	h.Set("X-MinLimit-Remaining", strconv.Itoa(max(0, limitMinute-len(o.limiter.minute))))
+	h.Set("X-DayLimit-Remaining", strconv.Itoa(max(0, limitDay-len(o.limiter.day))))
+	h.Set("X-AppMinLimit-Remaining", strconv.Itoa(max(0, limitAppMinute-len(s.app))))
+}
+
+// retryAfterSeconds rounds up to whole seconds, at least 1, as Xero sends it.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+}
+
+// recorder buffers a handler's response so it can be stored for
+// Idempotency-Key replay, or withheld for FaultTimeoutAfterStore.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func isWrite(method string) bool {
+	return method == http.MethodPut || method == http.MethodPost || method == http.MethodDelete
+}
+
+// apiHandler wraps the Accounting API with what Xero does around every
+// call: authentication, tenant check, faults, rate limits, idempotency and
+// the rate-limit headers.
+func (s *Sandbox) apiHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rel := strings.TrimPrefix(r.URL.Path, apiPrefix)
+		s.mu.Lock()
+		g, detail := s.bearerGrant(r)
+		if g == nil {
+			s.mu.Unlock()
+			writeProblem(w, http.StatusUnauthorized, "Unauthorized", detail)
+			return
+		}
+		tenantID := r.Header.Get("xero-tenant-id")
+		o := s.orgs[tenantID]
+		if o == nil || !g.hasTenant(tenantID) {
+			s.mu.Unlock()
+			writeProblem(w, http.StatusForbidden, "Forbidden", "AuthenticationUnsuccessful")
+			return
+		}
+		o.calls++
+		now := s.now()
+		if f, ok := s.takeFault(o, rel, false); ok {
+			s.setLimitHeaders(w.Header(), o)
+			s.mu.Unlock()
+			switch f {
+			case FaultRateLimit:
+				w.Header().Set("Retry-After", "1")
+				w.Header().Set("X-Rate-Limit-Problem", "minute")
+				writeProblem(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit exceeded")
+			default:
+				writeProblem(w, http.StatusInternalServerError, "An error occurred",
+					"An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.")
+			}
+			return
+		}
+		if problem, wait := s.admit(o, now); problem != "" {
+			s.setLimitHeaders(w.Header(), o)
+			s.mu.Unlock()
+			w.Header().Set("Retry-After", retryAfterSeconds(wait))
+			w.Header().Set("X-Rate-Limit-Problem", problem)
+			writeProblem(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit exceeded: "+problem)
+			return
+		}
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			o.limiter.inflight--
+			s.mu.Unlock()
+		}()
+		if s.beforeServe != nil {
+			s.beforeServe(tenantID)
+		}
+
+		s.mu.Lock()
+		rec := &recorder{header: http.Header{}}
+		key := r.Header.Get("Idempotency-Key")
+		var idemID string
+		replayed := false
+		if key != "" && isWrite(r.Method) {
+			idemID = hashKey(r.Method, strings.ToLower(rel), key)
+			if prev := o.idem[idemID]; prev != nil && now.Sub(prev.At) < idemTTL {
+				rec.header.Set("Content-Type", "application/json; charset=utf-8")
+				rec.status = prev.Status
+				rec.body.Write(prev.Body)
+				replayed = true
+			}
+		}
+		if !replayed {
+			s.serveAPI(o, rec, r, rel)
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			if idemID != "" && rec.status < 500 {
+				o.idem[idemID] = &idemRecord{Method: r.Method, Path: rel, Key: key, Status: rec.status, Body: rec.body.Bytes(), At: now}
+				s.markDirty(objKey(o, "idem", idemID), o.idem[idemID])
+				s.pruneIdem(o, now)
+			}
+		}
+		err := s.flush(r.Context())
+		timeout := false
+		if isWrite(r.Method) && !replayed {
+			_, timeout = s.takeFault(o, rel, true)
+		}
+		s.setLimitHeaders(w.Header(), o)
+		s.mu.Unlock()
+		if err != nil {
+			writeProblem(w, http.StatusInternalServerError, "An error occurred", err.Error())
+			return
+		}
+		if timeout {
+			dropConnection(w)
+			return
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
+	})
+}
+
+// dropConnection closes the client's connection without a response, so the
+// client cannot tell whether the write happened.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// HTTP/2 or a wrapper without Hijack: aborting the handler resets the stream.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+func (s *Sandbox) pruneIdem(o *org, now time.Time) {
+	for k, v := range o.idem {
+		if now.Sub(v.At) >= idemTTL {
+			delete(o.idem, k)
+		}
+	}
+}
+
+// resourceNames maps lower-case path segments to Xero's names; Xero's
+// routing is case-insensitive.
+var resourceNames = map[string]string{
+	"accounts": "Accounts", "taxrates": "TaxRates", "contacts": "Contacts", "items": "Items",
+	"invoices": "Invoices", "payments": "Payments", "organisation": "Organisation",
+}
+
+// serveAPI routes one Accounting API call; callers hold s.mu.
+func (s *Sandbox) serveAPI(o *org, w http.ResponseWriter, r *http.Request, rel string) {
+	segs := strings.Split(strings.Trim(rel, "/"), "/")
+	res := resourceNames[strings.ToLower(segs[0])]
+	id := ""
+	if len(segs) == 2 {
+		id = segs[1]
+	}
+	if res == "" || len(segs) > 2 {
+		writeProblem(w, http.StatusNotFound, "NotFound", "The resource you're looking for cannot be found")
+		return
+	}
+	type route struct{ res, method string }
+	handlers := map[route]func(*org, http.ResponseWriter, *http.Request, string){
+		{"Accounts", "GET"}:     s.getAccounts,
+		{"TaxRates", "GET"}:     s.getTaxRates,
+		{"TaxRates", "PUT"}:     s.putTaxRates,
+		{"TaxRates", "POST"}:    s.postTaxRates,
+		{"Contacts", "GET"}:     s.getContacts,
+		{"Contacts", "PUT"}:     s.writeContacts,
+		{"Contacts", "POST"}:    s.writeContacts,
+		{"Items", "GET"}:        s.getItems,
+		{"Items", "PUT"}:        s.writeItems,
+		{"Items", "POST"}:       s.writeItems,
+		{"Invoices", "GET"}:     s.getInvoices,
+		{"Invoices", "PUT"}:     s.writeInvoices,
+		{"Invoices", "POST"}:    s.writeInvoices,
+		{"Payments", "GET"}:     s.getPayments,
+		{"Payments", "PUT"}:     s.writePayments,
+		{"Payments", "POST"}:    s.writePayments,
+		{"Organisation", "GET"}: s.getOrganisation,
+	}
+	h := handlers[route{res, r.Method}]
+	if h == nil || (id != "" && r.Method == http.MethodPut) {
+		writeProblem(w, http.StatusMethodNotAllowed, "Method Not Allowed", "The requested method is not supported for this resource")
+		return
+	}
+	h(o, w, r, id)
+}
+
+// envelope is Xero's response wrapper around a list of objects.
+func (s *Sandbox) envelope(key string, list any) map[string]any {
+	return map[string]any{
+		"Id":           uuid.NewString(),
+		"Status":       "OK",
+		"ProviderName": providerName,
+		"DateTimeUTC":  MSDate{s.now()},
+		key:            list,
+	}
+}
+
+// apiError writes Xero's Error body ({ErrorNumber, Type, Message, Elements}).
+func apiError(w http.ResponseWriter, status, number int, typ, msg string, elements []any) {
+	body := map[string]any{"ErrorNumber": number, "Type": typ, "Message": msg}
+	if elements != nil {
+		body["Elements"] = elements
+	}
+	writeJSON(w, status, body)
+}
+
+func validationException(w http.ResponseWriter, elements []any) {
+	apiError(w, http.StatusBadRequest, 10, "ValidationException", "A validation exception occurred", elements)
+}
+
+func postDataInvalid(w http.ResponseWriter, err error) {
+	apiError(w, http.StatusBadRequest, 14, "PostDataInvalidException", "JSON for post data was invalid, "+err.Error(), nil)
+}
+
+func notFound(w http.ResponseWriter) {
+	writeProblem(w, http.StatusNotFound, "NotFound", "The resource you're looking for cannot be found")
+}
+
+// decodeList reads {"<key>":[...]} or, for single-object endpoints such
+// as POST /Payments, a bare object.
+func decodeList[T any](r *http.Request, key string, allowSingle bool) ([]T, error) {
+	var raw map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+		return nil, err
+	}
+	if list, ok := raw[key]; ok {
+		var out []T
+		if err := json.Unmarshal(list, &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if allowSingle {
+		b, _ := json.Marshal(raw)
+		var one T
+		if err := json.Unmarshal(b, &one); err != nil {
+			return nil, err
+		}
+		return []T{one}, nil
+	}
+	return nil, fmt.Errorf("missing %q array", key)
+}
+
+// element is one object of a batch write after validation.
+type element struct {
+	out    any // what the response shows for this element
+	errs   []ValidationError
+	commit func()
+}
+
+// finishBatch applies Xero's summarizeErrors rules: with summarizeErrors=false
+// valid elements are stored and every element is returned (200); otherwise any
+// invalid element fails the whole call with 400 and nothing is stored.
+func (s *Sandbox) finishBatch(w http.ResponseWriter, r *http.Request, key string, elems []element) {
+	perElement := strings.EqualFold(r.URL.Query().Get("summarizeErrors"), "false")
+	var failed []any
+	for _, e := range elems {
+		if len(e.errs) > 0 {
+			failed = append(failed, e.out)
+		}
+	}
+	if len(failed) > 0 && !perElement {
+		validationException(w, failed)
+		return
+	}
+	outs := make([]any, 0, len(elems))
+	for _, e := range elems {
+		if len(e.errs) == 0 {
+			e.commit()
+		}
+		outs = append(outs, e.out)
+	}
+	writeJSON(w, http.StatusOK, s.envelope(key, outs))
+}
+
+func verrs(msgs ...string) []ValidationError {
+	out := make([]ValidationError, len(msgs))
+	for i, m := range msgs {
+		out[i] = ValidationError{Message: m}
+	}
+	return out
+}
+
+// condition is one Field=="value" clause of a where filter.
+type condition struct{ field, value string }
+
+// parseWhere understands the exact-match forms connectors use:
+// Field=="value", Field==Guid("..."), Field==true, joined by AND or &&.
+func parseWhere(where string) ([]condition, error) {
+	where = strings.TrimSpace(where)
+	if where == "" {
+		return nil, nil
+	}
+	var out []condition
+	for _, part := range splitAnd(where) {
+		f, v, ok := strings.Cut(part, "==")
+		if !ok {
+			return nil, fmt.Errorf("unsupported where clause %q (the sandbox supports Field==\"value\" joined by AND)", part)
+		}
+		f = strings.TrimSpace(f)
+		v = strings.TrimSpace(v)
+		if inner, ok := strings.CutPrefix(v, "Guid("); ok {
+			v = strings.TrimSuffix(inner, ")")
+		}
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = strings.ReplaceAll(v[1:len(v)-1], `\"`, `"`)
+		}
+		out = append(out, condition{f, v})
+	}
+	return out, nil
+}
+
+func splitAnd(s string) []string {
+	var parts []string
+	inQuote := false
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			inQuote = !inQuote
+		case !inQuote && strings.HasPrefix(s[i:], "&&"):
+			parts = append(parts, s[start:i])
+			start = i + 2
+			i++
+		case !inQuote && len(s) >= i+5 && strings.EqualFold(s[i:i+5], " AND "):
+			parts = append(parts, s[start:i])
+			start = i + 5
+			i += 4
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// matchWhere reports whether obj satisfies every condition; field returns an
+// object's value for a field name and false when the field is unsupported.
+// Comparison ignores case, as Xero's does.
+func matchWhere(conds []condition, field func(string) (string, bool)) (bool, error) {
+	for _, c := range conds {
+		v, ok := field(c.field)
+		if !ok {
+			return false, fmt.Errorf("unsupported where field %q", c.field)
+		}
+		if !strings.EqualFold(v, c.value) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func queryParseError(w http.ResponseWriter, err error) {
+	apiError(w, http.StatusBadRequest, 16, "QueryParseException", err.Error(), nil)
+}
+
+// splitList reads comma-separated query parameters (IDs=a,b and IDs=a&IDs=b).
+func splitList(q []string) []string {
+	var out []string
+	for _, v := range q {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, v string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// ifModifiedSince reads the header in the forms clients send (RFC 3339 as
+// the spec says, HTTP dates, or Xero's own yyyy-MM-ddTHH:mm:ss).
+func ifModifiedSince(r *http.Request) (time.Time, bool) {
+	h := strings.TrimSpace(r.Header.Get("If-Modified-Since"))
+	if h == "" {
+		return time.Time{}, false
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return t, true
+	}
+	if t, err := parseDate(h); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// paginate applies page/pageSize; without page every match is returned.
+func paginate[T any](r *http.Request, list []T) ([]T, map[string]int, error) {
+	q := r.URL.Query()
+	if q.Get("page") == "" {
+		return list, nil, nil
+	}
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page < 1 {
+		return nil, nil, errors.New("page must be a positive integer")
+	}
+	size := 100
+	if ps := q.Get("pageSize"); ps != "" {
+		if size, err = strconv.Atoi(ps); err != nil || size < 1 {
+			return nil, nil, errors.New("pageSize must be a positive integer")
+		}
+		size = min(size, 1000)
+	}
+	start := min((page-1)*size, len(list))
+	end := min(start+size, len(list))
+	return list[start:end], map[string]int{
+		"page": page, "pageSize": size, "pageCount": (len(list) + size - 1) / size, "itemCount": len(list),
+	}, nil
+}
+
+func (s *Sandbox) writeList(w http.ResponseWriter, key string, list any, pagination map[string]int) {
+	env := s.envelope(key, list)
+	if pagination != nil {
+		env["pagination"] = pagination
+	}
+	writeJSON(w, http.StatusOK, env)
+}
+
+func (s *Sandbox) getOrganisation(o *org, w http.ResponseWriter, _ *http.Request, _ string) {
+	writeJSON(w, http.StatusOK, s.envelope("Organisations", []map[string]any{{
+		"OrganisationID": o.meta.TenantID, "Name": o.meta.Name, "LegalName": o.meta.Name,
+		"PaysTax": true, "Version": "UK", "OrganisationType": "COMPANY", "BaseCurrency": baseCurrency,
+		"CountryCode": "GB", "IsDemoCompany": true, "OrganisationStatus": "ACTIVE",
+		"TaxNumber": "GB123456789", "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3,
+		"SalesTaxBasis": "ACCRUALS", "SalesTaxPeriod": "QUARTERLY1", "DefaultSalesTax": "Tax Exclusive",
+		"DefaultPurchasesTax": "Tax Exclusive", "CreatedDateUTC": MSDate{o.meta.CreatedAt},
+		"OrganisationEntityType": "COMPANY", "Timezone": "GMTSTANDARDTIME", "ShortCode": o.meta.ShortCode,
+		"Edition": "BUSINESS", "Class": "DEMO", "Addresses": []any{}, "Phones": []any{}, "ExternalLinks": []any{},
+	}}))
+}

@@ -1,0 +1,92 @@
+// Package xero is booksync's built-in Xero: an in-process imitation of
+// Xero's identity service (OAuth 2 authorization code flow) and of the parts
+// of the Accounting API a sales-invoice connector uses, so the real Xero
+// connector can run against it over HTTP with no Xero account.
+//
+// booksync mounts [Sandbox.Handler] under /sandbox/xero/ and strips that
+// prefix. Responses use the field names and shapes of Xero's OpenAPI
+// document (testdata/xero_accounting.yaml, MIT), and the tests validate
+// every Accounting API response against it.
+//
+// # OAuth
+//
+// GET /oauth/authorize shows a consent page; its Allow button POSTs the same
+// URL with consent=allow, which creates a new seeded organisation and
+// redirects to redirect_uri with code and state (consent=deny redirects
+// with error=access_denied). POST /oauth/token accepts any client id and
+// secret (HTTP Basic or form), but a code or refresh token only works for
+// the client id, and a code only for the redirect_uri, it was issued to.
+// Access tokens live 30 minutes. As in Xero, a refresh token is issued
+// only when the scope includes offline_access; refresh tokens rotate, and a
+// rotated token stays usable for a 30-minute grace period, after which it
+// gives invalid_grant. POST /oauth/revoke, or [FaultRevoke], revokes the
+// grant: refreshes fail with invalid_grant and API calls get 401.
+// GET /connections lists the organisations a token's grant covers.
+//
+// # Accounting API
+//
+// Under /api.xro/2.0: Accounts, TaxRates, Contacts, Items, Invoices,
+// Payments and Organisation. Every call needs a Bearer token (401 otherwise)
+// and an xero-tenant-id the token's grant covers (403 otherwise).
+//
+// Batch writes follow Xero's summarizeErrors rule: with summarizeErrors=false
+// the valid elements are stored and every element is returned with 200,
+// invalid ones carrying ValidationErrors and StatusAttributeString "ERROR";
+// without it, one invalid element fails the call with 400 ValidationException
+// and nothing is stored. Validation enforces, per organisation:
+//   - ACCREC InvoiceNumber unique, ignoring case ("Invoice # must be unique.");
+//     a missing number is generated as INV-0001, INV-0002, ...;
+//   - active contact Names unique, ignoring case;
+//   - an invoice's contact exists, found by ContactID, else ContactNumber,
+//     else Name. Xero would create a contact for an unknown name; the
+//     sandbox refuses so a connector that skipped pushing the customer fails;
+//   - each line's TaxType is an ACTIVE rate usable on sales
+//     (CanApplyToRevenue), AccountCode an active account that is not a bank
+//     or system account (required unless the invoice is a DRAFT), ItemCode
+//     an existing item, and Description or ItemCode given;
+//   - Quantity, UnitAmount and discounts are numbers; LineAmountTypes is
+//     Exclusive (default), Inclusive or NoTax;
+//   - CurrencyCode is the base currency GBP ("Organisation is not
+//     subscribed to currency X"), since multi-currency is off;
+//   - Item Code is unique and at most 30 characters, Name at most 50.
+//
+// # Amounts
+//
+// All arithmetic is decimal (shopspring/decimal) and every rounding is to
+// 2 dp, half away from zero, as Xero rounds:
+//
+//	UnitAmount = round(UnitAmount, 2), or 4 dp with unitdp=4
+//	Quantity   = round(Quantity, 4)
+//	LineAmount = round2(Quantity × UnitAmount × (1 − DiscountRate/100))
+//	             (or round2(Quantity × UnitAmount) − DiscountAmount)
+//	line tax   = round2(LineAmount × rate)               Exclusive
+//	           = round2(LineAmount × rate / (1 + rate))  Inclusive
+//	           = 0                                       NoTax
+//	Exclusive: SubTotal = Σ LineAmount,         Total = SubTotal + TotalTax
+//	Inclusive: SubTotal = Σ (LineAmount − tax), Total = Σ LineAmount
+//	TotalTax = Σ line tax; AmountDue = Total − AmountPaid
+//
+// A TaxAmount sent on a line overrides the computed tax, as Xero allows.
+//
+// # Idempotency, rate limits and faults
+//
+// A PUT or POST with an Idempotency-Key replays the stored status and body
+// of the first call with the same key, method and path for 24 hours,
+// without applying it again. With [Options].Limits, each organisation gets
+// Xero's limits: 5 concurrent calls, 60 per rolling minute and 5,000 per
+// rolling day (windows divided by TimeScale); an excess call gets 429 with
+// Retry-After and X-Rate-Limit-Problem (concurrent, minute, day). Every API
+// response carries X-MinLimit-Remaining, X-DayLimit-Remaining and
+// X-AppMinLimit-Remaining. [Sandbox.InjectFault] (or POST /faults) makes
+// calls fail with 500 or 429, drops the connection after a write was stored,
+// or revokes the organisation's grants.
+//
+// # Persistence and pages
+//
+// Every change is saved through [Store] under namespace "xero": key "auth"
+// holds grants and tokens, "org/<tenant>" the organisation with its accounts
+// and tax rates, and "org/<tenant>/<kind>/<id>" each contact, item,
+// invoice, payment and idempotency record. [New] loads them back.
+// GET /orgs lists organisations and GET /orgs/{tenant} shows one, with forms
+// to add or archive a tax rate and to edit a contact's name and email.
+package xero

@@ -1,0 +1,575 @@
+package xero
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// invoiceIn is an Invoice as a request sends it.
+type invoiceIn struct {
+	Type          string  `json:"Type"`
+	InvoiceID     string  `json:"InvoiceID"`
+	InvoiceNumber *string `json:"InvoiceNumber"`
+	Reference     *string `json:"Reference"`
+	Contact       *struct {
+		ContactID     string `json:"ContactID"`
+		ContactNumber string `json:"ContactNumber"`
+		Name          string `json:"Name"`
+	} `json:"Contact"`
+	Date            dateIn     `json:"Date"`
+	DueDate         dateIn     `json:"DueDate"`
+	LineAmountTypes string     `json:"LineAmountTypes"`
+	Status          string     `json:"Status"`
+	CurrencyCode    string     `json:"CurrencyCode"`
+	SentToContact   *bool      `json:"SentToContact"`
+	LineItems       []lineItem `json:"LineItems"`
+}
+
+type lineItem struct {
+	LineItemID     string `json:"LineItemID"`
+	Description    string `json:"Description"`
+	Quantity       num    `json:"Quantity"`
+	UnitAmount     num    `json:"UnitAmount"`
+	LineAmount     num    `json:"LineAmount"`
+	TaxAmount      num    `json:"TaxAmount"`
+	DiscountRate   num    `json:"DiscountRate"`
+	DiscountAmount num    `json:"DiscountAmount"`
+	ItemCode       string `json:"ItemCode"`
+	AccountCode    string `json:"AccountCode"`
+	AccountID      string `json:"AccountID"`
+	TaxType        string `json:"TaxType"`
+}
+
+var (
+	hundred = decimal.NewFromInt(100)
+	one     = decimal.NewFromInt(1)
+)
+
+// round2 is Xero's rounding of money: 2 dp, half away from zero.
+func round2(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
+
+// lineAmountTypes normalises the three modes Xero accepts.
+func lineAmountTypes(v string) (string, bool) {
+	switch strings.ToLower(v) {
+	case "", "exclusive":
+		return "Exclusive", true
+	case "inclusive":
+		return "Inclusive", true
+	case "notax":
+		return "NoTax", true
+	}
+	return v, false
+}
+
+// invoiceBatch tracks what earlier elements of the same request claimed.
+type invoiceBatch struct {
+	numbers map[string]bool
+	next    int // auto-numbering continues across the batch
+}
+
+func findInvoice(o *org, idOrNumber string) *Invoice {
+	if inv := o.invoices[strings.ToLower(idOrNumber)]; inv != nil {
+		return inv
+	}
+	for _, inv := range o.invoices {
+		if inv.Status != "DELETED" && strings.EqualFold(inv.InvoiceNumber, idOrNumber) {
+			return inv
+		}
+	}
+	return nil
+}
+
+func invoiceNumberTaken(o *org, number, self string) bool {
+	for _, inv := range o.invoices {
+		if inv.InvoiceID != self && inv.Type == "ACCREC" && inv.Status != "DELETED" && strings.EqualFold(inv.InvoiceNumber, number) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveContact finds an invoice's contact by ContactID, else ContactNumber,
+// else Name. Unlike Xero, which creates a contact for an unknown name, the
+// sandbox requires it to exist so a connector that forgot to push the
+// customer first fails loudly.
+func resolveContact(o *org, in *invoiceIn) (*Contact, string) {
+	ref := in.Contact
+	if ref == nil || (ref.ContactID == "" && ref.ContactNumber == "" && ref.Name == "") {
+		return nil, "A Contact must be specified for this type of transaction"
+	}
+	if ref.ContactID != "" {
+		if c := o.contacts[strings.ToLower(ref.ContactID)]; c != nil {
+			return c, ""
+		}
+		return nil, fmt.Sprintf("The contact with ContactID %s could not be found.", ref.ContactID)
+	}
+	if ref.ContactNumber != "" {
+		if c := findContactBy(o, func(c *Contact) bool { return strings.EqualFold(c.ContactNumber, ref.ContactNumber) }); c != nil {
+			return c, ""
+		}
+		if ref.Name == "" {
+			return nil, fmt.Sprintf("The contact with ContactNumber %s could not be found.", ref.ContactNumber)
+		}
+	}
+	if c := findContactBy(o, func(c *Contact) bool {
+		return strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(ref.Name))
+	}); c != nil {
+		return c, ""
+	}
+	return nil, fmt.Sprintf("The contact named %s could not be found.", ref.Name)
+}
+
+// computeLine fills a line's amounts the way Xero does:
+// LineAmount = round2(Quantity × UnitAmount × (1 − DiscountRate/100)) (or
+// round2(Quantity × UnitAmount) − DiscountAmount), tax rounded per line.
+func computeLine(o *org, in lineItem, mode, status string, dp int32) (LineItem, []ValidationError) {
+	var errs []ValidationError
+	add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
+	l := LineItem{LineItemID: in.LineItemID, Description: strings.TrimSpace(in.Description), ItemCode: in.ItemCode,
+		AccountCode: in.AccountCode, AccountID: in.AccountID, TaxType: in.TaxType}
+	if l.LineItemID == "" {
+		l.LineItemID = uuid.NewString()
+	}
+	var item *Item
+	if in.ItemCode != "" {
+		if item = findItem(o, in.ItemCode); item == nil {
+			add("Item code '%s' is not valid.", in.ItemCode)
+		} else {
+			l.ItemCode = item.Code
+			if l.Description == "" {
+				l.Description = cmpOr(item.Description, item.Name)
+			}
+			if sd := item.SalesDetails; sd != nil {
+				l.AccountCode = cmpOr(l.AccountCode, sd.AccountCode)
+				l.TaxType = cmpOr(l.TaxType, sd.TaxType)
+				if !in.UnitAmount.set && sd.UnitPrice != nil {
+					in.UnitAmount = num{d: sd.UnitPrice.Decimal, set: true}
+				}
+			}
+		}
+	}
+	if l.Description == "" && in.ItemCode == "" {
+		add("The description field is mandatory for each line item.")
+	}
+	qty := one
+	switch {
+	case in.Quantity.bad:
+		add("Quantity '%s' is not a valid number.", in.Quantity.raw)
+	case in.Quantity.set:
+		qty = in.Quantity.d.Round(4)
+	}
+	unit := decimal.Zero
+	switch {
+	case in.UnitAmount.bad:
+		add("UnitAmount '%s' is not a valid number.", in.UnitAmount.raw)
+	case in.UnitAmount.set:
+		unit = in.UnitAmount.d.Round(dp)
+	case in.LineAmount.set && !in.LineAmount.bad && !qty.IsZero():
+		// Xero derives the unit price when only the line total is given.
+		unit = in.LineAmount.d.Div(qty).Round(dp)
+	}
+	gross := round2(qty.Mul(unit))
+	lineAmount := gross
+	switch {
+	case in.DiscountRate.bad:
+		add("DiscountRate '%s' is not a valid number.", in.DiscountRate.raw)
+	case in.DiscountRate.set && !in.DiscountRate.d.IsZero():
+		rate := in.DiscountRate.d
+		if rate.IsNegative() || rate.GreaterThan(hundred) {
+			add("DiscountRate must be between 0 and 100.")
+		}
+		lineAmount = round2(qty.Mul(unit).Mul(one.Sub(rate.Div(hundred))))
+		l.DiscountRate = &Amount{rate}
+	}
+	switch {
+	case in.DiscountAmount.bad:
+		add("DiscountAmount '%s' is not a valid number.", in.DiscountAmount.raw)
+	case in.DiscountAmount.set && !in.DiscountAmount.d.IsZero():
+		if l.DiscountRate != nil {
+			add("A line item cannot have both a DiscountRate and a DiscountAmount.")
+		}
+		lineAmount = gross.Sub(round2(in.DiscountAmount.d))
+		l.DiscountAmount = &Amount{round2(in.DiscountAmount.d)}
+	}
+	l.Quantity, l.UnitAmount, l.LineAmount = Amount{qty}, Amount{unit}, Amount{lineAmount}
+
+	var acc *Account
+	if in.AccountID != "" || l.AccountCode != "" {
+		acc = findAccount(o, l.AccountCode, in.AccountID)
+		if acc == nil || acc.Status != "ACTIVE" || acc.Type == "BANK" || acc.SystemAccount != "" {
+			add("Account code '%s' is not a valid code for this document.", cmpOr(l.AccountCode, in.AccountID))
+			acc = nil
+		} else {
+			l.AccountCode, l.AccountID = acc.Code, acc.AccountID
+		}
+	} else if status != "DRAFT" {
+		add("Account code must be specified for each line item before the invoice can be approved.")
+	}
+	if mode == "NoTax" {
+		l.TaxType = "NONE"
+		return l, errs
+	}
+	if l.TaxType == "" && acc != nil {
+		l.TaxType = acc.TaxType
+	}
+	if l.TaxType == "" {
+		return l, errs
+	}
+	tr := findTaxRate(o, l.TaxType)
+	if tr == nil || tr.Status != "ACTIVE" || !tr.CanApplyToRevenue {
+		add("The TaxType code '%s' does not exist or cannot be used for this type of transaction.", l.TaxType)
+		return l, errs
+	}
+	l.TaxType = tr.TaxType
+	rate := tr.EffectiveRate.Div(hundred)
+	tax := round2(lineAmount.Mul(rate))
+	if mode == "Inclusive" {
+		tax = round2(lineAmount.Mul(rate).Div(one.Add(rate)))
+	}
+	// Xero lets a client override the computed tax of a line.
+	if in.TaxAmount.set && !in.TaxAmount.bad {
+		tax = round2(in.TaxAmount.d)
+	}
+	l.TaxAmount = Amount{tax}
+	return l, errs
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// sumLines computes SubTotal, TotalTax and Total from rounded line values.
+func sumLines(inv *Invoice) {
+	sub, tax, disc := decimal.Zero, decimal.Zero, decimal.Zero
+	for _, l := range inv.LineItems {
+		tax = tax.Add(l.TaxAmount.Decimal)
+		if inv.LineAmountTypes == "Inclusive" {
+			sub = sub.Add(l.LineAmount.Sub(l.TaxAmount.Decimal))
+		} else {
+			sub = sub.Add(l.LineAmount.Decimal)
+		}
+		disc = disc.Add(round2(l.Quantity.Mul(l.UnitAmount.Decimal)).Sub(l.LineAmount.Decimal))
+	}
+	inv.SubTotal, inv.TotalTax, inv.Total = Amount{sub}, Amount{tax}, Amount{sub.Add(tax)}
+	inv.TotalDiscount = Amount{disc}
+	inv.IsDiscounted = !disc.IsZero()
+	inv.AmountDue = Amount{inv.Total.Sub(inv.AmountPaid.Decimal).Sub(inv.AmountCredited.Decimal)}
+}
+
+// statusMoves lists the status changes Xero allows on an existing invoice.
+var statusMoves = map[string][]string{
+	"DRAFT":      {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+	"SUBMITTED":  {"SUBMITTED", "DRAFT", "AUTHORISED", "DELETED"},
+	"AUTHORISED": {"AUTHORISED", "VOIDED"},
+}
+
+// buildInvoice validates one element and returns the invoice it would store.
+func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *invoiceBatch, dp int32, now time.Time) (*Invoice, []ValidationError) {
+	var errs []ValidationError
+	add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
+	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
+	if existing != nil {
+		*inv = cloneJSON(existing)
+		if in.Type == "" {
+			in.Type = existing.Type
+		}
+	}
+	inv.Type = strings.ToUpper(in.Type)
+	switch inv.Type {
+	case "ACCREC":
+	case "":
+		add("Invoice Type must be specified.")
+	default:
+		add("The booksync Xero sandbox supports ACCREC (sales) invoices only, not %s.", in.Type)
+	}
+	if existing != nil {
+		switch {
+		case existing.Status == "PAID" || !existing.AmountPaid.IsZero():
+			add("This document cannot be edited as it has a payment or credit note allocated to it.")
+		case statusMoves[existing.Status] == nil:
+			add("Invoice not of valid status for modification")
+		}
+	}
+	if in.Status != "" {
+		st := strings.ToUpper(in.Status)
+		switch {
+		case existing == nil && !slices.Contains([]string{"DRAFT", "SUBMITTED", "AUTHORISED"}, st):
+			add("Invoice Status '%s' is not valid for a new invoice.", in.Status)
+		case existing != nil && statusMoves[existing.Status] != nil && !slices.Contains(statusMoves[existing.Status], st):
+			add("Invoice not of valid status for modification")
+		}
+		inv.Status = st
+	}
+	if existing == nil || in.Contact != nil {
+		if c, msg := resolveContact(o, &in); msg != "" {
+			add("%s", msg)
+			if in.Contact != nil {
+				inv.Contact = ContactRef{ContactID: cmpOr(in.Contact.ContactID, zeroID), ContactNumber: in.Contact.ContactNumber, Name: in.Contact.Name}
+			}
+		} else {
+			inv.Contact = ContactRef{ContactID: c.ContactID, ContactNumber: c.ContactNumber, Name: c.Name}
+		}
+	}
+	if in.CurrencyCode != "" && !strings.EqualFold(in.CurrencyCode, baseCurrency) {
+		add("Organisation is not subscribed to currency %s", in.CurrencyCode)
+		inv.CurrencyCode = strings.ToUpper(in.CurrencyCode)
+	}
+	if in.LineAmountTypes != "" || existing == nil {
+		mode, ok := lineAmountTypes(in.LineAmountTypes)
+		if !ok {
+			add("LineAmountTypes '%s' is not valid; use Exclusive, Inclusive or NoTax.", in.LineAmountTypes)
+		}
+		inv.LineAmountTypes = mode
+	}
+	if in.Date.bad {
+		add("Date '%s' is not a valid date.", in.Date.raw)
+	} else if in.Date.set {
+		inv.Date = msPtr(in.Date.t)
+	} else if inv.Date == nil {
+		y, m, d := now.UTC().Date()
+		inv.Date = msPtr(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	}
+	if in.DueDate.bad {
+		add("DueDate '%s' is not a valid date.", in.DueDate.raw)
+	} else if in.DueDate.set {
+		inv.DueDate = msPtr(in.DueDate.t)
+	}
+	if inv.Date != nil {
+		inv.DateString = dateString(inv.Date.Time)
+	}
+	if inv.DueDate != nil {
+		inv.DueDateString = dateString(inv.DueDate.Time)
+		if inv.Date != nil && inv.DueDate.Before(inv.Date.Time) {
+			add("Due Date must be on or after the invoice Date.")
+		}
+	}
+	if in.Reference != nil {
+		inv.Reference = strings.TrimSpace(*in.Reference)
+	}
+	if in.SentToContact != nil {
+		inv.SentToContact = *in.SentToContact
+	}
+
+	self := ""
+	if existing != nil {
+		self = existing.InvoiceID
+	}
+	if in.InvoiceNumber != nil && strings.TrimSpace(*in.InvoiceNumber) != "" {
+		inv.InvoiceNumber = strings.TrimSpace(*in.InvoiceNumber)
+	}
+	if inv.InvoiceNumber == "" {
+		// Xero numbers sales invoices itself when the client does not.
+		for {
+			n := fmt.Sprintf("INV-%04d", max(o.meta.NextInvoiceNumber, batch.next))
+			batch.next = max(o.meta.NextInvoiceNumber, batch.next) + 1
+			if !invoiceNumberTaken(o, n, "") && !batch.numbers[strings.ToLower(n)] {
+				inv.InvoiceNumber = n
+				break
+			}
+		}
+	}
+	if len(inv.InvoiceNumber) > 255 {
+		add("Invoice number must be 255 characters or less.")
+		inv.InvoiceNumber = truncate(inv.InvoiceNumber, 255)
+	}
+	numKey := strings.ToLower(inv.InvoiceNumber)
+	if inv.Type == "ACCREC" && (invoiceNumberTaken(o, inv.InvoiceNumber, self) || batch.numbers[numKey]) {
+		add("Invoice # must be unique.")
+	}
+	batch.numbers[numKey] = true
+
+	if in.LineItems != nil || existing == nil {
+		inv.LineItems = []LineItem{}
+		for _, li := range in.LineItems {
+			l, lerrs := computeLine(o, li, inv.LineAmountTypes, inv.Status, dp)
+			inv.LineItems = append(inv.LineItems, l)
+			errs = append(errs, lerrs...)
+		}
+	}
+	sumLines(inv)
+	if inv.Status == "AUTHORISED" || inv.Status == "SUBMITTED" {
+		if len(inv.LineItems) == 0 {
+			add("At least one line item is required to approve an invoice.")
+		}
+		if inv.Total.IsNegative() {
+			add("The document total must be zero or positive.")
+		}
+	}
+	inv.UpdatedDateUTC = MSDate{now}
+	inv.HasErrors = len(errs) > 0
+	if existing == nil {
+		inv.InvoiceID = uuid.NewString()
+		if len(errs) > 0 {
+			inv.InvoiceID = zeroID
+		}
+	}
+	return inv, errs
+}
+
+// writeInvoices serves PUT /Invoices (create), POST /Invoices (update by
+// InvoiceID or InvoiceNumber, else create) and POST /Invoices/{id}.
+func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, pathID string) {
+	ins, err := decodeList[invoiceIn](r, "Invoices", false)
+	if err != nil {
+		postDataInvalid(w, err)
+		return
+	}
+	now := s.now()
+	dp := unitDP(r)
+	batch := &invoiceBatch{numbers: map[string]bool{}}
+	var elems []element
+	for _, in := range ins {
+		if pathID != "" {
+			in.InvoiceID = pathID
+		}
+		var existing *Invoice
+		var notFoundMsg string
+		if r.Method == http.MethodPost {
+			switch {
+			case in.InvoiceID != "":
+				if existing = findInvoice(o, in.InvoiceID); existing == nil {
+					notFoundMsg = fmt.Sprintf("The invoice with InvoiceID %s could not be found.", in.InvoiceID)
+				}
+			case in.InvoiceNumber != nil && *in.InvoiceNumber != "":
+				existing = findInvoice(o, strings.TrimSpace(*in.InvoiceNumber))
+			}
+		}
+		inv, errs := s.buildInvoice(o, in, existing, batch, dp, now)
+		if notFoundMsg != "" {
+			errs = append(errs, ValidationError{Message: notFoundMsg})
+			inv.HasErrors, inv.InvoiceID = true, zeroID
+		}
+		if len(errs) > 0 {
+			inv.StatusAttributeString, inv.ValidationErrors = "ERROR", errs
+			elems = append(elems, element{out: s.renderInvoice(inv, dp), errs: errs})
+			continue
+		}
+		out := s.renderInvoice(inv, dp)
+		elems = append(elems, element{out: out, commit: func() {
+			stored := cloneJSON(inv)
+			if existing == nil {
+				o.seqs[stored.InvoiceID] = s.nextSeq()
+				if n, ok := autoNumber(stored.InvoiceNumber); ok && n >= o.meta.NextInvoiceNumber {
+					o.meta.NextInvoiceNumber = n + 1
+					s.saveOrgMeta(o)
+				}
+			}
+			o.invoices[stored.InvoiceID] = &stored
+			s.saveInvoice(o, &stored)
+			// Xero marks a contact as a customer once it has a sales invoice.
+			if c := o.contacts[strings.ToLower(stored.Contact.ContactID)]; c != nil && !c.IsCustomer {
+				c.IsCustomer = true
+				s.saveContact(o, c)
+			}
+			out.StatusAttributeString = "OK"
+		}})
+	}
+	s.finishBatch(w, r, "Invoices", elems)
+}
+
+// autoNumber reads the sequence of an "INV-0042" number.
+func autoNumber(n string) (int, bool) {
+	var i int
+	if _, err := fmt.Sscanf(n, "INV-%d", &i); err != nil || fmt.Sprintf("INV-%04d", i) != n {
+		return 0, false
+	}
+	return i, true
+}
+
+// renderInvoice returns a copy for a response: unit amounts show 2 dp
+// unless the request asked for unitdp=4.
+func (s *Sandbox) renderInvoice(inv *Invoice, dp int32) *Invoice {
+	out := cloneJSON(inv)
+	for i := range out.LineItems {
+		out.LineItems[i].UnitAmount = Amount{out.LineItems[i].UnitAmount.Round(dp)}
+	}
+	return &out
+}
+
+func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	dp := unitDP(r)
+	if id != "" {
+		inv := findInvoice(o, id)
+		if inv == nil {
+			notFound(w)
+			return
+		}
+		s.writeList(w, "Invoices", []*Invoice{s.renderInvoice(inv, dp)}, nil)
+		return
+	}
+	conds, err := parseWhere(q.Get("where"))
+	if err != nil {
+		queryParseError(w, err)
+		return
+	}
+	ids, numbers := splitList(q["IDs"]), splitList(q["InvoiceNumbers"])
+	contactIDs, statuses := splitList(q["ContactIDs"]), splitList(q["Statuses"])
+	since, hasSince := ifModifiedSince(r)
+	summary := strings.EqualFold(q.Get("summaryOnly"), "true")
+	list := sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
+	slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	out := []*Invoice{}
+	for _, inv := range list {
+		switch {
+		case len(ids) > 0 && !containsFold(ids, inv.InvoiceID),
+			len(numbers) > 0 && !containsFold(numbers, inv.InvoiceNumber),
+			len(contactIDs) > 0 && !containsFold(contactIDs, inv.Contact.ContactID),
+			len(statuses) > 0 && !containsFold(statuses, inv.Status),
+			hasSince && inv.UpdatedDateUTC.Before(since):
+			continue
+		}
+		ok, err := matchWhere(conds, func(f string) (string, bool) {
+			switch f {
+			case "Type":
+				return inv.Type, true
+			case "Status":
+				return inv.Status, true
+			case "InvoiceNumber":
+				return inv.InvoiceNumber, true
+			case "InvoiceID":
+				return inv.InvoiceID, true
+			case "Reference":
+				return inv.Reference, true
+			case "CurrencyCode":
+				return inv.CurrencyCode, true
+			case "Contact.ContactID":
+				return inv.Contact.ContactID, true
+			case "Contact.Name":
+				return inv.Contact.Name, true
+			case "Contact.ContactNumber":
+				return inv.Contact.ContactNumber, true
+			}
+			return "", false
+		})
+		if err != nil {
+			queryParseError(w, err)
+			return
+		}
+		if ok {
+			out = append(out, inv)
+		}
+	}
+	page, pagination, err := paginate(r, out)
+	if err != nil {
+		queryParseError(w, err)
+		return
+	}
+	rendered := make([]*Invoice, len(page))
+	for i, inv := range page {
+		rendered[i] = s.renderInvoice(inv, dp)
+		if summary {
+			rendered[i].LineItems = []LineItem{}
+		}
+	}
+	s.writeList(w, "Invoices", rendered, pagination)
+}

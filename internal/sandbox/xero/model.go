@@ -1,0 +1,368 @@
+package xero
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Amount is a decimal number that JSON-encodes as a JSON number, as Xero
+// sends money. shopspring/decimal quotes numbers by default and its switch
+// for that is a package-wide variable other packages may depend on, so the
+// sandbox wraps it instead of flipping it.
+type Amount struct{ decimal.Decimal }
+
+// NewAmount parses s ("12.50") into an Amount; it panics on bad input and is
+// meant for constants and tests.
+func NewAmount(s string) Amount { return Amount{decimal.RequireFromString(s)} }
+
+// MarshalJSON writes the decimal as a JSON number.
+func (a Amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalJSON accepts a JSON number or a numeric string.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		a.Decimal = decimal.Zero
+		return nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return err
+	}
+	a.Decimal = d
+	return nil
+}
+
+// MSDate is a time Xero writes in the Microsoft JSON form "/Date(ms+0000)/".
+// It reads that form and also "YYYY-MM-DD" and RFC 3339, which clients send.
+type MSDate struct{ time.Time }
+
+// MarshalJSON writes "/Date(1699999999000+0000)/".
+func (d MSDate) MarshalJSON() ([]byte, error) {
+	return json.Marshal(fmt.Sprintf("/Date(%d+0000)/", d.UnixMilli()))
+}
+
+// UnmarshalJSON reads any form parseDate accepts.
+func (d *MSDate) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	t, err := parseDate(s)
+	if err != nil {
+		return err
+	}
+	d.Time = t
+	return nil
+}
+
+var msDateRE = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
+
+// parseDate reads the date forms Xero accepts in requests.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if m := msDateRE.FindStringSubmatch(s); m != nil {
+		ms, _ := strconv.ParseInt(m[1], 10, 64)
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04:05", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a valid date", s)
+}
+
+// dateString is Xero's companion "DateString" form, local date-time without zone.
+func dateString(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
+
+// ValidationError is one message in ValidationErrors or Warnings.
+type ValidationError struct {
+	Message string `json:"Message"`
+}
+
+// TaxComponent is one component of a tax rate; UK VAT rates have exactly one.
+type TaxComponent struct {
+	Name             string `json:"Name"`
+	Rate             Amount `json:"Rate"`
+	IsCompound       bool   `json:"IsCompound"`
+	IsNonRecoverable bool   `json:"IsNonRecoverable"`
+}
+
+// TaxRate is an organisation's tax rate as GET /TaxRates returns it.
+type TaxRate struct {
+	Name                  string            `json:"Name"`
+	TaxType               string            `json:"TaxType"`
+	ReportTaxType         string            `json:"ReportTaxType,omitempty"`
+	CanApplyToAssets      bool              `json:"CanApplyToAssets"`
+	CanApplyToEquity      bool              `json:"CanApplyToEquity"`
+	CanApplyToExpenses    bool              `json:"CanApplyToExpenses"`
+	CanApplyToLiabilities bool              `json:"CanApplyToLiabilities"`
+	CanApplyToRevenue     bool              `json:"CanApplyToRevenue"`
+	DisplayTaxRate        Amount            `json:"DisplayTaxRate"`
+	EffectiveRate         Amount            `json:"EffectiveRate"`
+	Status                string            `json:"Status"`
+	TaxComponents         []TaxComponent    `json:"TaxComponents"`
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+}
+
+// Account is one account of the chart of accounts.
+type Account struct {
+	AccountID               string  `json:"AccountID"`
+	Code                    string  `json:"Code"`
+	Name                    string  `json:"Name"`
+	Status                  string  `json:"Status"`
+	Type                    string  `json:"Type"`
+	TaxType                 string  `json:"TaxType"`
+	Class                   string  `json:"Class"`
+	SystemAccount           string  `json:"SystemAccount,omitempty"`
+	EnablePaymentsToAccount bool    `json:"EnablePaymentsToAccount"`
+	ShowInExpenseClaims     bool    `json:"ShowInExpenseClaims"`
+	BankAccountNumber       string  `json:"BankAccountNumber,omitempty"`
+	BankAccountType         string  `json:"BankAccountType"`
+	CurrencyCode            string  `json:"CurrencyCode,omitempty"`
+	ReportingCode           string  `json:"ReportingCode,omitempty"`
+	HasAttachments          bool    `json:"HasAttachments"`
+	UpdatedDateUTC          *MSDate `json:"UpdatedDateUTC,omitempty"`
+}
+
+// Address is a contact's postal or street address.
+type Address struct {
+	AddressType  string `json:"AddressType,omitempty"`
+	AddressLine1 string `json:"AddressLine1,omitempty"`
+	AddressLine2 string `json:"AddressLine2,omitempty"`
+	AddressLine3 string `json:"AddressLine3,omitempty"`
+	AddressLine4 string `json:"AddressLine4,omitempty"`
+	City         string `json:"City,omitempty"`
+	Region       string `json:"Region,omitempty"`
+	PostalCode   string `json:"PostalCode,omitempty"`
+	Country      string `json:"Country,omitempty"`
+	AttentionTo  string `json:"AttentionTo,omitempty"`
+}
+
+// Phone is one of a contact's phone numbers.
+type Phone struct {
+	PhoneType        string `json:"PhoneType,omitempty"`
+	PhoneNumber      string `json:"PhoneNumber,omitempty"`
+	PhoneAreaCode    string `json:"PhoneAreaCode,omitempty"`
+	PhoneCountryCode string `json:"PhoneCountryCode,omitempty"`
+}
+
+// Contact is a customer or supplier of the organisation.
+type Contact struct {
+	ContactID                 string            `json:"ContactID"`
+	ContactNumber             string            `json:"ContactNumber,omitempty"`
+	AccountNumber             string            `json:"AccountNumber,omitempty"`
+	ContactStatus             string            `json:"ContactStatus"`
+	Name                      string            `json:"Name"`
+	FirstName                 string            `json:"FirstName,omitempty"`
+	LastName                  string            `json:"LastName,omitempty"`
+	CompanyNumber             string            `json:"CompanyNumber,omitempty"`
+	EmailAddress              string            `json:"EmailAddress,omitempty"`
+	TaxNumber                 string            `json:"TaxNumber,omitempty"`
+	AccountsReceivableTaxType string            `json:"AccountsReceivableTaxType,omitempty"`
+	AccountsPayableTaxType    string            `json:"AccountsPayableTaxType,omitempty"`
+	DefaultCurrency           string            `json:"DefaultCurrency,omitempty"`
+	Addresses                 []Address         `json:"Addresses"`
+	Phones                    []Phone           `json:"Phones"`
+	IsSupplier                bool              `json:"IsSupplier"`
+	IsCustomer                bool              `json:"IsCustomer"`
+	UpdatedDateUTC            MSDate            `json:"UpdatedDateUTC"`
+	HasAttachments            bool              `json:"HasAttachments"`
+	HasValidationErrors       bool              `json:"HasValidationErrors"`
+	StatusAttributeString     string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors          []ValidationError `json:"ValidationErrors,omitempty"`
+}
+
+// ItemDetails is an item's sales or purchase defaults.
+type ItemDetails struct {
+	UnitPrice   *Amount `json:"UnitPrice,omitempty"`
+	AccountCode string  `json:"AccountCode,omitempty"`
+	TaxType     string  `json:"TaxType,omitempty"`
+}
+
+// Item is a product or service the organisation sells.
+type Item struct {
+	ItemID                string            `json:"ItemID"`
+	Code                  string            `json:"Code"`
+	Name                  string            `json:"Name,omitempty"`
+	Description           string            `json:"Description,omitempty"`
+	PurchaseDescription   string            `json:"PurchaseDescription,omitempty"`
+	IsSold                bool              `json:"IsSold"`
+	IsPurchased           bool              `json:"IsPurchased"`
+	IsTrackedAsInventory  bool              `json:"IsTrackedAsInventory"`
+	SalesDetails          *ItemDetails      `json:"SalesDetails,omitempty"`
+	PurchaseDetails       *ItemDetails      `json:"PurchaseDetails,omitempty"`
+	UpdatedDateUTC        MSDate            `json:"UpdatedDateUTC"`
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+}
+
+// LineItem is one line of an invoice, with the amounts the sandbox computed.
+type LineItem struct {
+	LineItemID     string  `json:"LineItemID"`
+	Description    string  `json:"Description,omitempty"`
+	Quantity       Amount  `json:"Quantity"`
+	UnitAmount     Amount  `json:"UnitAmount"`
+	ItemCode       string  `json:"ItemCode,omitempty"`
+	AccountCode    string  `json:"AccountCode,omitempty"`
+	AccountID      string  `json:"AccountID,omitempty"`
+	TaxType        string  `json:"TaxType,omitempty"`
+	TaxAmount      Amount  `json:"TaxAmount"`
+	LineAmount     Amount  `json:"LineAmount"`
+	DiscountRate   *Amount `json:"DiscountRate,omitempty"`
+	DiscountAmount *Amount `json:"DiscountAmount,omitempty"`
+}
+
+// ContactRef is the summary of a contact that invoices and payments embed.
+type ContactRef struct {
+	ContactID     string `json:"ContactID"`
+	ContactNumber string `json:"ContactNumber,omitempty"`
+	Name          string `json:"Name"`
+}
+
+// PaymentRef is the summary of a payment an invoice lists.
+type PaymentRef struct {
+	PaymentID    string `json:"PaymentID"`
+	Date         MSDate `json:"Date"`
+	Amount       Amount `json:"Amount"`
+	Reference    string `json:"Reference,omitempty"`
+	CurrencyRate Amount `json:"CurrencyRate"`
+	HasAccount   bool   `json:"HasAccount"`
+}
+
+// Invoice is a sales invoice (ACCREC) as the organisation holds it.
+type Invoice struct {
+	Type                  string            `json:"Type"`
+	InvoiceID             string            `json:"InvoiceID"`
+	InvoiceNumber         string            `json:"InvoiceNumber"`
+	Reference             string            `json:"Reference,omitempty"`
+	Contact               ContactRef        `json:"Contact"`
+	Date                  *MSDate           `json:"Date,omitempty"`
+	DateString            string            `json:"DateString,omitempty"`
+	DueDate               *MSDate           `json:"DueDate,omitempty"`
+	DueDateString         string            `json:"DueDateString,omitempty"`
+	Status                string            `json:"Status"`
+	LineAmountTypes       string            `json:"LineAmountTypes"`
+	LineItems             []LineItem        `json:"LineItems"`
+	SubTotal              Amount            `json:"SubTotal"`
+	TotalTax              Amount            `json:"TotalTax"`
+	Total                 Amount            `json:"Total"`
+	TotalDiscount         Amount            `json:"TotalDiscount"`
+	AmountDue             Amount            `json:"AmountDue"`
+	AmountPaid            Amount            `json:"AmountPaid"`
+	AmountCredited        Amount            `json:"AmountCredited"`
+	CurrencyCode          string            `json:"CurrencyCode"`
+	CurrencyRate          Amount            `json:"CurrencyRate"`
+	FullyPaidOnDate       *MSDate           `json:"FullyPaidOnDate,omitempty"`
+	Payments              []PaymentRef      `json:"Payments"`
+	SentToContact         bool              `json:"SentToContact"`
+	IsDiscounted          bool              `json:"IsDiscounted"`
+	HasAttachments        bool              `json:"HasAttachments"`
+	HasErrors             bool              `json:"HasErrors"`
+	UpdatedDateUTC        MSDate            `json:"UpdatedDateUTC"`
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+	Warnings              []ValidationError `json:"Warnings,omitempty"`
+}
+
+// AccountRef is the summary of an account that payments embed.
+type AccountRef struct {
+	AccountID string `json:"AccountID"`
+	Code      string `json:"Code"`
+}
+
+// InvoiceRef is the summary of an invoice that payments embed.
+type InvoiceRef struct {
+	Type          string     `json:"Type"`
+	InvoiceID     string     `json:"InvoiceID"`
+	InvoiceNumber string     `json:"InvoiceNumber"`
+	Contact       ContactRef `json:"Contact"`
+	CurrencyCode  string     `json:"CurrencyCode"`
+}
+
+// Payment is a customer payment applied to a sales invoice.
+type Payment struct {
+	PaymentID             string            `json:"PaymentID"`
+	Date                  MSDate            `json:"Date"`
+	Amount                Amount            `json:"Amount"`
+	BankAmount            Amount            `json:"BankAmount"`
+	CurrencyRate          Amount            `json:"CurrencyRate"`
+	Reference             string            `json:"Reference,omitempty"`
+	IsReconciled          bool              `json:"IsReconciled"`
+	Status                string            `json:"Status"`
+	PaymentType           string            `json:"PaymentType"`
+	UpdatedDateUTC        MSDate            `json:"UpdatedDateUTC"`
+	HasAccount            bool              `json:"HasAccount"`
+	HasValidationErrors   bool              `json:"HasValidationErrors"`
+	Account               AccountRef        `json:"Account"`
+	Invoice               InvoiceRef        `json:"Invoice"`
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+}
+
+// num is a number read from a request that remembers whether it was given
+// and whether it parsed, so a bad Quantity becomes a per-element validation
+// error, as Xero reports it, instead of failing the whole body.
+type num struct {
+	d        decimal.Decimal
+	set, bad bool
+	raw      string
+}
+
+func (n *num) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	n.set = true
+	n.raw = strings.Trim(string(b), `"`)
+	d, err := decimal.NewFromString(n.raw)
+	if err != nil {
+		n.bad = true
+		return nil
+	}
+	n.d = d
+	return nil
+}
+
+// dateIn is a date read from a request, kept lenient for the same reason as num.
+type dateIn struct {
+	t        time.Time
+	set, bad bool
+	raw      string
+}
+
+func (d *dateIn) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	d.set = true
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		d.bad, d.raw = true, string(b)
+		return nil
+	}
+	d.raw = s
+	if s == "" {
+		d.set = false
+		return nil
+	}
+	t, err := parseDate(s)
+	if err != nil {
+		d.bad = true
+		return nil
+	}
+	d.t = t
+	return nil
+}
+
+func msPtr(t time.Time) *MSDate { return &MSDate{t} }

@@ -1,0 +1,179 @@
+package xero
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// paymentIn is a Payment as a request sends it.
+type paymentIn struct {
+	Invoice *struct {
+		InvoiceID     string `json:"InvoiceID"`
+		InvoiceNumber string `json:"InvoiceNumber"`
+	} `json:"Invoice"`
+	Account *struct {
+		AccountID string `json:"AccountID"`
+		Code      string `json:"Code"`
+	} `json:"Account"`
+	Date         dateIn `json:"Date"`
+	Amount       num    `json:"Amount"`
+	Reference    string `json:"Reference"`
+	IsReconciled bool   `json:"IsReconciled"`
+	Status       string `json:"Status"`
+}
+
+// writePayments serves PUT /Payments (a Payments array) and POST /Payments
+// (a single Payment, or an array).
+func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, id string) {
+	if id != "" {
+		writeProblem(w, http.StatusMethodNotAllowed, "Method Not Allowed", "Deleting payments is not supported by the booksync Xero sandbox")
+		return
+	}
+	ins, err := decodeList[paymentIn](r, "Payments", r.Method == http.MethodPost)
+	if err != nil {
+		postDataInvalid(w, err)
+		return
+	}
+	now := s.now()
+	staged := map[*Invoice]decimal.Decimal{} // amounts earlier elements already claim
+	var elems []element
+	for _, in := range ins {
+		var errs []ValidationError
+		add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
+		p := &Payment{Status: "AUTHORISED", PaymentType: "ACCRECPAYMENT", CurrencyRate: NewAmount("1"), HasAccount: true, Reference: in.Reference, IsReconciled: in.IsReconciled}
+		var inv *Invoice
+		switch {
+		case in.Invoice == nil || (in.Invoice.InvoiceID == "" && in.Invoice.InvoiceNumber == ""):
+			add("An Invoice must be specified for a payment.")
+		case in.Invoice.InvoiceID != "":
+			inv = o.invoices[strings.ToLower(in.Invoice.InvoiceID)]
+		default:
+			inv = findInvoice(o, in.Invoice.InvoiceNumber)
+		}
+		if in.Invoice != nil && inv == nil && len(errs) == 0 {
+			add("Invoice could not be found.")
+		}
+		var acc *Account
+		if in.Account == nil || (in.Account.AccountID == "" && in.Account.Code == "") {
+			add("An Account must be specified for a payment.")
+		} else if acc = findAccount(o, in.Account.Code, in.Account.AccountID); acc == nil || acc.Status != "ACTIVE" {
+			add("Account code '%s' is not a valid code for this document.", cmpOr(in.Account.Code, in.Account.AccountID))
+			acc = nil
+		} else if acc.Type != "BANK" && !acc.EnablePaymentsToAccount {
+			add("Account type is invalid for making a payment.")
+		}
+		amount := decimal.Zero
+		switch {
+		case in.Amount.bad:
+			add("Amount '%s' is not a valid number.", in.Amount.raw)
+		case !in.Amount.set || !in.Amount.d.IsPositive():
+			add("Payment amount must be greater than zero.")
+		default:
+			amount = round2(in.Amount.d)
+		}
+		if in.Status != "" && !strings.EqualFold(in.Status, "AUTHORISED") {
+			add("Payment Status '%s' is not valid for a new payment.", in.Status)
+		}
+		if in.Date.bad {
+			add("Date '%s' is not a valid date.", in.Date.raw)
+		}
+		date := in.Date.t
+		if !in.Date.set || in.Date.bad {
+			y, m, d := now.UTC().Date()
+			date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		}
+		if inv != nil {
+			if inv.Status != "AUTHORISED" {
+				add("Payments can only be made against Authorised documents.")
+			} else if amount.GreaterThan(inv.AmountDue.Sub(staged[inv])) {
+				add("Payment amount exceeds the amount outstanding on this document.")
+			}
+			p.Invoice = InvoiceRef{Type: inv.Type, InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Contact: inv.Contact, CurrencyCode: inv.CurrencyCode}
+		}
+		if acc != nil {
+			p.Account = AccountRef{AccountID: acc.AccountID, Code: acc.Code}
+		}
+		p.Date, p.Amount, p.BankAmount, p.UpdatedDateUTC = MSDate{date}, Amount{amount}, Amount{amount}, MSDate{now}
+		if len(errs) > 0 {
+			p.PaymentID, p.HasValidationErrors, p.StatusAttributeString, p.ValidationErrors = zeroID, true, "ERROR", errs
+			elems = append(elems, element{out: p, errs: errs})
+			continue
+		}
+		staged[inv] = staged[inv].Add(amount)
+		p.PaymentID = uuid.NewString()
+		elems = append(elems, element{out: p, commit: func() {
+			stored := cloneJSON(p)
+			o.seqs[stored.PaymentID] = s.nextSeq()
+			o.payments[stored.PaymentID] = &stored
+			s.savePayment(o, &stored)
+			inv.AmountPaid = Amount{inv.AmountPaid.Add(amount)}
+			inv.AmountDue = Amount{inv.AmountDue.Sub(amount)}
+			inv.Payments = append(inv.Payments, PaymentRef{PaymentID: stored.PaymentID, Date: stored.Date, Amount: stored.Amount, Reference: stored.Reference, CurrencyRate: stored.CurrencyRate, HasAccount: true})
+			if !inv.AmountDue.IsPositive() {
+				inv.Status = "PAID"
+				inv.FullyPaidOnDate = &MSDate{date}
+			}
+			inv.UpdatedDateUTC = MSDate{now}
+			s.saveInvoice(o, inv)
+			p.StatusAttributeString = "OK"
+		}})
+	}
+	s.finishBatch(w, r, "Payments", elems)
+}
+
+func (s *Sandbox) getPayments(o *org, w http.ResponseWriter, r *http.Request, id string) {
+	if id != "" {
+		p := o.payments[strings.ToLower(id)]
+		if p == nil {
+			notFound(w)
+			return
+		}
+		s.writeList(w, "Payments", []*Payment{p}, nil)
+		return
+	}
+	conds, err := parseWhere(r.URL.Query().Get("where"))
+	if err != nil {
+		queryParseError(w, err)
+		return
+	}
+	since, hasSince := ifModifiedSince(r)
+	out := []*Payment{}
+	for _, p := range sortedBySeq(o, o.payments, func(p *Payment) string { return p.PaymentID }) {
+		if hasSince && p.UpdatedDateUTC.Before(since) {
+			continue
+		}
+		ok, err := matchWhere(conds, func(f string) (string, bool) {
+			switch f {
+			case "Status":
+				return p.Status, true
+			case "PaymentType":
+				return p.PaymentType, true
+			case "Reference":
+				return p.Reference, true
+			case "Invoice.InvoiceID":
+				return p.Invoice.InvoiceID, true
+			case "Invoice.InvoiceNumber":
+				return p.Invoice.InvoiceNumber, true
+			}
+			return "", false
+		})
+		if err != nil {
+			queryParseError(w, err)
+			return
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
+	page, pagination, err := paginate(r, out)
+	if err != nil {
+		queryParseError(w, err)
+		return
+	}
+	s.writeList(w, "Payments", page, pagination)
+}

@@ -1,0 +1,443 @@
+package xero
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Namespace is the Store namespace every sandbox key lives in.
+const Namespace = "xero"
+
+// Store persists sandbox state. booksync implements it with a key-value table
+// in its own database, so a restart keeps every organisation, token and invoice.
+type Store interface {
+	// LoadSandbox returns every key saved in namespace.
+	LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error)
+	// SaveSandbox inserts or replaces one key.
+	SaveSandbox(ctx context.Context, namespace, key string, value []byte) error
+}
+
+// MemoryStore is a Store held in memory, for tests and throwaway demos.
+type MemoryStore struct {
+	mu   sync.Mutex
+	data map[string]map[string][]byte
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{data: map[string]map[string][]byte{}}
+}
+
+// LoadSandbox returns copies of the values, so callers cannot alter the store.
+func (m *MemoryStore) LoadSandbox(_ context.Context, namespace string) (map[string][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string][]byte, len(m.data[namespace]))
+	for k, v := range m.data[namespace] {
+		out[k] = slices.Clone(v)
+	}
+	return out, nil
+}
+
+// SaveSandbox stores a copy of value.
+func (m *MemoryStore) SaveSandbox(_ context.Context, namespace, key string, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data[namespace] == nil {
+		m.data[namespace] = map[string][]byte{}
+	}
+	m.data[namespace][key] = slices.Clone(value)
+	return nil
+}
+
+// Options configures a Sandbox.
+type Options struct {
+	// BaseURL is the absolute URL the handler is mounted at, without a
+	// trailing slash, e.g. http://localhost:8080/sandbox/xero. Links and the
+	// consent form are built from it.
+	BaseURL string
+	// Store persists state; nil keeps it in memory only.
+	Store Store
+	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
+	Now func() time.Time
+	// Limits enforces Xero's per-organisation rate limits.
+	Limits bool
+	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts
+	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
+	TimeScale float64
+}
+
+// Sandbox is an in-process imitation of Xero's identity service and
+// Accounting API. Its methods are safe for concurrent use.
+type Sandbox struct {
+	opts  Options
+	now   func() time.Time
+	scale float64
+
+	// mu guards all state below. The sandbox serialises API calls; it serves
+	// tests and demos, where fidelity matters more than throughput.
+	mu      sync.Mutex
+	auth    authState
+	orgs    map[string]*org
+	seq     int64
+	app     []time.Time // app-wide calls in the last minute
+	pending map[string]any
+
+	// beforeServe, when set (tests only), runs after rate limiting admitted
+	// a call and before the call takes the lock, so tests can hold calls in flight.
+	beforeServe func(tenantID string)
+}
+
+// org is one organisation (tenant) with everything it holds.
+type org struct {
+	meta     orgMeta
+	contacts map[string]*Contact
+	items    map[string]*Item
+	invoices map[string]*Invoice
+	payments map[string]*Payment
+	idem     map[string]*idemRecord
+	seqs     map[string]int64 // object id -> creation sequence, for stable order
+
+	// Runtime only; not persisted.
+	calls   int
+	limiter limiter
+	faults  []Fault
+}
+
+// orgMeta is the organisation record saved under "org/<tenant>".
+type orgMeta struct {
+	TenantID          string     `json:"tenant_id"`
+	Name              string     `json:"name"`
+	ShortCode         string     `json:"short_code"`
+	CreatedAt         time.Time  `json:"created_at"`
+	Accounts          []*Account `json:"accounts"`
+	TaxRates          []*TaxRate `json:"tax_rates"`
+	NextInvoiceNumber int        `json:"next_invoice_number"`
+	NextTaxNumber     int        `json:"next_tax_number"`
+}
+
+// idemRecord is a stored response for Idempotency-Key replay.
+type idemRecord struct {
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Key    string    `json:"key"`
+	Status int       `json:"status"`
+	Body   []byte    `json:"body"`
+	At     time.Time `json:"at"`
+}
+
+// record wraps a persisted object with its creation sequence.
+type record[T any] struct {
+	Seq int64 `json:"seq"`
+	V   *T    `json:"v"`
+}
+
+func emptyOrg() *org {
+	return &org{
+		contacts: map[string]*Contact{},
+		items:    map[string]*Item{},
+		invoices: map[string]*Invoice{},
+		payments: map[string]*Payment{},
+		idem:     map[string]*idemRecord{},
+		seqs:     map[string]int64{},
+	}
+}
+
+// New returns a Sandbox with the state found in opts.Store.
+func New(ctx context.Context, opts Options) (*Sandbox, error) {
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, orgs: map[string]*org{}, pending: map[string]any{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.scale <= 0 {
+		s.scale = 1
+	}
+	s.auth = newAuthState()
+	if opts.Store == nil {
+		return s, nil
+	}
+	data, err := opts.Store.LoadSandbox(ctx, Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("xero sandbox: load: %w", err)
+	}
+	if err := s.load(data); err != nil {
+		return nil, fmt.Errorf("xero sandbox: load: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Sandbox) load(data map[string][]byte) error {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	// "org/<t>" sorts before "org/<t>/...", so the org exists before its objects.
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := data[k]
+		if k == "auth" {
+			if err := json.Unmarshal(v, &s.auth); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			s.auth.fill()
+			continue
+		}
+		parts := strings.Split(k, "/")
+		if len(parts) < 2 || parts[0] != "org" {
+			continue
+		}
+		if len(parts) == 2 {
+			o := emptyOrg()
+			if err := json.Unmarshal(v, &o.meta); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			s.orgs[o.meta.TenantID] = o
+			continue
+		}
+		o := s.orgs[parts[1]]
+		if o == nil || len(parts) != 4 {
+			continue
+		}
+		var err error
+		switch parts[2] {
+		case "contact":
+			err = loadRecord(v, o, o.contacts, parts[3], &s.seq)
+		case "item":
+			err = loadRecord(v, o, o.items, parts[3], &s.seq)
+		case "invoice":
+			err = loadRecord(v, o, o.invoices, parts[3], &s.seq)
+		case "payment":
+			err = loadRecord(v, o, o.payments, parts[3], &s.seq)
+		case "idem":
+			var r idemRecord
+			err = json.Unmarshal(v, &r)
+			o.idem[parts[3]] = &r
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func loadRecord[T any](v []byte, o *org, into map[string]*T, id string, maxSeq *int64) error {
+	var r record[T]
+	if err := json.Unmarshal(v, &r); err != nil {
+		return err
+	}
+	into[id] = r.V
+	o.seqs[id] = r.Seq
+	*maxSeq = max(*maxSeq, r.Seq)
+	return nil
+}
+
+// nextSeq numbers a new object; callers hold s.mu.
+func (s *Sandbox) nextSeq() int64 { s.seq++; return s.seq }
+
+// markDirty queues a key to be saved by flush; callers hold s.mu. Values are
+// marshalled at flush time, so several changes to one object save once.
+func (s *Sandbox) markDirty(key string, v any) { s.pending[key] = v }
+
+func (s *Sandbox) saveOrgMeta(o *org) { s.markDirty("org/"+o.meta.TenantID, &o.meta) }
+func (s *Sandbox) saveContact(o *org, c *Contact) {
+	s.markDirty(objKey(o, "contact", c.ContactID), record[Contact]{o.seqs[c.ContactID], c})
+}
+func (s *Sandbox) saveItem(o *org, it *Item) {
+	s.markDirty(objKey(o, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
+}
+func (s *Sandbox) saveInvoice(o *org, inv *Invoice) {
+	s.markDirty(objKey(o, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
+}
+func (s *Sandbox) savePayment(o *org, p *Payment) {
+	s.markDirty(objKey(o, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
+}
+func (s *Sandbox) saveAuth() { s.markDirty("auth", &s.auth) }
+
+func objKey(o *org, kind, id string) string { return "org/" + o.meta.TenantID + "/" + kind + "/" + id }
+
+// flush saves every queued key; callers hold s.mu. Marshalling happens under
+// the lock so the saved JSON is a consistent snapshot.
+func (s *Sandbox) flush(ctx context.Context) error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(s.pending))
+	for k := range s.pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var firstErr error
+	for _, k := range keys {
+		b, err := json.Marshal(s.pending[k])
+		if err == nil && s.opts.Store != nil {
+			err = s.opts.Store.SaveSandbox(ctx, Namespace, k, b)
+		}
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("xero sandbox: save %s: %w", k, err)
+		}
+	}
+	clear(s.pending)
+	return firstErr
+}
+
+// Handler serves the sandbox: OAuth, /connections, the Accounting API under
+// /api.xro/2.0, the organisation pages under /orgs and POST /faults.
+func (s *Sandbox) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorizePage)
+	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorizeConsent)
+	mux.HandleFunc("POST /oauth/token", s.handleToken)
+	mux.HandleFunc("POST /oauth/revoke", s.handleRevoke)
+	mux.HandleFunc("GET /connections", s.handleConnections)
+	mux.HandleFunc("DELETE /connections/{id}", s.handleDeleteConnection)
+	mux.HandleFunc("POST /faults", s.handleFaults)
+	mux.Handle("/api.xro/2.0/", s.apiHandler())
+	s.routeWeb(mux)
+	return mux
+}
+
+// AuthURL is the OAuth 2 authorization endpoint.
+func (s *Sandbox) AuthURL() string { return s.opts.BaseURL + "/oauth/authorize" }
+
+// TokenURL is the OAuth 2 token endpoint.
+func (s *Sandbox) TokenURL() string { return s.opts.BaseURL + "/oauth/token" }
+
+// RevokeURL is the OAuth 2 token revocation endpoint.
+func (s *Sandbox) RevokeURL() string { return s.opts.BaseURL + "/oauth/revoke" }
+
+// ConnectionsURL lists the organisations a token may use, like https://api.xero.com/connections.
+func (s *Sandbox) ConnectionsURL() string { return s.opts.BaseURL + "/connections" }
+
+// APIURL is the Accounting API base, like https://api.xero.com/api.xro/2.0.
+func (s *Sandbox) APIURL() string { return s.opts.BaseURL + "/api.xro/2.0" }
+
+// Tenants returns the ids of all organisations, oldest first.
+func (s *Sandbox) Tenants() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	orgs := s.sortedOrgs()
+	out := make([]string, len(orgs))
+	for i, o := range orgs {
+		out[i] = o.meta.TenantID
+	}
+	return out
+}
+
+func (s *Sandbox) sortedOrgs() []*org {
+	out := make([]*org, 0, len(s.orgs))
+	for _, o := range s.orgs {
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b *org) int {
+		if c := a.meta.CreatedAt.Compare(b.meta.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.meta.Name, b.meta.Name)
+	})
+	return out
+}
+
+// sortedBySeq returns the map's values in creation order.
+func sortedBySeq[T any](o *org, m map[string]*T, id func(*T) string) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b *T) int { return int(o.seqs[id(a)] - o.seqs[id(b)]) })
+	return out
+}
+
+// cloneJSON deep-copies v so inspection results cannot alias live state.
+func cloneJSON[T any](v *T) T {
+	b, _ := json.Marshal(v)
+	var out T
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func inspect[T any](s *Sandbox, tenantID string, pick func(*org) []*T) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgs[tenantID]
+	if o == nil {
+		return nil
+	}
+	var out []T
+	for _, v := range pick(o) {
+		out = append(out, cloneJSON(v))
+	}
+	return out
+}
+
+// Invoices returns the organisation's invoices in creation order.
+func (s *Sandbox) Invoices(tenantID string) []Invoice {
+	return inspect(s, tenantID, func(o *org) []*Invoice {
+		return sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
+	})
+}
+
+// Contacts returns the organisation's contacts in creation order.
+func (s *Sandbox) Contacts(tenantID string) []Contact {
+	return inspect(s, tenantID, func(o *org) []*Contact {
+		return sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID })
+	})
+}
+
+// Items returns the organisation's items in creation order.
+func (s *Sandbox) Items(tenantID string) []Item {
+	return inspect(s, tenantID, func(o *org) []*Item {
+		return sortedBySeq(o, o.items, func(v *Item) string { return v.ItemID })
+	})
+}
+
+// Payments returns the organisation's payments in creation order.
+func (s *Sandbox) Payments(tenantID string) []Payment {
+	return inspect(s, tenantID, func(o *org) []*Payment {
+		return sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID })
+	})
+}
+
+// TaxRates returns the organisation's tax rates, archived ones included.
+func (s *Sandbox) TaxRates(tenantID string) []TaxRate {
+	return inspect(s, tenantID, func(o *org) []*TaxRate { return o.meta.TaxRates })
+}
+
+// Accounts returns the organisation's chart of accounts.
+func (s *Sandbox) Accounts(tenantID string) []Account {
+	return inspect(s, tenantID, func(o *org) []*Account { return o.meta.Accounts })
+}
+
+// Calls returns how many Accounting API calls the organisation has been
+// served since this Sandbox started (rejected and faulted calls included,
+// since Xero counts them too).
+func (s *Sandbox) Calls(tenantID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.orgs[tenantID]; o != nil {
+		return o.calls
+	}
+	return 0
+}
+
+// AddTaxRate creates a custom tax rate (TaxType TAX001, TAX002, ...) with
+// one component, as the organisation page's form does, and returns it.
+func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate Amount) (TaxRate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgs[tenantID]
+	if o == nil {
+		return TaxRate{}, fmt.Errorf("xero sandbox: unknown tenant %q", tenantID)
+	}
+	if msgs := validateNewTaxRate(o, name, []TaxComponent{{Name: name, Rate: rate}}, nil); len(msgs) > 0 {
+		return TaxRate{}, fmt.Errorf("xero sandbox: %s", msgs[0].Message)
+	}
+	tr := s.addTaxRate(o, name, []TaxComponent{{Name: name, Rate: rate}})
+	return *tr, s.flush(ctx)
+}

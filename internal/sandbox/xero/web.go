@@ -1,0 +1,213 @@
+package xero
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+func (s *Sandbox) routeWeb(mux *http.ServeMux) {
+	mux.HandleFunc("GET /orgs", s.handleOrgList)
+	mux.HandleFunc("GET /orgs/{tenant}", s.handleOrgPage)
+	mux.HandleFunc("POST /orgs/{tenant}/tax_rates", s.handleAddTaxRate)
+	mux.HandleFunc("POST /orgs/{tenant}/tax_rates/{taxType}/archive", s.handleArchiveTaxRate)
+	mux.HandleFunc("POST /orgs/{tenant}/contacts/{contact}", s.handleEditContact)
+}
+
+const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}.err{color:#b00}
+form.inline{display:inline}input{font-size:.9em}</style>`
+
+var orgListPage = template.Must(template.New("orgs").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>booksync Xero sandbox: organisations</title>` + pageStyle + `</head>
+<body><h1>booksync Xero sandbox</h1>
+{{if .}}<table><tr><th>Organisation</th><th>Tenant ID</th><th>Invoices</th><th>API calls</th></tr>
+{{range .}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td><code>{{.TenantID}}</code></td><td class="n">{{.Invoices}}</td><td class="n">{{.Calls}}</td></tr>
+{{end}}</table>{{else}}<p>No organisations yet. Connecting through the consent page creates one.</p>{{end}}
+</body></html>`))
+
+var orgPage = template.Must(template.New("org").Funcs(template.FuncMap{"money": money}).Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>{{.Name}}: booksync Xero sandbox</title>` + pageStyle + `</head>
+<body><p><a href="{{.Base}}/orgs">All organisations</a></p>
+<h1>{{.Name}}</h1><p>Tenant ID <code>{{.TenantID}}</code>, base currency GBP, VAT registered. API calls served: {{.Calls}}.</p>
+{{if .Error}}<p class="err">{{.Error}}</p>{{end}}
+
+<h2>Invoices</h2>
+<table><tr><th>Number</th><th>Contact</th><th>Date</th><th>Status</th><th>Amounts are</th><th>Sub total</th><th>Tax</th><th>Total</th><th>Paid</th><th>Due</th></tr>
+{{range .Invoices}}<tr><td>{{.InvoiceNumber}}</td><td>{{.Contact.Name}}</td><td>{{.DateString}}</td><td>{{.Status}}</td><td>{{.LineAmountTypes}}</td>
+<td class="n">{{money .SubTotal}}</td><td class="n">{{money .TotalTax}}</td><td class="n">{{money .Total}}</td><td class="n">{{money .AmountPaid}}</td><td class="n">{{money .AmountDue}}</td></tr>
+{{else}}<tr><td colspan="10">No invoices.</td></tr>{{end}}</table>
+
+<h2>Payments</h2>
+<table><tr><th>Invoice</th><th>Date</th><th>Account</th><th>Amount</th><th>Reference</th></tr>
+{{range .Payments}}<tr><td>{{.Invoice.InvoiceNumber}}</td><td>{{.Date.Format "2006-01-02"}}</td><td>{{.Account.Code}}</td><td class="n">{{money .Amount}}</td><td>{{.Reference}}</td></tr>
+{{else}}<tr><td colspan="5">No payments.</td></tr>{{end}}</table>
+
+<h2>Contacts</h2>
+<table><tr><th>Name</th><th>Number</th><th>Email</th><th>Status</th><th>Edit</th></tr>
+{{range .Contacts}}<tr><td>{{.Name}}</td><td>{{.ContactNumber}}</td><td>{{.EmailAddress}}</td><td>{{.ContactStatus}}</td>
+<td><form class="inline" method="post" action="{{$.Base}}/orgs/{{$.TenantID}}/contacts/{{.ContactID}}">
+<input name="name" value="{{.Name}}" aria-label="name"> <input name="email" value="{{.EmailAddress}}" aria-label="email"> <button>Save</button></form></td></tr>
+{{else}}<tr><td colspan="5">No contacts.</td></tr>{{end}}</table>
+
+<h2>Items</h2>
+<table><tr><th>Code</th><th>Name</th><th>Unit price</th><th>Account</th><th>Tax type</th></tr>
+{{range .Items}}<tr><td>{{.Code}}</td><td>{{.Name}}</td>{{with .SalesDetails}}<td class="n">{{if .UnitPrice}}{{money .UnitPrice}}{{end}}</td><td>{{.AccountCode}}</td><td>{{.TaxType}}</td>{{else}}<td></td><td></td><td></td>{{end}}</tr>
+{{else}}<tr><td colspan="5">No items.</td></tr>{{end}}</table>
+
+<h2>Tax rates</h2>
+<table><tr><th>Name</th><th>Tax type</th><th>Rate %</th><th>Status</th><th></th></tr>
+{{range .TaxRates}}<tr><td>{{.Name}}</td><td>{{.TaxType}}</td><td class="n">{{.EffectiveRate}}</td><td>{{.Status}}</td>
+<td>{{if eq .Status "ACTIVE"}}<form class="inline" method="post" action="{{$.Base}}/orgs/{{$.TenantID}}/tax_rates/{{.TaxType}}/archive"><button>Archive</button></form>{{end}}</td></tr>
+{{end}}</table>
+<form method="post" action="{{.Base}}/orgs/{{.TenantID}}/tax_rates">
+<label>Name <input name="name" required></label> <label>Rate % <input name="rate" required size="6"></label> <button>Add tax rate</button></form>
+
+<h2>Chart of accounts</h2>
+<table><tr><th>Code</th><th>Name</th><th>Type</th><th>Class</th><th>Tax type</th><th>System account</th></tr>
+{{range .Accounts}}<tr><td>{{.Code}}</td><td>{{.Name}}</td><td>{{.Type}}</td><td>{{.Class}}</td><td>{{.TaxType}}</td><td>{{.SystemAccount}}</td></tr>
+{{end}}</table>
+</body></html>`))
+
+func money(a any) string {
+	switch v := a.(type) {
+	case Amount:
+		return v.StringFixed(2)
+	case *Amount:
+		return v.StringFixed(2)
+	}
+	return ""
+}
+
+func (s *Sandbox) handleOrgList(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	type row struct {
+		Name, TenantID, URL string
+		Invoices, Calls     int
+	}
+	var rows []row
+	for _, o := range s.sortedOrgs() {
+		rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.calls})
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = orgListPage.Execute(w, rows)
+}
+
+func (s *Sandbox) handleOrgPage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	o := s.orgs[r.PathValue("tenant")]
+	if o == nil {
+		s.mu.Unlock()
+		http.NotFound(w, r)
+		return
+	}
+	data := map[string]any{
+		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.calls,
+		"Error":    r.URL.Query().Get("error"),
+		"Invoices": sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
+		"Payments": sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
+		"Contacts": sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
+		"Items":    sortedBySeq(o, o.items, func(v *Item) string { return v.ItemID }),
+		"TaxRates": o.meta.TaxRates,
+		"Accounts": o.meta.Accounts,
+	}
+	// Render under the lock: the template reads live objects.
+	var buf strings.Builder
+	err := orgPage.Execute(&buf, data)
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(buf.String()))
+}
+
+// backToOrg redirects to the organisation page, with an error to show if any.
+func (s *Sandbox) backToOrg(w http.ResponseWriter, r *http.Request, tenant, problem string) {
+	u := s.opts.BaseURL + "/orgs/" + url.PathEscape(tenant)
+	if problem != "" {
+		u += "?error=" + url.QueryEscape(problem)
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+func (s *Sandbox) handleAddTaxRate(w http.ResponseWriter, r *http.Request) {
+	tenant := r.PathValue("tenant")
+	rate, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(r.FormValue("rate"), "%")))
+	if err != nil {
+		s.backToOrg(w, r, tenant, "Rate must be a number, e.g. 12.5")
+		return
+	}
+	if _, err := s.AddTaxRate(r.Context(), tenant, r.FormValue("name"), Amount{rate}); err != nil {
+		if strings.Contains(err.Error(), "unknown tenant") {
+			http.NotFound(w, r)
+			return
+		}
+		s.backToOrg(w, r, tenant, strings.TrimPrefix(err.Error(), "xero sandbox: "))
+		return
+	}
+	s.backToOrg(w, r, tenant, "")
+}
+
+func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
+	tenant := r.PathValue("tenant")
+	s.mu.Lock()
+	o := s.orgs[tenant]
+	var tr *TaxRate
+	if o != nil {
+		tr = findTaxRate(o, r.PathValue("taxType"))
+	}
+	if tr == nil {
+		s.mu.Unlock()
+		http.NotFound(w, r)
+		return
+	}
+	tr.Status = "ARCHIVED"
+	s.saveOrgMeta(o)
+	err := s.flush(r.Context())
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.backToOrg(w, r, tenant, "")
+}
+
+func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
+	tenant := r.PathValue("tenant")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orgs[tenant]
+	var c *Contact
+	if o != nil {
+		c = o.contacts[strings.ToLower(r.PathValue("contact"))]
+	}
+	if c == nil {
+		http.NotFound(w, r)
+		return
+	}
+	edited := cloneJSON(c)
+	edited.Name = strings.TrimSpace(r.FormValue("name"))
+	edited.EmailAddress = strings.TrimSpace(r.FormValue("email"))
+	errs := validateContact(o, &edited)
+	if edited.Name != "" && contactNameTaken(o, edited.Name, c.ContactID) {
+		errs = append(errs, ValidationError{Message: duplicateContactName(edited.Name)})
+	}
+	if len(errs) > 0 {
+		s.backToOrg(w, r, tenant, errs[0].Message)
+		return
+	}
+	c.Name, c.EmailAddress, c.UpdatedDateUTC = edited.Name, edited.EmailAddress, MSDate{s.now()}
+	s.saveContact(o, c)
+	if err := s.flush(r.Context()); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.backToOrg(w, r, tenant, "")
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/booksync/booksync"
+)
+
+const syncedColumns = "id, entity_id, connection_id, object_type, object_id, sync_status, auto, created_at, updated_at, data"
+
+func scanSynced(sc scanner, extra ...any) (booksync.SyncedRecord, error) {
+	var r booksync.SyncedRecord
+	var id, entityID, connID, objType, objID, status, data string
+	var auto, created, updated int64
+	if err := sc.Scan(append(extra, &id, &entityID, &connID, &objType, &objID, &status, &auto, &created, &updated, &data)...); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return r, fmt.Errorf("decode synced record %s: %w", id, err)
+	}
+	var extraFields struct {
+		Attempts int `json:"attempts"`
+	}
+	_ = json.Unmarshal([]byte(data), &extraFields)
+	r.Attempts = extraFields.Attempts
+	r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus = id, entityID, connID, objType, objID, status
+	r.Auto = auto == 1
+	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return r, nil
+}
+
+func encodeSynced(r *booksync.SyncedRecord) (string, error) {
+	stamp(&r.CreatedAt, &r.UpdatedAt)
+	r.LastPulledAt = norm(r.LastPulledAt)
+	normPtr(r.ObjectUpdatedAt)
+	normPtr(r.PlatformUpdatedAt)
+	b, err := json.Marshal(struct {
+		*booksync.SyncedRecord
+		Attempts int `json:"attempts"`
+	}{r, r.Attempts})
+	return string(b), err
+}
+
+var syncedList = listTable[booksync.SyncedRecord]{
+	spec: booksync.SyncedRecordList, table: "synced_records", scope: "entity_id",
+	columns: syncedColumns, scan: scanSynced,
+}
+
+// EnsureSyncedRecord returns the record of (connection, object type, object id), creating r when
+// there is none, inside tx. created reports whether r was inserted.
+func (s *Store) EnsureSyncedRecord(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) (rec *booksync.SyncedRecord, created bool, err error) {
+	data, err := encodeSynced(r)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO synced_records
+	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, created_at, updated_at, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
+		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, boolInt(r.Auto),
+		micros(r.CreatedAt), micros(r.UpdatedAt), data)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: create synced record: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return r, true, nil
+	}
+	got, err := s.recordFor(ctx, tx, r.ConnectionID, r.ObjectType, r.ObjectID)
+	return got, false, err
+}
+
+// RecordFor returns the record of an object in a connection, or ENOTFOUND.
+func (s *Store) RecordFor(ctx context.Context, connectionID, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	return s.recordFor(ctx, s.writer, connectionID, objectType, objectID)
+}
+
+func (s *Store) recordFor(ctx context.Context, db querier, connectionID, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	row := db.QueryRowContext(ctx, "SELECT "+syncedColumns+` FROM synced_records
+	WHERE connection_id = $1 AND object_type = $2 AND object_id = $3`, connectionID, objectType, objectID)
+	r, err := scanSynced(row)
+	if err != nil {
+		return nil, wrapRead("synced record", mapNotFound(err, "Synced record"))
+	}
+	return &r, nil
+}
+
+// UpdateSyncedRecord writes a record's status, auto flag and data.
+func (s *Store) UpdateSyncedRecord(ctx context.Context, r *booksync.SyncedRecord) error {
+	return s.updateSynced(ctx, s.writer, r)
+}
+
+// UpdateSyncedRecordTx is UpdateSyncedRecord inside a transaction.
+func (s *Store) UpdateSyncedRecordTx(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) error {
+	return s.updateSynced(ctx, tx, r)
+}
+
+func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedRecord) error {
+	data, err := encodeSynced(r)
+	if err != nil {
+		return err
+	}
+	res, err := db.ExecContext(ctx, `UPDATE synced_records SET sync_status = $1, auto = $2, updated_at = $3, data = $4
+	WHERE id = $5`, r.SyncStatus, boolInt(r.Auto), micros(r.UpdatedAt), data, r.ID)
+	if err != nil {
+		return fmt.Errorf("store: update synced record: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("Synced record")
+	}
+	return nil
+}
+
+// SyncedRecord returns a record of the entity, or ENOTFOUND.
+func (s *Store) SyncedRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
+	row := s.reader.QueryRowContext(ctx, "SELECT "+syncedColumns+" FROM synced_records WHERE entity_id = $1 AND id = $2", entityID, id)
+	r, err := scanSynced(row)
+	if err != nil {
+		return nil, wrapRead("synced record", mapNotFound(err, "Synced record"))
+	}
+	return &r, nil
+}
+
+// SyncedRecords lists the entity's records.
+func (s *Store) SyncedRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.SyncedRecord], error) {
+	return list(ctx, s.reader, s.d, syncedList, entityID, q)
+}
+
+// PendingRecords returns up to limit records of a connection that wait to be pushed, oldest
+// first: pending, and either queued automatically or pushed on request.
+func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType string, limit int) ([]booksync.SyncedRecord, error) {
+	return queryAll(ctx, s.writer, scanSynced, "SELECT "+syncedColumns+` FROM synced_records
+	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3 ORDER BY created_at, id LIMIT $4`,
+		connectionID, booksync.SyncStatusPending, objectType, limit)
+}
+
+// RecordForTx is RecordFor inside a transaction.
+func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	return s.recordFor(ctx, tx, connectionID, objectType, objectID)
+}
+
+// RequeueRunningJobs makes River jobs left in the running state available again. It is only for
+// SQLite, where one process owns the database file: at its start, no job can really be running, so
+// any such job belongs to a run that was killed and can be resumed at once instead of after River's
+// rescue delay.
+func (s *Store) RequeueRunningJobs(ctx context.Context) error {
+	if s.d.name != DialectSQLite {
+		return fmt.Errorf("store: requeueing running jobs is only safe on SQLite")
+	}
+	_, err := s.writer.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
+	if err != nil {
+		return fmt.Errorf("store: requeue running jobs: %w", err)
+	}
+	return nil
+}
+
+// ConnectionsWithPendingBefore returns the connected connections that have records queued for
+// push since before t.
+func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT r.connection_id FROM synced_records r
+	JOIN accounting_connections c ON c.id = r.connection_id
+	WHERE r.sync_status = $1 AND r.auto = 1 AND r.updated_at < $2 AND c.status = $3`,
+		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
+	if err != nil {
+		return nil, fmt.Errorf("store: stale pending: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// CountPendingSince counts a connection's records queued for push that changed at or after t.
+func (s *Store) CountPendingSince(ctx context.Context, tx *sql.Tx, connectionID string, t time.Time) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM synced_records WHERE connection_id = $1 AND sync_status = $2
+	AND auto = 1 AND updated_at >= $3`, connectionID, booksync.SyncStatusPending, micros(t)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count pending: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,280 @@
+package syncer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/google/uuid"
+)
+
+// PlatformNames lists the platforms connections may use, as the API accepts them.
+func (e *Engine) PlatformNames() []string {
+	var out []string
+	for name := range e.cfg.Providers {
+		out = append(out, name)
+	}
+	return out
+}
+
+// Connect creates a connection of the entity to a platform, in pending_auth, with the URL where
+// the entity's user grants access.
+func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*booksync.Connection, error) {
+	p := e.cfg.Providers[platformName]
+	if p == nil {
+		return nil, booksync.FieldErrorf("enum", []any{"body", "platform"}, "booksync connects to %s; %q is not available here.",
+			strings.Join(e.PlatformNames(), ", "), platformName)
+	}
+	state := randomState()
+	cfg := p.OAuth
+	cfg.RedirectURL = e.cfg.RedirectURL
+	now := e.now()
+	c := &booksync.Connection{ID: uuid.NewString(), EntityID: entityID, CreatedAt: now, UpdatedAt: now,
+		Platform: p.Platform, Status: booksync.ConnectionPendingAuth, Errors: []booksync.ConnectionError{},
+		ConnectionURL: cfg.AuthCodeURL(state)}
+	if err := e.store.CreateConnection(ctx, c, hashState(state)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CompleteAuth finishes the OAuth flow a connection_url started: it exchanges the code for tokens,
+// finds the organisation, stores the sealed tokens, marks the connection connected, and queues its
+// initial sync. Invoices the entity issued before this get records that say so; pushing such a
+// record sends its invoice.
+func (e *Engine) CompleteAuth(ctx context.Context, state, code, oauthErr string) (*booksync.Connection, error) {
+	conn, err := e.store.ConnectionByState(ctx, hashState(state))
+	if err != nil {
+		return nil, booksync.Errorf(booksync.ENOTFOUND, "This authorization link is unknown or was already used; create a new connection with POST /accounting_connections.")
+	}
+	if conn.Status != booksync.ConnectionPendingAuth {
+		return nil, booksync.Errorf(booksync.ECONFLICT, "This connection is already %s.", conn.Status)
+	}
+	p := e.cfg.Providers[conn.Platform]
+	if oauthErr != "" {
+		conn.Errors = []booksync.ConnectionError{{Message: fmt.Sprintf("Authorization was not granted (%s); open the connection_url again and allow access.", oauthErr)}}
+		conn.UpdatedAt = e.now()
+		_ = e.store.UpdateConnection(ctx, conn)
+		return conn, booksync.Errorf(booksync.EINVALID, "%s", conn.Errors[0].Message)
+	}
+	cfg := p.OAuth
+	cfg.RedirectURL = e.cfg.RedirectURL
+	tok, err := cfg.Exchange(ctx, code)
+	if err != nil {
+		return nil, booksync.Errorf(booksync.EINVALID, "%s did not accept the authorization code; open the connection_url again.", p.Name)
+	}
+	ts := e.tokenSourceFor(conn, p)
+	if err := ts.load(ctx); err != nil {
+		return nil, err
+	}
+	if err := ts.save(ctx, tok); err != nil {
+		return nil, err
+	}
+	tenants, err := p.Tenants(ctx, ts.httpClient(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if len(tenants) == 0 {
+		return nil, booksync.Errorf(booksync.EINVALID, "The %s grant gives access to no organisation; open the connection_url again and choose one.", p.Name)
+	}
+	now := e.now()
+	conn.Status, conn.TenantID, conn.Errors, conn.UpdatedAt = booksync.ConnectionConnected, tenants[len(tenants)-1].ID, []booksync.ConnectionError{}, now
+	name := tenants[len(tenants)-1].Name
+	conn.BusinessInfo = &booksync.BusinessInfo{Name: strPtr(name)}
+	conn.NextSyncAt = now.Add(booksync.SyncInterval)
+	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
+		if err := e.store.UpdateConnectionTx(ctx, tx, conn); err != nil {
+			return err
+		}
+		if err := e.recordEarlierInvoices(ctx, tx, conn); err != nil {
+			return err
+		}
+		_, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: conn.ID}, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// recordEarlierInvoices gives each invoice the entity issued before connecting a record in error
+// that says it was not pushed and how to push it, as Monite does not push them by itself.
+func (e *Engine) recordEarlierInvoices(ctx context.Context, tx *sql.Tx, conn *booksync.Connection) error {
+	ids, err := e.store.IssuedReceivableIDs(ctx, tx, conn.EntityID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rec := e.newRecord(conn, booksync.ObjectReceivable, id, nil)
+		rec.Auto = false
+		rec.SyncStatus = booksync.SyncStatusError
+		rec.Errors = &booksync.SyncError{Status: booksync.CodeIssuedBeforeConnection,
+			Message: "Invoice was issued before the accounting connection, so it was not pushed",
+			Details: []booksync.SyncErrorDetail{{Message: "Invoices issued before an entity connects are not pushed by themselves.",
+				Fix: "To send it, POST /accounting_synced_records/" + rec.ID + "/push."}}}
+		if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Disconnect ends a connection; the entity may then connect again.
+func (e *Engine) Disconnect(ctx context.Context, entityID, id string) (*booksync.Connection, error) {
+	conn, err := e.store.Connection(ctx, entityID, id)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status == booksync.ConnectionDisconnected {
+		return conn, nil
+	}
+	conn.Status, conn.UpdatedAt = booksync.ConnectionDisconnected, e.now()
+	if err := e.store.UpdateConnection(ctx, conn); err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// SyncNow queues a sync of the connection (one is never queued twice).
+func (e *Engine) SyncNow(ctx context.Context, entityID, id string) error {
+	conn, err := e.store.Connection(ctx, entityID, id)
+	if err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return booksync.Errorf(booksync.ECONFLICT, "The connection is %s, so it cannot sync; %s", conn.Status, reconnectHint(conn))
+	}
+	// The request is written with the job, so a sync already running pulls again after it.
+	return e.store.InTx(ctx, func(tx *sql.Tx) error {
+		if err := e.store.RequestSync(ctx, tx, conn.ID, e.now()); err != nil {
+			return err
+		}
+		_, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: conn.ID}, nil)
+		return err
+	})
+}
+
+func reconnectHint(c *booksync.Connection) string {
+	if c.Status == booksync.ConnectionPendingAuth {
+		return "open its connection_url to authorize it first."
+	}
+	return "connect again with POST /accounting_connections."
+}
+
+// PushRecord makes a record pending again and queues a push: the way to retry an error after its
+// cause is fixed, to send an invoice issued before the connection, or to push a done record again
+// (it is matched in the books by its number, never duplicated).
+func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
+	rec, err := e.store.SyncedRecord(ctx, entityID, id)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := e.store.ConnectionByID(ctx, rec.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return nil, booksync.Errorf(booksync.ECONFLICT, "The record's connection is %s, so nothing can be pushed; %s", conn.Status, reconnectHint(conn))
+	}
+	rec.SyncStatus, rec.Errors, rec.Auto, rec.Attempts, rec.UpdatedAt = booksync.SyncStatusPending, nil, true, 0, e.now()
+	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
+		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
+			return err
+		}
+		return e.queuePush(ctx, tx, conn.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// RemoteInvoices reads sales invoices back from the entity's connected books.
+func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]platform.RemoteInvoice, error) {
+	s, err := e.openActive(ctx, entityID)
+	if err != nil {
+		return nil, err
+	}
+	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
+	const pageSize = 100
+	var out []platform.RemoteInvoice
+	for page := offset/pageSize + 1; len(out) < offset%pageSize+limit; page++ {
+		var got []platform.RemoteInvoice
+		err := s.call(ctx, func() error {
+			var err error
+			got, err = s.cx.Invoices(ctx, platform.InvoiceQuery{Page: page})
+			return err
+		})
+		if err != nil {
+			return nil, remoteError(err)
+		}
+		out = append(out, got...)
+		if len(got) < pageSize {
+			break
+		}
+	}
+	skip := offset % pageSize
+	if skip >= len(out) {
+		return []platform.RemoteInvoice{}, nil
+	}
+	out = out[skip:]
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// RemoteInvoice reads one sales invoice back by its id in the books.
+func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (platform.RemoteInvoice, error) {
+	s, err := e.openActive(ctx, entityID)
+	if err != nil {
+		return platform.RemoteInvoice{}, err
+	}
+	var inv platform.RemoteInvoice
+	err = s.call(ctx, func() error {
+		var err error
+		inv, err = s.cx.Invoice(ctx, id)
+		return err
+	})
+	if err != nil {
+		return inv, remoteError(err)
+	}
+	return inv, nil
+}
+
+func (e *Engine) openActive(ctx context.Context, entityID string) (*session, error) {
+	conn, err := e.store.ActiveConnection(ctx, entityID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil, booksync.Errorf(booksync.ENOTFOUND, "The entity has no accounting connection; create one with POST /accounting_connections.")
+	} else if err != nil {
+		return nil, err
+	}
+	s, err := e.open(ctx, conn.ID)
+	if errors.Is(err, errNotConnected) {
+		return nil, booksync.Errorf(booksync.ECONFLICT, "The connection is %s; %s", conn.Status, reconnectHint(conn))
+	}
+	return s, err
+}
+
+// remoteError turns a connector failure of a read-through call into an API error.
+func remoteError(err error) error {
+	var pe *platform.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Class {
+	case platform.NeedsUserAction:
+		if pe.Code == "not_found" {
+			return booksync.Errorf(booksync.ENOTFOUND, "%s", pe.Message)
+		}
+		return booksync.Errorf(booksync.EINVALID, "%s", pe.Message)
+	case platform.Auth:
+		return booksync.Errorf(booksync.ECONFLICT, "%s", pe.Message)
+	}
+	return booksync.Errorf(booksync.EINTERNAL, "accounting system: %s", pe.Message)
+}

@@ -1,0 +1,293 @@
+package syncer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/secretbox"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Config configures an Engine.
+type Config struct {
+	Store *store.Store
+	// SecretKey (32 bytes) seals platform tokens at rest.
+	SecretKey []byte
+	// Providers are the accounting systems connections can use, by platform name.
+	Providers map[string]*Provider
+	// RedirectURL is booksync's OAuth callback, PUBLIC_URL + "/oauth/callback".
+	RedirectURL string
+	// Workers is how many jobs run at once in this process (0: 10). Zero workers (Workers < 0)
+	// makes an insert-only engine: it queues jobs for other processes to run.
+	Workers int
+	// BatchSize is how many records one push handles per round (0: 50, Xero's batch size).
+	BatchSize int
+	// TimeScale compresses rate-limit windows, to match a sandbox that does the same (0 or 1: real time).
+	TimeScale float64
+	// FetchCooldown is River's fetch cooldown (0: 20 ms, so that a push starts soon after an issue).
+	FetchCooldown time.Duration
+	// MaxAttempts is how often a push is tried before its records go to error (0: 10).
+	MaxAttempts int
+	Logger      *slog.Logger
+	Now         func() time.Time
+}
+
+// Engine runs syncs and pushes and answers the accounting API's requests that need them.
+type Engine struct {
+	cfg    Config
+	store  *store.Store
+	box    *secretbox.Box
+	river  *river.Client[*sql.Tx]
+	log    *slog.Logger
+	now    func() time.Time
+	mu     sync.Mutex
+	tokens map[string]*tokenSource     // by connection id: one token source, so refreshes single-flight
+	budget map[string]*platform.Budget // by connection id: each organisation's own allowance
+}
+
+// New builds an engine and its River client on the store's database, and installs the store hooks
+// that queue pushes when invoices are issued and payments recorded.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Workers == 0 {
+		cfg.Workers = 10
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 50
+	}
+	if cfg.MaxAttempts == 0 {
+		cfg.MaxAttempts = 10
+	}
+	if cfg.FetchCooldown == 0 {
+		cfg.FetchCooldown = 20 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	box, err := secretbox.New(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, box: box, log: cfg.Logger, now: func() time.Time { return cfg.Now().UTC() },
+		tokens: map[string]*tokenSource{}, budget: map[string]*platform.Budget{}}
+
+	var driver riverdriver.Driver[*sql.Tx]
+	if cfg.Store.Dialect() == store.DialectSQLite {
+		driver = riversqlite.New(cfg.Store.Writer())
+	} else {
+		driver = riverdatabasesql.New(cfg.Store.Writer())
+	}
+	rc := &river.Config{
+		Logger:        cfg.Logger,
+		FetchCooldown: cfg.FetchCooldown,
+		// Without LISTEN (SQLite, database/sql on PostgreSQL) River polls; a push should start soon
+		// after the issue that queued it.
+		FetchPollInterval: 100 * time.Millisecond,
+		// A push waits out rate limits inside the job, so it may run long; a stuck one (a process
+		// killed mid-push) is rescued after this.
+		JobTimeout:           15 * time.Minute,
+		RescueStuckJobsAfter: 16 * time.Minute,
+		MaxAttempts:          cfg.MaxAttempts,
+	}
+	if cfg.Workers > 0 {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &pushWorker{e: e})
+		river.AddWorker(workers, &syncWorker{e: e})
+		river.AddWorker(workers, &sweepWorker{e: e})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	e.river, err = river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("syncer: river client: %w", err)
+	}
+	cfg.Store.SetHooks(e.onIssue, e.onPayment)
+	return e, nil
+}
+
+// Start starts the workers. On SQLite, where one process owns the database file, jobs another run
+// of this process left running (it was killed) are made available again at once rather than after
+// the rescue delay.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.cfg.Workers < 0 {
+		return nil
+	}
+	if e.store.Dialect() == store.DialectSQLite {
+		if err := e.store.RequeueRunningJobs(ctx); err != nil {
+			return err
+		}
+	}
+	return e.river.Start(ctx)
+}
+
+// Stop stops fetching jobs and waits for running ones to finish (or ctx to end).
+func (e *Engine) Stop(ctx context.Context) error {
+	if e.cfg.Workers < 0 {
+		return nil
+	}
+	return e.river.Stop(ctx)
+}
+
+// River returns the engine's River client (for the River UI and tests).
+func (e *Engine) River() *river.Client[*sql.Tx] { return e.river }
+
+// PushArgs asks for a connection's pending records to be pushed. It is unique per connection
+// while queued or running; a running push ends only in a transaction that completes its job and
+// sees no record queued since its last round, so a record written during a push is never stranded.
+type PushArgs struct {
+	ConnectionID string `json:"connection_id" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (PushArgs) Kind() string { return "push" }
+
+// InsertOpts makes pushes unique per connection while queued or running.
+func (PushArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates}}
+}
+
+// SyncArgs asks for a connection to be synced: pull, then push.
+type SyncArgs struct {
+	ConnectionID string `json:"connection_id" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (SyncArgs) Kind() string { return "sync" }
+
+// InsertOpts makes syncs unique per connection while queued or running: the hourly sweeper and
+// POST .../sync never queue a second one.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates}}
+}
+
+// SweepArgs runs the minute sweeper.
+type SweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "sweep" }
+
+// InsertOpts keeps one sweep queued at a time.
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: activeStates}, MaxAttempts: 1}
+}
+
+var activeStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
+
+// queuePush queues a push of the connection inside tx, unless one is queued or running already
+// (a running one picks up what tx writes; see PushArgs).
+func (e *Engine) queuePush(ctx context.Context, tx *sql.Tx, connectionID string) error {
+	if _, err := e.river.InsertTx(ctx, tx, PushArgs{ConnectionID: connectionID}, nil); err != nil {
+		return fmt.Errorf("syncer: queue push: %w", err)
+	}
+	return nil
+}
+
+// onIssue runs in the transaction that issues an invoice: with a connected connection, the
+// invoice gets a pending record and a push is queued, both committed with the issue or not at all.
+func (e *Engine) onIssue(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
+	conn, err := e.store.ActiveConnectionTx(ctx, tx, r.EntityID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected && conn.Status != booksync.ConnectionDeauthorized {
+		return nil // not connected yet: the invoice counts as issued before the connection
+	}
+	rec := e.newRecord(conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt)
+	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return nil
+	}
+	return e.queuePush(ctx, tx, conn.ID)
+}
+
+// onPayment runs in the transaction that records a succeeded payment: a payment of an invoice that
+// is (or is being) pushed gets a pending record and a push.
+func (e *Engine) onPayment(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error {
+	conn, err := e.store.ActiveConnectionTx(ctx, tx, r.EntityID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	inv, err := e.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, r.ID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil // the invoice is not in the books, so neither is its payment
+	} else if err != nil {
+		return err
+	}
+	rec := e.newRecord(conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)
+	rec.Auto = inv.Auto || inv.SyncStatus == booksync.SyncStatusDone
+	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected || !rec.Auto {
+		return nil
+	}
+	return e.queuePush(ctx, tx, conn.ID)
+}
+
+func (e *Engine) newRecord(conn *booksync.Connection, objectType, objectID string, updated *time.Time) *booksync.SyncedRecord {
+	now := e.now()
+	last := now
+	if conn.LastPull != nil {
+		last = *conn.LastPull
+	}
+	var ou *time.Time
+	if updated != nil {
+		t := *updated
+		ou = &t
+	}
+	return &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: conn.EntityID, ConnectionID: conn.ID,
+		CreatedAt: now, UpdatedAt: now, ObjectType: objectType, ObjectID: objectID, ObjectUpdatedAt: ou,
+		SyncStatus: booksync.SyncStatusPending, LastPulledAt: last, Platform: conn.Platform, Auto: true}
+}
+
+// budgetFor returns the connection's rate budget, created on first use.
+func (e *Engine) budgetFor(conn *booksync.Connection, p *Provider) *platform.Budget {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, ok := e.budget[conn.ID]
+	if !ok {
+		b = platform.NewBudget(p.Limits, e.cfg.TimeScale)
+		e.budget[conn.ID] = b
+	}
+	return b
+}
+
+func hashState(state string) string {
+	h := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(h[:])
+}
+
+func randomState() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var errNotConnected = errors.New("connection is not connected")

@@ -1,0 +1,569 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/money"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/shopspring/decimal"
+)
+
+// contactOf builds the contact of a counterpart, or from the invoice's copy of it when the
+// counterpart was deleted since.
+func (s *session) contactOf(ctx context.Context, counterpartID string, inv *booksync.Receivable) (platform.Contact, error) {
+	c := platform.Contact{Ref: counterpartID}
+	cp, err := s.e.store.Counterpart(ctx, s.conn.EntityID, counterpartID)
+	switch {
+	case err == nil:
+		c.Name = cp.Name()
+		if cp.Individual != nil {
+			c.FirstName, c.LastName = cp.Individual.FirstName, cp.Individual.LastName
+		}
+		if em := cp.Email(); em != nil {
+			c.Email = *em
+		}
+		if cp.TaxID != nil {
+			c.TaxNumber = *cp.TaxID
+		}
+	case booksync.ErrorCode(err) == booksync.ENOTFOUND && inv != nil:
+		c.Name = inv.CounterpartName
+	default:
+		return c, err
+	}
+	if inv != nil && inv.CounterpartBillingAddress != nil {
+		a := inv.CounterpartBillingAddress
+		c.Address = &platform.Address{Line1: a.Line1, City: a.City, PostalCode: a.PostalCode, Country: a.Country}
+		if a.Line2 != nil {
+			c.Address.Line2 = *a.Line2
+		}
+		if a.State != nil {
+			c.Address.Region = *a.State
+		}
+	}
+	return c, nil
+}
+
+// pushContacts pushes contacts and records each result on its customer record. It returns the
+// contact id of each counterpart that is in the books, and the error of each that is not.
+func (s *session) pushContacts(ctx context.Context, recs map[string]*booksync.SyncedRecord, contacts []platform.Contact) (map[string]string, map[string]*booksync.SyncError, error) {
+	ids, failed := map[string]string{}, map[string]*booksync.SyncError{}
+	if len(contacts) == 0 {
+		return ids, failed, nil
+	}
+	var results []platform.Result
+	err := s.call(ctx, func() error {
+		var err error
+		results, err = s.cx.PushContacts(ctx, contacts)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, res := range results {
+		rec := recs[contacts[i].Ref]
+		if res.Err != nil {
+			se := platformError(res.Err, "Fix the customer with PATCH /counterparts/"+contacts[i].Ref+", then push the record again with POST /accounting_synced_records/{id}/push.")
+			failed[contacts[i].Ref] = se
+			if rec != nil {
+				s.e.setError(ctx, rec, se)
+			}
+			continue
+		}
+		ids[contacts[i].Ref] = res.PlatformID
+		if rec != nil {
+			if err := s.setDone(ctx, rec, res); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return ids, failed, nil
+}
+
+func (s *session) setDone(ctx context.Context, r *booksync.SyncedRecord, res platform.Result) error {
+	if s.conn.LastPull != nil {
+		r.LastPulledAt = *s.conn.LastPull
+	}
+	return s.e.setDone(ctx, r, res)
+}
+
+// pushCustomerRecords pushes customer records that are pending on their own (pushed on request).
+func (s *session) pushCustomerRecords(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
+	byRef := map[string]*booksync.SyncedRecord{}
+	var contacts []platform.Contact
+	for i := range recs {
+		c, err := s.contactOf(ctx, recs[i].ObjectID, nil)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			s.e.setError(ctx, &recs[i], &booksync.SyncError{Status: "customer_not_found", Message: "Customer does not exist: the counterpart was deleted",
+				Details: []booksync.SyncErrorDetail{{Message: "Counterpart " + recs[i].ObjectID + " was deleted", Fix: "Nothing to push; invoices keep their own copy of the customer."}}})
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		byRef[c.Ref] = &recs[i]
+		contacts = append(contacts, c)
+	}
+	if _, _, err := s.pushContacts(ctx, byRef, contacts); err != nil {
+		return 0, err
+	}
+	return settled(recs), nil
+}
+
+// itemOf builds the item of a line's catalog product.
+func (s *session) itemOf(p booksync.LineProduct, plan booksync.LinePlan) platform.Item {
+	it := platform.Item{Ref: p.ID, Code: itemCode(p), Name: p.Name, UnitPrice: p.Price.Value, Currency: p.Price.Currency,
+		TaxCode: plan.TaxRate.Code}
+	if plan.LedgerAccount.NominalCode != nil {
+		it.AccountCode = *plan.LedgerAccount.NominalCode
+	}
+	if p.Description != nil {
+		it.Description = *p.Description
+	}
+	return it
+}
+
+// pushItems pushes items and records each result on its product record.
+func (s *session) pushItems(ctx context.Context, recs map[string]*booksync.SyncedRecord, items []platform.Item) (map[string]*booksync.SyncError, error) {
+	failed := map[string]*booksync.SyncError{}
+	if len(items) == 0 {
+		return failed, nil
+	}
+	var results []platform.Result
+	err := s.call(ctx, func() error {
+		var err error
+		results, err = s.cx.PushItems(ctx, items)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, res := range results {
+		rec := recs[items[i].Ref]
+		if res.Err != nil {
+			se := platformError(res.Err, "Fix the product with PATCH /products/"+items[i].Ref+", then push the record again with POST /accounting_synced_records/{id}/push.")
+			failed[items[i].Ref] = se
+			if rec != nil {
+				s.e.setError(ctx, rec, se)
+			}
+			continue
+		}
+		if rec != nil {
+			if err := s.setDone(ctx, rec, res); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return failed, nil
+}
+
+// pushProductRecords pushes product records that are pending on their own.
+func (s *session) pushProductRecords(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
+	byRef := map[string]*booksync.SyncedRecord{}
+	var items []platform.Item
+	for i := range recs {
+		p, err := s.e.store.Product(ctx, s.conn.EntityID, recs[i].ObjectID)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			s.e.setError(ctx, &recs[i], &booksync.SyncError{Status: "product_not_found", Message: "Product does not exist: it was deleted",
+				Details: []booksync.SyncErrorDetail{{Message: "Product " + recs[i].ObjectID + " was deleted", Fix: "Nothing to push; invoice lines keep their own copy of the product."}}})
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		if p.Price == nil {
+			s.e.setError(ctx, &recs[i], &booksync.SyncError{Status: "product_price_missing", Message: "Product has no price",
+				Details: []booksync.SyncErrorDetail{{Field: "price", Message: "Product " + p.ID + " has no price", Fix: "Set a price with PATCH /products/" + p.ID + "; then push the record again with POST /accounting_synced_records/{id}/push."}}})
+			continue
+		}
+		lp := booksync.LineProduct{ID: p.ID, Name: p.Name, Description: p.Description, LedgerAccountID: p.LedgerAccountID,
+			ExternalReference: p.ExternalReference, Price: *p.Price}
+		// A product pushed on its own is priced without tax; its account follows the invoice rules.
+		inv := &booksync.Receivable{LineItems: []booksync.LineItem{{Product: lp, TaxRateValue: -1}}}
+		plan, _ := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		var lpPlan booksync.LinePlan
+		if len(plan.Lines) == 1 {
+			lpPlan = plan.Lines[0]
+		}
+		byRef[p.ID] = &recs[i]
+		items = append(items, s.itemOf(lp, lpPlan))
+	}
+	if _, err := s.pushItems(ctx, byRef, items); err != nil {
+		return 0, err
+	}
+	return settled(recs), nil
+}
+
+// pushInvoices pushes a batch of invoice records: checks, then the customers and products they
+// need, then the invoices, then the totals check.
+func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
+	type item struct {
+		rec  *booksync.SyncedRecord
+		inv  *booksync.Receivable
+		plan booksync.InvoicePlan
+	}
+	var ready []*item
+	for i := range recs {
+		rec := &recs[i]
+		inv, err := s.e.store.Receivable(ctx, s.conn.EntityID, rec.ObjectID)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable, Message: "Invoice does not exist",
+				Details: []booksync.SyncErrorDetail{{Message: "Receivable " + rec.ObjectID + " was deleted", Fix: "Nothing to push."}}})
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		switch inv.Status {
+		case booksync.StatusIssued, booksync.StatusPartiallyPaid, booksync.StatusPaid:
+		default:
+			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable,
+				Message: "Invoice is " + inv.Status + ", so it was not pushed",
+				Details: []booksync.SyncErrorDetail{{Field: "status", Message: "Only issued invoices are pushed; this one is " + inv.Status, Fix: "Nothing to push."}}})
+			continue
+		}
+		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		if serr != nil {
+			s.e.setError(ctx, rec, serr)
+			continue
+		}
+		ready = append(ready, &item{rec: rec, inv: inv, plan: plan})
+	}
+
+	// Customers first: each distinct counterpart once, from its own record.
+	custRecs := map[string]*booksync.SyncedRecord{}
+	contactIDs := map[string]string{}
+	var contacts []platform.Contact
+	for _, it := range ready {
+		cpID := it.inv.CounterpartID
+		if _, seen := custRecs[cpID]; seen {
+			continue
+		}
+		rec, err := s.e.ensureRecord(ctx, s.conn, booksync.ObjectCustomer, cpID)
+		if err != nil {
+			return 0, err
+		}
+		custRecs[cpID] = rec
+		if rec.SyncStatus == booksync.SyncStatusDone && rec.PlatformObjectID != nil {
+			contactIDs[cpID] = *rec.PlatformObjectID
+			continue
+		}
+		c, err := s.contactOf(ctx, cpID, it.inv)
+		if err != nil {
+			return 0, err
+		}
+		contacts = append(contacts, c)
+	}
+	pushed, failedContacts, err := s.pushContacts(ctx, custRecs, contacts)
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range pushed {
+		contactIDs[k] = v
+	}
+
+	// Then the catalog products the invoices sell.
+	prodRecs := map[string]*booksync.SyncedRecord{}
+	var items []platform.Item
+	for _, it := range ready {
+		for li, l := range it.inv.LineItems {
+			if l.Product.IsInline {
+				continue
+			}
+			if _, seen := prodRecs[l.Product.ID]; seen {
+				continue
+			}
+			rec, err := s.e.ensureRecord(ctx, s.conn, booksync.ObjectProduct, l.Product.ID)
+			if err != nil {
+				return 0, err
+			}
+			prodRecs[l.Product.ID] = rec
+			if rec.SyncStatus != booksync.SyncStatusDone {
+				items = append(items, s.itemOf(l.Product, it.plan.Lines[li]))
+			}
+		}
+	}
+	failedItems, err := s.pushItems(ctx, prodRecs, items)
+	if err != nil {
+		return 0, err
+	}
+
+	var invoices []platform.Invoice
+	var pushing []*item
+	for _, it := range ready {
+		if se, bad := failedContacts[it.inv.CounterpartID]; bad {
+			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeCustomerNotPushed,
+				Message: "Customer could not be pushed: " + se.Message, Details: se.Details})
+			continue
+		}
+		var itemErr *booksync.SyncError
+		for _, l := range it.inv.LineItems {
+			if se, bad := failedItems[l.Product.ID]; bad && !l.Product.IsInline {
+				itemErr = se
+			}
+		}
+		if itemErr != nil {
+			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeProductNotPushed,
+				Message: "Product could not be pushed: " + itemErr.Message, Details: itemErr.Details})
+			continue
+		}
+		pi, err := buildInvoice(it.inv, it.plan, contactIDs[it.inv.CounterpartID])
+		if err != nil {
+			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable, Message: err.Error(),
+				Details: []booksync.SyncErrorDetail{{Message: err.Error(), Fix: "Correct the invoice's amounts."}}})
+			continue
+		}
+		invoices = append(invoices, pi)
+		pushing = append(pushing, it)
+	}
+	if len(invoices) > 0 {
+		var results []platform.Result
+		err := s.call(ctx, func() error {
+			var err error
+			results, err = s.cx.PushInvoices(ctx, invoices)
+			return err
+		})
+		// Results that came back are recorded even when a later request of the batch failed.
+		for i, res := range results {
+			if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
+				continue
+			}
+			it := pushing[i]
+			if res.Err != nil {
+				if platform.ClassOf(res.Err) != platform.NeedsUserAction {
+					continue // stays pending: the job's error retries it
+				}
+				s.e.setError(ctx, it.rec, platformError(res.Err, "Fix the invoice or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
+				continue
+			}
+			if se := compareTotals(s.provider.Name, invoices[i], res); se != nil {
+				id := res.PlatformID
+				it.rec.PlatformObjectID = &id
+				s.e.setError(ctx, it.rec, se)
+				continue
+			}
+			if err := s.setDone(ctx, it.rec, res); err != nil {
+				return 0, err
+			}
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return settled(recs), nil
+}
+
+// settled counts the records that are no longer pending, so that a push stops when a round
+// settles nothing.
+func settled(recs []booksync.SyncedRecord) int {
+	n := 0
+	for _, r := range recs {
+		if r.SyncStatus != booksync.SyncStatusPending {
+			n++
+		}
+	}
+	return n
+}
+
+// buildInvoice maps an invoice and its plan onto the platform's invoice, line for line as
+// internal/money computed it: each line carries its discount (its own and its share of the
+// invoice discount) as an amount, so the platform's line amount is booksync's, and each line's tax
+// is what booksync computed for it.
+func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID string) (platform.Invoice, error) {
+	t, err := inv.LineAmounts()
+	if err != nil {
+		return platform.Invoice{}, err
+	}
+	inclusive := inv.VATMode == booksync.VATModeInclusive
+	pi := platform.Invoice{Ref: inv.ID, ContactID: contactID, Date: invoiceDate(inv), Currency: inv.Currency,
+		Inclusive: inclusive, MarkIssued: true}
+	if inv.DocumentID != nil {
+		pi.Number = *inv.DocumentID
+	}
+	if inv.DueDate != nil {
+		pi.DueDate = *inv.DueDate
+	}
+	if inv.PurchaseOrder != nil {
+		pi.Reference = *inv.PurchaseOrder
+	} else if inv.Memo != nil {
+		pi.Reference = *inv.Memo
+	}
+	for i, l := range inv.LineItems {
+		lt := t.Lines[i]
+		amount := lt.Net
+		if inclusive {
+			amount = lt.Gross
+		}
+		gross := l.Quantity.Decimal.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
+		line := platform.InvoiceLine{Description: l.Product.Name, Quantity: l.Quantity.Decimal, UnitAmount: l.Product.Price.Value,
+			DiscountAmount: gross - amount, TaxCode: plan.Lines[i].TaxRate.Code, LineAmount: amount, TaxAmount: lt.VAT}
+		if l.Product.Description != nil && *l.Product.Description != "" {
+			line.Description += " - " + *l.Product.Description
+		}
+		if !l.Product.IsInline {
+			line.ItemCode = itemCode(l.Product)
+		}
+		if plan.Lines[i].LedgerAccount.NominalCode != nil {
+			line.AccountCode = *plan.Lines[i].LedgerAccount.NominalCode
+		}
+		pi.Lines = append(pi.Lines, line)
+		pi.Expected.Subtotal += lt.Net
+		pi.Expected.Tax += lt.VAT
+	}
+	if d := plan.Deduction; d != nil {
+		// A deduction is pushed as a negative line with the deductions tax rate, so the ledger's
+		// total is what the customer owes.
+		tax := deductionTax(d.Amount, d.TaxRate.EffectiveTaxRate, inclusive)
+		desc := "Deduction"
+		if d.Memo != "" {
+			desc += ": " + d.Memo
+		}
+		line := platform.InvoiceLine{Description: desc, Quantity: decimal.NewFromInt(1), UnitAmount: -d.Amount,
+			TaxCode: d.TaxRate.Code, LineAmount: -d.Amount, TaxAmount: -tax}
+		if d.LedgerAccount.NominalCode != nil {
+			line.AccountCode = *d.LedgerAccount.NominalCode
+		}
+		pi.Lines = append(pi.Lines, line)
+		net := d.Amount
+		if inclusive {
+			net = d.Amount - tax
+		}
+		pi.Expected.Subtotal -= net
+		pi.Expected.Tax -= tax
+	}
+	pi.Expected.Total = pi.Expected.Subtotal + pi.Expected.Tax
+	return pi, nil
+}
+
+// deductionTax is the tax on a deduction line, rounded per line as the line taxes are.
+func deductionTax(amount, rate int64, inclusive bool) int64 {
+	if rate == 0 {
+		return 0
+	}
+	a, r := decimal.NewFromInt(amount), decimal.NewFromInt(rate)
+	if inclusive {
+		return a.Mul(r).Div(r.Add(decimal.NewFromInt(10000))).Round(0).IntPart()
+	}
+	return a.Mul(r).Div(decimal.NewFromInt(10000)).Round(0).IntPart()
+}
+
+// compareTotals checks the totals the accounting system reports against booksync's.
+func compareTotals(system string, want platform.Invoice, res platform.Result) *booksync.SyncError {
+	if res.Totals == nil {
+		return nil
+	}
+	got := *res.Totals
+	var details []booksync.SyncErrorDetail
+	check := func(field string, g, w int64) {
+		if g != w {
+			details = append(details, booksync.SyncErrorDetail{Field: field,
+				Message: fmt.Sprintf("%s reports %s %s %s, booksync computed %s", system, strings.ReplaceAll(field, "_", " "),
+					money.FormatMinor(g, want.Currency), want.Currency, money.FormatMinor(w, want.Currency)),
+				Fix: fmt.Sprintf("Compare invoice %s in %s with GET /receivables/%s; correct it in %s (booksync will not push it twice), then push the record again with POST /accounting_synced_records/{id}/push to re-check.", want.Number, system, want.Ref, system)})
+		}
+	}
+	check("subtotal", got.Subtotal, want.Expected.Subtotal)
+	check("total_tax", got.Tax, want.Expected.Tax)
+	check("total", got.Total, want.Expected.Total)
+	if len(details) == 0 {
+		return nil
+	}
+	codes := make([]string, len(details))
+	for i := range codes {
+		codes[i] = booksync.CodeTotalsMismatch
+	}
+	se := booksync.NewSyncError(codes, details)
+	se.Message = "Totals differ: " + se.Message
+	return se
+}
+
+// pushPayments pushes payment records whose invoices are in the books.
+func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
+	var payments []platform.Payment
+	var pushing []*booksync.SyncedRecord
+	changed := 0
+	var account *booksync.LedgerAccount
+	var accountErr *booksync.SyncError
+	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
+		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
+			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to a bank account from GET /ledger_accounts; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+	} else {
+		id := *s.settings.Accounting.LedgerAccountIDs.Payments
+		for i := range s.accounts {
+			if s.accounts[i].ID == id && s.accounts[i].Status == "Active" {
+				account = &s.accounts[i]
+			}
+		}
+		if account == nil || !account.PaymentsAllowed {
+			why := "does not exist in the connected books"
+			if account != nil {
+				why = "does not accept payments (use a bank account)"
+			}
+			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
+				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
+					Fix: "Set accounting.ledger_account_ids.payments to a bank account from GET /ledger_accounts (is_bank_account true); then push the record again with POST /accounting_synced_records/{id}/push."}}}
+		}
+	}
+	for i := range recs {
+		rec := &recs[i]
+		p, err := s.e.store.PaymentRecord(ctx, s.conn.EntityID, rec.ObjectID)
+		if err != nil {
+			return 0, err
+		}
+		invRec, err := s.e.store.RecordFor(ctx, s.conn.ID, booksync.ObjectReceivable, p.Object.ID)
+		if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
+			return 0, err
+		}
+		switch {
+		case invRec == nil || invRec.SyncStatus == booksync.SyncStatusError || invRec.PlatformObjectID == nil && invRec.SyncStatus == booksync.SyncStatusDone:
+			changed++
+			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushedForPaymt, Message: "Invoice is not in the books, so its payment cannot be pushed",
+				Details: []booksync.SyncErrorDetail{{Field: "object.id", Message: "Receivable " + p.Object.ID + " has not been pushed",
+					Fix: "Push the invoice first (see GET /accounting_synced_records?object_type=receivable&object_id=" + p.Object.ID + "), then push this record again with POST /accounting_synced_records/{id}/push."}}})
+			continue
+		case invRec.SyncStatus == booksync.SyncStatusPending:
+			continue // waits for its invoice
+		case accountErr != nil:
+			changed++
+			s.e.setError(ctx, rec, accountErr)
+			continue
+		}
+		date := p.CreatedAt
+		if p.PaidAt != nil {
+			date = *p.PaidAt
+		}
+		pay := platform.Payment{Ref: p.ID, InvoiceID: *invRec.PlatformObjectID, AccountID: account.PlatformID,
+			Date: date.UTC().Format("2006-01-02"), Amount: p.Amount, Currency: p.Currency, Reference: "booksync payment " + p.ID}
+		if account.NominalCode != nil {
+			pay.AccountCode = *account.NominalCode
+		}
+		payments = append(payments, pay)
+		pushing = append(pushing, rec)
+	}
+	if len(payments) == 0 {
+		return changed, nil
+	}
+	var results []platform.Result
+	err := s.call(ctx, func() error {
+		var err error
+		results, err = s.cx.PushPayments(ctx, payments)
+		return err
+	})
+	for i, res := range results {
+		if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
+			continue
+		}
+		if res.Err != nil {
+			if platform.ClassOf(res.Err) == platform.NeedsUserAction {
+				changed++
+				s.e.setError(ctx, pushing[i], platformError(res.Err, "Fix the payment or the settings named above, then push the record again."))
+			}
+			continue
+		}
+		changed++
+		if err := s.setDone(ctx, pushing[i], res); err != nil {
+			return 0, err
+		}
+	}
+	return changed, err
+}

@@ -1,0 +1,71 @@
+package syncer
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/xero"
+	"golang.org/x/oauth2"
+)
+
+// Provider is one accounting system as the engine uses it: how to authorize, how to find the
+// organisation a grant gives access to, and how to talk to its API.
+type Provider struct {
+	// Platform is the name connections use ("xero").
+	Platform string
+	// Name is how messages name the system ("Xero").
+	Name string
+	// OAuth is the app's OAuth configuration (without RedirectURL, which the engine sets).
+	OAuth oauth2.Config
+	// Limits are the system's per-organisation API limits, spent through a Budget per connection.
+	Limits platform.Limits
+	// Tenants lists the organisations an authorized client can reach; the first one is connected.
+	Tenants func(ctx context.Context, client *http.Client) ([]Tenant, error)
+	// Connector returns a connector for one organisation.
+	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
+	// Sandbox reports whether this is booksync's built-in sandbox rather than the real service.
+	Sandbox bool
+}
+
+// Tenant is an organisation a grant gives access to.
+type Tenant struct {
+	ID, Name string
+}
+
+// XeroProvider returns the Xero provider: Xero itself when clientID is set, else the built-in
+// sandbox mounted at sandboxURL (PUBLIC_URL + "/sandbox/xero").
+func XeroProvider(clientID, clientSecret, sandboxURL string) *Provider {
+	authURL, tokenURL := xero.ProductionAuthURL, xero.ProductionTokenURL
+	connectionsURL, apiURL := xero.ProductionConnectionsURL, xero.ProductionAPIURL
+	sandbox := clientID == ""
+	if sandbox {
+		base := strings.TrimRight(sandboxURL, "/")
+		authURL, tokenURL = base+"/oauth/authorize", base+"/oauth/token"
+		connectionsURL, apiURL = base+"/connections", base+"/api.xro/2.0"
+		clientID, clientSecret = "booksync", "booksync-sandbox-secret"
+	}
+	return &Provider{
+		Platform: booksync.PlatformXero,
+		Name:     "Xero",
+		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: xero.Endpoint(authURL, tokenURL), Scopes: xero.Scopes},
+		Limits:   platform.XeroLimits,
+		Sandbox:  sandbox,
+		Tenants: func(ctx context.Context, client *http.Client) ([]Tenant, error) {
+			ts, err := xero.Tenants(ctx, client, connectionsURL)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]Tenant, len(ts))
+			for i, t := range ts {
+				out[i] = Tenant{ID: t.ID, Name: t.Name}
+			}
+			return out, nil
+		},
+		Connector: func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector {
+			return xero.New(xero.Config{APIURL: apiURL, TenantID: tenantID, HTTPClient: client, Budget: budget})
+		},
+	}
+}

@@ -1,0 +1,273 @@
+package syncer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/money"
+	"github.com/booksync/booksync/internal/platform"
+)
+
+// session is one job's view of a connection: its connector, what was pulled, and the entity's
+// settings, read once per job.
+type session struct {
+	e        *Engine
+	conn     *booksync.Connection
+	provider *Provider
+	ts       *tokenSource
+	cx       platform.Connector
+	settings booksync.Settings
+	rates    []booksync.AccountingTaxRate
+	accounts []booksync.LedgerAccount
+}
+
+// open prepares a session for a connected connection.
+func (e *Engine) open(ctx context.Context, connID string) (*session, error) {
+	conn, err := e.store.ConnectionByID(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return nil, errNotConnected
+	}
+	p := e.cfg.Providers[conn.Platform]
+	if p == nil {
+		return nil, fmt.Errorf("syncer: no provider for platform %q", conn.Platform)
+	}
+	ts := e.tokenSourceFor(conn, p)
+	s := &session{e: e, conn: conn, provider: p, ts: ts,
+		cx: p.Connector(ts.httpClient(ctx), conn.TenantID, e.budgetFor(conn, p))}
+	if s.settings, err = e.store.Settings(ctx, conn.EntityID); err != nil {
+		return nil, err
+	}
+	if s.rates, s.accounts, err = e.store.PulledOf(ctx, conn.ID); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// call runs one connector call; a 401 refreshes the token once and tries again, and a second 401
+// right after a refresh means the grant is gone.
+func (s *session) call(ctx context.Context, fn func() error) error {
+	err := fn()
+	if platform.ClassOf(err) != platform.Auth {
+		return err
+	}
+	var pe *platform.Error
+	if errors.As(err, &pe) && pe.Code == booksync.CodeConnectionDeauthorized {
+		return err
+	}
+	if _, rerr := s.ts.token(ctx, true); rerr != nil {
+		return rerr
+	}
+	err = fn()
+	if platform.ClassOf(err) == platform.Auth {
+		return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
+	}
+	return err
+}
+
+// pull reads the connection's organisation, tax rates and ledger accounts and stores them.
+func (e *Engine) pull(ctx context.Context, connID string) error {
+	s, err := e.open(ctx, connID)
+	if err != nil {
+		return err
+	}
+	var org platform.Org
+	var rates []platform.TaxRate
+	var accounts []platform.LedgerAccount
+	err = s.call(ctx, func() error {
+		var err error
+		if org, err = s.cx.Org(ctx); err != nil {
+			return err
+		}
+		if rates, err = s.cx.TaxRates(ctx); err != nil {
+			return err
+		}
+		accounts, err = s.cx.LedgerAccounts(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c := s.conn
+	now := e.now()
+	pulledRates := make([]booksync.AccountingTaxRate, 0, len(rates))
+	for _, r := range rates {
+		t := booksync.AccountingTaxRate{ID: booksync.StableID(c.EntityID, c.Platform, c.TenantID, "tax_rate", r.Code),
+			EntityID: c.EntityID, ConnectionID: c.ID, UpdatedAt: now, Code: r.Code, Name: r.Name, Status: r.Status,
+			EffectiveTaxRate: r.Rate, Revenue: r.Revenue, Components: []booksync.TaxComponent{}}
+		for _, comp := range r.Components {
+			t.Components = append(t.Components, booksync.TaxComponent{Name: comp.Name, Rate: comp.Rate, IsCompound: comp.IsCompound})
+			t.TotalTaxRate += comp.Rate
+		}
+		if len(r.Components) == 0 {
+			t.TotalTaxRate = r.Rate
+		}
+		pulledRates = append(pulledRates, t)
+	}
+	pulledAccounts := make([]booksync.LedgerAccount, 0, len(accounts))
+	for _, a := range accounts {
+		la := booksync.LedgerAccount{ID: booksync.StableID(c.EntityID, c.Platform, c.TenantID, "ledger_account", a.ID),
+			EntityID: c.EntityID, ConnectionID: c.ID, UpdatedAt: now, PlatformID: a.ID, Name: a.Name, Type: a.Type,
+			Status: a.Status, IsBank: a.IsBank, PaymentsAllowed: a.PaymentsAllowed}
+		if a.Code != "" {
+			code := a.Code
+			la.NominalCode = &code
+		}
+		if a.Subtype != "" {
+			st := a.Subtype
+			la.Subtype = &st
+		}
+		if a.Description != "" {
+			d := a.Description
+			la.Description = &d
+		}
+		if _, ok := money.Exponent(a.Currency); ok {
+			cur := a.Currency
+			la.Currency = &cur
+		}
+		pulledAccounts = append(pulledAccounts, la)
+	}
+	c.LastPull = &now
+	c.UpdatedAt = now
+	c.Errors = []booksync.ConnectionError{}
+	c.BusinessInfo = &booksync.BusinessInfo{Name: strPtr(org.Name), LegalName: strPtr(org.Name), BaseCurrency: strPtr(org.BaseCurrency)}
+	return e.store.ReplacePulled(ctx, c, pulledRates, pulledAccounts)
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// pushConnection pushes every pending record of a connection, in rounds of BatchSize: customers,
+// products, invoices (which push the customers and products they need first), then payments.
+// When a round changes nothing it calls finish (if not nil) with the round's start, which reports
+// whether the push may end or records were queued meanwhile.
+func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(since time.Time) (bool, error)) error {
+	return e.withPushLease(ctx, connID, func() error {
+		s, err := e.open(ctx, connID)
+		if err != nil {
+			return err
+		}
+		for {
+			roundStart := e.now()
+			progressed := false
+			for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
+				recs, err := e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize)
+				if err != nil {
+					return err
+				}
+				if len(recs) == 0 {
+					continue
+				}
+				var n int
+				switch typ {
+				case booksync.ObjectCustomer:
+					n, err = s.pushCustomerRecords(ctx, recs)
+				case booksync.ObjectProduct:
+					n, err = s.pushProductRecords(ctx, recs)
+				case booksync.ObjectReceivable:
+					n, err = s.pushInvoices(ctx, recs)
+				case booksync.ObjectPaymentRecord:
+					n, err = s.pushPayments(ctx, recs)
+				}
+				if err != nil {
+					return err
+				}
+				progressed = progressed || n > 0
+			}
+			if !progressed {
+				if finish == nil {
+					return nil
+				}
+				if done, err := finish(roundStart); done || err != nil {
+					return err
+				}
+			}
+		}
+	})
+}
+
+// setError puts a record in error.
+func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, se *booksync.SyncError) {
+	for i := range se.Details {
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "/accounting_synced_records/{id}/", "/accounting_synced_records/"+r.ID+"/")
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{connection_id}", r.ConnectionID)
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{entity_id}", r.EntityID)
+	}
+	r.SyncStatus, r.Errors, r.UpdatedAt = booksync.SyncStatusError, se, e.now()
+	if err := e.store.UpdateSyncedRecord(ctx, r); err != nil {
+		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
+	}
+}
+
+// setDone marks a record done with the object's id in the books.
+func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res platform.Result) error {
+	id := res.PlatformID
+	r.SyncStatus, r.Errors, r.PlatformObjectID, r.UpdatedAt, r.Attempts = booksync.SyncStatusDone, nil, &id, e.now(), 0
+	if !res.UpdatedAt.IsZero() {
+		t := res.UpdatedAt.UTC()
+		r.PlatformUpdatedAt = &t
+	}
+	return e.store.UpdateSyncedRecord(ctx, r)
+}
+
+// platformError turns a per-object push failure into a record error.
+func platformError(err error, fallbackFix string) *booksync.SyncError {
+	var pe *platform.Error
+	if !errors.As(err, &pe) {
+		return &booksync.SyncError{Status: "push_failed", Message: err.Error(), Details: []booksync.SyncErrorDetail{{Message: err.Error(), Fix: fallbackFix}}}
+	}
+	se := &booksync.SyncError{Status: pe.Code, Message: pe.Message}
+	if se.Status == "" {
+		se.Status = "validation_failed"
+	}
+	for _, d := range pe.Details {
+		fix := d.Fix
+		if fix == "" {
+			fix = fallbackFix
+		}
+		se.Details = append(se.Details, booksync.SyncErrorDetail{Message: d.Message, Field: d.Field, Fix: fix})
+	}
+	if len(se.Details) == 0 {
+		se.Details = []booksync.SyncErrorDetail{{Message: pe.Message, Fix: fallbackFix}}
+	}
+	return se
+}
+
+// ensureRecord returns the record of an object, creating a pending one.
+func (e *Engine) ensureRecord(ctx context.Context, conn *booksync.Connection, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	var rec *booksync.SyncedRecord
+	err := e.store.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		rec, _, err = e.store.EnsureSyncedRecord(ctx, tx, e.newRecord(conn, objectType, objectID, nil))
+		return err
+	})
+	return rec, err
+}
+
+// invoiceDate formats a time as the YYYY-MM-DD accounting systems take.
+func invoiceDate(r *booksync.Receivable) string {
+	if r.IssueDate != nil {
+		return r.IssueDate.UTC().Format("2006-01-02")
+	}
+	return r.CreatedAt.UTC().Format("2006-01-02")
+}
+
+// itemCode is a product's code in the books: its external reference when it fits, else a code
+// derived from its id (stable, and unique for practical purposes within one organisation).
+func itemCode(p booksync.LineProduct) string {
+	if p.ExternalReference != nil && *p.ExternalReference != "" && len(*p.ExternalReference) <= 30 {
+		return *p.ExternalReference
+	}
+	return "BS-" + strings.ToUpper(strings.ReplaceAll(p.ID, "-", "")[:12])
+}

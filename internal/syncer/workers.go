@@ -1,0 +1,204 @@
+package syncer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+)
+
+type pushWorker struct {
+	river.WorkerDefaults[PushArgs]
+	e *Engine
+}
+
+// Work pushes the connection's pending records, and completes its job in a transaction that
+// finds nothing new to push.
+func (w *pushWorker) Work(ctx context.Context, job *river.Job[PushArgs]) error {
+	finish := func(since time.Time) (bool, error) {
+		done := false
+		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
+			// Completing first locks the job row, so an issue racing with this either committed
+			// before (and its record is counted below) or will insert a new push job after.
+			if err := completeTx(ctx, w.e.store, tx, job); err != nil {
+				return err
+			}
+			n, err := w.e.store.CountPendingSince(ctx, tx, job.Args.ConnectionID, since)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return errMoreToPush
+			}
+			done = true
+			return nil
+		})
+		if errors.Is(err, errMoreToPush) {
+			return false, nil
+		}
+		return done, err
+	}
+	return w.e.jobResult(ctx, job.Args.ConnectionID, job.Attempt, job.MaxAttempts, w.e.pushConnection(ctx, job.Args.ConnectionID, finish))
+}
+
+var errMoreToPush = errors.New("records were queued during the push")
+
+type syncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	e *Engine
+}
+
+// Work pulls, then queues a push, completing its job in the same transaction unless a sync was
+// asked for while it pulled, in which case it pulls again.
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	connID := job.Args.ConnectionID
+	for {
+		start := w.e.now()
+		if err := w.e.pull(ctx, connID); err != nil {
+			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
+		}
+		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
+			if err := completeTx(ctx, w.e.store, tx, job); err != nil {
+				return err
+			}
+			again, err := w.e.store.SyncRequestedSince(ctx, tx, connID, start)
+			if err != nil {
+				return err
+			}
+			if again {
+				return errMoreToPush
+			}
+			return w.e.queuePush(ctx, tx, connID)
+		})
+		if !errors.Is(err, errMoreToPush) {
+			return err
+		}
+	}
+}
+
+// completeTx completes a running job inside tx (River's transactional completion).
+func completeTx[T river.JobArgs](ctx context.Context, st *store.Store, tx *sql.Tx, job *river.Job[T]) error {
+	var err error
+	if st.Dialect() == store.DialectSQLite {
+		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+	} else {
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
+	}
+	return err
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	e *Engine
+}
+
+// Work queues the syncs that are due, in the same transaction that moves their schedule.
+func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	now := w.e.now()
+	return w.e.store.InTx(ctx, func(tx *sql.Tx) error {
+		ids, err := w.e.store.ClaimDueConnections(ctx, tx, now, now.Add(booksync.SyncInterval))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := w.e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: id}, nil); err != nil {
+				return err
+			}
+		}
+		// A push queued while another ran can, in a narrow race, find nothing and end before the
+		// last records were committed; pending records that have waited a while get a push here.
+		stale, err := w.e.store.ConnectionsWithPendingBefore(ctx, tx, now.Add(-time.Minute))
+		if err != nil {
+			return err
+		}
+		for _, id := range stale {
+			if err := w.e.queuePush(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// jobResult turns a pull or push failure into what River does next: a rate limit snoozes the job
+// without using an attempt; an auth failure cancels it (the connection needs the user); anything
+// else is retried with backoff, and on the last attempt the records it was pushing go to error.
+func (e *Engine) jobResult(ctx context.Context, connID string, attempt, maxAttempts int, err error) error {
+	if err == nil {
+		return nil
+	}
+	var busy *leaseBusyError
+	if errors.As(err, &busy) {
+		return river.JobSnooze(busy.wait)
+	}
+	switch platform.ClassOf(err) {
+	case platform.RateLimited:
+		var pe *platform.Error
+		errors.As(err, &pe)
+		wait := pe.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		return river.JobSnooze(wait)
+	case platform.Auth:
+		return river.JobCancel(err)
+	}
+	if errors.Is(err, errNotConnected) {
+		return river.JobCancel(err)
+	}
+	if attempt >= maxAttempts {
+		e.failPending(context.WithoutCancel(ctx), connID, err, attempt)
+	}
+	return err
+}
+
+// failPending puts a connection's pending records in error after the last attempt failed.
+func (e *Engine) failPending(ctx context.Context, connID string, cause error, attempts int) {
+	for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
+		recs, err := e.store.PendingRecords(ctx, connID, typ, 1000)
+		if err != nil {
+			return
+		}
+		for i := range recs {
+			r := &recs[i]
+			e.setError(ctx, r, &booksync.SyncError{Status: booksync.CodeRetriesExhausted,
+				Message: fmt.Sprintf("Accounting system unreachable: the push failed %d times: %s", attempts, errorMessage(cause)),
+				Details: []booksync.SyncErrorDetail{{Message: errorMessage(cause),
+					Fix: "Check the accounting system's status, then push the record again with POST /accounting_synced_records/" + r.ID + "/push."}}})
+		}
+	}
+}
+
+// leaseBusyError says another process is pushing the connection.
+type leaseBusyError struct{ wait time.Duration }
+
+func (l *leaseBusyError) Error() string { return "another push of this connection is running" }
+
+// withPushLease runs fn while holding the connection's push lease.
+func (e *Engine) withPushLease(ctx context.Context, connID string, fn func() error) error {
+	ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(16*time.Minute))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &leaseBusyError{wait: 250 * time.Millisecond}
+	}
+	defer e.store.ReleaseLease(context.WithoutCancel(ctx), connID, store.LeasePush)
+	return fn()
+}
+
+func errorMessage(err error) string {
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	return err.Error()
+}
