@@ -76,7 +76,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SecretKey:   cfg.SecretKey,
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
 		Providers: map[string]*syncer.Provider{
-			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero"),
+			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
 		},
 		Workers:   cfg.Workers,
 		TimeScale: cfg.TimeScale,

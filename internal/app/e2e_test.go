@@ -228,6 +228,8 @@ func (c *client) connect() (connID, tenantID string) {
 
 func (c *client) waitFor(what string, cond func() bool) {
 	c.s.t.Helper()
+	t0 := time.Now()
+	defer func() { c.s.t.Logf("waited %v for %s", time.Since(t0), what) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {

@@ -36,8 +36,10 @@ type Tenant struct {
 }
 
 // XeroProvider returns the Xero provider: Xero itself when clientID is set, else the built-in
-// sandbox mounted at sandboxURL (PUBLIC_URL + "/sandbox/xero").
-func XeroProvider(clientID, clientSecret, sandboxURL string) *Provider {
+// sandbox mounted at sandboxURL (PUBLIC_URL + "/sandbox/xero"). Calls to Xero spend Xero's
+// per-organisation limits; calls to the sandbox spend them only when sandboxLimits says the
+// sandbox enforces them.
+func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool) *Provider {
 	authURL, tokenURL := xero.ProductionAuthURL, xero.ProductionTokenURL
 	connectionsURL, apiURL := xero.ProductionConnectionsURL, xero.ProductionAPIURL
 	sandbox := clientID == ""
@@ -47,11 +49,15 @@ func XeroProvider(clientID, clientSecret, sandboxURL string) *Provider {
 		connectionsURL, apiURL = base+"/connections", base+"/api.xro/2.0"
 		clientID, clientSecret = "booksync", "booksync-sandbox-secret"
 	}
+	limits := platform.XeroLimits
+	if sandbox && !sandboxLimits {
+		limits = platform.Limits{}
+	}
 	return &Provider{
 		Platform: booksync.PlatformXero,
 		Name:     "Xero",
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: xero.Endpoint(authURL, tokenURL), Scopes: xero.Scopes},
-		Limits:   platform.XeroLimits,
+		Limits:   limits,
 		Sandbox:  sandbox,
 		Tenants: func(ctx context.Context, client *http.Client) ([]Tenant, error) {
 			ts, err := xero.Tenants(ctx, client, connectionsURL)

@@ -51,25 +51,66 @@ func (e *Engine) open(ctx context.Context, connID string) (*session, error) {
 	return s, nil
 }
 
-// call runs one connector call; a 401 refreshes the token once and tries again, and a second 401
-// right after a refresh means the grant is gone.
+// call runs one connector call. A 401 refreshes the token once and tries again (a second 401
+// right after a refresh means the grant is gone). A transient failure or an unknown outcome is
+// tried again a few times with a short backoff before the job itself fails and River retries it
+// later; that is safe because connectors look objects up before creating them and replay writes
+// with the same idempotency key. A short rate-limit wait is waited out here; a long one snoozes
+// the job.
 func (s *session) call(ctx context.Context, fn func() error) error {
-	err := fn()
-	if platform.ClassOf(err) != platform.Auth {
+	refreshed := false
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		var pe *platform.Error
+		errors.As(err, &pe)
+		switch platform.ClassOf(err) {
+		case "":
+			return nil
+		case platform.Auth:
+			if refreshed || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
+				if refreshed {
+					return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
+				}
+				return err
+			}
+			if _, rerr := s.ts.token(ctx, true); rerr != nil {
+				return rerr
+			}
+			refreshed = true
+			continue
+		case platform.RateLimited:
+			if pe == nil || pe.RetryAfter > 5*time.Second || attempt >= 5 {
+				return err
+			}
+			if !sleep(ctx, pe.RetryAfter) {
+				return ctx.Err()
+			}
+			continue
+		case platform.Transient, platform.UnknownOutcome:
+			if attempt >= 3 {
+				return err
+			}
+			s.e.log.Warn("retrying accounting call", "connection_id", s.conn.ID, "err", err, "in", backoff)
+			if !sleep(ctx, backoff) {
+				return ctx.Err()
+			}
+			backoff *= 4
+			continue
+		}
 		return err
 	}
-	var pe *platform.Error
-	if errors.As(err, &pe) && pe.Code == booksync.CodeConnectionDeauthorized {
-		return err
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
-	if _, rerr := s.ts.token(ctx, true); rerr != nil {
-		return rerr
-	}
-	err = fn()
-	if platform.ClassOf(err) == platform.Auth {
-		return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
-	}
-	return err
 }
 
 // pull reads the connection's organisation, tax rates and ledger accounts and stores them.

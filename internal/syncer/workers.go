@@ -182,14 +182,25 @@ type leaseBusyError struct{ wait time.Duration }
 
 func (l *leaseBusyError) Error() string { return "another push of this connection is running" }
 
-// withPushLease runs fn while holding the connection's push lease.
+// withPushLease runs fn while holding the connection's push lease. It waits a little for a push
+// that is finishing (a snoozed job would wait for River's scheduler, which runs every few seconds).
 func (e *Engine) withPushLease(ctx context.Context, connID string, fn func() error) error {
-	ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(16*time.Minute))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &leaseBusyError{wait: 250 * time.Millisecond}
+	for i := 0; ; i++ {
+		ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(16*time.Minute))
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if i == 100 {
+			return &leaseBusyError{wait: 5 * time.Second}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	defer e.store.ReleaseLease(context.WithoutCancel(ctx), connID, store.LeasePush)
 	return fn()

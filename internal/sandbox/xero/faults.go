@@ -119,3 +119,17 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, req)
 	}
 }
+
+// PendingFaults returns how many injected failures of an organisation have not fired yet, so that
+// a test can show each one really happened.
+func (s *Sandbox) PendingFaults(tenantID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if o := s.orgs[tenantID]; o != nil {
+		for _, f := range o.faults {
+			n += f.Count
+		}
+	}
+	return n
+}

@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+)
+
+// ready connects an entity and sets the settings pushes need.
+func (c *client) ready() (refs, string, string) {
+	connID, tenant := c.connect()
+	sales := c.idByName("/ledger_accounts", "Sales")
+	bank := c.idByName("/ledger_accounts", "Business Bank Account")
+	c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+		"ledger_account_ids": map[string]any{"products": sales, "payments": bank}}}, 200, nil)
+	return c.customerAndProduct("Faulty Customer Ltd", nil), connID, tenant
+}
+
+// TestFaultsEndExactlyOnce makes the sandbox fail in each way Xero can, and checks that every
+// invoice ends in the books exactly once and every record says so truthfully.
+func TestFaultsEndExactlyOnce(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		r, _, tenant := c.ready()
+		faults := []xerosandbox.Fault{
+			{Kind: xerosandbox.FaultServerError, Count: 2},
+			{Kind: xerosandbox.FaultRateLimit, Count: 2},
+			{Kind: xerosandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Invoices"},
+			{Kind: xerosandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Contacts"},
+		}
+		var ids []string
+		for _, f := range faults {
+			if f.Path == "/Contacts" {
+				// A contact is only created for a customer not in the books yet.
+				r = c.customerAndProduct("Second Customer Ltd", nil)
+			}
+			s.app.XeroSandbox.InjectFault(tenant, f)
+			for i := 0; i < 3; i++ {
+				id, _ := c.issue(r, nil, line(r.product, float64(i+1), 2000))
+				ids = append(ids, id)
+			}
+			for _, id := range ids[len(ids)-3:] {
+				if rec := c.record("receivable", id); rec.SyncStatus != "done" {
+					t.Fatalf("after %s: record %s", f.Kind, rec)
+				}
+			}
+			if n := s.app.XeroSandbox.PendingFaults(tenant); n != 0 {
+				t.Fatalf("%d %s faults never fired", n, f.Kind)
+			}
+		}
+		byNumber := map[string]int{}
+		byID := map[string]bool{}
+		for _, b := range s.app.XeroSandbox.Invoices(tenant) {
+			byNumber[b.InvoiceNumber]++
+			byID[b.InvoiceID] = true
+		}
+		if len(byNumber) != len(ids) {
+			t.Fatalf("%d invoices issued, %d in the books: %v", len(ids), len(byNumber), byNumber)
+		}
+		for n, k := range byNumber {
+			if k != 1 {
+				t.Fatalf("invoice %s is in the books %d times", n, k)
+			}
+		}
+		for _, id := range ids {
+			rec := c.record("receivable", id)
+			if rec.PlatformObjectID == nil || !byID[*rec.PlatformObjectID] {
+				t.Fatalf("record %s names an invoice the books do not have", rec)
+			}
+		}
+		if n := len(s.app.XeroSandbox.Contacts(tenant)); n != 2 {
+			t.Fatalf("%d contacts in the books for two customers", n)
+		}
+	})
+}
+
+// TestRevokedGrantDeauthorizes revokes the grant in the sandbox: the connection becomes
+// deauthorized with an error that says to reconnect, and the invoice waits, pending, not lost.
+func TestRevokedGrantDeauthorizes(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		r, connID, tenant := c.ready()
+		s.app.XeroSandbox.InjectFault(tenant, xerosandbox.Fault{Kind: xerosandbox.FaultRevoke, Count: 1})
+		id, _ := c.issue(r, nil, line(r.product, 1, 2000))
+		var conn struct {
+			Status string
+			Errors []struct{ Message string }
+		}
+		c.waitFor("the connection to be deauthorized", func() bool {
+			c.do("GET", "/accounting_connections/"+connID, nil, 200, &conn)
+			return conn.Status == "deauthorized"
+		})
+		if len(conn.Errors) != 1 || !strings.Contains(conn.Errors[0].Message, "Reconnect") {
+			t.Fatalf("deauthorized connection errors: %+v", conn.Errors)
+		}
+		var l struct{ Data []record }
+		c.do("GET", "/accounting_synced_records?object_type=receivable&object_id="+id, nil, 200, &l)
+		if len(l.Data) != 1 || l.Data[0].SyncStatus != "pending" {
+			t.Fatalf("invoice record after revocation: %v", l.Data)
+		}
+		if n := len(s.app.XeroSandbox.Invoices(tenant)); n != 0 {
+			t.Fatalf("%d invoices reached the books with a revoked grant", n)
+		}
+		c.do("POST", "/accounting_connections/"+connID+"/sync", nil, 409, nil)
+	})
+}
