@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is booksync's configuration: each field has a flag and an environment variable, and the
@@ -30,6 +31,9 @@ type Config struct {
 	TimeScale float64
 	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
 	Workers int
+	// JobTimeout (BOOKSYNC_JOB_TIMEOUT) bounds one run of a sync job; the job of a killed process
+	// is rescued a quarter of it later.
+	JobTimeout time.Duration
 }
 
 // IsPostgres reports whether the database is PostgreSQL.
@@ -59,13 +63,17 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
 	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
+	jobTimeout := fs.Duration("job-timeout", envDuration("BOOKSYNC_JOB_TIMEOUT", 2*time.Minute), "longest run of one sync job; a killed process's jobs resume a quarter of it later (BOOKSYNC_JOB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	c.TimeScale, c.Workers = *scale, *workers
+	c.TimeScale, c.Workers, c.JobTimeout = *scale, *workers, *jobTimeout
+	if c.JobTimeout < time.Second {
+		return c, errors.New("BOOKSYNC_JOB_TIMEOUT must be at least 1s")
+	}
 	if c.Workers < 1 {
 		return c, errors.New("BOOKSYNC_WORKERS must be at least 1")
 	}
@@ -89,6 +97,13 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 
 func envFloat(name string, def float64) float64 {
 	if v, err := strconv.ParseFloat(env(name, ""), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(env(name, "")); err == nil {
 		return v
 	}
 	return def

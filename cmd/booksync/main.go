@@ -4,6 +4,7 @@
 //	booksync serve     API, dashboard, sandboxes and workers in one process
 //	booksync worker    sync workers only (scale-out beside serve, PostgreSQL only)
 //	booksync migrate   apply schema migrations and exit
+//	booksync demo      tell the accounting story against a running serve and its sandbox
 //
 // Every flag has an environment variable (BOOKSYNC_ADDR, BOOKSYNC_DB, ...); run
 // `booksync serve -h` for the list.
@@ -28,7 +29,7 @@ func main() {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "booksync:", err)
 		}
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -38,9 +39,19 @@ Usage:
   booksync serve     run the API (and everything else) on one machine
   booksync worker    run sync workers only, beside serve, on a shared PostgreSQL database
   booksync migrate   apply database migrations and exit
+  booksync demo      tell the whole accounting story against a running serve (Xero sandbox)
 
 Run "booksync <command> -h" for a command's flags and environment variables.
 `
+
+// exitStatus is the process status for an error: 2 for a usage problem (such as the demo's
+// missing credentials), 1 otherwise.
+func exitStatus(err error) int {
+	if errors.Is(err, errNoCredentials) {
+		return 2
+	}
+	return 1
+}
 
 // run executes one subcommand; it returns when the command is done or ctx is canceled.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return migrate(ctx, cfg, stdout)
+	case "demo":
+		return demo(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -47,7 +47,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 	}
 	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
-		SandboxLimits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Workers: workers, Logger: logger})
+		SandboxLimits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger})
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {

@@ -289,9 +289,9 @@ func toAccountingReceivable(inv platform.RemoteInvoice) accountingReceivable {
 		out.CustomerRef = &customerRef{ID: inv.ContactID, CompanyName: inv.ContactName}
 	}
 	for _, l := range inv.Lines {
-		al := accountingLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()), LedgerRef: l.AccountCode}
-		if l.TaxCode != "" {
-			al.TaxRateRef = &accountRef{ID: l.TaxCode}
+		al := accountingLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()), LedgerRef: l.LedgerAccountID}
+		if l.TaxRateID != "" {
+			al.TaxRateRef = &accountRef{ID: l.TaxRateID}
 		}
 		out.Lines = append(out.Lines, al)
 	}

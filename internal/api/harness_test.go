@@ -10,36 +10,16 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/contract"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 )
-
-// monite is Monite's published OpenAPI document; every response the tests receive is validated
-// against the schema it declares for that operation and status.
-var monite struct {
-	once sync.Once
-	doc  *openapi3.T
-	err  error
-}
-
-func moniteDoc(t testing.TB) *openapi3.T {
-	monite.once.Do(func() {
-		l := openapi3.NewLoader()
-		monite.doc, monite.err = l.LoadFromFile(filepath.Join("..", "apispec", "testdata", "monite_openapi.json"))
-	})
-	if monite.err != nil {
-		t.Fatalf("load Monite spec: %v", monite.err)
-	}
-	return monite.doc
-}
 
 // forEachDB runs a test against booksync on SQLite and on PostgreSQL.
 func forEachDB(t *testing.T, fn func(t *testing.T, h *harness)) {
@@ -172,7 +152,7 @@ func (s *session) raw(method, path string, body io.Reader, header http.Header) r
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	r := response{status: resp.StatusCode, body: b, header: resp.Header}
-	checkContract(s.h.t, s.h.api, method, req.URL.Path, r)
+	contract.Check(s.h.t, method, req.URL.Path, r.status, r.body)
 	return r
 }
 
@@ -197,94 +177,5 @@ func (s *session) do(method, path string, in any, wantStatus int, out any) respo
 	return r
 }
 
-// checkContract validates a response body against the schema Monite's spec declares for the
-// operation and status; error statuses the operation does not declare must still have Monite's
-// error shapes.
-func checkContract(t testing.TB, a *api.Server, method, path string, r response) {
-	t.Helper()
-	doc := moniteDoc(t)
-	pattern := routePattern(a, method, path)
-	if pattern == "" {
-		return // not an API operation (docs, unknown route)
-	}
-	op := doc.Paths.Find(pattern).GetOperation(method)
-	if op == nil {
-		t.Fatalf("Monite's spec has no %s %s", method, pattern)
-	}
-	if r.status == http.StatusNoContent {
-		if len(r.body) != 0 {
-			t.Fatalf("%s %s: 204 with a body %q", method, path, r.body)
-		}
-		return
-	}
-	var schema *openapi3.Schema
-	if ref := op.Responses.Status(r.status); ref != nil && ref.Value != nil {
-		if mt := ref.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			schema = mt.Schema.Value
-		}
-	}
-	if schema == nil {
-		name := "ErrorSchemaResponse"
-		if r.status == http.StatusUnprocessableEntity {
-			name = "HTTPValidationError"
-		}
-		if r.status < 400 {
-			t.Fatalf("%s %s: status %d is not declared by Monite's spec", method, path, r.status)
-		}
-		schema = doc.Components.Schemas[name].Value
-	}
-	var v any
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("%s %s: status %d, body is not JSON: %q", method, path, r.status, r.body)
-	}
-	if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-		// For a union, say why the branch meant for this body failed.
-		for _, branch := range schema.AnyOf {
-			if berr := branch.Value.VisitJSON(v, openapi3.MultiErrors()); berr != nil && strings.HasSuffix(branch.Ref, "InvoiceResponsePayload") {
-				err = berr
-			}
-		}
-		t.Fatalf("%s %s: status %d response does not match Monite's schema: %v\nbody: %s", method, path, r.status, shortErr(err), r.body)
-	}
-}
-
-func shortErr(err error) string {
-	s := err.Error()
-	if len(s) > 3000 {
-		s = s[:3000] + "..."
-	}
-	return s
-}
-
-// routePattern returns the route pattern (such as /receivables/{receivable_id}) that serves a
-// request path, or "".
-func routePattern(a *api.Server, method, path string) string {
-	for _, rt := range a.Routes() {
-		if rt.Method != method {
-			continue
-		}
-		if matchPattern(rt.Path, path) {
-			return rt.Path
-		}
-	}
-	return ""
-}
-
-func matchPattern(pattern, path string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		if strings.HasPrefix(ps[i], "{") {
-			continue
-		}
-		if ps[i] != xs[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// ids is a shorthand for building paths.
+// p is a shorthand for building paths.
 func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }

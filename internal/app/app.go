@@ -34,6 +34,9 @@ type Config struct {
 	TimeScale float64
 	// Workers is how many sync jobs run at once (0: 10; negative: none, the API only queues them).
 	Workers int
+	// JobTimeout bounds one run of a sync job (0: the engine's default); a job of a killed
+	// process is rescued a quarter of it later.
+	JobTimeout time.Duration
 	// Logger receives logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -78,9 +81,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Providers: map[string]*syncer.Provider{
 			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
 		},
-		Workers:   cfg.Workers,
-		TimeScale: cfg.TimeScale,
-		Logger:    cfg.Logger,
+		Workers:    cfg.Workers,
+		TimeScale:  cfg.TimeScale,
+		JobTimeout: cfg.JobTimeout,
+		Logger:     cfg.Logger,
 	})
 	if err != nil {
 		return fail(err)

@@ -172,6 +172,10 @@ type RemoteLine struct {
 	LineAmount  int64
 	TaxAmount   int64
 	Discount    decimal.Decimal // discount rate in percent, when the platform has one
+	// TaxRateID and LedgerAccountID are booksync's ids of the line's tax rate and account (the
+	// ids GET /accounting_tax_rates and GET /ledger_accounts give), filled in by the sync engine.
+	TaxRateID       string
+	LedgerAccountID string
 }
 
 // InvoiceQuery asks for a page of invoices.

@@ -9,14 +9,15 @@ import (
 	"github.com/booksync/booksync"
 )
 
-// CreatePartner stores an API client with the SHA-256 hash of its secret. A partner id already in
-// use gives ErrAlreadyExists.
+// CreatePartner stores an API client with the SHA-256 hash of its secret; for a partner id already
+// in use it replaces the secret hash.
 func (s *Store) CreatePartner(ctx context.Context, p booksync.Partner, secretHash []byte) error {
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = time.Now()
 	}
 	_, err := s.writer.ExecContext(ctx,
-		"INSERT INTO partners (id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
+		`INSERT INTO partners (id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash`,
 		p.ID, p.Name, secretHash, micros(p.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create partner: %w", mapErr(err))

@@ -226,7 +226,27 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 	if len(out) > limit {
 		out = out[:limit]
 	}
+	for i := range out {
+		s.resolveLineIDs(&out[i])
+	}
 	return out, nil
+}
+
+// resolveLineIDs names a read-back invoice's tax rates and accounts by booksync's ids.
+func (s *session) resolveLineIDs(inv *platform.RemoteInvoice) {
+	for i := range inv.Lines {
+		l := &inv.Lines[i]
+		for _, t := range s.rates {
+			if t.Code == l.TaxCode {
+				l.TaxRateID = t.ID
+			}
+		}
+		for _, a := range s.accounts {
+			if a.NominalCode != nil && *a.NominalCode == l.AccountCode {
+				l.LedgerAccountID = a.ID
+			}
+		}
+	}
 }
 
 // RemoteInvoice reads one sales invoice back by its id in the books.
@@ -244,6 +264,7 @@ func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (platfo
 	if err != nil {
 		return inv, remoteError(err)
 	}
+	s.resolveLineIDs(&inv)
 	return inv, nil
 }
 

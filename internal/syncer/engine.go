@@ -44,8 +44,11 @@ type Config struct {
 	FetchCooldown time.Duration
 	// MaxAttempts is how often a push is tried before its records go to error (0: 10).
 	MaxAttempts int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// JobTimeout bounds one run of a job (0: 2 minutes). A push that has more to do after half of
+	// it continues in a new run; a job whose process died is rescued a quarter of it later.
+	JobTimeout time.Duration
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Engine runs syncs and pushes and answers the accounting API's requests that need them.
@@ -72,6 +75,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 10
+	}
+	if cfg.JobTimeout == 0 {
+		cfg.JobTimeout = 2 * time.Minute
 	}
 	if cfg.FetchCooldown == 0 {
 		cfg.FetchCooldown = 20 * time.Millisecond
@@ -101,10 +107,10 @@ func New(cfg Config) (*Engine, error) {
 		// Without LISTEN (SQLite, database/sql on PostgreSQL) River polls; a push should start soon
 		// after the issue that queued it.
 		FetchPollInterval: 100 * time.Millisecond,
-		// A push waits out rate limits inside the job, so it may run long; a stuck one (a process
-		// killed mid-push) is rescued after this.
-		JobTimeout:           15 * time.Minute,
-		RescueStuckJobsAfter: 16 * time.Minute,
+		// A job whose process was killed stays running until rescued; a push hands over to a new
+		// run well within JobTimeout, so the rescue can follow soon after.
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.JobTimeout + cfg.JobTimeout/4,
 		MaxAttempts:          cfg.MaxAttempts,
 	}
 	if cfg.Workers > 0 {

@@ -199,7 +199,11 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 		if err != nil {
 			return err
 		}
+		deadline := time.Now().Add(e.cfg.JobTimeout / 2)
 		for {
+			if time.Now().After(deadline) {
+				return errContinue
+			}
 			roundStart := e.now()
 			progressed := false
 			for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {

@@ -51,6 +51,9 @@ func (w *pushWorker) Work(ctx context.Context, job *river.Job[PushArgs]) error {
 
 var errMoreToPush = errors.New("records were queued during the push")
 
+// errContinue ends a push run that used its share of the job timeout; the job runs again at once.
+var errContinue = errors.New("push continues in a new run")
+
 type syncWorker struct {
 	river.WorkerDefaults[SyncArgs]
 	e *Engine
@@ -135,6 +138,10 @@ func (e *Engine) jobResult(ctx context.Context, connID string, attempt, maxAttem
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, errContinue) || ctx.Err() != nil {
+		// More to do, or shutting down: run again at once, without using an attempt.
+		return river.JobSnooze(0)
+	}
 	var busy *leaseBusyError
 	if errors.As(err, &busy) {
 		return river.JobSnooze(busy.wait)
@@ -186,7 +193,7 @@ func (l *leaseBusyError) Error() string { return "another push of this connectio
 // that is finishing (a snoozed job would wait for River's scheduler, which runs every few seconds).
 func (e *Engine) withPushLease(ctx context.Context, connID string, fn func() error) error {
 	for i := 0; ; i++ {
-		ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(16*time.Minute))
+		ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(e.cfg.JobTimeout+e.cfg.JobTimeout/8))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,517 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/app"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/google/uuid"
+)
+
+// The benchmarks below print figures and assert only correctness (every invoice in the books
+// exactly once), never wall-clock time. Run them once per database:
+//
+//	export "$(scripts/ensure-postgres | tail -n 1)"   # else the postgres sub-benchmarks skip
+//	go test ./internal/app/ -run '^$' -bench . -benchtime 1x -timeout 20m
+//
+// Each b.N iteration pushes a fixed number of invoices for a fresh entity and connection, so
+// -benchtime 1x is the useful setting; more iterations only average more runs.
+
+const (
+	benchInvoices  = 1500 // per measured push
+	benchIssuers   = 8    // goroutines issuing invoices over HTTP
+	benchPoll      = 10 * time.Millisecond
+	benchMaxWait   = 3 * time.Minute // a run that has not settled by then is broken, not slow
+	xeroBatch      = 50              // invoices per Xero request
+	xeroPerMinute  = 60              // Xero calls per minute per organisation
+	xeroCeilingMin = xeroPerMinute * xeroBatch
+)
+
+// BenchmarkPushThroughput measures invoices from the first issue to the last record done, with
+// the sandbox's rate limits off, so what is measured is booksync itself: the API issuing, River,
+// the push engine, the Xero connector and the sandbox, on one database.
+//
+//	go test ./internal/app/ -run '^$' -bench PushThroughput -benchtime 1x
+//
+// invoices/s is N invoices / (first issue -> all N records done), with pushes running while the
+// invoices are issued; issue/s is the API's issuing rate alone (POST /receivables + POST
+// .../issue from 8 clients), which bounds invoices/s; lag-ms is how long after the last issue the
+// last record settled; calls/invoice is Xero API calls per pushed invoice (0.02 is one call per
+// full batch of 50, plus one for the customer and one for the product).
+//
+// backlog-invoices/s is the engine alone: a second fresh entity issues N invoices while the
+// workers are stopped, then the time runs from starting them to the last record done.
+func BenchmarkPushThroughput(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		s := newBenchStack(b, dsn, app.Config{SandboxLimits: false})
+		live, backlog := s.measure(b, benchInvoices)
+		live.report(b, "", 0)
+		backlog.report(b, "backlog-", 0)
+	})
+}
+
+// BenchmarkRateLimitedThroughput measures one organisation's throughput with Xero's limits
+// enforced by the sandbox (60 calls a minute, 5 at once) and spent by booksync's budgets, both on
+// a minute compressed to one second (TimeScale 60). Xero takes at most 50 invoices a call, so the
+// ceiling is 60 x 50 = 3,000 invoices per minute per organisation.
+//
+//	go test ./internal/app/ -run '^$' -bench RateLimitedThroughput -benchtime 1x
+//
+// invoices/min is per compressed minute, first issue -> all done (invoices / (elapsed seconds x
+// TimeScale / 60)); ceiling-ratio is that over 3,000; 429s counts the sandbox's Too Many Requests
+// answers (booksync spends its own budget first, so it should see few); the other figures are
+// those of BenchmarkPushThroughput. The backlog- figures (workers started after all N invoices were
+// issued) show how close the engine itself comes to the ceiling when issuing is not the bottleneck.
+func BenchmarkRateLimitedThroughput(b *testing.B) {
+	const timeScale = 60
+	forEachBenchDB(b, func(b *testing.B, dsn string) {
+		s := newBenchStack(b, dsn, app.Config{SandboxLimits: true, TimeScale: timeScale})
+		live, backlog := s.measure(b, benchInvoices)
+		live.report(b, "", timeScale)
+		backlog.report(b, "backlog-", timeScale)
+	})
+}
+
+// forEachBenchDB runs fn on SQLite and, when a test server is configured, on PostgreSQL.
+func forEachBenchDB(b *testing.B, fn func(b *testing.B, dsn string)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, filepath.Join(b.TempDir(), "booksync.db")) })
+	b.Run("postgres", func(b *testing.B) { fn(b, pgtest.NewDatabase(b)) })
+}
+
+// benchStack is newStack for benchmarks: the same wiring and secret key, with the sandbox's
+// rate limits and time scale from cfg, and a count of the sandbox API's 429 answers.
+type benchStack struct {
+	tb       testing.TB
+	app      *app.App
+	url      string
+	hc       *http.Client
+	rejected atomic.Int64 // 429s the sandbox's Accounting API answered
+
+	mu      sync.Mutex
+	answers map[string]int // sandbox API answers by "METHOD /Path status [limit]", for the log
+}
+
+func newBenchStack(tb testing.TB, dsn string, cfg app.Config) *benchStack {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &benchStack{tb: tb, url: "http://" + ln.Addr().String(), answers: map[string]int{},
+		hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchIssuers}}}
+	cfg.DB, cfg.PublicURL, cfg.SecretKey, cfg.Workers = dsn, s.url, bytes.Repeat([]byte{1}, 32), 4
+	// Warnings and errors only: a benchmark that logs every job measures its logging.
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s.app, err = app.New(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	inner := s.app.Handler()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/sandbox/xero/api.xro/") {
+			inner.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		inner.ServeHTTP(sw, r)
+		if sw.status == http.StatusTooManyRequests {
+			s.rejected.Add(1)
+		}
+		key := fmt.Sprintf("%s %s %d %s", r.Method, strings.TrimPrefix(r.URL.Path, "/sandbox/xero/api.xro/2.0"),
+			sw.status, w.Header().Get("X-Rate-Limit-Problem"))
+		s.mu.Lock()
+		s.answers[strings.TrimSpace(key)]++
+		s.mu.Unlock()
+	})
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler}}
+	srv.Start()
+	if err := s.app.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		srv.Close()
+		if err := s.app.Close(10 * time.Second); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// benchClient calls the API as one partner for one entity. call is safe for concurrent use and
+// returns errors; do fails the benchmark and belongs to the benchmark's goroutine.
+type benchClient struct {
+	s        *benchStack
+	token    string
+	entityID string
+}
+
+func (c *benchClient) call(method, path string, body any, want int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.s.url+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.entityID != "" {
+		req.Header.Set("x-monite-entity-id", c.entityID)
+	}
+	resp, err := c.s.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: decode %s: %w", method, path, b, err)
+		}
+	}
+	return nil
+}
+
+func (c *benchClient) do(method, path string, body any, want int, out any) {
+	c.s.tb.Helper()
+	if err := c.call(method, path, body, want, out); err != nil {
+		c.s.tb.Fatal(err)
+	}
+}
+
+// benchEntity is a fresh partner and entity, connected to a new sandbox organisation, with the
+// settings pushes need and one customer and product.
+type benchEntity struct {
+	*benchClient
+	connID, tenant string
+	refs           refs
+}
+
+func (s *benchStack) newEntity() *benchEntity {
+	s.tb.Helper()
+	id, secret := uuid.NewString(), uuid.NewString()
+	if err := s.app.Store.CreatePartner(context.Background(), booksync.Partner{ID: id, Name: "bench"}, api.HashSecret(secret)); err != nil {
+		s.tb.Fatal(err)
+	}
+	c := &benchClient{s: s}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	c.do("POST", "/auth/token", map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": secret}, 200, &tok)
+	c.token = tok.AccessToken
+	var e struct{ ID string }
+	c.do("POST", "/entities", map[string]any{"type": "organization", "email": "books@example.com",
+		"address":      map[string]any{"country": "GB", "city": "London", "postal_code": "EC1A 1BB", "line1": "1 High St"},
+		"organization": map[string]any{"legal_name": "Bench " + uuid.NewString()[:6]}}, 201, &e)
+	c.entityID = e.ID
+	ent := &benchEntity{benchClient: c}
+	ent.connect()
+	sales, bank := ent.idByName("/ledger_accounts", "Sales"), ent.idByName("/ledger_accounts", "Business Bank Account")
+	c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+		"ledger_account_ids": map[string]any{"products": sales, "payments": bank}}}, 200, nil)
+	var cp struct {
+		ID   string `json:"id"`
+		Addr string `json:"default_billing_address_id"`
+	}
+	c.do("POST", "/counterparts", map[string]any{"type": "organization", "organization": map[string]any{
+		"legal_name": "Bench Customer Ltd", "is_customer": true, "is_vendor": false, "email": "ap@benchcustomer.example",
+		"address": map[string]any{"country": "GB", "city": "Leeds", "postal_code": "LS1 1AA", "line1": "2 Park Row"}}}, 201, &cp)
+	var p struct{ ID string }
+	c.do("POST", "/products", map[string]any{"name": "Consulting", "type": "service",
+		"price": map[string]any{"currency": "GBP", "value": 12345}}, 201, &p)
+	ent.refs = refs{cp.ID, cp.Addr, p.ID}
+	return ent
+}
+
+// connect connects the entity the way a user does (consent page, Allow) and waits for the
+// initial pull.
+func (c *benchEntity) connect() {
+	s := c.s
+	var conn struct {
+		ID            string `json:"id"`
+		Status        string `json:"status"`
+		ConnectionURL string `json:"connection_url"`
+	}
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "xero"}, 201, &conn)
+	resp, err := s.hc.PostForm(conn.ConnectionURL, url.Values{"consent": {"allow"}})
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "connected") {
+		s.tb.Fatalf("after consent: %d %s", resp.StatusCode, page)
+	}
+	c.connID = conn.ID
+	tenants := s.app.XeroSandbox.Tenants()
+	c.tenant = tenants[len(tenants)-1]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var l struct{ Data []any }
+		c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+		if len(l.Data) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.tb.Fatal("timed out waiting for the initial pull")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (c *benchEntity) idByName(list, name string) string {
+	var l struct {
+		Data []struct{ ID, Name string }
+	}
+	c.do("GET", list+"?limit=250", nil, 200, &l)
+	for _, d := range l.Data {
+		if d.Name == name {
+			return d.ID
+		}
+	}
+	c.s.tb.Fatalf("%s has no %q", list, name)
+	return ""
+}
+
+// issueInvoice creates and issues one invoice of one line at 20% VAT.
+func (c *benchEntity) issueInvoice() error {
+	var inv struct{ ID string }
+	if err := c.call("POST", "/receivables", map[string]any{"type": "invoice", "currency": "GBP",
+		"counterpart_id": c.refs.counterpart, "counterpart_billing_address_id": c.refs.address,
+		"line_items": []any{line(c.refs.product, 1, 2000)}}, 201, &inv); err != nil {
+		return err
+	}
+	return c.call("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+}
+
+// receivableStatuses counts the connection's invoice records by status, straight from the
+// database (a reader connection on SQLite, so polling does not queue behind the pushes).
+func (c *benchEntity) receivableStatuses(ctx context.Context) (map[string]int, error) {
+	rows, err := c.s.app.Store.Reader().QueryContext(ctx, `SELECT sync_status, COUNT(*) FROM synced_records
+	WHERE connection_id = $1 AND object_type = $2 GROUP BY sync_status`, c.connID, booksync.ObjectReceivable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// run is the sum of measured pushes.
+type run struct {
+	runs     int
+	invoices int
+	elapsed  time.Duration // first issue (backlog: workers started) -> all records done
+	issuing  time.Duration // first issue -> last issue answered
+	calls    int           // Xero API calls the organisation received meanwhile
+	rejected int64         // of which answered 429
+}
+
+func (r *run) add(o run) {
+	r.runs++
+	r.invoices += o.invoices
+	r.elapsed += o.elapsed
+	r.issuing += o.issuing
+	r.calls += o.calls
+	r.rejected += o.rejected
+}
+
+// report reports the run's figures with names prefixed by prefix, and with timeScale > 0 the
+// figures per compressed minute against Xero's ceiling.
+func (r run) report(b *testing.B, prefix string, timeScale float64) {
+	perSecond := float64(r.invoices) / r.elapsed.Seconds()
+	b.ReportMetric(perSecond, prefix+"invoices/s")
+	b.ReportMetric(float64(r.calls)/float64(r.invoices), prefix+"calls/invoice")
+	if prefix == "" {
+		b.ReportMetric(float64(r.invoices)/r.issuing.Seconds(), "issue/s")
+		b.ReportMetric(float64((r.elapsed-r.issuing).Milliseconds())/float64(r.runs), "lag-ms")
+	}
+	if timeScale > 0 {
+		perMin := float64(r.invoices) / (r.elapsed.Seconds() * timeScale / 60)
+		b.ReportMetric(perMin, prefix+"invoices/min")
+		b.ReportMetric(perMin/xeroCeilingMin, prefix+"ceiling-ratio")
+		b.ReportMetric(float64(r.rejected)/float64(r.runs), prefix+"429s")
+	}
+}
+
+// measure pushes n invoices twice per b.N iteration, each time for a fresh entity and
+// connection: live (issued while the workers run) and backlog (issued while they are stopped,
+// timed from their start). It checks each time that the books hold every invoice exactly once.
+// Set-up and the backlog run are outside the timer, so ns/op is the live run's issue -> done.
+func (s *benchStack) measure(b *testing.B, n int) (live, backlog run) {
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		live.add(s.pushOnce(b, n, false, b.StartTimer, b.StopTimer))
+		backlog.add(s.pushOnce(b, n, true, func() {}, func() {}))
+	}
+	return live, backlog
+}
+
+func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, stopTimer func()) run {
+	ent := s.newEntity()
+	calls0, rejected0 := s.app.XeroSandbox.Calls(ent.tenant), s.rejected.Load()
+	s.mu.Lock()
+	clear(s.answers)
+	s.mu.Unlock()
+	ctx := context.Background()
+	if backlog {
+		if err := s.app.Engine.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	startTimer()
+	start := time.Now()
+	ent.issue(b, n)
+	issuing := time.Since(start)
+	if backlog {
+		start = time.Now()
+		if err := s.app.Engine.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ent.waitDone(b, n, start)
+	r := run{invoices: n, elapsed: time.Since(start), issuing: issuing}
+	stopTimer()
+	r.calls, r.rejected = s.app.XeroSandbox.Calls(ent.tenant)-calls0, s.rejected.Load()-rejected0
+	ent.checkBooks(b, n)
+	what := "live"
+	if backlog {
+		what = "backlog"
+	}
+	s.mu.Lock()
+	b.Logf("%s: %d invoices done in %v (issued in %v); Xero answers: %v", what, n,
+		r.elapsed.Round(time.Millisecond), issuing.Round(time.Millisecond), s.answers)
+	s.mu.Unlock()
+	return r
+}
+
+// issue issues n invoices from benchIssuers goroutines.
+func (c *benchEntity) issue(b *testing.B, n int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, benchIssuers)
+	for range benchIssuers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := c.issueInvoice(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// waitDone polls until all n invoice records are done.
+func (c *benchEntity) waitDone(b *testing.B, n int, start time.Time) {
+	for {
+		st, err := c.receivableStatuses(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st[booksync.SyncStatusDone] == n {
+			return
+		}
+		if st[booksync.SyncStatusError] > 0 || time.Since(start) > benchMaxWait {
+			b.Fatalf("after %v: invoice records by status %v; jobs:\n%s", time.Since(start), st, c.s.jobs())
+		}
+		time.Sleep(benchPoll)
+	}
+}
+
+// checkBooks fails the benchmark unless the organisation holds exactly n invoices, each once:
+// a fast run that lost or doubled invoices measured nothing.
+func (c *benchEntity) checkBooks(b *testing.B, n int) {
+	books := c.s.app.XeroSandbox.Invoices(c.tenant)
+	numbers := map[string]bool{}
+	for _, inv := range books {
+		numbers[inv.InvoiceNumber] = true
+	}
+	if len(books) != n || len(numbers) != n {
+		b.Fatalf("the books hold %d invoices with %d distinct numbers; %d were issued", len(books), len(numbers), n)
+	}
+}
+
+// jobs describes River's unfinished jobs, for failure messages.
+func (s *benchStack) jobs() string {
+	rows, err := s.app.Store.Writer().Query("SELECT id, kind, state, attempt, errors FROM river_job WHERE state <> 'completed' ORDER BY id")
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var sb strings.Builder
+	for rows.Next() {
+		var id, attempt int64
+		var kind, state string
+		var errs []byte
+		_ = rows.Scan(&id, &kind, &state, &attempt, &errs)
+		fmt.Fprintf(&sb, "%d %s %s attempt=%d %.300s\n", id, kind, state, attempt, errs)
+	}
+	return sb.String()
+}

@@ -1,0 +1,223 @@
+package app_test
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/google/uuid"
+)
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// binary builds cmd/booksync once per test run.
+func binary(t *testing.T) string {
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "booksync-bin")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "booksync")
+		out, err := exec.Command("go", "build", "-o", built.path, "../../cmd/booksync").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+// process is a booksync serve process.
+type process struct {
+	cmd *exec.Cmd
+	log *os.File
+}
+
+func startServe(t *testing.T, env []string, base string) *process {
+	t.Helper()
+	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), "serve")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, log: logf}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			return p
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("booksync serve did not start:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestKilledMidPushLosesAndDuplicatesNothing kills booksync serve with SIGKILL while it pushes a
+// backlog to the (rate-limited) sandbox, starts it again, and checks through booksync's own API
+// that every invoice is in the books exactly once and every record is done.
+func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			dsn := filepath.Join(t.TempDir(), "booksync.db")
+			if db == "postgres" {
+				dsn = pgtest.NewDatabase(t)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			base := "http://" + addr
+			clientID, secret := uuid.NewString(), uuid.NewString()
+			env := []string{"BOOKSYNC_DB=" + dsn, "BOOKSYNC_ADDR=" + addr, "BOOKSYNC_CLIENT_ID=" + clientID,
+				"BOOKSYNC_CLIENT_SECRET=" + secret, "BOOKSYNC_SECRET_KEY=" + hex.EncodeToString(make([]byte, 32)),
+				// Xero's limits make the backlog take a few seconds, so the kill lands mid-push;
+				// a short job timeout lets PostgreSQL rescue the killed process's job quickly.
+				"BOOKSYNC_SANDBOX_LIMITS=1", "BOOKSYNC_JOB_TIMEOUT=4s"}
+			proc := startServe(t, env, base)
+
+			s := &stack{t: t, url: base}
+			c := &client{s: s}
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			c.do("POST", "/auth/token", map[string]any{"grant_type": "client_credentials", "client_id": clientID, "client_secret": secret}, 200, &tok)
+			c.token = tok.AccessToken
+			c = c.newEntity()
+			r, _, _ := c.ready()
+
+			const n = 400
+			var wg sync.WaitGroup
+			ids := make([]string, n)
+			for w := 0; w < 8; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := w; i < n; i += 8 {
+						ids[i] = issueQuiet(t, c, r)
+					}
+				}(w)
+			}
+			wg.Wait()
+			// Kill once some invoices are done and others are not.
+			done := 0
+			c.waitFor("the first pushed invoices", func() bool {
+				done = countDone(c)
+				return done > 0
+			})
+			if err := proc.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = proc.cmd.Process.Wait()
+			if done >= n {
+				t.Fatalf("all %d invoices were pushed before the kill; the test proves nothing", n)
+			}
+			t.Logf("killed with %d of %d invoices done", done, n)
+
+			startServe(t, env, base)
+			deadline := time.Now().Add(90 * time.Second)
+			for countDone(c) < n {
+				if time.Now().After(deadline) {
+					t.Fatalf("after restart only %d of %d invoices are done", countDone(c), n)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			// The books, read back through booksync: every invoice exactly once.
+			seen := map[string]int{}
+			for offset := 0; ; offset += 100 {
+				var l struct {
+					Data []struct {
+						InvoiceNumber string `json:"invoice_number"`
+					}
+				}
+				c.do("GET", fmt.Sprintf("/accounting/receivables?limit=100&offset=%d", offset), nil, 200, &l)
+				for _, d := range l.Data {
+					seen[d.InvoiceNumber]++
+				}
+				if len(l.Data) < 100 {
+					break
+				}
+			}
+			if len(seen) != n {
+				t.Fatalf("%d invoices issued, %d distinct invoices in the books", n, len(seen))
+			}
+			for num, k := range seen {
+				if k != 1 {
+					t.Fatalf("invoice %s is in the books %d times", num, k)
+				}
+			}
+		})
+	}
+}
+
+// issueQuiet issues an invoice; safe from several goroutines (it reports with Errorf).
+func issueQuiet(t *testing.T, c *client, r refs) string {
+	body := map[string]any{"type": "invoice", "currency": "GBP", "counterpart_id": r.counterpart,
+		"counterpart_billing_address_id": r.address, "line_items": []any{line(r.product, 1, 2000)}}
+	var inv struct{ ID string }
+	if code := c.call("POST", "/receivables", body, &inv); code != 201 {
+		t.Errorf("create: %d", code)
+		return ""
+	}
+	if code := c.call("POST", "/receivables/"+inv.ID+"/issue", nil, nil); code != 200 {
+		t.Errorf("issue: %d", code)
+	}
+	return inv.ID
+}
+
+// countDone counts the entity's invoice records that are done.
+func countDone(c *client) int {
+	n := 0
+	next := "/accounting_synced_records?object_type=receivable&limit=250"
+	for next != "" {
+		var l struct {
+			Data []struct {
+				SyncStatus string `json:"sync_status"`
+			}
+			Next *string `json:"next_pagination_token"`
+		}
+		c.do("GET", next, nil, 200, &l)
+		for _, d := range l.Data {
+			if d.SyncStatus == booksync.SyncStatusDone {
+				n++
+			}
+		}
+		next = ""
+		if l.Next != nil {
+			next = "/accounting_synced_records?limit=250&pagination_token=" + *l.Next
+		}
+	}
+	return n
+}
+
+var _ = context.Background
