@@ -30,19 +30,19 @@ type DeductionPlan struct {
 
 // Codes of push failures that the user must fix (the status of a synced record's errors).
 const (
-	CodeLedgerAccountNotSet      = "ledger_account_not_set"
-	CodeLedgerAccountNotFound    = "ledger_account_not_found"
-	CodeTaxRateNotFound          = "tax_rate_not_found"
-	CodeDeductionTaxRateNotSet   = "deduction_tax_rate_not_set"
-	CodePaymentAccountNotSet     = "payment_ledger_account_not_set"
-	CodeTotalsMismatch           = "totals_mismatch"
-	CodeCustomerNotPushed        = "customer_not_pushed"
-	CodeProductNotPushed         = "product_not_pushed"
-	CodeInvoiceNotPushable       = "invoice_not_pushable"
-	CodeIssuedBeforeConnection   = "issued_before_connection"
-	CodeRetriesExhausted         = "retries_exhausted"
-	CodeConnectionDeauthorized   = "connection_deauthorized"
-	CodeInvoiceNotPushedForPaymt = "invoice_not_pushed"
+	CodeLedgerAccountNotSet     = "ledger_account_not_set"
+	CodeLedgerAccountNotFound   = "ledger_account_not_found"
+	CodeTaxRateNotFound         = "tax_rate_not_found"
+	CodeDeductionTaxRateNotSet  = "deduction_tax_rate_not_set"
+	CodePaymentAccountNotSet    = "payment_ledger_account_not_set"
+	CodeTotalsMismatch          = "totals_mismatch"
+	CodeCustomerNotPushed       = "customer_not_pushed"
+	CodeProductNotPushed        = "product_not_pushed"
+	CodeInvoiceNotPushable      = "invoice_not_pushable"
+	CodeIssuedBeforeConnection  = "issued_before_connection"
+	CodeRetriesExhausted        = "retries_exhausted"
+	CodeConnectionDeauthorized  = "connection_deauthorized"
+	CodePaymentInvoiceNotPushed = "invoice_not_pushed"
 )
 
 const pushAgain = "then push the record again with POST /accounting_synced_records/{id}/push."

@@ -232,7 +232,9 @@ func (e *Engine) onIssue(ctx context.Context, tx *sql.Tx, r *booksync.Receivable
 }
 
 // onPayment runs in the transaction that records a succeeded payment: a payment of an invoice that
-// is (or is being) pushed gets a pending record and a push.
+// has a record in the connection (pushed, being pushed, or waiting for a fix) gets a pending record
+// and a push. It is pushed once its invoice is in the books; if the invoice is not, the payment's
+// record says so and how to push the invoice first.
 func (e *Engine) onPayment(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error {
 	conn, err := e.store.ActiveConnectionTx(ctx, tx, r.EntityID)
 	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
@@ -240,18 +242,15 @@ func (e *Engine) onPayment(ctx context.Context, tx *sql.Tx, p *booksync.PaymentR
 	} else if err != nil {
 		return err
 	}
-	inv, err := e.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, r.ID)
-	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return nil // the invoice is not in the books, so neither is its payment
+	if _, err := e.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, r.ID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil // the invoice is not meant for these books, so neither is its payment
 	} else if err != nil {
 		return err
 	}
-	rec := e.newRecord(conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)
-	rec.Auto = inv.Auto || inv.SyncStatus == booksync.SyncStatusDone
-	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, e.newRecord(conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)); err != nil {
 		return err
 	}
-	if conn.Status != booksync.ConnectionConnected || !rec.Auto {
+	if conn.Status != booksync.ConnectionConnected {
 		return nil
 	}
 	return e.queuePush(ctx, tx, conn.ID)

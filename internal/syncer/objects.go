@@ -517,7 +517,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		switch {
 		case invRec == nil || invRec.SyncStatus == booksync.SyncStatusError || invRec.PlatformObjectID == nil && invRec.SyncStatus == booksync.SyncStatusDone:
 			changed++
-			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushedForPaymt, Message: "Invoice is not in the books, so its payment cannot be pushed",
+			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodePaymentInvoiceNotPushed, Message: "Invoice is not in the books, so its payment cannot be pushed",
 				Details: []booksync.SyncErrorDetail{{Field: "object.id", Message: "Receivable " + p.Object.ID + " has not been pushed",
 					Fix: "Push the invoice first (see GET /accounting_synced_records?object_type=receivable&object_id=" + p.Object.ID + "), then push this record again with POST /accounting_synced_records/{id}/push."}}})
 			continue
@@ -540,30 +540,29 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		payments = append(payments, pay)
 		pushing = append(pushing, rec)
 	}
-	if len(payments) == 0 {
-		return changed, nil
-	}
-	var results []platform.Result
-	err := s.call(ctx, func() error {
-		var err error
-		results, err = s.cx.PushPayments(ctx, payments)
-		return err
-	})
-	for i, res := range results {
-		if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
-			continue
+	// Payments have no natural key to look them up by after an unknown outcome, so each is sent
+	// on its own: its idempotency key then depends on that payment alone, and a retry (in this
+	// run or a later one) replays instead of paying twice.
+	for i := range payments {
+		var results []platform.Result
+		err := s.call(ctx, func() error {
+			var err error
+			results, err = s.cx.PushPayments(ctx, payments[i:i+1])
+			return err
+		})
+		if err != nil {
+			return changed, err
 		}
+		res := results[0]
 		if res.Err != nil {
-			if platform.ClassOf(res.Err) == platform.NeedsUserAction {
-				changed++
-				s.e.setError(ctx, pushing[i], platformError(res.Err, "Fix the payment or the settings named above, then push the record again."))
-			}
+			changed++
+			s.e.setError(ctx, pushing[i], platformError(res.Err, "Fix the payment or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
 			continue
 		}
 		changed++
 		if err := s.setDone(ctx, pushing[i], res); err != nil {
-			return 0, err
+			return changed, err
 		}
 	}
-	return changed, err
+	return changed, nil
 }
