@@ -91,7 +91,8 @@ type SyncedRecord struct {
 	Platform          string     `json:"platform"`
 	PlatformObjectID  *string    `json:"platform_object_id,omitempty"`
 	PlatformUpdatedAt *time.Time `json:"platform_updated_at,omitempty"`
-	// Attempts counts pushes that ended in a retryable failure since the last success or error.
+	// Attempts counts pushes that may have reached the accounting system since the record last
+	// settled; when it is not zero, a push looks the object up before creating it.
 	Attempts int `json:"-"`
 	// Auto is false for an invoice issued before its entity connected: it is pushed only when the
 	// partner pushes its record, as Monite does.

@@ -144,11 +144,27 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 			}
 			t.Logf("killed with %d of %d invoices done", done, n)
 
-			startServe(t, env, base)
+			proc2 := startServe(t, env, base)
+			defer func() {
+				if t.Failed() {
+					for _, p := range []*process{proc, proc2} {
+						b, _ := os.ReadFile(p.log.Name())
+						t.Logf("serve log %s:\n%s", p.log.Name(), b)
+					}
+				}
+			}()
 			deadline := time.Now().Add(90 * time.Second)
 			for countDone(c) < n {
 				if time.Now().After(deadline) {
-					t.Fatalf("after restart only %d of %d invoices are done", countDone(c), n)
+					var l struct{ Data []record }
+					c.do("GET", "/accounting_synced_records?object_type=receivable&limit=250&order=desc", nil, 200, &l)
+					var stuck []string
+					for _, r := range l.Data {
+						if r.SyncStatus != "done" && len(stuck) < 3 {
+							stuck = append(stuck, r.String())
+						}
+					}
+					t.Fatalf("after restart only %d of %d invoices are done; some others: %v", countDone(c), n, stuck)
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
@@ -169,7 +185,15 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 				}
 			}
 			if len(seen) != n {
-				t.Fatalf("%d invoices issued, %d distinct invoices in the books", n, len(seen))
+				missing := 0
+				var l struct{ Data []record }
+				c.do("GET", "/accounting_synced_records?object_type=receivable&limit=250", nil, 200, &l)
+				for _, r := range l.Data {
+					if r.PlatformObjectID != nil && c.call("GET", "/accounting/receivables/"+*r.PlatformObjectID, nil, nil) != 200 {
+						missing++
+					}
+				}
+				t.Fatalf("%d invoices issued, %d distinct invoices in the books; of the first 250 done records, %d name an invoice the books do not have", n, len(seen), missing)
 			}
 			for num, k := range seen {
 				if k != 1 {

@@ -99,6 +99,10 @@ type Invoice struct {
 	Lines      []InvoiceLine
 	Expected   Totals // what booksync computed; the connector does not change it
 	MarkIssued bool   // create as approved/authorised, not draft
+	// MaybeExists says an earlier push may have created the invoice (its outcome was unknown, or
+	// it was pushed before): the connector looks it up by number before creating it. A first push
+	// skips the look-up, which halves the calls it costs.
+	MaybeExists bool
 }
 
 // InvoiceLine is one line of an invoice. Amounts are minor units of the invoice currency.
@@ -196,8 +200,8 @@ type Connector interface {
 	PushContacts(ctx context.Context, contacts []Contact) ([]Result, error)
 	// PushItems matches each item by code, then by name, and creates the missing ones.
 	PushItems(ctx context.Context, items []Item) ([]Result, error)
-	// PushInvoices looks each invoice up by number, creates the missing ones, and reports the
-	// totals the accounting system computed for each.
+	// PushInvoices looks up by number each invoice that MaybeExists, creates the missing ones,
+	// and reports the totals the accounting system computed for each.
 	PushInvoices(ctx context.Context, invoices []Invoice) ([]Result, error)
 	// PushPayments records payments against invoices.
 	PushPayments(ctx context.Context, payments []Payment) ([]Result, error)

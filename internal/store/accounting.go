@@ -504,14 +504,19 @@ func (s *Store) LoadSandbox(ctx context.Context, namespace string) (map[string][
 	return out, rows.Err()
 }
 
-// SaveSandbox stores one key of a sandbox's namespace.
-func (s *Store) SaveSandbox(ctx context.Context, namespace, key string, value []byte) error {
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO sandbox_state (namespace, key, value) VALUES ($1, $2, $3)
-	ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value`, namespace, key, string(value))
-	if err != nil {
-		return fmt.Errorf("store: save sandbox: %w", err)
-	}
-	return nil
+// SaveSandbox stores keys of a sandbox's namespace in one transaction, so that a sandbox's change
+// is kept whole or not at all, as an accounting system's would be.
+func (s *Store) SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		for key, value := range values {
+			_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_state (namespace, key, value) VALUES ($1, $2, $3)
+			ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value`, namespace, key, string(value))
+			if err != nil {
+				return fmt.Errorf("store: save sandbox: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // UpdateConnectionTx is UpdateConnection inside a transaction.

@@ -10,23 +10,19 @@ import (
 	"github.com/booksync/booksync"
 )
 
-const syncedColumns = "id, entity_id, connection_id, object_type, object_id, sync_status, auto, created_at, updated_at, data"
+const syncedColumns = "id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data"
 
 func scanSynced(sc scanner, extra ...any) (booksync.SyncedRecord, error) {
 	var r booksync.SyncedRecord
 	var id, entityID, connID, objType, objID, status, data string
-	var auto, created, updated int64
-	if err := sc.Scan(append(extra, &id, &entityID, &connID, &objType, &objID, &status, &auto, &created, &updated, &data)...); err != nil {
+	var auto, attempts, created, updated int64
+	if err := sc.Scan(append(extra, &id, &entityID, &connID, &objType, &objID, &status, &auto, &attempts, &created, &updated, &data)...); err != nil {
 		return r, err
 	}
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return r, fmt.Errorf("decode synced record %s: %w", id, err)
 	}
-	var extraFields struct {
-		Attempts int `json:"attempts"`
-	}
-	_ = json.Unmarshal([]byte(data), &extraFields)
-	r.Attempts = extraFields.Attempts
+	r.Attempts = int(attempts)
 	r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus = id, entityID, connID, objType, objID, status
 	r.Auto = auto == 1
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -38,10 +34,7 @@ func encodeSynced(r *booksync.SyncedRecord) (string, error) {
 	r.LastPulledAt = norm(r.LastPulledAt)
 	normPtr(r.ObjectUpdatedAt)
 	normPtr(r.PlatformUpdatedAt)
-	b, err := json.Marshal(struct {
-		*booksync.SyncedRecord
-		Attempts int `json:"attempts"`
-	}{r, r.Attempts})
+	b, err := json.Marshal(r)
 	return string(b), err
 }
 
@@ -58,9 +51,9 @@ func (s *Store) EnsureSyncedRecord(ctx context.Context, tx *sql.Tx, r *booksync.
 		return nil, false, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO synced_records
-	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
-		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, boolInt(r.Auto),
+	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
+		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, boolInt(r.Auto), r.Attempts,
 		micros(r.CreatedAt), micros(r.UpdatedAt), data)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: create synced record: %w", err)
@@ -102,8 +95,8 @@ func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedR
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, `UPDATE synced_records SET sync_status = $1, auto = $2, updated_at = $3, data = $4
-	WHERE id = $5`, r.SyncStatus, boolInt(r.Auto), micros(r.UpdatedAt), data, r.ID)
+	res, err := db.ExecContext(ctx, `UPDATE synced_records SET sync_status = $1, auto = $2, attempts = $3, updated_at = $4, data = $5
+	WHERE id = $6`, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID)
 	if err != nil {
 		return fmt.Errorf("store: update synced record: %w", err)
 	}
@@ -187,4 +180,17 @@ func (s *Store) CountPendingSince(ctx context.Context, tx *sql.Tx, connectionID 
 		return 0, fmt.Errorf("store: count pending: %w", err)
 	}
 	return n, nil
+}
+
+// MarkAttempted records, before a push sends them, that these records' objects may reach the
+// accounting system: a later push looks them up before creating them.
+func (s *Store) MarkAttempted(ctx context.Context, ids []string) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, "UPDATE synced_records SET attempts = attempts + 1 WHERE id = $1", id); err != nil {
+				return fmt.Errorf("store: mark attempted: %w", err)
+			}
+		}
+		return nil
+	})
 }

@@ -181,7 +181,8 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 	if conn.Status != booksync.ConnectionConnected {
 		return nil, booksync.Errorf(booksync.ECONFLICT, "The record's connection is %s, so nothing can be pushed; %s", conn.Status, reconnectHint(conn))
 	}
-	rec.SyncStatus, rec.Errors, rec.Auto, rec.Attempts, rec.UpdatedAt = booksync.SyncStatusPending, nil, true, 0, e.now()
+	// Attempts stays: if an earlier push may have reached the books, this one looks first.
+	rec.SyncStatus, rec.Errors, rec.Auto, rec.UpdatedAt = booksync.SyncStatusPending, nil, true, e.now()
 	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
 		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
 			return err

@@ -316,8 +316,25 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		pushing = append(pushing, it)
 	}
 	if len(invoices) > 0 {
+		// From here the invoices may reach the books, whatever happens to this process: say so
+		// first, so that any later push looks them up before creating them.
+		ids := make([]string, len(pushing))
+		for i, it := range pushing {
+			ids[i] = it.rec.ID
+			invoices[i].MaybeExists = it.rec.Attempts > 0 || it.rec.PlatformObjectID != nil
+			it.rec.Attempts++
+		}
+		if err := s.e.store.MarkAttempted(ctx, ids); err != nil {
+			return 0, err
+		}
 		var results []platform.Result
+		tries := 0
 		err := s.call(ctx, func() error {
+			if tries++; tries > 1 {
+				for i := range invoices {
+					invoices[i].MaybeExists = true // the failed try may have created some
+				}
+			}
 			var err error
 			results, err = s.cx.PushInvoices(ctx, invoices)
 			return err
@@ -330,7 +347,11 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 			it := pushing[i]
 			if res.Err != nil {
 				if platform.ClassOf(res.Err) != platform.NeedsUserAction {
-					continue // stays pending: the job's error retries it
+					// Stays pending, and the job fails so that River tries it again.
+					if err == nil {
+						err = res.Err
+					}
+					continue
 				}
 				s.e.setError(ctx, it.rec, platformError(res.Err, "Fix the invoice or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
 				continue

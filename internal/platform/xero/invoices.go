@@ -25,8 +25,9 @@ const (
 	lookupNumbersLength = 2000
 )
 
-// PushInvoices looks every invoice up by number first; those Xero already has are Matched (with
-// Xero's totals), and the rest are created as sales invoices (ACCREC) in requests of 50. An
+// PushInvoices looks up by number every invoice that MaybeExists (an earlier push may have created
+// it); those Xero already has are Matched (with Xero's totals), and the rest are created as sales
+// invoices (ACCREC) in requests of 50. A first push skips the look-up: one call per 50 invoices. An
 // invoice matched to a VOIDED Xero invoice is Matched with a NeedsUserAction error: the number is
 // taken, but the books do not hold it.
 //
@@ -45,13 +46,16 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 	}
 	var numbers []string
 	for i, inv := range invoices {
-		if results[i].Err == nil && inv.Number != "" {
+		if results[i].Err == nil && inv.Number != "" && inv.MaybeExists {
 			numbers = append(numbers, inv.Number)
 		}
 	}
-	found, err := c.findInvoices(ctx, numbers)
-	if err != nil {
-		return nil, err
+	found := map[string]wireInvoice{}
+	if len(numbers) > 0 {
+		var err error
+		if found, err = c.findInvoices(ctx, numbers); err != nil {
+			return nil, err
+		}
 	}
 
 	var pending []int

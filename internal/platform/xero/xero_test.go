@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,7 +272,11 @@ func TestPushInvoicesCreatesOnlyMissingInChunksWithDeterministicKeys(t *testing.
 		f.mu.Lock()
 		f.calls = nil
 		f.mu.Unlock()
-		res, err = c.PushInvoices(context.Background(), batch)
+		again := slices.Clone(batch)
+		for i := range again {
+			again[i].MaybeExists = true // the engine says so after an unknown outcome
+		}
+		res, err = c.PushInvoices(context.Background(), again)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,6 +356,25 @@ func TestPushInvoicesCreatesOnlyMissingInChunksWithDeterministicKeys(t *testing.
 	}
 }
 
+// TestFirstPushDoesNotLookUp shows that invoices pushed for the first time cost one call per
+// batch of 50: no look-up by number.
+func TestFirstPushDoesNotLookUp(t *testing.T) {
+	t.Parallel()
+	_, f, c := setup(t)
+	res, err := c.PushInvoices(context.Background(), invoices(50, uuid.NewString()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Err != nil || r.PlatformID == "" {
+			t.Fatalf("result %+v", r)
+		}
+	}
+	if calls := f.recorded(); len(calls) != 1 || calls[0].method != "PUT" {
+		t.Fatalf("calls for a first push of 50 invoices: %d, want one PUT", len(calls))
+	}
+}
+
 func TestPushInvoicesPerObjectValidationErrors(t *testing.T) {
 	t.Parallel()
 	b, _, c := setup(t)
@@ -362,6 +386,7 @@ func TestPushInvoicesPerObjectValidationErrors(t *testing.T) {
 	batch[3].Currency = "USD"
 	batch[4].Number = batch[0].Number // taken by the first one in the same request
 	batch[5].Number = "VOID-1"
+	batch[5].MaybeExists = true
 	res, err := c.PushInvoices(context.Background(), batch)
 	if err != nil {
 		t.Fatal(err)
@@ -545,8 +570,11 @@ func TestFailureMidBatchReportsEveryObject(t *testing.T) {
 			t.Errorf("result %d = %+v, want the call's error", i, r)
 		}
 	}
-	// Pushing again creates only the 20 left over.
+	// Pushing again, looking the numbers up first, creates only the 20 left over.
 	b.override = nil
+	for i := range batch {
+		batch[i].MaybeExists = true
+	}
 	res, err = c.PushInvoices(context.Background(), batch)
 	if err != nil {
 		t.Fatal(err)

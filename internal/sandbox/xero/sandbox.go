@@ -19,8 +19,9 @@ const Namespace = "xero"
 type Store interface {
 	// LoadSandbox returns every key saved in namespace.
 	LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error)
-	// SaveSandbox inserts or replaces one key.
-	SaveSandbox(ctx context.Context, namespace, key string, value []byte) error
+	// SaveSandbox inserts or replaces keys, all or none of them: one request's change is
+	// kept whole, so a crash never leaves, say, an idempotency record without its invoices.
+	SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error
 }
 
 // MemoryStore is a Store held in memory, for tests and throwaway demos.
@@ -45,14 +46,16 @@ func (m *MemoryStore) LoadSandbox(_ context.Context, namespace string) (map[stri
 	return out, nil
 }
 
-// SaveSandbox stores a copy of value.
-func (m *MemoryStore) SaveSandbox(_ context.Context, namespace, key string, value []byte) error {
+// SaveSandbox stores copies of the values.
+func (m *MemoryStore) SaveSandbox(_ context.Context, namespace string, values map[string][]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.data[namespace] == nil {
 		m.data[namespace] = map[string][]byte{}
 	}
-	m.data[namespace][key] = slices.Clone(value)
+	for k, v := range values {
+		m.data[namespace][k] = slices.Clone(v)
+	}
 	return nil
 }
 
@@ -268,23 +271,25 @@ func (s *Sandbox) flush(ctx context.Context) error {
 	if len(s.pending) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(s.pending))
-	for k := range s.pending {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var firstErr error
-	for _, k := range keys {
-		b, err := json.Marshal(s.pending[k])
-		if err == nil && s.opts.Store != nil {
-			err = s.opts.Store.SaveSandbox(ctx, Namespace, k, b)
+	values := make(map[string][]byte, len(s.pending))
+	for k, v := range s.pending {
+		b, err := json.Marshal(v)
+		if err != nil {
+			clear(s.pending)
+			return fmt.Errorf("xero sandbox: save %s: %w", k, err)
 		}
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("xero sandbox: save %s: %w", k, err)
-		}
+		values[k] = b
 	}
 	clear(s.pending)
-	return firstErr
+	if s.opts.Store == nil {
+		return nil
+	}
+	// The change is saved with a context of its own: a client that hangs up must not stop it
+	// halfway (it is all or nothing anyway).
+	if err := s.opts.Store.SaveSandbox(context.WithoutCancel(ctx), Namespace, values); err != nil {
+		return fmt.Errorf("xero sandbox: save: %w", err)
+	}
+	return nil
 }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under

@@ -66,6 +66,9 @@ CREATE TABLE synced_records (
 	sync_status       TEXT    NOT NULL,
 	-- auto is 0 for invoices issued before the entity connected: pushed only on request.
 	auto              INTEGER NOT NULL DEFAULT 1,
+	-- attempts counts pushes of the object that may have reached the accounting system since it
+	-- was last settled; a push of an object with attempts looks it up before creating it.
+	attempts          INTEGER NOT NULL DEFAULT 0,
 	created_at        INTEGER NOT NULL,
 	updated_at        INTEGER NOT NULL,
 	data              TEXT    NOT NULL
