@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limits are an accounting system's documented limits for one organisation.
@@ -20,15 +18,18 @@ var XeroLimits = Limits{PerMinute: 60, Concurrent: 5, PerDay: 5000}
 
 // Budget spends one connection's call allowance, so that booksync stays within the accounting
 // system's limits instead of discovering them through 429s. Each connection has its own budget:
-// one slow organisation never holds back another.
+// one slow organisation never holds back another. The minute and the day are rolling windows, as
+// the accounting systems count them (a token bucket would allow its burst on top of the rate and
+// overrun a rolling minute).
 type Budget struct {
-	limiter *rate.Limiter
-	sem     chan struct{}
-	mu      sync.Mutex
-	day     []time.Time
-	perDay  int
-	until   time.Time // no calls before this (after a 429's Retry-After)
-	now     func() time.Time
+	limits Limits
+	scale  float64
+	sem    chan struct{}
+	mu     sync.Mutex
+	minute []time.Time // start times of the calls in the last (scaled) minute
+	day    []time.Time // and in the last (scaled) day
+	until  time.Time   // no calls before this (after a 429's Retry-After)
+	now    func() time.Time
 }
 
 // NewBudget returns a budget for the limits; scale > 1 compresses time (for tests and benchmarks
@@ -37,55 +38,20 @@ func NewBudget(l Limits, scale float64) *Budget {
 	if scale <= 0 {
 		scale = 1
 	}
-	b := &Budget{now: time.Now, perDay: l.PerDay}
-	if l.PerMinute > 0 {
-		// A burst of a fifth of the minute keeps early calls fast without ever exceeding the
-		// rolling window.
-		burst := max(1, l.PerMinute/5)
-		b.limiter = rate.NewLimiter(rate.Limit(float64(l.PerMinute)/60*scale), burst)
-	}
+	b := &Budget{limits: l, scale: scale, now: time.Now}
 	if l.Concurrent > 0 {
 		b.sem = make(chan struct{}, l.Concurrent)
 	}
 	return b
 }
 
+func (b *Budget) window(d time.Duration) time.Duration { return time.Duration(float64(d) / b.scale) }
+
 // Acquire waits until a call may be made and returns the function that releases it. It returns
 // a RateLimited error without waiting when the daily allowance is spent.
 func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 	if b == nil {
 		return func() {}, nil
-	}
-	b.mu.Lock()
-	wait := b.until.Sub(b.now())
-	if b.perDay > 0 {
-		cutoff := b.now().Add(-24 * time.Hour)
-		i := 0
-		for i < len(b.day) && b.day[i].Before(cutoff) {
-			i++
-		}
-		b.day = b.day[i:]
-		if len(b.day) >= b.perDay {
-			retry := b.day[0].Add(24 * time.Hour).Sub(b.now())
-			b.mu.Unlock()
-			return nil, &Error{Class: RateLimited, RetryAfter: retry, Code: "daily_limit",
-				Message: "Daily API call limit of the accounting system reached"}
-		}
-	}
-	b.mu.Unlock()
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
-	if b.limiter != nil {
-		if err := b.limiter.Wait(ctx); err != nil {
-			return nil, err
-		}
 	}
 	if b.sem != nil {
 		select {
@@ -94,16 +60,63 @@ func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 			return nil, ctx.Err()
 		}
 	}
-	b.mu.Lock()
-	if b.perDay > 0 {
-		b.day = append(b.day, b.now())
-	}
-	b.mu.Unlock()
-	return func() {
+	release = func() {
 		if b.sem != nil {
 			<-b.sem
 		}
-	}, nil
+	}
+	for {
+		wait, err := b.reserve()
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if wait <= 0 {
+			return release, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			release()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// reserve records a call now if the windows allow it, or says how long to wait.
+func (b *Budget) reserve() (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if wait := b.until.Sub(now); wait > 0 {
+		return wait, nil
+	}
+	b.minute = prune(b.minute, now.Add(-b.window(time.Minute)))
+	b.day = prune(b.day, now.Add(-b.window(24*time.Hour)))
+	if b.limits.PerDay > 0 && len(b.day) >= b.limits.PerDay {
+		return 0, &Error{Class: RateLimited, RetryAfter: b.day[0].Add(b.window(24 * time.Hour)).Sub(now), Code: "daily_limit",
+			Message: "Daily API call limit of the accounting system reached"}
+	}
+	if b.limits.PerMinute > 0 && len(b.minute) >= b.limits.PerMinute {
+		return b.minute[0].Add(b.window(time.Minute)).Sub(now) + time.Millisecond, nil
+	}
+	if b.limits.PerMinute > 0 {
+		b.minute = append(b.minute, now)
+	}
+	if b.limits.PerDay > 0 {
+		b.day = append(b.day, now)
+	}
+	return 0, nil
+}
+
+func prune(ts []time.Time, cutoff time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && !ts[i].After(cutoff) {
+		i++
+	}
+	return ts[i:]
 }
 
 // Pause stops calls for d, as a 429's Retry-After asks.
