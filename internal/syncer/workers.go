@@ -103,27 +103,34 @@ type sweepWorker struct {
 	e *Engine
 }
 
-// Work queues the syncs that are due, in the same transaction that moves their schedule.
+// Work runs the sweep.
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	now := w.e.now()
-	return w.e.store.InTx(ctx, func(tx *sql.Tx) error {
-		ids, err := w.e.store.ClaimDueConnections(ctx, tx, now, now.Add(booksync.SyncInterval))
+	return w.e.Sweep(ctx)
+}
+
+// Sweep queues the sync of every connection whose hour is up, in the same transaction that moves
+// its next sync an hour on, and a push for every connection whose pending records have waited
+// more than a minute. The sweep job runs it every minute.
+func (e *Engine) Sweep(ctx context.Context) error {
+	now := e.now()
+	return e.store.InTx(ctx, func(tx *sql.Tx) error {
+		ids, err := e.store.ClaimDueConnections(ctx, tx, now, now.Add(booksync.SyncInterval))
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
-			if _, err := w.e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: id}, nil); err != nil {
+			if _, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: id}, nil); err != nil {
 				return err
 			}
 		}
-		// A push queued while another ran can, in a narrow race, find nothing and end before the
-		// last records were committed; pending records that have waited a while get a push here.
-		stale, err := w.e.store.ConnectionsWithPendingBefore(ctx, tx, now.Add(-time.Minute))
+		// A record can be left pending without a job (its process died between the two); a push
+		// here picks it up.
+		stale, err := e.store.ConnectionsWithPendingBefore(ctx, tx, now.Add(-time.Minute))
 		if err != nil {
 			return err
 		}
 		for _, id := range stale {
-			if err := w.e.queuePush(ctx, tx, id); err != nil {
+			if err := e.queuePush(ctx, tx, id); err != nil {
 				return err
 			}
 		}
