@@ -189,6 +189,10 @@ func strPtr(s string) *string {
 	return &s
 }
 
+// batchWindow is how long an invoice may wait for others to fill its batch when the accounting
+// system limits calls: a steady trickle of issues then costs one call per batch, not per invoice.
+const batchWindow = time.Second
+
 // pushConnection pushes every pending record of a connection, in rounds of BatchSize: customers,
 // products, invoices (which push the customers and products they need first), then payments.
 // When a round changes nothing it calls finish (if not nil) with the round's start, which reports
@@ -213,6 +217,24 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 				}
 				if len(recs) == 0 {
 					continue
+				}
+				if typ == booksync.ObjectReceivable && len(recs) < e.cfg.BatchSize && s.provider.Limits.PerMinute > 0 {
+					// Against a rate-limited system a call is worth filling: invoices issued one
+					// by one wait up to batchWindow for others to join their batch.
+					oldest := recs[0].UpdatedAt
+					for _, r := range recs {
+						if r.UpdatedAt.Before(oldest) {
+							oldest = r.UpdatedAt
+						}
+					}
+					if wait := batchWindow - e.now().Sub(oldest); wait > 0 {
+						if !sleep(ctx, wait) {
+							return ctx.Err()
+						}
+						if recs, err = e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize); err != nil {
+							return err
+						}
+					}
 				}
 				var n int
 				switch typ {
