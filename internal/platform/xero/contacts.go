@@ -103,39 +103,14 @@ func (c *Client) PushContacts(ctx context.Context, contacts []platform.Contact) 
 			_ = json.Unmarshal(raw, &w)
 			return w.ContactNumber
 		}}
-	done, err := c.putChunks(ctx, b, refs, keys, objs, func(k int, o outcome) {
-		r := &results[pending[k]]
-		if o.err != nil {
-			r.Err = o.err
-			return
-		}
-		if o.raw == nil {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		var w wireContact
-		if err := json.Unmarshal(o.raw, &w); err != nil {
-			r.Err = unexpected(err, true)
-			return
-		}
-		if r.Err = objectError(w.ValidationErrors, nil); r.Err != nil {
-			return
-		}
-		if o.rejected || w.ContactID == "" {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		r.PlatformID = w.ContactID
-		r.UpdatedAt, _ = parseTime(w.UpdatedDateUTC)
-	})
+	done, err := c.putChunks(ctx, b, refs, keys, objs, created(results, pending, nil,
+		func(w *wireContact) (string, string, []message) {
+			return w.ContactID, w.UpdatedDateUTC, w.ValidationErrors
+		}))
 	if err != nil {
 		failRest(results, pending, done, err)
 	}
-	for _, d := range dups {
-		ref := results[d[0]].Ref
-		results[d[0]] = results[d[1]]
-		results[d[0]].Ref = ref
-	}
+	copyDuplicates(results, dups)
 	return results, err
 }
 

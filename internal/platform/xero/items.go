@@ -109,39 +109,12 @@ func (c *Client) PushItems(ctx context.Context, items []platform.Item) ([]platfo
 			_ = json.Unmarshal(raw, &w)
 			return strings.ToLower(w.Code)
 		}}
-	done, err := c.putChunks(ctx, b, refs, keys, objs, func(k int, o outcome) {
-		r := &results[pending[k]]
-		if o.err != nil {
-			r.Err = o.err
-			return
-		}
-		if o.raw == nil {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		var w wireItem
-		if err := json.Unmarshal(o.raw, &w); err != nil {
-			r.Err = unexpected(err, true)
-			return
-		}
-		if r.Err = objectError(w.ValidationErrors, itemLocator); r.Err != nil {
-			return
-		}
-		if o.rejected || w.ItemID == "" {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		r.PlatformID = w.ItemID
-		r.UpdatedAt, _ = parseTime(w.UpdatedDateUTC)
-	})
+	done, err := c.putChunks(ctx, b, refs, keys, objs, created(results, pending, itemLocator,
+		func(w *wireItem) (string, string, []message) { return w.ItemID, w.UpdatedDateUTC, w.ValidationErrors }))
 	if err != nil {
 		failRest(results, pending, done, err)
 	}
-	for _, d := range dups {
-		ref := results[d[0]].Ref
-		results[d[0]] = results[d[1]]
-		results[d[0]].Ref = ref
-	}
+	copyDuplicates(results, dups)
 	return results, err
 }
 

@@ -41,31 +41,10 @@ func (c *Client) PushPayments(ctx context.Context, payments []platform.Payment) 
 	}
 	b := batch{kind: "payments", path: "/Payments", wrapper: "Payments", query: pushQuery(false),
 		keyOf: func(json.RawMessage) string { return "" }}
-	done, err := c.putChunks(ctx, b, refs, keys, objs, func(k int, o outcome) {
-		r := &results[pending[k]]
-		if o.err != nil {
-			r.Err = o.err
-			return
-		}
-		if o.raw == nil {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		var w wirePayment
-		if err := json.Unmarshal(o.raw, &w); err != nil {
-			r.Err = unexpected(err, true)
-			return
-		}
-		if r.Err = objectError(w.ValidationErrors, nil); r.Err != nil {
-			return
-		}
-		if o.rejected || w.PaymentID == "" {
-			r.Err = notReported(o.rejected)
-			return
-		}
-		r.PlatformID = w.PaymentID
-		r.UpdatedAt, _ = parseTime(w.UpdatedDateUTC)
-	})
+	done, err := c.putChunks(ctx, b, refs, keys, objs, created(results, pending, nil,
+		func(w *wirePayment) (string, string, []message) {
+			return w.PaymentID, w.UpdatedDateUTC, w.ValidationErrors
+		}))
 	if err != nil {
 		failRest(results, pending, done, err)
 	}

@@ -176,3 +176,46 @@ func mustMarshal(v any) json.RawMessage {
 	}
 	return b
 }
+
+// created returns putChunks' outcome handler for one kind of object: it decodes each object Xero
+// returned as W and fills its result (the id Xero gave it, when it changed) or its error. ident
+// reads W's id, last change and validation messages.
+func created[W any](results []platform.Result, pending []int, locate locator,
+	ident func(*W) (id, updated string, msgs []message)) func(k int, o outcome) {
+	return func(k int, o outcome) {
+		r := &results[pending[k]]
+		if o.err != nil {
+			r.Err = o.err
+			return
+		}
+		if o.raw == nil {
+			r.Err = notReported(o.rejected)
+			return
+		}
+		var w W
+		if err := json.Unmarshal(o.raw, &w); err != nil {
+			r.Err = unexpected(err, true)
+			return
+		}
+		id, updated, msgs := ident(&w)
+		if r.Err = objectError(msgs, locate); r.Err != nil {
+			return
+		}
+		if o.rejected || id == "" {
+			r.Err = notReported(o.rejected)
+			return
+		}
+		r.PlatformID = id
+		r.UpdatedAt, _ = parseTime(updated)
+	}
+}
+
+// copyDuplicates gives each repeated object (dups holds pairs of its index and the index of the
+// first one) the result of the first, under its own Ref.
+func copyDuplicates(results []platform.Result, dups [][2]int) {
+	for _, d := range dups {
+		ref := results[d[0]].Ref
+		results[d[0]] = results[d[1]]
+		results[d[0]].Ref = ref
+	}
+}
