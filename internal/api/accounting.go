@@ -115,7 +115,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	acct, err := s.accountingOrError()
 	if err == nil {
 		var c *booksync.Connection
-		c, err = acct.CompleteAuth(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
+		c, err = acct.CompleteAuth(r.Context(), q)
 		if err == nil && c.BusinessInfo != nil && c.BusinessInfo.Name != nil {
 			page.Message = "booksync is now connected to " + *c.BusinessInfo.Name + ". You can close this window."
 		}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -117,8 +118,9 @@ type AccountingStore interface {
 type Accounting interface {
 	// Connect creates a pending connection of the entity to a platform, with its connection_url.
 	Connect(ctx context.Context, entityID, platform string) (*booksync.Connection, error)
-	// CompleteAuth finishes the OAuth flow of a connection from its callback parameters.
-	CompleteAuth(ctx context.Context, state, code, oauthErr string) (*booksync.Connection, error)
+	// CompleteAuth finishes the OAuth flow of a connection from its callback's query (state,
+	// code or error, and whatever else the accounting system sends, such as QuickBooks' realmId).
+	CompleteAuth(ctx context.Context, callback url.Values) (*booksync.Connection, error)
 	// Disconnect ends a connection.
 	Disconnect(ctx context.Context, entityID, id string) (*booksync.Connection, error)
 	// SyncNow queues a sync of a connection.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/booksync/booksync"
@@ -46,8 +47,9 @@ func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*b
 // finds the organisation, stores the sealed tokens, marks the connection connected, and queues its
 // initial sync. Invoices the entity issued before this get records that say so; pushing such a
 // record sends its invoice.
-func (e *Engine) CompleteAuth(ctx context.Context, state, code, oauthErr string) (*booksync.Connection, error) {
-	conn, err := e.store.ConnectionByState(ctx, hashState(state))
+func (e *Engine) CompleteAuth(ctx context.Context, callback url.Values) (*booksync.Connection, error) {
+	code, oauthErr := callback.Get("code"), callback.Get("error")
+	conn, err := e.store.ConnectionByState(ctx, hashState(callback.Get("state")))
 	if err != nil {
 		return nil, booksync.Errorf(booksync.ENOTFOUND, "This authorization link is unknown or was already used; create a new connection with POST /accounting_connections.")
 	}
@@ -74,7 +76,7 @@ func (e *Engine) CompleteAuth(ctx context.Context, state, code, oauthErr string)
 	if err := ts.save(ctx, tok); err != nil {
 		return nil, err
 	}
-	tenants, err := p.Tenants(ctx, ts.httpClient(ctx))
+	tenants, err := p.Tenants(ctx, ts.httpClient(ctx), callback)
 	if err != nil {
 		return nil, err
 	}

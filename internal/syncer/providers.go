@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/booksync/booksync"
@@ -22,8 +23,10 @@ type Provider struct {
 	OAuth oauth2.Config
 	// Limits are the system's per-organisation API limits, spent through a Budget per connection.
 	Limits platform.Limits
-	// Tenants lists the organisations an authorized client can reach; the first one is connected.
-	Tenants func(ctx context.Context, client *http.Client) ([]Tenant, error)
+	// Tenants lists the organisations an authorized client can reach; the last one is connected.
+	// callback holds the query of the OAuth callback, where some systems name the organisation
+	// (QuickBooks' realmId).
+	Tenants func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error)
 	// Connector returns a connector for one organisation.
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
 	// Sandbox reports whether this is booksync's built-in sandbox rather than the real service.
@@ -59,7 +62,7 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: xero.Endpoint(authURL, tokenURL), Scopes: xero.Scopes},
 		Limits:   limits,
 		Sandbox:  sandbox,
-		Tenants: func(ctx context.Context, client *http.Client) ([]Tenant, error) {
+		Tenants: func(ctx context.Context, client *http.Client, _ url.Values) ([]Tenant, error) {
 			ts, err := xero.Tenants(ctx, client, connectionsURL)
 			if err != nil {
 				return nil, err
