@@ -11,6 +11,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/apispec"
+	"github.com/booksync/booksync/internal/metrics"
 )
 
 // MaxBodyBytes is the largest request body the API reads; a larger one is answered with 413.
@@ -25,7 +26,9 @@ type Server struct {
 	Now func() time.Time
 	// Logger receives request failures; nil means slog.Default().
 	Logger *slog.Logger
-	mux    *http.ServeMux
+	// Metrics counts requests by operation and status; nil counts nothing.
+	Metrics *metrics.Metrics
+	mux     *http.ServeMux
 }
 
 // NewServer returns a server over the store and the sync engine, with every route registered.
@@ -211,9 +214,23 @@ const (
 
 func (s *Server) withOperation(op string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxOperation, op)))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxOperation, op)))
+		s.Metrics.ObserveRequest(op, sw.status, time.Since(start))
 	})
+}
+
+// statusWriter remembers the status a handler wrote, for the metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // withPartner authenticates the bearer token and puts its partner id in the context.

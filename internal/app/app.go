@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/metrics"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
@@ -44,6 +45,7 @@ type Config struct {
 // App is a wired booksync.
 type App struct {
 	Store       *store.Store
+	Metrics     *metrics.Metrics
 	Engine      *syncer.Engine
 	API         *api.Server
 	XeroSandbox *xerosandbox.Sandbox
@@ -60,7 +62,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: st}
+	a := &App{Store: st, Metrics: metrics.New()}
 	fail := func(err error) (*App, error) {
 		st.Close()
 		return nil, err
@@ -85,6 +87,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		TimeScale:  cfg.TimeScale,
 		JobTimeout: cfg.JobTimeout,
 		Logger:     cfg.Logger,
+		Metrics:    a.Metrics,
 	})
 	if err != nil {
 		return fail(err)
@@ -94,6 +97,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return fail(err)
 	}
 	a.API.Logger = cfg.Logger
+	a.API.Metrics = a.Metrics
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", a.API)
 	a.handler = mux
 	return a, nil

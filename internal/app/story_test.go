@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -176,6 +178,21 @@ func TestXeroStory(t *testing.T) {
 		c.do("GET", "/accounting/receivables/"+remote.Data[0].ID, nil, 200, &one)
 		if one.InvoiceNumber != remote.Data[0].InvoiceNumber || len(one.Lines) == 0 {
 			t.Fatalf("read-through one: %+v", one)
+		}
+
+		// The metrics count what the pushes settled.
+		resp, err := http.Get(s.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`booksync_synced_records_total{object_type="receivable",outcome="done",platform="xero"}`,
+			`booksync_synced_records_total{object_type="receivable",outcome="ledger_account_not_set",platform="xero"} 1`,
+			`booksync_http_requests_total{operation="post_receivables_id_issue",status="200"}`} {
+			if !strings.Contains(string(body), want) {
+				t.Fatalf("/metrics lacks %s", want)
+			}
 		}
 
 		// Synced records: object_type is required; another entity sees none of them.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/metrics"
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/secretbox"
 	"github.com/booksync/booksync/internal/store"
@@ -47,8 +48,12 @@ type Config struct {
 	// JobTimeout bounds one run of a job (0: 2 minutes). A push that has more to do after half of
 	// it continues in a new run; a job whose process died is rescued a quarter of it later.
 	JobTimeout time.Duration
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Logger receives the engine's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Metrics counts settled records; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Engine runs syncs and pushes and answers the accounting API's requests that need them.

@@ -274,7 +274,9 @@ func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, se *boo
 	r.SyncStatus, r.Errors, r.UpdatedAt = booksync.SyncStatusError, se, e.now()
 	if err := e.store.UpdateSyncedRecord(ctx, r); err != nil {
 		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
+		return
 	}
+	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, se.Status)
 }
 
 // setDone marks a record done with the object's id in the books.
@@ -285,7 +287,11 @@ func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res plat
 		t := res.UpdatedAt.UTC()
 		r.PlatformUpdatedAt = &t
 	}
-	return e.store.UpdateSyncedRecord(ctx, r)
+	if err := e.store.UpdateSyncedRecord(ctx, r); err != nil {
+		return err
+	}
+	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, booksync.SyncStatusDone)
+	return nil
 }
 
 // platformError turns a per-object push failure into a record error.

@@ -1,0 +1,65 @@
+// Package metrics holds booksync's Prometheus metrics, served at /metrics: API requests by
+// operation and status, and synced records settled by object type, platform and outcome. Each
+// booksync process has its own registry, so that tests and several servers in one process do not
+// share counts.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are one process's metrics.
+type Metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	records  *prometheus.CounterVec
+}
+
+// New returns metrics registered with a new registry (plus the Go runtime and process collectors).
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booksync_http_requests_total", Help: "API requests by operation id and HTTP status.",
+		}, []string{"operation", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "booksync_http_request_duration_seconds", Help: "API request latency by operation id.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12),
+		}, []string{"operation"}),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booksync_synced_records_total", Help: "Synced records settled by a push, by object type, platform and outcome (done or the error status).",
+		}, []string{"object_type", "platform", "outcome"}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.records,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// ObserveRequest counts one API request.
+func (m *Metrics) ObserveRequest(operation string, status int, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(operation, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(operation).Observe(took.Seconds())
+}
+
+// RecordSettled counts a synced record that a push settled: done, or the status of its error.
+func (m *Metrics) RecordSettled(objectType, platform, outcome string) {
+	if m == nil {
+		return
+	}
+	m.records.WithLabelValues(objectType, platform, outcome).Inc()
+}
