@@ -80,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Store:       st,
 		SecretKey:   cfg.SecretKey,
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
+		PublicURL:   cfg.PublicURL,
 		Providers: map[string]*syncer.Provider{
 			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
 		},

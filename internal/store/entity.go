@@ -71,6 +71,16 @@ func (s *Store) Entity(ctx context.Context, partnerID, id string) (*booksync.Ent
 	return &e, nil
 }
 
+// EntityByID returns any entity by id, for the sync engine, or ENOTFOUND.
+func (s *Store) EntityByID(ctx context.Context, id string) (*booksync.Entity, error) {
+	row := s.writer.QueryRowContext(ctx, "SELECT "+entityColumns+" FROM entities WHERE id = $1", id)
+	e, err := scanEntity(row)
+	if err != nil {
+		return nil, wrapRead("entity", mapNotFound(err, "Entity"))
+	}
+	return &e, nil
+}
+
 // UpdateEntity replaces an entity's stored fields, matched by e.PartnerID and e.ID; its creation
 // time stays as stored. Another partner's entity gives ENOTFOUND.
 func (s *Store) UpdateEntity(ctx context.Context, e *booksync.Entity) error {

@@ -30,14 +30,50 @@ func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*b
 		return nil, booksync.FieldErrorf("enum", []any{"body", "platform"}, "booksync connects to %s; %q is not available here.",
 			strings.Join(e.PlatformNames(), ", "), platformName)
 	}
+	now := e.now()
+	c := &booksync.Connection{ID: uuid.NewString(), EntityID: entityID, CreatedAt: now, UpdatedAt: now,
+		Platform: p.Platform, Status: booksync.ConnectionPendingAuth, Errors: []booksync.ConnectionError{}}
+	if p.Local != nil {
+		return e.connectLocal(ctx, c, p)
+	}
 	state := randomState()
 	cfg := p.OAuth
 	cfg.RedirectURL = e.cfg.RedirectURL
-	now := e.now()
-	c := &booksync.Connection{ID: uuid.NewString(), EntityID: entityID, CreatedAt: now, UpdatedAt: now,
-		Platform: p.Platform, Status: booksync.ConnectionPendingAuth, Errors: []booksync.ConnectionError{},
-		ConnectionURL: cfg.AuthCodeURL(state)}
+	c.ConnectionURL = cfg.AuthCodeURL(state)
 	if err := e.store.CreateConnection(ctx, c, hashState(state)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// connectLocal connects books on this machine: there is nothing to authorize, so the connection
+// is connected at once (its books created if need be) and its initial sync queued.
+func (e *Engine) connectLocal(ctx context.Context, c *booksync.Connection, p *Provider) (*booksync.Connection, error) {
+	ent, err := e.store.EntityByID(ctx, c.EntityID)
+	if err != nil {
+		return nil, err
+	}
+	c.TenantID = c.EntityID
+	_, closeBooks, err := p.Local(c, ent)
+	if err != nil {
+		return nil, err
+	}
+	if err := closeBooks(); err != nil {
+		return nil, err
+	}
+	c.Status, c.NextSyncAt = booksync.ConnectionConnected, c.CreatedAt.Add(booksync.SyncInterval)
+	c.ConnectionURL = e.cfg.PublicURL + "/accounting_connections/" + c.ID
+	if err := e.store.CreateConnection(ctx, c, ""); err != nil {
+		return nil, err
+	}
+	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
+		if err := e.recordEarlierInvoices(ctx, tx, c); err != nil {
+			return err
+		}
+		_, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: c.ID}, nil)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -203,6 +239,7 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 	if err != nil {
 		return nil, err
 	}
+	defer s.release()
 	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
 	const pageSize = 100
 	var out []platform.RemoteInvoice
@@ -258,6 +295,7 @@ func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (platfo
 	if err != nil {
 		return platform.RemoteInvoice{}, err
 	}
+	defer s.release()
 	var inv platform.RemoteInvoice
 	err = s.call(ctx, func() error {
 		var err error

@@ -34,6 +34,8 @@ type Config struct {
 	Providers map[string]*Provider
 	// RedirectURL is booksync's OAuth callback, PUBLIC_URL + "/oauth/callback".
 	RedirectURL string
+	// PublicURL is where booksync is reached (for links in connections to local books).
+	PublicURL string
 	// Workers is how many jobs run at once in this process (0: 10). Zero workers (Workers < 0)
 	// makes an insert-only engine: it queues jobs for other processes to run.
 	Workers int

@@ -31,6 +31,10 @@ type Provider struct {
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
 	// Sandbox reports whether this is booksync's built-in sandbox rather than the real service.
 	Sandbox bool
+	// Local, when set, makes the provider one that needs no OAuth (books on this machine, such as
+	// GnuCash files): connecting is immediate, and Local opens the connection's books. The
+	// returned close function releases them.
+	Local func(conn *booksync.Connection, entity *booksync.Entity) (cx platform.Connector, close func() error, err error)
 }
 
 // Tenant is an organisation a grant gives access to.

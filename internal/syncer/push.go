@@ -17,6 +17,7 @@ import (
 // settings, read once per job.
 type session struct {
 	e        *Engine
+	close    func() error // releases the connector's resources (local books); may be nil
 	conn     *booksync.Connection
 	provider *Provider
 	ts       *tokenSource
@@ -39,16 +40,37 @@ func (e *Engine) open(ctx context.Context, connID string) (*session, error) {
 	if p == nil {
 		return nil, fmt.Errorf("syncer: no provider for platform %q", conn.Platform)
 	}
-	ts := e.tokenSourceFor(conn, p)
-	s := &session{e: e, conn: conn, provider: p, ts: ts,
-		cx: p.Connector(ts.httpClient(ctx), conn.TenantID, e.budgetFor(conn, p))}
+	s := &session{e: e, conn: conn, provider: p}
+	if p.Local != nil {
+		ent, err := e.store.EntityByID(ctx, conn.EntityID)
+		if err != nil {
+			return nil, err
+		}
+		if s.cx, s.close, err = p.Local(conn, ent); err != nil {
+			return nil, err
+		}
+	} else {
+		s.ts = e.tokenSourceFor(conn, p)
+		s.cx = p.Connector(s.ts.httpClient(ctx), conn.TenantID, e.budgetFor(conn, p))
+	}
 	if s.settings, err = e.store.Settings(ctx, conn.EntityID); err != nil {
+		s.release()
 		return nil, err
 	}
 	if s.rates, s.accounts, err = e.store.PulledOf(ctx, conn.ID); err != nil {
+		s.release()
 		return nil, err
 	}
 	return s, nil
+}
+
+// release frees what the session's connector holds.
+func (s *session) release() {
+	if s.close != nil {
+		if err := s.close(); err != nil {
+			s.e.log.Warn("closing books", "connection_id", s.conn.ID, "err", err)
+		}
+	}
 }
 
 // call runs one connector call. A 401 refreshes the token once and tries again (a second 401
@@ -68,7 +90,7 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 		case "":
 			return nil
 		case platform.Auth:
-			if refreshed || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
+			if refreshed || s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
 				if refreshed {
 					return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
 				}
@@ -119,6 +141,7 @@ func (e *Engine) pull(ctx context.Context, connID string) error {
 	if err != nil {
 		return err
 	}
+	defer s.release()
 	var org platform.Org
 	var rates []platform.TaxRate
 	var accounts []platform.LedgerAccount
@@ -203,6 +226,7 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 		if err != nil {
 			return err
 		}
+		defer s.release()
 		deadline := time.Now().Add(e.cfg.JobTimeout / 2)
 		for {
 			if time.Now().After(deadline) {
