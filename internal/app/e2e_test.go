@@ -331,3 +331,24 @@ func (r record) String() string {
 	b, _ := json.Marshal(r)
 	return string(b)
 }
+
+// allRecords returns every synced record of an object type of the entity, by object id.
+func (c *client) allRecords(objectType string) map[string]record {
+	out := map[string]record{}
+	next := "/accounting_synced_records?object_type=" + objectType + "&limit=250"
+	for next != "" {
+		var l struct {
+			Data []record
+			Next *string `json:"next_pagination_token"`
+		}
+		c.do("GET", next, nil, 200, &l)
+		for _, r := range l.Data {
+			out[r.ObjectID] = r
+		}
+		next = ""
+		if l.Next != nil {
+			next = "/accounting_synced_records?limit=250&pagination_token=" + url.QueryEscape(*l.Next)
+		}
+	}
+	return out
+}

@@ -306,7 +306,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 				Message: "Product could not be pushed: " + itemErr.Message, Details: itemErr.Details})
 			continue
 		}
-		pi, err := buildInvoice(it.inv, it.plan, contactIDs[it.inv.CounterpartID])
+		pi, err := buildInvoice(it.inv, it.plan, contactIDs[it.inv.CounterpartID], s.provider.QuantityDecimals)
 		if err != nil {
 			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable, Message: err.Error(),
 				Details: []booksync.SyncErrorDetail{{Message: err.Error(), Fix: "Correct the invoice's amounts."}}})
@@ -389,7 +389,11 @@ func settled(recs []booksync.SyncedRecord) int {
 // internal/money computed it: each line carries its discount (its own and its share of the
 // invoice discount) as an amount, so the platform's line amount is booksync's, and each line's tax
 // is what booksync computed for it.
-func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID string) (platform.Invoice, error) {
+//
+// A system that keeps fewer decimals of a quantity (quantityDecimals > 0) gets the quantity
+// rounded up to them (so that the line's discount, computed from that quantity, is never
+// negative), and its line amount is still booksync's to the cent.
+func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID string, quantityDecimals int) (platform.Invoice, error) {
 	t, err := inv.LineAmounts()
 	if err != nil {
 		return platform.Invoice{}, err
@@ -414,8 +418,12 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 		if inclusive {
 			amount = lt.Gross
 		}
-		gross := l.Quantity.Decimal.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
-		line := platform.InvoiceLine{Description: l.Product.Name, Quantity: l.Quantity.Decimal, UnitAmount: l.Product.Price.Value,
+		qty := l.Quantity.Decimal
+		if quantityDecimals > 0 {
+			qty = qty.RoundUp(int32(quantityDecimals))
+		}
+		gross := qty.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
+		line := platform.InvoiceLine{Description: l.Product.Name, Quantity: qty, UnitAmount: l.Product.Price.Value,
 			DiscountAmount: gross - amount, TaxCode: plan.Lines[i].TaxRate.Code, LineAmount: amount, TaxAmount: lt.VAT}
 		if l.Product.Description != nil && *l.Product.Description != "" {
 			line.Description += " - " + *l.Product.Description

@@ -31,6 +31,8 @@ type Provider struct {
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
 	// Sandbox reports whether this is booksync's built-in sandbox rather than the real service.
 	Sandbox bool
+	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
+	QuantityDecimals int
 	// Local, when set, makes the provider one that needs no OAuth (books on this machine, such as
 	// GnuCash files): connecting is immediate, and Local opens the connection's books. The
 	// returned close function releases them.
@@ -66,6 +68,8 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: xero.Endpoint(authURL, tokenURL), Scopes: xero.Scopes},
 		Limits:   limits,
 		Sandbox:  sandbox,
+		// Xero keeps 4 decimals of a quantity.
+		QuantityDecimals: 4,
 		Tenants: func(ctx context.Context, client *http.Client, _ url.Values) ([]Tenant, error) {
 			ts, err := xero.Tenants(ctx, client, connectionsURL)
 			if err != nil {

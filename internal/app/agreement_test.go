@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/booksync/booksync/internal/invoicegen"
+	"github.com/booksync/booksync/internal/money"
+	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+)
+
+// TestAgreementXero pushes 1,000 generated invoices into the Xero sandbox and compares every
+// total Xero reports with booksync's. An invoice Xero cannot hold (its organisation is GBP only,
+// so JPY and KWD invoices) must end in error saying so; every other one must be in the books with
+// booksync's subtotal, tax and total to the cent.
+func TestAgreementXero(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		r, _, tenant := c.ready()
+		noVAT := c.idByName("/accounting_tax_rates", "No VAT")
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{"tax_ids": map[string]any{"deductions": noVAT}}}, 200, nil)
+
+		const n = 1000
+		gen := invoicegen.New(20261125, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true})
+		type issued struct{ id, currency string }
+		var mu sync.Mutex
+		var invoices []issued
+		rejected := 0
+		var wg sync.WaitGroup
+		bodies := make([]map[string]any, n)
+		currencies := make([]string, n)
+		for i := range bodies {
+			bodies[i], currencies[i] = gen.Invoice()
+			bodies[i]["counterpart_id"], bodies[i]["counterpart_billing_address_id"] = r.counterpart, r.address
+		}
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < n; i += 8 {
+					var inv struct{ ID string }
+					if code := c.call("POST", "/receivables", bodies[i], &inv); code != 201 {
+						mu.Lock()
+						rejected++ // booksync refused the payload itself (e.g. a discount above the total)
+						mu.Unlock()
+						continue
+					}
+					if code := c.call("POST", "/receivables/"+inv.ID+"/issue", nil, nil); code != 200 {
+						t.Errorf("issue %s: %d", inv.ID, code)
+						continue
+					}
+					mu.Lock()
+					invoices = append(invoices, issued{inv.ID, currencies[i]})
+					mu.Unlock()
+				}
+			}(w)
+		}
+		wg.Wait()
+		if rejected > 0 {
+			t.Fatalf("booksync refused %d of %d generated invoices", rejected, n)
+		}
+		// Wait until every record has settled, then compare each with the books.
+		var recs map[string]record
+		c.waitFor("every invoice record to settle", func() bool {
+			recs = c.allRecords("receivable")
+			for _, rc := range recs {
+				if rc.SyncStatus == "pending" {
+					return false
+				}
+			}
+			return len(recs) == len(invoices)
+		})
+		xero := map[string]xerosandbox.Invoice{}
+		for _, b := range s.app.XeroSandbox.Invoices(tenant) {
+			xero[b.InvoiceNumber] = b
+		}
+		done, errs, agree := 0, map[string]int{}, 0
+		for _, inv := range invoices {
+			rec := recs[inv.id]
+			if rec.SyncStatus != "done" {
+				errs[rec.Errors.Status]++
+				if inv.currency == "GBP" {
+					t.Errorf("a GBP invoice was not pushed: %s", rec)
+				}
+				continue
+			}
+			if inv.currency != "GBP" {
+				t.Errorf("a %s invoice reached a GBP-only organisation: %s", inv.currency, rec)
+			}
+			done++
+			var got struct {
+				DocumentID      string `json:"document_id"`
+				TotalAmount     int64  `json:"total_amount"`
+				TotalVATAmount  int64  `json:"total_vat_amount"`
+				DeductionAmount int64  `json:"deduction_amount"`
+			}
+			c.do("GET", "/receivables/"+inv.id, nil, 200, &got)
+			// What the customer owes: the total less the deduction (pushed at 0% tax).
+			want := got.TotalAmount - got.DeductionAmount
+			b, ok := xero[got.DocumentID]
+			total, err := money.ParseMajor(b.Total.String(), "GBP")
+			tax, err2 := money.ParseMajor(b.TotalTax.String(), "GBP")
+			if !ok || err != nil || err2 != nil || total != want || tax != got.TotalVATAmount {
+				t.Errorf("%s: Xero total %s tax %s, booksync %s and %s", got.DocumentID, b.Total, b.TotalTax,
+					money.FormatMinor(want, "GBP"), money.FormatMinor(got.TotalVATAmount, "GBP"))
+				continue
+			}
+			agree++
+		}
+		if len(xero) != done {
+			t.Errorf("%d invoices in Xero, %d records done", len(xero), done)
+		}
+		t.Logf("%d generated, %d refused by booksync, %d issued: %d in Xero agreeing to the cent on total and tax (of %d pushed), records in error by status: %v",
+			n, rejected, len(invoices), agree, done, errs)
+		if agree != done {
+			t.Fatalf("%d of %d pushed invoices disagree with booksync", done-agree, done)
+		}
+		for status := range errs {
+			if status != "currency_not_enabled" {
+				t.Errorf("unexpected error status %q", status)
+			}
+		}
+	})
+}
