@@ -1,5 +1,6 @@
 # booksync: `make test` is the single source of truth for "does it work".
-# It starts PostgreSQL when missing (scripts/ensure-postgres), then runs the
+# It starts PostgreSQL when missing (scripts/ensure-postgres), installs GnuCash's
+# engine when missing (scripts/ensure-gnucash), then runs the
 # gofmt check, go vet and every test; nothing is skipped for lack of a server.
 
 SHELL := /bin/bash
@@ -24,7 +25,8 @@ WITH_POSTGRES = line=$$(scripts/ensure-postgres | tail -n 1); \
 .PHONY: test check fmt-check vet go-test build bench fuzz-smoke postgres postgres-stop clean
 
 test:
-	@$(WITH_POSTGRES) $(MAKE) --no-print-directory check
+	@scripts/ensure-gnucash
+	@$(WITH_POSTGRES) export BOOKSYNC_REQUIRE_GNUCASH=1; $(MAKE) --no-print-directory check
 
 # check: the suite without starting PostgreSQL (pgtest skips when the URL is unset).
 check: fmt-check vet go-test

@@ -60,7 +60,10 @@ const pushAgain = "then push the record again with POST /accounting_synced_recor
 // When several accounting tax rates have a line's value, the choice is deterministic: only active
 // rates usable on sales count; among them a rate whose name equals the line's tax_rate_name wins;
 // for a 0% line, a rate named or coded as zero-rated wins over exempt and no-tax rates (a sale
-// charged at 0% is zero-rated unless the line says otherwise); then the lowest code.
+// charged at 0% is zero-rated unless the line says otherwise); then the lowest code. In books that
+// compute sales tax themselves (QuickBooks' automated sales tax, whose taxable code has the
+// effective rate AutomatedTaxRate), any non-zero rate maps to that taxable code, and booksync's tax
+// amount is sent for the accounting system to book.
 func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accounts []LedgerAccount) (InvoicePlan, *SyncError) {
 	var plan InvoicePlan
 	var details []SyncErrorDetail
@@ -180,6 +183,10 @@ func NewSyncError(codes []string, details []SyncErrorDetail) *SyncError {
 	return &SyncError{Status: codes[0], Message: msg, Details: details}
 }
 
+// AutomatedTaxRate is the effective rate of a tax code whose rate the accounting system computes
+// itself (QuickBooks' "TAX" code under automated sales tax): not a percentage.
+const AutomatedTaxRate = -1
+
 // MatchTaxRate finds the accounting tax rate for a line's tax value (percent minor units), with
 // the deterministic rule documented on PlanInvoicePush.
 func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (AccountingTaxRate, bool) {
@@ -187,6 +194,13 @@ func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (Account
 	for _, t := range rates {
 		if t.Status == "Active" && t.Revenue && t.EffectiveTaxRate == value {
 			c = append(c, t)
+		}
+	}
+	if len(c) == 0 && value > 0 {
+		for _, t := range rates {
+			if t.Status == "Active" && t.Revenue && t.EffectiveTaxRate == AutomatedTaxRate {
+				c = append(c, t)
+			}
 		}
 	}
 	if len(c) == 0 {

@@ -53,6 +53,19 @@ func TestMatchTaxRateIsDeterministic(t *testing.T) {
 	}
 }
 
+func TestMatchTaxRateWithAutomatedSalesTax(t *testing.T) {
+	us := []booksync.AccountingTaxRate{rate("tax", "TAX", "Taxable (automated sales tax)", booksync.AutomatedTaxRate), rate("non", "NON", "Non-taxable", 0)}
+	for value, want := range map[int64]string{887: "TAX", 2000: "TAX", 0: "NON"} {
+		if got, ok := booksync.MatchTaxRate(value, nil, us); !ok || got.Code != want {
+			t.Errorf("MatchTaxRate(%d) under automated sales tax = %q %v, want %q", value, got.Code, ok, want)
+		}
+	}
+	// A real rate of the line's value still wins where the books have one.
+	if got, _ := booksync.MatchTaxRate(2000, nil, append(us, rate("s", "S20", "Standard", 2000))); got.Code != "S20" {
+		t.Errorf("a real 20%% rate lost to the automated code: %q", got.Code)
+	}
+}
+
 func reversed[T any](xs []T) []T {
 	out := make([]T, len(xs))
 	for i, x := range xs {

@@ -25,6 +25,9 @@ type Config struct {
 	// XeroClientID and XeroClientSecret (BOOKSYNC_XERO_CLIENT_ID/_SECRET) select Xero itself;
 	// unset means connections use the built-in Xero sandbox.
 	XeroClientID, XeroClientSecret string
+	// QuickBooksClientID and QuickBooksClientSecret (BOOKSYNC_QUICKBOOKS_CLIENT_ID/_SECRET)
+	// select QuickBooks Online itself; unset means the built-in QuickBooks sandbox.
+	QuickBooksClientID, QuickBooksClientSecret string
 	// SandboxLimits (BOOKSYNC_SANDBOX_LIMITS) makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
@@ -60,6 +63,8 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.SecretKey, "secret-key", env("BOOKSYNC_SECRET_KEY", ""), "64 hex characters that encrypt platform tokens at rest (BOOKSYNC_SECRET_KEY; generated beside a SQLite db, required with PostgreSQL)")
 	fs.StringVar(&c.XeroClientID, "xero-client-id", env("BOOKSYNC_XERO_CLIENT_ID", ""), "Xero app client id; unset uses the built-in Xero sandbox (BOOKSYNC_XERO_CLIENT_ID)")
 	fs.StringVar(&c.XeroClientSecret, "xero-client-secret", env("BOOKSYNC_XERO_CLIENT_SECRET", ""), "Xero app client secret (BOOKSYNC_XERO_CLIENT_SECRET)")
+	fs.StringVar(&c.QuickBooksClientID, "quickbooks-client-id", env("BOOKSYNC_QUICKBOOKS_CLIENT_ID", ""), "QuickBooks Online app client id; unset uses the built-in QuickBooks sandbox (BOOKSYNC_QUICKBOOKS_CLIENT_ID)")
+	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
 	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
@@ -76,6 +81,9 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	}
 	if c.Workers < 1 {
 		return c, errors.New("BOOKSYNC_WORKERS must be at least 1")
+	}
+	if (c.QuickBooksClientID == "") != (c.QuickBooksClientSecret == "") {
+		return c, errors.New("BOOKSYNC_QUICKBOOKS_CLIENT_ID and BOOKSYNC_QUICKBOOKS_CLIENT_SECRET go together: set both or neither")
 	}
 	if (c.XeroClientID == "") != (c.XeroClientSecret == "") {
 		return c, errors.New("BOOKSYNC_XERO_CLIENT_ID and BOOKSYNC_XERO_CLIENT_SECRET go together: set both or neither")

@@ -47,6 +47,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 	}
 	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
+		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
 		SandboxLimits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger})
 }
 
@@ -74,6 +75,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logge
 	fmt.Fprintf(stdout, "booksync: API reference at %s/docs; get a token with POST %s/auth/token\n", cfg.PublicURL, cfg.PublicURL)
 	if a.XeroSandbox != nil {
 		fmt.Fprintf(stdout, "booksync: Xero connections use the built-in sandbox at %s/sandbox/xero/orgs\n", cfg.PublicURL)
+	}
+	if a.QuickBooksSandbox != nil {
+		fmt.Fprintf(stdout, "booksync: QuickBooks connections use the built-in sandbox at %s/sandbox/quickbooks/companies\n", cfg.PublicURL)
 	}
 
 	errc := make(chan error, 1)

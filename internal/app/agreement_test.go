@@ -6,7 +6,6 @@ import (
 
 	"github.com/booksync/booksync/internal/invoicegen"
 	"github.com/booksync/booksync/internal/money"
-	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 )
 
 // TestAgreementXero pushes 1,000 generated invoices into the Xero sandbox and compares every
@@ -20,6 +19,49 @@ func TestAgreementXero(t *testing.T) {
 		r, _, tenant := c.ready()
 		noVAT := c.idByName("/accounting_tax_rates", "No VAT")
 		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{"tax_ids": map[string]any{"deductions": noVAT}}}, 200, nil)
+		books := func() map[string]bookTotals {
+			out := map[string]bookTotals{}
+			for _, b := range s.app.XeroSandbox.Invoices(tenant) {
+				out[b.InvoiceNumber] = bookTotals{b.Total.String(), b.TotalTax.String()}
+			}
+			return out
+		}
+		agreement(t, c, r, books, "currency_not_enabled")
+	})
+}
+
+// TestAgreementQuickBooks does the same with the QuickBooks sandbox's UK company (GBP only).
+func TestAgreementQuickBooks(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		c.connectPlatform("quickbooks", nil)
+		companies := s.app.QuickBooksSandbox.Companies()
+		realm := companies[len(companies)-1]
+		sales := c.idByName("/ledger_accounts", "Sales of Product Income")
+		noVAT := c.idByName("/accounting_tax_rates", "No VAT")
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": sales}, "tax_ids": map[string]any{"deductions": noVAT}}}, 200, nil)
+		r := c.customerAndProduct("Agreement Ltd", nil)
+		books := func() map[string]bookTotals {
+			out := map[string]bookTotals{}
+			for _, b := range s.app.QuickBooksSandbox.Invoices(realm) {
+				out[b.DocNumber] = bookTotals{b.TotalAmt.String(), b.TxnTaxDetail.TotalTax.String()}
+			}
+			return out
+		}
+		agreement(t, c, r, books, "currency_mismatch")
+	})
+}
+
+// bookTotals are an invoice's total and tax as an accounting system holds them, in major units.
+type bookTotals struct{ total, tax string }
+
+// agreement issues 1,000 generated invoices for the connected entity, waits for every record to
+// settle, and compares each pushed invoice's total and tax in the books with booksync's. Invoices
+// in currencies other than GBP must end in error with foreignStatus.
+func agreement(t *testing.T, c *client, r refs, books func() map[string]bookTotals, foreignStatus string) {
+	{
 
 		const n = 1000
 		gen := invoicegen.New(20261125, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true})
@@ -71,10 +113,7 @@ func TestAgreementXero(t *testing.T) {
 			}
 			return len(recs) == len(invoices)
 		})
-		xero := map[string]xerosandbox.Invoice{}
-		for _, b := range s.app.XeroSandbox.Invoices(tenant) {
-			xero[b.InvoiceNumber] = b
-		}
+		inBooks := books()
 		done, errs, agree := 0, map[string]int{}, 0
 		for _, inv := range invoices {
 			rec := recs[inv.id]
@@ -98,28 +137,28 @@ func TestAgreementXero(t *testing.T) {
 			c.do("GET", "/receivables/"+inv.id, nil, 200, &got)
 			// What the customer owes: the total less the deduction (pushed at 0% tax).
 			want := got.TotalAmount - got.DeductionAmount
-			b, ok := xero[got.DocumentID]
-			total, err := money.ParseMajor(b.Total.String(), "GBP")
-			tax, err2 := money.ParseMajor(b.TotalTax.String(), "GBP")
+			b, ok := inBooks[got.DocumentID]
+			total, err := money.ParseMajor(b.total, "GBP")
+			tax, err2 := money.ParseMajor(b.tax, "GBP")
 			if !ok || err != nil || err2 != nil || total != want || tax != got.TotalVATAmount {
-				t.Errorf("%s: Xero total %s tax %s, booksync %s and %s", got.DocumentID, b.Total, b.TotalTax,
+				t.Errorf("%s: the books hold total %s tax %s, booksync %s and %s", got.DocumentID, b.total, b.tax,
 					money.FormatMinor(want, "GBP"), money.FormatMinor(got.TotalVATAmount, "GBP"))
 				continue
 			}
 			agree++
 		}
-		if len(xero) != done {
-			t.Errorf("%d invoices in Xero, %d records done", len(xero), done)
+		if len(inBooks) != done {
+			t.Errorf("%d invoices in the books, %d records done", len(inBooks), done)
 		}
-		t.Logf("%d generated, %d refused by booksync, %d issued: %d in Xero agreeing to the cent on total and tax (of %d pushed), records in error by status: %v",
+		t.Logf("%d generated, %d refused by booksync, %d issued: %d in the books agreeing to the cent on total and tax (of %d pushed), records in error by status: %v",
 			n, rejected, len(invoices), agree, done, errs)
 		if agree != done {
 			t.Fatalf("%d of %d pushed invoices disagree with booksync", done-agree, done)
 		}
 		for status := range errs {
-			if status != "currency_not_enabled" {
+			if status != foreignStatus {
 				t.Errorf("unexpected error status %q", status)
 			}
 		}
-	})
+	}
 }

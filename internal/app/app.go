@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/metrics"
+	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
@@ -29,6 +31,9 @@ type Config struct {
 	SecretKey []byte
 	// XeroClientID and XeroClientSecret select Xero itself; empty means the built-in sandbox.
 	XeroClientID, XeroClientSecret string
+	// QuickBooksClientID and QuickBooksClientSecret select QuickBooks Online itself; empty means
+	// the built-in sandbox.
+	QuickBooksClientID, QuickBooksClientSecret string
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// TimeScale compresses rate-limit windows in the sandboxes and in booksync's budgets alike.
@@ -44,12 +49,13 @@ type Config struct {
 
 // App is a wired booksync.
 type App struct {
-	Store       *store.Store
-	Metrics     *metrics.Metrics
-	Engine      *syncer.Engine
-	API         *api.Server
-	XeroSandbox *xerosandbox.Sandbox
-	handler     http.Handler
+	Store             *store.Store
+	Metrics           *metrics.Metrics
+	Engine            *syncer.Engine
+	API               *api.Server
+	XeroSandbox       *xerosandbox.Sandbox
+	QuickBooksSandbox *qbsandbox.Sandbox
+	handler           http.Handler
 }
 
 // New opens the database (applying migrations) and builds every part.
@@ -76,13 +82,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		mux.Handle("/sandbox/xero/", http.StripPrefix("/sandbox/xero", a.XeroSandbox.Handler()))
 	}
+	if cfg.QuickBooksClientID == "" {
+		a.QuickBooksSandbox, err = qbsandbox.New(ctx, qbsandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/quickbooks", Store: st,
+			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale})
+		if err != nil {
+			return fail(err)
+		}
+		mux.Handle("/sandbox/quickbooks/", http.StripPrefix("/sandbox/quickbooks", a.QuickBooksSandbox.Handler()))
+	}
 	a.Engine, err = syncer.New(syncer.Config{
 		Store:       st,
 		SecretKey:   cfg.SecretKey,
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
 		PublicURL:   cfg.PublicURL,
 		Providers: map[string]*syncer.Provider{
-			"xero": syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
+			booksync.PlatformXero: syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
+			booksync.PlatformQuickBooksOnline: syncer.QuickBooksProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret,
+				cfg.PublicURL+"/sandbox/quickbooks", cfg.SandboxLimits),
 		},
 		Workers:    cfg.Workers,
 		TimeScale:  cfg.TimeScale,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/quickbooks"
 	"github.com/booksync/booksync/internal/platform/xero"
 	"golang.org/x/oauth2"
 )
@@ -83,6 +84,41 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		},
 		Connector: func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector {
 			return xero.New(xero.Config{APIURL: apiURL, TenantID: tenantID, HTTPClient: client, Budget: budget})
+		},
+	}
+}
+
+// QuickBooksProvider returns the QuickBooks Online provider: QuickBooks itself when clientID is
+// set, else the built-in sandbox mounted at sandboxURL (PUBLIC_URL + "/sandbox/quickbooks").
+// QuickBooks names the company a grant is for in the callback (realmId).
+func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool) *Provider {
+	authURL, tokenURL, baseURL := quickbooks.ProductionAuthURL, quickbooks.ProductionTokenURL, quickbooks.ProductionBaseURL
+	sandbox := clientID == ""
+	if sandbox {
+		base := strings.TrimRight(sandboxURL, "/")
+		authURL, tokenURL, baseURL = base+"/oauth2/authorize", base+"/oauth2/v1/tokens/bearer", base
+		clientID, clientSecret = "booksync", "booksync-sandbox-secret"
+	}
+	limits := quickbooks.QuickBooksLimits
+	if sandbox && !sandboxLimits {
+		limits = platform.Limits{}
+	}
+	return &Provider{
+		Platform: booksync.PlatformQuickBooksOnline,
+		Name:     "QuickBooks",
+		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: quickbooks.Endpoint(authURL, tokenURL), Scopes: quickbooks.Scopes},
+		Limits:   limits,
+		Sandbox:  sandbox,
+		Tenants: func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error) {
+			realm := callback.Get("realmId")
+			if realm == "" {
+				return nil, &platform.Error{Class: platform.NeedsUserAction, Code: "realm_missing",
+					Message: "QuickBooks did not say which company was connected (no realmId); connect again"}
+			}
+			return []Tenant{{ID: realm, Name: "QuickBooks company " + realm}}, nil
+		},
+		Connector: func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector {
+			return quickbooks.New(quickbooks.Config{BaseURL: baseURL, RealmID: tenantID, HTTPClient: client, Budget: budget})
 		},
 	}
 }

@@ -1,0 +1,381 @@
+package gnucash
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/booksync/booksync/internal/platform"
+)
+
+// PushInvoices posts each invoice to the book in its own transaction, exactly once: an invoice's
+// GnuCash id is its Number, and an invoice whose id the book already holds is Matched, with the
+// totals read from the book, whatever MaybeExists says (the look-up is one local query).
+//
+// Otherwise it writes what GnuCash 4.13 writes when a user posts an invoice: the invoices row
+// (owner: the customer whose GUID is ContactID), one entries row per line (quantity and price as
+// exact num/denom, the income account by code, the invisible child copy of the tax table named
+// by TaxCode, a VALUE discount applied PRETAX), the posting transaction (receivable debit with
+// the invoice's lot, income credits per account, tax credits per tax account), the lot, and
+// their slots.
+//
+// Before writing, it computes the invoice as the engine will recompute it from the entries (see
+// compute.go). When that differs from Expected or from a line's LineAmount or TaxAmount, the
+// invoice gets a NeedsUserAction error with code totals_not_reproducible that says which figure
+// differs and by how much, and nothing is written. Result.Totals are the totals as GnuCash holds
+// them.
+//
+// A failure of the whole book (locked, unwritable) stops the batch: the invoices not yet pushed
+// get that error too, and it is returned.
+func (b *Book) PushInvoices(ctx context.Context, invoices []platform.Invoice) ([]platform.Result, error) {
+	results := make([]platform.Result, len(invoices))
+	for i, inv := range invoices {
+		results[i].Ref = inv.Ref
+		if err := b.precheckInvoice(inv); err != nil {
+			results[i].Err = err
+			continue
+		}
+		err := b.write(ctx, func(tx *sql.Tx) error {
+			r, err := b.pushInvoice(tx, inv)
+			if err != nil {
+				return err
+			}
+			results[i] = r
+			return nil
+		})
+		if err == nil {
+			continue
+		}
+		if platform.ClassOf(err) == platform.NeedsUserAction {
+			results[i] = platform.Result{Ref: inv.Ref, Err: err}
+			continue
+		}
+		for j := i; j < len(results); j++ {
+			results[j] = platform.Result{Ref: invoices[j].Ref, Err: err}
+		}
+		return results, err
+	}
+	return results, nil
+}
+
+// needsUser returns a NeedsUserAction error with one detail.
+func needsUser(code, msg, field, detail, fix string) *platform.Error {
+	return &platform.Error{Class: platform.NeedsUserAction, Code: code, Message: msg,
+		Details: []platform.Detail{{Field: field, Message: detail, Fix: fix}}}
+}
+
+// precheckInvoice checks what needs no book.
+func (b *Book) precheckInvoice(inv platform.Invoice) error {
+	switch {
+	case strings.TrimSpace(inv.Number) == "":
+		return needsUser("invoice_number_missing", "Invoice number is missing", "document_id",
+			"GnuCash finds invoices by their id, booksync's invoice number", "Issue the invoice with a document_id, then push again")
+	case inv.ContactID == "":
+		return needsUser("contact_not_synced", "Customer not yet in GnuCash: the invoice has no GnuCash customer",
+			"counterpart_id", "The invoice's customer has no GnuCash GUID", "Push the counterpart first; booksync does this before its invoices, so this is a booksync bug if it persists")
+	case inv.Currency != "" && inv.Currency != b.currency:
+		return needsUser("currency_mismatch", fmt.Sprintf("Currency %s differs from the GnuCash book's currency %s", inv.Currency, b.currency),
+			"currency", "booksync posts invoices in the book's currency only", "Issue the invoice in "+b.currency+", or connect a book kept in "+inv.Currency)
+	}
+	if _, _, err := neutral(inv.Date); err != nil {
+		return needsUser("invoice_date_invalid", "Invoice date is not a valid date", "issue_date", err.Error(), "Set the invoice's issue date")
+	}
+	if inv.DueDate != "" {
+		if _, _, err := neutral(inv.DueDate); err != nil {
+			return needsUser("due_date_invalid", "Invoice due date is not a valid date", "due_date", err.Error(), "Set a valid due date")
+		}
+	}
+	return nil
+}
+
+// taxTable is a visible tax table with its entries.
+type taxTable struct {
+	guid, name string
+	entries    []taxEntry
+	rows       [][4]int64 // amount_num, amount_denom, type, unused
+	accounts   []string
+}
+
+// pushInvoice matches or writes one invoice inside tx.
+func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, error) {
+	res := platform.Result{Ref: inv.Ref}
+	var existing string
+	err := tx.QueryRow(`SELECT guid FROM invoices WHERE id = ? AND owner_type = ? LIMIT 1`, inv.Number, ownerCustomer).Scan(&existing)
+	switch {
+	case err == nil:
+		t, err := b.invoiceTotals(tx, existing)
+		if err != nil {
+			return res, err
+		}
+		res.PlatformID, res.Matched, res.Totals, res.UpdatedAt = existing, true, &t, time.Now().UTC()
+		return res, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return res, err
+	}
+	var custName string
+	err = tx.QueryRow(`SELECT name FROM customers WHERE guid = ?`, inv.ContactID).Scan(&custName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, needsUser("contact_not_found", "Customer does not exist in the GnuCash book", "counterpart_id",
+			"No GnuCash customer has GUID "+inv.ContactID, "Push the counterpart again so that booksync creates it in the book")
+	} else if err != nil {
+		return res, err
+	}
+	ar, err := b.receivable(tx)
+	if err != nil {
+		return res, err
+	}
+	inputs := make([]entryInput, len(inv.Lines))
+	tables := make([]*taxTable, len(inv.Lines))
+	for i, l := range inv.Lines {
+		field := fmt.Sprintf("line_items[%d]", i)
+		acct, err := incomeAccount(tx, l.AccountCode)
+		if err != nil {
+			return res, err
+		}
+		if acct == "" {
+			return res, needsUser("ledger_account_not_found", "Ledger account does not exist in the GnuCash book",
+				field+".ledger_account_id", fmt.Sprintf("Line %d names account code %q, which no GnuCash account has", i+1, l.AccountCode),
+				"Give the account that code in GnuCash (Edit Account > Account Code), or set the product's ledger_account_id to an account GET /ledger_accounts lists")
+		}
+		in := entryInput{account: acct, price: b.minorRat(l.UnitAmount), inclusive: inv.Inclusive}
+		if in.quantity, err = ratOf(l.Quantity.String()); err != nil {
+			return res, needsUser("quantity_invalid", "Quantity is not a number", field+".quantity", err.Error(), "Fix the line's quantity")
+		}
+		if l.TaxCode != "" {
+			t, err := loadTaxTable(tx, l.TaxCode)
+			if err != nil {
+				return res, err
+			}
+			if t == nil {
+				return res, needsUser("tax_rate_not_found", "Tax rate does not exist in the GnuCash book",
+					field+".tax_rate_value", fmt.Sprintf("Line %d names tax table %q, which the book does not have", i+1, l.TaxCode),
+					"Create that sales tax table in GnuCash (Business > Sales Tax Table), or set the line's accounting_tax_rate_id to a rate GET /accounting_tax_rates lists")
+			}
+			tables[i], in.taxes = t, t.entries
+		}
+		in.discount = b.minorRat(l.DiscountAmount)
+		if inv.Inclusive && in.taxes != nil {
+			// GnuCash subtracts a discount from the net amount; booksync's is part of the gross.
+			in.discount = grossToNet(in.discount, in.taxes)
+		}
+		inputs[i] = in
+	}
+	iv := computeInvoice(inputs, b.fraction)
+	if err := b.reproducible(inv, iv); err != nil {
+		return res, err
+	}
+	guid, err := b.writeInvoice(tx, inv, custName, ar, inputs, tables, iv)
+	if err != nil {
+		return res, err
+	}
+	res.PlatformID = guid
+	res.Totals = &platform.Totals{Subtotal: iv.subtotal, Tax: iv.tax, Total: iv.total}
+	res.UpdatedAt = time.Now().UTC()
+	return res, nil
+}
+
+// grossToNet turns a discount on a tax-inclusive amount into the discount on the net amount that
+// GnuCash applies: d / (1 + sum of percent taxes).
+func grossToNet(d *big.Rat, taxes []taxEntry) *big.Rat {
+	div := big.NewRat(1, 1)
+	for _, t := range taxes {
+		if t.percent {
+			div.Add(div, new(big.Rat).Quo(t.amount, big.NewRat(100, 1)))
+		}
+	}
+	return new(big.Rat).Quo(d, div)
+}
+
+// ratOf parses a decimal string exactly.
+func ratOf(s string) (*big.Rat, error) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return r, nil
+}
+
+// reproducible compares the engine's figures with booksync's.
+func (b *Book) reproducible(inv platform.Invoice, iv invoiceValues) error {
+	var details []platform.Detail
+	diff := func(field, what string, gnucash, booksync int64) {
+		if gnucash == booksync {
+			return
+		}
+		details = append(details, platform.Detail{Field: field,
+			Message: fmt.Sprintf("%s: GnuCash computes %s, booksync expects %s (differs by %s)", what,
+				b.formatMinor(gnucash), b.formatMinor(booksync), b.formatMinor(gnucash-booksync))})
+	}
+	for i, l := range inv.Lines {
+		ev := iv.entries[i]
+		amount := ev.net
+		if inv.Inclusive {
+			amount = ev.net + ev.taxMinor
+		}
+		diff(fmt.Sprintf("line_items[%d].amount", i), fmt.Sprintf("line %d amount", i+1), amount, l.LineAmount)
+		diff(fmt.Sprintf("line_items[%d].tax_amount", i), fmt.Sprintf("line %d tax", i+1), ev.taxMinor, l.TaxAmount)
+	}
+	diff("subtotal", "subtotal", iv.subtotal, inv.Expected.Subtotal)
+	diff("total_vat_amount", "tax", iv.tax, inv.Expected.Tax)
+	diff("total_amount", "total", iv.total, inv.Expected.Total)
+	if len(details) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, d := range details {
+		msgs = append(msgs, d.Message)
+	}
+	fix := "GnuCash rounds each line's net amount, but rounds tax once per tax account for the whole invoice" +
+		" (half away from zero), and derives net amounts from tax-inclusive prices. Set the entity's rounding to match" +
+		" (tax on the invoice total), or change the lines, then push again"
+	for i := range details {
+		details[i].Fix = fix
+	}
+	return &platform.Error{Class: platform.NeedsUserAction, Code: "totals_not_reproducible",
+		Message: "Invoice totals differ in GnuCash: " + strings.Join(msgs, "; "), Details: details}
+}
+
+// receivable returns the GUID of the book's accounts receivable account in its currency (the
+// one with the lowest code when there are several).
+func (b *Book) receivable(tx *sql.Tx) (string, error) {
+	var guid string
+	err := tx.QueryRow(`SELECT guid FROM accounts WHERE account_type = 'RECEIVABLE' AND commodity_guid = ?
+		AND COALESCE(placeholder, 0) = 0 ORDER BY COALESCE(hidden, 0), code, name LIMIT 1`, b.currGUID).Scan(&guid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", needsUser("receivable_account_missing", "Accounts receivable account does not exist in the GnuCash book",
+			"", "GnuCash posts invoices to an account of type A/Receivable in "+b.currency,
+			"Create an account of type A/Receivable in GnuCash, then push again")
+	}
+	return guid, err
+}
+
+// incomeAccount returns the GUID of the account with code, preferring income accounts; "" when
+// none takes postings.
+func incomeAccount(tx *sql.Tx, code string) (string, error) {
+	if code == "" {
+		return "", nil
+	}
+	var guid string
+	err := tx.QueryRow(`SELECT guid FROM accounts WHERE code = ? AND COALESCE(placeholder, 0) = 0
+		AND account_type NOT IN ('ROOT', 'RECEIVABLE', 'PAYABLE')
+		ORDER BY account_type = 'INCOME' DESC, COALESCE(hidden, 0) LIMIT 1`, code).Scan(&guid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return guid, err
+}
+
+// loadTaxTable reads the visible tax table named name, nil when there is none.
+func loadTaxTable(tx *sql.Tx, name string) (*taxTable, error) {
+	t := &taxTable{name: name}
+	err := tx.QueryRow(`SELECT guid FROM taxtables WHERE name = ? AND invisible = 0 LIMIT 1`, name).Scan(&t.guid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(`SELECT account, amount_num, amount_denom, type FROM taxtable_entries
+		WHERE taxtable = ? ORDER BY id`, t.guid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var acct string
+		var num, denom, typ int64
+		if err := rows.Scan(&acct, &num, &denom, &typ); err != nil {
+			return nil, err
+		}
+		if denom <= 0 {
+			return nil, fmt.Errorf("tax table %q has an entry with denominator %d", name, denom)
+		}
+		t.entries = append(t.entries, taxEntry{account: acct, amount: big.NewRat(num, denom), percent: typ == taxPercent})
+		t.rows = append(t.rows, [4]int64{num, denom, typ})
+		t.accounts = append(t.accounts, acct)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// childTable returns the invisible copy of t that entries point at, as gncTaxTableReturnChild
+// does: an existing child of t with the same entries, else a new one.
+func childTable(tx *sql.Tx, t *taxTable) (string, error) {
+	rows, err := tx.Query(`SELECT guid FROM taxtables WHERE parent = ? AND invisible = 1`, t.guid)
+	if err != nil {
+		return "", err
+	}
+	var children []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return "", err
+		}
+		children = append(children, g)
+	}
+	rows.Close()
+	for _, c := range children {
+		ct, err := loadEntries(tx, c)
+		if err != nil {
+			return "", err
+		}
+		if sameEntries(ct, t) {
+			return c, nil
+		}
+	}
+	child := newGUID()
+	if _, err := tx.Exec(`INSERT INTO taxtables (guid, name, refcount, invisible, parent) VALUES (?, ?, 0, 1, ?)`,
+		child, t.name, t.guid); err != nil {
+		return "", err
+	}
+	for i, r := range t.rows {
+		if _, err := tx.Exec(`INSERT INTO taxtable_entries (taxtable, account, amount_num, amount_denom, type)
+			VALUES (?, ?, ?, ?, ?)`, child, t.accounts[i], r[0], r[1], r[2]); err != nil {
+			return "", err
+		}
+	}
+	return child, nil
+}
+
+// loadEntries reads a tax table's entries by GUID.
+func loadEntries(tx querier, guid string) (*taxTable, error) {
+	t := &taxTable{guid: guid}
+	rows, err := tx.Query(`SELECT account, amount_num, amount_denom, type FROM taxtable_entries WHERE taxtable = ? ORDER BY id`, guid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var acct string
+		var r [4]int64
+		if err := rows.Scan(&acct, &r[0], &r[1], &r[2]); err != nil {
+			return nil, err
+		}
+		if r[1] <= 0 {
+			r[1] = 1
+		}
+		t.rows = append(t.rows, r)
+		t.accounts = append(t.accounts, acct)
+	}
+	return t, rows.Err()
+}
+
+// sameEntries reports whether two tables have the same entries in the same order.
+func sameEntries(a, b *taxTable) bool {
+	if len(a.rows) != len(b.rows) {
+		return false
+	}
+	for i := range a.rows {
+		if a.accounts[i] != b.accounts[i] || a.rows[i][2] != b.rows[i][2] ||
+			big.NewRat(a.rows[i][0], a.rows[i][1]).Cmp(big.NewRat(b.rows[i][0], b.rows[i][1])) != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,149 @@
+// Package quickbooks is booksync's built-in QuickBooks Online: an in-process
+// imitation of Intuit's OAuth 2 service and of the parts of the QuickBooks
+// Online Accounting API (v3, minorversion 75+) a sales-invoice connector
+// uses, so the real QuickBooks connector can run against it over HTTP with
+// no Intuit account.
+//
+// booksync mounts [Sandbox.Handler] under /sandbox/quickbooks/ and strips
+// that prefix. JSON field names are the element names of Intuit's XSDs
+// (Finance.xsd, IntuitRestServiceDef.xsd): Id, SyncToken, MetaData,
+// CustomerRef{value,name}, Line[], TxnTaxDetail, TotalAmt, Balance, ...
+//
+// # OAuth
+//
+// GET /oauth2/authorize (client_id, redirect_uri, response_type=code, scope
+// including com.intuit.quickbooks.accounting, state) shows a consent page.
+// Its Connect button POSTs the same URL with consent=allow and an optional
+// company=uk (default) or company=us; that creates a new seeded company and
+// redirects 302 to redirect_uri with code, state and realmId
+// (consent=deny redirects with error=access_denied). POST
+// /oauth2/v1/tokens/bearer takes HTTP Basic client credentials (any id and
+// secret; a code or refresh token only works for the client id it was issued
+// to, a code only with its redirect_uri, once, within 5 minutes) and
+// grant_type authorization_code or refresh_token. It answers token_type
+// "bearer", expires_in 3600 and x_refresh_token_expires_in 8726400. Every
+// refresh returns a new refresh token; the old one keeps working for 24
+// hours after its first use, then gives 400 {"error":"invalid_grant"}.
+// POST /oauth2/v1/tokens/revoke ({"token":...} or a form), or [FaultRevoke],
+// revokes the grant: refreshes give invalid_grant and API calls 401
+// AuthenticationFault. A token works for its own realm only (else 403
+// AuthorizationFault).
+//
+// # Accounting API
+//
+// Under /v3/company/{realmId}; every call needs minorversion=75 or later
+// (else 400 ValidationFault "minorversion 75 or later is required").
+//
+//	POST /customer, /item, /invoice, /payment     create; with Id+SyncToken update
+//	                                              (sparse=true for a partial update);
+//	                                              ?operation=delete for invoice, payment
+//	GET  /{entity}/{id}                           customer, item, invoice, payment,
+//	                                              account, taxcode, taxrate
+//	GET  /companyinfo/{realmId}, GET /preferences
+//	GET or POST /query?query=...                  (POST may send the statement as body)
+//	POST /batch                                   at most 30 BatchItemRequest items
+//
+// Responses wrap objects as QuickBooks does ({"Invoice":{...},"time":...});
+// failures are {"Fault":{"Error":[{Message,Detail,code,element}],"type":...},"time":...}.
+// Queries support select * | count(*) from Customer, Item, Invoice, Payment,
+// Account, TaxCode, TaxRate, CompanyInfo or Preferences, with where
+// conditions (=, !=, <, >, <=, >=, like, in (...)) joined by and, on any
+// field path (Metadata.LastUpdatedTime, CustomerRef, ...), orderby,
+// STARTPOSITION and MAXRESULTS (default 100, at most 1000). Times compare as
+// times, numbers as numbers, text ignoring case. As in QuickBooks, inactive
+// customers, items, accounts and tax codes are left out unless the where
+// clause mentions Active, and an empty result is an empty QueryResponse.
+// Batch items run in order, each on its own; a failed item carries a Fault
+// and the call is still 200.
+//
+// Validation, with QuickBooks' codes:
+//   - 6140 Duplicate Document Number Error: DocNumber unique among invoices,
+//     ignoring case; a missing DocNumber is numbered 1001, 1002, ...; at most 21 characters (2050);
+//   - 6240 Duplicate Name Exists Error: customer DisplayName (and item Name)
+//     unique ignoring case, inactive ones included;
+//   - 610 Object Not Found: CustomerRef and ItemRef must exist and be active;
+//   - 2500 Invalid Reference Id: TaxCodeRef, IncomeAccountRef, ItemAccountRef,
+//     DepositToAccountRef must exist;
+//   - 2020 Required param missing: CustomerRef, Line, Line.Amount, ItemRef,
+//     item Name and IncomeAccountRef, payment TotalAmt;
+//   - 6070 Amount is not equal to UnitPrice * Qty: when both are sent,
+//     Amount must equal round2(Qty × UnitPrice);
+//   - 5010 Stale Object Error: an update's SyncToken must be the current one;
+//   - 6000 business validation: CurrencyRef must be the home currency
+//     (multicurrency is off), a UK line needs a TaxCodeRef (unless
+//     GlobalTaxCalculation is NotApplicable), a US line's TaxCodeRef is TAX
+//     or NON, payments apply at most each invoice's Balance and at most TotalAmt.
+//
+// # Tax and totals
+//
+// All arithmetic is decimal; round2 rounds to cents half away from zero.
+//
+// UK companies (company=uk, the default) have tax codes "20.0% S" (Id 2),
+// "5.0% R" (3), "0.0% Z" (4), "Exempt" (5) and "No VAT" (6), each with one
+// sales TaxRate of the same name (Ids 10-14: 20%, 5%, 0%, 0%, 0%). Each line
+// names a TaxCodeRef. Tax is computed per tax rate, never per line:
+//
+//	gross(rate) = Σ Amount of the lines whose code has that rate − discount share
+//	TaxExcluded (default): TaxLine.Amount = round2(gross × rate/100),
+//	                       NetAmountTaxable = gross
+//	TaxInclusive:          TaxLine.Amount = round2(gross × rate/(100+rate)),
+//	                       NetAmountTaxable = gross − TaxLine.Amount
+//	NotApplicable:         no tax
+//	TotalTax = Σ TaxLine.Amount (one TaxLine per rate used, 0% ones included,
+//	           in order of first use)
+//	TotalAmt = Σ line Amount − discount (+ TotalTax when TaxExcluded)
+//
+// In TaxInclusive mode, as in QuickBooks, a line's Amount is net of tax and
+// its TaxInclusiveAmt the gross (derived from Amount and the rate when left
+// out); a rate's tax is extracted from the sum of its lines' gross amounts. A
+// request's TxnTaxDetail.TaxLine[].Amount for a
+// TaxRateRef used on the invoice replaces the computed amount when it is
+// within 0.05 × (number of lines at that rate) of it; a larger difference,
+// or a rate no line uses, is a 6000 fault. TotalTax sent without TaxLines is
+// ignored in UK companies.
+//
+// US companies (company=us) use automated sales tax
+// (Preferences.TaxPrefs.PartnerTaxEnabled = true): lines say TaxCodeRef
+// "TAX" or "NON" (default: the item's Taxable), and the engine charges a
+// fixed 8.875% (New York City combined rate, TaxRate Id 1, TaxCode Id 2 set
+// as TxnTaxCodeRef) on the sum of the taxable lines less their share of any
+// discount: TotalTax = round2(taxable × 0.08875), one TaxLine. A TotalTax
+// sent in TxnTaxDetail is honoured as the invoice's tax (QuickBooks prorates
+// it over the taxable lines internally; the sandbox shows no per-line tax).
+// TaxInclusive is refused. TotalAmt = Σ line Amount − discount + TotalTax.
+//
+// A DiscountLineDetail line (Amount, or PercentBased with DiscountPercent of
+// the subtotal, rounded) is shared over the tax groups in proportion to
+// their amounts, each share rounded to cents and the last taking the
+// remainder. Responses add a SubTotalLineDetail line after the item lines.
+// Balance starts at TotalAmt; payments ({CustomerRef, TotalAmt,
+// Line[{Amount, LinkedTxn[{TxnId, TxnType "Invoice"}]}], DepositToAccountRef
+// defaulting to Undeposited Funds}) reduce it, link the payment on the
+// invoice and bump its SyncToken; the customer's Balance is the sum of its
+// invoices' balances.
+//
+// # Idempotency, throttles and faults
+//
+// A POST (other than /query) with a requestid query parameter replays the
+// stored status and body of the company's first call with that requestid
+// for 24 hours, without applying it again (5xx answers are not stored).
+// With [Options].Limits, each company gets 500 calls per rolling minute
+// (window divided by TimeScale; each batch item counts as a call) and 10
+// concurrent calls; an excess call gets 429 {"Fault":{"Error":[{"Message":
+// "Too Many Requests","code":"003001"}],"type":"ThrottleExceeded"}} and no
+// Retry-After, as Intuit sends none. [Sandbox.InjectFault] (or POST /faults
+// with {realm_id, kind, count, path}) makes calls fail with 500 SystemFault
+// or 429, drops the connection after a write was stored, or revokes the
+// company's grants.
+//
+// # Persistence and pages
+//
+// Every change is saved through [Store] under namespace "quickbooks", one
+// SaveSandbox call per request: key "auth" holds grants and tokens,
+// "realm/<id>" the company with its settings, accounts, tax codes and rates,
+// and "realm/<id>/<kind>/<id>" each customer, item, invoice, payment and
+// requestid record (a deleted object is saved as null). [New] loads them
+// back. GET /companies lists companies and GET /companies/{realmId} shows
+// one: invoices with totals, payments, customers, items, tax codes and
+// rates, and the chart of accounts.
+package quickbooks

@@ -1,0 +1,534 @@
+package quickbooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// lineIn is an invoice line as a request sends it; pointers tell a missing
+// value from zero.
+type lineIn struct {
+	ID                  string               `json:"Id"`
+	Description         string               `json:"Description"`
+	Amount              *Amount              `json:"Amount"`
+	DetailType          string               `json:"DetailType"`
+	SalesItemLineDetail *SalesItemLineDetail `json:"SalesItemLineDetail"`
+	DiscountLineDetail  *DiscountLineDetail  `json:"DiscountLineDetail"`
+}
+
+type taxLineIn struct {
+	Amount        *Amount        `json:"Amount"`
+	TaxLineDetail *TaxLineDetail `json:"TaxLineDetail"`
+}
+
+type txnTaxIn struct {
+	TxnTaxCodeRef *Ref        `json:"TxnTaxCodeRef"`
+	TotalTax      *Amount     `json:"TotalTax"`
+	TaxLine       []taxLineIn `json:"TaxLine"`
+}
+
+// invoiceIn is an invoice as a request sends it.
+type invoiceIn struct {
+	DocNumber            string        `json:"DocNumber"`
+	TxnDate              string        `json:"TxnDate"`
+	DueDate              string        `json:"DueDate"`
+	CurrencyRef          *Ref          `json:"CurrencyRef"`
+	PrivateNote          string        `json:"PrivateNote"`
+	CustomerMemo         *MemoRef      `json:"CustomerMemo"`
+	Line                 []lineIn      `json:"Line"`
+	TxnTaxDetail         *txnTaxIn     `json:"TxnTaxDetail"`
+	CustomerRef          *Ref          `json:"CustomerRef"`
+	BillEmail            *EmailAddress `json:"BillEmail"`
+	GlobalTaxCalculation string        `json:"GlobalTaxCalculation"`
+}
+
+const dateLayout = "2006-01-02"
+
+func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, raw map[string]json.RawMessage) (any, *qbFault) {
+	existing := c.invoices[id]
+	if op != "create" {
+		if existing == nil {
+			return nil, objectNotFound("Id", "Invoice "+id)
+		}
+		if f := checkToken(id, existing.SyncToken, token); f != nil {
+			return nil, f
+		}
+	}
+	if op == "delete" {
+		if existing.Balance.Cmp(existing.TotalAmt.Decimal) != 0 {
+			return nil, businessError("This invoice has payments applied. Delete the payments first.")
+		}
+		delete(c.invoices, id)
+		s.markDirty("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
+		s.recomputeBalance(c, existing.CustomerRef.Value)
+		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
+	}
+	var in invoiceIn
+	var base any = struct{}{}
+	if sparse && existing != nil {
+		// A sparse update keeps what it does not send; a sent Line array
+		// replaces all lines, as in QuickBooks. The stored tax is left out so
+		// that it is computed afresh, not taken as an override.
+		b, _ := json.Marshal(existing)
+		var m map[string]json.RawMessage
+		_ = json.Unmarshal(b, &m)
+		delete(m, "TxnTaxDetail")
+		base = m
+	}
+	if f := merge(base, raw, &in); f != nil {
+		return nil, f
+	}
+	inv, f := s.buildInvoice(c, &in, existing)
+	if f != nil {
+		return nil, f
+	}
+	now := s.now()
+	if op == "create" {
+		inv.ID, inv.SyncToken, inv.MetaData = c.newID("Invoice"), "0", newMeta(now)
+		inv.Balance = inv.TotalAmt
+		inv.LinkedTxn = []LinkedTxn{}
+	} else {
+		paid := existing.TotalAmt.Sub(existing.Balance.Decimal)
+		if inv.TotalAmt.LessThan(paid) {
+			return nil, businessError(fmt.Sprintf("The invoice total %s is less than the %s already paid.", inv.TotalAmt.StringFixed(2), paid.StringFixed(2)))
+		}
+		inv.ID, inv.SyncToken, inv.MetaData = id, nextToken(existing.SyncToken), existing.MetaData
+		inv.MetaData.LastUpdatedTime = qbTime(now)
+		inv.Balance = amt(inv.TotalAmt.Sub(paid))
+		inv.LinkedTxn = existing.LinkedTxn
+	}
+	s.saveMeta(c) // ids and DocNumber counters
+	c.invoices[inv.ID] = inv
+	s.saveObj(c, "invoice", inv.ID, inv)
+	s.recomputeBalance(c, inv.CustomerRef.Value)
+	if existing != nil && existing.CustomerRef.Value != inv.CustomerRef.Value {
+		s.recomputeBalance(c, existing.CustomerRef.Value)
+	}
+	return inv, nil
+}
+
+// taxGroup is the tax of one tax rate on an invoice.
+type taxGroup struct {
+	rate  *TaxRate
+	net   decimal.Decimal // Σ line amounts (net of tax) at this rate, after discount
+	gross decimal.Decimal // Σ the same lines' amounts including tax, after discount
+	lines int
+	tax   decimal.Decimal
+}
+
+// buildInvoice validates a request and computes lines, tax and totals; it
+// changes nothing but the company's DocNumber counter.
+func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*Invoice, *qbFault) {
+	inv := &Invoice{ExchangeRate: NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
+		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail}
+	// Customer.
+	if in.CustomerRef == nil || in.CustomerRef.Value == "" {
+		return nil, requiredMissing("CustomerRef")
+	}
+	cu := c.customers[in.CustomerRef.Value]
+	if cu == nil || !cu.Active {
+		return nil, objectNotFound("CustomerRef", "Customer "+in.CustomerRef.Value)
+	}
+	inv.CustomerRef = Ref{Value: cu.ID, Name: cu.DisplayName}
+	// Currency.
+	home := c.homeCurrency()
+	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != home {
+		return nil, currencyFault(c, in.CurrencyRef.Value)
+	}
+	inv.CurrencyRef = Ref{Value: home, Name: currencyName(home)}
+	// Dates.
+	today := s.now().Format(dateLayout)
+	inv.TxnDate, inv.DueDate = in.TxnDate, in.DueDate
+	if inv.TxnDate == "" {
+		inv.TxnDate = today
+	}
+	txn, err := time.Parse(dateLayout, inv.TxnDate)
+	if err != nil {
+		return nil, validationFault("2040", "Invalid Date", "TxnDate "+inv.TxnDate+" is not a date (yyyy-MM-dd)", "TxnDate")
+	}
+	if inv.DueDate == "" {
+		inv.DueDate = txn.AddDate(0, 0, 30).Format(dateLayout)
+	} else if _, err := time.Parse(dateLayout, inv.DueDate); err != nil {
+		return nil, validationFault("2040", "Invalid Date", "DueDate "+inv.DueDate+" is not a date (yyyy-MM-dd)", "DueDate")
+	}
+	// Tax mode.
+	mode := in.GlobalTaxCalculation
+	if c.us() {
+		if mode == "TaxInclusive" {
+			return nil, businessError("GlobalTaxCalculation TaxInclusive is not supported for US companies.")
+		}
+		mode = ""
+	} else {
+		switch mode {
+		case "":
+			mode = "TaxExcluded"
+		case "TaxExcluded", "TaxInclusive", "NotApplicable":
+		default:
+			return nil, validationFault("2050", "Invalid Enumeration", "GlobalTaxCalculation must be TaxExcluded, TaxInclusive or NotApplicable", "GlobalTaxCalculation")
+		}
+	}
+	inv.GlobalTaxCalculation = mode
+
+	// Lines.
+	if len(in.Line) == 0 {
+		return nil, requiredMissing("Line")
+	}
+	subtotal := decimal.Zero
+	var sales []Line
+	var lineRates [][]*TaxRate // per sales line: the rates it is taxed at (UK)
+	var taxable []bool         // per sales line: taxable (US)
+	var discount *Line
+	usedIDs := map[string]bool{}
+	for i, l := range in.Line {
+		el := fmt.Sprintf("Line[%d]", i)
+		dt := l.DetailType
+		if dt == "" && l.SalesItemLineDetail != nil {
+			dt = "SalesItemLineDetail"
+		}
+		switch dt {
+		case "SubTotalLineDetail":
+			continue // computed
+		case "DescriptionOnly":
+			sales = append(sales, Line{ID: l.ID, Description: l.Description, Amount: NewAmount("0"), DetailType: dt})
+			lineRates, taxable = append(lineRates, nil), append(taxable, false)
+			continue
+		case "DiscountLineDetail":
+			if discount != nil {
+				return nil, businessError("An invoice can have only one discount line.")
+			}
+			d := l.DiscountLineDetail
+			if d == nil {
+				d = &DiscountLineDetail{}
+			}
+			dl := Line{ID: l.ID, Description: l.Description, DetailType: dt, DiscountLineDetail: d}
+			if l.Amount != nil {
+				dl.Amount = *l.Amount
+			}
+			if d.DiscountAccountRef == nil {
+				d.DiscountAccountRef = &Ref{Value: acctDiscountsGiven, Name: "Discounts given"}
+			} else if c.account(d.DiscountAccountRef.Value) == nil {
+				return nil, invalidReference(el+".DiscountLineDetail.DiscountAccountRef", "Account id "+d.DiscountAccountRef.Value+" not found")
+			}
+			discount = &dl
+			continue
+		case "SalesItemLineDetail":
+		default:
+			return nil, validationFault("2050", "Invalid Enumeration", "The sandbox does not support DetailType "+strconv.Quote(dt), el+".DetailType")
+		}
+		if l.SalesItemLineDetail == nil {
+			return nil, requiredMissing(el + ".SalesItemLineDetail")
+		}
+		d := *l.SalesItemLineDetail
+		if l.Amount == nil {
+			return nil, requiredMissing(el + ".Amount")
+		}
+		amount := l.Amount.Decimal
+		if d.ItemRef == nil || d.ItemRef.Value == "" {
+			// As QuickBooks does, a sales line without an item sells the default "Services"
+			// item; its ItemAccountRef, when given, still decides the income account.
+			def := c.defaultItem()
+			if def == nil {
+				return nil, requiredMissing(el + ".SalesItemLineDetail.ItemRef")
+			}
+			d.ItemRef = &Ref{Value: def.ID}
+		}
+		item := c.items[d.ItemRef.Value]
+		if item == nil || !item.Active {
+			return nil, objectNotFound(el+".SalesItemLineDetail.ItemRef", "Item "+d.ItemRef.Value)
+		}
+		d.ItemRef = &Ref{Value: item.ID, Name: item.Name}
+		if d.ItemAccountRef == nil || d.ItemAccountRef.Value == "" {
+			d.ItemAccountRef = item.IncomeAccountRef
+		} else if a := c.account(d.ItemAccountRef.Value); a == nil {
+			return nil, invalidReference(el+".SalesItemLineDetail.ItemAccountRef", "Account id "+d.ItemAccountRef.Value+" not found")
+		} else {
+			d.ItemAccountRef = &Ref{Value: a.ID, Name: a.Name}
+		}
+		// Quantity and price: Amount must equal Qty × UnitPrice to the cent.
+		switch {
+		case d.Qty != nil && d.UnitPrice != nil:
+			if want := round2(d.Qty.Mul(d.UnitPrice.Decimal)); !want.Equal(amount) {
+				return nil, validationFault("6070", "Amount is not equal to UnitPrice * Qty",
+					fmt.Sprintf("Amount is not equal to UnitPrice * Qty. Supplied value:%s (UnitPrice %s * Qty %s = %s)",
+						amount.String(), d.UnitPrice.String(), d.Qty.String(), want.StringFixed(2)), el+".Amount")
+			}
+		case d.Qty == nil && d.UnitPrice == nil:
+			d.Qty, d.UnitPrice = amtPtr(decimal.NewFromInt(1)), amtPtr(amount)
+		case d.UnitPrice != nil: // Qty missing: QuickBooks derives it
+			if !d.UnitPrice.IsZero() {
+				d.Qty = amtPtr(amount.DivRound(d.UnitPrice.Decimal, 7))
+			}
+		default: // UnitPrice missing
+			if !d.Qty.IsZero() {
+				d.UnitPrice = amtPtr(amount.DivRound(d.Qty.Decimal, 7))
+			}
+		}
+		// Tax code.
+		if c.us() {
+			code := "NON"
+			if item.Taxable {
+				code = "TAX"
+			}
+			if d.TaxCodeRef != nil && d.TaxCodeRef.Value != "" {
+				code = d.TaxCodeRef.Value
+			}
+			if code != "TAX" && code != "NON" {
+				return nil, businessError("Line TaxCodeRef must be TAX or NON in a company that uses automated sales tax, not " + strconv.Quote(code) + ".")
+			}
+			d.TaxCodeRef = &Ref{Value: code}
+			taxable = append(taxable, code == "TAX")
+			lineRates = append(lineRates, nil)
+		} else {
+			if d.TaxCodeRef == nil || d.TaxCodeRef.Value == "" {
+				if mode != "NotApplicable" {
+					f := businessError("Make sure all your transactions have a VAT rate before you save.")
+					f.Error[0].Element = el + ".SalesItemLineDetail.TaxCodeRef"
+					return nil, f
+				}
+				lineRates = append(lineRates, nil)
+			} else {
+				tc := c.taxCode(d.TaxCodeRef.Value)
+				if tc == nil || !tc.Active {
+					return nil, invalidReference(el+".SalesItemLineDetail.TaxCodeRef", "TaxCode id "+d.TaxCodeRef.Value+" not found")
+				}
+				d.TaxCodeRef = &Ref{Value: tc.ID, Name: tc.Name}
+				var rates []*TaxRate
+				for _, rd := range tc.SalesTaxRateList.TaxRateDetail {
+					if tr := c.taxRate(rd.TaxRateRef.Value); tr != nil {
+						rates = append(rates, tr)
+					}
+				}
+				lineRates = append(lineRates, rates)
+			}
+			taxable = append(taxable, false)
+		}
+		subtotal = subtotal.Add(amount)
+		sales = append(sales, Line{ID: l.ID, Description: l.Description, Amount: amt(amount), DetailType: dt, SalesItemLineDetail: &d})
+	}
+	if len(sales) == 0 {
+		return nil, requiredMissing("Line.SalesItemLineDetail")
+	}
+	// Discount: a percentage of the subtotal, or an amount.
+	disc := decimal.Zero
+	if discount != nil {
+		d := discount.DiscountLineDetail
+		if d.PercentBased && d.DiscountPercent != nil {
+			disc = round2(subtotal.Mul(d.DiscountPercent.Decimal).Div(decimal.NewFromInt(100)))
+			discount.Amount = amt(disc)
+		} else {
+			disc = discount.Amount.Decimal
+		}
+		if disc.IsNegative() || disc.GreaterThan(subtotal) {
+			return nil, businessError("The discount must be between 0 and the subtotal.")
+		}
+		inv.ApplyTaxAfterDiscount = true
+	}
+
+	// Tax.
+	var taxTotal decimal.Decimal
+	var taxLines []TaxLine
+	if c.us() {
+		taxTotal, taxLines = usTax(c, sales, taxable, subtotal, disc, in.TxnTaxDetail)
+		yes := true
+		inv.TxnTaxDetail = TxnTaxDetail{TxnTaxCodeRef: &Ref{Value: usAutomatedTaxCode}, UseAutomatedSalesTax: &yes}
+	} else if mode != "NotApplicable" {
+		var f *qbFault
+		taxTotal, taxLines, f = ukTax(sales, lineRates, subtotal, disc, mode == "TaxInclusive", in.TxnTaxDetail)
+		if f != nil {
+			return nil, f
+		}
+	}
+	inv.TxnTaxDetail.TotalTax, inv.TxnTaxDetail.TaxLine = amt(taxTotal), taxLines
+	// Line Amounts are net of tax in both modes (a TaxInclusive line carries its gross in
+	// TaxInclusiveAmt), so the total is the net subtotal plus the tax.
+	total := subtotal.Sub(disc).Add(taxTotal)
+	inv.TotalAmt, inv.HomeTotalAmt = amt(total), amt(total)
+
+	// Line ids: keep the ones sent when unique, number the rest.
+	for _, l := range sales {
+		if l.ID != "" {
+			usedIDs[l.ID] = true
+		}
+	}
+	next := 1
+	seen := map[string]bool{}
+	assign := func(l *Line) {
+		if l.ID == "" || seen[l.ID] {
+			for usedIDs[strconv.Itoa(next)] || seen[strconv.Itoa(next)] {
+				next++
+			}
+			l.ID = strconv.Itoa(next)
+		}
+		seen[l.ID] = true
+	}
+	for i := range sales {
+		assign(&sales[i])
+		sales[i].LineNum = i + 1
+	}
+	inv.Line = append(sales, Line{Amount: amt(subtotal), DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}})
+	if discount != nil {
+		assign(discount)
+		discount.LineNum = len(sales) + 1
+		inv.Line = append(inv.Line, *discount)
+	}
+
+	// DocNumber: unique among invoices; generated when missing.
+	inv.DocNumber = in.DocNumber
+	if inv.DocNumber == "" && existing != nil {
+		inv.DocNumber = existing.DocNumber
+	}
+	if inv.DocNumber == "" {
+		for {
+			inv.DocNumber = strconv.Itoa(c.meta.NextDoc)
+			c.meta.NextDoc++
+			if docNumberOwner(c, inv.DocNumber, "") == nil {
+				break
+			}
+		}
+	}
+	if len(inv.DocNumber) > 21 {
+		return nil, validationFault("2050", "String length is either shorter or longer than supported by specification",
+			"DocNumber is longer than 21 characters", "DocNumber")
+	}
+	self := ""
+	if existing != nil {
+		self = existing.ID
+	}
+	if other := docNumberOwner(c, inv.DocNumber, self); other != nil {
+		return nil, validationFault("6140", "Duplicate Document Number Error",
+			fmt.Sprintf("Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=%s is assigned to TxnType=Invoice with TxnId=%s", inv.DocNumber, other.ID), "DocNumber")
+	}
+	return inv, nil
+}
+
+func docNumberOwner(c *company, doc, self string) *Invoice {
+	for _, inv := range c.invoices {
+		if inv.ID != self && sameName(inv.DocNumber, doc) {
+			return inv
+		}
+	}
+	return nil
+}
+
+// allocate splits a discount over parts in proportion to their amounts,
+// each share rounded to cents and the last taking the remainder.
+func allocate(disc decimal.Decimal, parts []decimal.Decimal) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(parts))
+	total := decimal.Zero
+	for _, p := range parts {
+		total = total.Add(p)
+	}
+	if disc.IsZero() || total.IsZero() {
+		return out
+	}
+	left := disc
+	for i, p := range parts {
+		if i == len(parts)-1 {
+			out[i] = left
+			break
+		}
+		out[i] = round2(disc.Mul(p).Div(total))
+		left = left.Sub(out[i])
+	}
+	return out
+}
+
+// ukTax computes non-US tax: per tax rate, on the sum of the amounts of the
+// lines at that rate (less their share of any discount), never per line.
+// Explicit TaxLine amounts in the request replace the computed ones when
+// within 0.05 × (lines at that rate) of them.
+func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal, inclusive bool, req *txnTaxIn) (decimal.Decimal, []TaxLine, *qbFault) {
+	var groups []*taxGroup
+	byRate := map[string]*taxGroup{}
+	hundred := decimal.NewFromInt(100)
+	for i, l := range sales {
+		for _, tr := range lineRates[i] {
+			g := byRate[tr.ID]
+			if g == nil {
+				g = &taxGroup{rate: tr}
+				byRate[tr.ID] = g
+				groups = append(groups, g)
+			}
+			g.net = g.net.Add(l.Amount.Decimal)
+			gross := l.Amount.Decimal.Mul(hundred.Add(tr.RateValue.Decimal)).Div(hundred)
+			if d := l.SalesItemLineDetail; d != nil && d.TaxInclusiveAmt != nil {
+				gross = d.TaxInclusiveAmt.Decimal
+			}
+			g.gross = g.gross.Add(gross)
+			g.lines++
+		}
+	}
+	parts := make([]decimal.Decimal, len(groups))
+	for i, g := range groups {
+		parts[i] = g.net
+	}
+	for i, share := range allocate(disc, parts) {
+		groups[i].net = groups[i].net.Sub(share)
+		groups[i].gross = groups[i].gross.Sub(share)
+	}
+	for _, g := range groups {
+		pct := g.rate.RateValue.Decimal
+		if inclusive {
+			g.tax = round2(g.gross.Mul(pct).Div(hundred.Add(pct)))
+		} else {
+			g.tax = round2(g.net.Mul(pct).Div(hundred))
+		}
+	}
+	if req != nil {
+		for _, tl := range req.TaxLine {
+			if tl.Amount == nil || tl.TaxLineDetail == nil {
+				continue
+			}
+			g := byRate[tl.TaxLineDetail.TaxRateRef.Value]
+			if g == nil {
+				return decimal.Zero, nil, businessError("TaxLine TaxRateRef " + tl.TaxLineDetail.TaxRateRef.Value + " is not the tax rate of any line on this invoice.")
+			}
+			tolerance := decimal.NewFromFloat(0.05).Mul(decimal.NewFromInt(int64(g.lines)))
+			if tl.Amount.Sub(g.tax).Abs().GreaterThan(tolerance) {
+				return decimal.Zero, nil, businessError(fmt.Sprintf("The tax amount %s for %s differs from the calculated %s by more than %s.",
+					tl.Amount.StringFixed(2), g.rate.Name, g.tax.StringFixed(2), tolerance.StringFixed(2)))
+			}
+			g.tax = tl.Amount.Decimal
+		}
+	}
+	total := decimal.Zero
+	lines := make([]TaxLine, 0, len(groups))
+	for _, g := range groups {
+		total = total.Add(g.tax)
+		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
+			TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
+			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net),
+		}})
+	}
+	return total, lines, nil
+}
+
+// usTax computes automated sales tax: usSalesTaxRate on the sum of the
+// taxable lines (less their share of any discount), or the request's
+// TxnTaxDetail.TotalTax when it gives one.
+func usTax(c *company, sales []Line, taxable []bool, subtotal, disc decimal.Decimal, req *txnTaxIn) (decimal.Decimal, []TaxLine) {
+	base := decimal.Zero
+	for i, l := range sales {
+		if taxable[i] {
+			base = base.Add(l.Amount.Decimal)
+		}
+	}
+	if !disc.IsZero() && !subtotal.IsZero() {
+		base = base.Sub(allocate(disc, []decimal.Decimal{base, subtotal.Sub(base)})[0])
+	}
+	rate := c.taxRate(usAutomatedTaxRate)
+	tax := round2(base.Mul(rate.RateValue.Decimal).Div(decimal.NewFromInt(100)))
+	if req != nil && req.TotalTax != nil {
+		tax = req.TotalTax.Decimal
+	}
+	if base.IsZero() && tax.IsZero() {
+		return tax, nil
+	}
+	return tax, []TaxLine{{Amount: amt(tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
+		TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, PercentBased: true, TaxPercent: rate.RateValue, NetAmountTaxable: amt(base),
+	}}}
+}

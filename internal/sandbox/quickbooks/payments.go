@@ -1,0 +1,148 @@
+package quickbooks
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+// paymentIn is a payment as a request sends it.
+type paymentIn struct {
+	TxnDate             string  `json:"TxnDate"`
+	CustomerRef         *Ref    `json:"CustomerRef"`
+	CurrencyRef         *Ref    `json:"CurrencyRef"`
+	DepositToAccountRef *Ref    `json:"DepositToAccountRef"`
+	PaymentRefNum       string  `json:"PaymentRefNum"`
+	PrivateNote         string  `json:"PrivateNote"`
+	TotalAmt            *Amount `json:"TotalAmt"`
+	Line                []struct {
+		Amount    *Amount     `json:"Amount"`
+		LinkedTxn []LinkedTxn `json:"LinkedTxn"`
+	} `json:"Line"`
+}
+
+// writePayment creates or deletes a payment; payments are not updated in
+// the sandbox (delete and create again instead).
+func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]json.RawMessage) (any, *qbFault) {
+	if op == "update" {
+		return nil, unsupported("update Payment (the sandbox supports create and delete)")
+	}
+	if op == "delete" {
+		p := c.payments[id]
+		if p == nil {
+			return nil, objectNotFound("Id", "Payment "+id)
+		}
+		if f := checkToken(id, p.SyncToken, token); f != nil {
+			return nil, f
+		}
+		for _, l := range p.Line {
+			for _, lt := range l.LinkedTxn {
+				if inv := c.invoices[lt.TxnID]; inv != nil && lt.TxnType == "Invoice" {
+					inv.Balance = amt(inv.Balance.Add(l.Amount.Decimal))
+					inv.LinkedTxn = removeLink(inv.LinkedTxn, id)
+					s.touchInvoice(c, inv)
+				}
+			}
+		}
+		delete(c.payments, id)
+		s.markDirty("realm/"+c.meta.RealmID+"/payment/"+id, nil)
+		s.recomputeBalance(c, p.CustomerRef.Value)
+		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
+	}
+	var in paymentIn
+	if f := merge(struct{}{}, raw, &in); f != nil {
+		return nil, f
+	}
+	if in.CustomerRef == nil || in.CustomerRef.Value == "" {
+		return nil, requiredMissing("CustomerRef")
+	}
+	cu := c.customers[in.CustomerRef.Value]
+	if cu == nil || !cu.Active {
+		return nil, objectNotFound("CustomerRef", "Customer "+in.CustomerRef.Value)
+	}
+	if in.TotalAmt == nil {
+		return nil, requiredMissing("TotalAmt")
+	}
+	if in.TotalAmt.IsNegative() {
+		return nil, businessError("TotalAmt must not be negative.")
+	}
+	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != c.homeCurrency() {
+		return nil, currencyFault(c, in.CurrencyRef.Value)
+	}
+	deposit := &Ref{Value: acctUndeposited, Name: "Undeposited Funds"}
+	if in.DepositToAccountRef != nil && in.DepositToAccountRef.Value != "" {
+		a := c.account(in.DepositToAccountRef.Value)
+		if a == nil || !a.Active {
+			return nil, invalidReference("DepositToAccountRef", "Account id "+in.DepositToAccountRef.Value+" not found")
+		}
+		deposit = &Ref{Value: a.ID, Name: a.Name}
+	}
+	p := &Payment{TxnDate: in.TxnDate, CustomerRef: Ref{Value: cu.ID, Name: cu.DisplayName},
+		CurrencyRef: Ref{Value: c.homeCurrency(), Name: currencyName(c.homeCurrency())}, DepositToAccountRef: deposit,
+		PaymentRefNum: in.PaymentRefNum, PrivateNote: in.PrivateNote, TotalAmt: *in.TotalAmt, Line: []PaymentLine{}}
+	if p.TxnDate == "" {
+		p.TxnDate = s.now().Format(dateLayout)
+	}
+	applied := decimal.Zero
+	due := map[string]decimal.Decimal{} // invoice id -> amount this payment applies
+	for i, l := range in.Line {
+		el := fmt.Sprintf("Line[%d]", i)
+		if l.Amount == nil {
+			return nil, requiredMissing(el + ".Amount")
+		}
+		if !l.Amount.IsPositive() {
+			return nil, businessError("A payment line amount must be positive.")
+		}
+		if len(l.LinkedTxn) != 1 || l.LinkedTxn[0].TxnType != "Invoice" {
+			return nil, businessError("Each payment line must link exactly one transaction of TxnType Invoice (the sandbox supports invoices only).")
+		}
+		inv := c.invoices[l.LinkedTxn[0].TxnID]
+		if inv == nil {
+			return nil, objectNotFound(el+".LinkedTxn", "Invoice "+l.LinkedTxn[0].TxnID)
+		}
+		if inv.CustomerRef.Value != cu.ID {
+			return nil, businessError("Invoice " + inv.ID + " belongs to another customer.")
+		}
+		due[inv.ID] = due[inv.ID].Add(l.Amount.Decimal)
+		if due[inv.ID].GreaterThan(inv.Balance.Decimal) {
+			return nil, businessError(fmt.Sprintf("The payment applies %s to invoice %s, whose balance is %s.",
+				due[inv.ID].StringFixed(2), inv.DocNumber, inv.Balance.StringFixed(2)))
+		}
+		applied = applied.Add(l.Amount.Decimal)
+		p.Line = append(p.Line, PaymentLine{Amount: *l.Amount, LinkedTxn: []LinkedTxn{{TxnID: inv.ID, TxnType: "Invoice"}}})
+	}
+	if applied.GreaterThan(p.TotalAmt.Decimal) {
+		return nil, businessError(fmt.Sprintf("The payment lines apply %s, more than TotalAmt %s.", applied.StringFixed(2), p.TotalAmt.StringFixed(2)))
+	}
+	p.UnappliedAmt = amt(p.TotalAmt.Sub(applied))
+	p.ID, p.SyncToken, p.MetaData = c.newID("Payment"), "0", newMeta(s.now())
+	s.saveMeta(c)
+	for invID, a := range due {
+		inv := c.invoices[invID]
+		inv.Balance = amt(inv.Balance.Sub(a))
+		inv.LinkedTxn = append(inv.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
+		s.touchInvoice(c, inv)
+	}
+	c.payments[p.ID] = p
+	s.saveObj(c, "payment", p.ID, p)
+	s.recomputeBalance(c, cu.ID)
+	return p, nil
+}
+
+// touchInvoice records a change made to an invoice by another transaction.
+func (s *Sandbox) touchInvoice(c *company, inv *Invoice) {
+	inv.SyncToken = nextToken(inv.SyncToken)
+	inv.MetaData.LastUpdatedTime = qbTime(s.now())
+	s.saveObj(c, "invoice", inv.ID, inv)
+}
+
+func removeLink(links []LinkedTxn, txnID string) []LinkedTxn {
+	out := links[:0]
+	for _, l := range links {
+		if l.TxnID != txnID {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,435 @@
+package quickbooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Namespace is the Store namespace every sandbox key lives in.
+const Namespace = "quickbooks"
+
+// Store persists sandbox state. booksync implements it with a key-value table
+// in its own database, so a restart keeps every company, token and invoice.
+type Store interface {
+	// LoadSandbox returns every key saved in namespace.
+	LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error)
+	// SaveSandbox inserts or replaces keys, all or none of them: one request's change is
+	// kept whole, so a crash never leaves, say, a requestid record without its invoice.
+	SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error
+}
+
+// MemoryStore is a Store held in memory, for tests and throwaway demos.
+type MemoryStore struct {
+	mu   sync.Mutex
+	data map[string]map[string][]byte
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{data: map[string]map[string][]byte{}}
+}
+
+// LoadSandbox returns copies of the values, so callers cannot alter the store.
+func (m *MemoryStore) LoadSandbox(_ context.Context, namespace string) (map[string][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string][]byte, len(m.data[namespace]))
+	for k, v := range m.data[namespace] {
+		out[k] = slices.Clone(v)
+	}
+	return out, nil
+}
+
+// SaveSandbox stores copies of the values.
+func (m *MemoryStore) SaveSandbox(_ context.Context, namespace string, values map[string][]byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data[namespace] == nil {
+		m.data[namespace] = map[string][]byte{}
+	}
+	for k, v := range values {
+		m.data[namespace][k] = slices.Clone(v)
+	}
+	return nil
+}
+
+// Options configures a Sandbox.
+type Options struct {
+	// BaseURL is the absolute URL the handler is mounted at, without a
+	// trailing slash, e.g. http://localhost:8080/sandbox/quickbooks. Links and
+	// the consent form are built from it.
+	BaseURL string
+	// Store persists state; nil keeps it in memory only.
+	Store Store
+	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
+	Now func() time.Time
+	// Limits enforces QuickBooks Online's per-company throttles.
+	Limits bool
+	// TimeScale > 1 compresses the rate-limit window: a 60 s minute lasts
+	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
+	TimeScale float64
+}
+
+// Sandbox is an in-process imitation of Intuit's OAuth 2 service and the
+// QuickBooks Online Accounting API. Its methods are safe for concurrent use.
+type Sandbox struct {
+	opts  Options
+	now   func() time.Time
+	scale float64
+
+	// mu guards all state below. The sandbox serialises API calls; it serves
+	// tests and demos, where fidelity matters more than throughput.
+	mu        sync.Mutex
+	auth      authState
+	companies map[string]*company
+	pending   map[string]any
+
+	// beforeServe, when set (tests only), runs after rate limiting admitted
+	// a call and before the call takes the lock, so tests can hold calls in flight.
+	beforeServe func(realmID string)
+}
+
+// company is one QuickBooks company (realm) with everything it holds.
+type company struct {
+	meta      companyMeta
+	customers map[string]*Customer
+	items     map[string]*Item
+	invoices  map[string]*Invoice
+	payments  map[string]*Payment
+	idem      map[string]*idemRecord
+
+	// Runtime only; not persisted.
+	calls   int
+	limiter limiter
+	faults  []Fault
+}
+
+// companyMeta is the company record saved under "realm/<id>": settings and
+// the lists the API reads but never writes (accounts, tax codes and rates).
+type companyMeta struct {
+	RealmID   string         `json:"realm_id"`
+	Region    string         `json:"region"` // "uk" or "us"
+	CreatedAt time.Time      `json:"created_at"`
+	Info      CompanyInfo    `json:"info"`
+	Prefs     Preferences    `json:"prefs"`
+	Accounts  []*Account     `json:"accounts"`
+	TaxCodes  []*TaxCode     `json:"tax_codes"`
+	TaxRates  []*TaxRate     `json:"tax_rates"`
+	NextID    map[string]int `json:"next_id"`
+	NextDoc   int            `json:"next_doc"`
+}
+
+func (c *company) us() bool { return c.meta.Region == "us" }
+
+// defaultItem is the seeded "Services" item, which a line without an item sells.
+func (c *company) defaultItem() *Item {
+	var best *Item
+	for _, it := range c.items {
+		if it.Name == "Services" && it.Active && (best == nil || it.ID < best.ID) {
+			best = it
+		}
+	}
+	return best
+}
+
+func (c *company) homeCurrency() string { return c.meta.Prefs.CurrencyPrefs.HomeCurrency.Value }
+
+// newID hands out the next Id of an entity type; QuickBooks numbers each type separately.
+func (c *company) newID(kind string) string {
+	c.meta.NextID[kind]++
+	return strconv.Itoa(c.meta.NextID[kind])
+}
+
+// idemRecord is a stored response for requestid replay.
+type idemRecord struct {
+	RequestID string    `json:"request_id"`
+	Status    int       `json:"status"`
+	Body      []byte    `json:"body"`
+	At        time.Time `json:"at"`
+}
+
+func emptyCompany() *company {
+	return &company{
+		customers: map[string]*Customer{},
+		items:     map[string]*Item{},
+		invoices:  map[string]*Invoice{},
+		payments:  map[string]*Payment{},
+		idem:      map[string]*idemRecord{},
+	}
+}
+
+// New returns a Sandbox with the state found in opts.Store.
+func New(ctx context.Context, opts Options) (*Sandbox, error) {
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, companies: map[string]*company{}, pending: map[string]any{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.scale <= 0 {
+		s.scale = 1
+	}
+	s.auth = newAuthState()
+	if opts.Store == nil {
+		return s, nil
+	}
+	data, err := opts.Store.LoadSandbox(ctx, Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("quickbooks sandbox: load: %w", err)
+	}
+	if err := s.load(data); err != nil {
+		return nil, fmt.Errorf("quickbooks sandbox: load: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Sandbox) load(data map[string][]byte) error {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	// "realm/<r>" sorts before "realm/<r>/...", so the company exists before its objects.
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := data[k]
+		if k == "auth" {
+			if err := json.Unmarshal(v, &s.auth); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			s.auth.fill()
+			continue
+		}
+		parts := strings.Split(k, "/")
+		if len(parts) < 2 || parts[0] != "realm" {
+			continue
+		}
+		if len(parts) == 2 {
+			c := emptyCompany()
+			if err := json.Unmarshal(v, &c.meta); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			if c.meta.NextID == nil {
+				c.meta.NextID = map[string]int{}
+			}
+			s.companies[c.meta.RealmID] = c
+			continue
+		}
+		c := s.companies[parts[1]]
+		if c == nil || len(parts) != 4 {
+			continue
+		}
+		var err error
+		switch parts[2] {
+		case "customer":
+			err = loadInto(v, c.customers, parts[3])
+		case "item":
+			err = loadInto(v, c.items, parts[3])
+		case "invoice":
+			err = loadInto(v, c.invoices, parts[3])
+		case "payment":
+			err = loadInto(v, c.payments, parts[3])
+		case "idem":
+			err = loadInto(v, c.idem, parts[3])
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func loadInto[T any](v []byte, into map[string]*T, id string) error {
+	if string(v) == "null" {
+		return nil // deleted
+	}
+	var x T
+	if err := json.Unmarshal(v, &x); err != nil {
+		return err
+	}
+	into[id] = &x
+	return nil
+}
+
+// markDirty queues a key to be saved by flush; callers hold s.mu. Values are
+// marshalled at flush time, so several changes to one object save once.
+func (s *Sandbox) markDirty(key string, v any) { s.pending[key] = v }
+
+func (s *Sandbox) saveMeta(c *company) { s.markDirty("realm/"+c.meta.RealmID, &c.meta) }
+func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
+	s.markDirty("realm/"+c.meta.RealmID+"/"+kind+"/"+id, v)
+}
+func (s *Sandbox) saveAuth() { s.markDirty("auth", &s.auth) }
+
+// flush saves every queued key in one SaveSandbox call; callers hold s.mu.
+// Marshalling happens under the lock so the saved JSON is a consistent snapshot.
+func (s *Sandbox) flush(ctx context.Context) error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	values := make(map[string][]byte, len(s.pending))
+	for k, v := range s.pending {
+		b, err := json.Marshal(v)
+		if err != nil {
+			clear(s.pending)
+			return fmt.Errorf("quickbooks sandbox: save %s: %w", k, err)
+		}
+		values[k] = b
+	}
+	clear(s.pending)
+	if s.opts.Store == nil {
+		return nil
+	}
+	// The change is saved with a context of its own: a client that hangs up must not stop it
+	// halfway (it is all or nothing anyway).
+	if err := s.opts.Store.SaveSandbox(context.WithoutCancel(ctx), Namespace, values); err != nil {
+		return fmt.Errorf("quickbooks sandbox: save: %w", err)
+	}
+	return nil
+}
+
+// Handler serves the sandbox: OAuth under /oauth2, the Accounting API under
+// /v3/company/{realmId}, the company pages under /companies and POST /faults.
+func (s *Sandbox) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/authorize", s.handleAuthorizePage)
+	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeConsent)
+	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.handleToken)
+	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.handleRevoke)
+	mux.HandleFunc("POST /faults", s.handleFaults)
+	mux.Handle("/v3/company/", s.apiHandler())
+	s.routeWeb(mux)
+	return mux
+}
+
+// AuthURL is the OAuth 2 authorization endpoint, like https://appcenter.intuit.com/connect/oauth2.
+func (s *Sandbox) AuthURL() string { return s.opts.BaseURL + "/oauth2/authorize" }
+
+// TokenURL is the OAuth 2 token endpoint, like https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer.
+func (s *Sandbox) TokenURL() string { return s.opts.BaseURL + "/oauth2/v1/tokens/bearer" }
+
+// RevokeURL is the OAuth 2 revocation endpoint, like https://developer.api.intuit.com/v2/oauth2/tokens/revoke.
+func (s *Sandbox) RevokeURL() string { return s.opts.BaseURL + "/oauth2/v1/tokens/revoke" }
+
+// APIURL is the Accounting API base, like https://quickbooks.api.intuit.com;
+// API paths below it are /v3/company/{realmId}/...
+func (s *Sandbox) APIURL() string { return s.opts.BaseURL }
+
+// Companies returns the realm ids of all companies, oldest first.
+func (s *Sandbox) Companies() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.sortedCompanies()
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.meta.RealmID
+	}
+	return out
+}
+
+func (s *Sandbox) sortedCompanies() []*company {
+	out := make([]*company, 0, len(s.companies))
+	for _, c := range s.companies {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *company) int {
+		if c := a.meta.CreatedAt.Compare(b.meta.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.meta.RealmID, b.meta.RealmID)
+	})
+	return out
+}
+
+// byID returns the map's values ordered by numeric Id, which is creation order.
+func byID[T any](m map[string]*T, id func(*T) string) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b *T) int { return compareIDs(id(a), id(b)) })
+	return out
+}
+
+func compareIDs(a, b string) int {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return x - y
+	}
+	return strings.Compare(a, b)
+}
+
+// cloneJSON deep-copies v so inspection results cannot alias live state.
+func cloneJSON[T any](v *T) T {
+	b, _ := json.Marshal(v)
+	var out T
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func inspect[T any](s *Sandbox, realmID string, pick func(*company) []*T) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.companies[realmID]
+	if c == nil {
+		return nil
+	}
+	var out []T
+	for _, v := range pick(c) {
+		out = append(out, cloneJSON(v))
+	}
+	return out
+}
+
+// Invoices returns the company's invoices in creation order.
+func (s *Sandbox) Invoices(realmID string) []Invoice {
+	return inspect(s, realmID, func(c *company) []*Invoice { return byID(c.invoices, func(v *Invoice) string { return v.ID }) })
+}
+
+// Customers returns the company's customers in creation order, inactive ones included.
+func (s *Sandbox) Customers(realmID string) []Customer {
+	return inspect(s, realmID, func(c *company) []*Customer { return byID(c.customers, func(v *Customer) string { return v.ID }) })
+}
+
+// Items returns the company's items in creation order, inactive ones included.
+func (s *Sandbox) Items(realmID string) []Item {
+	return inspect(s, realmID, func(c *company) []*Item { return byID(c.items, func(v *Item) string { return v.ID }) })
+}
+
+// Payments returns the company's payments in creation order.
+func (s *Sandbox) Payments(realmID string) []Payment {
+	return inspect(s, realmID, func(c *company) []*Payment { return byID(c.payments, func(v *Payment) string { return v.ID }) })
+}
+
+// TaxCodes returns the company's tax codes.
+func (s *Sandbox) TaxCodes(realmID string) []TaxCode {
+	return inspect(s, realmID, func(c *company) []*TaxCode { return c.meta.TaxCodes })
+}
+
+// TaxRates returns the company's tax rates.
+func (s *Sandbox) TaxRates(realmID string) []TaxRate {
+	return inspect(s, realmID, func(c *company) []*TaxRate { return c.meta.TaxRates })
+}
+
+// Accounts returns the company's chart of accounts.
+func (s *Sandbox) Accounts(realmID string) []Account {
+	return inspect(s, realmID, func(c *company) []*Account { return c.meta.Accounts })
+}
+
+// Calls returns how many Accounting API calls the company has been served
+// since this Sandbox started: rejected and faulted calls included, and each
+// batch item counted as one call, as Intuit meters them.
+func (s *Sandbox) Calls(realmID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.companies[realmID]; c != nil {
+		return c.calls
+	}
+	return 0
+}

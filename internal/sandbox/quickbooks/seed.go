@@ -1,0 +1,162 @@
+package quickbooks
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// usSalesTaxRate is the combined rate automated sales tax charges in every
+// seeded US company: New York City's 4% state + 4.5% city + 0.375% MCTD.
+// The real engine looks the rate up from the ship-to address; the sandbox
+// uses the company address for every invoice.
+const usSalesTaxRate = "8.875"
+
+// Ids of seeded accounts the API falls back on.
+const (
+	acctSalesOfProduct = "1"
+	acctServices       = "2"
+	acctReceivable     = "3"
+	acctUndeposited    = "4"
+	acctChecking       = "5"
+	acctTaxPayable     = "6"
+	acctDiscountsGiven = "7"
+	itemServicesID     = "1"
+	usAutomatedTaxCode = "2"
+	usAutomatedTaxRate = "1"
+)
+
+// newCompany builds a seeded company; region is "uk" or "us".
+func newCompany(n int, region string, now time.Time) *company {
+	c := emptyCompany()
+	// Real realm ids are 16-19 digit numbers; these are recognisably sandbox ones.
+	realm := fmt.Sprintf("9341%012d", n)
+	meta := newMeta(now)
+	currency, country, name := "GBP", "GB", fmt.Sprintf("Sandbox Company UK %d", n)
+	taxName := "VAT Control"
+	if region == "us" {
+		currency, country, name, taxName = "USD", "US", fmt.Sprintf("Sandbox Company US %d", n), "Sales Tax Payable"
+	}
+	c.meta = companyMeta{RealmID: realm, Region: region, CreatedAt: now, NextID: map[string]int{}, NextDoc: 1001}
+	c.meta.Info = CompanyInfo{
+		ID: "1", SyncToken: "0", MetaData: meta, CompanyName: name, LegalName: name + " Ltd",
+		CompanyStartDate: now.Format("2006-01-02"), FiscalYearStartMonth: "January", Country: country,
+		Email: EmailAddress{Address: "noreply@quickbooks.sandbox.test"}, SupportedLanguages: "en",
+		NameValue: []NameValue{{Name: "NeoEnabled", Value: "true"}, {Name: "IsQbdtMigrated", Value: "false"}},
+	}
+	if region == "us" {
+		c.meta.Info.CompanyAddr = PhysicalAddress{Line1: "1 Liberty Plaza", City: "New York", CountrySubDivisionCode: "NY", PostalCode: "10006", Country: "US"}
+		c.meta.Info.DefaultTimeZone = "America/New_York"
+	} else {
+		c.meta.Info.CompanyAddr = PhysicalAddress{Line1: "1 Cabot Square", City: "London", PostalCode: "E14 4QJ", Country: "GB"}
+		c.meta.Info.DefaultTimeZone = "Europe/London"
+	}
+	c.meta.Info.LegalAddr = c.meta.Info.CompanyAddr
+	c.meta.Prefs = Preferences{
+		ID: "1", SyncToken: "0", MetaData: meta,
+		TaxPrefs:        TaxPrefs{UsingSalesTax: true, PartnerTaxEnabled: region == "us"},
+		CurrencyPrefs:   CurrencyPrefs{HomeCurrency: Ref{Value: currency}},
+		SalesFormsPrefs: SalesFormsPrefs{CustomTxnNumbers: true, AllowDiscount: true, DefaultDiscountAccount: acctDiscountsGiven},
+	}
+	type acct struct{ name, num, class, typ, sub string }
+	accounts := []acct{
+		{"Sales of Product Income", "4000", "Revenue", "Income", "SalesOfProductIncome"},
+		{"Services", "4100", "Revenue", "Income", "ServiceFeeIncome"},
+		{"Accounts Receivable (A/R)", "1100", "Asset", "Accounts Receivable", "AccountsReceivable"},
+		{"Undeposited Funds", "1200", "Asset", "Other Current Asset", "UndepositedFunds"},
+		{"Checking", "1000", "Asset", "Bank", "Checking"},
+		{taxName, "2200", "Liability", "Other Current Liability", "GlobalTaxPayable"},
+		{"Discounts given", "4900", "Revenue", "Income", "DiscountsRefundsGiven"},
+		{"Other Income", "4200", "Revenue", "Other Income", "OtherMiscellaneousIncome"},
+		{"Office Expenses", "6000", "Expense", "Expense", "OfficeGeneralAdministrativeExpenses"},
+		{"Accounts Payable (A/P)", "2100", "Liability", "Accounts Payable", "AccountsPayable"},
+	}
+	for _, a := range accounts {
+		c.meta.Accounts = append(c.meta.Accounts, &Account{
+			ID: c.newID("Account"), SyncToken: "0", MetaData: meta, Name: a.name, FullyQualifiedName: a.name,
+			AcctNum: a.num, Active: true, Classification: a.class, AccountType: a.typ, AccountSubType: a.sub,
+			CurrentBalance: NewAmount("0"), CurrencyRef: Ref{Value: currency, Name: currencyName(currency)},
+		})
+	}
+	if region == "us" {
+		rate := &TaxRate{ID: c.newID("TaxRate"), SyncToken: "0", MetaData: meta, Name: "NYC Combined " + usSalesTaxRate + "%",
+			Description: "Sales Tax", Active: true, RateValue: NewAmount(usSalesTaxRate),
+			AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
+		c.meta.TaxRates = []*TaxRate{rate}
+		c.meta.NextID["TaxCode"] = 1 // Ids 1 and lower are the pseudo codes TAX/NON
+		c.meta.TaxCodes = []*TaxCode{{
+			ID: c.newID("TaxCode"), SyncToken: "0", MetaData: meta, Name: "New York City", Description: "New York City",
+			Active: true, Taxable: true, TaxGroup: true,
+			SalesTaxRateList:    TaxRateList{TaxRateDetail: []TaxRateDetail{{TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, TaxTypeApplicable: "TaxOnAmount", TaxOrder: 0}}},
+			PurchaseTaxRateList: TaxRateList{TaxRateDetail: []TaxRateDetail{}},
+		}}
+	} else {
+		// Every seeded code has exactly one sales rate. Three of them are 0%,
+		// so a connector cannot pick a tax code by percentage alone.
+		for _, x := range []struct{ code, rate, value, desc string }{
+			{"20.0% S", "20.0% S", "20", "Standard"},
+			{"5.0% R", "5.0% R", "5", "Reduced"},
+			{"0.0% Z", "0.0% Z", "0", "Zero-rated"},
+			{"Exempt", "Exempt", "0", "Exempt"},
+			{"No VAT", "No VAT", "0", "No VAT"},
+		} {
+			rate := &TaxRate{ID: strconv.Itoa(len(c.meta.TaxRates) + 10), SyncToken: "0", MetaData: meta, Name: x.rate,
+				Description: x.desc + " (sales)", Active: true, RateValue: NewAmount(x.value),
+				AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
+			c.meta.TaxRates = append(c.meta.TaxRates, rate)
+			c.meta.TaxCodes = append(c.meta.TaxCodes, &TaxCode{
+				ID: strconv.Itoa(len(c.meta.TaxCodes) + 2), SyncToken: "0", MetaData: meta, Name: x.code, Description: x.desc,
+				Active: true, Taxable: x.value != "0", TaxGroup: true,
+				SalesTaxRateList:    TaxRateList{TaxRateDetail: []TaxRateDetail{{TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, TaxTypeApplicable: "TaxOnAmount", TaxOrder: 0}}},
+				PurchaseTaxRateList: TaxRateList{TaxRateDetail: []TaxRateDetail{}},
+			})
+		}
+	}
+	it := &Item{
+		ID: c.newID("Item"), SyncToken: "0", MetaData: meta, Name: "Services", FullyQualifiedName: "Services",
+		Active: true, Type: "Service", UnitPrice: NewAmount("0"), Taxable: region == "us",
+		IncomeAccountRef: &Ref{Value: acctServices, Name: "Services"},
+	}
+	if region == "uk" {
+		it.SalesTaxCodeRef = &Ref{Value: "2", Name: "20.0% S"}
+	}
+	c.items[it.ID] = it
+	return c
+}
+
+func currencyName(code string) string {
+	switch code {
+	case "GBP":
+		return "British Pound Sterling"
+	case "USD":
+		return "United States Dollar"
+	}
+	return code
+}
+
+func (c *company) account(id string) *Account {
+	for _, a := range c.meta.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+func (c *company) taxCode(id string) *TaxCode {
+	for _, t := range c.meta.TaxCodes {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+func (c *company) taxRate(id string) *TaxRate {
+	for _, t := range c.meta.TaxRates {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package quickbooks
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+)
+
+func (s *Sandbox) routeWeb(mux *http.ServeMux) {
+	mux.HandleFunc("GET /companies", s.handleCompanyList)
+	mux.HandleFunc("GET /companies/{realm}", s.handleCompanyPage)
+}
+
+const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}</style>`
+
+var companyListPage = template.Must(template.New("companies").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>booksync QuickBooks sandbox: companies</title>` + pageStyle + `</head>
+<body><h1>booksync QuickBooks sandbox</h1>
+{{if .}}<table><tr><th>Company</th><th>Realm ID</th><th>Region</th><th>Invoices</th><th>API calls</th></tr>
+{{range .}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td><code>{{.RealmID}}</code></td><td>{{.Region}}</td><td class="n">{{.Invoices}}</td><td class="n">{{.Calls}}</td></tr>
+{{end}}</table>{{else}}<p>No companies yet. Connecting through the consent page creates one.</p>{{end}}
+</body></html>`))
+
+var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"money": money}).Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>{{.Info.CompanyName}}: booksync QuickBooks sandbox</title>` + pageStyle + `</head>
+<body><p><a href="{{.Base}}/companies">All companies</a></p>
+<h1>{{.Info.CompanyName}}</h1>
+<p>Realm ID <code>{{.RealmID}}</code>, home currency {{.Currency}},
+{{if .US}}automated sales tax at ` + usSalesTaxRate + `%{{else}}VAT with tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
+
+<h2>Invoices</h2>
+<table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>DueDate</th><th>Tax</th><th>TotalTax</th><th>TotalAmt</th><th>Balance</th></tr>
+{{range .Invoices}}<tr><td>{{.ID}}</td><td>{{.DocNumber}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td>{{.DueDate}}</td><td>{{.GlobalTaxCalculation}}</td>
+<td class="n">{{money .TxnTaxDetail.TotalTax}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .Balance}}</td></tr>
+{{else}}<tr><td colspan="9">No invoices.</td></tr>{{end}}</table>
+
+<h2>Payments</h2>
+<table><tr><th>Id</th><th>Customer</th><th>TxnDate</th><th>Deposit to</th><th>TotalAmt</th><th>Unapplied</th></tr>
+{{range .Payments}}<tr><td>{{.ID}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td>{{with .DepositToAccountRef}}{{.Name}}{{end}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .UnappliedAmt}}</td></tr>
+{{else}}<tr><td colspan="6">No payments.</td></tr>{{end}}</table>
+
+<h2>Customers</h2>
+<table><tr><th>Id</th><th>DisplayName</th><th>Email</th><th>Active</th><th>Balance</th></tr>
+{{range .Customers}}<tr><td>{{.ID}}</td><td>{{.DisplayName}}</td><td>{{with .PrimaryEmailAddr}}{{.Address}}{{end}}</td><td>{{.Active}}</td><td class="n">{{money .Balance}}</td></tr>
+{{else}}<tr><td colspan="5">No customers.</td></tr>{{end}}</table>
+
+<h2>Items</h2>
+<table><tr><th>Id</th><th>Name</th><th>Type</th><th>UnitPrice</th><th>Income account</th><th>Active</th></tr>
+{{range .Items}}<tr><td>{{.ID}}</td><td>{{.Name}}</td><td>{{.Type}}</td><td class="n">{{money .UnitPrice}}</td><td>{{with .IncomeAccountRef}}{{.Name}}{{end}}</td><td>{{.Active}}</td></tr>
+{{end}}</table>
+
+<h2>Tax codes and rates</h2>
+<table><tr><th>TaxCode Id</th><th>Name</th><th>Sales rates</th></tr>
+{{range .TaxCodes}}<tr><td>{{.ID}}</td><td>{{.Name}}</td><td>{{range .SalesTaxRateList.TaxRateDetail}}{{.TaxRateRef.Name}} (TaxRate {{.TaxRateRef.Value}}) {{end}}</td></tr>
+{{end}}</table>
+<table><tr><th>TaxRate Id</th><th>Name</th><th>RateValue %</th></tr>
+{{range .TaxRates}}<tr><td>{{.ID}}</td><td>{{.Name}}</td><td class="n">{{.RateValue}}</td></tr>
+{{end}}</table>
+
+<h2>Chart of accounts</h2>
+<table><tr><th>Id</th><th>AcctNum</th><th>Name</th><th>AccountType</th><th>AccountSubType</th></tr>
+{{range .Accounts}}<tr><td>{{.ID}}</td><td>{{.AcctNum}}</td><td>{{.Name}}</td><td>{{.AccountType}}</td><td>{{.AccountSubType}}</td></tr>
+{{end}}</table>
+</body></html>`))
+
+func money(a Amount) string { return a.StringFixed(2) }
+
+func (s *Sandbox) handleCompanyList(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	type row struct {
+		Name, RealmID, Region, URL string
+		Invoices, Calls            int
+	}
+	var rows []row
+	for _, c := range s.sortedCompanies() {
+		rows = append(rows, row{c.meta.Info.CompanyName, c.meta.RealmID, strings.ToUpper(c.meta.Region),
+			s.opts.BaseURL + "/companies/" + c.meta.RealmID, len(c.invoices), c.calls})
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = companyListPage.Execute(w, rows)
+}
+
+func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	c := s.companies[r.PathValue("realm")]
+	if c == nil {
+		s.mu.Unlock()
+		http.NotFound(w, r)
+		return
+	}
+	data := map[string]any{
+		"Base": s.opts.BaseURL, "RealmID": c.meta.RealmID, "Info": c.meta.Info, "US": c.us(),
+		"Currency": c.homeCurrency(), "Calls": c.calls,
+		"Invoices":  byID(c.invoices, func(v *Invoice) string { return v.ID }),
+		"Payments":  byID(c.payments, func(v *Payment) string { return v.ID }),
+		"Customers": byID(c.customers, func(v *Customer) string { return v.ID }),
+		"Items":     byID(c.items, func(v *Item) string { return v.ID }),
+		"TaxCodes":  c.meta.TaxCodes, "TaxRates": c.meta.TaxRates, "Accounts": c.meta.Accounts,
+	}
+	// Render under the lock: the template reads live objects.
+	var buf strings.Builder
+	err := companyPage.Execute(&buf, data)
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(buf.String()))
+}
