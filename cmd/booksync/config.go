@@ -28,6 +28,8 @@ type Config struct {
 	// QuickBooksClientID and QuickBooksClientSecret (BOOKSYNC_QUICKBOOKS_CLIENT_ID/_SECRET)
 	// select QuickBooks Online itself; unset means the built-in QuickBooks sandbox.
 	QuickBooksClientID, QuickBooksClientSecret string
+	// GnuCashDir (BOOKSYNC_GNUCASH_DIR) holds the entities' GnuCash books.
+	GnuCashDir string
 	// SandboxLimits (BOOKSYNC_SANDBOX_LIMITS) makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
@@ -65,6 +67,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.XeroClientSecret, "xero-client-secret", env("BOOKSYNC_XERO_CLIENT_SECRET", ""), "Xero app client secret (BOOKSYNC_XERO_CLIENT_SECRET)")
 	fs.StringVar(&c.QuickBooksClientID, "quickbooks-client-id", env("BOOKSYNC_QUICKBOOKS_CLIENT_ID", ""), "QuickBooks Online app client id; unset uses the built-in QuickBooks sandbox (BOOKSYNC_QUICKBOOKS_CLIENT_ID)")
 	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
+	fs.StringVar(&c.GnuCashDir, "gnucash-dir", env("BOOKSYNC_GNUCASH_DIR", ""), "folder of the entities' GnuCash books (BOOKSYNC_GNUCASH_DIR; default: gnucash/ beside a SQLite database)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
 	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type Config struct {
 	// QuickBooksClientID and QuickBooksClientSecret select QuickBooks Online itself; empty means
 	// the built-in sandbox.
 	QuickBooksClientID, QuickBooksClientSecret string
+	// GnuCashDir is the folder of the entities' GnuCash books.
+	GnuCashDir string
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// TimeScale compresses rate-limit windows in the sandboxes and in booksync's budgets alike.
@@ -64,6 +67,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.GnuCashDir == "" {
+		cfg.GnuCashDir = DefaultGnuCashDir(cfg.DB)
+	}
 	st, err := store.OpenAndMigrate(ctx, cfg.DB, store.Options{Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
@@ -99,6 +105,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			booksync.PlatformXero: syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
 			booksync.PlatformQuickBooksOnline: syncer.QuickBooksProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret,
 				cfg.PublicURL+"/sandbox/quickbooks", cfg.SandboxLimits),
+			booksync.PlatformGnuCash: syncer.GnuCashProvider(cfg.GnuCashDir),
 		},
 		Workers:    cfg.Workers,
 		TimeScale:  cfg.TimeScale,
@@ -119,6 +126,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("/", a.API)
 	a.handler = mux
 	return a, nil
+}
+
+// DefaultGnuCashDir is where GnuCash books go when not configured: a gnucash folder beside a
+// SQLite database, or in the working directory with PostgreSQL.
+func DefaultGnuCashDir(db string) string {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return "gnucash"
+	}
+	return filepath.Join(filepath.Dir(db), "gnucash")
 }
 
 // Handler serves the API, the OAuth callback and the sandboxes.

@@ -26,9 +26,10 @@ import (
 
 // stack is booksync with its Xero sandbox, on a real database, served over real HTTP.
 type stack struct {
-	t   *testing.T
-	app *app.App
-	url string
+	t          *testing.T
+	app        *app.App
+	url        string
+	gnucashDir string
 }
 
 func forEachDB(t *testing.T, fn func(t *testing.T, s *stack)) {
@@ -49,7 +50,8 @@ func newStack(t *testing.T, dsn string) *stack {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	a, err := app.New(context.Background(), app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4})
+	gnucashDir := t.TempDir()
+	a, err := app.New(context.Background(), app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func newStack(t *testing.T, dsn string) *stack {
 			t.Error(err)
 		}
 	})
-	return &stack{t: t, app: a, url: base}
+	return &stack{t: t, app: a, url: base, gnucashDir: gnucashDir}
 }
 
 // jobs describes River's jobs, for failure messages.

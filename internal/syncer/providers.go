@@ -8,6 +8,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/gnucash"
 	"github.com/booksync/booksync/internal/platform/quickbooks"
 	"github.com/booksync/booksync/internal/platform/xero"
 	"golang.org/x/oauth2"
@@ -121,4 +122,37 @@ func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits
 			return quickbooks.New(quickbooks.Config{BaseURL: baseURL, RealmID: tenantID, HTTPClient: client, Budget: budget})
 		},
 	}
+}
+
+// GnuCashProvider returns the GnuCash provider: each entity's books are a GnuCash file (SQLite
+// backend) in dir, named after the entity and created on first connect with a starter chart of
+// accounts and the tax tables of the entity's country. There is nothing to authorize.
+func GnuCashProvider(dir string) *Provider {
+	return &Provider{
+		Platform: booksync.PlatformGnuCash,
+		Name:     "GnuCash",
+		Local: func(conn *booksync.Connection, ent *booksync.Entity) (platform.Connector, func() error, error) {
+			book, err := gnucash.Open(dir, conn.EntityID, ent.Address.Country, EntityCurrency(ent))
+			if err != nil {
+				return nil, nil, err
+			}
+			return book, book.Close, nil
+		},
+	}
+}
+
+// EntityCurrency is the currency an entity's books keep: the currency of its country.
+func EntityCurrency(e *booksync.Entity) string {
+	if c, ok := countryCurrency[e.Address.Country]; ok {
+		return c
+	}
+	return "USD"
+}
+
+var countryCurrency = map[string]string{
+	"GB": "GBP", "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "JP": "JPY", "CH": "CHF", "SE": "SEK",
+	"NO": "NOK", "DK": "DKK", "PL": "PLN", "CZ": "CZK", "KW": "KWD", "BH": "BHD", "IE": "EUR", "DE": "EUR",
+	"FR": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR", "AT": "EUR", "PT": "EUR", "FI": "EUR",
+	"GR": "EUR", "LU": "EUR", "SK": "EUR", "SI": "EUR", "EE": "EUR", "LV": "EUR", "LT": "EUR", "MT": "EUR", "CY": "EUR",
+	"HR": "EUR",
 }

@@ -215,6 +215,9 @@ func Generate(monite []byte) (*Output, error) {
 	if err := collectSchemas(paths, srcSchemas, schemas); err != nil {
 		return nil, err
 	}
+	if err := extendEnums(schemas); err != nil {
+		return nil, err
+	}
 
 	securitySchemes := map[string]any{}
 	srcSecurity := asMap(components["securitySchemes"])
@@ -346,6 +349,27 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		notes = append(notes, o.note)
 	}
 	return notes, nil
+}
+
+// enumAdditions are values booksync adds to Monite's enums (it adds, never renames): GnuCash is an
+// accounting platform Monite does not connect to.
+var enumAdditions = map[string][]string{"Platform": {"gnucash"}}
+
+func extendEnums(schemas map[string]any) error {
+	for name, values := range enumAdditions {
+		s := asMap(schemas[name])
+		if s == nil {
+			return fmt.Errorf("schema %s to extend is not used", name)
+		}
+		enum := asSlice(s["enum"])
+		for _, v := range values {
+			enum = append(enum, v)
+		}
+		s["enum"] = enum
+		desc, _ := s["description"].(string)
+		s["description"] = strings.TrimSpace(desc + "\n\nbooksync adds: " + strings.Join(values, ", ") + ".")
+	}
+	return nil
 }
 
 // collectSchemas copies into dst every component schema that v references,
