@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	"github.com/shopspring/decimal"
 )
 
@@ -109,6 +110,53 @@ func TestQuickBooksStory(t *testing.T) {
 			c.do("GET", "/accounting/receivables", nil, 200, &remote)
 			if len(remote.Data) != 1 || remote.Data[0].InvoiceNumber != num {
 				t.Fatalf("%s: read-through %+v", region, remote.Data)
+			}
+		}
+	})
+}
+
+// TestQuickBooksFaultsEndExactlyOnce makes the QuickBooks sandbox fail (server errors, and a
+// batch stored but never answered) and checks that every invoice is in QuickBooks exactly once.
+func TestQuickBooksFaultsEndExactlyOnce(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		c.connectPlatform("quickbooks", nil)
+		companies := s.app.QuickBooksSandbox.Companies()
+		realm := companies[len(companies)-1]
+		sales := c.idByName("/ledger_accounts", "Sales of Product Income")
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
+		r := c.customerAndProduct("Faulty Customer Ltd", nil)
+		var ids []string
+		for _, f := range []qbsandbox.Fault{
+			{Kind: qbsandbox.FaultServerError, Count: 2},
+			{Kind: qbsandbox.FaultTimeoutAfterStore, Count: 1, Path: "/batch"},
+		} {
+			s.app.QuickBooksSandbox.InjectFault(realm, f)
+			for i := 0; i < 3; i++ {
+				id, _ := c.issue(r, nil, line(r.product, float64(i+1), 2000))
+				ids = append(ids, id)
+			}
+			for _, id := range ids[len(ids)-3:] {
+				if rec := c.record("receivable", id); rec.SyncStatus != "done" {
+					t.Fatalf("after %s: record %s", f.Kind, rec)
+				}
+			}
+			if n := s.app.QuickBooksSandbox.PendingFaults(realm); n != 0 {
+				t.Fatalf("%d %s faults never fired", n, f.Kind)
+			}
+		}
+		seen := map[string]int{}
+		for _, b := range s.app.QuickBooksSandbox.Invoices(realm) {
+			seen[b.DocNumber]++
+		}
+		if len(seen) != len(ids) {
+			t.Fatalf("%d invoices issued, %d in QuickBooks", len(ids), len(seen))
+		}
+		for n, k := range seen {
+			if k != 1 {
+				t.Fatalf("invoice %s is in QuickBooks %d times", n, k)
 			}
 		}
 	})
