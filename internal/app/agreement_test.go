@@ -64,27 +64,44 @@ func TestAgreementQuickBooks(t *testing.T) {
 func TestAgreementGnuCash(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *stack) {
-		c := s.partner().newEntity()
-		c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, nil)
-		c.waitFor("the initial pull", func() bool {
-			var l struct{ Data []any }
-			c.do("GET", "/accounting_tax_rates", nil, 200, &l)
-			return len(l.Data) > 0
-		})
-		sales := c.idByName("/ledger_accounts", "Income:Sales")
-		noVAT := c.idByName("/accounting_tax_rates", "VAT 0%")
-		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
-			"ledger_account_ids": map[string]any{"products": sales}, "tax_ids": map[string]any{"deductions": noVAT}}}, 200, nil)
-		r := c.customerAndProduct("Agreement Ltd", nil)
-		books := func() map[string]bookTotals {
-			book := readWithGnuCash(t, filepath.Join(s.gnucashDir, c.entityID+".gnucash"))
-			out := map[string]bookTotals{}
-			for _, inv := range book.Invoices {
-				out[inv.ID] = bookTotals{money.FormatMinor(minorUnits(t, inv.Total, 100), "GBP"), money.FormatMinor(minorUnits(t, inv.Tax, 100), "GBP")}
+		for _, book := range []struct {
+			country, currency, zero string
+			n                       int
+			opts                    invoicegen.Options
+		}{
+			{"GB", "GBP", "VAT 0%", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true}},
+			// Currencies with 0 and 3 decimals, in books kept in them.
+			{"JP", "JPY", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"JPY": 1}, TaxRates: []int64{0}, Deductions: true}},
+			{"KW", "KWD", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"KWD": 1}, TaxRates: []int64{0}, Deductions: true}},
+		} {
+			c := s.partner().newEntityIn(book.country)
+			c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, nil)
+			c.waitFor("the initial pull", func() bool {
+				var l struct{ Data []any }
+				c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+				return len(l.Data) > 0
+			})
+			sales := c.idByName("/ledger_accounts", "Income:Sales")
+			zero := c.idByName("/accounting_tax_rates", book.zero)
+			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+				"ledger_account_ids": map[string]any{"products": sales}, "tax_ids": map[string]any{"deductions": zero}}}, 200, nil)
+			r := c.customerAndProduct("Agreement Ltd", nil)
+			exp, _ := money.Exponent(book.currency)
+			fraction := int64(1)
+			for i := 0; i < exp; i++ {
+				fraction *= 10
 			}
-			return out
+			books := func() map[string]bookTotals {
+				b := readWithGnuCash(t, filepath.Join(s.gnucashDir, c.entityID+".gnucash"))
+				out := map[string]bookTotals{}
+				for _, inv := range b.Invoices {
+					out[inv.ID] = bookTotals{money.FormatMinor(minorUnits(t, inv.Total, fraction), book.currency),
+						money.FormatMinor(minorUnits(t, inv.Tax, fraction), book.currency)}
+				}
+				return out
+			}
+			agreementIn(t, c, r, book.currency, book.n, book.opts, books, "currency_mismatch", "totals_not_reproducible")
 		}
-		agreement(t, c, r, books, "currency_mismatch", "totals_not_reproducible")
 	})
 }
 
@@ -96,10 +113,16 @@ type bookTotals struct{ total, tax string }
 // in currencies other than GBP must end in error with foreignStatus.
 // Invoices GnuCash-like books cannot reproduce must end with one of the allowed statuses.
 func agreement(t *testing.T, c *client, r refs, books func() map[string]bookTotals, foreignStatus string, allowed ...string) {
-	{
+	agreementIn(t, c, r, "GBP", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true},
+		books, foreignStatus, allowed...)
+}
 
-		const n = 1000
-		gen := invoicegen.New(20261125, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true})
+// agreementIn is agreement for books kept in home (the currency invoices must be in to be pushed),
+// with n invoices drawn with opts.
+func agreementIn(t *testing.T, c *client, r refs, home string, n int, opts invoicegen.Options,
+	books func() map[string]bookTotals, foreignStatus string, allowed ...string) {
+	{
+		gen := invoicegen.New(20261125, opts)
 		type issued struct{ id, currency string }
 		var mu sync.Mutex
 		var invoices []issued
@@ -154,13 +177,13 @@ func agreement(t *testing.T, c *client, r refs, books func() map[string]bookTota
 			rec := recs[inv.id]
 			if rec.SyncStatus != "done" {
 				errs[rec.Errors.Status]++
-				if inv.currency == "GBP" && !slices.Contains(allowed, rec.Errors.Status) {
-					t.Errorf("a GBP invoice was not pushed: %s", rec)
+				if inv.currency == home && !slices.Contains(allowed, rec.Errors.Status) {
+					t.Errorf("a %s invoice was not pushed: %s", home, rec)
 				}
 				continue
 			}
-			if inv.currency != "GBP" {
-				t.Errorf("a %s invoice reached a GBP-only organisation: %s", inv.currency, rec)
+			if inv.currency != home {
+				t.Errorf("a %s invoice reached %s-only books: %s", inv.currency, home, rec)
 			}
 			done++
 			var got struct {
@@ -173,11 +196,11 @@ func agreement(t *testing.T, c *client, r refs, books func() map[string]bookTota
 			// What the customer owes: the total less the deduction (pushed at 0% tax).
 			want := got.TotalAmount - got.DeductionAmount
 			b, ok := inBooks[got.DocumentID]
-			total, err := money.ParseMajor(b.total, "GBP")
-			tax, err2 := money.ParseMajor(b.tax, "GBP")
+			total, err := money.ParseMajor(b.total, home)
+			tax, err2 := money.ParseMajor(b.tax, home)
 			if !ok || err != nil || err2 != nil || total != want || tax != got.TotalVATAmount {
 				t.Errorf("%s: the books hold total %s tax %s, booksync %s and %s", got.DocumentID, b.total, b.tax,
-					money.FormatMinor(want, "GBP"), money.FormatMinor(got.TotalVATAmount, "GBP"))
+					money.FormatMinor(want, home), money.FormatMinor(got.TotalVATAmount, home))
 				continue
 			}
 			agree++

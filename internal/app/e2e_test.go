@@ -167,10 +167,13 @@ func (c *client) do(method, path string, body any, want int, out any) []byte {
 	return b
 }
 
-func (c *client) newEntity() *client {
+func (c *client) newEntity() *client { return c.newEntityIn("GB") }
+
+// newEntityIn creates an organization entity in a country and returns a client for it.
+func (c *client) newEntityIn(country string) *client {
 	var e struct{ ID string }
 	c.do("POST", "/entities", map[string]any{"type": "organization", "email": "books@example.com",
-		"address":      map[string]any{"country": "GB", "city": "London", "postal_code": "EC1A 1BB", "line1": "1 High St"},
+		"address":      map[string]any{"country": country, "city": "London", "postal_code": "EC1A 1BB", "line1": "1 High St"},
 		"organization": map[string]any{"legal_name": "Northwind " + uuid.NewString()[:6]}}, 201, &e)
 	out := *c
 	out.entityID = e.ID
