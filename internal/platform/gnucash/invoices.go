@@ -229,9 +229,10 @@ func (b *Book) reproducible(inv platform.Invoice, iv invoiceValues) error {
 	for _, d := range details {
 		msgs = append(msgs, d.Message)
 	}
-	fix := "GnuCash rounds each line's net amount, but rounds tax once per tax account for the whole invoice" +
-		" (half away from zero), and derives net amounts from tax-inclusive prices. Set the entity's rounding to match" +
-		" (tax on the invoice total), or change the lines, then push again"
+	fix := "GnuCash rounds tax once per tax account for the whole invoice (and derives net amounts from" +
+		" tax-inclusive prices), booksync rounds it per line, and for this invoice the two differ, so booksync did" +
+		" not post it: enter it in GnuCash by hand with booksync's figures (GET /receivables/{id}), or cancel it" +
+		" and issue it again with lines whose tax rounds alike (for example one line per tax rate)"
 	for i := range details {
 		details[i].Fix = fix
 	}
