@@ -50,6 +50,13 @@ func (b *Budget) window(d time.Duration) time.Duration { return time.Duration(fl
 // Acquire waits until a call may be made and returns the function that releases it. It returns
 // a RateLimited error without waiting when the daily allowance is spent.
 func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
+	return b.AcquireN(ctx, 1)
+}
+
+// AcquireN is Acquire for a request the accounting system meters as n calls (QuickBooks counts
+// each item of a batch): the n calls are reserved at one instant, as the system counts them when
+// the request arrives, and one concurrency slot is held.
+func (b *Budget) AcquireN(ctx context.Context, n int) (release func(), err error) {
 	if b == nil {
 		return func() {}, nil
 	}
@@ -66,7 +73,7 @@ func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 		}
 	}
 	for {
-		wait, err := b.reserve()
+		wait, err := b.reserve(n)
 		if err != nil {
 			release()
 			return nil, err
@@ -85,8 +92,8 @@ func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// reserve records a call now if the windows allow it, or says how long to wait.
-func (b *Budget) reserve() (time.Duration, error) {
+// reserve records n calls now if the windows allow them, or says how long to wait.
+func (b *Budget) reserve(n int) (time.Duration, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
@@ -95,20 +102,36 @@ func (b *Budget) reserve() (time.Duration, error) {
 	}
 	b.minute = prune(b.minute, now.Add(-b.window(time.Minute)))
 	b.day = prune(b.day, now.Add(-b.window(24*time.Hour)))
-	if b.limits.PerDay > 0 && len(b.day) >= b.limits.PerDay {
+	if b.limits.PerMinute > 0 && n > b.limits.PerMinute {
+		n = b.limits.PerMinute // a request larger than the minute can only wait for an empty one
+	}
+	if b.limits.PerDay > 0 && len(b.day)+n > b.limits.PerDay {
 		return 0, &Error{Class: RateLimited, RetryAfter: b.day[0].Add(b.window(24 * time.Hour)).Sub(now), Code: "daily_limit",
 			Message: "Daily API call limit of the accounting system reached"}
 	}
-	if b.limits.PerMinute > 0 && len(b.minute) >= b.limits.PerMinute {
-		return b.minute[0].Add(b.window(time.Minute)).Sub(now) + time.Millisecond, nil
+	if b.limits.PerMinute > 0 && len(b.minute)+n > b.limits.PerMinute {
+		// Wait until enough of the oldest calls have left the window.
+		oldest := b.minute[len(b.minute)+n-b.limits.PerMinute-1]
+		return oldest.Add(b.window(time.Minute)).Sub(now) + time.Millisecond, nil
 	}
-	if b.limits.PerMinute > 0 {
-		b.minute = append(b.minute, now)
-	}
-	if b.limits.PerDay > 0 {
-		b.day = append(b.day, now)
+	for i := 0; i < n; i++ {
+		if b.limits.PerMinute > 0 {
+			b.minute = append(b.minute, now)
+		}
+		if b.limits.PerDay > 0 {
+			b.day = append(b.day, now)
+		}
 	}
 	return 0, nil
+}
+
+// Scaled converts a wait given in the accounting system's time (QuickBooks' 60 seconds after a
+// 429) to real time, under the budget's time compression.
+func (b *Budget) Scaled(d time.Duration) time.Duration {
+	if b == nil {
+		return d
+	}
+	return b.window(d)
 }
 
 func prune(ts []time.Time, cutoff time.Time) []time.Time {

@@ -1,5 +1,6 @@
 // Package sandbox groups booksync's built-in imitations of accounting
-// systems (xero, later quickbooks). Each speaks its platform's real OAuth
+// systems (xero, quickbooks). Each speaks its platform's real OAuth
 // flow and API over HTTP, so booksync's real connectors can be tested and
-// demoed without an account; booksync mounts them under /sandbox/<platform>/.
+// demoed without an account; booksync mounts them under /sandbox/<platform>/. Their state
+// persists through a Store, which this package defines for all of them.
 package sandbox

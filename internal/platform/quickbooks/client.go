@@ -109,18 +109,10 @@ func isWrite(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead
 }
 
-// acquire spends weight calls of the budget and holds one concurrency slot for the request. The
-// extra calls are taken and given back one by one: holding several slots at once would let two
-// batches deadlock each other on the concurrency limit.
+// acquire spends weight calls of the budget at one instant (QuickBooks meters every item of a
+// batch when the request arrives) and holds one concurrency slot for the request.
 func (c *Client) acquire(ctx context.Context, weight int) (func(), error) {
-	for i := 1; i < weight; i++ {
-		release, err := c.cfg.Budget.Acquire(ctx)
-		if err != nil {
-			return nil, err
-		}
-		release()
-	}
-	return c.cfg.Budget.Acquire(ctx)
+	return c.cfg.Budget.AcquireN(ctx, max(weight, 1))
 }
 
 // send makes one call within the budget and returns the answer whatever its status; its error is
@@ -176,7 +168,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 		return response{}, classifyTransport(err, write, true)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		c.cfg.Budget.Pause(throttleWait)
+		c.cfg.Budget.Pause(c.cfg.Budget.Scaled(throttleWait))
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
@@ -191,7 +183,9 @@ func (c *Client) do(ctx context.Context, r request, kind string, out any) error 
 	write := isWrite(r.method)
 	if perr := classifyResponse(resp, write, kind); perr != nil {
 		if perr.Class == platform.RateLimited {
-			// A throttling Fault inside a 200 pauses the budget as a 429 does.
+			// A throttling Fault inside a 200 pauses the budget as a 429 does; the wait is in
+			// QuickBooks' time, compressed with the budget's.
+			perr.RetryAfter = c.cfg.Budget.Scaled(perr.RetryAfter)
 			c.cfg.Budget.Pause(perr.RetryAfter)
 		}
 		return perr

@@ -162,6 +162,7 @@ func (c *Client) batchChunk(ctx context.Context, kind, entity string, refs []str
 			}
 			perr := classifyFault(f, true, kind)
 			if perr.Class == platform.RateLimited {
+				perr.RetryAfter = c.cfg.Budget.Scaled(perr.RetryAfter)
 				c.cfg.Budget.Pause(perr.RetryAfter)
 			}
 			got[i].err = perr
