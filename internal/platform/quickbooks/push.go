@@ -125,6 +125,7 @@ func (c *Client) batchChunk(ctx context.Context, kind, entity string, refs []str
 	if perr := classifyResponse(resp, true, kind); perr != nil {
 		if perr.Class != platform.NeedsUserAction {
 			if perr.Class == platform.RateLimited {
+				perr.RetryAfter = c.cfg.Budget.Scaled(perr.RetryAfter)
 				c.cfg.Budget.Pause(perr.RetryAfter)
 			}
 			return perr
