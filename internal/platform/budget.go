@@ -47,6 +47,10 @@ func NewBudget(l Limits, scale float64) *Budget {
 
 func (b *Budget) window(d time.Duration) time.Duration { return time.Duration(float64(d) / b.scale) }
 
+// minuteWindow is the rolling minute with a 5% margin: the accounting system counts a call when it
+// arrives, a little after booksync reserved it, so its minute ends a little later than ours.
+func (b *Budget) minuteWindow() time.Duration { return b.window(time.Minute + 3*time.Second) }
+
 // Acquire waits until a call may be made and returns the function that releases it. It returns
 // a RateLimited error without waiting when the daily allowance is spent.
 func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
@@ -100,7 +104,7 @@ func (b *Budget) reserve(n int) (time.Duration, error) {
 	if wait := b.until.Sub(now); wait > 0 {
 		return wait, nil
 	}
-	b.minute = prune(b.minute, now.Add(-b.window(time.Minute)))
+	b.minute = prune(b.minute, now.Add(-b.minuteWindow()))
 	b.day = prune(b.day, now.Add(-b.window(24*time.Hour)))
 	if b.limits.PerMinute > 0 && n > b.limits.PerMinute {
 		n = b.limits.PerMinute // a request larger than the minute can only wait for an empty one
@@ -112,7 +116,7 @@ func (b *Budget) reserve(n int) (time.Duration, error) {
 	if b.limits.PerMinute > 0 && len(b.minute)+n > b.limits.PerMinute {
 		// Wait until enough of the oldest calls have left the window.
 		oldest := b.minute[len(b.minute)+n-b.limits.PerMinute-1]
-		return oldest.Add(b.window(time.Minute)).Sub(now) + time.Millisecond, nil
+		return oldest.Add(b.minuteWindow()).Sub(now) + time.Millisecond, nil
 	}
 	for i := 0; i < n; i++ {
 		if b.limits.PerMinute > 0 {
