@@ -1,17 +1,13 @@
 package quickbooks
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/booksync/booksync/internal/platform"
 )
@@ -95,42 +91,12 @@ type envelope struct {
 // could change the books and wrote whether it was sent in full: only a write that was sent can
 // have taken effect unseen.
 func classifyTransport(err error, write, wrote bool) *platform.Error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		// The token endpoint's body is not copied: it is not ours to log.
-		status := 0
-		if re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		safe := fmt.Errorf("oauth2: token refresh failed: status %d, error %q", status, re.ErrorCode)
-		if status >= 500 {
-			return &platform.Error{Class: platform.Transient, Code: "token_service_unavailable",
-				Message: "Intuit's login service failed while refreshing the access token", Err: safe}
-		}
-		return &platform.Error{Class: platform.Auth, Code: "token_refresh_refused",
-			Message: "QuickBooks connection expired: the refresh token was refused (" + re.ErrorCode + ")",
-			Details: []platform.Detail{{Message: "Intuit refused to refresh the access token",
-				Fix: "Reconnect QuickBooks from the accounting connection; refresh tokens expire after 100 days unused and rotate on use"}},
-			Err: safe}
-	}
-	timeout := errors.Is(err, context.DeadlineExceeded)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		timeout = true
-	}
-	cause, code := "Network error talking to QuickBooks", "network_error"
-	if timeout {
-		cause, code = "Timeout waiting for QuickBooks", "timeout"
-	}
-	if write && wrote {
-		return &platform.Error{Class: platform.UnknownOutcome, Code: code,
-			Message: cause + " after the request was sent; it may or may not have been applied",
-			Details: []platform.Detail{{Message: "QuickBooks received the request but did not answer",
-				Fix: "None needed: booksync looks the objects up in QuickBooks before trying again"}},
-			Err: err}
-	}
-	return &platform.Error{Class: platform.Transient, Code: code, Message: cause, Err: err}
+	return platform.ClassifyTransport(service, err, write, wrote)
 }
+
+// service names QuickBooks in the messages of transport failures.
+var service = platform.Service{Name: "QuickBooks", Login: "Intuit's login service",
+	RefreshHint: "Reconnect QuickBooks from the accounting connection; refresh tokens expire after 100 days unused and rotate on use"}
 
 // unexpected reports an answer booksync could not read. After a write QuickBooks has acted on the
 // request, so the outcome is unknown; after a read, trying again is all there is to do.

@@ -1,18 +1,13 @@
 package xero
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/booksync/booksync/internal/platform"
 )
@@ -63,46 +58,12 @@ type elementErrors struct {
 // could change the books and wrote whether it was sent in full: only a write that was sent can
 // have taken effect unseen.
 func classifyTransport(err error, write, wrote bool) *platform.Error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		// The token endpoint's body is not copied: it is not ours to log.
-		safe := fmt.Errorf("oauth2: token refresh failed: status %d, error %q", statusOf(re), re.ErrorCode)
-		if statusOf(re) >= 500 {
-			return &platform.Error{Class: platform.Transient, Code: "token_service_unavailable",
-				Message: "Xero's login service failed while refreshing the access token", Err: safe}
-		}
-		return &platform.Error{Class: platform.Auth, Code: "token_refresh_refused",
-			Message: "Xero connection expired: the refresh token was refused (" + re.ErrorCode + ")",
-			Details: []platform.Detail{{Message: "Xero refused to refresh the access token",
-				Fix: "Reconnect Xero from the accounting connection; Xero refresh tokens expire after 60 days unused and rotate on each use"}},
-			Err: safe}
-	}
-	timeout := errors.Is(err, context.DeadlineExceeded)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		timeout = true
-	}
-	cause, code := "Network error talking to Xero", "network_error"
-	if timeout {
-		cause, code = "Timeout waiting for Xero", "timeout"
-	}
-	if write && wrote {
-		return &platform.Error{Class: platform.UnknownOutcome, Code: code,
-			Message: cause + " after the request was sent; it may or may not have been applied",
-			Details: []platform.Detail{{Message: "Xero received the request but did not answer",
-				Fix: "None needed: booksync looks the objects up in Xero before trying again"}},
-			Err: err}
-	}
-	return &platform.Error{Class: platform.Transient, Code: code, Message: cause, Err: err}
+	return platform.ClassifyTransport(service, err, write, wrote)
 }
 
-// statusOf returns the HTTP status of a token endpoint failure, 0 when unknown.
-func statusOf(re *oauth2.RetrieveError) int {
-	if re.Response == nil {
-		return 0
-	}
-	return re.Response.StatusCode
-}
+// service names Xero in the messages of transport failures.
+var service = platform.Service{Name: "Xero", Login: "Xero's login service",
+	RefreshHint: "Reconnect Xero from the accounting connection; Xero refresh tokens expire after 60 days unused and rotate on each use"}
 
 // unexpected reports an answer booksync could not read. After a write Xero has acted on the
 // request, so the outcome is unknown; after a read, trying again is all there is to do.

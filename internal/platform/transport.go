@@ -1,0 +1,57 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"golang.org/x/oauth2"
+)
+
+// Service names an accounting system in the messages of transport failures.
+type Service struct {
+	Name        string // "Xero"
+	Login       string // who refreshes tokens: "Xero's login service"
+	RefreshHint string // the fix when a refresh token is refused
+}
+
+// ClassifyTransport classifies a failure where no answer was read from the service. write says
+// whether the request could change the books and wrote whether it was sent in full: only a write
+// that was sent can have taken effect unseen, an unknown outcome. A refused token refresh is an
+// Auth error (the token endpoint's body is not copied into it: it is not ours to log).
+func ClassifyTransport(s Service, err error, write, wrote bool) *Error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		safe := fmt.Errorf("oauth2: token refresh failed: status %d, error %q", status, re.ErrorCode)
+		if status >= 500 {
+			return &Error{Class: Transient, Code: "token_service_unavailable",
+				Message: s.Login + " failed while refreshing the access token", Err: safe}
+		}
+		return &Error{Class: Auth, Code: "token_refresh_refused",
+			Message: s.Name + " connection expired: the refresh token was refused (" + re.ErrorCode + ")",
+			Details: []Detail{{Message: s.Name + " refused to refresh the access token", Fix: s.RefreshHint}},
+			Err:     safe}
+	}
+	timeout := errors.Is(err, context.DeadlineExceeded)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		timeout = true
+	}
+	cause, code := "Network error talking to "+s.Name, "network_error"
+	if timeout {
+		cause, code = "Timeout waiting for "+s.Name, "timeout"
+	}
+	if write && wrote {
+		return &Error{Class: UnknownOutcome, Code: code,
+			Message: cause + " after the request was sent; it may or may not have been applied",
+			Details: []Detail{{Message: s.Name + " received the request but did not answer",
+				Fix: "None needed: booksync looks the objects up in " + s.Name + " before trying again"}},
+			Err: err}
+	}
+	return &Error{Class: Transient, Code: code, Message: cause, Err: err}
+}
