@@ -212,6 +212,9 @@ func strPtr(s string) *string {
 	return &s
 }
 
+// commitSkew bounds the time between a record being stamped and its transaction committing.
+const commitSkew = 5 * time.Second
+
 // batchWindow is how long an invoice may wait for others to fill its batch when the accounting
 // system limits calls: a steady trickle of issues then costs one call per batch, not per invoice.
 const batchWindow = time.Second
@@ -280,8 +283,14 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 				if finish == nil {
 					return nil
 				}
-				if done, err := finish(roundStart); done || err != nil {
+				// A record is stamped when its issue's transaction writes it, a moment before that
+				// transaction commits; one stamped just before this round began may have been
+				// invisible to it. Records stamped within commitSkew of the round count as new.
+				if done, err := finish(roundStart.Add(-commitSkew)); done || err != nil {
 					return err
+				}
+				if !sleep(ctx, 100*time.Millisecond) {
+					return ctx.Err()
 				}
 			}
 		}

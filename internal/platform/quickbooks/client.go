@@ -51,6 +51,10 @@ type Client struct {
 
 	mu    sync.Mutex
 	prefs *wirePreferences // cached: the home currency and tax mode do not change under a connection
+	// codes and rates cache the tax codes for the invoices of this client's life (one push): a
+	// push round would otherwise read them again for every batch.
+	codes []wireTaxCode
+	rates map[string]wireTaxRate
 }
 
 // New returns a client for cfg.

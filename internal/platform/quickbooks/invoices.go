@@ -229,7 +229,7 @@ func (c *Client) invoiceRefs(ctx context.Context, invoices []platform.Invoice, t
 		}
 	}
 	if needTax {
-		taxCodes, rates, err := c.taxCodes(ctx)
+		taxCodes, rates, err := c.cachedTaxCodes(ctx)
 		if err != nil {
 			return nil, err
 		}

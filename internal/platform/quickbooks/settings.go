@@ -131,7 +131,8 @@ func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 	return out, nil
 }
 
-// taxCodes reads every tax code and tax rate, active or not, the rates by Id.
+// taxCodes reads every tax code and tax rate, active or not, the rates by Id, and keeps them for
+// cachedTaxCodes.
 func (c *Client) taxCodes(ctx context.Context) ([]wireTaxCode, map[string]wireTaxRate, error) {
 	codes, err := queryAll[wireTaxCode](ctx, c, "TaxCode", "Active in (true, false)")
 	if err != nil {
@@ -145,7 +146,21 @@ func (c *Client) taxCodes(ctx context.Context) ([]wireTaxCode, map[string]wireTa
 	for _, r := range rs {
 		rates[r.Id] = r
 	}
+	c.mu.Lock()
+	c.codes, c.rates = codes, rates
+	c.mu.Unlock()
 	return codes, rates, nil
+}
+
+// cachedTaxCodes is taxCodes, read once per client.
+func (c *Client) cachedTaxCodes(ctx context.Context) ([]wireTaxCode, map[string]wireTaxRate, error) {
+	c.mu.Lock()
+	codes, rates := c.codes, c.rates
+	c.mu.Unlock()
+	if codes != nil {
+		return codes, rates, nil
+	}
+	return c.taxCodes(ctx)
 }
 
 // accountTypes maps QuickBooks' account Classification onto Monite's ledger account types.
