@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -47,6 +49,48 @@ func (m *MemoryStore) SaveSandbox(_ context.Context, namespace string, values ma
 	}
 	for k, v := range values {
 		m.data[namespace][k] = slices.Clone(v)
+	}
+	return nil
+}
+
+// Changes collects the keys a sandbox request changed and saves them together, so that the
+// request's change is kept whole (Store.SaveSandbox is all or nothing). The zero value is ready;
+// it is not safe for concurrent use: the sandbox holds its lock around Mark and Save.
+type Changes struct {
+	pending map[string]any
+}
+
+// Mark queues key to be saved with v. Values are marshalled when saved, so several changes to one
+// object save it once, as it is then.
+func (c *Changes) Mark(key string, v any) {
+	if c.pending == nil {
+		c.pending = map[string]any{}
+	}
+	c.pending[key] = v
+}
+
+// Save marshals every queued value and saves them in one SaveSandbox call (nothing when store is
+// nil), then forgets them. It uses a context of its own: a client that hangs up must not stop a
+// change halfway.
+func (c *Changes) Save(ctx context.Context, store Store, namespace string) error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	values := make(map[string][]byte, len(c.pending))
+	for k, v := range c.pending {
+		b, err := json.Marshal(v)
+		if err != nil {
+			clear(c.pending)
+			return fmt.Errorf("%s sandbox: save %s: %w", namespace, k, err)
+		}
+		values[k] = b
+	}
+	clear(c.pending)
+	if store == nil {
+		return nil
+	}
+	if err := store.SaveSandbox(context.WithoutCancel(ctx), namespace, values); err != nil {
+		return fmt.Errorf("%s sandbox: save: %w", namespace, err)
 	}
 	return nil
 }

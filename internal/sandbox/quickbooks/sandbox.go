@@ -55,7 +55,7 @@ type Sandbox struct {
 	mu        sync.Mutex
 	auth      authState
 	companies map[string]*company
-	pending   map[string]any
+	pending   sandbox.Changes
 
 	// beforeServe, when set (tests only), runs after rate limiting admitted
 	// a call and before the call takes the lock, so tests can hold calls in flight.
@@ -134,7 +134,7 @@ func emptyCompany() *company {
 // New returns a Sandbox with the state found in opts.Store.
 func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, companies: map[string]*company{}, pending: map[string]any{}}
+	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, companies: map[string]*company{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -224,7 +224,7 @@ func loadInto[T any](v []byte, into map[string]*T, id string) error {
 
 // markDirty queues a key to be saved by flush; callers hold s.mu. Values are
 // marshalled at flush time, so several changes to one object save once.
-func (s *Sandbox) markDirty(key string, v any) { s.pending[key] = v }
+func (s *Sandbox) markDirty(key string, v any) { s.pending.Mark(key, v) }
 
 func (s *Sandbox) saveMeta(c *company) { s.markDirty("realm/"+c.meta.RealmID, &c.meta) }
 func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
@@ -235,28 +235,7 @@ func (s *Sandbox) saveAuth() { s.markDirty("auth", &s.auth) }
 // flush saves every queued key in one SaveSandbox call; callers hold s.mu.
 // Marshalling happens under the lock so the saved JSON is a consistent snapshot.
 func (s *Sandbox) flush(ctx context.Context) error {
-	if len(s.pending) == 0 {
-		return nil
-	}
-	values := make(map[string][]byte, len(s.pending))
-	for k, v := range s.pending {
-		b, err := json.Marshal(v)
-		if err != nil {
-			clear(s.pending)
-			return fmt.Errorf("quickbooks sandbox: save %s: %w", k, err)
-		}
-		values[k] = b
-	}
-	clear(s.pending)
-	if s.opts.Store == nil {
-		return nil
-	}
-	// The change is saved with a context of its own: a client that hangs up must not stop it
-	// halfway (it is all or nothing anyway).
-	if err := s.opts.Store.SaveSandbox(context.WithoutCancel(ctx), Namespace, values); err != nil {
-		return fmt.Errorf("quickbooks sandbox: save: %w", err)
-	}
-	return nil
+	return s.pending.Save(ctx, s.opts.Store, Namespace)
 }
 
 // Handler serves the sandbox: OAuth under /oauth2, the Accounting API under

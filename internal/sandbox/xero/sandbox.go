@@ -56,7 +56,7 @@ type Sandbox struct {
 	orgs    map[string]*org
 	seq     int64
 	app     []time.Time // app-wide calls in the last minute
-	pending map[string]any
+	pending sandbox.Changes
 
 	// beforeServe, when set (tests only), runs after rate limiting admitted
 	// a call and before the call takes the lock, so tests can hold calls in flight.
@@ -121,7 +121,7 @@ func emptyOrg() *org {
 // New returns a Sandbox with the state found in opts.Store.
 func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, orgs: map[string]*org{}, pending: map[string]any{}}
+	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, orgs: map[string]*org{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -212,7 +212,7 @@ func (s *Sandbox) nextSeq() int64 { s.seq++; return s.seq }
 
 // markDirty queues a key to be saved by flush; callers hold s.mu. Values are
 // marshalled at flush time, so several changes to one object save once.
-func (s *Sandbox) markDirty(key string, v any) { s.pending[key] = v }
+func (s *Sandbox) markDirty(key string, v any) { s.pending.Mark(key, v) }
 
 func (s *Sandbox) saveOrgMeta(o *org) { s.markDirty("org/"+o.meta.TenantID, &o.meta) }
 func (s *Sandbox) saveContact(o *org, c *Contact) {
@@ -234,28 +234,7 @@ func objKey(o *org, kind, id string) string { return "org/" + o.meta.TenantID + 
 // flush saves every queued key; callers hold s.mu. Marshalling happens under
 // the lock so the saved JSON is a consistent snapshot.
 func (s *Sandbox) flush(ctx context.Context) error {
-	if len(s.pending) == 0 {
-		return nil
-	}
-	values := make(map[string][]byte, len(s.pending))
-	for k, v := range s.pending {
-		b, err := json.Marshal(v)
-		if err != nil {
-			clear(s.pending)
-			return fmt.Errorf("xero sandbox: save %s: %w", k, err)
-		}
-		values[k] = b
-	}
-	clear(s.pending)
-	if s.opts.Store == nil {
-		return nil
-	}
-	// The change is saved with a context of its own: a client that hangs up must not stop it
-	// halfway (it is all or nothing anyway).
-	if err := s.opts.Store.SaveSandbox(context.WithoutCancel(ctx), Namespace, values); err != nil {
-		return fmt.Errorf("xero sandbox: save: %w", err)
-	}
-	return nil
+	return s.pending.Save(ctx, s.opts.Store, Namespace)
 }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under
