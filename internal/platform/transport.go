@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http/httptrace"
+	"sync/atomic"
 
 	"golang.org/x/oauth2"
 )
@@ -54,4 +56,19 @@ func ClassifyTransport(s Service, err error, write, wrote bool) *Error {
 			Err: err}
 	}
 	return &Error{Class: Transient, Code: code, Message: cause, Err: err}
+}
+
+// TrackWrite returns a context whose HTTP request reports whether it was sent in full, and the
+// function that tells. Only a write that was sent may have taken effect unseen (ClassifyTransport's
+// wrote); the transport reports it from its own goroutine, possibly after Do has given up.
+func TrackWrite(ctx context.Context) (context.Context, func() bool) {
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
+	return ctx, wrote.Load
 }

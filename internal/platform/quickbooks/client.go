@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/booksync/booksync/internal/platform"
@@ -136,16 +134,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	// wrote records whether the request was sent in full: only then may QuickBooks have acted on
-	// it. The transport reports it from its own goroutine, possibly after Do has given up.
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
+	ctx, wrote := platform.TrackWrite(ctx)
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -161,7 +150,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return response{}, classifyTransport(err, write, wrote.Load())
+		return response{}, classifyTransport(err, write, wrote())
 	}
 	defer resp.Body.Close()
 	// Answers are small (30 objects, or a page of 1000 accounts); 32 MiB guards against a

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/booksync/booksync/internal/platform"
@@ -97,16 +95,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	// wrote records whether a request was sent in full: only then may Xero have acted on it.
-	// The transport reports it from its own goroutine, possibly after Do has given up.
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				wrote.Store(true)
-			}
-		},
-	})
+	ctx, wrote := platform.TrackWrite(ctx)
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
@@ -133,7 +122,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return response{}, classifyTransport(err, write, wrote.Load())
+		return response{}, classifyTransport(err, write, wrote())
 	}
 	defer resp.Body.Close()
 	// Bodies are small (50 objects at most); 32 MiB guards against a misbehaving proxy.
