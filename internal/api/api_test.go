@@ -1,16 +1,13 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/apispec"
-	"github.com/booksync/booksync/internal/store"
 )
 
 // fixture is a customer and a product of an entity.
@@ -363,7 +360,3 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
-
-var _ = context.Background
-var _ = http.StatusOK
-var _ store.Options

@@ -327,8 +327,6 @@ func line(product string, qty float64, rate int) map[string]any {
 
 func ptr(s string) *string { return &s }
 
-var _ = fmt.Sprintf
-
 func newAmount(s string) xerosandbox.Amount { return xerosandbox.NewAmount(s) }
 
 // String shows a record with its errors, for failure messages.

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -243,5 +242,3 @@ func countDone(c *client) int {
 	}
 	return n
 }
-
-var _ = context.Background

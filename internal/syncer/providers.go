@@ -31,8 +31,6 @@ type Provider struct {
 	Tenants func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error)
 	// Connector returns a connector for one organisation.
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
-	// Sandbox reports whether this is booksync's built-in sandbox rather than the real service.
-	Sandbox bool
 	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
 	QuantityDecimals int
 	// Local, when set, makes the provider one that needs no OAuth (books on this machine, such as
@@ -69,7 +67,6 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		Name:     "Xero",
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: xero.Endpoint(authURL, tokenURL), Scopes: xero.Scopes},
 		Limits:   limits,
-		Sandbox:  sandbox,
 		// Xero keeps 4 decimals of a quantity.
 		QuantityDecimals: 4,
 		Tenants: func(ctx context.Context, client *http.Client, _ url.Values) ([]Tenant, error) {
@@ -109,7 +106,6 @@ func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits
 		Name:     "QuickBooks",
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: quickbooks.Endpoint(authURL, tokenURL), Scopes: quickbooks.Scopes},
 		Limits:   limits,
-		Sandbox:  sandbox,
 		Tenants: func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error) {
 			realm := callback.Get("realmId")
 			if realm == "" {
