@@ -346,7 +346,9 @@ func TestBadInputLosesNothing(t *testing.T) {
 		}
 		e.do("GET", "/receivables/not-a-uuid", nil, 422, nil)
 		e.do("GET", "/receivables/0b8e2a1c-9a39-4b0a-9f3a-3c7d2b0f6a11", nil, 404, nil)
-		e.raw("POST", "/nope", nil, nil)
+		if r := e.raw("POST", "/nope", nil, nil); r.status != 404 || !strings.Contains(string(r.body), `"error"`) {
+			t.Errorf("POST /nope: %d %s, want 404 in Monite's error shape", r.status, r.body)
+		}
 		if r := e.raw("DELETE", "/entities", nil, nil); r.status != 405 {
 			t.Errorf("DELETE /entities: %d", r.status)
 		}

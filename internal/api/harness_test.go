@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -177,5 +176,3 @@ func (s *session) do(method, path string, in any, wantStatus int, out any) respo
 	return r
 }
 
-// p is a shorthand for building paths.
-func p(format string, args ...any) string { return fmt.Sprintf(format, args...) }
