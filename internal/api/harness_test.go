@@ -175,4 +175,3 @@ func (s *session) do(method, path string, in any, wantStatus int, out any) respo
 	}
 	return r
 }
-
