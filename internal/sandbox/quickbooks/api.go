@@ -195,7 +195,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		n := batchSize(rel, body)
 		c.calls += n
 		now := s.now()
-		if f, ok := s.takeFault(c, rel, false); ok {
+		if f, ok := c.faults.Take(rel, false); ok {
 			s.mu.Unlock()
 			if f == FaultRateLimit {
 				s.writeFault(w, throttled())
@@ -247,7 +247,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		err = s.flush(r.Context())
 		timeout := false
 		if write && !replayed {
-			_, timeout = s.takeFault(c, rel, true)
+			_, timeout = c.faults.Take(rel, true)
 		}
 		s.mu.Unlock()
 		if err != nil {

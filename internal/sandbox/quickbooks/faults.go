@@ -4,37 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // FaultKind names a failure the sandbox can inject.
-type FaultKind string
+type FaultKind = sandbox.FaultKind
 
-// The faults a connector must survive.
+// Fault is one injected failure; its Path is relative to the company ("/invoice") or absolute
+// ("/v3/company/{realmId}/invoice").
+type Fault = sandbox.Fault
+
+// The faults a connector must survive. The QuickBooks sandbox answers FaultServerError with
+// 500 SystemFault and FaultRateLimit with 429 ThrottleExceeded (no Retry-After, as Intuit sends
+// none).
 const (
-	// FaultServerError answers the next Count API calls with 500 SystemFault and no effect.
-	FaultServerError FaultKind = "server_error"
-	// FaultRateLimit answers the next Count API calls with 429 ThrottleExceeded
-	// (no Retry-After, as Intuit sends none).
-	FaultRateLimit FaultKind = "rate_limit"
-	// FaultTimeoutAfterStore applies and stores the next Count write calls,
-	// then closes the connection without a response: an unknown outcome.
-	FaultTimeoutAfterStore FaultKind = "timeout_after_store"
-	// FaultRevoke revokes every grant to the company at once, as a user
-	// disconnecting the app does; Count and Path are ignored.
-	FaultRevoke FaultKind = "revoke"
+	FaultServerError       = sandbox.FaultServerError
+	FaultRateLimit         = sandbox.FaultRateLimit
+	FaultTimeoutAfterStore = sandbox.FaultTimeoutAfterStore
+	FaultRevoke            = sandbox.FaultRevoke
 )
-
-// Fault is one injected failure.
-type Fault struct {
-	Kind FaultKind `json:"kind"`
-	// Count is how many calls fail; 0 means 1.
-	Count int `json:"count"`
-	// Path limits the fault to API paths starting with it, relative to the
-	// company ("/invoice") or absolute ("/v3/company/{realmId}/invoice");
-	// empty matches all. Case is ignored.
-	Path string `json:"path,omitempty"`
-}
 
 // InjectFault arms a fault for a company; unknown realms are ignored.
 func (s *Sandbox) InjectFault(realmID string, f Fault) {
@@ -57,37 +46,8 @@ func (s *Sandbox) injectFault(realmID string, f Fault) bool {
 		}
 		return true
 	}
-	if f.Count <= 0 {
-		f.Count = 1
-	}
-	f.Path = strings.TrimPrefix(f.Path, "/v3/company/"+realmID)
-	if f.Path != "" && !strings.HasPrefix(f.Path, "/") {
-		f.Path = "/" + f.Path
-	}
-	c.faults = append(c.faults, f)
+	c.faults.Arm(f, "/v3/company/"+realmID)
 	return true
-}
-
-// takeFault consumes one matching fault; callers hold s.mu. With writes
-// false it looks for faults that replace the call (server error, rate
-// limit); with writes true for FaultTimeoutAfterStore. rel starts with "/".
-func (s *Sandbox) takeFault(c *company, rel string, writes bool) (FaultKind, bool) {
-	for i := range c.faults {
-		f := &c.faults[i]
-		if (f.Kind == FaultTimeoutAfterStore) != writes {
-			continue
-		}
-		if f.Path != "" && !strings.HasPrefix(strings.ToLower(rel), strings.ToLower(f.Path)) {
-			continue
-		}
-		kind := f.Kind
-		f.Count--
-		if f.Count <= 0 {
-			c.faults = append(c.faults[:i], c.faults[i+1:]...)
-		}
-		return kind, true
-	}
-	return "", false
 }
 
 // faultRequest is the body of POST /faults.
@@ -104,10 +64,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	switch req.Kind {
-	case FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke:
-	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be server_error, rate_limit, timeout_after_store or revoke"})
+	if err := req.Kind.Valid(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
 	s.mu.Lock()
@@ -129,11 +87,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) PendingFaults(realmID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
 	if c := s.companies[realmID]; c != nil {
-		for _, f := range c.faults {
-			n += f.Count
-		}
+		return c.faults.Pending()
 	}
-	return n
+	return 0
 }

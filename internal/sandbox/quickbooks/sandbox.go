@@ -74,7 +74,7 @@ type company struct {
 	// Runtime only; not persisted.
 	calls   int
 	limiter limiter
-	faults  []Fault
+	faults  sandbox.Faults
 }
 
 // companyMeta is the company record saved under "realm/<id>": settings and

@@ -127,7 +127,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		}
 		o.calls++
 		now := s.now()
-		if f, ok := s.takeFault(o, rel, false); ok {
+		if f, ok := o.faults.Take(rel, false); ok {
 			s.setLimitHeaders(w.Header(), o)
 			s.mu.Unlock()
 			switch f {
@@ -187,7 +187,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		err := s.flush(r.Context())
 		timeout := false
 		if isWrite(r.Method) && !replayed {
-			_, timeout = s.takeFault(o, rel, true)
+			_, timeout = o.faults.Take(rel, true)
 		}
 		s.setLimitHeaders(w.Header(), o)
 		s.mu.Unlock()

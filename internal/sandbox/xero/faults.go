@@ -4,36 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // FaultKind names a failure the sandbox can inject.
-type FaultKind string
+type FaultKind = sandbox.FaultKind
 
-// The faults a connector must survive.
+// Fault is one injected failure; its Path is relative to the API base ("/Invoices") or
+// absolute ("/api.xro/2.0/Invoices").
+type Fault = sandbox.Fault
+
+// The faults a connector must survive. Xero's sandbox answers FaultServerError with 500 and
+// FaultRateLimit with 429, Retry-After 1 and X-Rate-Limit-Problem: minute.
 const (
-	// FaultServerError answers the next Count API calls with 500 and no effect.
-	FaultServerError FaultKind = "server_error"
-	// FaultRateLimit answers the next Count API calls with 429, Retry-After 1
-	// and X-Rate-Limit-Problem: minute.
-	FaultRateLimit FaultKind = "rate_limit"
-	// FaultTimeoutAfterStore applies and stores the next Count write calls,
-	// then closes the connection without a response: an unknown outcome.
-	FaultTimeoutAfterStore FaultKind = "timeout_after_store"
-	// FaultRevoke revokes every grant to the organisation at once, as a user
-	// disconnecting the app in Xero does; Count and Path are ignored.
-	FaultRevoke FaultKind = "revoke"
+	FaultServerError       = sandbox.FaultServerError
+	FaultRateLimit         = sandbox.FaultRateLimit
+	FaultTimeoutAfterStore = sandbox.FaultTimeoutAfterStore
+	FaultRevoke            = sandbox.FaultRevoke
 )
-
-// Fault is one injected failure.
-type Fault struct {
-	Kind FaultKind `json:"kind"`
-	// Count is how many calls fail; 0 means 1.
-	Count int `json:"count"`
-	// Path limits the fault to API paths starting with it, relative to the
-	// API base ("/Invoices") or absolute ("/api.xro/2.0/Invoices"); empty matches all.
-	Path string `json:"path,omitempty"`
-}
 
 // InjectFault arms a fault for an organisation; unknown tenants are ignored.
 func (s *Sandbox) InjectFault(tenantID string, f Fault) {
@@ -56,34 +45,8 @@ func (s *Sandbox) injectFault(tenantID string, f Fault) bool {
 		}
 		return true
 	}
-	if f.Count <= 0 {
-		f.Count = 1
-	}
-	f.Path = strings.TrimPrefix(f.Path, apiPrefix)
-	o.faults = append(o.faults, f)
+	o.faults.Arm(f, apiPrefix)
 	return true
-}
-
-// takeFault consumes one matching fault; callers hold s.mu. With writes
-// false it looks for faults that replace the call (server error, rate
-// limit); with writes true for FaultTimeoutAfterStore.
-func (s *Sandbox) takeFault(o *org, rel string, writes bool) (FaultKind, bool) {
-	for i := range o.faults {
-		f := &o.faults[i]
-		if (f.Kind == FaultTimeoutAfterStore) != writes {
-			continue
-		}
-		if f.Path != "" && !strings.HasPrefix(strings.ToLower(rel), strings.ToLower(f.Path)) {
-			continue
-		}
-		kind := f.Kind
-		f.Count--
-		if f.Count <= 0 {
-			o.faults = append(o.faults[:i], o.faults[i+1:]...)
-		}
-		return kind, true
-	}
-	return "", false
 }
 
 // faultRequest is the body of POST /faults.
@@ -100,10 +63,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	switch req.Kind {
-	case FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke:
-	default:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "kind must be server_error, rate_limit, timeout_after_store or revoke"})
+	if err := req.Kind.Valid(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
 	s.mu.Lock()
@@ -125,11 +86,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) PendingFaults(tenantID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
 	if o := s.orgs[tenantID]; o != nil {
-		for _, f := range o.faults {
-			n += f.Count
-		}
+		return o.faults.Pending()
 	}
-	return n
+	return 0
 }

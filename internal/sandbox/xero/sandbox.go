@@ -76,7 +76,7 @@ type org struct {
 	// Runtime only; not persisted.
 	calls   int
 	limiter limiter
-	faults  []Fault
+	faults  sandbox.Faults
 }
 
 // orgMeta is the organisation record saved under "org/<tenant>".
