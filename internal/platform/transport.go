@@ -1,12 +1,16 @@
 package platform
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptrace"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -71,4 +75,58 @@ func TrackWrite(ctx context.Context) (context.Context, func() bool) {
 		},
 	})
 	return ctx, wrote.Load
+}
+
+// Answer is a service's answer to one request, whatever its status.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// maxAnswer bounds the body read from a service. Answers are small (a page of 1000 accounts at
+// most); 32 MiB guards against a misbehaving proxy.
+const maxAnswer = 32 << 20
+
+// RoundTrip sends one request to the service within timeout and reads its whole answer. body is
+// JSON (nil for none); header is added to Accept and Content-Type. Its error, when no answer was
+// read, is a *Error from ClassifyTransport, which knows whether a write may have taken effect.
+func (s Service) RoundTrip(ctx context.Context, client *http.Client, timeout time.Duration, method, url string, header http.Header, body []byte) (Answer, *Error) {
+	write := IsWrite(method)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ctx, wrote := TrackWrite(ctx)
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	if err != nil {
+		return Answer{}, &Error{Class: NeedsUserAction, Code: "bad_configuration",
+			Message: s.Name + " API URL is invalid", Err: err}
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return Answer{}, ClassifyTransport(s, err, write, wrote())
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		// The status line arrived, so the request reached the service.
+		return Answer{}, ClassifyTransport(s, err, write, true)
+	}
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// IsWrite reports whether a request can change the books, which decides whether a failure after
+// sending it is an unknown outcome. Queries are GETs; every POST, PUT and DELETE may write.
+func IsWrite(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead
 }

@@ -87,14 +87,7 @@ type envelope struct {
 	Fault *wireFault `json:"Fault"`
 }
 
-// classifyTransport classifies a failure where no answer was read. write says whether the request
-// could change the books and wrote whether it was sent in full: only a write that was sent can
-// have taken effect unseen.
-func classifyTransport(err error, write, wrote bool) *platform.Error {
-	return platform.ClassifyTransport(service, err, write, wrote)
-}
-
-// service names QuickBooks in the messages of transport failures.
+// service makes the round trips to QuickBooks and names it in the messages of transport failures.
 var service = platform.Service{Name: "QuickBooks", Login: "Intuit's login service",
 	RefreshHint: "Reconnect QuickBooks from the accounting connection; refresh tokens expire after 100 days unused and rotate on use"}
 

@@ -1,11 +1,9 @@
 package quickbooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -105,12 +103,6 @@ func (c *Client) url(r request) string {
 	return c.cfg.BaseURL + "/v3/company/" + url.PathEscape(c.cfg.RealmID) + r.path + "?" + q.Encode()
 }
 
-// isWrite reports whether a request can change the books, which decides whether a failure after
-// sending it is an unknown outcome. Queries are GETs; every POST may write.
-func isWrite(method string) bool {
-	return method != http.MethodGet && method != http.MethodHead
-}
-
 // acquire spends weight calls of the budget at one instant (QuickBooks meters every item of a
 // batch when the request arrives) and holds one concurrency slot for the request.
 func (c *Client) acquire(ctx context.Context, weight int) (func(), error) {
@@ -121,7 +113,6 @@ func (c *Client) acquire(ctx context.Context, weight int) (func(), error) {
 // a *platform.Error for failures where no answer was read (budget, network, timeout). A 429 pauses
 // the budget here, so that every caller waits.
 func (c *Client) send(ctx context.Context, r request) (response, error) {
-	write := isWrite(r.method)
 	release, err := c.acquire(ctx, r.weight)
 	if err != nil {
 		if perr, ok := err.(*platform.Error); ok {
@@ -132,38 +123,14 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 	}
 	defer release()
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	ctx, wrote := platform.TrackWrite(ctx)
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
+	a, perr := service.RoundTrip(ctx, c.cfg.HTTPClient, c.cfg.Timeout, r.method, c.url(r), nil, r.body)
+	if perr != nil {
+		return response{}, perr
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.url(r), body)
-	if err != nil {
-		return response{}, &platform.Error{Class: platform.NeedsUserAction, Code: "bad_configuration",
-			Message: "QuickBooks API URL is invalid", Err: err}
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return response{}, classifyTransport(err, write, wrote())
-	}
-	defer resp.Body.Close()
-	// Answers are small (30 objects, or a page of 1000 accounts); 32 MiB guards against a
-	// misbehaving proxy.
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		// The status line arrived, so the request reached QuickBooks.
-		return response{}, classifyTransport(err, write, true)
-	}
-	if resp.StatusCode == http.StatusTooManyRequests {
+	if a.Status == http.StatusTooManyRequests {
 		c.cfg.Budget.Pause(c.cfg.Budget.Scaled(throttleWait))
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	return response{status: a.Status, header: a.Header, body: a.Body}, nil
 }
 
 // do sends r and decodes a successful answer into out (nil: ignore the body). Any other answer,
@@ -173,7 +140,7 @@ func (c *Client) do(ctx context.Context, r request, kind string, out any) error 
 	if err != nil {
 		return err
 	}
-	write := isWrite(r.method)
+	write := platform.IsWrite(r.method)
 	if perr := classifyResponse(resp, write, kind); perr != nil {
 		if perr.Class == platform.RateLimited {
 			// A throttling Fault inside a 200 pauses the budget as a 429 does; the wait is in

@@ -54,14 +54,7 @@ type elementErrors struct {
 	ValidationErrors []message `json:"ValidationErrors"`
 }
 
-// classifyTransport classifies a failure where no answer was read. write says whether the request
-// could change the books and wrote whether it was sent in full: only a write that was sent can
-// have taken effect unseen.
-func classifyTransport(err error, write, wrote bool) *platform.Error {
-	return platform.ClassifyTransport(service, err, write, wrote)
-}
-
-// service names Xero in the messages of transport failures.
+// service makes the round trips to Xero and names it in the messages of transport failures.
 var service = platform.Service{Name: "Xero", Login: "Xero's login service",
 	RefreshHint: "Reconnect Xero from the accounting connection; Xero refresh tokens expire after 60 days unused and rotate on each use"}
 

@@ -1,11 +1,9 @@
 package xero
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,17 +70,10 @@ func (c *Client) api(path string, q url.Values) string {
 	return u
 }
 
-// isWrite reports whether a request can change the books, which decides whether a failure after
-// sending it is an unknown outcome.
-func isWrite(method string) bool {
-	return method != http.MethodGet && method != http.MethodHead
-}
-
 // send makes one call within the budget and returns the answer whatever its status; its error is
 // a *platform.Error for failures where no answer was read (budget, network, timeout). A 429 pauses
 // the budget here, so that every caller honours Retry-After.
 func (c *Client) send(ctx context.Context, r request) (response, error) {
-	write := isWrite(r.method)
 	release, err := c.cfg.Budget.Acquire(ctx)
 	if err != nil {
 		if perr, ok := err.(*platform.Error); ok {
@@ -93,49 +84,26 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 	}
 	defer release()
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	ctx, wrote := platform.TrackWrite(ctx)
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, r.url, body)
-	if err != nil {
-		return response{}, &platform.Error{Class: platform.NeedsUserAction, Code: "bad_configuration",
-			Message: "Xero API URL is invalid", Err: err}
-	}
+	header := http.Header{}
 	for k, v := range r.header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Accept", "application/json")
-	if r.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		header[k] = v
 	}
 	if c.cfg.TenantID != "" {
-		req.Header.Set("xero-tenant-id", c.cfg.TenantID)
+		header.Set("xero-tenant-id", c.cfg.TenantID)
 	}
 	if r.idemKey != "" {
 		// Besides letting Xero replay the first answer, this header makes net/http treat the
 		// PUT as idempotent and retry it by itself on a connection that was closed under it.
-		req.Header.Set("Idempotency-Key", r.idemKey)
+		header.Set("Idempotency-Key", r.idemKey)
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return response{}, classifyTransport(err, write, wrote())
+	a, perr := service.RoundTrip(ctx, c.cfg.HTTPClient, c.cfg.Timeout, r.method, r.url, header, r.body)
+	if perr != nil {
+		return response{}, perr
 	}
-	defer resp.Body.Close()
-	// Bodies are small (50 objects at most); 32 MiB guards against a misbehaving proxy.
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		// The status line arrived, so the request reached Xero.
-		return response{}, classifyTransport(err, write, true)
+	if a.Status == http.StatusTooManyRequests {
+		c.cfg.Budget.Pause(retryAfter(a.Header))
 	}
-	out := response{status: resp.StatusCode, header: resp.Header, body: b}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		c.cfg.Budget.Pause(retryAfter(resp.Header))
-	}
-	return out, nil
+	return response{status: a.Status, header: a.Header, body: a.Body}, nil
 }
 
 // get calls GET path and decodes a 2xx answer into out; any other answer is a classified error.
