@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 const (
@@ -226,7 +228,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		var idemID string
 		replayed := false
 		if reqID != "" && write {
-			idemID = hashKey(reqID)
+			idemID = sandbox.HashKey(reqID)
 			if prev := c.idem[idemID]; prev != nil && now.Sub(prev.At) < idemTTL {
 				rec.status, rec.body = prev.Status, prev.Body
 				replayed = true
@@ -259,7 +261,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.Header().Set("intuit_tid", hashKey(realmID, now.String(), rel))
+		w.Header().Set("intuit_tid", sandbox.HashKey(realmID, now.String(), rel))
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(rec.body)
 	})

@@ -1,10 +1,6 @@
 package quickbooks
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"mime"
@@ -15,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // Token lifetimes as Intuit documents them.
@@ -88,12 +86,6 @@ type refreshToken struct {
 	// RotatedAt is when this token was first exchanged; it stays usable
 	// until RotatedAt+refreshGrace, so a client that lost the response can retry.
 	RotatedAt time.Time `json:"rotated_at,omitzero"`
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // prune drops expired codes and tokens so the saved record stays small.
@@ -211,7 +203,7 @@ func (s *Sandbox) handleAuthorizeConsent(w http.ResponseWriter, r *http.Request)
 	s.companies[c.meta.RealmID] = c
 	g := &grant{ID: uuid.NewString(), ClientID: q.Get("client_id"), Scope: q.Get("scope"), RealmID: c.meta.RealmID, CreatedAt: now}
 	s.auth.Grants[g.ID] = g
-	code := randomToken()
+	code := sandbox.RandomToken()
 	s.auth.Codes[code] = &authCode{GrantID: g.ID, ClientID: g.ClientID, RedirectURI: q.Get("redirect_uri"), Expires: now.Add(codeTTL)}
 	s.auth.prune(now)
 	s.saveMeta(c)
@@ -247,23 +239,12 @@ func oauthError(w http.ResponseWriter, status int, code string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code})
 }
 
-// clientCredentials reads HTTP Basic client credentials, as Intuit requires
-// (form credentials are accepted too). Any id and secret pair is accepted;
-// the id must still match the one the code or refresh token was issued to.
-func clientCredentials(r *http.Request) (id string, ok bool) {
-	if u, p, basic := r.BasicAuth(); basic {
-		return u, u != "" && p != ""
-	}
-	id = r.PostForm.Get("client_id")
-	return id, id != "" && r.PostForm.Get("client_secret") != ""
-}
-
 func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
-	clientID, ok := clientCredentials(r)
+	clientID, ok := sandbox.ClientCredentials(r)
 	if !ok {
 		oauthError(w, http.StatusUnauthorized, "invalid_client")
 		return
@@ -302,8 +283,8 @@ func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := tokenResponse{
-		TokenType: "bearer", AccessToken: randomToken(), ExpiresIn: int(accessTokenTTL / time.Second),
-		RefreshToken: randomToken(), XRefreshTokenExpiresIn: int(refreshTokenTTL / time.Second),
+		TokenType: "bearer", AccessToken: sandbox.RandomToken(), ExpiresIn: int(accessTokenTTL / time.Second),
+		RefreshToken: sandbox.RandomToken(), XRefreshTokenExpiresIn: int(refreshTokenTTL / time.Second),
 	}
 	s.auth.Access[resp.AccessToken] = &accessToken{GrantID: g.ID, Expires: now.Add(accessTokenTTL)}
 	s.auth.Refresh[resp.RefreshToken] = &refreshToken{GrantID: g.ID, ClientID: clientID, Expires: now.Add(refreshTokenTTL)}
@@ -338,7 +319,7 @@ func (s *Sandbox) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 		tok = r.PostForm.Get("token")
 	}
-	if _, ok := clientCredentials(r); !ok {
+	if _, ok := sandbox.ClientCredentials(r); !ok {
 		oauthError(w, http.StatusUnauthorized, "invalid_client")
 		return
 	}
@@ -395,10 +376,4 @@ func (s *Sandbox) bearerGrant(r *http.Request) (g *grant, detail string) {
 		return nil, "Token revoked or invalid"
 	}
 	return g, ""
-}
-
-// hashKey shortens a requestid scope into a Store key.
-func hashKey(parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return hex.EncodeToString(h[:16])
 }

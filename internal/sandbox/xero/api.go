@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 const (
@@ -165,7 +167,7 @@ func (s *Sandbox) apiHandler() http.Handler {
 		var idemID string
 		replayed := false
 		if key != "" && isWrite(r.Method) {
-			idemID = hashKey(r.Method, strings.ToLower(rel), key)
+			idemID = sandbox.HashKey(r.Method, strings.ToLower(rel), key)
 			if prev := o.idem[idemID]; prev != nil && now.Sub(prev.At) < idemTTL {
 				rec.header.Set("Content-Type", "application/json; charset=utf-8")
 				rec.status = prev.Status

@@ -1,11 +1,9 @@
 package xero
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // Token lifetimes as Xero documents them (developer.xero.com/faq/oauth2).
@@ -97,12 +97,6 @@ type refreshToken struct {
 	// RotatedAt is when this token was first exchanged; it stays usable
 	// until RotatedAt+refreshGrace so a client that lost the response can retry.
 	RotatedAt time.Time `json:"rotated_at,omitzero"`
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // prune drops expired codes and tokens so the saved record stays small.
@@ -214,7 +208,7 @@ func (s *Sandbox) handleAuthorizeConsent(w http.ResponseWriter, r *http.Request)
 		Connections: []connection{{ID: uuid.NewString(), TenantID: o.meta.TenantID, CreatedAt: now}},
 	}
 	s.auth.Grants[g.ID] = g
-	code := randomToken()
+	code := sandbox.RandomToken()
 	s.auth.Codes[code] = &authCode{
 		GrantID: g.ID, ClientID: g.ClientID, RedirectURI: q.Get("redirect_uri"),
 		Challenge: q.Get("code_challenge"), ChallengeMeth: q.Get("code_challenge_method"),
@@ -254,23 +248,12 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// clientCredentials reads HTTP Basic or form client credentials. Any id and
-// secret pair is accepted; the id must still match the one the code or
-// refresh token was issued to.
-func clientCredentials(r *http.Request) (id string, ok bool) {
-	if u, p, basic := r.BasicAuth(); basic {
-		return u, u != "" && p != ""
-	}
-	id = r.PostForm.Get("client_id")
-	return id, id != "" && r.PostForm.Get("client_secret") != ""
-}
-
 func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	clientID, ok := clientCredentials(r)
+	clientID, ok := sandbox.ClientCredentials(r)
 	if !ok {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
@@ -312,11 +295,11 @@ func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "")
 		return
 	}
-	resp := tokenResponse{AccessToken: randomToken(), ExpiresIn: int(accessTokenTTL / time.Second), TokenType: "Bearer", Scope: g.Scope}
+	resp := tokenResponse{AccessToken: sandbox.RandomToken(), ExpiresIn: int(accessTokenTTL / time.Second), TokenType: "Bearer", Scope: g.Scope}
 	s.auth.Access[resp.AccessToken] = &accessToken{GrantID: g.ID, Expires: now.Add(accessTokenTTL)}
 	// Like Xero, a refresh token is issued only with the offline_access scope.
 	if slices.Contains(strings.Fields(g.Scope), "offline_access") {
-		resp.RefreshToken = randomToken()
+		resp.RefreshToken = sandbox.RandomToken()
 		s.auth.Refresh[resp.RefreshToken] = &refreshToken{GrantID: g.ID, ClientID: clientID, Expires: now.Add(refreshTokenTTL)}
 	}
 	s.auth.prune(now)
@@ -345,7 +328,7 @@ func (s *Sandbox) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	if _, ok := clientCredentials(r); !ok {
+	if _, ok := sandbox.ClientCredentials(r); !ok {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "")
 		return
 	}
@@ -481,10 +464,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// hashKey shortens an Idempotency-Key scope into a Store key.
-func hashKey(parts ...string) string {
-	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return hex.EncodeToString(h[:16])
 }
