@@ -61,6 +61,7 @@ func TestDatabasesAreIsolated(t *testing.T) {
 // even with a connection still open to it.
 func TestDatabaseDroppedAfterTest(t *testing.T) {
 	t.Parallel()
+	admin := open(t, AdminURL(t)) // skips here, before anything needs closing, without a server
 	var name string
 	var leaked *sql.DB
 	t.Run("inner", func(t *testing.T) {
@@ -82,8 +83,9 @@ func TestDatabaseDroppedAfterTest(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	defer leaked.Close()
-	admin := open(t, AdminURL(t))
+	if leaked != nil {
+		defer leaked.Close()
+	}
 	var n int
 	if err := admin.QueryRow(`SELECT count(*) FROM pg_database WHERE datname = $1`, name).Scan(&n); err != nil {
 		t.Fatal(err)
