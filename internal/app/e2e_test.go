@@ -21,6 +21,7 @@ import (
 	"github.com/booksync/booksync/internal/contract"
 	"github.com/booksync/booksync/internal/pgtest"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+	"github.com/booksync/booksync/internal/testlog"
 	"github.com/google/uuid"
 )
 
@@ -51,7 +52,8 @@ func newStack(t *testing.T, dsn string) *stack {
 	}
 	base := "http://" + ln.Addr().String()
 	gnucashDir := t.TempDir()
-	a, err := app.New(context.Background(), app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir})
+	a, err := app.New(context.Background(), app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir,
+		Logger: testlog.New(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

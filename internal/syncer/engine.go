@@ -109,7 +109,7 @@ func New(cfg Config) (*Engine, error) {
 		driver = riverdatabasesql.New(cfg.Store.Writer())
 	}
 	rc := &river.Config{
-		Logger:        cfg.Logger,
+		Logger:        riverLogger(cfg.Logger),
 		FetchCooldown: cfg.FetchCooldown,
 		// Without LISTEN (SQLite, database/sql on PostgreSQL) River polls; a push should start soon
 		// after the issue that queued it.
