@@ -68,11 +68,14 @@ func TestAgreementGnuCash(t *testing.T) {
 			country, currency, zero string
 			n                       int
 			opts                    invoicegen.Options
+			allowed                 []string // statuses a home-currency invoice may end in
 		}{
-			{"GB", "GBP", "VAT 0%", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true}},
-			// Currencies with 0 and 3 decimals, in books kept in them.
-			{"JP", "JPY", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"JPY": 1}, TaxRates: []int64{0}, Deductions: true}},
-			{"KW", "KWD", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"KWD": 1}, TaxRates: []int64{0}, Deductions: true}},
+			{"GB", "GBP", "VAT 0%", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true},
+				[]string{"totals_not_reproducible"}},
+			// Currencies with 0 and 3 decimals, in books kept in them. With no tax, GnuCash's
+			// rounding always reproduces booksync's figures: every invoice must be in the books.
+			{"JP", "JPY", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"JPY": 1}, TaxRates: []int64{0}, Deductions: true}, nil},
+			{"KW", "KWD", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"KWD": 1}, TaxRates: []int64{0}, Deductions: true}, nil},
 		} {
 			c := s.partner().newEntityIn(book.country)
 			c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, nil)
@@ -100,7 +103,7 @@ func TestAgreementGnuCash(t *testing.T) {
 				}
 				return out
 			}
-			agreementIn(t, c, r, book.currency, book.n, book.opts, books, "currency_mismatch", "totals_not_reproducible")
+			agreementIn(t, c, r, book.currency, book.n, book.opts, books, "currency_mismatch", book.allowed...)
 		}
 	})
 }
@@ -204,6 +207,9 @@ func agreementIn(t *testing.T, c *client, r refs, home string, n int, opts invoi
 				continue
 			}
 			agree++
+		}
+		if done == 0 {
+			t.Fatalf("no invoice reached the books; records in error by status: %v", errs)
 		}
 		if len(inBooks) != done {
 			t.Errorf("%d invoices in the books, %d records done", len(inBooks), done)

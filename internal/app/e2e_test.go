@@ -264,17 +264,53 @@ func (c *client) connect() (connID, tenantID string) {
 	return conn.ID, tenants[len(tenants)-1]
 }
 
+// stallAfter is how long a wait lets booksync go without any progress (no job or synced record
+// changing) before it fails. It is not a deadline: a wait on a busy machine may take far longer as
+// long as something keeps moving.
+const stallAfter = 2 * time.Minute
+
+// waitFor waits until cond holds. It fails when booksync stops making progress for stallAfter,
+// never because a slow machine needs longer than an idle one.
 func (c *client) waitFor(what string, cond func() bool) {
 	c.s.t.Helper()
 	t0 := time.Now()
 	defer func() { c.s.t.Logf("waited %v for %s", time.Since(t0), what) }()
-	deadline := time.Now().Add(30 * time.Second)
+	last, lastChange := c.s.progress(), time.Now()
 	for !cond() {
-		if time.Now().After(deadline) {
-			c.s.t.Fatalf("timed out waiting for %s; jobs:\n%s", what, c.s.jobs())
+		if now := c.s.progress(); now != last {
+			last, lastChange = now, time.Now()
+		} else if time.Since(lastChange) > stallAfter {
+			c.s.t.Fatalf("no progress for %v while waiting for %s (waited %v); jobs:\n%s", stallAfter, what, time.Since(t0), c.s.jobs())
 		}
 		time.Sleep(40 * time.Millisecond)
 	}
+}
+
+// progress is a summary of booksync's work that changes whenever a job or a synced record does.
+// For a booksync in another process (s.app is nil) it is the empty string: only stallAfter bounds
+// the wait.
+func (s *stack) progress() string {
+	if s.app == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT sync_status, count(*), coalesce(max(updated_at), 0), coalesce(sum(attempts), 0) FROM synced_records GROUP BY sync_status ORDER BY sync_status",
+		"SELECT state, count(*), coalesce(max(id), 0), coalesce(sum(attempt), 0) FROM river_job GROUP BY state ORDER BY state",
+	} {
+		rows, err := s.app.Store.Writer().Query(q)
+		if err != nil {
+			return err.Error()
+		}
+		for rows.Next() {
+			var key string
+			var n, max, sum int64
+			_ = rows.Scan(&key, &n, &max, &sum)
+			fmt.Fprintf(&b, "%s:%d:%d:%d ", key, n, max, sum)
+		}
+		rows.Close()
+	}
+	return b.String()
 }
 
 type record struct {
