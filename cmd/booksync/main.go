@@ -44,10 +44,13 @@ Usage:
 Run "booksync <command> -h" for a command's flags and environment variables.
 `
 
-// exitStatus is the process status for an error: 2 for a usage problem (such as the demo's
-// missing credentials), 1 otherwise.
+// exitStatus is the process status for an error: 0 when help was asked for (-h, -help), 2 for a
+// usage problem (such as the demo's missing credentials), 1 otherwise.
 func exitStatus(err error) int {
-	if errors.Is(err, errNoCredentials) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errNoCredentials):
 		return 2
 	}
 	return 1

@@ -141,3 +141,18 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate output: %s", out.String())
 	}
 }
+
+// TestHelp asks every command for its help: the usage is printed and the process exits 0, as a
+// user who typed -h expects.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"serve", "-h"}, {"worker", "-h"}, {"migrate", "-h"}, {"demo", "-h"}, {"demo", "-help"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out, &out)
+		if status := exitStatus(err); err != nil && status != 0 {
+			t.Errorf("booksync %v: exit status %d (%v), want 0", args, status, err)
+		}
+		if !strings.Contains(out.String(), "Usage") && !strings.Contains(out.String(), "-db") {
+			t.Errorf("booksync %v printed no usage:\n%s", args, out.String())
+		}
+	}
+}
