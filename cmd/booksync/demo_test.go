@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,24 +35,13 @@ func startServe(t *testing.T) (base, clientID, clientSecret string) {
 			if err != nil {
 				t.Errorf("serve returned %v", err)
 			}
-		case <-time.After(shutdownGrace + 5*time.Second):
+		case <-time.After(shutdownGrace + time.Minute):
 			t.Error("serve did not stop after cancel")
 		}
 	})
 
 	base = "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %v\n%s\n%s", err, out.String(), errs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitServing(t, base, done, &out, &errs)
 	m := regexp.MustCompile(`client_id=(\S+)\s+client_secret=(\S+)`).FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("serve printed no credentials:\n%s", out.String())

@@ -46,10 +46,30 @@ func binary(t *testing.T) string {
 
 // process is a booksync serve process.
 type process struct {
-	cmd *exec.Cmd
-	log *os.File
+	cmd    *exec.Cmd
+	log    *os.File
+	exited chan struct{} // closed when the process has ended
 }
 
+// kill ends the process with SIGKILL and waits until it is gone.
+func (p *process) kill(t *testing.T) {
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+}
+
+// logSize is how much the process has logged, a sign that it is making progress.
+func (p *process) logSize() int64 {
+	fi, err := p.log.Stat()
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
+}
+
+// startServe starts booksync serve and waits until it answers. It fails at once if the process
+// ends, and when the process has logged nothing new for stallAfter while not yet answering.
 func startServe(t *testing.T, env []string, base string) *process {
 	t.Helper()
 	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
@@ -62,17 +82,26 @@ func startServe(t *testing.T, env []string, base string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, log: logf}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	p := &process{cmd: cmd, log: logf, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited })
+	last, lastChange := int64(-1), time.Now()
 	for {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			return p
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-p.exited:
 			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("booksync serve did not start:\n%s", b)
+			t.Fatalf("booksync serve exited before serving (%v):\n%s", cmd.ProcessState, b)
+		default:
+		}
+		if n := p.logSize(); n != last {
+			last, lastChange = n, time.Now()
+		} else if time.Since(lastChange) > stallAfter {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("booksync serve did not start and logged nothing for %v:\n%s", stallAfter, b)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -134,10 +163,7 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 				done = countDone(c)
 				return done > 0
 			})
-			if err := proc.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			_, _ = proc.cmd.Process.Wait()
+			proc.kill(t)
 			if done >= n {
 				t.Fatalf("all %d invoices were pushed before the kill; the test proves nothing", n)
 			}
@@ -152,9 +178,12 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 					}
 				}
 			}()
-			deadline := time.Now().Add(90 * time.Second)
-			for countDone(c) < n {
-				if time.Now().After(deadline) {
+			// Wait while records keep settling; fail when none has for stallAfter.
+			last, lastChange := -1, time.Now()
+			for done := countDone(c); done < n; done = countDone(c) {
+				if done != last {
+					last, lastChange = done, time.Now()
+				} else if time.Since(lastChange) > stallAfter {
 					var l struct{ Data []record }
 					c.do("GET", "/accounting_synced_records?object_type=receivable&limit=250&order=desc", nil, 200, &l)
 					var stuck []string
@@ -163,7 +192,7 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 							stuck = append(stuck, r.String())
 						}
 					}
-					t.Fatalf("after restart only %d of %d invoices are done; some others: %v", countDone(c), n, stuck)
+					t.Fatalf("after restart only %d of %d invoices are done, none for %v; some others: %v", done, n, stallAfter, stuck)
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
