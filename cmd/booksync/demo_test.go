@@ -55,9 +55,21 @@ func startServe(t *testing.T) (base, clientID, clientSecret string) {
 func TestDemo(t *testing.T) {
 	base, id, secret := startServe(t)
 
-	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	var out, errOut syncBuffer
+	// The demo waits for pushes; it is stopped only when it prints nothing for stallAfter.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		last, lastChange := -1, time.Now()
+		for ctx.Err() == nil {
+			if n := len(out.String()); n != last {
+				last, lastChange = n, time.Now()
+			} else if time.Since(lastChange) > stallAfter {
+				cancel()
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
 	if err := run(ctx, []string{"demo", "-url", base, "-client-id", id, "-client-secret", secret}, &out, &errOut); err != nil {
 		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
 	}

@@ -206,7 +206,9 @@ func TestSQLiteReadsDoNotWaitForTheWriter(t *testing.T) {
 		})
 	}()
 	<-inTx
-	readCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	// A read that waited for the writer would wait until release, which comes after it: the
+	// timeout only turns that deadlock into a failure, so it can be generous.
+	readCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	got, err := s.Receivable(readCtx, e, r)
 	if err != nil {
