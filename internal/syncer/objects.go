@@ -203,6 +203,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		plan booksync.InvoicePlan
 	}
 	var ready []*item
+	products := map[string]*booksync.Product{}
 	for i := range recs {
 		rec := &recs[i]
 		inv, err := s.e.store.Receivable(ctx, s.conn.EntityID, rec.ObjectID)
@@ -220,6 +221,9 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 				Message: "Invoice is " + inv.Status + ", so it was not pushed",
 				Details: []booksync.SyncErrorDetail{{Field: "status", Message: "Only issued invoices are pushed; this one is " + inv.Status, Fix: "Nothing to push."}}})
 			continue
+		}
+		if err := s.currentMapping(ctx, inv, products); err != nil {
+			return 0, err
 		}
 		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
 		if serr != nil {
@@ -371,6 +375,37 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		}
 	}
 	return settled(recs), nil
+}
+
+// currentMapping gives each catalog line of an invoice the ledger account its product has now.
+// Which account a sale is booked to is bookkeeping, not part of the issued document, so fixing
+// the product with PATCH /products/{id}, as a push error says, fixes the next push. A line whose
+// product was deleted since keeps its own copy. products caches the catalog over a batch (nil
+// for a deleted product).
+func (s *session) currentMapping(ctx context.Context, inv *booksync.Receivable, products map[string]*booksync.Product) error {
+	lines := make([]booksync.LineItem, len(inv.LineItems))
+	copy(lines, inv.LineItems)
+	for i, l := range lines {
+		if l.Product.IsInline || l.Product.ID == "" {
+			continue
+		}
+		p, seen := products[l.Product.ID]
+		if !seen {
+			var err error
+			p, err = s.e.store.Product(ctx, s.conn.EntityID, l.Product.ID)
+			if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+				p = nil
+			} else if err != nil {
+				return err
+			}
+			products[l.Product.ID] = p
+		}
+		if p != nil {
+			lines[i].Product.LedgerAccountID = p.LedgerAccountID
+		}
+	}
+	inv.LineItems = lines
+	return nil
 }
 
 // settled counts the records that are no longer pending, so that a push stops when a round
