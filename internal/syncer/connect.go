@@ -285,7 +285,11 @@ func (s *session) resolveLineIDs(inv *platform.RemoteInvoice) {
 			}
 		}
 		for _, a := range s.accounts {
-			if a.NominalCode != nil && *a.NominalCode == l.AccountCode {
+			if l.AccountID != "" && a.PlatformID == l.AccountID {
+				l.LedgerAccountID = a.ID
+				break
+			}
+			if l.AccountID == "" && a.NominalCode != nil && *a.NominalCode == l.AccountCode {
 				l.LedgerAccountID = a.ID
 			}
 		}

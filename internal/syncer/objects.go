@@ -180,10 +180,15 @@ func (s *session) pushProductRecords(ctx context.Context, recs []booksync.Synced
 			ExternalReference: p.ExternalReference, Price: *p.Price}
 		// A product pushed on its own is priced without tax; its account follows the invoice rules.
 		inv := &booksync.Receivable{LineItems: []booksync.LineItem{{Product: lp, TaxRateValue: -1}}}
-		plan, _ := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		var lpPlan booksync.LinePlan
 		if len(plan.Lines) == 1 {
 			lpPlan = plan.Lines[0]
+		}
+		// An item may go without an account, never with one the books would refuse.
+		if se := accountProblems(serr); se != nil {
+			s.e.setError(ctx, &recs[i], se)
+			continue
 		}
 		byRef[p.ID] = &recs[i]
 		items = append(items, s.itemOf(lp, lpPlan))
@@ -192,6 +197,30 @@ func (s *session) pushProductRecords(ctx context.Context, recs []booksync.Synced
 		return 0, err
 	}
 	return settled(recs), nil
+}
+
+// planOptions says what the connection's accounting system does with what booksync sends.
+func (s *session) planOptions() booksync.PlanOptions {
+	return booksync.PlanOptions{System: s.provider.Name, TaxAsSent: s.provider.TaxAsSent}
+}
+
+// accountProblems keeps the ledger-account causes of a plan's error, nil when there are none.
+func accountProblems(se *booksync.SyncError) *booksync.SyncError {
+	if se == nil {
+		return nil
+	}
+	var codes []string
+	var details []booksync.SyncErrorDetail
+	for _, d := range se.Details {
+		if strings.Contains(d.Field, "ledger_account_id") && !strings.HasPrefix(d.Message, "Ledger account is not set") {
+			codes = append(codes, booksync.CodeLedgerAccountNotFound)
+			details = append(details, d)
+		}
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	return booksync.NewSyncError(codes, details)
 }
 
 // pushInvoices pushes a batch of invoice records: checks, then the customers and products they
@@ -225,7 +254,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		if err := s.currentMapping(ctx, inv, products); err != nil {
 			return 0, err
 		}
-		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		if serr != nil {
 			s.e.setError(ctx, rec, serr)
 			continue
@@ -466,6 +495,7 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 		if !l.Product.IsInline {
 			line.ItemCode = itemCode(l.Product)
 		}
+		line.AccountID = plan.Lines[i].LedgerAccount.PlatformID
 		if plan.Lines[i].LedgerAccount.NominalCode != nil {
 			line.AccountCode = *plan.Lines[i].LedgerAccount.NominalCode
 		}
@@ -483,6 +513,7 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 		}
 		line := platform.InvoiceLine{Description: desc, Quantity: decimal.NewFromInt(1), UnitAmount: -d.Amount,
 			TaxCode: d.TaxRate.Code, LineAmount: -d.Amount, TaxAmount: -tax}
+		line.AccountID = d.LedgerAccount.PlatformID
 		if d.LedgerAccount.NominalCode != nil {
 			line.AccountCode = *d.LedgerAccount.NominalCode
 		}

@@ -33,6 +33,11 @@ type Provider struct {
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
 	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
 	QuantityDecimals int
+	// TaxAsSent reports that the system books the tax amount booksync sends with each line,
+	// whatever the line's tax rate (Xero's line TaxAmount). Systems that compute tax from the
+	// rate (GnuCash), or take booksync's amounts only within rounding (QuickBooks outside
+	// automated sales tax), get no line whose accounting_tax_rate_id differs from its rate.
+	TaxAsSent bool
 	// Local, when set, makes the provider one that needs no OAuth (books on this machine, such as
 	// GnuCash files): connecting is immediate, and Local opens the connection's books. The
 	// returned close function releases them.
@@ -69,6 +74,7 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		Limits:   limits,
 		// Xero keeps 4 decimals of a quantity.
 		QuantityDecimals: 4,
+		TaxAsSent:        true,
 		Tenants: func(ctx context.Context, client *http.Client, _ url.Values) ([]Tenant, error) {
 			ts, err := xero.Tenants(ctx, client, connectionsURL)
 			if err != nil {
