@@ -247,6 +247,28 @@ func SalesAccountChoices(accounts []LedgerAccount) string {
 	return choiceList(names, "GET /ledger_accounts")
 }
 
+// PaymentAccountChoices lists, for a fix, the active accounts of the connected books that take
+// payments (bank accounts first): "Business Bank Account (id), ...".
+func PaymentAccountChoices(accounts []LedgerAccount) string {
+	var ok []LedgerAccount
+	for _, a := range accounts {
+		if a.Status == "Active" && a.PaymentsAllowed {
+			ok = append(ok, a)
+		}
+	}
+	sort.SliceStable(ok, func(i, j int) bool {
+		if ok[i].IsBank != ok[j].IsBank {
+			return ok[i].IsBank
+		}
+		return ok[i].Name < ok[j].Name
+	})
+	names := make([]string, len(ok))
+	for i, a := range ok {
+		names[i] = fmt.Sprintf("%s (%s)", a.Name, a.ID)
+	}
+	return choiceList(names, "GET /ledger_accounts")
+}
+
 // SalesRateChoices lists, for a fix, the active sales tax rates of the connected books, only
 // those of a value when value is set: "VAT 20% (id, 20%), ...".
 func SalesRateChoices(rates []AccountingTaxRate, value *int64) string {

@@ -255,3 +255,17 @@ func TestPlanInvoicePushRefusesWhatTheBooksWouldGetWrong(t *testing.T) {
 		}
 	}
 }
+
+func TestPaymentAccountChoicesOfferOnlyAccountsThatTakePayments(t *testing.T) {
+	accounts := append([]booksync.LedgerAccount{
+		{ID: "card", Name: "Card clearing", Status: "Active", PaymentsAllowed: true},
+		{ID: "oldbank", Name: "Old bank", Status: "Archived", IsBank: true, PaymentsAllowed: true},
+	}, ukAccounts...)
+	accounts[len(accounts)-1].PaymentsAllowed = true // "Bank"
+	if got, want := booksync.PaymentAccountChoices(accounts), "Bank (bank), Card clearing (card)"; got != want {
+		t.Errorf("PaymentAccountChoices = %q, want %q", got, want)
+	}
+	if got := booksync.PaymentAccountChoices(ukAccounts[:2]); !strings.HasPrefix(got, "none in the connected books") {
+		t.Errorf("no account takes payments: %q", got)
+	}
+}

@@ -581,7 +581,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
 		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
 			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
-				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to a bank account from GET /ledger_accounts; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 	} else {
 		id := *s.settings.Accounting.LedgerAccountIDs.Payments
 		for i := range s.accounts {
@@ -596,7 +596,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 			}
 			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
 				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
-					Fix: "Set accounting.ledger_account_ids.payments to a bank account from GET /ledger_accounts (is_bank_account true); then push the record again with POST /accounting_synced_records/{id}/push."}}}
+					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 		}
 	}
 	for i := range recs {
