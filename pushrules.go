@@ -54,10 +54,10 @@ const pushAgain = "then push the record again with POST /accounting_synced_recor
 type PlanOptions struct {
 	// System names the accounting system in messages ("GnuCash").
 	System string
-	// TaxAsSent reports that the system books the tax amounts booksync sends with each line
-	// (Xero's line TaxAmount). Otherwise it computes tax from the rate itself, or accepts
-	// booksync's amounts only within rounding, so a line whose accounting_tax_rate_id has
-	// another rate than the line would be booked with other figures than booksync's.
+	// TaxAsSent reports that the system books the tax amounts booksync sends (Xero's line
+	// TaxAmount, QuickBooks' TxnTaxDetail). Otherwise it computes tax from the rate itself
+	// (GnuCash), so a line whose accounting_tax_rate_id has another rate than the line would be
+	// booked with another tax than the invoice's.
 	TaxAsSent bool
 }
 
@@ -68,8 +68,8 @@ type PlanOptions struct {
 //     the connected books that takes sales (not a placeholder, a bank or a receivables account);
 //  2. every line's tax rate has an accounting tax rate with the same value, unless the line names
 //     one with accounting_tax_rate_id, which always wins; it must be an active sales rate of the
-//     connected books, and where the books compute tax themselves (opts.TaxAsSent false), of the
-//     line's value, since the books would otherwise hold another tax than the invoice;
+//     connected books, and where the books compute tax from the rate (opts.TaxAsSent false), of
+//     the line's value, since the books would otherwise hold another tax than the invoice;
 //  3. an invoice with a deduction has accounting.tax_ids.deductions set, to an active rate of the
 //     connected books.
 //
