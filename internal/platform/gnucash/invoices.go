@@ -263,8 +263,7 @@ func entryAccount(tx *sql.Tx, i int, l platform.InvoiceLine) (string, error) {
 	case l.AccountID != "":
 		err = tx.QueryRow(cols+`WHERE guid = ?`, l.AccountID).Scan(&guid, &name, &typ, &placeholder)
 	case l.AccountCode != "":
-		err = tx.QueryRow(cols+`WHERE code = ? ORDER BY COALESCE(placeholder, 0),
-			account_type IN ('ROOT', 'RECEIVABLE', 'PAYABLE', 'TRADING'), account_type = 'INCOME' DESC,
+		err = tx.QueryRow(cols+`WHERE code = ? ORDER BY COALESCE(placeholder, 0), account_type = 'INCOME' DESC,
 			COALESCE(hidden, 0) LIMIT 1`, l.AccountCode).Scan(&guid, &name, &typ, &placeholder)
 	default:
 		err = sql.ErrNoRows

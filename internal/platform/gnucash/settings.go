@@ -100,7 +100,7 @@ var accountTypes = map[string]string{
 // LedgerAccounts returns the book's accounts except the root: ID is the account's GUID (what
 // invoice lines name), Code its account code, Name its full name ("Income:Sales"), Subtype
 // GnuCash's account type; hidden accounts are Archived. Bank and cash accounts take payments;
-// placeholders and receivable, payable and trading accounts take no invoice lines (SalesRefusal).
+// placeholders and the types GnuCash offers no invoice entry take no invoice lines (SalesRefusal).
 func (b *Book) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, error) {
 	accts, err := b.accounts(ctx)
 	if err != nil {
@@ -127,10 +127,12 @@ func (b *Book) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, er
 	return out, nil
 }
 
-// entryRefusedTypes are the account types GnuCash offers no invoice entry to: the invoice's
-// own receivable side, payables and the trading accounts it keeps itself.
+// entryRefusedTypes are the account types GnuCash does not offer for a customer invoice's
+// entries (its entry ledger's skip_expense_acct_cb): receivable, payable, bank,
+// cash, equity, trading and expense accounts.
 var entryRefusedTypes = map[string]string{
-	"ROOT": "the root", "RECEIVABLE": "an A/Receivable", "PAYABLE": "an A/Payable", "TRADING": "a trading",
+	"ROOT": "the root", "RECEIVABLE": "an A/Receivable", "PAYABLE": "an A/Payable", "BANK": "a bank",
+	"CASH": "a cash", "EQUITY": "an equity", "TRADING": "a trading", "EXPENSE": "an expense",
 }
 
 // salesRefusal says why an invoice line cannot be booked to an account, "" when it can.
