@@ -204,23 +204,18 @@ func (s *session) planOptions() booksync.PlanOptions {
 	return booksync.PlanOptions{System: s.provider.Name, TaxAsSent: s.provider.TaxAsSent}
 }
 
-// accountProblems keeps the ledger-account causes of a plan's error, nil when there are none.
+// accountProblems is the error of a product pushed on its own whose ledger account the books
+// would refuse, nil when there is none. Its plan has one line, whose account is checked first, so
+// the plan error's status is the account's when its first cause is.
 func accountProblems(se *booksync.SyncError) *booksync.SyncError {
-	if se == nil {
+	if se == nil || len(se.Details) == 0 {
 		return nil
 	}
-	var codes []string
-	var details []booksync.SyncErrorDetail
-	for _, d := range se.Details {
-		if strings.Contains(d.Field, "ledger_account_id") && !strings.HasPrefix(d.Message, "Ledger account is not set") {
-			codes = append(codes, booksync.CodeLedgerAccountNotFound)
-			details = append(details, d)
-		}
-	}
-	if len(details) == 0 {
+	d := se.Details[0]
+	if !strings.Contains(d.Field, "ledger_account_id") || se.Status == booksync.CodeLedgerAccountNotSet {
 		return nil
 	}
-	return booksync.NewSyncError(codes, details)
+	return booksync.NewSyncError([]string{se.Status}, []booksync.SyncErrorDetail{d})
 }
 
 // pushInvoices pushes a batch of invoice records: checks, then the customers and products they
