@@ -158,6 +158,9 @@ type LedgerAccount struct {
 	Currency     *string   `json:"currency,omitempty"`
 	// PaymentsAllowed reports whether payments may be recorded against the account.
 	PaymentsAllowed bool `json:"-"`
+	// SalesRefusal says why invoice lines cannot be booked to the account (a GnuCash
+	// placeholder, a bank or receivables account); empty when they can.
+	SalesRefusal string `json:"-"`
 }
 
 // idNamespace scopes booksync's derived ids.

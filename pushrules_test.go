@@ -23,8 +23,10 @@ var ukRates = []booksync.AccountingTaxRate{
 }
 
 var ukAccounts = []booksync.LedgerAccount{
-	{ID: "sales", Name: "Sales", Status: "Active"},
-	{ID: "old", Name: "Old Sales", Status: "Archived"},
+	{ID: "sales", Name: "Sales", Status: "Active", Type: "Income"},
+	{ID: "old", Name: "Old Sales", Status: "Archived", Type: "Income"},
+	{ID: "income", Name: "Income", Status: "Active", Type: "Income", SalesRefusal: "it is a placeholder in GnuCash, which groups accounts and takes no postings"},
+	{ID: "bank", Name: "Bank", Status: "Active", Type: "Asset", IsBank: true},
 }
 
 func TestMatchTaxRateIsDeterministic(t *testing.T) {
@@ -117,7 +119,7 @@ func TestPlanInvoicePushRules(t *testing.T) {
 			[]string{"Ledger account is not set for line 1", "Tax rate does not exist", "Ledger account is not set for line 2"}, ""},
 	}
 	for _, c := range cases {
-		plan, serr := booksync.PlanInvoicePush(c.inv, c.settings, ukRates, ukAccounts)
+		plan, serr := booksync.PlanInvoicePush(c.inv, c.settings, ukRates, ukAccounts, booksync.PlanOptions{System: "Xero", TaxAsSent: true})
 		if len(c.codes) == 0 {
 			if serr != nil {
 				t.Errorf("%s: unexpected error %+v", c.name, serr)
@@ -150,5 +152,120 @@ func TestPercent(t *testing.T) {
 		if got := booksync.Percent(v); got != want {
 			t.Errorf("Percent(%d) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestPlanInvoicePushRefusesWhatTheBooksWouldGetWrong: every id an invoice or the settings name
+// must be one the connected books can take for a sale, and a tax-rate override must give the
+// books the invoice's own tax; each refusal says why and names the ids that would do.
+func TestPlanInvoicePushRefusesWhatTheBooksWouldGetWrong(t *testing.T) {
+	income, nope, purchase, standard := "income", "nope", "ti", "t20"
+	inv := func(l booksync.LineItem) *booksync.Receivable {
+		r := invoiceWith(l)
+		r.ID = "inv1"
+		return r
+	}
+	overridden := func(value int64, id string) booksync.LineItem {
+		l := lineOf("p", ptr("sales"), value)
+		l.AccountingTaxRateID = &id
+		return l
+	}
+	defaults := func(products, deductions *string) booksync.Settings {
+		return booksync.Settings{Accounting: &booksync.AccountingSettings{
+			LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: products},
+			TaxIDs:           &booksync.DefaultAccountingTaxIDs{Deductions: deductions}}}
+	}
+	ded := int64(100)
+	deducted := inv(lineOf("p", ptr("sales"), 2000))
+	deducted.DeductionAmount = &ded
+	gnucash := booksync.PlanOptions{System: "GnuCash"}
+	xero := booksync.PlanOptions{System: "Xero", TaxAsSent: true}
+	cases := []struct {
+		name     string
+		inv      *booksync.Receivable
+		settings booksync.Settings
+		opts     booksync.PlanOptions
+		status   string
+		message  string // the cause, at the start of the message
+		field    string
+		fix      []string // what the fix must name
+	}{
+		{"placeholder account on the product", inv(lineOf("p", &income, 2000)), booksync.Settings{}, gnucash,
+			"ledger_account_not_usable", "Ledger account income (Income) cannot take sales: it is a placeholder",
+			"line_items[0].product.ledger_account_id", []string{"PATCH /products/p", "Sales (sales)"}},
+		{"placeholder account as the default", inv(lineOf("p", nil, 2000)), defaults(&income, nil), gnucash,
+			"ledger_account_not_usable", "Ledger account income (Income) cannot take sales",
+			"settings.accounting.ledger_account_ids.products", []string{"accounting.ledger_account_ids.products", "PATCH /entities/{entity_id}/settings", "Sales (sales)"}},
+		{"default account of other books", inv(lineOf("p", nil, 2000)), defaults(&nope, nil), xero,
+			"ledger_account_not_found", "Ledger account nope does not exist in the connected books",
+			"settings.accounting.ledger_account_ids.products", []string{"accounting.ledger_account_ids.products", "Sales (sales)"}},
+		{"line override of other books", inv(overridden(2000, nope)), booksync.Settings{}, xero,
+			"tax_rate_not_found", "Tax rate does not exist: accounting_tax_rate_id nope",
+			"line_items[0].accounting_tax_rate_id", []string{"POST /receivables/inv1/cancel", "20% (VAT on Income) (t20, 20%)"}},
+		{"purchase-only override", inv(overridden(2000, purchase)), booksync.Settings{}, xero,
+			"tax_rate_not_for_sales", "Tax rate 20% (VAT on Expenses) (ti) is for purchases only; choose a sales rate: ",
+			"line_items[0].accounting_tax_rate_id", []string{"20% (VAT on Income) (t20, 20%)"}},
+		{"override of another rate in books that compute tax", inv(overridden(1234, standard)), booksync.Settings{}, gnucash,
+			"tax_rate_mismatch", "Tax rate differs: line 1 (p) is taxed at 12.34% but its accounting_tax_rate_id t20 is 20% (VAT on Income) (20%), and GnuCash computes tax",
+			"line_items[0].accounting_tax_rate_id", []string{"POST /receivables/inv1/cancel", "12.34%"}},
+		{"deductions rate of other books", deducted, defaults(nil, &nope), xero,
+			"tax_rate_not_found", "Tax rate does not exist: the deductions tax rate nope (accounting.tax_ids.deductions)",
+			"settings.accounting.tax_ids.deductions", []string{"PATCH /entities/{entity_id}/settings", "Zero Rated Income (tz, 0%)"}},
+		{"purchase-only deductions rate", deducted, defaults(nil, &purchase), xero,
+			"tax_rate_not_for_sales", "Tax rate 20% (VAT on Expenses) (ti) is for purchases only",
+			"settings.accounting.tax_ids.deductions", []string{"accounting.tax_ids.deductions"}},
+	}
+	for _, c := range cases {
+		_, serr := booksync.PlanInvoicePush(c.inv, c.settings, ukRates, ukAccounts, c.opts)
+		if serr == nil || len(serr.Details) != 1 {
+			t.Errorf("%s: errors %+v, want one", c.name, serr)
+			continue
+		}
+		d := serr.Details[0]
+		if serr.Status != c.status || !strings.HasPrefix(serr.Message, c.message) || d.Field != c.field {
+			t.Errorf("%s: %s %q at %q, want %s %q at %q", c.name, serr.Status, serr.Message, d.Field, c.status, c.message, c.field)
+		}
+		for _, want := range c.fix {
+			if !strings.Contains(d.Fix, want) {
+				t.Errorf("%s: fix %q does not name %q", c.name, d.Fix, want)
+			}
+		}
+		// Accounts and rates that would be refused are never offered.
+		for _, bad := range []string{"(income)", "(bank)", "(old)", "(ti,", "(tx,"} {
+			if strings.Contains(d.Fix, bad) {
+				t.Errorf("%s: fix %q offers %s", c.name, d.Fix, bad)
+			}
+		}
+	}
+
+	// Books that book the tax sent take the override; so does automated sales tax, and an
+	// override of the line's own rate.
+	for _, ok := range []struct {
+		name string
+		line booksync.LineItem
+		opts booksync.PlanOptions
+		rate []booksync.AccountingTaxRate
+	}{
+		{"Xero books the tax sent", overridden(1234, standard), xero, ukRates},
+		{"same rate in GnuCash", overridden(2000, standard), gnucash, ukRates},
+		{"automated sales tax", overridden(1234, "tax"), gnucash, []booksync.AccountingTaxRate{rate("tax", "TAX", "Taxable", booksync.AutomatedTaxRate)}},
+	} {
+		if plan, serr := booksync.PlanInvoicePush(inv(ok.line), booksync.Settings{}, ok.rate, ukAccounts, ok.opts); serr != nil || plan.Lines[0].TaxRate.ID != *ok.line.AccountingTaxRateID {
+			t.Errorf("%s: %+v %+v", ok.name, plan, serr)
+		}
+	}
+}
+
+func TestPaymentAccountChoicesOfferOnlyAccountsThatTakePayments(t *testing.T) {
+	accounts := append([]booksync.LedgerAccount{
+		{ID: "card", Name: "Card clearing", Status: "Active", PaymentsAllowed: true},
+		{ID: "oldbank", Name: "Old bank", Status: "Archived", IsBank: true, PaymentsAllowed: true},
+	}, ukAccounts...)
+	accounts[len(accounts)-1].PaymentsAllowed = true // "Bank"
+	if got, want := booksync.PaymentAccountChoices(accounts), "Bank (bank), Card clearing (card)"; got != want {
+		t.Errorf("PaymentAccountChoices = %q, want %q", got, want)
+	}
+	if got := booksync.PaymentAccountChoices(ukAccounts[:2]); !strings.HasPrefix(got, "none in the connected books") {
+		t.Errorf("no account takes payments: %q", got)
 	}
 }

@@ -121,13 +121,15 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
+		cause := err
+		err = appError(err)
 		status = statusOf[booksync.ErrorCode(err)]
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
 		page.Title, page.Message = "Not connected", booksync.ErrorMessage(err)
 		if booksync.ErrorCode(err) == booksync.EINTERNAL {
-			s.logger().Error("oauth callback", "err", err)
+			s.logger().Error("oauth callback", "err", cause)
 		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

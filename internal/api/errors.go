@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
 )
 
 // statusOf maps application error codes to HTTP statuses: the only place that does.
@@ -37,13 +39,15 @@ type validationBody struct {
 // {"error": {"message": ...}}. Errors that are not application errors are logged and answered
 // with a generic 500, so internals never reach the caller.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	cause := err
+	err = appError(err)
 	code := booksync.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
 	if code == booksync.EINTERNAL {
-		s.logger().Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.logger().Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", cause))
 	}
 	var e *booksync.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
@@ -60,4 +64,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// appError maps a connector's *platform.Error that reached the API (from connecting, an OAuth
+// callback or a read through to the books) onto an application error, so that a known cause is
+// answered with its status and message rather than a bare 500. Other errors pass unchanged.
+func appError(err error) error {
+	var pe *platform.Error
+	if err == nil || !errors.As(err, &pe) {
+		return err
+	}
+	var be *booksync.Error
+	if errors.As(err, &be) {
+		return err // the application already said what it means
+	}
+	msg := pe.Message
+	for _, d := range pe.Details {
+		if d.Fix != "" {
+			msg += ". " + d.Fix
+			break
+		}
+	}
+	switch pe.Class {
+	case platform.NeedsUserAction:
+		if pe.Code == "not_found" || strings.HasSuffix(pe.Code, "_not_found") {
+			return &booksync.Error{Code: booksync.ENOTFOUND, Message: msg}
+		}
+		return &booksync.Error{Code: booksync.EINVALID, Message: msg}
+	case platform.Auth:
+		return &booksync.Error{Code: booksync.ECONFLICT, Message: msg + "; reconnect with POST /accounting_connections."}
+	}
+	// Transient, rate-limited and unknown outcomes: the accounting system failed, not the
+	// request. The message says so; the underlying error stays in the log.
+	return &booksync.Error{Code: booksync.EINTERNAL, Message: "The accounting system could not complete the request (" + msg + "); try again later."}
 }

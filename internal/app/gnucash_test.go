@@ -2,12 +2,17 @@ package app_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // to edit a GnuCash book as a GnuCash user would
 )
 
 // engineBook is what internal/platform/gnucash/testdata/readbook.py prints: a book as the real
@@ -147,5 +152,109 @@ func TestGnuCashStory(t *testing.T) {
 		if !found {
 			t.Fatal("the book has no receivables account 1100")
 		}
+	})
+}
+
+// addGnuCashAccount adds an account to a book as a GnuCash user would (Accounts > New Account),
+// under parent, without an account code.
+func addGnuCashAccount(t *testing.T, book, parent, name, typ string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+book+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Exec(`INSERT INTO accounts (guid, name, account_type, commodity_guid, commodity_scu, non_std_scu,
+		parent_guid, code, description, hidden, placeholder)
+		SELECT ?, ?, ?, commodity_guid, commodity_scu, 0, guid, '', '', 0, 0 FROM accounts WHERE name = ?`,
+		strings.ReplaceAll(uuid.NewString(), "-", ""), name, typ, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGnuCashBooksLinesToTheListedAccount: GET /ledger_accounts lists GnuCash's placeholder
+// parents ("Income", first among the income accounts), which take no postings: naming one is
+// refused before the push, with the accounts that can take the sale. A line then posts to the
+// account booksync listed, by its GUID, also when it has no account code, as the real GnuCash
+// engine reads back. An invoice id the book does not hold is a 404.
+func TestGnuCashBooksLinesToTheListedAccount(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		var conn struct{ ID string }
+		c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, &conn)
+		c.waitFor("the initial pull", func() bool {
+			var l struct{ Data []any }
+			c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+			return len(l.Data) > 0
+		})
+		placeholder := c.idByName("/ledger_accounts", "Income")
+		sales := c.idByName("/ledger_accounts", "Income:Sales")
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": placeholder}}}, 200, nil)
+		r := c.customerAndProduct("Acme Trading Ltd", nil)
+		id, num := c.issue(r, nil, line(r.product, 2, 2000))
+		rec := c.record("receivable", id)
+		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_usable" ||
+			!strings.Contains(rec.Errors.Message, "placeholder") ||
+			rec.Errors.Details[0].Field != "settings.accounting.ledger_account_ids.products" ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "Income:Sales ("+sales+")") {
+			t.Fatalf("a placeholder account: %s", rec)
+		}
+		path := filepath.Join(s.gnucashDir, c.entityID+".gnucash")
+		if b := readWithGnuCash(t, path); len(b.Invoices) != 0 {
+			t.Fatalf("the book holds %d invoices after a refused push", len(b.Invoices))
+		}
+
+		// An account a GnuCash user added, without a code.
+		addGnuCashAccount(t, path, "Income", "Consulting", "INCOME")
+		c.do("POST", "/accounting_connections/"+conn.ID+"/sync", nil, 202, nil)
+		var consulting string
+		c.waitFor("the new account to be pulled", func() bool {
+			var l struct{ Data []struct{ ID, Name string } }
+			c.do("GET", "/ledger_accounts?limit=250", nil, 200, &l)
+			for _, a := range l.Data {
+				if a.Name == "Income:Consulting" {
+					consulting = a.ID
+				}
+			}
+			return consulting != ""
+		})
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": consulting}}}, 200, nil)
+		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+		if rec = c.record("receivable", id); rec.SyncStatus != "done" || rec.PlatformObjectID == nil {
+			t.Fatalf("after choosing Income:Consulting: %s", rec)
+		}
+		var inv struct {
+			Subtotal int64 `json:"subtotal"`
+		}
+		c.do("GET", "/receivables/"+id, nil, 200, &inv)
+		book := readWithGnuCash(t, path)
+		if len(book.Invoices) != 1 || book.Invoices[0].ID != num {
+			t.Fatalf("the engine reads %+v", book.Invoices)
+		}
+		for _, a := range book.Accounts {
+			var want int64
+			// The engine joins names with its own separator.
+			if strings.HasSuffix(a.Name, "Consulting") {
+				want = -inv.Subtotal // income is a credit balance
+			}
+			if strings.HasPrefix(a.Name, "Income") && minorUnits(t, a.Balance, 100) != want {
+				t.Fatalf("%s holds %s, want %d", a.Name, a.Balance, want)
+			}
+		}
+
+		var back struct {
+			Lines []struct {
+				LedgerAccountID string `json:"ledger_account_id"`
+			}
+		}
+		c.do("GET", "/accounting/receivables/"+*rec.PlatformObjectID, nil, 200, &back)
+		if len(back.Lines) != 1 || back.Lines[0].LedgerAccountID != consulting {
+			t.Fatalf("read back: %+v", back)
+		}
+		c.do("GET", "/accounting/receivables/"+strings.ReplaceAll(uuid.NewString(), "-", ""), nil, 404, nil)
 	})
 }

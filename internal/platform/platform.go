@@ -55,6 +55,9 @@ type LedgerAccount struct {
 	Description string
 	// PaymentsAllowed reports whether payments can be recorded against the account.
 	PaymentsAllowed bool
+	// SalesRefusal says why invoice lines cannot be booked to the account, in words for the
+	// user ("it is a placeholder, which takes no postings"); empty when they can.
+	SalesRefusal string
 }
 
 // Contact is a customer to create or match. Ref is booksync's counterpart id and doubles as the
@@ -113,6 +116,7 @@ type InvoiceLine struct {
 	UnitAmount     int64 // per unit, minor units; negative for a deduction line
 	DiscountAmount int64 // total discount on the line, minor units (line and invoice discount shares)
 	AccountCode    string
+	AccountID      string // the platform's id of the account; wins over AccountCode where the connector can use it
 	TaxCode        string
 	LineAmount     int64 // expected: round(Quantity x UnitAmount) - DiscountAmount
 	TaxAmount      int64 // expected tax of the line
@@ -172,6 +176,7 @@ type RemoteLine struct {
 	Quantity    decimal.Decimal
 	UnitAmount  decimal.Decimal // major units, as the platform stores it
 	AccountCode string
+	AccountID   string // the platform's id of the account, when the connector reads it
 	TaxCode     string
 	LineAmount  int64
 	TaxAmount   int64

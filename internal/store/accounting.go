@@ -298,6 +298,7 @@ type ledgerAccountRow struct {
 	*booksync.LedgerAccount
 	PlatformID      string `json:"platform_id"`
 	PaymentsAllowed bool   `json:"payments_allowed"`
+	SalesRefusal    string `json:"sales_refusal,omitempty"`
 }
 
 func storedPulled(v any) ([]byte, error) {
@@ -305,7 +306,7 @@ func storedPulled(v any) ([]byte, error) {
 	case *booksync.AccountingTaxRate:
 		return json.Marshal(taxRateRow{t, t.Revenue})
 	case *booksync.LedgerAccount:
-		return json.Marshal(ledgerAccountRow{t, t.PlatformID, t.PaymentsAllowed})
+		return json.Marshal(ledgerAccountRow{t, t.PlatformID, t.PaymentsAllowed, t.SalesRefusal})
 	}
 	return json.Marshal(v)
 }
@@ -412,7 +413,7 @@ var scanLedgerAccount = scanPulled(func(r *ledgerAccountRow, id, entityID, connI
 	}
 	a := *r.LedgerAccount
 	a.ID, a.EntityID, a.ConnectionID, a.CreatedAt, a.UpdatedAt = id, entityID, connID, created, updated
-	a.PlatformID, a.PaymentsAllowed = r.PlatformID, r.PaymentsAllowed
+	a.PlatformID, a.PaymentsAllowed, a.SalesRefusal = r.PlatformID, r.PaymentsAllowed, r.SalesRefusal
 	return a
 })
 

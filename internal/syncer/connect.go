@@ -254,7 +254,7 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 			return err
 		})
 		if err != nil {
-			return nil, remoteError(err)
+			return nil, err
 		}
 		out = append(out, got...)
 		if len(got) < pageSize {
@@ -285,7 +285,11 @@ func (s *session) resolveLineIDs(inv *platform.RemoteInvoice) {
 			}
 		}
 		for _, a := range s.accounts {
-			if a.NominalCode != nil && *a.NominalCode == l.AccountCode {
+			if l.AccountID != "" && a.PlatformID == l.AccountID {
+				l.LedgerAccountID = a.ID
+				break
+			}
+			if l.AccountID == "" && a.NominalCode != nil && *a.NominalCode == l.AccountCode {
 				l.LedgerAccountID = a.ID
 			}
 		}
@@ -306,7 +310,7 @@ func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (platfo
 		return err
 	})
 	if err != nil {
-		return inv, remoteError(err)
+		return inv, err
 	}
 	s.resolveLineIDs(&inv)
 	return inv, nil
@@ -324,22 +328,4 @@ func (e *Engine) openActive(ctx context.Context, entityID string) (*session, err
 		return nil, booksync.Errorf(booksync.ECONFLICT, "The connection is %s; %s", conn.Status, reconnectHint(conn))
 	}
 	return s, err
-}
-
-// remoteError turns a connector failure of a read-through call into an API error.
-func remoteError(err error) error {
-	var pe *platform.Error
-	if !errors.As(err, &pe) {
-		return err
-	}
-	switch pe.Class {
-	case platform.NeedsUserAction:
-		if pe.Code == "not_found" {
-			return booksync.Errorf(booksync.ENOTFOUND, "%s", pe.Message)
-		}
-		return booksync.Errorf(booksync.EINVALID, "%s", pe.Message)
-	case platform.Auth:
-		return booksync.Errorf(booksync.ECONFLICT, "%s", pe.Message)
-	}
-	return booksync.Errorf(booksync.EINTERNAL, "accounting system: %s", pe.Message)
 }

@@ -180,10 +180,15 @@ func (s *session) pushProductRecords(ctx context.Context, recs []booksync.Synced
 			ExternalReference: p.ExternalReference, Price: *p.Price}
 		// A product pushed on its own is priced without tax; its account follows the invoice rules.
 		inv := &booksync.Receivable{LineItems: []booksync.LineItem{{Product: lp, TaxRateValue: -1}}}
-		plan, _ := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		var lpPlan booksync.LinePlan
 		if len(plan.Lines) == 1 {
 			lpPlan = plan.Lines[0]
+		}
+		// An item may go without an account, never with one the books would refuse.
+		if se := accountProblems(serr); se != nil {
+			s.e.setError(ctx, &recs[i], se)
+			continue
 		}
 		byRef[p.ID] = &recs[i]
 		items = append(items, s.itemOf(lp, lpPlan))
@@ -192,6 +197,25 @@ func (s *session) pushProductRecords(ctx context.Context, recs []booksync.Synced
 		return 0, err
 	}
 	return settled(recs), nil
+}
+
+// planOptions says what the connection's accounting system does with what booksync sends.
+func (s *session) planOptions() booksync.PlanOptions {
+	return booksync.PlanOptions{System: s.provider.Name, TaxAsSent: s.provider.TaxAsSent}
+}
+
+// accountProblems is the error of a product pushed on its own whose ledger account the books
+// would refuse, nil when there is none. Its plan has one line, whose account is checked first, so
+// the plan error's status is the account's when its first cause is.
+func accountProblems(se *booksync.SyncError) *booksync.SyncError {
+	if se == nil || len(se.Details) == 0 {
+		return nil
+	}
+	d := se.Details[0]
+	if !strings.Contains(d.Field, "ledger_account_id") || se.Status == booksync.CodeLedgerAccountNotSet {
+		return nil
+	}
+	return booksync.NewSyncError([]string{se.Status}, []booksync.SyncErrorDetail{d})
 }
 
 // pushInvoices pushes a batch of invoice records: checks, then the customers and products they
@@ -203,6 +227,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		plan booksync.InvoicePlan
 	}
 	var ready []*item
+	products := map[string]*booksync.Product{}
 	for i := range recs {
 		rec := &recs[i]
 		inv, err := s.e.store.Receivable(ctx, s.conn.EntityID, rec.ObjectID)
@@ -221,7 +246,10 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 				Details: []booksync.SyncErrorDetail{{Field: "status", Message: "Only issued invoices are pushed; this one is " + inv.Status, Fix: "Nothing to push."}}})
 			continue
 		}
-		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts)
+		if err := s.currentMapping(ctx, inv, products); err != nil {
+			return 0, err
+		}
+		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		if serr != nil {
 			s.e.setError(ctx, rec, serr)
 			continue
@@ -373,6 +401,37 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 	return settled(recs), nil
 }
 
+// currentMapping gives each catalog line of an invoice the ledger account its product has now.
+// Which account a sale is booked to is bookkeeping, not part of the issued document, so fixing
+// the product with PATCH /products/{id}, as a push error says, fixes the next push. A line whose
+// product was deleted since keeps its own copy. products caches the catalog over a batch (nil
+// for a deleted product).
+func (s *session) currentMapping(ctx context.Context, inv *booksync.Receivable, products map[string]*booksync.Product) error {
+	lines := make([]booksync.LineItem, len(inv.LineItems))
+	copy(lines, inv.LineItems)
+	for i, l := range lines {
+		if l.Product.IsInline || l.Product.ID == "" {
+			continue
+		}
+		p, seen := products[l.Product.ID]
+		if !seen {
+			var err error
+			p, err = s.e.store.Product(ctx, s.conn.EntityID, l.Product.ID)
+			if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+				p = nil
+			} else if err != nil {
+				return err
+			}
+			products[l.Product.ID] = p
+		}
+		if p != nil {
+			lines[i].Product.LedgerAccountID = p.LedgerAccountID
+		}
+	}
+	inv.LineItems = lines
+	return nil
+}
+
 // settled counts the records that are no longer pending, so that a push stops when a round
 // settles nothing.
 func settled(recs []booksync.SyncedRecord) int {
@@ -431,6 +490,7 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 		if !l.Product.IsInline {
 			line.ItemCode = itemCode(l.Product)
 		}
+		line.AccountID = plan.Lines[i].LedgerAccount.PlatformID
 		if plan.Lines[i].LedgerAccount.NominalCode != nil {
 			line.AccountCode = *plan.Lines[i].LedgerAccount.NominalCode
 		}
@@ -448,6 +508,7 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 		}
 		line := platform.InvoiceLine{Description: desc, Quantity: decimal.NewFromInt(1), UnitAmount: -d.Amount,
 			TaxCode: d.TaxRate.Code, LineAmount: -d.Amount, TaxAmount: -tax}
+		line.AccountID = d.LedgerAccount.PlatformID
 		if d.LedgerAccount.NominalCode != nil {
 			line.AccountCode = *d.LedgerAccount.NominalCode
 		}
@@ -515,7 +576,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
 		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
 			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
-				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to a bank account from GET /ledger_accounts; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 	} else {
 		id := *s.settings.Accounting.LedgerAccountIDs.Payments
 		for i := range s.accounts {
@@ -530,7 +591,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 			}
 			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
 				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
-					Fix: "Set accounting.ledger_account_ids.payments to a bank account from GET /ledger_accounts (is_bank_account true); then push the record again with POST /accounting_synced_records/{id}/push."}}}
+					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 		}
 	}
 	for i := range recs {

@@ -33,6 +33,10 @@ type Provider struct {
 	Connector func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector
 	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
 	QuantityDecimals int
+	// TaxAsSent reports that the system books the tax amounts booksync sends, whatever the
+	// rates (Xero's line TaxAmount, QuickBooks' TxnTaxDetail). A system that computes tax from
+	// the rate itself (GnuCash) gets no line whose accounting_tax_rate_id differs from its rate.
+	TaxAsSent bool
 	// Local, when set, makes the provider one that needs no OAuth (books on this machine, such as
 	// GnuCash files): connecting is immediate, and Local opens the connection's books. The
 	// returned close function releases them.
@@ -69,6 +73,7 @@ func XeroProvider(clientID, clientSecret, sandboxURL string, sandboxLimits bool)
 		Limits:   limits,
 		// Xero keeps 4 decimals of a quantity.
 		QuantityDecimals: 4,
+		TaxAsSent:        true,
 		Tenants: func(ctx context.Context, client *http.Client, _ url.Values) ([]Tenant, error) {
 			ts, err := xero.Tenants(ctx, client, connectionsURL)
 			if err != nil {
@@ -106,6 +111,9 @@ func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits
 		Name:     "QuickBooks",
 		OAuth:    oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, Endpoint: quickbooks.Endpoint(authURL, tokenURL), Scopes: quickbooks.Scopes},
 		Limits:   limits,
+		// The invoice's TxnTaxDetail carries booksync's tax per rate (TotalTax under automated
+		// sales tax), which QuickBooks books as an override of its own figures.
+		TaxAsSent: true,
 		Tenants: func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error) {
 			realm := callback.Get("realmId")
 			if realm == "" {

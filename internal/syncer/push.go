@@ -179,7 +179,7 @@ func (e *Engine) pull(ctx context.Context, connID string) error {
 	for _, a := range accounts {
 		la := booksync.LedgerAccount{ID: booksync.StableID(c.EntityID, c.Platform, c.TenantID, "ledger_account", a.ID),
 			EntityID: c.EntityID, ConnectionID: c.ID, UpdatedAt: now, PlatformID: a.ID, Name: a.Name, Type: a.Type,
-			Status: a.Status, IsBank: a.IsBank, PaymentsAllowed: a.PaymentsAllowed}
+			Status: a.Status, IsBank: a.IsBank, PaymentsAllowed: a.PaymentsAllowed, SalesRefusal: a.SalesRefusal}
 		if a.Code != "" {
 			code := a.Code
 			la.NominalCode = &code

@@ -49,9 +49,9 @@ const (
 	bookExtension = ".gnucash"
 )
 
-// Open opens the book of an entity, creating it when it does not exist: dir/<name>.gnucash, where
-// name must be a plain file name (no path separators, no ".."; booksync passes the entity id);
-// any path outside dir is refused. A new book gets GnuCash 4.13's SQLite schema, the currency, and
+// Open opens the book of an entity, creating it (and dir, mode 0700) when it does not exist:
+// dir/<name>.gnucash, where name must be a plain file name (no path separators, no "..";
+// booksync passes the entity id); any path outside dir is refused. A new book gets GnuCash 4.13's SQLite schema, the currency, and
 // a starter chart of accounts and tax tables for the country (see starterChart and
 // starterTaxTables): GB VAT 20%, 5%, 0%; DE USt 19%, 7%, 0%; FR TVA 20%, 10%, 5.5%, 0%; US one 0%
 // "No tax"; other countries one 0% table. An existing book keeps its own currency and chart:
@@ -65,6 +65,11 @@ func Open(dir, name, country, currency string) (*Book, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		// The folder holds every entity's books: readable by booksync's user alone. MkdirAll
+		// leaves an existing folder's mode as its owner set it.
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, transient("books_folder_unwritable", "GnuCash books folder cannot be created (see BOOKSYNC_GNUCASH_DIR)", err)
+		}
 		if err := create(dir, path, name, country, currency); err != nil {
 			return nil, err
 		}

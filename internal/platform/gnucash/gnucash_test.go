@@ -607,3 +607,68 @@ func TestBookLocked(t *testing.T) {
 	}
 	b2.Close()
 }
+
+// TestEntriesGoToTheListedAccount: LedgerAccounts says which accounts take no invoice entries
+// (placeholders, and the types GnuCash's invoice ledger does not offer); a line names its account
+// by GUID, so an account without a code takes it, and a line naming a placeholder is refused with
+// nothing written.
+func TestEntriesGoToTheListedAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := openBook(t, t.TempDir(), "entity-accts", "GB", "GBP")
+	accts, err := b.LedgerAccounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]platform.LedgerAccount{}
+	for _, a := range accts {
+		byName[a.Name] = a
+	}
+	for name, refused := range map[string]bool{"Income": true, "Income:Sales": false, "Income:Services": false,
+		"Assets:Current Assets:Checking Account": true, "Assets:Accounts Receivable": true, "Equity:Opening Balances": true} {
+		if got := byName[name].SalesRefusal != ""; got != refused {
+			t.Errorf("%s: SalesRefusal %q", name, byName[name].SalesRefusal)
+		}
+	}
+	// Services loses its code, as a GnuCash user may leave it empty.
+	services := byName["Income:Services"].ID
+	if _, err := b.db.Exec(`UPDATE accounts SET code = '' WHERE guid = ?`, services); err != nil {
+		t.Fatal(err)
+	}
+	cres, err := b.PushContacts(ctx, []platform.Contact{{Ref: "cp-1", Name: "Acme Ltd"}})
+	if err != nil || cres[0].Err != nil {
+		t.Fatalf("PushContacts: %+v %v", cres, err)
+	}
+	inv := func(number, accountID string) platform.Invoice {
+		l := line("Consulting", "1", 10000, 0, "", "VAT 20%", 10000, 2000)
+		l.AccountID = accountID
+		return platform.Invoice{Ref: number, Number: number, ContactID: cres[0].PlatformID, Date: "2025-03-01", Currency: "GBP",
+			Lines: []platform.InvoiceLine{l}, Expected: platform.Totals{Subtotal: 10000, Tax: 2000, Total: 12000}}
+	}
+	res, err := b.PushInvoices(ctx, []platform.Invoice{inv("INV-1", byName["Income"].ID), inv("INV-2", services)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if class, code, _ := codeOf(t, res[0].Err); class != platform.NeedsUserAction || code != "ledger_account_not_usable" {
+		t.Fatalf("a placeholder: %s %s", class, code)
+	}
+	if res[1].Err != nil {
+		t.Fatalf("an account without a code: %v", res[1].Err)
+	}
+	var entries, posted int
+	if err := b.db.QueryRow(`SELECT COUNT(*), SUM(i_acct = ?) FROM entries`, services).Scan(&entries, &posted); err != nil {
+		t.Fatal(err)
+	}
+	if entries != 1 || posted != 1 || count(t, b, "invoices") != 1 {
+		t.Fatalf("entries %d (%d on Services), invoices %d", entries, posted, count(t, b, "invoices"))
+	}
+	back, err := b.Invoice(ctx, res[1].PlatformID)
+	if err != nil || back.Lines[0].AccountID != services {
+		t.Fatalf("read back: %+v %v", back.Lines, err)
+	}
+	if _, err := b.Invoice(ctx, "0123456789abcdef0123456789abcdef"); err == nil {
+		t.Fatal("an unknown invoice was found")
+	} else if _, code, _ := codeOf(t, err); code != "not_found" {
+		t.Fatalf("unknown invoice: %s", code)
+	}
+}

@@ -132,14 +132,9 @@ func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, e
 	tables := make([]*taxTable, len(inv.Lines))
 	for i, l := range inv.Lines {
 		field := fmt.Sprintf("line_items[%d]", i)
-		acct, err := incomeAccount(tx, l.AccountCode)
+		acct, err := entryAccount(tx, i, l)
 		if err != nil {
 			return res, err
-		}
-		if acct == "" {
-			return res, needsUser("ledger_account_not_found", "Ledger account does not exist in the GnuCash book",
-				field+".ledger_account_id", fmt.Sprintf("Line %d names account code %q, which no GnuCash account has", i+1, l.AccountCode),
-				"Give the account that code in GnuCash (Edit Account > Account Code), or set the product's ledger_account_id to an account GET /ledger_accounts lists")
 		}
 		in := entryInput{account: acct, price: b.minorRat(l.UnitAmount), inclusive: inv.Inclusive}
 		if in.quantity, err = ratOf(l.Quantity.String()); err != nil {
@@ -254,20 +249,45 @@ func (b *Book) receivable(tx *sql.Tx) (string, error) {
 	return guid, err
 }
 
-// incomeAccount returns the GUID of the account with code, preferring income accounts; "" when
-// none takes postings.
-func incomeAccount(tx *sql.Tx, code string) (string, error) {
-	if code == "" {
-		return "", nil
+// entryAccount returns the GUID of the account line i is booked to: the account whose GUID is
+// AccountID (what booksync lists as the ledger account's platform id), else the account with
+// code AccountCode, preferring income accounts. An account that takes no invoice lines (see
+// salesRefusal) is an error, so that nothing is posted to a placeholder.
+func entryAccount(tx *sql.Tx, i int, l platform.InvoiceLine) (string, error) {
+	field := fmt.Sprintf("line_items[%d].ledger_account_id", i)
+	var guid, name, typ string
+	var placeholder bool
+	const cols = `SELECT guid, name, account_type, COALESCE(placeholder, 0) FROM accounts `
+	var err error
+	switch {
+	case l.AccountID != "":
+		err = tx.QueryRow(cols+`WHERE guid = ?`, l.AccountID).Scan(&guid, &name, &typ, &placeholder)
+	case l.AccountCode != "":
+		err = tx.QueryRow(cols+`WHERE code = ? ORDER BY COALESCE(placeholder, 0), account_type = 'INCOME' DESC,
+			COALESCE(hidden, 0) LIMIT 1`, l.AccountCode).Scan(&guid, &name, &typ, &placeholder)
+	default:
+		err = sql.ErrNoRows
 	}
-	var guid string
-	err := tx.QueryRow(`SELECT guid FROM accounts WHERE code = ? AND COALESCE(placeholder, 0) = 0
-		AND account_type NOT IN ('ROOT', 'RECEIVABLE', 'PAYABLE')
-		ORDER BY account_type = 'INCOME' DESC, COALESCE(hidden, 0) LIMIT 1`, code).Scan(&guid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", needsUser("ledger_account_not_found", "Ledger account does not exist in the GnuCash book", field,
+			fmt.Sprintf("Line %d names account %q, which the GnuCash book does not have", i+1, cmpOr(l.AccountID, l.AccountCode)),
+			"Set the product's ledger_account_id to an account GET /ledger_accounts lists (pull again with POST /accounting_connections/{connection_id}/sync if it was just created in GnuCash)")
+	} else if err != nil {
+		return "", err
 	}
-	return guid, err
+	if why := salesRefusal(typ, placeholder); why != "" {
+		return "", needsUser("ledger_account_not_usable", "Ledger account cannot take sales in the GnuCash book", field,
+			fmt.Sprintf("Line %d names account %s, but %s", i+1, name, why),
+			"Set the product's ledger_account_id to an income account GET /ledger_accounts lists")
+	}
+	return guid, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // loadTaxTable reads the visible tax table named name, nil when there is none.

@@ -75,7 +75,7 @@ func (b *Book) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, 
 func (b *Book) readInvoice(ctx context.Context, guid string) (platform.RemoteInvoice, error) {
 	fail := func(err error) (platform.RemoteInvoice, error) {
 		if err == sql.ErrNoRows {
-			return platform.RemoteInvoice{}, needsUser("invoice_not_found", "Invoice does not exist in the GnuCash book", "id",
+			return platform.RemoteInvoice{}, needsUser("not_found", "Invoice does not exist in the GnuCash book", "id",
 				"No posted GnuCash invoice has GUID "+guid, "Push the invoice again")
 		}
 		return platform.RemoteInvoice{}, transient("book_unreadable", "GnuCash book cannot be read", err)
@@ -178,7 +178,7 @@ func (b *Book) readLines(ctx context.Context, guid string) ([]platform.RemoteLin
 		}
 		ev := computeEntry(in, b.fraction)
 		line := platform.RemoteLine{Description: r.desc, Quantity: decimalOfRat(in.quantity),
-			UnitAmount: decimalOfRat(in.price), AccountCode: r.code, TaxCode: r.tableName,
+			UnitAmount: decimalOfRat(in.price), AccountCode: r.code, AccountID: r.acct, TaxCode: r.tableName,
 			LineAmount: ev.net, TaxAmount: ev.taxMinor}
 		if r.discType == "PERCENT" && r.dn != 0 {
 			line.Discount = decimalOfRat(big.NewRat(r.dn, r.dd))

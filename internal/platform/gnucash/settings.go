@@ -97,10 +97,10 @@ var accountTypes = map[string]string{
 	"INCOME": "Income", "EXPENSE": "Expense", "EQUITY": "Equity",
 }
 
-// LedgerAccounts returns the book's accounts except the root: ID is the account's GUID, Code its
-// account code (what invoice lines and payments name), Name its full name ("Income:Sales"),
-// Subtype GnuCash's account type; hidden accounts are Archived. Bank and cash accounts take
-// payments.
+// LedgerAccounts returns the book's accounts except the root: ID is the account's GUID (what
+// invoice lines name), Code its account code, Name its full name ("Income:Sales"), Subtype
+// GnuCash's account type; hidden accounts are Archived. Bank and cash accounts take payments;
+// placeholders and the types GnuCash offers no invoice entry take no invoice lines (SalesRefusal).
 func (b *Book) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, error) {
 	accts, err := b.accounts(ctx)
 	if err != nil {
@@ -122,9 +122,28 @@ func (b *Book) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, er
 		bank := a.typ == "BANK" || a.typ == "CASH"
 		out = append(out, platform.LedgerAccount{ID: a.guid, Code: a.code, Name: a.fullName, Type: typ,
 			Subtype: a.typ, Status: status, IsBank: bank, Currency: a.currency, Description: a.description,
-			PaymentsAllowed: bank})
+			PaymentsAllowed: bank, SalesRefusal: salesRefusal(a.typ, a.placeholder)})
 	}
 	return out, nil
+}
+
+// entryRefusedTypes are the account types GnuCash does not offer for a customer invoice's
+// entries (its entry ledger's skip_expense_acct_cb): receivable, payable, bank,
+// cash, equity, trading and expense accounts.
+var entryRefusedTypes = map[string]string{
+	"ROOT": "the root", "RECEIVABLE": "an A/Receivable", "PAYABLE": "an A/Payable", "BANK": "a bank",
+	"CASH": "a cash", "EQUITY": "an equity", "TRADING": "a trading", "EXPENSE": "an expense",
+}
+
+// salesRefusal says why an invoice line cannot be booked to an account, "" when it can.
+func salesRefusal(typ string, placeholder bool) string {
+	switch {
+	case placeholder:
+		return "it is a placeholder in GnuCash, which groups accounts and takes no postings"
+	case entryRefusedTypes[typ] != "":
+		return "it is " + entryRefusedTypes[typ] + " account, which GnuCash does not book invoice lines to"
+	}
+	return ""
 }
 
 // account is a row of the accounts table.

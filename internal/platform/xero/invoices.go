@@ -149,7 +149,7 @@ func totals(w wireInvoice, currency string) (platform.Totals, error) {
 	return t, err
 }
 
-// invoiceToWire builds the sales invoice to create.
+// invoiceToWire builds the sales invoice to create, each line with booksync's tax amount.
 func invoiceToWire(inv platform.Invoice) wireInvoice {
 	w := wireInvoice{
 		Type: "ACCREC", Contact: &wireContact{ContactID: inv.ContactID},
@@ -182,6 +182,12 @@ func invoiceToWire(inv platform.Invoice) wireInvoice {
 			AccountCode: l.AccountCode, TaxType: l.TaxCode}
 		if l.DiscountAmount > 0 {
 			wl.DiscountAmount = major(l.DiscountAmount, inv.Currency)
+		}
+		if l.TaxCode != "" {
+			// Xero computes a line's tax from its rate unless TaxAmount overrides it: sending
+			// booksync's own makes the books hold the invoice's figures, also for a line whose
+			// accounting_tax_rate_id has another rate than the line.
+			wl.TaxAmount = major(l.TaxAmount, inv.Currency)
 		}
 		w.LineItems = append(w.LineItems, wl)
 	}

@@ -86,12 +86,21 @@ func (c *Client) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, 
 		if !ok {
 			typ = "Unknown"
 		}
+		// Xero refuses a bank or system account (receivables, payables, ...) on an invoice line.
+		var refusal string
+		switch {
+		case a.Type == "BANK":
+			refusal = "Xero does not book invoice lines to bank accounts"
+		case a.SystemAccount != "":
+			refusal = "it is a Xero system account (" + a.SystemAccount + "), which invoice lines cannot use"
+		}
 		out = append(out, platform.LedgerAccount{
 			ID: a.AccountID, Code: a.Code, Name: a.Name, Type: typ, Subtype: a.Type,
 			Status: activeOrArchived(a.Status), IsBank: a.Type == "BANK", Currency: a.CurrencyCode,
 			Description: a.Description,
 			// Bank accounts always take payments; other accounts only when enabled in Xero.
 			PaymentsAllowed: a.EnablePaymentsToAccount || a.Type == "BANK",
+			SalesRefusal:    refusal,
 		})
 	}
 	return out, nil

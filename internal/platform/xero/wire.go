@@ -61,6 +61,7 @@ type wireAccount struct {
 	CurrencyCode            string `json:"CurrencyCode"`
 	Description             string `json:"Description"`
 	EnablePaymentsToAccount bool   `json:"EnablePaymentsToAccount"`
+	SystemAccount           string `json:"SystemAccount"`
 }
 
 type wireAddress struct {

@@ -96,11 +96,11 @@
 // In TaxInclusive mode, as in QuickBooks, a line's Amount is net of tax and
 // its TaxInclusiveAmt the gross (derived from Amount and the rate when left
 // out); a rate's tax is extracted from the sum of its lines' gross amounts. A
-// request's TxnTaxDetail.TaxLine[].Amount for a
-// TaxRateRef used on the invoice replaces the computed amount when it is
-// within 0.05 × (number of lines at that rate) of it; a larger difference,
-// or a rate no line uses, is a 6000 fault. TotalTax sent without TaxLines is
-// ignored in UK companies.
+// request's TxnTaxDetail.TaxLine[].Amount for a TaxRateRef used on the
+// invoice overrides the computed amount, as a user's tax override does in
+// QuickBooks, and the difference is reported as that TaxLineDetail's
+// OverrideDeltaAmount; a TaxLine for a rate no line uses is a 6000 fault.
+// TotalTax sent without TaxLines is ignored in UK companies.
 //
 // US companies (company=us) use automated sales tax
 // (Preferences.TaxPrefs.PartnerTaxEnabled = true): lines say TaxCodeRef

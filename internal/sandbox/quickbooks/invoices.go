@@ -118,6 +118,7 @@ type taxGroup struct {
 	gross decimal.Decimal // Σ the same lines' amounts including tax, after discount
 	lines int
 	tax   decimal.Decimal
+	delta *decimal.Decimal // an override's difference from the computed tax
 }
 
 // buildInvoice validates a request and computes lines, tax and totals; it
@@ -439,8 +440,9 @@ func allocate(disc decimal.Decimal, parts []decimal.Decimal) []decimal.Decimal {
 
 // ukTax computes non-US tax: per tax rate, on the sum of the amounts of the
 // lines at that rate (less their share of any discount), never per line.
-// Explicit TaxLine amounts in the request replace the computed ones when
-// within 0.05 × (lines at that rate) of them.
+// An explicit TaxLine amount in the request replaces the computed one, as a
+// user's override of the tax does, and the difference is reported as the
+// TaxLineDetail's OverrideDeltaAmount (Finance.xsd).
 func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal, inclusive bool, req *txnTaxIn) (decimal.Decimal, []TaxLine, *qbFault) {
 	var groups []*taxGroup
 	byRate := map[string]*taxGroup{}
@@ -487,22 +489,23 @@ func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal,
 			if g == nil {
 				return decimal.Zero, nil, businessError("TaxLine TaxRateRef " + tl.TaxLineDetail.TaxRateRef.Value + " is not the tax rate of any line on this invoice.")
 			}
-			tolerance := decimal.NewFromFloat(0.05).Mul(decimal.NewFromInt(int64(g.lines)))
-			if tl.Amount.Sub(g.tax).Abs().GreaterThan(tolerance) {
-				return decimal.Zero, nil, businessError(fmt.Sprintf("The tax amount %s for %s differs from the calculated %s by more than %s.",
-					tl.Amount.StringFixed(2), g.rate.Name, g.tax.StringFixed(2), tolerance.StringFixed(2)))
+			if d := round2(tl.Amount.Decimal).Sub(g.tax); !d.IsZero() {
+				g.delta = &d
 			}
-			g.tax = tl.Amount.Decimal
+			g.tax = round2(tl.Amount.Decimal)
 		}
 	}
 	total := decimal.Zero
 	lines := make([]TaxLine, 0, len(groups))
 	for _, g := range groups {
 		total = total.Add(g.tax)
-		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
-			TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
-			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net),
-		}})
+		tld := TaxLineDetail{TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
+			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net)}
+		if g.delta != nil {
+			d := amt(*g.delta)
+			tld.OverrideDeltaAmount = &d
+		}
+		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: tld})
 	}
 	return total, lines, nil
 }

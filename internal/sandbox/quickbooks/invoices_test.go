@@ -1,7 +1,10 @@
 package quickbooks
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 func TestUKTaxPerRateGroup(t *testing.T) {
@@ -75,16 +78,23 @@ func TestUKTaxOverride(t *testing.T) {
 	b := setup(t).connect("")
 	cust := b.customer("Acme Ltd")
 	body := invoiceBody("OVR-1", cust, salesLine(0.03, nil, nil, "2"), salesLine(0.03, nil, nil, "2"), salesLine(0.03, nil, nil, "2"))
-	// The per-line figure 0.03 is within 0.05 × 3 lines of the computed 0.02: honoured.
-	body["TxnTaxDetail"] = map[string]any{"TaxLine": []any{map[string]any{"Amount": 0.03, "DetailType": "TaxLineDetail",
-		"TaxLineDetail": map[string]any{"TaxRateRef": map[string]any{"value": "10"}}}}}
-	inv := b.invoice(body)
-	dec(t, inv.TxnTaxDetail.TotalTax, "0.03")
-	dec(t, inv.TotalAmt, "0.12")
-	// 0.50 is not.
-	body["DocNumber"] = "OVR-2"
+	// The client's tax of a rate replaces the computed 0.02, and the difference is reported.
+	for number, amount := range map[string]string{"OVR-1": "0.03", "OVR-2": "0.5"} {
+		body["DocNumber"] = number
+		body["TxnTaxDetail"] = map[string]any{"TaxLine": []any{map[string]any{"Amount": json.Number(amount), "DetailType": "TaxLineDetail",
+			"TaxLineDetail": map[string]any{"TaxRateRef": map[string]any{"value": "10"}}}}}
+		inv := b.invoice(body)
+		want := decimal.RequireFromString(amount)
+		dec(t, inv.TxnTaxDetail.TotalTax, want.StringFixed(2))
+		dec(t, inv.TotalAmt, want.Add(decimal.RequireFromString("0.09")).StringFixed(2))
+		if d := inv.TxnTaxDetail.TaxLine[0].TaxLineDetail.OverrideDeltaAmount; d == nil || !d.Equal(want.Sub(decimal.RequireFromString("0.02"))) {
+			t.Fatalf("%s: OverrideDeltaAmount %v", number, d)
+		}
+	}
+	// A tax line for a rate no line has is refused.
+	body["DocNumber"] = "OVR-4"
 	body["TxnTaxDetail"] = map[string]any{"TaxLine": []any{map[string]any{"Amount": 0.5, "DetailType": "TaxLineDetail",
-		"TaxLineDetail": map[string]any{"TaxRateRef": map[string]any{"value": "10"}}}}}
+		"TaxLineDetail": map[string]any{"TaxRateRef": map[string]any{"value": "11"}}}}}
 	if code, _ := b.api("POST", "/invoice", body).mustStatus(t, 400).fault(t); code != "6000" {
 		t.Fatalf("code %s", code)
 	}

@@ -215,6 +215,8 @@ type TaxLineDetail struct {
 	PercentBased     bool   `json:"PercentBased"`
 	TaxPercent       Amount `json:"TaxPercent"`
 	NetAmountTaxable Amount `json:"NetAmountTaxable"`
+	// OverrideDeltaAmount is the client's tax less the computed one, when the client set it.
+	OverrideDeltaAmount *Amount `json:"OverrideDeltaAmount,omitempty"`
 }
 
 // TaxLine is the tax of one rate on a transaction.

@@ -1,0 +1,114 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync/internal/app"
+)
+
+// newStackConfig is newStack with a configuration of the test's own (SQLite only): PublicURL
+// and SecretKey are filled in.
+func newStackConfig(t *testing.T, cfg app.Config) *stack {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	cfg.SecretKey = bytes.Repeat([]byte{1}, 32)
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: a.Handler()}}
+	srv.Start()
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		srv.Close()
+		if err := a.Close(10 * time.Second); err != nil {
+			t.Error(err)
+		}
+	})
+	return &stack{t: t, app: a, url: cfg.PublicURL, gnucashDir: cfg.GnuCashDir}
+}
+
+// TestGnuCashConnectsFromAFreshFolder runs booksync as `serve` does in an empty folder (no
+// BOOKSYNC_GNUCASH_DIR): connecting GnuCash creates the gnucash/ folder beside the database,
+// readable by booksync's user alone, and the entity's book in it.
+func TestGnuCashConnectsFromAFreshFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := newStackConfig(t, app.Config{DB: filepath.Join(dir, "booksync.db")})
+	c := s.partner().newEntity()
+	var conn struct{ ID, Status string }
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, &conn)
+	if conn.Status != "connected" {
+		t.Fatalf("GnuCash connection: %+v", conn)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "gnucash"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("gnucash folder: %v", fi.Mode())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gnucash", c.entityID+".gnucash")); err != nil {
+		t.Fatalf("the entity's book: %v", err)
+	}
+	c.waitFor("the initial pull", func() bool {
+		var l struct{ Data []any }
+		c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+		return len(l.Data) > 0
+	})
+}
+
+// TestConnectorErrorsReachTheCallerWithTheirCause: a QuickBooks callback without realmId (the
+// company the grant is for) is the caller's problem, answered 400 with what is missing, not a
+// bare "Internal error.".
+func TestConnectorErrorsReachTheCallerWithTheirCause(t *testing.T) {
+	t.Parallel()
+	s := newStackConfig(t, app.Config{DB: filepath.Join(t.TempDir(), "booksync.db"), GnuCashDir: t.TempDir()})
+	c := s.partner().newEntity()
+	var conn struct {
+		ConnectionURL string `json:"connection_url"`
+	}
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "quickbooks"}, 201, &conn)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(conn.ConnectionURL, url.Values{"consent": {"allow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode/100 != 3 || back.Query().Get("code") == "" {
+		t.Fatalf("consent: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	q := back.Query()
+	q.Del("realmId")
+	back.RawQuery = q.Encode()
+	resp, err = http.Get(back.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(page), "realmId") {
+		t.Fatalf("callback without realmId: %d %s", resp.StatusCode, page)
+	}
+}
