@@ -115,14 +115,14 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		}
 		switch {
 		case accID == nil:
-			fix := fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s)", l.Product.ID, l.Product.ID)
+			fix := fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s), or set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings)", l.Product.ID, l.Product.ID)
 			if l.Product.IsInline {
-				fix = "Give the inline product a ledger_account_id"
+				// An issued invoice's inline product cannot change, so the default is the fix.
+				fix = "Set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings); an issued invoice's inline product cannot change"
 			}
 			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id",
 				Message: fmt.Sprintf("Ledger account is not set for line %d (%s)", i+1, l.Product.Name),
-				Fix: fix + ", or set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings), to one of: " +
-					SalesAccountChoices(accounts) + "; " + pushAgain})
+				Fix:     fix + ", to one of: " + SalesAccountChoices(accounts) + "; " + pushAgain})
 		default:
 			a, ok := accountByID[*accID]
 			var state, code string

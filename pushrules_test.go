@@ -269,3 +269,19 @@ func TestPaymentAccountChoicesOfferOnlyAccountsThatTakePayments(t *testing.T) {
 		t.Errorf("no account takes payments: %q", got)
 	}
 }
+
+// TestInlineProductFixIsOneThatCanBeDone: an issued invoice's inline product cannot be edited, so
+// the fix for its missing ledger account names the entity default, never the product itself.
+func TestInlineProductFixIsOneThatCanBeDone(t *testing.T) {
+	l := lineOf("travel", nil, 2000)
+	l.Product.IsInline = true
+	_, serr := booksync.PlanInvoicePush(invoiceWith(l), booksync.Settings{}, ukRates, ukAccounts, booksync.PlanOptions{System: "Xero", TaxAsSent: true})
+	if serr == nil || len(serr.Details) != 1 {
+		t.Fatalf("errors %+v, want one detail", serr)
+	}
+	fix := serr.Details[0].Fix
+	if !strings.Contains(fix, "accounting.ledger_account_ids.products") || strings.Contains(fix, "PATCH /products/") ||
+		strings.Contains(fix, "Give the inline product") {
+		t.Errorf("fix %q: want the entity default, not an edit of the issued line's product", fix)
+	}
+}
