@@ -142,7 +142,8 @@ func Visible(r *http.Request, tenantID string) bool {
 
 // Pages guards the web pages and forms of a sandbox (its Store namespace; base is its absolute
 // BaseURL). Without a session cookie or a bearer token, a browser asking for a page is sent to
-// the login (303) and anything else gets 401. Handlers then show only what Visible allows.
+// the login (303) and anything else (a script, a form post) gets 401 in Monite's error shape.
+// Handlers then show only what Visible allows.
 func (g *Gate) Pages(namespace, base string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := g.authenticate(r, namespace)
@@ -155,11 +156,11 @@ func (g *Gate) Pages(namespace, base string, h http.Handler) http.Handler {
 				http.Redirect(w, r, g.opts.BaseURL+"/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return
 			}
-			WriteError(w, r, http.StatusUnauthorized, unauthenticatedMessage(g.opts.BaseURL))
+			writeJSONError(w, http.StatusUnauthorized, unauthenticatedMessage(g.opts.BaseURL))
 			return
 		}
 		if err != nil {
-			WriteError(w, r, http.StatusInternalServerError, "The sandbox could not check your login; try again.")
+			writeJSONError(w, http.StatusInternalServerError, "The sandbox could not check your login; try again.")
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), visitorKey{}, v)))
@@ -370,6 +371,10 @@ func writeJSONError(w http.ResponseWriter, status int, message string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"message": message}})
 }
+
+// WantsHTML reports whether the request comes from a browser (it accepts text/html), which gets
+// pages where a script gets JSON.
+func WantsHTML(r *http.Request) bool { return wantsHTML(r) }
 
 func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")

@@ -168,6 +168,16 @@ func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...st
 	return true
 }
 
+// formProblem answers a form whose input the organisation refuses: a browser gets the page again
+// with the message, a script the message; both with 400, and nothing was saved.
+func (s *Sandbox) formProblem(w http.ResponseWriter, r *http.Request, problem string) {
+	if sandbox.WantsHTML(r) {
+		s.renderOrg(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	sandbox.WriteError(w, r, http.StatusBadRequest, problem)
+}
+
 // backToOrg redirects to the organisation page after a change.
 func (s *Sandbox) backToOrg(w http.ResponseWriter, r *http.Request, tenant string) {
 	http.Redirect(w, r, s.opts.BaseURL+"/orgs/"+url.PathEscape(tenant), http.StatusSeeOther)
@@ -180,11 +190,11 @@ func (s *Sandbox) handleAddTaxRate(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	rate, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(r.PostForm.Get("rate")), "%")))
 	if err != nil {
-		s.renderOrg(w, r, http.StatusBadRequest, "Rate must be a number, e.g. 12.5")
+		s.formProblem(w, r, "Rate must be a number, e.g. 12.5.")
 		return
 	}
 	if _, err := s.AddTaxRate(r.Context(), tenant, strings.TrimSpace(r.PostForm.Get("name")), Amount{rate}); err != nil {
-		s.renderOrg(w, r, http.StatusBadRequest, strings.TrimPrefix(err.Error(), "xero sandbox: "))
+		s.formProblem(w, r, strings.TrimPrefix(err.Error(), "xero sandbox: "))
 		return
 	}
 	s.backToOrg(w, r, tenant)
@@ -242,7 +252,7 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) > 0 {
 		s.mu.Unlock()
-		s.renderOrg(w, r, http.StatusBadRequest, errs[0].Message)
+		s.formProblem(w, r, errs[0].Message)
 		return
 	}
 	c.Name, c.EmailAddress, c.UpdatedDateUTC = edited.Name, edited.EmailAddress, MSDate{s.now()}
