@@ -254,3 +254,50 @@ func TestSandboxFaultsNeedTheSetting(t *testing.T) {
 		t.Fatalf("connection after a refused revoke: %+v", conn.Data)
 	}
 }
+
+// TestTamperedRealmIsNotConnected changes the realmId that the QuickBooks consent redirect
+// carries to another partner's company: booksync must not record that company as connected, so
+// the sandbox never shows it to the wrong partner.
+func TestTamperedRealmIsNotConnected(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, filepath.Join(t.TempDir(), "booksync.db"))
+	a, b := s.partner(), s.partner().newEntity()
+	a.newEntity().connectPlatform("quickbooks", nil)
+	realms := s.app.QuickBooksSandbox.Companies()
+	victim := realms[len(realms)-1]
+
+	var conn struct {
+		ID            string `json:"id"`
+		Status        string `json:"status"`
+		ConnectionURL string `json:"connection_url"`
+	}
+	b.do("POST", "/accounting_connections", map[string]any{"platform": "quickbooks"}, 201, &conn)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(conn.ConnectionURL, url.Values{"consent": {"allow"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || callback.Query().Get("realmId") == "" {
+		t.Fatalf("consent redirect %q", resp.Header.Get("Location"))
+	}
+	q := callback.Query()
+	q.Set("realmId", victim)
+	callback.RawQuery = q.Encode()
+	resp, err = http.Get(callback.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 {
+		t.Fatalf("callback with another partner's realm: %d, want a refusal", resp.StatusCode)
+	}
+	b.do("GET", "/accounting_connections/"+conn.ID, nil, 200, &conn)
+	if conn.Status == "connected" {
+		t.Fatal("the connection was completed with another partner's company")
+	}
+	if status, _ := b.sandbox("GET", "/sandbox/quickbooks/companies/"+victim, nil, true); status != http.StatusNotFound {
+		t.Fatalf("partner B reads partner A's company after a tampered callback: %d", status)
+	}
+}
