@@ -218,6 +218,20 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 			t.Errorf("%s: no message", tc.name)
 		}
 	}
+	// A browser gets the organisation page again, with the message, and the same 400.
+	req, _ := http.NewRequest("POST", b.srv.URL+taxRates, strings.NewReader("name=Reduced&rate=twelve"))
+	req.Header.Set("Content-Type", form)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Authorization", "Bearer token-a")
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(page), "Rate must be a number") || !strings.Contains(string(page), "Add tax rate") {
+		t.Errorf("browser posting a bad rate: %d, want 400 with the page and the message:\n%s", resp.StatusCode, page)
+	}
 	if after, _ := json.Marshal(b.sb.TaxRates(b.tenant)); string(after) != string(before) {
 		t.Errorf("tax rates changed:\n%s\n%s", before, after)
 	}
