@@ -329,7 +329,7 @@ func (d *demoRun) story(clientID, clientSecret string) error {
 		return err
 	}
 	d.say("To follow that fix here, add a 7%% rate to the organisation in the sandbox's web pages,")
-	d.say("  %s/sandbox/xero/orgs", d.base)
+	d.say("  %s/sandbox/xero/orgs (log in with the same client_id and client_secret),", d.base)
 	d.say("  then POST /accounting_connections/%s/sync and push record %s again.", conn.ID, rec2.ID)
 	d.say("The other fix: a line may name its tax rate with accounting_tax_rate_id, which always")
 	d.say("  wins. Invoice 3 has two 0%% lines; the first names Exempt Income (%s).", exempt.Code)

@@ -152,6 +152,25 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestSandboxFaultsSetting: fault injection is off unless BOOKSYNC_SANDBOX_FAULTS or
+// -sandbox-faults turns it on.
+func TestSandboxFaultsSetting(t *testing.T) {
+	t.Setenv("BOOKSYNC_SANDBOX_FAULTS", "")
+	if c, err := parseConfig("serve", nil, &bytes.Buffer{}); err != nil || c.SandboxFaults {
+		t.Fatalf("default: %v %v, want off", c.SandboxFaults, err)
+	}
+	if c, err := parseConfig("serve", []string{"-sandbox-faults"}, &bytes.Buffer{}); err != nil || !c.SandboxFaults {
+		t.Fatalf("-sandbox-faults: %v %v, want on", c.SandboxFaults, err)
+	}
+	t.Setenv("BOOKSYNC_SANDBOX_FAULTS", "1")
+	if c, err := parseConfig("serve", nil, &bytes.Buffer{}); err != nil || !c.SandboxFaults {
+		t.Fatalf("BOOKSYNC_SANDBOX_FAULTS=1: %v %v, want on", c.SandboxFaults, err)
+	}
+	if c, err := parseConfig("serve", []string{"-sandbox-faults=false"}, &bytes.Buffer{}); err != nil || c.SandboxFaults {
+		t.Fatalf("the flag wins over the variable: %v %v, want off", c.SandboxFaults, err)
+	}
+}
+
 func TestMigrate(t *testing.T) {
 	var out bytes.Buffer
 	db := filepath.Join(t.TempDir(), "m.db")

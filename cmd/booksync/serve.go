@@ -49,7 +49,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
 		GnuCashDir:    cfg.GnuCashDir,
-		SandboxLimits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger})
+		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger})
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
@@ -79,6 +79,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logge
 	}
 	if a.QuickBooksSandbox != nil {
 		fmt.Fprintf(stdout, "booksync: QuickBooks connections use the built-in sandbox at %s/sandbox/quickbooks/companies\n", cfg.PublicURL)
+	}
+	if a.XeroSandbox != nil || a.QuickBooksSandbox != nil {
+		fmt.Fprintf(stdout, "booksync: log in to the sandbox pages at %s/sandbox/login with a partner's client_id and client_secret\n", cfg.PublicURL)
 	}
 
 	errc := make(chan error, 1)

@@ -67,6 +67,26 @@ func (s *Server) checkClient(ctx context.Context, id, secret string) error {
 	return nil
 }
 
+// PartnerByCredentials returns the partner whose API client credentials these are, checked as
+// POST /auth/token checks them; wrong ones give EUNAUTHORIZED. The sandbox login uses it.
+func (s *Server) PartnerByCredentials(ctx context.Context, id, secret string) (string, error) {
+	if err := s.checkClient(ctx, id, secret); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// PartnerByToken returns the partner of a bearer token from POST /auth/token; an invalid,
+// expired or revoked token gives EUNAUTHORIZED.
+func (s *Server) PartnerByToken(ctx context.Context, token string) (string, error) {
+	h := sha256.Sum256([]byte(token))
+	partnerID, err := s.store.TokenPartner(ctx, h[:], s.now())
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return "", booksync.Errorf(booksync.EUNAUTHORIZED, "The bearer token is invalid, expired or revoked; get a new one from POST /auth/token.")
+	}
+	return partnerID, err
+}
+
 type revokeRequest struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -245,12 +244,8 @@ func (s *Server) withPartner(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, booksync.Errorf(booksync.EUNAUTHORIZED, "Authorization header with a bearer token is required; get one from POST /auth/token."))
 			return
 		}
-		h := sha256.Sum256([]byte(token))
-		partnerID, err := s.store.TokenPartner(r.Context(), h[:], s.now())
-		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-			s.writeError(w, r, booksync.Errorf(booksync.EUNAUTHORIZED, "The bearer token is invalid, expired or revoked; get a new one from POST /auth/token."))
-			return
-		} else if err != nil {
+		partnerID, err := s.PartnerByToken(r.Context(), token)
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -39,6 +39,9 @@ type Config struct {
 	GnuCashDir string
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
+	// SandboxFaults lets a logged-in partner inject faults into its sandbox organisations
+	// (POST /sandbox/<platform>/faults); off, those calls answer 403.
+	SandboxFaults bool
 	// TimeScale compresses rate-limit windows in the sandboxes and in booksync's budgets alike.
 	TimeScale float64
 	// Workers is how many sync jobs run at once (0: 10; negative: none, the API only queues them).
@@ -80,22 +83,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	if cfg.XeroClientID == "" {
-		a.XeroSandbox, err = xerosandbox.New(ctx, xerosandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/xero", Store: st,
-			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale})
-		if err != nil {
-			return fail(err)
-		}
-		mux.Handle("/sandbox/xero/", http.StripPrefix("/sandbox/xero", a.XeroSandbox.Handler()))
-	}
-	if cfg.QuickBooksClientID == "" {
-		a.QuickBooksSandbox, err = qbsandbox.New(ctx, qbsandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/quickbooks", Store: st,
-			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale})
-		if err != nil {
-			return fail(err)
-		}
-		mux.Handle("/sandbox/quickbooks/", http.StripPrefix("/sandbox/quickbooks", a.QuickBooksSandbox.Handler()))
-	}
 	a.Engine, err = syncer.New(syncer.Config{
 		Store:       st,
 		SecretKey:   cfg.SecretKey,
@@ -122,6 +109,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.API.Logger = cfg.Logger
 	a.API.Metrics = a.Metrics
+	if err := a.mountSandboxes(ctx, mux, cfg); err != nil {
+		return fail(err)
+	}
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", a.API)
 	a.handler = mux

@@ -46,14 +46,23 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *stack)) {
 
 func newStack(t *testing.T, dsn string) *stack {
 	t.Helper()
+	return newStackWith(t, dsn, func(*app.Config) {})
+}
+
+// newStackWith builds a stack whose configuration edit changes; the tests arm the sandboxes'
+// faults over HTTP, so SandboxFaults is on unless edit turns it off.
+func newStackWith(t *testing.T, dsn string, edit func(*app.Config)) *stack {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
 	gnucashDir := t.TempDir()
-	a, err := app.New(context.Background(), app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir,
-		Logger: testlog.New(t)})
+	cfg := app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir,
+		SandboxFaults: true, Logger: testlog.New(t)}
+	edit(&cfg)
+	a, err := app.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +103,8 @@ type client struct {
 	s        *stack
 	token    string
 	entityID string
+	// clientID and secret are the partner's API client credentials.
+	clientID, secret string
 }
 
 func (s *stack) partner() *client {
@@ -101,7 +112,7 @@ func (s *stack) partner() *client {
 	if err := s.app.Store.CreatePartner(context.Background(), booksync.Partner{ID: id, Name: "e2e"}, api.HashSecret(secret)); err != nil {
 		s.t.Fatal(err)
 	}
-	c := &client{s: s}
+	c := &client{s: s, clientID: id, secret: secret}
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}

@@ -36,7 +36,7 @@ func TestFaultsEndExactlyOnce(t *testing.T) {
 				// A contact is only created for a customer not in the books yet.
 				r = c.customerAndProduct("Second Customer Ltd", nil)
 			}
-			s.app.XeroSandbox.InjectFault(tenant, f)
+			c.armFault("xero", tenant, map[string]any{"kind": f.Kind, "count": f.Count, "path": f.Path})
 			for i := 0; i < 3; i++ {
 				id, _ := c.issue(r, nil, line(r.product, float64(i+1), 2000))
 				ids = append(ids, id)
@@ -83,7 +83,7 @@ func TestRevokedGrantDeauthorizes(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *stack) {
 		c := s.partner().newEntity()
 		r, connID, tenant := c.ready()
-		s.app.XeroSandbox.InjectFault(tenant, xerosandbox.Fault{Kind: xerosandbox.FaultRevoke, Count: 1})
+		c.armFault("xero", tenant, map[string]any{"kind": "revoke"})
 		id, _ := c.issue(r, nil, line(r.product, 1, 2000))
 		var conn struct {
 			Status string

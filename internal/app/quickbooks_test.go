@@ -133,7 +133,7 @@ func TestQuickBooksFaultsEndExactlyOnce(t *testing.T) {
 			{Kind: qbsandbox.FaultServerError, Count: 2},
 			{Kind: qbsandbox.FaultTimeoutAfterStore, Count: 1, Path: "/batch"},
 		} {
-			s.app.QuickBooksSandbox.InjectFault(realm, f)
+			c.armFault("quickbooks", realm, map[string]any{"kind": f.Kind, "count": f.Count, "path": f.Path})
 			for i := 0; i < 3; i++ {
 				id, _ := c.issue(r, nil, line(r.product, float64(i+1), 2000))
 				ids = append(ids, id)

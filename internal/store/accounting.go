@@ -115,6 +115,31 @@ func (s *Store) ConnectionByID(ctx context.Context, id string) (*booksync.Connec
 	return &c, nil
 }
 
+// PartnerTenants returns the organisations (Xero tenants, QuickBooks realms) on a platform that the
+// partner's entities connected, disconnected connections included: the built-in sandboxes show a
+// partner those and no others.
+func (s *Store) PartnerTenants(ctx context.Context, partnerID, platform string) ([]string, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT c.tenant_id FROM accounting_connections c
+	JOIN entities e ON e.id = c.entity_id
+	WHERE e.partner_id = $1 AND c.platform = $2 AND c.tenant_id <> ''`, partnerID, platform)
+	if err != nil {
+		return nil, fmt.Errorf("store: partner tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: partner tenants: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: partner tenants: %w", err)
+	}
+	return out, nil
+}
+
 // ConnectionByState returns the pending connection whose OAuth state has this hash, or ENOTFOUND.
 func (s *Store) ConnectionByState(ctx context.Context, stateHash string) (*booksync.Connection, error) {
 	if stateHash == "" {

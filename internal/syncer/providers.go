@@ -120,7 +120,15 @@ func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits
 				return nil, &platform.Error{Class: platform.NeedsUserAction, Code: "realm_missing",
 					Message: "QuickBooks did not say which company was connected (no realmId); connect again"}
 			}
-			return []Tenant{{ID: realm, Name: "QuickBooks company " + realm}}, nil
+			// The realmId came back through the user's browser, which could have changed it: read the
+			// company with the new token, so that a connection never names a company its grant
+			// cannot reach (the sandboxes show a partner the companies its connections name).
+			org, err := quickbooks.New(quickbooks.Config{BaseURL: baseURL, RealmID: realm, HTTPClient: client}).Org(ctx)
+			if err != nil {
+				return nil, booksync.Errorf(booksync.EINVALID,
+					"QuickBooks did not let this authorization read company %s (%v); open the connection_url again.", realm, err)
+			}
+			return []Tenant{{ID: realm, Name: org.Name}}, nil
 		},
 		Connector: func(client *http.Client, tenantID string, budget *platform.Budget) platform.Connector {
 			return quickbooks.New(quickbooks.Config{BaseURL: baseURL, RealmID: tenantID, HTTPClient: client, Budget: budget})

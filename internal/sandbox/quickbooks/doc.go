@@ -145,5 +145,8 @@
 // requestid record (a deleted object is saved as null). [New] loads them
 // back. GET /companies lists companies and GET /companies/{realmId} shows
 // one: invoices with totals, payments, customers, items, tax codes and
-// rates, and the chart of accounts.
+// rates, and the chart of accounts. These pages and POST /faults are served
+// only behind [Options].Gate (a [sandbox.Gate]): they need the partner's login
+// or bearer token, show only the companies its entities connected (another
+// partner's is a 404), and faults answer 403 unless the gate allows them.
 package quickbooks

@@ -69,7 +69,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	ok := s.injectFault(req.RealmID, Fault{Kind: req.Kind, Count: req.Count, Path: req.Path})
+	// Another partner's organisation answers exactly as an unknown one does.
+	ok := sandbox.Visible(r, req.RealmID) && s.injectFault(req.RealmID, Fault{Kind: req.Kind, Count: req.Count, Path: req.Path})
 	err := s.flush(r.Context())
 	s.mu.Unlock()
 	switch {

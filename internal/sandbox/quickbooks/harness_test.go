@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +42,9 @@ type bundle struct {
 	clock  *fakeClock
 	store  *MemoryStore
 	client *http.Client
+	// partners knows partner A (token "token-a"), which connect makes the owner of the
+	// organisation, and partner B ("token-b"), which owns none.
+	partners *sandboxtest.Partners
 
 	clientID, secret, redirectURI string
 	access, refresh, realm        string
@@ -55,7 +60,11 @@ func setup(t *testing.T, mutate ...func(*Options)) *bundle {
 	var h http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
-	opts := Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now}
+	b.partners = sandboxtest.NewPartners()
+	b.partners.Add("partner-a", "secret-a", "token-a")
+	b.partners.Add("partner-b", "secret-b", "token-b")
+	gate := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Faults: true, Now: b.clock.Now})
+	opts := Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
 	for _, m := range mutate {
 		m(&opts)
 	}
@@ -114,6 +123,12 @@ func (b *bundle) token(form url.Values) (int, map[string]any) {
 // connect runs the whole consent flow for a "uk" or "us" company and keeps the tokens and realm.
 func (b *bundle) connect(company string) *bundle {
 	b.t.Helper()
+	return b.connectAs("partner-a", company)
+}
+
+// connectAs runs the consent flow for a partner's entity and keeps the tokens and realm.
+func (b *bundle) connectAs(partner, company string) *bundle {
+	b.t.Helper()
 	form := url.Values{"consent": {"allow"}}
 	if company != "" {
 		form.Set("company", company)
@@ -124,7 +139,32 @@ func (b *bundle) connect(company string) *bundle {
 		b.t.Fatalf("token exchange: %d %v", status, tok)
 	}
 	b.access, b.refresh, b.realm = tok["access_token"].(string), tok["refresh_token"].(string), q.Get("realmId")
+	b.partners.Connect(partner, Namespace, b.realm)
 	return b
+}
+
+// page sends a request to a sandbox page or form as a partner's script would: with the bearer
+// token (none when token is empty) and, when form is not nil, a form body.
+func (b *bundle) page(method, path, token string, form url.Values) (int, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }
 
 // apiResp is one Accounting API answer.

@@ -79,7 +79,7 @@ func TestOAuthUSCompanyAndRealmCheck(t *testing.T) {
 	if !prefs.TaxPrefs.PartnerTaxEnabled || prefs.CurrencyPrefs.HomeCurrency.Value != "USD" {
 		t.Fatalf("US preferences %+v", prefs)
 	}
-	uk := &bundle{t: t, sb: b.sb, client: b.client, clock: b.clock, clientID: b.clientID, secret: b.secret, redirectURI: b.redirectURI}
+	uk := &bundle{t: t, sb: b.sb, client: b.client, clock: b.clock, clientID: b.clientID, secret: b.secret, redirectURI: b.redirectURI, partners: b.partners}
 	uk.connect("")
 	// A token for one realm cannot reach another: 403 AuthorizationFault.
 	uk.realm = b.realm

@@ -41,6 +41,9 @@ type Options struct {
 	// TimeScale > 1 compresses the rate-limit window: a 60 s minute lasts
 	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
 	TimeScale float64
+	// Gate guards the web pages and POST /faults: a partner logs in and sees only the
+	// organisations its entities connected. Without a Gate they are not served at all.
+	Gate *sandbox.Gate
 }
 
 // Sandbox is an in-process imitation of Intuit's OAuth 2 service and the
@@ -239,16 +242,19 @@ func (s *Sandbox) flush(ctx context.Context) error {
 }
 
 // Handler serves the sandbox: OAuth under /oauth2, the Accounting API under
-// /v3/company/{realmId}, the company pages under /companies and POST /faults.
+// /v3/company/{realmId}, and, behind Options.Gate, the company pages under /companies and
+// POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/authorize", s.handleAuthorizePage)
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeConsent)
 	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.handleToken)
 	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.handleRevoke)
-	mux.HandleFunc("POST /faults", s.handleFaults)
 	mux.Handle("/v3/company/", s.apiHandler())
-	s.routeWeb(mux)
+	if g := s.opts.Gate; g != nil {
+		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
+		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
+	}
 	return mux
 }
 

@@ -3,12 +3,17 @@ package quickbooks
 import (
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
-func (s *Sandbox) routeWeb(mux *http.ServeMux) {
-	mux.HandleFunc("GET /companies", s.handleCompanyList)
-	mux.HandleFunc("GET /companies/{realm}", s.handleCompanyPage)
+// routeWeb routes the company pages, each behind guard (the Gate's login). Every handler answers
+// 404 for a company the partner's entities did not connect.
+func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
+	mux.Handle("GET /companies", guard(s.handleCompanyList))
+	mux.Handle("GET /companies/{realm}", guard(s.handleCompanyPage))
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -18,9 +23,10 @@ th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}</
 var companyListPage = template.Must(template.New("companies").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>booksync QuickBooks sandbox: companies</title>` + pageStyle + `</head>
 <body><h1>booksync QuickBooks sandbox</h1>
-{{if .}}<table><tr><th>Company</th><th>Realm ID</th><th>Region</th><th>Invoices</th><th>API calls</th></tr>
+<form method="post" action="{{.Logout}}"><button>Log out</button></form>
+{{with .Rows}}<table><tr><th>Company</th><th>Realm ID</th><th>Region</th><th>Invoices</th><th>API calls</th></tr>
 {{range .}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td><code>{{.RealmID}}</code></td><td>{{.Region}}</td><td class="n">{{.Invoices}}</td><td class="n">{{.Calls}}</td></tr>
-{{end}}</table>{{else}}<p>No companies yet. Connecting through the consent page creates one.</p>{{end}}
+{{end}}</table>{{else}}<p>No companies yet. Connecting one of your entities through the consent page creates one.</p>{{end}}
 </body></html>`))
 
 var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"money": money}).Parse(`<!doctype html>
@@ -67,7 +73,7 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 
 func money(a Amount) string { return a.StringFixed(2) }
 
-func (s *Sandbox) handleCompanyList(w http.ResponseWriter, _ *http.Request) {
+func (s *Sandbox) handleCompanyList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	type row struct {
 		Name, RealmID, Region, URL string
@@ -75,20 +81,23 @@ func (s *Sandbox) handleCompanyList(w http.ResponseWriter, _ *http.Request) {
 	}
 	var rows []row
 	for _, c := range s.sortedCompanies() {
-		rows = append(rows, row{c.meta.Info.CompanyName, c.meta.RealmID, strings.ToUpper(c.meta.Region),
-			s.opts.BaseURL + "/companies/" + c.meta.RealmID, len(c.invoices), c.calls})
+		if sandbox.Visible(r, c.meta.RealmID) {
+			rows = append(rows, row{c.meta.Info.CompanyName, c.meta.RealmID, strings.ToUpper(c.meta.Region),
+				s.opts.BaseURL + "/companies/" + c.meta.RealmID, len(c.invoices), c.calls})
+		}
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = companyListPage.Execute(w, rows)
+	_ = companyListPage.Execute(w, map[string]any{"Rows": rows, "Logout": s.opts.Gate.LogoutURL()})
 }
 
 func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	c := s.companies[r.PathValue("realm")]
-	if c == nil {
+	realm := r.PathValue("realm")
+	c := s.companies[realm]
+	if c == nil || !sandbox.Visible(r, realm) {
 		s.mu.Unlock()
-		http.NotFound(w, r)
+		sandbox.WriteError(w, r, http.StatusNotFound, "No company "+strconv.Quote(realm)+" among those your entities connected.")
 		return
 	}
 	data := map[string]any{

@@ -88,5 +88,10 @@
 // and tax rates, and "org/<tenant>/<kind>/<id>" each contact, item,
 // invoice, payment and idempotency record. [New] loads them back.
 // GET /orgs lists organisations and GET /orgs/{tenant} shows one, with forms
-// to add or archive a tax rate and to edit a contact's name and email.
+// to add or archive a tax rate and to edit a contact's name and email. A form
+// that cannot be read (not a form, a bad encoding, a missing field) answers
+// 415 or 400 and changes nothing. These pages and POST /faults are served only
+// behind [Options].Gate (a [sandbox.Gate]): they need the partner's login or
+// bearer token, show only the organisations its entities connected (another
+// partner's is a 404), and faults answer 403 unless the gate allows them.
 package xero

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,6 +85,9 @@ type bundle struct {
 	clock  *fakeClock
 	store  *MemoryStore
 	client *http.Client
+	// partners knows partner A (token "token-a"), which connect makes the owner of the
+	// organisation, and partner B ("token-b"), which owns none.
+	partners *sandboxtest.Partners
 
 	clientID, secret, redirectURI string
 	access, refresh, tenant       string
@@ -100,7 +105,11 @@ func setup(t *testing.T, mutate ...func(*Options)) *bundle {
 	var h http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
-	opts := Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now}
+	b.partners = sandboxtest.NewPartners()
+	b.partners.Add("partner-a", "secret-a", "token-a")
+	b.partners.Add("partner-b", "secret-b", "token-b")
+	gate := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Faults: true, Now: b.clock.Now})
+	opts := Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
 	for _, m := range mutate {
 		m(&opts)
 	}
@@ -156,8 +165,14 @@ func (b *bundle) token(form url.Values) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-// connect runs the whole consent flow and keeps the tokens and tenant.
+// connect runs the whole consent flow for partner A and keeps the tokens and tenant.
 func (b *bundle) connect() *bundle {
+	b.t.Helper()
+	return b.connectAs("partner-a")
+}
+
+// connectAs runs the whole consent flow for a partner's entity and keeps the tokens and tenant.
+func (b *bundle) connectAs(partner string) *bundle {
 	b.t.Helper()
 	q := b.consent(b.authorizeURL("st"), "allow")
 	status, tok := b.token(url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {b.redirectURI}})
@@ -167,7 +182,32 @@ func (b *bundle) connect() *bundle {
 	b.access, b.refresh = tok["access_token"].(string), tok["refresh_token"].(string)
 	conns := b.connections(b.access)
 	b.tenant = conns[len(conns)-1]["tenantId"].(string)
+	b.partners.Connect(partner, Namespace, b.tenant)
 	return b
+}
+
+// page sends a request to a sandbox page or form as a partner's script would: with the bearer
+// token (none when token is empty) and, when form is not nil, a form body.
+func (b *bundle) page(method, path, token string, form url.Values) (int, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }
 
 // refreshTokens swaps the refresh token for a new pair, as a client does

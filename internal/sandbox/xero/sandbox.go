@@ -40,6 +40,9 @@ type Options struct {
 	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts
 	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
 	TimeScale float64
+	// Gate guards the web pages and POST /faults: a partner logs in and sees only the
+	// organisations its entities connected. Without a Gate they are not served at all.
+	Gate *sandbox.Gate
 }
 
 // Sandbox is an in-process imitation of Xero's identity service and
@@ -238,7 +241,7 @@ func (s *Sandbox) flush(ctx context.Context) error {
 }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under
-// /api.xro/2.0, the organisation pages under /orgs and POST /faults.
+// /api.xro/2.0, and, behind Options.Gate, the organisation pages under /orgs and POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorizePage)
@@ -247,9 +250,11 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("POST /oauth/revoke", s.handleRevoke)
 	mux.HandleFunc("GET /connections", s.handleConnections)
 	mux.HandleFunc("DELETE /connections/{id}", s.handleDeleteConnection)
-	mux.HandleFunc("POST /faults", s.handleFaults)
 	mux.Handle("/api.xro/2.0/", s.apiHandler())
-	s.routeWeb(mux)
+	if g := s.opts.Gate; g != nil {
+		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
+		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
+	}
 	return mux
 }
 

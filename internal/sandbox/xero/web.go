@@ -4,17 +4,22 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
-func (s *Sandbox) routeWeb(mux *http.ServeMux) {
-	mux.HandleFunc("GET /orgs", s.handleOrgList)
-	mux.HandleFunc("GET /orgs/{tenant}", s.handleOrgPage)
-	mux.HandleFunc("POST /orgs/{tenant}/tax_rates", s.handleAddTaxRate)
-	mux.HandleFunc("POST /orgs/{tenant}/tax_rates/{taxType}/archive", s.handleArchiveTaxRate)
-	mux.HandleFunc("POST /orgs/{tenant}/contacts/{contact}", s.handleEditContact)
+// routeWeb routes the organisation pages and their forms, each behind guard (the Gate's login).
+// Every handler answers 404 for an organisation the partner's entities did not connect.
+func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
+	mux.Handle("GET /orgs", guard(s.handleOrgList))
+	mux.Handle("GET /orgs/{tenant}", guard(s.handleOrgPage))
+	mux.Handle("POST /orgs/{tenant}/tax_rates", guard(s.handleAddTaxRate))
+	mux.Handle("POST /orgs/{tenant}/tax_rates/{taxType}/archive", guard(s.handleArchiveTaxRate))
+	mux.Handle("POST /orgs/{tenant}/contacts/{contact}", guard(s.handleEditContact))
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -25,16 +30,17 @@ form.inline{display:inline}input{font-size:.9em}</style>`
 var orgListPage = template.Must(template.New("orgs").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>booksync Xero sandbox: organisations</title>` + pageStyle + `</head>
 <body><h1>booksync Xero sandbox</h1>
-{{if .}}<table><tr><th>Organisation</th><th>Tenant ID</th><th>Invoices</th><th>API calls</th></tr>
+<form method="post" action="{{.Logout}}"><button>Log out</button></form>
+{{with .Rows}}<table><tr><th>Organisation</th><th>Tenant ID</th><th>Invoices</th><th>API calls</th></tr>
 {{range .}}<tr><td><a href="{{.URL}}">{{.Name}}</a></td><td><code>{{.TenantID}}</code></td><td class="n">{{.Invoices}}</td><td class="n">{{.Calls}}</td></tr>
-{{end}}</table>{{else}}<p>No organisations yet. Connecting through the consent page creates one.</p>{{end}}
+{{end}}</table>{{else}}<p>No organisations yet. Connecting one of your entities through the consent page creates one.</p>{{end}}
 </body></html>`))
 
 var orgPage = template.Must(template.New("org").Funcs(template.FuncMap{"money": money}).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>{{.Name}}: booksync Xero sandbox</title>` + pageStyle + `</head>
 <body><p><a href="{{.Base}}/orgs">All organisations</a></p>
 <h1>{{.Name}}</h1><p>Tenant ID <code>{{.TenantID}}</code>, base currency GBP, VAT registered. API calls served: {{.Calls}}.</p>
-{{if .Error}}<p class="err">{{.Error}}</p>{{end}}
+{{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
 
 <h2>Invoices</h2>
 <table><tr><th>Number</th><th>Contact</th><th>Date</th><th>Status</th><th>Amounts are</th><th>Sub total</th><th>Tax</th><th>Total</th><th>Paid</th><th>Due</th></tr>
@@ -83,7 +89,7 @@ func money(a any) string {
 	return ""
 }
 
-func (s *Sandbox) handleOrgList(w http.ResponseWriter, _ *http.Request) {
+func (s *Sandbox) handleOrgList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	type row struct {
 		Name, TenantID, URL string
@@ -91,24 +97,33 @@ func (s *Sandbox) handleOrgList(w http.ResponseWriter, _ *http.Request) {
 	}
 	var rows []row
 	for _, o := range s.sortedOrgs() {
-		rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.calls})
+		if sandbox.Visible(r, o.meta.TenantID) {
+			rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.calls})
+		}
 	}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = orgListPage.Execute(w, rows)
+	_ = orgListPage.Execute(w, map[string]any{"Rows": rows, "Logout": s.opts.Gate.LogoutURL()})
 }
 
 func (s *Sandbox) handleOrgPage(w http.ResponseWriter, r *http.Request) {
+	s.renderOrg(w, r, http.StatusOK, "")
+}
+
+// renderOrg shows the organisation page, with a problem to show if any: a form that failed
+// answers with the page, its message and status, so that nothing looks saved that was not.
+func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, problem string) {
+	tenant := r.PathValue("tenant")
 	s.mu.Lock()
-	o := s.orgs[r.PathValue("tenant")]
-	if o == nil {
+	o := s.orgs[tenant]
+	if o == nil || !sandbox.Visible(r, tenant) {
 		s.mu.Unlock()
-		http.NotFound(w, r)
+		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return
 	}
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.calls,
-		"Error":    r.URL.Query().Get("error"),
+		"Error":    problem,
 		"Invoices": sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
 		"Payments": sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
 		"Contacts": sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
@@ -125,37 +140,70 @@ func (s *Sandbox) handleOrgPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	_, _ = w.Write([]byte(buf.String()))
 }
 
-// backToOrg redirects to the organisation page, with an error to show if any.
-func (s *Sandbox) backToOrg(w http.ResponseWriter, r *http.Request, tenant, problem string) {
-	u := s.opts.BaseURL + "/orgs/" + url.PathEscape(tenant)
-	if problem != "" {
-		u += "?error=" + url.QueryEscape(problem)
+// orgForm admits a form post to an organisation page: the organisation must be one the partner
+// may see (else 404, before the body is even read), the body a form (else 415 or 400), and every
+// field in required present (else 400). It answers itself when it returns false.
+func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...string) bool {
+	tenant := r.PathValue("tenant")
+	s.mu.Lock()
+	known := s.orgs[tenant] != nil
+	s.mu.Unlock()
+	if !known || !sandbox.Visible(r, tenant) {
+		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
+		return false
 	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
+	if !sandbox.ParseForm(w, r) {
+		return false
+	}
+	for _, f := range required {
+		if _, ok := r.PostForm[f]; !ok {
+			sandbox.WriteError(w, r, http.StatusBadRequest, "The form lacks the field "+strconv.Quote(f)+"; nothing was changed.")
+			return false
+		}
+	}
+	return true
+}
+
+// formProblem answers a form whose input the organisation refuses: a browser gets the page again
+// with the message, a script the message; both with 400, and nothing was saved.
+func (s *Sandbox) formProblem(w http.ResponseWriter, r *http.Request, problem string) {
+	if sandbox.WantsHTML(r) {
+		s.renderOrg(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	sandbox.WriteError(w, r, http.StatusBadRequest, problem)
+}
+
+// backToOrg redirects to the organisation page after a change.
+func (s *Sandbox) backToOrg(w http.ResponseWriter, r *http.Request, tenant string) {
+	http.Redirect(w, r, s.opts.BaseURL+"/orgs/"+url.PathEscape(tenant), http.StatusSeeOther)
 }
 
 func (s *Sandbox) handleAddTaxRate(w http.ResponseWriter, r *http.Request) {
+	if !s.orgForm(w, r, "name", "rate") {
+		return
+	}
 	tenant := r.PathValue("tenant")
-	rate, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(r.FormValue("rate"), "%")))
+	rate, err := decimal.NewFromString(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(r.PostForm.Get("rate")), "%")))
 	if err != nil {
-		s.backToOrg(w, r, tenant, "Rate must be a number, e.g. 12.5")
+		s.formProblem(w, r, "Rate must be a number, e.g. 12.5.")
 		return
 	}
-	if _, err := s.AddTaxRate(r.Context(), tenant, r.FormValue("name"), Amount{rate}); err != nil {
-		if strings.Contains(err.Error(), "unknown tenant") {
-			http.NotFound(w, r)
-			return
-		}
-		s.backToOrg(w, r, tenant, strings.TrimPrefix(err.Error(), "xero sandbox: "))
+	if _, err := s.AddTaxRate(r.Context(), tenant, strings.TrimSpace(r.PostForm.Get("name")), Amount{rate}); err != nil {
+		s.formProblem(w, r, strings.TrimPrefix(err.Error(), "xero sandbox: "))
 		return
 	}
-	s.backToOrg(w, r, tenant, "")
+	s.backToOrg(w, r, tenant)
 }
 
 func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
+	if !s.orgForm(w, r) {
+		return
+	}
 	tenant := r.PathValue("tenant")
 	s.mu.Lock()
 	o := s.orgs[tenant]
@@ -165,7 +213,7 @@ func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
 	}
 	if tr == nil {
 		s.mu.Unlock()
-		http.NotFound(w, r)
+		sandbox.WriteError(w, r, http.StatusNotFound, "No tax rate "+strconv.Quote(r.PathValue("taxType"))+" in this organisation.")
 		return
 	}
 	tr.Status = "ARCHIVED"
@@ -176,38 +224,44 @@ func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	s.backToOrg(w, r, tenant, "")
+	s.backToOrg(w, r, tenant)
 }
 
 func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
+	if !s.orgForm(w, r, "name", "email") {
+		return
+	}
 	tenant := r.PathValue("tenant")
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	o := s.orgs[tenant]
 	var c *Contact
 	if o != nil {
 		c = o.contacts[strings.ToLower(r.PathValue("contact"))]
 	}
 	if c == nil {
-		http.NotFound(w, r)
+		s.mu.Unlock()
+		sandbox.WriteError(w, r, http.StatusNotFound, "No contact "+strconv.Quote(r.PathValue("contact"))+" in this organisation.")
 		return
 	}
 	edited := cloneJSON(c)
-	edited.Name = strings.TrimSpace(r.FormValue("name"))
-	edited.EmailAddress = strings.TrimSpace(r.FormValue("email"))
+	edited.Name = strings.TrimSpace(r.PostForm.Get("name"))
+	edited.EmailAddress = strings.TrimSpace(r.PostForm.Get("email"))
 	errs := validateContact(o, &edited)
 	if edited.Name != "" && contactNameTaken(o, edited.Name, c.ContactID) {
 		errs = append(errs, ValidationError{Message: duplicateContactName(edited.Name)})
 	}
 	if len(errs) > 0 {
-		s.backToOrg(w, r, tenant, errs[0].Message)
+		s.mu.Unlock()
+		s.formProblem(w, r, errs[0].Message)
 		return
 	}
 	c.Name, c.EmailAddress, c.UpdatedDateUTC = edited.Name, edited.EmailAddress, MSDate{s.now()}
 	s.saveContact(o, c)
-	if err := s.flush(r.Context()); err != nil {
+	err := s.flush(r.Context())
+	s.mu.Unlock()
+	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	s.backToOrg(w, r, tenant, "")
+	s.backToOrg(w, r, tenant)
 }

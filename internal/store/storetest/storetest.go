@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Filters", testFilters},
 		{"Paging", testPaging},
 		{"ListValidation", testListValidation},
+		{"PartnerTenants", testPartnerTenants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,6 +113,42 @@ func newReceivable(entityID string, created time.Time) *booksync.Receivable {
 			TaxRateName: ptr("VAT 19%"), AccountingTaxRateID: ptr("tax-19"),
 		}},
 		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190,
+	}
+}
+
+// testPartnerTenants: the sandboxes show a partner the organisations its own entities connected
+// to the platform, disconnected ones included, and nobody else's.
+func testPartnerTenants(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	a, b := newPartner(t, s), newPartner(t, s)
+	connect := func(partner, platform, status, tenant string) {
+		t.Helper()
+		e := newEntity(t, s, partner)
+		c := &booksync.Connection{ID: uuid.NewString(), EntityID: e.ID, CreatedAt: base, UpdatedAt: base,
+			Platform: platform, Status: status, TenantID: tenant}
+		must(t, s.CreateConnection(ctx, c, uuid.NewString()))
+	}
+	connect(a, booksync.PlatformXero, booksync.ConnectionConnected, "xero-a1")
+	connect(a, booksync.PlatformXero, booksync.ConnectionDisconnected, "xero-a2")
+	connect(a, booksync.PlatformXero, booksync.ConnectionPendingAuth, "")
+	connect(a, booksync.PlatformQuickBooksOnline, booksync.ConnectionConnected, "realm-a")
+	connect(b, booksync.PlatformXero, booksync.ConnectionConnected, "xero-b")
+	for _, tc := range []struct {
+		partner, platform string
+		want              []string
+	}{
+		{a, booksync.PlatformXero, []string{"xero-a1", "xero-a2"}},
+		{a, booksync.PlatformQuickBooksOnline, []string{"realm-a"}},
+		{b, booksync.PlatformXero, []string{"xero-b"}},
+		{b, booksync.PlatformQuickBooksOnline, nil},
+		{"no-such-partner", booksync.PlatformXero, nil},
+	} {
+		got, err := s.PartnerTenants(ctx, tc.partner, tc.platform)
+		must(t, err)
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("PartnerTenants(%s, %s) = %v, want %v", tc.partner, tc.platform, got, tc.want)
+		}
 	}
 }
 

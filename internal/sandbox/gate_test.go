@@ -1,0 +1,288 @@
+package sandbox_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// gateBundle is a Gate mounted at /sandbox with one page (/sandbox/demo/page, which says whether
+// its visitor may see tenant "t-a") and one faults endpoint (/sandbox/demo/faults).
+type gateBundle struct {
+	srv      *httptest.Server
+	base     string
+	clock    *clock
+	partners *sandboxtest.Partners
+}
+
+func newGate(t *testing.T, faults bool, secret []byte) *gateBundle {
+	t.Helper()
+	b := &gateBundle{clock: &clock{t: time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)}, partners: sandboxtest.NewPartners()}
+	b.partners.Add("partner-a", "secret-a", "token-a")
+	b.partners.Add("partner-b", "secret-b", "token-b")
+	b.partners.Connect("partner-a", "demo", "t-a")
+	var h http.Handler
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(b.srv.Close)
+	b.base = b.srv.URL + "/sandbox"
+	g := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.base, Partners: b.partners, Secret: secret, Faults: faults, Now: b.clock.Now})
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "page; sees t-a: %v", sandbox.Visible(r, "t-a"))
+	})
+	mux := http.NewServeMux()
+	demo := http.NewServeMux() // as a sandbox routes its pages, below its mount point
+	demo.Handle("/page", g.Pages("demo", b.base+"/demo", page))
+	demo.Handle("/faults", g.Faults("demo", page))
+	mux.Handle("/sandbox/demo/", http.StripPrefix("/sandbox/demo", demo))
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", g.Handler(sandbox.Link{Name: "Demo", URL: b.base + "/demo/page"})))
+	h = mux
+	return b
+}
+
+// browser is an HTTP client with a cookie jar that does not follow redirects.
+func browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func send(t *testing.T, c *http.Client, method, u, contentType, body string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+const form = "application/x-www-form-urlencoded"
+
+func message(t *testing.T, body string) string {
+	t.Helper()
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Message == "" {
+		t.Fatalf("want Monite's error shape, got %q", body)
+	}
+	return e.Error.Message
+}
+
+func TestLoginFormKeepsABrowserLoggedIn(t *testing.T) {
+	b := newGate(t, false, []byte("0123456789abcdef0123456789abcdef"))
+	c := browser(t)
+	html := []string{"Accept", "text/html"}
+
+	// A browser asking for a page is sent to the login, which remembers the page.
+	resp, _ := send(t, c, "GET", b.base+"/demo/page?x=1", "", "", html...)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, b.base+"/login?next=") {
+		t.Fatalf("page without login: %d to %q, want 303 to the login", resp.StatusCode, loc)
+	}
+	resp, page := send(t, c, "GET", loc, "", "", html...)
+	next := b.base + "/demo/page?x=1"
+	if resp.StatusCode != 200 || !strings.Contains(page, `name="client_secret"`) || !strings.Contains(page, `value="`+strings.ReplaceAll(next, "&", "&amp;")+`"`) {
+		t.Fatalf("login form: %d\n%s", resp.StatusCode, page)
+	}
+
+	// A wrong secret answers the form again with a message, and no cookie.
+	resp, page = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"wrong"}, "next": {next}}.Encode(), html...)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong client_id or client_secret") || !strings.Contains(page, `name="client_id"`) {
+		t.Fatalf("wrong login: %d\n%s", resp.StatusCode, page)
+	}
+	if len(resp.Cookies()) != 0 {
+		t.Fatalf("a wrong login set cookies %v", resp.Cookies())
+	}
+
+	resp, _ = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {next}}.Encode(), html...)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != next {
+		t.Fatalf("login: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), next)
+	}
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteLaxMode || cookies[0].Path != "/sandbox" {
+		t.Fatalf("session cookie %+v, want one HttpOnly SameSite=Lax cookie for /sandbox", cookies)
+	}
+	if resp, page = send(t, c, "GET", next, "", "", html...); resp.StatusCode != 200 || page != "page; sees t-a: true" {
+		t.Fatalf("page after login: %d %q", resp.StatusCode, page)
+	}
+	if resp, page = send(t, c, "GET", b.base+"/", "", "", html...); resp.StatusCode != 200 || !strings.Contains(page, b.base+"/demo/page") {
+		t.Fatalf("index after login: %d %q", resp.StatusCode, page)
+	}
+
+	// Partner B logs in on another browser and does not see partner A's tenant.
+	other := browser(t)
+	send(t, other, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-b"}, "client_secret": {"secret-b"}}.Encode())
+	if _, page = send(t, other, "GET", next, "", ""); page != "page; sees t-a: false" {
+		t.Fatalf("partner B's page: %q", page)
+	}
+
+	// Logging out ends the session.
+	send(t, c, "POST", b.base+"/logout", "", "", html...)
+	if resp, _ = send(t, c, "GET", next, "", "", html...); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("page after logout: %d, want 303 to the login", resp.StatusCode)
+	}
+
+	// A session ends after SessionTTL.
+	send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}}.Encode())
+	b.clock.Advance(sandbox.SessionTTL + time.Second)
+	if resp, _ = send(t, c, "GET", next, "", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("page with an expired session: %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestSessionCookiesCannotBeForged(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	b := newGate(t, false, key)
+	resp, _ := send(t, browser(t), "POST", b.base+"/login", form, url.Values{"client_id": {"partner-b"}, "client_secret": {"secret-b"}}.Encode())
+	if len(resp.Cookies()) != 1 {
+		t.Fatalf("login: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	real := resp.Cookies()[0]
+	parts := strings.Split(real.Value, ".")
+	if len(parts) != 3 {
+		t.Fatalf("cookie %q: want partner.expiry.signature", real.Value)
+	}
+	asA := base64.RawURLEncoding.EncodeToString([]byte("partner-a"))
+	// Another gate's cookie: same partner, different key.
+	elsewhere := newGate(t, false, []byte("another key of thirty-two bytes!"))
+	resp, _ = send(t, browser(t), "POST", elsewhere.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}}.Encode())
+	foreign := resp.Cookies()[0].Value
+
+	for name, value := range map[string]string{
+		"partner swapped":  asA + "." + parts[1] + "." + parts[2],
+		"expiry extended":  parts[0] + ".99999999999." + parts[2],
+		"no signature":     parts[0] + "." + parts[1],
+		"empty signature":  parts[0] + "." + parts[1] + ".",
+		"another key":      foreign,
+		"garbage":          "partner-a",
+		"unsigned partner": asA,
+	} {
+		req, _ := http.NewRequest("GET", b.base+"/demo/page", nil)
+		req.AddCookie(&http.Cookie{Name: real.Name, Value: value})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s, want 401", name, resp.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest("GET", b.base+"/demo/page", nil)
+	req.AddCookie(&http.Cookie{Name: real.Name, Value: real.Value})
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the real cookie: %v %v", resp.StatusCode, err)
+	}
+}
+
+func TestScriptsUseTheBearerToken(t *testing.T) {
+	b := newGate(t, false, nil)
+	c := &http.Client{}
+	for _, tc := range []struct {
+		name, method string
+		header       []string
+		want         int
+	}{
+		{"no credentials", "GET", nil, 401},
+		{"a browser posting without credentials", "POST", []string{"Accept", "text/html"}, 401},
+		{"a wrong token", "GET", []string{"Authorization", "Bearer nope"}, 401},
+		{"a wrong token from a browser", "GET", []string{"Authorization", "Bearer nope", "Accept", "text/html"}, 401},
+		{"basic auth", "GET", []string{"Authorization", "Basic cGFydG5lci1hOnNlY3JldC1h"}, 401},
+		{"partner A's token", "GET", []string{"Authorization", "Bearer token-a"}, 200},
+	} {
+		resp, body := send(t, c, tc.method, b.base+"/demo/page", "", "", tc.header...)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+			continue
+		}
+		if tc.want == 401 && !strings.Contains(message(t, body), "/login") {
+			t.Errorf("%s: the 401 does not say how to log in: %s", tc.name, body)
+		}
+	}
+}
+
+func TestLoginRedirectsOnlyWithinTheSandboxes(t *testing.T) {
+	b := newGate(t, false, nil)
+	for _, next := range []string{"http://evil.example/", "//evil.example/sandbox/", "/sandbox/demo/page", b.srv.URL + "/sandboxes", b.srv.URL + "/other", "javascript:alert(1)", ""} {
+		resp, _ := send(t, browser(t), "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {next}}.Encode())
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != b.base+"/" {
+			t.Errorf("next=%q: %d to %q, want the sandbox index", next, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+func TestLoginRejectsUnreadableForms(t *testing.T) {
+	b := newGate(t, false, nil)
+	for _, tc := range []struct {
+		name, contentType, body string
+		want                    int
+	}{
+		{"JSON", "application/json", `{"client_id":"partner-a","client_secret":"secret-a"}`, 415},
+		{"no content type", "", "client_id=partner-a&client_secret=secret-a", 415},
+		{"malformed", form, "client_id=partner-a&client_secret=%zz", 400},
+		{"secret missing", form, "client_id=partner-a", 400},
+		{"too large", form, "client_id=partner-a&client_secret=secret-a&pad=" + strings.Repeat("x", 100<<10), 413},
+	} {
+		resp, body := send(t, browser(t), "POST", b.base+"/login", tc.contentType, tc.body)
+		if resp.StatusCode != tc.want || len(resp.Cookies()) != 0 {
+			t.Errorf("%s: %d with cookies %v, want %d and none: %s", tc.name, resp.StatusCode, resp.Cookies(), tc.want, body)
+		}
+	}
+}
+
+func TestFaultsNeedALoginAndTheSetting(t *testing.T) {
+	off, on := newGate(t, false, nil), newGate(t, true, nil)
+	c := &http.Client{}
+	if resp, body := send(t, c, "POST", on.base+"/demo/faults", "application/json", "{}"); resp.StatusCode != 401 || message(t, body) == "" {
+		t.Errorf("anonymous faults: %d %s, want 401", resp.StatusCode, body)
+	}
+	resp, body := send(t, c, "POST", off.base+"/demo/faults", "application/json", "{}", "Authorization", "Bearer token-a")
+	if resp.StatusCode != 403 || !strings.Contains(message(t, body), "BOOKSYNC_SANDBOX_FAULTS") {
+		t.Errorf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", resp.StatusCode, body)
+	}
+	if resp, body := send(t, c, "POST", on.base+"/demo/faults", "application/json", "{}", "Authorization", "Bearer token-a"); resp.StatusCode != 200 || body != "page; sees t-a: true" {
+		t.Errorf("faults while on: %d %s", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,91 @@
+package quickbooks
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/booksync/booksync/internal/sandbox"
+)
+
+// postFault posts a fault as a partner (no token: anonymously) and returns the status and body.
+func postFault(t *testing.T, b *bundle, token, realm, kind string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(`{"realm_id":"`+realm+`","kind":"`+kind+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func moniteMessage(body string) string {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(body), &e)
+	return e.Error.Message
+}
+
+func TestCompanyPagesAndFaultsNeedALoginAndShowOnlyThePartnersCompanies(t *testing.T) {
+	b := setup(t).connect("")
+	mine, myAccess := b.realm, b.access
+	b.connectAs("partner-b", "us")
+	theirs := b.realm
+	b.realm, b.access = mine, myAccess
+
+	for _, p := range []string{"/companies", "/companies/" + mine} {
+		for _, token := range []string{"", "not-a-token"} {
+			if status, body := b.page("GET", p, token, nil); status != http.StatusUnauthorized || moniteMessage(body) == "" {
+				t.Errorf("GET %s with token %q: %d %s, want 401 in Monite's error shape", p, token, status, body)
+			}
+		}
+	}
+	if status, _ := postFault(t, b, "", mine, "revoke"); status != http.StatusUnauthorized {
+		t.Errorf("anonymous POST /faults: %d, want 401", status)
+	}
+
+	if _, list := b.page("GET", "/companies", "token-a", nil); !strings.Contains(list, mine) || strings.Contains(list, theirs) {
+		t.Errorf("partner A's list shows the wrong companies:\n%s", list)
+	}
+	if status, body := b.page("GET", "/companies/"+theirs, "token-a", nil); status != http.StatusNotFound || strings.Contains(body, "Sandbox Company") {
+		t.Errorf("partner A reading partner B's company: %d, want a 404 that shows nothing", status)
+	}
+	if status, _ := postFault(t, b, "token-a", theirs, "revoke"); status != http.StatusNotFound {
+		t.Errorf("partner A faulting partner B's company: %d, want 404", status)
+	}
+	b.api("GET", "/preferences", nil).mustStatus(t, 200) // A's own grant, untouched by everything above
+	if status, body := postFault(t, b, "token-a", mine, "server_error"); status != http.StatusOK || b.sb.PendingFaults(mine) != 1 {
+		t.Fatalf("partner A faulting its own company: %d %s", status, body)
+	}
+	if b.sb.PendingFaults(theirs) != 0 {
+		t.Error("a fault reached partner B's company")
+	}
+}
+
+func TestFaultsRefusedUnlessEnabled(t *testing.T) {
+	b := setup(t).connect("")
+	off, err := New(context.Background(), Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
+		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Now: b.clock.Now})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.sb = off
+	b.srv.Config.Handler = off.Handler()
+	status, body := postFault(t, b, "token-a", b.realm, "revoke")
+	if status != http.StatusForbidden || !strings.Contains(moniteMessage(body), "BOOKSYNC_SANDBOX_FAULTS") {
+		t.Fatalf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", status, body)
+	}
+	b.api("GET", "/preferences", nil).mustStatus(t, 200) // not revoked
+}

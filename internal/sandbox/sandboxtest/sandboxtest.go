@@ -1,0 +1,70 @@
+// Package sandboxtest provides a Partners directory for the sandboxes' own tests, which run
+// without booksync's API and database; booksync's end-to-end tests use the real one.
+package sandboxtest
+
+import (
+	"context"
+	"crypto/subtle"
+	"sync"
+
+	"github.com/booksync/booksync/internal/sandbox"
+)
+
+// Partners is a sandbox.Partners held in memory. Its methods are safe for concurrent use.
+type Partners struct {
+	mu      sync.Mutex
+	secrets map[string]string              // client id -> secret
+	tokens  map[string]string              // bearer token -> client id
+	tenants map[string]map[string][]string // client id -> namespace -> tenant ids
+}
+
+// NewPartners returns an empty directory.
+func NewPartners() *Partners {
+	return &Partners{secrets: map[string]string{}, tokens: map[string]string{}, tenants: map[string]map[string][]string{}}
+}
+
+// Add registers a partner with its client secret and a bearer token.
+func (p *Partners) Add(clientID, secret, token string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.secrets[clientID], p.tokens[token] = secret, clientID
+	if p.tenants[clientID] == nil {
+		p.tenants[clientID] = map[string][]string{}
+	}
+}
+
+// Connect records that the partner's entity connected the organisation tenantID of a sandbox.
+func (p *Partners) Connect(clientID, namespace, tenantID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tenants[clientID][namespace] = append(p.tenants[clientID][namespace], tenantID)
+}
+
+// Login implements sandbox.Partners.
+func (p *Partners) Login(_ context.Context, clientID, secret string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	want, ok := p.secrets[clientID]
+	if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
+		return "", sandbox.ErrUnauthenticated
+	}
+	return clientID, nil
+}
+
+// Bearer implements sandbox.Partners.
+func (p *Partners) Bearer(_ context.Context, token string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id, ok := p.tokens[token]
+	if !ok {
+		return "", sandbox.ErrUnauthenticated
+	}
+	return id, nil
+}
+
+// Tenants implements sandbox.Partners.
+func (p *Partners) Tenants(_ context.Context, clientID, namespace string) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.tenants[clientID][namespace]...), nil
+}
