@@ -30,6 +30,12 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Checked for every status: a payment that is only processing is still a record that clients
+	// read back and add up.
+	if err := booksync.CheckPaymentAmount(in.Amount); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if in.Object.Type != "receivable" {
 		s.writeError(w, r, booksync.FieldErrorf("value_error", []any{"body", "object", "type"}, "booksync records payments of receivables only; object.type must be 'receivable'."))
 		return
