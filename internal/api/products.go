@@ -13,14 +13,10 @@ type productInput struct {
 	Price             *booksync.Price `json:"price"`
 	LedgerAccountID   *string         `json:"ledger_account_id"`
 	ExternalReference *string         `json:"external_reference"`
-	MeasureUnitID     *string         `json:"measure_unit_id"`
 	SmallestAmount    *float64        `json:"smallest_amount"`
 }
 
 func (in *productInput) apply(p *booksync.Product) error {
-	if in.MeasureUnitID != nil {
-		return booksync.FieldErrorf("value_error", []any{"body", "measure_unit_id"}, "booksync does not manage measure units; leave measure_unit_id out.")
-	}
 	if in.Name != nil {
 		p.Name = *in.Name
 	}
