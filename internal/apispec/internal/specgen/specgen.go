@@ -17,7 +17,7 @@ import (
 )
 
 // APIVersion is the Monite API version booksync is compatible with.
-const APIVersion = "2024-05-25"
+const APIVersion = booksync.APIVersion
 
 // Op names one operation to copy from Monite's document.
 type Op struct {
@@ -277,7 +277,11 @@ var operationFields = map[string]bool{
 
 const versionHeader = "x-monite-version"
 
-const versionNote = "booksync: the `x-monite-version` header is accepted but not required; when it is omitted booksync answers as API version " + APIVersion + "."
+const versionNote = "booksync: the `x-monite-version` header is optional; when it is omitted booksync answers as API version " + APIVersion + ", and any other version, or a value that is not a version, is a 422 naming the header."
+
+// versionDescription describes the x-monite-version header parameter of every operation.
+const versionDescription = "The version of Monite's API the client is written for. booksync serves version " + APIVersion +
+	" only: any other value is refused with a 422 whose message names the supported version, so that a client written for another version never silently gets this version's shapes. Without the header, booksync answers as " + APIVersion + "."
 
 const schemaRefPrefix = "#/components/schemas/"
 
@@ -452,6 +456,8 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		pm := asMap(p)
 		if pm["name"] == versionHeader && pm["in"] == "header" {
 			pm["required"] = false
+			pm["description"] = versionDescription
+			pm["schema"] = map[string]any{"type": "string", "format": "date", "enum": []any{APIVersion}}
 			found = true
 		}
 	}
