@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/booksync/booksync"
 )
@@ -26,7 +27,7 @@ func (in *productInput) apply(p *booksync.Product) error {
 	setStr(&p.Description, in.Description)
 	setStr(&p.ExternalReference, in.ExternalReference)
 	if in.LedgerAccountID != nil {
-		id := *in.LedgerAccountID
+		id := strings.ToLower(*in.LedgerAccountID)
 		p.LedgerAccountID = &id
 	}
 	if in.Price != nil {
@@ -43,6 +44,10 @@ func (in *productInput) apply(p *booksync.Product) error {
 func (s *Server) postProduct(w http.ResponseWriter, r *http.Request) {
 	var in productInput
 	if err := s.decodeBody(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkProductRefs(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -87,6 +92,10 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkProductRefs(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := in.apply(p); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -124,4 +133,13 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writePage(w, r, page)
+}
+
+// checkProductRefs checks the product's ledger account against the entity's connected books.
+func (s *Server) checkProductRefs(r *http.Request, in *productInput) error {
+	if in.LedgerAccountID == nil {
+		return nil
+	}
+	return s.checkAccountingRefs(r.Context(), entityOf(r).ID,
+		[]accountingRef{{refLedgerAccount, []any{"body", "ledger_account_id"}, *in.LedgerAccountID}})
 }

@@ -243,6 +243,9 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 // resolveLines turns request lines into invoice lines: a catalog product is copied onto the line,
 // an inline product is kept as given, and every price must be in the invoice's currency.
 func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+	if err := s.checkAccountingRefs(r.Context(), rec.EntityID, lineRefs(in, loc)); err != nil {
+		return nil, err
+	}
 	out := make([]booksync.LineItem, 0, len(in))
 	country := entityOf(r).Address.Country
 	for i, li := range in {
@@ -268,8 +271,13 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 			if li.Product.Type != nil {
 				typ = *li.Product.Type
 			}
+			var account *string
+			if li.Product.LedgerAccountID != nil {
+				id := strings.ToLower(*li.Product.LedgerAccountID)
+				account = &id
+			}
 			p = booksync.LineProduct{ID: newID(), Name: li.Product.Name, Description: li.Product.Description, Type: typ,
-				IsInline: true, LedgerAccountID: li.Product.LedgerAccountID, ExternalReference: li.Product.ExternalReference,
+				IsInline: true, LedgerAccountID: account, ExternalReference: li.Product.ExternalReference,
 				Price: li.Product.Price}
 		default:
 			return nil, booksync.FieldErrorf("missing", at("product_id"), "Field required: each line needs product_id (a catalog product) or product (an inline product).")
