@@ -142,6 +142,8 @@ type schemaEdit struct {
 	note string
 }
 
+const ledgerAccountNote = " Once the entity's books are connected and pulled, ledger_account_id must be one of its active accounts from GET /ledger_accounts (else a 422)."
+
 const unmanagedNote = "booksync does not manage attachments, contacts, VAT id, bank account, e-invoicing, payment terms, reminders, projects, tags, rendering settings or withholding tax, so those fields of Monite's schema are not accepted (a 422 names them); the invoice's entity is taken from the entity itself."
 
 // schemaEdits are booksync's differences from Monite's request schemas, keyed by schema name.
@@ -170,7 +172,8 @@ var schemaEdits = map[string]schemaEdit{
 	},
 	"LineItem": {
 		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
-		note: "booksync does not manage VAT rate objects yet: give each line's rate in tax_rate_value (percent minor units, 20% is 2000), which is required unless the invoice is vat_exempt.",
+		note: "booksync does not manage VAT rate objects yet: give each line's rate in tax_rate_value (percent minor units, 20% is 2000), which is required unless the invoice is vat_exempt." +
+			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
 	},
 	"LineItemUpdate": {
 		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
@@ -178,15 +181,15 @@ var schemaEdits = map[string]schemaEdit{
 	},
 	"LineItemProductCreate": {
 		drop: []string{"measure_unit", "smallest_amount"},
-		note: "booksync does not manage measure units or smallest amounts of inline products.",
+		note: "booksync does not manage measure units or smallest amounts of inline products." + ledgerAccountNote,
 	},
 	"ProductServiceRequest": {
 		drop: []string{"measure_unit_id"},
-		note: "booksync does not manage measure units.",
+		note: "booksync does not manage measure units." + ledgerAccountNote,
 	},
 	"ProductServiceUpdate": {
 		drop: []string{"measure_unit_id"},
-		note: "booksync does not manage measure units.",
+		note: "booksync does not manage measure units." + ledgerAccountNote,
 	},
 	"PaymentRecordRequest": {
 		set: map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
