@@ -414,8 +414,8 @@ func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	switch rec.Status {
-	case booksync.StatusDraft:
+	switch {
+	case rec.IsMutable():
 		if body.Invoice == nil {
 			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is a draft: update it with {\"invoice\": {...}}; issued_invoice is for invoices that were issued."))
 			return
@@ -424,7 +424,7 @@ func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-	case booksync.StatusIssued, booksync.StatusPartiallyPaid:
+	case rec.TakesIssuedUpdate():
 		if body.IssuedInvoice == nil {
 			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is %s, so its lines, amounts and customer no longer change: update its memo, footer, fulfillment_date or partner_metadata with {\"issued_invoice\": {...}}, or cancel it with POST /receivables/%s/cancel.", rec.Status, rec.ID))
 			return
