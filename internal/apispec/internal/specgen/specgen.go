@@ -162,13 +162,13 @@ var schemaEdits = map[string]schemaEdit{
 			"entity", "entity_bank_account_id", "entity_vat_id_id", "network_credentials_id", "overdue_reminder_id", "payment_reminder_id",
 			"payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
 		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
-		note: "Updates a draft invoice. " + unmanagedNote + " is_einvoice may only be false.",
+		note: "for a draft invoice only (an issued one takes UpdateIssuedInvoice). " + unmanagedNote + " is_einvoice may only be false.",
 	},
 	"UpdateIssuedInvoice": {
 		drop: []string{"attachments", "contact_id", "counterpart_id", "counterpart_vat_id_id", "document_rendering", "due_date", "entity",
 			"entity_address", "entity_vat_id_id", "issue_date", "overdue_reminder_id", "payment_reminder_id", "payment_terms",
 			"payment_terms_id", "project_id", "tag_ids"},
-		note: "Updates an issued or partially paid invoice: booksync accepts memo, footer, fulfillment_date and partner_metadata, which do not change what the invoice charges or to whom it was sent to the books. Paid and canceled invoices cannot be updated (409).",
+		note: "for an issued or partially paid invoice, booksync accepts memo, footer, fulfillment_date and partner_metadata: the fields that leave what the invoice charges, and to whom, as its books already have them. A paid or canceled invoice cannot be updated (409).",
 	},
 	"LineItem": {
 		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
