@@ -192,8 +192,9 @@ var schemaEdits = map[string]schemaEdit{
 		note: "booksync does not manage measure units." + ledgerAccountNote,
 	},
 	"PaymentRecordRequest": {
-		set: map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
-		note: "booksync: amount is not zero and at most 2^53-1 either way. A succeeded payment moves its invoice: " +
+		drop: []string{"entity_user_id"},
+		set:  map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
+		note: "booksync has no entity users, so entity_user_id is not accepted. amount is not zero and at most 2^53-1 either way. A succeeded payment moves its invoice: " +
 			"a negative amount (a refund) cannot exceed what was paid, and what a payment pays beyond the amount due is its overpaid_amount; a paid invoice takes no further payment.",
 	},
 	"PaymentRecordObjectRequest": {
