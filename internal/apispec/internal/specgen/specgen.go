@@ -247,7 +247,11 @@ func editSchemas(schemas map[string]any) error {
 					kept = append(kept, r)
 				}
 			}
-			s["required"] = kept
+			if len(kept) == 0 {
+				delete(s, "required") // OpenAPI allows no empty required list
+			} else {
+				s["required"] = kept
+			}
 		}
 		for p, kw := range e.set {
 			prop := asMap(props[p])
@@ -263,10 +267,8 @@ func editSchemas(schemas map[string]any) error {
 			}
 		}
 		desc, _ := s["description"].(string)
-		note := e.note
-		if !strings.HasPrefix(note, "booksync:") {
-			note = "booksync: " + note
-		}
+		// Every difference reads "booksync: ...", the marker the API's description points to.
+		note := "booksync: " + strings.TrimPrefix(e.note, "booksync ")
 		s["description"] = strings.TrimSpace(desc + "\n\n" + note)
 	}
 	return nil
