@@ -412,7 +412,8 @@ func Generate(monite []byte) (*Output, error) {
 			"description": "booksync keeps the invoices a platform issues in step with its customers' books.\n\n" +
 				"For the operations listed here, this API is compatible with Monite's API version " + APIVersion +
 				": same paths, operation ids, parameters, field names, enums and status codes. " +
-				"Where booksync differs, the operation's description says so in a paragraph starting with \"booksync:\".\n\n" +
+				"Where booksync differs, the operation's or the schema's description says so in a paragraph starting with \"booksync:\"; " +
+				"request fields of Monite's schemas that booksync does not serve are left out, and sending one is a 422 that names it.\n\n" +
 				"This document is derived from Monite's published OpenAPI document, " +
 				"Copyright (c) 2022 Monite GmbH, used under the MIT licence.",
 		},
