@@ -187,3 +187,33 @@ var AccountingTaxRateList = ListSpec{Fields: map[string]FieldKind{"name": KindSt
 
 // LedgerAccountList is what GET /ledger_accounts sorts by.
 var LedgerAccountList = ListSpec{Fields: map[string]FieldKind{"name": KindString}, Sorts: []string{"name"}, DefaultSort: "name"}
+
+// Why a pulled ledger account or tax rate cannot be named where a push would use it, as
+// PlanInvoicePush and the payment push judge them; "" when it can.
+
+// LedgerAccountUnusable says why a settings default, product or line cannot name the account;
+// forPayments is for accounting.ledger_account_ids.payments, which payments are pushed to.
+func LedgerAccountUnusable(a *LedgerAccount, forPayments bool) string {
+	switch {
+	case a.Status != "Active":
+		return "is archived in the connected books"
+	case forPayments && !a.PaymentsAllowed:
+		return "does not take payments in the connected books (choose a bank account)"
+	}
+	return ""
+}
+
+// TaxRateUnusable says why a line or the deductions setting cannot name the tax rate.
+func TaxRateUnusable(t *AccountingTaxRate) string {
+	if t.Status != "Active" {
+		return "is archived in the connected books"
+	}
+	return ""
+}
+
+// HasPulledBooks reports whether the connection is connected and has pulled the books' tax
+// rates and ledger accounts, so that ids naming them can be checked when they are set rather
+// than when an invoice is pushed.
+func (c *Connection) HasPulledBooks() bool {
+	return c.Status == ConnectionConnected && c.LastPull != nil
+}

@@ -6,3 +6,7 @@
 // persists these types, internal/api serves them over HTTP, and internal/money computes the
 // totals of a receivable.
 package booksync
+
+// APIVersion is the version of Monite's API that booksync serves (the x-monite-version header's
+// value): its paths, fields, enums and error shapes are the contract.
+const APIVersion = "2024-05-25"

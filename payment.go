@@ -1,6 +1,10 @@
 package booksync
 
-import "time"
+import (
+	"time"
+
+	"github.com/booksync/booksync/internal/money"
+)
 
 // Payment record statuses, as Monite names them. Only a succeeded payment changes its invoice.
 const (
@@ -46,18 +50,36 @@ type PaymentHistoryItem struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
+// CheckPaymentAmount reports whether amount may be the amount of a payment record: not zero (a
+// payment of nothing records nothing) and within the API's integers either way (Monite's
+// amounts are minor units up to 2^53-1), so that no sum of amounts can overflow.
+func CheckPaymentAmount(amount int64) error {
+	switch {
+	case amount == 0:
+		return FieldErrorf("value_error", []any{"body", "amount"}, "Payment amount must not be zero.")
+	case amount > money.MaxAmount:
+		return FieldErrorf("less_than_equal", []any{"body", "amount"}, "Payment amount must be at most %d minor units.", money.MaxAmount)
+	case amount < -money.MaxAmount:
+		return FieldErrorf("greater_than_equal", []any{"body", "amount"}, "A refund must be at most %d minor units.", money.MaxAmount)
+	}
+	return nil
+}
+
 // ApplyPayment returns the invoice after a succeeded payment of amount (negative for a refund):
 // amount paid and due move, and the status becomes partially_paid, paid, or back to issued. It
-// also returns how much of the payment exceeded what was due. The invoice must be issued and the
-// refund no larger than what was paid.
+// also returns how much of the payment exceeded what was due (Monite's overpaid_amount); the
+// invoice's amount paid never exceeds what it asks for. The invoice must be issued, the amount
+// within CheckPaymentAmount's bounds and a refund no larger than what was paid.
 func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, int64, error) {
 	switch r.Status {
 	case StatusIssued, StatusPartiallyPaid, StatusPaid:
 	default:
 		return r, 0, Errorf(ECONFLICT, "Payments can only be recorded against issued invoices; this invoice is %s.", r.Status)
 	}
-	if amount == 0 {
-		return r, 0, FieldErrorf("greater_than", []any{"body", "amount"}, "Payment amount must not be zero.")
+	// Bounded amounts keep every sum below within int64: |amount| and the amounts stored on the
+	// invoice are all at most 2^53-1.
+	if err := CheckPaymentAmount(amount); err != nil {
+		return r, 0, err
 	}
 	if amount < 0 && -amount > r.AmountPaid {
 		return r, 0, FieldErrorf("value_error", []any{"body", "amount"},

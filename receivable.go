@@ -85,6 +85,13 @@ type Receivable struct {
 // IsMutable reports whether the invoice's lines and amounts may still change: only drafts may.
 func (r *Receivable) IsMutable() bool { return r.Status == StatusDraft }
 
+// TakesIssuedUpdate reports whether an issued invoice may still change what leaves its amounts and
+// customer alone (Monite's UpdateIssuedInvoice: memo, footer, ...): one that is issued or partially
+// paid may; a paid or canceled invoice is final.
+func (r *Receivable) TakesIssuedUpdate() bool {
+	return r.Status == StatusIssued || r.Status == StatusPartiallyPaid
+}
+
 // ReceivableEntity is the issuing entity as printed on the invoice when it was created.
 type ReceivableEntity struct {
 	Type                  string  `json:"type"`

@@ -9,20 +9,14 @@ import (
 
 // ComputeTotals sets every amount of the invoice (line totals, unit prices after VAT, subtotals,
 // VAT per rate, total, amount due) from its lines, discounts, deduction and VAT mode, with the
-// rules of internal/money. A line or amount the rules reject gives a 422 error whose location
-// starts with linesLoc (such as ("body", "line_items")) for line errors.
+// rules of internal/money. A line or amount the rules reject gives a 422 error located at the
+// request field to change; linesLoc is where the lines sit in the request body, such as ("body",
+// "line_items"), ("body", "invoice", "line_items") or ("body", "data").
 func (r *Receivable) ComputeTotals(linesLoc ...any) error {
 	t, err := r.LineAmounts()
 	var fe *money.FieldError
 	if errors.As(err, &fe) {
-		loc := []any{"body"}
-		if fe.Line >= 0 {
-			loc = append(append([]any{}, linesLoc...), fe.Line)
-		}
-		for _, p := range strings.Split(fe.Field, ".") {
-			loc = append(loc, p)
-		}
-		return FieldErrorf("value_error", loc, "%s", fe.Message)
+		return FieldErrorf("value_error", totalsErrorLoc(fe, linesLoc), "%s", fe.Message)
 	} else if err != nil {
 		return err
 	}
@@ -67,4 +61,34 @@ func (r *Receivable) LineAmounts() (money.Totals, error) {
 			TaxRate: l.TaxRateValue, Discount: moneyDiscount(l.Discount)})
 	}
 	return money.Compute(inv)
+}
+
+// totalsErrorLoc locates an error of internal/money in the request. money names the amount it
+// computed when a result is too large (a line's total, the invoice's subtotal); the request field
+// behind a line's total is its quantity (price times quantity), and behind an invoice sum, the lines.
+func totalsErrorLoc(fe *money.FieldError, linesLoc []any) []any {
+	loc := func(base []any, field string) []any {
+		out := append([]any{}, base...)
+		for _, p := range strings.Split(field, ".") {
+			out = append(out, p)
+		}
+		return out
+	}
+	if fe.Line >= 0 {
+		line := append(append([]any{}, linesLoc...), fe.Line)
+		switch fe.Field {
+		case "total_before_vat", "total_after_vat", "price_after_vat":
+			return loc(line, "quantity")
+		}
+		return loc(line, fe.Field)
+	}
+	switch fe.Field {
+	case "subtotal", "subtotal_after_vat", "discounted_subtotal", "total_vat_amount", "total_amount":
+		return append([]any{}, linesLoc...)
+	}
+	if len(linesLoc) < 2 || linesLoc[len(linesLoc)-1] != "line_items" {
+		// Only the lines are in this request (PUT line_items): the lines are what changed.
+		return append([]any{}, linesLoc...)
+	}
+	return loc(linesLoc[:len(linesLoc)-1], fe.Field)
 }

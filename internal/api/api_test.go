@@ -205,8 +205,8 @@ func TestInvoiceLifecycle(t *testing.T) {
 			map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000}}}, 409, nil)
 		e.do("PATCH", "/receivables/"+inv.ID, map[string]any{"invoice": map[string]any{"deduction_amount": 5}}, 409, nil)
 		e.do("DELETE", "/receivables/"+inv.ID, nil, 409, nil)
-		// A memo may still change on an issued invoice.
-		e.do("PATCH", "/receivables/"+inv.ID, map[string]any{"invoice": map[string]any{"memo": "Thanks!"}}, 200, nil)
+		// A memo may still change on an issued invoice, with Monite's body for issued invoices.
+		e.do("PATCH", "/receivables/"+inv.ID, map[string]any{"issued_invoice": map[string]any{"memo": "Thanks!"}}, 200, nil)
 
 		// A second invoice gets the next number.
 		inv2 := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 0})

@@ -30,7 +30,6 @@ type counterpartPartyInput struct {
 	IsVendor   *bool                    `json:"is_vendor"`
 	Email      *string                  `json:"email"`
 	Phone      *string                  `json:"phone"`
-	TagIDs     []string                 `json:"tag_ids"`
 	Address    *counterpartAddressInput `json:"address"`
 }
 
@@ -64,9 +63,6 @@ func (in *counterpartInput) apply(c *booksync.Counterpart) error {
 		if c.Type != booksync.CounterpartTypeOrganization {
 			return booksync.FieldErrorf("value_error", []any{"body", "organization"}, "This counterpart is an individual; update it with individual, not organization.")
 		}
-		if len(o.TagIDs) > 0 {
-			return booksync.FieldErrorf("value_error", []any{"body", "organization", "tag_ids"}, "booksync does not manage tags; leave tag_ids out.")
-		}
 		if c.Organization == nil {
 			c.Organization = &booksync.CounterpartOrganization{}
 		}
@@ -86,9 +82,6 @@ func (in *counterpartInput) apply(c *booksync.Counterpart) error {
 	if i := in.Individual; i != nil {
 		if c.Type != booksync.CounterpartTypeIndividual {
 			return booksync.FieldErrorf("value_error", []any{"body", "individual"}, "This counterpart is an organization; update it with organization, not individual.")
-		}
-		if len(i.TagIDs) > 0 {
-			return booksync.FieldErrorf("value_error", []any{"body", "individual", "tag_ids"}, "booksync does not manage tags; leave tag_ids out.")
 		}
 		if c.Individual == nil {
 			c.Individual = &booksync.CounterpartIndividual{}

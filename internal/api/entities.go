@@ -208,6 +208,10 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkAccountingRefs(r.Context(), e.ID, settingsRefs(patch)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	st, err := s.store.Settings(r.Context(), e.ID)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -17,7 +17,6 @@ type paymentRecordInput struct {
 	PaymentIntentID     *string    `json:"payment_intent_id"`
 	PaymentIntentStatus *string    `json:"payment_intent_status"`
 	PaymentMethod       *string    `json:"payment_method"`
-	EntityUserID        *string    `json:"entity_user_id"`
 	Object              struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
@@ -27,6 +26,12 @@ type paymentRecordInput struct {
 func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 	var in paymentRecordInput
 	if err := s.decodeBody(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Checked for every status: a payment that is only processing is still a record that clients
+	// read back and add up.
+	if err := booksync.CheckPaymentAmount(in.Amount); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -56,7 +61,7 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 	p := &booksync.PaymentRecord{
 		ID: newID(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Amount: in.Amount, Currency: in.Currency,
 		Status: status, IsExternal: true, PlannedPaymentDate: in.PlannedPaymentDate, PaymentIntentID: in.PaymentIntentID,
-		PaymentIntentStatus: in.PaymentIntentStatus, PaymentMethod: in.PaymentMethod, EntityUserID: in.EntityUserID,
+		PaymentIntentStatus: in.PaymentIntentStatus, PaymentMethod: in.PaymentMethod,
 		Object:  booksync.PaymentRecordObject{ID: inv.ID, Type: "receivable", OldStatus: inv.Status, NewStatus: inv.Status},
 		History: []booksync.PaymentHistoryItem{{Status: status, Timestamp: now}},
 	}

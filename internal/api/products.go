@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/booksync/booksync"
 )
@@ -13,14 +14,10 @@ type productInput struct {
 	Price             *booksync.Price `json:"price"`
 	LedgerAccountID   *string         `json:"ledger_account_id"`
 	ExternalReference *string         `json:"external_reference"`
-	MeasureUnitID     *string         `json:"measure_unit_id"`
 	SmallestAmount    *float64        `json:"smallest_amount"`
 }
 
 func (in *productInput) apply(p *booksync.Product) error {
-	if in.MeasureUnitID != nil {
-		return booksync.FieldErrorf("value_error", []any{"body", "measure_unit_id"}, "booksync does not manage measure units; leave measure_unit_id out.")
-	}
 	if in.Name != nil {
 		p.Name = *in.Name
 	}
@@ -30,7 +27,7 @@ func (in *productInput) apply(p *booksync.Product) error {
 	setStr(&p.Description, in.Description)
 	setStr(&p.ExternalReference, in.ExternalReference)
 	if in.LedgerAccountID != nil {
-		id := *in.LedgerAccountID
+		id := strings.ToLower(*in.LedgerAccountID)
 		p.LedgerAccountID = &id
 	}
 	if in.Price != nil {
@@ -47,6 +44,10 @@ func (in *productInput) apply(p *booksync.Product) error {
 func (s *Server) postProduct(w http.ResponseWriter, r *http.Request) {
 	var in productInput
 	if err := s.decodeBody(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.checkProductRefs(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -91,6 +92,10 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkProductRefs(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := in.apply(p); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -128,4 +133,13 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writePage(w, r, page)
+}
+
+// checkProductRefs checks the product's ledger account against the entity's connected books.
+func (s *Server) checkProductRefs(r *http.Request, in *productInput) error {
+	if in.LedgerAccountID == nil {
+		return nil
+	}
+	return s.checkAccountingRefs(r.Context(), entityOf(r).ID,
+		[]accountingRef{{refLedgerAccount, []any{"body", "ledger_account_id"}, *in.LedgerAccountID}})
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -22,16 +21,17 @@ func (d *discountInput) discount() *booksync.Discount {
 }
 
 type inlineProductInput struct {
-	Name              string          `json:"name"`
-	Description       *string         `json:"description"`
-	Type              *string         `json:"type"`
-	Price             booksync.Price  `json:"price"`
-	LedgerAccountID   *string         `json:"ledger_account_id"`
-	ExternalReference *string         `json:"external_reference"`
-	MeasureUnit       json.RawMessage `json:"measure_unit"`
+	Name              string         `json:"name"`
+	Description       *string        `json:"description"`
+	Type              *string        `json:"type"`
+	Price             booksync.Price `json:"price"`
+	LedgerAccountID   *string        `json:"ledger_account_id"`
+	ExternalReference *string        `json:"external_reference"`
 }
 
 // lineInput is a LineItem of a create payload or of PUT line_items, or a LineItemUpdate of a PATCH.
+// Fields of Monite's schemas that booksync does not serve (vat_rate_id, measure units) are not in
+// the served schemas, so the request validator refuses them before a handler runs.
 type lineInput struct {
 	Quantity            *booksync.Quantity  `json:"quantity"`
 	ProductID           *string             `json:"product_id"`
@@ -39,13 +39,11 @@ type lineInput struct {
 	Price               *int64              `json:"price"`
 	TaxRateValue        *int64              `json:"tax_rate_value"`
 	TaxRateName         *string             `json:"tax_rate_name"`
-	VATRateID           *string             `json:"vat_rate_id"`
-	CustomVATRateID     *string             `json:"custom_vat_rate_id"`
 	AccountingTaxRateID *string             `json:"accounting_tax_rate_id"`
 	Discount            *discountInput      `json:"discount"`
 }
 
-// receivableInput is an invoice create payload, or the "invoice" object of a PATCH.
+// receivableInput is an invoice create payload, or the "invoice" object of a PATCH of a draft.
 type receivableInput struct {
 	Type                         string          `json:"type"`
 	CounterpartID                *string         `json:"counterpart_id"`
@@ -68,64 +66,14 @@ type receivableInput struct {
 	VATMode                      *string         `json:"vat_mode"`
 	VATExempt                    *bool           `json:"vat_exempt"`
 	VATExemptionRationale        *string         `json:"vat_exemption_rationale"`
-	IsEInvoice                   *bool           `json:"is_einvoice"`
-	// References to objects booksync does not manage. They are refused, not silently dropped.
-	Attachments                  json.RawMessage `json:"attachments"`
-	ContactID                    json.RawMessage `json:"contact_id"`
-	CounterpartEInvoicingCredsID json.RawMessage `json:"counterpart_einvoicing_credentials_id"`
-	CounterpartVATIDID           json.RawMessage `json:"counterpart_vat_id_id"`
-	EntityBankAccountID          json.RawMessage `json:"entity_bank_account_id"`
-	EntityVATIDID                json.RawMessage `json:"entity_vat_id_id"`
-	NetworkCredentialsID         json.RawMessage `json:"network_credentials_id"`
-	OverdueReminderID            json.RawMessage `json:"overdue_reminder_id"`
-	PaymentReminderID            json.RawMessage `json:"payment_reminder_id"`
-	PaymentTerms                 json.RawMessage `json:"payment_terms"`
-	PaymentTermsID               json.RawMessage `json:"payment_terms_id"`
-	ProjectID                    json.RawMessage `json:"project_id"`
-	TagIDs                       json.RawMessage `json:"tag_ids"`
-	WithholdingTaxRate           json.RawMessage `json:"withholding_tax_rate"`
-}
-
-// unsupported names the fields booksync does not serve, when the input sets them to a value.
-func (in *receivableInput) unsupported() []string {
-	var out []string
-	for name, v := range map[string]json.RawMessage{
-		"attachments": in.Attachments, "contact_id": in.ContactID,
-		"counterpart_einvoicing_credentials_id": in.CounterpartEInvoicingCredsID,
-		"counterpart_vat_id_id":                 in.CounterpartVATIDID, "entity_bank_account_id": in.EntityBankAccountID,
-		"entity_vat_id_id": in.EntityVATIDID, "network_credentials_id": in.NetworkCredentialsID,
-		"overdue_reminder_id": in.OverdueReminderID, "payment_reminder_id": in.PaymentReminderID,
-		"payment_terms": in.PaymentTerms, "payment_terms_id": in.PaymentTermsID, "project_id": in.ProjectID,
-		"tag_ids": in.TagIDs, "withholding_tax_rate": in.WithholdingTaxRate,
-	} {
-		s := strings.TrimSpace(string(v))
-		if s != "" && s != "null" && s != "[]" && s != "0" {
-			out = append(out, name)
-		}
-	}
-	if in.IsEInvoice != nil && *in.IsEInvoice {
-		out = append(out, "is_einvoice")
-	}
-	return out
-}
-
-func unsupportedError(prefix []any, names []string) error {
-	e := &booksync.Error{Code: booksync.EVALIDATION, Message: "booksync does not support " + strings.Join(names, ", ")}
-	for _, n := range names {
-		e.Fields = append(e.Fields, booksync.FieldError{Loc: append(append([]any{}, prefix...), n), Type: "value_error",
-			Msg: fmt.Sprintf("booksync does not manage %s; leave it out of the request.", n)})
-	}
-	return e
+	// IsEInvoice may only be false (the served schema says so): booksync sends no e-invoices.
+	IsEInvoice *bool `json:"is_einvoice"`
 }
 
 func (s *Server) postReceivable(w http.ResponseWriter, r *http.Request) {
 	var in receivableInput
 	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if names := in.unsupported(); len(names) > 0 {
-		s.writeError(w, r, unsupportedError([]any{"body"}, names))
 		return
 	}
 	ent := entityOf(r)
@@ -295,6 +243,9 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 // resolveLines turns request lines into invoice lines: a catalog product is copied onto the line,
 // an inline product is kept as given, and every price must be in the invoice's currency.
 func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+	if err := s.checkAccountingRefs(r.Context(), rec.EntityID, lineRefs(in, loc)); err != nil {
+		return nil, err
+	}
 	out := make([]booksync.LineItem, 0, len(in))
 	country := entityOf(r).Address.Country
 	for i, li := range in {
@@ -316,15 +267,17 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 			p = booksync.LineProduct{ID: prod.ID, Name: prod.Name, Description: prod.Description, Type: prod.Type,
 				LedgerAccountID: prod.LedgerAccountID, ExternalReference: prod.ExternalReference, Price: *prod.Price}
 		case li.Product != nil:
-			if len(li.Product.MeasureUnit) > 0 && string(li.Product.MeasureUnit) != "null" {
-				return nil, booksync.FieldErrorf("value_error", at("product", "measure_unit"), "booksync does not manage measure units; leave measure_unit out.")
-			}
 			typ := booksync.ProductTypeProduct
 			if li.Product.Type != nil {
 				typ = *li.Product.Type
 			}
+			var account *string
+			if li.Product.LedgerAccountID != nil {
+				id := strings.ToLower(*li.Product.LedgerAccountID)
+				account = &id
+			}
 			p = booksync.LineProduct{ID: newID(), Name: li.Product.Name, Description: li.Product.Description, Type: typ,
-				IsInline: true, LedgerAccountID: li.Product.LedgerAccountID, ExternalReference: li.Product.ExternalReference,
+				IsInline: true, LedgerAccountID: account, ExternalReference: li.Product.ExternalReference,
 				Price: li.Product.Price}
 		default:
 			return nil, booksync.FieldErrorf("missing", at("product_id"), "Field required: each line needs product_id (a catalog product) or product (an inline product).")
@@ -355,9 +308,6 @@ func lineTax(li lineInput, rec *booksync.Receivable, at func(...any) []any) (boo
 		return line, booksync.FieldErrorf("missing", at("quantity"), "Field required: quantity.")
 	}
 	line.Quantity = *li.Quantity
-	if li.VATRateID != nil || li.CustomVATRateID != nil {
-		return line, booksync.FieldErrorf("value_error", at("vat_rate_id"), "booksync does not manage VAT rate objects; give the rate itself in tax_rate_value (percent minor units: 20%% is 2000).")
-	}
 	switch {
 	case li.TaxRateValue != nil:
 		line.TaxRateValue = *li.TaxRateValue
@@ -404,9 +354,6 @@ func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any
 		if li.Discount != nil {
 			l.Discount = li.Discount.discount()
 		}
-		if li.VATRateID != nil || li.CustomVATRateID != nil {
-			return nil, booksync.FieldErrorf("value_error", append(append([]any{}, loc...), i, "vat_rate_id"), "booksync does not manage VAT rate objects; give the rate in tax_rate_value.")
-		}
 	}
 	return out, nil
 }
@@ -428,10 +375,34 @@ func (s *Server) getReceivable(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rec)
 }
 
+// receivablePatch is Monite's ReceivableUpdatePayload as booksync serves it: UpdateInvoicePayload
+// for a draft, UpdateIssuedInvoicePayload for an issued one. The schema lets exactly one through.
 type receivablePatch struct {
-	Invoice *receivableInput `json:"invoice"`
+	Invoice       *receivableInput    `json:"invoice"`
+	IssuedInvoice *issuedInvoiceInput `json:"issued_invoice"`
 }
 
+// issuedInvoiceInput is what booksync accepts of Monite's UpdateIssuedInvoice: the fields that
+// change neither what the invoice charges nor to whom, which its books already hold.
+type issuedInvoiceInput struct {
+	Memo            *string        `json:"memo"`
+	Footer          *string        `json:"footer"`
+	FulfillmentDate *string        `json:"fulfillment_date"`
+	PartnerMetadata map[string]any `json:"partner_metadata"`
+}
+
+func (in *issuedInvoiceInput) apply(rec *booksync.Receivable) {
+	setStr(&rec.Memo, in.Memo)
+	setStr(&rec.Footer, in.Footer)
+	setStr(&rec.FulfillmentDate, in.FulfillmentDate)
+	if in.PartnerMetadata != nil {
+		rec.PartnerMetadata = in.PartnerMetadata
+	}
+}
+
+// patchReceivable updates an invoice as Monite does: a draft takes {"invoice": ...} and may change
+// everything; an issued or partially paid invoice takes {"issued_invoice": ...} with the few
+// fields that leave its amounts alone; a paid or canceled invoice changes no more.
 func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.receivableFromPath(r)
 	if err != nil {
@@ -443,19 +414,24 @@ func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	in := body.Invoice
-	if names := in.unsupported(); len(names) > 0 {
-		s.writeError(w, r, unsupportedError([]any{"body", "invoice"}, names))
-		return
-	}
-	if !rec.IsMutable() {
-		if f := in.amountFields(); len(f) > 0 {
-			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "An issued invoice cannot change its lines or amounts (%s); this invoice is %s.", strings.Join(f, ", "), rec.Status))
+	switch {
+	case rec.IsMutable():
+		if body.Invoice == nil {
+			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is a draft: update it with {\"invoice\": {...}}; issued_invoice is for invoices that were issued."))
 			return
 		}
-	}
-	if err := s.applyReceivableInput(r, rec, in, []any{"body", "invoice"}); err != nil {
-		s.writeError(w, r, err)
+		if err := s.applyReceivableInput(r, rec, body.Invoice, []any{"body", "invoice"}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	case rec.TakesIssuedUpdate():
+		if body.IssuedInvoice == nil {
+			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is %s, so its lines, amounts and customer no longer change: update its memo, footer, fulfillment_date or partner_metadata with {\"issued_invoice\": {...}}, or cancel it with POST /receivables/%s/cancel.", rec.Status, rec.ID))
+			return
+		}
+		body.IssuedInvoice.apply(rec)
+	default:
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is %s and can no longer be updated.", rec.Status))
 		return
 	}
 	rec.UpdatedAt = s.now()
@@ -464,26 +440,6 @@ func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)
-}
-
-// amountFields names the fields of a patch that would change what an invoice charges or to whom.
-func (in *receivableInput) amountFields() []string {
-	var f []string
-	add := func(set bool, name string) {
-		if set {
-			f = append(f, name)
-		}
-	}
-	add(in.LineItems != nil, "line_items")
-	add(in.Currency != nil, "currency")
-	add(len(in.Discount) > 0, "discount")
-	add(in.DeductionAmount != nil, "deduction_amount")
-	add(in.CounterpartID != nil, "counterpart_id")
-	add(in.CounterpartBillingAddressID != nil, "counterpart_billing_address_id")
-	add(in.VATMode != nil, "vat_mode")
-	add(in.VATExempt != nil, "vat_exempt")
-	add(in.DocumentID != nil, "document_id")
-	return f
 }
 
 type lineItemsBody struct {

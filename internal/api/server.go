@@ -216,9 +216,27 @@ func (s *Server) withOperation(op string, next http.Handler) http.Handler {
 		start := time.Now()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxOperation, op)))
+		if err := checkVersion(r); err != nil {
+			s.writeError(sw, r, err)
+		} else {
+			next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxOperation, op)))
+		}
 		s.Metrics.ObserveRequest(op, sw.status, time.Since(start))
 	})
+}
+
+// checkVersion refuses a request written for another version of Monite's API than the one
+// booksync serves: answering it with this version's shapes would mislead the client silently.
+// A request without the header gets the version booksync serves, as the served spec says.
+func checkVersion(r *http.Request) error {
+	for _, v := range r.Header.Values("x-monite-version") {
+		if v != booksync.APIVersion {
+			return booksync.FieldErrorf("literal_error", []any{"header", "x-monite-version"},
+				"Unsupported API version %q: booksync serves Monite's API version %s only; send x-monite-version: %s or leave the header out.",
+				truncate(v, 32), booksync.APIVersion, booksync.APIVersion)
+		}
+	}
+	return nil
 }
 
 // statusWriter remembers the status a handler wrote, for the metrics.

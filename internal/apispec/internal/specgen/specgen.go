@@ -17,7 +17,7 @@ import (
 )
 
 // APIVersion is the Monite API version booksync is compatible with.
-const APIVersion = "2024-05-25"
+const APIVersion = booksync.APIVersion
 
 // Op names one operation to copy from Monite's document.
 type Op struct {
@@ -107,16 +107,171 @@ var bodyAdditions = map[string]struct {
 
 // bodyOverrides narrows request bodies that Monite declares as unions of
 // document kinds booksync does not serve (quotes, credit notes), keyed by
-// operationId. The value is the component schema that remains.
-var bodyOverrides = map[string]struct{ schema, note string }{
+// operationId. The value lists the component schemas that remain (more than one
+// makes an anyOf).
+var bodyOverrides = map[string]struct {
+	schemas []string
+	note    string
+}{
 	"post_receivables": {
-		schema: "ReceivableFacadeCreateInvoicePayload",
-		note:   "booksync: only invoices can be created, so the request body is `ReceivableFacadeCreateInvoicePayload`; Monite also accepts quote and based-on (credit note) payloads here.",
+		schemas: []string{"ReceivableFacadeCreateInvoicePayload"},
+		note:    "booksync: only invoices can be created, so the request body is `ReceivableFacadeCreateInvoicePayload`; Monite also accepts quote and based-on (credit note) payloads here.",
 	},
 	"patch_receivables_id": {
-		schema: "UpdateInvoicePayload",
-		note:   "booksync: only draft invoices can be updated, so the request body is `UpdateInvoicePayload`; Monite also accepts quote, credit note and issued-invoice payloads here.",
+		schemas: []string{"UpdateInvoicePayload", "UpdateIssuedInvoicePayload"},
+		note: "booksync: only invoices can be updated, so the request body is `UpdateInvoicePayload` or `UpdateIssuedInvoicePayload`; Monite also accepts quote and credit note payloads here. " +
+			"A draft invoice takes `{\"invoice\": {...}}`; an issued or partially paid invoice takes `{\"issued_invoice\": {...}}` with the fields that do not change its amounts or customer; " +
+			"any other combination, and any update of a paid or canceled invoice, is a 409 that changes nothing.",
 	},
+}
+
+// maxInteger is the API's largest integer (2^53-1): JSON clients that read numbers as doubles
+// cannot carry a larger one exactly, and every amount booksync stores stays within it.
+const maxInteger = 1<<53 - 1
+
+// schemaEdit is how booksync's request schema differs from Monite's component schema of the
+// same name. Monite's fields that booksync would refuse or ignore are left out of the served
+// document, so a client that reads it is never promised what is refused, and the request
+// validator answers such a field with a 422 naming it (additionalProperties is false).
+type schemaEdit struct {
+	// drop lists properties booksync does not serve.
+	drop []string
+	// set replaces keywords of properties: tighter bounds, narrower enums.
+	set map[string]map[string]any
+	// note documents the difference; it is appended to the schema's description.
+	note string
+}
+
+const ledgerAccountNote = " Once the entity's books are connected and pulled, ledger_account_id must be one of its active accounts from GET /ledger_accounts (else a 422)."
+
+const unmanagedNote = "booksync does not manage attachments, contacts, VAT id, bank account, e-invoicing, payment terms, reminders, projects, tags, rendering settings or withholding tax, so those fields of Monite's schema are not accepted (a 422 names them); the invoice's entity is taken from the entity itself."
+
+// schemaEdits are booksync's differences from Monite's request schemas, keyed by schema name.
+// internal/api's TestServedRequestSchemasAreAccepted checks that every property left in a request
+// schema is read by its handler or documented here.
+var schemaEdits = map[string]schemaEdit{
+	"ReceivableFacadeCreateInvoicePayload": {
+		drop: []string{"attachments", "counterpart_business_type", "counterpart_einvoicing_credentials_id", "counterpart_vat_id_id",
+			"document_rendering", "entity", "entity_bank_account_id", "entity_vat_id_id", "network_credentials_id",
+			"overdue_reminder_id", "payment_reminder_id", "payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
+		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
+		note: unmanagedNote + " is_einvoice may only be false.",
+	},
+	"UpdateInvoice": {
+		drop: []string{"attachments", "contact_id", "counterpart_einvoicing_credentials_id", "counterpart_vat_id_id", "document_rendering",
+			"entity", "entity_bank_account_id", "entity_vat_id_id", "network_credentials_id", "overdue_reminder_id", "payment_reminder_id",
+			"payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
+		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
+		note: "for a draft invoice only (an issued one takes UpdateIssuedInvoice). " + unmanagedNote + " is_einvoice may only be false.",
+	},
+	"UpdateIssuedInvoice": {
+		drop: []string{"attachments", "contact_id", "counterpart_id", "counterpart_vat_id_id", "document_rendering", "due_date", "entity",
+			"entity_address", "entity_vat_id_id", "issue_date", "overdue_reminder_id", "payment_reminder_id", "payment_terms",
+			"payment_terms_id", "project_id", "tag_ids"},
+		note: "for an issued or partially paid invoice, booksync accepts memo, footer, fulfillment_date and partner_metadata: the fields that leave what the invoice charges, and to whom, as its books already have them. A paid or canceled invoice cannot be updated (409).",
+	},
+	"LineItem": {
+		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
+		note: "booksync does not manage VAT rate objects yet: give each line's rate in tax_rate_value (percent minor units, 20% is 2000), which is required unless the invoice is vat_exempt." +
+			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
+	},
+	"LineItemUpdate": {
+		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
+		note: "booksync does not manage VAT rate objects yet: give the rate in tax_rate_value.",
+	},
+	"LineItemProductCreate": {
+		drop: []string{"measure_unit", "smallest_amount"},
+		note: "booksync does not manage measure units or smallest amounts of inline products." + ledgerAccountNote,
+	},
+	"ProductServiceRequest": {
+		drop: []string{"measure_unit_id"},
+		note: "booksync does not manage measure units." + ledgerAccountNote,
+	},
+	"ProductServiceUpdate": {
+		drop: []string{"measure_unit_id"},
+		note: "booksync does not manage measure units." + ledgerAccountNote,
+	},
+	"PaymentRecordRequest": {
+		drop: []string{"entity_user_id"},
+		set:  map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
+		note: "booksync has no entity users, so entity_user_id is not accepted. amount is not zero and at most 2^53-1 either way. A succeeded payment moves its invoice: " +
+			"a negative amount (a refund) cannot exceed what was paid, and what a payment pays beyond the amount due is its overpaid_amount; a paid invoice takes no further payment.",
+	},
+	"PaymentRecordObjectRequest": {
+		set:  map[string]map[string]any{"type": {"$ref": nil, "type": "string", "enum": []any{"receivable"}}},
+		note: "booksync records payments of receivables only.",
+	},
+	"ObtainTokenPayload": {
+		drop: []string{"entity_user_id"},
+		set:  map[string]map[string]any{"grant_type": {"$ref": nil, "type": "string", "enum": []any{"client_credentials"}}},
+		note: "booksync issues partner tokens only (grant_type client_credentials); it has no entity users.",
+	},
+	"IndividualSchema":                     {drop: []string{"ssn_last_4"}, note: "booksync does not store SSNs."},
+	"OptionalIndividualSchema":             {drop: []string{"ssn_last_4"}, note: "booksync does not store SSNs."},
+	"OrganizationSchema":                   {drop: providedFlags, note: providedNote},
+	"OptionalOrganizationSchema":           {drop: providedFlags, note: providedNote},
+	"CounterpartOrganizationCreatePayload": {drop: []string{"tag_ids"}, note: tagsNote},
+	"CounterpartIndividualCreatePayload":   {drop: []string{"tag_ids"}, note: tagsNote},
+	"CounterpartOrganizationUpdatePayload": {drop: []string{"tag_ids"}, note: tagsNote},
+	"CounterpartIndividualUpdatePayload":   {drop: []string{"tag_ids"}, note: tagsNote},
+	"PatchSettingsPayload": {
+		note: "booksync acts on vat_mode and accounting (the ledger accounts and tax rates pushes use; with a connected accounting system each id must be one of its pulled ledger accounts or tax rates). Every other setting is stored and returned as given, but does not change what booksync does.",
+	},
+}
+
+var providedFlags = []string{"directors_provided", "executives_provided", "owners_provided", "representative_provided"}
+
+const providedNote = "booksync does not onboard entities for payments, so the *_provided flags are not accepted."
+
+const tagsNote = "booksync does not manage tags."
+
+// editSchemas applies schemaEdits to Monite's component schemas, before the served ones are
+// collected, so that schemas only a dropped property referred to are left out as well.
+func editSchemas(schemas map[string]any) error {
+	for name, e := range schemaEdits {
+		s := asMap(schemas[name])
+		props := asMap(s["properties"])
+		if props == nil {
+			return fmt.Errorf("schema %s to edit has no properties", name)
+		}
+		for _, p := range e.drop {
+			if _, ok := props[p]; !ok {
+				return fmt.Errorf("schema %s has no property %s to drop", name, p)
+			}
+			delete(props, p)
+		}
+		if req := asSlice(s["required"]); req != nil {
+			var kept []any
+			for _, r := range req {
+				if _, ok := props[r.(string)]; ok {
+					kept = append(kept, r)
+				}
+			}
+			if len(kept) == 0 {
+				delete(s, "required") // OpenAPI allows no empty required list
+			} else {
+				s["required"] = kept
+			}
+		}
+		for p, kw := range e.set {
+			prop := asMap(props[p])
+			if prop == nil {
+				return fmt.Errorf("schema %s has no property %s to change", name, p)
+			}
+			for k, v := range kw {
+				if v == nil {
+					delete(prop, k)
+				} else {
+					prop[k] = v
+				}
+			}
+		}
+		desc, _ := s["description"].(string)
+		// Every difference reads "booksync: ...", the marker the API's description points to.
+		note := "booksync: " + strings.TrimPrefix(e.note, "booksync ")
+		s["description"] = strings.TrimSpace(desc + "\n\n" + note)
+	}
+	return nil
 }
 
 // operationFields are the fields OpenAPI 3.1 allows in an Operation Object.
@@ -128,7 +283,11 @@ var operationFields = map[string]bool{
 
 const versionHeader = "x-monite-version"
 
-const versionNote = "booksync: the `x-monite-version` header is accepted but not required; when it is omitted booksync answers as API version " + APIVersion + "."
+const versionNote = "booksync: the `x-monite-version` header is optional; when it is omitted booksync answers as API version " + APIVersion + ", and any other version, or a value that is not a version, is a 422 naming the header."
+
+// versionDescription describes the x-monite-version header parameter of every operation.
+const versionDescription = "The version of Monite's API the client is written for. booksync serves version " + APIVersion +
+	" only: any other value is refused with a 422 whose message names the supported version, so that a client written for another version never silently gets this version's shapes. Without the header, booksync answers as " + APIVersion + "."
 
 const schemaRefPrefix = "#/components/schemas/"
 
@@ -211,6 +370,9 @@ func Generate(monite []byte) (*Output, error) {
 		rows = append(rows, opRow{want.Method, want.Path, id})
 	}
 
+	if err := editSchemas(srcSchemas); err != nil {
+		return nil, err
+	}
 	schemas := map[string]any{}
 	if err := collectSchemas(paths, srcSchemas, schemas); err != nil {
 		return nil, err
@@ -250,7 +412,8 @@ func Generate(monite []byte) (*Output, error) {
 			"description": "booksync keeps the invoices a platform issues in step with its customers' books.\n\n" +
 				"For the operations listed here, this API is compatible with Monite's API version " + APIVersion +
 				": same paths, operation ids, parameters, field names, enums and status codes. " +
-				"Where booksync differs, the operation's description says so in a paragraph starting with \"booksync:\".\n\n" +
+				"Where booksync differs, the operation's or the schema's description says so in a paragraph starting with \"booksync:\"; " +
+				"request fields of Monite's schemas that booksync does not serve are left out, and sending one is a 422 that names it.\n\n" +
 				"This document is derived from Monite's published OpenAPI document, " +
 				"Copyright (c) 2022 Monite GmbH, used under the MIT licence.",
 		},
@@ -300,6 +463,8 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		pm := asMap(p)
 		if pm["name"] == versionHeader && pm["in"] == "header" {
 			pm["required"] = false
+			pm["description"] = versionDescription
+			pm["schema"] = map[string]any{"type": "string", "format": "date", "enum": []any{APIVersion}}
 			found = true
 		}
 	}
@@ -338,14 +503,22 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		notes = append(notes, a.note)
 	}
 	if o, ok := bodyOverrides[id]; ok {
-		if _, ok := schemas[o.schema]; !ok {
-			return nil, fmt.Errorf("schema %s does not exist", o.schema)
+		var refs []any
+		for _, name := range o.schemas {
+			if _, ok := schemas[name]; !ok {
+				return nil, fmt.Errorf("schema %s does not exist", name)
+			}
+			refs = append(refs, map[string]any{"$ref": schemaRefPrefix + name})
 		}
 		media := asMap(asMap(asMap(op["requestBody"])["content"])["application/json"])
 		if media == nil {
 			return nil, fmt.Errorf("no application/json request body to narrow")
 		}
-		media["schema"] = map[string]any{"$ref": schemaRefPrefix + o.schema}
+		if len(refs) == 1 {
+			media["schema"] = refs[0]
+		} else {
+			media["schema"] = map[string]any{"anyOf": refs}
+		}
 		notes = append(notes, o.note)
 	}
 	return notes, nil

@@ -1,0 +1,134 @@
+package api_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// snapshot is what a rejected request must leave exactly as it was: the invoice and the payment
+// records of the entity.
+func (s *session) snapshot(invID string) string {
+	s.h.t.Helper()
+	inv := s.do("GET", "/receivables/"+invID, nil, 200, nil)
+	pays := s.do("GET", "/payment_records?limit=100", nil, 200, nil)
+	return string(inv.body) + "\n" + string(pays.body)
+}
+
+// mustRefuse sends a raw body and requires the status and a detail whose loc names field; the
+// invoice and its payments must be unchanged afterwards.
+func (s *session) mustRefuse(method, path, body string, status int, field, invID string) {
+	s.h.t.Helper()
+	before := s.snapshot(invID)
+	r := s.raw(method, path, strings.NewReader(body), nil)
+	if r.status != status {
+		s.h.t.Errorf("%s %s %s: status %d, want %d; body %s", method, path, body, r.status, status, r.body)
+	}
+	if field != "" && !bytes.Contains(r.body, []byte(`"`+field+`"`)) {
+		s.h.t.Errorf("%s %s %s: the error does not name %s: %s", method, path, body, field, r.body)
+	}
+	if after := s.snapshot(invID); after != before {
+		s.h.t.Errorf("%s %s %s was refused but changed the invoice or its payments:\nbefore %s\nafter  %s", method, path, body, before, after)
+	}
+}
+
+func TestPaymentAmountsAreBounded(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		e := h.partner().newEntity("Payments Ltd", "GB")
+		f := e.fixture("GBP", 10000)
+		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
+		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+		pay := func(amount string, extra string) string {
+			return `{"amount": ` + amount + `, "currency": "GBP", "object": {"id": "` + inv.ID + `", "type": "receivable"}` + extra + `}`
+		}
+		for _, amount := range []string{"-9223372036854775808", "9223372036854775807", "9007199254740992", "-9007199254740992", "0"} {
+			e.mustRefuse("POST", "/payment_records", pay(amount, ""), 422, "amount", inv.ID)
+			// A payment that does not move the invoice is bounded all the same.
+			e.mustRefuse("POST", "/payment_records", pay(amount, `, "status": "processing"`), 422, "amount", inv.ID)
+		}
+		// Nothing was paid, so nothing can be refunded.
+		e.mustRefuse("POST", "/payment_records", pay("-1", ""), 422, "amount", inv.ID)
+
+		// 100, then the largest int64: the second must not wrap amount_paid round.
+		e.do("POST", "/payment_records", map[string]any{"amount": 100, "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, nil)
+		e.mustRefuse("POST", "/payment_records", pay("9223372036854775807", ""), 422, "amount", inv.ID)
+		// A refund is bounded by what was paid.
+		e.mustRefuse("POST", "/payment_records", pay("-101", ""), 422, "amount", inv.ID)
+
+		var got invoice
+		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
+		if got.AmountPaid != 100 || got.AmountDue != 12000-100 || got.Status != "partially_paid" {
+			t.Fatalf("after a payment of 100: %+v", got)
+		}
+
+		// The largest amount the API carries is an overpayment Monite reports as such; the
+		// invoice is paid, never more than paid.
+		var pr struct {
+			Amount         int64 `json:"amount"`
+			OverpaidAmount int64 `json:"overpaid_amount"`
+		}
+		e.do("POST", "/payment_records", map[string]any{"amount": int64(1<<53 - 1), "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, &pr)
+		if pr.OverpaidAmount != 1<<53-1-(12000-100) {
+			t.Errorf("overpaid_amount = %d, want %d", pr.OverpaidAmount, int64(1<<53-1-(12000-100)))
+		}
+		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
+		if got.AmountPaid != 12000 || got.AmountDue != 0 || got.Status != "paid" {
+			t.Fatalf("after the overpayment: %+v", got)
+		}
+		e.mustRefuse("POST", "/payment_records", pay("1", ""), 409, "", inv.ID)
+		e.mustRefuse("POST", "/payment_records", pay("-12001", ""), 422, "amount", inv.ID)
+		// A refund of everything paid reopens the invoice.
+		e.do("POST", "/payment_records", map[string]any{"amount": -12000, "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, nil)
+		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
+		if got.AmountPaid != 0 || got.AmountDue != 12000 || got.Status != "issued" {
+			t.Fatalf("after the refund: %+v", got)
+		}
+	})
+}
+
+// TestInvoiceAmountsAreBounded sends amounts at and past the API's limits through every body that
+// carries one: each is a 422 naming a field of the request, and nothing is stored.
+func TestInvoiceAmountsAreBounded(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		e := h.partner().newEntity("Amounts Ltd", "GB")
+		f := e.fixture("GBP", 100)
+		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
+		const max = "9007199254740991"
+		inline := func(qty, price string, extra string) string {
+			return `{"quantity": ` + qty + `, "tax_rate_value": 2000, "product": {"name": "Big", "price": {"currency": "GBP", "value": ` + price + `}}` + extra + `}`
+		}
+		create := func(lines ...string) string {
+			return `{"type": "invoice", "currency": "GBP", "counterpart_id": "` + f.counterpartID + `", "counterpart_billing_address_id": "` +
+				f.addressID + `", "line_items": [` + strings.Join(lines, ",") + `]}`
+		}
+		cases := []struct {
+			name, method, path, body, field string
+		}{
+			{"quantity x price", "POST", "/receivables", create(inline("2147483647", max, "")), "quantity"},
+			{"price past the limit", "POST", "/receivables", create(inline("1", "9007199254740992", "")), "value"},
+			{"price with VAT past the limit", "POST", "/receivables", create(inline("1", max, "")), "quantity"},
+			{"sum of lines", "POST", "/receivables", create(inline("1", "5000000000000000", ""), inline("1", "5000000000000000", "")), "line_items"},
+			{"line discount past the limit", "POST", "/receivables", create(inline("1", "100", `, "discount": {"type": "amount", "amount": 9223372036854775807}`)), "amount"},
+			{"deduction past the limit", "PATCH", "/receivables/" + inv.ID, `{"invoice": {"deduction_amount": 9223372036854775807}}`, "deduction_amount"},
+			{"deduction over the total", "PATCH", "/receivables/" + inv.ID, `{"invoice": {"deduction_amount": 121}}`, "deduction_amount"},
+			{"invoice discount past the limit", "PATCH", "/receivables/" + inv.ID, `{"invoice": {"discount": {"type": "amount", "amount": -9223372036854775808}}}`, "amount"},
+			{"patched price", "PATCH", "/receivables/" + inv.ID, `{"invoice": {"line_items": [{"quantity": 2147483647, "price": ` + max + `}]}}`, "quantity"},
+			{"put lines", "PUT", "/receivables/" + inv.ID + "/line_items", `{"data": [` + inline("2147483647", max, "") + `]}`, "quantity"},
+			{"product price", "POST", "/products", `{"name": "P", "price": {"currency": "GBP", "value": 9223372036854775807}}`, "value"},
+		}
+		for _, c := range cases {
+			e.mustRefuse(c.method, c.path, c.body, 422, c.field, inv.ID)
+		}
+		var list struct{ Data []any }
+		e.do("GET", "/receivables", nil, 200, &list)
+		if len(list.Data) != 1 {
+			t.Errorf("refused creates left %d invoices, want the 1 fixture", len(list.Data))
+		}
+		e.do("GET", "/products", nil, 200, &list)
+		if len(list.Data) != 1 {
+			t.Errorf("refused product left %d products, want 1", len(list.Data))
+		}
+	})
+}
