@@ -83,8 +83,9 @@ func (s *session) release() {
 	}
 }
 
-// call runs one connector call. A 401 refreshes the token once and tries again (a second 401
-// right after a refresh means the grant is gone). A transient failure or an unknown outcome is
+// call runs one connector call. A 401 refreshes the token once and tries again with the new one;
+// only a refused refresh makes the connection deauthorized (in tokenSource.token). A platform that
+// refuses a token it has just issued fails the job, which River retries later. A transient failure or an unknown outcome is
 // tried again a few times with a short backoff before the job itself fails and River retries it
 // later; that is safe because connectors look objects up before creating them and replay writes
 // with the same idempotency key. A short rate-limit wait is waited out here; a long one snoozes
@@ -100,11 +101,12 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 		case "":
 			return nil
 		case platform.Auth:
-			if refreshed || s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
-				if refreshed {
-					return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
-				}
+			if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
 				return err
+			}
+			if refreshed {
+				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
+				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
 			}
 			if _, rerr := s.ts.token(ctx, true); rerr != nil {
 				return rerr

@@ -51,9 +51,16 @@ func (e *Engine) tokenSourceFor(conn *booksync.Connection, p *Provider) *tokenSo
 	return ts
 }
 
-// httpClient returns a client that authenticates as the connection.
+// httpClient returns a client that authenticates as the connection. Each request asks t for the
+// token, so a request sent after a refresh carries the new one. (oauth2.NewClient would wrap t in
+// a ReuseTokenSource, which keeps handing out a token until its expiry, even one the platform has
+// refused and t has replaced: the retry after a refresh would resend the refused token.)
 func (t *tokenSource) httpClient(ctx context.Context) *http.Client {
-	return oauth2.NewClient(ctx, t)
+	base := http.DefaultTransport
+	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil && c.Transport != nil {
+		base = c.Transport
+	}
+	return &http.Client{Transport: &oauth2.Transport{Source: t, Base: base}}
 }
 
 // Token implements oauth2.TokenSource.
