@@ -84,12 +84,12 @@ func (s *session) release() {
 }
 
 // call runs one connector call. A 401 refreshes the token once and tries again with the new one;
-// only a refused refresh makes the connection deauthorized (in tokenSource.token). A platform that
-// refuses a token it has just issued fails the job, which River retries later. A transient failure or an unknown outcome is
-// tried again a few times with a short backoff before the job itself fails and River retries it
-// later; that is safe because connectors look objects up before creating them and replay writes
-// with the same idempotency key. A short rate-limit wait is waited out here; a long one snoozes
-// the job.
+// only a refused refresh makes the connection deauthorized (in tokenSource.token), and a platform
+// that refuses a token it has just issued fails the job, which River retries later. A transient
+// failure or an unknown outcome is tried again a few times with a short backoff before the job
+// itself fails and River retries it later; that is safe because connectors look objects up
+// before creating them and replay writes with the same idempotency key. A short rate-limit wait is
+// waited out here; a long one snoozes the job.
 func (s *session) call(ctx context.Context, fn func() error) error {
 	refreshed := false
 	backoff := 100 * time.Millisecond
