@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -65,34 +66,10 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 			}))
 			defer api.Close()
 
-			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			st, err := store.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "booksync.db"), store.Options{Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
 			p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
 				OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
-			e, err := New(Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Logger: quiet, Providers: map[string]*Provider{p.Platform: p}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			partner := uuid.NewString()
-			if err := st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")); err != nil {
-				t.Fatal(err)
-			}
-			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
-				Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
-				Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
-			if err := st.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
-				t.Fatal(err)
-			}
+			e, st, conn := newConnectedEngine(t, p)
 			now := time.Now()
-			conn := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Platform: p.Platform,
-				Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{}, TenantID: "org", NextSyncAt: now.Add(time.Hour)}
-			if err := st.CreateConnection(ctx, conn, ""); err != nil {
-				t.Fatal(err)
-			}
 			ts := e.tokenSourceFor(conn, p)
 			if err := ts.load(ctx); err != nil {
 				t.Fatal(err)
@@ -104,7 +81,7 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 
 			s := &session{e: e, conn: conn, provider: p, ts: ts}
 			client := ts.httpClient(ctx)
-			err = s.call(ctx, func() error {
+			err := s.call(ctx, func() error {
 				resp, err := client.Get(api.URL)
 				if err != nil {
 					return err
@@ -128,5 +105,65 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 				t.Fatalf("connection %s, want %s: %+v", got.Status, tc.wantStatus, got.Errors)
 			}
 		})
+	}
+}
+
+// newConnectedEngine builds an engine (not started) on a fresh SQLite database, with one entity
+// connected to p.
+func newConnectedEngine(t *testing.T, p *Provider) (*Engine, *store.Store, *booksync.Connection) {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "booksync.db"), store.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e, err := New(Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Logger: quiet, Providers: map[string]*Provider{p.Platform: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := uuid.NewString()
+	if err := st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")); err != nil {
+		t.Fatal(err)
+	}
+	ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
+		Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
+		Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
+	if err := st.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	conn := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Platform: p.Platform,
+		Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{}, TenantID: "org", NextSyncAt: now.Add(time.Hour)}
+	if err := st.CreateConnection(ctx, conn, ""); err != nil {
+		t.Fatal(err)
+	}
+	return e, st, conn
+}
+
+// TestLostLeaseStopsItsHolder lets a lease lapse and another holder take it: the first holder's
+// work is cancelled (it must not go on as if it held the lease), and its release leaves the new
+// holder's lease alone.
+func TestLostLeaseStopsItsHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 90*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("a free lease: %v %v", ok, err)
+	}
+	// Another process, for which the lease has lapsed, takes it.
+	later := time.Now().Add(time.Hour)
+	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || !ok {
+		t.Fatalf("taking a lapsed lease: %v %v", ok, err)
+	}
+	<-held.Done()
+	if cause := context.Cause(held); !errors.Is(cause, errLeaseLost) {
+		t.Fatalf("the holder's work ended with %v, want errLeaseLost", cause)
+	}
+	release()
+	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || ok {
+		t.Fatalf("the former holder's release freed the new holder's lease (%v)", err)
 	}
 }
