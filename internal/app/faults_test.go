@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 )
 
@@ -105,5 +107,68 @@ func TestRevokedGrantDeauthorizes(t *testing.T) {
 			t.Fatalf("%d invoices reached the books with a revoked grant", n)
 		}
 		c.do("POST", "/accounting_connections/"+connID+"/sync", nil, 409, nil)
+	})
+}
+
+// TestAccessTokenEndedEarlyIsRefreshed ends the connection's access token in the sandbox before the
+// expiry booksync was told (as a platform may, and as a fast clock makes it look): booksync
+// refreshes it and sends the refused calls again with the new token, so every invoice lands and
+// the connection stays connected. Only a refused refresh disconnects.
+func TestAccessTokenEndedEarlyIsRefreshed(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		for _, platform := range []string{"xero", "quickbooks"} {
+			c := s.partner().newEntity()
+			var r refs
+			var connID string
+			var expire func()
+			if platform == "xero" {
+				var tenant string
+				r, connID, tenant = c.ready()
+				expire = func() {
+					s.app.XeroSandbox.InjectFault(tenant, xerosandbox.Fault{Kind: xerosandbox.FaultExpireAccessTokens})
+				}
+			} else {
+				connID = c.connectPlatform("quickbooks", nil)
+				companies := s.app.QuickBooksSandbox.Companies()
+				realm := companies[len(companies)-1]
+				sales := c.idByName("/ledger_accounts", "Sales of Product Income")
+				c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+					"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
+				r = c.customerAndProduct("Early Expiry Ltd", nil)
+				expire = func() {
+					s.app.QuickBooksSandbox.InjectFault(realm, qbsandbox.Fault{Kind: qbsandbox.FaultExpireAccessTokens})
+				}
+			}
+			// Twice: the token a refresh gave can end early too.
+			for round := 1; round <= 2; round++ {
+				_, before, err := s.app.Store.ConnectionToken(context.Background(), connID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				expire()
+				var ids []string
+				for i := 0; i < 3; i++ {
+					id, _ := c.issue(r, nil, line(r.product, float64(i+1), 2000))
+					ids = append(ids, id)
+				}
+				for _, id := range ids {
+					if rec := c.record("receivable", id); rec.SyncStatus != "done" {
+						t.Fatalf("%s, round %d: record %s", platform, round, rec)
+					}
+				}
+				if _, after, err := s.app.Store.ConnectionToken(context.Background(), connID); err != nil || after == before {
+					t.Fatalf("%s, round %d: the token was not refreshed (version %d, %v)", platform, round, after, err)
+				}
+			}
+			var conn struct {
+				Status string
+				Errors []struct{ Message string }
+			}
+			c.do("GET", "/accounting_connections/"+connID, nil, 200, &conn)
+			if conn.Status != "connected" || len(conn.Errors) != 0 {
+				t.Fatalf("%s connection after early expiries: %+v", platform, conn)
+			}
+		}
 	})
 }

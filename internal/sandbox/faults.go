@@ -21,15 +21,21 @@ const (
 	// FaultRevoke revokes every grant to the organisation at once, as a user
 	// disconnecting the app does; Count and Path are ignored.
 	FaultRevoke FaultKind = "revoke"
+	// FaultExpireAccessTokens ends every access token issued for the
+	// organisation now, before the expiry its token response announced (as a
+	// platform may, and as a client with a fast clock sees it): API calls with
+	// them get the platform's 401 for an expired token, while refresh tokens
+	// stay good. Count and Path are ignored.
+	FaultExpireAccessTokens FaultKind = "expire_access_tokens"
 )
 
 // Valid reports an unknown kind as an error that names the known ones.
 func (k FaultKind) Valid() error {
 	switch k {
-	case FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke:
+	case FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke, FaultExpireAccessTokens:
 		return nil
 	}
-	return fmt.Errorf("kind must be %s, %s, %s or %s", FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke)
+	return fmt.Errorf("kind must be %s, %s, %s, %s or %s", FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke, FaultExpireAccessTokens)
 }
 
 // Fault is one injected failure.

@@ -34,7 +34,7 @@ func TestFaultsFireInOrderOnMatchingPathsOnly(t *testing.T) {
 }
 
 func TestFaultKindValid(t *testing.T) {
-	for _, k := range []FaultKind{FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke} {
+	for _, k := range []FaultKind{FaultServerError, FaultRateLimit, FaultTimeoutAfterStore, FaultRevoke, FaultExpireAccessTokens} {
 		if err := k.Valid(); err != nil {
 			t.Errorf("%s: %v", k, err)
 		}

@@ -90,13 +90,19 @@ func (s *Store) UpdateSyncedRecordTx(ctx context.Context, tx *sql.Tx, r *booksyn
 	return s.updateSynced(ctx, tx, r)
 }
 
+// updateSyncedSQL writes a record. Its attempts only grow until it is done: a push counts them
+// (MarkAttempted) while another writer may hold an older copy of the record, and a lost count would
+// let a later push create an object that may already be in the books instead of looking it up.
+const updateSyncedSQL = `UPDATE synced_records SET sync_status = $1, auto = $2,
+	attempts = CASE WHEN $1 = 'done' OR attempts < $3 THEN $3 ELSE attempts END, updated_at = $4, data = $5
+	WHERE id = $6`
+
 func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedRecord) error {
 	data, err := encodeSynced(r)
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, `UPDATE synced_records SET sync_status = $1, auto = $2, attempts = $3, updated_at = $4, data = $5
-	WHERE id = $6`, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID)
+	res, err := db.ExecContext(ctx, updateSyncedSQL, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID)
 	if err != nil {
 		return fmt.Errorf("store: update synced record: %w", err)
 	}
@@ -104,6 +110,27 @@ func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedR
 		return notFound("Synced record")
 	}
 	return nil
+}
+
+// SettleSyncedRecord writes the outcome of a push of r (done or error) unless the record was
+// written since the push read it, that is unless its update time is still readAt: a record pushed
+// again meanwhile (perhaps after its cause was fixed) must not get the outcome of the push of its
+// previous state. It reports whether it wrote; a writer must give each write a new update time.
+func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord, readAt time.Time) (bool, error) {
+	data, err := encodeSynced(r)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.writer.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $7",
+		r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID, micros(readAt))
+	if err != nil {
+		return false, fmt.Errorf("store: settle synced record: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: settle synced record: %w", err)
+	}
+	return n == 1, nil
 }
 
 // SyncedRecord returns a record of the entity, or ENOTFOUND.

@@ -222,8 +222,11 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 	if conn.Status != booksync.ConnectionConnected {
 		return nil, booksync.Errorf(booksync.ECONFLICT, "The record's connection is %s, so nothing can be pushed; %s", conn.Status, reconnectHint(conn))
 	}
-	// Attempts stays: if an earlier push may have reached the books, this one looks first.
-	rec.SyncStatus, rec.Errors, rec.Auto, rec.UpdatedAt = booksync.SyncStatusPending, nil, true, e.now()
+	// Attempts stays (the store never lowers it but for a done record): if an earlier push may have
+	// reached the books, this one looks first. The new update time tells a push still busy with the
+	// record's previous state that its outcome is stale.
+	e.restamp(rec)
+	rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
 	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
 		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
 			return err

@@ -7,7 +7,11 @@
 //
 //   - push: pushes a connection's pending records in batches, customers and products before the
 //     invoices that need them, then payments. One push per connection runs at a time (a lease on
-//     the connection row, so this holds across processes).
+//     the connection row, so this holds across processes). The lease of a killed process lapses
+//     within the job timeout, and on SQLite, whose file one process owns, it is released at start.
+//     Each batch reads the entity's settings and the pulled tax rates and accounts afresh, and a
+//     record's outcome is written only if the record was not pushed again meanwhile, so a record
+//     pushed again after its cause was fixed never gets the old error back.
 //   - sync: pulls the connection's tax rates and ledger accounts (and its organisation), then
 //     pushes. The initial sync after connecting, the hourly syncs and POST .../sync share it; it
 //     is unique per connection, so it is never queued twice.

@@ -140,13 +140,16 @@ func New(cfg Config) (*Engine, error) {
 
 // Start starts the workers. On SQLite, where one process owns the database file, jobs another run
 // of this process left running (it was killed) are made available again at once rather than after
-// the rescue delay.
+// the rescue delay, and the leases that run held are released, so that those jobs can push at once.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.cfg.Workers < 0 {
 		return nil
 	}
 	if e.store.Dialect() == store.DialectSQLite {
 		if err := e.store.RequeueRunningJobs(ctx); err != nil {
+			return err
+		}
+		if err := e.store.ReleaseAllLeases(ctx); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // session is one job's view of a connection: its connector, what was pulled, and the entity's
-// settings, read once per job.
+// settings. A push reads the last two again for each batch (see load).
 type session struct {
 	e        *Engine
 	close    func() error // releases the connector's resources (local books); may be nil
@@ -53,15 +53,25 @@ func (e *Engine) open(ctx context.Context, connID string) (*session, error) {
 		s.ts = e.tokenSourceFor(conn, p)
 		s.cx = p.Connector(s.ts.httpClient(ctx), conn.TenantID, e.budgetFor(conn, p))
 	}
-	if s.settings, err = e.store.Settings(ctx, conn.EntityID); err != nil {
-		s.release()
-		return nil, err
-	}
-	if s.rates, s.accounts, err = e.store.PulledOf(ctx, conn.ID); err != nil {
+	if err := s.load(ctx); err != nil {
 		s.release()
 		return nil, err
 	}
 	return s, nil
+}
+
+// load reads the entity's settings and what was last pulled from the books. A push calls it for
+// each batch after choosing the batch's records: a record pushed again after the user fixed its
+// cause (set a setting, added a tax rate that a sync then pulled) was made pending after the fix
+// was stored, so the batch that picks it up checks it against the fix, even in a push that was
+// already running before the fix.
+func (s *session) load(ctx context.Context) error {
+	var err error
+	if s.settings, err = s.e.store.Settings(ctx, s.conn.EntityID); err != nil {
+		return err
+	}
+	s.rates, s.accounts, err = s.e.store.PulledOf(ctx, s.conn.ID)
+	return err
 }
 
 // release frees what the session's connector holds.
@@ -73,12 +83,13 @@ func (s *session) release() {
 	}
 }
 
-// call runs one connector call. A 401 refreshes the token once and tries again (a second 401
-// right after a refresh means the grant is gone). A transient failure or an unknown outcome is
-// tried again a few times with a short backoff before the job itself fails and River retries it
-// later; that is safe because connectors look objects up before creating them and replay writes
-// with the same idempotency key. A short rate-limit wait is waited out here; a long one snoozes
-// the job.
+// call runs one connector call. A 401 refreshes the token once and tries again with the new one;
+// only a refused refresh makes the connection deauthorized (in tokenSource.token), and a platform
+// that refuses a token it has just issued fails the job, which River retries later. A transient
+// failure or an unknown outcome is tried again a few times with a short backoff before the job
+// itself fails and River retries it later; that is safe because connectors look objects up
+// before creating them and replay writes with the same idempotency key. A short rate-limit wait is
+// waited out here; a long one snoozes the job.
 func (s *session) call(ctx context.Context, fn func() error) error {
 	refreshed := false
 	backoff := 100 * time.Millisecond
@@ -90,11 +101,12 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 		case "":
 			return nil
 		case platform.Auth:
-			if refreshed || s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
-				if refreshed {
-					return s.e.deauthorize(ctx, s.conn.ID, "access tokens are refused even after a refresh")
-				}
+			if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
 				return err
+			}
+			if refreshed {
+				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
+				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
 			}
 			if _, rerr := s.ts.token(ctx, true); rerr != nil {
 				return rerr
@@ -224,7 +236,7 @@ const batchWindow = time.Second
 // When a round changes nothing it calls finish (if not nil) with the round's start, which reports
 // whether the push may end or records were queued meanwhile.
 func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(since time.Time) (bool, error)) error {
-	return e.withPushLease(ctx, connID, func() error {
+	return e.withPushLease(ctx, connID, func(ctx context.Context) error {
 		s, err := e.open(ctx, connID)
 		if err != nil {
 			return err
@@ -262,6 +274,9 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 							return err
 						}
 					}
+				}
+				if err := s.load(ctx); err != nil {
+					return err
 				}
 				var n int
 				switch typ {
@@ -304,23 +319,42 @@ func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, se *boo
 		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{connection_id}", r.ConnectionID)
 		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{entity_id}", r.EntityID)
 	}
-	r.SyncStatus, r.Errors, r.UpdatedAt = booksync.SyncStatusError, se, e.now()
-	if err := e.store.UpdateSyncedRecord(ctx, r); err != nil {
+	readAt := e.restamp(r)
+	r.SyncStatus, r.Errors = booksync.SyncStatusError, se
+	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil {
 		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
 		return
+	} else if !ok {
+		return // pushed again since this push read it: the new push decides
 	}
 	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, se.Status)
+}
+
+// restamp moves r's update time to now, or just past the time it has when the clock has not moved
+// on since, and returns the time it had. A record's update time thus changes with every write, and
+// a push writes its outcome only if it is still the time the push read (SettleSyncedRecord).
+func (e *Engine) restamp(r *booksync.SyncedRecord) time.Time {
+	prev := r.UpdatedAt
+	now := e.now().Truncate(time.Microsecond)
+	if !now.After(prev) {
+		now = prev.Add(time.Microsecond)
+	}
+	r.UpdatedAt = now
+	return prev
 }
 
 // setDone marks a record done with the object's id in the books.
 func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res platform.Result) error {
 	id := res.PlatformID
-	r.SyncStatus, r.Errors, r.PlatformObjectID, r.UpdatedAt, r.Attempts = booksync.SyncStatusDone, nil, &id, e.now(), 0
+	readAt := e.restamp(r)
+	r.SyncStatus, r.Errors, r.PlatformObjectID, r.Attempts = booksync.SyncStatusDone, nil, &id, 0
 	if !res.UpdatedAt.IsZero() {
 		t := res.UpdatedAt.UTC()
 		r.PlatformUpdatedAt = &t
 	}
-	if err := e.store.UpdateSyncedRecord(ctx, r); err != nil {
+	// A record pushed again meanwhile stays pending: its next push finds the object by its natural
+	// key (its attempts count says it may exist), so nothing is created twice.
+	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil || !ok {
 		return err
 	}
 	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, booksync.SyncStatusDone)

@@ -35,6 +35,9 @@ type tokenSource struct {
 // expiryMargin refreshes a little before expiry, so that a token does not expire in flight.
 const expiryMargin = time.Minute
 
+// refreshLeaseTerm bounds how long a refresh keeps other processes waiting if its process dies.
+const refreshLeaseTerm = 30 * time.Second
+
 func (e *Engine) tokenSourceFor(conn *booksync.Connection, p *Provider) *tokenSource {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -48,9 +51,16 @@ func (e *Engine) tokenSourceFor(conn *booksync.Connection, p *Provider) *tokenSo
 	return ts
 }
 
-// httpClient returns a client that authenticates as the connection.
+// httpClient returns a client that authenticates as the connection. Each request asks t for the
+// token, so a request sent after a refresh carries the new one. (oauth2.NewClient would wrap t in
+// a ReuseTokenSource, which keeps handing out a token until its expiry, even one the platform has
+// refused and t has replaced: the retry after a refresh would resend the refused token.)
 func (t *tokenSource) httpClient(ctx context.Context) *http.Client {
-	return oauth2.NewClient(ctx, t)
+	base := http.DefaultTransport
+	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil && c.Transport != nil {
+		base = c.Transport
+	}
+	return &http.Client{Transport: &oauth2.Transport{Source: t, Base: base}}
 }
 
 // Token implements oauth2.TokenSource.
@@ -79,12 +89,14 @@ func (t *tokenSource) token(ctx context.Context, force bool) (*oauth2.Token, err
 	if t.valid(t.tok) && (!force || stale == nil || t.tok.AccessToken != stale.AccessToken) {
 		return t.tok, nil
 	}
+	var release func()
 	for i := 0; ; i++ {
-		ok, err := t.e.store.AcquireLease(ctx, t.connID, store.LeaseRefresh, t.e.now(), t.e.now().Add(30*time.Second))
+		held, rel, ok, err := t.e.tryLease(ctx, t.connID, store.LeaseRefresh, min(refreshLeaseTerm, t.e.cfg.JobTimeout))
 		if err != nil {
 			return nil, err
 		}
 		if ok {
+			ctx, release = held, rel
 			break
 		}
 		if i > 100 {
@@ -102,7 +114,7 @@ func (t *tokenSource) token(ctx context.Context, force bool) (*oauth2.Token, err
 			return t.tok, nil
 		}
 	}
-	defer t.e.store.ReleaseLease(context.WithoutCancel(ctx), t.connID, store.LeaseRefresh)
+	defer release()
 	if err := t.load(ctx); err != nil {
 		return nil, err
 	}

@@ -196,16 +196,24 @@ type leaseBusyError struct{ wait time.Duration }
 
 func (l *leaseBusyError) Error() string { return "another push of this connection is running" }
 
+// errLeaseLost cancels the work of a holder whose lease could not be renewed before it lapsed.
+var errLeaseLost = errors.New("the connection's lease lapsed")
+
 // withPushLease runs fn while holding the connection's push lease. It waits a little for a push
 // that is finishing (a snoozed job would wait for River's scheduler, which runs every few seconds).
-func (e *Engine) withPushLease(ctx context.Context, connID string, fn func() error) error {
+func (e *Engine) withPushLease(ctx context.Context, connID string, fn func(ctx context.Context) error) error {
 	for i := 0; ; i++ {
-		ok, err := e.store.AcquireLease(ctx, connID, store.LeasePush, e.now(), e.now().Add(e.cfg.JobTimeout+e.cfg.JobTimeout/8))
+		held, release, ok, err := e.tryLease(ctx, connID, store.LeasePush, e.cfg.JobTimeout)
 		if err != nil {
 			return err
 		}
 		if ok {
-			break
+			defer release()
+			err := fn(held)
+			if ctx.Err() == nil && errors.Is(context.Cause(held), errLeaseLost) {
+				return &leaseBusyError{wait: time.Second}
+			}
+			return err
 		}
 		if i == 100 {
 			return &leaseBusyError{wait: 5 * time.Second}
@@ -216,8 +224,56 @@ func (e *Engine) withPushLease(ctx context.Context, connID string, fn func() err
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	defer e.store.ReleaseLease(context.WithoutCancel(ctx), connID, store.LeasePush)
-	return fn()
+}
+
+// tryLease takes one of a connection's leases for term, if no one holds it. A lease outlives its
+// holder by at most term: the push lease's term is the job timeout, so that on PostgreSQL the
+// lease of a killed process has lapsed by the time River rescues its job (on SQLite, Start releases
+// it at once). While the lease is held a goroutine renews it every third of its term, so work that
+// takes longer keeps it; if it cannot be renewed before it lapses, held is cancelled with
+// errLeaseLost so that the holder stops. release stops the renewal and gives the lease back.
+func (e *Engine) tryLease(ctx context.Context, connID, lease string, term time.Duration) (held context.Context, release func(), ok bool, err error) {
+	now := e.now()
+	until := now.Add(term)
+	if ok, err = e.store.AcquireLease(ctx, connID, lease, now, until); err != nil || !ok {
+		return nil, nil, ok, err
+	}
+	held, cancel := context.WithCancelCause(ctx)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(term/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-held.Done():
+				return
+			case <-tick.C:
+			}
+			next := e.now().Add(term)
+			renewed, err := e.store.RenewLease(context.WithoutCancel(held), connID, lease, until, next)
+			switch {
+			case renewed:
+				until = next
+			case err == nil || !e.now().Before(until):
+				cancel(errLeaseLost)
+				return
+			default:
+				e.log.Warn("renewing lease", "connection_id", connID, "lease", lease, "err", err)
+			}
+		}
+	}()
+	release = func() {
+		close(stop)
+		<-done
+		cancel(nil)
+		if err := e.store.ReleaseLease(context.WithoutCancel(ctx), connID, lease, until); err != nil {
+			e.log.Warn("releasing lease", "connection_id", connID, "lease", lease, "err", err)
+		}
+	}
+	return held, release, true, nil
 }
 
 func errorMessage(err error) string {

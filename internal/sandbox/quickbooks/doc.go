@@ -133,8 +133,8 @@
 // "Too Many Requests","code":"003001"}],"type":"ThrottleExceeded"}} and no
 // Retry-After, as Intuit sends none. [Sandbox.InjectFault] (or POST /faults
 // with {realm_id, kind, count, path}) makes calls fail with 500 SystemFault
-// or 429, drops the connection after a write was stored, or revokes the
-// company's grants.
+// or 429, drops the connection after a write was stored, revokes the
+// company's grants, or ends its access tokens early.
 //
 // # Persistence and pages
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
 )
@@ -23,6 +24,9 @@ const (
 	FaultRateLimit         = sandbox.FaultRateLimit
 	FaultTimeoutAfterStore = sandbox.FaultTimeoutAfterStore
 	FaultRevoke            = sandbox.FaultRevoke
+	// FaultExpireAccessTokens ends the company's access tokens early: calls with them get 401
+	// AuthenticationFault "Token expired", as Intuit answers an expired token; refreshes still work.
+	FaultExpireAccessTokens = sandbox.FaultExpireAccessTokens
 )
 
 // InjectFault arms a fault for a company; unknown realms are ignored.
@@ -44,6 +48,16 @@ func (s *Sandbox) injectFault(realmID string, f Fault) bool {
 				s.revokeGrant(g)
 			}
 		}
+		return true
+	}
+	if f.Kind == FaultExpireAccessTokens {
+		now := s.now()
+		for _, at := range s.auth.Access {
+			if g := s.auth.Grants[at.GrantID]; g != nil && g.RealmID == realmID && !at.Expires.Before(now) {
+				at.Expires = now.Add(-time.Second)
+			}
+		}
+		s.saveAuth()
 		return true
 	}
 	c.faults.Arm(f, "/v3/company/"+realmID)

@@ -79,7 +79,7 @@
 // response carries X-MinLimit-Remaining, X-DayLimit-Remaining and
 // X-AppMinLimit-Remaining. [Sandbox.InjectFault] (or POST /faults) makes
 // calls fail with 500 or 429, drops the connection after a write was stored,
-// or revokes the organisation's grants.
+// revokes the organisation's grants, or ends its access tokens early.
 //
 // # Persistence and pages
 //

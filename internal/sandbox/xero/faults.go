@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
 )
@@ -22,6 +23,10 @@ const (
 	FaultRateLimit         = sandbox.FaultRateLimit
 	FaultTimeoutAfterStore = sandbox.FaultTimeoutAfterStore
 	FaultRevoke            = sandbox.FaultRevoke
+	// FaultExpireAccessTokens ends the organisation's access tokens early: calls with them get
+	// 401 with the detail "TokenExpired: token expired at ...", as Xero answers an expired token;
+	// refreshes still work.
+	FaultExpireAccessTokens = sandbox.FaultExpireAccessTokens
 )
 
 // InjectFault arms a fault for an organisation; unknown tenants are ignored.
@@ -43,6 +48,16 @@ func (s *Sandbox) injectFault(tenantID string, f Fault) bool {
 				s.revokeGrant(g)
 			}
 		}
+		return true
+	}
+	if f.Kind == FaultExpireAccessTokens {
+		now := s.now()
+		for _, at := range s.auth.Access {
+			if g := s.auth.Grants[at.GrantID]; g != nil && g.hasTenant(tenantID) && !at.Expires.Before(now) {
+				at.Expires = now.Add(-time.Second)
+			}
+		}
+		s.saveAuth()
 		return true
 	}
 	o.faults.Arm(f, apiPrefix)

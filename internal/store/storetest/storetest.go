@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Paging", testPaging},
 		{"ListValidation", testListValidation},
 		{"PartnerTenants", testPartnerTenants},
+		{"Leases", testLeases},
+		{"SettleSyncedRecord", testSettleSyncedRecord},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -924,4 +927,114 @@ func ids(rs []booksync.Receivable) []string {
 		out[i] = r.ID
 	}
 	return out
+}
+
+func newConnection(t *testing.T, s *store.Store, entityID string) *booksync.Connection {
+	t.Helper()
+	c := &booksync.Connection{ID: uuid.NewString(), EntityID: entityID, CreatedAt: base, UpdatedAt: base,
+		Platform: booksync.PlatformXero, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{},
+		TenantID: uuid.NewString(), NextSyncAt: base.Add(time.Hour)}
+	must(t, s.CreateConnection(context.Background(), c, ""))
+	return c
+}
+
+// testLeases: a lease is taken only when free or lapsed; only its holder (known by its expiry)
+// renews or releases it.
+func testLeases(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	c := newConnection(t, s, newEntity(t, s, newPartner(t, s)).ID)
+	take := func(now, until time.Time) bool {
+		t.Helper()
+		ok, err := s.AcquireLease(ctx, c.ID, store.LeasePush, now, until)
+		must(t, err)
+		return ok
+	}
+	first := base.Add(time.Minute)
+	if !take(base, first) {
+		t.Fatal("a free lease was not taken")
+	}
+	if take(base.Add(30*time.Second), base.Add(2*time.Minute)) {
+		t.Fatal("a held lease was taken")
+	}
+	// The holder renews it; a renewal by one who holds it no longer fails.
+	second := base.Add(2 * time.Minute)
+	if ok, err := s.RenewLease(ctx, c.ID, store.LeasePush, first, second); err != nil || !ok {
+		t.Fatalf("renewal by the holder: %v %v", ok, err)
+	}
+	if ok, err := s.RenewLease(ctx, c.ID, store.LeasePush, first, base.Add(time.Hour)); err != nil || ok {
+		t.Fatalf("renewal with a stale expiry: %v %v", ok, err)
+	}
+	if take(base.Add(90*time.Second), base.Add(3*time.Minute)) {
+		t.Fatal("a renewed lease was taken before its new expiry")
+	}
+	// Once lapsed it is another's, and the former holder's release leaves it alone.
+	third := base.Add(4 * time.Minute)
+	if !take(second.Add(time.Microsecond), third) {
+		t.Fatal("a lapsed lease was not taken")
+	}
+	must(t, s.ReleaseLease(ctx, c.ID, store.LeasePush, second))
+	if take(second.Add(time.Second), base.Add(5*time.Minute)) {
+		t.Fatal("a former holder released the new holder's lease")
+	}
+	must(t, s.ReleaseLease(ctx, c.ID, store.LeasePush, third))
+	if !take(second.Add(time.Second), base.Add(5*time.Minute)) {
+		t.Fatal("a released lease was not free")
+	}
+	// The refresh lease is separate.
+	if ok, err := s.AcquireLease(ctx, c.ID, store.LeaseRefresh, base, first); err != nil || !ok {
+		t.Fatalf("the refresh lease beside a push lease: %v %v", ok, err)
+	}
+
+	// Only SQLite, whose file one process owns, releases every lease at start.
+	err := s.ReleaseAllLeases(ctx)
+	if s.Dialect() != store.DialectSQLite {
+		if err == nil {
+			t.Fatal("ReleaseAllLeases on a database many processes share")
+		}
+		return
+	}
+	must(t, err)
+	if !take(base, base.Add(time.Minute)) {
+		t.Fatal("a lease survived ReleaseAllLeases")
+	}
+}
+
+// testSettleSyncedRecord: a push's outcome is written only if the record is as the push read it,
+// and no write lowers the attempts of a record that is not done.
+func testSettleSyncedRecord(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	c := newConnection(t, s, e.ID)
+	r := &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: e.ID, ConnectionID: c.ID, CreatedAt: base, UpdatedAt: base,
+		ObjectType: booksync.ObjectReceivable, ObjectID: uuid.NewString(), SyncStatus: booksync.SyncStatusPending,
+		LastPulledAt: base, Platform: c.Platform, Auto: true}
+	must(t, s.InTx(ctx, func(tx *sql.Tx) error { _, _, err := s.EnsureSyncedRecord(ctx, tx, r); return err }))
+	read, err := s.RecordFor(ctx, c.ID, r.ObjectType, r.ObjectID)
+	must(t, err)
+	must(t, s.MarkAttempted(ctx, []string{r.ID}))
+
+	// Pushed again (by a writer that read it before the attempt was counted) ...
+	again := *read
+	again.UpdatedAt = base.Add(time.Second)
+	must(t, s.UpdateSyncedRecord(ctx, &again))
+	// ... so the outcome of the push that read it first is not written.
+	stale := *read
+	stale.SyncStatus, stale.Errors, stale.UpdatedAt = booksync.SyncStatusError, &booksync.SyncError{Status: "x", Message: "stale"}, base.Add(2*time.Second)
+	if ok, err := s.SettleSyncedRecord(ctx, &stale, read.UpdatedAt); err != nil || ok {
+		t.Fatalf("stale outcome written: %v %v", ok, err)
+	}
+	got, err := s.RecordFor(ctx, c.ID, r.ObjectType, r.ObjectID)
+	must(t, err)
+	if got.SyncStatus != booksync.SyncStatusPending || got.Errors != nil || got.Attempts != 1 {
+		t.Fatalf("after a stale outcome: %s %+v attempts %d", got.SyncStatus, got.Errors, got.Attempts)
+	}
+	// The outcome of a push that read the record as it is now is written.
+	done := *got
+	done.SyncStatus, done.Attempts, done.UpdatedAt = booksync.SyncStatusDone, 0, base.Add(3*time.Second)
+	if ok, err := s.SettleSyncedRecord(ctx, &done, got.UpdatedAt); err != nil || !ok {
+		t.Fatalf("current outcome not written: %v %v", ok, err)
+	}
+	if got, err = s.RecordFor(ctx, c.ID, r.ObjectType, r.ObjectID); err != nil || got.SyncStatus != booksync.SyncStatusDone || got.Attempts != 0 {
+		t.Fatalf("after the outcome: %+v %v", got, err)
+	}
 }

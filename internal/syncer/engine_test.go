@@ -1,0 +1,456 @@
+package syncer_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/syncer"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// books is a hand-written accounting system: one sales tax rate, one sales account, and whatever
+// answers a test gives to invoice pushes (by default, each invoice is created with booksync's
+// totals).
+type books struct {
+	mu       sync.Mutex
+	invoices func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error)
+	pushed   map[string]int // invoice pushes by receivable id
+}
+
+func (b *books) Org(context.Context) (platform.Org, error) {
+	return platform.Org{ID: "fake", Name: "Fake Books", BaseCurrency: "EUR", CountryCode: "DE"}, nil
+}
+
+func (b *books) TaxRates(context.Context) ([]platform.TaxRate, error) {
+	return []platform.TaxRate{{Code: "VAT19", Name: "VAT 19%", Status: "Active", Rate: 1900, Revenue: true}}, nil
+}
+
+func (b *books) LedgerAccounts(context.Context) ([]platform.LedgerAccount, error) {
+	return []platform.LedgerAccount{{ID: "acc-sales", Code: "200", Name: "Sales", Type: "Income", Status: "Active"}}, nil
+}
+
+func created(prefix, ref string) platform.Result {
+	return platform.Result{Ref: ref, PlatformID: prefix + ref}
+}
+
+func (b *books) PushContacts(_ context.Context, cs []platform.Contact) ([]platform.Result, error) {
+	out := make([]platform.Result, len(cs))
+	for i, c := range cs {
+		out[i] = created("contact-", c.Ref)
+	}
+	return out, nil
+}
+
+func (b *books) PushItems(_ context.Context, items []platform.Item) ([]platform.Result, error) {
+	out := make([]platform.Result, len(items))
+	for i, it := range items {
+		out[i] = created("item-", it.Ref)
+	}
+	return out, nil
+}
+
+func (b *books) PushInvoices(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+	b.mu.Lock()
+	if b.pushed == nil {
+		b.pushed = map[string]int{}
+	}
+	for _, inv := range invs {
+		b.pushed[inv.Ref]++
+	}
+	answer := b.invoices
+	b.mu.Unlock()
+	if answer != nil {
+		return answer(ctx, invs)
+	}
+	return acceptAll(invs), nil
+}
+
+// acceptAll creates every invoice with the totals booksync expects.
+func acceptAll(invs []platform.Invoice) []platform.Result {
+	out := make([]platform.Result, len(invs))
+	for i, inv := range invs {
+		out[i] = created("invoice-", inv.Ref)
+		totals := inv.Expected
+		out[i].Totals = &totals
+	}
+	return out
+}
+
+func (b *books) PushPayments(_ context.Context, ps []platform.Payment) ([]platform.Result, error) {
+	out := make([]platform.Result, len(ps))
+	for i, p := range ps {
+		out[i] = created("payment-", p.Ref)
+	}
+	return out, nil
+}
+
+func (b *books) Invoices(context.Context, platform.InvoiceQuery) ([]platform.RemoteInvoice, error) {
+	return nil, nil
+}
+
+func (b *books) Invoice(context.Context, string) (platform.RemoteInvoice, error) {
+	return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Code: "not_found", Message: "not found"}
+}
+
+func (b *books) pushes(ref string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pushed[ref]
+}
+
+func (b *books) answer(fn func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.invoices = fn
+}
+
+// bundle is an engine on a real database, connected to books for one entity.
+type bundle struct {
+	t      *testing.T
+	ctx    context.Context
+	st     *store.Store
+	e      *syncer.Engine
+	books  *books
+	entity *booksync.Entity
+	conn   *booksync.Connection
+	sales  string // the pulled sales account's id
+}
+
+const fakePlatform = "fakebooks"
+
+func forEachDB(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, filepath.Join(t.TempDir(), "booksync.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, pgtest.NewDatabase(t))
+	})
+}
+
+// newEngine opens a store on dsn and builds an engine on it (not started) whose only provider is
+// the hand-written books.
+func newEngine(t *testing.T, dsn string, jobTimeout time.Duration) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.OpenAndMigrate(ctx, dsn, store.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := &bundle{t: t, ctx: ctx, st: st, books: &books{}}
+	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: 2, JobTimeout: jobTimeout,
+		Logger: quiet, PublicURL: "http://booksync.test",
+		Providers: map[string]*syncer.Provider{fakePlatform: {Platform: fakePlatform, Name: "Fake Books",
+			Local: func(*booksync.Connection, *booksync.Entity) (platform.Connector, func() error, error) {
+				return b.books, func() error { return nil }, nil
+			}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := uuid.NewString()
+	must(t, st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")))
+	b.entity = &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
+		Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
+		Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
+	must(t, st.CreateEntity(ctx, b.entity, booksync.Settings{VATMode: booksync.VATModeExclusive}))
+	return b
+}
+
+// start starts the engine, connects the entity and waits for the initial pull.
+func (b *bundle) start() {
+	b.t.Helper()
+	b.startEngine()
+	b.connect()
+	b.waitForPull()
+}
+
+func (b *bundle) startEngine() {
+	b.t.Helper()
+	must(b.t, b.e.Start(b.ctx))
+	b.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = b.e.Stop(ctx)
+	})
+}
+
+func (b *bundle) connect() {
+	b.t.Helper()
+	var err error
+	if b.conn, err = b.e.Connect(b.ctx, b.entity.ID, fakePlatform); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *bundle) waitForPull() {
+	b.t.Helper()
+	b.waitFor("the initial pull", func() bool {
+		_, accounts, err := b.st.PulledOf(b.ctx, b.conn.ID)
+		must(b.t, err)
+		for _, a := range accounts {
+			if a.Name == "Sales" {
+				b.sales = a.ID
+			}
+		}
+		return b.sales != ""
+	})
+}
+
+// issue creates and issues an invoice of one catalog product at 19%; account names the line's
+// ledger account (empty: the entity's default decides).
+func (b *bundle) issue(account string) string {
+	b.t.Helper()
+	now := time.Now()
+	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: b.entity.ID, CreatedAt: now, UpdatedAt: now,
+		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
+		CounterpartID: uuid.NewString(), CounterpartType: booksync.CounterpartTypeOrganization,
+		CounterpartName: "Globex", VATMode: booksync.VATModeExclusive,
+		LineItems: []booksync.LineItem{{
+			Quantity: booksync.Quantity{Decimal: decimal.RequireFromString("2.5")},
+			Product: booksync.LineProduct{ID: uuid.NewString(), Name: "Widget",
+				Price: booksync.Price{Currency: "EUR", Value: 400}},
+			TotalBeforeVAT: 1000, TotalAfterVAT: 1190, TaxRateValue: 1900,
+		}},
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190,
+	}
+	if account != "" {
+		r.LineItems[0].Product.LedgerAccountID = &account
+	}
+	must(b.t, b.st.CreateReceivable(b.ctx, r))
+	if _, err := b.st.IssueReceivable(b.ctx, b.entity.ID, r.ID, now); err != nil {
+		b.t.Fatal(err)
+	}
+	return r.ID
+}
+
+// record returns the invoice's record as it is now.
+func (b *bundle) record(invoiceID string) *booksync.SyncedRecord {
+	b.t.Helper()
+	rec, err := b.st.RecordFor(b.ctx, b.conn.ID, booksync.ObjectReceivable, invoiceID)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return rec
+}
+
+// settled waits until the invoice's record is no longer pending and returns it.
+func (b *bundle) settled(invoiceID string) *booksync.SyncedRecord {
+	b.t.Helper()
+	var rec *booksync.SyncedRecord
+	b.waitFor("the record of "+invoiceID+" to settle", func() bool {
+		rec = b.record(invoiceID)
+		return rec.SyncStatus != booksync.SyncStatusPending
+	})
+	return rec
+}
+
+func (b *bundle) setDefaultSalesAccount() {
+	b.t.Helper()
+	st, err := b.st.Settings(b.ctx, b.entity.ID)
+	must(b.t, err)
+	sales := b.sales
+	st.Accounting = &booksync.AccountingSettings{LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: &sales}}
+	must(b.t, b.st.UpdateSettings(b.ctx, b.entity.ID, st))
+}
+
+// waitFor polls cond. What it waits for takes milliseconds; the bound only keeps a broken engine
+// from hanging the test run.
+func (b *bundle) waitFor(what string, cond func() bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// blockOn makes the books hold the first invoice push that contains ref (any invoice, when ref is
+// empty) until release is closed, after signalling entered, and then answer with then; other
+// pushes are accepted.
+func blockOn(ref string, entered chan<- struct{}, release <-chan struct{}, then func([]platform.Invoice) ([]platform.Result, error)) func(context.Context, []platform.Invoice) ([]platform.Result, error) {
+	var once sync.Once
+	return func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		for _, inv := range invs {
+			if ref != "" && inv.Ref != ref {
+				continue
+			}
+			blocked := false
+			once.Do(func() { blocked = true })
+			if !blocked {
+				break
+			}
+			entered <- struct{}{}
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return then(invs)
+		}
+		return acceptAll(invs), nil
+	}
+}
+
+// TestRepushAfterFixingSettingsUsesTheFix fixes the setting an invoice's error names and pushes
+// its record again while a push of the connection is running (it read the settings before the
+// fix): the record must be pushed with the fixed settings, not get the stale error back.
+func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		b := newEngine(t, dsn, 0)
+		b.start()
+
+		// No default sales account yet: the invoice's line has no ledger account.
+		needsDefault := b.issue("")
+		rec := b.settled(needsDefault)
+		if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeLedgerAccountNotSet {
+			t.Fatalf("before the fix: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+
+		// A push is running, its settings read, when the user fixes the setting and retries.
+		entered, release := make(chan struct{}), make(chan struct{})
+		b.books.answer(blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil }))
+		other := b.issue(b.sales)
+		<-entered
+		b.setDefaultSalesAccount()
+		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+
+		if rec = b.settled(needsDefault); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("after fixing the setting and pushing again: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		if rec := b.settled(other); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("the other invoice: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+	})
+}
+
+// TestStaleOutcomeDoesNotOverwriteRepush pushes a record again while an earlier push of it waits
+// for the accounting system's answer: that answer is about the record as it was before, so it must
+// not replace the new push, which must reach the books.
+func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		b := newEngine(t, dsn, 0)
+		b.start()
+		b.setDefaultSalesAccount()
+
+		refused := func(invs []platform.Invoice) ([]platform.Result, error) {
+			out := acceptAll(invs)
+			for i := range out {
+				out[i] = platform.Result{Ref: invs[i].Ref, Err: &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed",
+					Message: "Contact is archived"}}
+			}
+			return out, nil
+		}
+		b.books.answer(func(_ context.Context, invs []platform.Invoice) ([]platform.Result, error) { return refused(invs) })
+		inv := b.issue("")
+		rec := b.settled(inv)
+		if rec.SyncStatus != booksync.SyncStatusError {
+			t.Fatalf("first push: %s", rec.SyncStatus)
+		}
+
+		// The user pushes the record again; while the books think it over, the user fixes the
+		// cause in the books and pushes once more. The answer to the first retry is the old refusal.
+		entered, release := make(chan struct{}), make(chan struct{})
+		b.books.answer(blockOn(inv, entered, release, refused))
+		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		<-entered
+		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+
+		if rec = b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("after the second retry: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		if n := b.books.pushes(inv); n != 3 {
+			t.Fatalf("invoice pushed %d times, want 3 (first push and two retries)", n)
+		}
+	})
+}
+
+// TestStartReleasesLeasesOfAKilledRun starts an engine on a SQLite database whose previous
+// process was killed holding its connection's leases: one process owns a SQLite file, so those
+// leases are released at start and the connection is pushed at once, not when they expire.
+func TestStartReleasesLeasesOfAKilledRun(t *testing.T) {
+	t.Parallel()
+	b := newEngine(t, filepath.Join(t.TempDir(), "booksync.db"), time.Hour)
+	b.connect()
+	now := time.Now()
+	for _, lease := range []string{store.LeasePush, store.LeaseRefresh} {
+		if ok, err := b.st.AcquireLease(b.ctx, b.conn.ID, lease, now, now.Add(time.Hour)); err != nil || !ok {
+			t.Fatalf("the killed run's %s lease: %v %v", lease, ok, err)
+		}
+	}
+
+	b.startEngine()
+	for _, lease := range []string{store.LeasePush, store.LeaseRefresh} {
+		now := time.Now()
+		ok, err := b.st.AcquireLease(b.ctx, b.conn.ID, lease, now, now.Add(time.Minute))
+		if err != nil || !ok {
+			t.Fatalf("after start, the killed run's %s lease is still held (%v)", lease, err)
+		}
+		must(t, b.st.ReleaseLease(b.ctx, b.conn.ID, lease, now.Add(time.Minute)))
+	}
+	b.waitForPull()
+	b.setDefaultSalesAccount()
+	if rec := b.settled(b.issue("")); rec.SyncStatus != booksync.SyncStatusDone {
+		t.Fatalf("push after start: %s %+v", rec.SyncStatus, rec.Errors)
+	}
+}
+
+// TestPushLeaseLapsesWithinJobTimeout holds a push in the books and looks at its lease as another
+// process does: held now, and free once the job timeout has passed, so that the push of a killed
+// process never outlasts the job timeout (River rescues its job a little later).
+func TestPushLeaseLapsesWithinJobTimeout(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		const jobTimeout = time.Hour
+		b := newEngine(t, dsn, jobTimeout)
+		b.start()
+		b.setDefaultSalesAccount()
+
+		entered, release := make(chan struct{}), make(chan struct{})
+		b.books.answer(blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil }))
+		b.issue("")
+		defer close(release)
+		<-entered
+		// The push took its lease before it reached the books, so before this instant.
+		pushing := time.Now()
+		if ok, err := b.st.AcquireLease(b.ctx, b.conn.ID, store.LeasePush, pushing, pushing.Add(time.Minute)); err != nil || ok {
+			t.Fatalf("another process took the lease of a running push (%v)", err)
+		}
+		later := pushing.Add(jobTimeout + time.Millisecond)
+		if ok, err := b.st.AcquireLease(b.ctx, b.conn.ID, store.LeasePush, later, later.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("the push lease is still held a job timeout after the push began (%v)", err)
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+)
+
+// TestRefusedTokenIsRefreshedOnce sends a call that the platform refuses with 401 whatever the
+// token: booksync refreshes once and sends it again with the new token. When the refresh was
+// accepted the grant is good, so the connection stays connected and the job is retried later;
+// only a refused refresh makes it deauthorized.
+func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		refresh    func(w http.ResponseWriter)
+		wantSent   []string
+		wantClass  platform.Class
+		wantStatus string
+	}{
+		{"refresh accepted", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "new", "refresh_token": "r2", "token_type": "Bearer", "expires_in": 1800})
+		}, []string{"Bearer old", "Bearer new"}, platform.Transient, booksync.ConnectionConnected},
+		{"refresh refused", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
+		}, []string{"Bearer old"}, platform.Auth, booksync.ConnectionDeauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.ParseForm() != nil || r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") != "r1" {
+					http.Error(w, "unexpected token request", http.StatusBadRequest)
+					return
+				}
+				tc.refresh(w)
+			}))
+			defer tokens.Close()
+			var mu sync.Mutex
+			var sent []string
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				sent = append(sent, r.Header.Get("Authorization"))
+				mu.Unlock()
+				w.WriteHeader(http.StatusUnauthorized)
+			}))
+			defer api.Close()
+
+			p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
+				OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
+			e, st, conn := newConnectedEngine(t, p)
+			now := time.Now()
+			ts := e.tokenSourceFor(conn, p)
+			if err := ts.load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// booksync believes the token good for half an hour more.
+			if err := ts.save(ctx, &oauth2.Token{AccessToken: "old", RefreshToken: "r1", TokenType: "Bearer", Expiry: now.Add(30 * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+
+			s := &session{e: e, conn: conn, provider: p, ts: ts}
+			client := ts.httpClient(ctx)
+			err := s.call(ctx, func() error {
+				resp, err := client.Get(api.URL)
+				if err != nil {
+					return err
+				}
+				resp.Body.Close()
+				return &platform.Error{Class: platform.Auth, Status: resp.StatusCode, Message: "refused"}
+			})
+			if got := platform.ClassOf(err); got != tc.wantClass {
+				t.Fatalf("call: %v (class %q), want class %q", err, got, tc.wantClass)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Equal(sent, tc.wantSent) {
+				t.Fatalf("tokens sent: %q, want %q", sent, tc.wantSent)
+			}
+			got, err := st.ConnectionByID(ctx, conn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tc.wantStatus {
+				t.Fatalf("connection %s, want %s: %+v", got.Status, tc.wantStatus, got.Errors)
+			}
+		})
+	}
+}
+
+// newConnectedEngine builds an engine (not started) on a fresh SQLite database, with one entity
+// connected to p.
+func newConnectedEngine(t *testing.T, p *Provider) (*Engine, *store.Store, *booksync.Connection) {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "booksync.db"), store.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e, err := New(Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Logger: quiet, Providers: map[string]*Provider{p.Platform: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := uuid.NewString()
+	if err := st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")); err != nil {
+		t.Fatal(err)
+	}
+	ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
+		Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
+		Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
+	if err := st.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	conn := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Platform: p.Platform,
+		Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{}, TenantID: "org", NextSyncAt: now.Add(time.Hour)}
+	if err := st.CreateConnection(ctx, conn, ""); err != nil {
+		t.Fatal(err)
+	}
+	return e, st, conn
+}
+
+// TestLostLeaseStopsItsHolder lets a lease lapse and another holder take it: the first holder's
+// work is cancelled (it must not go on as if it held the lease), and its release leaves the new
+// holder's lease alone.
+func TestLostLeaseStopsItsHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 90*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("a free lease: %v %v", ok, err)
+	}
+	// Another process, for which the lease has lapsed, takes it.
+	later := time.Now().Add(time.Hour)
+	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || !ok {
+		t.Fatalf("taking a lapsed lease: %v %v", ok, err)
+	}
+	<-held.Done()
+	if cause := context.Cause(held); !errors.Is(cause, errLeaseLost) {
+		t.Fatalf("the holder's work ended with %v, want errLeaseLost", cause)
+	}
+	release()
+	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || ok {
+		t.Fatalf("the former holder's release freed the new holder's lease (%v)", err)
+	}
+}
