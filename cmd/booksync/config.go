@@ -40,7 +40,7 @@ type Config struct {
 	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
 	Workers int
 	// JobTimeout (BOOKSYNC_JOB_TIMEOUT) bounds one run of a sync job; the job of a killed process
-	// is rescued a quarter of it later.
+	// is rescued once it has passed.
 	JobTimeout time.Duration
 }
 
@@ -75,7 +75,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.SandboxFaults, "sandbox-faults", env("BOOKSYNC_SANDBOX_FAULTS", "") == "1" || env("BOOKSYNC_SANDBOX_FAULTS", "") == "true", "let logged-in partners inject faults into their sandbox organisations (BOOKSYNC_SANDBOX_FAULTS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
 	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
-	jobTimeout := fs.Duration("job-timeout", envDuration("BOOKSYNC_JOB_TIMEOUT", 2*time.Minute), "longest run of one sync job; a killed process's jobs resume a quarter of it later (BOOKSYNC_JOB_TIMEOUT)")
+	jobTimeout := fs.Duration("job-timeout", envDuration("BOOKSYNC_JOB_TIMEOUT", 2*time.Minute), "longest run of one sync job; on PostgreSQL a killed process's jobs resume once it has passed, on SQLite at restart (BOOKSYNC_JOB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -47,7 +47,7 @@ type Config struct {
 	// Workers is how many sync jobs run at once (0: 10; negative: none, the API only queues them).
 	Workers int
 	// JobTimeout bounds one run of a sync job (0: the engine's default); a job of a killed
-	// process is rescued a quarter of it later.
+	// process is rescued once it has passed.
 	JobTimeout time.Duration
 	// Logger receives logs; nil means slog.Default().
 	Logger *slog.Logger

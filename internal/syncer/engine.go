@@ -48,7 +48,7 @@ type Config struct {
 	// MaxAttempts is how often a push is tried before its records go to error (0: 10).
 	MaxAttempts int
 	// JobTimeout bounds one run of a job (0: 2 minutes). A push that has more to do after half of
-	// it continues in a new run; a job whose process died is rescued a quarter of it later.
+	// it continues in a new run; a job whose process died is rescued once it has passed.
 	JobTimeout time.Duration
 	// Logger receives the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -114,10 +114,12 @@ func New(cfg Config) (*Engine, error) {
 		// Without LISTEN (SQLite, database/sql on PostgreSQL) River polls; a push should start soon
 		// after the issue that queued it.
 		FetchPollInterval: 100 * time.Millisecond,
-		// A job whose process was killed stays running until rescued; a push hands over to a new
-		// run well within JobTimeout, so the rescue can follow soon after.
+		// A job whose process was killed stays running until rescued. A push hands over to a new
+		// run at half of JobTimeout and its lease lasts at most JobTimeout, so a job still running
+		// after JobTimeout belongs to a dead process: it is rescued then (the earliest River
+		// allows; its rescuer looks every 30 s), and its push lease has lapsed by that time.
 		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.JobTimeout + cfg.JobTimeout/4,
+		RescueStuckJobsAfter: cfg.JobTimeout,
 		MaxAttempts:          cfg.MaxAttempts,
 	}
 	if cfg.Workers > 0 {
