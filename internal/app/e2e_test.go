@@ -77,7 +77,7 @@ func newStackWith(t *testing.T, dsn string, edit func(*app.Config)) *stack {
 			t.Error(err)
 		}
 	})
-	return &stack{t: t, app: a, url: base, gnucashDir: gnucashDir}
+	return &stack{t: t, app: a, url: base, gnucashDir: cfg.GnuCashDir}
 }
 
 // jobs describes River's jobs, for failure messages.
