@@ -3,6 +3,7 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -166,4 +167,37 @@ func TestLostLeaseStopsItsHolder(t *testing.T) {
 	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || ok {
 		t.Fatalf("the former holder's release freed the new holder's lease (%v)", err)
 	}
+}
+
+// TestStalledRenewalStopsItsHolder holds the database's writer while a lease is held, so that its
+// renewal cannot get through: the holder must stop once its lease lapses, since another holder may
+// take it then, rather than work on while the renewal waits for the database.
+func TestStalledRenewalStopsItsHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 150*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("a free lease: %v %v", ok, err)
+	}
+	busy, unblock := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- st.InTx(ctx, func(*sql.Tx) error { close(busy); <-unblock; return nil })
+	}()
+	<-busy
+	// The lease lapses 150 ms after it was taken; a minute only bounds a holder that never stops.
+	select {
+	case <-held.Done():
+	case <-time.After(time.Minute):
+		t.Error("the holder went on working a minute after its lease lapsed")
+	}
+	close(unblock)
+	if err := <-txDone; err != nil {
+		t.Fatal(err)
+	}
+	if cause := context.Cause(held); held.Err() != nil && !errors.Is(cause, errLeaseLost) {
+		t.Fatalf("the holder's work ended with %v, want errLeaseLost", cause)
+	}
+	release()
 }
