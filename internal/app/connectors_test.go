@@ -1,52 +1,16 @@
 package app_test
 
 import (
-	"bytes"
-	"context"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/booksync/booksync/internal/app"
 )
-
-// newStackConfig is newStack with a configuration of the test's own (SQLite only): PublicURL
-// and SecretKey are filled in.
-func newStackConfig(t *testing.T, cfg app.Config) *stack {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PublicURL = "http://" + ln.Addr().String()
-	cfg.SecretKey = bytes.Repeat([]byte{1}, 32)
-	if cfg.Workers == 0 {
-		cfg.Workers = 2
-	}
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: a.Handler()}}
-	srv.Start()
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		if err := a.Close(10 * time.Second); err != nil {
-			t.Error(err)
-		}
-	})
-	return &stack{t: t, app: a, url: cfg.PublicURL, gnucashDir: cfg.GnuCashDir}
-}
 
 // TestGnuCashConnectsFromAFreshFolder runs booksync as `serve` does in an empty folder (no
 // BOOKSYNC_GNUCASH_DIR): connecting GnuCash creates the gnucash/ folder beside the database,
@@ -54,7 +18,7 @@ func newStackConfig(t *testing.T, cfg app.Config) *stack {
 func TestGnuCashConnectsFromAFreshFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	s := newStackConfig(t, app.Config{DB: filepath.Join(dir, "booksync.db")})
+	s := newStackWith(t, filepath.Join(dir, "booksync.db"), func(c *app.Config) { c.GnuCashDir = "" })
 	c := s.partner().newEntity()
 	var conn struct{ ID, Status string }
 	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, &conn)
@@ -83,7 +47,7 @@ func TestGnuCashConnectsFromAFreshFolder(t *testing.T) {
 // bare "Internal error.".
 func TestConnectorErrorsReachTheCallerWithTheirCause(t *testing.T) {
 	t.Parallel()
-	s := newStackConfig(t, app.Config{DB: filepath.Join(t.TempDir(), "booksync.db"), GnuCashDir: t.TempDir()})
+	s := newStack(t, filepath.Join(t.TempDir(), "booksync.db"))
 	c := s.partner().newEntity()
 	var conn struct {
 		ConnectionURL string `json:"connection_url"`
