@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -105,6 +106,11 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 				return err
 			}
 			if refreshed {
+				if pe != nil && pe.Status == http.StatusForbidden {
+					// 403: a good grant that no longer reaches the organisation (disconnected
+					// from the app, a role withdrawn); no token cures it, the user must reconnect.
+					return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
+				}
 				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
 				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
 			}

@@ -31,20 +31,23 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
+		apiStatus  int // what the platform answers every call
 		refresh    func(w http.ResponseWriter)
 		wantSent   []string
 		wantClass  platform.Class
 		wantStatus string
 	}{
-		{"refresh accepted", func(w http.ResponseWriter) {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "new", "refresh_token": "r2", "token_type": "Bearer", "expires_in": 1800})
-		}, []string{"Bearer old", "Bearer new"}, platform.Transient, booksync.ConnectionConnected},
-		{"refresh refused", func(w http.ResponseWriter) {
+		{"refresh accepted", http.StatusUnauthorized, refreshAccepted, []string{"Bearer old", "Bearer new"}, platform.Transient, booksync.ConnectionConnected},
+		{"refresh refused", http.StatusUnauthorized, func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
 		}, []string{"Bearer old"}, platform.Auth, booksync.ConnectionDeauthorized},
+		// 403: the grant is good but no longer reaches the organisation (Xero's tenant was
+		// disconnected, QuickBooks' AuthorizationFault). No token cures that, so retrying the job
+		// would push nothing for days while the connection looked fine: the user must reconnect.
+		{"organisation refused even with a new token", http.StatusForbidden, refreshAccepted,
+			[]string{"Bearer old", "Bearer new"}, platform.Auth, booksync.ConnectionDeauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -63,7 +66,7 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 				mu.Lock()
 				sent = append(sent, r.Header.Get("Authorization"))
 				mu.Unlock()
-				w.WriteHeader(http.StatusUnauthorized)
+				w.WriteHeader(tc.apiStatus)
 			}))
 			defer api.Close()
 
@@ -107,6 +110,12 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refreshAccepted answers a refresh with a new access token.
+func refreshAccepted(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "new", "refresh_token": "r2", "token_type": "Bearer", "expires_in": 1800})
 }
 
 // newConnectedEngine builds an engine (not started) on a fresh SQLite database, with one entity
