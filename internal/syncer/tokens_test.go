@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -209,4 +210,78 @@ func TestStalledRenewalStopsItsHolder(t *testing.T) {
 		t.Fatalf("the holder's work ended with %v, want errLeaseLost", cause)
 	}
 	release()
+}
+
+// TestConcurrentRefusalsRefreshOnce: two calls of one connection send the same token, which the
+// platform refuses. The first refusal refreshes it; the second, which arrives after that refresh,
+// is about the token already replaced, so it is resent with the new token instead of refreshing
+// again (each refresh rotates the grant's refresh token and costs a call).
+func TestConcurrentRefusalsRefreshOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var mu sync.Mutex
+	refreshes := 0
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		refreshes++
+		n := refreshes
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("new%d", n), "refresh_token": fmt.Sprintf("r%d", n+1),
+			"token_type": "Bearer", "expires_in": 1800})
+	}))
+	defer tokens.Close()
+	entered, hold := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer old" {
+			return // 200
+		}
+		if r.URL.Path == "/slow" {
+			first.Do(func() { close(entered); <-hold })
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer api.Close()
+
+	p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
+		OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
+	e, _, conn := newConnectedEngine(t, p)
+	ts := e.tokenSourceFor(conn, p)
+	if err := ts.load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.save(ctx, &oauth2.Token{AccessToken: "old", RefreshToken: "r1", TokenType: "Bearer", Expiry: time.Now().Add(30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	client := ts.httpClient(ctx)
+	get := func(path string) error {
+		s := &session{e: e, conn: conn, provider: p, ts: ts}
+		return s.call(ctx, func() error {
+			resp, err := client.Get(api.URL + path)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusUnauthorized {
+				return &platform.Error{Class: platform.Auth, Status: resp.StatusCode, Message: "refused"}
+			}
+			return nil
+		})
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- get("/slow") }()
+	<-entered // the slow call has sent the old token
+	if err := get("/fast"); err != nil {
+		t.Fatalf("the fast call: %v", err)
+	}
+	close(hold) // the slow call's refusal arrives after the fast call refreshed
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow call: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if refreshes != 1 {
+		t.Fatalf("%d refreshes for one refused token, want 1", refreshes)
+	}
 }
