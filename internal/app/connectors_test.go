@@ -18,7 +18,6 @@ import (
 func TestGnuCashConnectsFromAFreshFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	// No GnuCashDir: the default, beside the database.
 	s := newStackWith(t, filepath.Join(dir, "booksync.db"), func(c *app.Config) { c.GnuCashDir = "" })
 	c := s.partner().newEntity()
 	var conn struct{ ID, Status string }

@@ -58,8 +58,7 @@ func newStackWith(t *testing.T, dsn string, edit func(*app.Config)) *stack {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	gnucashDir := t.TempDir()
-	cfg := app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: gnucashDir,
+	cfg := app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: t.TempDir(),
 		SandboxFaults: true, Logger: testlog.New(t)}
 	edit(&cfg)
 	a, err := app.New(context.Background(), cfg)

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
 	"github.com/booksync/booksync/internal/platform"
+	"golang.org/x/oauth2"
 )
 
 // session is one job's view of a connection: its connector, what was pulled, and the entity's
@@ -94,6 +96,10 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 	refreshed := false
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
+		var sent *oauth2.Token // the token fn is about to send, to name it if it is refused
+		if s.ts != nil {
+			sent = s.ts.current()
+		}
 		err := fn()
 		var pe *platform.Error
 		errors.As(err, &pe)
@@ -105,10 +111,18 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 				return err
 			}
 			if refreshed {
+				if pe != nil && pe.Status == http.StatusForbidden {
+					// 403: a good grant that no longer reaches the organisation (disconnected
+					// from the app, a role withdrawn); no token cures it, the user must reconnect.
+					return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
+				}
 				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
 				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
 			}
-			if _, rerr := s.ts.token(ctx, true); rerr != nil {
+			if sent == nil {
+				sent = s.ts.current() // fn got the token it sent when it sent it
+			}
+			if _, rerr := s.ts.token(ctx, sent); rerr != nil {
 				return rerr
 			}
 			refreshed = true

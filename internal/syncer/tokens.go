@@ -67,26 +67,39 @@ func (t *tokenSource) httpClient(ctx context.Context) *http.Client {
 func (t *tokenSource) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return t.token(ctx, false)
+	return t.token(ctx, nil)
+}
+
+// current is the token the next call is sent with, for a caller to name the token the platform
+// then refuses; nil when that call will get another (none is loaded yet, or it expires).
+func (t *tokenSource) current() *oauth2.Token {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.valid(t.tok) {
+		return nil
+	}
+	return t.tok
 }
 
 func (t *tokenSource) valid(tok *oauth2.Token) bool {
 	return tok != nil && tok.AccessToken != "" && tok.Expiry.After(t.e.now().Add(expiryMargin))
 }
 
-// token returns a valid access token; force refreshes even a token that looks valid (after a 401).
-func (t *tokenSource) token(ctx context.Context, force bool) (*oauth2.Token, error) {
+// token returns a valid access token. refused is a token the platform refused (a 401), which is
+// refreshed even though it looks valid, unless a refresh has replaced it since (another call or
+// process got the same 401 first): the replacement is then returned, without refreshing again.
+func (t *tokenSource) token(ctx context.Context, refused *oauth2.Token) (*oauth2.Token, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !force && t.valid(t.tok) {
+	force, stale := refused != nil, refused
+	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
 		return t.tok, nil
 	}
-	stale := t.tok
 	if err := t.load(ctx); err != nil {
 		return nil, err
 	}
 	// Another process may have refreshed since: its token is good unless it is the one refused.
-	if t.valid(t.tok) && (!force || stale == nil || t.tok.AccessToken != stale.AccessToken) {
+	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
 		return t.tok, nil
 	}
 	var release func()
@@ -110,7 +123,7 @@ func (t *tokenSource) token(ctx context.Context, force bool) (*oauth2.Token, err
 		if err := t.load(ctx); err != nil {
 			return nil, err
 		}
-		if t.valid(t.tok) && (stale == nil || t.tok.AccessToken != stale.AccessToken) {
+		if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
 			return t.tok, nil
 		}
 	}
@@ -118,7 +131,7 @@ func (t *tokenSource) token(ctx context.Context, force bool) (*oauth2.Token, err
 	if err := t.load(ctx); err != nil {
 		return nil, err
 	}
-	if t.valid(t.tok) && (!force || stale == nil || t.tok.AccessToken != stale.AccessToken) {
+	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
 		return t.tok, nil
 	}
 	if t.tok == nil || t.tok.RefreshToken == "" {

@@ -3,8 +3,10 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,20 +32,23 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
+		apiStatus  int // what the platform answers every call
 		refresh    func(w http.ResponseWriter)
 		wantSent   []string
 		wantClass  platform.Class
 		wantStatus string
 	}{
-		{"refresh accepted", func(w http.ResponseWriter) {
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "new", "refresh_token": "r2", "token_type": "Bearer", "expires_in": 1800})
-		}, []string{"Bearer old", "Bearer new"}, platform.Transient, booksync.ConnectionConnected},
-		{"refresh refused", func(w http.ResponseWriter) {
+		{"refresh accepted", http.StatusUnauthorized, refreshAccepted, []string{"Bearer old", "Bearer new"}, platform.Transient, booksync.ConnectionConnected},
+		{"refresh refused", http.StatusUnauthorized, func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = io.WriteString(w, `{"error":"invalid_grant"}`)
 		}, []string{"Bearer old"}, platform.Auth, booksync.ConnectionDeauthorized},
+		// 403: the grant is good but no longer reaches the organisation (Xero's tenant was
+		// disconnected, QuickBooks' AuthorizationFault). No token cures that, so retrying the job
+		// would push nothing for days while the connection looked fine: the user must reconnect.
+		{"organisation refused even with a new token", http.StatusForbidden, refreshAccepted,
+			[]string{"Bearer old", "Bearer new"}, platform.Auth, booksync.ConnectionDeauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -62,7 +67,7 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 				mu.Lock()
 				sent = append(sent, r.Header.Get("Authorization"))
 				mu.Unlock()
-				w.WriteHeader(http.StatusUnauthorized)
+				w.WriteHeader(tc.apiStatus)
 			}))
 			defer api.Close()
 
@@ -106,6 +111,12 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refreshAccepted answers a refresh with a new access token.
+func refreshAccepted(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "new", "refresh_token": "r2", "token_type": "Bearer", "expires_in": 1800})
 }
 
 // newConnectedEngine builds an engine (not started) on a fresh SQLite database, with one entity
@@ -165,5 +176,112 @@ func TestLostLeaseStopsItsHolder(t *testing.T) {
 	release()
 	if ok, err := st.AcquireLease(ctx, conn.ID, store.LeasePush, later, later.Add(time.Hour)); err != nil || ok {
 		t.Fatalf("the former holder's release freed the new holder's lease (%v)", err)
+	}
+}
+
+// TestStalledRenewalStopsItsHolder holds the database's writer while a lease is held, so that its
+// renewal cannot get through: the holder must stop once its lease lapses, since another holder may
+// take it then, rather than work on while the renewal waits for the database.
+func TestStalledRenewalStopsItsHolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 150*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("a free lease: %v %v", ok, err)
+	}
+	busy, unblock := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- st.InTx(ctx, func(*sql.Tx) error { close(busy); <-unblock; return nil })
+	}()
+	<-busy
+	// The lease lapses 150 ms after it was taken; a minute only bounds a holder that never stops.
+	select {
+	case <-held.Done():
+	case <-time.After(time.Minute):
+		t.Error("the holder went on working a minute after its lease lapsed")
+	}
+	close(unblock)
+	if err := <-txDone; err != nil {
+		t.Fatal(err)
+	}
+	if cause := context.Cause(held); held.Err() != nil && !errors.Is(cause, errLeaseLost) {
+		t.Fatalf("the holder's work ended with %v, want errLeaseLost", cause)
+	}
+	release()
+}
+
+// TestConcurrentRefusalsRefreshOnce: two calls of one connection send the same token, which the
+// platform refuses. The first refusal refreshes it; the second, which arrives after that refresh,
+// is about the token already replaced, so it is resent with the new token instead of refreshing
+// again (each refresh rotates the grant's refresh token and costs a call).
+func TestConcurrentRefusalsRefreshOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var mu sync.Mutex
+	refreshes := 0
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		refreshes++
+		n := refreshes
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("new%d", n), "refresh_token": fmt.Sprintf("r%d", n+1),
+			"token_type": "Bearer", "expires_in": 1800})
+	}))
+	defer tokens.Close()
+	entered, hold := make(chan struct{}), make(chan struct{})
+	var first sync.Once
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer old" {
+			return // 200
+		}
+		if r.URL.Path == "/slow" {
+			first.Do(func() { close(entered); <-hold })
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer api.Close()
+
+	p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
+		OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
+	e, _, conn := newConnectedEngine(t, p)
+	ts := e.tokenSourceFor(conn, p)
+	if err := ts.load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.save(ctx, &oauth2.Token{AccessToken: "old", RefreshToken: "r1", TokenType: "Bearer", Expiry: time.Now().Add(30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	client := ts.httpClient(ctx)
+	get := func(path string) error {
+		s := &session{e: e, conn: conn, provider: p, ts: ts}
+		return s.call(ctx, func() error {
+			resp, err := client.Get(api.URL + path)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusUnauthorized {
+				return &platform.Error{Class: platform.Auth, Status: resp.StatusCode, Message: "refused"}
+			}
+			return nil
+		})
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- get("/slow") }()
+	<-entered // the slow call has sent the old token
+	if err := get("/fast"); err != nil {
+		t.Fatalf("the fast call: %v", err)
+	}
+	close(hold) // the slow call's refusal arrives after the fast call refreshed
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow call: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if refreshes != 1 {
+		t.Fatalf("%d refreshes for one refused token, want 1", refreshes)
 	}
 }

@@ -244,19 +244,31 @@ func (e *Engine) tryLease(ctx context.Context, connID, lease string, term time.D
 		defer close(done)
 		tick := time.NewTicker(max(term/3, time.Millisecond))
 		defer tick.Stop()
+		// The holder stops when its lease lapses, not at the first tick after: from then on
+		// another holder may take it.
+		lapse := time.NewTimer(until.Sub(e.now()))
+		defer lapse.Stop()
 		for {
 			select {
 			case <-stop:
 				return
 			case <-held.Done():
 				return
+			case <-lapse.C:
+				cancel(errLeaseLost)
+				return
 			case <-tick.C:
 			}
 			next := e.now().Add(term)
-			renewed, err := e.store.RenewLease(context.WithoutCancel(held), connID, lease, until, next)
+			// A renewal that cannot get through to the database before the lease lapses (a busy
+			// writer, a lost connection) must not keep the holder working past it.
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(held), until.Sub(e.now()))
+			renewed, err := e.store.RenewLease(rctx, connID, lease, until, next)
+			rcancel()
 			switch {
 			case renewed:
 				until = next
+				lapse.Reset(until.Sub(e.now()))
 			case err == nil || !e.now().Before(until):
 				cancel(errLeaseLost)
 				return
