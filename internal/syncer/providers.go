@@ -124,9 +124,14 @@ func QuickBooksProvider(clientID, clientSecret, sandboxURL string, sandboxLimits
 			// company with the new token, so that a connection never names a company its grant
 			// cannot reach (the sandboxes show a partner the companies its connections name).
 			org, err := quickbooks.New(quickbooks.Config{BaseURL: baseURL, RealmID: realm, HTTPClient: client}).Org(ctx)
-			if err != nil {
+			switch platform.ClassOf(err) {
+			case "":
+			case platform.Auth, platform.NeedsUserAction:
 				return nil, booksync.Errorf(booksync.EINVALID,
 					"QuickBooks did not let this authorization read company %s (%v); open the connection_url again.", realm, err)
+			default:
+				// An outage or a rate limit says nothing about the company: the caller sees it as it is.
+				return nil, err
 			}
 			return []Tenant{{ID: realm, Name: org.Name}}, nil
 		},

@@ -27,9 +27,6 @@ type tokenSource struct {
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	version int64
-	// refreshedAt is when this process last refreshed; a 401 right after a refresh means the grant
-	// itself is gone.
-	refreshedAt time.Time
 }
 
 // expiryMargin refreshes a little before expiry, so that a token does not expire in flight.
@@ -153,7 +150,6 @@ func (t *tokenSource) token(ctx context.Context, refused *oauth2.Token) (*oauth2
 	if err := t.save(ctx, next); err != nil {
 		return nil, err
 	}
-	t.refreshedAt = t.e.now()
 	return t.tok, nil
 }
 
