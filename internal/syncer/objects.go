@@ -587,7 +587,8 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 				account = &s.accounts[i]
 			}
 		}
-		if account == nil || !account.PaymentsAllowed {
+		// The rule the API applied when the setting was made, in case the books changed since.
+		if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
 			why := "does not exist in the connected books"
 			if account != nil {
 				why = "does not accept payments (use a bank account)"
