@@ -37,6 +37,41 @@ func TestFixedProductFixesThePush(t *testing.T) {
 	})
 }
 
+// TestDeletedProductFixIsTheDefault: when an issued line's catalog product has been deleted,
+// PATCH /products/{id} answers 404, so the push's fix names only the entity default; following it
+// books the invoice.
+func TestDeletedProductFixIsTheDefault(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		_, tenant := c.connect()
+		r := c.customerAndProduct("Acme Trading Ltd", nil)
+		inv, num := c.issue(r, nil, line(r.product, 2, 2000))
+		c.do("DELETE", "/products/"+r.product, nil, 204, nil)
+		c.do("PATCH", "/products/"+r.product, map[string]any{"name": "Gone"}, 404, nil)
+		rec := c.record("receivable", inv)
+		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+		rec = c.record("receivable", inv)
+		sales := c.idByName("/ledger_accounts", "Sales")
+		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_set" ||
+			strings.Contains(rec.Errors.Details[0].Fix, "/products/") ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "accounting.ledger_account_ids.products") ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "Sales ("+sales+")") {
+			t.Fatalf("a deleted product without an account: %s", rec)
+		}
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
+		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+		if rec = c.record("receivable", inv); rec.SyncStatus != "done" {
+			t.Fatalf("after setting the default: %s", rec)
+		}
+		books := s.app.XeroSandbox.Invoices(tenant)
+		if len(books) != 1 || books[0].InvoiceNumber != num || books[0].LineItems[0].AccountCode != "200" {
+			t.Fatalf("books: %+v", books)
+		}
+	})
+}
+
 // TestTaxRateOverrideNeverBooksAnotherTax pushes a line of 12.34% whose accounting_tax_rate_id
 // names a 20% rate into each ledger. Xero (line TaxAmount) and QuickBooks (TxnTaxDetail) book the
 // tax booksync sends, so the invoice goes with booksync's figures; GnuCash computes tax from the
