@@ -65,7 +65,8 @@ type PlanOptions struct {
 //
 //  1. every line's product (catalog or inline) has a ledger_account_id, or the entity setting
 //     accounting.ledger_account_ids.products is set; the account must be an active account of
-//     the connected books that takes sales (not a placeholder, a bank or a receivables account);
+//     the connected books that takes sales (LedgerAccountUnusable); a line whose catalog product
+//     was deleted (CatalogDeleted) and whose copied account the books refuse uses the setting;
 //  2. every line's tax rate has an accounting tax rate with the same value, unless the line names
 //     one with accounting_tax_rate_id, which always wins; it must be an active sales rate of the
 //     connected books, and where the books compute tax from the rate (opts.TaxAsSent false), of
@@ -126,10 +127,12 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		field := fmt.Sprintf("line_items[%d]", i)
 		var lp LinePlan
 		accID, fromDefault := l.Product.LedgerAccountID, false
+		message := fmt.Sprintf("Ledger account is not set for line %d (%s)", i+1, l.Product.Name)
 		if accID != nil && l.Product.CatalogDeleted {
 			// The catalog product is gone, so the line's copy of its account can no longer be
 			// changed; where the books refuse that account, the entity default, which can be, applies.
 			if why, _ := accountProblem(*accID); why != "" {
+				message = fmt.Sprintf("Ledger account %s %s (line %d, %s, whose product was deleted) and accounting.ledger_account_ids.products is not set", *accID, why, i+1, l.Product.Name)
 				accID = nil
 			}
 		}
@@ -148,9 +151,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 			case l.Product.CatalogDeleted:
 				fix = setDefault + " to " + accountChoices + fmt.Sprintf(" (product %s was deleted, so its line is booked to the default); ", l.Product.ID) + pushAgain
 			}
-			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id",
-				Message: fmt.Sprintf("Ledger account is not set for line %d (%s)", i+1, l.Product.Name),
-				Fix:     fix})
+			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id", Message: message, Fix: fix})
 		default:
 			state, code := accountProblem(*accID)
 			if state == "" {

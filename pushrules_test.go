@@ -349,6 +349,9 @@ func TestDeletedProductFixNamesTheDefault(t *testing.T) {
 		if strings.Contains(fix, "/products/") || !strings.Contains(fix, "accounting.ledger_account_ids.products") || !strings.Contains(fix, "Sales (sales)") {
 			t.Errorf("copy %v: fix %q, want only the entity default", copied, fix)
 		}
+		if msg := serr.Details[0].Message; copied != nil && (!strings.Contains(msg, "Ledger account "+*copied+" ") || !strings.Contains(msg, "product was deleted")) {
+			t.Errorf("copy %v: message %q does not say why the copy is not used", *copied, msg)
+		}
 		settings := booksync.Settings{Accounting: &booksync.AccountingSettings{LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: ptr("sales")}}}
 		plan, serr := booksync.PlanInvoicePush(invoiceWith(l), settings, ukRates, ukAccounts, xero)
 		if serr != nil || plan.Lines[0].LedgerAccount.ID != "sales" {
