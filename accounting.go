@@ -188,25 +188,47 @@ var AccountingTaxRateList = ListSpec{Fields: map[string]FieldKind{"name": KindSt
 // LedgerAccountList is what GET /ledger_accounts sorts by.
 var LedgerAccountList = ListSpec{Fields: map[string]FieldKind{"name": KindString}, Sorts: []string{"name"}, DefaultSort: "name"}
 
-// Why a pulled ledger account or tax rate cannot be named where a push would use it, as
-// PlanInvoicePush and the payment push judge them; "" when it can.
+// LedgerAccountTypeIncome is the Type a connector gives an income account: Xero's class REVENUE
+// (account types REVENUE, SALES and OTHERINCOME), QuickBooks' classification Revenue (Income and
+// Other Income) and GnuCash's INCOME. Fixes suggest only these for sales.
+const LedgerAccountTypeIncome = "Income"
 
-// LedgerAccountUnusable says why a settings default, product or line cannot name the account;
-// forPayments is for accounting.ledger_account_ids.payments, which payments are pushed to.
-func LedgerAccountUnusable(a *LedgerAccount, forPayments bool) string {
+// AccountUse is what a ledger account is named for.
+type AccountUse int
+
+const (
+	// ForSales is an account invoice lines are booked to: accounting.ledger_account_ids.products
+	// and a catalog or inline product's ledger_account_id.
+	ForSales AccountUse = iota
+	// ForPayments is accounting.ledger_account_ids.payments, which payments are pushed to.
+	ForPayments
+)
+
+// LedgerAccountUnusable says why a pulled ledger account cannot be named for use, "" when it can.
+// It is the one rule that the API applies when the id is set and the push applies when it is
+// used, so an id the API accepted is one the push takes. Only what the books themselves refuse is
+// refused: an active sales account that is not an income account is the user's choice.
+func LedgerAccountUnusable(a *LedgerAccount, use AccountUse) string {
 	switch {
 	case a.Status != "Active":
 		return "is archived in the connected books"
-	case forPayments && !a.PaymentsAllowed:
+	case use == ForPayments && !a.PaymentsAllowed:
 		return "does not take payments in the connected books (choose a bank account)"
+	case use == ForSales && a.SalesRefusal != "":
+		return "cannot take sales: " + a.SalesRefusal
 	}
 	return ""
 }
 
-// TaxRateUnusable says why a line or the deductions setting cannot name the tax rate.
+// TaxRateUnusable says why a pulled tax rate cannot be named on a sale (a line's
+// accounting_tax_rate_id, accounting.tax_ids.deductions), "" when it can; like
+// LedgerAccountUnusable, the API and the push apply the same rule.
 func TaxRateUnusable(t *AccountingTaxRate) string {
-	if t.Status != "Active" {
+	switch {
+	case t.Status != "Active":
 		return "is archived in the connected books"
+	case !t.Revenue:
+		return "is for purchases only"
 	}
 	return ""
 }

@@ -65,7 +65,8 @@ type PlanOptions struct {
 //
 //  1. every line's product (catalog or inline) has a ledger_account_id, or the entity setting
 //     accounting.ledger_account_ids.products is set; the account must be an active account of
-//     the connected books that takes sales (not a placeholder, a bank or a receivables account);
+//     the connected books that takes sales (LedgerAccountUnusable); a line whose catalog product
+//     was deleted (CatalogDeleted) and whose copied account the books refuse uses the setting;
 //  2. every line's tax rate has an accounting tax rate with the same value, unless the line names
 //     one with accounting_tax_rate_id, which always wins; it must be an active sales rate of the
 //     connected books, and where the books compute tax from the rate (opts.TaxAsSent false), of
@@ -106,78 +107,105 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 	if s.Accounting != nil && s.Accounting.LedgerAccountIDs != nil {
 		defaultProducts = s.Accounting.LedgerAccountIDs.Products
 	}
+	// accountProblem says why a line cannot be booked to an account id, with the code of the
+	// failure; "" when it can.
+	accountProblem := func(id string) (string, string) {
+		a, ok := accountByID[id]
+		switch {
+		case !ok:
+			return "does not exist in the connected books", CodeLedgerAccountNotFound
+		case a.Status != "Active":
+			return LedgerAccountUnusable(&a, ForSales), CodeLedgerAccountNotFound
+		}
+		if why := LedgerAccountUnusable(&a, ForSales); why != "" {
+			return "(" + a.Name + ") " + why, CodeLedgerAccountNotUsable
+		}
+		return "", ""
+	}
+	accountChoices := SalesAccountChoices(accounts)
 	for i, l := range r.LineItems {
 		field := fmt.Sprintf("line_items[%d]", i)
 		var lp LinePlan
 		accID, fromDefault := l.Product.LedgerAccountID, false
+		message := fmt.Sprintf("Ledger account is not set for line %d (%s)", i+1, l.Product.Name)
+		if accID != nil && l.Product.CatalogDeleted {
+			// The catalog product is gone, so the line's copy of its account can no longer be
+			// changed; where the books refuse that account, the entity default, which can be, applies.
+			if why, _ := accountProblem(*accID); why != "" {
+				message = fmt.Sprintf("Ledger account %s %s (line %d, %s, whose product was deleted) and accounting.ledger_account_ids.products is not set", *accID, why, i+1, l.Product.Name)
+				accID = nil
+			}
+		}
 		if accID == nil {
 			accID, fromDefault = defaultProducts, true
 		}
+		const setDefault = "Set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings)"
 		switch {
 		case accID == nil:
-			fix := fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s), or set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings)", l.Product.ID, l.Product.ID)
-			if l.Product.IsInline {
-				// An issued invoice's inline product cannot change, so the default is the fix.
-				fix = "Set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings); an issued invoice's inline product cannot change"
-			}
-			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id",
-				Message: fmt.Sprintf("Ledger account is not set for line %d (%s)", i+1, l.Product.Name),
-				Fix:     fix + ", to one of: " + SalesAccountChoices(accounts) + "; " + pushAgain})
-		default:
-			a, ok := accountByID[*accID]
-			var state, code string
+			fix := fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s), or set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings), to %s; %s",
+				l.Product.ID, l.Product.ID, accountChoices, pushAgain)
 			switch {
-			case !ok:
-				state, code = "does not exist in the connected books", CodeLedgerAccountNotFound
-			case a.Status != "Active":
-				state, code = "is archived in the connected books", CodeLedgerAccountNotFound
-			case a.SalesRefusal != "":
-				state, code = fmt.Sprintf("(%s) cannot take sales: %s", a.Name, a.SalesRefusal), CodeLedgerAccountNotUsable
+			case l.Product.IsInline:
+				// An issued invoice's inline product cannot change, so the default is the fix.
+				fix = setDefault + " to " + accountChoices + " (an issued invoice's inline product cannot change); " + pushAgain
+			case l.Product.CatalogDeleted:
+				fix = setDefault + " to " + accountChoices + fmt.Sprintf(" (product %s was deleted, so its line is booked to the default); ", l.Product.ID) + pushAgain
 			}
+			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id", Message: message, Fix: fix})
+		default:
+			state, code := accountProblem(*accID)
 			if state == "" {
-				lp.LedgerAccount = a
+				lp.LedgerAccount = accountByID[*accID]
 				break
 			}
-			where, fix := field+".product.ledger_account_id", fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s)", l.Product.ID, l.Product.ID)
+			where, fix := field+".product.ledger_account_id", fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s) to %s; %s", l.Product.ID, l.Product.ID, accountChoices, pushAgain)
 			switch {
 			case fromDefault:
-				where, fix = "settings.accounting.ledger_account_ids.products", "Set accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings)"
+				where, fix = "settings.accounting.ledger_account_ids.products", "Set accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings) to "+accountChoices+"; "+pushAgain
 			case l.Product.IsInline:
-				fix = "Set accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings) and cancel and reissue the invoice without the inline product's ledger_account_id"
+				fix = newInvoice(r.ID, fmt.Sprintf("line_items[%d].product.ledger_account_id is %s, or left out to use accounting.ledger_account_ids.products", i, accountChoices))
 			}
 			fail(code, SyncErrorDetail{Field: where,
 				Message: fmt.Sprintf("Ledger account %s %s (line %d, %s)", *accID, state, i+1, l.Product.Name),
-				Fix:     fix + " to one of: " + SalesAccountChoices(accounts) + "; " + pushAgain})
+				Fix:     fix})
 		}
 		if l.AccountingTaxRateID != nil {
 			id := *l.AccountingTaxRateID
 			t, ok := rateByID[id]
-			reissue := fmt.Sprintf("Issued lines cannot change: cancel the invoice (POST /receivables/%s/cancel) and issue it again with line_items[%d].accounting_tax_rate_id set to one of: ", r.ID, i)
+			override := fmt.Sprintf("line_items[%d].accounting_tax_rate_id is ", i)
 			switch {
 			case !ok || t.Status != "Active":
 				fail(CodeTaxRateNotFound, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
 					Message: fmt.Sprintf("Tax rate does not exist: accounting_tax_rate_id %s of line %d is not an active tax rate of the connected books", id, i+1),
-					Fix:     reissue + SalesRateChoices(rates, nil) + ", or without it to match the line's rate by value; " + pushAgain})
-			case !t.Revenue:
+					Fix:     newInvoice(r.ID, override+SalesRateChoices(rates, nil)+", or left out to match the line's rate by value")})
+			case TaxRateUnusable(&t) != "":
 				fail(CodeTaxRateNotForSales, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
-					Message: fmt.Sprintf("Tax rate %s (%s) is for purchases only; choose a sales rate: %s (line %d)", t.Name, id, SalesRateChoices(rates, nil), i+1),
-					Fix:     reissue + SalesRateChoices(rates, nil) + "; " + pushAgain})
+					Message: fmt.Sprintf("Tax rate %s (%s) %s; a line needs a sales rate (line %d)", t.Name, id, TaxRateUnusable(&t), i+1),
+					Fix:     newInvoice(r.ID, override+SalesRateChoices(rates, nil)+", or left out to match the line's rate by value")})
 			case !opts.TaxAsSent && t.EffectiveTaxRate != AutomatedTaxRate && t.EffectiveTaxRate != l.TaxRateValue:
 				value := l.TaxRateValue
+				choice := SalesRateChoices(rates, &value)
+				if len(salesRates(rates, &value)) > 0 {
+					choice += fmt.Sprintf(" (or a %s sales rate created in %s and pulled with POST /accounting_connections/{connection_id}/sync)", Percent(value), opts.System)
+				}
 				fail(CodeTaxRateMismatch, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
 					Message: fmt.Sprintf("Tax rate differs: line %d (%s) is taxed at %s but its accounting_tax_rate_id %s is %s (%s), and %s computes tax from the rate, so it would book another tax than the invoice",
 						i+1, l.Product.Name, Percent(l.TaxRateValue), id, t.Name, Percent(t.EffectiveTaxRate), opts.System),
-					Fix: reissue + SalesRateChoices(rates, &value) + fmt.Sprintf(" (or create a %s sales rate in %s and pull it with POST /accounting_connections/{connection_id}/sync), or without it to match by value; ", Percent(value), opts.System) + pushAgain})
+					Fix: newInvoice(r.ID, override+choice+", or left out to match the line's rate by value")})
 			default:
 				lp.TaxRate = t
 			}
 		} else if t, ok := MatchTaxRate(l.TaxRateValue, l.TaxRateName, rates); ok {
 			lp.TaxRate = t
 		} else {
+			has := "it has no sales tax rate yet"
+			if len(salesRates(rates, nil)) > 0 {
+				has = "its sales tax rates are " + strings.TrimPrefix(SalesRateChoices(rates, nil), "one of: ")
+			}
 			fail(CodeTaxRateNotFound, SyncErrorDetail{Field: field + ".tax_rate_value",
 				Message: fmt.Sprintf("Tax rate does not exist: no active sales tax rate of %s in the connected books (line %d, %s)", Percent(l.TaxRateValue), i+1, l.Product.Name),
-				Fix: fmt.Sprintf("Create a %s tax rate in %s and pull it (POST /accounting_connections/{connection_id}/sync); the sales rates it has are: %s; %s",
-					Percent(l.TaxRateValue), opts.System, SalesRateChoices(rates, nil), pushAgain)})
+				Fix: fmt.Sprintf("Create a %s sales tax rate in %s (%s) and pull it with POST /accounting_connections/{connection_id}/sync; %s",
+					Percent(l.TaxRateValue), opts.System, has, pushAgain)})
 		}
 		plan.Lines = append(plan.Lines, lp)
 	}
@@ -190,19 +218,20 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		if taxID != nil {
 			t, ok = rateByID[*taxID]
 		}
+		fix := "Set accounting.tax_ids.deductions (PATCH /entities/{entity_id}/settings) to " + SalesRateChoices(rates, nil) + "; " + pushAgain
 		switch {
 		case taxID == nil:
 			fail(CodeDeductionTaxRateNotSet, SyncErrorDetail{Field: "deduction_amount",
 				Message: "Deduction tax rate is not set: the invoice has a deduction but accounting.tax_ids.deductions is not set",
-				Fix:     "Set accounting.tax_ids.deductions (PATCH /entities/{entity_id}/settings) to one of: " + SalesRateChoices(rates, nil) + "; " + pushAgain})
+				Fix:     fix})
 		case !ok || t.Status != "Active":
 			fail(CodeTaxRateNotFound, SyncErrorDetail{Field: "settings.accounting.tax_ids.deductions",
 				Message: fmt.Sprintf("Tax rate does not exist: the deductions tax rate %s (accounting.tax_ids.deductions) is not an active tax rate of the connected books", *taxID),
-				Fix:     "Set accounting.tax_ids.deductions (PATCH /entities/{entity_id}/settings) to one of: " + SalesRateChoices(rates, nil) + "; " + pushAgain})
-		case !t.Revenue:
+				Fix:     fix})
+		case TaxRateUnusable(&t) != "":
 			fail(CodeTaxRateNotForSales, SyncErrorDetail{Field: "settings.accounting.tax_ids.deductions",
-				Message: fmt.Sprintf("Tax rate %s (%s) is for purchases only; choose a sales rate for accounting.tax_ids.deductions: %s", t.Name, *taxID, SalesRateChoices(rates, nil)),
-				Fix:     "Set accounting.tax_ids.deductions (PATCH /entities/{entity_id}/settings) to one of: " + SalesRateChoices(rates, nil) + "; " + pushAgain})
+				Message: fmt.Sprintf("Tax rate %s (%s) %s; accounting.tax_ids.deductions needs a sales rate", t.Name, *taxID, TaxRateUnusable(&t)),
+				Fix:     fix})
 		default:
 			d := &DeductionPlan{Amount: *r.DeductionAmount, TaxRate: t}
 			if r.DeductionMemo != nil {
@@ -221,38 +250,44 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 	return plan, nil
 }
 
+// newInvoice is the fix for a line an issued invoice holds wrong: issued lines cannot change and
+// a canceled invoice cannot be issued again, so the user cancels it and issues a new one whose
+// line is right (want says how), and the new invoice's own record is pushed.
+func newInvoice(id, want string) string {
+	return fmt.Sprintf("Issued lines cannot change: cancel the invoice (POST /receivables/%s/cancel) and create and issue a new one"+
+		" (POST /receivables, then POST /receivables/{new_id}/issue) whose %s; the new invoice's record is pushed automatically.", id, want)
+}
+
 // choicesShown bounds the ids a fix lists; GET /ledger_accounts and GET /accounting_tax_rates
 // list them all.
 const choicesShown = 8
 
-// SalesAccountChoices lists, for a fix, the active accounts of the connected books that take
-// sales, income accounts first: "Sales (id), Services (id)".
+// SalesAccountChoices completes a fix's "set ... to": "one of: Sales (id), Services (id)", the
+// active income accounts (LedgerAccountTypeIncome) of the connected books that take sales, or,
+// when they have none, what to create. Other accounts the books take are not refused, but
+// booking a sale to an expense, equity or liability account is not a fix to suggest.
 func SalesAccountChoices(accounts []LedgerAccount) string {
 	var ok []LedgerAccount
 	for _, a := range accounts {
-		if a.Status == "Active" && a.SalesRefusal == "" && !a.IsBank {
+		if a.Type == LedgerAccountTypeIncome && LedgerAccountUnusable(&a, ForSales) == "" {
 			ok = append(ok, a)
 		}
 	}
-	sort.SliceStable(ok, func(i, j int) bool {
-		if ii, ij := ok[i].Type == "Income", ok[j].Type == "Income"; ii != ij {
-			return ii
-		}
-		return ok[i].Name < ok[j].Name
-	})
+	sort.SliceStable(ok, func(i, j int) bool { return ok[i].Name < ok[j].Name })
 	names := make([]string, len(ok))
 	for i, a := range ok {
 		names[i] = fmt.Sprintf("%s (%s)", a.Name, a.ID)
 	}
-	return choiceList(names, "GET /ledger_accounts")
+	return choiceList(names, "GET /ledger_accounts", "an income account")
 }
 
-// PaymentAccountChoices lists, for a fix, the active accounts of the connected books that take
-// payments (bank accounts first): "Business Bank Account (id), ...".
+// PaymentAccountChoices completes a fix's "set ... to": "one of: Business Bank Account (id), ...",
+// the active accounts of the connected books that take payments (bank accounts first), or, when
+// they have none, what to create.
 func PaymentAccountChoices(accounts []LedgerAccount) string {
 	var ok []LedgerAccount
 	for _, a := range accounts {
-		if a.Status == "Active" && a.PaymentsAllowed {
+		if LedgerAccountUnusable(&a, ForPayments) == "" {
 			ok = append(ok, a)
 		}
 	}
@@ -266,19 +301,27 @@ func PaymentAccountChoices(accounts []LedgerAccount) string {
 	for i, a := range ok {
 		names[i] = fmt.Sprintf("%s (%s)", a.Name, a.ID)
 	}
-	return choiceList(names, "GET /ledger_accounts")
+	return choiceList(names, "GET /ledger_accounts", "a bank account")
 }
 
-// SalesRateChoices lists, for a fix, the active sales tax rates of the connected books, only
-// those of a value when value is set: "VAT 20% (id, 20%), ...".
-func SalesRateChoices(rates []AccountingTaxRate, value *int64) string {
+// salesRates returns the active sales tax rates of the connected books, only those of a value
+// when value is set, by name.
+func salesRates(rates []AccountingTaxRate, value *int64) []AccountingTaxRate {
 	var ok []AccountingTaxRate
 	for _, t := range rates {
-		if t.Status == "Active" && t.Revenue && (value == nil || t.EffectiveTaxRate == *value) {
+		if TaxRateUnusable(&t) == "" && (value == nil || t.EffectiveTaxRate == *value) {
 			ok = append(ok, t)
 		}
 	}
 	sort.SliceStable(ok, func(i, j int) bool { return ok[i].Name < ok[j].Name })
+	return ok
+}
+
+// SalesRateChoices completes a fix's "set ... to": "one of: VAT 20% (id, 20%), ...", the active
+// sales tax rates of the connected books, only those of a value when value is set, or, when they
+// have none, what to create.
+func SalesRateChoices(rates []AccountingTaxRate, value *int64) string {
+	ok := salesRates(rates, value)
 	names := make([]string, len(ok))
 	for i, t := range ok {
 		rate := Percent(t.EffectiveTaxRate)
@@ -287,17 +330,23 @@ func SalesRateChoices(rates []AccountingTaxRate, value *int64) string {
 		}
 		names[i] = fmt.Sprintf("%s (%s, %s)", t.Name, t.ID, rate)
 	}
-	return choiceList(names, "GET /accounting_tax_rates")
+	what := "a sales tax rate"
+	if value != nil {
+		what = "a " + Percent(*value) + " sales tax rate"
+	}
+	return choiceList(names, "GET /accounting_tax_rates", what)
 }
 
-func choiceList(names []string, list string) string {
+// choiceList reads after "to" or "is" in a fix: the choices, or, when there are none, what kind of
+// id is needed and how to get one.
+func choiceList(names []string, list, what string) string {
 	switch {
 	case len(names) == 0:
-		return "none in the connected books yet (" + list + " lists what was pulled)"
+		return what + ", once the connected books have one (create it there, then pull them with POST /accounting_connections/{connection_id}/sync)"
 	case len(names) > choicesShown:
-		return strings.Join(names[:choicesShown], ", ") + fmt.Sprintf(" and %d more (%s)", len(names)-choicesShown, list)
+		return "one of: " + strings.Join(names[:choicesShown], ", ") + fmt.Sprintf(" and %d more (%s)", len(names)-choicesShown, list)
 	}
-	return strings.Join(names, ", ")
+	return "one of: " + strings.Join(names, ", ")
 }
 
 // NewSyncError builds a record's errors from its causes: the first cause's code is the status,

@@ -203,7 +203,7 @@ func TestPlanInvoicePushRefusesWhatTheBooksWouldGetWrong(t *testing.T) {
 			"tax_rate_not_found", "Tax rate does not exist: accounting_tax_rate_id nope",
 			"line_items[0].accounting_tax_rate_id", []string{"POST /receivables/inv1/cancel", "20% (VAT on Income) (t20, 20%)"}},
 		{"purchase-only override", inv(overridden(2000, purchase)), booksync.Settings{}, xero,
-			"tax_rate_not_for_sales", "Tax rate 20% (VAT on Expenses) (ti) is for purchases only; choose a sales rate: ",
+			"tax_rate_not_for_sales", "Tax rate 20% (VAT on Expenses) (ti) is for purchases only; a line needs a sales rate",
 			"line_items[0].accounting_tax_rate_id", []string{"20% (VAT on Income) (t20, 20%)"}},
 		{"override of another rate in books that compute tax", inv(overridden(1234, standard)), booksync.Settings{}, gnucash,
 			"tax_rate_mismatch", "Tax rate differs: line 1 (p) is taxed at 12.34% but its accounting_tax_rate_id t20 is 20% (VAT on Income) (20%), and GnuCash computes tax",
@@ -262,10 +262,10 @@ func TestPaymentAccountChoicesOfferOnlyAccountsThatTakePayments(t *testing.T) {
 		{ID: "oldbank", Name: "Old bank", Status: "Archived", IsBank: true, PaymentsAllowed: true},
 	}, ukAccounts...)
 	accounts[len(accounts)-1].PaymentsAllowed = true // "Bank"
-	if got, want := booksync.PaymentAccountChoices(accounts), "Bank (bank), Card clearing (card)"; got != want {
+	if got, want := booksync.PaymentAccountChoices(accounts), "one of: Bank (bank), Card clearing (card)"; got != want {
 		t.Errorf("PaymentAccountChoices = %q, want %q", got, want)
 	}
-	if got := booksync.PaymentAccountChoices(ukAccounts[:2]); !strings.HasPrefix(got, "none in the connected books") {
+	if got := booksync.PaymentAccountChoices(ukAccounts[:2]); !strings.HasPrefix(got, "a bank account, once the connected books have one") {
 		t.Errorf("no account takes payments: %q", got)
 	}
 }
@@ -283,5 +283,165 @@ func TestInlineProductFixIsOneThatCanBeDone(t *testing.T) {
 	if !strings.Contains(fix, "accounting.ledger_account_ids.products") || strings.Contains(fix, "PATCH /products/") ||
 		strings.Contains(fix, "Give the inline product") {
 		t.Errorf("fix %q: want the entity default, not an edit of the issued line's product", fix)
+	}
+}
+
+// TestFixesForAnIssuedLineCreateANewInvoice: a canceled invoice cannot be issued again (issue
+// answers 409) nor pushed (invoice_not_pushable), so a fix for a line the issued invoice holds
+// wrong says to cancel it and create and issue a new one, whose own record is pushed; it never
+// says to issue it again or to push the old record.
+func TestFixesForAnIssuedLineCreateANewInvoice(t *testing.T) {
+	inline := lineOf("travel", ptr("income"), 2000)
+	inline.Product.IsInline = true
+	override := func(value int64, id string) booksync.LineItem {
+		l := lineOf("p", ptr("sales"), value)
+		l.AccountingTaxRateID = &id
+		return l
+	}
+	cases := []struct {
+		name string
+		line booksync.LineItem
+		opts booksync.PlanOptions
+		code string
+	}{
+		{"inline product's account", inline, booksync.PlanOptions{System: "GnuCash"}, "ledger_account_not_usable"},
+		{"unknown override", override(2000, "nope"), booksync.PlanOptions{System: "Xero", TaxAsSent: true}, "tax_rate_not_found"},
+		{"purchase-only override", override(2000, "ti"), booksync.PlanOptions{System: "Xero", TaxAsSent: true}, "tax_rate_not_for_sales"},
+		{"override of another rate", override(1234, "t20"), booksync.PlanOptions{System: "GnuCash"}, "tax_rate_mismatch"},
+	}
+	for _, c := range cases {
+		inv := invoiceWith(c.line)
+		inv.ID = "inv1"
+		_, serr := booksync.PlanInvoicePush(inv, booksync.Settings{}, ukRates, ukAccounts, c.opts)
+		if serr == nil || serr.Status != c.code {
+			t.Errorf("%s: %+v, want %s", c.name, serr, c.code)
+			continue
+		}
+		fix := serr.Details[0].Fix
+		for _, bad := range []string{"issue it again", "reissue", "push the record again"} {
+			if strings.Contains(fix, bad) {
+				t.Errorf("%s: fix %q says %q, which cannot be done", c.name, fix, bad)
+			}
+		}
+		for _, want := range []string{"POST /receivables/inv1/cancel", "create and issue a new", "POST /receivables,", "pushed automatically"} {
+			if !strings.Contains(fix, want) {
+				t.Errorf("%s: fix %q does not say %q", c.name, fix, want)
+			}
+		}
+	}
+}
+
+// TestDeletedProductFixNamesTheDefault: when a line's catalog product was deleted after the
+// invoice was issued, PATCH /products/{id} answers 404, so the fix names the entity default, and
+// setting the default makes the next push go, even where the line's copy names an account the
+// books refuse.
+func TestDeletedProductFixNamesTheDefault(t *testing.T) {
+	xero := booksync.PlanOptions{System: "Xero", TaxAsSent: true}
+	for _, copied := range []*string{nil, ptr("old"), ptr("income")} {
+		l := lineOf("gone", copied, 2000)
+		l.Product.CatalogDeleted = true
+		_, serr := booksync.PlanInvoicePush(invoiceWith(l), booksync.Settings{}, ukRates, ukAccounts, xero)
+		if serr == nil || len(serr.Details) != 1 {
+			t.Errorf("copy %v: %+v, want one error", copied, serr)
+			continue
+		}
+		fix := serr.Details[0].Fix
+		if strings.Contains(fix, "/products/") || !strings.Contains(fix, "accounting.ledger_account_ids.products") || !strings.Contains(fix, "Sales (sales)") {
+			t.Errorf("copy %v: fix %q, want only the entity default", copied, fix)
+		}
+		if msg := serr.Details[0].Message; copied != nil && (!strings.Contains(msg, "Ledger account "+*copied+" ") || !strings.Contains(msg, "product was deleted")) {
+			t.Errorf("copy %v: message %q does not say why the copy is not used", *copied, msg)
+		}
+		settings := booksync.Settings{Accounting: &booksync.AccountingSettings{LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: ptr("sales")}}}
+		plan, serr := booksync.PlanInvoicePush(invoiceWith(l), settings, ukRates, ukAccounts, xero)
+		if serr != nil || plan.Lines[0].LedgerAccount.ID != "sales" {
+			t.Errorf("copy %v with the default set: %+v %+v", copied, plan, serr)
+		}
+	}
+	// A deleted product's copy that the books take is still used.
+	l := lineOf("gone", ptr("sales"), 2000)
+	l.Product.CatalogDeleted = true
+	if plan, serr := booksync.PlanInvoicePush(invoiceWith(l), booksync.Settings{}, ukRates, ukAccounts, xero); serr != nil || plan.Lines[0].LedgerAccount.ID != "sales" {
+		t.Errorf("usable copy: %+v %+v", plan, serr)
+	}
+}
+
+// TestFixesReadWellWithNothingToChoose: books with no account or rate that would do get a fix
+// that says what to create, not a list reading "one of: none ...".
+func TestFixesReadWellWithNothingToChoose(t *testing.T) {
+	inv := invoiceWith(lineOf("p", nil, 1234))
+	inv.ID = "inv1"
+	ded := int64(100)
+	inv.DeductionAmount = &ded
+	over := lineOf("q", ptr("sales"), 1234)
+	over.AccountingTaxRateID = ptr("t20")
+	inv.LineItems = append(inv.LineItems, over)
+	_, serr := booksync.PlanInvoicePush(inv, booksync.Settings{}, ukRates[5:], ukAccounts[1:], booksync.PlanOptions{System: "GnuCash"})
+	if serr == nil || len(serr.Details) < 4 {
+		t.Fatalf("errors %+v, want a missing account, rate, override and deduction rate", serr)
+	}
+	_, serr2 := booksync.PlanInvoicePush(invoiceWith(over), booksync.Settings{}, ukRates, ukAccounts, booksync.PlanOptions{System: "GnuCash"})
+	texts := []string{booksync.PaymentAccountChoices(nil)}
+	for _, d := range append(serr.Details, serr2.Details...) {
+		texts = append(texts, d.Fix, d.Message)
+	}
+	for _, text := range texts {
+		for _, garbled := range []string{"one of: none", "are: none", ": none", "none in the connected books", ") (or", "one of:  "} {
+			if strings.Contains(text, garbled) {
+				t.Errorf("%q reads %q", text, garbled)
+			}
+		}
+	}
+	for _, d := range serr.Details {
+		if !strings.Contains(d.Fix, "POST /accounting_connections/{connection_id}/sync") {
+			t.Errorf("fix %q does not say how to get what is missing", d.Fix)
+		}
+	}
+}
+
+// TestSalesAccountChoicesOfferOnlyIncomeAccounts: the accounts a fix suggests for sales are the
+// income accounts the books take, not every account they would not refuse.
+func TestSalesAccountChoicesOfferOnlyIncomeAccounts(t *testing.T) {
+	accounts := append([]booksync.LedgerAccount{
+		{ID: "drawings", Name: "Drawings", Status: "Active", Type: "Equity"},
+		{ID: "ads", Name: "Advertising", Status: "Active", Type: "Expense"},
+		{ID: "vat", Name: "Liabilities:VAT Payable", Status: "Active", Type: "Liability"},
+		{ID: "other", Name: "Interest Income", Status: "Active", Type: "Income"},
+	}, ukAccounts...)
+	if got, want := booksync.SalesAccountChoices(accounts), "one of: Interest Income (other), Sales (sales)"; got != want {
+		t.Errorf("SalesAccountChoices = %q, want %q", got, want)
+	}
+	// An active account that is not an income account is suggested nowhere but still taken.
+	l := lineOf("p", ptr("vat"), 2000)
+	if plan, serr := booksync.PlanInvoicePush(invoiceWith(l), booksync.Settings{}, ukRates, accounts, booksync.PlanOptions{System: "GnuCash"}); serr != nil || plan.Lines[0].LedgerAccount.ID != "vat" {
+		t.Errorf("a liability account the books take: %+v %+v", plan, serr)
+	}
+}
+
+// TestAccountAndRateRules: the one rule the API applies when an id is set and the push when it is
+// used.
+func TestAccountAndRateRules(t *testing.T) {
+	placeholder, bank := ukAccounts[2], ukAccounts[3]
+	bank.PaymentsAllowed = true
+	bank.SalesRefusal = "Xero does not book invoice lines to bank accounts"
+	cases := []struct {
+		name string
+		got  string
+		want string // "" when usable
+	}{
+		{"sales account for sales", booksync.LedgerAccountUnusable(&ukAccounts[0], booksync.ForSales), ""},
+		{"placeholder for sales", booksync.LedgerAccountUnusable(&placeholder, booksync.ForSales), "cannot take sales: it is a placeholder"},
+		{"bank for sales", booksync.LedgerAccountUnusable(&bank, booksync.ForSales), "cannot take sales: Xero does not book"},
+		{"bank for payments", booksync.LedgerAccountUnusable(&bank, booksync.ForPayments), ""},
+		{"sales account for payments", booksync.LedgerAccountUnusable(&ukAccounts[0], booksync.ForPayments), "does not take payments"},
+		{"archived for sales", booksync.LedgerAccountUnusable(&ukAccounts[1], booksync.ForSales), "is archived"},
+		{"sales rate", booksync.TaxRateUnusable(&ukRates[0]), ""},
+		{"purchase rate", booksync.TaxRateUnusable(&ukRates[5]), "is for purchases only"},
+		{"archived rate", booksync.TaxRateUnusable(&ukRates[6]), "is archived"},
+	}
+	for _, c := range cases {
+		if (c.want == "") != (c.got == "") || !strings.Contains(c.got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
+		}
 	}
 }

@@ -198,6 +198,9 @@ type LineProduct struct {
 	Price               Price       `json:"price"`
 	PriceAfterVAT       Price       `json:"price_after_vat"`
 	VATRate             LineVATRate `json:"vat_rate"`
+	// CatalogDeleted reports, when a push plans the line, that its catalog product was deleted
+	// after the invoice was issued, so the line's copy is all there is and cannot be edited.
+	CatalogDeleted bool `json:"-"`
 }
 
 // LineVATRate is the VAT rate of a line: Value in percent minor units.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/booksync/booksync"
@@ -25,9 +26,11 @@ type accountingRef struct {
 
 // checkAccountingRefs checks that every id names one of the entity's own pulled ledger accounts
 // or tax rates, usable where it is named, when the entity's books are connected and pulled: an id
-// from another entity's books, or one the books no longer have, would only fail at the push. It
-// reports every bad id at once as a 422. Without connected books there is nothing to check
-// against, and the push checks the ids when it runs.
+// from another entity's books, one the books no longer have, or one the push would refuse
+// (booksync.LedgerAccountUnusable, booksync.TaxRateUnusable) would only fail at the push, and a
+// line's would leave an issued invoice that can only be canceled. It reports every bad id at once
+// as a 422 naming the field, why, and the ids that would do. Without connected books there is
+// nothing to check against, and the push checks the ids when it runs.
 func (s *Server) checkAccountingRefs(ctx context.Context, entityID string, refs []accountingRef) error {
 	if len(refs) == 0 {
 		return nil
@@ -45,13 +48,13 @@ func (s *Server) checkAccountingRefs(ctx context.Context, entityID string, refs 
 	if !connected {
 		return nil
 	}
+	rates, accounts, err := s.store.Pulled(ctx, entityID)
+	if err != nil {
+		return err
+	}
 	var bad []booksync.FieldError
 	for _, ref := range refs {
-		msg, err := s.accountingRefProblem(ctx, entityID, ref)
-		if err != nil {
-			return err
-		}
-		if msg != "" {
+		if msg := accountingRefProblem(ref, rates, accounts); msg != "" {
 			bad = append(bad, booksync.FieldError{Loc: ref.loc, Msg: msg, Type: "value_error"})
 		}
 	}
@@ -61,30 +64,57 @@ func (s *Server) checkAccountingRefs(ctx context.Context, entityID string, refs 
 	return &booksync.Error{Code: booksync.EVALIDATION, Message: bad[0].Msg, Fields: bad}
 }
 
-func (s *Server) accountingRefProblem(ctx context.Context, entityID string, ref accountingRef) (string, error) {
-	id := strings.ToLower(ref.id)
+// accountingRefProblem says what is wrong with the id a request names, "" when nothing is.
+func accountingRefProblem(ref accountingRef, rates []booksync.AccountingTaxRate, accounts []booksync.LedgerAccount) string {
+	id, field := strings.ToLower(ref.id), fieldName(ref.loc)
 	if ref.kind == refTaxRate {
-		t, err := s.store.AccountingTaxRate(ctx, entityID, id)
-		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-			return "Tax rate " + ref.id + " is not one of this entity's tax rates in its connected books; list them with GET /accounting_tax_rates.", nil
-		} else if err != nil {
-			return "", err
+		use := "; use " + booksync.SalesRateChoices(rates, nil) + "."
+		for i := range rates {
+			if rates[i].ID != id {
+				continue
+			}
+			if why := booksync.TaxRateUnusable(&rates[i]); why != "" {
+				return field + ": tax rate " + ref.id + " (" + rates[i].Name + ") " + why + ", and a sale needs an active sales rate" + use
+			}
+			return ""
 		}
-		if why := booksync.TaxRateUnusable(t); why != "" {
-			return "Tax rate " + ref.id + " (" + t.Name + ") " + why + "; choose an active one from GET /accounting_tax_rates.", nil
+		return field + ": tax rate " + ref.id + " is not one of this entity's tax rates in its connected books" + use
+	}
+	use, choices := booksync.ForSales, booksync.SalesAccountChoices(accounts)
+	if ref.kind == refPaymentsAccount {
+		use, choices = booksync.ForPayments, booksync.PaymentAccountChoices(accounts)
+	}
+	for i := range accounts {
+		if accounts[i].ID != id {
+			continue
 		}
-		return "", nil
+		if why := booksync.LedgerAccountUnusable(&accounts[i], use); why != "" {
+			return field + ": ledger account " + ref.id + " (" + accounts[i].Name + ") " + why + "; use " + choices + "."
+		}
+		return ""
 	}
-	a, err := s.store.LedgerAccount(ctx, entityID, id)
-	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return "Ledger account " + ref.id + " is not one of this entity's ledger accounts in its connected books; list them with GET /ledger_accounts.", nil
-	} else if err != nil {
-		return "", err
+	return field + ": ledger account " + ref.id + " is not one of this entity's ledger accounts in its connected books; use " + choices + "."
+}
+
+// fieldName names a request field for people: ["body", "line_items", 0, "accounting_tax_rate_id"]
+// is "line_items[0].accounting_tax_rate_id".
+func fieldName(loc []any) string {
+	var b strings.Builder
+	for i, p := range loc {
+		switch p := p.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+		case string:
+			if i == 0 && p == "body" {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+		}
 	}
-	if why := booksync.LedgerAccountUnusable(a, ref.kind == refPaymentsAccount); why != "" {
-		return "Ledger account " + ref.id + " (" + a.Name + ") " + why + "; choose another from GET /ledger_accounts.", nil
-	}
-	return "", nil
+	return b.String()
 }
 
 // settingsRefs returns the accounting ids a settings PATCH sets (null clears and is not checked),

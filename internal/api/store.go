@@ -112,6 +112,9 @@ type AccountingStore interface {
 	LedgerAccounts(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.LedgerAccount], error)
 	// LedgerAccount returns one of them, or ENOTFOUND.
 	LedgerAccount(ctx context.Context, entityID, id string) (*booksync.LedgerAccount, error)
+	// Pulled returns all the tax rates and ledger accounts pulled through the entity's active
+	// connection.
+	Pulled(ctx context.Context, entityID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error)
 }
 
 // Accounting is what the accounting API asks of the sync engine (internal/syncer).

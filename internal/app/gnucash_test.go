@@ -175,7 +175,8 @@ func addGnuCashAccount(t *testing.T, book, parent, name, typ string) {
 
 // TestGnuCashBooksLinesToTheListedAccount: GET /ledger_accounts lists GnuCash's placeholder
 // parents ("Income", first among the income accounts), which take no postings: naming one is
-// refused before the push, with the accounts that can take the sale. A line then posts to the
+// refused when it is set, with the income accounts that can take the sale, and so is a push
+// without an account. A line then posts to the
 // account booksync listed, by its GUID, also when it has no account code, as the real GnuCash
 // engine reads back. An invoice id the book does not hold is a 404.
 func TestGnuCashBooksLinesToTheListedAccount(t *testing.T) {
@@ -191,16 +192,28 @@ func TestGnuCashBooksLinesToTheListedAccount(t *testing.T) {
 		})
 		placeholder := c.idByName("/ledger_accounts", "Income")
 		sales := c.idByName("/ledger_accounts", "Income:Sales")
-		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
-			"ledger_account_ids": map[string]any{"products": placeholder}}}, 200, nil)
+		vatPayable := c.idByName("/ledger_accounts", "Liabilities:VAT Payable")
+		// Refused when set, naming the income accounts that take sales (and no other account).
+		for _, req := range []struct {
+			method, path string
+			body         map[string]any
+		}{
+			{"PATCH", "/entities/" + c.entityID + "/settings", map[string]any{"accounting": map[string]any{"ledger_account_ids": map[string]any{"products": placeholder}}}},
+			{"POST", "/products", map[string]any{"name": "P", "price": map[string]any{"currency": "GBP", "value": 100}, "ledger_account_id": placeholder}},
+		} {
+			text := string(c.do(req.method, req.path, req.body, 422, nil))
+			if !strings.Contains(text, "ledger account "+placeholder+" (Income) cannot take sales: it is a placeholder") ||
+				!strings.Contains(text, "Income:Sales ("+sales+")") || strings.Contains(text, vatPayable) {
+				t.Fatalf("%s %s with a placeholder account: %s", req.method, req.path, text)
+			}
+		}
 		r := c.customerAndProduct("Acme Trading Ltd", nil)
 		id, num := c.issue(r, nil, line(r.product, 2, 2000))
 		rec := c.record("receivable", id)
-		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_usable" ||
-			!strings.Contains(rec.Errors.Message, "placeholder") ||
-			rec.Errors.Details[0].Field != "settings.accounting.ledger_account_ids.products" ||
-			!strings.Contains(rec.Errors.Details[0].Fix, "Income:Sales ("+sales+")") {
-			t.Fatalf("a placeholder account: %s", rec)
+		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_set" ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "Income:Sales ("+sales+")") ||
+			strings.Contains(rec.Errors.Details[0].Fix, placeholder) || strings.Contains(rec.Errors.Details[0].Fix, vatPayable) {
+			t.Fatalf("no account: %s", rec)
 		}
 		path := filepath.Join(s.gnucashDir, c.entityID+".gnucash")
 		if b := readWithGnuCash(t, path); len(b.Invoices) != 0 {

@@ -37,6 +37,41 @@ func TestFixedProductFixesThePush(t *testing.T) {
 	})
 }
 
+// TestDeletedProductFixIsTheDefault: when an issued line's catalog product has been deleted,
+// PATCH /products/{id} answers 404, so the push's fix names only the entity default; following it
+// books the invoice.
+func TestDeletedProductFixIsTheDefault(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		_, tenant := c.connect()
+		r := c.customerAndProduct("Acme Trading Ltd", nil)
+		inv, num := c.issue(r, nil, line(r.product, 2, 2000))
+		c.do("DELETE", "/products/"+r.product, nil, 204, nil)
+		c.do("PATCH", "/products/"+r.product, map[string]any{"name": "Gone"}, 404, nil)
+		rec := c.record("receivable", inv)
+		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+		rec = c.record("receivable", inv)
+		sales := c.idByName("/ledger_accounts", "Sales")
+		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_set" ||
+			strings.Contains(rec.Errors.Details[0].Fix, "/products/") ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "accounting.ledger_account_ids.products") ||
+			!strings.Contains(rec.Errors.Details[0].Fix, "Sales ("+sales+")") {
+			t.Fatalf("a deleted product without an account: %s", rec)
+		}
+		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
+		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+		if rec = c.record("receivable", inv); rec.SyncStatus != "done" {
+			t.Fatalf("after setting the default: %s", rec)
+		}
+		books := s.app.XeroSandbox.Invoices(tenant)
+		if len(books) != 1 || books[0].InvoiceNumber != num || books[0].LineItems[0].AccountCode != "200" {
+			t.Fatalf("books: %+v", books)
+		}
+	})
+}
+
 // TestTaxRateOverrideNeverBooksAnotherTax pushes a line of 12.34% whose accounting_tax_rate_id
 // names a 20% rate into each ledger. Xero (line TaxAmount) and QuickBooks (TxnTaxDetail) book the
 // tax booksync sends, so the invoice goes with booksync's figures; GnuCash computes tax from the
@@ -114,8 +149,10 @@ func TestTaxRateOverrideNeverBooksAnotherTax(t *testing.T) {
 	})
 }
 
-// TestPurchaseRateOverrideSaysSo: a line naming a purchase-only rate is refused before the push,
-// saying what the rate is for and which sales rates would do, not "Tax rate does not exist".
+// TestPurchaseRateOverrideSaysSo: with Xero connected and pulled, a line naming a purchase-only
+// rate is refused when the invoice is created (an issued invoice with it could only be canceled),
+// saying what the rate is for and which sales rates would do, not "Tax rate does not exist"; so
+// is a Xero bank account as the products account, which Xero refuses on invoice lines.
 func TestPurchaseRateOverrideSaysSo(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *stack) {
@@ -123,18 +160,27 @@ func TestPurchaseRateOverrideSaysSo(t *testing.T) {
 		_, tenant := c.connect()
 		r := c.customerAndProduct("Acme Trading Ltd", ptr(c.idByName("/ledger_accounts", "Sales")))
 		l := line(r.product, 1, 2000)
-		l["accounting_tax_rate_id"] = c.idByName("/accounting_tax_rates", "20% (VAT on Expenses)")
-		id, _ := c.issue(r, nil, l)
-		rec := c.record("receivable", id)
+		purchase := c.idByName("/accounting_tax_rates", "20% (VAT on Expenses)")
+		l["accounting_tax_rate_id"] = purchase
 		sales := c.idByName("/accounting_tax_rates", "20% (VAT on Income)")
-		if rec.SyncStatus != "error" || rec.Errors.Status != "tax_rate_not_for_sales" ||
-			!strings.HasPrefix(rec.Errors.Message, "Tax rate 20% (VAT on Expenses)") ||
-			!strings.Contains(rec.Errors.Message, "is for purchases only; choose a sales rate: ") ||
-			!strings.Contains(rec.Errors.Message, "20% (VAT on Income) ("+sales+", 20%)") {
-			t.Fatalf("purchase-only override: %s", rec)
+		body := c.do("POST", "/receivables", map[string]any{"type": "invoice", "currency": "GBP", "counterpart_id": r.counterpart,
+			"counterpart_billing_address_id": r.address, "line_items": []any{l}}, 422, nil)
+		if text := string(body); !strings.Contains(text, `"loc":["body","line_items",0,"accounting_tax_rate_id"]`) ||
+			!strings.Contains(text, "line_items[0].accounting_tax_rate_id: tax rate "+purchase+" (20% (VAT on Expenses)) is for purchases only") ||
+			!strings.Contains(text, "20% (VAT on Income) ("+sales+", 20%)") {
+			t.Fatalf("purchase-only override: %s", text)
 		}
-		if n := len(s.app.XeroSandbox.Invoices(tenant)); n != 0 {
-			t.Fatalf("Xero holds %d invoices", n)
+		bank := c.idByName("/ledger_accounts", "Business Bank Account")
+		body = c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+			"ledger_account_ids": map[string]any{"products": bank}}}, 422, nil)
+		if text := string(body); !strings.Contains(text, "accounting.ledger_account_ids.products: ledger account "+bank+" (Business Bank Account) cannot take sales") ||
+			!strings.Contains(text, "Sales ("+c.idByName("/ledger_accounts", "Sales")+")") || strings.Contains(text, c.idByName("/ledger_accounts", "Drawings")) {
+			t.Fatalf("bank account for products: %s", text)
+		}
+		var list struct{ Data []any }
+		c.do("GET", "/receivables", nil, 200, &list)
+		if len(list.Data) != 0 || len(s.app.XeroSandbox.Invoices(tenant)) != 0 {
+			t.Fatalf("a refused invoice was kept: %d invoices, %d in Xero", len(list.Data), len(s.app.XeroSandbox.Invoices(tenant)))
 		}
 	})
 }

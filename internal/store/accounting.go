@@ -519,6 +519,17 @@ func (s *Store) LedgerAccount(ctx context.Context, entityID, id string) (*booksy
 	return &a, nil
 }
 
+// Pulled returns every tax rate and ledger account the entity's active connection pulled, for the
+// API to check the ids a request names and list the ones that would do.
+func (s *Store) Pulled(ctx context.Context, entityID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
+	rates, err := queryAll(ctx, s.reader, scanTaxRate, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE entity_id = $1 AND "+activeOnly+" ORDER BY id", entityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	accounts, err := queryAll(ctx, s.reader, scanLedgerAccount, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE entity_id = $1 AND "+activeOnly+" ORDER BY id", entityID)
+	return rates, accounts, err
+}
+
 // PulledOf returns every tax rate and ledger account pulled through a connection, for the engine.
 func (s *Store) PulledOf(ctx context.Context, connectionID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
 	rates, err := queryAll(ctx, s.writer, scanTaxRate, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE connection_id = $1 ORDER BY id", connectionID)

@@ -404,8 +404,9 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 // currentMapping gives each catalog line of an invoice the ledger account its product has now.
 // Which account a sale is booked to is bookkeeping, not part of the issued document, so fixing
 // the product with PATCH /products/{id}, as a push error says, fixes the next push. A line whose
-// product was deleted since keeps its own copy. products caches the catalog over a batch (nil
-// for a deleted product).
+// product was deleted since keeps its own copy, marked CatalogDeleted so that the push's fix
+// names what can still change (the entity default) rather than the product. products caches the
+// catalog over a batch (nil for a deleted product).
 func (s *session) currentMapping(ctx context.Context, inv *booksync.Receivable, products map[string]*booksync.Product) error {
 	lines := make([]booksync.LineItem, len(inv.LineItems))
 	copy(lines, inv.LineItems)
@@ -426,6 +427,8 @@ func (s *session) currentMapping(ctx context.Context, inv *booksync.Receivable, 
 		}
 		if p != nil {
 			lines[i].Product.LedgerAccountID = p.LedgerAccountID
+		} else {
+			lines[i].Product.CatalogDeleted = true
 		}
 	}
 	inv.LineItems = lines
@@ -576,7 +579,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
 		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
 			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
-				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 	} else {
 		id := *s.settings.Accounting.LedgerAccountIDs.Payments
 		for i := range s.accounts {
@@ -584,14 +587,15 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 				account = &s.accounts[i]
 			}
 		}
-		if account == nil || !account.PaymentsAllowed {
+		// The rule the API applied when the setting was made, in case the books changed since.
+		if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
 			why := "does not exist in the connected books"
 			if account != nil {
 				why = "does not accept payments (use a bank account)"
 			}
 			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
 				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
-					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to one of: " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
 		}
 	}
 	for i := range recs {

@@ -227,7 +227,8 @@ func (b *Book) reproducible(inv platform.Invoice, iv invoiceValues) error {
 	fix := "GnuCash rounds tax once per tax account for the whole invoice (and derives net amounts from" +
 		" tax-inclusive prices), booksync rounds it per line, and for this invoice the two differ, so booksync did" +
 		" not post it: enter it in GnuCash by hand with booksync's figures (GET /receivables/{id}), or cancel it" +
-		" and issue it again with lines whose tax rounds alike (for example one line per tax rate)"
+		" (POST /receivables/{id}/cancel) and create and issue a new invoice whose lines' tax rounds alike (for example" +
+		" one line per tax rate), whose own record is pushed automatically"
 	for i := range details {
 		details[i].Fix = fix
 	}
