@@ -80,7 +80,7 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	want := b.srv.URL + "/login?next=" + url.QueryEscape(b.srv.URL+"/orgs/"+b.tenant)
+	want := b.srv.URL + "/login?next=" + url.QueryEscape("/orgs/"+b.tenant)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Errorf("browser without a login: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
@@ -208,6 +208,13 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 		{"contact malformed", editContact, form, "name=New%zzName&email=a@b.test", 400},
 		{"contact email missing", editContact, form, "name=New+Name", 400},
 		{"contact as multipart", editContact, "multipart/form-data; boundary=x", "--x--", 415},
+		{"raw bytes not UTF-8", taxRates, form, "name=\xff\xfe&rate=10", 400},
+		{"escaped bytes not UTF-8", taxRates, form, "name=%ff%fe&rate=10", 400},
+		{"Latin-1 name", taxRates, form, "name=Erm%E4%DFigt&rate=7", 400},
+		{"a NUL in a name", taxRates, form, "name=Reduced%00&rate=10", 400},
+		{"a line break in a name", taxRates, form, "name=Reduced%0d%0aX-Injected:+1&rate=10", 400},
+		{"contact name not UTF-8", editContact, form, "name=%c3%28&email=a@b.test", 400},
+		{"contact email with a control character", editContact, form, "name=New+Name&email=a%1b@b.test", 400},
 	} {
 		status, body := post(tc.path, tc.contentType, tc.body)
 		if status != tc.want {
