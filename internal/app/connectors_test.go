@@ -112,3 +112,25 @@ func TestConnectorErrorsReachTheCallerWithTheirCause(t *testing.T) {
 		t.Fatalf("callback without realmId: %d %s", resp.StatusCode, page)
 	}
 }
+
+// TestGnuCashFolderThatCannotBeUsed: a BOOKSYNC_GNUCASH_DIR below a regular file is the
+// operator's setting to fix, not a passing failure: connecting answers a 5xx whose message names
+// the folder and what is wrong, and does not tell the caller to try again later.
+func TestGnuCashFolderThatCannotBeUsed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "not-a-folder")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(file, "gnucash")
+	s := newStackConfig(t, app.Config{DB: filepath.Join(dir, "booksync.db"), GnuCashDir: books})
+	c := s.partner().newEntity()
+	var e struct{ Error struct{ Message string } }
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, http.StatusInternalServerError, &e)
+	msg := e.Error.Message
+	if !strings.Contains(msg, books) || !strings.Contains(msg, file+" is a file, not a folder") ||
+		!strings.Contains(msg, "BOOKSYNC_GNUCASH_DIR") || strings.Contains(msg, "try again") {
+		t.Fatalf("message %q: want the folder, its cause and the setting, and no \"try again\"", msg)
+	}
+}
