@@ -134,3 +134,27 @@ func TestGnuCashFolderThatCannotBeUsed(t *testing.T) {
 		t.Fatalf("message %q: want the folder, its cause and the setting, and no \"try again\"", msg)
 	}
 }
+
+// TestReadThroughOfAnImpossibleIDIsNotFound: on every platform, reading back an invoice whose id
+// cannot be one of the platform's (QuickBooks' are digits, Xero's UUIDs) answers 404, as an
+// unknown invoice does, not a 400 telling the caller to fix data and push again.
+func TestReadThroughOfAnImpossibleIDIsNotFound(t *testing.T) {
+	t.Parallel()
+	s := newStackConfig(t, app.Config{DB: filepath.Join(t.TempDir(), "booksync.db"), GnuCashDir: t.TempDir()})
+	p := s.partner()
+	xero, qbo := p.newEntity(), p.newEntity()
+	xero.connect()
+	qbo.connectPlatform("quickbooks", nil)
+	for name, c := range map[string]*client{"Xero": xero, "QuickBooks": qbo} {
+		for _, id := range []string{"..%2F..%2Fx", "..%2Fx", "%2E%2E", "12a", "-1", "00000000-0000-0000-0000-00000000000g"} {
+			var e struct{ Error struct{ Message string } }
+			c.do("GET", "/accounting/receivables/"+id, nil, http.StatusNotFound, &e)
+			if strings.Contains(e.Error.Message, "push again") {
+				t.Errorf("%s %s: %q", name, id, e.Error.Message)
+			}
+		}
+	}
+	// Ids of the right form that name no invoice are not found too, by asking the platform.
+	xero.do("GET", "/accounting/receivables/00000000-0000-0000-0000-000000000001", nil, http.StatusNotFound, nil)
+	qbo.do("GET", "/accounting/receivables/987654", nil, http.StatusNotFound, nil)
+}
