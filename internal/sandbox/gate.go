@@ -16,7 +16,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -59,7 +58,8 @@ type GateOptions struct {
 	// Faults allows fault injection (each sandbox's POST /faults); without it they answer 403.
 	Faults bool
 	// Store keeps the sessions ended by a logout until they would have expired, so that a copy
-	// of a logged-out cookie stays refused after a restart. Nil keeps them in memory only.
+	// of a logged-out cookie stays refused after a restart and by every booksync process that
+	// shares the database. Nil keeps them in memory, for this gate alone.
 	Store Store
 	// Now is the clock for session expiry; nil means time.Now.
 	Now func() time.Time
@@ -75,17 +75,13 @@ type Gate struct {
 	path   string // cookie path: BaseURL's path
 	origin string // BaseURL's scheme and host
 	secure bool
-
-	mu sync.Mutex
-	// loggedOut holds the ids of the sessions ended by a logout, each with the time its cookie
-	// expires anyway; loaded from opts.Store on first use.
-	loggedOut map[string]int64
 }
 
-// gateNamespace is the Store namespace of the gate's own state, and loggedOutKey its one key.
+// The gate keeps, in its own Store namespace, a key per session ended by a logout: loggedOutKey
+// and the session id, whose value is the Unix time the session's cookie expires anyway.
 const (
 	gateNamespace = "sandbox_gate"
-	loggedOutKey  = "logged_out"
+	loggedOutKey  = "logged_out/"
 )
 
 // SessionTTL is how long a sandbox login lasts.
@@ -101,6 +97,9 @@ func NewGate(opts GateOptions) *Gate {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Store == nil {
+		opts.Store = NewMemoryStore()
 	}
 	g := &Gate{opts: opts, path: "/"}
 	if u, err := url.Parse(opts.BaseURL); err == nil {
@@ -329,64 +328,34 @@ func (g *Gate) openSession(ctx context.Context, value string) (session, error) {
 		return session{}, ErrUnauthenticated
 	}
 	sess := session{partnerID: string(id), id: parts[2], expires: unix}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if err := g.loadLoggedOut(ctx); err != nil {
-		return session{}, err
+	// Read from the Store on every request, so that a logout in another process counts at once.
+	ended, err := g.opts.Store.LoadSandbox(ctx, gateNamespace)
+	if err != nil {
+		return session{}, fmt.Errorf("sandbox gate: load logouts: %w", err)
 	}
-	if _, out := g.loggedOut[sess.id]; out {
+	if _, out := ended[loggedOutKey+sess.id]; out {
 		return session{}, ErrUnauthenticated
 	}
 	return sess, nil
 }
 
-// loadLoggedOut reads the logged-out sessions from the Store the first time they are needed;
-// callers hold g.mu.
-func (g *Gate) loadLoggedOut(ctx context.Context) error {
-	if g.loggedOut != nil {
-		return nil
-	}
-	out := map[string]int64{}
-	if g.opts.Store != nil {
-		data, err := g.opts.Store.LoadSandbox(ctx, gateNamespace)
-		if err != nil {
-			return fmt.Errorf("sandbox gate: load logouts: %w", err)
-		}
-		if raw, ok := data[loggedOutKey]; ok {
-			if err := json.Unmarshal(raw, &out); err != nil {
-				return fmt.Errorf("sandbox gate: load logouts: %w", err)
-			}
-		}
-	}
-	g.loggedOut = out
-	return nil
-}
-
 // endSession records that a session was logged out, until the time its cookie would have expired
 // anyway (after which the cookie is refused for its age), and forgets the sessions past that
-// time, so the record stays as small as the number of sessions logged out in the last
-// SessionTTL.
+// time, so that the record holds only the sessions logged out in the last SessionTTL. Each
+// session has a key of its own, so that logouts in several processes never overwrite each other.
 func (g *Gate) endSession(ctx context.Context, sess session) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if err := g.loadLoggedOut(ctx); err != nil {
-		return err
+	ended, err := g.opts.Store.LoadSandbox(ctx, gateNamespace)
+	if err != nil {
+		return fmt.Errorf("sandbox gate: load logouts: %w", err)
 	}
-	g.loggedOut[sess.id] = sess.expires
 	now := g.opts.Now().Unix()
-	for id, exp := range g.loggedOut {
-		if exp <= now {
-			delete(g.loggedOut, id)
+	values := map[string][]byte{loggedOutKey + sess.id: []byte(strconv.FormatInt(sess.expires, 10))}
+	for key, raw := range ended {
+		if exp, err := strconv.ParseInt(string(raw), 10, 64); err == nil && exp <= now && key != loggedOutKey+sess.id {
+			values[key] = nil
 		}
 	}
-	if g.opts.Store == nil {
-		return nil
-	}
-	raw, err := json.Marshal(g.loggedOut)
-	if err != nil {
-		return err
-	}
-	if err := g.opts.Store.SaveSandbox(context.WithoutCancel(ctx), gateNamespace, map[string][]byte{loggedOutKey: raw}); err != nil {
+	if err := g.opts.Store.SaveSandbox(context.WithoutCancel(ctx), gateNamespace, values); err != nil {
 		return fmt.Errorf("sandbox gate: save logout: %w", err)
 	}
 	return nil

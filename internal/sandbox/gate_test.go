@@ -306,14 +306,19 @@ func (b *gateBundle) withCookie(t *testing.T, cookie *http.Cookie) int {
 }
 
 func TestLogoutEndsACopiedSession(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
 	store := sandbox.NewMemoryStore()
-	b := newGate(t, false, []byte("0123456789abcdef0123456789abcdef"))
-	b.serve(t, false, []byte("0123456789abcdef0123456789abcdef"), store)
+	b := newGate(t, false, key)
+	b.serve(t, false, key, store)
+	// A second booksync process on the same database: same partners, key and store.
+	other := &gateBundle{clock: b.clock, partners: b.partners}
+	other.serve(t, false, key, store)
+
 	c := browser(t)
 	copied := b.login(t, c, "partner-a", "secret-a")
-	other := b.login(t, browser(t), "partner-a", "secret-a") // the same partner on another browser
-	if got := b.withCookie(t, copied); got != 200 {
-		t.Fatalf("the session before logout: %d", got)
+	second := b.login(t, browser(t), "partner-a", "secret-a") // the same partner on another browser
+	if got := other.withCookie(t, copied); got != 200 {
+		t.Fatalf("the session before logout, in the other process: %d", got)
 	}
 	if resp, _ := send(t, c, "POST", b.base+"/logout", "", ""); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: %d", resp.StatusCode)
@@ -321,16 +326,28 @@ func TestLogoutEndsACopiedSession(t *testing.T) {
 	if got := b.withCookie(t, copied); got != http.StatusUnauthorized {
 		t.Errorf("a copy of the logged-out cookie: %d, want 401", got)
 	}
-	if got := b.withCookie(t, other); got != 200 {
+	if got := other.withCookie(t, copied); got != http.StatusUnauthorized {
+		t.Errorf("a copy of the logged-out cookie in another process: %d, want 401", got)
+	}
+	if got := b.withCookie(t, second); got != 200 {
 		t.Errorf("another session of the same partner after the logout: %d, want 200", got)
 	}
 	// A restarted booksync still refuses it.
-	b.serve(t, false, []byte("0123456789abcdef0123456789abcdef"), store)
+	b.serve(t, false, key, store)
 	if got := b.withCookie(t, copied); got != http.StatusUnauthorized {
 		t.Errorf("the logged-out cookie after a restart: %d, want 401", got)
 	}
-	if got := b.withCookie(t, other); got != 200 {
+	if got := b.withCookie(t, second); got != 200 {
 		t.Errorf("the other session after a restart: %d, want 200", got)
+	}
+
+	// The record keeps a logout only while its cookie could still be used.
+	b.clock.Advance(sandbox.SessionTTL + time.Second)
+	c = browser(t)
+	b.login(t, c, "partner-a", "secret-a")
+	send(t, c, "POST", b.base+"/logout", "", "")
+	if kept, _ := store.LoadSandbox(t.Context(), "sandbox_gate"); len(kept) != 1 {
+		t.Errorf("the gate keeps %d logouts, want only the one still within SessionTTL", len(kept))
 	}
 }
 
