@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -206,7 +208,12 @@ func TestSandboxLoginWithABrowser(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/sandbox/login" || !strings.Contains(form, `name="client_secret"`) {
 		t.Fatalf("page without a login ends at %s (%d), want the login form", resp.Request.URL, resp.StatusCode)
 	}
-	next := resp.Request.URL.Query().Get("next")
+	// The browser posts back what the form holds.
+	m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(form)
+	if m == nil {
+		t.Fatalf("the login form has no next field:\n%s", form)
+	}
+	next := html.UnescapeString(m[1])
 	if want := "/sandbox/xero/orgs/" + tenant; next != want {
 		t.Fatalf("login form remembers %q, want %q", next, want)
 	}

@@ -364,9 +364,11 @@ func (g *Gate) endSession(ctx context.Context, sess session) error {
 // safeNext keeps a post-login destination only when it is a clean path below the sandboxes
 // (no scheme or host, no "." or ".." segment, no empty segment, no backslash), so the login
 // cannot be used to send someone elsewhere, even by way of a path that a browser or a proxy
-// would resolve out of the sandboxes. Anything else goes to the sandbox index.
+// would resolve out of the sandboxes. Anything else goes to the sandbox index. It returns the
+// path, which the login form carries; the redirect after the login adds BaseURL's origin.
 func (g *Gate) safeNext(next string) string {
-	index := g.opts.BaseURL + "/"
+	prefix := strings.TrimSuffix(g.path, "/") + "/"
+	index := prefix
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t ") {
 		return index
 	}
@@ -392,11 +394,10 @@ func (g *Gate) safeNext(next string) string {
 	if esc := strings.ToLower(u.EscapedPath()); strings.Contains(esc, "%2f") || strings.Contains(esc, "%5c") {
 		return index
 	}
-	prefix := strings.TrimSuffix(g.path, "/") + "/"
 	if !strings.HasPrefix(u.Path, prefix) || !strings.HasPrefix(u.EscapedPath(), prefix) {
 		return index
 	}
-	return g.origin + u.EscapedPath() + queryPart(u.RawQuery)
+	return u.EscapedPath() + queryPart(u.RawQuery)
 }
 
 func queryPart(raw string) string {
@@ -434,7 +435,7 @@ func (g *Gate) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Name: sessionCookie, Value: g.sealSession(partner, credential, expires), Path: g.path, Expires: expires,
 		MaxAge: int(SessionTTL / time.Second), HttpOnly: true, Secure: g.secure, SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, g.origin+next, http.StatusSeeOther)
 }
 
 // handleLogout ends the session for good: clearing the cookie is not enough, since a copy of it

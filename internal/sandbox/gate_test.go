@@ -132,7 +132,8 @@ func TestLoginFormKeepsABrowserLoggedIn(t *testing.T) {
 	}
 	resp, page := send(t, c, "GET", loc, "", "", html...)
 	next := b.base + "/demo/page?x=1"
-	if resp.StatusCode != 200 || !strings.Contains(page, `name="client_secret"`) || !strings.Contains(page, `value="`+strings.ReplaceAll(next, "&", "&amp;")+`"`) {
+	// The form carries the path back, as a browser posts it.
+	if resp.StatusCode != 200 || !strings.Contains(page, `name="client_secret"`) || !strings.Contains(page, `name="next" value="/sandbox/demo/page?x=1"`) {
 		t.Fatalf("login form: %d\n%s", resp.StatusCode, page)
 	}
 
@@ -270,7 +271,7 @@ func TestLoginRedirectsOnlyWithinTheSandboxes(t *testing.T) {
 		}
 		// The form shown before the login keeps no unsafe destination either.
 		_, page := send(t, browser(t), "GET", b.base+"/login?next="+url.QueryEscape(next), "", "")
-		if !strings.Contains(page, `name="next" value="`+b.base+`/"`) {
+		if !strings.Contains(page, `name="next" value="/sandbox/"`) {
 			t.Errorf("login form for next=%q keeps another destination:\n%s", next, page)
 		}
 	}
