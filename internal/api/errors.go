@@ -93,6 +93,9 @@ func appError(err error) error {
 		return &booksync.Error{Code: booksync.EINVALID, Message: msg}
 	case platform.Auth:
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msg + "; reconnect with POST /accounting_connections."}
+	case platform.Misconfigured:
+		// booksync's own setting is wrong: a server error, but one that waiting does not fix.
+		return &booksync.Error{Code: booksync.EINTERNAL, Message: msg + "."}
 	}
 	// Transient, rate-limited and unknown outcomes: the accounting system failed, not the
 	// request. The message says so; the underlying error stays in the log.

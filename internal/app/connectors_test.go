@@ -76,3 +76,49 @@ func TestConnectorErrorsReachTheCallerWithTheirCause(t *testing.T) {
 		t.Fatalf("callback without realmId: %d %s", resp.StatusCode, page)
 	}
 }
+
+// TestGnuCashFolderThatCannotBeUsed: a BOOKSYNC_GNUCASH_DIR below a regular file is the
+// operator's setting to fix, not a passing failure: connecting answers a 5xx whose message names
+// the folder and what is wrong, and does not tell the caller to try again later.
+func TestGnuCashFolderThatCannotBeUsed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "not-a-folder")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	books := filepath.Join(file, "gnucash")
+	s := newStackConfig(t, app.Config{DB: filepath.Join(dir, "booksync.db"), GnuCashDir: books})
+	c := s.partner().newEntity()
+	var e struct{ Error struct{ Message string } }
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, http.StatusInternalServerError, &e)
+	msg := e.Error.Message
+	if !strings.Contains(msg, books) || !strings.Contains(msg, file+" is a file, not a folder") ||
+		!strings.Contains(msg, "BOOKSYNC_GNUCASH_DIR") || strings.Contains(msg, "try again") {
+		t.Fatalf("message %q: want the folder, its cause and the setting, and no \"try again\"", msg)
+	}
+}
+
+// TestReadThroughOfAnImpossibleIDIsNotFound: on every platform, reading back an invoice whose id
+// cannot be one of the platform's (QuickBooks' are digits, Xero's UUIDs) answers 404, as an
+// unknown invoice does, not a 400 telling the caller to fix data and push again.
+func TestReadThroughOfAnImpossibleIDIsNotFound(t *testing.T) {
+	t.Parallel()
+	s := newStackConfig(t, app.Config{DB: filepath.Join(t.TempDir(), "booksync.db"), GnuCashDir: t.TempDir()})
+	p := s.partner()
+	xero, qbo := p.newEntity(), p.newEntity()
+	xero.connect()
+	qbo.connectPlatform("quickbooks", nil)
+	for name, c := range map[string]*client{"Xero": xero, "QuickBooks": qbo} {
+		for _, id := range []string{"..%2F..%2Fx", "..%2Fx", "%2E%2E", "12a", "-1", "00000000-0000-0000-0000-00000000000g"} {
+			var e struct{ Error struct{ Message string } }
+			c.do("GET", "/accounting/receivables/"+id, nil, http.StatusNotFound, &e)
+			if strings.Contains(e.Error.Message, "push again") {
+				t.Errorf("%s %s: %q", name, id, e.Error.Message)
+			}
+		}
+	}
+	// Ids of the right form that name no invoice are not found too, by asking the platform.
+	xero.do("GET", "/accounting/receivables/00000000-0000-0000-0000-000000000001", nil, http.StatusNotFound, nil)
+	qbo.do("GET", "/accounting/receivables/987654", nil, http.StatusNotFound, nil)
+}

@@ -20,6 +20,7 @@ func (a *App) mountSandboxes(ctx context.Context, mux *http.ServeMux, cfg Config
 		Partners: sandboxPartners{api: a.API, store: a.Store},
 		Secret:   cfg.SecretKey,
 		Faults:   cfg.SandboxFaults,
+		Store:    a.Store,
 	})
 	var links []sandbox.Link
 	var err error
@@ -72,6 +73,16 @@ func (p sandboxPartners) Tenants(ctx context.Context, partnerID, namespace strin
 		return nil, nil
 	}
 	return p.store.PartnerTenants(ctx, partnerID, platform)
+}
+
+// Credential is the partner's stored secret hash, which changes with the secret, so that a new
+// secret ends the sandbox sessions opened with the old one.
+func (p sandboxPartners) Credential(ctx context.Context, partnerID string) ([]byte, error) {
+	hash, err := p.store.PartnerSecretHash(ctx, partnerID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil, sandbox.ErrUnauthenticated
+	}
+	return hash, err
 }
 
 // unauthenticated turns the API's EUNAUTHORIZED into the sandbox's ErrUnauthenticated.

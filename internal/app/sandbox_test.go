@@ -2,15 +2,20 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/app"
 )
 
@@ -203,9 +208,14 @@ func TestSandboxLoginWithABrowser(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/sandbox/login" || !strings.Contains(form, `name="client_secret"`) {
 		t.Fatalf("page without a login ends at %s (%d), want the login form", resp.Request.URL, resp.StatusCode)
 	}
-	next := resp.Request.URL.Query().Get("next")
-	if next != page {
-		t.Fatalf("login form remembers %q, want %q", next, page)
+	// The browser posts back what the form holds.
+	m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(form)
+	if m == nil {
+		t.Fatalf("the login form has no next field:\n%s", form)
+	}
+	next := html.UnescapeString(m[1])
+	if want := "/sandbox/xero/orgs/" + tenant; next != want {
+		t.Fatalf("login form remembers %q, want %q", next, want)
 	}
 	post := func(secret string) (*http.Response, string) {
 		resp, err := browser.PostForm(s.url+"/sandbox/login", url.Values{"client_id": {c.clientID}, "client_secret": {secret}, "next": {next}})
@@ -229,11 +239,47 @@ func TestSandboxLoginWithABrowser(t *testing.T) {
 	if resp, body = get(s.url + "/sandbox/quickbooks/companies"); resp.StatusCode != 200 || !strings.Contains(body, "No companies yet") {
 		t.Fatalf("the session does not reach the QuickBooks sandbox: %d", resp.StatusCode)
 	}
+	sandboxURL, _ := url.Parse(s.url + "/sandbox/")
+	copied := jar.Cookies(sandboxURL)
+	// replay answers the page to a copy of the session cookie, without a browser.
+	replay := func(cookies []*http.Cookie) int {
+		req, _ := http.NewRequest("GET", page, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if len(copied) != 1 || replay(copied) != 200 {
+		t.Fatalf("the session cookie %v does not open the page", copied)
+	}
 	if resp, _ := browser.PostForm(s.url+"/sandbox/logout", nil); resp.Request.URL.Path != "/sandbox/login" {
 		t.Fatalf("logout ends at %s", resp.Request.URL)
 	}
 	if resp, _ = get(page); resp.Request.URL.Path != "/sandbox/login" {
 		t.Fatalf("after logout the page is at %s", resp.Request.URL)
+	}
+	if status := replay(copied); status != http.StatusUnauthorized {
+		t.Errorf("a copy of the logged-out session cookie: %d, want 401", status)
+	}
+
+	// A new client secret ends the sessions opened with the old one.
+	if resp, _ := post(c.secret); resp.StatusCode != 200 {
+		t.Fatalf("login again: %d", resp.StatusCode)
+	}
+	copied = jar.Cookies(sandboxURL)
+	if err := s.app.Store.CreatePartner(context.Background(), booksync.Partner{ID: c.clientID, Name: "e2e"}, api.HashSecret("a new secret")); err != nil {
+		t.Fatal(err)
+	}
+	if status := replay(copied); status != http.StatusUnauthorized {
+		t.Errorf("a session opened with the old secret: %d, want 401", status)
+	}
+	if resp, _ := post("a new secret"); resp.StatusCode != 200 || replay(jar.Cookies(sandboxURL)) != 200 {
+		t.Errorf("a session opened with the new secret: %d", resp.StatusCode)
 	}
 }
 

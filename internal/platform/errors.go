@@ -24,6 +24,11 @@ const (
 	// UnknownOutcome: the request may or may not have taken effect (a timeout after sending it).
 	// The engine looks the objects up by natural key before trying again.
 	UnknownOutcome Class = "unknown_outcome"
+	// Misconfigured: a setting of booksync's operator is wrong (a books folder that cannot be
+	// used), so retrying the same call at once cannot help. The API answers it as a server error
+	// whose message names the setting and what is wrong with it, never "try again later"; the
+	// sync engine retries the job with backoff, so pushing resumes once the setting is fixed.
+	Misconfigured Class = "misconfigured"
 )
 
 // Error is a classified failure from an accounting system. Message starts with the plain cause in

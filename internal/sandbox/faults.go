@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -94,4 +98,101 @@ func (q Faults) Pending() int {
 		n += f.Count
 	}
 	return n
+}
+
+// MaxFaultCount bounds a fault's Count over POST /faults: enough for any test of retries, and
+// never so many that an organisation fails for good.
+const MaxFaultCount = 1000
+
+// maxFaultPath bounds a fault's Path over POST /faults.
+const maxFaultPath = 256
+
+// ServeFaults answers a sandbox's POST /faults, which its Gate.Faults guards: a JSON object with
+// the organisation's id under orgField ("tenant_id" or "realm_id"), kind, count (1 to
+// MaxFaultCount; absent means 1) and path. An organisation the partner may not see answers as
+// one that does not exist. inject arms the fault and reports whether the organisation exists.
+// Every error, from a body that is not JSON to an unknown organisation, answers in Monite's
+// shape {"error":{"message":...}} with a plain message, and arms nothing; a fault armed answers
+// 200 with the fault as it was armed.
+func ServeFaults(w http.ResponseWriter, r *http.Request, orgField string, inject func(orgID string, f Fault) (bool, error)) {
+	orgID, f, status, problem := decodeFault(w, r, orgField)
+	if problem != "" {
+		writeJSONError(w, status, problem)
+		return
+	}
+	// Another partner's organisation answers exactly as an unknown one does.
+	found := false
+	var err error
+	if Visible(r, orgID) {
+		found, err = inject(orgID, f)
+	}
+	switch {
+	case err != nil:
+		writeJSONError(w, http.StatusInternalServerError, "The sandbox could not save the fault; try again.")
+	case !found:
+		writeJSONError(w, http.StatusNotFound, "No organisation with "+orgField+" "+strconv.Quote(orgID)+" among those your entities connected.")
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_ = json.NewEncoder(w).Encode(map[string]any{orgField: orgID, "kind": f.Kind, "count": f.Count, "path": f.Path})
+	}
+}
+
+// decodeFault reads the body of POST /faults field by field, so that each problem gets a plain
+// message naming the field rather than the JSON decoder's wording.
+func decodeFault(w http.ResponseWriter, r *http.Request, orgField string) (orgID string, f Fault, status int, problem string) {
+	shape := `{"` + orgField + `": "...", "kind": "server_error", "count": 2, "path": "/..."}`
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	dec := json.NewDecoder(r.Body)
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", f, http.StatusRequestEntityTooLarge, "The body is larger than the sandbox accepts."
+		}
+		return "", f, http.StatusBadRequest, "The body must be one JSON object, e.g. " + shape + "."
+	}
+	unprocessable := http.StatusUnprocessableEntity
+	for name := range fields {
+		if name != orgField && name != "kind" && name != "count" && name != "path" {
+			return "", f, unprocessable, "Unknown field " + strconv.Quote(name) + "; the fields are " + orgField + ", kind, count and path."
+		}
+	}
+	str := func(name string) (string, bool) {
+		raw, ok := fields[name]
+		if !ok {
+			return "", true
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	}
+	orgID, ok := str(orgField)
+	if !ok || orgID == "" {
+		return "", f, unprocessable, orgField + " is required: the id of an organisation your entities connected."
+	}
+	kind, ok := str("kind")
+	f.Kind = FaultKind(kind)
+	if err := f.Kind.Valid(); !ok || err != nil {
+		got := ""
+		if raw, present := fields["kind"]; present {
+			got = " (got " + string(raw) + ")"
+		}
+		return "", f, unprocessable, FaultKind("").Valid().Error() + got + "."
+	}
+	f.Count = 1
+	if raw, ok := fields["count"]; ok {
+		// Only a plain JSON integer: 1.5, 1e3, "2" and null are refused, not rounded or guessed.
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || n < 1 || n > MaxFaultCount {
+			return "", f, unprocessable, fmt.Sprintf("count must be a whole number from 1 to %d: how many calls fail (got %s).", MaxFaultCount, raw)
+		}
+		f.Count = int(n)
+	}
+	if f.Path, ok = str("path"); !ok || len(f.Path) > maxFaultPath || textProblem(f.Path) != "" {
+		return "", f, unprocessable, fmt.Sprintf("path must be text of at most %d characters: the API path the fault is limited to, e.g. /Invoices.", maxFaultPath)
+	}
+	return orgID, f, 0, ""
 }

@@ -8,13 +8,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrUnauthenticated is what a Partners implementation returns for wrong client credentials or
@@ -33,6 +37,11 @@ type Partners interface {
 	// Tenants returns the ids of the organisations of one sandbox (named by its Store namespace,
 	// "xero" or "quickbooks") that the partner's entities connected.
 	Tenants(ctx context.Context, partnerID, namespace string) ([]string, error)
+	// Credential returns a value that changes whenever the partner's client credentials change
+	// (booksync returns the stored hash of the client secret). Session cookies are signed with
+	// it, so that a changed secret ends every session opened with the old one. A partner that no
+	// longer exists gives ErrUnauthenticated.
+	Credential(ctx context.Context, partnerID string) ([]byte, error)
 }
 
 // GateOptions configures a Gate.
@@ -48,6 +57,10 @@ type GateOptions struct {
 	Secret []byte
 	// Faults allows fault injection (each sandbox's POST /faults); without it they answer 403.
 	Faults bool
+	// Store keeps the sessions ended by a logout until they would have expired, so that a copy
+	// of a logged-out cookie stays refused after a restart and by every booksync process that
+	// shares the database. Nil keeps them in memory, for this gate alone.
+	Store Store
 	// Now is the clock for session expiry; nil means time.Now.
 	Now func() time.Time
 }
@@ -60,8 +73,16 @@ type Gate struct {
 	opts   GateOptions
 	key    []byte
 	path   string // cookie path: BaseURL's path
+	origin string // BaseURL's scheme and host
 	secure bool
 }
+
+// The gate keeps, in its own Store namespace, a key per session ended by a logout: loggedOutKey
+// and the session id, whose value is the Unix time the session's cookie expires anyway.
+const (
+	gateNamespace = "sandbox_gate"
+	loggedOutKey  = "logged_out/"
+)
 
 // SessionTTL is how long a sandbox login lasts.
 const SessionTTL = 8 * time.Hour
@@ -77,12 +98,19 @@ func NewGate(opts GateOptions) *Gate {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Store == nil {
+		opts.Store = NewMemoryStore()
+	}
 	g := &Gate{opts: opts, path: "/"}
 	if u, err := url.Parse(opts.BaseURL); err == nil {
 		if u.Path != "" {
 			g.path = u.Path
 		}
 		g.secure = u.Scheme == "https"
+		g.origin = u.Scheme + "://" + u.Host
+		if u.Host == "" {
+			g.origin = ""
+		}
 	}
 	secret := opts.Secret
 	if len(secret) == 0 {
@@ -145,11 +173,15 @@ func Visible(r *http.Request, tenantID string) bool {
 // the login (303) and anything else (a script, a form post) gets 401 in Monite's error shape.
 // Handlers then show only what Visible allows.
 func (g *Gate) Pages(namespace, base string, h http.Handler) http.Handler {
+	basePath := ""
+	if u, err := url.Parse(base); err == nil {
+		basePath = strings.TrimRight(u.Path, "/")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := g.authenticate(r, namespace)
 		if errors.Is(err, ErrUnauthenticated) {
 			if r.Method == http.MethodGet && wantsHTML(r) && r.Header.Get("Authorization") == "" {
-				next := base + r.URL.EscapedPath()
+				next := basePath + r.URL.EscapedPath()
 				if r.URL.RawQuery != "" {
 					next += "?" + r.URL.RawQuery
 				}
@@ -218,11 +250,11 @@ func (g *Gate) authenticate(r *http.Request, namespace string) (*visitor, error)
 		if err != nil {
 			return nil, ErrUnauthenticated
 		}
-		p, ok := g.openSession(c.Value)
-		if !ok {
-			return nil, ErrUnauthenticated
+		sess, err := g.openSession(r.Context(), c.Value)
+		if err != nil {
+			return nil, err
 		}
-		partner = p
+		partner = sess.partnerID
 	}
 	v := &visitor{partnerID: partner, tenants: map[string]bool{}}
 	if namespace == "" {
@@ -238,53 +270,141 @@ func (g *Gate) authenticate(r *http.Request, namespace string) (*visitor, error)
 	return v, nil
 }
 
-// sealSession returns a cookie value that names the partner until expires, signed with the
-// gate's key: base64(partner).expiry.base64(HMAC-SHA256).
-func (g *Gate) sealSession(partnerID string, expires time.Time) string {
-	body := base64.RawURLEncoding.EncodeToString([]byte(partnerID)) + "." + strconv.FormatInt(expires.Unix(), 10)
-	mac := hmac.New(sha256.New, g.key)
-	mac.Write([]byte(body))
-	return body + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+// session is what a session cookie says: whose it is, its id (which a logout records) and when
+// it ends.
+type session struct {
+	partnerID string
+	id        string
+	expires   int64 // Unix seconds
 }
 
-// openSession checks a cookie value's signature (in constant time) and expiry.
-func (g *Gate) openSession(value string) (partnerID string, ok bool) {
-	i := strings.LastIndexByte(value, '.')
-	if i < 0 {
-		return "", false
+// sealSession returns a cookie value for a new session of the partner until expires:
+// base64(partner).expiry.id.base64(HMAC-SHA256), signed with the gate's key and the partner's
+// current credential, so that the cookie is worthless once the partner's secret changes.
+func (g *Gate) sealSession(partnerID string, credential []byte, expires time.Time) string {
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	body := base64.RawURLEncoding.EncodeToString([]byte(partnerID)) + "." + strconv.FormatInt(expires.Unix(), 10) +
+		"." + base64.RawURLEncoding.EncodeToString(id)
+	return body + "." + base64.RawURLEncoding.EncodeToString(g.sign(body, credential))
+}
+
+// sign is the HMAC of a cookie body and the partner's credential. The NUL cannot occur in a
+// body, so no two (body, credential) pairs sign the same bytes.
+func (g *Gate) sign(body string, credential []byte) []byte {
+	mac := hmac.New(sha256.New, g.key)
+	mac.Write([]byte(body))
+	mac.Write([]byte{0})
+	mac.Write(credential)
+	return mac.Sum(nil)
+}
+
+// openSession checks a cookie value: its signature (in constant time) against the partner's
+// current credential, its expiry, and that it was not logged out. A cookie that fails any check
+// gives ErrUnauthenticated; other errors are the Partners' or the Store's.
+func (g *Gate) openSession(ctx context.Context, value string) (session, error) {
+	parts := strings.Split(value, ".")
+	if len(parts) != 4 {
+		return session{}, ErrUnauthenticated
 	}
-	body, sig := value[:i], value[i+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	body := strings.Join(parts[:3], ".")
+	got, err := base64.RawURLEncoding.DecodeString(parts[3])
 	if err != nil {
-		return "", false
+		return session{}, ErrUnauthenticated
 	}
-	mac := hmac.New(sha256.New, g.key)
-	mac.Write([]byte(body))
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return "", false
-	}
-	enc, exp, ok := strings.Cut(body, ".")
-	if !ok {
-		return "", false
-	}
-	unix, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || !g.opts.Now().Before(time.Unix(unix, 0)) {
-		return "", false
-	}
-	id, err := base64.RawURLEncoding.DecodeString(enc)
+	id, err := base64.RawURLEncoding.DecodeString(parts[0])
 	if err != nil || len(id) == 0 {
-		return "", false
+		return session{}, ErrUnauthenticated
 	}
-	return string(id), true
+	credential, err := g.opts.Partners.Credential(ctx, string(id))
+	if err != nil {
+		return session{}, err
+	}
+	if !hmac.Equal(got, g.sign(body, credential)) {
+		return session{}, ErrUnauthenticated
+	}
+	unix, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || !g.opts.Now().Before(time.Unix(unix, 0)) {
+		return session{}, ErrUnauthenticated
+	}
+	sess := session{partnerID: string(id), id: parts[2], expires: unix}
+	// Read from the Store on every request, so that a logout in another process counts at once.
+	ended, err := g.opts.Store.LoadSandbox(ctx, gateNamespace)
+	if err != nil {
+		return session{}, fmt.Errorf("sandbox gate: load logouts: %w", err)
+	}
+	if _, out := ended[loggedOutKey+sess.id]; out {
+		return session{}, ErrUnauthenticated
+	}
+	return sess, nil
 }
 
-// safeNext keeps a post-login destination only when it is a page of the sandboxes, so the login
-// cannot be used to send someone elsewhere.
-func (g *Gate) safeNext(next string) string {
-	if strings.HasPrefix(next, g.opts.BaseURL+"/") && !strings.ContainsAny(next, "\\\r\n") {
-		return next
+// endSession records that a session was logged out, until the time its cookie would have expired
+// anyway (after which the cookie is refused for its age), and forgets the sessions past that
+// time, so that the record holds only the sessions logged out in the last SessionTTL. Each
+// session has a key of its own, so that logouts in several processes never overwrite each other.
+func (g *Gate) endSession(ctx context.Context, sess session) error {
+	ended, err := g.opts.Store.LoadSandbox(ctx, gateNamespace)
+	if err != nil {
+		return fmt.Errorf("sandbox gate: load logouts: %w", err)
 	}
-	return g.opts.BaseURL + "/"
+	now := g.opts.Now().Unix()
+	values := map[string][]byte{loggedOutKey + sess.id: []byte(strconv.FormatInt(sess.expires, 10))}
+	for key, raw := range ended {
+		if exp, err := strconv.ParseInt(string(raw), 10, 64); err == nil && exp <= now && key != loggedOutKey+sess.id {
+			values[key] = nil
+		}
+	}
+	if err := g.opts.Store.SaveSandbox(context.WithoutCancel(ctx), gateNamespace, values); err != nil {
+		return fmt.Errorf("sandbox gate: save logout: %w", err)
+	}
+	return nil
+}
+
+// safeNext keeps a post-login destination only when it is a clean path below the sandboxes
+// (no scheme or host, no "." or ".." segment, no empty segment, no backslash), so the login
+// cannot be used to send someone elsewhere, even by way of a path that a browser or a proxy
+// would resolve out of the sandboxes. Anything else goes to the sandbox index. It returns the
+// path, which the login form carries; the redirect after the login adds BaseURL's origin.
+func (g *Gate) safeNext(next string) string {
+	prefix := strings.TrimSuffix(g.path, "/") + "/"
+	index := prefix
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t ") {
+		return index
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || u.Fragment != "" {
+		return index
+	}
+	// Both the decoded and the escaped path must be clean: "%2e%2e" and "%2f" are no way around.
+	for _, p := range []string{u.Path, u.EscapedPath()} {
+		clean := path.Clean(p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		if clean != p || strings.Contains(p, "//") {
+			return index
+		}
+		for _, seg := range strings.Split(p, "/") {
+			if seg == "." || seg == ".." {
+				return index
+			}
+		}
+	}
+	if esc := strings.ToLower(u.EscapedPath()); strings.Contains(esc, "%2f") || strings.Contains(esc, "%5c") {
+		return index
+	}
+	if !strings.HasPrefix(u.Path, prefix) || !strings.HasPrefix(u.EscapedPath(), prefix) {
+		return index
+	}
+	return u.EscapedPath() + queryPart(u.RawQuery)
+}
+
+func queryPart(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	return "?" + raw
 }
 
 func (g *Gate) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -305,15 +425,32 @@ func (g *Gate) handleLogin(w http.ResponseWriter, r *http.Request) {
 		g.loginForm(w, http.StatusInternalServerError, next, "The sandbox could not check your login; try again.")
 		return
 	}
+	credential, err := g.opts.Partners.Credential(r.Context(), partner)
+	if err != nil {
+		g.loginForm(w, http.StatusInternalServerError, next, "The sandbox could not check your login; try again.")
+		return
+	}
 	expires := g.opts.Now().Add(SessionTTL)
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: g.sealSession(partner, expires), Path: g.path, Expires: expires,
+		Name: sessionCookie, Value: g.sealSession(partner, credential, expires), Path: g.path, Expires: expires,
 		MaxAge: int(SessionTTL / time.Second), HttpOnly: true, Secure: g.secure, SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, g.origin+next, http.StatusSeeOther)
 }
 
+// handleLogout ends the session for good: clearing the cookie is not enough, since a copy of it
+// would still open the sandboxes until it expires.
 func (g *Gate) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		sess, err := g.openSession(r.Context(), c.Value)
+		if err == nil {
+			err = g.endSession(r.Context(), sess)
+		}
+		if err != nil && !errors.Is(err, ErrUnauthenticated) {
+			WriteError(w, r, http.StatusInternalServerError, "The sandbox could not end your session; try again.")
+			return
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: g.path, MaxAge: -1,
 		HttpOnly: true, Secure: g.secure, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, g.opts.BaseURL+"/login", http.StatusSeeOther)
@@ -328,8 +465,11 @@ func (g *Gate) loginForm(w http.ResponseWriter, status int, next, problem string
 
 // ParseForm reads a sandbox form post into r.PostForm, or answers 415 (not
 // application/x-www-form-urlencoded, as browsers send forms) or 400 (a body that cannot be
-// decoded) itself and returns false. A form that cannot be read changes nothing: it is never
-// taken as an empty one. A post without a body and without a Content-Type is an empty form.
+// decoded, or text that is not valid UTF-8 or holds control characters) itself and returns
+// false. A form that cannot be read changes nothing: it is never taken as an empty one, and
+// bytes that are not text are never stored. Every sandbox form field is one line of text (a
+// name, an email, a rate), so tabs and line breaks are refused too. A post without a body and
+// without a Content-Type is an empty form.
 func ParseForm(w http.ResponseWriter, r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
@@ -351,7 +491,34 @@ func ParseForm(w http.ResponseWriter, r *http.Request) bool {
 		WriteError(w, r, http.StatusBadRequest, "The form could not be read: "+err.Error()+".")
 		return false
 	}
+	for _, form := range []url.Values{r.PostForm, r.Form} {
+		for key, values := range form {
+			if problem := textProblem(key); problem != "" {
+				WriteError(w, r, http.StatusBadRequest, "A form field's name "+problem+"; nothing was changed.")
+				return false
+			}
+			for _, v := range values {
+				if problem := textProblem(v); problem != "" {
+					WriteError(w, r, http.StatusBadRequest, "The form field "+strconv.Quote(key)+" "+problem+"; nothing was changed.")
+					return false
+				}
+			}
+		}
+	}
 	return true
+}
+
+// textProblem says what makes s unfit as one line of form text, or "" when it is fit.
+func textProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8 text (send the form encoded as UTF-8)"
+	}
+	for _, c := range s {
+		if unicode.IsControl(c) {
+			return "holds a control character (" + fmt.Sprintf("%U", c) + "); send one line of plain text"
+		}
+	}
+	return ""
 }
 
 // WriteError answers a sandbox page or form with a problem: a small HTML page for a browser, else

@@ -50,11 +50,19 @@ func newGate(t *testing.T, faults bool, secret []byte) *gateBundle {
 	b.partners.Add("partner-a", "secret-a", "token-a")
 	b.partners.Add("partner-b", "secret-b", "token-b")
 	b.partners.Connect("partner-a", "demo", "t-a")
+	b.serve(t, faults, secret, nil)
+	return b
+}
+
+// serve starts (again) the gate's server, as a restarted booksync would, with store keeping the
+// gate's state.
+func (b *gateBundle) serve(t *testing.T, faults bool, secret []byte, store sandbox.Store) {
+	t.Helper()
 	var h http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
 	b.base = b.srv.URL + "/sandbox"
-	g := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.base, Partners: b.partners, Secret: secret, Faults: faults, Now: b.clock.Now})
+	g := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.base, Partners: b.partners, Secret: secret, Faults: faults, Now: b.clock.Now, Store: store})
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "page; sees t-a: %v", sandbox.Visible(r, "t-a"))
 	})
@@ -65,7 +73,6 @@ func newGate(t *testing.T, faults bool, secret []byte) *gateBundle {
 	mux.Handle("/sandbox/demo/", http.StripPrefix("/sandbox/demo", demo))
 	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", g.Handler(sandbox.Link{Name: "Demo", URL: b.base + "/demo/page"})))
 	h = mux
-	return b
 }
 
 // browser is an HTTP client with a cookie jar that does not follow redirects.
@@ -120,14 +127,18 @@ func TestLoginFormKeepsABrowserLoggedIn(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, b.base+"/login?next=") {
 		t.Fatalf("page without login: %d to %q, want 303 to the login", resp.StatusCode, loc)
 	}
+	if want := b.base + "/login?next=" + url.QueryEscape("/sandbox/demo/page?x=1"); loc != want {
+		t.Fatalf("login redirect %q, want %q", loc, want)
+	}
 	resp, page := send(t, c, "GET", loc, "", "", html...)
 	next := b.base + "/demo/page?x=1"
-	if resp.StatusCode != 200 || !strings.Contains(page, `name="client_secret"`) || !strings.Contains(page, `value="`+strings.ReplaceAll(next, "&", "&amp;")+`"`) {
+	// The form carries the path back, as a browser posts it.
+	if resp.StatusCode != 200 || !strings.Contains(page, `name="client_secret"`) || !strings.Contains(page, `name="next" value="/sandbox/demo/page?x=1"`) {
 		t.Fatalf("login form: %d\n%s", resp.StatusCode, page)
 	}
 
 	// A wrong secret answers the form again with a message, and no cookie.
-	resp, page = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"wrong"}, "next": {next}}.Encode(), html...)
+	resp, page = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"wrong"}, "next": {"/sandbox/demo/page?x=1"}}.Encode(), html...)
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong client_id or client_secret") || !strings.Contains(page, `name="client_id"`) {
 		t.Fatalf("wrong login: %d\n%s", resp.StatusCode, page)
 	}
@@ -135,7 +146,7 @@ func TestLoginFormKeepsABrowserLoggedIn(t *testing.T) {
 		t.Fatalf("a wrong login set cookies %v", resp.Cookies())
 	}
 
-	resp, _ = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {next}}.Encode(), html...)
+	resp, _ = send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {"/sandbox/demo/page?x=1"}}.Encode(), html...)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != next {
 		t.Fatalf("login: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), next)
 	}
@@ -180,8 +191,8 @@ func TestSessionCookiesCannotBeForged(t *testing.T) {
 	}
 	real := resp.Cookies()[0]
 	parts := strings.Split(real.Value, ".")
-	if len(parts) != 3 {
-		t.Fatalf("cookie %q: want partner.expiry.signature", real.Value)
+	if len(parts) != 4 {
+		t.Fatalf("cookie %q: want partner.expiry.id.signature", real.Value)
 	}
 	asA := base64.RawURLEncoding.EncodeToString([]byte("partner-a"))
 	// Another gate's cookie: same partner, different key.
@@ -190,10 +201,11 @@ func TestSessionCookiesCannotBeForged(t *testing.T) {
 	foreign := resp.Cookies()[0].Value
 
 	for name, value := range map[string]string{
-		"partner swapped":  asA + "." + parts[1] + "." + parts[2],
-		"expiry extended":  parts[0] + ".99999999999." + parts[2],
-		"no signature":     parts[0] + "." + parts[1],
-		"empty signature":  parts[0] + "." + parts[1] + ".",
+		"partner swapped":  asA + "." + parts[1] + "." + parts[2] + "." + parts[3],
+		"expiry extended":  parts[0] + ".99999999999." + parts[2] + "." + parts[3],
+		"id swapped":       parts[0] + "." + parts[1] + ".AAAAAAAAAAAAAAAAAAAAAA." + parts[3],
+		"no signature":     parts[0] + "." + parts[1] + "." + parts[2],
+		"empty signature":  parts[0] + "." + parts[1] + "." + parts[2] + ".",
 		"another key":      foreign,
 		"garbage":          "partner-a",
 		"unsigned partner": asA,
@@ -245,11 +257,114 @@ func TestScriptsUseTheBearerToken(t *testing.T) {
 
 func TestLoginRedirectsOnlyWithinTheSandboxes(t *testing.T) {
 	b := newGate(t, false, nil)
-	for _, next := range []string{"http://evil.example/", "//evil.example/sandbox/", "/sandbox/demo/page", b.srv.URL + "/sandboxes", b.srv.URL + "/other", "javascript:alert(1)", ""} {
+	for _, next := range []string{
+		"http://evil.example/", "//evil.example/sandbox/", "///evil.example/", "/\\evil.example/",
+		b.srv.URL + "/sandbox/demo/page", // a path is enough; an absolute URL is never needed
+		b.srv.URL + "/sandbox/../../oauth/callback?x", "/sandbox/../../oauth/callback?x", "/sandbox/../oauth/callback",
+		"/sandbox/%2e%2e/oauth/callback", "/sandbox/demo/%2E%2E/%2e%2e/oauth", "/sandbox/..%2foauth/callback",
+		"/sandbox/./demo/page", "/sandbox//demo", "/sandbox/demo\\..\\..\\oauth", "/sandbox/%5c%5cevil.example",
+		"/sandboxes", "/sandbox", "/other", "sandbox/demo/page", "javascript:alert(1)", "",
+	} {
 		resp, _ := send(t, browser(t), "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {next}}.Encode())
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != b.base+"/" {
 			t.Errorf("next=%q: %d to %q, want the sandbox index", next, resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// The form shown before the login keeps no unsafe destination either.
+		_, page := send(t, browser(t), "GET", b.base+"/login?next="+url.QueryEscape(next), "", "")
+		if !strings.Contains(page, `name="next" value="/sandbox/"`) {
+			t.Errorf("login form for next=%q keeps another destination:\n%s", next, page)
+		}
+	}
+	for _, next := range []string{"/sandbox/demo/page", "/sandbox/demo/page?x=1&y=%2F", "/sandbox/xero/orgs/abc/"} {
+		resp, _ := send(t, browser(t), "POST", b.base+"/login", form, url.Values{"client_id": {"partner-a"}, "client_secret": {"secret-a"}, "next": {next}}.Encode())
+		if want := b.srv.URL + next; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+			t.Errorf("next=%q: %d to %q, want %q", next, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+}
+
+// login logs partner in on browser c and returns its session cookie.
+func (b *gateBundle) login(t *testing.T, c *http.Client, partner, secret string) *http.Cookie {
+	t.Helper()
+	resp, body := send(t, c, "POST", b.base+"/login", form, url.Values{"client_id": {partner}, "client_secret": {secret}}.Encode())
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("login: %d, cookies %v: %s", resp.StatusCode, resp.Cookies(), body)
+	}
+	return resp.Cookies()[0]
+}
+
+// withCookie answers GET /sandbox/demo/page with only the cookie, as a copied cookie is replayed.
+func (b *gateBundle) withCookie(t *testing.T, cookie *http.Cookie) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.base+"/demo/page", nil)
+	req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestLogoutEndsACopiedSession(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	store := sandbox.NewMemoryStore()
+	b := newGate(t, false, key)
+	b.serve(t, false, key, store)
+	// A second booksync process on the same database: same partners, key and store.
+	other := &gateBundle{clock: b.clock, partners: b.partners}
+	other.serve(t, false, key, store)
+
+	c := browser(t)
+	copied := b.login(t, c, "partner-a", "secret-a")
+	second := b.login(t, browser(t), "partner-a", "secret-a") // the same partner on another browser
+	if got := other.withCookie(t, copied); got != 200 {
+		t.Fatalf("the session before logout, in the other process: %d", got)
+	}
+	if resp, _ := send(t, c, "POST", b.base+"/logout", "", ""); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if got := b.withCookie(t, copied); got != http.StatusUnauthorized {
+		t.Errorf("a copy of the logged-out cookie: %d, want 401", got)
+	}
+	if got := other.withCookie(t, copied); got != http.StatusUnauthorized {
+		t.Errorf("a copy of the logged-out cookie in another process: %d, want 401", got)
+	}
+	if got := b.withCookie(t, second); got != 200 {
+		t.Errorf("another session of the same partner after the logout: %d, want 200", got)
+	}
+	// A restarted booksync still refuses it.
+	b.serve(t, false, key, store)
+	if got := b.withCookie(t, copied); got != http.StatusUnauthorized {
+		t.Errorf("the logged-out cookie after a restart: %d, want 401", got)
+	}
+	if got := b.withCookie(t, second); got != 200 {
+		t.Errorf("the other session after a restart: %d, want 200", got)
+	}
+
+	// The record keeps a logout only while its cookie could still be used.
+	b.clock.Advance(sandbox.SessionTTL + time.Second)
+	c = browser(t)
+	b.login(t, c, "partner-a", "secret-a")
+	send(t, c, "POST", b.base+"/logout", "", "")
+	if kept, _ := store.LoadSandbox(t.Context(), "sandbox_gate"); len(kept) != 1 {
+		t.Errorf("the gate keeps %d logouts, want only the one still within SessionTTL", len(kept))
+	}
+}
+
+func TestSecretChangeEndsSessions(t *testing.T) {
+	b := newGate(t, false, []byte("0123456789abcdef0123456789abcdef"))
+	a := b.login(t, browser(t), "partner-a", "secret-a")
+	bs := b.login(t, browser(t), "partner-b", "secret-b")
+	b.partners.SetSecret("partner-a", "new-secret-a")
+	if got := b.withCookie(t, a); got != http.StatusUnauthorized {
+		t.Errorf("a session opened with the old secret: %d, want 401", got)
+	}
+	if got := b.withCookie(t, bs); got != 200 {
+		t.Errorf("another partner's session: %d, want 200", got)
+	}
+	if got := b.withCookie(t, b.login(t, browser(t), "partner-a", "new-secret-a")); got != 200 {
+		t.Errorf("a session opened with the new secret: %d, want 200", got)
 	}
 }
 
@@ -262,6 +377,9 @@ func TestLoginRejectsUnreadableForms(t *testing.T) {
 		{"JSON", "application/json", `{"client_id":"partner-a","client_secret":"secret-a"}`, 415},
 		{"no content type", "", "client_id=partner-a&client_secret=secret-a", 415},
 		{"malformed", form, "client_id=partner-a&client_secret=%zz", 400},
+		{"not UTF-8", form, "client_id=partner-a&client_secret=secret-a&next=%ff%fe", 400},
+		{"raw bytes not UTF-8", form, "client_id=partner-a&client_secret=secret-a&x=\xff\xfe", 400},
+		{"a control character", form, "client_id=partner-a%00&client_secret=secret-a", 400},
 		{"secret missing", form, "client_id=partner-a", 400},
 		{"too large", form, "client_id=partner-a&client_secret=secret-a&pad=" + strings.Repeat("x", 100<<10), 413},
 	} {

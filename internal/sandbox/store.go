@@ -15,6 +15,7 @@ type Store interface {
 	LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error)
 	// SaveSandbox inserts or replaces keys, all or none of them: one request's change is
 	// kept whole, so a crash never leaves, say, an idempotency record without its invoices.
+	// A nil value removes its key (a JSON null is a value like any other).
 	SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error
 }
 
@@ -40,7 +41,7 @@ func (m *MemoryStore) LoadSandbox(_ context.Context, namespace string) (map[stri
 	return out, nil
 }
 
-// SaveSandbox stores copies of the values.
+// SaveSandbox stores copies of the values and removes the keys whose value is nil.
 func (m *MemoryStore) SaveSandbox(_ context.Context, namespace string, values map[string][]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -48,6 +49,10 @@ func (m *MemoryStore) SaveSandbox(_ context.Context, namespace string, values ma
 		m.data[namespace] = map[string][]byte{}
 	}
 	for k, v := range values {
+		if v == nil {
+			delete(m.data[namespace], k)
+			continue
+		}
 		m.data[namespace][k] = slices.Clone(v)
 	}
 	return nil

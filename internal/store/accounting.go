@@ -576,10 +576,16 @@ func (s *Store) LoadSandbox(ctx context.Context, namespace string) (map[string][
 }
 
 // SaveSandbox stores keys of a sandbox's namespace in one transaction, so that a sandbox's change
-// is kept whole or not at all, as an accounting system's would be.
+// is kept whole or not at all, as an accounting system's would be. A nil value removes its key.
 func (s *Store) SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		for key, value := range values {
+			if value == nil {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM sandbox_state WHERE namespace = $1 AND key = $2", namespace, key); err != nil {
+					return fmt.Errorf("store: save sandbox: %w", err)
+				}
+				continue
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_state (namespace, key, value) VALUES ($1, $2, $3)
 			ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value`, namespace, key, string(value))
 			if err != nil {

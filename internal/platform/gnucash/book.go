@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -68,13 +69,15 @@ func Open(dir, name, country, currency string) (*Book, error) {
 		// The folder holds every entity's books: readable by booksync's user alone. MkdirAll
 		// leaves an existing folder's mode as its owner set it.
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, transient("books_folder_unwritable", "GnuCash books folder cannot be created (see BOOKSYNC_GNUCASH_DIR)", err)
+			return nil, folderError(dir, err)
 		}
 		if err := create(dir, path, name, country, currency); err != nil {
 			return nil, err
 		}
 	} else if err != nil {
-		return nil, transient("book_unreadable", "GnuCash book cannot be read", err)
+		// Stat fails on a path below dir only when dir cannot be used: the book itself may be
+		// missing or present, but the folder is not one (ENOTDIR) or may not be searched.
+		return nil, folderError(dir, err)
 	}
 	db, err := openDB(path)
 	if err != nil {
@@ -259,6 +262,47 @@ func classify(err error) error {
 		return pe
 	}
 	return transient("book_write_failed", "GnuCash book could not be written", err)
+}
+
+// folderError explains why the books folder dir cannot be used: it is the operator's setting
+// (BOOKSYNC_GNUCASH_DIR), which no retry fixes, so the error is Misconfigured and names the
+// folder and the cause, e.g. that one of its parents is a file.
+func folderError(dir string, err error) *platform.Error {
+	abs, aerr := filepath.Abs(dir)
+	if aerr != nil {
+		abs = dir
+	}
+	why := ""
+	// The nearest part of the path that exists says whether it is a file where a folder must be.
+	for p := abs; ; p = filepath.Dir(p) {
+		if fi, serr := os.Stat(p); serr == nil {
+			if !fi.IsDir() {
+				if p == abs {
+					why = "it is a file, not a folder"
+				} else {
+					why = fmt.Sprintf("%s is a file, not a folder", p)
+				}
+			}
+			break
+		}
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	if why == "" {
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, fs.ErrPermission):
+			why = "booksync's user may not read and write it"
+		case errors.As(err, &pe):
+			why = pe.Err.Error()
+		default:
+			why = err.Error()
+		}
+	}
+	return &platform.Error{Class: platform.Misconfigured, Code: "books_folder_unusable",
+		Message: fmt.Sprintf("GnuCash books folder %s cannot be used: %s. Set BOOKSYNC_GNUCASH_DIR to a folder booksync can write", abs, why),
+		Err:     err}
 }
 
 func transient(code, msg string, err error) *platform.Error {

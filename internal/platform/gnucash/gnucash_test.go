@@ -672,3 +672,30 @@ func TestEntriesGoToTheListedAccount(t *testing.T) {
 		t.Fatalf("unknown invoice: %s", code)
 	}
 }
+
+// TestOpenExplainsAnUnusableFolder: a books folder that is a file, or lies below one, is a
+// setting to fix (Misconfigured) whose message names the folder and the file in the way, not a
+// transient "cannot be read".
+func TestOpenExplainsAnUnusableFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ books, why string }{
+		{filepath.Join(file, "gnucash"), file + " is a file, not a folder"},
+		{filepath.Join(file, "a", "b"), file + " is a file, not a folder"},
+		{file, "it is a file, not a folder"},
+	} {
+		_, err := Open(tc.books, "entity-1", "GB", "GBP")
+		class, code, msg := codeOf(t, err)
+		if class != platform.Misconfigured || code != "books_folder_unusable" ||
+			!strings.Contains(msg, "GnuCash books folder "+tc.books+" cannot be used: "+tc.why) || !strings.Contains(msg, "BOOKSYNC_GNUCASH_DIR") {
+			t.Errorf("Open in %s: %v", tc.books, err)
+		}
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "x" {
+		t.Fatalf("the file in the way was changed: %q %v", b, err)
+	}
+}

@@ -506,8 +506,14 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 	return out, nil
 }
 
-// Invoice reads one invoice by QuickBooks' Id.
+// Invoice reads one invoice by QuickBooks' Id. QuickBooks' ids are digits, so any other id names
+// no invoice: it is not found, without asking QuickBooks (which would answer it as rejected
+// data, not as a missing invoice).
 func (c *Client) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, error) {
+	if !isID(id) {
+		return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
+			Message: fmt.Sprintf("Not found in QuickBooks: %q is not a QuickBooks invoice id, which is digits", id)}
+	}
 	var env struct {
 		Invoice *wireInvoice `json:"Invoice"`
 	}
@@ -518,6 +524,19 @@ func (c *Client) Invoice(ctx context.Context, id string) (platform.RemoteInvoice
 		return platform.RemoteInvoice{}, classifyResponse(response{status: http.StatusNotFound}, false, "")
 	}
 	return c.remoteInvoice(ctx, *env.Invoice)
+}
+
+// isID reports whether id has the form of a QuickBooks entity Id: 1 to 20 ASCII digits.
+func isID(id string) bool {
+	if id == "" || len(id) > 20 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // remoteInvoice maps QuickBooks' invoice; amounts become minor units of its currency (the home

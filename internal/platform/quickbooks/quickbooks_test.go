@@ -947,3 +947,20 @@ func TestEndpoint(t *testing.T) {
 		t.Errorf("scopes %v", Scopes)
 	}
 }
+
+// TestInvoiceWithAnIDThatIsNoQuickBooksID: QuickBooks' ids are digits; any other id is not found
+// without a call to QuickBooks, which would answer "../../x" as rejected data.
+func TestInvoiceWithAnIDThatIsNoQuickBooksID(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, func(call) reply { return reply{status: 500} })
+	c := f.client(Config{})
+	for _, id := range []string{"", "../../x", "..", "12a", "-1", "1.0", " 1", "１２", "123456789012345678901"} {
+		_, err := c.Invoice(context.Background(), id)
+		if cl, code := classOf(t, err); cl != platform.NeedsUserAction || code != "not_found" {
+			t.Errorf("Invoice(%q): %v", id, err)
+		}
+	}
+	if n := len(f.recorded()); n != 0 {
+		t.Fatalf("%d calls reached QuickBooks", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/booksync/booksync/internal/platform"
@@ -314,8 +315,13 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 	return out, nil
 }
 
-// Invoice reads one invoice by Xero's InvoiceID.
+// Invoice reads one invoice by Xero's InvoiceID. An InvoiceID is a UUID, so any other id names no
+// invoice: it is not found, without asking Xero.
 func (c *Client) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, error) {
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
+			Message: fmt.Sprintf("Not found in Xero: %q is not a Xero InvoiceID, which is a UUID", id)}
+	}
 	var env struct {
 		Invoices []wireInvoice `json:"Invoices"`
 	}

@@ -753,3 +753,21 @@ func TestTenants(t *testing.T) {
 		t.Errorf("Endpoint = %+v", e)
 	}
 }
+
+// TestInvoiceWithAnIDThatIsNoUUID: an InvoiceID is a UUID; any other id is not found without a
+// call to Xero, so that nothing the caller writes into the path reaches Xero's URL.
+func TestInvoiceWithAnIDThatIsNoUUID(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, func(call) reply { return reply{status: 500} })
+	c := f.client(Config{})
+	for _, id := range []string{"", "../../x", "..", "x", "{6e8a1f1c-5d0d-4c1a-9d55-1b1f0b3a2c11}", "6e8a1f1c5d0d4c1a9d551b1f0b3a2c11",
+		"urn:uuid:6e8a1f1c-5d0d-4c1a-9d55-1b1f0b3a2c11", "6e8a1f1c-5d0d-4c1a-9d55-1b1f0b3a2c1g"} {
+		_, err := c.Invoice(context.Background(), id)
+		if cl, code := classOf(t, err); cl != platform.NeedsUserAction || code != "not_found" {
+			t.Errorf("Invoice(%q): %v", id, err)
+		}
+	}
+	if n := len(f.recorded()); n != 0 {
+		t.Fatalf("%d calls reached Xero", n)
+	}
+}

@@ -132,9 +132,11 @@
 // concurrent calls; an excess call gets 429 {"Fault":{"Error":[{"Message":
 // "Too Many Requests","code":"003001"}],"type":"ThrottleExceeded"}} and no
 // Retry-After, as Intuit sends none. [Sandbox.InjectFault] (or POST /faults
-// with {realm_id, kind, count, path}) makes calls fail with 500 SystemFault
-// or 429, drops the connection after a write was stored, revokes the
-// company's grants, or ends its access tokens early.
+// with {realm_id, kind, count, path}, count 1 to 1000) makes calls fail with
+// 500 SystemFault or 429, drops the connection after a write was stored,
+// revokes the company's grants, or ends its access tokens early. POST
+// /faults answers every problem in Monite's error shape
+// ([sandbox.ServeFaults]).
 //
 // # Persistence and pages
 //

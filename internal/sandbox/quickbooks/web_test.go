@@ -89,3 +89,51 @@ func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	}
 	b.api("GET", "/preferences", nil).mustStatus(t, 200) // not revoked
 }
+
+// TestFaultsAnswerEveryErrorInMonitesShape: the QuickBooks sandbox's POST /faults answers each
+// body it cannot arm with a plain message in Monite's error shape, and arms nothing.
+func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
+	b := setup(t).connect("")
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer token-a")
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	org := `"realm_id":"` + b.realm + `"`
+	for _, tc := range []struct {
+		name, body, mentions string
+		want                 int
+	}{
+		{"not JSON", `realm_id=1`, "JSON object", 400},
+		{"unknown realm", `{"realm_id":"999","kind":"server_error"}`, "realm_id", 404},
+		{"realm missing", `{"kind":"server_error"}`, "realm_id", 422},
+		{"the other sandbox's field", `{"tenant_id":"` + b.realm + `","kind":"server_error"}`, `"tenant_id"`, 422},
+		{"kind unknown", `{` + org + `,"kind":"meteor"}`, "meteor", 422},
+		{"count negative", `{` + org + `,"kind":"server_error","count":-1}`, "count must be a whole number from 1 to 1000", 422},
+		{"count beyond int32", `{` + org + `,"kind":"server_error","count":2147483648}`, "count must be", 422},
+		{"count a string", `{` + org + `,"kind":"server_error","count":"x"}`, "count must be", 422},
+	} {
+		status, body := post(tc.body)
+		if status != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, status, body, tc.want)
+			continue
+		}
+		msg := moniteMessage(body)
+		if msg == "" || !strings.Contains(msg, tc.mentions) || strings.Contains(msg, "json:") || strings.Contains(msg, "faultRequest") {
+			t.Errorf("%s: %s, want Monite's error shape with a plain message that mentions %q", tc.name, body, tc.mentions)
+		}
+	}
+	if n := b.sb.PendingFaults(b.realm); n != 0 {
+		t.Fatalf("refused faults armed %d failing calls", n)
+	}
+	if status, body := post(`{` + org + `,"kind":"server_error","count":3}`); status != 200 || !strings.Contains(body, `"count":3`) || b.sb.PendingFaults(b.realm) != 3 {
+		t.Fatalf("a good fault: %d %s, pending %d", status, body, b.sb.PendingFaults(b.realm))
+	}
+}

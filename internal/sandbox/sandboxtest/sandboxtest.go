@@ -33,6 +33,13 @@ func (p *Partners) Add(clientID, secret, token string) {
 	}
 }
 
+// SetSecret changes a partner's client secret, as booksync does when an operator sets a new one.
+func (p *Partners) SetSecret(clientID, secret string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.secrets[clientID] = secret
+}
+
 // Connect records that the partner's entity connected the organisation tenantID of a sandbox.
 func (p *Partners) Connect(clientID, namespace, tenantID string) {
 	p.mu.Lock()
@@ -67,4 +74,15 @@ func (p *Partners) Tenants(_ context.Context, clientID, namespace string) ([]str
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.tenants[clientID][namespace]...), nil
+}
+
+// Credential implements sandbox.Partners: the partner's current secret.
+func (p *Partners) Credential(_ context.Context, clientID string) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	secret, ok := p.secrets[clientID]
+	if !ok {
+		return nil, sandbox.ErrUnauthenticated
+	}
+	return []byte(secret), nil
 }

@@ -77,9 +77,11 @@
 // rolling day (windows divided by TimeScale); an excess call gets 429 with
 // Retry-After and X-Rate-Limit-Problem (concurrent, minute, day). Every API
 // response carries X-MinLimit-Remaining, X-DayLimit-Remaining and
-// X-AppMinLimit-Remaining. [Sandbox.InjectFault] (or POST /faults) makes
-// calls fail with 500 or 429, drops the connection after a write was stored,
-// revokes the organisation's grants, or ends its access tokens early.
+// X-AppMinLimit-Remaining. [Sandbox.InjectFault] (or POST /faults with
+// {tenant_id, kind, count, path}, count 1 to 1000) makes calls fail with 500
+// or 429, drops the connection after a write was stored, revokes the
+// organisation's grants, or ends its access tokens early. POST /faults
+// answers every problem in Monite's error shape ([sandbox.ServeFaults]).
 //
 // # Persistence and pages
 //

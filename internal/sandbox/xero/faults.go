@@ -2,7 +2,6 @@ package xero
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -64,37 +63,17 @@ func (s *Sandbox) injectFault(tenantID string, f Fault) bool {
 	return true
 }
 
-// faultRequest is the body of POST /faults.
-type faultRequest struct {
-	TenantID string    `json:"tenant_id"`
-	Kind     FaultKind `json:"kind"`
-	Count    int       `json:"count"`
-	Path     string    `json:"path"`
-}
-
+// handleFaults answers POST /faults {"tenant_id", "kind", "count", "path"}; sandbox.ServeFaults reads
+// and checks the body.
 func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
-	var req faultRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	if err := req.Kind.Valid(); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	s.mu.Lock()
-	// Another partner's organisation answers exactly as an unknown one does.
-	ok := sandbox.Visible(r, req.TenantID) && s.injectFault(req.TenantID, Fault{Kind: req.Kind, Count: req.Count, Path: req.Path})
-	err := s.flush(r.Context())
-	s.mu.Unlock()
-	switch {
-	case !ok:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown tenant_id"})
-	case err != nil:
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
-	default:
-		writeJSON(w, http.StatusOK, req)
-	}
+	sandbox.ServeFaults(w, r, "tenant_id", func(id string, f Fault) (bool, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.injectFault(id, f) {
+			return false, nil
+		}
+		return true, s.flush(r.Context())
+	})
 }
 
 // PendingFaults returns how many injected failures of an organisation have not fired yet, so that

@@ -80,7 +80,7 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	want := b.srv.URL + "/login?next=" + url.QueryEscape(b.srv.URL+"/orgs/"+b.tenant)
+	want := b.srv.URL + "/login?next=" + url.QueryEscape("/orgs/"+b.tenant)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Errorf("browser without a login: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
@@ -208,6 +208,13 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 		{"contact malformed", editContact, form, "name=New%zzName&email=a@b.test", 400},
 		{"contact email missing", editContact, form, "name=New+Name", 400},
 		{"contact as multipart", editContact, "multipart/form-data; boundary=x", "--x--", 415},
+		{"raw bytes not UTF-8", taxRates, form, "name=\xff\xfe&rate=10", 400},
+		{"escaped bytes not UTF-8", taxRates, form, "name=%ff%fe&rate=10", 400},
+		{"Latin-1 name", taxRates, form, "name=Erm%E4%DFigt&rate=7", 400},
+		{"a NUL in a name", taxRates, form, "name=Reduced%00&rate=10", 400},
+		{"a line break in a name", taxRates, form, "name=Reduced%0d%0aX-Injected:+1&rate=10", 400},
+		{"contact name not UTF-8", editContact, form, "name=%c3%28&email=a@b.test", 400},
+		{"contact email with a control character", editContact, form, "name=New+Name&email=a%1b@b.test", 400},
 	} {
 		status, body := post(tc.path, tc.contentType, tc.body)
 		if status != tc.want {
@@ -237,5 +244,81 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 	}
 	if got := b.sb.Contacts(b.tenant)[0]; got.Name != contact.Name || got.EmailAddress != contact.EmailAddress {
 		t.Errorf("contact changed: %+v", got)
+	}
+}
+
+// TestFaultsAnswerEveryErrorInMonitesShape posts POST /faults bodies that cannot be armed: each
+// answers its status with a plain message in {"error":{"message":...}}, and arms nothing.
+func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
+	b := setup(t).connect()
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer token-a")
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	org := `"tenant_id":"` + b.tenant + `"`
+	for _, tc := range []struct {
+		name, body, mentions string
+		want                 int
+	}{
+		{"not JSON", `kind=revoke`, "JSON object", 400},
+		{"an array", `[{` + org + `,"kind":"revoke"}]`, "JSON object", 400},
+		{"two objects", `{` + org + `,"kind":"server_error"}{}`, "JSON object", 400},
+		{"unknown tenant", `{"tenant_id":"00000000-0000-0000-0000-000000000000","kind":"server_error"}`, "tenant_id", 404},
+		{"tenant missing", `{"kind":"server_error"}`, "tenant_id", 422},
+		{"tenant a number", `{"tenant_id":7,"kind":"server_error"}`, "tenant_id", 422},
+		{"the other sandbox's field", `{"realm_id":"` + b.tenant + `","kind":"server_error"}`, `"realm_id"`, 422},
+		{"kind missing", `{` + org + `}`, "kind must be", 422},
+		{"kind unknown", `{` + org + `,"kind":"meteor"}`, "meteor", 422},
+		{"kind a number", `{` + org + `,"kind":3}`, "kind must be", 422},
+		{"count negative", `{` + org + `,"kind":"server_error","count":-1}`, "count must be a whole number from 1 to 1000", 422},
+		{"count zero", `{` + org + `,"kind":"server_error","count":0}`, "count must be", 422},
+		{"count beyond int32", `{` + org + `,"kind":"server_error","count":2147483648}`, "count must be", 422},
+		{"count beyond int64", `{` + org + `,"kind":"server_error","count":99999999999999999999}`, "count must be", 422},
+		{"count over the bound", `{` + org + `,"kind":"server_error","count":1001}`, "count must be", 422},
+		{"count a fraction", `{` + org + `,"kind":"server_error","count":1.5}`, "count must be", 422},
+		{"count a string", `{` + org + `,"kind":"server_error","count":"2"}`, "count must be", 422},
+		{"path not text", `{` + org + `,"kind":"server_error","path":["/Invoices"]}`, "path must be", 422},
+		{"path with a control character", `{` + org + `,"kind":"server_error","path":"/Invoices\u0000"}`, "path must be", 422},
+		{"path too long", `{` + org + `,"kind":"server_error","path":"/` + strings.Repeat("x", 300) + `"}`, "path must be", 422},
+	} {
+		status, body := post(tc.body)
+		if status != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, status, body, tc.want)
+			continue
+		}
+		msg := moniteError(t, body)
+		if !strings.Contains(msg, tc.mentions) || strings.Contains(msg, "json:") || strings.Contains(msg, "faultRequest") || strings.Contains(msg, "unmarshal") {
+			t.Errorf("%s: message %q, want a plain one that mentions %q", tc.name, msg, tc.mentions)
+		}
+	}
+	if n := b.sb.PendingFaults(b.tenant); n != 0 {
+		t.Fatalf("refused faults armed %d failing calls", n)
+	}
+	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+
+	// A good fault arms exactly what it answers.
+	status, body := post(`{` + org + `,"kind":"server_error","count":1000,"path":"/Invoices"}`)
+	var armed struct {
+		TenantID string `json:"tenant_id"`
+		Kind     string
+		Count    int
+		Path     string
+	}
+	if err := json.Unmarshal([]byte(body), &armed); status != 200 || err != nil || armed.Count != 1000 || armed.Kind != "server_error" || armed.TenantID != b.tenant || armed.Path != "/Invoices" {
+		t.Fatalf("a good fault: %d %s", status, body)
+	}
+	if n := b.sb.PendingFaults(b.tenant); n != 1000 {
+		t.Fatalf("pending %d, want 1000", n)
+	}
+	if status, body := post(`{` + org + `,"kind":"rate_limit"}`); status != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("a fault without count: %d %s, want count 1", status, body)
 	}
 }
