@@ -88,7 +88,7 @@ func TestGnuCashFolderThatCannotBeUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	books := filepath.Join(file, "gnucash")
-	s := newStackConfig(t, app.Config{DB: filepath.Join(dir, "booksync.db"), GnuCashDir: books})
+	s := newStackWith(t, filepath.Join(dir, "booksync.db"), func(c *app.Config) { c.GnuCashDir = books })
 	c := s.partner().newEntity()
 	var e struct{ Error struct{ Message string } }
 	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, http.StatusInternalServerError, &e)
@@ -104,7 +104,7 @@ func TestGnuCashFolderThatCannotBeUsed(t *testing.T) {
 // unknown invoice does, not a 400 telling the caller to fix data and push again.
 func TestReadThroughOfAnImpossibleIDIsNotFound(t *testing.T) {
 	t.Parallel()
-	s := newStackConfig(t, app.Config{DB: filepath.Join(t.TempDir(), "booksync.db"), GnuCashDir: t.TempDir()})
+	s := newStack(t, filepath.Join(t.TempDir(), "booksync.db"))
 	p := s.partner()
 	xero, qbo := p.newEntity(), p.newEntity()
 	xero.connect()
