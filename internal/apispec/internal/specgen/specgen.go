@@ -193,9 +193,10 @@ var schemaEdits = map[string]schemaEdit{
 	},
 	"PaymentRecordRequest": {
 		drop: []string{"entity_user_id"},
-		set:  map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
-		note: "booksync has no entity users, so entity_user_id is not accepted. amount is not zero and at most 2^53-1 either way. A succeeded payment moves its invoice: " +
-			"a negative amount (a refund) cannot exceed what was paid, and what a payment pays beyond the amount due is its overpaid_amount; a paid invoice takes no further payment.",
+		set:  map[string]map[string]any{"amount": {"minimum": 1, "maximum": maxInteger}},
+		note: "booksync has no entity users, so entity_user_id is not accepted. amount is positive and at most the invoice's amount_due (whatever the payment's status), else a 422 naming amount that says the amount due: " +
+			"refunds (negative amounts) and overpayments are not taken, because Xero, QuickBooks and GnuCash all refuse them, and the invoice's amount_paid would then never agree with its books; overpaid_amount is therefore always 0. " +
+			"A succeeded payment moves its invoice to partially_paid or paid; a paid, draft or canceled invoice takes no succeeded payment (409).",
 	},
 	"PaymentRecordObjectRequest": {
 		set:  map[string]map[string]any{"type": {"$ref": nil, "type": "string", "enum": []any{"receivable"}}},
