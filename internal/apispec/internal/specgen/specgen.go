@@ -125,6 +125,92 @@ var bodyOverrides = map[string]struct {
 	},
 }
 
+// statusReasons says, per status, when booksync answers it for any operation where it can arise.
+// Monite's document leaves these out of many operations; a client generated from the served
+// document must be told of every status it can get (internal/contract fails a test that receives
+// one the document does not list).
+var statusReasons = map[string]string{
+	"400": "Bad Request: the request breaks a rule of the operation that no schema can express, or its body could not be read.",
+	"401": "Unauthorized: the bearer token (or, for /auth, the client credentials) is missing, wrong, expired or revoked.",
+	"404": "Not Found: the entity named by x-monite-entity-id, or the object the path names, does not exist for this partner.",
+	"409": "Conflict: the state of the object (or of the entity's accounting connection) does not allow the operation; nothing was changed.",
+	"413": "Content Too Large: the request body is over 1 MiB.",
+}
+
+// statusAdditions are the statuses an operation's own handler answers beyond those every
+// operation of its kind does (see responseStatuses), keyed by operationId.
+var statusAdditions = map[string][]string{
+	// The invoice is a draft, canceled or already paid.
+	"post_payment_records": {"409"},
+	// The entity already has an active connection, or the accounting system refused the grant.
+	"post_accounting_connections": {"409"},
+	// The connection is already disconnected, or not connected.
+	"post_accounting_connections_id_disconnect": {"409"},
+	"post_accounting_connections_id_sync":       {"409"},
+	"post_accounting_synced_records_id_push":    {"409"},
+	// Read through to the books: the accounting system refused the request (400), or the
+	// connection needs to be made again (409).
+	"get_accounting_receivables":    {"400", "409"},
+	"get_accounting_receivables_id": {"400", "409"},
+}
+
+// responseStatuses returns the statuses booksync may answer for an operation beyond 405, 422 and
+// 500, which Monite lists everywhere: 401 (every operation needs a bearer token or client
+// credentials), 404 when an entity header or the path names an object, 400 and 413 when it takes a
+// body, and the handler's own from statusAdditions.
+func responseStatuses(id, path string, op map[string]any) []string {
+	set := map[string]bool{"401": true}
+	if strings.Contains(path, "{") {
+		set["404"] = true
+	}
+	for _, p := range asSlice(op["parameters"]) {
+		if pm := asMap(p); pm["in"] == "header" && pm["name"] == "x-monite-entity-id" {
+			set["404"] = true
+		}
+	}
+	if op["requestBody"] != nil {
+		set["400"], set["413"] = true, true
+	}
+	for _, st := range statusAdditions[id] {
+		set[st] = true
+	}
+	var out []string
+	for st := range set {
+		out = append(out, st)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// addStatuses declares in op's responses every status booksync answers that Monite's document
+// does not list, with Monite's error body, and returns the note that says so.
+func addStatuses(id, path string, op map[string]any) (string, error) {
+	responses := asMap(op["responses"])
+	if responses == nil {
+		return "", fmt.Errorf("no responses")
+	}
+	var added []string
+	for _, st := range responseStatuses(id, path, op) {
+		if _, ok := responses[st]; ok {
+			continue
+		}
+		reason, ok := statusReasons[st]
+		if !ok {
+			return "", fmt.Errorf("status %s has no reason in statusReasons", st)
+		}
+		responses[st] = map[string]any{
+			"description": reason,
+			"content": map[string]any{"application/json": map[string]any{
+				"schema": map[string]any{"$ref": schemaRefPrefix + "ErrorSchemaResponse"}}},
+		}
+		added = append(added, st)
+	}
+	if len(added) == 0 {
+		return "", nil
+	}
+	return "booksync: also answers " + strings.Join(added, ", ") + " (see Responses), which Monite's document does not list for this operation.", nil
+}
+
 // maxInteger is the API's largest integer (2^53-1): JSON clients that read numbers as doubles
 // cannot carry a larger one exactly, and every amount booksync stores stays within it.
 const maxInteger = 1<<53 - 1
@@ -345,6 +431,13 @@ func Generate(monite []byte) (*Output, error) {
 		notes, err := adjust(id, op, srcSchemas)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", want.Method, want.Path, err)
+		}
+		note, err := addStatuses(id, want.Path, op)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", want.Method, want.Path, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
 		}
 		desc, _ := op["description"].(string)
 		desc = strings.TrimRight(desc, "\n ")
