@@ -30,7 +30,6 @@ type PaymentRecord struct {
 	PaymentIntentID     *string              `json:"payment_intent_id,omitempty"`
 	PaymentIntentStatus *string              `json:"payment_intent_status,omitempty"`
 	PaymentMethod       *string              `json:"payment_method,omitempty"`
-	EntityUserID        *string              `json:"entity_user_id,omitempty"`
 	Object              PaymentRecordObject  `json:"object"`
 	History             []PaymentHistoryItem `json:"history"`
 }

@@ -284,6 +284,28 @@ var schemaEdits = map[string]schemaEdit{
 			"refunds (negative amounts) and overpayments are not taken, because Xero, QuickBooks and GnuCash all refuse them, and the invoice's amount_paid would then never agree with its books; overpaid_amount is therefore always 0. " +
 			"A succeeded payment moves its invoice to partially_paid or paid; a paid, draft or canceled invoice takes no succeeded payment (409).",
 	},
+	// Response schemas: fields booksync never writes are left out, so a client generated from the
+	// served document does not wait for them (internal/api's TestServedResponseSchemasAreReturned).
+	"ProductServiceResponse": {
+		drop: []string{"measure_unit_id", "entity_user_id"},
+		note: "booksync does not manage measure units or entity users, so a product has no measure_unit_id or entity_user_id.",
+	},
+	"PaymentRecordResponse": {
+		drop: []string{"entity_user_id"},
+		note: "booksync has no entity users, so a payment record has no entity_user_id; overpaid_amount is always 0, because booksync takes no overpayments.",
+	},
+	"LedgerAccountResponse": {
+		drop: []string{"current_balance"},
+		note: "booksync does not read account balances from the books, so current_balance is not returned.",
+	},
+	"SyncRecordResource": {
+		drop: []string{"provider", "provider_object_id", "provider_updated_at"},
+		note: "the accounting system and the object's id and update time there are platform, platform_object_id and platform_updated_at; Monite's provider fields are not returned.",
+	},
+	"AccountingTaxRateResponse": {
+		note: "effective_tax_rate and total_tax_rate are -1 for a rate the accounting system computes itself, which is not a percentage: QuickBooks Online US companies with automated sales tax have the pseudo rate \"Taxable (automated sales tax)\" (code TAX), whose tax QuickBooks works out from the customer's address. " +
+			"booksync maps every non-zero line rate of such an entity to it and sends its own tax amount; a 0% line maps to \"Non-taxable\" (code NON, rate 0).",
+	},
 	"PaymentRecordObjectRequest": {
 		set:  map[string]map[string]any{"type": {"$ref": nil, "type": "string", "enum": []any{"receivable"}}},
 		note: "booksync records payments of receivables only.",
