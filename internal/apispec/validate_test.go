@@ -181,6 +181,8 @@ func TestValidateBodyReportsEachErrorClass(t *testing.T) {
 			Detail{[]any{"body", "price", "value"}, "Input should be less than or equal to 9007199254740991", "less_than_equal"}, 0},
 		{"payment amount beyond the API's integers", "post_payment_records", `{"amount": -9223372036854775808, "currency": "EUR", "object": {"id": "` + uuid1 + `", "type": "receivable"}}`,
 			Detail{[]any{"body", "amount"}, "greater than or equal to 1", "greater_than_equal"}, 0},
+		{"integer beyond float64", "post_products", `{"name": "Widget", "price": {"currency": "USD", "value": 1e400}}`,
+			Detail{[]any{"body", "price", "value"}, "got a number beyond any integer", "int_parsing_size"}, 0},
 		{"refund", "post_payment_records", `{"amount": -500, "currency": "EUR", "object": {"id": "` + uuid1 + `", "type": "receivable"}}`,
 			Detail{[]any{"body", "amount"}, "greater than or equal to 1", "greater_than_equal"}, 0},
 		{"nullable field reports the non-null branch", "patch_entities_id_settings", `{"accounting": {"ledger_account_ids": {"products": "bob"}}}`,
