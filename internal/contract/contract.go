@@ -1,6 +1,7 @@
 // Package contract checks booksync's API responses against Monite's published OpenAPI document
 // (the copy in internal/apispec/testdata), for tests: every response a test receives must have the
-// shape Monite's spec declares for its operation and status.
+// shape Monite's spec declares for its operation and status, and its status must be one that
+// booksync's served document (/openapi.json) lists for the operation.
 package contract
 
 import (

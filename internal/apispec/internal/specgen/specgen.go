@@ -527,7 +527,7 @@ func Generate(monite []byte) (*Output, error) {
 			"version": APIVersion,
 			"description": "booksync keeps the invoices a platform issues in step with its customers' books.\n\n" +
 				"For the operations listed here, this API is compatible with Monite's API version " + APIVersion +
-				": same paths, operation ids, parameters, field names, enums and status codes. " +
+				": same paths, operation ids, parameters, field names, enums and status codes; each operation also lists the statuses booksync answers that Monite's document leaves out (such as 401, 404, 409 and 413). " +
 				"Where booksync differs, the operation's or the schema's description says so in a paragraph starting with \"booksync:\"; " +
 				"request fields of Monite's schemas that booksync does not serve are left out, and sending one is a 422 that names it.\n\n" +
 				"This document is derived from Monite's published OpenAPI document, " +
