@@ -144,10 +144,9 @@ var statusAdditions = map[string][]string{
 	"post_payment_records": {"409"},
 	// The entity already has an active connection, or the accounting system refused the grant.
 	"post_accounting_connections": {"409"},
-	// The connection is already disconnected, or not connected.
-	"post_accounting_connections_id_disconnect": {"409"},
-	"post_accounting_connections_id_sync":       {"409"},
-	"post_accounting_synced_records_id_push":    {"409"},
+	// The connection (of the record) is not connected, so nothing can be synced or pushed.
+	"post_accounting_connections_id_sync":    {"409"},
+	"post_accounting_synced_records_id_push": {"409"},
 	// Read through to the books: the accounting system refused the request (400), or the
 	// connection needs to be made again (409).
 	"get_accounting_receivables":    {"400", "409"},
