@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/booksync/booksync/internal/contract"
 )
 
 // snapshot is what a rejected request must leave exactly as it was: the invoice and the payment
@@ -101,26 +103,28 @@ func TestPaymentsRaceForTheAmountDue(t *testing.T) {
 		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
 		// 12000 is due; two payments of 5000 fit, a third does not.
 		const n, amount = 8, 5000
-		statuses := make(chan int, n)
+		// The requests go out from goroutines; what they answer is checked here, on the test's own.
+		answers := make(chan response, n)
 		var wg sync.WaitGroup
 		for range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				body := `{"amount": 5000, "currency": "GBP", "object": {"id": "` + inv.ID + `", "type": "receivable"}}`
-				statuses <- e.raw("POST", "/payment_records", strings.NewReader(body), nil).status
+				answers <- e.send("POST", "/payment_records", strings.NewReader(body))
 			}()
 		}
 		wg.Wait()
-		close(statuses)
+		close(answers)
 		won := 0
-		for s := range statuses {
-			switch s {
+		for r := range answers {
+			contract.Check(t, "POST", "/payment_records", r.status, r.body)
+			switch r.status {
 			case 201:
 				won++
 			case 422:
 			default:
-				t.Errorf("racing payment: status %d, want 201 or 422", s)
+				t.Errorf("racing payment: status %d, want 201 or 422: %s", r.status, r.body)
 			}
 		}
 		if won != 2 {
