@@ -278,7 +278,8 @@ var schemaEdits = map[string]schemaEdit{
 	},
 	"PaymentRecordRequest": {
 		drop: []string{"entity_user_id"},
-		set:  map[string]map[string]any{"amount": {"minimum": 1, "maximum": maxInteger}},
+		set: map[string]map[string]any{"amount": {"minimum": 1, "maximum": maxInteger,
+			"description": "The amount paid, in minor currency units (e.g., cents): positive and at most the invoice's amount_due. booksync: refunds and overpayments are not taken (see the schema's description)."}},
 		note: "booksync has no entity users, so entity_user_id is not accepted. amount is positive and at most the invoice's amount_due (whatever the payment's status), else a 422 naming amount that says the amount due: " +
 			"refunds (negative amounts) and overpayments are not taken, because Xero, QuickBooks and GnuCash all refuse them, and the invoice's amount_paid would then never agree with its books; overpaid_amount is therefore always 0. " +
 			"A succeeded payment moves its invoice to partially_paid or paid; a paid, draft or canceled invoice takes no succeeded payment (409).",
