@@ -95,9 +95,8 @@ func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, error) 
 	if err := CheckPaymentDue(r, amount); err != nil {
 		return r, err
 	}
-	payable := r.TotalAmount - deduction(r)
 	r.AmountPaid += amount
-	r.AmountDue = payable - r.AmountPaid
+	r.AmountDue -= amount
 	r.AmountToPay = r.AmountDue
 	if r.AmountDue == 0 {
 		r.Status = StatusPaid
@@ -108,11 +107,4 @@ func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, error) 
 		r.PaidAt = nil
 	}
 	return r, nil
-}
-
-func deduction(r Receivable) int64 {
-	if r.DeductionAmount == nil {
-		return 0
-	}
-	return *r.DeductionAmount
 }
