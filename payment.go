@@ -30,7 +30,6 @@ type PaymentRecord struct {
 	PaymentIntentID     *string              `json:"payment_intent_id,omitempty"`
 	PaymentIntentStatus *string              `json:"payment_intent_status,omitempty"`
 	PaymentMethod       *string              `json:"payment_method,omitempty"`
-	EntityUserID        *string              `json:"entity_user_id,omitempty"`
 	Object              PaymentRecordObject  `json:"object"`
 	History             []PaymentHistoryItem `json:"history"`
 }
@@ -50,72 +49,62 @@ type PaymentHistoryItem struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
-// CheckPaymentAmount reports whether amount may be the amount of a payment record: not zero (a
-// payment of nothing records nothing) and within the API's integers either way (Monite's
-// amounts are minor units up to 2^53-1), so that no sum of amounts can overflow.
+// CheckPaymentAmount reports whether amount may be the amount of a payment record: positive (a
+// payment of nothing records nothing, and booksync takes no refunds: see CheckPaymentDue) and
+// within the API's integers (Monite's amounts are minor units up to 2^53-1), so that no sum of
+// amounts can overflow.
 func CheckPaymentAmount(amount int64) error {
 	switch {
-	case amount == 0:
-		return FieldErrorf("value_error", []any{"body", "amount"}, "Payment amount must not be zero.")
+	case amount <= 0:
+		return FieldErrorf("greater_than", []any{"body", "amount"},
+			"Payment amount must be greater than 0, got %d; booksync does not record refunds.", amount)
 	case amount > money.MaxAmount:
 		return FieldErrorf("less_than_equal", []any{"body", "amount"}, "Payment amount must be at most %d minor units.", money.MaxAmount)
-	case amount < -money.MaxAmount:
-		return FieldErrorf("greater_than_equal", []any{"body", "amount"}, "A refund must be at most %d minor units.", money.MaxAmount)
 	}
 	return nil
 }
 
-// ApplyPayment returns the invoice after a succeeded payment of amount (negative for a refund):
-// amount paid and due move, and the status becomes partially_paid, paid, or back to issued. It
-// also returns how much of the payment exceeded what was due (Monite's overpaid_amount); the
-// invoice's amount paid never exceeds what it asks for. The invoice must be issued, the amount
-// within CheckPaymentAmount's bounds and a refund no larger than what was paid.
-func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, int64, error) {
-	switch r.Status {
-	case StatusIssued, StatusPartiallyPaid, StatusPaid:
-	default:
-		return r, 0, Errorf(ECONFLICT, "Payments can only be recorded against issued invoices; this invoice is %s.", r.Status)
-	}
-	// Bounded amounts keep every sum below within int64: |amount| and the amounts stored on the
-	// invoice are all at most 2^53-1.
+// CheckPaymentDue reports whether a payment of amount fits the invoice r as it is now: at most its
+// amount due. booksync takes no overpayments (nor refunds): Xero, QuickBooks and GnuCash all
+// refuse a payment beyond what an invoice still asks for, so the invoice's amount paid would then
+// never agree with the books.
+func CheckPaymentDue(r Receivable, amount int64) error {
 	if err := CheckPaymentAmount(amount); err != nil {
-		return r, 0, err
+		return err
 	}
-	if amount < 0 && -amount > r.AmountPaid {
-		return r, 0, FieldErrorf("value_error", []any{"body", "amount"},
-			"A refund of %d cannot exceed the %d paid on this invoice.", -amount, r.AmountPaid)
+	if amount > r.AmountDue {
+		return FieldErrorf("less_than_equal", []any{"body", "amount"},
+			"Payment amount %d exceeds the amount due on this invoice, %d (minor units); booksync does not record overpayments.", amount, r.AmountDue)
 	}
-	if r.Status == StatusPaid && amount > 0 {
-		return r, 0, Errorf(ECONFLICT, "This invoice is already paid.")
+	return nil
+}
+
+// ApplyPayment returns the invoice after a succeeded payment of amount: amount paid and due move,
+// and the status becomes partially_paid or paid. The invoice must be issued or partially paid, and
+// the amount within CheckPaymentDue's bounds; a rejected payment leaves r as it was.
+func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, error) {
+	switch r.Status {
+	case StatusIssued, StatusPartiallyPaid:
+	case StatusPaid:
+		return r, Errorf(ECONFLICT, "This invoice is already paid.")
+	default:
+		return r, Errorf(ECONFLICT, "Payments can only be recorded against issued invoices; this invoice is %s.", r.Status)
 	}
-	payable := r.TotalAmount - deduction(r)
-	paid := r.AmountPaid + amount
-	var overpaid int64
-	if paid > payable {
-		overpaid = paid - payable
-		paid = payable
+	// Bounded amounts keep every sum below within int64: amount and the amounts stored on the
+	// invoice are all at most 2^53-1.
+	if err := CheckPaymentDue(r, amount); err != nil {
+		return r, err
 	}
-	r.AmountPaid = paid
-	r.AmountDue = payable - paid
+	r.AmountPaid += amount
+	r.AmountDue -= amount
 	r.AmountToPay = r.AmountDue
-	switch {
-	case r.AmountDue == 0:
+	if r.AmountDue == 0 {
 		r.Status = StatusPaid
 		t := at
 		r.PaidAt = &t
-	case paid > 0:
+	} else {
 		r.Status = StatusPartiallyPaid
 		r.PaidAt = nil
-	default:
-		r.Status = StatusIssued
-		r.PaidAt = nil
 	}
-	return r, overpaid, nil
-}
-
-func deduction(r Receivable) int64 {
-	if r.DeductionAmount == nil {
-		return 0
-	}
-	return *r.DeductionAmount
+	return r, nil
 }

@@ -28,6 +28,5 @@ type Product struct {
 	Price             *Price    `json:"price,omitempty"`
 	LedgerAccountID   *string   `json:"ledger_account_id,omitempty"`
 	ExternalReference *string   `json:"external_reference,omitempty"`
-	MeasureUnitID     *string   `json:"measure_unit_id,omitempty"`
 	SmallestAmount    *float64  `json:"smallest_amount,omitempty"`
 }

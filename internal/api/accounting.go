@@ -24,13 +24,13 @@ type connectionInput struct {
 }
 
 func (s *Server) postConnection(w http.ResponseWriter, r *http.Request) {
-	acct, err := s.accountingOrError()
-	if err != nil {
+	var in connectionInput
+	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var in connectionInput
-	if err := s.decodeBody(r, &in); err != nil {
+	acct, err := s.accountingOrError()
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

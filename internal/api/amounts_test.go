@@ -3,7 +3,10 @@ package api_test
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/booksync/booksync/internal/contract"
 )
 
 // snapshot is what a rejected request must leave exactly as it was: the invoice and the payment
@@ -32,6 +35,10 @@ func (s *session) mustRefuse(method, path, body string, status int, field, invID
 	}
 }
 
+// TestPaymentAmountsAreBounded: a payment record's amount is positive and at most the invoice's
+// amount due, whatever its status, because every ledger booksync pushes to refuses a refund or an
+// overpayment, and booksync's amount_paid would then never agree with the books. A refused payment
+// changes nothing.
 func TestPaymentAmountsAreBounded(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, h *harness) {
@@ -42,19 +49,23 @@ func TestPaymentAmountsAreBounded(t *testing.T) {
 		pay := func(amount string, extra string) string {
 			return `{"amount": ` + amount + `, "currency": "GBP", "object": {"id": "` + inv.ID + `", "type": "receivable"}` + extra + `}`
 		}
-		for _, amount := range []string{"-9223372036854775808", "9223372036854775807", "9007199254740992", "-9007199254740992", "0"} {
+		for _, amount := range []string{"-9223372036854775808", "9223372036854775807", "9007199254740992", "-9007199254740992", "9007199254740991", "0", "-1", "12001"} {
 			e.mustRefuse("POST", "/payment_records", pay(amount, ""), 422, "amount", inv.ID)
 			// A payment that does not move the invoice is bounded all the same.
 			e.mustRefuse("POST", "/payment_records", pay(amount, `, "status": "processing"`), 422, "amount", inv.ID)
 		}
-		// Nothing was paid, so nothing can be refunded.
-		e.mustRefuse("POST", "/payment_records", pay("-1", ""), 422, "amount", inv.ID)
+		// The refusal of an overpayment says how much is due, so the caller can correct it.
+		r := e.raw("POST", "/payment_records", strings.NewReader(pay("12001", "")), nil)
+		if r.status != 422 || !bytes.Contains(r.body, []byte("12000")) {
+			t.Errorf("overpayment: status %d, want 422 naming the amount due 12000: %s", r.status, r.body)
+		}
 
 		// 100, then the largest int64: the second must not wrap amount_paid round.
 		e.do("POST", "/payment_records", map[string]any{"amount": 100, "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, nil)
 		e.mustRefuse("POST", "/payment_records", pay("9223372036854775807", ""), 422, "amount", inv.ID)
-		// A refund is bounded by what was paid.
-		e.mustRefuse("POST", "/payment_records", pay("-101", ""), 422, "amount", inv.ID)
+		// Neither a refund of what was paid nor one cent beyond what is now due.
+		e.mustRefuse("POST", "/payment_records", pay("-100", ""), 422, "amount", inv.ID)
+		e.mustRefuse("POST", "/payment_records", pay("11901", ""), 422, "amount", inv.ID)
 
 		var got invoice
 		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
@@ -62,27 +73,67 @@ func TestPaymentAmountsAreBounded(t *testing.T) {
 			t.Fatalf("after a payment of 100: %+v", got)
 		}
 
-		// The largest amount the API carries is an overpayment Monite reports as such; the
-		// invoice is paid, never more than paid.
+		// Exactly what is due pays the invoice, with nothing overpaid.
 		var pr struct {
 			Amount         int64 `json:"amount"`
 			OverpaidAmount int64 `json:"overpaid_amount"`
 		}
-		e.do("POST", "/payment_records", map[string]any{"amount": int64(1<<53 - 1), "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, &pr)
-		if pr.OverpaidAmount != 1<<53-1-(12000-100) {
-			t.Errorf("overpaid_amount = %d, want %d", pr.OverpaidAmount, int64(1<<53-1-(12000-100)))
+		e.do("POST", "/payment_records", map[string]any{"amount": 11900, "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, &pr)
+		if pr.Amount != 11900 || pr.OverpaidAmount != 0 {
+			t.Errorf("payment of the amount due: %+v", pr)
 		}
 		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
 		if got.AmountPaid != 12000 || got.AmountDue != 0 || got.Status != "paid" {
-			t.Fatalf("after the overpayment: %+v", got)
+			t.Fatalf("after paying what was due: %+v", got)
 		}
 		e.mustRefuse("POST", "/payment_records", pay("1", ""), 409, "", inv.ID)
-		e.mustRefuse("POST", "/payment_records", pay("-12001", ""), 422, "amount", inv.ID)
-		// A refund of everything paid reopens the invoice.
-		e.do("POST", "/payment_records", map[string]any{"amount": -12000, "currency": "GBP", "object": map[string]any{"id": inv.ID, "type": "receivable"}}, 201, nil)
+		e.mustRefuse("POST", "/payment_records", pay("-12000", ""), 422, "amount", inv.ID)
+	})
+}
+
+// TestPaymentsRaceForTheAmountDue sends payments that each fit the amount due but together exceed
+// it, all at once: exactly as many succeed as the amount due allows, and the invoice's amount paid
+// is the sum of the payment records that were accepted.
+func TestPaymentsRaceForTheAmountDue(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		e := h.partner().newEntity("Race Ltd", "GB")
+		f := e.fixture("GBP", 10000)
+		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
+		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+		// 12000 is due; two payments of 5000 fit, a third does not.
+		const n, amount = 8, 5000
+		// The requests go out from goroutines; what they answer is checked here, on the test's own.
+		answers := make(chan response, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := `{"amount": 5000, "currency": "GBP", "object": {"id": "` + inv.ID + `", "type": "receivable"}}`
+				answers <- e.send("POST", "/payment_records", strings.NewReader(body))
+			}()
+		}
+		wg.Wait()
+		close(answers)
+		won := 0
+		for r := range answers {
+			contract.Check(t, "POST", "/payment_records", r.status, r.body)
+			switch r.status {
+			case 201:
+				won++
+			case 422:
+			default:
+				t.Errorf("racing payment: status %d, want 201 or 422: %s", r.status, r.body)
+			}
+		}
+		if won != 2 {
+			t.Errorf("%d payments of %d were accepted against 12000 due, want 2", won, amount)
+		}
+		var got invoice
 		e.do("GET", "/receivables/"+inv.ID, nil, 200, &got)
-		if got.AmountPaid != 0 || got.AmountDue != 12000 || got.Status != "issued" {
-			t.Fatalf("after the refund: %+v", got)
+		if got.AmountPaid != int64(won)*amount || got.AmountDue != 12000-got.AmountPaid {
+			t.Errorf("after the race: paid %d due %d, want paid %d", got.AmountPaid, got.AmountDue, won*amount)
 		}
 	})
 }

@@ -129,9 +129,28 @@ func (r response) decode(t testing.TB, v any) {
 // Monite schema for the operation and status.
 func (s *session) raw(method, path string, body io.Reader, header http.Header) response {
 	s.h.t.Helper()
-	req, err := http.NewRequest(method, s.h.srv.URL+path, body)
+	r, err := s.roundTrip(method, path, body, header)
 	if err != nil {
 		s.h.t.Fatal(err)
+	}
+	contract.Check(s.h.t, method, strings.SplitN(path, "?", 2)[0], r.status, r.body)
+	return r
+}
+
+// send is raw for goroutines other than the test's: it neither checks the answer nor fails the
+// test, and a request that could not be sent comes back with status 0 and the error as its body.
+func (s *session) send(method, path string, body io.Reader) response {
+	r, err := s.roundTrip(method, path, body, nil)
+	if err != nil {
+		return response{body: []byte(err.Error())}
+	}
+	return r
+}
+
+func (s *session) roundTrip(method, path string, body io.Reader, header http.Header) (response, error) {
+	req, err := http.NewRequest(method, s.h.srv.URL+path, body)
+	if err != nil {
+		return response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-monite-version", "2024-05-25")
@@ -146,13 +165,11 @@ func (s *session) raw(method, path string, body io.Reader, header http.Header) r
 	}
 	resp, err := s.h.client.Do(req)
 	if err != nil {
-		s.h.t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, body: b, header: resp.Header}
-	contract.Check(s.h.t, method, req.URL.Path, r.status, r.body)
-	return r
+	b, err := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, body: b, header: resp.Header}, err
 }
 
 // do sends a JSON request, requires the status, and decodes the answer into out (if not nil).

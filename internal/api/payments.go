@@ -30,7 +30,7 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Checked for every status: a payment that is only processing is still a record that clients
-	// read back and add up.
+	// read back and add up. Whether it fits the amount due is checked once the invoice is read.
 	if err := booksync.CheckPaymentAmount(in.Amount); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -58,6 +58,15 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 	if in.Status != nil {
 		status = *in.Status
 	}
+	if status != booksync.PaymentStatusSucceeded {
+		// A payment that does not move the invoice still may not promise more than is due. A
+		// succeeded one is checked by ApplyPayment against the invoice as the store's transaction
+		// holds it, so that two payments racing for the last amount due cannot both pass.
+		if err := booksync.CheckPaymentDue(*inv, in.Amount); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	p := &booksync.PaymentRecord{
 		ID: newID(), EntityID: ent.ID, CreatedAt: now, UpdatedAt: now, Amount: in.Amount, Currency: in.Currency,
 		Status: status, IsExternal: true, PlannedPaymentDate: in.PlannedPaymentDate, PaymentIntentID: in.PaymentIntentID,
@@ -74,12 +83,11 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 	var apply func(booksync.Receivable) (booksync.Receivable, error)
 	if status == booksync.PaymentStatusSucceeded {
 		apply = func(cur booksync.Receivable) (booksync.Receivable, error) {
-			next, overpaid, err := booksync.ApplyPayment(cur, p.Amount, *p.PaidAt)
+			next, err := booksync.ApplyPayment(cur, p.Amount, *p.PaidAt)
 			if err != nil {
 				return cur, err
 			}
 			next.UpdatedAt = now
-			p.OverpaidAmount = overpaid
 			p.Object.OldStatus, p.Object.NewStatus = cur.Status, next.Status
 			return next, nil
 		}

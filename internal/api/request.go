@@ -5,9 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,17 +40,162 @@ func (s *Server) decodeBody(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil // an optional body that was left out: the zero value stands
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(bytes.NewReader(integralNumbers(body)))
 	if err := dec.Decode(v); err != nil {
 		// The schema accepted the body, so a decoding failure means our types are stricter than
-		// the schema; say which field rather than failing with a 500.
+		// the schema (an integer beyond 64 bits where the schema sets no bound); say which field,
+		// in the validator's words rather than Go's.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return booksync.FieldErrorf("type_error", bodyLoc(te.Field), "Input for %s has the wrong type: %v", te.Field, err)
+			return typeError(te)
 		}
-		return booksync.FieldErrorf("json_invalid", []any{"body"}, "Request body could not be decoded: %v", err)
+		return booksync.FieldErrorf("value_error", []any{"body"}, "Request body could not be read: %s", goPrefix.ReplaceAllString(err.Error(), ""))
 	}
 	return nil
+}
+
+// goPrefix is how Go's decoder and its types' UnmarshalJSON methods start their errors.
+var goPrefix = regexp.MustCompile(`^(json: )?(\w+\.UnmarshalJSON: )?`)
+
+// typeError describes a JSON value that does not fit the Go field it was meant for in the terms of
+// JSON and the API's field names, as the validator would have: the caller knows nothing of
+// booksync's Go types.
+func typeError(te *json.UnmarshalTypeError) error {
+	loc := bodyLoc(te.Field)
+	what, typ := "a valid value", "type_error"
+	switch te.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		what, typ = fmt.Sprintf("an integer from %d to %d", minOf(te.Type), maxOf(te.Type)), "int_type"
+	case reflect.Float32, reflect.Float64:
+		what, typ = "a valid number", "float_type"
+	case reflect.String:
+		what, typ = "a valid string", "string_type"
+	case reflect.Bool:
+		what, typ = "a valid boolean", "bool_type"
+	case reflect.Slice, reflect.Array:
+		what, typ = "a valid array", "list_type"
+	case reflect.Struct, reflect.Map:
+		what, typ = "a valid object", "dict_type"
+	}
+	// te.Value is the JSON kind that was sent ("number 1e400", "string", "object").
+	return booksync.FieldErrorf(typ, loc, "Input should be %s, got %s.", what, truncate(te.Value, 64))
+}
+
+func minOf(t reflect.Type) int64 {
+	if t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64 {
+		return 0
+	}
+	return -1 << (t.Bits() - 1)
+}
+
+func maxOf(t reflect.Type) uint64 {
+	if t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64 {
+		return 1<<t.Bits() - 1
+	}
+	return 1<<(t.Bits()-1) - 1
+}
+
+// integralNumbers rewrites the numbers of a JSON document that are integers written with a
+// fraction or an exponent (1e3, 100.0, 2.5E2) as plain integers, because JSON Schema counts them
+// as integers, so the validator lets them through, while Go's decoder refuses them for an integer
+// field. Everything else, including the document when it is not valid JSON, is returned as it was.
+func integralNumbers(body []byte) []byte {
+	if !bytes.ContainsAny(body, ".eE") {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return body
+	}
+	changed := false
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, c := range t {
+				t[k] = walk(c)
+			}
+		case []any:
+			for i, c := range t {
+				t[i] = walk(c)
+			}
+		case json.Number:
+			if n, ok := plainInteger(string(t)); ok && n != string(t) {
+				changed = true
+				return json.Number(n)
+			}
+		}
+		return v
+	}
+	doc = walk(doc)
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// plainInteger returns the JSON number literal n as a plain integer literal when its value is an
+// integer that fits in 64 bits. It works on the digits, so that no exponent, however large, costs
+// more than the length of the literal.
+func plainInteger(n string) (string, bool) {
+	sign := ""
+	if strings.HasPrefix(n, "-") {
+		sign, n = "-", n[1:]
+	}
+	mant, exp, hasExp := strings.Cut(strings.ToLower(n), "e")
+	e := 0
+	if hasExp {
+		// An exponent of five digits or more takes any mantissa but zero out of int64 either way.
+		if len(strings.TrimLeft(strings.TrimLeft(exp, "+-"), "0")) > 4 {
+			if strings.Trim(mant, "0.") == "" {
+				return "0", true
+			}
+			return "", false
+		}
+		var err error
+		if e, err = strconv.Atoi(exp); err != nil {
+			return "", false
+		}
+	}
+	whole, frac, _ := strings.Cut(mant, ".")
+	digits := whole + frac
+	e -= len(frac)
+	if e < 0 {
+		if -e > len(digits) {
+			if strings.Trim(digits, "0") != "" {
+				return "", false
+			}
+			return "0", true
+		}
+		cut := len(digits) + e
+		if strings.Trim(digits[cut:], "0") != "" {
+			return "", false
+		}
+		digits = digits[:cut]
+	} else {
+		if len(digits)+e > 40 {
+			if strings.Trim(digits, "0") != "" {
+				return "", false
+			}
+			return "0", true
+		}
+		digits += strings.Repeat("0", e)
+	}
+	digits = strings.TrimLeft(digits, "0")
+	if digits == "" {
+		return "0", true
+	}
+	if _, err := strconv.ParseInt(sign+digits, 10, 64); err != nil {
+		return "", false
+	}
+	return sign + digits, true
 }
 
 func bodyLoc(field string) []any {

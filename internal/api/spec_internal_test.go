@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/apispec"
 )
 
@@ -128,4 +129,38 @@ func noteOf(desc string) string {
 		return ""
 	}
 	return note
+}
+
+// responseTypes is the Go type each served response schema is written from, for the schemas
+// booksync writes from one domain type.
+var responseTypes = map[string]reflect.Type{
+	"ProductServiceResponse":       typeOf[booksync.Product](),
+	"PaymentRecordResponse":        typeOf[booksync.PaymentRecord](),
+	"AccountingTaxRateResponse":    typeOf[booksync.AccountingTaxRate](),
+	"LedgerAccountResponse":        typeOf[booksync.LedgerAccount](),
+	"AccountingConnectionResponse": typeOf[booksync.Connection](),
+	"SyncRecordResource":           typeOf[booksync.SyncedRecord](),
+}
+
+// TestServedResponseSchemasAreReturned checks that /openapi.json promises no response field
+// booksync never writes: every property of these response schemas is a field of the type the
+// response is written from, or the schema's "booksync:" note names it.
+func TestServedResponseSchemasAreReturned(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(apispec.Document())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, typ := range responseTypes {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Errorf("the served spec has no schema %s", name)
+			continue
+		}
+		for prop := range ref.Value.Properties {
+			if _, ok := fieldByJSONName(typ, prop); !ok && !strings.Contains(noteOf(ref.Value.Description), prop) {
+				t.Errorf("%s advertises %s, which %s never writes and no booksync: note names", name, prop, typ)
+			}
+		}
+	}
 }

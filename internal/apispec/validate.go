@@ -651,7 +651,9 @@ func typeError(types *openapi3.Types, value any, loc []any) Detail {
 	}
 	switch want {
 	case openapi3.TypeInteger:
-		if n, ok := value.(json.Number); ok && !parseNumber(n).isInteger() {
+		if n, ok := value.(json.Number); ok && parseNumber(n).isInf() {
+			return Detail{Loc: loc, Msg: "Input should be a valid integer, got a number beyond any integer the API takes", Type: "int_parsing_size"}
+		} else if ok && !parseNumber(n).isInteger() {
 			return Detail{Loc: loc, Msg: "Input should be a valid integer, got a number with a fractional part", Type: "int_from_float"}
 		}
 		return Detail{Loc: loc, Msg: "Input should be a valid integer", Type: "int_type"}

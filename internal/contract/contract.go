@@ -1,6 +1,7 @@
 // Package contract checks booksync's API responses against Monite's published OpenAPI document
 // (the copy in internal/apispec/testdata), for tests: every response a test receives must have the
-// shape Monite's spec declares for its operation and status.
+// shape Monite's spec declares for its operation and status, and its status must be one that
+// booksync's served document (/openapi.json) lists for the operation.
 package contract
 
 import (
@@ -20,6 +21,35 @@ var monite struct {
 	once sync.Once
 	doc  *openapi3.T
 	err  error
+}
+
+var served struct {
+	once sync.Once
+	doc  *openapi3.T
+	err  error
+}
+
+// Served returns the OpenAPI document booksync serves at /openapi.json, loaded once.
+func Served(tb testing.TB) *openapi3.T {
+	tb.Helper()
+	served.once.Do(func() {
+		served.doc, served.err = openapi3.NewLoader().LoadFromData(apispec.Document())
+	})
+	if served.err != nil {
+		tb.Fatalf("load the served spec: %v", served.err)
+	}
+	return served.doc
+}
+
+// Documented reports whether booksync's served document lists status among the responses of the
+// operation method pattern (a pattern as Pattern returns it).
+func Documented(tb testing.TB, method, pattern string, status int) bool {
+	tb.Helper()
+	item := Served(tb).Paths.Find(pattern)
+	if item == nil || item.GetOperation(method) == nil {
+		tb.Fatalf("the served spec has no %s %s", method, pattern)
+	}
+	return item.GetOperation(method).Responses.Status(status) != nil
 }
 
 // Doc returns Monite's OpenAPI document, loaded once, with booksync's documented additions to its
@@ -43,13 +73,19 @@ func Doc(tb testing.TB) *openapi3.T {
 }
 
 // Check validates a response of booksync's API against the schema Monite's spec declares for the
-// operation and status. Error statuses an operation does not declare must still have Monite's
-// error shapes. Requests to paths that are not API operations (docs, sandbox) are not checked.
+// operation and status, and requires booksync's served document to list the status for the
+// operation, so that a client generated from it is told of every status it can get. Error
+// statuses Monite's spec does not declare must still have Monite's error shapes. Requests to paths
+// that are not API operations (docs, sandbox) are not checked.
 func Check(tb testing.TB, method, path string, status int, body []byte) {
 	tb.Helper()
 	pattern := Pattern(method, path)
 	if pattern == "" {
 		return
+	}
+	if !Documented(tb, method, pattern, status) {
+		tb.Errorf("%s %s answered %d, which the served spec (/openapi.json) does not document for %s %s; body %s",
+			method, path, status, method, pattern, body)
 	}
 	doc := Doc(tb)
 	op := doc.Paths.Find(pattern).GetOperation(method)

@@ -571,7 +571,7 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	paidAt := base.Add(time.Hour)
 	applyAmount := func(amount int64) func(booksync.Receivable) (booksync.Receivable, error) {
 		return func(inv booksync.Receivable) (booksync.Receivable, error) {
-			out, _, err := booksync.ApplyPayment(inv, amount, paidAt)
+			out, err := booksync.ApplyPayment(inv, amount, paidAt)
 			return out, err
 		}
 	}

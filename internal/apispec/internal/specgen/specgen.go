@@ -125,6 +125,91 @@ var bodyOverrides = map[string]struct {
 	},
 }
 
+// statusReasons says, per status, when booksync answers it for any operation where it can arise.
+// Monite's document leaves these out of many operations; a client generated from the served
+// document must be told of every status it can get (internal/contract fails a test that receives
+// one the document does not list).
+var statusReasons = map[string]string{
+	"400": "Bad Request: the request breaks a rule of the operation that no schema can express, or its body could not be read.",
+	"401": "Unauthorized: the bearer token (or, for /auth, the client credentials) is missing, wrong, expired or revoked.",
+	"404": "Not Found: the entity named by x-monite-entity-id, or the object the path names, does not exist for this partner.",
+	"409": "Conflict: the state of the object (or of the entity's accounting connection) does not allow the operation; nothing was changed.",
+	"413": "Content Too Large: the request body is over 1 MiB.",
+}
+
+// statusAdditions are the statuses an operation's own handler answers beyond those every
+// operation of its kind does (see responseStatuses), keyed by operationId.
+var statusAdditions = map[string][]string{
+	// The invoice is a draft, canceled or already paid.
+	"post_payment_records": {"409"},
+	// The entity already has an active connection, or the accounting system refused the grant.
+	"post_accounting_connections": {"409"},
+	// The connection (of the record) is not connected, so nothing can be synced or pushed.
+	"post_accounting_connections_id_sync":    {"409"},
+	"post_accounting_synced_records_id_push": {"409"},
+	// Read through to the books: the accounting system refused the request (400), or the
+	// connection needs to be made again (409).
+	"get_accounting_receivables":    {"400", "409"},
+	"get_accounting_receivables_id": {"400", "409"},
+}
+
+// responseStatuses returns the statuses booksync may answer for an operation beyond 405, 422 and
+// 500, which Monite lists everywhere: 401 (every operation needs a bearer token or client
+// credentials), 404 when an entity header or the path names an object, 400 and 413 when it takes a
+// body, and the handler's own from statusAdditions.
+func responseStatuses(id, path string, op map[string]any) []string {
+	set := map[string]bool{"401": true}
+	if strings.Contains(path, "{") {
+		set["404"] = true
+	}
+	for _, p := range asSlice(op["parameters"]) {
+		if pm := asMap(p); pm["in"] == "header" && pm["name"] == "x-monite-entity-id" {
+			set["404"] = true
+		}
+	}
+	if op["requestBody"] != nil {
+		set["400"], set["413"] = true, true
+	}
+	for _, st := range statusAdditions[id] {
+		set[st] = true
+	}
+	var out []string
+	for st := range set {
+		out = append(out, st)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// addStatuses declares in op's responses every status booksync answers that Monite's document
+// does not list, with Monite's error body, and returns the note that says so.
+func addStatuses(id, path string, op map[string]any) (string, error) {
+	responses := asMap(op["responses"])
+	if responses == nil {
+		return "", fmt.Errorf("no responses")
+	}
+	var added []string
+	for _, st := range responseStatuses(id, path, op) {
+		if _, ok := responses[st]; ok {
+			continue
+		}
+		reason, ok := statusReasons[st]
+		if !ok {
+			return "", fmt.Errorf("status %s has no reason in statusReasons", st)
+		}
+		responses[st] = map[string]any{
+			"description": reason,
+			"content": map[string]any{"application/json": map[string]any{
+				"schema": map[string]any{"$ref": schemaRefPrefix + "ErrorSchemaResponse"}}},
+		}
+		added = append(added, st)
+	}
+	if len(added) == 0 {
+		return "", nil
+	}
+	return "booksync: also answers " + strings.Join(added, ", ") + " (see Responses), which Monite's document does not list for this operation.", nil
+}
+
 // maxInteger is the API's largest integer (2^53-1): JSON clients that read numbers as doubles
 // cannot carry a larger one exactly, and every amount booksync stores stays within it.
 const maxInteger = 1<<53 - 1
@@ -193,9 +278,33 @@ var schemaEdits = map[string]schemaEdit{
 	},
 	"PaymentRecordRequest": {
 		drop: []string{"entity_user_id"},
-		set:  map[string]map[string]any{"amount": {"minimum": -maxInteger, "maximum": maxInteger}},
-		note: "booksync has no entity users, so entity_user_id is not accepted. amount is not zero and at most 2^53-1 either way. A succeeded payment moves its invoice: " +
-			"a negative amount (a refund) cannot exceed what was paid, and what a payment pays beyond the amount due is its overpaid_amount; a paid invoice takes no further payment.",
+		set: map[string]map[string]any{"amount": {"minimum": 1, "maximum": maxInteger,
+			"description": "The amount paid, in minor currency units (e.g., cents): positive and at most the invoice's amount_due. booksync: refunds and overpayments are not taken (see the schema's description)."}},
+		note: "booksync has no entity users, so entity_user_id is not accepted. amount is positive and at most the invoice's amount_due (whatever the payment's status), else a 422 naming amount that says the amount due: " +
+			"refunds (negative amounts) and overpayments are not taken, because Xero, QuickBooks and GnuCash all refuse them, and the invoice's amount_paid would then never agree with its books; overpaid_amount is therefore always 0. " +
+			"A succeeded payment moves its invoice to partially_paid or paid; a paid, draft or canceled invoice takes no succeeded payment (409).",
+	},
+	// Response schemas: fields booksync never writes are left out, so a client generated from the
+	// served document does not wait for them (internal/api's TestServedResponseSchemasAreReturned).
+	"ProductServiceResponse": {
+		drop: []string{"measure_unit_id", "entity_user_id"},
+		note: "booksync does not manage measure units or entity users, so a product has no measure_unit_id or entity_user_id.",
+	},
+	"PaymentRecordResponse": {
+		drop: []string{"entity_user_id"},
+		note: "booksync has no entity users, so a payment record has no entity_user_id; overpaid_amount is always 0, because booksync takes no overpayments.",
+	},
+	"LedgerAccountResponse": {
+		drop: []string{"current_balance"},
+		note: "booksync does not read account balances from the books, so current_balance is not returned.",
+	},
+	"SyncRecordResource": {
+		drop: []string{"provider", "provider_object_id", "provider_updated_at"},
+		note: "the accounting system and the object's id and update time there are platform, platform_object_id and platform_updated_at; Monite's provider fields are not returned.",
+	},
+	"AccountingTaxRateResponse": {
+		note: "effective_tax_rate and total_tax_rate are -1 for a rate the accounting system computes itself, which is not a percentage: QuickBooks Online US companies with automated sales tax have the pseudo rate \"Taxable (automated sales tax)\" (code TAX), whose tax QuickBooks works out from the customer's address. " +
+			"booksync maps every non-zero line rate of such an entity to it and sends its own tax amount; a 0% line maps to \"Non-taxable\" (code NON, rate 0).",
 	},
 	"PaymentRecordObjectRequest": {
 		set:  map[string]map[string]any{"type": {"$ref": nil, "type": "string", "enum": []any{"receivable"}}},
@@ -345,6 +454,13 @@ func Generate(monite []byte) (*Output, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", want.Method, want.Path, err)
 		}
+		note, err := addStatuses(id, want.Path, op)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", want.Method, want.Path, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
 		desc, _ := op["description"].(string)
 		desc = strings.TrimRight(desc, "\n ")
 		if desc != "" {
@@ -411,7 +527,7 @@ func Generate(monite []byte) (*Output, error) {
 			"version": APIVersion,
 			"description": "booksync keeps the invoices a platform issues in step with its customers' books.\n\n" +
 				"For the operations listed here, this API is compatible with Monite's API version " + APIVersion +
-				": same paths, operation ids, parameters, field names, enums and status codes. " +
+				": same paths, operation ids, parameters, field names, enums and status codes; each operation also lists the statuses booksync answers that Monite's document leaves out (such as 401, 404, 409 and 413). " +
 				"Where booksync differs, the operation's or the schema's description says so in a paragraph starting with \"booksync:\"; " +
 				"request fields of Monite's schemas that booksync does not serve are left out, and sending one is a 422 that names it.\n\n" +
 				"This document is derived from Monite's published OpenAPI document, " +
