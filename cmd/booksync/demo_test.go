@@ -85,7 +85,7 @@ func TestDemo(t *testing.T) {
 		regexp.MustCompile(`VAT\s+61\.73\s+61\.73\s+yes`),
 		regexp.MustCompile(`total\s+370\.36\s+370\.36\s+yes`),
 		regexp.MustCompile(`message: Tax rate does not exist: no active sales tax rate of 7%`),
-		regexp.MustCompile(`fix:\s+Create a 7% tax rate in Xero and pull it`),
+		regexp.MustCompile(`fix:\s+Create a 7% sales tax rate in Xero`),
 		regexp.MustCompile(regexp.QuoteMeta(base) + `/sandbox/xero/orgs`),
 		regexp.MustCompile(`1\s+EXEMPTOUTPUT \(Exempt Income\)\n\s+2\s+ZERORATEDOUTPUT \(Zero Rated Income\)`),
 		regexp.MustCompile(`amount paid\s+100\.00\s+100\.00`),
