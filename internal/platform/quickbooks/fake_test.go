@@ -196,11 +196,6 @@ type company struct {
 
 func newCompany() *company { return &company{replay: map[string][]byte{}} }
 
-func (co *company) nextID() string {
-	co.seq++
-	return strconv.Itoa(100 + co.seq)
-}
-
 func stamp(seq int) map[string]any {
 	ts := time.Date(2024, 3, 1, 4, 0, seq, 0, time.FixedZone("PST", -8*3600)).Format(time.RFC3339)
 	return map[string]any{"CreateTime": ts, "LastUpdatedTime": ts}

@@ -21,13 +21,6 @@ import (
 // wire as exact decimals, never through float64. Each type serves requests and responses; the
 // omitempty tags keep read-only fields out of requests.
 
-type wirePagination struct {
-	Page      int `json:"page"`
-	PageSize  int `json:"pageSize"`
-	PageCount int `json:"pageCount"`
-	ItemCount int `json:"itemCount"`
-}
-
 type wireOrganisation struct {
 	OrganisationID string `json:"OrganisationID"`
 	Name           string `json:"Name"`

@@ -364,14 +364,6 @@ func (s *Sandbox) finishBatch(w http.ResponseWriter, r *http.Request, key string
 	writeJSON(w, http.StatusOK, s.envelope(key, outs))
 }
 
-func verrs(msgs ...string) []ValidationError {
-	out := make([]ValidationError, len(msgs))
-	for i, m := range msgs {
-		out[i] = ValidationError{Message: m}
-	}
-	return out
-}
-
 // condition is one Field=="value" clause of a where filter.
 type condition struct{ field, value string }
 
