@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,35 +17,18 @@ import (
 	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // gateBundle is a Gate mounted at /sandbox with one page (/sandbox/demo/page, which says whether
 // its visitor may see tenant "t-a") and one faults endpoint (/sandbox/demo/faults).
 type gateBundle struct {
 	srv      *httptest.Server
 	base     string
-	clock    *clock
+	clock    *sandboxtest.Clock
 	partners *sandboxtest.Partners
 }
 
 func newGate(t *testing.T, faults bool, secret []byte) *gateBundle {
 	t.Helper()
-	b := &gateBundle{clock: &clock{t: time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)}, partners: sandboxtest.NewPartners()}
+	b := &gateBundle{clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), partners: sandboxtest.NewPartners()}
 	b.partners.Add("partner-a", "secret-a", "token-a")
 	b.partners.Add("partner-b", "secret-b", "token-b")
 	b.partners.Connect("partner-a", "demo", "t-a")

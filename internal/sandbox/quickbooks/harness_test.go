@@ -11,35 +11,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// fakeClock is a settable clock shared by the sandbox and the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // bundle is one sandbox behind a test server plus a connected client.
 type bundle struct {
 	t      *testing.T
 	sb     *Sandbox
 	srv    *httptest.Server
-	clock  *fakeClock
+	clock  *sandboxtest.Clock
 	store  *MemoryStore
 	client *http.Client
 	// partners knows partner A (token "token-a"), which connect makes the owner of the
@@ -53,7 +34,7 @@ type bundle struct {
 func setup(t *testing.T, mutate ...func(*Options)) *bundle {
 	t.Helper()
 	b := &bundle{
-		t: t, clock: &fakeClock{t: time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)}, store: NewMemoryStore(),
+		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: NewMemoryStore(),
 		clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/quickbooks/callback",
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
@@ -143,28 +124,10 @@ func (b *bundle) connectAs(partner, company string) *bundle {
 	return b
 }
 
-// page sends a request to a sandbox page or form as a partner's script would: with the bearer
-// token (none when token is empty) and, when form is not nil, a form body.
+// page sends a request to a sandbox page or form as a partner's script would (sandboxtest.Page).
 func (b *bundle) page(method, path, token string, form url.Values) (int, string) {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, b.srv.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	return sandboxtest.Page(b.t, b.client, method, b.srv.URL+path, token, form)
 }
 
 // apiResp is one Accounting API answer.

@@ -5,7 +5,13 @@ package sandboxtest
 import (
 	"context"
 	"crypto/subtle"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
 )
@@ -85,4 +91,56 @@ func (p *Partners) Credential(_ context.Context, clientID string) ([]byte, error
 		return nil, sandbox.ErrUnauthenticated
 	}
 	return []byte(secret), nil
+}
+
+// Clock is a settable clock that a sandbox and its test share. Its methods are safe for
+// concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock that reads t until it is advanced.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Page sends a request to a sandbox page or form as a partner's script would: with the bearer
+// token (none when token is empty) and, when form is not nil, a form body. It returns the status
+// and the body.
+func Page(tb testing.TB, client *http.Client, method, url, token string, form neturl.Values) (int, string) {
+	tb.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }
