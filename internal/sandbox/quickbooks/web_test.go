@@ -3,29 +3,18 @@ package quickbooks
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 // postFault posts a fault as a partner (no token: anonymously) and returns the status and body.
 func postFault(t *testing.T, b *bundle, token, realm, kind string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(`{"realm_id":"`+realm+`","kind":"`+kind+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", token, `{"realm_id":"`+realm+`","kind":"`+kind+`"}`)
 }
 
 func moniteMessage(body string) string {
@@ -95,16 +84,7 @@ func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
 	b := setup(t).connect("")
 	post := func(body string) (int, string) {
-		req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer token-a")
-		resp, err := b.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(out)
+		return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", body)
 	}
 	org := `"realm_id":"` + b.realm + `"`
 	for _, tc := range []struct {

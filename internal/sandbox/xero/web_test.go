@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 // moniteError decodes {"error":{"message":...}} and fails unless body is that shape.
@@ -50,16 +51,8 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 			}
 		}
 	}
-	raw := `{"tenant_id":"` + b.tenant + `","kind":"revoke"}`
-	req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("anonymous POST /faults: %d, want 401", resp.StatusCode)
+	if status, _ := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`); status != http.StatusUnauthorized {
+		t.Errorf("anonymous POST /faults: %d, want 401", status)
 	}
 	// Nothing changed: the grant still works, the rate is active, the contact keeps its name.
 	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
@@ -73,9 +66,9 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 	}
 
 	// A browser is sent to the login, which brings it back to the page it wanted.
-	req, _ = http.NewRequest("GET", b.srv.URL+"/orgs/"+b.tenant, nil)
+	req, _ := http.NewRequest("GET", b.srv.URL+"/orgs/"+b.tenant, nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	resp, err = b.client.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,17 +118,9 @@ func TestPartnersSeeAndFaultOnlyTheirOrganisations(t *testing.T) {
 	}
 
 	for _, kind := range []string{"revoke", "server_error"} {
-		raw := `{"tenant_id":"` + mine + `","kind":"` + kind + `"}`
-		req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer token-b")
-		resp, err := b.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("partner B faulting partner A's organisation (%s): %d, want 404", kind, resp.StatusCode)
+		status, _ := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-b", `{"tenant_id":"`+mine+`","kind":"`+kind+`"}`)
+		if status != http.StatusNotFound {
+			t.Errorf("partner B faulting partner A's organisation (%s): %d, want 404", kind, status)
 		}
 	}
 	if n := b.sb.PendingFaults(mine); n != 0 {
@@ -153,17 +138,9 @@ func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	}
 	swapHandler(t, b, off)
 	b.sb = off
-	req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(`{"tenant_id":"`+b.tenant+`","kind":"revoke"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer token-a")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(moniteError(t, string(body)), "BOOKSYNC_SANDBOX_FAULTS") {
-		t.Fatalf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", resp.StatusCode, body)
+	status, body := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`)
+	if status != http.StatusForbidden || !strings.Contains(moniteError(t, body), "BOOKSYNC_SANDBOX_FAULTS") {
+		t.Fatalf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", status, body)
 	}
 	b.api("GET", "/Accounts", nil).mustStatus(t, 200) // not revoked
 }
@@ -252,16 +229,7 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
 	b := setup(t).connect()
 	post := func(body string) (int, string) {
-		req, _ := http.NewRequest("POST", b.srv.URL+"/faults", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer token-a")
-		resp, err := b.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(out)
+		return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", body)
 	}
 	org := `"tenant_id":"` + b.tenant + `"`
 	for _, tc := range []struct {
