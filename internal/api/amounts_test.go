@@ -44,8 +44,7 @@ func TestPaymentAmountsAreBounded(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		e := h.partner().newEntity("Payments Ltd", "GB")
 		f := e.fixture("GBP", 10000)
-		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
-		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+		inv := e.issuedInvoice(f)
 		pay := func(amount string, extra string) string {
 			return `{"amount": ` + amount + `, "currency": "GBP", "object": {"id": "` + inv.ID + `", "type": "receivable"}` + extra + `}`
 		}
@@ -99,8 +98,7 @@ func TestPaymentsRaceForTheAmountDue(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		e := h.partner().newEntity("Race Ltd", "GB")
 		f := e.fixture("GBP", 10000)
-		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
-		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+		inv := e.issuedInvoice(f)
 		// 12000 is due; two payments of 5000 fit, a third does not.
 		const n, amount = 8, 5000
 		// The requests go out from goroutines; what they answer is checked here, on the test's own.

@@ -61,6 +61,13 @@ func (s *session) newInvoice(f fixture, currency string, lines ...map[string]any
 	return inv
 }
 
+// issuedInvoice creates and issues an invoice of one line: the fixture's product at 20% VAT.
+func (s *session) issuedInvoice(f fixture) invoice {
+	inv := s.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
+	s.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+	return inv
+}
+
 func TestRoutesMatchOpenAPIDocument(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, t.TempDir()+"/b.db")

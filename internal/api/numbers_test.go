@@ -19,8 +19,7 @@ func TestIntegralNumbersInAnyNotation(t *testing.T) {
 	forEachDB(t, func(t *testing.T, h *harness) {
 		e := h.partner().newEntity("Numbers Ltd", "GB")
 		f := e.fixture("GBP", 10000)
-		inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
-		e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 200, nil)
+		inv := e.issuedInvoice(f)
 
 		var pr struct {
 			Amount int64 `json:"amount"`
