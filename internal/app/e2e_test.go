@@ -354,6 +354,14 @@ func (c *client) record(objectType, objectID string) record {
 	return rec
 }
 
+// pushAgain pushes a record again (POST /accounting_synced_records/{id}/push) and waits until it
+// has settled.
+func (c *client) pushAgain(rec record) record {
+	c.s.t.Helper()
+	c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
+	return c.record(rec.ObjectType, rec.ObjectID)
+}
+
 // idByName returns the id of the entity's pulled tax rate or ledger account with a name.
 func (c *client) idByName(list, name string) string {
 	var l struct {

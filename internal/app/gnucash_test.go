@@ -236,8 +236,7 @@ func TestGnuCashBooksLinesToTheListedAccount(t *testing.T) {
 		})
 		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 			"ledger_account_ids": map[string]any{"products": consulting}}}, 200, nil)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		if rec = c.record("receivable", id); rec.SyncStatus != "done" || rec.PlatformObjectID == nil {
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" || rec.PlatformObjectID == nil {
 			t.Fatalf("after choosing Income:Consulting: %s", rec)
 		}
 		var inv struct {

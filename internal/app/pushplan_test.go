@@ -25,8 +25,7 @@ func TestFixedProductFixesThePush(t *testing.T) {
 		}
 		sales := c.idByName("/ledger_accounts", "Sales")
 		c.do("PATCH", "/products/"+r.product, map[string]any{"ledger_account_id": sales}, 200, nil)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		rec = c.record("receivable", inv)
+		rec = c.pushAgain(rec)
 		if rec.SyncStatus != "done" {
 			t.Fatalf("after PATCH /products/%s: %s", r.product, rec)
 		}
@@ -50,8 +49,7 @@ func TestDeletedProductFixIsTheDefault(t *testing.T) {
 		c.do("DELETE", "/products/"+r.product, nil, 204, nil)
 		c.do("PATCH", "/products/"+r.product, map[string]any{"name": "Gone"}, 404, nil)
 		rec := c.record("receivable", inv)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		rec = c.record("receivable", inv)
+		rec = c.pushAgain(rec)
 		sales := c.idByName("/ledger_accounts", "Sales")
 		if rec.SyncStatus != "error" || rec.Errors.Status != "ledger_account_not_set" ||
 			strings.Contains(rec.Errors.Details[0].Fix, "/products/") ||
@@ -61,8 +59,7 @@ func TestDeletedProductFixIsTheDefault(t *testing.T) {
 		}
 		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 			"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		if rec = c.record("receivable", inv); rec.SyncStatus != "done" {
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" {
 			t.Fatalf("after setting the default: %s", rec)
 		}
 		books := s.app.XeroSandbox.Invoices(tenant)
@@ -205,8 +202,7 @@ func TestIDsSetBeforeConnectingAreCheckedAtPush(t *testing.T) {
 
 		_, tenant := c.connect()
 		rec := c.record("receivable", id)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		rec = c.record("receivable", id)
+		rec = c.pushAgain(rec)
 		if rec.SyncStatus != "error" || rec.Errors == nil {
 			t.Fatalf("stale ids: %s", rec)
 		}

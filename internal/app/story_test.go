@@ -48,8 +48,7 @@ func TestXeroStory(t *testing.T) {
 		}
 		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 			"ledger_account_ids": map[string]any{"products": sales, "payments": bank}}}, 200, nil)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		rec = c.record("receivable", inv1)
+		rec = c.pushAgain(rec)
 		if rec.SyncStatus != "done" || rec.PlatformObjectID == nil {
 			t.Fatalf("after fixing the ledger account: %s", rec)
 		}
@@ -91,8 +90,7 @@ func TestXeroStory(t *testing.T) {
 			}
 			return false
 		})
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		if rec = c.record("receivable", inv2); rec.SyncStatus != "done" {
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" {
 			t.Fatalf("after adding the 7%% rate: %+v", rec)
 		}
 
@@ -118,8 +116,7 @@ func TestXeroStory(t *testing.T) {
 		}
 		noVAT := c.idByName("/accounting_tax_rates", "No VAT")
 		c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{"tax_ids": map[string]any{"deductions": noVAT}}}, 200, nil)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		if rec = c.record("receivable", inv4); rec.SyncStatus != "done" {
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" {
 			t.Fatalf("deduction after setting: %+v", rec)
 		}
 		for _, b := range s.app.XeroSandbox.Invoices(tenant) {
@@ -131,8 +128,7 @@ func TestXeroStory(t *testing.T) {
 
 		// The early invoice is sent when its record is pushed.
 		rec = c.record("receivable", early)
-		c.do("POST", "/accounting_synced_records/"+rec.ID+"/push", nil, 200, nil)
-		if rec = c.record("receivable", early); rec.SyncStatus != "done" {
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" {
 			t.Fatalf("early invoice after push: %+v", rec)
 		}
 
