@@ -522,21 +522,21 @@ func (s *Store) LedgerAccount(ctx context.Context, entityID, id string) (*booksy
 // Pulled returns every tax rate and ledger account the entity's active connection pulled, for the
 // API to check the ids a request names and list the ones that would do.
 func (s *Store) Pulled(ctx context.Context, entityID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
-	rates, err := queryAll(ctx, s.reader, scanTaxRate, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE entity_id = $1 AND "+activeOnly+" ORDER BY id", entityID)
-	if err != nil {
-		return nil, nil, err
-	}
-	accounts, err := queryAll(ctx, s.reader, scanLedgerAccount, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE entity_id = $1 AND "+activeOnly+" ORDER BY id", entityID)
-	return rates, accounts, err
+	return pulled(ctx, s.reader, "entity_id = $1 AND "+activeOnly, entityID)
 }
 
 // PulledOf returns every tax rate and ledger account pulled through a connection, for the engine.
 func (s *Store) PulledOf(ctx context.Context, connectionID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
-	rates, err := queryAll(ctx, s.writer, scanTaxRate, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE connection_id = $1 ORDER BY id", connectionID)
+	return pulled(ctx, s.writer, "connection_id = $1", connectionID)
+}
+
+// pulled reads the tax rates and ledger accounts that match where (with its one argument).
+func pulled(ctx context.Context, db querier, where string, arg any) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
+	rates, err := queryAll(ctx, db, scanTaxRate, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE "+where+" ORDER BY id", arg)
 	if err != nil {
 		return nil, nil, err
 	}
-	accounts, err := queryAll(ctx, s.writer, scanLedgerAccount, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE connection_id = $1 ORDER BY id", connectionID)
+	accounts, err := queryAll(ctx, db, scanLedgerAccount, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE "+where+" ORDER BY id", arg)
 	return rates, accounts, err
 }
 
