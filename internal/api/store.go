@@ -10,10 +10,10 @@ import (
 )
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
-// Issuing and canceling invoices and recording payments, which also queue their sync, go through
-// the invoicing service instead.
 // Every entity-level method takes the entity id and treats another entity's object as not found
-// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself.
+// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself. Issuing and
+// canceling invoices and recording payments, which also queue their sync, go through the invoicing
+// service instead.
 type Store interface {
 	AccountingStore
 	// CreatePartner stores an API client with the SHA-256 hash of its secret; for an existing
