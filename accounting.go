@@ -99,6 +99,24 @@ type SyncedRecord struct {
 	Auto bool `json:"-"`
 }
 
+// NewPendingRecord returns a new pending record, created at now, of an object that a connection's
+// books are to hold. objectUpdated, when not nil, is copied as the object's update time. The record
+// is pushed by itself (Auto); until the connection first pulls, its last pull counts as now.
+func NewPendingRecord(conn *Connection, objectType, objectID string, objectUpdated *time.Time, now time.Time) *SyncedRecord {
+	last := now
+	if conn.LastPull != nil {
+		last = *conn.LastPull
+	}
+	var ou *time.Time
+	if objectUpdated != nil {
+		t := *objectUpdated
+		ou = &t
+	}
+	return &SyncedRecord{ID: uuid.NewString(), EntityID: conn.EntityID, ConnectionID: conn.ID,
+		CreatedAt: now, UpdatedAt: now, ObjectType: objectType, ObjectID: objectID, ObjectUpdatedAt: ou,
+		SyncStatus: SyncStatusPending, LastPulledAt: last, Platform: conn.Platform, Auto: true}
+}
+
 // SyncError is the errors object of a synced record in error: a stable code, a one-line message
 // that starts with the plain cause, and details saying which line or field and what to do.
 type SyncError struct {

@@ -15,8 +15,10 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/contract"
+	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/syncer"
 	"github.com/google/uuid"
 )
 
@@ -54,7 +56,13 @@ func newHarness(t testing.TB, dsn string) *harness {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	a, err := api.NewServer(st, nil)
+	// An engine without workers queues the pushes that issues and payments ask for, as in
+	// production, and never runs them: these tests stop at the API.
+	engine, err := syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := api.NewServer(st, invoicing.New(st, engine), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

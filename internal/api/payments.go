@@ -60,7 +60,7 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	if status != booksync.PaymentStatusSucceeded {
 		// A payment that does not move the invoice still may not promise more than is due. A
-		// succeeded one is checked by ApplyPayment against the invoice as the store's transaction
+		// succeeded one is checked by ApplyPayment against the invoice as the payment's transaction
 		// holds it, so that two payments racing for the last amount due cannot both pass.
 		if err := booksync.CheckPaymentDue(*inv, in.Amount); err != nil {
 			s.writeError(w, r, err)
@@ -92,7 +92,7 @@ func (s *Server) postPaymentRecord(w http.ResponseWriter, r *http.Request) {
 			return next, nil
 		}
 	}
-	if err := s.store.CreatePaymentRecord(r.Context(), p, apply); err != nil {
+	if err := s.invoices.RecordPayment(r.Context(), p, apply); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

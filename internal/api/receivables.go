@@ -500,7 +500,7 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	issued, err := s.store.IssueReceivable(r.Context(), rec.EntityID, rec.ID, s.now())
+	issued, err := s.invoices.Issue(r.Context(), rec.EntityID, rec.ID, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -514,18 +514,7 @@ func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	switch rec.Status {
-	case booksync.StatusIssued:
-	case booksync.StatusDraft:
-		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", rec.ID))
-		return
-	default:
-		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", rec.Status))
-		return
-	}
-	rec.Status = booksync.StatusCanceled
-	rec.UpdatedAt = s.now()
-	if err := s.store.UpdateReceivable(r.Context(), rec); err != nil {
+	if _, err := s.invoices.Cancel(r.Context(), rec.EntityID, rec.ID, s.now()); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/apispec"
+	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/metrics"
 )
 
@@ -19,6 +20,7 @@ const MaxBodyBytes = 1 << 20
 // Server serves the API. Create it with NewServer.
 type Server struct {
 	store      Store
+	invoices   *invoicing.Service
 	accounting Accounting
 	validator  *apispec.Validator
 	// Now returns the current time; tests may replace it.
@@ -30,14 +32,15 @@ type Server struct {
 	mux     *http.ServeMux
 }
 
-// NewServer returns a server over the store and the sync engine, with every route registered.
-// accounting may be nil in a server that only manages invoices; its accounting calls then fail.
-func NewServer(store Store, accounting Accounting) (*Server, error) {
+// NewServer returns a server over the store, the invoicing service (which issues and cancels
+// invoices and records payments) and the sync engine, with every route registered. accounting may
+// be nil in a server that only manages invoices; its accounting calls then fail.
+func NewServer(store Store, invoices *invoicing.Service, accounting Accounting) (*Server, error) {
 	v, err := apispec.NewValidator()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, accounting: accounting, validator: v, Now: time.Now, mux: http.NewServeMux()}
+	s := &Server{store: store, invoices: invoices, accounting: accounting, validator: v, Now: time.Now, mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }

@@ -11,7 +11,9 @@ import (
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
 // Every entity-level method takes the entity id and treats another entity's object as not found
-// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself.
+// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself. Issuing and
+// canceling invoices and recording payments, which also queue their sync, go through the invoicing
+// service instead.
 type Store interface {
 	AccountingStore
 	// CreatePartner stores an API client with the SHA-256 hash of its secret; for an existing
@@ -75,19 +77,11 @@ type Store interface {
 	// UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
 	// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost.
 	UpdateReceivable(ctx context.Context, r *booksync.Receivable) error
-	// IssueReceivable moves a draft invoice to issued in one transaction: it assigns the entity's
-	// next document id (INV-00001, INV-00002, ...) unless the invoice has one, and sets the issue
-	// date. An invoice that is not a draft gives ECONFLICT.
-	IssueReceivable(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error)
 	// DeleteReceivable deletes a draft invoice; any other status gives ECONFLICT.
 	DeleteReceivable(ctx context.Context, entityID, id string) error
 	// Receivables lists the entity's invoices.
 	Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error)
 
-	// CreatePaymentRecord stores a payment record; for a succeeded payment it loads the invoice,
-	// calls apply, and stores the invoice it returns, all in one transaction.
-	CreatePaymentRecord(ctx context.Context, p *booksync.PaymentRecord,
-		apply func(booksync.Receivable) (booksync.Receivable, error)) error
 	// PaymentRecord returns a payment record of the entity, or ENOTFOUND.
 	PaymentRecord(ctx context.Context, entityID, id string) (*booksync.PaymentRecord, error)
 	// PaymentRecords lists the entity's payment records.

@@ -1,6 +1,6 @@
-// Package app wires booksync together: the store, the sync engine, the built-in sandboxes and the
-// API, behind one http.Handler. `booksync serve` and the end-to-end tests both build it, so what is
-// tested is what runs.
+// Package app wires booksync together: the store, the sync engine, the invoicing service, the
+// built-in sandboxes and the API, behind one http.Handler. `booksync serve` and the end-to-end
+// tests both build it, so what is tested is what runs.
 package app
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/metrics"
 	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
@@ -58,6 +59,7 @@ type App struct {
 	Store             *store.Store
 	Metrics           *metrics.Metrics
 	Engine            *syncer.Engine
+	Invoicing         *invoicing.Service
 	API               *api.Server
 	XeroSandbox       *xerosandbox.Sandbox
 	QuickBooksSandbox *qbsandbox.Sandbox
@@ -103,7 +105,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
-	a.API, err = api.NewServer(st, a.Engine)
+	a.Invoicing = invoicing.New(st, a.Engine)
+	a.API, err = api.NewServer(st, a.Invoicing, a.Engine)
 	if err != nil {
 		return fail(err)
 	}

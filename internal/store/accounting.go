@@ -172,7 +172,7 @@ func (s *Store) activeConnection(ctx context.Context, db querier, entityID strin
 	return &c, nil
 }
 
-// ActiveConnectionTx is ActiveConnection inside a transaction (for the issue and payment hooks).
+// ActiveConnectionTx is ActiveConnection inside a transaction.
 func (s *Store) ActiveConnectionTx(ctx context.Context, tx *sql.Tx, entityID string) (*booksync.Connection, error) {
 	return s.activeConnection(ctx, tx, entityID)
 }

@@ -31,53 +31,47 @@ var paymentList = listTable[booksync.PaymentRecord]{
 	columns: paymentColumns, scan: scanPayment,
 }
 
-// CreatePaymentRecord stores a payment record of p.EntityID for the invoice p.Object.ID, which must
-// be an invoice of the same entity (else ENOTFOUND). For a succeeded payment it loads the invoice,
-// calls apply, and stores the invoice apply returns, all in one transaction: an error from apply
-// is returned as it is, and nothing is written.
-func (s *Store) CreatePaymentRecord(ctx context.Context, p *booksync.PaymentRecord,
-	apply func(booksync.Receivable) (booksync.Receivable, error)) error {
+// CreatePaymentRecordTx stores, inside tx, a payment record of p.EntityID for the invoice
+// p.Object.ID, which must be an invoice of the same entity (else ENOTFOUND). For a succeeded payment
+// with an apply function it calls apply with the invoice as stored and stores the invoice apply
+// returns; an error from apply is returned as it is. It returns the invoice as the payment left it.
+func (s *Store) CreatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord,
+	apply func(booksync.Receivable) (booksync.Receivable, error)) (*booksync.Receivable, error) {
 	stamp(&p.CreatedAt, &p.UpdatedAt)
 	normPtr(p.PaidAt)
 	for i := range p.History {
 		p.History[i].Timestamp = norm(p.History[i].Timestamp)
 	}
-	return s.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.receivableTx(ctx, tx, p.EntityID, p.Object.ID)
+	r, err := s.ReceivableTx(ctx, tx, p.EntityID, p.Object.ID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == booksync.PaymentStatusSucceeded && apply != nil {
+		updated, err := apply(*r)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		applied := false
-		if p.Status == booksync.PaymentStatusSucceeded && apply != nil {
-			updated, err := apply(*r)
-			if err != nil {
-				return err
-			}
-			// The row is locked (or the writer is exclusive), so the version read above is current;
-			// the invoice's identity is not apply's to change.
-			updated.ID, updated.EntityID, updated.Version = r.ID, r.EntityID, r.Version
-			if err := s.writeReceivable(ctx, tx, &updated); err != nil {
-				return err
-			}
-			r, applied = &updated, true
+		// The row is locked (or the writer is exclusive), so the version read above is current;
+		// the invoice's identity is not apply's to change.
+		updated.ID, updated.EntityID, updated.Version = r.ID, r.EntityID, r.Version
+		if err := s.UpdateReceivableTx(ctx, tx, &updated); err != nil {
+			return nil, err
 		}
-		data, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("store: create payment record: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payment_records
-		(id, entity_id, object_id, status, is_external, amount, paid_at, created_at, updated_at, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			p.ID, p.EntityID, p.Object.ID, p.Status, boolInt(p.IsExternal), p.Amount, microsOrZero(p.PaidAt),
-			micros(p.CreatedAt), micros(p.UpdatedAt), string(data))
-		if err != nil {
-			return fmt.Errorf("store: create payment record: %w", mapErr(err))
-		}
-		if applied && s.opts.OnPayment != nil {
-			return s.opts.OnPayment(ctx, tx, p, r)
-		}
-		return nil
-	})
+		r = &updated
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("store: create payment record: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO payment_records
+	(id, entity_id, object_id, status, is_external, amount, paid_at, created_at, updated_at, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.ID, p.EntityID, p.Object.ID, p.Status, boolInt(p.IsExternal), p.Amount, microsOrZero(p.PaidAt),
+		micros(p.CreatedAt), micros(p.UpdatedAt), string(data))
+	if err != nil {
+		return nil, fmt.Errorf("store: create payment record: %w", mapErr(err))
+	}
+	return r, nil
 }
 
 // PaymentRecord returns a payment record of the entity, or ENOTFOUND.

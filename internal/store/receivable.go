@@ -101,8 +101,9 @@ func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.
 	return &r, nil
 }
 
-// receivableTx reads an invoice inside a write transaction, locking its row on PostgreSQL.
-func (s *Store) receivableTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.Receivable, error) {
+// ReceivableTx reads an invoice of the entity inside a write transaction, locking its row on
+// PostgreSQL, or returns ENOTFOUND.
+func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.Receivable, error) {
 	row := tx.QueryRowContext(ctx, "SELECT "+receivableColumns+
 		" FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate, entityID, id)
 	r, err := scanReceivable(row)
@@ -112,10 +113,10 @@ func (s *Store) receivableTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 	return &r, nil
 }
 
-// writeReceivable replaces an invoice's row if its version is still r.Version, and then bumps
-// r.Version. No row: ENOTFOUND when the invoice is gone, ECONFLICT when another write got there
-// first. Its creation time stays as stored.
-func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
+// UpdateReceivableTx is UpdateReceivable inside a transaction: it replaces an invoice's row if its
+// version is still r.Version, and then bumps r.Version. No row: ENOTFOUND when the invoice is gone,
+// ECONFLICT when another write got there first. Its creation time stays as stored.
+func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
 	row, err := encodeReceivable(r)
 	if err != nil {
 		return fmt.Errorf("store: update receivable: %w", err)
@@ -152,57 +153,43 @@ func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Rec
 // foreign invoice gives ENOTFOUND.
 func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) error {
 	version := r.Version
-	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.writeReceivable(ctx, tx, r) })
+	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.UpdateReceivableTx(ctx, tx, r) })
 	if err != nil {
 		r.Version = version
 	}
 	return err
 }
 
-// IssueReceivable moves a draft invoice to issued in one transaction: it assigns the entity's next
+// IssueReceivableTx moves a draft invoice to issued inside tx: it assigns the entity's next
 // document id (INV-00001, INV-00002, ...) unless the invoice has one, sets the issue date and
-// update time to at, bumps the version, and runs Options.OnIssue before the commit. An invoice that
-// is not a draft gives ECONFLICT.
+// update time to at, and bumps the version. An invoice that is not a draft gives ECONFLICT.
 //
 // Numbers come from entities.next_document_number, taken with an UPDATE that locks the entity's
 // row, so concurrent issues of one entity's invoices get distinct, gapless numbers; a number that a
 // caller already gave another invoice by hand is skipped.
-func (s *Store) IssueReceivable(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
-	var out *booksync.Receivable
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.receivableTx(ctx, tx, entityID, id)
-		if err != nil {
-			return err
-		}
-		if r.Status != booksync.StatusDraft {
-			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", r.Status)
-		}
-		if r.DocumentID == nil || *r.DocumentID == "" {
-			doc, err := nextDocumentID(ctx, tx, entityID)
-			if err != nil {
-				return err
-			}
-			r.DocumentID = &doc
-		}
-		issued := norm(at)
-		r.Status = booksync.StatusIssued
-		r.IssueDate = &issued
-		r.UpdatedAt = issued
-		if err := s.writeReceivable(ctx, tx, r); err != nil {
-			return err
-		}
-		if s.opts.OnIssue != nil {
-			if err := s.opts.OnIssue(ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		out = r
-		return nil
-	})
+func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	r, err := s.ReceivableTx(ctx, tx, entityID, id)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if r.Status != booksync.StatusDraft {
+		return nil, booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", r.Status)
+	}
+	if r.DocumentID == nil || *r.DocumentID == "" {
+		doc, err := nextDocumentID(ctx, tx, entityID)
+		if err != nil {
+			return nil, err
+		}
+		r.DocumentID = &doc
+	}
+	issued := norm(at)
+	r.Status = booksync.StatusIssued
+	r.IssueDate = &issued
+	r.UpdatedAt = issued
+	if err := s.UpdateReceivableTx(ctx, tx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // nextDocumentID takes the entity's next unused document number.

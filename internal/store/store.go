@@ -12,8 +12,6 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // registers the database/sql driver "sqlite"
-
-	"github.com/booksync/booksync"
 )
 
 // Dialect names, as Dialect returns them.
@@ -26,16 +24,6 @@ const (
 type Options struct {
 	// Logger receives River's migration messages; nil keeps River's default (warnings to stdout).
 	Logger *slog.Logger
-
-	// OnIssue, when not nil, runs inside IssueReceivable's transaction after the invoice is updated
-	// and before the commit, so that work which must happen exactly when an invoice is issued (such
-	// as enqueueing its push with River's InsertTx) commits or rolls back with the issue. An error
-	// rolls the issue back and is returned by IssueReceivable. On SQLite tx holds the only writer
-	// connection: OnIssue must use tx and nothing else that needs the writer, or it deadlocks.
-	OnIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error
-	// OnPayment, when not nil, runs inside CreatePaymentRecord's transaction after a succeeded
-	// payment is applied to its invoice, with the same rule as OnIssue: use tx only.
-	OnPayment func(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error
 
 	// PostgresMaxConns caps the PostgreSQL pool; 0 means 20, and less than 2 means 2, because
 	// Migrate holds one connection for its advisory lock while River migrates on another.
@@ -189,8 +177,9 @@ func (s *Store) Close() error {
 }
 
 // InTx runs fn in a transaction on the writer and commits when it returns nil; an error or a panic
-// rolls back. On SQLite the transaction holds the only writer connection until fn returns, so fn
-// must do all its work through tx and must not wait on anything slow, such as an HTTP call.
+// rolls back. The methods named ...Tx are the steps such a transaction takes. On SQLite the
+// transaction holds the only writer connection until fn returns, so fn must do all its work
+// through tx and must not wait on anything slow, such as an HTTP call.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
@@ -212,11 +201,4 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 		return fmt.Errorf("store: commit: %w", mapErr(err))
 	}
 	return nil
-}
-
-// SetHooks sets Options.OnIssue and Options.OnPayment after Open, for the sync engine, which needs
-// the open store before it exists. Call it before serving requests.
-func (s *Store) SetHooks(onIssue func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error,
-	onPayment func(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error) {
-	s.opts.OnIssue, s.opts.OnPayment = onIssue, onPayment
 }

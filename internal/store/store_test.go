@@ -121,44 +121,50 @@ func TestMigrateConcurrentlyPostgres(t *testing.T) {
 	}
 }
 
-func TestOnIssueRunsInTheIssueTransaction(t *testing.T) {
+// An issue is one step of its caller's transaction: what the caller does after it in the same
+// transaction sees the issued row, and a rollback undoes the issue and gives its number back.
+func TestIssueRollsBackWithItsTransaction(t *testing.T) {
 	t.Parallel()
 	for _, d := range dialects {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var fail error
-			var seen []string
-			s := d.open(t, store.Options{OnIssue: func(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
-				// The hook sees the issued row through the transaction it shares.
-				var status string
-				if err := tx.QueryRowContext(ctx, "SELECT status FROM receivables WHERE id = $1", r.ID).Scan(&status); err != nil {
-					return err
-				}
-				seen = append(seen, status+" "+*r.DocumentID)
-				return fail
-			}})
+			s := d.open(t, store.Options{})
 			e, r := fixture(t, s)
+			var seen []string
+			issue := func(fail error) error {
+				return s.InTx(ctx, func(tx *sql.Tx) error {
+					issued, err := s.IssueReceivableTx(ctx, tx, e, r, time.Now())
+					if err != nil {
+						return err
+					}
+					var status string
+					if err := tx.QueryRowContext(ctx, "SELECT status FROM receivables WHERE id = $1", r).Scan(&status); err != nil {
+						return err
+					}
+					seen = append(seen, status+" "+*issued.DocumentID)
+					return fail
+				})
+			}
 
-			fail = errors.New("enqueue failed")
-			if _, err := s.IssueReceivable(ctx, e, r, time.Now()); !errors.Is(err, fail) {
-				t.Fatalf("IssueReceivable with a failing hook = %v, want the hook's error", err)
+			fail := errors.New("enqueue failed")
+			if err := issue(fail); !errors.Is(err, fail) {
+				t.Fatalf("InTx around a failing step = %v, want the step's error", err)
 			}
 			got, err := s.Receivable(ctx, e, r)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.Status != booksync.StatusDraft || got.DocumentID != nil || got.Version != 1 {
-				t.Fatalf("a failed hook left the invoice %s %v version %d", got.Status, got.DocumentID, got.Version)
+				t.Fatalf("a rolled-back issue left the invoice %s %v version %d", got.Status, got.DocumentID, got.Version)
 			}
 
-			fail = nil
-			if _, err := s.IssueReceivable(ctx, e, r, time.Now()); err != nil {
+			if err := issue(nil); err != nil {
 				t.Fatal(err)
 			}
 			// The rolled-back attempt gave its number back.
 			if len(seen) != 2 || seen[0] != "issued INV-00001" || seen[1] != "issued INV-00001" {
-				t.Fatalf("hook saw %q", seen)
+				t.Fatalf("the transaction saw %q", seen)
 			}
 		})
 	}
@@ -249,7 +255,10 @@ func TestSQLiteOpenChecksPragmas(t *testing.T) {
 			t.Fatalf("%s: %v", dsn, err)
 		}
 		e, r := fixture(t, m)
-		if _, err := m.IssueReceivable(ctx, e, r, time.Now()); err != nil {
+		if err := m.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := m.IssueReceivableTx(ctx, tx, e, r, time.Now())
+			return err
+		}); err != nil {
 			t.Fatalf("%s: %v", dsn, err)
 		}
 		m.Close()

@@ -1,9 +1,9 @@
 // Package syncer is booksync's sync engine: it keeps each entity's books in step with booksync.
 //
 // Data flows one way. Issuing an invoice (or recording a payment of a pushed one) writes a pending
-// synced record and queues a push job for the entity's connection in the same transaction, so a
-// push is never lost and never queued for an invoice that was not issued. Jobs run on River, on
-// SQLite or PostgreSQL alike:
+// synced record and queues a push job for the entity's connection (Engine.QueuePushTx) in the same
+// transaction, which internal/invoicing opens, so a push is never lost and never queued for an
+// invoice that was not issued. Jobs run on River, on SQLite or PostgreSQL alike:
 //
 //   - push: pushes a connection's pending records in batches, customers and products before the
 //     invoices that need them, then payments. One push per connection runs at a time (a lease on

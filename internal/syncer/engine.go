@@ -17,7 +17,6 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/secretbox"
 	"github.com/booksync/booksync/internal/store"
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -71,8 +70,7 @@ type Engine struct {
 	budget map[string]*platform.Budget // by connection id: each organisation's own allowance
 }
 
-// New builds an engine and its River client on the store's database, and installs the store hooks
-// that queue pushes when invoices are issued and payments recorded.
+// New builds an engine and its River client on the store's database.
 func New(cfg Config) (*Engine, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 10
@@ -136,7 +134,6 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("syncer: river client: %w", err)
 	}
-	cfg.Store.SetHooks(e.onIssue, e.onPayment)
 	return e, nil
 }
 
@@ -212,8 +209,14 @@ func (SweepArgs) InsertOpts() river.InsertOpts {
 var activeStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
-// queuePush queues a push of the connection inside tx, unless one is queued or running already
-// (a running one picks up what tx writes; see PushArgs).
+// QueuePushTx queues a push of the connection inside tx, unless one is queued or running already
+// (a running one picks up what tx writes; see PushArgs). The application service calls it in the
+// transaction that writes the records to push, so that the job commits with them or not at all.
+func (e *Engine) QueuePushTx(ctx context.Context, tx *sql.Tx, connectionID string) error {
+	return e.queuePush(ctx, tx, connectionID)
+}
+
+// queuePush is QueuePushTx, for the engine's own transactions.
 func (e *Engine) queuePush(ctx context.Context, tx *sql.Tx, connectionID string) error {
 	if _, err := e.river.InsertTx(ctx, tx, PushArgs{ConnectionID: connectionID}, nil); err != nil {
 		return fmt.Errorf("syncer: queue push: %w", err)
@@ -221,67 +224,9 @@ func (e *Engine) queuePush(ctx context.Context, tx *sql.Tx, connectionID string)
 	return nil
 }
 
-// onIssue runs in the transaction that issues an invoice: with a connected connection, the
-// invoice gets a pending record and a push is queued, both committed with the issue or not at all.
-func (e *Engine) onIssue(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
-	conn, err := e.store.ActiveConnectionTx(ctx, tx, r.EntityID)
-	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if conn.Status != booksync.ConnectionConnected && conn.Status != booksync.ConnectionDeauthorized {
-		return nil // not connected yet: the invoice counts as issued before the connection
-	}
-	rec := e.newRecord(conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt)
-	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
-		return err
-	}
-	if conn.Status != booksync.ConnectionConnected {
-		return nil
-	}
-	return e.queuePush(ctx, tx, conn.ID)
-}
-
-// onPayment runs in the transaction that records a succeeded payment: a payment of an invoice that
-// has a record in the connection (pushed, being pushed, or waiting for a fix) gets a pending record
-// and a push. It is pushed once its invoice is in the books; if the invoice is not, the payment's
-// record says so and how to push the invoice first.
-func (e *Engine) onPayment(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, r *booksync.Receivable) error {
-	conn, err := e.store.ActiveConnectionTx(ctx, tx, r.EntityID)
-	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if _, err := e.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, r.ID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return nil // the invoice is not meant for these books, so neither is its payment
-	} else if err != nil {
-		return err
-	}
-	if _, _, err := e.store.EnsureSyncedRecord(ctx, tx, e.newRecord(conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)); err != nil {
-		return err
-	}
-	if conn.Status != booksync.ConnectionConnected {
-		return nil
-	}
-	return e.queuePush(ctx, tx, conn.ID)
-}
-
+// newRecord returns a new pending record of an object in the connection's books.
 func (e *Engine) newRecord(conn *booksync.Connection, objectType, objectID string, updated *time.Time) *booksync.SyncedRecord {
-	now := e.now()
-	last := now
-	if conn.LastPull != nil {
-		last = *conn.LastPull
-	}
-	var ou *time.Time
-	if updated != nil {
-		t := *updated
-		ou = &t
-	}
-	return &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: conn.EntityID, ConnectionID: conn.ID,
-		CreatedAt: now, UpdatedAt: now, ObjectType: objectType, ObjectID: objectID, ObjectUpdatedAt: ou,
-		SyncStatus: booksync.SyncStatusPending, LastPulledAt: last, Platform: conn.Platform, Auto: true}
+	return booksync.NewPendingRecord(conn, objectType, objectID, updated, e.now())
 }
 
 // budgetFor returns the connection's rate budget, created on first use.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/store"
@@ -231,7 +232,7 @@ func (b *bundle) issue(account string) string {
 		r.LineItems[0].Product.LedgerAccountID = &account
 	}
 	must(b.t, b.st.CreateReceivable(b.ctx, r))
-	if _, err := b.st.IssueReceivable(b.ctx, b.entity.ID, r.ID, now); err != nil {
+	if _, err := invoicing.New(b.st, b.e).Issue(b.ctx, b.entity.ID, r.ID, now); err != nil {
 		b.t.Fatal(err)
 	}
 	return r.ID

@@ -39,7 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Counterparts", testCounterparts},
 		{"Products", testProducts},
 		{"Receivables", testReceivables},
-		{"IssueReceivable", testIssue},
+		{"IssueReceivableTx", testIssue},
 		{"IssueConcurrently", testIssueConcurrently},
 		{"PaymentRecords", testPaymentRecords},
 		{"Filters", testFilters},
@@ -81,6 +81,26 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// issue issues a draft invoice in a transaction of its own.
+func issue(ctx context.Context, s *store.Store, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	var r *booksync.Receivable
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		r, err = s.IssueReceivableTx(ctx, tx, entityID, id, at)
+		return err
+	})
+	return r, err
+}
+
+// createPayment stores a payment record in a transaction of its own.
+func createPayment(ctx context.Context, s *store.Store, p *booksync.PaymentRecord,
+	apply func(booksync.Receivable) (booksync.Receivable, error)) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.CreatePaymentRecordTx(ctx, tx, p, apply)
+		return err
+	})
 }
 
 func newPartner(t *testing.T, s *store.Store) string {
@@ -463,7 +483,7 @@ func testReceivables(t *testing.T, s *store.Store) {
 	_, err = s.Receivable(ctx, a.ID, r.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	wantCode(t, s.DeleteReceivable(ctx, a.ID, r.ID), booksync.ENOTFOUND)
-	_, err = s.IssueReceivable(ctx, a.ID, d1.ID, base)
+	_, err = issue(ctx, s, a.ID, d1.ID, base)
 	must(t, err)
 	wantCode(t, s.DeleteReceivable(ctx, a.ID, d1.ID), booksync.ECONFLICT)
 }
@@ -480,7 +500,7 @@ func testIssue(t *testing.T, s *store.Store) {
 		ids = append(ids, r.ID)
 	}
 	for i, id := range ids {
-		r, err := s.IssueReceivable(ctx, a.ID, id, at)
+		r, err := issue(ctx, s, a.ID, id, at)
 		must(t, err)
 		want := fmt.Sprintf("INV-%05d", i+1)
 		if r.DocumentID == nil || *r.DocumentID != want || r.Status != booksync.StatusIssued ||
@@ -493,18 +513,18 @@ func testIssue(t *testing.T, s *store.Store) {
 			t.Fatalf("stored after issue: %+v", stored)
 		}
 	}
-	_, err := s.IssueReceivable(ctx, a.ID, ids[0], at)
+	_, err := issue(ctx, s, a.ID, ids[0], at)
 	wantCode(t, err, booksync.ECONFLICT)
 	if !strings.Contains(booksync.ErrorMessage(err), "this invoice is issued") {
 		t.Fatalf("message = %q", booksync.ErrorMessage(err))
 	}
-	_, err = s.IssueReceivable(ctx, b.ID, ids[0], at)
+	_, err = issue(ctx, s, b.ID, ids[0], at)
 	wantCode(t, err, booksync.ENOTFOUND)
 
 	// Each entity counts on its own.
 	rb := newReceivable(b.ID, base)
 	must(t, s.CreateReceivable(ctx, rb))
-	got, err := s.IssueReceivable(ctx, b.ID, rb.ID, at)
+	got, err := issue(ctx, s, b.ID, rb.ID, at)
 	must(t, err)
 	if *got.DocumentID != "INV-00001" {
 		t.Fatalf("entity B's first number = %s", *got.DocumentID)
@@ -516,12 +536,12 @@ func testIssue(t *testing.T, s *store.Store) {
 	must(t, s.CreateReceivable(ctx, own))
 	next := newReceivable(a.ID, base)
 	must(t, s.CreateReceivable(ctx, next))
-	got, err = s.IssueReceivable(ctx, a.ID, own.ID, at)
+	got, err = issue(ctx, s, a.ID, own.ID, at)
 	must(t, err)
 	if *got.DocumentID != "INV-00004" {
 		t.Fatalf("hand-set document id became %s", *got.DocumentID)
 	}
-	got, err = s.IssueReceivable(ctx, a.ID, next.ID, at)
+	got, err = issue(ctx, s, a.ID, next.ID, at)
 	must(t, err)
 	if *got.DocumentID != "INV-00005" {
 		t.Fatalf("after a hand-set INV-00004, next number = %s, want INV-00005", *got.DocumentID)
@@ -543,7 +563,7 @@ func testIssueConcurrently(t *testing.T, s *store.Store) {
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {
-			r, err := s.IssueReceivable(ctx, e.ID, ids[i], base)
+			r, err := issue(ctx, s, e.ID, ids[i], base)
 			errs[i] = err
 			if err == nil {
 				docs[i] = *r.DocumentID
@@ -566,7 +586,7 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	a, b := newEntity(t, s, p), newEntity(t, s, p)
 	r := newReceivable(a.ID, base)
 	must(t, s.CreateReceivable(ctx, r))
-	_, err := s.IssueReceivable(ctx, a.ID, r.ID, base)
+	_, err := issue(ctx, s, a.ID, r.ID, base)
 	must(t, err)
 	paidAt := base.Add(time.Hour)
 	applyAmount := func(amount int64) func(booksync.Receivable) (booksync.Receivable, error) {
@@ -583,7 +603,7 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	}
 
 	p1 := pay(400)
-	must(t, s.CreatePaymentRecord(ctx, p1, applyAmount(400)))
+	must(t, createPayment(ctx, s, p1, applyAmount(400)))
 	inv, err := s.Receivable(ctx, a.ID, r.ID)
 	must(t, err)
 	if inv.Status != booksync.StatusPartiallyPaid || inv.AmountPaid != 400 || inv.AmountDue != 790 || inv.Version != 3 {
@@ -601,9 +621,9 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	// A failing apply writes nothing.
 	p2 := pay(5000)
 	boom := booksync.Errorf(booksync.EINVALID, "boom")
-	err = s.CreatePaymentRecord(ctx, p2, func(booksync.Receivable) (booksync.Receivable, error) { return booksync.Receivable{}, boom })
+	err = createPayment(ctx, s, p2, func(booksync.Receivable) (booksync.Receivable, error) { return booksync.Receivable{}, boom })
 	if !errors.Is(err, boom) {
-		t.Fatalf("CreatePaymentRecord with a failing apply = %v, want apply's error", err)
+		t.Fatalf("CreatePaymentRecordTx with a failing apply = %v, want apply's error", err)
 	}
 	_, err = s.PaymentRecord(ctx, a.ID, p2.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
@@ -611,7 +631,7 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	// apply succeeds but the insert fails (the id is taken): the invoice change rolls back too.
 	dup := pay(100)
 	dup.ID = p1.ID
-	if err := s.CreatePaymentRecord(ctx, dup, applyAmount(100)); !errors.Is(err, store.ErrAlreadyExists) {
+	if err := createPayment(ctx, s, dup, applyAmount(100)); !errors.Is(err, store.ErrAlreadyExists) {
 		t.Fatalf("duplicate payment id = %v, want ErrAlreadyExists", err)
 	}
 	inv, err = s.Receivable(ctx, a.ID, r.ID)
@@ -623,16 +643,16 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	// A payment that is not succeeded does not call apply; another entity's invoice is not found.
 	pending := pay(50)
 	pending.Status = booksync.PaymentStatusCreated
-	must(t, s.CreatePaymentRecord(ctx, pending, func(booksync.Receivable) (booksync.Receivable, error) {
+	must(t, createPayment(ctx, s, pending, func(booksync.Receivable) (booksync.Receivable, error) {
 		t.Error("apply called for a payment that has not succeeded")
 		return booksync.Receivable{}, nil
 	}))
 	foreign := pay(50)
 	foreign.EntityID = b.ID
-	wantCode(t, s.CreatePaymentRecord(ctx, foreign, applyAmount(50)), booksync.ENOTFOUND)
+	wantCode(t, createPayment(ctx, s, foreign, applyAmount(50)), booksync.ENOTFOUND)
 
 	p3 := pay(790)
-	must(t, s.CreatePaymentRecord(ctx, p3, applyAmount(790)))
+	must(t, createPayment(ctx, s, p3, applyAmount(790)))
 	inv, err = s.Receivable(ctx, a.ID, r.ID)
 	must(t, err)
 	if inv.Status != booksync.StatusPaid || inv.AmountDue != 0 || inv.PaidAt == nil {

@@ -1,0 +1,155 @@
+// Package invoicing holds the operations that change an invoice or a payment and queue its sync:
+// issuing and canceling an invoice, and recording a payment. Each runs in one transaction that
+// changes the invoice, gives it a pending record in the entity's books and queues the push, so
+// that all of it commits or none of it does. The API calls this package; it calls the store and a
+// Queue, which the sync engine implements.
+package invoicing
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/store"
+)
+
+// Queue queues sync jobs inside a write transaction. internal/syncer's Engine implements it.
+type Queue interface {
+	// QueuePushTx queues a push of the connection's pending records inside tx, unless one is
+	// queued or running already. On SQLite tx holds the only writer connection, so QueuePushTx
+	// must do its work through tx.
+	QueuePushTx(ctx context.Context, tx *sql.Tx, connectionID string) error
+}
+
+// Service changes invoices and payments and queues their sync. Create it with New.
+type Service struct {
+	store *store.Store
+	queue Queue
+	// Now returns the current time, for the records the service creates; New sets time.Now.
+	Now func() time.Time
+}
+
+// New returns a service that changes invoices in st and queues their pushes in q.
+func New(st *store.Store, q Queue) *Service {
+	return &Service{store: st, queue: q, Now: time.Now}
+}
+
+// Issue moves a draft invoice of the entity to issued at the given time and assigns its document
+// number (see store.IssueReceivableTx). When the entity has a connected connection, the invoice
+// gets a pending record there and a push is queued; with a deauthorized one it gets the record,
+// pushed once the entity reconnects; with none, or one not connected yet, nothing is queued (the
+// invoice then counts as issued before the connection). An invoice that is not a draft gives
+// ECONFLICT.
+func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	var out *booksync.Receivable
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.store.IssueReceivableTx(ctx, tx, entityID, id, at)
+		if err != nil {
+			return err
+		}
+		conn, err := s.activeConnection(ctx, tx, entityID)
+		if err != nil {
+			return err
+		}
+		if conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized) {
+			if err := s.queueRecord(ctx, tx, conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cancel cancels an issued, unpaid invoice of the entity at the given time. A draft or an invoice
+// in any other status gives ECONFLICT, an unknown one ENOTFOUND. Canceling queues nothing: the
+// invoice's books keep what was pushed.
+func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	var out *booksync.Receivable
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.store.ReceivableTx(ctx, tx, entityID, id)
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case booksync.StatusIssued:
+		case booksync.StatusDraft:
+			return booksync.Errorf(booksync.ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", r.ID)
+		default:
+			return booksync.Errorf(booksync.ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", r.Status)
+		}
+		r.Status = booksync.StatusCanceled
+		r.UpdatedAt = at
+		if err := s.store.UpdateReceivableTx(ctx, tx, r); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RecordPayment stores a payment record for the invoice p.Object.ID of p.EntityID. A succeeded
+// payment with an apply function is applied to the invoice as the transaction holds it (see
+// store.CreatePaymentRecordTx); an error from apply is returned as it is and nothing is written.
+//
+// A succeeded payment of an invoice that has a record in the entity's active connection (pushed,
+// being pushed, or waiting for a fix) gets a pending record there, and a push is queued when the
+// connection is connected. The payment is pushed once its invoice is in the books; if the invoice
+// is not, the payment's record says so and how to push the invoice first. A payment of an invoice
+// without a record is not meant for those books and queues nothing.
+func (s *Service) RecordPayment(ctx context.Context, p *booksync.PaymentRecord,
+	apply func(booksync.Receivable) (booksync.Receivable, error)) error {
+	return s.store.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.store.CreatePaymentRecordTx(ctx, tx, p, apply)
+		if err != nil {
+			return err
+		}
+		if p.Status != booksync.PaymentStatusSucceeded || apply == nil {
+			return nil // the invoice did not change
+		}
+		conn, err := s.activeConnection(ctx, tx, r.EntityID)
+		if err != nil || conn == nil {
+			return err
+		}
+		if _, err := s.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, r.ID); notFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return s.queueRecord(ctx, tx, conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)
+	})
+}
+
+// activeConnection returns the entity's active connection, or nil when it has none.
+func (s *Service) activeConnection(ctx context.Context, tx *sql.Tx, entityID string) (*booksync.Connection, error) {
+	conn, err := s.store.ActiveConnectionTx(ctx, tx, entityID)
+	if notFound(err) {
+		return nil, nil
+	}
+	return conn, err
+}
+
+// queueRecord gives an object a pending record in the connection, unless it has one, and queues a
+// push when the connection is connected; a deauthorized connection pushes it once reconnected.
+func (s *Service) queueRecord(ctx context.Context, tx *sql.Tx, conn *booksync.Connection, objectType, objectID string, updated *time.Time) error {
+	rec := booksync.NewPendingRecord(conn, objectType, objectID, updated, s.Now().UTC())
+	if _, _, err := s.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return nil
+	}
+	return s.queue.QueuePushTx(ctx, tx, conn.ID)
+}
+
+// notFound reports whether err says that what the store was asked for does not exist.
+func notFound(err error) bool { return booksync.ErrorCode(err) == booksync.ENOTFOUND }

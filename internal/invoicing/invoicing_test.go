@@ -1,0 +1,334 @@
+package invoicing_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/invoicing"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/syncer"
+)
+
+// forEachDB runs a test against the service on SQLite and on PostgreSQL.
+func forEachDB(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newFixture(t, filepath.Join(t.TempDir(), "booksync.db")))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newFixture(t, pgtest.NewDatabase(t)))
+	})
+}
+
+// fixture is the service on a real store, queueing pushes in River through an engine that has no
+// workers, so that queued jobs stay where the test can see them.
+type fixture struct {
+	t      *testing.T
+	ctx    context.Context
+	st     *store.Store
+	engine *syncer.Engine
+	queue  *queue
+	svc    *invoicing.Service
+}
+
+// queue is the engine's queue with a fault to inject: while fail is set, QueuePushTx returns it
+// instead of queueing. calls counts the pushes asked for.
+type queue struct {
+	engine *syncer.Engine
+	fail   error
+	calls  int
+}
+
+func (q *queue) QueuePushTx(ctx context.Context, tx *sql.Tx, connectionID string) error {
+	q.calls++
+	if q.fail != nil {
+		return q.fail
+	}
+	return q.engine.QueuePushTx(ctx, tx, connectionID)
+}
+
+func newFixture(t *testing.T, dsn string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.OpenAndMigrate(ctx, dsn, store.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	engine, err := syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &queue{engine: engine}
+	return &fixture{t: t, ctx: ctx, st: st, engine: engine, queue: q, svc: invoicing.New(st, q)}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// entity creates an entity with a draft invoice of 11.90 EUR and, unless status is empty, a
+// connection in that status; it returns the entity, invoice and connection ids.
+func (f *fixture) entity(status string) (entityID, invoiceID, connID string) {
+	f.t.Helper()
+	partner := uuid.NewString()
+	must(f.t, f.st.CreatePartner(f.ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")))
+	e := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
+		Status: booksync.EntityStatusActive, Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
+	must(f.t, f.st.CreateEntity(f.ctx, e, booksync.Settings{}))
+	now := time.Now()
+	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: e.ID, CreatedAt: now, UpdatedAt: now,
+		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
+		CounterpartID: uuid.NewString(), CounterpartName: "Globex",
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190}
+	must(f.t, f.st.CreateReceivable(f.ctx, r))
+	if status == "" {
+		return e.ID, r.ID, ""
+	}
+	pulled := now.Add(-time.Hour).UTC().Truncate(time.Microsecond)
+	c := &booksync.Connection{ID: uuid.NewString(), EntityID: e.ID, Platform: booksync.PlatformXero, Status: status,
+		TenantID: uuid.NewString(), CreatedAt: now, UpdatedAt: now, LastPull: &pulled}
+	must(f.t, f.st.CreateConnection(f.ctx, c, uuid.NewString()))
+	return e.ID, r.ID, c.ID
+}
+
+// records returns the entity's synced records.
+func (f *fixture) records(entityID string) []booksync.SyncedRecord {
+	f.t.Helper()
+	page, err := f.st.SyncedRecords(f.ctx, entityID, booksync.ListQuery{Limit: 100})
+	must(f.t, err)
+	return page.Items
+}
+
+// pushes returns how many pushes of the connection are queued.
+func (f *fixture) pushes(connID string) int {
+	f.t.Helper()
+	res, err := f.engine.River().JobList(f.ctx, river.NewJobListParams().Kinds(syncer.PushArgs{}.Kind()).First(1000))
+	must(f.t, err)
+	n := 0
+	for _, j := range res.Jobs {
+		var args syncer.PushArgs
+		must(f.t, json.Unmarshal(j.EncodedArgs, &args))
+		if args.ConnectionID == connID {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fixture) issue(entityID, invoiceID string) *booksync.Receivable {
+	f.t.Helper()
+	r, err := f.svc.Issue(f.ctx, entityID, invoiceID, time.Now())
+	must(f.t, err)
+	if r.Status != booksync.StatusIssued || r.DocumentID == nil || *r.DocumentID != "INV-00001" {
+		f.t.Fatalf("issued invoice is %s, document %v", r.Status, r.DocumentID)
+	}
+	return r
+}
+
+// pay records a succeeded payment of amount for the invoice.
+func (f *fixture) pay(entityID, invoiceID string, amount int64) (*booksync.PaymentRecord, error) {
+	now := time.Now().UTC()
+	p := &booksync.PaymentRecord{ID: uuid.NewString(), EntityID: entityID, CreatedAt: now, UpdatedAt: now,
+		Amount: amount, Currency: "EUR", Status: booksync.PaymentStatusSucceeded, PaidAt: &now,
+		Object: booksync.PaymentRecordObject{ID: invoiceID, Type: "receivable"}}
+	return p, f.svc.RecordPayment(f.ctx, p, func(r booksync.Receivable) (booksync.Receivable, error) {
+		return booksync.ApplyPayment(r, amount, now)
+	})
+}
+
+func TestIssue(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		t.Run("without a connection", func(t *testing.T) {
+			e, inv, _ := f.entity("")
+			f.issue(e, inv)
+			if recs := f.records(e); len(recs) != 0 {
+				t.Fatalf("an entity without a connection got records %+v", recs)
+			}
+		})
+
+		t.Run("with a connection not connected yet", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionPendingAuth)
+			f.issue(e, inv)
+			if recs := f.records(e); len(recs) != 0 || f.pushes(conn) != 0 {
+				t.Fatalf("a pending connection got records %+v and %d pushes", recs, f.pushes(conn))
+			}
+		})
+
+		t.Run("with a connected connection", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			r := f.issue(e, inv)
+			recs := f.records(e)
+			if len(recs) != 1 {
+				t.Fatalf("records = %+v, want one", recs)
+			}
+			rec := recs[0]
+			if rec.ConnectionID != conn || rec.ObjectType != booksync.ObjectReceivable || rec.ObjectID != inv ||
+				rec.SyncStatus != booksync.SyncStatusPending || !rec.Auto || rec.Platform != booksync.PlatformXero ||
+				rec.ObjectUpdatedAt == nil || !rec.ObjectUpdatedAt.Equal(r.UpdatedAt) {
+				t.Fatalf("record = %+v", rec)
+			}
+			if n := f.pushes(conn); n != 1 {
+				t.Fatalf("%d pushes queued, want 1", n)
+			}
+		})
+
+		t.Run("with a deauthorized connection", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionDeauthorized)
+			calls := f.queue.calls
+			f.issue(e, inv)
+			if recs := f.records(e); len(recs) != 1 || recs[0].SyncStatus != booksync.SyncStatusPending {
+				t.Fatalf("records = %+v, want one pending, pushed once the entity reconnects", recs)
+			}
+			if f.queue.calls != calls || f.pushes(conn) != 0 {
+				t.Fatalf("a deauthorized connection got a push")
+			}
+		})
+
+		t.Run("a failed enqueue rolls the issue back", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			f.queue.fail = errors.New("queue is down")
+			_, err := f.svc.Issue(f.ctx, e, inv, time.Now())
+			f.queue.fail = nil
+			if err == nil || !strings.Contains(err.Error(), "queue is down") {
+				t.Fatalf("Issue with a failing queue = %v, want the queue's error", err)
+			}
+			r, err := f.st.Receivable(f.ctx, e, inv)
+			must(t, err)
+			if r.Status != booksync.StatusDraft || r.DocumentID != nil || r.IssueDate != nil || r.Version != 1 {
+				t.Fatalf("after a failed enqueue the invoice is %s, document %v, version %d", r.Status, r.DocumentID, r.Version)
+			}
+			if recs := f.records(e); len(recs) != 0 || f.pushes(conn) != 0 {
+				t.Fatalf("after a failed enqueue: records %+v, %d pushes", recs, f.pushes(conn))
+			}
+			// Nothing was used up: the retry gets the first number.
+			f.issue(e, inv)
+			if n := f.pushes(conn); n != 1 {
+				t.Fatalf("%d pushes queued after the retry, want 1", n)
+			}
+		})
+
+		t.Run("a second issue is refused", func(t *testing.T) {
+			e, inv, _ := f.entity("")
+			f.issue(e, inv)
+			_, err := f.svc.Issue(f.ctx, e, inv, time.Now())
+			if booksync.ErrorCode(err) != booksync.ECONFLICT {
+				t.Fatalf("issuing an issued invoice = %v, want ECONFLICT", err)
+			}
+		})
+	})
+}
+
+func TestRecordPayment(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		t.Run("of an invoice with a record", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			f.issue(e, inv)
+			calls := f.queue.calls
+			p, err := f.pay(e, inv, 400)
+			must(t, err)
+			r, err := f.st.Receivable(f.ctx, e, inv)
+			must(t, err)
+			if r.Status != booksync.StatusPartiallyPaid || r.AmountDue != 790 {
+				t.Fatalf("after paying 400 the invoice is %s with %d due", r.Status, r.AmountDue)
+			}
+			rec, err := f.st.RecordFor(f.ctx, conn, booksync.ObjectPaymentRecord, p.ID)
+			must(t, err)
+			if rec.SyncStatus != booksync.SyncStatusPending || !rec.Auto {
+				t.Fatalf("payment record = %+v", rec)
+			}
+			// The payment asks for a push; the invoice's is still queued, so the payment joins it.
+			if f.queue.calls != calls+1 || f.pushes(conn) != 1 {
+				t.Fatalf("the payment asked for %d pushes and %d are queued, want 1 and 1", f.queue.calls-calls, f.pushes(conn))
+			}
+		})
+
+		t.Run("of an invoice without a record", func(t *testing.T) {
+			// Issued before the entity connected: neither the invoice nor its payment is pushed.
+			e, inv, _ := f.entity("")
+			f.issue(e, inv)
+			now := time.Now()
+			c := &booksync.Connection{ID: uuid.NewString(), EntityID: e, Platform: booksync.PlatformXero,
+				Status: booksync.ConnectionConnected, TenantID: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
+			must(t, f.st.CreateConnection(f.ctx, c, uuid.NewString()))
+			calls := f.queue.calls
+			_, err := f.pay(e, inv, 1190)
+			must(t, err)
+			r, err := f.st.Receivable(f.ctx, e, inv)
+			must(t, err)
+			if r.Status != booksync.StatusPaid {
+				t.Fatalf("after paying in full the invoice is %s", r.Status)
+			}
+			if recs := f.records(e); len(recs) != 0 || f.queue.calls != calls || f.pushes(c.ID) != 0 {
+				t.Fatalf("a payment of an invoice without a record got records %+v and a push", recs)
+			}
+		})
+
+		t.Run("a refused payment writes nothing", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			f.issue(e, inv)
+			p, err := f.pay(e, inv, 5000)
+			if booksync.ErrorCode(err) == "" {
+				t.Fatalf("paying more than is due = %v, want an application error", err)
+			}
+			if _, err := f.st.PaymentRecord(f.ctx, e, p.ID); booksync.ErrorCode(err) != booksync.ENOTFOUND {
+				t.Fatalf("the refused payment was stored (%v)", err)
+			}
+			if _, err := f.st.RecordFor(f.ctx, conn, booksync.ObjectPaymentRecord, p.ID); booksync.ErrorCode(err) != booksync.ENOTFOUND {
+				t.Fatalf("the refused payment got a record (%v)", err)
+			}
+		})
+	})
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		e, inv, conn := f.entity(booksync.ConnectionConnected)
+		_, err := f.svc.Cancel(f.ctx, e, inv, time.Now())
+		if booksync.ErrorCode(err) != booksync.ECONFLICT || !strings.Contains(booksync.ErrorMessage(err), "DELETE /receivables/"+inv) {
+			t.Fatalf("canceling a draft = %v, want ECONFLICT pointing to DELETE", err)
+		}
+		f.issue(e, inv)
+		calls := f.queue.calls
+		r, err := f.svc.Cancel(f.ctx, e, inv, time.Now())
+		must(t, err)
+		stored, err := f.st.Receivable(f.ctx, e, inv)
+		must(t, err)
+		if r.Status != booksync.StatusCanceled || stored.Status != booksync.StatusCanceled || stored.Version != r.Version {
+			t.Fatalf("canceled invoice is %s (stored %s, version %d, want %d)", r.Status, stored.Status, stored.Version, r.Version)
+		}
+		if f.queue.calls != calls || f.pushes(conn) != 1 {
+			t.Fatalf("canceling queued a push")
+		}
+		_, err = f.svc.Cancel(f.ctx, e, inv, time.Now())
+		if booksync.ErrorCode(err) != booksync.ECONFLICT || !strings.Contains(booksync.ErrorMessage(err), "this invoice is canceled") {
+			t.Fatalf("canceling twice = %v, want ECONFLICT", err)
+		}
+		_, err = f.svc.Cancel(f.ctx, e, uuid.NewString(), time.Now())
+		if booksync.ErrorCode(err) != booksync.ENOTFOUND {
+			t.Fatalf("canceling an unknown invoice = %v, want ENOTFOUND", err)
+		}
+	})
+}
