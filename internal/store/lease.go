@@ -58,13 +58,8 @@ func (s *Store) ReleaseLease(ctx context.Context, id, lease string, held time.Ti
 	return err
 }
 
-// ReleaseAllLeases gives back every lease of every connection. Like RequeueRunningJobs it is only
-// for SQLite, at the start of the process that owns the database file: any lease is then held by a
-// run that was killed, and would otherwise keep its connection from being pushed until it expired.
-func (s *Store) ReleaseAllLeases(ctx context.Context) error {
-	if s.d.name != DialectSQLite {
-		return fmt.Errorf("store: releasing every lease is only safe on SQLite")
-	}
+// releaseAllLeases gives back every lease of every connection (see RecoverFromCrash).
+func (s *Store) releaseAllLeases(ctx context.Context) error {
 	_, err := s.writer.ExecContext(ctx, `UPDATE accounting_connections SET push_lease_until = 0, refresh_lease_until = 0
 	WHERE push_lease_until <> 0 OR refresh_lease_until <> 0`)
 	if err != nil {

@@ -161,21 +161,6 @@ func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objec
 	return s.recordFor(ctx, tx, connectionID, objectType, objectID)
 }
 
-// RequeueRunningJobs makes River jobs left in the running state available again. It is only for
-// SQLite, where one process owns the database file: at its start, no job can really be running, so
-// any such job belongs to a run that was killed and can be resumed at once instead of after River's
-// rescue delay.
-func (s *Store) RequeueRunningJobs(ctx context.Context) error {
-	if s.d.name != DialectSQLite {
-		return fmt.Errorf("store: requeueing running jobs is only safe on SQLite")
-	}
-	_, err := s.writer.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
-	if err != nil {
-		return fmt.Errorf("store: requeue running jobs: %w", err)
-	}
-	return nil
-}
-
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for
 // push since before t.
 func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
