@@ -10,10 +10,6 @@ import (
 	"github.com/booksync/booksync"
 )
 
-// ErrActiveConnection is returned when an entity that already has an active connection gets another.
-var ErrActiveConnection = booksync.Errorf(booksync.ECONFLICT,
-	"The entity already has an active accounting connection; disconnect it with POST /accounting_connections/{id}/disconnect before connecting another.")
-
 const connectionColumns = "id, entity_id, platform, status, tenant_id, next_sync_at, created_at, updated_at, data"
 
 func scanConnection(sc scanner, extra ...any) (booksync.Connection, error) {
@@ -84,28 +80,28 @@ func (s *Store) updateConnection(ctx context.Context, db execer, c *booksync.Con
 		return fmt.Errorf("store: update connection: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Accounting connection")
+		return notFound("accounting connection")
 	}
 	return nil
 }
 
-// Connection returns a connection of the entity, or ENOTFOUND.
+// Connection returns a connection of the entity, or a NotFoundError.
 func (s *Store) Connection(ctx context.Context, entityID, id string) (*booksync.Connection, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE entity_id = $1 AND id = $2", entityID, id)
 	c, err := scanConnection(row)
 	if err != nil {
-		return nil, wrapRead("connection", mapNotFound(err, "Accounting connection"))
+		return nil, wrapRead("connection", mapNotFound(err, "accounting connection"))
 	}
 	return &c, nil
 }
 
-// ConnectionByID returns any connection by id, for the sync engine, or ENOTFOUND. It reads from
+// ConnectionByID returns any connection by id, for the sync engine, or a NotFoundError. It reads from
 // the writer, so that a job sees what the transaction that queued it wrote.
 func (s *Store) ConnectionByID(ctx context.Context, id string) (*booksync.Connection, error) {
 	row := s.writer.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE id = $1", id)
 	c, err := scanConnection(row)
 	if err != nil {
-		return nil, wrapRead("connection", mapNotFound(err, "Accounting connection"))
+		return nil, wrapRead("connection", mapNotFound(err, "accounting connection"))
 	}
 	return &c, nil
 }
@@ -135,20 +131,20 @@ func (s *Store) PartnerTenants(ctx context.Context, partnerID, platform string) 
 	return out, nil
 }
 
-// ConnectionByState returns the pending connection whose OAuth state has this hash, or ENOTFOUND.
+// ConnectionByState returns the pending connection whose OAuth state has this hash, or a NotFoundError.
 func (s *Store) ConnectionByState(ctx context.Context, stateHash string) (*booksync.Connection, error) {
 	if stateHash == "" {
-		return nil, notFound("Accounting connection")
+		return nil, notFound("accounting connection")
 	}
 	row := s.writer.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE state_hash = $1", stateHash)
 	c, err := scanConnection(row)
 	if err != nil {
-		return nil, wrapRead("connection", mapNotFound(err, "Accounting connection"))
+		return nil, wrapRead("connection", mapNotFound(err, "accounting connection"))
 	}
 	return &c, nil
 }
 
-// ActiveConnection returns the entity's active connection, or ENOTFOUND.
+// ActiveConnection returns the entity's active connection, or a NotFoundError.
 func (s *Store) ActiveConnection(ctx context.Context, entityID string) (*booksync.Connection, error) {
 	return s.activeConnection(ctx, s.reader, entityID)
 }
@@ -157,7 +153,7 @@ func (s *Store) activeConnection(ctx context.Context, db querier, entityID strin
 	row := db.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE entity_id = $1 AND active = 1", entityID)
 	c, err := scanConnection(row)
 	if err != nil {
-		return nil, wrapRead("connection", mapNotFound(err, "Accounting connection"))
+		return nil, wrapRead("connection", mapNotFound(err, "accounting connection"))
 	}
 	return &c, nil
 }
@@ -216,7 +212,7 @@ func (s *Store) ClaimDueConnections(ctx context.Context, tx *sql.Tx, now, next t
 
 // SetConnectionToken stores a connection's sealed token if its token version is still
 // expectVersion (compare-and-swap), and returns the new version. A refresh that lost the race
-// gets ECONFLICT and should re-read the token another process stored.
+// gets ErrTokenChanged and should re-read the token another process stored.
 func (s *Store) SetConnectionToken(ctx context.Context, id, sealed string, expectVersion int64) (int64, error) {
 	res, err := s.writer.ExecContext(ctx, `UPDATE accounting_connections SET token = $1, token_version = token_version + 1
 	WHERE id = $2 AND token_version = $3`, sealed, id, expectVersion)
@@ -224,7 +220,7 @@ func (s *Store) SetConnectionToken(ctx context.Context, id, sealed string, expec
 		return 0, fmt.Errorf("store: set token: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return 0, booksync.Errorf(booksync.ECONFLICT, "The connection's token changed concurrently.")
+		return 0, ErrTokenChanged
 	}
 	return expectVersion + 1, nil
 }
@@ -235,7 +231,7 @@ func (s *Store) ConnectionToken(ctx context.Context, id string) (string, int64, 
 	var version int64
 	err := s.writer.QueryRowContext(ctx, "SELECT token, token_version FROM accounting_connections WHERE id = $1", id).Scan(&sealed, &version)
 	if err != nil {
-		return "", 0, wrapRead("token", mapNotFound(err, "Accounting connection"))
+		return "", 0, wrapRead("token", mapNotFound(err, "accounting connection"))
 	}
 	return sealed, version, nil
 }

@@ -178,12 +178,12 @@ func (s *Store) AccountingTaxRates(ctx context.Context, entityID string, q books
 	return list(ctx, s.reader, s.d, taxRateList, entityID, q)
 }
 
-// AccountingTaxRate returns a tax rate the entity's active connection pulled, or ENOTFOUND.
+// AccountingTaxRate returns a tax rate the entity's active connection pulled, or a NotFoundError.
 func (s *Store) AccountingTaxRate(ctx context.Context, entityID, id string) (*booksync.AccountingTaxRate, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+pulledColumns+" FROM accounting_tax_rates WHERE entity_id = $1 AND id = $2 AND "+activeOnly, entityID, id)
 	r, err := scanTaxRate(row)
 	if err != nil {
-		return nil, wrapRead("tax rate", mapNotFound(err, "Accounting tax rate"))
+		return nil, wrapRead("tax rate", mapNotFound(err, "accounting tax rate"))
 	}
 	return &r, nil
 }
@@ -193,12 +193,12 @@ func (s *Store) LedgerAccounts(ctx context.Context, entityID string, q booksync.
 	return list(ctx, s.reader, s.d, ledgerAccountList, entityID, q)
 }
 
-// LedgerAccount returns a ledger account the entity's active connection pulled, or ENOTFOUND.
+// LedgerAccount returns a ledger account the entity's active connection pulled, or a NotFoundError.
 func (s *Store) LedgerAccount(ctx context.Context, entityID, id string) (*booksync.LedgerAccount, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE entity_id = $1 AND id = $2 AND "+activeOnly, entityID, id)
 	a, err := scanLedgerAccount(row)
 	if err != nil {
-		return nil, wrapRead("ledger account", mapNotFound(err, "Ledger account"))
+		return nil, wrapRead("ledger account", mapNotFound(err, "ledger account"))
 	}
 	return &a, nil
 }

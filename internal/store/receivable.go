@@ -90,13 +90,13 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	return nil
 }
 
-// Receivable returns an invoice of the entity, or ENOTFOUND.
+// Receivable returns an invoice of the entity, or a NotFoundError.
 func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+receivableColumns+" FROM receivables WHERE entity_id = $1 AND id = $2",
 		entityID, id)
 	r, err := scanReceivable(row)
 	if err != nil {
-		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+		return nil, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
 	return &r, nil
 }
@@ -107,14 +107,14 @@ func (s *Store) receivableTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 		" FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate, entityID, id)
 	r, err := scanReceivable(row)
 	if err != nil {
-		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+		return nil, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
 	return &r, nil
 }
 
 // writeReceivable replaces an invoice's row if its version is still r.Version, and then bumps
-// r.Version. No row: ENOTFOUND when the invoice is gone, ECONFLICT when another write got there
-// first. Its creation time stays as stored.
+// r.Version. No row: a NotFoundError when the invoice is gone, ErrVersionConflict when another
+// write got there first. Its creation time stays as stored.
 func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
 	row, err := encodeReceivable(r)
 	if err != nil {
@@ -139,17 +139,17 @@ func (s *Store) writeReceivable(ctx context.Context, tx *sql.Tx, r *booksync.Rec
 		var one int
 		err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&one)
 		if err != nil {
-			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+			return wrapRead("receivable", mapNotFound(err, "receivable"))
 		}
-		return errVersionConflict()
+		return ErrVersionConflict
 	}
 	r.Version++
 	return nil
 }
 
 // UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
-// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost. An unknown or
-// foreign invoice gives ENOTFOUND.
+// r.Version; otherwise it returns ErrVersionConflict, so a concurrent change is never lost. An
+// unknown or foreign invoice gives a NotFoundError.
 func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) error {
 	version := r.Version
 	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.writeReceivable(ctx, tx, r) })
@@ -175,7 +175,7 @@ func (s *Store) IssueReceivable(ctx context.Context, entityID, id string, at tim
 			return err
 		}
 		if r.Status != booksync.StatusDraft {
-			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", r.Status)
+			return &StatusError{Object: "receivable", Action: "issue", Status: r.Status}
 		}
 		if r.DocumentID == nil || *r.DocumentID == "" {
 			doc, err := nextDocumentID(ctx, tx, entityID)
@@ -212,7 +212,7 @@ func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, e
 		err := tx.QueryRowContext(ctx, `UPDATE entities SET next_document_number = next_document_number + 1
 		WHERE id = $1 RETURNING next_document_number - 1`, entityID).Scan(&n)
 		if err != nil {
-			return "", wrapRead("document number", mapNotFound(err, "Entity"))
+			return "", wrapRead("document number", mapNotFound(err, "entity"))
 		}
 		doc := fmt.Sprintf("INV-%05d", n)
 		var one int
@@ -227,18 +227,18 @@ func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, e
 	}
 }
 
-// DeleteReceivable deletes a draft invoice; any other status gives ECONFLICT, and an unknown or
-// foreign invoice ENOTFOUND.
+// DeleteReceivable deletes a draft invoice; any other status gives a StatusError, and an unknown or
+// foreign invoice a NotFoundError.
 func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, "SELECT status FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate,
 			entityID, id).Scan(&status)
 		if err != nil {
-			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+			return wrapRead("receivable", mapNotFound(err, "receivable"))
 		}
 		if status != booksync.StatusDraft {
-			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be deleted; this invoice is %s.", status)
+			return &StatusError{Object: "receivable", Action: "delete", Status: status}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM receivables WHERE entity_id = $1 AND id = $2", entityID, id); err != nil {
 			return fmt.Errorf("store: delete receivable: %w", err)
