@@ -53,14 +53,18 @@ func FieldErrorf(typ string, loc []any, format string, args ...any) *Error {
 	return &Error{Code: EVALIDATION, Message: msg, Fields: []FieldError{{Loc: loc, Msg: msg, Type: typ}}}
 }
 
-// ErrorCode returns the code of an application error, EINTERNAL for any other non-nil error, and ""
-// for nil.
+// ErrorCode returns the code of an application error, or of an error that says its code with an
+// ErrorCode method (such as the store's typed errors), EINTERNAL for any other non-nil error, and
+// "" for nil.
 func ErrorCode(err error) string {
 	var e *Error
+	var coded interface{ ErrorCode() string }
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
 		return e.Code
+	} else if errors.As(err, &coded) {
+		return coded.ErrorCode()
 	}
 	return EINTERNAL
 }

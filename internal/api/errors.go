@@ -66,17 +66,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// appError maps a connector's *platform.Error that reached the API (from connecting, an OAuth
-// callback or a read through to the books) onto an application error, so that a known cause is
-// answered with its status and message rather than a bare 500. Other errors pass unchanged.
+// appError maps the errors that reached the API onto application errors, so that each is answered
+// with its status and message rather than a bare 500: the store's typed errors (see storeError),
+// and a connector's *platform.Error (from connecting, an OAuth callback or a read through to the
+// books). Application errors and any other errors pass unchanged.
 func appError(err error) error {
-	var pe *platform.Error
-	if err == nil || !errors.As(err, &pe) {
-		return err
+	if err == nil {
+		return nil
 	}
 	var be *booksync.Error
 	if errors.As(err, &be) {
 		return err // the application already said what it means
+	}
+	if e, ok := storeError(err); ok {
+		return e
+	}
+	var pe *platform.Error
+	if !errors.As(err, &pe) {
+		return err
 	}
 	msg := pe.Message
 	for _, d := range pe.Details {

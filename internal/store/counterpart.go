@@ -102,19 +102,19 @@ func insertAddress(ctx context.Context, tx *sql.Tx, a *booksync.CounterpartAddre
 	return nil
 }
 
-// Counterpart returns a counterpart of the entity that is not deleted, or ENOTFOUND.
+// Counterpart returns a counterpart of the entity that is not deleted, or a NotFoundError.
 func (s *Store) Counterpart(ctx context.Context, entityID, id string) (*booksync.Counterpart, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+counterpartColumns+
 		" FROM counterparts WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL", entityID, id)
 	c, err := scanCounterpart(row)
 	if err != nil {
-		return nil, wrapRead("counterpart", mapNotFound(err, "Counterpart"))
+		return nil, wrapRead("counterpart", mapNotFound(err, "counterpart"))
 	}
 	return &c, nil
 }
 
 // UpdateCounterpart replaces a counterpart's stored fields (matched by c.EntityID and c.ID); its
-// creation time stays as stored. A deleted or foreign counterpart gives ENOTFOUND.
+// creation time stays as stored. A deleted or foreign counterpart gives a NotFoundError.
 func (s *Store) UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) error {
 	stamp(&c.CreatedAt, &c.UpdatedAt)
 	data, err := json.Marshal(c)
@@ -122,16 +122,16 @@ func (s *Store) UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) 
 		return fmt.Errorf("store: update counterpart: %w", err)
 	}
 	isCustomer, isVendor, email := counterpartFields(c)
-	return execOne(ctx, s.writer, "Counterpart", "update counterpart", `UPDATE counterparts
+	return execOne(ctx, s.writer, "counterpart", "update counterpart", `UPDATE counterparts
 	SET type = $1, counterpart_name = $2, is_customer = $3, is_vendor = $4, email = $5, updated_at = $6, data = $7
 	WHERE entity_id = $8 AND id = $9 AND deleted_at IS NULL`,
 		c.Type, c.Name(), isCustomer, isVendor, email, micros(c.UpdatedAt), string(data), c.EntityID, c.ID)
 }
 
 // DeleteCounterpart marks a counterpart deleted; invoices that name it keep their copy of it.
-// Deleting it again, or another entity's, gives ENOTFOUND.
+// Deleting it again, or another entity's, gives a NotFoundError.
 func (s *Store) DeleteCounterpart(ctx context.Context, entityID, id string, at time.Time) error {
-	return execOne(ctx, s.writer, "Counterpart", "delete counterpart",
+	return execOne(ctx, s.writer, "counterpart", "delete counterpart",
 		"UPDATE counterparts SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
 		micros(at), entityID, id)
 }
@@ -142,7 +142,7 @@ func (s *Store) Counterparts(ctx context.Context, entityID string, q booksync.Li
 }
 
 // CreateCounterpartAddress adds an address to a counterpart of the entity (a.CounterpartID); a
-// deleted or foreign counterpart gives ENOTFOUND. An empty address id is filled with a new UUID.
+// deleted or foreign counterpart gives a NotFoundError. An empty address id is filled with a new UUID.
 func (s *Store) CreateCounterpartAddress(ctx context.Context, entityID string, a *booksync.CounterpartAddress) error {
 	if a.ID == "" {
 		a.ID = uuid.NewString()
@@ -152,14 +152,14 @@ func (s *Store) CreateCounterpartAddress(ctx context.Context, entityID string, a
 		err := tx.QueryRowContext(ctx, "SELECT 1 FROM counterparts WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL"+s.d.forUpdate,
 			entityID, a.CounterpartID).Scan(&one)
 		if err != nil {
-			return wrapRead("counterpart", mapNotFound(err, "Counterpart"))
+			return wrapRead("counterpart", mapNotFound(err, "counterpart"))
 		}
 		return insertAddress(ctx, tx, a)
 	})
 }
 
 // CounterpartAddresses returns the addresses of a counterpart of the entity, oldest first; a
-// deleted or foreign counterpart gives ENOTFOUND.
+// deleted or foreign counterpart gives a NotFoundError.
 func (s *Store) CounterpartAddresses(ctx context.Context, entityID, counterpartID string) ([]booksync.CounterpartAddress, error) {
 	// One read transaction, so the existence check and the list see the same snapshot.
 	tx, err := s.reader.BeginTx(ctx, nil)
@@ -171,7 +171,7 @@ func (s *Store) CounterpartAddresses(ctx context.Context, entityID, counterpartI
 	err = tx.QueryRowContext(ctx, "SELECT 1 FROM counterparts WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL",
 		entityID, counterpartID).Scan(&one)
 	if err != nil {
-		return nil, wrapRead("counterpart", mapNotFound(err, "Counterpart"))
+		return nil, wrapRead("counterpart", mapNotFound(err, "counterpart"))
 	}
 	rows, err := tx.QueryContext(ctx, "SELECT data FROM counterpart_addresses WHERE counterpart_id = $1 ORDER BY seq",
 		counterpartID)

@@ -1,6 +1,13 @@
 package store
 
-import "fmt"
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+)
 
 // dialect holds what differs between the databases; every other line of SQL is shared.
 type dialect struct {
@@ -11,6 +18,11 @@ type dialect struct {
 	// contains and icontains match a substring, case-sensitively and not.
 	contains  func(col, arg string) string
 	icontains func(col, arg string) string
+	// riverDriver is River's driver for the database, on the given pool.
+	riverDriver func(db *sql.DB) riverdriver.Driver[*sql.Tx]
+	// oneProcess is true where one process owns the database (a SQLite file), so that at its
+	// start nothing another process holds can be live.
+	oneProcess bool
 }
 
 var sqliteDialect = dialect{
@@ -19,7 +31,9 @@ var sqliteDialect = dialect{
 	// instr rather than LIKE: LIKE is case-insensitive on SQLite and would need escaping of % and _.
 	contains: func(col, arg string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, arg) },
 	// SQLite's lower folds ASCII letters only.
-	icontains: func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
+	icontains:   func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
+	riverDriver: func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
+	oneProcess:  true,
 }
 
 var postgresDialect = dialect{
@@ -27,4 +41,7 @@ var postgresDialect = dialect{
 	forUpdate: " FOR UPDATE",
 	contains:  func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
 	icontains: func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
+	// database/sql rather than pgx's own pool, so that River shares the store's pool and its
+	// transactions.
+	riverDriver: func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
 }

@@ -60,35 +60,35 @@ func (s *Store) CreateEntity(ctx context.Context, e *booksync.Entity, st booksyn
 	return nil
 }
 
-// Entity returns an entity of the partner, or ENOTFOUND.
+// Entity returns an entity of the partner, or a NotFoundError.
 func (s *Store) Entity(ctx context.Context, partnerID, id string) (*booksync.Entity, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+entityColumns+" FROM entities WHERE partner_id = $1 AND id = $2",
 		partnerID, id)
 	e, err := scanEntity(row)
 	if err != nil {
-		return nil, wrapRead("entity", mapNotFound(err, "Entity"))
+		return nil, wrapRead("entity", mapNotFound(err, "entity"))
 	}
 	return &e, nil
 }
 
-// EntityByID returns any entity by id, for the sync engine, or ENOTFOUND.
+// EntityByID returns any entity by id, for the sync engine, or a NotFoundError.
 func (s *Store) EntityByID(ctx context.Context, id string) (*booksync.Entity, error) {
 	row := s.writer.QueryRowContext(ctx, "SELECT "+entityColumns+" FROM entities WHERE id = $1", id)
 	e, err := scanEntity(row)
 	if err != nil {
-		return nil, wrapRead("entity", mapNotFound(err, "Entity"))
+		return nil, wrapRead("entity", mapNotFound(err, "entity"))
 	}
 	return &e, nil
 }
 
 // UpdateEntity replaces an entity's stored fields, matched by e.PartnerID and e.ID; its creation
-// time stays as stored. Another partner's entity gives ENOTFOUND.
+// time stays as stored. Another partner's entity gives a NotFoundError.
 func (s *Store) UpdateEntity(ctx context.Context, e *booksync.Entity) error {
 	email, data, err := entityRow(e)
 	if err != nil {
 		return fmt.Errorf("store: update entity: %w", err)
 	}
-	return execOne(ctx, s.writer, "Entity", "update entity", `UPDATE entities
+	return execOne(ctx, s.writer, "entity", "update entity", `UPDATE entities
 	SET type = $1, status = $2, email = $3, updated_at = $4, data = $5
 	WHERE partner_id = $6 AND id = $7`,
 		e.Type, e.Status, email, micros(e.UpdatedAt), data, e.PartnerID, e.ID)
@@ -99,13 +99,13 @@ func (s *Store) Entities(ctx context.Context, partnerID string, q booksync.ListQ
 	return list(ctx, s.reader, s.d, entityList, partnerID, q)
 }
 
-// Settings returns an entity's settings, or ENOTFOUND.
+// Settings returns an entity's settings, or a NotFoundError.
 func (s *Store) Settings(ctx context.Context, entityID string) (booksync.Settings, error) {
 	var raw string
 	var st booksync.Settings
 	err := s.reader.QueryRowContext(ctx, "SELECT settings FROM entities WHERE id = $1", entityID).Scan(&raw)
 	if err != nil {
-		return st, wrapRead("settings", mapNotFound(err, "Entity"))
+		return st, wrapRead("settings", mapNotFound(err, "entity"))
 	}
 	if err := json.Unmarshal([]byte(raw), &st); err != nil {
 		return st, fmt.Errorf("store: decode settings of entity %s: %w", entityID, err)
@@ -113,12 +113,12 @@ func (s *Store) Settings(ctx context.Context, entityID string) (booksync.Setting
 	return st, nil
 }
 
-// UpdateSettings replaces an entity's settings; an unknown entity gives ENOTFOUND.
+// UpdateSettings replaces an entity's settings; an unknown entity gives a NotFoundError.
 func (s *Store) UpdateSettings(ctx context.Context, entityID string, st booksync.Settings) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("store: update settings: encode: %w", err)
 	}
-	return execOne(ctx, s.writer, "Entity", "update settings",
+	return execOne(ctx, s.writer, "entity", "update settings",
 		"UPDATE entities SET settings = $1 WHERE id = $2", string(b), entityID)
 }

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 )
 
@@ -152,19 +150,9 @@ func (s *Store) applyMigrations(ctx context.Context, tx *sql.Tx, migrations []mi
 }
 
 func (s *Store) migrateRiver(ctx context.Context) error {
-	cfg := &rivermigrate.Config{Logger: s.opts.Logger}
-	var err error
-	switch s.d.name {
-	case DialectPostgres:
-		var m *rivermigrate.Migrator[*sql.Tx]
-		if m, err = rivermigrate.New(riverdatabasesql.New(s.writer), cfg); err == nil {
-			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		}
-	default:
-		var m *rivermigrate.Migrator[*sql.Tx]
-		if m, err = rivermigrate.New(riversqlite.New(s.writer), cfg); err == nil {
-			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		}
+	m, err := rivermigrate.New(s.RiverDriver(), &rivermigrate.Config{Logger: s.opts.Logger})
+	if err == nil {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("store: migrate river: %w", err)

@@ -25,12 +25,12 @@ func (s *Store) CreatePartner(ctx context.Context, p booksync.Partner, secretHas
 	return nil
 }
 
-// PartnerSecretHash returns the stored secret hash of a partner, or ENOTFOUND.
+// PartnerSecretHash returns the stored secret hash of a partner, or a NotFoundError.
 func (s *Store) PartnerSecretHash(ctx context.Context, partnerID string) ([]byte, error) {
 	var hash []byte
 	err := s.reader.QueryRowContext(ctx, "SELECT secret_hash FROM partners WHERE id = $1", partnerID).Scan(&hash)
 	if err != nil {
-		return nil, wrapRead("partner secret", mapNotFound(err, "Partner"))
+		return nil, wrapRead("partner secret", mapNotFound(err, "partner"))
 	}
 	return hash, nil
 }
@@ -56,14 +56,14 @@ func (s *Store) CreateToken(ctx context.Context, tokenHash []byte, partnerID str
 }
 
 // TokenPartner returns the partner of a token that expires after now and is not revoked, or
-// ENOTFOUND.
+// a NotFoundError.
 func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error) {
 	var partnerID string
 	err := s.reader.QueryRowContext(ctx,
 		"SELECT partner_id FROM access_tokens WHERE token_hash = $1 AND revoked = 0 AND expires_at > $2",
 		tokenHash, micros(now)).Scan(&partnerID)
 	if err != nil {
-		return "", wrapRead("token", mapNotFound(err, "Token"))
+		return "", wrapRead("token", mapNotFound(err, "token"))
 	}
 	return partnerID, nil
 }

@@ -74,13 +74,13 @@ func (s *Store) CreatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksy
 	return r, nil
 }
 
-// PaymentRecord returns a payment record of the entity, or ENOTFOUND.
+// PaymentRecord returns a payment record of the entity, or a NotFoundError.
 func (s *Store) PaymentRecord(ctx context.Context, entityID, id string) (*booksync.PaymentRecord, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE entity_id = $1 AND id = $2",
 		entityID, id)
 	p, err := scanPayment(row)
 	if err != nil {
-		return nil, wrapRead("payment record", mapNotFound(err, "Payment record"))
+		return nil, wrapRead("payment record", mapNotFound(err, "payment record"))
 	}
 	return &p, nil
 }

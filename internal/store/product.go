@@ -56,34 +56,34 @@ func (s *Store) CreateProduct(ctx context.Context, p *booksync.Product) error {
 	return nil
 }
 
-// Product returns a product of the entity that is not deleted, or ENOTFOUND.
+// Product returns a product of the entity that is not deleted, or a NotFoundError.
 func (s *Store) Product(ctx context.Context, entityID, id string) (*booksync.Product, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+productColumns+
 		" FROM products WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL", entityID, id)
 	p, err := scanProduct(row)
 	if err != nil {
-		return nil, wrapRead("product", mapNotFound(err, "Product"))
+		return nil, wrapRead("product", mapNotFound(err, "product"))
 	}
 	return &p, nil
 }
 
 // UpdateProduct replaces a product's stored fields (matched by p.EntityID and p.ID); its creation
-// time stays as stored. A deleted or foreign product gives ENOTFOUND.
+// time stays as stored. A deleted or foreign product gives a NotFoundError.
 func (s *Store) UpdateProduct(ctx context.Context, p *booksync.Product) error {
 	currency, price, data, err := productRow(p)
 	if err != nil {
 		return fmt.Errorf("store: update product: %w", err)
 	}
-	return execOne(ctx, s.writer, "Product", "update product", `UPDATE products
+	return execOne(ctx, s.writer, "product", "update product", `UPDATE products
 	SET name = $1, type = $2, currency = $3, price = $4, updated_at = $5, data = $6
 	WHERE entity_id = $7 AND id = $8 AND deleted_at IS NULL`,
 		p.Name, p.Type, currency, price, micros(p.UpdatedAt), data, p.EntityID, p.ID)
 }
 
 // DeleteProduct marks a product deleted; invoice lines keep their copy of it. Deleting it again,
-// or another entity's, gives ENOTFOUND.
+// or another entity's, gives a NotFoundError.
 func (s *Store) DeleteProduct(ctx context.Context, entityID, id string, at time.Time) error {
-	return execOne(ctx, s.writer, "Product", "delete product",
+	return execOne(ctx, s.writer, "product", "delete product",
 		"UPDATE products SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
 		micros(at), entityID, id)
 }

@@ -90,13 +90,13 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	return nil
 }
 
-// Receivable returns an invoice of the entity, or ENOTFOUND.
+// Receivable returns an invoice of the entity, or a NotFoundError.
 func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+receivableColumns+" FROM receivables WHERE entity_id = $1 AND id = $2",
 		entityID, id)
 	r, err := scanReceivable(row)
 	if err != nil {
-		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+		return nil, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
 	return &r, nil
 }
@@ -108,14 +108,14 @@ func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 		" FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate, entityID, id)
 	r, err := scanReceivable(row)
 	if err != nil {
-		return nil, wrapRead("receivable", mapNotFound(err, "Receivable"))
+		return nil, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
 	return &r, nil
 }
 
 // UpdateReceivableTx is UpdateReceivable inside a transaction: it replaces an invoice's row if its
-// version is still r.Version, and then bumps r.Version. No row: ENOTFOUND when the invoice is gone,
-// ECONFLICT when another write got there first. Its creation time stays as stored.
+// version is still r.Version, and then bumps r.Version. No row: a NotFoundError when the invoice is
+// gone, ErrVersionConflict when another write got there first. Its creation time stays as stored.
 func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
 	row, err := encodeReceivable(r)
 	if err != nil {
@@ -140,17 +140,17 @@ func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 		var one int
 		err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&one)
 		if err != nil {
-			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+			return wrapRead("receivable", mapNotFound(err, "receivable"))
 		}
-		return errVersionConflict()
+		return ErrVersionConflict
 	}
 	r.Version++
 	return nil
 }
 
 // UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
-// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost. An unknown or
-// foreign invoice gives ENOTFOUND.
+// r.Version; otherwise it returns ErrVersionConflict, so a concurrent change is never lost. An
+// unknown or foreign invoice gives a NotFoundError.
 func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) error {
 	version := r.Version
 	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.UpdateReceivableTx(ctx, tx, r) })
@@ -162,7 +162,7 @@ func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) er
 
 // IssueReceivableTx moves a draft invoice to issued inside tx: it assigns the entity's next
 // document id (INV-00001, INV-00002, ...) unless the invoice has one, sets the issue date and
-// update time to at, and bumps the version. An invoice that is not a draft gives ECONFLICT.
+// update time to at, and bumps the version. An invoice that is not a draft gives a StatusError.
 //
 // Numbers come from entities.next_document_number, taken with an UPDATE that locks the entity's
 // row, so concurrent issues of one entity's invoices get distinct, gapless numbers; a number that a
@@ -173,7 +173,7 @@ func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id 
 		return nil, err
 	}
 	if r.Status != booksync.StatusDraft {
-		return nil, booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", r.Status)
+		return nil, &StatusError{Object: "receivable", Action: "issue", Status: r.Status}
 	}
 	if r.DocumentID == nil || *r.DocumentID == "" {
 		doc, err := nextDocumentID(ctx, tx, entityID)
@@ -199,7 +199,7 @@ func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, e
 		err := tx.QueryRowContext(ctx, `UPDATE entities SET next_document_number = next_document_number + 1
 		WHERE id = $1 RETURNING next_document_number - 1`, entityID).Scan(&n)
 		if err != nil {
-			return "", wrapRead("document number", mapNotFound(err, "Entity"))
+			return "", wrapRead("document number", mapNotFound(err, "entity"))
 		}
 		doc := fmt.Sprintf("INV-%05d", n)
 		var one int
@@ -214,18 +214,18 @@ func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, e
 	}
 }
 
-// DeleteReceivable deletes a draft invoice; any other status gives ECONFLICT, and an unknown or
-// foreign invoice ENOTFOUND.
+// DeleteReceivable deletes a draft invoice; any other status gives a StatusError, and an unknown or
+// foreign invoice a NotFoundError.
 func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, "SELECT status FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate,
 			entityID, id).Scan(&status)
 		if err != nil {
-			return wrapRead("receivable", mapNotFound(err, "Receivable"))
+			return wrapRead("receivable", mapNotFound(err, "receivable"))
 		}
 		if status != booksync.StatusDraft {
-			return booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be deleted; this invoice is %s.", status)
+			return &StatusError{Object: "receivable", Action: "delete", Status: status}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM receivables WHERE entity_id = $1 AND id = $2", entityID, id); err != nil {
 			return fmt.Errorf("store: delete receivable: %w", err)
@@ -237,4 +237,23 @@ func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error
 // Receivables lists the entity's invoices.
 func (s *Store) Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error) {
 	return list(ctx, s.reader, s.d, receivableList, entityID, q)
+}
+
+// IssuedReceivableIDs returns the ids of the entity's invoices that are issued (or paid).
+func (s *Store) IssuedReceivableIDs(ctx context.Context, tx *sql.Tx, entityID string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM receivables WHERE entity_id = $1 AND status IN ($2, $3, $4) ORDER BY created_at, id",
+		entityID, booksync.StatusIssued, booksync.StatusPartiallyPaid, booksync.StatusPaid)
+	if err != nil {
+		return nil, fmt.Errorf("store: issued receivables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

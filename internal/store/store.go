@@ -154,9 +154,8 @@ func withParams(dsn string, params ...string) string {
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
 
-// Writer returns the pool for writes: on SQLite its single connection, which River must share (pass
-// it to riversqlite.New) so that jobs can be enqueued in a write transaction; on PostgreSQL the
-// one pool.
+// Writer returns the pool for writes: on SQLite its single connection, which River shares (through
+// RiverDriver) so that jobs can be enqueued in a write transaction; on PostgreSQL the one pool.
 func (s *Store) Writer() *sql.DB { return s.writer }
 
 // Reader returns the pool for reads that need not see uncommitted writes: on SQLite read-only

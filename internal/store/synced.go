@@ -65,7 +65,7 @@ func (s *Store) EnsureSyncedRecord(ctx context.Context, tx *sql.Tx, r *booksync.
 	return got, false, err
 }
 
-// RecordFor returns the record of an object in a connection, or ENOTFOUND.
+// RecordFor returns the record of an object in a connection, or a NotFoundError.
 func (s *Store) RecordFor(ctx context.Context, connectionID, objectType, objectID string) (*booksync.SyncedRecord, error) {
 	return s.recordFor(ctx, s.writer, connectionID, objectType, objectID)
 }
@@ -75,7 +75,7 @@ func (s *Store) recordFor(ctx context.Context, db querier, connectionID, objectT
 	WHERE connection_id = $1 AND object_type = $2 AND object_id = $3`, connectionID, objectType, objectID)
 	r, err := scanSynced(row)
 	if err != nil {
-		return nil, wrapRead("synced record", mapNotFound(err, "Synced record"))
+		return nil, wrapRead("synced record", mapNotFound(err, "synced record"))
 	}
 	return &r, nil
 }
@@ -107,7 +107,7 @@ func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedR
 		return fmt.Errorf("store: update synced record: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("Synced record")
+		return notFound("synced record")
 	}
 	return nil
 }
@@ -133,12 +133,12 @@ func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	return n == 1, nil
 }
 
-// SyncedRecord returns a record of the entity, or ENOTFOUND.
+// SyncedRecord returns a record of the entity, or a NotFoundError.
 func (s *Store) SyncedRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+syncedColumns+" FROM synced_records WHERE entity_id = $1 AND id = $2", entityID, id)
 	r, err := scanSynced(row)
 	if err != nil {
-		return nil, wrapRead("synced record", mapNotFound(err, "Synced record"))
+		return nil, wrapRead("synced record", mapNotFound(err, "synced record"))
 	}
 	return &r, nil
 }
@@ -159,21 +159,6 @@ func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType str
 // RecordForTx is RecordFor inside a transaction.
 func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objectType, objectID string) (*booksync.SyncedRecord, error) {
 	return s.recordFor(ctx, tx, connectionID, objectType, objectID)
-}
-
-// RequeueRunningJobs makes River jobs left in the running state available again. It is only for
-// SQLite, where one process owns the database file: at its start, no job can really be running, so
-// any such job belongs to a run that was killed and can be resumed at once instead of after River's
-// rescue delay.
-func (s *Store) RequeueRunningJobs(ctx context.Context) error {
-	if s.d.name != DialectSQLite {
-		return fmt.Errorf("store: requeueing running jobs is only safe on SQLite")
-	}
-	_, err := s.writer.ExecContext(ctx, "UPDATE river_job SET state = 'available' WHERE state = 'running'")
-	if err != nil {
-		return fmt.Errorf("store: requeue running jobs: %w", err)
-	}
-	return nil
 }
 
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for

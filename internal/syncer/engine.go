@@ -18,9 +18,6 @@ import (
 	"github.com/booksync/booksync/internal/secretbox"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 )
 
@@ -100,12 +97,6 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, store: cfg.Store, box: box, log: cfg.Logger, now: func() time.Time { return cfg.Now().UTC() },
 		tokens: map[string]*tokenSource{}, budget: map[string]*platform.Budget{}}
 
-	var driver riverdriver.Driver[*sql.Tx]
-	if cfg.Store.Dialect() == store.DialectSQLite {
-		driver = riversqlite.New(cfg.Store.Writer())
-	} else {
-		driver = riverdatabasesql.New(cfg.Store.Writer())
-	}
 	rc := &river.Config{
 		Logger:        riverLogger(cfg.Logger),
 		FetchCooldown: cfg.FetchCooldown,
@@ -130,27 +121,22 @@ func New(cfg Config) (*Engine, error) {
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	}
-	e.river, err = river.NewClient(driver, rc)
+	e.river, err = river.NewClient(cfg.Store.RiverDriver(), rc)
 	if err != nil {
 		return nil, fmt.Errorf("syncer: river client: %w", err)
 	}
 	return e, nil
 }
 
-// Start starts the workers. On SQLite, where one process owns the database file, jobs another run
-// of this process left running (it was killed) are made available again at once rather than after
-// the rescue delay, and the leases that run held are released, so that those jobs can push at once.
+// Start starts the workers, after the store has recovered what a killed run left behind (on SQLite,
+// the jobs it left running and the leases it held; see store.RecoverFromCrash), so that those jobs
+// can push at once.
 func (e *Engine) Start(ctx context.Context) error {
 	if e.cfg.Workers < 0 {
 		return nil
 	}
-	if e.store.Dialect() == store.DialectSQLite {
-		if err := e.store.RequeueRunningJobs(ctx); err != nil {
-			return err
-		}
-		if err := e.store.ReleaseAllLeases(ctx); err != nil {
-			return err
-		}
+	if err := e.store.RecoverFromCrash(ctx); err != nil {
+		return err
 	}
 	return e.river.Start(ctx)
 }

@@ -11,8 +11,7 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/riverdriver"
 )
 
 type pushWorker struct {
@@ -28,7 +27,7 @@ func (w *pushWorker) Work(ctx context.Context, job *river.Job[PushArgs]) error {
 		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
 			// Completing first locks the job row, so an issue racing with this either committed
 			// before (and its record is counted below) or will insert a new push job after.
-			if err := completeTx(ctx, w.e.store, tx, job); err != nil {
+			if err := completeTx(ctx, tx, job); err != nil {
 				return err
 			}
 			n, err := w.e.store.CountPendingSince(ctx, tx, job.Args.ConnectionID, since)
@@ -69,7 +68,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
 		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
-			if err := completeTx(ctx, w.e.store, tx, job); err != nil {
+			if err := completeTx(ctx, tx, job); err != nil {
 				return err
 			}
 			again, err := w.e.store.SyncRequestedSince(ctx, tx, connID, start)
@@ -87,14 +86,11 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	}
 }
 
-// completeTx completes a running job inside tx (River's transactional completion).
-func completeTx[T river.JobArgs](ctx context.Context, st *store.Store, tx *sql.Tx, job *river.Job[T]) error {
-	var err error
-	if st.Dialect() == store.DialectSQLite {
-		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
-	} else {
-		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-	}
+// completeTx completes a running job inside tx (River's transactional completion). River uses the
+// driver of the client that runs the job, which the store chose; the type argument only says that
+// it works on *sql.Tx.
+func completeTx[T river.JobArgs](ctx context.Context, tx *sql.Tx, job *river.Job[T]) error {
+	_, err := river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx, job)
 	return err
 }
 

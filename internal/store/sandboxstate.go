@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// LoadSandbox returns every key of a sandbox's namespace.
+func (s *Store) LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error) {
+	rows, err := s.writer.QueryContext(ctx, "SELECT key, value FROM sandbox_state WHERE namespace = $1", namespace)
+	if err != nil {
+		return nil, fmt.Errorf("store: load sandbox: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = []byte(v)
+	}
+	return out, rows.Err()
+}
+
+// SaveSandbox stores keys of a sandbox's namespace in one transaction, so that a sandbox's change
+// is kept whole or not at all, as an accounting system's would be. A nil value removes its key.
+func (s *Store) SaveSandbox(ctx context.Context, namespace string, values map[string][]byte) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		for key, value := range values {
+			if value == nil {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM sandbox_state WHERE namespace = $1 AND key = $2", namespace, key); err != nil {
+					return fmt.Errorf("store: save sandbox: %w", err)
+				}
+				continue
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_state (namespace, key, value) VALUES ($1, $2, $3)
+			ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value`, namespace, key, string(value))
+			if err != nil {
+				return fmt.Errorf("store: save sandbox: %w", err)
+			}
+		}
+		return nil
+	})
+}
