@@ -100,6 +100,20 @@ func (q Faults) Pending() int {
 	return n
 }
 
+// ArmFault arms f for the organisation orgID; callers hold the lock. FaultRevoke revokes every
+// grant to the organisation and FaultExpireAccessTokens ends its access tokens, both at once; the
+// other kinds queue on faults, their Path made relative to base, the organisation's API prefix.
+func (s *Server) ArmFault(orgID string, faults *Faults, base string, f Fault) {
+	switch f.Kind {
+	case FaultRevoke:
+		s.revokeOrg(orgID)
+	case FaultExpireAccessTokens:
+		s.expireAccessTokens(orgID)
+	default:
+		faults.Arm(f, base)
+	}
+}
+
 // MaxFaultCount bounds a fault's Count over POST /faults: enough for any test of retries, and
 // never so many that an organisation fails for good.
 const MaxFaultCount = 1000

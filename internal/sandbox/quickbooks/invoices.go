@@ -63,7 +63,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
 		delete(c.invoices, id)
-		s.markDirty("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
+		s.srv.Mark("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}

@@ -90,7 +90,7 @@ func money(a any) string {
 }
 
 func (s *Sandbox) handleOrgList(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.srv.Lock()
 	type row struct {
 		Name, TenantID, URL string
 		Invoices, Calls     int
@@ -98,10 +98,10 @@ func (s *Sandbox) handleOrgList(w http.ResponseWriter, r *http.Request) {
 	var rows []row
 	for _, o := range s.sortedOrgs() {
 		if sandbox.Visible(r, o.meta.TenantID) {
-			rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.calls})
+			rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.Calls})
 		}
 	}
-	s.mu.Unlock()
+	s.srv.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = orgListPage.Execute(w, map[string]any{"Rows": rows, "Logout": s.opts.Gate.LogoutURL()})
 }
@@ -114,15 +114,15 @@ func (s *Sandbox) handleOrgPage(w http.ResponseWriter, r *http.Request) {
 // answers with the page, its message and status, so that nothing looks saved that was not.
 func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	if o == nil || !sandbox.Visible(r, tenant) {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return
 	}
 	data := map[string]any{
-		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.calls,
+		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.Calls,
 		"Error":    problem,
 		"Invoices": sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
 		"Payments": sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
@@ -134,7 +134,7 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 	// Render under the lock: the template reads live objects.
 	var buf strings.Builder
 	err := orgPage.Execute(&buf, data)
-	s.mu.Unlock()
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -149,9 +149,9 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 // field in required present (else 400). It answers itself when it returns false.
 func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...string) bool {
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	known := s.orgs[tenant] != nil
-	s.mu.Unlock()
+	s.srv.Unlock()
 	if !known || !sandbox.Visible(r, tenant) {
 		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return false
@@ -205,21 +205,21 @@ func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	var tr *TaxRate
 	if o != nil {
 		tr = findTaxRate(o, r.PathValue("taxType"))
 	}
 	if tr == nil {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No tax rate "+strconv.Quote(r.PathValue("taxType"))+" in this organisation.")
 		return
 	}
 	tr.Status = "ARCHIVED"
 	s.saveOrgMeta(o)
-	err := s.flush(r.Context())
-	s.mu.Unlock()
+	err := s.srv.Flush(r.Context())
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -232,14 +232,14 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	var c *Contact
 	if o != nil {
 		c = o.contacts[strings.ToLower(r.PathValue("contact"))]
 	}
 	if c == nil {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No contact "+strconv.Quote(r.PathValue("contact"))+" in this organisation.")
 		return
 	}
@@ -251,14 +251,14 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, ValidationError{Message: duplicateContactName(edited.Name)})
 	}
 	if len(errs) > 0 {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		s.formProblem(w, r, errs[0].Message)
 		return
 	}
 	c.Name, c.EmailAddress, c.UpdatedDateUTC = edited.Name, edited.EmailAddress, MSDate{s.now()}
 	s.saveContact(o, c)
-	err := s.flush(r.Context())
-	s.mu.Unlock()
+	err := s.srv.Flush(r.Context())
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

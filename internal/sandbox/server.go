@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Config configures a Server: what the platform's sandbox shares with every other one, with the
+// parts that differ per platform in OAuth.
+type Config struct {
+	// Namespace is the Store namespace of the sandbox's keys ("xero", "quickbooks"), also used to
+	// name it in errors.
+	Namespace string
+	// Store persists state; nil keeps it in memory only.
+	Store Store
+	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
+	Now func() time.Time
+	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts 60/TimeScale s. 0 or 1
+	// is real time. Token lifetimes are not scaled.
+	TimeScale float64
+	// OAuth is the platform's OAuth 2 authorization server.
+	OAuth OAuthConfig
+}
+
+// Server is the part every sandbox shares: one lock over the sandbox's state, its clock, the
+// OAuth 2 authorization server (grants, codes and tokens), the changes a request makes to the
+// Store, and the wrapper around every API call (faults, rate limits, idempotency replay). Each
+// platform's package builds its API objects, validation and pages on it.
+type Server struct {
+	cfg   Config
+	now   func() time.Time
+	scale float64
+
+	// mu guards all of a sandbox's state, its platform's included. A sandbox serialises API
+	// calls; it serves tests and demos, where fidelity matters more than throughput.
+	mu      sync.Mutex
+	auth    AuthState
+	pending Changes
+}
+
+// NewServer returns a Server with no state; Load reads what its Store holds.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState()}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.scale <= 0 {
+		s.scale = 1
+	}
+	return s
+}
+
+// Lock takes the sandbox's lock, which guards its platform's state as well as the Server's.
+func (s *Server) Lock() { s.mu.Lock() }
+
+// Unlock releases the lock Lock took.
+func (s *Server) Unlock() { s.mu.Unlock() }
+
+// Now is the sandbox's clock.
+func (s *Server) Now() time.Time { return s.now() }
+
+// Scaled returns a rate-limit window of length d compressed by Config.TimeScale.
+func (s *Server) Scaled(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
+
+// Mark queues key to be saved with v by the next Flush; callers hold the lock.
+func (s *Server) Mark(key string, v any) { s.pending.Mark(key, v) }
+
+// Flush saves every key marked since the last one, all or none; callers hold the lock, so that
+// the saved JSON is a consistent snapshot.
+func (s *Server) Flush(ctx context.Context) error {
+	return s.pending.Save(ctx, s.cfg.Store, s.cfg.Namespace)
+}
+
+// authKey is the Store key of the authorization server's state.
+const authKey = "auth"
+
+// markAuth queues the authorization server's state to be saved; callers hold the lock.
+func (s *Server) markAuth() { s.Mark(authKey, &s.auth) }
+
+// Load reads the sandbox's state from the Store (nothing without one): the authorization
+// server's own, and every other key handed to load in sorted order, so that an organisation's
+// record ("org/<id>") comes before its objects ("org/<id>/invoice/<n>").
+func (s *Server) Load(ctx context.Context, load func(key string, value []byte) error) error {
+	if s.cfg.Store == nil {
+		return nil
+	}
+	data, err := s.cfg.Store.LoadSandbox(ctx, s.cfg.Namespace)
+	if err != nil {
+		return fmt.Errorf("%s sandbox: load: %w", s.cfg.Namespace, err)
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if k == authKey {
+			err = json.Unmarshal(data[k], &s.auth)
+			s.auth.fill()
+		} else {
+			err = load(k, data[k])
+		}
+		if err != nil {
+			return fmt.Errorf("%s sandbox: load: %s: %w", s.cfg.Namespace, k, err)
+		}
+	}
+	return nil
+}
+
+// LoadJSON reads a saved object into a map of objects by id; a JSON null (a removed object) is
+// skipped.
+func LoadJSON[T any](value []byte, into map[string]*T, id string) error {
+	if string(value) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(value, &v); err != nil {
+		return err
+	}
+	into[id] = &v
+	return nil
+}
