@@ -213,9 +213,9 @@ func taxMode(c *company, mode string) (string, *qbFault) {
 	return "", validationFault("2050", "Invalid Enumeration", "GlobalTaxCalculation must be TaxExcluded, TaxInclusive or NotApplicable", "GlobalTaxCalculation")
 }
 
-// lines are an invoice's lines as validated: the sales lines (description-only ones included),
+// lineSet is an invoice's lines as validated: the sales lines (description-only ones included),
 // with what each is taxed at, and the one discount line if any.
-type lines struct {
+type lineSet struct {
 	sales     []Line
 	lineRates [][]*TaxRate // per sales line: the rates it is taxed at (UK)
 	taxable   []bool       // per sales line: taxable (US)
@@ -225,11 +225,11 @@ type lines struct {
 
 // invoiceLines validates the request's lines in the tax mode; subtotal lines are left out, as
 // QuickBooks computes them.
-func invoiceLines(c *company, in []lineIn, mode string) (*lines, *qbFault) {
+func invoiceLines(c *company, in []lineIn, mode string) (*lineSet, *qbFault) {
 	if len(in) == 0 {
 		return nil, requiredMissing("Line")
 	}
-	ls := &lines{subtotal: decimal.Zero}
+	ls := &lineSet{subtotal: decimal.Zero}
 	for i, l := range in {
 		el := fmt.Sprintf("Line[%d]", i)
 		dt := l.DetailType
@@ -259,7 +259,7 @@ func invoiceLines(c *company, in []lineIn, mode string) (*lines, *qbFault) {
 	return ls, nil
 }
 
-func (ls *lines) add(l Line, rates []*TaxRate, taxable bool) {
+func (ls *lineSet) add(l Line, rates []*TaxRate, taxable bool) {
 	ls.sales = append(ls.sales, l)
 	ls.lineRates = append(ls.lineRates, rates)
 	ls.taxable = append(ls.taxable, taxable)
@@ -267,7 +267,7 @@ func (ls *lines) add(l Line, rates []*TaxRate, taxable bool) {
 
 // addDiscount validates the invoice's one discount line; its account defaults to Discounts
 // given.
-func (ls *lines) addDiscount(c *company, l lineIn, el string) *qbFault {
+func (ls *lineSet) addDiscount(c *company, l lineIn, el string) *qbFault {
 	if ls.discount != nil {
 		return businessError("An invoice can have only one discount line.")
 	}
@@ -289,7 +289,7 @@ func (ls *lines) addDiscount(c *company, l lineIn, el string) *qbFault {
 }
 
 // addSale validates a sales line: its item and income account, quantity and price, and tax code.
-func (ls *lines) addSale(c *company, l lineIn, el, mode string) *qbFault {
+func (ls *lineSet) addSale(c *company, l lineIn, el, mode string) *qbFault {
 	if l.SalesItemLineDetail == nil {
 		return requiredMissing(el + ".SalesItemLineDetail")
 	}
@@ -415,7 +415,7 @@ func ukTaxCode(c *company, d *SalesItemLineDetail, el, mode string) ([]*TaxRate,
 
 // discountAmount is the discount: a percentage of the subtotal, or an amount, between 0 and the
 // subtotal.
-func (ls *lines) discountAmount() (decimal.Decimal, *qbFault) {
+func (ls *lineSet) discountAmount() (decimal.Decimal, *qbFault) {
 	if ls.discount == nil {
 		return decimal.Zero, nil
 	}
@@ -435,7 +435,7 @@ func (ls *lines) discountAmount() (decimal.Decimal, *qbFault) {
 
 // invoiceTax sets the invoice's TxnTaxDetail: automated sales tax in a US company, tax per rate
 // elsewhere unless tax does not apply.
-func invoiceTax(c *company, inv *Invoice, ls *lines, disc decimal.Decimal, req *txnTaxIn) *qbFault {
+func invoiceTax(c *company, inv *Invoice, ls *lineSet, disc decimal.Decimal, req *txnTaxIn) *qbFault {
 	var taxTotal decimal.Decimal
 	var taxLines []TaxLine
 	if c.us() {
@@ -455,7 +455,7 @@ func invoiceTax(c *company, inv *Invoice, ls *lines, disc decimal.Decimal, req *
 
 // numbered returns the invoice's lines in order, the subtotal after the sales lines and the
 // discount last, with their LineNum; line ids sent are kept when unique, the rest numbered.
-func (ls *lines) numbered() []Line {
+func (ls *lineSet) numbered() []Line {
 	usedIDs := map[string]bool{}
 	for _, l := range ls.sales {
 		if l.ID != "" {
