@@ -24,6 +24,11 @@ type Config struct {
 	TimeScale float64
 	// OAuth is the platform's OAuth 2 authorization server.
 	OAuth OAuthConfig
+	// Org finds an organisation by id, under the lock: its part in the Server and its API base
+	// path, which faults' paths are relative to; nil for an unknown organisation.
+	Org func(id string) (org *Org, apiBase string)
+	// OrgField names the organisation's id in POST /faults ("tenant_id", "realm_id").
+	OrgField string
 }
 
 // Server is the part every sandbox shares: one lock over the sandbox's state, its clock, the
@@ -125,4 +130,35 @@ func LoadJSON[T any](value []byte, into map[string]*T, id string) error {
 	}
 	into[id] = &v
 	return nil
+}
+
+// Clone deep-copies v through JSON, so that what a sandbox hands out or keeps aside cannot alias
+// live state.
+func Clone[T any](v *T) T {
+	b, _ := json.Marshal(v)
+	var out T
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// Snapshot returns copies of what pick returns, taken under the lock; nil when it returns none.
+func Snapshot[T any](s *Server, pick func() []*T) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []T
+	for _, v := range pick() {
+		out = append(out, Clone(v))
+	}
+	return out
+}
+
+// Calls returns how many API calls the organisation has been served since the sandbox started,
+// rejected and faulted calls included, as platforms meter them; 0 for an unknown one.
+func (s *Server) Calls(orgID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, _ := s.cfg.Org(orgID); o != nil {
+		return o.Calls
+	}
+	return 0
 }

@@ -115,6 +115,7 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: opts, companies: map[string]*company{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
 		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
+		Org: s.companyOf, OrgField: "realm_id",
 	})
 	s.now = s.srv.Now
 	if err := s.srv.Load(ctx, s.load); err != nil {
@@ -177,7 +178,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.srv.HandleRevoke)
 	mux.Handle("/v3/company/", s.apiHandler())
 	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
+		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.srv.HandleFaults)))
 		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
 	}
 	return mux
@@ -241,26 +242,14 @@ func compareIDs(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// cloneJSON deep-copies v so inspection results cannot alias live state.
-func cloneJSON[T any](v *T) T {
-	b, _ := json.Marshal(v)
-	var out T
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
+// inspect returns copies of what pick finds in the company, nil for an unknown one.
 func inspect[T any](s *Sandbox, realmID string, pick func(*company) []*T) []T {
-	s.srv.Lock()
-	defer s.srv.Unlock()
-	c := s.companies[realmID]
-	if c == nil {
+	return sandbox.Snapshot(s.srv, func() []*T {
+		if c := s.companies[realmID]; c != nil {
+			return pick(c)
+		}
 		return nil
-	}
-	var out []T
-	for _, v := range pick(c) {
-		out = append(out, cloneJSON(v))
-	}
-	return out
+	})
 }
 
 // Invoices returns the company's invoices in creation order.
@@ -296,16 +285,4 @@ func (s *Sandbox) TaxRates(realmID string) []TaxRate {
 // Accounts returns the company's chart of accounts.
 func (s *Sandbox) Accounts(realmID string) []Account {
 	return inspect(s, realmID, func(c *company) []*Account { return c.meta.Accounts })
-}
-
-// Calls returns how many Accounting API calls the company has been served
-// since this Sandbox started: rejected and faulted calls included, and each
-// batch item counted as one call, as Intuit meters them.
-func (s *Sandbox) Calls(realmID string) int {
-	s.srv.Lock()
-	defer s.srv.Unlock()
-	if c := s.companies[realmID]; c != nil {
-		return c.Calls
-	}
-	return 0
 }

@@ -1,9 +1,6 @@
 package xero
 
 import (
-	"context"
-	"net/http"
-
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
@@ -13,42 +10,21 @@ import (
 // and X-Rate-Limit-Problem: minute; after sandbox.FaultExpireAccessTokens calls get 401 with the
 // detail "TokenExpired: token expired at ...", as Xero answers an expired token, while refreshes
 // still work.
-func (s *Sandbox) InjectFault(tenantID string, f sandbox.Fault) {
-	s.srv.Lock()
-	defer s.srv.Unlock()
-	s.injectFault(tenantID, f)
-	_ = s.srv.Flush(context.Background())
-}
-
-func (s *Sandbox) injectFault(tenantID string, f sandbox.Fault) bool {
-	o := s.orgs[tenantID]
-	if o == nil {
-		return false
-	}
-	s.srv.ArmFault(tenantID, &o.Faults, apiPrefix, f)
-	return true
-}
-
-// handleFaults answers POST /faults {"tenant_id", "kind", "count", "path"}; sandbox.ServeFaults reads
-// and checks the body.
-func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
-	sandbox.ServeFaults(w, r, "tenant_id", func(id string, f sandbox.Fault) (bool, error) {
-		s.srv.Lock()
-		defer s.srv.Unlock()
-		if !s.injectFault(id, f) {
-			return false, nil
-		}
-		return true, s.srv.Flush(r.Context())
-	})
-}
+func (s *Sandbox) InjectFault(tenantID string, f sandbox.Fault) { s.srv.InjectFault(tenantID, f) }
 
 // PendingFaults returns how many injected failures of an organisation have not fired yet, so that
 // a test can show each one really happened.
-func (s *Sandbox) PendingFaults(tenantID string) int {
-	s.srv.Lock()
-	defer s.srv.Unlock()
+func (s *Sandbox) PendingFaults(tenantID string) int { return s.srv.PendingFaults(tenantID) }
+
+// Calls returns how many Accounting API calls the organisation has been
+// served since this Sandbox started (rejected and faulted calls included,
+// since Xero counts them too).
+func (s *Sandbox) Calls(tenantID string) int { return s.srv.Calls(tenantID) }
+
+// orgOf finds an organisation's part in the sandbox.Server; callers hold the lock.
+func (s *Sandbox) orgOf(tenantID string) (*sandbox.Org, string) {
 	if o := s.orgs[tenantID]; o != nil {
-		return o.Faults.Pending()
+		return &o.Org, apiPrefix
 	}
-	return 0
+	return nil, ""
 }

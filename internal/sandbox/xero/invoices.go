@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // invoiceIn is an Invoice as a request sends it.
@@ -317,7 +319,7 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 	var errs problems
 	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
 	if existing != nil {
-		*inv = cloneJSON(existing)
+		*inv = sandbox.Clone(existing)
 		if in.Type == "" {
 			in.Type = existing.Type
 		}
@@ -517,7 +519,7 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 		}
 		out := s.renderInvoice(inv, dp)
 		elems = append(elems, element{out: out, commit: func() {
-			stored := cloneJSON(inv)
+			stored := sandbox.Clone(inv)
 			if existing == nil {
 				o.seqs[stored.InvoiceID] = s.nextSeq()
 				if n, ok := autoNumber(stored.InvoiceNumber); ok && n >= o.meta.NextInvoiceNumber {
@@ -550,7 +552,7 @@ func autoNumber(n string) (int, bool) {
 // renderInvoice returns a copy for a response: unit amounts show 2 dp
 // unless the request asked for unitdp=4.
 func (s *Sandbox) renderInvoice(inv *Invoice, dp int32) *Invoice {
-	out := cloneJSON(inv)
+	out := sandbox.Clone(inv)
 	for i := range out.LineItems {
 		out.LineItems[i].UnitAmount = Amount{out.LineItems[i].UnitAmount.Round(dp)}
 	}

@@ -101,6 +101,7 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: opts, orgs: map[string]*org{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
 		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
+		Org: s.orgOf, OrgField: "tenant_id",
 	})
 	s.now = s.srv.Now
 	if err := s.srv.Load(ctx, s.load); err != nil {
@@ -185,7 +186,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("DELETE /connections/{id}", s.handleDeleteConnection)
 	mux.Handle("/api.xro/2.0/", s.apiHandler())
 	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
+		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.srv.HandleFaults)))
 		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
 	}
 	return mux
@@ -242,26 +243,14 @@ func sortedBySeq[T any](o *org, m map[string]*T, id func(*T) string) []*T {
 	return out
 }
 
-// cloneJSON deep-copies v so inspection results cannot alias live state.
-func cloneJSON[T any](v *T) T {
-	b, _ := json.Marshal(v)
-	var out T
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
+// inspect returns copies of what pick finds in the organisation, nil for an unknown one.
 func inspect[T any](s *Sandbox, tenantID string, pick func(*org) []*T) []T {
-	s.srv.Lock()
-	defer s.srv.Unlock()
-	o := s.orgs[tenantID]
-	if o == nil {
+	return sandbox.Snapshot(s.srv, func() []*T {
+		if o := s.orgs[tenantID]; o != nil {
+			return pick(o)
+		}
 		return nil
-	}
-	var out []T
-	for _, v := range pick(o) {
-		out = append(out, cloneJSON(v))
-	}
-	return out
+	})
 }
 
 // Invoices returns the organisation's invoices in creation order.
@@ -300,18 +289,6 @@ func (s *Sandbox) TaxRates(tenantID string) []TaxRate {
 // Accounts returns the organisation's chart of accounts.
 func (s *Sandbox) Accounts(tenantID string) []Account {
 	return inspect(s, tenantID, func(o *org) []*Account { return o.meta.Accounts })
-}
-
-// Calls returns how many Accounting API calls the organisation has been
-// served since this Sandbox started (rejected and faulted calls included,
-// since Xero counts them too).
-func (s *Sandbox) Calls(tenantID string) int {
-	s.srv.Lock()
-	defer s.srv.Unlock()
-	if o := s.orgs[tenantID]; o != nil {
-		return o.Calls
-	}
-	return 0
 }
 
 // AddTaxRate creates a custom tax rate (TaxType TAX001, TAX002, ...) with

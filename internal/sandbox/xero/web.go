@@ -243,7 +243,7 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 		sandbox.WriteError(w, r, http.StatusNotFound, "No contact "+strconv.Quote(r.PathValue("contact"))+" in this organisation.")
 		return
 	}
-	edited := cloneJSON(c)
+	edited := sandbox.Clone(c)
 	edited.Name = strings.TrimSpace(r.PostForm.Get("name"))
 	edited.EmailAddress = strings.TrimSpace(r.PostForm.Get("email"))
 	errs := validateContact(o, &edited)
