@@ -5,6 +5,10 @@ import (
 	"time"
 )
 
+// replayKind is the kind of object under an organisation's Store key that kept responses are
+// saved as.
+const replayKind = "idem"
+
 // ReplayTTL is how long a write's response is kept for replay under its idempotency key.
 const ReplayTTL = 24 * time.Hour
 
@@ -46,9 +50,8 @@ func (o *Org) prune(now time.Time) {
 
 // APICall is one API call as the Server wraps it.
 type APICall struct {
-	Org *Org
-	// Key is the organisation's Store key ("org/<tenant>"); replays are saved below it.
-	Key string
+	Org   *Org
+	OrgID string
 	// Rel is the call's path relative to the organisation's API base, which faults match.
 	Rel string
 	// Weight is how many calls the call is metered as (a QuickBooks batch counts its items).
@@ -132,7 +135,7 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, h APIHooks) {
 		if call.IdempotencyID != "" && status < 500 {
 			rec := &Replay{Method: r.Method, Path: call.Rel, Key: call.Idempotency, Status: status, Body: body, At: call.At}
 			o.Replays[call.IdempotencyID] = rec
-			s.Mark(call.Key+"/idem/"+call.IdempotencyID, rec)
+			s.Mark(s.OrgKey(call.OrgID, replayKind, call.IdempotencyID), rec)
 			o.prune(call.At)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -29,6 +30,9 @@ type Config struct {
 	Org func(id string) (org *Org, apiBase string)
 	// OrgField names the organisation's id in POST /faults ("tenant_id", "realm_id").
 	OrgField string
+	// KeyPrefix starts the Store keys of organisations ("org", "realm"): an organisation's
+	// record is saved under "<prefix>/<id>" and its objects under "<prefix>/<id>/<kind>/<id>".
+	KeyPrefix string
 }
 
 // Server is the part every sandbox shares: one lock over the sandbox's state, its clock, the
@@ -87,9 +91,10 @@ const authKey = "auth"
 func (s *Server) markAuth() { s.Mark(authKey, &s.auth) }
 
 // Load reads the sandbox's state from the Store (nothing without one): the authorization
-// server's own, and every other key handed to load in sorted order, so that an organisation's
-// record ("org/<id>") comes before its objects ("org/<id>/invoice/<n>").
-func (s *Server) Load(ctx context.Context, load func(key string, value []byte) error) error {
+// server's own, each organisation's record, given to loadOrg, then its objects, given to
+// loadObject by kind and id, and its responses kept for replay. Objects of an organisation
+// that does not exist and keys of other shapes are ignored.
+func (s *Server) Load(ctx context.Context, loadOrg func(value []byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
 	if s.cfg.Store == nil {
 		return nil
 	}
@@ -101,21 +106,47 @@ func (s *Server) Load(ctx context.Context, load func(key string, value []byte) e
 	for k := range data {
 		keys = append(keys, k)
 	}
+	// "org/<id>" sorts before "org/<id>/...", so the organisation exists before its objects.
 	slices.Sort(keys)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {
-		if k == authKey {
-			err = json.Unmarshal(data[k], &s.auth)
-			s.auth.fill()
-		} else {
-			err = load(k, data[k])
-		}
-		if err != nil {
+		if err := s.loadKey(k, data[k], loadOrg, loadObject); err != nil {
 			return fmt.Errorf("%s sandbox: load: %s: %w", s.cfg.Namespace, k, err)
 		}
 	}
 	return nil
+}
+
+func (s *Server) loadKey(k string, v []byte, loadOrg func([]byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
+	if k == authKey {
+		err := json.Unmarshal(v, &s.auth)
+		s.auth.fill()
+		return err
+	}
+	parts := strings.Split(k, "/")
+	switch {
+	case len(parts) < 2 || parts[0] != s.cfg.KeyPrefix:
+		return nil
+	case len(parts) == 2:
+		return loadOrg(v)
+	case len(parts) != 4:
+		return nil
+	}
+	o, _ := s.cfg.Org(parts[1])
+	switch {
+	case o == nil:
+		return nil
+	case parts[2] == replayKind:
+		return LoadJSON(v, o.Replays, parts[3])
+	}
+	return loadObject(parts[1], parts[2], parts[3], v)
+}
+
+// OrgKey returns the Store key of an organisation's record, or with kind and id of one of its
+// objects.
+func (s *Server) OrgKey(orgID string, kindAndID ...string) string {
+	return strings.Join(append([]string{s.cfg.KeyPrefix, orgID}, kindAndID...), "/")
 }
 
 // LoadJSON reads a saved object into a map of objects by id; a JSON null (a removed object) is

@@ -178,7 +178,7 @@ func (s *Sandbox) apiHooks(body []byte) sandbox.APIHooks {
 				}
 			}
 			rel := "/" + strings.TrimRight(rest, "/")
-			call := sandbox.APICall{Org: &c.Org, Key: companyKey(c), Rel: rel, Weight: batchSize(rel, body), Write: isWrite(r, rel)}
+			call := sandbox.APICall{Org: &c.Org, OrgID: realmID, Rel: rel, Weight: batchSize(rel, body), Write: isWrite(r, rel)}
 			if reqID := r.URL.Query().Get("requestid"); reqID != "" && call.Write {
 				call.Idempotency, call.IdempotencyID = reqID, sandbox.HashKey(reqID)
 			}

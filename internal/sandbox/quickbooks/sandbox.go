@@ -115,56 +115,47 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: opts, companies: map[string]*company{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
 		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
-		Org: s.companyOf, OrgField: "realm_id",
+		Org: s.companyOf, OrgField: "realm_id", KeyPrefix: "realm",
 	})
 	s.now = s.srv.Now
-	if err := s.srv.Load(ctx, s.load); err != nil {
+	if err := s.srv.Load(ctx, s.loadCompany, s.loadObject); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// load reads one saved key other than the OAuth server's.
-func (s *Sandbox) load(k string, v []byte) error {
-	parts := strings.Split(k, "/")
-	if len(parts) < 2 || parts[0] != "realm" {
-		return nil
+// loadCompany reads a company's saved record.
+func (s *Sandbox) loadCompany(v []byte) error {
+	c := emptyCompany()
+	if err := json.Unmarshal(v, &c.meta); err != nil {
+		return err
 	}
-	if len(parts) == 2 {
-		c := emptyCompany()
-		if err := json.Unmarshal(v, &c.meta); err != nil {
-			return err
-		}
-		if c.meta.NextID == nil {
-			c.meta.NextID = map[string]int{}
-		}
-		s.companies[c.meta.RealmID] = c
-		return nil
+	if c.meta.NextID == nil {
+		c.meta.NextID = map[string]int{}
 	}
-	c := s.companies[parts[1]]
-	if c == nil || len(parts) != 4 {
-		return nil
-	}
-	switch parts[2] {
+	s.companies[c.meta.RealmID] = c
+	return nil
+}
+
+// loadObject reads one of a company's saved entities.
+func (s *Sandbox) loadObject(realmID, kind, id string, v []byte) error {
+	c := s.companies[realmID]
+	switch kind {
 	case "customer":
-		return sandbox.LoadJSON(v, c.customers, parts[3])
+		return sandbox.LoadJSON(v, c.customers, id)
 	case "item":
-		return sandbox.LoadJSON(v, c.items, parts[3])
+		return sandbox.LoadJSON(v, c.items, id)
 	case "invoice":
-		return sandbox.LoadJSON(v, c.invoices, parts[3])
+		return sandbox.LoadJSON(v, c.invoices, id)
 	case "payment":
-		return sandbox.LoadJSON(v, c.payments, parts[3])
-	case "idem":
-		return sandbox.LoadJSON(v, c.Replays, parts[3])
+		return sandbox.LoadJSON(v, c.payments, id)
 	}
 	return nil
 }
 
-func companyKey(c *company) string { return "realm/" + c.meta.RealmID }
-
-func (s *Sandbox) saveMeta(c *company) { s.srv.Mark(companyKey(c), &c.meta) }
+func (s *Sandbox) saveMeta(c *company) { s.srv.Mark(s.srv.OrgKey(c.meta.RealmID), &c.meta) }
 func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
-	s.srv.Mark(companyKey(c)+"/"+kind+"/"+id, v)
+	s.srv.Mark(s.srv.OrgKey(c.meta.RealmID, kind, id), v)
 }
 
 // Handler serves the sandbox: OAuth under /oauth2, the Accounting API under
@@ -177,10 +168,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.srv.HandleToken)
 	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.srv.HandleRevoke)
 	mux.Handle("/v3/company/", s.apiHandler())
-	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.srv.HandleFaults)))
-		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
-	}
+	s.opts.Gate.Route(mux, Namespace, s.opts.BaseURL, s.srv.HandleFaults, s.pages())
 	return mux
 }
 

@@ -9,11 +9,13 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// routeWeb routes the company pages, each behind guard (the Gate's login). Every handler answers
-// 404 for a company the partner's entities did not connect.
-func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
-	mux.Handle("GET /companies", guard(s.handleCompanyList))
-	mux.Handle("GET /companies/{realm}", guard(s.handleCompanyPage))
+// pages are the company pages by route, which the Gate guards. Every handler answers 404 for a
+// company the partner's entities did not connect.
+func (s *Sandbox) pages() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET /companies":         s.handleCompanyList,
+		"GET /companies/{realm}": s.handleCompanyPage,
+	}
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}

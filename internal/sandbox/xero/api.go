@@ -117,7 +117,7 @@ func (s *Sandbox) apiHooks() sandbox.APIHooks {
 					writeProblem(w, http.StatusForbidden, "Forbidden", "AuthenticationUnsuccessful")
 				}
 			}
-			call := sandbox.APICall{Org: &o.Org, Key: orgKey(o), Rel: strings.TrimPrefix(r.URL.Path, apiPrefix), Weight: 1, Write: isWrite(r.Method)}
+			call := sandbox.APICall{Org: &o.Org, OrgID: o.meta.TenantID, Rel: strings.TrimPrefix(r.URL.Path, apiPrefix), Weight: 1, Write: isWrite(r.Method)}
 			if key := r.Header.Get("Idempotency-Key"); key != "" && call.Write {
 				call.Idempotency, call.IdempotencyID = key, sandbox.HashKey(r.Method, strings.ToLower(call.Rel), key)
 			}

@@ -101,44 +101,37 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: opts, orgs: map[string]*org{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
 		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
-		Org: s.orgOf, OrgField: "tenant_id",
+		Org: s.orgOf, OrgField: "tenant_id", KeyPrefix: "org",
 	})
 	s.now = s.srv.Now
-	if err := s.srv.Load(ctx, s.load); err != nil {
+	if err := s.srv.Load(ctx, s.loadOrg, s.loadObject); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// load reads one saved key other than the OAuth server's.
-func (s *Sandbox) load(k string, v []byte) error {
-	parts := strings.Split(k, "/")
-	if len(parts) < 2 || parts[0] != "org" {
-		return nil
+// loadOrg reads an organisation's saved record.
+func (s *Sandbox) loadOrg(v []byte) error {
+	o := emptyOrg()
+	if err := json.Unmarshal(v, &o.meta); err != nil {
+		return err
 	}
-	if len(parts) == 2 {
-		o := emptyOrg()
-		if err := json.Unmarshal(v, &o.meta); err != nil {
-			return err
-		}
-		s.orgs[o.meta.TenantID] = o
-		return nil
-	}
-	o := s.orgs[parts[1]]
-	if o == nil || len(parts) != 4 {
-		return nil
-	}
-	switch parts[2] {
+	s.orgs[o.meta.TenantID] = o
+	return nil
+}
+
+// loadObject reads one of an organisation's saved objects.
+func (s *Sandbox) loadObject(tenantID, kind, id string, v []byte) error {
+	o := s.orgs[tenantID]
+	switch kind {
 	case "contact":
-		return loadRecord(v, o, o.contacts, parts[3], &s.seq)
+		return loadRecord(v, o, o.contacts, id, &s.seq)
 	case "item":
-		return loadRecord(v, o, o.items, parts[3], &s.seq)
+		return loadRecord(v, o, o.items, id, &s.seq)
 	case "invoice":
-		return loadRecord(v, o, o.invoices, parts[3], &s.seq)
+		return loadRecord(v, o, o.invoices, id, &s.seq)
 	case "payment":
-		return loadRecord(v, o, o.payments, parts[3], &s.seq)
-	case "idem":
-		return sandbox.LoadJSON(v, o.Replays, parts[3])
+		return loadRecord(v, o, o.payments, id, &s.seq)
 	}
 	return nil
 }
@@ -157,22 +150,20 @@ func loadRecord[T any](v []byte, o *org, into map[string]*T, id string, maxSeq *
 // nextSeq numbers a new object; callers hold the lock.
 func (s *Sandbox) nextSeq() int64 { s.seq++; return s.seq }
 
-func (s *Sandbox) saveOrgMeta(o *org) { s.srv.Mark(orgKey(o), &o.meta) }
 func (s *Sandbox) saveContact(o *org, c *Contact) {
-	s.srv.Mark(objKey(o, "contact", c.ContactID), record[Contact]{o.seqs[c.ContactID], c})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "contact", c.ContactID), record[Contact]{o.seqs[c.ContactID], c})
 }
 func (s *Sandbox) saveItem(o *org, it *Item) {
-	s.srv.Mark(objKey(o, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
 }
 func (s *Sandbox) saveInvoice(o *org, inv *Invoice) {
-	s.srv.Mark(objKey(o, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
 }
 func (s *Sandbox) savePayment(o *org, p *Payment) {
-	s.srv.Mark(objKey(o, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
 }
 
-func orgKey(o *org) string                  { return "org/" + o.meta.TenantID }
-func objKey(o *org, kind, id string) string { return orgKey(o) + "/" + kind + "/" + id }
+func (s *Sandbox) saveOrgMeta(o *org) { s.srv.Mark(s.srv.OrgKey(o.meta.TenantID), &o.meta) }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under
 // /api.xro/2.0, and, behind Options.Gate, the organisation pages under /orgs and POST /faults.
@@ -185,10 +176,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("GET /connections", s.handleConnections)
 	mux.HandleFunc("DELETE /connections/{id}", s.handleDeleteConnection)
 	mux.Handle("/api.xro/2.0/", s.apiHandler())
-	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.srv.HandleFaults)))
-		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
-	}
+	s.opts.Gate.Route(mux, Namespace, s.opts.BaseURL, s.srv.HandleFaults, s.pages())
 	return mux
 }
 

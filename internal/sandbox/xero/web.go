@@ -12,14 +12,16 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// routeWeb routes the organisation pages and their forms, each behind guard (the Gate's login).
-// Every handler answers 404 for an organisation the partner's entities did not connect.
-func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
-	mux.Handle("GET /orgs", guard(s.handleOrgList))
-	mux.Handle("GET /orgs/{tenant}", guard(s.handleOrgPage))
-	mux.Handle("POST /orgs/{tenant}/tax_rates", guard(s.handleAddTaxRate))
-	mux.Handle("POST /orgs/{tenant}/tax_rates/{taxType}/archive", guard(s.handleArchiveTaxRate))
-	mux.Handle("POST /orgs/{tenant}/contacts/{contact}", guard(s.handleEditContact))
+// pages are the organisation pages and their forms by route, which the Gate guards. Every
+// handler answers 404 for an organisation the partner's entities did not connect.
+func (s *Sandbox) pages() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET /orgs":                     s.handleOrgList,
+		"GET /orgs/{tenant}":            s.handleOrgPage,
+		"POST /orgs/{tenant}/tax_rates": s.handleAddTaxRate,
+		"POST /orgs/{tenant}/tax_rates/{taxType}/archive": s.handleArchiveTaxRate,
+		"POST /orgs/{tenant}/contacts/{contact}":          s.handleEditContact,
+	}
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
