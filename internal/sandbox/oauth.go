@@ -27,8 +27,8 @@ type OAuthConfig struct {
 	AccessTTL, RefreshTTL, RefreshGrace, CodeTTL time.Duration
 	// AuthorizeURL is the absolute authorization endpoint the consent form posts back to.
 	AuthorizeURL string
-	// ConsentPage shows the consent form; it gets Client, Scope and Action.
-	ConsentPage *template.Template
+	// Consent is what the consent page says.
+	Consent Consent
 	// CheckScope returns the problem with a requested scope ("invalid_scope: ..."), or "".
 	CheckScope func(scope string) string
 	// PKCE accepts code_challenge and code_challenge_method (S256 or plain) and checks the
@@ -51,6 +51,38 @@ type OAuthConfig struct {
 	// RevokeJSON accepts the revocation endpoint's token as a JSON body {"token": "..."} as well
 	// as a form.
 	RevokeJSON bool
+}
+
+// Consent is what a platform's consent page says around the client's id ({{.Client}}) and the
+// scopes it asks for.
+type Consent struct {
+	// Product names the platform ("Xero") in "booksync Xero sandbox".
+	Product string
+	// Verb says what the client asks in the title ("authorise").
+	Verb string
+	// Accent is the colour of the allow button.
+	Accent string
+	// Intro is the HTML template of what allowing does, before the scopes.
+	Intro string
+	// Fields is the HTML of form fields the platform's Connect reads, before the buttons.
+	Fields string
+	// Allow labels the allow button.
+	Allow string
+}
+
+// page parses the consent page, which gets Client, Scope and Action.
+func (c Consent) page() *template.Template {
+	return template.Must(template.New("consent").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>booksync ` + c.Product + ` sandbox: ` + c.Verb + ` {{.Client}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;color:#222}
+button{font-size:1em;padding:.5em 1.5em;margin-right:1em}.allow{background:` + c.Accent + `;color:#fff;border:0}</style></head>
+<body><h1>booksync ` + c.Product + ` sandbox</h1>
+` + c.Intro + `
+<p>Requested scopes: <code>{{.Scope}}</code></p>
+<form method="post" action="{{.Action}}">
+` + c.Fields + `<button class="allow" type="submit" name="consent" value="allow">` + c.Allow + `</button>
+<button type="submit" name="consent" value="deny">Cancel</button>
+</form></body></html>`))
 }
 
 // Tokens are what one exchange at the token endpoint issued.
@@ -233,7 +265,7 @@ func (s *Server) HandleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = s.cfg.OAuth.ConsentPage.Execute(w, map[string]string{
+	_ = s.consent.Execute(w, map[string]string{
 		"Client": q.Get("client_id"),
 		"Scope":  q.Get("scope"),
 		"Action": s.cfg.OAuth.AuthorizeURL + "?" + r.URL.RawQuery,

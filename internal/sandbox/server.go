@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 	"sync"
@@ -49,11 +50,13 @@ type Server struct {
 	mu      sync.Mutex
 	auth    AuthState
 	pending Changes
+
+	consent *template.Template
 }
 
 // NewServer returns a Server with no state; Load reads what its Store holds.
 func NewServer(cfg Config) *Server {
-	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState()}
+	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState(), consent: cfg.OAuth.Consent.page()}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -1,7 +1,6 @@
 package quickbooks
 
 import (
-	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,23 +19,18 @@ const (
 	scopeAcct    = "com.intuit.quickbooks.accounting"
 )
 
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>booksync QuickBooks sandbox: connect {{.Client}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;color:#222}
-button{font-size:1em;padding:.5em 1.5em;margin-right:1em}.allow{background:#2ca01c;color:#fff;border:0}</style></head>
-<body><h1>booksync QuickBooks sandbox</h1>
-<p><strong>{{.Client}}</strong> wants to connect to a QuickBooks Online company.</p>
+// consent is the consent page's wording, with the choice of a UK or US company.
+var consent = sandbox.Consent{
+	Product: "QuickBooks", Verb: "connect", Accent: "#2ca01c", Allow: "Connect",
+	Intro: `<p><strong>{{.Client}}</strong> wants to connect to a QuickBooks Online company.</p>
 <p>Connecting creates a new sandbox company, seeded with a chart of accounts, tax codes and a
-"Services" item, and gives the app access to it.</p>
-<p>Requested scopes: <code>{{.Scope}}</code></p>
-<form method="post" action="{{.Action}}">
-<p><label>Company <select name="company">
+"Services" item, and gives the app access to it.</p>`,
+	Fields: `<p><label>Company <select name="company">
 <option value="uk" selected>UK company (VAT, GBP)</option>
 <option value="us">US company (automated sales tax, USD)</option>
 </select></label></p>
-<button class="allow" type="submit" name="consent" value="allow">Connect</button>
-<button type="submit" name="consent" value="deny">Cancel</button>
-</form></body></html>`))
+`,
+}
 
 // oauthConfig is Intuit's OAuth 2 service: a company chosen on the consent page, its realmId in
 // the redirect, a refresh token with every access token, bare error codes and a revocation
@@ -45,7 +39,7 @@ func (s *Sandbox) oauthConfig() sandbox.OAuthConfig {
 	return sandbox.OAuthConfig{
 		AccessTTL: accessTokenTTL, RefreshTTL: refreshTokenTTL, RefreshGrace: refreshGrace, CodeTTL: codeTTL,
 		AuthorizeURL: s.AuthURL(),
-		ConsentPage:  consentPage,
+		Consent:      consent,
 		CheckScope: func(scope string) string {
 			if !slices.Contains(strings.Fields(scope), scopeAcct) {
 				return "invalid_scope: scope must include " + scopeAcct

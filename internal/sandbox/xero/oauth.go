@@ -2,7 +2,6 @@ package xero
 
 import (
 	"encoding/json"
-	"html/template"
 	"net/http"
 	"time"
 
@@ -19,18 +18,12 @@ const (
 	codeTTL         = 5 * time.Minute
 )
 
-var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>booksync Xero sandbox: authorise {{.Client}}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;color:#222}
-button{font-size:1em;padding:.5em 1.5em;margin-right:1em}.allow{background:#13b5ea;color:#fff;border:0}</style></head>
-<body><h1>booksync Xero sandbox</h1>
-<p>booksync Xero sandbox: <strong>{{.Client}}</strong> wants access to a UK demo company.</p>
-<p>Allowing creates a new organisation, seeded with a UK chart of accounts and VAT rates, and connects it.</p>
-<p>Requested scopes: <code>{{.Scope}}</code></p>
-<form method="post" action="{{.Action}}">
-<button class="allow" type="submit" name="consent" value="allow">Allow access</button>
-<button type="submit" name="consent" value="deny">Cancel</button>
-</form></body></html>`))
+// consent is the consent page's wording.
+var consent = sandbox.Consent{
+	Product: "Xero", Verb: "authorise", Accent: "#13b5ea", Allow: "Allow access",
+	Intro: `<p>booksync Xero sandbox: <strong>{{.Client}}</strong> wants access to a UK demo company.</p>
+<p>Allowing creates a new organisation, seeded with a UK chart of accounts and VAT rates, and connects it.</p>`,
+}
 
 // oauthConfig is Xero's identity service: PKCE, refresh tokens only with offline_access, and
 // error descriptions.
@@ -38,7 +31,7 @@ func (s *Sandbox) oauthConfig() sandbox.OAuthConfig {
 	return sandbox.OAuthConfig{
 		AccessTTL: accessTokenTTL, RefreshTTL: refreshTokenTTL, RefreshGrace: refreshGrace, CodeTTL: codeTTL,
 		AuthorizeURL: s.AuthURL(),
-		ConsentPage:  consentPage,
+		Consent:      consent,
 		CheckScope: func(scope string) string {
 			if scope == "" {
 				return "invalid_scope: scope is required"
