@@ -393,33 +393,45 @@ func (s *Server) HandleToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) grantOf(r *http.Request, clientID string, now time.Time) (g *Grant, code, desc string) {
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
-		code := r.PostForm.Get("code")
-		c := s.auth.Codes[code]
-		if c == nil || now.After(c.Expires) || c.ClientID != clientID || c.RedirectURI != r.PostForm.Get("redirect_uri") {
-			return nil, "invalid_grant", ""
-		}
-		if c.Challenge != "" && !pkceMatches(c, r.PostForm.Get("code_verifier")) {
-			return nil, "invalid_grant", "code_verifier does not match"
-		}
-		delete(s.auth.Codes, code) // single use
-		g = s.auth.Grants[c.GrantID]
+		g, desc = s.exchangeCode(r, clientID, now)
 	case "refresh_token":
-		rt := s.auth.Refresh[r.PostForm.Get("refresh_token")]
-		if rt == nil || rt.ClientID != clientID || now.After(rt.Expires) ||
-			(!rt.RotatedAt.IsZero() && now.After(rt.RotatedAt.Add(s.cfg.OAuth.RefreshGrace))) {
-			return nil, "invalid_grant", ""
-		}
-		if rt.RotatedAt.IsZero() {
-			rt.RotatedAt = now
-		}
-		g = s.auth.Grants[rt.GrantID]
+		g = s.exchangeRefresh(r, clientID, now)
 	default:
 		return nil, "unsupported_grant_type", ""
 	}
 	if g == nil || g.Revoked {
-		return nil, "invalid_grant", ""
+		return nil, "invalid_grant", desc
 	}
 	return g, "", ""
+}
+
+// exchangeCode uses up an authorization code issued to the client for the same redirect URI,
+// checking its PKCE verifier, and returns its grant (nil for none, with a description).
+func (s *Server) exchangeCode(r *http.Request, clientID string, now time.Time) (*Grant, string) {
+	code := r.PostForm.Get("code")
+	c := s.auth.Codes[code]
+	if c == nil || now.After(c.Expires) || c.ClientID != clientID || c.RedirectURI != r.PostForm.Get("redirect_uri") {
+		return nil, ""
+	}
+	if c.Challenge != "" && !pkceMatches(c, r.PostForm.Get("code_verifier")) {
+		return nil, "code_verifier does not match"
+	}
+	delete(s.auth.Codes, code) // single use
+	return s.auth.Grants[c.GrantID], ""
+}
+
+// exchangeRefresh returns the grant of a refresh token issued to the client, live or within its
+// grace after its first exchange, which starts the grace.
+func (s *Server) exchangeRefresh(r *http.Request, clientID string, now time.Time) *Grant {
+	rt := s.auth.Refresh[r.PostForm.Get("refresh_token")]
+	if rt == nil || rt.ClientID != clientID || now.After(rt.Expires) ||
+		(!rt.RotatedAt.IsZero() && now.After(rt.RotatedAt.Add(s.cfg.OAuth.RefreshGrace))) {
+		return nil
+	}
+	if rt.RotatedAt.IsZero() {
+		rt.RotatedAt = now
+	}
+	return s.auth.Grants[rt.GrantID]
 }
 
 func pkceMatches(c *AuthCode, verifier string) bool {
