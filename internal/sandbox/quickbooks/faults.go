@@ -16,11 +16,6 @@ func (s *Sandbox) InjectFault(realmID string, f sandbox.Fault) { s.srv.InjectFau
 // fired yet, so that a test can show each one really happened.
 func (s *Sandbox) PendingFaults(realmID string) int { return s.srv.PendingFaults(realmID) }
 
-// Calls returns how many Accounting API calls the company has been served
-// since this Sandbox started: rejected and faulted calls included, and each
-// batch item counted as one call, as Intuit meters them.
-func (s *Sandbox) Calls(realmID string) int { return s.srv.Calls(realmID) }
-
 // companyOf finds a company's part in the sandbox.Server; callers hold the lock.
 func (s *Sandbox) companyOf(realmID string) (*sandbox.Org, string) {
 	if c := s.companies[realmID]; c != nil {

@@ -274,3 +274,8 @@ func (s *Sandbox) TaxRates(realmID string) []TaxRate {
 func (s *Sandbox) Accounts(realmID string) []Account {
 	return inspect(s, realmID, func(c *company) []*Account { return c.meta.Accounts })
 }
+
+// Calls returns how many Accounting API calls the company has been served
+// since this Sandbox started: rejected and faulted calls included, and each
+// batch item counted as one call, as Intuit meters them.
+func (s *Sandbox) Calls(realmID string) int { return s.srv.Calls(realmID) }

@@ -16,11 +16,6 @@ func (s *Sandbox) InjectFault(tenantID string, f sandbox.Fault) { s.srv.InjectFa
 // a test can show each one really happened.
 func (s *Sandbox) PendingFaults(tenantID string) int { return s.srv.PendingFaults(tenantID) }
 
-// Calls returns how many Accounting API calls the organisation has been
-// served since this Sandbox started (rejected and faulted calls included,
-// since Xero counts them too).
-func (s *Sandbox) Calls(tenantID string) int { return s.srv.Calls(tenantID) }
-
 // orgOf finds an organisation's part in the sandbox.Server; callers hold the lock.
 func (s *Sandbox) orgOf(tenantID string) (*sandbox.Org, string) {
 	if o := s.orgs[tenantID]; o != nil {

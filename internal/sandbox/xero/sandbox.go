@@ -279,6 +279,11 @@ func (s *Sandbox) Accounts(tenantID string) []Account {
 	return inspect(s, tenantID, func(o *org) []*Account { return o.meta.Accounts })
 }
 
+// Calls returns how many Accounting API calls the organisation has been
+// served since this Sandbox started (rejected and faulted calls included,
+// since Xero counts them too).
+func (s *Sandbox) Calls(tenantID string) int { return s.srv.Calls(tenantID) }
+
 // AddTaxRate creates a custom tax rate (TaxType TAX001, TAX002, ...) with
 // one component, as the organisation page's form does, and returns it.
 func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate Amount) (TaxRate, error) {
