@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
-	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // ready connects an entity and sets the settings pushes need.
@@ -26,11 +25,11 @@ func TestFaultsEndExactlyOnce(t *testing.T) {
 	forEachDB(t, func(t *testing.T, s *stack) {
 		c := s.partner().newEntity()
 		r, _, tenant := c.ready()
-		faults := []xerosandbox.Fault{
-			{Kind: xerosandbox.FaultServerError, Count: 2},
-			{Kind: xerosandbox.FaultRateLimit, Count: 2},
-			{Kind: xerosandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Invoices"},
-			{Kind: xerosandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Contacts"},
+		faults := []sandbox.Fault{
+			{Kind: sandbox.FaultServerError, Count: 2},
+			{Kind: sandbox.FaultRateLimit, Count: 2},
+			{Kind: sandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Invoices"},
+			{Kind: sandbox.FaultTimeoutAfterStore, Count: 1, Path: "/Contacts"},
 		}
 		var ids []string
 		for _, f := range faults {
@@ -126,7 +125,7 @@ func TestAccessTokenEndedEarlyIsRefreshed(t *testing.T) {
 				var tenant string
 				r, connID, tenant = c.ready()
 				expire = func() {
-					s.app.XeroSandbox.InjectFault(tenant, xerosandbox.Fault{Kind: xerosandbox.FaultExpireAccessTokens})
+					s.app.XeroSandbox.InjectFault(tenant, sandbox.Fault{Kind: sandbox.FaultExpireAccessTokens})
 				}
 			} else {
 				connID = c.connectPlatform("quickbooks", nil)
@@ -137,7 +136,7 @@ func TestAccessTokenEndedEarlyIsRefreshed(t *testing.T) {
 					"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
 				r = c.customerAndProduct("Early Expiry Ltd", nil)
 				expire = func() {
-					s.app.QuickBooksSandbox.InjectFault(realm, qbsandbox.Fault{Kind: qbsandbox.FaultExpireAccessTokens})
+					s.app.QuickBooksSandbox.InjectFault(realm, sandbox.Fault{Kind: sandbox.FaultExpireAccessTokens})
 				}
 			}
 			// Twice: the token a refresh gave can end early too.

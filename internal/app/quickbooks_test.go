@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
+	"github.com/booksync/booksync/internal/sandbox"
 	"github.com/shopspring/decimal"
 )
 
@@ -129,9 +129,9 @@ func TestQuickBooksFaultsEndExactlyOnce(t *testing.T) {
 			"ledger_account_ids": map[string]any{"products": sales}}}, 200, nil)
 		r := c.customerAndProduct("Faulty Customer Ltd", nil)
 		var ids []string
-		for _, f := range []qbsandbox.Fault{
-			{Kind: qbsandbox.FaultServerError, Count: 2},
-			{Kind: qbsandbox.FaultTimeoutAfterStore, Count: 1, Path: "/batch"},
+		for _, f := range []sandbox.Fault{
+			{Kind: sandbox.FaultServerError, Count: 2},
+			{Kind: sandbox.FaultTimeoutAfterStore, Count: 1, Path: "/batch"},
 		} {
 			c.armFault("quickbooks", realm, map[string]any{"kind": f.Kind, "count": f.Count, "path": f.Path})
 			for i := 0; i < 3; i++ {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,6 +99,57 @@ func (q Faults) Pending() int {
 		n += f.Count
 	}
 	return n
+}
+
+// InjectFault arms a fault for an organisation; unknown ones are ignored. FaultRevoke revokes
+// every grant to the organisation and FaultExpireAccessTokens ends its access tokens, both at
+// once; the other kinds queue, their Path made relative to the organisation's API base.
+func (s *Server) InjectFault(orgID string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.injectFault(orgID, f)
+	_ = s.Flush(context.Background())
+}
+
+// injectFault arms f and reports whether the organisation exists; callers hold the lock.
+func (s *Server) injectFault(orgID string, f Fault) bool {
+	o, base := s.cfg.Org(orgID)
+	if o == nil {
+		return false
+	}
+	switch f.Kind {
+	case FaultRevoke:
+		s.revokeOrg(orgID)
+	case FaultExpireAccessTokens:
+		s.expireAccessTokens(orgID)
+	default:
+		o.Faults.Arm(f, base)
+	}
+	return true
+}
+
+// HandleFaults answers POST /faults (see ServeFaults), which the platform routes behind its
+// Gate.Faults.
+func (s *Server) HandleFaults(w http.ResponseWriter, r *http.Request) {
+	ServeFaults(w, r, s.cfg.OrgField, func(id string, f Fault) (bool, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.injectFault(id, f) {
+			return false, nil
+		}
+		return true, s.Flush(r.Context())
+	})
+}
+
+// PendingFaults returns how many injected failures of an organisation have not fired yet, so
+// that a test can show each one really happened.
+func (s *Server) PendingFaults(orgID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, _ := s.cfg.Org(orgID); o != nil {
+		return o.Faults.Pending()
+	}
+	return 0
 }
 
 // MaxFaultCount bounds a fault's Count over POST /faults: enough for any test of retries, and

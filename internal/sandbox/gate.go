@@ -222,6 +222,19 @@ func (g *Gate) Faults(namespace string, h http.Handler) http.Handler {
 	})
 }
 
+// Route routes a sandbox's POST /faults, guarded by Faults, and its pages (handlers by route
+// pattern), guarded by Pages; a nil Gate routes neither, so they are not served at all.
+// namespace is the sandbox's Store namespace and base its absolute BaseURL.
+func (g *Gate) Route(mux *http.ServeMux, namespace, base string, faults http.HandlerFunc, pages map[string]http.HandlerFunc) {
+	if g == nil {
+		return
+	}
+	mux.Handle("POST /faults", g.Faults(namespace, faults))
+	for pattern, h := range pages {
+		mux.Handle(pattern, g.Pages(namespace, base, h))
+	}
+}
+
 func unauthenticatedMessage(base string) string {
 	return "Log in at " + base + "/login with your booksync API client credentials, or send " +
 		"Authorization: Bearer <token> with a token from POST /auth/token."

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/sandbox"
 	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	"github.com/shopspring/decimal"
 	"golang.org/x/oauth2"
@@ -82,7 +83,7 @@ func (x *xsdTransport) check(r *http.Request, typ string, raw json.RawMessage) {
 func TestSandboxSpeaksIntuitsSchema(t *testing.T) {
 	ctx := context.Background()
 	srv := httptest.NewUnstartedServer(nil)
-	sb, err := qbsandbox.New(ctx, qbsandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Store: qbsandbox.NewMemoryStore()})
+	sb, err := qbsandbox.New(ctx, qbsandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Store: sandbox.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}

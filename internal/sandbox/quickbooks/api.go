@@ -19,7 +19,6 @@ const (
 	limitMinute     = 500
 	maxBatchItems   = 30
 	minMinorVersion = 75
-	idemTTL         = 24 * time.Hour
 	maxBody         = 4 << 20
 )
 
@@ -79,41 +78,19 @@ func unsupported(what string) *qbFault {
 
 // limiter holds one company's rate-limit window.
 type limiter struct {
-	minute   []time.Time
-	inflight int
+	minute sandbox.Window
 }
-
-func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
-	i := 0
-	for i < len(ts) && !ts[i].After(cutoff) {
-		i++
-	}
-	return ts[i:]
-}
-
-func (s *Sandbox) window(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
 
 // admit applies the throttles to a call metered as n calls (a batch counts
-// each item); callers hold s.mu. It reports false when the call must get 429;
-// otherwise the call is counted and marked in flight.
+// each item) and counts it; callers hold the lock. It reports false when the call must get 429.
 func (s *Sandbox) admit(c *company, now time.Time, n int) bool {
 	l := &c.limiter
-	l.minute = pruneBefore(l.minute, now.Add(-s.window(time.Minute)))
-	if s.opts.Limits && (l.inflight >= limitConcurrent || len(l.minute)+n > limitMinute) {
+	l.minute.Prune(now, s.srv.Scaled(time.Minute))
+	if s.opts.Limits && (c.InFlight >= limitConcurrent || len(l.minute)+n > limitMinute) {
 		return false
 	}
-	for range n {
-		l.minute = append(l.minute, now)
-	}
-	l.inflight++
+	l.minute.Add(now, n)
 	return true
-}
-
-// recorder buffers a handler's response so it can be stored for requestid
-// replay, or withheld for FaultTimeoutAfterStore.
-type recorder struct {
-	status int
-	body   []byte
 }
 
 func (s *Sandbox) timeString() string { return s.now().Format("2006-01-02T15:04:05.000-07:00") }
@@ -172,119 +149,70 @@ func isWrite(r *http.Request, rel string) bool {
 // requestid replay.
 func (s *Sandbox) apiHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		realmID, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v3/company/"), "/")
-		rel := "/" + strings.TrimRight(rest, "/")
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 		if err != nil {
 			s.writeFault(w, invalidProperty(err.Error()))
 			return
 		}
-		s.mu.Lock()
-		g, detail := s.bearerGrant(r)
-		if g == nil {
-			s.mu.Unlock()
-			s.writeFault(w, authenticationFault(detail))
-			return
-		}
-		c := s.companies[realmID]
-		if c == nil || g.RealmID != realmID {
-			s.mu.Unlock()
-			s.writeFault(w, &qbFault{Type: "AuthorizationFault", status: http.StatusForbidden, Error: []qbError{{
-				Message: "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-				Detail:  "The token is not authorized for realm " + realmID, Code: "003100"}}})
-			return
-		}
-		n := batchSize(rel, body)
-		c.calls += n
-		now := s.now()
-		if f, ok := c.faults.Take(rel, false); ok {
-			s.mu.Unlock()
-			if f == FaultRateLimit {
-				s.writeFault(w, throttled())
-			} else {
-				s.writeFault(w, systemFault())
-			}
-			return
-		}
-		if !s.admit(c, now, n) {
-			s.mu.Unlock()
-			s.writeFault(w, throttled())
-			return
-		}
-		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			c.limiter.inflight--
-			s.mu.Unlock()
-		}()
-		if s.beforeServe != nil {
-			s.beforeServe(realmID)
-		}
-
-		s.mu.Lock()
-		rec := &recorder{}
-		reqID := r.URL.Query().Get("requestid")
-		write := isWrite(r, rel)
-		var idemID string
-		replayed := false
-		if reqID != "" && write {
-			idemID = sandbox.HashKey(reqID)
-			if prev := c.idem[idemID]; prev != nil && now.Sub(prev.At) < idemTTL {
-				rec.status, rec.body = prev.Status, prev.Body
-				replayed = true
-			}
-		}
-		if !replayed {
-			status, resp := s.serveAPI(c, r, rel, body)
-			rec.status = status
-			var buf bytes.Buffer
-			_ = json.NewEncoder(&buf).Encode(resp)
-			rec.body = buf.Bytes()
-			if idemID != "" && status < 500 {
-				c.idem[idemID] = &idemRecord{RequestID: reqID, Status: status, Body: rec.body, At: now}
-				s.saveObj(c, "idem", idemID, c.idem[idemID])
-				s.pruneIdem(c, now)
-			}
-		}
-		err = s.flush(r.Context())
-		timeout := false
-		if write && !replayed {
-			_, timeout = c.faults.Take(rel, true)
-		}
-		s.mu.Unlock()
-		if err != nil {
-			s.writeFault(w, systemFault())
-			return
-		}
-		if timeout {
-			dropConnection(w)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.Header().Set("intuit_tid", sandbox.HashKey(realmID, now.String(), rel))
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body)
+		s.srv.ServeAPI(w, r, s.apiHooks(body))
 	})
 }
 
-// dropConnection closes the client's connection without a response, so the
-// client cannot tell whether the write happened.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		// HTTP/2 or a wrapper without Hijack: aborting the handler resets the stream.
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
-}
-
-// pruneIdem forgets requestids older than a day; expired records stay in
-// the Store until overwritten, which is harmless since they are ignored.
-func (s *Sandbox) pruneIdem(c *company, now time.Time) {
-	for k, v := range c.idem {
-		if now.Sub(v.At) >= idemTTL {
-			delete(c.idem, k)
-		}
+// apiHooks are the QuickBooks parts of one API call with its body; c is the company Resolve
+// found.
+func (s *Sandbox) apiHooks(body []byte) sandbox.APIHooks {
+	var c *company
+	return sandbox.APIHooks{
+		Resolve: func(r *http.Request) (sandbox.APICall, func(http.ResponseWriter)) {
+			realmID, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v3/company/"), "/")
+			g, detail := s.bearerGrant(r)
+			if g == nil {
+				return sandbox.APICall{}, func(w http.ResponseWriter) { s.writeFault(w, authenticationFault(detail)) }
+			}
+			c = s.companies[realmID]
+			if c == nil || !g.Has(realmID) {
+				return sandbox.APICall{}, func(w http.ResponseWriter) {
+					s.writeFault(w, &qbFault{Type: "AuthorizationFault", status: http.StatusForbidden, Error: []qbError{{
+						Message: "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+						Detail:  "The token is not authorized for realm " + realmID, Code: "003100"}}})
+				}
+			}
+			rel := "/" + strings.TrimRight(rest, "/")
+			call := sandbox.APICall{Org: &c.Org, OrgID: realmID, Rel: rel, Weight: batchSize(rel, body), Write: isWrite(r, rel)}
+			if reqID := r.URL.Query().Get("requestid"); reqID != "" && call.Write {
+				call.Idempotency, call.IdempotencyID = reqID, sandbox.HashKey(reqID)
+			}
+			return call, nil
+		},
+		Admit: func(call sandbox.APICall) func(http.ResponseWriter) {
+			if s.admit(c, call.At, call.Weight) {
+				return nil
+			}
+			return func(w http.ResponseWriter) { s.writeFault(w, throttled()) }
+		},
+		Fault: func(w http.ResponseWriter, kind sandbox.FaultKind) {
+			if kind == sandbox.FaultRateLimit {
+				s.writeFault(w, throttled())
+				return
+			}
+			s.writeFault(w, systemFault())
+		},
+		BeforeServe: func(sandbox.APICall) {
+			if s.beforeServe != nil {
+				s.beforeServe(c.meta.RealmID)
+			}
+		},
+		Serve: func(call sandbox.APICall, r *http.Request) (int, http.Header, []byte) {
+			status, resp := s.serveAPI(c, r, call.Rel, body)
+			var buf bytes.Buffer
+			_ = json.NewEncoder(&buf).Encode(resp)
+			return status, nil, buf.Bytes()
+		},
+		Respond: func(h http.Header, call sandbox.APICall) {
+			h.Set("Content-Type", "application/json;charset=UTF-8")
+			h.Set("intuit_tid", sandbox.HashKey(c.meta.RealmID, call.At.String(), call.Rel))
+		},
+		Failed: func(w http.ResponseWriter, _ error) { s.writeFault(w, systemFault()) },
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 func TestMinorVersion(t *testing.T) {
@@ -173,12 +175,12 @@ func withLimits(o *Options) { o.Limits, o.TimeScale = true, 60 }
 func TestRateLimitPerMinute(t *testing.T) {
 	b := setup(t, withLimits).connect("")
 	// 500 calls within the (scaled) minute, recorded directly to keep the test fast.
-	b.sb.mu.Lock()
+	b.sb.srv.Lock()
 	c := b.sb.companies[b.realm]
 	for range 499 {
 		c.limiter.minute = append(c.limiter.minute, b.clock.Now())
 	}
-	b.sb.mu.Unlock()
+	b.sb.srv.Unlock()
 	b.api("GET", "/preferences", nil).mustStatus(t, 200)
 	r := b.api("GET", "/preferences", nil).mustStatus(t, 429)
 	f := get[qbFault](t, r, "Fault")
@@ -189,11 +191,11 @@ func TestRateLimitPerMinute(t *testing.T) {
 	b.clock.Advance(time.Second)
 	b.api("GET", "/preferences", nil).mustStatus(t, 200)
 	// Batch items count: 480 used + 30 items exceeds 500.
-	b.sb.mu.Lock()
+	b.sb.srv.Lock()
 	for range 479 {
 		c.limiter.minute = append(c.limiter.minute, b.clock.Now())
 	}
-	b.sb.mu.Unlock()
+	b.sb.srv.Unlock()
 	var items []any
 	for i := range 30 {
 		items = append(items, map[string]any{"bId": fmt.Sprint(i), "Query": "select * from Item"})
@@ -241,21 +243,21 @@ func TestFaults(t *testing.T) {
 	cust := b.customer("Acme Ltd")
 	body := invoiceBody("F-1", cust, salesLine(10, nil, nil, "2"))
 
-	b.sb.InjectFault(b.realm, Fault{Kind: FaultServerError, Path: "/invoice"})
+	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultServerError, Path: "/invoice"})
 	b.api("GET", "/preferences", nil).mustStatus(t, 200) // path does not match
 	r := b.api("POST", "/invoice", body).mustStatus(t, 500)
 	if _, typ := r.fault(t); typ != "SystemFault" || len(b.sb.Invoices(b.realm)) != 0 {
 		t.Fatalf("server error: %s, %d invoices", typ, len(b.sb.Invoices(b.realm)))
 	}
 
-	b.sb.InjectFault(b.realm, Fault{Kind: FaultRateLimit, Count: 2})
+	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultRateLimit, Count: 2})
 	b.api("GET", "/preferences", nil).mustStatus(t, 429)
 	b.api("GET", "/preferences", nil).mustStatus(t, 429)
 	b.api("GET", "/preferences", nil).mustStatus(t, 200)
 
 	// Timeout after store: the invoice is saved, the client sees no response;
 	// retrying with the same requestid replays the stored answer.
-	b.sb.InjectFault(b.realm, Fault{Kind: FaultTimeoutAfterStore})
+	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore})
 	req, _ := http.NewRequest("POST", b.sb.APIURL()+"/v3/company/"+b.realm+"/invoice?minorversion=75&requestid=t-1", jsonBody(body))
 	req.Header.Set("Authorization", "Bearer "+b.access)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -270,7 +272,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal("nothing persisted")
 	}
 
-	b.sb.InjectFault(b.realm, Fault{Kind: FaultRevoke})
+	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultRevoke})
 	r = b.api("GET", "/preferences", nil).mustStatus(t, 401)
 	if _, typ := r.fault(t); typ != "AuthenticationFault" {
 		t.Fatalf("revoked: %s", typ)

@@ -24,7 +24,7 @@
 // "bearer", expires_in 3600 and x_refresh_token_expires_in 8726400. Every
 // refresh returns a new refresh token; the old one keeps working for 24
 // hours after its first use, then gives 400 {"error":"invalid_grant"}.
-// POST /oauth2/v1/tokens/revoke ({"token":...} or a form), or [FaultRevoke],
+// POST /oauth2/v1/tokens/revoke ({"token":...} or a form), or [sandbox.FaultRevoke],
 // revokes the grant: refreshes give invalid_grant and API calls 401
 // AuthenticationFault. A token works for its own realm only (else 403
 // AuthorizationFault).
@@ -140,7 +140,7 @@
 //
 // # Persistence and pages
 //
-// Every change is saved through [Store] under namespace "quickbooks", one
+// Every change is saved through a [sandbox.Store] under namespace "quickbooks", one
 // SaveSandbox call per request: key "auth" holds grants and tokens,
 // "realm/<id>" the company with its settings, accounts, tax codes and rates,
 // and "realm/<id>/<kind>/<id>" each customer, item, invoice, payment and

@@ -21,7 +21,7 @@ type bundle struct {
 	sb     *Sandbox
 	srv    *httptest.Server
 	clock  *sandboxtest.Clock
-	store  *MemoryStore
+	store  *sandbox.MemoryStore
 	client *http.Client
 	// partners knows partner A (token "token-a"), which connect makes the owner of the
 	// organisation, and partner B ("token-b"), which owns none.
@@ -34,7 +34,7 @@ type bundle struct {
 func setup(t *testing.T, mutate ...func(*Options)) *bundle {
 	t.Helper()
 	b := &bundle{
-		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: NewMemoryStore(),
+		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: sandbox.NewMemoryStore(),
 		clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/quickbooks/callback",
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}

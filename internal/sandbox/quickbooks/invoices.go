@@ -63,7 +63,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
 		delete(c.invoices, id)
-		s.markDirty("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
+		s.srv.Mark("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
@@ -126,231 +126,338 @@ type taxGroup struct {
 func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*Invoice, *qbFault) {
 	inv := &Invoice{ExchangeRate: NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
 		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail}
-	// Customer.
+	f := invoiceCustomer(c, in, inv)
+	if f == nil {
+		f = s.invoiceDates(in, inv)
+	}
+	if f == nil {
+		inv.GlobalTaxCalculation, f = taxMode(c, in.GlobalTaxCalculation)
+	}
+	if f != nil {
+		return nil, f
+	}
+	ls, f := invoiceLines(c, in.Line, inv.GlobalTaxCalculation)
+	if f != nil {
+		return nil, f
+	}
+	disc, f := ls.discountAmount()
+	if f != nil {
+		return nil, f
+	}
+	inv.ApplyTaxAfterDiscount = ls.discount != nil
+	if f := invoiceTax(c, inv, ls, disc, in.TxnTaxDetail); f != nil {
+		return nil, f
+	}
+	// Line Amounts are net of tax in both modes (a TaxInclusive line carries its gross in
+	// TaxInclusiveAmt), so the total is the net subtotal plus the tax.
+	total := ls.subtotal.Sub(disc).Add(inv.TxnTaxDetail.TotalTax.Decimal)
+	inv.TotalAmt, inv.HomeTotalAmt = amt(total), amt(total)
+	inv.Line = ls.numbered()
+	if f := invoiceDocNumber(c, in, inv, existing); f != nil {
+		return nil, f
+	}
+	return inv, nil
+}
+
+// invoiceCustomer sets the invoice's customer, which must be active, and its currency, which
+// must be the company's home currency.
+func invoiceCustomer(c *company, in *invoiceIn, inv *Invoice) *qbFault {
 	if in.CustomerRef == nil || in.CustomerRef.Value == "" {
-		return nil, requiredMissing("CustomerRef")
+		return requiredMissing("CustomerRef")
 	}
 	cu := c.customers[in.CustomerRef.Value]
 	if cu == nil || !cu.Active {
-		return nil, objectNotFound("CustomerRef", "Customer "+in.CustomerRef.Value)
+		return objectNotFound("CustomerRef", "Customer "+in.CustomerRef.Value)
 	}
 	inv.CustomerRef = Ref{Value: cu.ID, Name: cu.DisplayName}
-	// Currency.
 	home := c.homeCurrency()
 	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != home {
-		return nil, currencyFault(c, in.CurrencyRef.Value)
+		return currencyFault(c, in.CurrencyRef.Value)
 	}
 	inv.CurrencyRef = Ref{Value: home, Name: currencyName(home)}
-	// Dates.
-	today := s.now().Format(dateLayout)
+	return nil
+}
+
+// invoiceDates sets TxnDate (today when missing) and DueDate (30 days later when missing).
+func (s *Sandbox) invoiceDates(in *invoiceIn, inv *Invoice) *qbFault {
 	inv.TxnDate, inv.DueDate = in.TxnDate, in.DueDate
 	if inv.TxnDate == "" {
-		inv.TxnDate = today
+		inv.TxnDate = s.now().Format(dateLayout)
 	}
 	txn, err := time.Parse(dateLayout, inv.TxnDate)
 	if err != nil {
-		return nil, validationFault("2040", "Invalid Date", "TxnDate "+inv.TxnDate+" is not a date (yyyy-MM-dd)", "TxnDate")
+		return validationFault("2040", "Invalid Date", "TxnDate "+inv.TxnDate+" is not a date (yyyy-MM-dd)", "TxnDate")
 	}
 	if inv.DueDate == "" {
 		inv.DueDate = txn.AddDate(0, 0, 30).Format(dateLayout)
 	} else if _, err := time.Parse(dateLayout, inv.DueDate); err != nil {
-		return nil, validationFault("2040", "Invalid Date", "DueDate "+inv.DueDate+" is not a date (yyyy-MM-dd)", "DueDate")
+		return validationFault("2040", "Invalid Date", "DueDate "+inv.DueDate+" is not a date (yyyy-MM-dd)", "DueDate")
 	}
-	// Tax mode.
-	mode := in.GlobalTaxCalculation
+	return nil
+}
+
+// taxMode checks GlobalTaxCalculation: none in a US company, TaxExcluded by default elsewhere.
+func taxMode(c *company, mode string) (string, *qbFault) {
 	if c.us() {
 		if mode == "TaxInclusive" {
-			return nil, businessError("GlobalTaxCalculation TaxInclusive is not supported for US companies.")
+			return "", businessError("GlobalTaxCalculation TaxInclusive is not supported for US companies.")
 		}
-		mode = ""
-	} else {
-		switch mode {
-		case "":
-			mode = "TaxExcluded"
-		case "TaxExcluded", "TaxInclusive", "NotApplicable":
-		default:
-			return nil, validationFault("2050", "Invalid Enumeration", "GlobalTaxCalculation must be TaxExcluded, TaxInclusive or NotApplicable", "GlobalTaxCalculation")
-		}
+		return "", nil
 	}
-	inv.GlobalTaxCalculation = mode
+	switch mode {
+	case "":
+		return "TaxExcluded", nil
+	case "TaxExcluded", "TaxInclusive", "NotApplicable":
+		return mode, nil
+	}
+	return "", validationFault("2050", "Invalid Enumeration", "GlobalTaxCalculation must be TaxExcluded, TaxInclusive or NotApplicable", "GlobalTaxCalculation")
+}
 
-	// Lines.
-	if len(in.Line) == 0 {
+// lineSet is an invoice's lines as validated: the sales lines (description-only ones included),
+// with what each is taxed at, and the one discount line if any.
+type lineSet struct {
+	sales     []Line
+	lineRates [][]*TaxRate // per sales line: the rates it is taxed at (UK)
+	taxable   []bool       // per sales line: taxable (US)
+	discount  *Line
+	subtotal  decimal.Decimal
+}
+
+// invoiceLines validates the request's lines in the tax mode; subtotal lines are left out, as
+// QuickBooks computes them.
+func invoiceLines(c *company, in []lineIn, mode string) (*lineSet, *qbFault) {
+	if len(in) == 0 {
 		return nil, requiredMissing("Line")
 	}
-	subtotal := decimal.Zero
-	var sales []Line
-	var lineRates [][]*TaxRate // per sales line: the rates it is taxed at (UK)
-	var taxable []bool         // per sales line: taxable (US)
-	var discount *Line
-	usedIDs := map[string]bool{}
-	for i, l := range in.Line {
+	ls := &lineSet{subtotal: decimal.Zero}
+	for i, l := range in {
 		el := fmt.Sprintf("Line[%d]", i)
 		dt := l.DetailType
 		if dt == "" && l.SalesItemLineDetail != nil {
 			dt = "SalesItemLineDetail"
 		}
+		var f *qbFault
 		switch dt {
 		case "SubTotalLineDetail":
 			continue // computed
 		case "DescriptionOnly":
-			sales = append(sales, Line{ID: l.ID, Description: l.Description, Amount: NewAmount("0"), DetailType: dt})
-			lineRates, taxable = append(lineRates, nil), append(taxable, false)
-			continue
+			ls.add(Line{ID: l.ID, Description: l.Description, Amount: NewAmount("0"), DetailType: dt}, nil, false)
 		case "DiscountLineDetail":
-			if discount != nil {
-				return nil, businessError("An invoice can have only one discount line.")
-			}
-			d := l.DiscountLineDetail
-			if d == nil {
-				d = &DiscountLineDetail{}
-			}
-			dl := Line{ID: l.ID, Description: l.Description, DetailType: dt, DiscountLineDetail: d}
-			if l.Amount != nil {
-				dl.Amount = *l.Amount
-			}
-			if d.DiscountAccountRef == nil {
-				d.DiscountAccountRef = &Ref{Value: acctDiscountsGiven, Name: "Discounts given"}
-			} else if c.account(d.DiscountAccountRef.Value) == nil {
-				return nil, invalidReference(el+".DiscountLineDetail.DiscountAccountRef", "Account id "+d.DiscountAccountRef.Value+" not found")
-			}
-			discount = &dl
-			continue
+			f = ls.addDiscount(c, l, el)
 		case "SalesItemLineDetail":
+			f = ls.addSale(c, l, el, mode)
 		default:
-			return nil, validationFault("2050", "Invalid Enumeration", "The sandbox does not support DetailType "+strconv.Quote(dt), el+".DetailType")
+			f = validationFault("2050", "Invalid Enumeration", "The sandbox does not support DetailType "+strconv.Quote(dt), el+".DetailType")
 		}
-		if l.SalesItemLineDetail == nil {
-			return nil, requiredMissing(el + ".SalesItemLineDetail")
-		}
-		d := *l.SalesItemLineDetail
-		if l.Amount == nil {
-			return nil, requiredMissing(el + ".Amount")
-		}
-		amount := l.Amount.Decimal
-		if d.ItemRef == nil || d.ItemRef.Value == "" {
-			// As QuickBooks does, a sales line without an item sells the default "Services"
-			// item; its ItemAccountRef, when given, still decides the income account.
-			def := c.defaultItem()
-			if def == nil {
-				return nil, requiredMissing(el + ".SalesItemLineDetail.ItemRef")
-			}
-			d.ItemRef = &Ref{Value: def.ID}
-		}
-		item := c.items[d.ItemRef.Value]
-		if item == nil || !item.Active {
-			return nil, objectNotFound(el+".SalesItemLineDetail.ItemRef", "Item "+d.ItemRef.Value)
-		}
-		d.ItemRef = &Ref{Value: item.ID, Name: item.Name}
-		if d.ItemAccountRef == nil || d.ItemAccountRef.Value == "" {
-			d.ItemAccountRef = item.IncomeAccountRef
-		} else if a := c.account(d.ItemAccountRef.Value); a == nil {
-			return nil, invalidReference(el+".SalesItemLineDetail.ItemAccountRef", "Account id "+d.ItemAccountRef.Value+" not found")
-		} else {
-			d.ItemAccountRef = &Ref{Value: a.ID, Name: a.Name}
-		}
-		// Quantity and price: Amount must equal Qty × UnitPrice to the cent.
-		switch {
-		case d.Qty != nil && d.UnitPrice != nil:
-			if want := round2(d.Qty.Mul(d.UnitPrice.Decimal)); !want.Equal(amount) {
-				return nil, validationFault("6070", "Amount is not equal to UnitPrice * Qty",
-					fmt.Sprintf("Amount is not equal to UnitPrice * Qty. Supplied value:%s (UnitPrice %s * Qty %s = %s)",
-						amount.String(), d.UnitPrice.String(), d.Qty.String(), want.StringFixed(2)), el+".Amount")
-			}
-		case d.Qty == nil && d.UnitPrice == nil:
-			d.Qty, d.UnitPrice = amtPtr(decimal.NewFromInt(1)), amtPtr(amount)
-		case d.UnitPrice != nil: // Qty missing: QuickBooks derives it
-			if !d.UnitPrice.IsZero() {
-				d.Qty = amtPtr(amount.DivRound(d.UnitPrice.Decimal, 7))
-			}
-		default: // UnitPrice missing
-			if !d.Qty.IsZero() {
-				d.UnitPrice = amtPtr(amount.DivRound(d.Qty.Decimal, 7))
-			}
-		}
-		// Tax code.
-		if c.us() {
-			code := "NON"
-			if item.Taxable {
-				code = "TAX"
-			}
-			if d.TaxCodeRef != nil && d.TaxCodeRef.Value != "" {
-				code = d.TaxCodeRef.Value
-			}
-			if code != "TAX" && code != "NON" {
-				return nil, businessError("Line TaxCodeRef must be TAX or NON in a company that uses automated sales tax, not " + strconv.Quote(code) + ".")
-			}
-			d.TaxCodeRef = &Ref{Value: code}
-			taxable = append(taxable, code == "TAX")
-			lineRates = append(lineRates, nil)
-		} else {
-			if d.TaxCodeRef == nil || d.TaxCodeRef.Value == "" {
-				if mode != "NotApplicable" {
-					f := businessError("Make sure all your transactions have a VAT rate before you save.")
-					f.Error[0].Element = el + ".SalesItemLineDetail.TaxCodeRef"
-					return nil, f
-				}
-				lineRates = append(lineRates, nil)
-			} else {
-				tc := c.taxCode(d.TaxCodeRef.Value)
-				if tc == nil || !tc.Active {
-					return nil, invalidReference(el+".SalesItemLineDetail.TaxCodeRef", "TaxCode id "+d.TaxCodeRef.Value+" not found")
-				}
-				d.TaxCodeRef = &Ref{Value: tc.ID, Name: tc.Name}
-				var rates []*TaxRate
-				for _, rd := range tc.SalesTaxRateList.TaxRateDetail {
-					if tr := c.taxRate(rd.TaxRateRef.Value); tr != nil {
-						rates = append(rates, tr)
-					}
-				}
-				lineRates = append(lineRates, rates)
-			}
-			taxable = append(taxable, false)
-		}
-		subtotal = subtotal.Add(amount)
-		sales = append(sales, Line{ID: l.ID, Description: l.Description, Amount: amt(amount), DetailType: dt, SalesItemLineDetail: &d})
-	}
-	if len(sales) == 0 {
-		return nil, requiredMissing("Line.SalesItemLineDetail")
-	}
-	// Discount: a percentage of the subtotal, or an amount.
-	disc := decimal.Zero
-	if discount != nil {
-		d := discount.DiscountLineDetail
-		if d.PercentBased && d.DiscountPercent != nil {
-			disc = round2(subtotal.Mul(d.DiscountPercent.Decimal).Div(decimal.NewFromInt(100)))
-			discount.Amount = amt(disc)
-		} else {
-			disc = discount.Amount.Decimal
-		}
-		if disc.IsNegative() || disc.GreaterThan(subtotal) {
-			return nil, businessError("The discount must be between 0 and the subtotal.")
-		}
-		inv.ApplyTaxAfterDiscount = true
-	}
-
-	// Tax.
-	var taxTotal decimal.Decimal
-	var taxLines []TaxLine
-	if c.us() {
-		taxTotal, taxLines = usTax(c, sales, taxable, subtotal, disc, in.TxnTaxDetail)
-		yes := true
-		inv.TxnTaxDetail = TxnTaxDetail{TxnTaxCodeRef: &Ref{Value: usAutomatedTaxCode}, UseAutomatedSalesTax: &yes}
-	} else if mode != "NotApplicable" {
-		var f *qbFault
-		taxTotal, taxLines, f = ukTax(sales, lineRates, subtotal, disc, mode == "TaxInclusive", in.TxnTaxDetail)
 		if f != nil {
 			return nil, f
 		}
 	}
-	inv.TxnTaxDetail.TotalTax, inv.TxnTaxDetail.TaxLine = amt(taxTotal), taxLines
-	// Line Amounts are net of tax in both modes (a TaxInclusive line carries its gross in
-	// TaxInclusiveAmt), so the total is the net subtotal plus the tax.
-	total := subtotal.Sub(disc).Add(taxTotal)
-	inv.TotalAmt, inv.HomeTotalAmt = amt(total), amt(total)
+	if len(ls.sales) == 0 {
+		return nil, requiredMissing("Line.SalesItemLineDetail")
+	}
+	return ls, nil
+}
 
-	// Line ids: keep the ones sent when unique, number the rest.
-	for _, l := range sales {
+func (ls *lineSet) add(l Line, rates []*TaxRate, taxable bool) {
+	ls.sales = append(ls.sales, l)
+	ls.lineRates = append(ls.lineRates, rates)
+	ls.taxable = append(ls.taxable, taxable)
+}
+
+// addDiscount validates the invoice's one discount line; its account defaults to Discounts
+// given.
+func (ls *lineSet) addDiscount(c *company, l lineIn, el string) *qbFault {
+	if ls.discount != nil {
+		return businessError("An invoice can have only one discount line.")
+	}
+	d := l.DiscountLineDetail
+	if d == nil {
+		d = &DiscountLineDetail{}
+	}
+	dl := Line{ID: l.ID, Description: l.Description, DetailType: "DiscountLineDetail", DiscountLineDetail: d}
+	if l.Amount != nil {
+		dl.Amount = *l.Amount
+	}
+	if d.DiscountAccountRef == nil {
+		d.DiscountAccountRef = &Ref{Value: acctDiscountsGiven, Name: "Discounts given"}
+	} else if c.account(d.DiscountAccountRef.Value) == nil {
+		return invalidReference(el+".DiscountLineDetail.DiscountAccountRef", "Account id "+d.DiscountAccountRef.Value+" not found")
+	}
+	ls.discount = &dl
+	return nil
+}
+
+// addSale validates a sales line: its item and income account, quantity and price, and tax code.
+func (ls *lineSet) addSale(c *company, l lineIn, el, mode string) *qbFault {
+	if l.SalesItemLineDetail == nil {
+		return requiredMissing(el + ".SalesItemLineDetail")
+	}
+	d := *l.SalesItemLineDetail
+	if l.Amount == nil {
+		return requiredMissing(el + ".Amount")
+	}
+	amount := l.Amount.Decimal
+	f := lineItem(c, &d, el)
+	if f == nil {
+		f = quantityAndPrice(&d, amount, el)
+	}
+	if f != nil {
+		return f
+	}
+	var rates []*TaxRate
+	taxable := false
+	if c.us() {
+		taxable, f = usTaxCode(c, &d)
+	} else {
+		rates, f = ukTaxCode(c, &d, el, mode)
+	}
+	if f != nil {
+		return f
+	}
+	ls.subtotal = ls.subtotal.Add(amount)
+	ls.add(Line{ID: l.ID, Description: l.Description, Amount: amt(amount), DetailType: "SalesItemLineDetail", SalesItemLineDetail: &d}, rates, taxable)
+	return nil
+}
+
+// lineItem resolves a sales line's item, which must be active, and its income account: the
+// item's unless the line names another.
+func lineItem(c *company, d *SalesItemLineDetail, el string) *qbFault {
+	if d.ItemRef == nil || d.ItemRef.Value == "" {
+		// As QuickBooks does, a sales line without an item sells the default "Services"
+		// item; its ItemAccountRef, when given, still decides the income account.
+		def := c.defaultItem()
+		if def == nil {
+			return requiredMissing(el + ".SalesItemLineDetail.ItemRef")
+		}
+		d.ItemRef = &Ref{Value: def.ID}
+	}
+	item := c.items[d.ItemRef.Value]
+	if item == nil || !item.Active {
+		return objectNotFound(el+".SalesItemLineDetail.ItemRef", "Item "+d.ItemRef.Value)
+	}
+	d.ItemRef = &Ref{Value: item.ID, Name: item.Name}
+	if d.ItemAccountRef == nil || d.ItemAccountRef.Value == "" {
+		d.ItemAccountRef = item.IncomeAccountRef
+	} else if a := c.account(d.ItemAccountRef.Value); a == nil {
+		return invalidReference(el+".SalesItemLineDetail.ItemAccountRef", "Account id "+d.ItemAccountRef.Value+" not found")
+	} else {
+		d.ItemAccountRef = &Ref{Value: a.ID, Name: a.Name}
+	}
+	return nil
+}
+
+// quantityAndPrice checks that the line's Amount is Qty × UnitPrice to the cent, and derives
+// whichever of the two is missing.
+func quantityAndPrice(d *SalesItemLineDetail, amount decimal.Decimal, el string) *qbFault {
+	switch {
+	case d.Qty != nil && d.UnitPrice != nil:
+		if want := round2(d.Qty.Mul(d.UnitPrice.Decimal)); !want.Equal(amount) {
+			return validationFault("6070", "Amount is not equal to UnitPrice * Qty",
+				fmt.Sprintf("Amount is not equal to UnitPrice * Qty. Supplied value:%s (UnitPrice %s * Qty %s = %s)",
+					amount.String(), d.UnitPrice.String(), d.Qty.String(), want.StringFixed(2)), el+".Amount")
+		}
+	case d.Qty == nil && d.UnitPrice == nil:
+		d.Qty, d.UnitPrice = amtPtr(decimal.NewFromInt(1)), amtPtr(amount)
+	case d.UnitPrice != nil: // Qty missing: QuickBooks derives it
+		if !d.UnitPrice.IsZero() {
+			d.Qty = amtPtr(amount.DivRound(d.UnitPrice.Decimal, 7))
+		}
+	default: // UnitPrice missing
+		if !d.Qty.IsZero() {
+			d.UnitPrice = amtPtr(amount.DivRound(d.Qty.Decimal, 7))
+		}
+	}
+	return nil
+}
+
+// usTaxCode checks a US line's tax code, TAX or NON (the item's taxability by default), and
+// reports whether the line is taxable.
+func usTaxCode(c *company, d *SalesItemLineDetail) (bool, *qbFault) {
+	code := "NON"
+	if c.items[d.ItemRef.Value].Taxable {
+		code = "TAX"
+	}
+	if d.TaxCodeRef != nil && d.TaxCodeRef.Value != "" {
+		code = d.TaxCodeRef.Value
+	}
+	if code != "TAX" && code != "NON" {
+		return false, businessError("Line TaxCodeRef must be TAX or NON in a company that uses automated sales tax, not " + strconv.Quote(code) + ".")
+	}
+	d.TaxCodeRef = &Ref{Value: code}
+	return code == "TAX", nil
+}
+
+// ukTaxCode checks a non-US line's tax code, which every line needs unless tax does not apply,
+// and returns the sales tax rates it stands for.
+func ukTaxCode(c *company, d *SalesItemLineDetail, el, mode string) ([]*TaxRate, *qbFault) {
+	if d.TaxCodeRef == nil || d.TaxCodeRef.Value == "" {
+		if mode != "NotApplicable" {
+			f := businessError("Make sure all your transactions have a VAT rate before you save.")
+			f.Error[0].Element = el + ".SalesItemLineDetail.TaxCodeRef"
+			return nil, f
+		}
+		return nil, nil
+	}
+	tc := c.taxCode(d.TaxCodeRef.Value)
+	if tc == nil || !tc.Active {
+		return nil, invalidReference(el+".SalesItemLineDetail.TaxCodeRef", "TaxCode id "+d.TaxCodeRef.Value+" not found")
+	}
+	d.TaxCodeRef = &Ref{Value: tc.ID, Name: tc.Name}
+	var rates []*TaxRate
+	for _, rd := range tc.SalesTaxRateList.TaxRateDetail {
+		if tr := c.taxRate(rd.TaxRateRef.Value); tr != nil {
+			rates = append(rates, tr)
+		}
+	}
+	return rates, nil
+}
+
+// discountAmount is the discount: a percentage of the subtotal, or an amount, between 0 and the
+// subtotal.
+func (ls *lineSet) discountAmount() (decimal.Decimal, *qbFault) {
+	if ls.discount == nil {
+		return decimal.Zero, nil
+	}
+	var disc decimal.Decimal
+	d := ls.discount.DiscountLineDetail
+	if d.PercentBased && d.DiscountPercent != nil {
+		disc = round2(ls.subtotal.Mul(d.DiscountPercent.Decimal).Div(decimal.NewFromInt(100)))
+		ls.discount.Amount = amt(disc)
+	} else {
+		disc = ls.discount.Amount.Decimal
+	}
+	if disc.IsNegative() || disc.GreaterThan(ls.subtotal) {
+		return disc, businessError("The discount must be between 0 and the subtotal.")
+	}
+	return disc, nil
+}
+
+// invoiceTax sets the invoice's TxnTaxDetail: automated sales tax in a US company, tax per rate
+// elsewhere unless tax does not apply.
+func invoiceTax(c *company, inv *Invoice, ls *lineSet, disc decimal.Decimal, req *txnTaxIn) *qbFault {
+	var taxTotal decimal.Decimal
+	var taxLines []TaxLine
+	if c.us() {
+		taxTotal, taxLines = usTax(c, ls.sales, ls.taxable, ls.subtotal, disc, req)
+		yes := true
+		inv.TxnTaxDetail = TxnTaxDetail{TxnTaxCodeRef: &Ref{Value: usAutomatedTaxCode}, UseAutomatedSalesTax: &yes}
+	} else if mode := inv.GlobalTaxCalculation; mode != "NotApplicable" {
+		var f *qbFault
+		taxTotal, taxLines, f = ukTax(ls.sales, ls.lineRates, ls.subtotal, disc, mode == "TaxInclusive", req)
+		if f != nil {
+			return f
+		}
+	}
+	inv.TxnTaxDetail.TotalTax, inv.TxnTaxDetail.TaxLine = amt(taxTotal), taxLines
+	return nil
+}
+
+// numbered returns the invoice's lines in order, the subtotal after the sales lines and the
+// discount last, with their LineNum; line ids sent are kept when unique, the rest numbered.
+func (ls *lineSet) numbered() []Line {
+	usedIDs := map[string]bool{}
+	for _, l := range ls.sales {
 		if l.ID != "" {
 			usedIDs[l.ID] = true
 		}
@@ -366,18 +473,23 @@ func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*I
 		}
 		seen[l.ID] = true
 	}
+	sales := ls.sales
 	for i := range sales {
 		assign(&sales[i])
 		sales[i].LineNum = i + 1
 	}
-	inv.Line = append(sales, Line{Amount: amt(subtotal), DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}})
-	if discount != nil {
-		assign(discount)
-		discount.LineNum = len(sales) + 1
-		inv.Line = append(inv.Line, *discount)
+	out := append(sales, Line{Amount: amt(ls.subtotal), DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}})
+	if ls.discount != nil {
+		assign(ls.discount)
+		ls.discount.LineNum = len(sales) + 1
+		out = append(out, *ls.discount)
 	}
+	return out
+}
 
-	// DocNumber: unique among invoices; generated when missing.
+// invoiceDocNumber sets DocNumber: the one sent, else the invoice's own, else the next free
+// number; it must be unique among invoices and at most 21 characters.
+func invoiceDocNumber(c *company, in *invoiceIn, inv, existing *Invoice) *qbFault {
 	inv.DocNumber = in.DocNumber
 	if inv.DocNumber == "" && existing != nil {
 		inv.DocNumber = existing.DocNumber
@@ -392,7 +504,7 @@ func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*I
 		}
 	}
 	if len(inv.DocNumber) > 21 {
-		return nil, validationFault("2050", "String length is either shorter or longer than supported by specification",
+		return validationFault("2050", "String length is either shorter or longer than supported by specification",
 			"DocNumber is longer than 21 characters", "DocNumber")
 	}
 	self := ""
@@ -400,10 +512,10 @@ func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*I
 		self = existing.ID
 	}
 	if other := docNumberOwner(c, inv.DocNumber, self); other != nil {
-		return nil, validationFault("6140", "Duplicate Document Number Error",
+		return validationFault("6140", "Duplicate Document Number Error",
 			fmt.Sprintf("Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=%s is assigned to TxnType=Invoice with TxnId=%s", inv.DocNumber, other.ID), "DocNumber")
 	}
-	return inv, nil
+	return nil
 }
 
 func docNumberOwner(c *company, doc, self string) *Invoice {
@@ -444,6 +556,44 @@ func allocate(disc decimal.Decimal, parts []decimal.Decimal) []decimal.Decimal {
 // user's override of the tax does, and the difference is reported as the
 // TaxLineDetail's OverrideDeltaAmount (Finance.xsd).
 func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal, inclusive bool, req *txnTaxIn) (decimal.Decimal, []TaxLine, *qbFault) {
+	groups, byRate := taxGroups(sales, lineRates)
+	parts := make([]decimal.Decimal, len(groups))
+	for i, g := range groups {
+		parts[i] = g.net
+	}
+	for i, share := range allocate(disc, parts) {
+		groups[i].net = groups[i].net.Sub(share)
+		groups[i].gross = groups[i].gross.Sub(share)
+	}
+	hundred := decimal.NewFromInt(100)
+	for _, g := range groups {
+		pct := g.rate.RateValue.Decimal
+		if inclusive {
+			g.tax = round2(g.gross.Mul(pct).Div(hundred.Add(pct)))
+		} else {
+			g.tax = round2(g.net.Mul(pct).Div(hundred))
+		}
+	}
+	if f := overrideTax(byRate, req); f != nil {
+		return decimal.Zero, nil, f
+	}
+	total := decimal.Zero
+	lines := make([]TaxLine, 0, len(groups))
+	for _, g := range groups {
+		total = total.Add(g.tax)
+		tld := TaxLineDetail{TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
+			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net)}
+		if g.delta != nil {
+			d := amt(*g.delta)
+			tld.OverrideDeltaAmount = &d
+		}
+		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: tld})
+	}
+	return total, lines, nil
+}
+
+// taxGroups gathers the sales lines by tax rate, in the order the rates first appear.
+func taxGroups(sales []Line, lineRates [][]*TaxRate) ([]*taxGroup, map[string]*taxGroup) {
 	var groups []*taxGroup
 	byRate := map[string]*taxGroup{}
 	hundred := decimal.NewFromInt(100)
@@ -464,50 +614,29 @@ func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal,
 			g.lines++
 		}
 	}
-	parts := make([]decimal.Decimal, len(groups))
-	for i, g := range groups {
-		parts[i] = g.net
+	return groups, byRate
+}
+
+// overrideTax applies the request's explicit TaxLine amounts to the groups of their rates,
+// keeping each difference from the computed tax.
+func overrideTax(byRate map[string]*taxGroup, req *txnTaxIn) *qbFault {
+	if req == nil {
+		return nil
 	}
-	for i, share := range allocate(disc, parts) {
-		groups[i].net = groups[i].net.Sub(share)
-		groups[i].gross = groups[i].gross.Sub(share)
-	}
-	for _, g := range groups {
-		pct := g.rate.RateValue.Decimal
-		if inclusive {
-			g.tax = round2(g.gross.Mul(pct).Div(hundred.Add(pct)))
-		} else {
-			g.tax = round2(g.net.Mul(pct).Div(hundred))
+	for _, tl := range req.TaxLine {
+		if tl.Amount == nil || tl.TaxLineDetail == nil {
+			continue
 		}
-	}
-	if req != nil {
-		for _, tl := range req.TaxLine {
-			if tl.Amount == nil || tl.TaxLineDetail == nil {
-				continue
-			}
-			g := byRate[tl.TaxLineDetail.TaxRateRef.Value]
-			if g == nil {
-				return decimal.Zero, nil, businessError("TaxLine TaxRateRef " + tl.TaxLineDetail.TaxRateRef.Value + " is not the tax rate of any line on this invoice.")
-			}
-			if d := round2(tl.Amount.Decimal).Sub(g.tax); !d.IsZero() {
-				g.delta = &d
-			}
-			g.tax = round2(tl.Amount.Decimal)
+		g := byRate[tl.TaxLineDetail.TaxRateRef.Value]
+		if g == nil {
+			return businessError("TaxLine TaxRateRef " + tl.TaxLineDetail.TaxRateRef.Value + " is not the tax rate of any line on this invoice.")
 		}
-	}
-	total := decimal.Zero
-	lines := make([]TaxLine, 0, len(groups))
-	for _, g := range groups {
-		total = total.Add(g.tax)
-		tld := TaxLineDetail{TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
-			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net)}
-		if g.delta != nil {
-			d := amt(*g.delta)
-			tld.OverrideDeltaAmount = &d
+		if d := round2(tl.Amount.Decimal).Sub(g.tax); !d.IsZero() {
+			g.delta = &d
 		}
-		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: tld})
+		g.tax = round2(tl.Amount.Decimal)
 	}
-	return total, lines, nil
+	return nil
 }
 
 // usTax computes automated sales tax: usSalesTaxRate on the sum of the

@@ -3,12 +3,10 @@ package quickbooks
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
@@ -17,15 +15,6 @@ import (
 // Namespace is the Store namespace every sandbox key lives in.
 const Namespace = "quickbooks"
 
-// Store persists sandbox state (see sandbox.Store).
-type Store = sandbox.Store
-
-// MemoryStore is a Store held in memory, for tests and throwaway demos.
-type MemoryStore = sandbox.MemoryStore
-
-// NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return sandbox.NewMemoryStore() }
-
 // Options configures a Sandbox.
 type Options struct {
 	// BaseURL is the absolute URL the handler is mounted at, without a
@@ -33,7 +22,7 @@ type Options struct {
 	// the consent form are built from it.
 	BaseURL string
 	// Store persists state; nil keeps it in memory only.
-	Store Store
+	Store sandbox.Store
 	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
 	Now func() time.Time
 	// Limits enforces QuickBooks Online's per-company throttles.
@@ -49,16 +38,12 @@ type Options struct {
 // Sandbox is an in-process imitation of Intuit's OAuth 2 service and the
 // QuickBooks Online Accounting API. Its methods are safe for concurrent use.
 type Sandbox struct {
-	opts  Options
-	now   func() time.Time
-	scale float64
+	opts Options
+	// srv holds the lock that guards all state below, the OAuth server and persistence.
+	srv *sandbox.Server
+	now func() time.Time
 
-	// mu guards all state below. The sandbox serialises API calls; it serves
-	// tests and demos, where fidelity matters more than throughput.
-	mu        sync.Mutex
-	auth      authState
 	companies map[string]*company
-	pending   sandbox.Changes
 
 	// beforeServe, when set (tests only), runs after rate limiting admitted
 	// a call and before the call takes the lock, so tests can hold calls in flight.
@@ -67,17 +52,15 @@ type Sandbox struct {
 
 // company is one QuickBooks company (realm) with everything it holds.
 type company struct {
+	sandbox.Org
 	meta      companyMeta
 	customers map[string]*Customer
 	items     map[string]*Item
 	invoices  map[string]*Invoice
 	payments  map[string]*Payment
-	idem      map[string]*idemRecord
 
 	// Runtime only; not persisted.
-	calls   int
 	limiter limiter
-	faults  sandbox.Faults
 }
 
 // companyMeta is the company record saved under "realm/<id>": settings and
@@ -116,129 +99,63 @@ func (c *company) newID(kind string) string {
 	return strconv.Itoa(c.meta.NextID[kind])
 }
 
-// idemRecord is a stored response for requestid replay.
-type idemRecord struct {
-	RequestID string    `json:"request_id"`
-	Status    int       `json:"status"`
-	Body      []byte    `json:"body"`
-	At        time.Time `json:"at"`
-}
-
 func emptyCompany() *company {
 	return &company{
+		Org:       sandbox.Org{Replays: map[string]*sandbox.Replay{}},
 		customers: map[string]*Customer{},
 		items:     map[string]*Item{},
 		invoices:  map[string]*Invoice{},
 		payments:  map[string]*Payment{},
-		idem:      map[string]*idemRecord{},
 	}
 }
 
 // New returns a Sandbox with the state found in opts.Store.
 func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, companies: map[string]*company{}}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.scale <= 0 {
-		s.scale = 1
-	}
-	s.auth = newAuthState()
-	if opts.Store == nil {
-		return s, nil
-	}
-	data, err := opts.Store.LoadSandbox(ctx, Namespace)
-	if err != nil {
-		return nil, fmt.Errorf("quickbooks sandbox: load: %w", err)
-	}
-	if err := s.load(data); err != nil {
-		return nil, fmt.Errorf("quickbooks sandbox: load: %w", err)
+	s := &Sandbox{opts: opts, companies: map[string]*company{}}
+	s.srv = sandbox.NewServer(sandbox.Config{
+		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
+		Org: s.companyOf, OrgField: "realm_id", KeyPrefix: "realm",
+	})
+	s.now = s.srv.Now
+	if err := s.srv.Load(ctx, s.loadCompany, s.loadObject); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Sandbox) load(data map[string][]byte) error {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	// "realm/<r>" sorts before "realm/<r>/...", so the company exists before its objects.
-	slices.Sort(keys)
-	for _, k := range keys {
-		v := data[k]
-		if k == "auth" {
-			if err := json.Unmarshal(v, &s.auth); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-			s.auth.fill()
-			continue
-		}
-		parts := strings.Split(k, "/")
-		if len(parts) < 2 || parts[0] != "realm" {
-			continue
-		}
-		if len(parts) == 2 {
-			c := emptyCompany()
-			if err := json.Unmarshal(v, &c.meta); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-			if c.meta.NextID == nil {
-				c.meta.NextID = map[string]int{}
-			}
-			s.companies[c.meta.RealmID] = c
-			continue
-		}
-		c := s.companies[parts[1]]
-		if c == nil || len(parts) != 4 {
-			continue
-		}
-		var err error
-		switch parts[2] {
-		case "customer":
-			err = loadInto(v, c.customers, parts[3])
-		case "item":
-			err = loadInto(v, c.items, parts[3])
-		case "invoice":
-			err = loadInto(v, c.invoices, parts[3])
-		case "payment":
-			err = loadInto(v, c.payments, parts[3])
-		case "idem":
-			err = loadInto(v, c.idem, parts[3])
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
-		}
-	}
-	return nil
-}
-
-func loadInto[T any](v []byte, into map[string]*T, id string) error {
-	if string(v) == "null" {
-		return nil // deleted
-	}
-	var x T
-	if err := json.Unmarshal(v, &x); err != nil {
+// loadCompany reads a company's saved record.
+func (s *Sandbox) loadCompany(v []byte) error {
+	c := emptyCompany()
+	if err := json.Unmarshal(v, &c.meta); err != nil {
 		return err
 	}
-	into[id] = &x
+	if c.meta.NextID == nil {
+		c.meta.NextID = map[string]int{}
+	}
+	s.companies[c.meta.RealmID] = c
 	return nil
 }
 
-// markDirty queues a key to be saved by flush; callers hold s.mu. Values are
-// marshalled at flush time, so several changes to one object save once.
-func (s *Sandbox) markDirty(key string, v any) { s.pending.Mark(key, v) }
-
-func (s *Sandbox) saveMeta(c *company) { s.markDirty("realm/"+c.meta.RealmID, &c.meta) }
-func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
-	s.markDirty("realm/"+c.meta.RealmID+"/"+kind+"/"+id, v)
+// loadObject reads one of a company's saved entities.
+func (s *Sandbox) loadObject(realmID, kind, id string, v []byte) error {
+	c := s.companies[realmID]
+	switch kind {
+	case "customer":
+		return sandbox.LoadJSON(v, c.customers, id)
+	case "item":
+		return sandbox.LoadJSON(v, c.items, id)
+	case "invoice":
+		return sandbox.LoadJSON(v, c.invoices, id)
+	case "payment":
+		return sandbox.LoadJSON(v, c.payments, id)
+	}
+	return nil
 }
-func (s *Sandbox) saveAuth() { s.markDirty("auth", &s.auth) }
 
-// flush saves every queued key in one SaveSandbox call; callers hold s.mu.
-// Marshalling happens under the lock so the saved JSON is a consistent snapshot.
-func (s *Sandbox) flush(ctx context.Context) error {
-	return s.pending.Save(ctx, s.opts.Store, Namespace)
+func (s *Sandbox) saveMeta(c *company) { s.srv.Mark(s.srv.OrgKey(c.meta.RealmID), &c.meta) }
+func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
+	s.srv.Mark(s.srv.OrgKey(c.meta.RealmID, kind, id), v)
 }
 
 // Handler serves the sandbox: OAuth under /oauth2, the Accounting API under
@@ -246,15 +163,12 @@ func (s *Sandbox) flush(ctx context.Context) error {
 // POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth2/authorize", s.handleAuthorizePage)
-	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeConsent)
-	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.handleToken)
-	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.handleRevoke)
+	mux.HandleFunc("GET /oauth2/authorize", s.srv.HandleAuthorizePage)
+	mux.HandleFunc("POST /oauth2/authorize", s.srv.HandleAuthorizeConsent)
+	mux.HandleFunc("POST /oauth2/v1/tokens/bearer", s.srv.HandleToken)
+	mux.HandleFunc("POST /oauth2/v1/tokens/revoke", s.srv.HandleRevoke)
 	mux.Handle("/v3/company/", s.apiHandler())
-	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
-		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
-	}
+	s.opts.Gate.Route(mux, Namespace, s.opts.BaseURL, s.srv.HandleFaults, s.pages())
 	return mux
 }
 
@@ -273,8 +187,8 @@ func (s *Sandbox) APIURL() string { return s.opts.BaseURL }
 
 // Companies returns the realm ids of all companies, oldest first.
 func (s *Sandbox) Companies() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.srv.Lock()
+	defer s.srv.Unlock()
 	cs := s.sortedCompanies()
 	out := make([]string, len(cs))
 	for i, c := range cs {
@@ -316,26 +230,14 @@ func compareIDs(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// cloneJSON deep-copies v so inspection results cannot alias live state.
-func cloneJSON[T any](v *T) T {
-	b, _ := json.Marshal(v)
-	var out T
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
+// inspect returns copies of what pick finds in the company, nil for an unknown one.
 func inspect[T any](s *Sandbox, realmID string, pick func(*company) []*T) []T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.companies[realmID]
-	if c == nil {
+	return sandbox.Snapshot(s.srv, func() []*T {
+		if c := s.companies[realmID]; c != nil {
+			return pick(c)
+		}
 		return nil
-	}
-	var out []T
-	for _, v := range pick(c) {
-		out = append(out, cloneJSON(v))
-	}
-	return out
+	})
 }
 
 // Invoices returns the company's invoices in creation order.
@@ -376,11 +278,4 @@ func (s *Sandbox) Accounts(realmID string) []Account {
 // Calls returns how many Accounting API calls the company has been served
 // since this Sandbox started: rejected and faulted calls included, and each
 // batch item counted as one call, as Intuit meters them.
-func (s *Sandbox) Calls(realmID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.companies[realmID]; c != nil {
-		return c.calls
-	}
-	return 0
-}
+func (s *Sandbox) Calls(realmID string) int { return s.srv.Calls(realmID) }

@@ -9,11 +9,13 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// routeWeb routes the company pages, each behind guard (the Gate's login). Every handler answers
-// 404 for a company the partner's entities did not connect.
-func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
-	mux.Handle("GET /companies", guard(s.handleCompanyList))
-	mux.Handle("GET /companies/{realm}", guard(s.handleCompanyPage))
+// pages are the company pages by route, which the Gate guards. Every handler answers 404 for a
+// company the partner's entities did not connect.
+func (s *Sandbox) pages() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET /companies":         s.handleCompanyList,
+		"GET /companies/{realm}": s.handleCompanyPage,
+	}
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -74,7 +76,7 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 func money(a Amount) string { return a.StringFixed(2) }
 
 func (s *Sandbox) handleCompanyList(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.srv.Lock()
 	type row struct {
 		Name, RealmID, Region, URL string
 		Invoices, Calls            int
@@ -83,26 +85,26 @@ func (s *Sandbox) handleCompanyList(w http.ResponseWriter, r *http.Request) {
 	for _, c := range s.sortedCompanies() {
 		if sandbox.Visible(r, c.meta.RealmID) {
 			rows = append(rows, row{c.meta.Info.CompanyName, c.meta.RealmID, strings.ToUpper(c.meta.Region),
-				s.opts.BaseURL + "/companies/" + c.meta.RealmID, len(c.invoices), c.calls})
+				s.opts.BaseURL + "/companies/" + c.meta.RealmID, len(c.invoices), c.Calls})
 		}
 	}
-	s.mu.Unlock()
+	s.srv.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = companyListPage.Execute(w, map[string]any{"Rows": rows, "Logout": s.opts.Gate.LogoutURL()})
 }
 
 func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.srv.Lock()
 	realm := r.PathValue("realm")
 	c := s.companies[realm]
 	if c == nil || !sandbox.Visible(r, realm) {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No company "+strconv.Quote(realm)+" among those your entities connected.")
 		return
 	}
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "RealmID": c.meta.RealmID, "Info": c.meta.Info, "US": c.us(),
-		"Currency": c.homeCurrency(), "Calls": c.calls,
+		"Currency": c.homeCurrency(), "Calls": c.Calls,
 		"Invoices":  byID(c.invoices, func(v *Invoice) string { return v.ID }),
 		"Payments":  byID(c.payments, func(v *Payment) string { return v.ID }),
 		"Customers": byID(c.customers, func(v *Customer) string { return v.ID }),
@@ -112,7 +114,7 @@ func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
 	// Render under the lock: the template reads live objects.
 	var buf strings.Builder
 	err := companyPage.Execute(&buf, data)
-	s.mu.Unlock()
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

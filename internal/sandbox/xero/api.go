@@ -23,51 +23,38 @@ const (
 	limitMinute     = 60
 	limitDay        = 5000
 	limitAppMinute  = 10000
-	idemTTL         = 24 * time.Hour
 	providerName    = "booksync Xero sandbox"
 )
 
 // limiter holds one organisation's rate-limit windows.
 type limiter struct {
-	minute   []time.Time
-	day      []time.Time
-	inflight int
+	minute sandbox.Window
+	day    sandbox.Window
 }
 
-func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
-	i := 0
-	for i < len(ts) && !ts[i].After(cutoff) {
-		i++
-	}
-	return ts[i:]
-}
-
-func (s *Sandbox) window(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
-
-// admit applies the rate limits to one call; callers hold s.mu. It returns
-// the exceeded limit's name and how long to wait, or "" when the call may
-// proceed, in which case it is counted and marked in flight.
+// admit applies the rate limits to one call and counts it; callers hold the lock. It returns
+// the exceeded limit's name and how long to wait, or "" when the call may proceed.
 func (s *Sandbox) admit(o *org, now time.Time) (problem string, wait time.Duration) {
 	l := &o.limiter
-	l.minute = pruneBefore(l.minute, now.Add(-s.window(time.Minute)))
-	l.day = pruneBefore(l.day, now.Add(-s.window(24*time.Hour)))
-	s.app = pruneBefore(s.app, now.Add(-s.window(time.Minute)))
+	minute, day := s.srv.Scaled(time.Minute), s.srv.Scaled(24*time.Hour)
+	l.minute.Prune(now, minute)
+	l.day.Prune(now, day)
+	s.app.Prune(now, minute)
 	if s.opts.Limits {
 		switch {
-		case l.inflight >= limitConcurrent:
+		case o.InFlight >= limitConcurrent:
 			return "concurrent", time.Second
 		case len(l.minute) >= limitMinute:
-			return "minute", l.minute[0].Add(s.window(time.Minute)).Sub(now)
+			return "minute", l.minute.Wait(now, minute)
 		case len(l.day) >= limitDay:
-			return "day", l.day[0].Add(s.window(24 * time.Hour)).Sub(now)
+			return "day", l.day.Wait(now, day)
 		case len(s.app) >= limitAppMinute:
-			return "appminute", s.app[0].Add(s.window(time.Minute)).Sub(now)
+			return "appminute", s.app.Wait(now, minute)
 		}
 	}
-	l.minute = append(l.minute, now)
-	l.day = append(l.day, now)
-	s.app = append(s.app, now)
-	l.inflight++
+	l.minute.Add(now, 1)
+	l.day.Add(now, 1)
+	s.app.Add(now, 1)
 	return "", 0
 }
 
@@ -111,120 +98,71 @@ func isWrite(method string) bool {
 // call: authentication, tenant check, faults, rate limits, idempotency and
 // the rate-limit headers.
 func (s *Sandbox) apiHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rel := strings.TrimPrefix(r.URL.Path, apiPrefix)
-		s.mu.Lock()
-		g, detail := s.bearerGrant(r)
-		if g == nil {
-			s.mu.Unlock()
-			writeProblem(w, http.StatusUnauthorized, "Unauthorized", detail)
-			return
-		}
-		tenantID := r.Header.Get("xero-tenant-id")
-		o := s.orgs[tenantID]
-		if o == nil || !g.hasTenant(tenantID) {
-			s.mu.Unlock()
-			writeProblem(w, http.StatusForbidden, "Forbidden", "AuthenticationUnsuccessful")
-			return
-		}
-		o.calls++
-		now := s.now()
-		if f, ok := o.faults.Take(rel, false); ok {
-			s.setLimitHeaders(w.Header(), o)
-			s.mu.Unlock()
-			switch f {
-			case FaultRateLimit:
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.srv.ServeAPI(w, r, s.apiHooks()) })
+}
+
+// apiHooks are the Xero parts of one API call; o is the organisation Resolve found.
+func (s *Sandbox) apiHooks() sandbox.APIHooks {
+	var o *org
+	return sandbox.APIHooks{
+		Resolve: func(r *http.Request) (sandbox.APICall, func(http.ResponseWriter)) {
+			g, detail := s.bearerGrant(r)
+			if g == nil {
+				return sandbox.APICall{}, func(w http.ResponseWriter) { writeProblem(w, http.StatusUnauthorized, "Unauthorized", detail) }
+			}
+			tenantID := r.Header.Get("xero-tenant-id")
+			o = s.orgs[tenantID]
+			if o == nil || !g.Has(tenantID) {
+				return sandbox.APICall{}, func(w http.ResponseWriter) {
+					writeProblem(w, http.StatusForbidden, "Forbidden", "AuthenticationUnsuccessful")
+				}
+			}
+			call := sandbox.APICall{Org: &o.Org, OrgID: o.meta.TenantID, Rel: strings.TrimPrefix(r.URL.Path, apiPrefix), Weight: 1, Write: isWrite(r.Method)}
+			if key := r.Header.Get("Idempotency-Key"); key != "" && call.Write {
+				call.Idempotency, call.IdempotencyID = key, sandbox.HashKey(r.Method, strings.ToLower(call.Rel), key)
+			}
+			return call, nil
+		},
+		Admit: func(call sandbox.APICall) func(http.ResponseWriter) {
+			problem, wait := s.admit(o, call.At)
+			if problem == "" {
+				return nil
+			}
+			return func(w http.ResponseWriter) {
+				w.Header().Set("Retry-After", retryAfterSeconds(wait))
+				w.Header().Set("X-Rate-Limit-Problem", problem)
+				writeProblem(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit exceeded: "+problem)
+			}
+		},
+		Headers: func(h http.Header, _ sandbox.APICall) { s.setLimitHeaders(h, o) },
+		Fault: func(w http.ResponseWriter, kind sandbox.FaultKind) {
+			if kind == sandbox.FaultRateLimit {
 				w.Header().Set("Retry-After", "1")
 				w.Header().Set("X-Rate-Limit-Problem", "minute")
 				writeProblem(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit exceeded")
-			default:
-				writeProblem(w, http.StatusInternalServerError, "An error occurred",
-					"An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.")
+				return
 			}
-			return
-		}
-		if problem, wait := s.admit(o, now); problem != "" {
-			s.setLimitHeaders(w.Header(), o)
-			s.mu.Unlock()
-			w.Header().Set("Retry-After", retryAfterSeconds(wait))
-			w.Header().Set("X-Rate-Limit-Problem", problem)
-			writeProblem(w, http.StatusTooManyRequests, "Too Many Requests", "Rate limit exceeded: "+problem)
-			return
-		}
-		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			o.limiter.inflight--
-			s.mu.Unlock()
-		}()
-		if s.beforeServe != nil {
-			s.beforeServe(tenantID)
-		}
-
-		s.mu.Lock()
-		rec := &recorder{header: http.Header{}}
-		key := r.Header.Get("Idempotency-Key")
-		var idemID string
-		replayed := false
-		if key != "" && isWrite(r.Method) {
-			idemID = sandbox.HashKey(r.Method, strings.ToLower(rel), key)
-			if prev := o.idem[idemID]; prev != nil && now.Sub(prev.At) < idemTTL {
-				rec.header.Set("Content-Type", "application/json; charset=utf-8")
-				rec.status = prev.Status
-				rec.body.Write(prev.Body)
-				replayed = true
+			writeProblem(w, http.StatusInternalServerError, "An error occurred",
+				"An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.")
+		},
+		BeforeServe: func(sandbox.APICall) {
+			if s.beforeServe != nil {
+				s.beforeServe(o.meta.TenantID)
 			}
-		}
-		if !replayed {
-			s.serveAPI(o, rec, r, rel)
+		},
+		Serve: func(call sandbox.APICall, r *http.Request) (int, http.Header, []byte) {
+			rec := &recorder{header: http.Header{}}
+			s.serveAPI(o, rec, r, call.Rel)
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			if idemID != "" && rec.status < 500 {
-				o.idem[idemID] = &idemRecord{Method: r.Method, Path: rel, Key: key, Status: rec.status, Body: rec.body.Bytes(), At: now}
-				s.markDirty(objKey(o, "idem", idemID), o.idem[idemID])
-				s.pruneIdem(o, now)
-			}
-		}
-		err := s.flush(r.Context())
-		timeout := false
-		if isWrite(r.Method) && !replayed {
-			_, timeout = o.faults.Take(rel, true)
-		}
-		s.setLimitHeaders(w.Header(), o)
-		s.mu.Unlock()
-		if err != nil {
+			return rec.status, rec.header, rec.body.Bytes()
+		},
+		// Every answer is JSON; a replayed one has no header of its own.
+		Respond: func(h http.Header, _ sandbox.APICall) { h.Set("Content-Type", "application/json; charset=utf-8") },
+		Failed: func(w http.ResponseWriter, err error) {
 			writeProblem(w, http.StatusInternalServerError, "An error occurred", err.Error())
-			return
-		}
-		if timeout {
-			dropConnection(w)
-			return
-		}
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body.Bytes())
-	})
-}
-
-// dropConnection closes the client's connection without a response, so the
-// client cannot tell whether the write happened.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		// HTTP/2 or a wrapper without Hijack: aborting the handler resets the stream.
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
-}
-
-func (s *Sandbox) pruneIdem(o *org, now time.Time) {
-	for k, v := range o.idem {
-		if now.Sub(v.At) >= idemTTL {
-			delete(o.idem, k)
-		}
+		},
 	}
 }
 

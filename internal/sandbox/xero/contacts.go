@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // contactIn is a Contact as a request sends it; pointers tell "absent" from
@@ -122,7 +124,7 @@ func (s *Sandbox) writeContacts(o *org, w http.ResponseWriter, r *http.Request, 
 		}
 		c := &Contact{ContactStatus: "ACTIVE", Addresses: []Address{}, Phones: []Phone{}}
 		if existing != nil {
-			*c = cloneJSON(existing)
+			*c = sandbox.Clone(existing)
 		}
 		setStr(&c.ContactNumber, in.ContactNumber)
 		setStr(&c.AccountNumber, in.AccountNumber)
@@ -169,7 +171,7 @@ func (s *Sandbox) writeContacts(o *org, w http.ResponseWriter, r *http.Request, 
 		}
 		c.UpdatedDateUTC = MSDate{now}
 		elems = append(elems, element{out: c, commit: func() {
-			stored := cloneJSON(c)
+			stored := sandbox.Clone(c)
 			if _, ok := o.seqs[stored.ContactID]; !ok {
 				o.seqs[stored.ContactID] = s.nextSeq()
 			}

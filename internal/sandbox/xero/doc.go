@@ -19,7 +19,7 @@
 // Access tokens live 30 minutes. As in Xero, a refresh token is issued
 // only when the scope includes offline_access; refresh tokens rotate, and a
 // rotated token stays usable for a 30-minute grace period, after which it
-// gives invalid_grant. POST /oauth/revoke, or [FaultRevoke], revokes the
+// gives invalid_grant. POST /oauth/revoke, or [sandbox.FaultRevoke], revokes the
 // grant: refreshes fail with invalid_grant and API calls get 401.
 // GET /connections lists the organisations a token's grant covers.
 //
@@ -85,7 +85,7 @@
 //
 // # Persistence and pages
 //
-// Every change is saved through [Store] under namespace "xero": key "auth"
+// Every change is saved through a [sandbox.Store] under namespace "xero": key "auth"
 // holds grants and tokens, "org/<tenant>" the organisation with its accounts
 // and tax rates, and "org/<tenant>/<kind>/<id>" each contact, item,
 // invoice, payment and idempotency record. [New] loads them back.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // invoiceIn is an Invoice as a request sends it.
@@ -125,108 +127,149 @@ func resolveContact(o *org, in *invoiceIn) (*Contact, string) {
 	return nil, fmt.Sprintf("The contact named %s could not be found.", ref.Name)
 }
 
+// problems collects the validation errors of one element, in the order Xero reports them.
+type problems []ValidationError
+
+func (p *problems) add(format string, a ...any) {
+	*p = append(*p, ValidationError{Message: fmt.Sprintf(format, a...)})
+}
+
 // computeLine fills a line's amounts the way Xero does:
 // LineAmount = round2(Quantity × UnitAmount × (1 − DiscountRate/100)) (or
 // round2(Quantity × UnitAmount) − DiscountAmount), tax rounded per line.
 func computeLine(o *org, in lineItem, mode, status string, dp int32) (LineItem, []ValidationError) {
-	var errs []ValidationError
-	add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
+	var errs problems
 	l := LineItem{LineItemID: in.LineItemID, Description: strings.TrimSpace(in.Description), ItemCode: in.ItemCode,
 		AccountCode: in.AccountCode, AccountID: in.AccountID, TaxType: in.TaxType}
 	if l.LineItemID == "" {
 		l.LineItemID = uuid.NewString()
 	}
-	var item *Item
-	if in.ItemCode != "" {
-		if item = findItem(o, in.ItemCode); item == nil {
-			add("Item code '%s' is not valid.", in.ItemCode)
-		} else {
-			l.ItemCode = item.Code
-			if l.Description == "" {
-				l.Description = cmpOr(item.Description, item.Name)
-			}
-			if sd := item.SalesDetails; sd != nil {
-				l.AccountCode = cmpOr(l.AccountCode, sd.AccountCode)
-				l.TaxType = cmpOr(l.TaxType, sd.TaxType)
-				if !in.UnitAmount.set && sd.UnitPrice != nil {
-					in.UnitAmount = num{d: sd.UnitPrice.Decimal, set: true}
-				}
-			}
+	lineFromItem(o, &l, &in, &errs)
+	if l.Description == "" && in.ItemCode == "" {
+		errs.add("The description field is mandatory for each line item.")
+	}
+	lineAmounts(&l, in, dp, &errs)
+	acc := lineAccount(o, &l, in, status, &errs)
+	if mode == "NoTax" {
+		l.TaxType = "NONE"
+		return l, errs
+	}
+	lineTax(o, &l, in, acc, mode, &errs)
+	return l, errs
+}
+
+// lineFromItem applies the line's item, by code: its code, description, sales account, tax type
+// and unit price fill what the line leaves out.
+func lineFromItem(o *org, l *LineItem, in *lineItem, errs *problems) {
+	if in.ItemCode == "" {
+		return
+	}
+	item := findItem(o, in.ItemCode)
+	if item == nil {
+		errs.add("Item code '%s' is not valid.", in.ItemCode)
+		return
+	}
+	l.ItemCode = item.Code
+	if l.Description == "" {
+		l.Description = cmpOr(item.Description, item.Name)
+	}
+	if sd := item.SalesDetails; sd != nil {
+		l.AccountCode = cmpOr(l.AccountCode, sd.AccountCode)
+		l.TaxType = cmpOr(l.TaxType, sd.TaxType)
+		if !in.UnitAmount.set && sd.UnitPrice != nil {
+			in.UnitAmount = num{d: sd.UnitPrice.Decimal, set: true}
 		}
 	}
-	if l.Description == "" && in.ItemCode == "" {
-		add("The description field is mandatory for each line item.")
-	}
+}
+
+// lineAmounts sets Quantity (1 by default), UnitAmount (derived from LineAmount when only that
+// is given), the discount and LineAmount.
+func lineAmounts(l *LineItem, in lineItem, dp int32, errs *problems) {
 	qty := one
 	switch {
 	case in.Quantity.bad:
-		add("Quantity '%s' is not a valid number.", in.Quantity.raw)
+		errs.add("Quantity '%s' is not a valid number.", in.Quantity.raw)
 	case in.Quantity.set:
 		qty = in.Quantity.d.Round(4)
 	}
 	unit := decimal.Zero
 	switch {
 	case in.UnitAmount.bad:
-		add("UnitAmount '%s' is not a valid number.", in.UnitAmount.raw)
+		errs.add("UnitAmount '%s' is not a valid number.", in.UnitAmount.raw)
 	case in.UnitAmount.set:
 		unit = in.UnitAmount.d.Round(dp)
 	case in.LineAmount.set && !in.LineAmount.bad && !qty.IsZero():
 		// Xero derives the unit price when only the line total is given.
 		unit = in.LineAmount.d.Div(qty).Round(dp)
 	}
+	l.Quantity, l.UnitAmount = Amount{qty}, Amount{unit}
+	l.LineAmount = Amount{lineDiscount(l, in, errs)}
+}
+
+// lineDiscount applies the line's DiscountRate or DiscountAmount (not both) and returns its
+// LineAmount.
+func lineDiscount(l *LineItem, in lineItem, errs *problems) decimal.Decimal {
+	qty, unit := l.Quantity.Decimal, l.UnitAmount.Decimal
 	gross := round2(qty.Mul(unit))
 	lineAmount := gross
 	switch {
 	case in.DiscountRate.bad:
-		add("DiscountRate '%s' is not a valid number.", in.DiscountRate.raw)
+		errs.add("DiscountRate '%s' is not a valid number.", in.DiscountRate.raw)
 	case in.DiscountRate.set && !in.DiscountRate.d.IsZero():
 		rate := in.DiscountRate.d
 		if rate.IsNegative() || rate.GreaterThan(hundred) {
-			add("DiscountRate must be between 0 and 100.")
+			errs.add("DiscountRate must be between 0 and 100.")
 		}
 		lineAmount = round2(qty.Mul(unit).Mul(one.Sub(rate.Div(hundred))))
 		l.DiscountRate = &Amount{rate}
 	}
 	switch {
 	case in.DiscountAmount.bad:
-		add("DiscountAmount '%s' is not a valid number.", in.DiscountAmount.raw)
+		errs.add("DiscountAmount '%s' is not a valid number.", in.DiscountAmount.raw)
 	case in.DiscountAmount.set && !in.DiscountAmount.d.IsZero():
 		if l.DiscountRate != nil {
-			add("A line item cannot have both a DiscountRate and a DiscountAmount.")
+			errs.add("A line item cannot have both a DiscountRate and a DiscountAmount.")
 		}
 		lineAmount = gross.Sub(round2(in.DiscountAmount.d))
 		l.DiscountAmount = &Amount{round2(in.DiscountAmount.d)}
 	}
-	l.Quantity, l.UnitAmount, l.LineAmount = Amount{qty}, Amount{unit}, Amount{lineAmount}
+	return lineAmount
+}
 
-	var acc *Account
-	if in.AccountID != "" || l.AccountCode != "" {
-		acc = findAccount(o, l.AccountCode, in.AccountID)
-		if acc == nil || acc.Status != "ACTIVE" || acc.Type == "BANK" || acc.SystemAccount != "" {
-			add("Account code '%s' is not a valid code for this document.", cmpOr(l.AccountCode, in.AccountID))
-			acc = nil
-		} else {
-			l.AccountCode, l.AccountID = acc.Code, acc.AccountID
+// lineAccount resolves the line's revenue account, which an invoice needs on every line
+// before it is approved; nil when it has none or an unusable one.
+func lineAccount(o *org, l *LineItem, in lineItem, status string, errs *problems) *Account {
+	if in.AccountID == "" && l.AccountCode == "" {
+		if status != "DRAFT" {
+			errs.add("Account code must be specified for each line item before the invoice can be approved.")
 		}
-	} else if status != "DRAFT" {
-		add("Account code must be specified for each line item before the invoice can be approved.")
+		return nil
 	}
-	if mode == "NoTax" {
-		l.TaxType = "NONE"
-		return l, errs
+	acc := findAccount(o, l.AccountCode, in.AccountID)
+	if acc == nil || acc.Status != "ACTIVE" || acc.Type == "BANK" || acc.SystemAccount != "" {
+		errs.add("Account code '%s' is not a valid code for this document.", cmpOr(l.AccountCode, in.AccountID))
+		return nil
 	}
+	l.AccountCode, l.AccountID = acc.Code, acc.AccountID
+	return acc
+}
+
+// lineTax sets the line's tax type (the account's by default) and its tax, rounded per line,
+// unless the client overrides it.
+func lineTax(o *org, l *LineItem, in lineItem, acc *Account, mode string, errs *problems) {
 	if l.TaxType == "" && acc != nil {
 		l.TaxType = acc.TaxType
 	}
 	if l.TaxType == "" {
-		return l, errs
+		return
 	}
 	tr := findTaxRate(o, l.TaxType)
 	if tr == nil || tr.Status != "ACTIVE" || !tr.CanApplyToRevenue {
-		add("The TaxType code '%s' does not exist or cannot be used for this type of transaction.", l.TaxType)
-		return l, errs
+		errs.add("The TaxType code '%s' does not exist or cannot be used for this type of transaction.", l.TaxType)
+		return
 	}
 	l.TaxType = tr.TaxType
+	lineAmount := l.LineAmount.Decimal
 	rate := tr.EffectiveRate.Div(hundred)
 	tax := round2(lineAmount.Mul(rate))
 	if mode == "Inclusive" {
@@ -237,7 +280,6 @@ func computeLine(o *org, in lineItem, mode, status string, dp int32) (LineItem, 
 		tax = round2(in.TaxAmount.d)
 	}
 	l.TaxAmount = Amount{tax}
-	return l, errs
 }
 
 func cmpOr(a, b string) string {
@@ -274,44 +316,90 @@ var statusMoves = map[string][]string{
 
 // buildInvoice validates one element and returns the invoice it would store.
 func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *invoiceBatch, dp int32, now time.Time) (*Invoice, []ValidationError) {
-	var errs []ValidationError
-	add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
+	var errs problems
 	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
 	if existing != nil {
-		*inv = cloneJSON(existing)
+		*inv = sandbox.Clone(existing)
 		if in.Type == "" {
 			in.Type = existing.Type
 		}
 	}
+	invoiceStatus(inv, in, existing, &errs)
+	invoiceParty(o, inv, &in, existing, &errs)
+	invoiceDates(inv, in, now, &errs)
+	if in.Reference != nil {
+		inv.Reference = strings.TrimSpace(*in.Reference)
+	}
+	if in.SentToContact != nil {
+		inv.SentToContact = *in.SentToContact
+	}
+	invoiceNumber(o, inv, in, existing, batch, &errs)
+	if in.LineItems != nil || existing == nil {
+		inv.LineItems = []LineItem{}
+		for _, li := range in.LineItems {
+			l, lerrs := computeLine(o, li, inv.LineAmountTypes, inv.Status, dp)
+			inv.LineItems = append(inv.LineItems, l)
+			errs = append(errs, lerrs...)
+		}
+	}
+	sumLines(inv)
+	if inv.Status == "AUTHORISED" || inv.Status == "SUBMITTED" {
+		if len(inv.LineItems) == 0 {
+			errs.add("At least one line item is required to approve an invoice.")
+		}
+		if inv.Total.IsNegative() {
+			errs.add("The document total must be zero or positive.")
+		}
+	}
+	inv.UpdatedDateUTC = MSDate{now}
+	inv.HasErrors = len(errs) > 0
+	if existing == nil {
+		inv.InvoiceID = uuid.NewString()
+		if len(errs) > 0 {
+			inv.InvoiceID = zeroID
+		}
+	}
+	return inv, errs
+}
+
+// invoiceStatus checks the invoice's type (sales invoices only) and its status: one a new
+// invoice may start in, or a move Xero allows from the existing one's.
+func invoiceStatus(inv *Invoice, in invoiceIn, existing *Invoice, errs *problems) {
 	inv.Type = strings.ToUpper(in.Type)
 	switch inv.Type {
 	case "ACCREC":
 	case "":
-		add("Invoice Type must be specified.")
+		errs.add("Invoice Type must be specified.")
 	default:
-		add("The booksync Xero sandbox supports ACCREC (sales) invoices only, not %s.", in.Type)
+		errs.add("The booksync Xero sandbox supports ACCREC (sales) invoices only, not %s.", in.Type)
 	}
 	if existing != nil {
 		switch {
 		case existing.Status == "PAID" || !existing.AmountPaid.IsZero():
-			add("This document cannot be edited as it has a payment or credit note allocated to it.")
+			errs.add("This document cannot be edited as it has a payment or credit note allocated to it.")
 		case statusMoves[existing.Status] == nil:
-			add("Invoice not of valid status for modification")
+			errs.add("Invoice not of valid status for modification")
 		}
 	}
-	if in.Status != "" {
-		st := strings.ToUpper(in.Status)
-		switch {
-		case existing == nil && !slices.Contains([]string{"DRAFT", "SUBMITTED", "AUTHORISED"}, st):
-			add("Invoice Status '%s' is not valid for a new invoice.", in.Status)
-		case existing != nil && statusMoves[existing.Status] != nil && !slices.Contains(statusMoves[existing.Status], st):
-			add("Invoice not of valid status for modification")
-		}
-		inv.Status = st
+	if in.Status == "" {
+		return
 	}
+	st := strings.ToUpper(in.Status)
+	switch {
+	case existing == nil && !slices.Contains([]string{"DRAFT", "SUBMITTED", "AUTHORISED"}, st):
+		errs.add("Invoice Status '%s' is not valid for a new invoice.", in.Status)
+	case existing != nil && statusMoves[existing.Status] != nil && !slices.Contains(statusMoves[existing.Status], st):
+		errs.add("Invoice not of valid status for modification")
+	}
+	inv.Status = st
+}
+
+// invoiceParty sets the contact, the currency (the base currency only) and how line amounts
+// are taxed.
+func invoiceParty(o *org, inv *Invoice, in *invoiceIn, existing *Invoice, errs *problems) {
 	if existing == nil || in.Contact != nil {
-		if c, msg := resolveContact(o, &in); msg != "" {
-			add("%s", msg)
+		if c, msg := resolveContact(o, in); msg != "" {
+			errs.add("%s", msg)
 			if in.Contact != nil {
 				inv.Contact = ContactRef{ContactID: cmpOr(in.Contact.ContactID, zeroID), ContactNumber: in.Contact.ContactNumber, Name: in.Contact.Name}
 			}
@@ -320,18 +408,23 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 		}
 	}
 	if in.CurrencyCode != "" && !strings.EqualFold(in.CurrencyCode, baseCurrency) {
-		add("Organisation is not subscribed to currency %s", in.CurrencyCode)
+		errs.add("Organisation is not subscribed to currency %s", in.CurrencyCode)
 		inv.CurrencyCode = strings.ToUpper(in.CurrencyCode)
 	}
 	if in.LineAmountTypes != "" || existing == nil {
 		mode, ok := lineAmountTypes(in.LineAmountTypes)
 		if !ok {
-			add("LineAmountTypes '%s' is not valid; use Exclusive, Inclusive or NoTax.", in.LineAmountTypes)
+			errs.add("LineAmountTypes '%s' is not valid; use Exclusive, Inclusive or NoTax.", in.LineAmountTypes)
 		}
 		inv.LineAmountTypes = mode
 	}
+}
+
+// invoiceDates sets Date (today by default), DueDate, which may not come before it, and their
+// date strings.
+func invoiceDates(inv *Invoice, in invoiceIn, now time.Time, errs *problems) {
 	if in.Date.bad {
-		add("Date '%s' is not a valid date.", in.Date.raw)
+		errs.add("Date '%s' is not a valid date.", in.Date.raw)
 	} else if in.Date.set {
 		inv.Date = msPtr(in.Date.t)
 	} else if inv.Date == nil {
@@ -339,7 +432,7 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 		inv.Date = msPtr(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 	}
 	if in.DueDate.bad {
-		add("DueDate '%s' is not a valid date.", in.DueDate.raw)
+		errs.add("DueDate '%s' is not a valid date.", in.DueDate.raw)
 	} else if in.DueDate.set {
 		inv.DueDate = msPtr(in.DueDate.t)
 	}
@@ -349,16 +442,14 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 	if inv.DueDate != nil {
 		inv.DueDateString = dateString(inv.DueDate.Time)
 		if inv.Date != nil && inv.DueDate.Before(inv.Date.Time) {
-			add("Due Date must be on or after the invoice Date.")
+			errs.add("Due Date must be on or after the invoice Date.")
 		}
 	}
-	if in.Reference != nil {
-		inv.Reference = strings.TrimSpace(*in.Reference)
-	}
-	if in.SentToContact != nil {
-		inv.SentToContact = *in.SentToContact
-	}
+}
 
+// invoiceNumber sets InvoiceNumber: the one sent, else the invoice's own, else the next free
+// INV-nnnn; a sales invoice's must be unique in the organisation and the batch.
+func invoiceNumber(o *org, inv *Invoice, in invoiceIn, existing *Invoice, batch *invoiceBatch, errs *problems) {
 	self := ""
 	if existing != nil {
 		self = existing.InvoiceID
@@ -378,41 +469,14 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 		}
 	}
 	if len(inv.InvoiceNumber) > 255 {
-		add("Invoice number must be 255 characters or less.")
+		errs.add("Invoice number must be 255 characters or less.")
 		inv.InvoiceNumber = truncate(inv.InvoiceNumber, 255)
 	}
 	numKey := strings.ToLower(inv.InvoiceNumber)
 	if inv.Type == "ACCREC" && (invoiceNumberTaken(o, inv.InvoiceNumber, self) || batch.numbers[numKey]) {
-		add("Invoice # must be unique.")
+		errs.add("Invoice # must be unique.")
 	}
 	batch.numbers[numKey] = true
-
-	if in.LineItems != nil || existing == nil {
-		inv.LineItems = []LineItem{}
-		for _, li := range in.LineItems {
-			l, lerrs := computeLine(o, li, inv.LineAmountTypes, inv.Status, dp)
-			inv.LineItems = append(inv.LineItems, l)
-			errs = append(errs, lerrs...)
-		}
-	}
-	sumLines(inv)
-	if inv.Status == "AUTHORISED" || inv.Status == "SUBMITTED" {
-		if len(inv.LineItems) == 0 {
-			add("At least one line item is required to approve an invoice.")
-		}
-		if inv.Total.IsNegative() {
-			add("The document total must be zero or positive.")
-		}
-	}
-	inv.UpdatedDateUTC = MSDate{now}
-	inv.HasErrors = len(errs) > 0
-	if existing == nil {
-		inv.InvoiceID = uuid.NewString()
-		if len(errs) > 0 {
-			inv.InvoiceID = zeroID
-		}
-	}
-	return inv, errs
 }
 
 // writeInvoices serves PUT /Invoices (create), POST /Invoices (update by
@@ -455,7 +519,7 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 		}
 		out := s.renderInvoice(inv, dp)
 		elems = append(elems, element{out: out, commit: func() {
-			stored := cloneJSON(inv)
+			stored := sandbox.Clone(inv)
 			if existing == nil {
 				o.seqs[stored.InvoiceID] = s.nextSeq()
 				if n, ok := autoNumber(stored.InvoiceNumber); ok && n >= o.meta.NextInvoiceNumber {
@@ -488,7 +552,7 @@ func autoNumber(n string) (int, bool) {
 // renderInvoice returns a copy for a response: unit amounts show 2 dp
 // unless the request asked for unitdp=4.
 func (s *Sandbox) renderInvoice(inv *Invoice, dp int32) *Invoice {
-	out := cloneJSON(inv)
+	out := sandbox.Clone(inv)
 	for i := range out.LineItems {
 		out.LineItems[i].UnitAmount = Amount{out.LineItems[i].UnitAmount.Round(dp)}
 	}

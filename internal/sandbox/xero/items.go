@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 type itemDetailsIn struct {
@@ -97,7 +99,7 @@ func (s *Sandbox) writeItems(o *org, w http.ResponseWriter, r *http.Request, _ s
 		}
 		it := &Item{}
 		if existing != nil {
-			*it = cloneJSON(existing)
+			*it = sandbox.Clone(existing)
 		}
 		setStr(&it.Code, in.Code)
 		setStr(&it.Name, in.Name)
@@ -158,7 +160,7 @@ func (s *Sandbox) writeItems(o *org, w http.ResponseWriter, r *http.Request, _ s
 		}
 		it.UpdatedDateUTC = MSDate{now}
 		elems = append(elems, element{out: it, commit: func() {
-			stored := cloneJSON(it)
+			stored := sandbox.Clone(it)
 			if _, ok := o.seqs[stored.ItemID]; !ok {
 				o.seqs[stored.ItemID] = s.nextSeq()
 			}

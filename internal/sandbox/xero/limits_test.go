@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 func withLimits(o *Options) { o.Limits, o.TimeScale = true, 60 }
@@ -42,13 +44,13 @@ func TestRateLimitPerMinute(t *testing.T) {
 func TestRateLimitPerDay(t *testing.T) {
 	b := setup(t, withLimits).connect()
 	// 5,000 calls spaced over the (scaled) day, recorded directly to keep the test fast.
-	b.sb.mu.Lock()
+	b.sb.srv.Lock()
 	o := b.sb.orgs[b.tenant]
 	start := b.clock.Now().Add(-20 * time.Minute)
 	for i := range 5000 {
 		o.limiter.day = append(o.limiter.day, start.Add(time.Duration(i)*time.Millisecond))
 	}
-	b.sb.mu.Unlock()
+	b.sb.srv.Unlock()
 	r := b.api("GET", "/Accounts", nil).mustStatus(t, 429)
 	// The scaled day is 24 minutes; the oldest call leaves it in 4 minutes.
 	if r.header.Get("X-Rate-Limit-Problem") != "day" || r.header.Get("Retry-After") != "240" || r.header.Get("X-DayLimit-Remaining") != "0" {
@@ -96,7 +98,7 @@ func TestRateLimitConcurrent(t *testing.T) {
 
 func TestFaultServerError(t *testing.T) {
 	b := withContact(t)
-	b.sb.InjectFault(b.tenant, Fault{Kind: FaultServerError, Count: 2, Path: "/Invoices"})
+	b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultServerError, Count: 2, Path: "/Invoices"})
 	body := invoices(invoice("INV-F", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2")))
 	b.api("GET", "/Contacts", nil).mustStatus(t, 200) // other paths unaffected
 	b.api("PUT", "/Invoices", body).mustStatus(t, 500)
@@ -138,7 +140,7 @@ func postFault(t *testing.T, b *bundle, f map[string]any) {
 
 func TestFaultTimeoutAfterStore(t *testing.T) {
 	b := withContact(t)
-	b.sb.InjectFault(b.tenant, Fault{Kind: FaultTimeoutAfterStore, Count: 1})
+	b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore, Count: 1})
 	body := invoices(invoice("INV-T", "Acme Ltd", "Exclusive", line("x", 1, 10, "200", "OUTPUT2")))
 	raw, _ := json.Marshal(body)
 	req, _ := http.NewRequest("PUT", b.sb.APIURL()+"/Invoices?summarizeErrors=false", bytes.NewReader(raw))
@@ -169,7 +171,7 @@ func TestFaultTimeoutAfterStore(t *testing.T) {
 
 func TestFaultRevoke(t *testing.T) {
 	b := setup(t).connect()
-	b.sb.InjectFault(b.tenant, Fault{Kind: FaultRevoke})
+	b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultRevoke})
 	b.api("GET", "/Accounts", nil).mustStatus(t, 401)
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {b.refresh}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("refresh after revoke: %d %v", status, body)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // paymentIn is a Payment as a request sends it.
@@ -107,7 +109,7 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 		staged[inv] = staged[inv].Add(amount)
 		p.PaymentID = uuid.NewString()
 		elems = append(elems, element{out: p, commit: func() {
-			stored := cloneJSON(p)
+			stored := sandbox.Clone(p)
 			o.seqs[stored.PaymentID] = s.nextSeq()
 			o.payments[stored.PaymentID] = &stored
 			s.savePayment(o, &stored)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
@@ -16,15 +15,6 @@ import (
 // Namespace is the Store namespace every sandbox key lives in.
 const Namespace = "xero"
 
-// Store persists sandbox state (see sandbox.Store).
-type Store = sandbox.Store
-
-// MemoryStore is a Store held in memory, for tests and throwaway demos.
-type MemoryStore = sandbox.MemoryStore
-
-// NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return sandbox.NewMemoryStore() }
-
 // Options configures a Sandbox.
 type Options struct {
 	// BaseURL is the absolute URL the handler is mounted at, without a
@@ -32,7 +22,7 @@ type Options struct {
 	// consent form are built from it.
 	BaseURL string
 	// Store persists state; nil keeps it in memory only.
-	Store Store
+	Store sandbox.Store
 	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
 	Now func() time.Time
 	// Limits enforces Xero's per-organisation rate limits.
@@ -48,18 +38,14 @@ type Options struct {
 // Sandbox is an in-process imitation of Xero's identity service and
 // Accounting API. Its methods are safe for concurrent use.
 type Sandbox struct {
-	opts  Options
-	now   func() time.Time
-	scale float64
+	opts Options
+	// srv holds the lock that guards all state below, the OAuth server and persistence.
+	srv *sandbox.Server
+	now func() time.Time
 
-	// mu guards all state below. The sandbox serialises API calls; it serves
-	// tests and demos, where fidelity matters more than throughput.
-	mu      sync.Mutex
-	auth    authState
-	orgs    map[string]*org
-	seq     int64
-	app     []time.Time // app-wide calls in the last minute
-	pending sandbox.Changes
+	orgs map[string]*org
+	seq  int64
+	app  sandbox.Window // app-wide calls in the last minute
 
 	// beforeServe, when set (tests only), runs after rate limiting admitted
 	// a call and before the call takes the lock, so tests can hold calls in flight.
@@ -68,18 +54,16 @@ type Sandbox struct {
 
 // org is one organisation (tenant) with everything it holds.
 type org struct {
+	sandbox.Org
 	meta     orgMeta
 	contacts map[string]*Contact
 	items    map[string]*Item
 	invoices map[string]*Invoice
 	payments map[string]*Payment
-	idem     map[string]*idemRecord
 	seqs     map[string]int64 // object id -> creation sequence, for stable order
 
 	// Runtime only; not persisted.
-	calls   int
 	limiter limiter
-	faults  sandbox.Faults
 }
 
 // orgMeta is the organisation record saved under "org/<tenant>".
@@ -94,16 +78,6 @@ type orgMeta struct {
 	NextTaxNumber     int        `json:"next_tax_number"`
 }
 
-// idemRecord is a stored response for Idempotency-Key replay.
-type idemRecord struct {
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Key    string    `json:"key"`
-	Status int       `json:"status"`
-	Body   []byte    `json:"body"`
-	At     time.Time `json:"at"`
-}
-
 // record wraps a persisted object with its creation sequence.
 type record[T any] struct {
 	Seq int64 `json:"seq"`
@@ -112,11 +86,11 @@ type record[T any] struct {
 
 func emptyOrg() *org {
 	return &org{
+		Org:      sandbox.Org{Replays: map[string]*sandbox.Replay{}},
 		contacts: map[string]*Contact{},
 		items:    map[string]*Item{},
 		invoices: map[string]*Invoice{},
 		payments: map[string]*Payment{},
-		idem:     map[string]*idemRecord{},
 		seqs:     map[string]int64{},
 	}
 }
@@ -124,77 +98,40 @@ func emptyOrg() *org {
 // New returns a Sandbox with the state found in opts.Store.
 func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	s := &Sandbox{opts: opts, now: opts.Now, scale: opts.TimeScale, orgs: map[string]*org{}}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.scale <= 0 {
-		s.scale = 1
-	}
-	s.auth = newAuthState()
-	if opts.Store == nil {
-		return s, nil
-	}
-	data, err := opts.Store.LoadSandbox(ctx, Namespace)
-	if err != nil {
-		return nil, fmt.Errorf("xero sandbox: load: %w", err)
-	}
-	if err := s.load(data); err != nil {
-		return nil, fmt.Errorf("xero sandbox: load: %w", err)
+	s := &Sandbox{opts: opts, orgs: map[string]*org{}}
+	s.srv = sandbox.NewServer(sandbox.Config{
+		Namespace: Namespace, Store: opts.Store, Now: opts.Now, TimeScale: opts.TimeScale, OAuth: s.oauthConfig(),
+		Org: s.orgOf, OrgField: "tenant_id", KeyPrefix: "org",
+	})
+	s.now = s.srv.Now
+	if err := s.srv.Load(ctx, s.loadOrg, s.loadObject); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Sandbox) load(data map[string][]byte) error {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
+// loadOrg reads an organisation's saved record.
+func (s *Sandbox) loadOrg(v []byte) error {
+	o := emptyOrg()
+	if err := json.Unmarshal(v, &o.meta); err != nil {
+		return err
 	}
-	// "org/<t>" sorts before "org/<t>/...", so the org exists before its objects.
-	slices.Sort(keys)
-	for _, k := range keys {
-		v := data[k]
-		if k == "auth" {
-			if err := json.Unmarshal(v, &s.auth); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-			s.auth.fill()
-			continue
-		}
-		parts := strings.Split(k, "/")
-		if len(parts) < 2 || parts[0] != "org" {
-			continue
-		}
-		if len(parts) == 2 {
-			o := emptyOrg()
-			if err := json.Unmarshal(v, &o.meta); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-			s.orgs[o.meta.TenantID] = o
-			continue
-		}
-		o := s.orgs[parts[1]]
-		if o == nil || len(parts) != 4 {
-			continue
-		}
-		var err error
-		switch parts[2] {
-		case "contact":
-			err = loadRecord(v, o, o.contacts, parts[3], &s.seq)
-		case "item":
-			err = loadRecord(v, o, o.items, parts[3], &s.seq)
-		case "invoice":
-			err = loadRecord(v, o, o.invoices, parts[3], &s.seq)
-		case "payment":
-			err = loadRecord(v, o, o.payments, parts[3], &s.seq)
-		case "idem":
-			var r idemRecord
-			err = json.Unmarshal(v, &r)
-			o.idem[parts[3]] = &r
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
-		}
+	s.orgs[o.meta.TenantID] = o
+	return nil
+}
+
+// loadObject reads one of an organisation's saved objects.
+func (s *Sandbox) loadObject(tenantID, kind, id string, v []byte) error {
+	o := s.orgs[tenantID]
+	switch kind {
+	case "contact":
+		return loadRecord(v, o, o.contacts, id, &s.seq)
+	case "item":
+		return loadRecord(v, o, o.items, id, &s.seq)
+	case "invoice":
+		return loadRecord(v, o, o.invoices, id, &s.seq)
+	case "payment":
+		return loadRecord(v, o, o.payments, id, &s.seq)
 	}
 	return nil
 }
@@ -210,51 +147,36 @@ func loadRecord[T any](v []byte, o *org, into map[string]*T, id string, maxSeq *
 	return nil
 }
 
-// nextSeq numbers a new object; callers hold s.mu.
+// nextSeq numbers a new object; callers hold the lock.
 func (s *Sandbox) nextSeq() int64 { s.seq++; return s.seq }
 
-// markDirty queues a key to be saved by flush; callers hold s.mu. Values are
-// marshalled at flush time, so several changes to one object save once.
-func (s *Sandbox) markDirty(key string, v any) { s.pending.Mark(key, v) }
-
-func (s *Sandbox) saveOrgMeta(o *org) { s.markDirty("org/"+o.meta.TenantID, &o.meta) }
 func (s *Sandbox) saveContact(o *org, c *Contact) {
-	s.markDirty(objKey(o, "contact", c.ContactID), record[Contact]{o.seqs[c.ContactID], c})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "contact", c.ContactID), record[Contact]{o.seqs[c.ContactID], c})
 }
 func (s *Sandbox) saveItem(o *org, it *Item) {
-	s.markDirty(objKey(o, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
 }
 func (s *Sandbox) saveInvoice(o *org, inv *Invoice) {
-	s.markDirty(objKey(o, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
 }
 func (s *Sandbox) savePayment(o *org, p *Payment) {
-	s.markDirty(objKey(o, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
 }
-func (s *Sandbox) saveAuth() { s.markDirty("auth", &s.auth) }
 
-func objKey(o *org, kind, id string) string { return "org/" + o.meta.TenantID + "/" + kind + "/" + id }
-
-// flush saves every queued key; callers hold s.mu. Marshalling happens under
-// the lock so the saved JSON is a consistent snapshot.
-func (s *Sandbox) flush(ctx context.Context) error {
-	return s.pending.Save(ctx, s.opts.Store, Namespace)
-}
+func (s *Sandbox) saveOrgMeta(o *org) { s.srv.Mark(s.srv.OrgKey(o.meta.TenantID), &o.meta) }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under
 // /api.xro/2.0, and, behind Options.Gate, the organisation pages under /orgs and POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth/authorize", s.handleAuthorizePage)
-	mux.HandleFunc("POST /oauth/authorize", s.handleAuthorizeConsent)
-	mux.HandleFunc("POST /oauth/token", s.handleToken)
-	mux.HandleFunc("POST /oauth/revoke", s.handleRevoke)
+	mux.HandleFunc("GET /oauth/authorize", s.srv.HandleAuthorizePage)
+	mux.HandleFunc("POST /oauth/authorize", s.srv.HandleAuthorizeConsent)
+	mux.HandleFunc("POST /oauth/token", s.srv.HandleToken)
+	mux.HandleFunc("POST /oauth/revoke", s.srv.HandleRevoke)
 	mux.HandleFunc("GET /connections", s.handleConnections)
 	mux.HandleFunc("DELETE /connections/{id}", s.handleDeleteConnection)
 	mux.Handle("/api.xro/2.0/", s.apiHandler())
-	if g := s.opts.Gate; g != nil {
-		mux.Handle("POST /faults", g.Faults(Namespace, http.HandlerFunc(s.handleFaults)))
-		s.routeWeb(mux, func(h http.HandlerFunc) http.Handler { return g.Pages(Namespace, s.opts.BaseURL, h) })
-	}
+	s.opts.Gate.Route(mux, Namespace, s.opts.BaseURL, s.srv.HandleFaults, s.pages())
 	return mux
 }
 
@@ -275,8 +197,8 @@ func (s *Sandbox) APIURL() string { return s.opts.BaseURL + "/api.xro/2.0" }
 
 // Tenants returns the ids of all organisations, oldest first.
 func (s *Sandbox) Tenants() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.srv.Lock()
+	defer s.srv.Unlock()
 	orgs := s.sortedOrgs()
 	out := make([]string, len(orgs))
 	for i, o := range orgs {
@@ -309,26 +231,14 @@ func sortedBySeq[T any](o *org, m map[string]*T, id func(*T) string) []*T {
 	return out
 }
 
-// cloneJSON deep-copies v so inspection results cannot alias live state.
-func cloneJSON[T any](v *T) T {
-	b, _ := json.Marshal(v)
-	var out T
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
+// inspect returns copies of what pick finds in the organisation, nil for an unknown one.
 func inspect[T any](s *Sandbox, tenantID string, pick func(*org) []*T) []T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.orgs[tenantID]
-	if o == nil {
+	return sandbox.Snapshot(s.srv, func() []*T {
+		if o := s.orgs[tenantID]; o != nil {
+			return pick(o)
+		}
 		return nil
-	}
-	var out []T
-	for _, v := range pick(o) {
-		out = append(out, cloneJSON(v))
-	}
-	return out
+	})
 }
 
 // Invoices returns the organisation's invoices in creation order.
@@ -372,20 +282,13 @@ func (s *Sandbox) Accounts(tenantID string) []Account {
 // Calls returns how many Accounting API calls the organisation has been
 // served since this Sandbox started (rejected and faulted calls included,
 // since Xero counts them too).
-func (s *Sandbox) Calls(tenantID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o := s.orgs[tenantID]; o != nil {
-		return o.calls
-	}
-	return 0
-}
+func (s *Sandbox) Calls(tenantID string) int { return s.srv.Calls(tenantID) }
 
 // AddTaxRate creates a custom tax rate (TaxType TAX001, TAX002, ...) with
 // one component, as the organisation page's form does, and returns it.
 func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate Amount) (TaxRate, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.srv.Lock()
+	defer s.srv.Unlock()
 	o := s.orgs[tenantID]
 	if o == nil {
 		return TaxRate{}, fmt.Errorf("xero sandbox: unknown tenant %q", tenantID)
@@ -394,5 +297,5 @@ func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate Am
 		return TaxRate{}, fmt.Errorf("xero sandbox: %s", msgs[0].Message)
 	}
 	tr := s.addTaxRate(o, name, []TaxComponent{{Name: name, Rate: rate}})
-	return *tr, s.flush(ctx)
+	return *tr, s.srv.Flush(ctx)
 }

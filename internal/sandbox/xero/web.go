@@ -12,14 +12,16 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// routeWeb routes the organisation pages and their forms, each behind guard (the Gate's login).
-// Every handler answers 404 for an organisation the partner's entities did not connect.
-func (s *Sandbox) routeWeb(mux *http.ServeMux, guard func(http.HandlerFunc) http.Handler) {
-	mux.Handle("GET /orgs", guard(s.handleOrgList))
-	mux.Handle("GET /orgs/{tenant}", guard(s.handleOrgPage))
-	mux.Handle("POST /orgs/{tenant}/tax_rates", guard(s.handleAddTaxRate))
-	mux.Handle("POST /orgs/{tenant}/tax_rates/{taxType}/archive", guard(s.handleArchiveTaxRate))
-	mux.Handle("POST /orgs/{tenant}/contacts/{contact}", guard(s.handleEditContact))
+// pages are the organisation pages and their forms by route, which the Gate guards. Every
+// handler answers 404 for an organisation the partner's entities did not connect.
+func (s *Sandbox) pages() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET /orgs":                     s.handleOrgList,
+		"GET /orgs/{tenant}":            s.handleOrgPage,
+		"POST /orgs/{tenant}/tax_rates": s.handleAddTaxRate,
+		"POST /orgs/{tenant}/tax_rates/{taxType}/archive": s.handleArchiveTaxRate,
+		"POST /orgs/{tenant}/contacts/{contact}":          s.handleEditContact,
+	}
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -90,7 +92,7 @@ func money(a any) string {
 }
 
 func (s *Sandbox) handleOrgList(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.srv.Lock()
 	type row struct {
 		Name, TenantID, URL string
 		Invoices, Calls     int
@@ -98,10 +100,10 @@ func (s *Sandbox) handleOrgList(w http.ResponseWriter, r *http.Request) {
 	var rows []row
 	for _, o := range s.sortedOrgs() {
 		if sandbox.Visible(r, o.meta.TenantID) {
-			rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.calls})
+			rows = append(rows, row{o.meta.Name, o.meta.TenantID, s.opts.BaseURL + "/orgs/" + o.meta.TenantID, len(o.invoices), o.Calls})
 		}
 	}
-	s.mu.Unlock()
+	s.srv.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = orgListPage.Execute(w, map[string]any{"Rows": rows, "Logout": s.opts.Gate.LogoutURL()})
 }
@@ -114,15 +116,15 @@ func (s *Sandbox) handleOrgPage(w http.ResponseWriter, r *http.Request) {
 // answers with the page, its message and status, so that nothing looks saved that was not.
 func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	if o == nil || !sandbox.Visible(r, tenant) {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return
 	}
 	data := map[string]any{
-		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.calls,
+		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.Calls,
 		"Error":    problem,
 		"Invoices": sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
 		"Payments": sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
@@ -134,7 +136,7 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 	// Render under the lock: the template reads live objects.
 	var buf strings.Builder
 	err := orgPage.Execute(&buf, data)
-	s.mu.Unlock()
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -149,9 +151,9 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 // field in required present (else 400). It answers itself when it returns false.
 func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...string) bool {
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	known := s.orgs[tenant] != nil
-	s.mu.Unlock()
+	s.srv.Unlock()
 	if !known || !sandbox.Visible(r, tenant) {
 		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return false
@@ -205,21 +207,21 @@ func (s *Sandbox) handleArchiveTaxRate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	var tr *TaxRate
 	if o != nil {
 		tr = findTaxRate(o, r.PathValue("taxType"))
 	}
 	if tr == nil {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No tax rate "+strconv.Quote(r.PathValue("taxType"))+" in this organisation.")
 		return
 	}
 	tr.Status = "ARCHIVED"
 	s.saveOrgMeta(o)
-	err := s.flush(r.Context())
-	s.mu.Unlock()
+	err := s.srv.Flush(r.Context())
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -232,18 +234,18 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant := r.PathValue("tenant")
-	s.mu.Lock()
+	s.srv.Lock()
 	o := s.orgs[tenant]
 	var c *Contact
 	if o != nil {
 		c = o.contacts[strings.ToLower(r.PathValue("contact"))]
 	}
 	if c == nil {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		sandbox.WriteError(w, r, http.StatusNotFound, "No contact "+strconv.Quote(r.PathValue("contact"))+" in this organisation.")
 		return
 	}
-	edited := cloneJSON(c)
+	edited := sandbox.Clone(c)
 	edited.Name = strings.TrimSpace(r.PostForm.Get("name"))
 	edited.EmailAddress = strings.TrimSpace(r.PostForm.Get("email"))
 	errs := validateContact(o, &edited)
@@ -251,14 +253,14 @@ func (s *Sandbox) handleEditContact(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, ValidationError{Message: duplicateContactName(edited.Name)})
 	}
 	if len(errs) > 0 {
-		s.mu.Unlock()
+		s.srv.Unlock()
 		s.formProblem(w, r, errs[0].Message)
 		return
 	}
 	c.Name, c.EmailAddress, c.UpdatedDateUTC = edited.Name, edited.EmailAddress, MSDate{s.now()}
 	s.saveContact(o, c)
-	err := s.flush(r.Context())
-	s.mu.Unlock()
+	err := s.srv.Flush(r.Context())
+	s.srv.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -1,0 +1,198 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Server: what the platform's sandbox shares with every other one, with the
+// parts that differ per platform in OAuth.
+type Config struct {
+	// Namespace is the Store namespace of the sandbox's keys ("xero", "quickbooks"), also used to
+	// name it in errors.
+	Namespace string
+	// Store persists state; nil keeps it in memory only.
+	Store Store
+	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
+	Now func() time.Time
+	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts 60/TimeScale s. 0 or 1
+	// is real time. Token lifetimes are not scaled.
+	TimeScale float64
+	// OAuth is the platform's OAuth 2 authorization server.
+	OAuth OAuthConfig
+	// Org finds an organisation by id, under the lock: its part in the Server and its API base
+	// path, which faults' paths are relative to; nil for an unknown organisation.
+	Org func(id string) (org *Org, apiBase string)
+	// OrgField names the organisation's id in POST /faults ("tenant_id", "realm_id").
+	OrgField string
+	// KeyPrefix starts the Store keys of organisations ("org", "realm"): an organisation's
+	// record is saved under "<prefix>/<id>" and its objects under "<prefix>/<id>/<kind>/<id>".
+	KeyPrefix string
+}
+
+// Server is the part every sandbox shares: one lock over the sandbox's state, its clock, the
+// OAuth 2 authorization server (grants, codes and tokens), the changes a request makes to the
+// Store, and the wrapper around every API call (faults, rate limits, idempotency replay). Each
+// platform's package builds its API objects, validation and pages on it.
+type Server struct {
+	cfg   Config
+	now   func() time.Time
+	scale float64
+
+	// mu guards all of a sandbox's state, its platform's included. A sandbox serialises API
+	// calls; it serves tests and demos, where fidelity matters more than throughput.
+	mu      sync.Mutex
+	auth    AuthState
+	pending Changes
+
+	consent *template.Template
+}
+
+// NewServer returns a Server with no state; Load reads what its Store holds.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState(), consent: cfg.OAuth.Consent.page()}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.scale <= 0 {
+		s.scale = 1
+	}
+	return s
+}
+
+// Lock takes the sandbox's lock, which guards its platform's state as well as the Server's.
+func (s *Server) Lock() { s.mu.Lock() }
+
+// Unlock releases the lock Lock took.
+func (s *Server) Unlock() { s.mu.Unlock() }
+
+// Now is the sandbox's clock.
+func (s *Server) Now() time.Time { return s.now() }
+
+// Scaled returns a rate-limit window of length d compressed by Config.TimeScale.
+func (s *Server) Scaled(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
+
+// Mark queues key to be saved with v by the next Flush; callers hold the lock.
+func (s *Server) Mark(key string, v any) { s.pending.Mark(key, v) }
+
+// Flush saves every key marked since the last one, all or none; callers hold the lock, so that
+// the saved JSON is a consistent snapshot.
+func (s *Server) Flush(ctx context.Context) error {
+	return s.pending.Save(ctx, s.cfg.Store, s.cfg.Namespace)
+}
+
+// authKey is the Store key of the authorization server's state.
+const authKey = "auth"
+
+// markAuth queues the authorization server's state to be saved; callers hold the lock.
+func (s *Server) markAuth() { s.Mark(authKey, &s.auth) }
+
+// Load reads the sandbox's state from the Store (nothing without one): the authorization
+// server's own, each organisation's record, given to loadOrg, then its objects, given to
+// loadObject by kind and id, and its responses kept for replay. Objects of an organisation
+// that does not exist and keys of other shapes are ignored.
+func (s *Server) Load(ctx context.Context, loadOrg func(value []byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
+	if s.cfg.Store == nil {
+		return nil
+	}
+	data, err := s.cfg.Store.LoadSandbox(ctx, s.cfg.Namespace)
+	if err != nil {
+		return fmt.Errorf("%s sandbox: load: %w", s.cfg.Namespace, err)
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	// "org/<id>" sorts before "org/<id>/...", so the organisation exists before its objects.
+	slices.Sort(keys)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if err := s.loadKey(k, data[k], loadOrg, loadObject); err != nil {
+			return fmt.Errorf("%s sandbox: load: %s: %w", s.cfg.Namespace, k, err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) loadKey(k string, v []byte, loadOrg func([]byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
+	if k == authKey {
+		err := json.Unmarshal(v, &s.auth)
+		s.auth.fill()
+		return err
+	}
+	parts := strings.Split(k, "/")
+	switch {
+	case len(parts) < 2 || parts[0] != s.cfg.KeyPrefix:
+		return nil
+	case len(parts) == 2:
+		return loadOrg(v)
+	case len(parts) != 4:
+		return nil
+	}
+	o, _ := s.cfg.Org(parts[1])
+	switch {
+	case o == nil:
+		return nil
+	case parts[2] == replayKind:
+		return LoadJSON(v, o.Replays, parts[3])
+	}
+	return loadObject(parts[1], parts[2], parts[3], v)
+}
+
+// OrgKey returns the Store key of an organisation's record, or with kind and id of one of its
+// objects.
+func (s *Server) OrgKey(orgID string, kindAndID ...string) string {
+	return strings.Join(append([]string{s.cfg.KeyPrefix, orgID}, kindAndID...), "/")
+}
+
+// LoadJSON reads a saved object into a map of objects by id; a JSON null (a removed object) is
+// skipped.
+func LoadJSON[T any](value []byte, into map[string]*T, id string) error {
+	if string(value) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(value, &v); err != nil {
+		return err
+	}
+	into[id] = &v
+	return nil
+}
+
+// Clone deep-copies v through JSON, so that what a sandbox hands out or keeps aside cannot alias
+// live state.
+func Clone[T any](v *T) T {
+	b, _ := json.Marshal(v)
+	var out T
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// Snapshot returns copies of what pick returns, taken under the lock; nil when it returns none.
+func Snapshot[T any](s *Server, pick func() []*T) []T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []T
+	for _, v := range pick() {
+		out = append(out, Clone(v))
+	}
+	return out
+}
+
+// Calls returns how many API calls the organisation has been served since the sandbox started,
+// rejected and faulted calls included, as platforms meter them; 0 for an unknown one.
+func (s *Server) Calls(orgID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, _ := s.cfg.Org(orgID); o != nil {
+		return o.Calls
+	}
+	return 0
+}
