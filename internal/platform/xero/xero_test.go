@@ -234,13 +234,14 @@ func TestPushContactsMatchesByNumberThenNameAndCreatesTheRest(t *testing.T) {
 	}
 }
 
-func TestPushItemsMatchesByCodeThenNameAndTruncatesNames(t *testing.T) {
+// TestPushItemsMatchesByCodeAndTruncatesNames: invoice lines name items by booksync's code, so
+// an item matches by its code only; one of another code and the same name is none.
+func TestPushItemsMatchesByCodeAndTruncatesNames(t *testing.T) {
 	t.Parallel()
 	b := newBooks(t)
 	b.api("PUT", "/Items", map[string]any{"Items": []any{
 		map[string]any{"Code": "SKU-1", "Name": "Widget"}, map[string]any{"Code": "OTHER", "Name": "Gadget"}}})
-	held := b.sb.Items(b.tenant)
-	byCode, byName := held[0].ItemID, held[1].ItemID
+	byCode, other := b.sb.Items(b.tenant)[0].ItemID, b.sb.Items(b.tenant)[1].ItemID
 	b.rec.reset()
 	c := b.client(Config{})
 	long := strings.Repeat("é", 60)
@@ -254,8 +255,11 @@ func TestPushItemsMatchesByCodeThenNameAndTruncatesNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res[0].Matched || res[0].PlatformID != byCode || !res[1].Matched || res[1].PlatformID != byName {
-		t.Errorf("matches: %+v %+v", res[0], res[1])
+	if !res[0].Matched || res[0].PlatformID != byCode {
+		t.Errorf("by code: %+v", res[0])
+	}
+	if r := res[1]; r.Matched || r.Err != nil || r.PlatformID == "" || r.PlatformID == other {
+		t.Errorf("same name, other code: %+v", r)
 	}
 	if res[2].Err != nil || res[2].PlatformID == "" || res[2].Matched {
 		t.Errorf("created: %+v", res[2])
@@ -269,18 +273,24 @@ func TestPushItemsMatchesByCodeThenNameAndTruncatesNames(t *testing.T) {
 		t.Errorf("long code: %v", res[4].Err)
 	}
 	calls := b.rec.recorded()
+	if len(calls) != 2 || calls[0].query.Get("where") != `Code=="sku-1" OR Code=="SKU-2" OR Code=="SKU-3" OR Code=="SKU-4"` {
+		t.Errorf("calls %v", calls)
+	}
 	var sent struct{ Items []wireItem }
 	json.Unmarshal(calls[len(calls)-1].body, &sent)
-	if got := sent.Items[0]; len([]rune(got.Name)) != 50 || !got.IsSold || got.SalesDetails.UnitPrice != "19.99" ||
+	if got := sent.Items[1]; len([]rune(got.Name)) != 50 || !got.IsSold || got.SalesDetails.UnitPrice != "19.99" ||
 		got.SalesDetails.AccountCode != "200" || got.SalesDetails.TaxType != "OUTPUT2" {
 		t.Errorf("sent %+v %+v", got, got.SalesDetails)
 	}
 	if calls[len(calls)-1].query.Get("unitdp") != "4" {
 		t.Errorf("unitdp missing")
 	}
-	// The truncated name is what a second push matches.
-	res, err = c.PushItems(context.Background(), []platform.Item{{Ref: "p3", Code: "NEW-CODE", Name: long}})
-	if err != nil || !res[0].Matched {
+	// The item is in Xero under its truncated name; a second push matches it by code.
+	if held := b.sb.Items(b.tenant); len(held) != 4 || held[3].Name != strings.Repeat("é", 50) {
+		t.Errorf("Xero holds %+v", held)
+	}
+	res, err = c.PushItems(context.Background(), []platform.Item{{Ref: "p3", Code: "sku-3", Name: long}})
+	if err != nil || !res[0].Matched || res[0].PlatformID != b.sb.Items(b.tenant)[3].ItemID {
 		t.Errorf("second push: %+v %v", res, err)
 	}
 }
