@@ -621,6 +621,24 @@ func TestClassification(t *testing.T) {
 			}
 		})
 	}
+	// Xero refuses a query it cannot read with 400 and a message; the connector sends none such,
+	// so the test garbles the filter on the way.
+	t.Run("400 on read", func(t *testing.T) {
+		t.Parallel()
+		b := newBooks(t)
+		b.setIntercept(func(r *http.Request, next http.RoundTripper) (*http.Response, error) {
+			r = r.Clone(r.Context())
+			q := r.URL.Query()
+			q.Set("where", "Nonsense")
+			r.URL.RawQuery = q.Encode()
+			return next.RoundTrip(r)
+		})
+		_, err := b.client(Config{}).Invoices(context.Background(), platform.InvoiceQuery{})
+		if cl, code := classOf(t, err); cl != platform.NeedsUserAction || code != "validation_failed" ||
+			!strings.Contains(err.(*platform.Error).Message, "Nonsense") {
+			t.Errorf("got %s %s (%v)", cl, code, err)
+		}
+	})
 	t.Run("404", func(t *testing.T) {
 		t.Parallel()
 		b := newBooks(t)
