@@ -15,9 +15,9 @@ const (
 	maxItemName = 50
 )
 
-// PushItems matches each item by code and then by name (both case-insensitive, as Xero compares
-// them), and creates the rest in requests of 50. Names longer than Xero's 50 characters are
-// truncated, and matched by their truncated form.
+// PushItems matches each item by code (case-insensitive, as Xero compares codes), and creates the
+// rest in requests of 50. Invoice lines name their item by booksync's code, so an item of another
+// code is no match, whatever its name. Names longer than Xero's 50 characters are truncated.
 //
 // When the returned error is non-nil, results is either nil or has one result per item, as for
 // PushContacts.
@@ -40,9 +40,6 @@ func (c *Client) PushItems(ctx context.Context, items []platform.Item) ([]platfo
 		if v, ok := whereValue(it.Code); ok {
 			terms = append(terms, "Code=="+v)
 		}
-		if v, ok := whereValue(truncate(it.Name, maxItemName)); ok {
-			terms = append(terms, "Name=="+v)
-		}
 	}
 	var found []wireItem
 	for _, where := range filterChunks(terms, lookupTerms, lookupLength) {
@@ -56,16 +53,9 @@ func (c *Client) PushItems(ctx context.Context, items []platform.Item) ([]platfo
 		found = append(found, env.Items...)
 	}
 	byCode := map[string]wireItem{}
-	byName := map[string]wireItem{}
 	for _, w := range found {
 		if _, dup := byCode[strings.ToLower(w.Code)]; !dup {
 			byCode[strings.ToLower(w.Code)] = w
-		}
-		if w.Name == "" {
-			continue
-		}
-		if _, dup := byName[strings.ToLower(w.Name)]; !dup {
-			byName[strings.ToLower(w.Name)] = w
 		}
 	}
 
@@ -78,11 +68,7 @@ func (c *Client) PushItems(ctx context.Context, items []platform.Item) ([]platfo
 		if results[i].Err != nil {
 			continue
 		}
-		w, ok := byCode[strings.ToLower(it.Code)]
-		if !ok && it.Name != "" {
-			w, ok = byName[strings.ToLower(truncate(it.Name, maxItemName))]
-		}
-		if ok {
+		if w, ok := byCode[strings.ToLower(it.Code)]; ok {
 			results[i].Matched, results[i].PlatformID = true, w.ItemID
 			results[i].UpdatedAt, _ = parseTime(w.UpdatedDateUTC)
 			continue

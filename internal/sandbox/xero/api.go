@@ -305,33 +305,46 @@ func (s *Sandbox) finishBatch(w http.ResponseWriter, r *http.Request, key string
 // condition is one Field=="value" clause of a where filter.
 type condition struct{ field, value string }
 
+// whereFilter is a parsed where filter: alternatives joined by OR, each a list of conditions
+// joined by AND. Empty matches everything.
+type whereFilter [][]condition
+
 // parseWhere understands the exact-match forms connectors use:
-// Field=="value", Field==Guid("..."), Field==true, joined by AND or &&.
-func parseWhere(where string) ([]condition, error) {
+// Field=="value", Field==Guid("..."), Field==true, joined by AND (or &&) and OR (or ||), AND
+// binding tighter, as in Xero.
+func parseWhere(where string) (whereFilter, error) {
 	where = strings.TrimSpace(where)
 	if where == "" {
 		return nil, nil
 	}
-	var out []condition
-	for _, part := range splitAnd(where) {
-		f, v, ok := strings.Cut(part, "==")
-		if !ok {
-			return nil, fmt.Errorf("unsupported where clause %q (the sandbox supports Field==\"value\" joined by AND)", part)
+	var out whereFilter
+	for _, alt := range splitOutsideQuotes(where, " OR ", "||") {
+		var conds []condition
+		for _, part := range splitAnd(alt) {
+			f, v, ok := strings.Cut(part, "==")
+			if !ok {
+				return nil, fmt.Errorf("unsupported where clause %q (the sandbox supports Field==\"value\" joined by AND and OR)", part)
+			}
+			f = strings.TrimSpace(f)
+			v = strings.TrimSpace(v)
+			if inner, ok := strings.CutPrefix(v, "Guid("); ok {
+				v = strings.TrimSuffix(inner, ")")
+			}
+			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = strings.ReplaceAll(v[1:len(v)-1], `\"`, `"`)
+			}
+			conds = append(conds, condition{f, v})
 		}
-		f = strings.TrimSpace(f)
-		v = strings.TrimSpace(v)
-		if inner, ok := strings.CutPrefix(v, "Guid("); ok {
-			v = strings.TrimSuffix(inner, ")")
-		}
-		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-			v = strings.ReplaceAll(v[1:len(v)-1], `\"`, `"`)
-		}
-		out = append(out, condition{f, v})
+		out = append(out, conds)
 	}
 	return out, nil
 }
 
-func splitAnd(s string) []string {
+func splitAnd(s string) []string { return splitOutsideQuotes(s, " AND ", "&&") }
+
+// splitOutsideQuotes splits s at word (matched case-insensitively) and at symbol, outside
+// double quotes.
+func splitOutsideQuotes(s, word, symbol string) []string {
 	var parts []string
 	inQuote := false
 	start := 0
@@ -339,33 +352,39 @@ func splitAnd(s string) []string {
 		switch {
 		case s[i] == '"':
 			inQuote = !inQuote
-		case !inQuote && strings.HasPrefix(s[i:], "&&"):
+		case !inQuote && strings.HasPrefix(s[i:], symbol):
 			parts = append(parts, s[start:i])
-			start = i + 2
-			i++
-		case !inQuote && len(s) >= i+5 && strings.EqualFold(s[i:i+5], " AND "):
+			start = i + len(symbol)
+			i += len(symbol) - 1
+		case !inQuote && len(s) >= i+len(word) && strings.EqualFold(s[i:i+len(word)], word):
 			parts = append(parts, s[start:i])
-			start = i + 5
-			i += 4
+			start = i + len(word)
+			i += len(word) - 1
 		}
 	}
 	return append(parts, s[start:])
 }
 
-// matchWhere reports whether obj satisfies every condition; field returns an
-// object's value for a field name and false when the field is unsupported.
+// matchWhere reports whether obj satisfies every condition of one of the filter's alternatives;
+// field returns an object's value for a field name and false when the field is unsupported.
 // Comparison ignores case, as Xero's does.
-func matchWhere(conds []condition, field func(string) (string, bool)) (bool, error) {
-	for _, c := range conds {
-		v, ok := field(c.field)
-		if !ok {
-			return false, fmt.Errorf("unsupported where field %q", c.field)
-		}
-		if !strings.EqualFold(v, c.value) {
-			return false, nil
-		}
+func matchWhere(filter whereFilter, field func(string) (string, bool)) (bool, error) {
+	if len(filter) == 0 {
+		return true, nil
 	}
-	return true, nil
+	matched := false
+	for _, conds := range filter {
+		all := true
+		for _, c := range conds {
+			v, ok := field(c.field)
+			if !ok {
+				return false, fmt.Errorf("unsupported where field %q", c.field)
+			}
+			all = all && strings.EqualFold(v, c.value)
+		}
+		matched = matched || all
+	}
+	return matched, nil
 }
 
 func queryParseError(w http.ResponseWriter, err error) {

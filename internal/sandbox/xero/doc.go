@@ -5,7 +5,7 @@
 //
 // booksync mounts [Sandbox.Handler] under /sandbox/xero/ and strips that
 // prefix. Responses use the field names and shapes of Xero's OpenAPI
-// document (testdata/xero_accounting.yaml, MIT), and the tests validate
+// document (internal/contract/xerospec/xero_accounting.yaml, MIT), and the tests validate
 // every Accounting API response against it.
 //
 // # OAuth

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -131,7 +132,7 @@ func (s *Sandbox) writeItems(o *org, w http.ResponseWriter, r *http.Request, _ s
 		case len(it.Code) > 30:
 			errs = append(errs, ValidationError{Message: "Item code must be 30 characters or less."})
 		}
-		if len(it.Name) > 50 {
+		if utf8.RuneCountInString(it.Name) > 50 { // Xero counts characters, not bytes
 			errs = append(errs, ValidationError{Message: "Item name must be 50 characters or less."})
 		}
 		if len(it.Description) > 4000 || len(it.PurchaseDescription) > 4000 {
