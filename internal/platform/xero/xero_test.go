@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/sandbox"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 )
 
@@ -572,14 +573,14 @@ func TestClassification(t *testing.T) {
 		code  string
 	}{
 		{"401", false, func(b *books) {
-			b.sb.InjectFault(b.tenant, xerosandbox.Fault{Kind: xerosandbox.FaultExpireAccessTokens})
+			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultExpireAccessTokens})
 		}, platform.Auth, "unauthorized"},
 		{"403", false, func(b *books) { b.tenant = uuid.NewString() }, platform.Auth, "forbidden"},
 		{"500", false, func(b *books) {
-			b.sb.InjectFault(b.tenant, xerosandbox.Fault{Kind: xerosandbox.FaultServerError})
+			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultServerError})
 		}, platform.Transient, "server_error"},
 		{"500 on write", true, func(b *books) {
-			b.sb.InjectFault(b.tenant, xerosandbox.Fault{Kind: xerosandbox.FaultServerError, Path: "/Payments"})
+			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultServerError, Path: "/Payments"})
 		}, platform.Transient, "server_error"},
 		{"503 on write", true, func(b *books) { b.setIntercept(gateway(503, false)) }, platform.Transient, "server_error"},
 		{"504 on write", true, func(b *books) { b.setIntercept(gateway(504, true)) }, platform.UnknownOutcome, "gateway_timeout"},
@@ -588,7 +589,7 @@ func TestClassification(t *testing.T) {
 			b.setIntercept(func(*http.Request, http.RoundTripper) (*http.Response, error) { return nil, syscall.ECONNRESET })
 		}, platform.Transient, "network_error"},
 		{"dropped after a write", true, func(b *books) {
-			b.sb.InjectFault(b.tenant, xerosandbox.Fault{Kind: xerosandbox.FaultTimeoutAfterStore, Path: "/Payments"})
+			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore, Path: "/Payments"})
 			// On a connection used before, net/http would send the PUT again by itself (it has an
 			// Idempotency-Key) and Xero would replay the answer; a new one shows the drop.
 			b.wire.CloseIdleConnections()
@@ -698,7 +699,7 @@ func TestFailureMidBatchReportsEveryObject(t *testing.T) {
 		resp, err := next.RoundTrip(r)
 		if r.Method == http.MethodPut && !armed {
 			armed = true
-			b.sb.InjectFault(b.tenant, xerosandbox.Fault{Kind: xerosandbox.FaultRateLimit, Path: "/Invoices"})
+			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultRateLimit, Path: "/Invoices"})
 		}
 		return resp, err
 	})
