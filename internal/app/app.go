@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/metrics"
 	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
@@ -88,12 +87,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SecretKey:   cfg.SecretKey,
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
 		PublicURL:   cfg.PublicURL,
-		Providers: map[string]*syncer.Provider{
-			booksync.PlatformXero: syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
-			booksync.PlatformQuickBooksOnline: syncer.QuickBooksProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret,
-				cfg.PublicURL+"/sandbox/quickbooks", cfg.SandboxLimits),
-			booksync.PlatformGnuCash: syncer.GnuCashProvider(cfg.GnuCashDir),
-		},
+		Providers:   providers(cfg),
 		Workers:    cfg.Workers,
 		TimeScale:  cfg.TimeScale,
 		JobTimeout: cfg.JobTimeout,

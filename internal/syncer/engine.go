@@ -31,7 +31,7 @@ type Config struct {
 	// SecretKey (32 bytes) seals platform tokens at rest.
 	SecretKey []byte
 	// Providers are the accounting systems connections can use, by platform name.
-	Providers map[string]*Provider
+	Providers map[string]*platform.Provider
 	// RedirectURL is booksync's OAuth callback, PUBLIC_URL + "/oauth/callback".
 	RedirectURL string
 	// PublicURL is where booksync is reached (for links in connections to local books).
@@ -285,7 +285,7 @@ func (e *Engine) newRecord(conn *booksync.Connection, objectType, objectID strin
 }
 
 // budgetFor returns the connection's rate budget, created on first use.
-func (e *Engine) budgetFor(conn *booksync.Connection, p *Provider) *platform.Budget {
+func (e *Engine) budgetFor(conn *booksync.Connection, p *platform.Provider) *platform.Budget {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, ok := e.budget[conn.ID]
