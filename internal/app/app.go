@@ -88,11 +88,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
 		PublicURL:   cfg.PublicURL,
 		Providers:   providers(cfg),
-		Workers:    cfg.Workers,
-		TimeScale:  cfg.TimeScale,
-		JobTimeout: cfg.JobTimeout,
-		Logger:     cfg.Logger,
-		Metrics:    a.Metrics,
+		Workers:     cfg.Workers,
+		TimeScale:   cfg.TimeScale,
+		JobTimeout:  cfg.JobTimeout,
+		Logger:      cfg.Logger,
+		Metrics:     a.Metrics,
 	})
 	if err != nil {
 		return fail(err)
