@@ -14,6 +14,7 @@ import (
 
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/metrics"
+	"github.com/booksync/booksync/internal/platform"
 	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
@@ -36,6 +37,9 @@ type Config struct {
 	QuickBooksClientID, QuickBooksClientSecret string
 	// GnuCashDir is the folder of the entities' GnuCash books.
 	GnuCashDir string
+	// Providers are accounting systems registered beside the built-in ones (Xero, QuickBooks
+	// Online, GnuCash), each under its Platform name; one with a built-in's name takes its place.
+	Providers []*platform.Provider
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// SandboxFaults lets a logged-in partner inject faults into its sandbox organisations

@@ -14,9 +14,9 @@ const sandboxClientID, sandboxClientSecret = "booksync", "booksync-sandbox-secre
 
 // providers registers the accounting systems connections can use, by platform name: Xero and
 // QuickBooks Online themselves when their client credentials are configured, else the built-in
-// sandboxes served under PUBLIC_URL/sandbox (see mountSandboxes), and GnuCash books in
-// cfg.GnuCashDir. Calls to a sandbox spend the platform's limits only when the sandbox enforces
-// them (cfg.SandboxLimits).
+// sandboxes served under PUBLIC_URL/sandbox (see mountSandboxes), GnuCash books in
+// cfg.GnuCashDir, and cfg.Providers. Calls to a sandbox spend the platform's limits only when
+// the sandbox enforces them (cfg.SandboxLimits).
 func providers(cfg Config) map[string]*platform.Provider {
 	sandboxLimits := func(l platform.Limits) platform.Limits {
 		if cfg.SandboxLimits {
@@ -35,7 +35,7 @@ func providers(cfg Config) map[string]*platform.Provider {
 			sandboxLimits(quickbooks.QuickBooksLimits))
 	}
 	out := map[string]*platform.Provider{}
-	for _, p := range []*platform.Provider{x, qb, gnucash.NewProvider(cfg.GnuCashDir)} {
+	for _, p := range append([]*platform.Provider{x, qb, gnucash.NewProvider(cfg.GnuCashDir)}, cfg.Providers...) {
 		out[p.Platform] = p
 	}
 	return out

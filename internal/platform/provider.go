@@ -31,9 +31,9 @@ type Provider struct {
 	Connector func(client *http.Client, tenantID string, budget *Budget) Connector
 	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
 	QuantityDecimals int
-	// ItemCodeMax is the longest item code, in characters, booksync gives the system: a product's
-	// external reference up to that length is its code, a longer one gives way to a code derived
-	// from the product's id. 0: any length.
+	// ItemCodeMax is the longest item code, in bytes, booksync gives the system: a product's
+	// external reference up to that length is its code, a longer one gives way to a code of that
+	// length at most derived from the product's id. 0: any length.
 	ItemCodeMax int
 	// TaxAsSent reports that the system books the tax amounts booksync sends, whatever the
 	// rates (Xero's line TaxAmount, QuickBooks' TxnTaxDetail). A system that computes tax from

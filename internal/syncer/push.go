@@ -422,10 +422,15 @@ func invoiceDate(r *booksync.Receivable) string {
 
 // itemCode is a product's code in the books: its external reference when it fits in limit bytes
 // (the accounting system's ItemCodeMax; 0: any length), else a code derived from its id (stable,
-// and unique for practical purposes within one organisation).
+// and unique for practical purposes within one organisation): "BS-" and 12 hex digits, or as many
+// hex digits as fit in a shorter limit.
 func itemCode(p booksync.LineProduct, limit int) string {
 	if p.ExternalReference != nil && *p.ExternalReference != "" && (limit == 0 || len(*p.ExternalReference) <= limit) {
 		return *p.ExternalReference
 	}
-	return "BS-" + strings.ToUpper(strings.ReplaceAll(p.ID, "-", "")[:12])
+	hex := strings.ToUpper(strings.ReplaceAll(p.ID, "-", ""))
+	if code := "BS-" + hex[:12]; limit == 0 || len(code) <= limit {
+		return code
+	}
+	return hex[:min(limit, len(hex))]
 }
