@@ -30,7 +30,9 @@ type Config struct {
 	Store *store.Store
 	// SecretKey (32 bytes) seals platform tokens at rest.
 	SecretKey []byte
-	// Providers are the accounting systems connections can use, by platform name.
+	// Providers are the accounting systems connections can use, by platform name. The engine
+	// knows a system only through its provider (each system's package builds one), so a new
+	// system needs no change here.
 	Providers map[string]*platform.Provider
 	// RedirectURL is booksync's OAuth callback, PUBLIC_URL + "/oauth/callback".
 	RedirectURL string

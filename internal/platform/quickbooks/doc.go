@@ -78,6 +78,7 @@
 // unknown outcome, never a plain retry. An update that meets a stale object (5010) is read again
 // and retried once.
 //
-// The caller owns OAuth: it builds an authenticated *http.Client (golang.org/x/oauth2 with
-// Endpoint and Scopes) and takes the realm id from the callback's realmId parameter.
+// NewProvider gives the sync engine all of this: OAuth (Endpoint and Scopes, for QuickBooks'
+// Production endpoints or those of booksync's sandbox), the company the callback's realmId names,
+// read with the new grant, a Client per company, and QuickBooks' limits.
 package quickbooks
