@@ -1,5 +1,6 @@
-// Package platform is what booksync's sync engine knows of an accounting system: the Connector
-// interface every system's package implements (internal/platform/xero, quickbooks, gnucash), the
+// Package platform is what booksync's sync engine knows of an accounting system: its Provider
+// (how to authorize, its limits and rules) and the Connector interface, which every system's
+// package implements and builds a provider for (internal/platform/xero, quickbooks, gnucash), the
 // objects that cross it, the error classes that decide what the engine does after a failure, and
 // per-connection rate budgets.
 //
