@@ -81,9 +81,9 @@ type PlanOptions struct {
 // rates usable on sales count; among them a rate whose name equals the line's tax_rate_name wins;
 // for a 0% line, a rate named or coded as zero-rated wins over exempt and no-tax rates (a sale
 // charged at 0% is zero-rated unless the line says otherwise); then the lowest code. In books that
-// compute sales tax themselves (QuickBooks' automated sales tax, whose taxable code has the
-// effective rate AutomatedTaxRate), any non-zero rate maps to that taxable code, and booksync's tax
-// amount is sent for the accounting system to book.
+// compute sales tax themselves (QuickBooks' automated sales tax, whose taxable code is an
+// automated rate, see AccountingTaxRate.Automated), any non-zero rate maps to that taxable code,
+// and booksync's tax amount is sent for the accounting system to book.
 func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accounts []LedgerAccount, opts PlanOptions) (InvoicePlan, *SyncError) {
 	var plan InvoicePlan
 	var details []SyncErrorDetail
@@ -182,7 +182,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 				fail(CodeTaxRateNotForSales, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
 					Message: fmt.Sprintf("Tax rate %s (%s) %s; a line needs a sales rate (line %d)", t.Name, id, TaxRateUnusable(&t), i+1),
 					Fix:     newInvoice(r.ID, override+SalesRateChoices(rates, nil)+", or left out to match the line's rate by value")})
-			case !opts.TaxAsSent && t.EffectiveTaxRate != AutomatedTaxRate && t.EffectiveTaxRate != l.TaxRateValue:
+			case !opts.TaxAsSent && !t.Automated() && t.EffectiveTaxRate != l.TaxRateValue:
 				value := l.TaxRateValue
 				choice := SalesRateChoices(rates, &value)
 				if len(salesRates(rates, &value)) > 0 {
@@ -325,7 +325,7 @@ func SalesRateChoices(rates []AccountingTaxRate, value *int64) string {
 	names := make([]string, len(ok))
 	for i, t := range ok {
 		rate := Percent(t.EffectiveTaxRate)
-		if t.EffectiveTaxRate == AutomatedTaxRate {
+		if t.Automated() {
 			rate = "computed by the books"
 		}
 		names[i] = fmt.Sprintf("%s (%s, %s)", t.Name, t.ID, rate)
@@ -363,9 +363,15 @@ func NewSyncError(codes []string, details []SyncErrorDetail) *SyncError {
 	return &SyncError{Status: codes[0], Message: msg, Details: details}
 }
 
-// AutomatedTaxRate is the effective rate of a tax code whose rate the accounting system computes
-// itself (QuickBooks' "TAX" code under automated sales tax): not a percentage.
+// AutomatedTaxRate is the effective (and total) rate the API gives a tax code whose rate the
+// accounting system computes itself (QuickBooks' "TAX" code under automated sales tax): not a
+// percentage. Code asks AccountingTaxRate.Automated rather than compare with it.
 const AutomatedTaxRate = -1
+
+// Automated reports a tax code whose rate the accounting system computes itself for each invoice
+// (QuickBooks' "TAX" code under automated sales tax): it has no single value, and stands for
+// every non-zero rate of booksync's.
+func (t AccountingTaxRate) Automated() bool { return t.EffectiveTaxRate == AutomatedTaxRate }
 
 // MatchTaxRate finds the accounting tax rate for a line's tax value (percent minor units), with
 // the deterministic rule documented on PlanInvoicePush.
@@ -378,7 +384,7 @@ func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (Account
 	}
 	if len(c) == 0 && value > 0 {
 		for _, t := range rates {
-			if t.Status == "Active" && t.Revenue && t.EffectiveTaxRate == AutomatedTaxRate {
+			if t.Status == "Active" && t.Revenue && t.Automated() {
 				c = append(c, t)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
-	"github.com/booksync/booksync/internal/platform"
 )
 
 // accounting returns the sync engine, or a 503 error when this server runs without one.
@@ -276,7 +275,7 @@ type accountRef struct {
 	ID string `json:"id"`
 }
 
-func toAccountingReceivable(inv platform.RemoteInvoice) accountingReceivable {
+func toAccountingReceivable(inv booksync.RemoteInvoice) accountingReceivable {
 	out := accountingReceivable{ID: inv.ID, InvoiceNumber: inv.Number, Currency: inv.Currency, PostedDate: inv.Date,
 		DueDate: inv.DueDate, Memo: inv.Reference, Lines: []accountingLine{},
 		PassThrough: map[string]any{

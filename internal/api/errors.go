@@ -5,10 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/booksync/booksync"
-	"github.com/booksync/booksync/internal/platform"
 )
 
 // statusOf maps application error codes to HTTP statuses: the only place that does.
@@ -68,39 +66,32 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // appError maps the errors that reached the API onto application errors, so that each is answered
 // with its status and message rather than a bare 500: the store's typed errors (see storeError),
-// and a connector's *platform.Error (from connecting, an OAuth callback or a read through to the
-// books). Application errors and any other errors pass unchanged.
+// and a failure of an accounting system (from connecting, an OAuth callback or a read through to
+// the books). Application errors and any other errors pass unchanged.
 func appError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var be *booksync.Error
-	if errors.As(err, &be) {
+	var ae *booksync.Error
+	if errors.As(err, &ae) {
 		return err // the application already said what it means
 	}
 	if e, ok := storeError(err); ok {
 		return e
 	}
-	var pe *platform.Error
-	if !errors.As(err, &pe) {
+	var be booksync.BooksError
+	if !errors.As(err, &be) {
 		return err
 	}
-	msg := pe.Message
-	for _, d := range pe.Details {
-		if d.Fix != "" {
-			msg += ". " + d.Fix
-			break
-		}
-	}
-	switch pe.Class {
-	case platform.NeedsUserAction:
-		if pe.Code == "not_found" || strings.HasSuffix(pe.Code, "_not_found") {
-			return &booksync.Error{Code: booksync.ENOTFOUND, Message: msg}
-		}
+	kind, msg := be.BooksFailure()
+	switch kind {
+	case booksync.BooksNotFound:
+		return &booksync.Error{Code: booksync.ENOTFOUND, Message: msg}
+	case booksync.BooksRefused:
 		return &booksync.Error{Code: booksync.EINVALID, Message: msg}
-	case platform.Auth:
+	case booksync.BooksDeauthorized:
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msg + "; reconnect with POST /accounting_connections."}
-	case platform.Misconfigured:
+	case booksync.BooksMisconfigured:
 		// booksync's own setting is wrong: a server error, but one that waiting does not fix.
 		return &booksync.Error{Code: booksync.EINTERNAL, Message: msg + "."}
 	}

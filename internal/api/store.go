@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
-	"github.com/booksync/booksync/internal/platform"
 )
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
@@ -125,7 +124,7 @@ type Accounting interface {
 	// PushRecord makes a synced record pending again and queues its push.
 	PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error)
 	// RemoteInvoices reads sales invoices back from the entity's books.
-	RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]platform.RemoteInvoice, error)
+	RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]booksync.RemoteInvoice, error)
 	// RemoteInvoice reads one sales invoice back by its id in the books.
-	RemoteInvoice(ctx context.Context, entityID, id string) (platform.RemoteInvoice, error)
+	RemoteInvoice(ctx context.Context, entityID, id string) (booksync.RemoteInvoice, error)
 }

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/metrics"
+	"github.com/booksync/booksync/internal/platform"
 	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
@@ -38,6 +38,9 @@ type Config struct {
 	QuickBooksClientID, QuickBooksClientSecret string
 	// GnuCashDir is the folder of the entities' GnuCash books.
 	GnuCashDir string
+	// Providers are accounting systems registered beside the built-in ones (Xero, QuickBooks
+	// Online, GnuCash), each under its Platform name; one with a built-in's name takes its place.
+	Providers []*platform.Provider
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// SandboxFaults lets a logged-in partner inject faults into its sandbox organisations
@@ -90,17 +93,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		SecretKey:   cfg.SecretKey,
 		RedirectURL: cfg.PublicURL + "/oauth/callback",
 		PublicURL:   cfg.PublicURL,
-		Providers: map[string]*syncer.Provider{
-			booksync.PlatformXero: syncer.XeroProvider(cfg.XeroClientID, cfg.XeroClientSecret, cfg.PublicURL+"/sandbox/xero", cfg.SandboxLimits),
-			booksync.PlatformQuickBooksOnline: syncer.QuickBooksProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret,
-				cfg.PublicURL+"/sandbox/quickbooks", cfg.SandboxLimits),
-			booksync.PlatformGnuCash: syncer.GnuCashProvider(cfg.GnuCashDir),
-		},
-		Workers:    cfg.Workers,
-		TimeScale:  cfg.TimeScale,
-		JobTimeout: cfg.JobTimeout,
-		Logger:     cfg.Logger,
-		Metrics:    a.Metrics,
+		Providers:   providers(cfg),
+		Workers:     cfg.Workers,
+		TimeScale:   cfg.TimeScale,
+		JobTimeout:  cfg.JobTimeout,
+		Logger:      cfg.Logger,
+		Metrics:     a.Metrics,
 	})
 	if err != nil {
 		return fail(err)

@@ -13,9 +13,6 @@ type Limits struct {
 	PerDay     int // calls per rolling day; 0 means unlimited
 }
 
-// XeroLimits are Xero's per-organisation limits.
-var XeroLimits = Limits{PerMinute: 60, Concurrent: 5, PerDay: 5000}
-
 // Budget spends one connection's call allowance, so that booksync stays within the accounting
 // system's limits instead of discovering them through 429s. Each connection has its own budget:
 // one slow organisation never holds back another. The minute and the day are rolling windows, as

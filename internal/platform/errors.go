@@ -3,7 +3,10 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/booksync/booksync"
 )
 
 // Class says what the sync engine does after a failure.
@@ -61,6 +64,30 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// BooksFailure implements booksync.BooksError: it says what kind of failure the class is for the
+// application, and gives the message with the first fix of its details.
+func (e *Error) BooksFailure() (booksync.BooksFailure, string) {
+	msg := e.Message
+	for _, d := range e.Details {
+		if d.Fix != "" {
+			msg += ". " + d.Fix
+			break
+		}
+	}
+	switch e.Class {
+	case NeedsUserAction:
+		if e.Code == "not_found" || strings.HasSuffix(e.Code, "_not_found") {
+			return booksync.BooksNotFound, msg
+		}
+		return booksync.BooksRefused, msg
+	case Auth:
+		return booksync.BooksDeauthorized, msg
+	case Misconfigured:
+		return booksync.BooksMisconfigured, msg
+	}
+	return booksync.BooksUnavailable, msg
+}
 
 // ClassOf returns the class of a platform error, Transient for any other error (a bug or a
 // network failure is worth retrying), and "" for nil.

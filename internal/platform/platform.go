@@ -1,5 +1,6 @@
-// Package platform is what booksync's sync engine knows of an accounting system: the Connector
-// interface every system's package implements (internal/platform/xero, quickbooks, gnucash), the
+// Package platform is what booksync's sync engine knows of an accounting system: its Provider
+// (how to authorize, its limits and rules) and the Connector interface, which every system's
+// package implements and builds a provider for (internal/platform/xero, quickbooks, gnucash), the
 // objects that cross it, the error classes that decide what the engine does after a failure, and
 // per-connection rate budgets.
 //
@@ -13,6 +14,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/booksync/booksync"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,10 +31,14 @@ type TaxRate struct {
 	Code       string // the platform's key for the rate: Xero's TaxType, QuickBooks' TaxCode id
 	Name       string
 	Status     string // "Active" or "Archived"
-	Rate       int64  // effective rate, percent minor units
+	Rate       int64  // effective rate, percent minor units; 0 when Automated
 	Components []TaxComponent
 	// Revenue reports whether the rate may be used on sales (Xero's CanApplyToRevenue).
 	Revenue bool
+	// Automated reports a rate the accounting system works out itself for each invoice, so that
+	// it has no single value (QuickBooks' "TAX" code under US automated sales tax): it stands for
+	// every non-zero rate of booksync's.
+	Automated bool
 }
 
 // TaxComponent is one component of a tax rate.
@@ -151,42 +157,6 @@ type Result struct {
 	Err        error   // a *Error for this object alone; nil when it succeeded
 }
 
-// RemoteInvoice is a sales invoice as read back from the accounting system.
-type RemoteInvoice struct {
-	ID          string
-	Number      string
-	ContactID   string
-	ContactName string
-	Currency    string
-	Date        string
-	DueDate     string
-	Status      string
-	Reference   string
-	Inclusive   bool
-	Lines       []RemoteLine
-	Totals      Totals
-	AmountDue   int64
-	AmountPaid  int64
-	UpdatedAt   time.Time
-}
-
-// RemoteLine is a line of a RemoteInvoice.
-type RemoteLine struct {
-	Description string
-	Quantity    decimal.Decimal
-	UnitAmount  decimal.Decimal // major units, as the platform stores it
-	AccountCode string
-	AccountID   string // the platform's id of the account, when the connector reads it
-	TaxCode     string
-	LineAmount  int64
-	TaxAmount   int64
-	Discount    decimal.Decimal // discount rate in percent, when the platform has one
-	// TaxRateID and LedgerAccountID are booksync's ids of the line's tax rate and account (the
-	// ids GET /accounting_tax_rates and GET /ledger_accounts give), filled in by the sync engine.
-	TaxRateID       string
-	LedgerAccountID string
-}
-
 // InvoiceQuery asks for a page of invoices.
 type InvoiceQuery struct {
 	ModifiedSince time.Time // zero: all
@@ -211,7 +181,7 @@ type Connector interface {
 	// PushPayments records payments against invoices.
 	PushPayments(ctx context.Context, payments []Payment) ([]Result, error)
 	// Invoices reads sales invoices back.
-	Invoices(ctx context.Context, q InvoiceQuery) ([]RemoteInvoice, error)
+	Invoices(ctx context.Context, q InvoiceQuery) ([]booksync.RemoteInvoice, error)
 	// Invoice reads one sales invoice by the platform's id.
-	Invoice(ctx context.Context, id string) (RemoteInvoice, error)
+	Invoice(ctx context.Context, id string) (booksync.RemoteInvoice, error)
 }

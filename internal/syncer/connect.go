@@ -51,7 +51,7 @@ func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*b
 
 // connectLocal connects books on this machine: there is nothing to authorize, so the connection
 // is connected at once (its books created if need be) and its initial sync queued.
-func (e *Engine) connectLocal(ctx context.Context, c *booksync.Connection, p *Provider) (*booksync.Connection, error) {
+func (e *Engine) connectLocal(ctx context.Context, c *booksync.Connection, p *platform.Provider) (*booksync.Connection, error) {
 	ent, err := e.store.EntityByID(ctx, c.EntityID)
 	if err != nil {
 		return nil, err
@@ -240,7 +240,7 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 }
 
 // RemoteInvoices reads sales invoices back from the entity's connected books.
-func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]platform.RemoteInvoice, error) {
+func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]booksync.RemoteInvoice, error) {
 	s, err := e.openActive(ctx, entityID)
 	if err != nil {
 		return nil, err
@@ -248,9 +248,9 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 	defer s.release()
 	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
 	const pageSize = 100
-	var out []platform.RemoteInvoice
+	var out []booksync.RemoteInvoice
 	for page := offset/pageSize + 1; len(out) < offset%pageSize+limit; page++ {
-		var got []platform.RemoteInvoice
+		var got []booksync.RemoteInvoice
 		err := s.call(ctx, func() error {
 			var err error
 			got, err = s.cx.Invoices(ctx, platform.InvoiceQuery{Page: page})
@@ -266,7 +266,7 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 	}
 	skip := offset % pageSize
 	if skip >= len(out) {
-		return []platform.RemoteInvoice{}, nil
+		return []booksync.RemoteInvoice{}, nil
 	}
 	out = out[skip:]
 	if len(out) > limit {
@@ -279,7 +279,7 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 }
 
 // resolveLineIDs names a read-back invoice's tax rates and accounts by booksync's ids.
-func (s *session) resolveLineIDs(inv *platform.RemoteInvoice) {
+func (s *session) resolveLineIDs(inv *booksync.RemoteInvoice) {
 	for i := range inv.Lines {
 		l := &inv.Lines[i]
 		for _, t := range s.rates {
@@ -300,13 +300,13 @@ func (s *session) resolveLineIDs(inv *platform.RemoteInvoice) {
 }
 
 // RemoteInvoice reads one sales invoice back by its id in the books.
-func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (platform.RemoteInvoice, error) {
+func (e *Engine) RemoteInvoice(ctx context.Context, entityID, id string) (booksync.RemoteInvoice, error) {
 	s, err := e.openActive(ctx, entityID)
 	if err != nil {
-		return platform.RemoteInvoice{}, err
+		return booksync.RemoteInvoice{}, err
 	}
 	defer s.release()
-	var inv platform.RemoteInvoice
+	var inv booksync.RemoteInvoice
 	err = s.call(ctx, func() error {
 		var err error
 		inv, err = s.cx.Invoice(ctx, id)

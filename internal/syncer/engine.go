@@ -26,8 +26,10 @@ type Config struct {
 	Store *store.Store
 	// SecretKey (32 bytes) seals platform tokens at rest.
 	SecretKey []byte
-	// Providers are the accounting systems connections can use, by platform name.
-	Providers map[string]*Provider
+	// Providers are the accounting systems connections can use, by platform name. The engine
+	// knows a system only through its provider (each system's package builds one), so a new
+	// system needs no change here.
+	Providers map[string]*platform.Provider
 	// RedirectURL is booksync's OAuth callback, PUBLIC_URL + "/oauth/callback".
 	RedirectURL string
 	// PublicURL is where booksync is reached (for links in connections to local books).
@@ -216,7 +218,7 @@ func (e *Engine) newRecord(conn *booksync.Connection, objectType, objectID strin
 }
 
 // budgetFor returns the connection's rate budget, created on first use.
-func (e *Engine) budgetFor(conn *booksync.Connection, p *Provider) *platform.Budget {
+func (e *Engine) budgetFor(conn *booksync.Connection, p *platform.Provider) *platform.Budget {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b, ok := e.budget[conn.ID]

@@ -96,12 +96,12 @@ func (b *books) PushPayments(_ context.Context, ps []platform.Payment) ([]platfo
 	return out, nil
 }
 
-func (b *books) Invoices(context.Context, platform.InvoiceQuery) ([]platform.RemoteInvoice, error) {
+func (b *books) Invoices(context.Context, platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
 	return nil, nil
 }
 
-func (b *books) Invoice(context.Context, string) (platform.RemoteInvoice, error) {
-	return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Code: "not_found", Message: "not found"}
+func (b *books) Invoice(context.Context, string) (booksync.RemoteInvoice, error) {
+	return booksync.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Code: "not_found", Message: "not found"}
 }
 
 func (b *books) pushes(ref string) int {
@@ -155,7 +155,7 @@ func newEngine(t *testing.T, dsn string, jobTimeout time.Duration) *bundle {
 	b := &bundle{t: t, ctx: ctx, st: st, books: &books{}}
 	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: 2, JobTimeout: jobTimeout,
 		Logger: quiet, PublicURL: "http://booksync.test",
-		Providers: map[string]*syncer.Provider{fakePlatform: {Platform: fakePlatform, Name: "Fake Books",
+		Providers: map[string]*platform.Provider{fakePlatform: {Platform: fakePlatform, Name: "Fake Books",
 			Local: func(*booksync.Connection, *booksync.Entity) (platform.Connector, func() error, error) {
 				return b.books, func() error { return nil }, nil
 			}}}})

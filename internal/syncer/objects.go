@@ -113,7 +113,7 @@ func (s *session) pushCustomerRecords(ctx context.Context, recs []booksync.Synce
 
 // itemOf builds the item of a line's catalog product.
 func (s *session) itemOf(p booksync.LineProduct, plan booksync.LinePlan) platform.Item {
-	it := platform.Item{Ref: p.ID, Code: itemCode(p), Name: p.Name, UnitPrice: p.Price.Value, Currency: p.Price.Currency,
+	it := platform.Item{Ref: p.ID, Code: itemCode(p, s.provider.ItemCodeMax), Name: p.Name, UnitPrice: p.Price.Value, Currency: p.Price.Currency,
 		TaxCode: plan.TaxRate.Code}
 	if plan.LedgerAccount.NominalCode != nil {
 		it.AccountCode = *plan.LedgerAccount.NominalCode
@@ -334,7 +334,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 				Message: "Product could not be pushed: " + itemErr.Message, Details: itemErr.Details})
 			continue
 		}
-		pi, err := buildInvoice(it.inv, it.plan, contactIDs[it.inv.CounterpartID], s.provider.QuantityDecimals)
+		pi, err := buildInvoice(it.inv, it.plan, contactIDs[it.inv.CounterpartID], s.provider)
 		if err != nil {
 			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable, Message: err.Error(),
 				Details: []booksync.SyncErrorDetail{{Message: err.Error(), Fix: "Correct the invoice's amounts."}}})
@@ -452,10 +452,10 @@ func settled(recs []booksync.SyncedRecord) int {
 // invoice discount) as an amount, so the platform's line amount is booksync's, and each line's tax
 // is what booksync computed for it.
 //
-// A system that keeps fewer decimals of a quantity (quantityDecimals > 0) gets the quantity
-// rounded up to them (so that the line's discount, computed from that quantity, is never
+// rules are the accounting system's. A system that keeps fewer decimals of a quantity
+// (QuantityDecimals > 0) gets the quantity rounded up to them (so that the line's discount, computed from that quantity, is never
 // negative), and its line amount is still booksync's to the cent.
-func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID string, quantityDecimals int) (platform.Invoice, error) {
+func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID string, rules *platform.Provider) (platform.Invoice, error) {
 	t, err := inv.LineAmounts()
 	if err != nil {
 		return platform.Invoice{}, err
@@ -481,8 +481,8 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 			amount = lt.Gross
 		}
 		qty := l.Quantity.Decimal
-		if quantityDecimals > 0 {
-			qty = qty.RoundUp(int32(quantityDecimals))
+		if rules.QuantityDecimals > 0 {
+			qty = qty.RoundUp(int32(rules.QuantityDecimals))
 		}
 		gross := qty.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
 		line := platform.InvoiceLine{Description: l.Product.Name, Quantity: qty, UnitAmount: l.Product.Price.Value,
@@ -491,7 +491,7 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 			line.Description += " - " + *l.Product.Description
 		}
 		if !l.Product.IsInline {
-			line.ItemCode = itemCode(l.Product)
+			line.ItemCode = itemCode(l.Product, rules.ItemCodeMax)
 		}
 		line.AccountID = plan.Lines[i].LedgerAccount.PlatformID
 		if plan.Lines[i].LedgerAccount.NominalCode != nil {

@@ -21,7 +21,7 @@ type session struct {
 	e        *Engine
 	close    func() error // releases the connector's resources (local books); may be nil
 	conn     *booksync.Connection
-	provider *Provider
+	provider *platform.Provider
 	ts       *tokenSource
 	cx       platform.Connector
 	settings booksync.Settings
@@ -192,12 +192,15 @@ func (e *Engine) pull(ctx context.Context, connID string) error {
 		t := booksync.AccountingTaxRate{ID: booksync.StableID(c.EntityID, c.Platform, c.TenantID, "tax_rate", r.Code),
 			EntityID: c.EntityID, ConnectionID: c.ID, UpdatedAt: now, Code: r.Code, Name: r.Name, Status: r.Status,
 			EffectiveTaxRate: r.Rate, Revenue: r.Revenue, Components: []booksync.TaxComponent{}}
+		if r.Automated {
+			t.EffectiveTaxRate = booksync.AutomatedTaxRate
+		}
 		for _, comp := range r.Components {
 			t.Components = append(t.Components, booksync.TaxComponent{Name: comp.Name, Rate: comp.Rate, IsCompound: comp.IsCompound})
 			t.TotalTaxRate += comp.Rate
 		}
 		if len(r.Components) == 0 {
-			t.TotalTaxRate = r.Rate
+			t.TotalTaxRate = t.EffectiveTaxRate
 		}
 		pulledRates = append(pulledRates, t)
 	}
@@ -417,11 +420,17 @@ func invoiceDate(r *booksync.Receivable) string {
 	return r.CreatedAt.UTC().Format("2006-01-02")
 }
 
-// itemCode is a product's code in the books: its external reference when it fits, else a code
-// derived from its id (stable, and unique for practical purposes within one organisation).
-func itemCode(p booksync.LineProduct) string {
-	if p.ExternalReference != nil && *p.ExternalReference != "" && len(*p.ExternalReference) <= 30 {
+// itemCode is a product's code in the books: its external reference when it fits in limit bytes
+// (the accounting system's ItemCodeMax; 0: any length), else a code derived from its id (stable,
+// and unique for practical purposes within one organisation): "BS-" and 12 hex digits, or as many
+// hex digits as fit in a shorter limit.
+func itemCode(p booksync.LineProduct, limit int) string {
+	if p.ExternalReference != nil && *p.ExternalReference != "" && (limit == 0 || len(*p.ExternalReference) <= limit) {
 		return *p.ExternalReference
 	}
-	return "BS-" + strings.ToUpper(strings.ReplaceAll(p.ID, "-", "")[:12])
+	hex := strings.ToUpper(strings.ReplaceAll(p.ID, "-", ""))
+	if code := "BS-" + hex[:12]; limit == 0 || len(code) <= limit {
+		return code
+	}
+	return hex[:min(limit, len(hex))]
 }

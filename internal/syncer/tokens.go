@@ -35,7 +35,7 @@ const expiryMargin = time.Minute
 // refreshLeaseTerm bounds how long a refresh keeps other processes waiting if its process dies.
 const refreshLeaseTerm = 30 * time.Second
 
-func (e *Engine) tokenSourceFor(conn *booksync.Connection, p *Provider) *tokenSource {
+func (e *Engine) tokenSourceFor(conn *booksync.Connection, p *platform.Provider) *tokenSource {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ts, ok := e.tokens[conn.ID]

@@ -71,7 +71,7 @@ func TestRefusedTokenIsRefreshedOnce(t *testing.T) {
 			}))
 			defer api.Close()
 
-			p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
+			p := &platform.Provider{Platform: "oauthbooks", Name: "OAuth Books",
 				OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
 			e, st, conn := newConnectedEngine(t, p)
 			now := time.Now()
@@ -121,7 +121,7 @@ func refreshAccepted(w http.ResponseWriter) {
 
 // newConnectedEngine builds an engine (not started) on a fresh SQLite database, with one entity
 // connected to p.
-func newConnectedEngine(t *testing.T, p *Provider) (*Engine, *store.Store, *booksync.Connection) {
+func newConnectedEngine(t *testing.T, p *platform.Provider) (*Engine, *store.Store, *booksync.Connection) {
 	t.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -130,7 +130,7 @@ func newConnectedEngine(t *testing.T, p *Provider) (*Engine, *store.Store, *book
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e, err := New(Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Logger: quiet, Providers: map[string]*Provider{p.Platform: p}})
+	e, err := New(Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Logger: quiet, Providers: map[string]*platform.Provider{p.Platform: p}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func newConnectedEngine(t *testing.T, p *Provider) (*Engine, *store.Store, *book
 func TestLostLeaseStopsItsHolder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	e, st, conn := newConnectedEngine(t, &platform.Provider{Platform: "oauthbooks", Name: "OAuth Books"})
 	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 90*time.Millisecond)
 	if err != nil || !ok {
 		t.Fatalf("a free lease: %v %v", ok, err)
@@ -185,7 +185,7 @@ func TestLostLeaseStopsItsHolder(t *testing.T) {
 func TestStalledRenewalStopsItsHolder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e, st, conn := newConnectedEngine(t, &Provider{Platform: "oauthbooks", Name: "OAuth Books"})
+	e, st, conn := newConnectedEngine(t, &platform.Provider{Platform: "oauthbooks", Name: "OAuth Books"})
 	held, release, ok, err := e.tryLease(ctx, conn.ID, store.LeasePush, 150*time.Millisecond)
 	if err != nil || !ok {
 		t.Fatalf("a free lease: %v %v", ok, err)
@@ -244,7 +244,7 @@ func TestConcurrentRefusalsRefreshOnce(t *testing.T) {
 	}))
 	defer api.Close()
 
-	p := &Provider{Platform: "oauthbooks", Name: "OAuth Books",
+	p := &platform.Provider{Platform: "oauthbooks", Name: "OAuth Books",
 		OAuth: oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: oauth2.Endpoint{TokenURL: tokens.URL, AuthStyle: oauth2.AuthStyleInParams}}}
 	e, _, conn := newConnectedEngine(t, p)
 	ts := e.tokenSourceFor(conn, p)

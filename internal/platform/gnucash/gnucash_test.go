@@ -307,7 +307,7 @@ func TestGBBook(t *testing.T) {
 		t.Fatalf("Invoices = %d, %v", len(remote), err)
 	}
 	for i, r := range remote {
-		if r.Number != invoices[i].Number || r.Totals != invoices[i].Expected || r.ID != res[i].PlatformID {
+		if r.Number != invoices[i].Number || platform.Totals(r.Totals) != invoices[i].Expected || r.ID != res[i].PlatformID {
 			t.Fatalf("remote %d = %+v", i, r)
 		}
 		for j, l := range r.Lines {

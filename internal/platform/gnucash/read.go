@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -18,7 +19,7 @@ const invoicesPerPage = 100
 // Invoices reads posted customer invoices, by id (q.Numbers) or all, ordered by posting date and
 // id, 100 a page. q.ModifiedSince keeps invoices whose posting or payment transactions were
 // entered since then. Unposted invoices (drafts in GnuCash) are left out.
-func (b *Book) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platform.RemoteInvoice, error) {
+func (b *Book) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
 	where := []string{"i.owner_type = ?", "i.post_txn IS NOT NULL"}
 	args := []any{ownerCustomer}
 	if len(q.Numbers) > 0 {
@@ -43,7 +44,7 @@ func (b *Book) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platfor
 		guids = append(guids, g)
 	}
 	rows.Close()
-	var out []platform.RemoteInvoice
+	var out []booksync.RemoteInvoice
 	skip := (page - 1) * invoicesPerPage
 	for _, g := range guids {
 		inv, err := b.readInvoice(ctx, g)
@@ -66,21 +67,21 @@ func (b *Book) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platfor
 }
 
 // Invoice reads one posted invoice by GUID.
-func (b *Book) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, error) {
+func (b *Book) Invoice(ctx context.Context, id string) (booksync.RemoteInvoice, error) {
 	return b.readInvoice(ctx, id)
 }
 
 // readInvoice reads an invoice with its customer, lines, totals (from the posting splits) and
 // amount due (the balance of its lot). Status is "paid" when nothing is due, else "posted".
-func (b *Book) readInvoice(ctx context.Context, guid string) (platform.RemoteInvoice, error) {
-	fail := func(err error) (platform.RemoteInvoice, error) {
+func (b *Book) readInvoice(ctx context.Context, guid string) (booksync.RemoteInvoice, error) {
+	fail := func(err error) (booksync.RemoteInvoice, error) {
 		if err == sql.ErrNoRows {
-			return platform.RemoteInvoice{}, needsUser("not_found", "Invoice does not exist in the GnuCash book", "id",
+			return booksync.RemoteInvoice{}, needsUser("not_found", "Invoice does not exist in the GnuCash book", "id",
 				"No posted GnuCash invoice has GUID "+guid, "Push the invoice again")
 		}
-		return platform.RemoteInvoice{}, transient("book_unreadable", "GnuCash book cannot be read", err)
+		return booksync.RemoteInvoice{}, transient("book_unreadable", "GnuCash book cannot be read", err)
 	}
-	var r platform.RemoteInvoice
+	var r booksync.RemoteInvoice
 	var posted, lot string
 	var enter sql.NullString
 	err := b.db.QueryRowContext(ctx, `SELECT i.guid, i.id, i.owner_guid, COALESCE(c.name, ''), i.date_posted,
@@ -99,9 +100,11 @@ func (b *Book) readInvoice(ctx context.Context, guid string) (platform.RemoteInv
 		return fail(err)
 	}
 	r.DueDate = dateOf(due.String)
-	if r.Totals, err = b.invoiceTotals(b.db, guid); err != nil {
+	t, err := b.invoiceTotals(b.db, guid)
+	if err != nil {
 		return fail(err)
 	}
+	r.Totals = booksync.InvoiceTotals(t)
 	if r.AmountDue, err = b.lotBalance(b.db, lot); err != nil {
 		return fail(err)
 	}
@@ -126,7 +129,7 @@ func (b *Book) readInvoice(ctx context.Context, guid string) (platform.RemoteInv
 }
 
 // readLines reads an invoice's entries and computes each one's amounts as GnuCash shows them.
-func (b *Book) readLines(ctx context.Context, guid string) ([]platform.RemoteLine, bool, error) {
+func (b *Book) readLines(ctx context.Context, guid string) ([]booksync.RemoteLine, bool, error) {
 	rows, err := b.db.QueryContext(ctx, `SELECT COALESCE(e.description, ''), e.quantity_num, e.quantity_denom,
 		e.i_price_num, e.i_price_denom, COALESCE(e.i_discount_num, 0), COALESCE(e.i_discount_denom, 1),
 		COALESCE(e.i_disc_type, 'PERCENT'), COALESCE(e.i_taxable, 0), COALESCE(e.i_taxincluded, 0),
@@ -155,7 +158,7 @@ func (b *Book) readLines(ctx context.Context, guid string) ([]platform.RemoteLin
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	var lines []platform.RemoteLine
+	var lines []booksync.RemoteLine
 	inclusive := false
 	for _, r := range all {
 		for _, d := range []*int64{&r.qd, &r.pd, &r.dd} {
@@ -177,7 +180,7 @@ func (b *Book) readLines(ctx context.Context, guid string) ([]platform.RemoteLin
 			}
 		}
 		ev := computeEntry(in, b.fraction)
-		line := platform.RemoteLine{Description: r.desc, Quantity: decimalOfRat(in.quantity),
+		line := booksync.RemoteLine{Description: r.desc, Quantity: decimalOfRat(in.quantity),
 			UnitAmount: decimalOfRat(in.price), AccountCode: r.code, AccountID: r.acct, TaxCode: r.tableName,
 			LineAmount: ev.net, TaxAmount: ev.taxMinor}
 		if r.discType == "PERCENT" && r.dn != 0 {

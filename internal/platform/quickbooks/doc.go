@@ -31,12 +31,12 @@
 // Client.AutomatedSalesTax) computes tax itself from the customer's address, and a line can only
 // say taxable or not. TaxRates then returns exactly two pseudo rates:
 //
-//	Code "TAX"  Name "Taxable (automated sales tax)"  Rate AutomatedRate (-1)  Revenue true
-//	Code "NON"  Name "Non-taxable"                    Rate 0                   Revenue true
+//	Code "TAX"  Name "Taxable (automated sales tax)"  Automated true  Revenue true
+//	Code "NON"  Name "Non-taxable"                    Rate 0          Revenue true
 //
-// Rate -1 means "computed by QuickBooks": it is not a percentage and never equals a real rate,
-// so matching by value alone maps only 0% rates (to NON). The engine must map every non-zero
-// booksync rate to the TAX pseudo rate (IsAutomated reports it) and send the line's TaxAmount as
+// Automated means "computed by QuickBooks": the rate has no value, so matching by value alone
+// maps only 0% rates (to NON). The engine must map every non-zero booksync rate to the TAX
+// pseudo rate (the API shows its effective_tax_rate as -1) and send the line's TaxAmount as
 // usual: the connector sends the invoice's total tax as TxnTaxDetail.TotalTax, which QuickBooks
 // honours and spreads over the taxable lines. Legacy (non-AST) US companies are not handled
 // specially: their TaxCodes are returned as they are.
@@ -78,6 +78,7 @@
 // unknown outcome, never a plain retry. An update that meets a stale object (5010) is read again
 // and retried once.
 //
-// The caller owns OAuth: it builds an authenticated *http.Client (golang.org/x/oauth2 with
-// Endpoint and Scopes) and takes the realm id from the callback's realmId parameter.
+// NewProvider gives the sync engine all of this: OAuth (Endpoint and Scopes, for QuickBooks'
+// Production endpoints or those of booksync's sandbox), the company the callback's realmId names,
+// read with the new grant, a Client per company, and QuickBooks' limits.
 package quickbooks

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
 	"github.com/booksync/booksync/internal/platform"
 )
@@ -473,7 +474,7 @@ func (c *Client) findInvoices(ctx context.Context, numbers []string) (map[string
 
 // Invoices reads a page (100) of invoices, those changed after q.ModifiedSince when it is set and
 // only q.Numbers when given.
-func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platform.RemoteInvoice, error) {
+func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
 	page := max(q.Page, 1)
 	var conds []string
 	if !q.ModifiedSince.IsZero() {
@@ -487,7 +488,7 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 			}
 		}
 		if len(quoted) == 0 {
-			return []platform.RemoteInvoice{}, nil
+			return []booksync.RemoteInvoice{}, nil
 		}
 		conds = append(conds, "DocNumber in ("+strings.Join(quoted, ",")+")")
 	}
@@ -495,7 +496,7 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 	if err != nil {
 		return nil, err
 	}
-	out := make([]platform.RemoteInvoice, 0, len(rows))
+	out := make([]booksync.RemoteInvoice, 0, len(rows))
 	for _, w := range rows {
 		ri, err := c.remoteInvoice(ctx, w)
 		if err != nil {
@@ -509,19 +510,19 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 // Invoice reads one invoice by QuickBooks' Id. QuickBooks' ids are digits, so any other id names
 // no invoice: it is not found, without asking QuickBooks (which would answer it as rejected
 // data, not as a missing invoice).
-func (c *Client) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, error) {
+func (c *Client) Invoice(ctx context.Context, id string) (booksync.RemoteInvoice, error) {
 	if !isID(id) {
-		return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
+		return booksync.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
 			Message: fmt.Sprintf("Not found in QuickBooks: %q is not a QuickBooks invoice id, which is digits", id)}
 	}
 	var env struct {
 		Invoice *wireInvoice `json:"Invoice"`
 	}
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/invoice/" + url.PathEscape(id)}, "", &env); err != nil {
-		return platform.RemoteInvoice{}, err
+		return booksync.RemoteInvoice{}, err
 	}
 	if env.Invoice == nil {
-		return platform.RemoteInvoice{}, classifyResponse(response{status: http.StatusNotFound}, false, "")
+		return booksync.RemoteInvoice{}, classifyResponse(response{status: http.StatusNotFound}, false, "")
 	}
 	return c.remoteInvoice(ctx, *env.Invoice)
 }
@@ -544,30 +545,31 @@ func isID(id string) bool {
 // due, VOIDED when voided, else AUTHORISED (Xero's words, which the engine already knows).
 // RemoteLine.LineAmount is in the invoice's tax terms (gross when inclusive) and TaxAmount is
 // known only for inclusive lines, as QuickBooks reports tax per invoice, not per line.
-func (c *Client) remoteInvoice(ctx context.Context, w wireInvoice) (platform.RemoteInvoice, error) {
+func (c *Client) remoteInvoice(ctx context.Context, w wireInvoice) (booksync.RemoteInvoice, error) {
 	cur := refValue(w.CurrencyRef)
 	if cur == "" {
 		p, err := c.preferences(ctx, false)
 		if err != nil {
-			return platform.RemoteInvoice{}, err
+			return booksync.RemoteInvoice{}, err
 		}
 		if p.CurrencyPrefs != nil {
 			cur = refValue(p.CurrencyPrefs.HomeCurrency)
 		}
 	}
-	ri := platform.RemoteInvoice{ID: w.Id, Number: w.DocNumber, ContactID: refValue(w.CustomerRef), Currency: cur,
+	ri := booksync.RemoteInvoice{ID: w.Id, Number: w.DocNumber, ContactID: refValue(w.CustomerRef), Currency: cur,
 		Date: w.TxnDate, DueDate: w.DueDate, Reference: w.PrivateNote, Inclusive: w.GlobalTaxCalculation == "TaxInclusive",
 		UpdatedAt: updatedAt(w.MetaData)}
 	if w.CustomerRef != nil {
 		ri.ContactName = w.CustomerRef.Name
 	}
-	bad := func(err error) (platform.RemoteInvoice, error) {
-		return platform.RemoteInvoice{}, unexpected(fmt.Errorf("invoice %s: %w", w.Id, err), false)
+	bad := func(err error) (booksync.RemoteInvoice, error) {
+		return booksync.RemoteInvoice{}, unexpected(fmt.Errorf("invoice %s: %w", w.Id, err), false)
 	}
-	var err error
-	if ri.Totals, err = totals(w, cur); err != nil {
+	t, err := totals(w, cur)
+	if err != nil {
 		return bad(err)
 	}
+	ri.Totals = booksync.InvoiceTotals(t)
 	if ri.AmountDue, err = minor(w.Balance, cur); err != nil {
 		return bad(err)
 	}
@@ -585,7 +587,7 @@ func (c *Client) remoteInvoice(ctx context.Context, w wireInvoice) (platform.Rem
 			continue
 		}
 		d := l.SalesItemLineDetail
-		rl := platform.RemoteLine{Description: l.Description, Quantity: decimalOrZero(d.Qty), UnitAmount: decimalOrZero(d.UnitPrice),
+		rl := booksync.RemoteLine{Description: l.Description, Quantity: decimalOrZero(d.Qty), UnitAmount: decimalOrZero(d.UnitPrice),
 			AccountCode: refValue(d.ItemAccountRef), TaxCode: refValue(d.TaxCodeRef)}
 		if rl.LineAmount, err = minor(l.Amount, cur); err != nil {
 			return bad(err)

@@ -17,17 +17,7 @@ const (
 	TaxableCode = "TAX"
 	// NonTaxableCode is the line tax code of a non-taxable line under AST.
 	NonTaxableCode = "NON"
-	// AutomatedRate is the Rate of the TaxableCode pseudo tax rate: QuickBooks computes the
-	// rate from the customer's address, so there is no single value. It is negative so that it
-	// never equals a real rate when the engine matches rates by value.
-	AutomatedRate int64 = -1
 )
-
-// IsAutomated reports whether r is the taxable pseudo rate of an AST company, which stands for
-// every non-zero rate of booksync's.
-func IsAutomated(r platform.TaxRate) bool {
-	return r.Code == TaxableCode && r.Rate == AutomatedRate
-}
 
 // Org reads the company (GET companyinfo/{realm}) and its preferences (GET preferences) for the
 // home currency. CountryCode is CompanyInfo.Country, which QuickBooks holds as ISO 3166-1 alpha-2
@@ -86,7 +76,8 @@ func (c *Client) preferences(ctx context.Context, fresh bool) (wirePreferences, 
 }
 
 // TaxRates reads the company's sales tax codes. For an AST company it returns the two pseudo
-// rates TAX (Rate AutomatedRate) and NON (0%), which are all a line can say there. Otherwise each
+// rates TAX (Automated: QuickBooks computes the rate from the customer's address, so there is no
+// single value) and NON (0%), which are all a line can say there. Otherwise each
 // TaxCode becomes a rate: Code is its Id, Rate the sum of the RateValue of the TaxRates in its
 // SalesTaxRateList, Components those rates, Revenue whether it has a sales rate list (a
 // purchase-only code cannot go on an invoice), and Status Archived when the code is inactive or
@@ -98,7 +89,7 @@ func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 	}
 	if ast {
 		return []platform.TaxRate{
-			{Code: TaxableCode, Name: "Taxable (automated sales tax)", Status: "Active", Rate: AutomatedRate, Revenue: true},
+			{Code: TaxableCode, Name: "Taxable (automated sales tax)", Status: "Active", Automated: true, Revenue: true},
 			{Code: NonTaxableCode, Name: "Non-taxable", Status: "Active", Rate: 0, Revenue: true},
 		}, nil
 	}

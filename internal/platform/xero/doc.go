@@ -18,6 +18,8 @@
 // units exactly, with decimal arithmetic; a total Xero reports that cannot be represented in the
 // currency's minor units is an error, never rounded away.
 //
-// The caller owns OAuth: it builds an authenticated *http.Client (golang.org/x/oauth2 with
-// Endpoint and Scopes) and finds the tenant with Tenants.
+// NewProvider gives the sync engine all of this: OAuth (Endpoint and Scopes, for Xero's
+// Production endpoints or those of booksync's sandbox), the tenants a grant reaches (Tenants),
+// a Client per tenant, and Xero's limits and rules (30-character item codes, 4 decimals of a
+// quantity).
 package xero

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -285,7 +286,7 @@ func (c *Client) findInvoices(ctx context.Context, numbers []string) (map[string
 
 // Invoices reads a page (100) of sales invoices, newest changes included when q.ModifiedSince is
 // set. Xero returns line items because the call is paged.
-func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platform.RemoteInvoice, error) {
+func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
 	page := q.Page
 	if page < 1 {
 		page = 1
@@ -304,7 +305,7 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 	if err := c.get(ctx, "/Invoices", v, h, &env); err != nil {
 		return nil, err
 	}
-	out := make([]platform.RemoteInvoice, 0, len(env.Invoices))
+	out := make([]booksync.RemoteInvoice, 0, len(env.Invoices))
 	for _, w := range env.Invoices {
 		ri, err := remoteInvoice(w)
 		if err != nil {
@@ -317,30 +318,30 @@ func (c *Client) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]platf
 
 // Invoice reads one invoice by Xero's InvoiceID. An InvoiceID is a UUID, so any other id names no
 // invoice: it is not found, without asking Xero.
-func (c *Client) Invoice(ctx context.Context, id string) (platform.RemoteInvoice, error) {
+func (c *Client) Invoice(ctx context.Context, id string) (booksync.RemoteInvoice, error) {
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return platform.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
+		return booksync.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Status: http.StatusNotFound, Code: "not_found",
 			Message: fmt.Sprintf("Not found in Xero: %q is not a Xero InvoiceID, which is a UUID", id)}
 	}
 	var env struct {
 		Invoices []wireInvoice `json:"Invoices"`
 	}
 	if err := c.get(ctx, "/Invoices/"+url.PathEscape(id), url.Values{"unitdp": {"4"}}, nil, &env); err != nil {
-		return platform.RemoteInvoice{}, err
+		return booksync.RemoteInvoice{}, err
 	}
 	if len(env.Invoices) == 0 {
-		return platform.RemoteInvoice{}, classifyStatus(response{status: http.StatusNotFound}, false)
+		return booksync.RemoteInvoice{}, classifyStatus(response{status: http.StatusNotFound}, false)
 	}
 	ri, err := remoteInvoice(env.Invoices[0])
 	if err != nil {
-		return platform.RemoteInvoice{}, unexpected(err, false)
+		return booksync.RemoteInvoice{}, unexpected(err, false)
 	}
 	return ri, nil
 }
 
 // remoteInvoice maps Xero's invoice; amounts become minor units of its currency.
-func remoteInvoice(w wireInvoice) (platform.RemoteInvoice, error) {
-	ri := platform.RemoteInvoice{ID: w.InvoiceID, Number: w.InvoiceNumber, Currency: w.CurrencyCode,
+func remoteInvoice(w wireInvoice) (booksync.RemoteInvoice, error) {
+	ri := booksync.RemoteInvoice{ID: w.InvoiceID, Number: w.InvoiceNumber, Currency: w.CurrencyCode,
 		Status: w.Status, Reference: w.Reference, Inclusive: w.LineAmountTypes == "Inclusive"}
 	if w.Contact != nil {
 		ri.ContactID, ri.ContactName = w.Contact.ContactID, w.Contact.Name
@@ -355,9 +356,11 @@ func remoteInvoice(w wireInvoice) (platform.RemoteInvoice, error) {
 	if ri.UpdatedAt, err = parseTime(w.UpdatedDateUTC); err != nil {
 		return ri, err
 	}
-	if ri.Totals, err = totals(w, w.CurrencyCode); err != nil {
+	t, err := totals(w, w.CurrencyCode)
+	if err != nil {
 		return ri, err
 	}
+	ri.Totals = booksync.InvoiceTotals(t)
 	if ri.AmountDue, err = minor(w.AmountDue, w.CurrencyCode); err != nil {
 		return ri, err
 	}
@@ -365,7 +368,7 @@ func remoteInvoice(w wireInvoice) (platform.RemoteInvoice, error) {
 		return ri, err
 	}
 	for _, l := range w.LineItems {
-		rl := platform.RemoteLine{Description: l.Description, AccountCode: l.AccountCode, TaxCode: l.TaxType}
+		rl := booksync.RemoteLine{Description: l.Description, AccountCode: l.AccountCode, TaxCode: l.TaxType}
 		if rl.Quantity, err = decimalOf(l.Quantity); err != nil {
 			return ri, err
 		}
