@@ -1,10 +1,7 @@
 package syncer_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -140,33 +137,12 @@ func forEachDB(t *testing.T, fn func(t *testing.T, dsn string)) {
 	})
 }
 
-// newEngine opens a store on dsn and builds an engine on it (not started) whose only provider is
-// the hand-written books.
+// newEngine builds an engine on dsn (not started) whose books are the hand-written books.
 func newEngine(t *testing.T, dsn string, jobTimeout time.Duration) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.OpenAndMigrate(ctx, dsn, store.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := &bundle{t: t, ctx: ctx, st: st, books: &books{}}
-	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: 2, JobTimeout: jobTimeout,
-		Logger: quiet, PublicURL: "http://booksync.test",
-		Providers: map[string]*syncer.Provider{fakePlatform: {Platform: fakePlatform, Name: "Fake Books",
-			Local: func(*booksync.Connection, *booksync.Entity) (platform.Connector, func() error, error) {
-				return b.books, func() error { return nil }, nil
-			}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	partner := uuid.NewString()
-	must(t, st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")))
-	b.entity = &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
-		Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
-		Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
-	must(t, st.CreateEntity(ctx, b.entity, booksync.Settings{VATMode: booksync.VATModeExclusive}))
+	bk := &books{}
+	b := newTestEngine(t, dsn, bk, engineOptions{JobTimeout: jobTimeout})
+	b.books = bk
 	return b
 }
 
