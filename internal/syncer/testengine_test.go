@@ -85,8 +85,8 @@ func (b *bundle) authorize() {
 	}
 }
 
-// fakeBooks is an accounting system with one sales tax rate (VAT19) and one sales account
-// ("Sales"), which creates every contact, item and payment it is sent, and every invoice unless
+// fakeBooks is an accounting system with one sales tax rate (VAT19), a sales account ("Sales")
+// and a bank account ("Bank"), which creates every contact, item and payment it is sent, and every invoice unless
 // the test sets PushInvoicesFn.
 func fakeBooks() *platformtest.Connector {
 	created := func(prefix, ref string) platform.Result { return platform.Result{Ref: ref, PlatformID: prefix + ref} }
@@ -98,7 +98,8 @@ func fakeBooks() *platformtest.Connector {
 			return []platform.TaxRate{{Code: "VAT19", Name: "VAT 19%", Status: "Active", Rate: 1900, Revenue: true}}, nil
 		},
 		LedgerAccountsFn: func(context.Context) ([]platform.LedgerAccount, error) {
-			return []platform.LedgerAccount{{ID: "acc-sales", Code: "200", Name: "Sales", Type: "Income", Status: "Active"}}, nil
+			return []platform.LedgerAccount{{ID: "acc-sales", Code: "200", Name: "Sales", Type: "Income", Status: "Active"},
+				{ID: "acc-bank", Code: "090", Name: "Bank", Type: "Asset", Subtype: "BANK", Status: "Active", IsBank: true, PaymentsAllowed: true}}, nil
 		},
 		PushContactsFn: func(_ context.Context, cs []platform.Contact) ([]platform.Result, error) {
 			out := make([]platform.Result, len(cs))
