@@ -621,30 +621,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	var payments []platform.Payment
 	var pushing []*booksync.SyncedRecord
 	changed := 0
-	var account *booksync.LedgerAccount
-	var accountErr *booksync.SyncError
-	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
-		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
-			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
-				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
-	} else {
-		id := *s.settings.Accounting.LedgerAccountIDs.Payments
-		for i := range s.accounts {
-			if s.accounts[i].ID == id && s.accounts[i].Status == "Active" {
-				account = &s.accounts[i]
-			}
-		}
-		// The rule the API applied when the setting was made, in case the books changed since.
-		if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
-			why := "does not exist in the connected books"
-			if account != nil {
-				why = "does not accept payments (use a bank account)"
-			}
-			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
-				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
-					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
-		}
-	}
+	account, accountErr := s.paymentAccount()
 	for i := range recs {
 		rec := &recs[i]
 		p, err := s.e.store.PaymentRecord(ctx, s.conn.EntityID, rec.ObjectID)
@@ -681,9 +658,44 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		payments = append(payments, pay)
 		pushing = append(pushing, rec)
 	}
-	// Payments have no natural key to look them up by after an unknown outcome, so each is sent
-	// on its own: its idempotency key then depends on that payment alone, and a retry (in this
-	// run or a later one) replays instead of paying twice.
+	sent, err := s.sendPayments(ctx, payments, pushing)
+	return changed + sent, err
+}
+
+// paymentAccount returns the ledger account that payments go to, or the error of every payment
+// when the setting is missing or names an account the books do not have or would refuse.
+func (s *session) paymentAccount() (*booksync.LedgerAccount, *booksync.SyncError) {
+	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
+		return nil, &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
+			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+	}
+	var account *booksync.LedgerAccount
+	id := *s.settings.Accounting.LedgerAccountIDs.Payments
+	for i := range s.accounts {
+		if s.accounts[i].ID == id && s.accounts[i].Status == "Active" {
+			account = &s.accounts[i]
+		}
+	}
+	// The rule the API applied when the setting was made, in case the books changed since.
+	if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
+		why := "does not exist in the connected books"
+		if account != nil {
+			why = "does not accept payments (use a bank account)"
+		}
+		return account, &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
+			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+	}
+	return account, nil
+}
+
+// sendPayments pushes the payments of the records in pushing (in the same order) and records
+// each outcome, returning how many records it settled. Payments have no natural key to look them
+// up by after an unknown outcome, so each is sent on its own: its idempotency key then depends on
+// that payment alone, and a retry (in this run or a later one) replays instead of paying twice.
+func (s *session) sendPayments(ctx context.Context, payments []platform.Payment, pushing []*booksync.SyncedRecord) (int, error) {
+	changed := 0
 	for i := range payments {
 		var results []platform.Result
 		err := s.call(ctx, func() error {

@@ -41,6 +41,22 @@ func (b *bundle) settledPayment(paymentID string) *booksync.SyncedRecord {
 	return rec
 }
 
+// setPaymentsAccount makes the pulled account of that name the one payments go to.
+func (b *bundle) setPaymentsAccount(name string) {
+	b.t.Helper()
+	settings, err := b.st.Settings(b.ctx, b.entity.ID)
+	must(b.t, err)
+	_, accounts, err := b.st.PulledOf(b.ctx, b.conn.ID)
+	must(b.t, err)
+	for _, a := range accounts {
+		if a.Name == name {
+			id := a.ID
+			settings.Accounting.LedgerAccountIDs.Payments = &id
+		}
+	}
+	must(b.t, b.st.UpdateSettings(b.ctx, b.entity.ID, settings))
+}
+
 // TestPaymentIsPushedAgainstItsInvoice records payments of invoices: a payment waits for the
 // payments account to be set, then goes to the books against its invoice's id there; a payment of
 // an invoice the books refused is not pushed, and its record says to push the invoice first.
@@ -76,17 +92,7 @@ func TestPaymentIsPushedAgainstItsInvoice(t *testing.T) {
 			t.Fatalf("payment without a payments account: %s %+v", rec.SyncStatus, rec.Errors)
 		}
 
-		settings, err := b.st.Settings(b.ctx, b.entity.ID)
-		must(t, err)
-		_, accounts, err := b.st.PulledOf(b.ctx, b.conn.ID)
-		must(t, err)
-		for _, a := range accounts {
-			if a.Name == "Bank" {
-				id := a.ID
-				settings.Accounting.LedgerAccountIDs.Payments = &id
-			}
-		}
-		must(t, b.st.UpdateSettings(b.ctx, b.entity.ID, settings))
+		b.setPaymentsAccount("Bank")
 		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -96,8 +102,12 @@ func TestPaymentIsPushedAgainstItsInvoice(t *testing.T) {
 		mu.Lock()
 		sent := append([]platform.Payment(nil), payments...)
 		mu.Unlock()
-		if len(sent) != 1 || sent[0].InvoiceID != "invoice-"+inv || sent[0].Amount != 500 || sent[0].AccountCode != "090" || sent[0].AccountID != "acc-bank" {
-			t.Fatalf("payments sent %+v: want one of 500 against invoice-%s into account 090", sent, inv)
+		p, err := b.st.PaymentRecord(b.ctx, b.entity.ID, paid)
+		must(t, err)
+		want := platform.Payment{Ref: paid, InvoiceID: "invoice-" + inv, AccountCode: "090", AccountID: "acc-bank", Amount: 500,
+			Currency: "EUR", Reference: "booksync payment " + paid, Date: p.PaidAt.UTC().Format("2006-01-02")}
+		if len(sent) != 1 || sent[0] != want {
+			t.Fatalf("payments sent %+v: want %+v", sent, want)
 		}
 
 		refused := b.issue("")
