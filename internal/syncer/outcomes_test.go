@@ -19,21 +19,6 @@ import (
 
 var unavailable = &platform.Error{Class: platform.Transient, Status: 503, Message: "Service unavailable"}
 
-// startedEngine builds and starts an engine on books, connected and pulled, with a default sales
-// account, and returns it with the id after which the test's own jobs come.
-func startedEngine(t *testing.T, dsn string, books platform.Connector, opts engineOptions) (*bundle, int64) {
-	t.Helper()
-	b := newTestEngine(t, dsn, books, opts)
-	b.startEngine()
-	b.connect()
-	if opts.TokenURL != "" {
-		b.authorize()
-	}
-	b.waitForPull()
-	b.setDefaultSalesAccount()
-	return b, b.settle()
-}
-
 // TestUserActionErrorSettlesTheRecord refuses an invoice as invalid: its record goes to error
 // with the books' cause and a fix that names the record, and the push is not retried.
 func TestUserActionErrorSettlesTheRecord(t *testing.T) {

@@ -74,6 +74,21 @@ func newTestEngine(t *testing.T, dsn string, cx platform.Connector, opts engineO
 	return b
 }
 
+// startedEngine builds and starts an engine on books, connected and pulled, with a default sales
+// account, and returns it with the id after which the test's own jobs come.
+func startedEngine(t *testing.T, dsn string, books platform.Connector, opts engineOptions) (*bundle, int64) {
+	t.Helper()
+	b := newTestEngine(t, dsn, books, opts)
+	b.startEngine()
+	b.connect()
+	if opts.TokenURL != "" {
+		b.authorize()
+	}
+	b.waitForPull()
+	b.setDefaultSalesAccount()
+	return b, b.settle()
+}
+
 // authorize completes the OAuth flow of a connection that waits for it, as the user's browser
 // does on coming back from the accounting system.
 func (b *bundle) authorize() {
