@@ -1,10 +1,7 @@
 package syncer_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,94 +11,49 @@ import (
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/platformtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
-// books is a hand-written accounting system: one sales tax rate, one sales account, and whatever
-// answers a test gives to invoice pushes (by default, each invoice is created with booksync's
-// totals).
+// books is fakeBooks whose answer to invoice pushes a test may change while the engine runs (by
+// default, each invoice is created with booksync's totals), and which counts the pushes of each
+// invoice.
 type books struct {
+	*platformtest.Connector
 	mu       sync.Mutex
 	invoices func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error)
 	pushed   map[string]int // invoice pushes by receivable id
 }
 
-func (b *books) Org(context.Context) (platform.Org, error) {
-	return platform.Org{ID: "fake", Name: "Fake Books", BaseCurrency: "EUR", CountryCode: "DE"}, nil
-}
-
-func (b *books) TaxRates(context.Context) ([]platform.TaxRate, error) {
-	return []platform.TaxRate{{Code: "VAT19", Name: "VAT 19%", Status: "Active", Rate: 1900, Revenue: true}}, nil
-}
-
-func (b *books) LedgerAccounts(context.Context) ([]platform.LedgerAccount, error) {
-	return []platform.LedgerAccount{{ID: "acc-sales", Code: "200", Name: "Sales", Type: "Income", Status: "Active"}}, nil
-}
-
-func created(prefix, ref string) platform.Result {
-	return platform.Result{Ref: ref, PlatformID: prefix + ref}
-}
-
-func (b *books) PushContacts(_ context.Context, cs []platform.Contact) ([]platform.Result, error) {
-	out := make([]platform.Result, len(cs))
-	for i, c := range cs {
-		out[i] = created("contact-", c.Ref)
+func newBooks() *books {
+	b := &books{Connector: fakeBooks(), pushed: map[string]int{}}
+	b.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		b.mu.Lock()
+		for _, inv := range invs {
+			b.pushed[inv.Ref]++
+		}
+		answer := b.invoices
+		b.mu.Unlock()
+		if answer != nil {
+			return answer(ctx, invs)
+		}
+		return acceptAll(invs), nil
 	}
-	return out, nil
-}
-
-func (b *books) PushItems(_ context.Context, items []platform.Item) ([]platform.Result, error) {
-	out := make([]platform.Result, len(items))
-	for i, it := range items {
-		out[i] = created("item-", it.Ref)
-	}
-	return out, nil
-}
-
-func (b *books) PushInvoices(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
-	b.mu.Lock()
-	if b.pushed == nil {
-		b.pushed = map[string]int{}
-	}
-	for _, inv := range invs {
-		b.pushed[inv.Ref]++
-	}
-	answer := b.invoices
-	b.mu.Unlock()
-	if answer != nil {
-		return answer(ctx, invs)
-	}
-	return acceptAll(invs), nil
+	return b
 }
 
 // acceptAll creates every invoice with the totals booksync expects.
 func acceptAll(invs []platform.Invoice) []platform.Result {
 	out := make([]platform.Result, len(invs))
 	for i, inv := range invs {
-		out[i] = created("invoice-", inv.Ref)
+		out[i] = platform.Result{Ref: inv.Ref, PlatformID: "invoice-" + inv.Ref}
 		totals := inv.Expected
 		out[i].Totals = &totals
 	}
 	return out
-}
-
-func (b *books) PushPayments(_ context.Context, ps []platform.Payment) ([]platform.Result, error) {
-	out := make([]platform.Result, len(ps))
-	for i, p := range ps {
-		out[i] = created("payment-", p.Ref)
-	}
-	return out, nil
-}
-
-func (b *books) Invoices(context.Context, platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
-	return nil, nil
-}
-
-func (b *books) Invoice(context.Context, string) (booksync.RemoteInvoice, error) {
-	return booksync.RemoteInvoice{}, &platform.Error{Class: platform.NeedsUserAction, Code: "not_found", Message: "not found"}
 }
 
 func (b *books) pushes(ref string) int {
@@ -141,33 +93,12 @@ func forEachDB(t *testing.T, fn func(t *testing.T, dsn string)) {
 	})
 }
 
-// newEngine opens a store on dsn and builds an engine on it (not started) whose only provider is
-// the hand-written books.
+// newEngine builds an engine on dsn (not started) whose books are the hand-written books.
 func newEngine(t *testing.T, dsn string, jobTimeout time.Duration) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.OpenAndMigrate(ctx, dsn, store.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	b := &bundle{t: t, ctx: ctx, st: st, books: &books{}}
-	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: 2, JobTimeout: jobTimeout,
-		Logger: quiet, PublicURL: "http://booksync.test",
-		Providers: map[string]*platform.Provider{fakePlatform: {Platform: fakePlatform, Name: "Fake Books",
-			Local: func(*booksync.Connection, *booksync.Entity) (platform.Connector, func() error, error) {
-				return b.books, func() error { return nil }, nil
-			}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	partner := uuid.NewString()
-	must(t, st.CreatePartner(ctx, booksync.Partner{ID: partner, Name: "p"}, []byte("hash")))
-	b.entity = &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: booksync.EntityTypeOrganization,
-		Status: booksync.EntityStatusActive, Address: booksync.EntityAddress{Country: "DE", City: "Berlin", PostalCode: "10115", Line1: "Str. 1"},
-		Organization: &booksync.Organization{LegalName: "Acme GmbH"}}
-	must(t, st.CreateEntity(ctx, b.entity, booksync.Settings{VATMode: booksync.VATModeExclusive}))
+	bk := newBooks()
+	b := newTestEngine(t, dsn, bk, engineOptions{JobTimeout: jobTimeout})
+	b.books = bk
 	return b
 }
 

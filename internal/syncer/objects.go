@@ -221,12 +221,39 @@ func accountProblems(se *booksync.SyncError) *booksync.SyncError {
 // pushInvoices pushes a batch of invoice records: checks, then the customers and products they
 // need, then the invoices, then the totals check.
 func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
-	type item struct {
-		rec  *booksync.SyncedRecord
-		inv  *booksync.Receivable
-		plan booksync.InvoicePlan
+	ready, err := s.checkInvoices(ctx, recs)
+	if err != nil {
+		return 0, err
 	}
-	var ready []*item
+	contactIDs, failedContacts, err := s.pushInvoiceCustomers(ctx, ready)
+	if err != nil {
+		return 0, err
+	}
+	failedItems, err := s.pushInvoiceProducts(ctx, ready)
+	if err != nil {
+		return 0, err
+	}
+	invoices, pushing := s.buildInvoices(ctx, ready, contactIDs, failedContacts, failedItems)
+	if len(invoices) > 0 {
+		if err := s.sendInvoices(ctx, invoices, pushing); err != nil {
+			return 0, err
+		}
+	}
+	return settled(recs), nil
+}
+
+// invoicePush is an invoice record of a batch that passed its checks: its invoice, with the
+// ledger accounts its products have now, and its plan.
+type invoicePush struct {
+	rec  *booksync.SyncedRecord
+	inv  *booksync.Receivable
+	plan booksync.InvoicePlan
+}
+
+// checkInvoices reads the invoice of each record and plans its push. A record whose invoice was
+// deleted, is not issued, or cannot be planned (a setting or a tax rate is missing) goes to error.
+func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecord) ([]*invoicePush, error) {
+	var ready []*invoicePush
 	products := map[string]*booksync.Product{}
 	for i := range recs {
 		rec := &recs[i]
@@ -236,7 +263,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 				Details: []booksync.SyncErrorDetail{{Message: "Receivable " + rec.ObjectID + " was deleted", Fix: "Nothing to push."}}})
 			continue
 		} else if err != nil {
-			return 0, err
+			return nil, err
 		}
 		switch inv.Status {
 		case booksync.StatusIssued, booksync.StatusPartiallyPaid, booksync.StatusPaid:
@@ -247,17 +274,22 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 			continue
 		}
 		if err := s.currentMapping(ctx, inv, products); err != nil {
-			return 0, err
+			return nil, err
 		}
 		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		if serr != nil {
 			s.e.setError(ctx, rec, serr)
 			continue
 		}
-		ready = append(ready, &item{rec: rec, inv: inv, plan: plan})
+		ready = append(ready, &invoicePush{rec: rec, inv: inv, plan: plan})
 	}
+	return ready, nil
+}
 
-	// Customers first: each distinct counterpart once, from its own record.
+// pushInvoiceCustomers pushes the customers of the invoices first: each distinct counterpart
+// once, from its own record. It returns the contact id of each counterpart in the books, and the
+// error of each that could not be pushed.
+func (s *session) pushInvoiceCustomers(ctx context.Context, ready []*invoicePush) (map[string]string, map[string]*booksync.SyncError, error) {
 	custRecs := map[string]*booksync.SyncedRecord{}
 	contactIDs := map[string]string{}
 	var contacts []platform.Contact
@@ -268,7 +300,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		}
 		rec, err := s.e.ensureRecord(ctx, s.conn, booksync.ObjectCustomer, cpID)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
 		custRecs[cpID] = rec
 		if rec.SyncStatus == booksync.SyncStatusDone && rec.PlatformObjectID != nil {
@@ -277,19 +309,23 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		}
 		c, err := s.contactOf(ctx, cpID, it.inv)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
 		contacts = append(contacts, c)
 	}
 	pushed, failedContacts, err := s.pushContacts(ctx, custRecs, contacts)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
 	for k, v := range pushed {
 		contactIDs[k] = v
 	}
+	return contactIDs, failedContacts, nil
+}
 
-	// Then the catalog products the invoices sell.
+// pushInvoiceProducts pushes the catalog products the invoices sell that are not in the books
+// yet, and returns the error of each that could not be pushed.
+func (s *session) pushInvoiceProducts(ctx context.Context, ready []*invoicePush) (map[string]*booksync.SyncError, error) {
 	prodRecs := map[string]*booksync.SyncedRecord{}
 	var items []platform.Item
 	for _, it := range ready {
@@ -302,7 +338,7 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 			}
 			rec, err := s.e.ensureRecord(ctx, s.conn, booksync.ObjectProduct, l.Product.ID)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			prodRecs[l.Product.ID] = rec
 			if rec.SyncStatus != booksync.SyncStatusDone {
@@ -310,13 +346,16 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 			}
 		}
 	}
-	failedItems, err := s.pushItems(ctx, prodRecs, items)
-	if err != nil {
-		return 0, err
-	}
+	return s.pushItems(ctx, prodRecs, items)
+}
 
+// buildInvoices builds the platform invoice of each checked record whose customer and products
+// are in the books, and returns them with their records, in the same order. A record whose
+// customer or product could not be pushed, or whose amounts cannot be sent, goes to error.
+func (s *session) buildInvoices(ctx context.Context, ready []*invoicePush, contactIDs map[string]string,
+	failedContacts, failedItems map[string]*booksync.SyncError) ([]platform.Invoice, []*invoicePush) {
 	var invoices []platform.Invoice
-	var pushing []*item
+	var pushing []*invoicePush
 	for _, it := range ready {
 		if se, bad := failedContacts[it.inv.CounterpartID]; bad {
 			s.e.setError(ctx, it.rec, &booksync.SyncError{Status: booksync.CodeCustomerNotPushed,
@@ -343,62 +382,70 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		invoices = append(invoices, pi)
 		pushing = append(pushing, it)
 	}
-	if len(invoices) > 0 {
-		// From here the invoices may reach the books, whatever happens to this process: say so
-		// first, so that any later push looks them up before creating them.
-		ids := make([]string, len(pushing))
-		for i, it := range pushing {
-			ids[i] = it.rec.ID
-			invoices[i].MaybeExists = it.rec.Attempts > 0 || it.rec.PlatformObjectID != nil
-			it.rec.Attempts++
-		}
-		if err := s.e.store.MarkAttempted(ctx, ids); err != nil {
-			return 0, err
-		}
-		var results []platform.Result
-		tries := 0
-		err := s.call(ctx, func() error {
-			if tries++; tries > 1 {
-				for i := range invoices {
-					invoices[i].MaybeExists = true // the failed try may have created some
-				}
-			}
-			var err error
-			results, err = s.cx.PushInvoices(ctx, invoices)
-			return err
-		})
-		// Results that came back are recorded even when a later request of the batch failed.
-		for i, res := range results {
-			if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
-				continue
-			}
-			it := pushing[i]
-			if res.Err != nil {
-				if platform.ClassOf(res.Err) != platform.NeedsUserAction {
-					// Stays pending, and the job fails so that River tries it again.
-					if err == nil {
-						err = res.Err
-					}
-					continue
-				}
-				s.e.setError(ctx, it.rec, platformError(res.Err, "Fix the invoice or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
-				continue
-			}
-			if se := compareTotals(s.provider.Name, invoices[i], res); se != nil {
-				id := res.PlatformID
-				it.rec.PlatformObjectID = &id
-				s.e.setError(ctx, it.rec, se)
-				continue
-			}
-			if err := s.setDone(ctx, it.rec, res); err != nil {
-				return 0, err
+	return invoices, pushing
+}
+
+// sendInvoices pushes the invoices of the records in pushing (in the same order) and records
+// each outcome. It returns the failure of the call, or else the first failure of an invoice that
+// is worth retrying: that invoice stays pending and the job fails, so that River tries it again.
+func (s *session) sendInvoices(ctx context.Context, invoices []platform.Invoice, pushing []*invoicePush) error {
+	// From here the invoices may reach the books, whatever happens to this process: say so
+	// first, so that any later push looks them up before creating them.
+	ids := make([]string, len(pushing))
+	for i, it := range pushing {
+		ids[i] = it.rec.ID
+		invoices[i].MaybeExists = it.rec.Attempts > 0 || it.rec.PlatformObjectID != nil
+		it.rec.Attempts++
+	}
+	if err := s.e.store.MarkAttempted(ctx, ids); err != nil {
+		return err
+	}
+	var results []platform.Result
+	tries := 0
+	err := s.call(ctx, func() error {
+		if tries++; tries > 1 {
+			for i := range invoices {
+				invoices[i].MaybeExists = true // the failed try may have created some
 			}
 		}
-		if err != nil {
-			return 0, err
+		var err error
+		results, err = s.cx.PushInvoices(ctx, invoices)
+		return err
+	})
+	// Results that came back are recorded even when a later request of the batch failed.
+	for i, res := range results {
+		if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
+			continue
+		}
+		retry, serr := s.settleInvoice(ctx, pushing[i].rec, invoices[i], res)
+		if serr != nil {
+			return serr
+		}
+		if err == nil {
+			err = retry
 		}
 	}
-	return settled(recs), nil
+	return err
+}
+
+// settleInvoice records the outcome of one pushed invoice: done, or in error when the books
+// refused it as invalid or report other totals than booksync's. Another failure leaves it pending
+// and is returned as retry; err is a failure to record the outcome.
+func (s *session) settleInvoice(ctx context.Context, rec *booksync.SyncedRecord, sent platform.Invoice, res platform.Result) (retry, err error) {
+	if res.Err != nil {
+		if platform.ClassOf(res.Err) != platform.NeedsUserAction {
+			return res.Err, nil
+		}
+		s.e.setError(ctx, rec, platformError(res.Err, "Fix the invoice or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
+		return nil, nil
+	}
+	if se := compareTotals(s.provider.Name, sent, res); se != nil {
+		id := res.PlatformID
+		rec.PlatformObjectID = &id
+		s.e.setError(ctx, rec, se)
+		return nil, nil
+	}
+	return nil, s.setDone(ctx, rec, res)
 }
 
 // currentMapping gives each catalog line of an invoice the ledger account its product has now.
@@ -574,30 +621,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	var payments []platform.Payment
 	var pushing []*booksync.SyncedRecord
 	changed := 0
-	var account *booksync.LedgerAccount
-	var accountErr *booksync.SyncError
-	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
-		accountErr = &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
-			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
-				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
-	} else {
-		id := *s.settings.Accounting.LedgerAccountIDs.Payments
-		for i := range s.accounts {
-			if s.accounts[i].ID == id && s.accounts[i].Status == "Active" {
-				account = &s.accounts[i]
-			}
-		}
-		// The rule the API applied when the setting was made, in case the books changed since.
-		if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
-			why := "does not exist in the connected books"
-			if account != nil {
-				why = "does not accept payments (use a bank account)"
-			}
-			accountErr = &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
-				Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
-					Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
-		}
-	}
+	account, accountErr := s.paymentAccount()
 	for i := range recs {
 		rec := &recs[i]
 		p, err := s.e.store.PaymentRecord(ctx, s.conn.EntityID, rec.ObjectID)
@@ -634,9 +658,44 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		payments = append(payments, pay)
 		pushing = append(pushing, rec)
 	}
-	// Payments have no natural key to look them up by after an unknown outcome, so each is sent
-	// on its own: its idempotency key then depends on that payment alone, and a retry (in this
-	// run or a later one) replays instead of paying twice.
+	sent, err := s.sendPayments(ctx, payments, pushing)
+	return changed + sent, err
+}
+
+// paymentAccount returns the ledger account that payments go to, or the error of every payment
+// when the setting is missing or names an account the books do not have or would refuse.
+func (s *session) paymentAccount() (*booksync.LedgerAccount, *booksync.SyncError) {
+	if s.settings.Accounting == nil || s.settings.Accounting.LedgerAccountIDs == nil || s.settings.Accounting.LedgerAccountIDs.Payments == nil {
+		return nil, &booksync.SyncError{Status: booksync.CodePaymentAccountNotSet, Message: "Ledger account is not set for payments",
+			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "accounting.ledger_account_ids.payments is not set",
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+	}
+	var account *booksync.LedgerAccount
+	id := *s.settings.Accounting.LedgerAccountIDs.Payments
+	for i := range s.accounts {
+		if s.accounts[i].ID == id && s.accounts[i].Status == "Active" {
+			account = &s.accounts[i]
+		}
+	}
+	// The rule the API applied when the setting was made, in case the books changed since.
+	if account == nil || booksync.LedgerAccountUnusable(account, booksync.ForPayments) != "" {
+		why := "does not exist in the connected books"
+		if account != nil {
+			why = "does not accept payments (use a bank account)"
+		}
+		return account, &booksync.SyncError{Status: booksync.CodeLedgerAccountNotFound, Message: "Ledger account " + why + ": accounting.ledger_account_ids.payments",
+			Details: []booksync.SyncErrorDetail{{Field: "settings.accounting.ledger_account_ids.payments", Message: "Ledger account " + id + " " + why,
+				Fix: "Set accounting.ledger_account_ids.payments (PATCH /entities/{entity_id}/settings) to " + booksync.PaymentAccountChoices(s.accounts) + "; then push the record again with POST /accounting_synced_records/{id}/push."}}}
+	}
+	return account, nil
+}
+
+// sendPayments pushes the payments of the records in pushing (in the same order) and records
+// each outcome, returning how many records it settled. Payments have no natural key to look them
+// up by after an unknown outcome, so each is sent on its own: its idempotency key then depends on
+// that payment alone, and a retry (in this run or a later one) replays instead of paying twice.
+func (s *session) sendPayments(ctx context.Context, payments []platform.Payment, pushing []*booksync.SyncedRecord) (int, error) {
+	changed := 0
 	for i := range payments {
 		var results []platform.Result
 		err := s.call(ctx, func() error {
