@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,6 +123,46 @@ func TestPaymentIsPushedAgainstItsInvoice(t *testing.T) {
 		defer mu.Unlock()
 		if len(payments) != 1 {
 			t.Fatalf("%d payments sent, want 1", len(payments))
+		}
+	})
+}
+
+// TestEachRecordOfABatchNamesItselfInItsFix pushes two payments in one batch while no payments
+// account is set: both fail with the same cause, and each record's fix names that record, so that
+// following the fix pushes the payment it was given for.
+func TestEachRecordOfABatchNamesItselfInItsFix(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		held, release := make(chan struct{}), make(chan struct{})
+		var log invoiceLog
+		books.PushInvoicesFn = log.wrap(func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+			if call == 2 {
+				close(held)
+				<-release // holds the push while the payments are recorded, so they share a batch
+			}
+			return acceptAll(invs), nil
+		})
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		inv := b.issue("")
+		if rec := b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("invoice record: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		b.issue("")
+		<-held
+		first, second := b.pay(inv, 100), b.pay(inv, 200)
+		close(release)
+		for _, paid := range []string{first, second} {
+			rec := b.settledPayment(paid)
+			if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodePaymentAccountNotSet {
+				t.Fatalf("payment %s without a payments account: %s %+v", paid, rec.SyncStatus, rec.Errors)
+			}
+			own := "/accounting_synced_records/" + rec.ID + "/push"
+			for _, d := range rec.Errors.Details {
+				if d.Fix != "" && !strings.Contains(d.Fix, own) {
+					t.Errorf("the fix of payment %s's record %s names another record: %q", paid, rec.ID, d.Fix)
+				}
+			}
 		}
 	})
 }

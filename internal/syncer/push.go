@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -330,14 +331,18 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 }
 
 // setError puts a record in error.
-func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, se *booksync.SyncError) {
+func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, cause *booksync.SyncError) {
+	// One cause may be given for every record of a batch: each record gets its own copy, whose
+	// fixes name that record.
+	se := *cause
+	se.Details = slices.Clone(cause.Details)
 	for i := range se.Details {
 		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "/accounting_synced_records/{id}/", "/accounting_synced_records/"+r.ID+"/")
 		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{connection_id}", r.ConnectionID)
 		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{entity_id}", r.EntityID)
 	}
 	readAt := e.restamp(r)
-	r.SyncStatus, r.Errors = booksync.SyncStatusError, se
+	r.SyncStatus, r.Errors = booksync.SyncStatusError, &se
 	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil {
 		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
 		return
