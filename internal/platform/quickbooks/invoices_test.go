@@ -194,7 +194,8 @@ func TestPushInvoicesPerItemFaults(t *testing.T) {
 
 func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 	t.Parallel()
-	co, acme, widget := invoicing(t)
+	co, acme, _ := invoicing(t)
+	bc := co.taxCode("GST/PST BC", "GST=5", "PST BC=7")
 	c := co.client(Config{})
 	inv := platform.Invoice{Ref: "r1", Number: "INV-9", ContactID: acme, Date: "2024-03-01", Currency: "GBP", Reference: "PO 77",
 		Lines: []platform.InvoiceLine{
@@ -202,8 +203,8 @@ func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 			{Description: "Discounted", ItemCode: "SKU-1", Quantity: qty("2"), UnitAmount: 1000, DiscountAmount: 300, TaxCode: "2", LineAmount: 1700, TaxAmount: 340},
 			// 0.3333 × 1.00 = 0.3333, rounded 0.33: no exact price with 7 decimals.
 			{Description: "Fraction", ItemCode: "SKU-1", Quantity: qty("0.3333"), UnitAmount: 100, TaxCode: "2", LineAmount: 33, TaxAmount: 7},
-			// 2.5 × 3.99 = 9.975 → 9.98 = 2.5 × 3.992, at 5% (code 3, rate 11).
-			{Description: "Half", ItemCode: "SKU-1", Quantity: qty("2.5"), UnitAmount: 399, TaxCode: "3", LineAmount: 998, TaxAmount: 50},
+			// 2.5 × 3.99 = 9.975 → 9.98 = 2.5 × 3.992, at 5% + 7%.
+			{Description: "Half", ItemCode: "SKU-1", Quantity: qty("2.5"), UnitAmount: 399, TaxCode: bc, LineAmount: 998, TaxAmount: 120},
 			// A deduction without an item, booked to account 4000.
 			{Description: "Deduction", Quantity: qty("1"), UnitAmount: -500, AccountCode: "4000", TaxCode: "2", LineAmount: -500, TaxAmount: -100},
 		}}
@@ -238,7 +239,8 @@ func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 	if sent["PrivateNote"] != "PO 77" {
 		t.Errorf("PrivateNote = %v", sent["PrivateNote"])
 	}
-	// Tax lines: rate 10 (20%) gets lines 0, 1 and 3; rate 11 (5%) line 2.
+	// Tax lines: rate 10 (20%) gets lines 0, 1 and 3; the code of 5% (rate 15) and 7% (rate 16)
+	// splits 1.20 into 0.50 and 0.70.
 	td := sent["TxnTaxDetail"].(map[string]any)
 	got := map[string][2]string{}
 	for _, raw := range td["TaxLine"].([]any) {
@@ -246,16 +248,15 @@ func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 		d := tl["TaxLineDetail"].(map[string]any)
 		got[d["TaxRateRef"].(map[string]any)["value"].(string)] = [2]string{string(tl["Amount"].(json.Number)), string(d["NetAmountTaxable"].(json.Number))}
 	}
-	if want := map[string][2]string{"10": {"2.47", "12.33"}, "11": {"0.50", "9.98"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string][2]string{"10": {"2.47", "12.33"}, "15": {"0.50", "9.98"}, "16": {"0.70", "9.98"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("tax lines %v, want %v", got, want)
 	}
-	if td["TotalTax"] != json.Number("2.97") {
+	if td["TotalTax"] != json.Number("3.67") {
 		t.Errorf("TotalTax = %v", td["TotalTax"])
 	}
-	if r := res[0].Totals; r == nil || *r != (platform.Totals{Subtotal: 2231, Tax: 297, Total: 2528}) {
+	if r := res[0].Totals; r == nil || *r != (platform.Totals{Subtotal: 2231, Tax: 367, Total: 2598}) {
 		t.Errorf("totals %+v", r)
 	}
-	_ = widget
 }
 
 func TestInclusiveInvoice(t *testing.T) {

@@ -84,6 +84,8 @@ func TestOrgAndAutomatedSalesTax(t *testing.T) {
 func TestTaxRatesAndAccounts(t *testing.T) {
 	t.Parallel()
 	co := newCompany(t, "uk")
+	quebec := co.taxCode("GST/QST QC - 9.975", "GST=5", "QST=9.975")
+	purchases := co.taxCode("Purchases only", "purchase:10")
 	c := co.client(Config{})
 	ctx := context.Background()
 	rates, err := c.TaxRates(ctx)
@@ -95,13 +97,22 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 			t.Errorf("tax codes or rates without inactive ones: %s", cl.sql())
 		}
 	}
-	// The sandbox's UK company: five codes of one sales rate each, three of them 0%.
+	// The sandbox's UK company: five codes of one sales rate each, three of them 0%; then the two
+	// codes made above.
 	want := []struct {
 		code, name string
 		rate       int64
 	}{{"2", "20.0% S", 2000}, {"3", "5.0% R", 500}, {"4", "0.0% Z", 0}, {"5", "Exempt", 0}, {"6", "No VAT", 0}}
-	if len(rates) != len(want) {
+	if len(rates) != len(want)+2 {
 		t.Fatalf("rates = %+v", rates)
+	}
+	// 5% + 9.975%: the sum has three decimals and rounds to 14.98%; components keep theirs.
+	if r := rates[5]; r.Code != quebec || r.Rate != 1498 || !r.Revenue || r.Status != "Active" || len(r.Components) != 2 ||
+		r.Components[0].Rate != 500 || r.Components[1].Rate != 998 || r.Components[1].Name != "QST" {
+		t.Errorf("combined code = %+v", r)
+	}
+	if r := rates[6]; r.Code != purchases || r.Revenue || r.Rate != 0 || len(r.Components) != 0 {
+		t.Errorf("purchase-only code = %+v", r)
 	}
 	for i, w := range want {
 		r := rates[i]

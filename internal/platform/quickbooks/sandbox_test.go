@@ -263,6 +263,25 @@ func (co *company) item(name, sku string) string {
 	return co.create("Item", it)
 }
 
+// taxCode creates a tax code through QuickBooks' TaxService, as a user adding a combined or a
+// purchase code would, and returns its Id. Each rate is a new rate's name and value, or
+// "purchase:<id>" for an existing rate on purchases.
+func (co *company) taxCode(name string, rates ...string) string {
+	co.t.Helper()
+	var details []any
+	for _, r := range rates {
+		if id, ok := strings.CutPrefix(r, "purchase:"); ok {
+			details = append(details, map[string]any{"TaxRateId": id, "TaxApplicableOn": "Purchase"})
+			continue
+		}
+		rate, value, _ := strings.Cut(r, "=")
+		details = append(details, map[string]any{"TaxRateName": rate, "RateValue": json.Number(value), "TaxAgencyId": "1", "TaxApplicableOn": "Sales"})
+	}
+	var id string
+	co.api(http.MethodPost, "/taxservice/taxcode", map[string]any{"TaxCode": name, "TaxRateDetails": details}, "TaxCodeId", &id)
+	return id
+}
+
 // gateway answers a call as a gateway between booksync and Intuit would, with an HTML page.
 func gateway(status int) *http.Response {
 	body := "<html><body><h1>" + http.StatusText(status) + "</h1></body></html>"

@@ -320,6 +320,8 @@ func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte)
 			return f.status, s.faultBody(f)
 		}
 		return http.StatusOK, map[string]any{"QueryResponse": qr, "time": s.timeString()}
+	case strings.EqualFold(segs[0], "taxservice"):
+		return s.serveTaxService(c, r, segs, body)
 	case strings.EqualFold(segs[0], "batch") && len(segs) == 1 && r.Method == http.MethodPost:
 		resp, f := s.runBatch(c, body)
 		if f != nil {

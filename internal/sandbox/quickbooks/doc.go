@@ -42,6 +42,7 @@
 //	GET  /companyinfo/{realmId}, GET /preferences
 //	GET or POST /query?query=...                  (POST may send the statement as body)
 //	POST /batch                                   at most 30 BatchItemRequest items
+//	POST /taxservice/taxcode                      a UK company's new tax code (TaxService)
 //
 // Responses wrap objects as QuickBooks does ({"Invoice":{...},"time":...});
 // failures are {"Fault":{"Error":[{Message,Detail,code,element}],"type":...},"time":...}.
@@ -111,6 +112,13 @@
 // sent in TxnTaxDetail is honoured as the invoice's tax (QuickBooks prorates
 // it over the taxable lines internally; the sandbox shows no per-line tax).
 // TaxInclusive is refused. TotalAmt = Σ line Amount − discount + TotalTax.
+//
+// POST /taxservice/taxcode adds a tax code to a UK company, as Intuit's TaxService does:
+// {"TaxCode": name, "TaxRateDetails": [...]}, each detail an existing rate (TaxRateId) or a new
+// one (TaxRateName, RateValue, TaxAgencyId), applicable on Sales (default) or Purchase. The
+// answer is the request, unwrapped, with TaxCodeId and every TaxRateId filled in. A code with
+// several sales rates (Canada's GST and PST, say) taxes each rate on its own, as above. Names are
+// unique (6240); US companies refuse it (6000).
 //
 // A DiscountLineDetail line (Amount, or PercentBased with DiscountPercent of
 // the subtotal, rounded) is shared over the tax groups in proportion to
