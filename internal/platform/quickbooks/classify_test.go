@@ -38,13 +38,12 @@ func TestClassification(t *testing.T) {
 		{"500", false, fault(qbsandbox.FaultServerError), platform.Transient, "server_error", 500},
 		{"500 on a write", true, fault(qbsandbox.FaultServerError), platform.Transient, "server_error", 500},
 		{"dropped after a write", true, fault(qbsandbox.FaultTimeoutAfterStore), platform.UnknownOutcome, "network_error", 0},
-		{"503", false, inject(gateway(503), nil), platform.Transient, "server_error", 503},
-		{"502 on a write", true, inject(gateway(502), nil), platform.UnknownOutcome, "gateway_timeout", 502},
-		{"504 on a read", false, inject(gateway(504), nil), platform.Transient, "server_error", 504},
-		{"404", false, inject(gateway(404), nil), platform.NeedsUserAction, "not_found", 404},
-		{"dropped on a read", false, inject(nil, reset), platform.Transient, "network_error", 0},
-		{"garbage after a write", true, inject(&http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}},
-			Body: http.NoBody}, nil), platform.UnknownOutcome, "unexpected_response", 0},
+		{"503", false, inject(503, nil), platform.Transient, "server_error", 503},
+		{"502 on a write", true, inject(502, nil), platform.UnknownOutcome, "gateway_timeout", 502},
+		{"504 on a read", false, inject(504, nil), platform.Transient, "server_error", 504},
+		{"404", false, inject(404, nil), platform.NeedsUserAction, "not_found", 404},
+		{"dropped on a read", false, inject(0, reset), platform.Transient, "network_error", 0},
+		{"garbage after a write", true, inject(200, nil), platform.UnknownOutcome, "unexpected_response", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,10 +91,16 @@ func fault(kind qbsandbox.FaultKind) func(co *company) {
 	return func(co *company) { co.sb.InjectFault(co.realm, qbsandbox.Fault{Kind: kind}) }
 }
 
-// inject answers every call with resp or err, as a network or gateway would.
-func inject(resp *http.Response, err error) func(co *company) {
+// inject fails every call with err, or answers it with a gateway's HTML page of status, as a
+// network or a gateway between booksync and Intuit would.
+func inject(status int, err error) func(co *company) {
 	return func(co *company) {
-		co.rec.setBefore(func(call) (*http.Response, error) { return resp, err })
+		co.rec.setBefore(func(call) (*http.Response, error) {
+			if err != nil {
+				return nil, err
+			}
+			return gateway(status), nil
+		})
 	}
 }
 
