@@ -86,6 +86,10 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 	co := newCompany(t, "uk")
 	quebec := co.taxCode("GST/QST QC - 9.975", "GST=5", "QST=9.975")
 	purchases := co.taxCode("Purchases only", "purchase:10")
+	// An account without a number, and one made inactive.
+	unnumbered := co.create("Account", map[string]any{"Name": "Consulting", "AccountType": "Other Income"})
+	old := co.create("Account", map[string]any{"Name": "Old expense", "AccountType": "Expense", "AcctNum": "6900", "Description": "gone"})
+	co.update("Account", old, map[string]any{"Active": false})
 	c := co.client(Config{})
 	ctx := context.Background()
 	rates, err := c.TaxRates(ctx)
@@ -136,6 +140,8 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 		{ID: "4", Code: "1200", Name: "Undeposited Funds", Type: "Asset", Subtype: "Other Current Asset", Status: "Active", PaymentsAllowed: true, Currency: "GBP"},
 		{ID: "6", Code: "2200", Name: "VAT Control", Type: "Liability", Subtype: "Other Current Liability", Status: "Active", Currency: "GBP"},
 		{ID: "9", Code: "6000", Name: "Office Expenses", Type: "Expense", Subtype: "Expense", Status: "Active", Currency: "GBP"},
+		{ID: unnumbered, Code: unnumbered, Name: "Consulting", Type: "Income", Subtype: "Other Income", Status: "Active", Currency: "GBP"},
+		{ID: old, Code: "6900", Name: "Old expense", Type: "Expense", Subtype: "Expense", Status: "Archived", Currency: "GBP", Description: "gone"},
 	} {
 		if byID[w.ID] != w {
 			t.Errorf("account %s = %+v, want %+v", w.ID, byID[w.ID], w)
@@ -312,6 +318,8 @@ func TestPushItems(t *testing.T) {
 	t.Parallel()
 	co := newCompany(t, "uk")
 	widget, gadget := co.item("Widget", "SKU-1"), co.item("Gadget", "")
+	retired := co.create("Account", map[string]any{"Name": "Retired sales", "AccountType": "Income", "AcctNum": "6900"})
+	co.update("Account", retired, map[string]any{"Active": false})
 	c := co.client(Config{})
 	res, err := c.PushItems(context.Background(), []platform.Item{
 		{Ref: "p1", Code: "sku-1", Name: "Renamed"},
@@ -320,6 +328,7 @@ func TestPushItems(t *testing.T) {
 		{Ref: "p4", Code: "SKU-4", Name: "Design", UnitPrice: 100, Currency: "GBP", AccountCode: "2", TaxCode: "2"},
 		{Ref: "p5", Code: "SKU-5", Name: "Nowhere", AccountCode: "9999"},
 		{Ref: "p6", Code: "SKU-6", Name: "No account"},
+		{Ref: "p7", Code: "SKU-7", Name: "Retired", AccountCode: "6900"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -341,6 +350,9 @@ func TestPushItems(t *testing.T) {
 	}
 	if _, code := classOf(t, res[5].Err); code != "ledger_account_missing" {
 		t.Errorf("no account: %s", code)
+	}
+	if _, code := classOf(t, res[6].Err); code != "ledger_account_not_found" {
+		t.Errorf("inactive account: %s", code)
 	}
 	batches := co.rec.batches()
 	if len(batches) != 1 {

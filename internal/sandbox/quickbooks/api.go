@@ -296,7 +296,7 @@ var entityNames = map[string]string{
 }
 
 // writable are the entities the API creates and updates.
-var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true}
+var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true, "Account": true}
 
 // serveAPI routes one call and returns its status and body; callers hold s.mu.
 func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte) (int, any) {

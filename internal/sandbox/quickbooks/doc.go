@@ -34,8 +34,8 @@
 // Under /v3/company/{realmId}; every call needs minorversion=75 or later
 // (else 400 ValidationFault "minorversion 75 or later is required").
 //
-//	POST /customer, /item, /invoice, /payment     create; with Id+SyncToken update
-//	                                              (sparse=true for a partial update);
+//	POST /customer, /item, /invoice, /payment,    create; with Id+SyncToken update
+//	     /account                                 (sparse=true for a partial update);
 //	                                              ?operation=delete for invoice, payment
 //	GET  /{entity}/{id}                           customer, item, invoice, payment,
 //	                                              account, taxcode, taxrate
@@ -60,8 +60,8 @@
 // Validation, with QuickBooks' codes:
 //   - 6140 Duplicate Document Number Error: DocNumber unique among invoices,
 //     ignoring case; a missing DocNumber is numbered 1001, 1002, ...; at most 21 characters (2050);
-//   - 6240 Duplicate Name Exists Error: customer DisplayName (and item Name)
-//     unique ignoring case, inactive ones included;
+//   - 6240 Duplicate Name Exists Error: customer DisplayName (and item and
+//     account Name, and account AcctNum) unique ignoring case, inactive ones included;
 //   - 610 Object Not Found: CustomerRef and ItemRef must exist and be active;
 //   - 2500 Invalid Reference Id: TaxCodeRef, IncomeAccountRef, ItemAccountRef,
 //     DepositToAccountRef must exist;
