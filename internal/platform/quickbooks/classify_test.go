@@ -222,6 +222,7 @@ func TestFaultCodes(t *testing.T) {
 		{wireError{Code: "610", Message: "Object Not Found", Detail: "Object Not Found : Customer 58"}, "invoice", "contact_not_found"},
 		{wireError{Code: "610", Message: "Object Not Found", Element: "LinkedTxn"}, "payment", "invoice_not_found"},
 		{wireError{Code: "2500", Message: "Invalid Reference Id", Detail: "Invalid Reference Id : Accounts element id 99 not found"}, "payment", "ledger_account_not_found"},
+		{wireError{Code: "2500", Message: "Invalid Reference Id", Detail: "Invalid Reference Id : TaxCode assigned is invalid or inactive"}, "invoice", "tax_rate_not_found"},
 		{wireError{Code: "610", Message: "Object Not Found", Detail: generic}, "", "not_found"},
 		{wireError{Code: "610", Message: "Object Not Found", Detail: generic}, "payment", "invoice_not_found"},
 		{wireError{Code: "6000", Detail: "Business Validation Error: Transaction amount must be positive"}, "invoice", "validation_failed"},
@@ -231,6 +232,13 @@ func TestFaultCodes(t *testing.T) {
 		if e.Code != tc.code || e.Class != platform.NeedsUserAction || len(e.Details) != 1 || e.Details[0].Fix == "" {
 			t.Errorf("%+v (%s) = %s %+v, want %s", tc.err, tc.kind, e.Code, e, tc.code)
 		}
+	}
+	// A customer's name held by a vendor or an employee (which booksync's look-up of customers
+	// cannot find) says where to look.
+	e := validationError([]wireError{{Code: "6240", Message: "Duplicate Name Exists Error", Detail: "The name supplied already exists. : Vendor Co"}}, "customer")
+	if !strings.HasPrefix(e.Message, "Customer name already used in QuickBooks") || e.Details[0].Field != "DisplayName" ||
+		!strings.Contains(e.Details[0].Fix, "vendors") {
+		t.Errorf("name taken: %+v", e)
 	}
 }
 
