@@ -2,8 +2,9 @@
 // *Client implements platform.Connector for one company (realm) of one connection.
 //
 // Every call carries minorversion (75 by default) and Accept: application/json. JSON field names
-// are the element names of Intuit's XSDs (testdata/*.xsd, Apache-2.0), which the tests check
-// every request body against.
+// are the element names of Intuit's XSDs (internal/contract/qbospec, Apache-2.0). The tests run
+// the client against booksync's QuickBooks sandbox and check every request and answer against
+// them.
 //
 // # Batches and idempotency
 //

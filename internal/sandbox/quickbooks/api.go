@@ -224,7 +224,7 @@ var entityNames = map[string]string{
 }
 
 // writable are the entities the API creates and updates.
-var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true}
+var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true, "Account": true}
 
 // serveAPI routes one call and returns its status and body; callers hold s.mu.
 func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte) (int, any) {
@@ -248,6 +248,8 @@ func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte)
 			return f.status, s.faultBody(f)
 		}
 		return http.StatusOK, map[string]any{"QueryResponse": qr, "time": s.timeString()}
+	case strings.EqualFold(segs[0], "taxservice"):
+		return s.serveTaxService(c, r, segs, body)
 	case strings.EqualFold(segs[0], "batch") && len(segs) == 1 && r.Method == http.MethodPost:
 		resp, f := s.runBatch(c, body)
 		if f != nil {

@@ -34,14 +34,15 @@
 // Under /v3/company/{realmId}; every call needs minorversion=75 or later
 // (else 400 ValidationFault "minorversion 75 or later is required").
 //
-//	POST /customer, /item, /invoice, /payment     create; with Id+SyncToken update
-//	                                              (sparse=true for a partial update);
+//	POST /customer, /item, /invoice, /payment,    create; with Id+SyncToken update
+//	     /account                                 (sparse=true for a partial update);
 //	                                              ?operation=delete for invoice, payment
 //	GET  /{entity}/{id}                           customer, item, invoice, payment,
 //	                                              account, taxcode, taxrate
 //	GET  /companyinfo/{realmId}, GET /preferences
 //	GET or POST /query?query=...                  (POST may send the statement as body)
 //	POST /batch                                   at most 30 BatchItemRequest items
+//	POST /taxservice/taxcode                      a UK company's new tax code (TaxService)
 //
 // Responses wrap objects as QuickBooks does ({"Invoice":{...},"time":...});
 // failures are {"Fault":{"Error":[{Message,Detail,code,element}],"type":...},"time":...}.
@@ -59,8 +60,8 @@
 // Validation, with QuickBooks' codes:
 //   - 6140 Duplicate Document Number Error: DocNumber unique among invoices,
 //     ignoring case; a missing DocNumber is numbered 1001, 1002, ...; at most 21 characters (2050);
-//   - 6240 Duplicate Name Exists Error: customer DisplayName (and item Name)
-//     unique ignoring case, inactive ones included;
+//   - 6240 Duplicate Name Exists Error: customer DisplayName (and item and
+//     account Name, and account AcctNum) unique ignoring case, inactive ones included;
 //   - 610 Object Not Found: CustomerRef and ItemRef must exist and be active;
 //   - 2500 Invalid Reference Id: TaxCodeRef, IncomeAccountRef, ItemAccountRef,
 //     DepositToAccountRef must exist;
@@ -111,6 +112,13 @@
 // sent in TxnTaxDetail is honoured as the invoice's tax (QuickBooks prorates
 // it over the taxable lines internally; the sandbox shows no per-line tax).
 // TaxInclusive is refused. TotalAmt = Σ line Amount − discount + TotalTax.
+//
+// POST /taxservice/taxcode adds a tax code to a UK company, as Intuit's TaxService does:
+// {"TaxCode": name, "TaxRateDetails": [...]}, each detail an existing rate (TaxRateId) or a new
+// one (TaxRateName, RateValue, TaxAgencyId), applicable on Sales (default) or Purchase. The
+// answer is the request, unwrapped, with TaxCodeId and every TaxRateId filled in. A code with
+// several sales rates (Canada's GST and PST, say) taxes each rate on its own, as above. Names are
+// unique (6240); US companies refuse it (6000).
 //
 // A DiscountLineDetail line (Amount, or PercentBased with DiscountPercent of
 // the subtotal, rounded) is shared over the tax groups in proportion to

@@ -54,6 +54,8 @@ func (s *Sandbox) writeEntity(c *company, name, op string, body []byte) (any, *q
 		return s.writeInvoice(c, op, id, token, sparse, raw)
 	case "Payment":
 		return s.writePayment(c, op, id, token, raw)
+	case "Account":
+		return s.writeAccount(c, op, id, token, sparse, raw)
 	}
 	return nil, unsupported(op + " " + name)
 }

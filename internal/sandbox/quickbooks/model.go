@@ -79,6 +79,7 @@ type Account struct {
 	MetaData           MetaData `json:"MetaData"`
 	Name               string   `json:"Name"`
 	FullyQualifiedName string   `json:"FullyQualifiedName"`
+	Description        string   `json:"Description,omitempty"`
 	AcctNum            string   `json:"AcctNum,omitempty"`
 	Active             bool     `json:"Active"`
 	Classification     string   `json:"Classification"`

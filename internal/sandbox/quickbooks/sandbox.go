@@ -64,7 +64,7 @@ type company struct {
 }
 
 // companyMeta is the company record saved under "realm/<id>": settings and
-// the lists the API reads but never writes (accounts, tax codes and rates).
+// the lists kept with them (accounts, tax codes and rates).
 type companyMeta struct {
 	RealmID   string         `json:"realm_id"`
 	Region    string         `json:"region"` // "uk" or "us"
