@@ -12,7 +12,7 @@ import (
 // Class says what the sync engine does after a failure.
 type Class string
 
-// Error classes, from DESIGN.md.
+// Error classes (docs/architecture.md, "Errors are classified").
 const (
 	// NeedsUserAction: the data is wrong for the accounting system (validation). The record goes
 	// to error with the cause and the fix; it is not retried until pushed again.

@@ -12,7 +12,7 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 )
 
-// Classification of QuickBooks' answers (DESIGN.md, "Errors are classified"). A Fault is
+// Classification of QuickBooks' answers (docs/architecture.md, "Errors are classified"). A Fault is
 // classified the same way wherever it comes: as the body of an error status, inside a 200, or
 // inside one item of a batch answer (where it is that object's error alone).
 //

@@ -12,7 +12,7 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 )
 
-// Classification of Xero's answers (DESIGN.md, "Errors are classified"):
+// Classification of Xero's answers (docs/architecture.md, "Errors are classified"):
 //
 //	2xx                                   success (per-object ValidationErrors: NeedsUserAction)
 //	400 ValidationException               NeedsUserAction, per object when Xero names the objects
