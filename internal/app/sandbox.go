@@ -25,7 +25,7 @@ func (a *App) mountSandboxes(ctx context.Context, mux *http.ServeMux, cfg Config
 	var links []sandbox.Link
 	var err error
 	if cfg.XeroClientID == "" {
-		a.XeroSandbox, err = xerosandbox.New(ctx, xerosandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/xero", Store: a.Store,
+		a.XeroSandbox, err = xerosandbox.New(ctx, sandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/xero", Store: a.Store,
 			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Gate: gate})
 		if err != nil {
 			return err
@@ -34,7 +34,7 @@ func (a *App) mountSandboxes(ctx context.Context, mux *http.ServeMux, cfg Config
 		links = append(links, sandbox.Link{Name: "Xero organisations", URL: cfg.PublicURL + "/sandbox/xero/orgs"})
 	}
 	if cfg.QuickBooksClientID == "" {
-		a.QuickBooksSandbox, err = qbsandbox.New(ctx, qbsandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/quickbooks", Store: a.Store,
+		a.QuickBooksSandbox, err = qbsandbox.New(ctx, sandbox.Options{BaseURL: cfg.PublicURL + "/sandbox/quickbooks", Store: a.Store,
 			Limits: cfg.SandboxLimits, TimeScale: cfg.TimeScale, Gate: gate})
 		if err != nil {
 			return err

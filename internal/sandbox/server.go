@@ -196,3 +196,22 @@ func (s *Server) Calls(orgID string) int {
 	}
 	return 0
 }
+
+// Options configures a sandbox (internal/sandbox/xero, internal/sandbox/quickbooks).
+type Options struct {
+	// BaseURL is the absolute URL the sandbox's handler is mounted at, without a trailing slash,
+	// e.g. http://localhost:8080/sandbox/xero. Links and the consent form are built from it.
+	BaseURL string
+	// Store persists state; nil keeps it in memory only.
+	Store Store
+	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
+	Now func() time.Time
+	// Limits enforces the platform's per-organisation rate limits.
+	Limits bool
+	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts 60/TimeScale s. 0 or
+	// 1 is real time. Token lifetimes are not scaled.
+	TimeScale float64
+	// Gate guards the web pages and POST /faults: a partner logs in and sees only the
+	// organisations its entities connected. Without a Gate they are not served at all.
+	Gate *Gate
+}

@@ -130,7 +130,7 @@ type company struct {
 func newCompany(t *testing.T, region string) *company {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	sb, err := qbsandbox.New(context.Background(), qbsandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Store: sandbox.NewMemoryStore()})
+	sb, err := qbsandbox.New(context.Background(), sandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Store: sandbox.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}

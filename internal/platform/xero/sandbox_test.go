@@ -58,7 +58,7 @@ func oauthConfig(sb *xerosandbox.Sandbox) oauth2.Config {
 }
 
 // newBooks starts a sandbox and connects a new organisation of it.
-func newBooks(t *testing.T, mutate ...func(*xerosandbox.Options)) *books {
+func newBooks(t *testing.T, mutate ...func(*sandbox.Options)) *books {
 	t.Helper()
 	b := serve(t, sandbox.NewMemoryStore(), sandboxtest.NewClock(start), mutate...)
 	cfg := oauthConfig(b.sb)
@@ -87,14 +87,14 @@ func newBooks(t *testing.T, mutate ...func(*xerosandbox.Options)) *books {
 }
 
 // serve starts a sandbox on store behind a test server, with the transports of a connection.
-func serve(t *testing.T, store *sandbox.MemoryStore, clock *sandboxtest.Clock, mutate ...func(*xerosandbox.Options)) *books {
+func serve(t *testing.T, store *sandbox.MemoryStore, clock *sandboxtest.Clock, mutate ...func(*sandbox.Options)) *books {
 	t.Helper()
 	b := &books{t: t, store: store, clock: clock, wire: http.DefaultTransport.(*http.Transport).Clone()}
 	t.Cleanup(b.wire.CloseIdleConnections)
 	var h http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
-	opts := xerosandbox.Options{BaseURL: b.srv.URL, Store: store, Now: clock.Now}
+	opts := sandbox.Options{BaseURL: b.srv.URL, Store: store, Now: clock.Now}
 	for _, m := range mutate {
 		m(&opts)
 	}

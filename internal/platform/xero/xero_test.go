@@ -19,7 +19,6 @@ import (
 
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/sandbox"
-	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 )
 
 // classOf returns err's class and code.
@@ -664,7 +663,7 @@ func TestUnreachableWriteIsTransient(t *testing.T) {
 
 func TestRateLimitedPausesTheBudget(t *testing.T) {
 	t.Parallel()
-	b := newBooks(t, func(o *xerosandbox.Options) { o.Limits = true })
+	b := newBooks(t, func(o *sandbox.Options) { o.Limits = true })
 	// The organisation's 60 calls of the minute are spent; the sandbox's clock stands still.
 	spender := b.client(Config{})
 	for range 60 {

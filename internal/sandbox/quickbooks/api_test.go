@@ -170,7 +170,7 @@ func TestBatchMixedResults(t *testing.T) {
 	}
 }
 
-func withLimits(o *Options) { o.Limits, o.TimeScale = true, 60 }
+func withLimits(o *sandbox.Options) { o.Limits, o.TimeScale = true, 60 }
 
 func TestRateLimitPerMinute(t *testing.T) {
 	b := setup(t, withLimits).connect("")
@@ -288,7 +288,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	inv := b.invoice(invoiceBody("P-1", cust, salesLine(0.03, nil, nil, "2"), salesLine(0.03, nil, nil, "2")))
 	b.api("POST", "/invoice?requestid=keep", invoiceBody("P-2", cust, salesLine(1, nil, nil, "3"))).mustStatus(t, 200)
 
-	again, err := New(context.Background(), Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
+	again, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@
 // A POST (other than /query) with a requestid query parameter replays the
 // stored status and body of the company's first call with that requestid
 // for 24 hours, without applying it again (5xx answers are not stored).
-// With [Options].Limits, each company gets 500 calls per rolling minute
+// With [sandbox.Options].Limits, each company gets 500 calls per rolling minute
 // (window divided by TimeScale; each batch item counts as a call) and 10
 // concurrent calls; an excess call gets 429 {"Fault":{"Error":[{"Message":
 // "Too Many Requests","code":"003001"}],"type":"ThrottleExceeded"}} and no
@@ -156,7 +156,7 @@
 // back. GET /companies lists companies and GET /companies/{realmId} shows
 // one: invoices with totals, payments, customers, items, tax codes and
 // rates, and the chart of accounts. These pages and POST /faults are served
-// only behind [Options].Gate (a [sandbox.Gate]): they need the partner's login
+// only behind [sandbox.Options].Gate (a [sandbox.Gate]): they need the partner's login
 // or bearer token, show only the companies its entities connected (another
 // partner's is a 404), and faults answer 403 unless the gate allows them.
 package quickbooks

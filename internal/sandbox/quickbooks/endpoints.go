@@ -7,7 +7,7 @@ import (
 )
 
 // Endpoints are the OAuth and API endpoints of the sandbox served at baseURL (its
-// Options.BaseURL), as booksync's QuickBooks provider takes them: the API host is baseURL itself.
+// sandbox.Options.BaseURL), as booksync's QuickBooks provider takes them: the API host is baseURL itself.
 func Endpoints(baseURL string) platform.Endpoints {
 	base := strings.TrimRight(baseURL, "/")
 	return platform.Endpoints{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/v1/tokens/bearer", APIURL: base}

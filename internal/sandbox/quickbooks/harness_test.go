@@ -31,7 +31,7 @@ type bundle struct {
 	access, refresh, realm        string
 }
 
-func setup(t *testing.T, mutate ...func(*Options)) *bundle {
+func setup(t *testing.T, mutate ...func(*sandbox.Options)) *bundle {
 	t.Helper()
 	b := &bundle{
 		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: sandbox.NewMemoryStore(),
@@ -45,7 +45,7 @@ func setup(t *testing.T, mutate ...func(*Options)) *bundle {
 	b.partners.Add("partner-a", "secret-a", "token-a")
 	b.partners.Add("partner-b", "secret-b", "token-b")
 	gate := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Faults: true, Now: b.clock.Now})
-	opts := Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
+	opts := sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
 	for _, m := range mutate {
 		m(&opts)
 	}

@@ -15,30 +15,10 @@ import (
 // Namespace is the Store namespace every sandbox key lives in.
 const Namespace = "quickbooks"
 
-// Options configures a Sandbox.
-type Options struct {
-	// BaseURL is the absolute URL the handler is mounted at, without a
-	// trailing slash, e.g. http://localhost:8080/sandbox/quickbooks. Links and
-	// the consent form are built from it.
-	BaseURL string
-	// Store persists state; nil keeps it in memory only.
-	Store sandbox.Store
-	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
-	Now func() time.Time
-	// Limits enforces QuickBooks Online's per-company throttles.
-	Limits bool
-	// TimeScale > 1 compresses the rate-limit window: a 60 s minute lasts
-	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
-	TimeScale float64
-	// Gate guards the web pages and POST /faults: a partner logs in and sees only the
-	// organisations its entities connected. Without a Gate they are not served at all.
-	Gate *sandbox.Gate
-}
-
 // Sandbox is an in-process imitation of Intuit's OAuth 2 service and the
 // QuickBooks Online Accounting API. Its methods are safe for concurrent use.
 type Sandbox struct {
-	opts Options
+	opts sandbox.Options
 	// srv holds the lock that guards all state below, the OAuth server and persistence.
 	srv *sandbox.Server
 	now func() time.Time
@@ -110,7 +90,7 @@ func emptyCompany() *company {
 }
 
 // New returns a Sandbox with the state found in opts.Store.
-func New(ctx context.Context, opts Options) (*Sandbox, error) {
+func New(ctx context.Context, opts sandbox.Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, companies: map[string]*company{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
@@ -159,7 +139,7 @@ func (s *Sandbox) saveObj(c *company, kind, id string, v any) {
 }
 
 // Handler serves the sandbox: OAuth under /oauth2, the Accounting API under
-// /v3/company/{realmId}, and, behind Options.Gate, the company pages under /companies and
+// /v3/company/{realmId}, and, behind sandbox.Options.Gate, the company pages under /companies and
 // POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()

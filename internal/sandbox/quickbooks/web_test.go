@@ -65,7 +65,7 @@ func TestCompanyPagesAndFaultsNeedALoginAndShowOnlyThePartnersCompanies(t *testi
 
 func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	b := setup(t).connect("")
-	off, err := New(context.Background(), Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
+	off, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
 		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Now: b.clock.Now})})
 	if err != nil {
 		t.Fatal(err)

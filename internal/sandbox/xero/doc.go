@@ -72,7 +72,7 @@
 //
 // A PUT or POST with an Idempotency-Key replays the stored status and body
 // of the first call with the same key, method and path for 24 hours,
-// without applying it again. With [Options].Limits, each organisation gets
+// without applying it again. With [sandbox.Options].Limits, each organisation gets
 // Xero's limits: 5 concurrent calls, 60 per rolling minute and 5,000 per
 // rolling day (windows divided by TimeScale); an excess call gets 429 with
 // Retry-After and X-Rate-Limit-Problem (concurrent, minute, day). Every API
@@ -93,7 +93,7 @@
 // to add or archive a tax rate and to edit a contact's name and email. A form
 // that cannot be read (not a form, a bad encoding, a missing field) answers
 // 415 or 400 and changes nothing. These pages and POST /faults are served only
-// behind [Options].Gate (a [sandbox.Gate]): they need the partner's login or
+// behind [sandbox.Options].Gate (a [sandbox.Gate]): they need the partner's login or
 // bearer token, show only the organisations its entities connected (another
 // partner's is a 404), and faults answer 403 unless the gate allows them.
 package xero

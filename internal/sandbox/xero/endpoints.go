@@ -7,7 +7,7 @@ import (
 )
 
 // Endpoints are the OAuth and API endpoints of the sandbox served at baseURL (its
-// Options.BaseURL), as booksync's Xero provider takes them.
+// sandbox.Options.BaseURL), as booksync's Xero provider takes them.
 func Endpoints(baseURL string) platform.Endpoints {
 	base := strings.TrimRight(baseURL, "/")
 	return platform.Endpoints{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token",

@@ -15,7 +15,7 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-func withLimits(o *Options) { o.Limits, o.TimeScale = true, 60 }
+func withLimits(o *sandbox.Options) { o.Limits, o.TimeScale = true, 60 }
 
 func TestRateLimitPerMinute(t *testing.T) {
 	b := setup(t, withLimits).connect()
@@ -207,7 +207,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	first := b.api("PUT", "/Invoices", body, key).mustStatus(t, 200)
 
 	// A new sandbox on the same store: same data, same tokens, same replays.
-	reopened, err := New(context.Background(), Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
+	reopened, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,30 +15,10 @@ import (
 // Namespace is the Store namespace every sandbox key lives in.
 const Namespace = "xero"
 
-// Options configures a Sandbox.
-type Options struct {
-	// BaseURL is the absolute URL the handler is mounted at, without a
-	// trailing slash, e.g. http://localhost:8080/sandbox/xero. Links and the
-	// consent form are built from it.
-	BaseURL string
-	// Store persists state; nil keeps it in memory only.
-	Store sandbox.Store
-	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
-	Now func() time.Time
-	// Limits enforces Xero's per-organisation rate limits.
-	Limits bool
-	// TimeScale > 1 compresses the rate-limit windows: a 60 s minute lasts
-	// 60/TimeScale s. 0 or 1 is real time. Token lifetimes are not scaled.
-	TimeScale float64
-	// Gate guards the web pages and POST /faults: a partner logs in and sees only the
-	// organisations its entities connected. Without a Gate they are not served at all.
-	Gate *sandbox.Gate
-}
-
 // Sandbox is an in-process imitation of Xero's identity service and
 // Accounting API. Its methods are safe for concurrent use.
 type Sandbox struct {
-	opts Options
+	opts sandbox.Options
 	// srv holds the lock that guards all state below, the OAuth server and persistence.
 	srv *sandbox.Server
 	now func() time.Time
@@ -96,7 +76,7 @@ func emptyOrg() *org {
 }
 
 // New returns a Sandbox with the state found in opts.Store.
-func New(ctx context.Context, opts Options) (*Sandbox, error) {
+func New(ctx context.Context, opts sandbox.Options) (*Sandbox, error) {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, orgs: map[string]*org{}}
 	s.srv = sandbox.NewServer(sandbox.Config{
@@ -166,7 +146,7 @@ func (s *Sandbox) savePayment(o *org, p *Payment) {
 func (s *Sandbox) saveOrgMeta(o *org) { s.srv.Mark(s.srv.OrgKey(o.meta.TenantID), &o.meta) }
 
 // Handler serves the sandbox: OAuth, /connections, the Accounting API under
-// /api.xro/2.0, and, behind Options.Gate, the organisation pages under /orgs and POST /faults.
+// /api.xro/2.0, and, behind sandbox.Options.Gate, the organisation pages under /orgs and POST /faults.
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth/authorize", s.srv.HandleAuthorizePage)

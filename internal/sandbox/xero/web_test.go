@@ -131,7 +131,7 @@ func TestPartnersSeeAndFaultOnlyTheirOrganisations(t *testing.T) {
 
 func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	b := setup(t).connect()
-	off, err := New(t.Context(), Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
+	off, err := New(t.Context(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
 		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Now: b.clock.Now})})
 	if err != nil {
 		t.Fatal(err)
