@@ -29,10 +29,10 @@ func providers(cfg Config) map[string]*platform.Provider {
 		x = xero.NewProvider(sandboxClientID, sandboxClientSecret, xerosandbox.Endpoints(cfg.PublicURL+"/sandbox/xero"),
 			sandboxLimits(xero.Limits))
 	}
-	qb := quickbooks.NewProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret, quickbooks.Production, quickbooks.QuickBooksLimits)
+	qb := quickbooks.NewProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret, quickbooks.Production, quickbooks.Limits)
 	if cfg.QuickBooksClientID == "" {
 		qb = quickbooks.NewProvider(sandboxClientID, sandboxClientSecret, qbsandbox.Endpoints(cfg.PublicURL+"/sandbox/quickbooks"),
-			sandboxLimits(quickbooks.QuickBooksLimits))
+			sandboxLimits(quickbooks.Limits))
 	}
 	out := map[string]*platform.Provider{}
 	for _, p := range append([]*platform.Provider{x, qb, gnucash.NewProvider(cfg.GnuCashDir)}, cfg.Providers...) {

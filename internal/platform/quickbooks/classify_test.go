@@ -50,7 +50,7 @@ func TestClassification(t *testing.T) {
 			t.Parallel()
 			co := newCompany(t, "uk")
 			tc.arm(co)
-			budget := platform.NewBudget(QuickBooksLimits, 1)
+			budget := platform.NewBudget(Limits, 1)
 			c := co.client(Config{Budget: budget})
 			var err error
 			if tc.write {

@@ -14,10 +14,10 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 )
 
-// QuickBooksLimits are QuickBooks Online's documented per-company limits: 500 calls a minute and
+// Limits are QuickBooks Online's documented per-company limits: 500 calls a minute and
 // 10 in flight per realm and app. Each item of a batch is metered as a call, and the client spends
 // the budget accordingly.
-var QuickBooksLimits = platform.Limits{PerMinute: 500, Concurrent: 10}
+var Limits = platform.Limits{PerMinute: 500, Concurrent: 10}
 
 // DefaultMinorVersion is the minor version sent when Config.MinorVersion is zero: 75 is the
 // oldest Intuit still serves since August 2025.
@@ -33,7 +33,7 @@ type Config struct {
 	// HTTPClient is already authenticated: an oauth2 client that adds the Bearer token and
 	// refreshes it. nil means http.DefaultClient, which only suits tests.
 	HTTPClient *http.Client
-	// Budget is the connection's call allowance (see QuickBooksLimits); nil means unlimited.
+	// Budget is the connection's call allowance (see Limits); nil means unlimited.
 	Budget *platform.Budget
 	// Timeout bounds each call, including reading the answer; zero means 60 s.
 	Timeout time.Duration

@@ -14,7 +14,7 @@
 // request body (a SHA-256-based UUID, 36 characters): sending the same request again makes
 // QuickBooks replay its first answer instead of creating the objects twice, while a request whose
 // data changed gets a new id. Each batch item is metered by QuickBooks as a call, and the client
-// spends the connection's budget (QuickBooksLimits) accordingly.
+// spends the connection's budget (Limits) accordingly.
 //
 // Natural keys, looked up before creating: customers by DisplayName (QuickBooks has no contact
 // number, so booksync's Ref is not stored; two counterparts with the same name share a customer),

@@ -21,7 +21,7 @@ const itemCodeMax = 30
 
 // NewProvider returns the QuickBooks Online provider for booksync's app (clientID, clientSecret)
 // at ep: Production, or the endpoints of booksync's sandbox of QuickBooks. Calls to each company
-// spend a budget of limits (QuickBooksLimits, or none for a sandbox that does not enforce them).
+// spend a budget of limits (Limits, or none for a sandbox that does not enforce them).
 // QuickBooks names the company a grant is for in the OAuth callback (realmId); the provider reads
 // that company with the new grant before it is connected.
 func NewProvider(clientID, clientSecret string, ep platform.Endpoints, limits platform.Limits) *platform.Provider {
