@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/booksync/booksync"
@@ -140,6 +142,62 @@ func TestStoreListQueryTexts(t *testing.T) {
 	want := listDetail{[]any{"query", "is_customer"}, "Expected a boolean, got string.", "value_error"}
 	if status, got := answer(t, err); status != http.StatusUnprocessableEntity || !sameDetail(got, want) {
 		t.Errorf("boolean: %d %+v\nwant 422 %+v", status, got, want)
+	}
+}
+
+// TestStoreQueryErrorsNoSpecAllows: the refusals no list's spec can lead to today (a text
+// operator on a number, an unknown operator or field kind) still get a 422 that says what is wrong.
+func TestStoreQueryErrorsNoSpecAllows(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		err  error
+		want listDetail
+	}{
+		{&store.QueryError{Field: "price__contains", Reason: store.QueryNotText, Op: booksync.OpContains, Kind: booksync.KindInt},
+			listDetail{[]any{"query", "price__contains"}, "Only text fields support contains.", "value_error"}},
+		{&store.QueryError{Field: "price__near", Reason: store.QueryBadOperator, Op: "near"},
+			listDetail{[]any{"query", "price__near"}, `Unknown filter operator "near".`, "value_error"}},
+		{fmt.Errorf("list: %w", &store.QueryError{Field: "price", Reason: store.QueryBadValue, Kind: 0, Value: "x"}),
+			listDetail{[]any{"query", "price"}, "Unknown field kind 0.", "value_error"}},
+	}
+	for _, c := range cases {
+		if status, got := answer(t, c.err); status != http.StatusUnprocessableEntity || !sameDetail(got, c.want) {
+			t.Errorf("%v: %d %+v\nwant 422 %+v", c.err, status, got, c.want)
+		}
+	}
+}
+
+// TestListSpecsFitTheStore: what parseList lets through each list's spec is what the store takes:
+// the default sort is a sort, every sort and filter is a field, and only text fields take the text
+// operators.
+func TestListSpecsFitTheStore(t *testing.T) {
+	t.Parallel()
+	text := map[booksync.FieldKind]bool{booksync.KindString: true, booksync.KindUUID: true, booksync.KindEnum: true}
+	known := []booksync.FilterOp{booksync.OpEq, booksync.OpIn, booksync.OpGt, booksync.OpLt, booksync.OpGte,
+		booksync.OpLte, booksync.OpContains, booksync.OpIContains}
+	for name, spec := range booksync.ListSpecs {
+		if !slices.Contains(spec.Sorts, spec.DefaultSort) {
+			t.Errorf("%s: default sort %q is not a sort", name, spec.DefaultSort)
+		}
+		for _, s := range spec.Sorts {
+			if spec.Fields[s] == 0 {
+				t.Errorf("%s: sort %q is not a field", name, s)
+			}
+		}
+		for field, ops := range spec.Ops {
+			kind := spec.Fields[field]
+			if kind == 0 {
+				t.Errorf("%s: filter %q is not a field", name, field)
+			}
+			for _, op := range ops {
+				if !slices.Contains(known, op) {
+					t.Errorf("%s: %s has unknown operator %q", name, field, op)
+				}
+				if (op == booksync.OpContains || op == booksync.OpIContains) && !text[kind] {
+					t.Errorf("%s: %s takes %s but is not text", name, field, op)
+				}
+			}
+		}
 	}
 }
 
