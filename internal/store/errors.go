@@ -64,7 +64,8 @@ type QueryError struct {
 	Max int
 	// Op is the filter's operator, for QueryNotText and QueryBadOperator.
 	Op booksync.FilterOp
-	// Kind is the field's kind and Value the value that does not fit it, for QueryBadValue.
+	// Kind is the field's kind and Value the value that does not fit it, for QueryBadValue and
+	// QueryBadCursor (whose field is the sort's).
 	Kind  booksync.FieldKind
 	Value any
 }
