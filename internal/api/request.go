@@ -233,9 +233,11 @@ func isUUID(s string) bool {
 
 func newID() string { return uuid.NewString() }
 
-// listParams parses a list request: limit, order, sort, filters from the query parameters named by
+// parseList parses a list request: limit, order, sort, filters from the query parameters named by
 // spec, and pagination_token. As in Monite, a pagination token carries the original query, and
-// every parameter but limit is then taken from it.
+// every parameter but limit is then taken from it. Each parameter is checked against spec here,
+// and a mistake is answered with a 422 that names it, so the ListQuery returned is one the store
+// takes (the store checks again and refuses anything else with a *store.QueryError).
 func parseList(r *http.Request, spec booksync.ListSpec, maxLimit int) (booksync.ListQuery, error) {
 	q := r.URL.Query()
 	var lq booksync.ListQuery

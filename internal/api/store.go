@@ -9,8 +9,11 @@ import (
 )
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
-// Every entity-level method takes the entity id and treats another entity's object as not found
-// (a *booksync.Error with code ENOTFOUND), so that isolation holds in the query itself. Issuing and
+// Every entity-level method takes the entity id and treats another entity's object as not found,
+// so that isolation holds in the query itself. ENOTFOUND and ECONFLICT below are the codes
+// (booksync.ErrorCode) of the store's typed errors: internal/store returns a *store.NotFoundError
+// for ENOTFOUND, and a *store.StatusError or one of its Err values for ECONFLICT. A list refuses a
+// query its booksync.ListSpec does not take with a *store.QueryError (EVALIDATION). Issuing and
 // canceling invoices and recording payments, which also queue their sync, go through the invoicing
 // service instead.
 type Store interface {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/booksync/booksync"
@@ -9,7 +10,8 @@ import (
 )
 
 // Messages the API answers the store's typed errors with. The store says what happened (which kind
-// of object is missing, which status refused an action); these say it to the API's users.
+// of object is missing, which status refused an action, which part of a list query it refused);
+// these say it to the API's users.
 const (
 	msgAlreadyExists    = "An object with this id or number already exists."
 	msgVersionConflict  = "The receivable was changed by another request; reload it and try again."
@@ -29,7 +31,10 @@ var statusRefusals = map[string]string{
 func storeError(err error) (*booksync.Error, bool) {
 	var nf *store.NotFoundError
 	var st *store.StatusError
+	var qe *store.QueryError
 	switch {
+	case errors.As(err, &qe):
+		return queryError(qe), true
 	case errors.As(err, &nf):
 		return booksync.Errorf(booksync.ENOTFOUND, "%s not found.", capitalize(nf.Object)), true
 	case errors.As(err, &st):
@@ -47,6 +52,49 @@ func storeError(err error) (*booksync.Error, bool) {
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgTokenChanged}, true
 	}
 	return nil, false
+}
+
+// queryError answers a list query the store refused. parseList checks every query before the
+// store sees it, so this is the answer only to a query that got past that check; it says what the
+// store found wrong in the words the API has always used for it.
+func queryError(e *store.QueryError) *booksync.Error {
+	loc := []any{"query", e.Field}
+	switch e.Reason {
+	case store.QueryBadSort:
+		return booksync.FieldErrorf("enum", loc, "Input should be one of: %s.", strings.Join(e.Allowed, ", "))
+	case store.QueryBadOrder:
+		return booksync.FieldErrorf("enum", loc, "Input should be 'asc' or 'desc'.")
+	case store.QueryBadLimit:
+		return booksync.FieldErrorf("value_error", loc, "Input should be between 1 and %d.", e.Max)
+	case store.QueryTwoCursors:
+		return booksync.FieldErrorf("value_error", loc, "A page cannot start both after and before a cursor.")
+	case store.QueryBadCursor:
+		return booksync.FieldErrorf("value_error", loc, "The pagination token does not fit this list's sort order.")
+	case store.QueryNoFilter:
+		return booksync.FieldErrorf("value_error", loc, "Filtering by %s is not supported.", e.Field)
+	case store.QueryValueCount:
+		return booksync.FieldErrorf("value_error", loc, "Expected exactly one value.")
+	case store.QueryBadValue:
+		return booksync.FieldErrorf("value_error", loc, "%s", valueMismatch(e.Kind, e.Value))
+	case store.QueryNotText:
+		return booksync.FieldErrorf("value_error", loc, "Only text fields support %s.", e.Op)
+	case store.QueryBadOperator:
+		return booksync.FieldErrorf("value_error", loc, "Unknown filter operator %q.", e.Op)
+	}
+	return booksync.FieldErrorf("value_error", loc, "The list cannot be read with this %s.", e.Field)
+}
+
+// valueMismatch says that a filter's value does not fit its field's kind.
+func valueMismatch(kind booksync.FieldKind, v any) string {
+	switch kind {
+	case booksync.KindString, booksync.KindUUID, booksync.KindEnum:
+		return fmt.Sprintf("Expected a string, got %T.", v)
+	case booksync.KindBool:
+		return fmt.Sprintf("Expected a boolean, got %T.", v)
+	case booksync.KindInt, booksync.KindTime:
+		return fmt.Sprintf("Expected an integer, got %v.", v)
+	}
+	return fmt.Sprintf("Unknown field kind %d.", kind)
 }
 
 // capitalize upper-cases the first letter of a store's object name: "receivable" -> "Receivable".

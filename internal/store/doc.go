@@ -17,9 +17,9 @@
 // Open connects; Migrate (idempotent, and serialised across processes on PostgreSQL by an advisory
 // lock) applies booksync's migrations and River's. Errors follow one scheme on both databases: a
 // unique violation is ErrAlreadyExists, a missing or foreign object is a *NotFoundError, a status
-// that forbids the operation a *StatusError, and a lost race ErrVersionConflict or ErrTokenChanged.
-// Each carries its application error code (ENOTFOUND, ECONFLICT); the words users read are the
-// API's.
+// that forbids the operation a *StatusError, a lost race ErrVersionConflict or ErrTokenChanged, and
+// a list query its list does not take a *QueryError. Each carries its application error code
+// (ENOTFOUND, ECONFLICT, EVALIDATION); the words users read are the API's.
 //
 // Package storetest holds the behaviour suite that both databases must pass.
 package store

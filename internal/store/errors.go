@@ -47,6 +47,57 @@ func (e *StatusError) Error() string {
 // ErrorCode returns booksync.ECONFLICT.
 func (e *StatusError) ErrorCode() string { return booksync.ECONFLICT }
 
+// QueryError reports that a list query does not fit its list: a sort, order, limit, filter or
+// cursor that the list's booksync.ListSpec does not take. The API checks every query before the
+// store runs it, so a QueryError means a caller skipped that check; the store refuses the query
+// rather than guess. It carries what a message needs (the parameter, the reason and the data
+// behind it) and no words for users. Its code is EVALIDATION.
+type QueryError struct {
+	// Field is the query parameter at fault, as the API names it: "sort", "order", "limit",
+	// "pagination_token" for a cursor, or a filter's field with its operator suffix, such as
+	// "status" or "created_at__gt".
+	Field  string
+	Reason QueryReason
+	// Allowed lists the list's sorts, for QueryBadSort.
+	Allowed []string
+	// Max is the largest page, for QueryBadLimit.
+	Max int
+	// Op is the filter's operator, for QueryNotText and QueryBadOperator.
+	Op booksync.FilterOp
+	// Kind is the field's kind and Value the value that does not fit it, for QueryBadValue and
+	// QueryBadCursor (whose field is the sort's).
+	Kind  booksync.FieldKind
+	Value any
+}
+
+// QueryReason says why a list query was refused.
+type QueryReason string
+
+// Reasons for a QueryError.
+const (
+	QueryBadSort     QueryReason = "not one of the list's sorts"
+	QueryBadOrder    QueryReason = "neither asc nor desc"
+	QueryBadLimit    QueryReason = "limit out of range"
+	QueryTwoCursors  QueryReason = "both an after and a before cursor"
+	QueryBadCursor   QueryReason = "cursor key does not fit the sort field"
+	QueryNoFilter    QueryReason = "field or operator not filterable"
+	QueryValueCount  QueryReason = "wrong number of values"
+	QueryBadValue    QueryReason = "value does not fit the field's kind"
+	QueryNotText     QueryReason = "text operator on a field that is not text"
+	QueryBadOperator QueryReason = "unknown operator"
+)
+
+// Error implements the error interface.
+func (e *QueryError) Error() string {
+	if e.Reason == QueryBadValue {
+		return fmt.Sprintf("store: list query %s: %s: %v (%T)", e.Field, e.Reason, e.Value, e.Value)
+	}
+	return fmt.Sprintf("store: list query %s: %s", e.Field, e.Reason)
+}
+
+// ErrorCode returns booksync.EVALIDATION.
+func (e *QueryError) ErrorCode() string { return booksync.EVALIDATION }
+
 // conflictError is a store error whose code is ECONFLICT; its values are the Err variables below.
 type conflictError struct{ text string }
 

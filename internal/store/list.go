@@ -36,7 +36,9 @@ type listTable[T any] struct {
 // list returns one page of t's rows in scope: the filters become the WHERE clause, and paging is
 // keyset on (sort column, id), so that a page deep in a long list costs what the first one does
 // and concurrent inserts never shift a page. It asks for one row more than the limit to learn
-// whether another page follows.
+// whether another page follows. A query that t.spec does not allow is refused with a *QueryError:
+// the API checks each query against the spec before it gets here, and the store checks again
+// rather than build SQL from a query it cannot vouch for.
 func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], scopeID string, q booksync.ListQuery) (booksync.Page[T], error) {
 	var page booksync.Page[T]
 	sortCol := q.Sort
@@ -44,8 +46,7 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 		sortCol = t.spec.DefaultSort
 	}
 	if !slices.Contains(t.spec.Sorts, sortCol) {
-		return page, booksync.FieldErrorf("enum", []any{"query", "sort"},
-			"Input should be one of: %s.", strings.Join(t.spec.Sorts, ", "))
+		return page, &QueryError{Field: "sort", Reason: QueryBadSort, Allowed: t.spec.Sorts}
 	}
 	sortKind := t.spec.Fields[sortCol]
 	desc := false
@@ -54,15 +55,13 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 	case booksync.OrderDesc:
 		desc = true
 	default:
-		return page, booksync.FieldErrorf("enum", []any{"query", "order"}, "Input should be 'asc' or 'desc'.")
+		return page, &QueryError{Field: "order", Reason: QueryBadOrder}
 	}
 	if q.Limit < 1 || q.Limit > maxLimit {
-		return page, booksync.FieldErrorf("value_error", []any{"query", "limit"},
-			"Input should be between 1 and %d.", maxLimit)
+		return page, &QueryError{Field: "limit", Reason: QueryBadLimit, Max: maxLimit}
 	}
 	if q.After != nil && q.Before != nil {
-		return page, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"},
-			"A page cannot start both after and before a cursor.")
+		return page, &QueryError{Field: "pagination_token", Reason: QueryTwoCursors}
 	}
 
 	var args []any
@@ -180,26 +179,22 @@ func isTextKind(k booksync.FieldKind) bool {
 
 // filterSQL turns one filter into a condition, after checking it against the list's spec.
 func filterSQL(d dialect, spec booksync.ListSpec, f booksync.Filter, arg func(any) string) (string, error) {
+	param := f.Field
+	if f.Op != booksync.OpEq {
+		param += "__" + string(f.Op)
+	}
 	kind, ok := spec.Fields[f.Field]
 	if !ok || !slices.Contains(spec.Ops[f.Field], f.Op) {
-		name := f.Field
-		if f.Op != booksync.OpEq {
-			name += "__" + string(f.Op)
-		}
-		return "", booksync.FieldErrorf("value_error", []any{"query", name}, "Filtering by %s is not supported.", name)
-	}
-	loc := []any{"query", f.Field}
-	if f.Op != booksync.OpEq {
-		loc = []any{"query", f.Field + "__" + string(f.Op)}
+		return "", &QueryError{Field: param, Reason: QueryNoFilter, Op: f.Op}
 	}
 	if len(f.Values) == 0 || (f.Op != booksync.OpIn && len(f.Values) != 1) {
-		return "", booksync.FieldErrorf("value_error", loc, "Expected exactly one value.")
+		return "", &QueryError{Field: param, Reason: QueryValueCount, Op: f.Op}
 	}
 	vals := make([]any, len(f.Values))
 	for i, v := range f.Values {
-		c, err := columnValue(kind, v)
-		if err != nil {
-			return "", booksync.FieldErrorf("value_error", loc, "%s", err.Error())
+		c, ok := columnValue(kind, v)
+		if !ok {
+			return "", &QueryError{Field: param, Reason: QueryBadValue, Op: f.Op, Kind: kind, Value: v}
 		}
 		vals[i] = c
 	}
@@ -223,82 +218,77 @@ func filterSQL(d dialect, spec booksync.ListSpec, f booksync.Filter, arg func(an
 		return col + " <= " + arg(vals[0]), nil
 	case booksync.OpContains, booksync.OpIContains:
 		if !isTextKind(kind) {
-			return "", booksync.FieldErrorf("value_error", loc, "Only text fields support %s.", f.Op)
+			return "", &QueryError{Field: param, Reason: QueryNotText, Op: f.Op, Kind: kind}
 		}
 		if f.Op == booksync.OpContains {
 			return d.contains(col, arg(vals[0])), nil
 		}
 		return d.icontains(col, arg(vals[0])), nil
 	}
-	return "", booksync.FieldErrorf("value_error", loc, "Unknown filter operator %q.", f.Op)
+	return "", &QueryError{Field: param, Reason: QueryBadOperator, Op: f.Op}
 }
 
 // columnValue converts a filter value to what the column stores: text for text kinds, unix
-// microseconds for times, 0 or 1 for booleans, int64 for integers.
-func columnValue(kind booksync.FieldKind, v any) (any, error) {
+// microseconds for times, 0 or 1 for booleans, int64 for integers. It reports false for a value
+// that does not fit the kind.
+func columnValue(kind booksync.FieldKind, v any) (any, bool) {
 	switch kind {
 	case booksync.KindString, booksync.KindUUID, booksync.KindEnum:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-		return nil, fmt.Errorf("Expected a string, got %T.", v)
+		s, ok := v.(string)
+		return s, ok
 	case booksync.KindBool:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1), nil
-			}
-			return int64(0), nil
+		b, ok := v.(bool)
+		if !ok {
+			return nil, false
 		}
-		return nil, fmt.Errorf("Expected a boolean, got %T.", v)
+		if b {
+			return int64(1), true
+		}
+		return int64(0), true
 	case booksync.KindTime:
 		if t, ok := v.(time.Time); ok {
-			return t.UnixMicro(), nil
+			return t.UnixMicro(), true
 		}
 		return intValue(v)
 	case booksync.KindInt:
 		return intValue(v)
 	}
-	return nil, fmt.Errorf("Unknown field kind %d.", kind)
+	return nil, false
 }
 
 // intValue accepts the integer shapes a decoded value may have: int, int64, an integral float64 or
 // a json.Number (what encoding/json gives for a number decoded into any).
-func intValue(v any) (int64, error) {
+func intValue(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int64:
-		return n, nil
+		return n, true
 	case int:
-		return int64(n), nil
+		return int64(n), true
 	case int32:
-		return int64(n), nil
+		return int64(n), true
 	case float64:
 		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
-			return int64(n), nil
+			return int64(n), true
 		}
 	case json.Number:
 		if i, err := n.Int64(); err == nil {
-			return i, nil
+			return i, true
 		}
 	}
-	return 0, fmt.Errorf("Expected an integer, got %v.", v)
+	return 0, false
 }
 
 // cursorKey checks a cursor's key against the sort field's kind and returns it as stored.
 func cursorKey(kind booksync.FieldKind, key any) (any, error) {
 	var v any
-	var err error
+	ok := false
 	if isTextKind(kind) {
-		s, ok := key.(string)
-		if !ok {
-			err = fmt.Errorf("not a string")
-		}
-		v = s
+		v, ok = key.(string)
 	} else {
-		v, err = intValue(key)
+		v, ok = intValue(key)
 	}
-	if err != nil {
-		return nil, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"},
-			"The pagination token does not fit this list's sort order.")
+	if !ok {
+		return nil, &QueryError{Field: "pagination_token", Reason: QueryBadCursor, Kind: kind, Value: key}
 	}
 	return v, nil
 }

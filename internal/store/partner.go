@@ -79,7 +79,9 @@ func (s *Store) RevokeToken(ctx context.Context, tokenHash []byte, partnerID str
 	return nil
 }
 
-// wrapRead returns application errors as they are, for the caller to show, and wraps the rest.
+// wrapRead passes the store's typed errors through as they are (those whose code is not EINTERNAL,
+// such as a *NotFoundError), so that callers can tell them apart, and wraps any other error with
+// what was being read.
 func wrapRead(what string, err error) error {
 	if booksync.ErrorCode(err) != booksync.EINTERNAL {
 		return err

@@ -102,7 +102,7 @@ func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.
 }
 
 // ReceivableTx reads an invoice of the entity inside a write transaction, locking its row on
-// PostgreSQL, or returns ENOTFOUND.
+// PostgreSQL, or returns a *NotFoundError.
 func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.Receivable, error) {
 	row := tx.QueryRowContext(ctx, "SELECT "+receivableColumns+
 		" FROM receivables WHERE entity_id = $1 AND id = $2"+s.d.forUpdate, entityID, id)

@@ -176,9 +176,9 @@ func (s *Store) Close() error {
 }
 
 // InTx runs fn in a transaction on the writer and commits when it returns nil; an error or a panic
-// rolls back. The methods named ...Tx are the steps such a transaction takes. On SQLite the
-// transaction holds the only writer connection until fn returns, so fn must do all its work
-// through tx and must not wait on anything slow, such as an HTTP call.
+// rolls back. The methods that take a *sql.Tx, most of them named ...Tx, are the steps such a
+// transaction takes. On SQLite the transaction holds the only writer connection until fn returns,
+// so fn must do all its work through tx and must not wait on anything slow, such as an HTTP call.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {

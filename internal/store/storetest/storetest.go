@@ -776,38 +776,70 @@ func testFilters(t *testing.T, s *store.Store) {
 		}
 	}
 
-	// Filters the spec does not allow are validation errors.
-	for _, bad := range []booksync.Filter{
-		f("memo", booksync.OpEq, "x"),                           // not a field
-		f("status", booksync.OpGt, "x"),                         // operator not allowed
-		f("total_amount", booksync.OpEq, "100"),                 // wrong value type
-		f("status", booksync.OpEq, "a", "b"),                    // several values without in
-		{Field: "status", Op: booksync.OpIn},                    // in without values
-		f("counterpart_name", booksync.OpIContains, int64(100)), // wrong value type
+	// Filters the spec does not allow are refused with a QueryError naming the query parameter.
+	for _, c := range []struct {
+		bad    booksync.Filter
+		field  string
+		reason store.QueryReason
+	}{
+		{f("memo", booksync.OpEq, "x"), "memo", store.QueryNoFilter},                                                  // not a field
+		{f("status", booksync.OpGt, "x"), "status__gt", store.QueryNoFilter},                                          // operator not allowed
+		{f("total_amount", booksync.OpEq, "100"), "total_amount", store.QueryBadValue},                                // wrong value type
+		{f("status", booksync.OpEq, "a", "b"), "status", store.QueryValueCount},                                       // several values without in
+		{booksync.Filter{Field: "status", Op: booksync.OpIn}, "status__in", store.QueryValueCount},                    // in without values
+		{f("counterpart_name", booksync.OpIContains, int64(100)), "counterpart_name__icontains", store.QueryBadValue}, // wrong value type
 	} {
-		_, err := s.Receivables(ctx, entityID, booksync.ListQuery{Limit: 10, Filters: []booksync.Filter{bad}})
-		if booksync.ErrorCode(err) != booksync.EVALIDATION {
-			t.Errorf("filter %+v: error %v, want EVALIDATION", bad, err)
-		}
+		_, err := s.Receivables(ctx, entityID, booksync.ListQuery{Limit: 10, Filters: []booksync.Filter{c.bad}})
+		wantQueryError(t, err, c.field, c.reason)
 	}
+}
+
+// wantQueryError fails the test unless err is a QueryError about the query parameter field, for
+// reason, with the code EVALIDATION.
+func wantQueryError(t *testing.T, err error, field string, reason store.QueryReason) {
+	t.Helper()
+	var qe *store.QueryError
+	if !errors.As(err, &qe) || qe.Field != field || qe.Reason != reason {
+		t.Errorf("error = %v, want a QueryError for %s: %s", err, field, reason)
+		return
+	}
+	wantCode(t, err, booksync.EVALIDATION)
 }
 
 func testListValidation(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	e := newEntity(t, s, newPartner(t, s))
-	for _, q := range []booksync.ListQuery{
-		{Limit: 10, Sort: "memo"},
-		{Limit: 10, Order: "sideways"},
-		{Limit: 0},
-		{Limit: 251},
-		{Limit: 10, After: &booksync.Cursor{Key: int64(1), ID: "x"}, Before: &booksync.Cursor{Key: int64(1), ID: "x"}},
-		{Limit: 10, After: &booksync.Cursor{Key: "not a time", ID: "x"}},
-		{Limit: 10, Sort: "document_id", After: &booksync.Cursor{Key: int64(5), ID: "x"}},
+	one := &booksync.Cursor{Key: int64(1), ID: "x"}
+	for _, c := range []struct {
+		q      booksync.ListQuery
+		field  string
+		reason store.QueryReason
+	}{
+		{booksync.ListQuery{Limit: 10, Sort: "memo"}, "sort", store.QueryBadSort},
+		{booksync.ListQuery{Limit: 10, Order: "sideways"}, "order", store.QueryBadOrder},
+		{booksync.ListQuery{Limit: 0}, "limit", store.QueryBadLimit},
+		{booksync.ListQuery{Limit: 251}, "limit", store.QueryBadLimit},
+		{booksync.ListQuery{Limit: 10, After: one, Before: one}, "pagination_token", store.QueryTwoCursors},
+		{booksync.ListQuery{Limit: 10, After: &booksync.Cursor{Key: "not a time", ID: "x"}}, "pagination_token", store.QueryBadCursor},
+		{booksync.ListQuery{Limit: 10, Sort: "document_id", After: &booksync.Cursor{Key: int64(5), ID: "x"}}, "pagination_token", store.QueryBadCursor},
 	} {
-		_, err := s.Receivables(ctx, e.ID, q)
-		if booksync.ErrorCode(err) != booksync.EVALIDATION {
-			t.Errorf("query %+v: error %v, want EVALIDATION", q, err)
-		}
+		_, err := s.Receivables(ctx, e.ID, c.q)
+		wantQueryError(t, err, c.field, c.reason)
+	}
+	// The error carries what a message needs: the list's sorts, the largest page, the value.
+	_, err := s.Receivables(ctx, e.ID, booksync.ListQuery{Limit: 10, Sort: "memo"})
+	var qe *store.QueryError
+	if !errors.As(err, &qe) || !slices.Equal(qe.Allowed, booksync.ReceivableList.Sorts) {
+		t.Errorf("unknown sort: %#v, want the list's sorts", err)
+	}
+	_, err = s.Receivables(ctx, e.ID, booksync.ListQuery{Limit: 251})
+	if !errors.As(err, &qe) || qe.Max != 250 {
+		t.Errorf("limit 251: %#v, want Max 250", err)
+	}
+	_, err = s.Products(ctx, e.ID, booksync.ListQuery{Limit: 10,
+		Filters: []booksync.Filter{{Field: "price", Op: booksync.OpGt, Values: []any{"cheap"}}}})
+	if !errors.As(err, &qe) || qe.Kind != booksync.KindInt || qe.Value != "cheap" || qe.Op != booksync.OpGt {
+		t.Errorf("text for an integer: %#v, want its kind, value and operator", err)
 	}
 	if _, err := s.Receivables(ctx, e.ID, booksync.ListQuery{Limit: 250}); err != nil {
 		t.Errorf("limit 250: %v", err)
