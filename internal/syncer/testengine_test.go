@@ -177,6 +177,22 @@ func (l *invoiceLog) pushes() [][]platform.Invoice {
 	return append([][]platform.Invoice(nil), l.calls...)
 }
 
+// hold signals entered, then waits until release is closed or ctx is done, whose error it
+// returns: the books hold a push there while the test looks at the engine.
+func hold(ctx context.Context, entered chan<- struct{}, release <-chan struct{}) error {
+	select {
+	case entered <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // refuse answers every invoice of a push with err.
 func refuse(invs []platform.Invoice, err error) []platform.Result {
 	out := make([]platform.Result, len(invs))
