@@ -37,6 +37,9 @@ func (s *Server) postConnection(w http.ResponseWriter, r *http.Request) {
 	if in.Platform != nil {
 		platformName = *in.Platform
 	}
+	if platformName == booksync.PlatformQuickBooks {
+		platformName = booksync.PlatformQuickBooksOnline // Monite accepts both names for one platform
+	}
 	c, err := acct.Connect(r.Context(), entityOf(r).ID, platformName)
 	if err != nil {
 		s.writeError(w, r, err)

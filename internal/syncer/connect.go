@@ -25,9 +25,6 @@ func (e *Engine) PlatformNames() []string {
 // Connect creates a connection of the entity to a platform, in pending_auth, with the URL where
 // the entity's user grants access.
 func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*booksync.Connection, error) {
-	if platformName == booksync.PlatformQuickBooks {
-		platformName = booksync.PlatformQuickBooksOnline // Monite accepts both names for one platform
-	}
 	p := e.cfg.Providers[platformName]
 	if p == nil {
 		return nil, booksync.FieldErrorf("enum", []any{"body", "platform"}, "booksync connects to %s; %q is not available here.",

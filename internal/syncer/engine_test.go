@@ -11,70 +11,18 @@ import (
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/platform"
-	"github.com/booksync/booksync/internal/platform/platformtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
-// books is fakeBooks whose answer to invoice pushes a test may change while the engine runs (by
-// default, each invoice is created with booksync's totals), and which counts the pushes of each
-// invoice.
-type books struct {
-	*platformtest.Connector
-	mu       sync.Mutex
-	invoices func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error)
-	pushed   map[string]int // invoice pushes by receivable id
-}
-
-func newBooks() *books {
-	b := &books{Connector: fakeBooks(), pushed: map[string]int{}}
-	b.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
-		b.mu.Lock()
-		for _, inv := range invs {
-			b.pushed[inv.Ref]++
-		}
-		answer := b.invoices
-		b.mu.Unlock()
-		if answer != nil {
-			return answer(ctx, invs)
-		}
-		return acceptAll(invs), nil
-	}
-	return b
-}
-
-// acceptAll creates every invoice with the totals booksync expects.
-func acceptAll(invs []platform.Invoice) []platform.Result {
-	out := make([]platform.Result, len(invs))
-	for i, inv := range invs {
-		out[i] = platform.Result{Ref: inv.Ref, PlatformID: "invoice-" + inv.Ref}
-		totals := inv.Expected
-		out[i].Totals = &totals
-	}
-	return out
-}
-
-func (b *books) pushes(ref string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.pushed[ref]
-}
-
-func (b *books) answer(fn func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error)) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.invoices = fn
-}
-
-// bundle is an engine on a real database, connected to books for one entity.
+// bundle is an engine on a real database, connected to fake books for one entity.
 type bundle struct {
 	t      *testing.T
 	ctx    context.Context
 	st     *store.Store
 	e      *syncer.Engine
-	books  *books
 	entity *booksync.Entity
 	conn   *booksync.Connection
 	sales  string // the pulled sales account's id
@@ -91,15 +39,6 @@ func forEachDB(t *testing.T, fn func(t *testing.T, dsn string)) {
 		t.Parallel()
 		fn(t, pgtest.NewDatabase(t))
 	})
-}
-
-// newEngine builds an engine on dsn (not started) whose books are the hand-written books.
-func newEngine(t *testing.T, dsn string, jobTimeout time.Duration) *bundle {
-	t.Helper()
-	bk := newBooks()
-	b := newTestEngine(t, dsn, bk, engineOptions{JobTimeout: jobTimeout})
-	b.books = bk
-	return b
 }
 
 // start starts the engine, connects the entity and waits for the initial pull.
@@ -234,11 +173,8 @@ func blockOn(ref string, entered chan<- struct{}, release <-chan struct{}, then 
 			if !blocked {
 				break
 			}
-			entered <- struct{}{}
-			select {
-			case <-release:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := hold(ctx, entered, release); err != nil {
+				return nil, err
 			}
 			return then(invs)
 		}
@@ -252,7 +188,12 @@ func blockOn(ref string, entered chan<- struct{}, release <-chan struct{}, then 
 func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
-		b := newEngine(t, dsn, 0)
+		books := fakeBooks()
+		// The first invoice to reach the books is held there: an invoice without a ledger
+		// account is refused before it is sent.
+		entered, release := make(chan struct{}), make(chan struct{})
+		books.PushInvoicesFn = blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil })
+		b := newTestEngine(t, dsn, books, engineOptions{})
 		b.start()
 
 		// No default sales account yet: the invoice's line has no ledger account.
@@ -263,8 +204,6 @@ func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
 		}
 
 		// A push is running, its settings read, when the user fixes the setting and retries.
-		entered, release := make(chan struct{}), make(chan struct{})
-		b.books.answer(blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil }))
 		other := b.issue(b.sales)
 		<-entered
 		b.setDefaultSalesAccount()
@@ -288,19 +227,24 @@ func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
 func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
-		b := newEngine(t, dsn, 0)
-		b.start()
-		b.setDefaultSalesAccount()
-
-		refused := func(invs []platform.Invoice) ([]platform.Result, error) {
-			out := acceptAll(invs)
-			for i := range out {
-				out[i] = platform.Result{Ref: invs[i].Ref, Err: &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed",
-					Message: "Contact is archived"}}
+		books := fakeBooks()
+		var log invoiceLog
+		archived := &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed", Message: "Contact is archived"}
+		entered, release := make(chan struct{}), make(chan struct{})
+		books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+			switch call {
+			case 1: // the first push
+				return refuse(invs, archived), nil
+			case 2: // the first retry: the books think it over, then answer with the old refusal
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
+				}
+				return refuse(invs, archived), nil
 			}
-			return out, nil
-		}
-		b.books.answer(func(_ context.Context, invs []platform.Invoice) ([]platform.Result, error) { return refused(invs) })
+			return acceptAll(invs), nil
+		})
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+
 		inv := b.issue("")
 		rec := b.settled(inv)
 		if rec.SyncStatus != booksync.SyncStatusError {
@@ -309,8 +253,6 @@ func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
 
 		// The user pushes the record again; while the books think it over, the user fixes the
 		// cause in the books and pushes once more. The answer to the first retry is the old refusal.
-		entered, release := make(chan struct{}), make(chan struct{})
-		b.books.answer(blockOn(inv, entered, release, refused))
 		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +265,7 @@ func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
 		if rec = b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
 			t.Fatalf("after the second retry: %s %+v", rec.SyncStatus, rec.Errors)
 		}
-		if n := b.books.pushes(inv); n != 3 {
+		if n := log.pushesOf(inv); n != 3 {
 			t.Fatalf("invoice pushed %d times, want 3 (first push and two retries)", n)
 		}
 	})
@@ -334,7 +276,7 @@ func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
 // leases are released at start and the connection is pushed at once, not when they expire.
 func TestStartReleasesLeasesOfAKilledRun(t *testing.T) {
 	t.Parallel()
-	b := newEngine(t, filepath.Join(t.TempDir(), "booksync.db"), time.Hour)
+	b := newTestEngine(t, filepath.Join(t.TempDir(), "booksync.db"), fakeBooks(), engineOptions{JobTimeout: time.Hour})
 	b.connect()
 	now := time.Now()
 	for _, lease := range []string{store.LeasePush, store.LeaseRefresh} {
@@ -366,12 +308,11 @@ func TestPushLeaseLapsesWithinJobTimeout(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
 		const jobTimeout = time.Hour
-		b := newEngine(t, dsn, jobTimeout)
-		b.start()
-		b.setDefaultSalesAccount()
-
+		books := fakeBooks()
 		entered, release := make(chan struct{}), make(chan struct{})
-		b.books.answer(blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil }))
+		books.PushInvoicesFn = blockOn("", entered, release, func(invs []platform.Invoice) ([]platform.Result, error) { return acceptAll(invs), nil })
+		b, _ := startedEngine(t, dsn, books, engineOptions{JobTimeout: jobTimeout})
+
 		b.issue("")
 		defer close(release)
 		<-entered

@@ -29,11 +29,8 @@ func TestTwoPushesOfAConnectionNeverRunAtOnce(t *testing.T) {
 		entered, release := make(chan struct{}), make(chan struct{})
 		books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
 			if call == 1 {
-				entered <- struct{}{}
-				select {
-				case <-release:
-				case <-ctx.Done():
-					return nil, ctx.Err()
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
 				}
 			}
 			return acceptAll(invs), nil

@@ -118,6 +118,92 @@ func TestOutageIsRetriedWithinTheRun(t *testing.T) {
 	})
 }
 
+// TestMisconfiguredIsRetriedByRiver answers a push with a wrong setting of booksync's operator (a
+// books folder that cannot be used): trying the call again at once cannot help, so the run ends at
+// the first answer, the record stays pending and the push job fails; River retries it with
+// backoff, so the push goes through once the setting is fixed, and after the last attempt the
+// record goes to error with the message that names the setting.
+func TestMisconfiguredIsRetriedByRiver(t *testing.T) {
+	t.Parallel()
+	misconfigured := &platform.Error{Class: platform.Misconfigured, Code: "books_folder_unusable",
+		Message: "Books folder /srv/books cannot be used: it is a file, not a folder. Set BOOKS_DIR to a folder booksync can write"}
+	t.Run("fixed before the next attempt", func(t *testing.T) {
+		t.Parallel()
+		forEachDB(t, func(t *testing.T, dsn string) {
+			books := fakeBooks()
+			var log invoiceLog
+			entered, release := make(chan struct{}), make(chan struct{})
+			books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+				if call == 1 {
+					return nil, misconfigured
+				}
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
+				}
+				return acceptAll(invs), nil
+			})
+			b, after := startedEngine(t, dsn, books, engineOptions{})
+
+			var released sync.Once
+			free := func() { released.Do(func() { close(release) }) }
+			defer free()
+			inv := b.issue("")
+			<-entered // River's second attempt is in the books
+			if rec := b.record(inv); rec.SyncStatus != booksync.SyncStatusPending {
+				t.Errorf("record after the first attempt: %s %+v, want pending", rec.SyncStatus, rec.Errors)
+			}
+			job := b.pushJob(after, "the second attempt", inState(rivertype.JobStateRunning))
+			free()
+			if job.Attempt != 2 || len(job.Errors) != 1 || job.Errors[0].Attempt != 1 || !strings.Contains(job.Errors[0].Error, misconfigured.Message) {
+				t.Fatalf("push job: attempt %d, errors %+v; want the first attempt failed with the setting's message", job.Attempt, job.Errors)
+			}
+			if rec := b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+				t.Fatalf("record after the setting was fixed: %s %+v", rec.SyncStatus, rec.Errors)
+			}
+			b.pushJob(after, "the push to complete", inState(rivertype.JobStateCompleted))
+			pushes := log.pushes()
+			if len(pushes) != 2 || pushes[0][0].MaybeExists || !pushes[1][0].MaybeExists {
+				t.Fatalf("pushes %+v: want one push per attempt, the second looking the invoice up", pushes)
+			}
+		})
+	})
+	t.Run("never fixed", func(t *testing.T) {
+		t.Parallel()
+		forEachDB(t, func(t *testing.T, dsn string) {
+			books := fakeBooks()
+			var log invoiceLog
+			books.PushInvoicesFn = log.wrap(func(context.Context, int, []platform.Invoice) ([]platform.Result, error) {
+				return nil, misconfigured
+			})
+			b, after := startedEngine(t, dsn, books, engineOptions{MaxAttempts: 2})
+
+			inv := b.issue("")
+			job := b.pushJob(after, "the last attempt to fail", inState(rivertype.JobStateDiscarded))
+			if job.Attempt != 2 || len(job.Errors) != 2 {
+				t.Fatalf("discarded push job: attempt %d, %d errors; want 2 and 2", job.Attempt, len(job.Errors))
+			}
+			for _, e := range job.Errors {
+				if !strings.Contains(e.Error, misconfigured.Message) {
+					t.Errorf("push job error %q, want the setting's message", e.Error)
+				}
+			}
+			rec := b.settled(inv)
+			if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeRetriesExhausted {
+				t.Fatalf("record after the last attempt: %s %+v", rec.SyncStatus, rec.Errors)
+			}
+			if want := "Accounting system unreachable: the push failed 2 times: " + misconfigured.Message; rec.Errors.Message != want {
+				t.Fatalf("record error %q, want %q", rec.Errors.Message, want)
+			}
+			if d := rec.Errors.Details; len(d) != 1 || d[0].Message != misconfigured.Message {
+				t.Fatalf("record error details %+v: want the setting's message", d)
+			}
+			if n := len(log.pushes()); n != 2 {
+				t.Fatalf("invoice pushed %d times, want once per attempt", n)
+			}
+		})
+	})
+}
+
 // TestRecordFailsAfterTheLastAttempt keeps failing an invoice: after MaxAttempts runs of its push
 // job the record goes to error, saying how often it was tried and why it failed.
 func TestRecordFailsAfterTheLastAttempt(t *testing.T) {
@@ -161,19 +247,30 @@ func TestRetryAfterSnoozesThePush(t *testing.T) {
 		forEachDB(t, func(t *testing.T, dsn string) {
 			books := fakeBooks()
 			var log invoiceLog
+			var mu sync.Mutex
+			var answered time.Time // when the books answered with the rate limit
 			books.PushInvoicesFn = log.wrap(func(context.Context, int, []platform.Invoice) ([]platform.Result, error) {
+				mu.Lock()
+				answered = time.Now()
+				mu.Unlock()
 				return nil, &platform.Error{Class: platform.RateLimited, Status: 429, RetryAfter: time.Hour, Message: "Rate limit exceeded"}
 			})
 			b, after := startedEngine(t, dsn, books, engineOptions{})
 
 			inv := b.issue("")
 			job := b.pushJob(after, "the push to be snoozed", inState(rivertype.JobStateScheduled))
+			seen := time.Now()
 			if job.Attempt != 0 || len(job.Errors) != 0 {
 				t.Fatalf("snoozed push job: attempt %d, errors %+v; want no attempt used", job.Attempt, job.Errors)
 			}
-			// River schedules the job an hour after the run ended, which was after it began.
-			if wait := job.ScheduledAt.Sub(*job.AttemptedAt); wait < time.Hour || wait > time.Hour+time.Minute {
-				t.Fatalf("push snoozed until %v after its run began, want the Retry-After of an hour", wait)
+			// River snoozes the job for the Retry-After from when the run ended: after the books
+			// answered, before the test saw the job snoozed. The database keeps the time to the
+			// millisecond (SQLite) or microsecond (PostgreSQL).
+			mu.Lock()
+			earliest := answered.Truncate(time.Millisecond).Add(time.Hour)
+			mu.Unlock()
+			if latest := seen.Add(time.Hour); job.ScheduledAt.Before(earliest) || job.ScheduledAt.After(latest) {
+				t.Fatalf("push snoozed until %v, want an hour after the books answered: between %v and %v", job.ScheduledAt, earliest, latest)
 			}
 			if rec := b.record(inv); rec.SyncStatus != booksync.SyncStatusPending {
 				t.Fatalf("record: %s, want pending", rec.SyncStatus)

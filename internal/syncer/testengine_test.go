@@ -177,6 +177,47 @@ func (l *invoiceLog) pushes() [][]platform.Invoice {
 	return append([][]platform.Invoice(nil), l.calls...)
 }
 
+// hold signals entered, then waits until release is closed or ctx is done, whose error it
+// returns: the books hold a push there while the test looks at the engine.
+func hold(ctx context.Context, entered chan<- struct{}, release <-chan struct{}) error {
+	select {
+	case entered <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pushesOf counts the logged pushes that sent the invoice ref.
+func (l *invoiceLog) pushesOf(ref string) int {
+	n := 0
+	for _, push := range l.pushes() {
+		for _, inv := range push {
+			if inv.Ref == ref {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// acceptAll creates every invoice with the totals booksync expects.
+func acceptAll(invs []platform.Invoice) []platform.Result {
+	out := make([]platform.Result, len(invs))
+	for i, inv := range invs {
+		out[i] = platform.Result{Ref: inv.Ref, PlatformID: "invoice-" + inv.Ref}
+		totals := inv.Expected
+		out[i].Totals = &totals
+	}
+	return out
+}
+
 // refuse answers every invoice of a push with err.
 func refuse(invs []platform.Invoice, err error) []platform.Result {
 	out := make([]platform.Result, len(invs))
