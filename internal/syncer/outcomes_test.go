@@ -191,11 +191,15 @@ func TestMisconfiguredIsRetriedByRiver(t *testing.T) {
 			if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeRetriesExhausted {
 				t.Fatalf("record after the last attempt: %s %+v", rec.SyncStatus, rec.Errors)
 			}
-			if want := "Accounting system unreachable: the push failed 2 times: " + misconfigured.Message; rec.Errors.Message != want {
+			// The operator's setting is wrong, not the accounting system: the record says so, and its
+			// fix is to correct the setting, not to wait for the books.
+			if want := "booksync's own setting is wrong: the push failed 2 times: " + misconfigured.Message; rec.Errors.Message != want {
 				t.Fatalf("record error %q, want %q", rec.Errors.Message, want)
 			}
-			if d := rec.Errors.Details; len(d) != 1 || d[0].Message != misconfigured.Message {
-				t.Fatalf("record error details %+v: want the setting's message", d)
+			if d := rec.Errors.Details; len(d) != 1 || d[0].Message != misconfigured.Message ||
+				!strings.Contains(d[0].Fix, "operator") || strings.Contains(d[0].Fix, "status") ||
+				!strings.Contains(d[0].Fix, "/accounting_synced_records/"+rec.ID+"/push") {
+				t.Fatalf("record error details %+v: want the setting's message and a fix naming the operator's setting", d)
 			}
 			if n := len(log.pushes()); n != 2 {
 				t.Fatalf("invoice pushed %d times, want once per attempt", n)

@@ -177,12 +177,18 @@ func (e *Engine) failPending(ctx context.Context, connID string, cause error, at
 		if err != nil {
 			return
 		}
+		// A setting of booksync's operator that is wrong (Misconfigured) is not the accounting
+		// system's fault, and waiting for it does not help: the record says who fixes it.
+		what, fix := "Accounting system unreachable", "Check the accounting system's status"
+		if platform.ClassOf(cause) == platform.Misconfigured {
+			what, fix = "booksync's own setting is wrong", "Ask booksync's operator to correct the setting named above"
+		}
 		for i := range recs {
 			r := &recs[i]
 			e.setError(ctx, r, &booksync.SyncError{Status: booksync.CodeRetriesExhausted,
-				Message: fmt.Sprintf("Accounting system unreachable: the push failed %d times: %s", attempts, errorMessage(cause)),
+				Message: fmt.Sprintf("%s: the push failed %d times: %s", what, attempts, errorMessage(cause)),
 				Details: []booksync.SyncErrorDetail{{Message: errorMessage(cause),
-					Fix: "Check the accounting system's status, then push the record again with POST /accounting_synced_records/" + r.ID + "/push."}}})
+					Fix: fix + ", then push the record again with POST /accounting_synced_records/" + r.ID + "/push."}}})
 		}
 	}
 }
