@@ -245,9 +245,9 @@ func (b *bundle) invoice(body map[string]any) Invoice {
 	return get[Invoice](b.t, b.api("POST", "/invoice", body).mustStatus(b.t, 200), "Invoice")
 }
 
-func dec(t *testing.T, a Amount, want string) {
+func dec(t *testing.T, a sandbox.Amount, want string) {
 	t.Helper()
-	if !a.Equal(NewAmount(want).Decimal) {
+	if !a.Equal(sandbox.NewAmount(want).Decimal) {
 		t.Fatalf("got %s, want %s", a.String(), want)
 	}
 }

@@ -194,7 +194,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	b.api("PUT", "/Payments", map[string]any{"Payments": []any{map[string]any{
 		"Invoice": map[string]any{"InvoiceID": inv.InvoiceID}, "Account": map[string]any{"Code": "090"}, "Amount": 2}}}).mustStatus(t, 200)
 	b.api("PUT", "/Items", map[string]any{"Items": []any{map[string]any{"Code": "A1"}}}).mustStatus(t, 200)
-	if _, err := b.sb.AddTaxRate(context.Background(), b.tenant, "Reduced 12.5%", NewAmount("12.5")); err != nil {
+	if _, err := b.sb.AddTaxRate(context.Background(), b.tenant, "Reduced 12.5%", sandbox.NewAmount("12.5")); err != nil {
 		t.Fatal(err)
 	}
 	auto := invoice("", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2"))
