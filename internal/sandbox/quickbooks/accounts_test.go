@@ -14,8 +14,8 @@ func TestAccountsCreatedAndMadeInactive(t *testing.T) {
 	if u.Active || u.SyncToken != "1" || u.Name != "Old expense" {
 		t.Fatalf("updated %+v", u)
 	}
-	if rows := b.query("select * from Account where Name = 'Old expense'"); len(rows) != 0 {
-		t.Errorf("inactive account listed: %v", rows)
+	if rows := b.query("select * from Account where Name = 'Old expense'"); len(rows["Account"]) != 0 {
+		t.Errorf("inactive account listed: %s", rows["Account"])
 	}
 	if rows := b.query("select * from Account where Active in (true, false) and Name = 'Old expense'"); len(rows["Account"]) == 0 {
 		t.Errorf("inactive account not found: %v", rows)

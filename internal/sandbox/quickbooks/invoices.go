@@ -65,7 +65,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
 		delete(c.invoices, id)
-		s.srv.Mark("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
+		s.saveObj(c, "invoice", id, nil)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}

@@ -48,7 +48,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 			}
 		}
 		delete(c.payments, id)
-		s.srv.Mark("realm/"+c.meta.RealmID+"/payment/"+id, nil)
+		s.saveObj(c, "payment", id, nil)
 		s.recomputeBalance(c, p.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
