@@ -136,13 +136,8 @@ func Page(tb testing.TB, client *http.Client, method, url, token string, form ne
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	r := Do(tb, client, req)
+	return r.Status, string(r.Body)
 }
 
 // PostJSON posts a JSON body as a partner's script would: with the bearer token (none when token
@@ -157,11 +152,6 @@ func PostJSON(tb testing.TB, client *http.Client, url, token, body string) (int,
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	r := Do(tb, client, req)
+	return r.Status, string(r.Body)
 }
