@@ -1,5 +1,7 @@
-// Package sandboxtest provides a Partners directory for the sandboxes' own tests, which run
-// without booksync's API and database; booksync's end-to-end tests use the real one.
+// Package sandboxtest is what the sandboxes' own tests share: a [Harness] that serves a sandbox
+// with a settable [Clock] and an in-memory [Partners] directory (the tests run without booksync's
+// API and database; booksync's end-to-end tests use the real directory), and the calls a partner's
+// client makes: the OAuth consent and token exchange, pages, and API calls read whole.
 package sandboxtest
 
 import (
