@@ -20,7 +20,7 @@ import (
 	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/contract"
 	"github.com/booksync/booksync/internal/pgtest"
-	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
+	"github.com/booksync/booksync/internal/sandbox"
 	"github.com/booksync/booksync/internal/testlog"
 	"github.com/google/uuid"
 )
@@ -383,7 +383,7 @@ func line(product string, qty float64, rate int) map[string]any {
 
 func ptr(s string) *string { return &s }
 
-func newAmount(s string) xerosandbox.Amount { return xerosandbox.NewAmount(s) }
+func newAmount(s string) sandbox.Amount { return sandbox.NewAmount(s) }
 
 // String shows a record with its errors, for failure messages.
 func (r record) String() string {

@@ -3,6 +3,8 @@ package quickbooks
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // classifications maps each AccountType QuickBooks takes on a new account to its
@@ -31,7 +33,7 @@ func (s *Sandbox) writeAccount(c *company, op, id, token string, sparse bool, ra
 	if op == "delete" {
 		return nil, unsupported("delete Account (make it inactive with Active=false)")
 	}
-	base := &Account{Active: true, CurrentBalance: NewAmount("0")}
+	base := &Account{Active: true, CurrentBalance: sandbox.NewAmount("0")}
 	if sparse && existing != nil {
 		base = existing
 	}

@@ -11,26 +11,27 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 func TestMinorVersion(t *testing.T) {
 	b := setup(t).connect("")
 	for _, path := range []string{"/preferences?minorversion=", "/preferences?minorversion=74", "/preferences?minorversion=x"} {
-		r := b.api("GET", path, nil).mustStatus(t, 400)
-		f := get[qbFault](t, r, "Fault")
+		r := b.api("GET", path, nil).MustStatus(t, 400)
+		f := sandboxtest.DecodeKey[qbFault](t, r, "Fault")
 		if f.Type != "ValidationFault" || f.Error[0].Message != "minorversion 75 or later is required" {
-			t.Fatalf("%s: %s", path, r.body)
+			t.Fatalf("%s: %s", path, r.Body)
 		}
 	}
-	b.api("GET", "/preferences?minorversion=75", nil).mustStatus(t, 200)
-	b.api("GET", "/preferences?minorversion=80", nil).mustStatus(t, 200)
+	b.api("GET", "/preferences?minorversion=75", nil).MustStatus(t, 200)
+	b.api("GET", "/preferences?minorversion=80", nil).MustStatus(t, 200)
 }
 
 func TestQueries(t *testing.T) {
 	b := setup(t).connect("")
 	for _, n := range []string{"A", "B", "C", "D", "E"} {
 		b.customer(n)
-		b.clock.Advance(time.Minute)
+		b.Clock.Advance(time.Minute)
 	}
 	qr := b.query("select * from Customer where DisplayName in ('A', 'C', 'E') STARTPOSITION 2 MAXRESULTS 1")
 	var got []Customer
@@ -52,7 +53,7 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("empty result should be an empty QueryResponse: %v", qr)
 	}
 	// Inactive name-list entities are hidden unless Active is asked for.
-	id := get[Customer](t, b.api("POST", "/customer", map[string]any{"DisplayName": "Gone", "Active": false}).mustStatus(t, 200), "Customer").ID
+	id := sandboxtest.DecodeKey[Customer](t, b.api("POST", "/customer", map[string]any{"DisplayName": "Gone", "Active": false}).MustStatus(t, 200), "Customer").ID
 	qr = b.query("select * from Customer where DisplayName = 'Gone'")
 	if len(qr) != 0 {
 		t.Fatalf("inactive customer returned: %v", qr)
@@ -79,12 +80,12 @@ func TestQueries(t *testing.T) {
 		t.Fatal("singletons missing")
 	}
 	// POST /query with the statement as the body.
-	r := b.api("POST", "/query", "select * from Item where Name = 'Services'").mustStatus(t, 200)
-	if items := get[struct{ Item []Item }](t, r, "QueryResponse").Item; len(items) != 1 || items[0].Type != "Service" {
-		t.Fatalf("items %s", r.body)
+	r := b.api("POST", "/query", "select * from Item where Name = 'Services'").MustStatus(t, 200)
+	if items := sandboxtest.DecodeKey[struct{ Item []Item }](t, r, "QueryResponse").Item; len(items) != 1 || items[0].Type != "Service" {
+		t.Fatalf("items %s", r.Body)
 	}
 	// Errors.
-	if code, _ := b.api("GET", "/query?query=selec%20*%20from%20Invoice", nil).mustStatus(t, 400).fault(t); code != "4000" {
+	if code, _ := fault(t, b.api("GET", "/query?query=selec%20*%20from%20Invoice", nil).MustStatus(t, 400)); code != "4000" {
 		t.Fatalf("parse error code %s", code)
 	}
 }
@@ -106,17 +107,17 @@ func TestRequestIDReplay(t *testing.T) {
 	b := setup(t).connect("")
 	cust := b.customer("Acme Ltd")
 	body := invoiceBody("R-1", cust, salesLine(10, nil, nil, "2"))
-	first := b.api("POST", "/invoice?requestid=abc-1", body).mustStatus(t, 200)
-	second := b.api("POST", "/invoice?requestid=abc-1", body).mustStatus(t, 200)
-	if string(first.body) != string(second.body) || len(b.sb.Invoices(b.realm)) != 1 {
-		t.Fatalf("replay differs or duplicated:\n%s\n%s", first.body, second.body)
+	first := b.api("POST", "/invoice?requestid=abc-1", body).MustStatus(t, 200)
+	second := b.api("POST", "/invoice?requestid=abc-1", body).MustStatus(t, 200)
+	if string(first.Body) != string(second.Body) || len(b.sb.Invoices(b.realm)) != 1 {
+		t.Fatalf("replay differs or duplicated:\n%s\n%s", first.Body, second.Body)
 	}
 	// A new requestid runs again, and this time fails on the DocNumber.
-	b.api("POST", "/invoice?requestid=abc-2", body).mustStatus(t, 400)
+	b.api("POST", "/invoice?requestid=abc-2", body).MustStatus(t, 400)
 	// After 24 hours the requestid is forgotten.
-	b.clock.Advance(25 * time.Hour)
+	b.Clock.Advance(25 * time.Hour)
 	b.refreshTokens()
-	b.api("POST", "/invoice?requestid=abc-1", body).mustStatus(t, 400)
+	b.api("POST", "/invoice?requestid=abc-1", body).MustStatus(t, 400)
 }
 
 // refreshTokens swaps the refresh token for a new pair.
@@ -139,10 +140,10 @@ func TestBatchMixedResults(t *testing.T) {
 		map[string]any{"bId": "3", "Query": "select * from Invoice where DocNumber in ('B-0','B-1')"},
 		map[string]any{"bId": "4", "operation": "create", "Customer": map[string]any{"DisplayName": "Beta Ltd"}},
 	}}
-	r := b.api("POST", "/batch?requestid=batch-1", req).mustStatus(t, 200)
-	items := get[[]map[string]json.RawMessage](t, r, "BatchItemResponse")
+	r := b.api("POST", "/batch?requestid=batch-1", req).MustStatus(t, 200)
+	items := sandboxtest.DecodeKey[[]map[string]json.RawMessage](t, r, "BatchItemResponse")
 	if len(items) != 4 {
-		t.Fatalf("items %s", r.body)
+		t.Fatalf("items %s", r.Body)
 	}
 	var inv Invoice
 	_ = json.Unmarshal(items[0]["Invoice"], &inv)
@@ -150,12 +151,12 @@ func TestBatchMixedResults(t *testing.T) {
 	var f qbFault
 	_ = json.Unmarshal(items[1]["Fault"], &f)
 	if f.Type != "ValidationFault" || f.Error[0].Code != "6140" || string(items[1]["bId"]) != `"2"` {
-		t.Fatalf("item 2: %s", r.body)
+		t.Fatalf("item 2: %s", r.Body)
 	}
 	var qr struct{ Invoice []Invoice }
 	_ = json.Unmarshal(items[2]["QueryResponse"], &qr)
 	if len(qr.Invoice) != 2 || items[3]["Customer"] == nil {
-		t.Fatalf("items 3-4: %s", r.body)
+		t.Fatalf("items 3-4: %s", r.Body)
 	}
 	if b.sb.Calls(b.realm) < 4+2 {
 		t.Fatalf("batch items must be metered: %d calls", b.sb.Calls(b.realm))
@@ -165,7 +166,7 @@ func TestBatchMixedResults(t *testing.T) {
 	for i := range 31 {
 		many = append(many, map[string]any{"bId": fmt.Sprint(i), "Query": "select * from Item"})
 	}
-	if code, _ := b.api("POST", "/batch", map[string]any{"BatchItemRequest": many}).mustStatus(t, 400).fault(t); code != "6000" {
+	if code, _ := fault(t, b.api("POST", "/batch", map[string]any{"BatchItemRequest": many}).MustStatus(t, 400)); code != "6000" {
 		t.Fatalf("31 items code %s", code)
 	}
 }
@@ -178,30 +179,30 @@ func TestRateLimitPerMinute(t *testing.T) {
 	b.sb.srv.Lock()
 	c := b.sb.companies[b.realm]
 	for range 499 {
-		c.limiter.minute = append(c.limiter.minute, b.clock.Now())
+		c.limiter.minute = append(c.limiter.minute, b.Clock.Now())
 	}
 	b.sb.srv.Unlock()
-	b.api("GET", "/preferences", nil).mustStatus(t, 200)
-	r := b.api("GET", "/preferences", nil).mustStatus(t, 429)
-	f := get[qbFault](t, r, "Fault")
-	if f.Type != "ThrottleExceeded" || f.Error[0].Code != "003001" || f.Error[0].Message != "Too Many Requests" || r.header.Get("Retry-After") != "" {
-		t.Fatalf("429: %v %s", r.header, r.body)
+	b.api("GET", "/preferences", nil).MustStatus(t, 200)
+	r := b.api("GET", "/preferences", nil).MustStatus(t, 429)
+	f := sandboxtest.DecodeKey[qbFault](t, r, "Fault")
+	if f.Type != "ThrottleExceeded" || f.Error[0].Code != "003001" || f.Error[0].Message != "Too Many Requests" || r.Header.Get("Retry-After") != "" {
+		t.Fatalf("429: %v %s", r.Header, r.Body)
 	}
 	// TimeScale 60 makes the minute one second.
-	b.clock.Advance(time.Second)
-	b.api("GET", "/preferences", nil).mustStatus(t, 200)
+	b.Clock.Advance(time.Second)
+	b.api("GET", "/preferences", nil).MustStatus(t, 200)
 	// Batch items count: 480 used + 30 items exceeds 500.
 	b.sb.srv.Lock()
 	for range 479 {
-		c.limiter.minute = append(c.limiter.minute, b.clock.Now())
+		c.limiter.minute = append(c.limiter.minute, b.Clock.Now())
 	}
 	b.sb.srv.Unlock()
 	var items []any
 	for i := range 30 {
 		items = append(items, map[string]any{"bId": fmt.Sprint(i), "Query": "select * from Item"})
 	}
-	b.api("POST", "/batch", map[string]any{"BatchItemRequest": items}).mustStatus(t, 429)
-	b.api("POST", "/batch", map[string]any{"BatchItemRequest": items[:20]}).mustStatus(t, 200)
+	b.api("POST", "/batch", map[string]any{"BatchItemRequest": items}).MustStatus(t, 429)
+	b.api("POST", "/batch", map[string]any{"BatchItemRequest": items[:20]}).MustStatus(t, 200)
 }
 
 func TestRateLimitConcurrent(t *testing.T) {
@@ -231,11 +232,11 @@ func TestRateLimitConcurrent(t *testing.T) {
 	for range 10 {
 		<-entered
 	}
-	b.api("GET", "/preferences", nil).mustStatus(t, 429)
+	b.api("GET", "/preferences", nil).MustStatus(t, 429)
 	close(release)
 	wg.Wait()
 	b.sb.beforeServe = nil
-	b.api("GET", "/preferences", nil).mustStatus(t, 200)
+	b.api("GET", "/preferences", nil).MustStatus(t, 200)
 }
 
 func TestFaults(t *testing.T) {
@@ -244,16 +245,16 @@ func TestFaults(t *testing.T) {
 	body := invoiceBody("F-1", cust, salesLine(10, nil, nil, "2"))
 
 	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultServerError, Path: "/invoice"})
-	b.api("GET", "/preferences", nil).mustStatus(t, 200) // path does not match
-	r := b.api("POST", "/invoice", body).mustStatus(t, 500)
-	if _, typ := r.fault(t); typ != "SystemFault" || len(b.sb.Invoices(b.realm)) != 0 {
+	b.api("GET", "/preferences", nil).MustStatus(t, 200) // path does not match
+	r := b.api("POST", "/invoice", body).MustStatus(t, 500)
+	if _, typ := fault(t, r); typ != "SystemFault" || len(b.sb.Invoices(b.realm)) != 0 {
 		t.Fatalf("server error: %s, %d invoices", typ, len(b.sb.Invoices(b.realm)))
 	}
 
 	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultRateLimit, Count: 2})
-	b.api("GET", "/preferences", nil).mustStatus(t, 429)
-	b.api("GET", "/preferences", nil).mustStatus(t, 429)
-	b.api("GET", "/preferences", nil).mustStatus(t, 200)
+	b.api("GET", "/preferences", nil).MustStatus(t, 429)
+	b.api("GET", "/preferences", nil).MustStatus(t, 429)
+	b.api("GET", "/preferences", nil).MustStatus(t, 200)
 
 	// Timeout after store: the invoice is saved, the client sees no response;
 	// retrying with the same requestid replays the stored answer.
@@ -267,14 +268,14 @@ func TestFaults(t *testing.T) {
 	if b.sb.PendingFaults(b.realm) != 0 || len(b.sb.Invoices(b.realm)) != 1 {
 		t.Fatalf("after timeout: %d pending, %d invoices", b.sb.PendingFaults(b.realm), len(b.sb.Invoices(b.realm)))
 	}
-	b.api("POST", "/invoice?requestid=t-1", body).mustStatus(t, 200)
-	if stored, _ := b.store.LoadSandbox(context.Background(), Namespace); len(stored) == 0 {
+	b.api("POST", "/invoice?requestid=t-1", body).MustStatus(t, 200)
+	if stored, _ := b.Store.LoadSandbox(context.Background(), Namespace); len(stored) == 0 {
 		t.Fatal("nothing persisted")
 	}
 
 	b.sb.InjectFault(b.realm, sandbox.Fault{Kind: sandbox.FaultRevoke})
-	r = b.api("GET", "/preferences", nil).mustStatus(t, 401)
-	if _, typ := r.fault(t); typ != "AuthenticationFault" {
+	r = b.api("GET", "/preferences", nil).MustStatus(t, 401)
+	if _, typ := fault(t, r); typ != "AuthenticationFault" {
 		t.Fatalf("revoked: %s", typ)
 	}
 	if status, tok := b.token(map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {b.refresh}}); status != 400 || tok["error"] != "invalid_grant" {
@@ -286,9 +287,9 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	b := setup(t).connect("")
 	cust := b.customer("Acme Ltd")
 	inv := b.invoice(invoiceBody("P-1", cust, salesLine(0.03, nil, nil, "2"), salesLine(0.03, nil, nil, "2")))
-	b.api("POST", "/invoice?requestid=keep", invoiceBody("P-2", cust, salesLine(1, nil, nil, "3"))).mustStatus(t, 200)
+	b.api("POST", "/invoice?requestid=keep", invoiceBody("P-2", cust, salesLine(1, nil, nil, "3"))).MustStatus(t, 200)
 
-	again, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
+	again, err := New(context.Background(), sandbox.Options{BaseURL: b.Server.URL, Store: b.Store, Now: b.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,10 +301,10 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	}
 	// Serve from the reloaded sandbox: tokens, ids and requestids survive.
 	b.sb = again
-	b.srv.Config.Handler = again.Handler()
-	r := b.api("POST", "/invoice?requestid=keep", invoiceBody("P-2", cust, salesLine(1, nil, nil, "3"))).mustStatus(t, 200)
-	if get[Invoice](t, r, "Invoice").DocNumber != "P-2" || len(again.Invoices(b.realm)) != 2 {
-		t.Fatalf("replay after reload: %s", r.body)
+	b.Server.Config.Handler = again.Handler()
+	r := b.api("POST", "/invoice?requestid=keep", invoiceBody("P-2", cust, salesLine(1, nil, nil, "3"))).MustStatus(t, 200)
+	if sandboxtest.DecodeKey[Invoice](t, r, "Invoice").DocNumber != "P-2" || len(again.Invoices(b.realm)) != 2 {
+		t.Fatalf("replay after reload: %s", r.Body)
 	}
 	next := b.invoice(invoiceBody("", cust, salesLine(1, nil, nil, "3")))
 	if next.ID != "3" || next.DocNumber != "1001" {

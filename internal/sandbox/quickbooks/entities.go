@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // deleted is the body QuickBooks returns for a deleted entity.
@@ -152,7 +154,7 @@ func (s *Sandbox) writeCustomer(c *company, op, id, token string, sparse bool, r
 	cu.FullyQualifiedName = cu.DisplayName
 	if op == "create" {
 		cu.ID, cu.SyncToken, cu.MetaData = c.newID("Customer"), "0", newMeta(now)
-		cu.Balance, cu.BalanceWithJobs = NewAmount("0"), NewAmount("0")
+		cu.Balance, cu.BalanceWithJobs = sandbox.NewAmount("0"), sandbox.NewAmount("0")
 		s.saveMeta(c)
 	} else {
 		cu.ID, cu.SyncToken, cu.MetaData = id, nextToken(existing.SyncToken), existing.MetaData
@@ -182,7 +184,7 @@ func (s *Sandbox) writeItem(c *company, op, id, token string, sparse bool, raw m
 	if op == "delete" {
 		return nil, unsupported("delete Item (make it inactive with Active=false)")
 	}
-	base := &Item{Active: true, Type: "Service", UnitPrice: NewAmount("0")}
+	base := &Item{Active: true, Type: "Service", UnitPrice: sandbox.NewAmount("0")}
 	if sparse && existing != nil {
 		base = existing
 	}
@@ -245,6 +247,6 @@ func (s *Sandbox) recomputeBalance(c *company, customerID string) {
 			sum = sum.Add(inv.Balance.Decimal)
 		}
 	}
-	cu.Balance, cu.BalanceWithJobs = amt(sum), amt(sum)
+	cu.Balance, cu.BalanceWithJobs = sandbox.AmountOf(sum), sandbox.AmountOf(sum)
 	s.saveObj(c, "customer", cu.ID, cu)
 }

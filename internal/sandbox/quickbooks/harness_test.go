@@ -2,30 +2,24 @@ package quickbooks
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"github.com/booksync/booksync/internal/sandbox"
-	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 // bundle is one sandbox behind a test server plus a connected client.
 type bundle struct {
+	// Harness serves the sandbox; its Partners know partner A (token "token-a"), which connect
+	// makes the owner of the organisation, and partner B ("token-b"), which owns none.
+	*sandboxtest.Harness
 	t      *testing.T
 	sb     *Sandbox
-	srv    *httptest.Server
-	clock  *sandboxtest.Clock
-	store  *sandbox.MemoryStore
 	client *http.Client
-	// partners knows partner A (token "token-a"), which connect makes the owner of the
-	// organisation, and partner B ("token-b"), which owns none.
-	partners *sandboxtest.Partners
 
 	clientID, secret, redirectURI string
 	access, refresh, realm        string
@@ -33,27 +27,8 @@ type bundle struct {
 
 func setup(t *testing.T, mutate ...func(*sandbox.Options)) *bundle {
 	t.Helper()
-	b := &bundle{
-		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: sandbox.NewMemoryStore(),
-		clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/quickbooks/callback",
-		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-	}
-	var h http.Handler
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(b.srv.Close)
-	b.partners = sandboxtest.NewPartners()
-	b.partners.Add("partner-a", "secret-a", "token-a")
-	b.partners.Add("partner-b", "secret-b", "token-b")
-	gate := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Faults: true, Now: b.clock.Now})
-	opts := sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	sb, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.sb, h = sb, sb.Handler()
+	b := &bundle{t: t, clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/quickbooks/callback", client: sandboxtest.NoRedirects(nil)}
+	b.sb, b.Harness = sandboxtest.Start(t, New, mutate...)
 	return b
 }
 
@@ -68,37 +43,13 @@ func (b *bundle) authorizeURL(state string) string {
 // consent posts the consent form and returns the redirect's query.
 func (b *bundle) consent(authURL string, form url.Values) url.Values {
 	b.t.Helper()
-	resp, err := b.client.PostForm(authURL, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		b.t.Fatalf("consent: status %d, want 302", resp.StatusCode)
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.String(), b.redirectURI+"?") {
-		b.t.Fatalf("consent redirect to %q, want %s?...", resp.Header.Get("Location"), b.redirectURI)
-	}
-	return loc.Query()
+	return sandboxtest.Consent(b.t, b.client, authURL, b.redirectURI, form)
 }
 
 // token calls the token endpoint with HTTP Basic client auth.
 func (b *bundle) token(form url.Values) (int, map[string]any) {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.sb.TokenURL(), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(b.clientID, b.secret)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		b.t.Fatalf("token response: %v", err)
-	}
-	return resp.StatusCode, out
+	return sandboxtest.Token(b.t, b.client, b.sb.TokenURL(), b.clientID, b.secret, form)
 }
 
 // connect runs the whole consent flow for a "uk" or "us" company and keeps the tokens and realm.
@@ -120,57 +71,28 @@ func (b *bundle) connectAs(partner, company string) *bundle {
 		b.t.Fatalf("token exchange: %d %v", status, tok)
 	}
 	b.access, b.refresh, b.realm = tok["access_token"].(string), tok["refresh_token"].(string), q.Get("realmId")
-	b.partners.Connect(partner, Namespace, b.realm)
+	b.Partners.Connect(partner, Namespace, b.realm)
 	return b
 }
 
 // page sends a request to a sandbox page or form as a partner's script would (sandboxtest.Page).
 func (b *bundle) page(method, path, token string, form url.Values) (int, string) {
 	b.t.Helper()
-	return sandboxtest.Page(b.t, b.client, method, b.srv.URL+path, token, form)
-}
-
-// apiResp is one Accounting API answer.
-type apiResp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r apiResp) mustStatus(t *testing.T, want int) apiResp {
-	t.Helper()
-	if r.status != want {
-		t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
-	}
-	return r
-}
-
-// get decodes the object under key into T.
-func get[T any](t *testing.T, r apiResp, key string) T {
-	t.Helper()
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("decode: %v: %s", err, r.body)
-	}
-	var out T
-	if err := json.Unmarshal(m[key], &out); err != nil {
-		t.Fatalf("decode %s: %v: %s", key, err, r.body)
-	}
-	return out
+	return sandboxtest.Page(b.t, b.client, method, b.Server.URL+path, token, form)
 }
 
 // fault returns the first error's code and the fault type.
-func (r apiResp) fault(t *testing.T) (code, typ string) {
+func fault(t *testing.T, r sandboxtest.Response) (code, typ string) {
 	t.Helper()
-	f := get[qbFault](t, r, "Fault")
+	f := sandboxtest.DecodeKey[qbFault](t, r, "Fault")
 	if len(f.Error) == 0 {
-		t.Fatalf("no Fault.Error in %s", r.body)
+		t.Fatalf("no Fault.Error in %s", r.Body)
 	}
 	return f.Error[0].Code, f.Type
 }
 
 // api calls /v3/company/{realm}{path} with minorversion=75 unless the path has one.
-func (b *bundle) api(method, path string, body any) apiResp {
+func (b *bundle) api(method, path string, body any) sandboxtest.Response {
 	b.t.Helper()
 	var raw []byte
 	if body != nil {
@@ -194,27 +116,21 @@ func (b *bundle) api(method, path string, body any) apiResp {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return apiResp{status: resp.StatusCode, header: resp.Header, body: out}
+	return sandboxtest.Do(b.t, b.client, req)
 }
 
 // query runs a query and returns the QueryResponse.
 func (b *bundle) query(stmt string) map[string]json.RawMessage {
 	b.t.Helper()
-	r := b.api("GET", "/query?query="+url.QueryEscape(stmt), nil).mustStatus(b.t, 200)
-	return get[map[string]json.RawMessage](b.t, r, "QueryResponse")
+	r := b.api("GET", "/query?query="+url.QueryEscape(stmt), nil).MustStatus(b.t, 200)
+	return sandboxtest.DecodeKey[map[string]json.RawMessage](b.t, r, "QueryResponse")
 }
 
 // customer creates a customer and returns its Id.
 func (b *bundle) customer(name string) string {
 	b.t.Helper()
-	r := b.api("POST", "/customer", map[string]any{"DisplayName": name}).mustStatus(b.t, 200)
-	return get[Customer](b.t, r, "Customer").ID
+	r := b.api("POST", "/customer", map[string]any{"DisplayName": name}).MustStatus(b.t, 200)
+	return sandboxtest.DecodeKey[Customer](b.t, r, "Customer").ID
 }
 
 func salesLine(amount, qty, price any, taxCode string) map[string]any {
@@ -242,12 +158,12 @@ func invoiceBody(doc, customerID string, lines ...map[string]any) map[string]any
 
 func (b *bundle) invoice(body map[string]any) Invoice {
 	b.t.Helper()
-	return get[Invoice](b.t, b.api("POST", "/invoice", body).mustStatus(b.t, 200), "Invoice")
+	return sandboxtest.DecodeKey[Invoice](b.t, b.api("POST", "/invoice", body).MustStatus(b.t, 200), "Invoice")
 }
 
-func dec(t *testing.T, a Amount, want string) {
+func dec(t *testing.T, a sandbox.Amount, want string) {
 	t.Helper()
-	if !a.Equal(NewAmount(want).Decimal) {
+	if !a.Equal(sandbox.NewAmount(want).Decimal) {
 		t.Fatalf("got %s, want %s", a.String(), want)
 	}
 }

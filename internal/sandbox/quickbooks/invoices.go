@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // lineIn is an invoice line as a request sends it; pointers tell a missing
@@ -14,21 +16,21 @@ import (
 type lineIn struct {
 	ID                  string               `json:"Id"`
 	Description         string               `json:"Description"`
-	Amount              *Amount              `json:"Amount"`
+	Amount              *sandbox.Amount      `json:"Amount"`
 	DetailType          string               `json:"DetailType"`
 	SalesItemLineDetail *SalesItemLineDetail `json:"SalesItemLineDetail"`
 	DiscountLineDetail  *DiscountLineDetail  `json:"DiscountLineDetail"`
 }
 
 type taxLineIn struct {
-	Amount        *Amount        `json:"Amount"`
-	TaxLineDetail *TaxLineDetail `json:"TaxLineDetail"`
+	Amount        *sandbox.Amount `json:"Amount"`
+	TaxLineDetail *TaxLineDetail  `json:"TaxLineDetail"`
 }
 
 type txnTaxIn struct {
-	TxnTaxCodeRef *Ref        `json:"TxnTaxCodeRef"`
-	TotalTax      *Amount     `json:"TotalTax"`
-	TaxLine       []taxLineIn `json:"TaxLine"`
+	TxnTaxCodeRef *Ref            `json:"TxnTaxCodeRef"`
+	TotalTax      *sandbox.Amount `json:"TotalTax"`
+	TaxLine       []taxLineIn     `json:"TaxLine"`
 }
 
 // invoiceIn is an invoice as a request sends it.
@@ -63,7 +65,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
 		delete(c.invoices, id)
-		s.srv.Mark("realm/"+c.meta.RealmID+"/invoice/"+id, nil)
+		s.saveObj(c, "invoice", id, nil)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
@@ -98,7 +100,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 		}
 		inv.ID, inv.SyncToken, inv.MetaData = id, nextToken(existing.SyncToken), existing.MetaData
 		inv.MetaData.LastUpdatedTime = qbTime(now)
-		inv.Balance = amt(inv.TotalAmt.Sub(paid))
+		inv.Balance = sandbox.AmountOf(inv.TotalAmt.Sub(paid))
 		inv.LinkedTxn = existing.LinkedTxn
 	}
 	s.saveMeta(c) // ids and DocNumber counters
@@ -124,7 +126,7 @@ type taxGroup struct {
 // buildInvoice validates a request and computes lines, tax and totals; it
 // changes nothing but the company's DocNumber counter.
 func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*Invoice, *qbFault) {
-	inv := &Invoice{ExchangeRate: NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
+	inv := &Invoice{ExchangeRate: sandbox.NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
 		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail}
 	f := invoiceCustomer(c, in, inv)
 	if f == nil {
@@ -151,7 +153,7 @@ func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*I
 	// Line Amounts are net of tax in both modes (a TaxInclusive line carries its gross in
 	// TaxInclusiveAmt), so the total is the net subtotal plus the tax.
 	total := ls.subtotal.Sub(disc).Add(inv.TxnTaxDetail.TotalTax.Decimal)
-	inv.TotalAmt, inv.HomeTotalAmt = amt(total), amt(total)
+	inv.TotalAmt, inv.HomeTotalAmt = sandbox.AmountOf(total), sandbox.AmountOf(total)
 	inv.Line = ls.numbered()
 	if f := invoiceDocNumber(c, in, inv, existing); f != nil {
 		return nil, f
@@ -241,7 +243,7 @@ func invoiceLines(c *company, in []lineIn, mode string) (*lineSet, *qbFault) {
 		case "SubTotalLineDetail":
 			continue // computed
 		case "DescriptionOnly":
-			ls.add(Line{ID: l.ID, Description: l.Description, Amount: NewAmount("0"), DetailType: dt}, nil, false)
+			ls.add(Line{ID: l.ID, Description: l.Description, Amount: sandbox.NewAmount("0"), DetailType: dt}, nil, false)
 		case "DiscountLineDetail":
 			f = ls.addDiscount(c, l, el)
 		case "SalesItemLineDetail":
@@ -316,7 +318,7 @@ func (ls *lineSet) addSale(c *company, l lineIn, el, mode string) *qbFault {
 		return f
 	}
 	ls.subtotal = ls.subtotal.Add(amount)
-	ls.add(Line{ID: l.ID, Description: l.Description, Amount: amt(amount), DetailType: "SalesItemLineDetail", SalesItemLineDetail: &d}, rates, taxable)
+	ls.add(Line{ID: l.ID, Description: l.Description, Amount: sandbox.AmountOf(amount), DetailType: "SalesItemLineDetail", SalesItemLineDetail: &d}, rates, taxable)
 	return nil
 }
 
@@ -423,7 +425,7 @@ func (ls *lineSet) discountAmount() (decimal.Decimal, *qbFault) {
 	d := ls.discount.DiscountLineDetail
 	if d.PercentBased && d.DiscountPercent != nil {
 		disc = round2(ls.subtotal.Mul(d.DiscountPercent.Decimal).Div(decimal.NewFromInt(100)))
-		ls.discount.Amount = amt(disc)
+		ls.discount.Amount = sandbox.AmountOf(disc)
 	} else {
 		disc = ls.discount.Amount.Decimal
 	}
@@ -449,7 +451,7 @@ func invoiceTax(c *company, inv *Invoice, ls *lineSet, disc decimal.Decimal, req
 			return f
 		}
 	}
-	inv.TxnTaxDetail.TotalTax, inv.TxnTaxDetail.TaxLine = amt(taxTotal), taxLines
+	inv.TxnTaxDetail.TotalTax, inv.TxnTaxDetail.TaxLine = sandbox.AmountOf(taxTotal), taxLines
 	return nil
 }
 
@@ -478,7 +480,7 @@ func (ls *lineSet) numbered() []Line {
 		assign(&sales[i])
 		sales[i].LineNum = i + 1
 	}
-	out := append(sales, Line{Amount: amt(ls.subtotal), DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}})
+	out := append(sales, Line{Amount: sandbox.AmountOf(ls.subtotal), DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}})
 	if ls.discount != nil {
 		assign(ls.discount)
 		ls.discount.LineNum = len(sales) + 1
@@ -582,12 +584,12 @@ func ukTax(sales []Line, lineRates [][]*TaxRate, subtotal, disc decimal.Decimal,
 	for _, g := range groups {
 		total = total.Add(g.tax)
 		tld := TaxLineDetail{TaxRateRef: Ref{Value: g.rate.ID, Name: g.rate.Name}, PercentBased: true,
-			TaxPercent: g.rate.RateValue, NetAmountTaxable: amt(g.net)}
+			TaxPercent: g.rate.RateValue, NetAmountTaxable: sandbox.AmountOf(g.net)}
 		if g.delta != nil {
-			d := amt(*g.delta)
+			d := sandbox.AmountOf(*g.delta)
 			tld.OverrideDeltaAmount = &d
 		}
-		lines = append(lines, TaxLine{Amount: amt(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: tld})
+		lines = append(lines, TaxLine{Amount: sandbox.AmountOf(g.tax), DetailType: "TaxLineDetail", TaxLineDetail: tld})
 	}
 	return total, lines, nil
 }
@@ -660,7 +662,7 @@ func usTax(c *company, sales []Line, taxable []bool, subtotal, disc decimal.Deci
 	if base.IsZero() && tax.IsZero() {
 		return tax, nil
 	}
-	return tax, []TaxLine{{Amount: amt(tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
-		TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, PercentBased: true, TaxPercent: rate.RateValue, NetAmountTaxable: amt(base),
+	return tax, []TaxLine{{Amount: sandbox.AmountOf(tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
+		TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, PercentBased: true, TaxPercent: rate.RateValue, NetAmountTaxable: sandbox.AmountOf(base),
 	}}}
 }

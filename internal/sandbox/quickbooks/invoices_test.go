@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 func TestUKTaxPerRateGroup(t *testing.T) {
@@ -95,12 +97,12 @@ func TestUKTaxOverride(t *testing.T) {
 	body["DocNumber"] = "OVR-4"
 	body["TxnTaxDetail"] = map[string]any{"TaxLine": []any{map[string]any{"Amount": 0.5, "DetailType": "TaxLineDetail",
 		"TaxLineDetail": map[string]any{"TaxRateRef": map[string]any{"value": "11"}}}}}
-	if code, _ := b.api("POST", "/invoice", body).mustStatus(t, 400).fault(t); code != "6000" {
+	if code, _ := fault(t, b.api("POST", "/invoice", body).MustStatus(t, 400)); code != "6000" {
 		t.Fatalf("code %s", code)
 	}
 	// A UK line needs a tax code.
 	body = invoiceBody("OVR-3", cust, salesLine(1, nil, nil, ""))
-	if code, _ := b.api("POST", "/invoice", body).mustStatus(t, 400).fault(t); code != "6000" {
+	if code, _ := fault(t, b.api("POST", "/invoice", body).MustStatus(t, 400)); code != "6000" {
 		t.Fatalf("code %s", code)
 	}
 }
@@ -127,7 +129,7 @@ func TestUSAutomatedSalesTax(t *testing.T) {
 	dec(t, inv.TotalAmt, "159")
 	// Lines take TAX or NON only.
 	body = invoiceBody("US-3", cust, salesLine(1, nil, nil, "2"))
-	if code, _ := b.api("POST", "/invoice", body).mustStatus(t, 400).fault(t); code != "6000" {
+	if code, _ := fault(t, b.api("POST", "/invoice", body).MustStatus(t, 400)); code != "6000" {
 		t.Fatalf("code %s", code)
 	}
 }
@@ -151,11 +153,11 @@ func TestInvoiceValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := b.api("POST", "/invoice", c.body)
-		if r.status != 400 {
-			t.Fatalf("%s: status %d: %s", c.name, r.status, r.body)
+		if r.Status != 400 {
+			t.Fatalf("%s: status %d: %s", c.name, r.Status, r.Body)
 		}
-		if code, typ := r.fault(t); code != c.code || typ != "ValidationFault" {
-			t.Fatalf("%s: code %s type %s, want %s: %s", c.name, code, typ, c.code, r.body)
+		if code, typ := fault(t, r); code != c.code || typ != "ValidationFault" {
+			t.Fatalf("%s: code %s type %s, want %s: %s", c.name, code, typ, c.code, r.Body)
 		}
 	}
 	// 3 × 3.333 = 9.999 rounds to 10.00: accepted.
@@ -163,7 +165,7 @@ func TestInvoiceValidation(t *testing.T) {
 	// Home currency only.
 	body := invoiceBody("X-6", cust, salesLine(10, nil, nil, "2"))
 	body["CurrencyRef"] = map[string]any{"value": "EUR"}
-	b.api("POST", "/invoice", body).mustStatus(t, 400)
+	b.api("POST", "/invoice", body).MustStatus(t, 400)
 	if n := len(b.sb.Invoices(b.realm)); n != 2 {
 		t.Fatalf("%d invoices stored, want 2", n)
 	}
@@ -172,29 +174,29 @@ func TestInvoiceValidation(t *testing.T) {
 func TestCustomerValidationAndStaleSyncToken(t *testing.T) {
 	b := setup(t).connect("")
 	id := b.customer("Acme Ltd")
-	if code, _ := b.api("POST", "/customer", map[string]any{"DisplayName": "acme ltd"}).mustStatus(t, 400).fault(t); code != "6240" {
+	if code, _ := fault(t, b.api("POST", "/customer", map[string]any{"DisplayName": "acme ltd"}).MustStatus(t, 400)); code != "6240" {
 		t.Fatalf("duplicate name code %s", code)
 	}
 	// Sparse update with the current SyncToken works and bumps it.
 	r := b.api("POST", "/customer", map[string]any{"Id": id, "SyncToken": "0", "sparse": true,
-		"PrimaryEmailAddr": map[string]any{"Address": "ap@acme.test"}}).mustStatus(t, 200)
-	cu := get[Customer](t, r, "Customer")
+		"PrimaryEmailAddr": map[string]any{"Address": "ap@acme.test"}}).MustStatus(t, 200)
+	cu := sandboxtest.DecodeKey[Customer](t, r, "Customer")
 	if cu.SyncToken != "1" || cu.DisplayName != "Acme Ltd" || cu.PrimaryEmailAddr.Address != "ap@acme.test" {
 		t.Fatalf("updated %+v", cu)
 	}
 	// The old token is stale.
-	r = b.api("POST", "/customer", map[string]any{"Id": id, "SyncToken": "0", "sparse": true, "Notes": "x"}).mustStatus(t, 400)
-	if code, _ := r.fault(t); code != "5010" {
-		t.Fatalf("stale code %s: %s", code, r.body)
+	r = b.api("POST", "/customer", map[string]any{"Id": id, "SyncToken": "0", "sparse": true, "Notes": "x"}).MustStatus(t, 400)
+	if code, _ := fault(t, r); code != "5010" {
+		t.Fatalf("stale code %s: %s", code, r.Body)
 	}
 	// Invoices too.
 	inv := b.invoice(invoiceBody("S-1", id, salesLine(10, nil, nil, "2")))
 	up := map[string]any{"Id": inv.ID, "SyncToken": "0", "sparse": true, "DueDate": "2026-05-01"}
-	got := get[Invoice](t, b.api("POST", "/invoice", up).mustStatus(t, 200), "Invoice")
+	got := sandboxtest.DecodeKey[Invoice](t, b.api("POST", "/invoice", up).MustStatus(t, 200), "Invoice")
 	if got.SyncToken != "1" || got.DueDate != "2026-05-01" || !got.TotalAmt.Equal(inv.TotalAmt.Decimal) || len(got.Line) != len(inv.Line) {
 		t.Fatalf("sparse invoice update %+v", got)
 	}
-	if code, _ := b.api("POST", "/invoice", up).mustStatus(t, 400).fault(t); code != "5010" {
+	if code, _ := fault(t, b.api("POST", "/invoice", up).MustStatus(t, 400)); code != "5010" {
 		t.Fatalf("stale invoice code %s", code)
 	}
 }
@@ -205,11 +207,11 @@ func TestPaymentReducesBalance(t *testing.T) {
 	inv := b.invoice(invoiceBody("P-1", cust, salesLine(100, nil, nil, "2"))) // 120.00
 	pay := map[string]any{"CustomerRef": map[string]any{"value": cust}, "TotalAmt": 50,
 		"Line": []any{map[string]any{"Amount": 50, "LinkedTxn": []any{map[string]any{"TxnId": inv.ID, "TxnType": "Invoice"}}}}}
-	p := get[Payment](t, b.api("POST", "/payment", pay).mustStatus(t, 200), "Payment")
+	p := sandboxtest.DecodeKey[Payment](t, b.api("POST", "/payment", pay).MustStatus(t, 200), "Payment")
 	if p.DepositToAccountRef.Value != acctUndeposited {
 		t.Fatalf("payment %+v", p)
 	}
-	got := get[Invoice](t, b.api("GET", "/invoice/"+inv.ID, nil).mustStatus(t, 200), "Invoice")
+	got := sandboxtest.DecodeKey[Invoice](t, b.api("GET", "/invoice/"+inv.ID, nil).MustStatus(t, 200), "Invoice")
 	dec(t, got.Balance, "70")
 	if len(got.LinkedTxn) != 1 || got.LinkedTxn[0].TxnType != "Payment" || got.SyncToken != "1" {
 		t.Fatalf("invoice after payment %+v", got)
@@ -218,7 +220,7 @@ func TestPaymentReducesBalance(t *testing.T) {
 	// Paying more than the balance is refused.
 	pay["TotalAmt"] = 80
 	pay["Line"].([]any)[0].(map[string]any)["Amount"] = 80
-	b.api("POST", "/payment", pay).mustStatus(t, 400)
+	b.api("POST", "/payment", pay).MustStatus(t, 400)
 }
 
 func TestUKDiscountSharedOverRates(t *testing.T) {

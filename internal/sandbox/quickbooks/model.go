@@ -1,41 +1,14 @@
 package quickbooks
 
 import (
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// Amount is a decimal number that JSON-encodes as a JSON number, as
-// QuickBooks sends money and quantities. shopspring/decimal quotes numbers by
-// default and its switch for that is package-wide, so the sandbox wraps it.
-type Amount struct{ decimal.Decimal }
-
-// NewAmount parses s ("12.50") into an Amount; it panics on bad input and is
-// meant for constants and tests.
-func NewAmount(s string) Amount { return Amount{decimal.RequireFromString(s)} }
-
-// MarshalJSON writes the decimal as a JSON number.
-func (a Amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
-
-// UnmarshalJSON accepts a JSON number or a numeric string.
-func (a *Amount) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
-		a.Decimal = decimal.Zero
-		return nil
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return err
-	}
-	a.Decimal = d
-	return nil
-}
-
-func amt(d decimal.Decimal) Amount     { return Amount{d} }
-func amtPtr(d decimal.Decimal) *Amount { return &Amount{d} }
+func amtPtr(d decimal.Decimal) *sandbox.Amount { return &sandbox.Amount{Decimal: d} }
 
 // round2 rounds half away from zero to cents, as QuickBooks does.
 func round2(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
@@ -74,20 +47,20 @@ type PhysicalAddress struct {
 
 // Account is one account of the chart of accounts.
 type Account struct {
-	ID                 string   `json:"Id"`
-	SyncToken          string   `json:"SyncToken"`
-	MetaData           MetaData `json:"MetaData"`
-	Name               string   `json:"Name"`
-	FullyQualifiedName string   `json:"FullyQualifiedName"`
-	Description        string   `json:"Description,omitempty"`
-	AcctNum            string   `json:"AcctNum,omitempty"`
-	Active             bool     `json:"Active"`
-	Classification     string   `json:"Classification"`
-	AccountType        string   `json:"AccountType"`
-	AccountSubType     string   `json:"AccountSubType"`
-	CurrentBalance     Amount   `json:"CurrentBalance"`
-	CurrencyRef        Ref      `json:"CurrencyRef"`
-	SubAccount         bool     `json:"SubAccount"`
+	ID                 string         `json:"Id"`
+	SyncToken          string         `json:"SyncToken"`
+	MetaData           MetaData       `json:"MetaData"`
+	Name               string         `json:"Name"`
+	FullyQualifiedName string         `json:"FullyQualifiedName"`
+	Description        string         `json:"Description,omitempty"`
+	AcctNum            string         `json:"AcctNum,omitempty"`
+	Active             bool           `json:"Active"`
+	Classification     string         `json:"Classification"`
+	AccountType        string         `json:"AccountType"`
+	AccountSubType     string         `json:"AccountSubType"`
+	CurrentBalance     sandbox.Amount `json:"CurrentBalance"`
+	CurrencyRef        Ref            `json:"CurrencyRef"`
+	SubAccount         bool           `json:"SubAccount"`
 }
 
 // TaxRateDetail links a tax code to one of its rates.
@@ -119,16 +92,16 @@ type TaxCode struct {
 
 // TaxRate is one rate a tax agency levies.
 type TaxRate struct {
-	ID             string   `json:"Id"`
-	SyncToken      string   `json:"SyncToken"`
-	MetaData       MetaData `json:"MetaData"`
-	Name           string   `json:"Name"`
-	Description    string   `json:"Description,omitempty"`
-	Active         bool     `json:"Active"`
-	RateValue      Amount   `json:"RateValue"`
-	AgencyRef      Ref      `json:"AgencyRef"`
-	SpecialTaxType string   `json:"SpecialTaxType"`
-	DisplayType    string   `json:"DisplayType"`
+	ID             string         `json:"Id"`
+	SyncToken      string         `json:"SyncToken"`
+	MetaData       MetaData       `json:"MetaData"`
+	Name           string         `json:"Name"`
+	Description    string         `json:"Description,omitempty"`
+	Active         bool           `json:"Active"`
+	RateValue      sandbox.Amount `json:"RateValue"`
+	AgencyRef      Ref            `json:"AgencyRef"`
+	SpecialTaxType string         `json:"SpecialTaxType"`
+	DisplayType    string         `json:"DisplayType"`
 }
 
 // Customer is a customer of the company.
@@ -151,8 +124,8 @@ type Customer struct {
 	Taxable                 bool             `json:"Taxable"`
 	Job                     bool             `json:"Job"`
 	BillWithParent          bool             `json:"BillWithParent"`
-	Balance                 Amount           `json:"Balance"`
-	BalanceWithJobs         Amount           `json:"BalanceWithJobs"`
+	Balance                 sandbox.Amount   `json:"Balance"`
+	BalanceWithJobs         sandbox.Amount   `json:"BalanceWithJobs"`
 	CurrencyRef             Ref              `json:"CurrencyRef"`
 	PreferredDeliveryMethod string           `json:"PreferredDeliveryMethod,omitempty"`
 	PrimaryTaxIdentifier    string           `json:"PrimaryTaxIdentifier,omitempty"`
@@ -160,41 +133,41 @@ type Customer struct {
 
 // Item is a product or service the company sells.
 type Item struct {
-	ID                 string   `json:"Id"`
-	SyncToken          string   `json:"SyncToken"`
-	MetaData           MetaData `json:"MetaData"`
-	Name               string   `json:"Name"`
-	Sku                string   `json:"Sku,omitempty"`
-	Description        string   `json:"Description,omitempty"`
-	Active             bool     `json:"Active"`
-	FullyQualifiedName string   `json:"FullyQualifiedName"`
-	Taxable            bool     `json:"Taxable"`
-	SalesTaxIncluded   bool     `json:"SalesTaxIncluded"`
-	UnitPrice          Amount   `json:"UnitPrice"`
-	Type               string   `json:"Type"`
-	IncomeAccountRef   *Ref     `json:"IncomeAccountRef,omitempty"`
-	SalesTaxCodeRef    *Ref     `json:"SalesTaxCodeRef,omitempty"`
-	TrackQtyOnHand     bool     `json:"TrackQtyOnHand"`
+	ID                 string         `json:"Id"`
+	SyncToken          string         `json:"SyncToken"`
+	MetaData           MetaData       `json:"MetaData"`
+	Name               string         `json:"Name"`
+	Sku                string         `json:"Sku,omitempty"`
+	Description        string         `json:"Description,omitempty"`
+	Active             bool           `json:"Active"`
+	FullyQualifiedName string         `json:"FullyQualifiedName"`
+	Taxable            bool           `json:"Taxable"`
+	SalesTaxIncluded   bool           `json:"SalesTaxIncluded"`
+	UnitPrice          sandbox.Amount `json:"UnitPrice"`
+	Type               string         `json:"Type"`
+	IncomeAccountRef   *Ref           `json:"IncomeAccountRef,omitempty"`
+	SalesTaxCodeRef    *Ref           `json:"SalesTaxCodeRef,omitempty"`
+	TrackQtyOnHand     bool           `json:"TrackQtyOnHand"`
 }
 
 // SalesItemLineDetail is the detail of an item line.
 type SalesItemLineDetail struct {
-	ItemRef        *Ref    `json:"ItemRef,omitempty"`
-	Qty            *Amount `json:"Qty,omitempty"`
-	UnitPrice      *Amount `json:"UnitPrice,omitempty"`
-	TaxCodeRef     *Ref    `json:"TaxCodeRef,omitempty"`
-	ItemAccountRef *Ref    `json:"ItemAccountRef,omitempty"`
-	ServiceDate    string  `json:"ServiceDate,omitempty"`
+	ItemRef        *Ref            `json:"ItemRef,omitempty"`
+	Qty            *sandbox.Amount `json:"Qty,omitempty"`
+	UnitPrice      *sandbox.Amount `json:"UnitPrice,omitempty"`
+	TaxCodeRef     *Ref            `json:"TaxCodeRef,omitempty"`
+	ItemAccountRef *Ref            `json:"ItemAccountRef,omitempty"`
+	ServiceDate    string          `json:"ServiceDate,omitempty"`
 	// TaxInclusiveAmt is the line's amount including tax, on a TaxInclusive invoice, whose
 	// line Amount is net of tax.
-	TaxInclusiveAmt *Amount `json:"TaxInclusiveAmt,omitempty"`
+	TaxInclusiveAmt *sandbox.Amount `json:"TaxInclusiveAmt,omitempty"`
 }
 
 // DiscountLineDetail is the detail of a discount line.
 type DiscountLineDetail struct {
-	PercentBased       bool    `json:"PercentBased"`
-	DiscountPercent    *Amount `json:"DiscountPercent,omitempty"`
-	DiscountAccountRef *Ref    `json:"DiscountAccountRef,omitempty"`
+	PercentBased       bool            `json:"PercentBased"`
+	DiscountPercent    *sandbox.Amount `json:"DiscountPercent,omitempty"`
+	DiscountAccountRef *Ref            `json:"DiscountAccountRef,omitempty"`
 }
 
 // Line is one line of an invoice.
@@ -202,7 +175,7 @@ type Line struct {
 	ID                  string               `json:"Id,omitempty"`
 	LineNum             int                  `json:"LineNum,omitempty"`
 	Description         string               `json:"Description,omitempty"`
-	Amount              Amount               `json:"Amount"`
+	Amount              sandbox.Amount       `json:"Amount"`
 	DetailType          string               `json:"DetailType"`
 	SalesItemLineDetail *SalesItemLineDetail `json:"SalesItemLineDetail,omitempty"`
 	SubTotalLineDetail  *struct{}            `json:"SubTotalLineDetail,omitempty"`
@@ -212,27 +185,27 @@ type Line struct {
 
 // TaxLineDetail is the detail of one TxnTaxDetail.TaxLine.
 type TaxLineDetail struct {
-	TaxRateRef       Ref    `json:"TaxRateRef"`
-	PercentBased     bool   `json:"PercentBased"`
-	TaxPercent       Amount `json:"TaxPercent"`
-	NetAmountTaxable Amount `json:"NetAmountTaxable"`
+	TaxRateRef       Ref            `json:"TaxRateRef"`
+	PercentBased     bool           `json:"PercentBased"`
+	TaxPercent       sandbox.Amount `json:"TaxPercent"`
+	NetAmountTaxable sandbox.Amount `json:"NetAmountTaxable"`
 	// OverrideDeltaAmount is the client's tax less the computed one, when the client set it.
-	OverrideDeltaAmount *Amount `json:"OverrideDeltaAmount,omitempty"`
+	OverrideDeltaAmount *sandbox.Amount `json:"OverrideDeltaAmount,omitempty"`
 }
 
 // TaxLine is the tax of one rate on a transaction.
 type TaxLine struct {
-	Amount        Amount        `json:"Amount"`
-	DetailType    string        `json:"DetailType"`
-	TaxLineDetail TaxLineDetail `json:"TaxLineDetail"`
+	Amount        sandbox.Amount `json:"Amount"`
+	DetailType    string         `json:"DetailType"`
+	TaxLineDetail TaxLineDetail  `json:"TaxLineDetail"`
 }
 
 // TxnTaxDetail is a transaction's tax summary.
 type TxnTaxDetail struct {
-	TxnTaxCodeRef        *Ref      `json:"TxnTaxCodeRef,omitempty"`
-	TotalTax             Amount    `json:"TotalTax"`
-	TaxLine              []TaxLine `json:"TaxLine,omitempty"`
-	UseAutomatedSalesTax *bool     `json:"UseAutomatedSalesTax,omitempty"`
+	TxnTaxCodeRef        *Ref           `json:"TxnTaxCodeRef,omitempty"`
+	TotalTax             sandbox.Amount `json:"TotalTax"`
+	TaxLine              []TaxLine      `json:"TaxLine,omitempty"`
+	UseAutomatedSalesTax *bool          `json:"UseAutomatedSalesTax,omitempty"`
 }
 
 // LinkedTxn links a transaction to another (an invoice to its payments and back).
@@ -249,51 +222,51 @@ type MemoRef struct {
 
 // Invoice is a sales invoice with the amounts the sandbox computed.
 type Invoice struct {
-	ID                    string        `json:"Id"`
-	SyncToken             string        `json:"SyncToken"`
-	MetaData              MetaData      `json:"MetaData"`
-	DocNumber             string        `json:"DocNumber"`
-	TxnDate               string        `json:"TxnDate"`
-	DueDate               string        `json:"DueDate"`
-	CurrencyRef           Ref           `json:"CurrencyRef"`
-	ExchangeRate          Amount        `json:"ExchangeRate"`
-	PrivateNote           string        `json:"PrivateNote,omitempty"`
-	CustomerMemo          *MemoRef      `json:"CustomerMemo,omitempty"`
-	LinkedTxn             []LinkedTxn   `json:"LinkedTxn"`
-	Line                  []Line        `json:"Line"`
-	TxnTaxDetail          TxnTaxDetail  `json:"TxnTaxDetail"`
-	CustomerRef           Ref           `json:"CustomerRef"`
-	BillEmail             *EmailAddress `json:"BillEmail,omitempty"`
-	GlobalTaxCalculation  string        `json:"GlobalTaxCalculation,omitempty"`
-	ApplyTaxAfterDiscount bool          `json:"ApplyTaxAfterDiscount"`
-	PrintStatus           string        `json:"PrintStatus"`
-	EmailStatus           string        `json:"EmailStatus"`
-	TotalAmt              Amount        `json:"TotalAmt"`
-	HomeTotalAmt          Amount        `json:"HomeTotalAmt"`
-	Balance               Amount        `json:"Balance"`
+	ID                    string         `json:"Id"`
+	SyncToken             string         `json:"SyncToken"`
+	MetaData              MetaData       `json:"MetaData"`
+	DocNumber             string         `json:"DocNumber"`
+	TxnDate               string         `json:"TxnDate"`
+	DueDate               string         `json:"DueDate"`
+	CurrencyRef           Ref            `json:"CurrencyRef"`
+	ExchangeRate          sandbox.Amount `json:"ExchangeRate"`
+	PrivateNote           string         `json:"PrivateNote,omitempty"`
+	CustomerMemo          *MemoRef       `json:"CustomerMemo,omitempty"`
+	LinkedTxn             []LinkedTxn    `json:"LinkedTxn"`
+	Line                  []Line         `json:"Line"`
+	TxnTaxDetail          TxnTaxDetail   `json:"TxnTaxDetail"`
+	CustomerRef           Ref            `json:"CustomerRef"`
+	BillEmail             *EmailAddress  `json:"BillEmail,omitempty"`
+	GlobalTaxCalculation  string         `json:"GlobalTaxCalculation,omitempty"`
+	ApplyTaxAfterDiscount bool           `json:"ApplyTaxAfterDiscount"`
+	PrintStatus           string         `json:"PrintStatus"`
+	EmailStatus           string         `json:"EmailStatus"`
+	TotalAmt              sandbox.Amount `json:"TotalAmt"`
+	HomeTotalAmt          sandbox.Amount `json:"HomeTotalAmt"`
+	Balance               sandbox.Amount `json:"Balance"`
 }
 
 // PaymentLine applies part of a payment to one transaction.
 type PaymentLine struct {
-	Amount    Amount      `json:"Amount"`
-	LinkedTxn []LinkedTxn `json:"LinkedTxn"`
+	Amount    sandbox.Amount `json:"Amount"`
+	LinkedTxn []LinkedTxn    `json:"LinkedTxn"`
 }
 
 // Payment is a customer payment received against invoices.
 type Payment struct {
-	ID                  string        `json:"Id"`
-	SyncToken           string        `json:"SyncToken"`
-	MetaData            MetaData      `json:"MetaData"`
-	TxnDate             string        `json:"TxnDate"`
-	CurrencyRef         Ref           `json:"CurrencyRef"`
-	CustomerRef         Ref           `json:"CustomerRef"`
-	DepositToAccountRef *Ref          `json:"DepositToAccountRef,omitempty"`
-	PaymentRefNum       string        `json:"PaymentRefNum,omitempty"`
-	PrivateNote         string        `json:"PrivateNote,omitempty"`
-	TotalAmt            Amount        `json:"TotalAmt"`
-	UnappliedAmt        Amount        `json:"UnappliedAmt"`
-	ProcessPayment      bool          `json:"ProcessPayment"`
-	Line                []PaymentLine `json:"Line"`
+	ID                  string         `json:"Id"`
+	SyncToken           string         `json:"SyncToken"`
+	MetaData            MetaData       `json:"MetaData"`
+	TxnDate             string         `json:"TxnDate"`
+	CurrencyRef         Ref            `json:"CurrencyRef"`
+	CustomerRef         Ref            `json:"CustomerRef"`
+	DepositToAccountRef *Ref           `json:"DepositToAccountRef,omitempty"`
+	PaymentRefNum       string         `json:"PaymentRefNum,omitempty"`
+	PrivateNote         string         `json:"PrivateNote,omitempty"`
+	TotalAmt            sandbox.Amount `json:"TotalAmt"`
+	UnappliedAmt        sandbox.Amount `json:"UnappliedAmt"`
+	ProcessPayment      bool           `json:"ProcessPayment"`
+	Line                []PaymentLine  `json:"Line"`
 }
 
 // CompanyInfo describes the company, as GET /companyinfo/{realmId} returns it.

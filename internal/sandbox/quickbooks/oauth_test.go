@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 func TestOAuthDance(t *testing.T) {
@@ -40,7 +42,7 @@ func TestOAuthDance(t *testing.T) {
 		t.Fatalf("code reuse: %d %v", status, body)
 	}
 	b.access, b.refresh, b.realm = tok["access_token"].(string), tok["refresh_token"].(string), q.Get("realmId")
-	info := get[CompanyInfo](t, b.api("GET", "/companyinfo/"+b.realm, nil).mustStatus(t, 200), "CompanyInfo")
+	info := sandboxtest.DecodeKey[CompanyInfo](t, b.api("GET", "/companyinfo/"+b.realm, nil).MustStatus(t, 200), "CompanyInfo")
 	if info.Country != "GB" {
 		t.Fatalf("default company country %q, want GB", info.Country)
 	}
@@ -53,11 +55,11 @@ func TestOAuthDance(t *testing.T) {
 		t.Fatalf("refresh: %d %v", status, tok)
 	}
 	newRefresh := tok["refresh_token"].(string)
-	b.clock.Advance(23 * time.Hour)
+	b.Clock.Advance(23 * time.Hour)
 	if status, _ := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old}}); status != 200 {
 		t.Fatalf("old refresh token within 24 h: %d", status)
 	}
-	b.clock.Advance(2 * time.Hour)
+	b.Clock.Advance(2 * time.Hour)
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("old refresh token after 24 h: %d %v", status, body)
 	}
@@ -66,31 +68,31 @@ func TestOAuthDance(t *testing.T) {
 		t.Fatalf("new refresh token: %d %v", status, tok)
 	}
 	// The original access token expired after an hour.
-	if r := b.api("GET", "/preferences", nil); r.status != 401 {
-		t.Fatalf("expired access token: %d", r.status)
+	if r := b.api("GET", "/preferences", nil); r.Status != 401 {
+		t.Fatalf("expired access token: %d", r.Status)
 	}
 	b.access = tok["access_token"].(string)
-	b.api("GET", "/preferences", nil).mustStatus(t, 200)
+	b.api("GET", "/preferences", nil).MustStatus(t, 200)
 }
 
 func TestOAuthUSCompanyAndRealmCheck(t *testing.T) {
 	b := setup(t).connect("us")
-	prefs := get[Preferences](t, b.api("GET", "/preferences", nil).mustStatus(t, 200), "Preferences")
+	prefs := sandboxtest.DecodeKey[Preferences](t, b.api("GET", "/preferences", nil).MustStatus(t, 200), "Preferences")
 	if !prefs.TaxPrefs.PartnerTaxEnabled || prefs.CurrencyPrefs.HomeCurrency.Value != "USD" {
 		t.Fatalf("US preferences %+v", prefs)
 	}
-	uk := &bundle{t: t, sb: b.sb, client: b.client, clock: b.clock, clientID: b.clientID, secret: b.secret, redirectURI: b.redirectURI, partners: b.partners}
+	uk := &bundle{Harness: b.Harness, t: t, sb: b.sb, client: b.client, clientID: b.clientID, secret: b.secret, redirectURI: b.redirectURI}
 	uk.connect("")
 	// A token for one realm cannot reach another: 403 AuthorizationFault.
 	uk.realm = b.realm
-	r := uk.api("GET", "/preferences", nil).mustStatus(t, 403)
-	if _, typ := r.fault(t); typ != "AuthorizationFault" {
+	r := uk.api("GET", "/preferences", nil).MustStatus(t, 403)
+	if _, typ := fault(t, r); typ != "AuthorizationFault" {
 		t.Fatalf("type %s", typ)
 	}
 	// No token: 401 AuthenticationFault.
 	uk.access = "nope"
-	r = uk.api("GET", "/preferences", nil).mustStatus(t, 401)
-	if _, typ := r.fault(t); typ != "AuthenticationFault" {
+	r = uk.api("GET", "/preferences", nil).MustStatus(t, 401)
+	if _, typ := fault(t, r); typ != "AuthenticationFault" {
 		t.Fatalf("type %s", typ)
 	}
 }
@@ -108,8 +110,8 @@ func TestRevokeEndpoint(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}
-	r := b.api("GET", "/preferences", nil).mustStatus(t, 401)
-	if _, typ := r.fault(t); typ != "AuthenticationFault" {
+	r := b.api("GET", "/preferences", nil).MustStatus(t, 401)
+	if _, typ := fault(t, r); typ != "AuthenticationFault" {
 		t.Fatalf("type %s", typ)
 	}
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {b.refresh}}); status != 400 || body["error"] != "invalid_grant" {

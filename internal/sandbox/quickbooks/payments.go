@@ -5,20 +5,22 @@ import (
 	"fmt"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // paymentIn is a payment as a request sends it.
 type paymentIn struct {
-	TxnDate             string  `json:"TxnDate"`
-	CustomerRef         *Ref    `json:"CustomerRef"`
-	CurrencyRef         *Ref    `json:"CurrencyRef"`
-	DepositToAccountRef *Ref    `json:"DepositToAccountRef"`
-	PaymentRefNum       string  `json:"PaymentRefNum"`
-	PrivateNote         string  `json:"PrivateNote"`
-	TotalAmt            *Amount `json:"TotalAmt"`
+	TxnDate             string          `json:"TxnDate"`
+	CustomerRef         *Ref            `json:"CustomerRef"`
+	CurrencyRef         *Ref            `json:"CurrencyRef"`
+	DepositToAccountRef *Ref            `json:"DepositToAccountRef"`
+	PaymentRefNum       string          `json:"PaymentRefNum"`
+	PrivateNote         string          `json:"PrivateNote"`
+	TotalAmt            *sandbox.Amount `json:"TotalAmt"`
 	Line                []struct {
-		Amount    *Amount     `json:"Amount"`
-		LinkedTxn []LinkedTxn `json:"LinkedTxn"`
+		Amount    *sandbox.Amount `json:"Amount"`
+		LinkedTxn []LinkedTxn     `json:"LinkedTxn"`
 	} `json:"Line"`
 }
 
@@ -39,14 +41,14 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		for _, l := range p.Line {
 			for _, lt := range l.LinkedTxn {
 				if inv := c.invoices[lt.TxnID]; inv != nil && lt.TxnType == "Invoice" {
-					inv.Balance = amt(inv.Balance.Add(l.Amount.Decimal))
+					inv.Balance = sandbox.AmountOf(inv.Balance.Add(l.Amount.Decimal))
 					inv.LinkedTxn = removeLink(inv.LinkedTxn, id)
 					s.touchInvoice(c, inv)
 				}
 			}
 		}
 		delete(c.payments, id)
-		s.srv.Mark("realm/"+c.meta.RealmID+"/payment/"+id, nil)
+		s.saveObj(c, "payment", id, nil)
 		s.recomputeBalance(c, p.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
@@ -115,12 +117,12 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 	if applied.GreaterThan(p.TotalAmt.Decimal) {
 		return nil, businessError(fmt.Sprintf("The payment lines apply %s, more than TotalAmt %s.", applied.StringFixed(2), p.TotalAmt.StringFixed(2)))
 	}
-	p.UnappliedAmt = amt(p.TotalAmt.Sub(applied))
+	p.UnappliedAmt = sandbox.AmountOf(p.TotalAmt.Sub(applied))
 	p.ID, p.SyncToken, p.MetaData = c.newID("Payment"), "0", newMeta(s.now())
 	s.saveMeta(c)
 	for invID, a := range due {
 		inv := c.invoices[invID]
-		inv.Balance = amt(inv.Balance.Sub(a))
+		inv.Balance = sandbox.AmountOf(inv.Balance.Sub(a))
 		inv.LinkedTxn = append(inv.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
 		s.touchInvoice(c, inv)
 	}

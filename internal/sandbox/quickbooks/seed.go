@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // usSalesTaxRate is the combined rate automated sales tax charges in every
@@ -75,12 +77,12 @@ func newCompany(n int, region string, now time.Time) *company {
 		c.meta.Accounts = append(c.meta.Accounts, &Account{
 			ID: c.newID("Account"), SyncToken: "0", MetaData: meta, Name: a.name, FullyQualifiedName: a.name,
 			AcctNum: a.num, Active: true, Classification: a.class, AccountType: a.typ, AccountSubType: a.sub,
-			CurrentBalance: NewAmount("0"), CurrencyRef: Ref{Value: currency, Name: currencyName(currency)},
+			CurrentBalance: sandbox.NewAmount("0"), CurrencyRef: Ref{Value: currency, Name: currencyName(currency)},
 		})
 	}
 	if region == "us" {
 		rate := &TaxRate{ID: c.newID("TaxRate"), SyncToken: "0", MetaData: meta, Name: "NYC Combined " + usSalesTaxRate + "%",
-			Description: "Sales Tax", Active: true, RateValue: NewAmount(usSalesTaxRate),
+			Description: "Sales Tax", Active: true, RateValue: sandbox.NewAmount(usSalesTaxRate),
 			AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
 		c.meta.TaxRates = []*TaxRate{rate}
 		c.meta.NextID["TaxCode"] = 1 // Ids 1 and lower are the pseudo codes TAX/NON
@@ -101,7 +103,7 @@ func newCompany(n int, region string, now time.Time) *company {
 			{"No VAT", "No VAT", "0", "No VAT"},
 		} {
 			rate := &TaxRate{ID: strconv.Itoa(len(c.meta.TaxRates) + 10), SyncToken: "0", MetaData: meta, Name: x.rate,
-				Description: x.desc + " (sales)", Active: true, RateValue: NewAmount(x.value),
+				Description: x.desc + " (sales)", Active: true, RateValue: sandbox.NewAmount(x.value),
 				AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
 			c.meta.TaxRates = append(c.meta.TaxRates, rate)
 			c.meta.TaxCodes = append(c.meta.TaxCodes, &TaxCode{
@@ -114,7 +116,7 @@ func newCompany(n int, region string, now time.Time) *company {
 	}
 	it := &Item{
 		ID: c.newID("Item"), SyncToken: "0", MetaData: meta, Name: "Services", FullyQualifiedName: "Services",
-		Active: true, Type: "Service", UnitPrice: NewAmount("0"), Taxable: region == "us",
+		Active: true, Type: "Service", UnitPrice: sandbox.NewAmount("0"), Taxable: region == "us",
 		IncomeAccountRef: &Ref{Value: acctServices, Name: "Services"},
 	}
 	if region == "uk" {

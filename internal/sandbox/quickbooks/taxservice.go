@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // taxServiceIn is the body of POST /taxservice/taxcode, QuickBooks' TaxService: a new tax code
@@ -18,11 +20,11 @@ type taxServiceIn struct {
 
 // taxRateDetails is one rate of a TaxService request and answer.
 type taxRateDetails struct {
-	TaxRateName     string  `json:"TaxRateName,omitempty"`
-	TaxRateID       string  `json:"TaxRateId,omitempty"`
-	RateValue       *Amount `json:"RateValue,omitempty"`
-	TaxAgencyID     string  `json:"TaxAgencyId,omitempty"`
-	TaxApplicableOn string  `json:"TaxApplicableOn,omitempty"`
+	TaxRateName     string          `json:"TaxRateName,omitempty"`
+	TaxRateID       string          `json:"TaxRateId,omitempty"`
+	RateValue       *sandbox.Amount `json:"RateValue,omitempty"`
+	TaxAgencyID     string          `json:"TaxAgencyId,omitempty"`
+	TaxApplicableOn string          `json:"TaxApplicableOn,omitempty"`
 }
 
 // createTaxCode serves POST /taxservice/taxcode: it adds an active tax code with its rates, Sales

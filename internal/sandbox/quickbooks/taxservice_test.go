@@ -3,6 +3,8 @@ package quickbooks
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 // A tax code made through the TaxService combines rates, new and existing, and invoices tax each
@@ -12,16 +14,16 @@ func TestTaxServiceCreatesCombinedCodes(t *testing.T) {
 	r := b.api("POST", "/taxservice/taxcode", `{"TaxCode":"GST/PST BC","TaxRateDetails":[
 		{"TaxRateName":"GST","RateValue":5,"TaxAgencyId":"1"},
 		{"TaxRateName":"PST BC","RateValue":7,"TaxAgencyId":"1","TaxApplicableOn":"Sales"},
-		{"TaxRateId":"10","TaxApplicableOn":"Purchase"}]}`).mustStatus(t, 200)
+		{"TaxRateId":"10","TaxApplicableOn":"Purchase"}]}`).MustStatus(t, 200)
 	var ts taxServiceIn
-	if err := json.Unmarshal(r.body, &ts); err != nil {
+	if err := json.Unmarshal(r.Body, &ts); err != nil {
 		t.Fatal(err)
 	}
 	if ts.TaxCodeID != "7" || len(ts.TaxRateDetails) != 3 || ts.TaxRateDetails[0].TaxRateID != "15" || ts.TaxRateDetails[1].TaxRateID != "16" ||
 		ts.TaxRateDetails[2].TaxRateName != "20.0% S" || ts.TaxRateDetails[0].TaxApplicableOn != "Sales" {
-		t.Fatalf("answer %s", r.body)
+		t.Fatalf("answer %s", r.Body)
 	}
-	code := get[TaxCode](t, b.api("GET", "/taxcode/7", nil).mustStatus(t, 200), "TaxCode")
+	code := sandboxtest.DecodeKey[TaxCode](t, b.api("GET", "/taxcode/7", nil).MustStatus(t, 200), "TaxCode")
 	if len(code.SalesTaxRateList.TaxRateDetail) != 2 || len(code.PurchaseTaxRateList.TaxRateDetail) != 1 || !code.Active || !code.Taxable {
 		t.Fatalf("code %+v", code)
 	}
@@ -42,11 +44,11 @@ func TestTaxServiceCreatesCombinedCodes(t *testing.T) {
 
 	for _, bad := range []string{`{"TaxCode":"GST/PST BC","TaxRateDetails":[{"TaxRateId":"10"}]}`, `{"TaxCode":"X","TaxRateDetails":[]}`,
 		`{"TaxCode":"Y","TaxRateDetails":[{"TaxRateName":"Z","RateValue":1}]}`, `{"TaxCode":"W","TaxRateDetails":[{"TaxRateId":"99"}]}`} {
-		if r := b.api("POST", "/taxservice/taxcode", bad); r.status != 400 {
-			t.Errorf("%s: %d %s", bad, r.status, r.body)
+		if r := b.api("POST", "/taxservice/taxcode", bad); r.Status != 400 {
+			t.Errorf("%s: %d %s", bad, r.Status, r.Body)
 		}
 	}
-	if r := setup(t).connect("us").api("POST", "/taxservice/taxcode", `{"TaxCode":"NY","TaxRateDetails":[{"TaxRateId":"1"}]}`); r.status != 400 {
-		t.Errorf("US company: %d %s", r.status, r.body)
+	if r := setup(t).connect("us").api("POST", "/taxservice/taxcode", `{"TaxCode":"NY","TaxRateDetails":[{"TaxRateId":"1"}]}`); r.Status != 400 {
+		t.Errorf("US company: %d %s", r.Status, r.Body)
 	}
 }

@@ -73,7 +73,7 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 {{end}}</table>
 </body></html>`))
 
-func money(a Amount) string { return a.StringFixed(2) }
+func money(a sandbox.Amount) string { return a.StringFixed(2) }
 
 func (s *Sandbox) handleCompanyList(w http.ResponseWriter, r *http.Request) {
 	s.srv.Lock()

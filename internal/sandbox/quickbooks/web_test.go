@@ -14,7 +14,7 @@ import (
 // postFault posts a fault as a partner (no token: anonymously) and returns the status and body.
 func postFault(t *testing.T, b *bundle, token, realm, kind string) (int, string) {
 	t.Helper()
-	return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", token, `{"realm_id":"`+realm+`","kind":"`+kind+`"}`)
+	return sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", token, `{"realm_id":"`+realm+`","kind":"`+kind+`"}`)
 }
 
 func moniteMessage(body string) string {
@@ -54,7 +54,7 @@ func TestCompanyPagesAndFaultsNeedALoginAndShowOnlyThePartnersCompanies(t *testi
 	if status, _ := postFault(t, b, "token-a", theirs, "revoke"); status != http.StatusNotFound {
 		t.Errorf("partner A faulting partner B's company: %d, want 404", status)
 	}
-	b.api("GET", "/preferences", nil).mustStatus(t, 200) // A's own grant, untouched by everything above
+	b.api("GET", "/preferences", nil).MustStatus(t, 200) // A's own grant, untouched by everything above
 	if status, body := postFault(t, b, "token-a", mine, "server_error"); status != http.StatusOK || b.sb.PendingFaults(mine) != 1 {
 		t.Fatalf("partner A faulting its own company: %d %s", status, body)
 	}
@@ -65,18 +65,18 @@ func TestCompanyPagesAndFaultsNeedALoginAndShowOnlyThePartnersCompanies(t *testi
 
 func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	b := setup(t).connect("")
-	off, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
-		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Now: b.clock.Now})})
+	off, err := New(context.Background(), sandbox.Options{BaseURL: b.Server.URL, Store: b.Store, Now: b.Clock.Now,
+		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.Server.URL, Partners: b.Partners, Now: b.Clock.Now})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.sb = off
-	b.srv.Config.Handler = off.Handler()
+	b.Server.Config.Handler = off.Handler()
 	status, body := postFault(t, b, "token-a", b.realm, "revoke")
 	if status != http.StatusForbidden || !strings.Contains(moniteMessage(body), "BOOKSYNC_SANDBOX_FAULTS") {
 		t.Fatalf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", status, body)
 	}
-	b.api("GET", "/preferences", nil).mustStatus(t, 200) // not revoked
+	b.api("GET", "/preferences", nil).MustStatus(t, 200) // not revoked
 }
 
 // TestFaultsAnswerEveryErrorInMonitesShape: the QuickBooks sandbox's POST /faults answers each
@@ -84,7 +84,7 @@ func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
 	b := setup(t).connect("")
 	post := func(body string) (int, string) {
-		return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", body)
+		return sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", "token-a", body)
 	}
 	org := `"realm_id":"` + b.realm + `"`
 	for _, tc := range []struct {

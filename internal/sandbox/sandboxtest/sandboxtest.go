@@ -1,5 +1,7 @@
-// Package sandboxtest provides a Partners directory for the sandboxes' own tests, which run
-// without booksync's API and database; booksync's end-to-end tests use the real one.
+// Package sandboxtest is what the sandboxes' own tests share: a [Harness] that serves a sandbox
+// with a settable [Clock] and an in-memory [Partners] directory (the tests run without booksync's
+// API and database; booksync's end-to-end tests use the real directory), and the calls a partner's
+// client makes: the OAuth consent and token exchange, pages, and API calls read whole.
 package sandboxtest
 
 import (
@@ -136,13 +138,8 @@ func Page(tb testing.TB, client *http.Client, method, url, token string, form ne
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	r := Do(tb, client, req)
+	return r.Status, string(r.Body)
 }
 
 // PostJSON posts a JSON body as a partner's script would: with the bearer token (none when token
@@ -157,11 +154,6 @@ func PostJSON(tb testing.TB, client *http.Client, url, token, body string) (int,
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	r := Do(tb, client, req)
+	return r.Status, string(r.Body)
 }

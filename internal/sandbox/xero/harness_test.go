@@ -2,15 +2,10 @@ package xero
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/booksync/booksync/internal/contract/xerospec"
 	"github.com/booksync/booksync/internal/sandbox"
@@ -19,15 +14,12 @@ import (
 
 // bundle is one sandbox behind a test server plus a connected client.
 type bundle struct {
+	// Harness serves the sandbox; its Partners know partner A (token "token-a"), which connect
+	// makes the owner of the organisation, and partner B ("token-b"), which owns none.
+	*sandboxtest.Harness
 	t      *testing.T
 	sb     *Sandbox
-	srv    *httptest.Server
-	clock  *sandboxtest.Clock
-	store  *sandbox.MemoryStore
 	client *http.Client
-	// partners knows partner A (token "token-a"), which connect makes the owner of the
-	// organisation, and partner B ("token-b"), which owns none.
-	partners *sandboxtest.Partners
 
 	clientID, secret, redirectURI string
 	access, refresh, tenant       string
@@ -35,32 +27,11 @@ type bundle struct {
 
 func setup(t *testing.T, mutate ...func(*sandbox.Options)) *bundle {
 	t.Helper()
-	b := &bundle{
-		t: t, clock: sandboxtest.NewClock(time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)), store: sandbox.NewMemoryStore(),
-		clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/xero/callback",
-	}
-	// Every Accounting API call is checked against Xero's OpenAPI, so tests send what a real
-	// client may and the sandbox answers as Xero does.
-	b.client = &http.Client{Transport: xerospec.Transport(t, nil),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	// The handler is mounted at the root, so the URL is known only after
-	// the server starts; route through a variable.
-	var h http.Handler
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-	t.Cleanup(b.srv.Close)
-	b.partners = sandboxtest.NewPartners()
-	b.partners.Add("partner-a", "secret-a", "token-a")
-	b.partners.Add("partner-b", "secret-b", "token-b")
-	gate := sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Faults: true, Now: b.clock.Now})
-	opts := sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now, Gate: gate}
-	for _, m := range mutate {
-		m(&opts)
-	}
-	sb, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.sb, h = sb, sb.Handler()
+	b := &bundle{t: t, clientID: "booksync-test", secret: "s3cret", redirectURI: "http://booksync.test/oauth/xero/callback",
+		// Every Accounting API call is checked against Xero's OpenAPI, so tests send what a real
+		// client may and the sandbox answers as Xero does.
+		client: sandboxtest.NoRedirects(xerospec.Transport(t, nil))}
+	b.sb, b.Harness = sandboxtest.Start(t, New, mutate...)
 	return b
 }
 
@@ -75,37 +46,13 @@ func (b *bundle) authorizeURL(state string) string {
 // consent posts the consent form and returns the redirect's query.
 func (b *bundle) consent(authURL, choice string) url.Values {
 	b.t.Helper()
-	resp, err := b.client.PostForm(authURL, url.Values{"consent": {choice}})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		b.t.Fatalf("consent: status %d, want 302", resp.StatusCode)
-	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.String(), b.redirectURI+"?") {
-		b.t.Fatalf("consent redirect to %q, want %s?...", resp.Header.Get("Location"), b.redirectURI)
-	}
-	return loc.Query()
+	return sandboxtest.Consent(b.t, b.client, authURL, b.redirectURI, url.Values{"consent": {choice}})
 }
 
 // token calls the token endpoint with HTTP Basic client auth.
 func (b *bundle) token(form url.Values) (int, map[string]any) {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.sb.TokenURL(), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(b.clientID, b.secret)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		b.t.Fatalf("token response: %v", err)
-	}
-	return resp.StatusCode, out
+	return sandboxtest.Token(b.t, b.client, b.sb.TokenURL(), b.clientID, b.secret, form)
 }
 
 // connect runs the whole consent flow for partner A and keeps the tokens and tenant.
@@ -125,14 +72,14 @@ func (b *bundle) connectAs(partner string) *bundle {
 	b.access, b.refresh = tok["access_token"].(string), tok["refresh_token"].(string)
 	conns := b.connections(b.access)
 	b.tenant = conns[len(conns)-1]["tenantId"].(string)
-	b.partners.Connect(partner, Namespace, b.tenant)
+	b.Partners.Connect(partner, Namespace, b.tenant)
 	return b
 }
 
 // page sends a request to a sandbox page or form as a partner's script would (sandboxtest.Page).
 func (b *bundle) page(method, path, token string, form url.Values) (int, string) {
 	b.t.Helper()
-	return sandboxtest.Page(b.t, b.client, method, b.srv.URL+path, token, form)
+	return sandboxtest.Page(b.t, b.client, method, b.Server.URL+path, token, form)
 }
 
 // refreshTokens swaps the refresh token for a new pair, as a client does
@@ -150,49 +97,28 @@ func (b *bundle) connections(access string) []map[string]any {
 	b.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, b.sb.ConnectionsURL(), nil)
 	req.Header.Set("Authorization", "Bearer "+access)
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("connections: status %d", resp.StatusCode)
-	}
+	r := sandboxtest.Do(b.t, b.client, req).MustStatus(b.t, http.StatusOK)
 	var out []map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		b.t.Fatal(err)
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		b.t.Fatalf("connections: %v: %s", err, r.Body)
 	}
 	return out
 }
 
-// apiResp is one Accounting API answer.
-type apiResp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r apiResp) json(t *testing.T) map[string]any {
+// object decodes the answer as a JSON object.
+func object(t *testing.T, r sandboxtest.Response) map[string]any {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not a JSON object: %v: %s", err, r.body)
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v: %s", err, r.Body)
 	}
 	return m
 }
 
-// list decodes the array under key into T.
-func decodeKey[T any](t *testing.T, r apiResp, key string) []T {
+// decodeKey decodes the array under key into a []T.
+func decodeKey[T any](t *testing.T, r sandboxtest.Response, key string) []T {
 	t.Helper()
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("decode: %v: %s", err, r.body)
-	}
-	var out []T
-	if err := json.Unmarshal(m[key], &out); err != nil {
-		t.Fatalf("decode %s: %v: %s", key, err, r.body)
-	}
-	return out
+	return sandboxtest.DecodeKey[[]T](t, r, key)
 }
 
 // callOpt sets up one API call.
@@ -210,7 +136,7 @@ func unchecked() callOpt {
 // api calls the Accounting API as the connected client. The client's transport checks the
 // request against Xero's spec (so tests send what a real client may), and the response whenever
 // the operation declares its status.
-func (b *bundle) api(method, path string, body any, opts ...callOpt) apiResp {
+func (b *bundle) api(method, path string, body any, opts ...callOpt) sandboxtest.Response {
 	b.t.Helper()
 	var raw []byte
 	if body != nil {
@@ -234,22 +160,7 @@ func (b *bundle) api(method, path string, body any, opts ...callOpt) apiResp {
 	for _, o := range opts {
 		req = o(req)
 	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return apiResp{status: resp.StatusCode, header: resp.Header, body: out}
-}
-
-// mustStatus fails unless the response has the wanted status.
-func (r apiResp) mustStatus(t *testing.T, want int) apiResp {
-	t.Helper()
-	if r.status != want {
-		t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
-	}
-	return r
+	return sandboxtest.Do(b.t, b.client, req)
 }
 
 // Request bodies used across tests.
@@ -293,6 +204,6 @@ func invoices(invs ...map[string]any) map[string]any {
 // withContact connects and creates the customer "Acme Ltd" (number C-1).
 func withContact(t *testing.T, mutate ...func(*sandbox.Options)) *bundle {
 	b := setup(t, mutate...).connect()
-	b.api("PUT", "/Contacts", contactBody("Acme Ltd", "C-1")).mustStatus(t, 200)
+	b.api("PUT", "/Contacts", contactBody("Acme Ltd", "C-1")).MustStatus(t, 200)
 	return b
 }

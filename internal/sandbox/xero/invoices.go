@@ -202,8 +202,8 @@ func lineAmounts(l *LineItem, in lineItem, dp int32, errs *problems) {
 		// Xero derives the unit price when only the line total is given.
 		unit = in.LineAmount.d.Div(qty).Round(dp)
 	}
-	l.Quantity, l.UnitAmount = Amount{qty}, Amount{unit}
-	l.LineAmount = Amount{lineDiscount(l, in, errs)}
+	l.Quantity, l.UnitAmount = sandbox.AmountOf(qty), sandbox.AmountOf(unit)
+	l.LineAmount = sandbox.AmountOf(lineDiscount(l, in, errs))
 }
 
 // lineDiscount applies the line's DiscountRate or DiscountAmount (not both) and returns its
@@ -221,7 +221,7 @@ func lineDiscount(l *LineItem, in lineItem, errs *problems) decimal.Decimal {
 			errs.add("DiscountRate must be between 0 and 100.")
 		}
 		lineAmount = round2(qty.Mul(unit).Mul(one.Sub(rate.Div(hundred))))
-		l.DiscountRate = &Amount{rate}
+		l.DiscountRate = &sandbox.Amount{Decimal: rate}
 	}
 	switch {
 	case in.DiscountAmount.bad:
@@ -231,7 +231,7 @@ func lineDiscount(l *LineItem, in lineItem, errs *problems) decimal.Decimal {
 			errs.add("A line item cannot have both a DiscountRate and a DiscountAmount.")
 		}
 		lineAmount = gross.Sub(round2(in.DiscountAmount.d))
-		l.DiscountAmount = &Amount{round2(in.DiscountAmount.d)}
+		l.DiscountAmount = &sandbox.Amount{Decimal: round2(in.DiscountAmount.d)}
 	}
 	return lineAmount
 }
@@ -279,7 +279,7 @@ func lineTax(o *org, l *LineItem, in lineItem, acc *Account, mode string, errs *
 	if in.TaxAmount.set && !in.TaxAmount.bad {
 		tax = round2(in.TaxAmount.d)
 	}
-	l.TaxAmount = Amount{tax}
+	l.TaxAmount = sandbox.AmountOf(tax)
 }
 
 func cmpOr(a, b string) string {
@@ -301,10 +301,10 @@ func sumLines(inv *Invoice) {
 		}
 		disc = disc.Add(round2(l.Quantity.Mul(l.UnitAmount.Decimal)).Sub(l.LineAmount.Decimal))
 	}
-	inv.SubTotal, inv.TotalTax, inv.Total = Amount{sub}, Amount{tax}, Amount{sub.Add(tax)}
-	inv.TotalDiscount = Amount{disc}
+	inv.SubTotal, inv.TotalTax, inv.Total = sandbox.AmountOf(sub), sandbox.AmountOf(tax), sandbox.AmountOf(sub.Add(tax))
+	inv.TotalDiscount = sandbox.AmountOf(disc)
 	inv.IsDiscounted = !disc.IsZero()
-	inv.AmountDue = Amount{inv.Total.Sub(inv.AmountPaid.Decimal).Sub(inv.AmountCredited.Decimal)}
+	inv.AmountDue = sandbox.AmountOf(inv.Total.Sub(inv.AmountPaid.Decimal).Sub(inv.AmountCredited.Decimal))
 }
 
 // statusMoves lists the status changes Xero allows on an existing invoice.
@@ -317,7 +317,7 @@ var statusMoves = map[string][]string{
 // buildInvoice validates one element and returns the invoice it would store.
 func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *invoiceBatch, dp int32, now time.Time) (*Invoice, []ValidationError) {
 	var errs problems
-	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
+	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: sandbox.NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
 	if existing != nil {
 		*inv = sandbox.Clone(existing)
 		if in.Type == "" {
@@ -554,7 +554,7 @@ func autoNumber(n string) (int, bool) {
 func (s *Sandbox) renderInvoice(inv *Invoice, dp int32) *Invoice {
 	out := sandbox.Clone(inv)
 	for i := range out.LineItems {
-		out.LineItems[i].UnitAmount = Amount{out.LineItems[i].UnitAmount.Round(dp)}
+		out.LineItems[i].UnitAmount = sandbox.AmountOf(out.LineItems[i].UnitAmount.Round(dp))
 	}
 	return &out
 }

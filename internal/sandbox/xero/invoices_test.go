@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
 func TestSeededOrganisation(t *testing.T) {
 	b := setup(t).connect()
-	accounts := decodeKey[Account](t, b.api("GET", "/Accounts", nil).mustStatus(t, 200), "Accounts")
+	accounts := decodeKey[Account](t, b.api("GET", "/Accounts", nil).MustStatus(t, 200), "Accounts")
 	byCode := map[string]Account{}
 	for _, a := range accounts {
 		byCode[a.Code] = a
@@ -23,12 +25,12 @@ func TestSeededOrganisation(t *testing.T) {
 	if byCode["610"].SystemAccount != "DEBTORS" || byCode["820"].SystemAccount != "GST" {
 		t.Errorf("system accounts: %+v %+v", byCode["610"], byCode["820"])
 	}
-	one := decodeKey[Account](t, b.api("GET", `/Accounts?where=Code%3D%3D%22200%22`, nil).mustStatus(t, 200), "Accounts")
+	one := decodeKey[Account](t, b.api("GET", `/Accounts?where=Code%3D%3D%22200%22`, nil).MustStatus(t, 200), "Accounts")
 	if len(one) != 1 || one[0].Code != "200" {
 		t.Errorf("where Code==\"200\": %+v", one)
 	}
 
-	rates := decodeKey[TaxRate](t, b.api("GET", "/TaxRates", nil).mustStatus(t, 200), "TaxRates")
+	rates := decodeKey[TaxRate](t, b.api("GET", "/TaxRates", nil).MustStatus(t, 200), "TaxRates")
 	zero := 0
 	found := map[string]string{}
 	for _, r := range rates {
@@ -48,7 +50,7 @@ func TestSeededOrganisation(t *testing.T) {
 // invoiceTotals creates one invoice and returns it as the response shows it.
 func createInvoice(t *testing.T, b *bundle, path string, inv map[string]any) Invoice {
 	t.Helper()
-	got := decodeKey[Invoice](t, b.api("PUT", path, invoices(inv)).mustStatus(t, 200), "Invoices")
+	got := decodeKey[Invoice](t, b.api("PUT", path, invoices(inv)).MustStatus(t, 200), "Invoices")
 	if len(got) != 1 || got[0].HasErrors {
 		t.Fatalf("create: %+v", got)
 	}
@@ -112,7 +114,7 @@ func TestInvoiceDefaultsFromAccountAndItem(t *testing.T) {
 	b.api("PUT", "/Items", map[string]any{"Items": []any{map[string]any{
 		"Code": "HOUR", "Name": "Consulting hour", "Description": "Consulting",
 		"SalesDetails": map[string]any{"UnitPrice": 80, "AccountCode": "200", "TaxType": "RROUTPUT"},
-	}}}).mustStatus(t, 200)
+	}}}).MustStatus(t, 200)
 	inv := createInvoice(t, b, "/Invoices", invoice("INV-D", "Acme Ltd", "Exclusive",
 		map[string]any{"ItemCode": "HOUR", "Quantity": 2},
 		map[string]any{"Description": "Account default tax", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}))
@@ -164,7 +166,7 @@ func TestInvoiceValidation(t *testing.T) {
 			good := invoice("INV-GOOD", "Acme Ltd", "Exclusive", line("ok", 1, 5, "200", "OUTPUT2"))
 
 			// Default mode: the whole call fails and nothing is stored.
-			r := b.api("PUT", "/Invoices", invoices(good, tc.bad)).mustStatus(t, 400).json(t)
+			r := object(t, b.api("PUT", "/Invoices", invoices(good, tc.bad)).MustStatus(t, 400))
 			if r["ErrorNumber"] != float64(10) || r["Type"] != "ValidationException" || r["Message"] != "A validation exception occurred" {
 				t.Fatalf("400 body %v", r)
 			}
@@ -176,7 +178,7 @@ func TestInvoiceValidation(t *testing.T) {
 			}
 
 			// summarizeErrors=false: 200, the good one stored, the bad one flagged.
-			got := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", invoices(good, tc.bad)).mustStatus(t, 200), "Invoices")
+			got := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", invoices(good, tc.bad)).MustStatus(t, 200), "Invoices")
 			if got[0].HasErrors || got[0].StatusAttributeString != "OK" {
 				t.Errorf("good element %+v", got[0])
 			}
@@ -194,7 +196,7 @@ func TestInvoiceValidation(t *testing.T) {
 func TestDuplicateNumberWithinOneBatch(t *testing.T) {
 	b := withContact(t)
 	inv := invoice("INV-9", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2"))
-	got := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", invoices(inv, inv)).mustStatus(t, 200), "Invoices")
+	got := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", invoices(inv, inv)).MustStatus(t, 200), "Invoices")
 	if got[0].HasErrors || !got[1].HasErrors || got[1].ValidationErrors[0].Message != "Invoice # must be unique." {
 		t.Fatalf("%+v", got)
 	}
@@ -203,12 +205,12 @@ func TestDuplicateNumberWithinOneBatch(t *testing.T) {
 func TestContactNameUnique(t *testing.T) {
 	b := withContact(t)
 	msg := "The contact name Acme Ltd is already assigned to another contact. The contact name must be unique across all active contacts."
-	r := b.api("PUT", "/Contacts", contactBody("acme ltd ", "")).mustStatus(t, 400).json(t)
+	r := object(t, b.api("PUT", "/Contacts", contactBody("acme ltd ", "")).MustStatus(t, 400))
 	if r["Type"] != "ValidationException" || !strings.Contains(fmt.Sprint(r["Elements"]), strings.Replace(msg, "Acme Ltd", "acme ltd", 1)) {
 		t.Fatalf("400 body %v", r)
 	}
 	got := decodeKey[Contact](t, b.api("PUT", "/Contacts?summarizeErrors=false",
-		map[string]any{"Contacts": []any{map[string]any{"Name": "Acme Ltd"}, map[string]any{"Name": "Beta plc"}}}).mustStatus(t, 200), "Contacts")
+		map[string]any{"Contacts": []any{map[string]any{"Name": "Acme Ltd"}, map[string]any{"Name": "Beta plc"}}}).MustStatus(t, 200), "Contacts")
 	if !got[0].HasValidationErrors || got[0].ValidationErrors[0].Message != msg || got[1].HasValidationErrors {
 		t.Fatalf("%+v", got)
 	}
@@ -220,23 +222,23 @@ func TestContactNameUnique(t *testing.T) {
 func TestContactLookupAndUpdate(t *testing.T) {
 	b := withContact(t)
 	for i := 2; i <= 3; i++ {
-		b.api("PUT", "/Contacts", contactBody(fmt.Sprintf("Customer %d", i), fmt.Sprintf("C-%d", i))).mustStatus(t, 200)
+		b.api("PUT", "/Contacts", contactBody(fmt.Sprintf("Customer %d", i), fmt.Sprintf("C-%d", i))).MustStatus(t, 200)
 	}
-	byNumber := decodeKey[Contact](t, b.api("GET", `/Contacts?where=ContactNumber%3D%3D%22C-2%22`, nil).mustStatus(t, 200), "Contacts")
+	byNumber := decodeKey[Contact](t, b.api("GET", `/Contacts?where=ContactNumber%3D%3D%22C-2%22`, nil).MustStatus(t, 200), "Contacts")
 	if len(byNumber) != 1 || byNumber[0].Name != "Customer 2" {
 		t.Fatalf("by number %+v", byNumber)
 	}
-	byName := decodeKey[Contact](t, b.api("GET", `/Contacts?where=Name%3D%3D%22Acme%20Ltd%22`, nil).mustStatus(t, 200), "Contacts")
+	byName := decodeKey[Contact](t, b.api("GET", `/Contacts?where=Name%3D%3D%22Acme%20Ltd%22`, nil).MustStatus(t, 200), "Contacts")
 	if len(byName) != 1 || byName[0].ContactNumber != "C-1" {
 		t.Fatalf("by name %+v", byName)
 	}
-	byIDs := decodeKey[Contact](t, b.api("GET", "/Contacts?IDs="+byNumber[0].ContactID+","+byName[0].ContactID+"&page=1", nil).mustStatus(t, 200), "Contacts")
+	byIDs := decodeKey[Contact](t, b.api("GET", "/Contacts?IDs="+byNumber[0].ContactID+","+byName[0].ContactID+"&page=1", nil).MustStatus(t, 200), "Contacts")
 	if len(byIDs) != 2 {
 		t.Fatalf("by IDs %+v", byIDs)
 	}
 	// POST updates by ContactID; an invoice can then find it by number.
 	upd := decodeKey[Contact](t, b.api("POST", "/Contacts?summarizeErrors=false", map[string]any{"Contacts": []any{
-		map[string]any{"ContactID": byNumber[0].ContactID, "EmailAddress": "ap@customer2.test"}}}).mustStatus(t, 200), "Contacts")
+		map[string]any{"ContactID": byNumber[0].ContactID, "EmailAddress": "ap@customer2.test"}}}).MustStatus(t, 200), "Contacts")
 	if upd[0].ContactID != byNumber[0].ContactID || upd[0].EmailAddress != "ap@customer2.test" || upd[0].Name != "Customer 2" {
 		t.Fatalf("update %+v", upd)
 	}
@@ -253,22 +255,22 @@ func TestContactLookupAndUpdate(t *testing.T) {
 func TestItems(t *testing.T) {
 	b := setup(t).connect()
 	item := map[string]any{"Code": "SKU-1", "Name": "Widget", "SalesDetails": map[string]any{"UnitPrice": 9.99, "AccountCode": "200", "TaxType": "OUTPUT2"}}
-	b.api("PUT", "/Items", map[string]any{"Items": []any{item}}).mustStatus(t, 200)
-	r := b.api("PUT", "/Items", map[string]any{"Items": []any{item}}).mustStatus(t, 400)
-	if !strings.Contains(string(r.body), "Item code 'SKU-1' already exists.") {
-		t.Fatalf("duplicate code: %s", r.body)
+	b.api("PUT", "/Items", map[string]any{"Items": []any{item}}).MustStatus(t, 200)
+	r := b.api("PUT", "/Items", map[string]any{"Items": []any{item}}).MustStatus(t, 400)
+	if !strings.Contains(string(r.Body), "Item code 'SKU-1' already exists.") {
+		t.Fatalf("duplicate code: %s", r.Body)
 	}
 	long := map[string]any{"Code": strings.Repeat("C", 31), "Name": strings.Repeat("N", 51)}
-	got := decodeKey[Item](t, b.api("PUT", "/Items?summarizeErrors=false", map[string]any{"Items": []any{long}}, unchecked()).mustStatus(t, 200), "Items")
+	got := decodeKey[Item](t, b.api("PUT", "/Items?summarizeErrors=false", map[string]any{"Items": []any{long}}, unchecked()).MustStatus(t, 200), "Items")
 	if msgs := fmt.Sprint(got[0].ValidationErrors); !strings.Contains(msgs, "30 characters") || !strings.Contains(msgs, "50 characters") {
 		t.Fatalf("length limits: %s", msgs)
 	}
-	found := decodeKey[Item](t, b.api("GET", `/Items?where=Code%3D%3D%22SKU-1%22`, nil).mustStatus(t, 200), "Items")
+	found := decodeKey[Item](t, b.api("GET", `/Items?where=Code%3D%3D%22SKU-1%22`, nil).MustStatus(t, 200), "Items")
 	if len(found) != 1 || found[0].SalesDetails.UnitPrice.String() != "9.99" || !found[0].IsSold {
 		t.Fatalf("found %+v", found)
 	}
 	// POST with an existing Code updates the item.
-	b.api("POST", "/Items", map[string]any{"Items": []any{map[string]any{"Code": "SKU-1", "Name": "Widget v2"}}}).mustStatus(t, 200)
+	b.api("POST", "/Items", map[string]any{"Items": []any{map[string]any{"Code": "SKU-1", "Name": "Widget v2"}}}).MustStatus(t, 200)
 	if items := b.sb.Items(b.tenant); len(items) != 1 || items[0].Name != "Widget v2" {
 		t.Fatalf("items %+v", items)
 	}
@@ -284,29 +286,29 @@ func TestGetInvoicesFiltersAndPaging(t *testing.T) {
 		}
 		batch = append(batch, inv)
 	}
-	b.api("PUT", "/Invoices", invoices(batch...)).mustStatus(t, 200)
-	b.clock.Advance(time.Second)
+	b.api("PUT", "/Invoices", invoices(batch...)).MustStatus(t, 200)
+	b.Clock.Advance(time.Second)
 	late := createInvoice(t, b, "/Invoices", invoice("LATE", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2")))
 
-	page1 := b.api("GET", "/Invoices?page=1", nil).mustStatus(t, 200)
-	page2 := decodeKey[Invoice](t, b.api("GET", "/Invoices?page=2", nil).mustStatus(t, 200), "Invoices")
+	page1 := b.api("GET", "/Invoices?page=1", nil).MustStatus(t, 200)
+	page2 := decodeKey[Invoice](t, b.api("GET", "/Invoices?page=2", nil).MustStatus(t, 200), "Invoices")
 	if n := len(decodeKey[Invoice](t, page1, "Invoices")); n != 100 || len(page2) != 2 || page2[1].InvoiceNumber != "LATE" {
 		t.Fatalf("pages: %d, %d", n, len(page2))
 	}
-	byNumber := decodeKey[Invoice](t, b.api("GET", "/Invoices?InvoiceNumbers=P-007,LATE", nil).mustStatus(t, 200), "Invoices")
+	byNumber := decodeKey[Invoice](t, b.api("GET", "/Invoices?InvoiceNumbers=P-007,LATE", nil).MustStatus(t, 200), "Invoices")
 	if len(byNumber) != 2 || byNumber[0].InvoiceNumber != "P-007" || byNumber[0].Total.StringFixed(2) != "8.40" {
 		t.Fatalf("by number %+v", byNumber)
 	}
-	drafts := decodeKey[Invoice](t, b.api("GET", "/Invoices?Statuses=DRAFT", nil).mustStatus(t, 200), "Invoices")
+	drafts := decodeKey[Invoice](t, b.api("GET", "/Invoices?Statuses=DRAFT", nil).MustStatus(t, 200), "Invoices")
 	if len(drafts) != 50 {
 		t.Fatalf("%d drafts, want 50", len(drafts))
 	}
 	since := late.UpdatedDateUTC.Format("2006-01-02T15:04:05Z07:00")
-	changed := decodeKey[Invoice](t, b.api("GET", "/Invoices", nil, header("If-Modified-Since", since)).mustStatus(t, 200), "Invoices")
+	changed := decodeKey[Invoice](t, b.api("GET", "/Invoices", nil, header("If-Modified-Since", since)).MustStatus(t, 200), "Invoices")
 	if len(changed) != 1 || changed[0].InvoiceID != late.InvoiceID {
 		t.Fatalf("If-Modified-Since: %d invoices", len(changed))
 	}
-	one := decodeKey[Invoice](t, b.api("GET", "/Invoices/"+late.InvoiceID, nil).mustStatus(t, 200), "Invoices")
+	one := decodeKey[Invoice](t, b.api("GET", "/Invoices/"+late.InvoiceID, nil).MustStatus(t, 200), "Invoices")
 	if len(one) != 1 || one[0].InvoiceNumber != "LATE" {
 		t.Fatalf("by id %+v", one)
 	}
@@ -315,23 +317,23 @@ func TestGetInvoicesFiltersAndPaging(t *testing.T) {
 func TestIdempotencyKeyReplay(t *testing.T) {
 	b := withContact(t)
 	body := invoices(invoice("INV-ID", "Acme Ltd", "Exclusive", line("x", 2, 10, "200", "OUTPUT2")))
-	first := b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).mustStatus(t, 200)
-	second := b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).mustStatus(t, 200)
-	if string(first.body) != string(second.body) {
-		t.Fatalf("replay differs:\n%s\n%s", first.body, second.body)
+	first := b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).MustStatus(t, 200)
+	second := b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).MustStatus(t, 200)
+	if string(first.Body) != string(second.Body) {
+		t.Fatalf("replay differs:\n%s\n%s", first.Body, second.Body)
 	}
 	if n := len(b.sb.Invoices(b.tenant)); n != 1 {
 		t.Fatalf("%d invoices stored, want 1", n)
 	}
 	// A different key is a different request: here, a duplicate number.
-	third := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-124")).mustStatus(t, 200), "Invoices")
+	third := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-124")).MustStatus(t, 200), "Invoices")
 	if !third[0].HasErrors {
 		t.Fatal("new key was replayed")
 	}
 	// Keys expire after 24 hours.
-	b.clock.Advance(25 * time.Hour)
+	b.Clock.Advance(25 * time.Hour)
 	b.refreshTokens()
-	again := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).mustStatus(t, 200), "Invoices")
+	again := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "push-123")).MustStatus(t, 200), "Invoices")
 	if !again[0].HasErrors {
 		t.Fatal("key replayed after 24 h")
 	}
@@ -340,35 +342,35 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 func TestPayments(t *testing.T) {
 	b := withContact(t)
 	inv := createInvoice(t, b, "/Invoices", invoice("INV-PAY", "Acme Ltd", "Exclusive", line("x", 1, 100, "200", "OUTPUT2")))
-	pay := func(amount any, opts ...callOpt) apiResp {
+	pay := func(amount any, opts ...callOpt) sandboxtest.Response {
 		return b.api("PUT", "/Payments", map[string]any{"Payments": []any{map[string]any{
 			"Invoice": map[string]any{"InvoiceNumber": "INV-PAY"}, "Account": map[string]any{"Code": "090"},
 			"Date": "2026-03-20", "Amount": amount, "Reference": "bank transfer"}}}, opts...)
 	}
-	p := decodeKey[Payment](t, pay(50).mustStatus(t, 200), "Payments")
+	p := decodeKey[Payment](t, pay(50).MustStatus(t, 200), "Payments")
 	if p[0].Invoice.InvoiceID != inv.InvoiceID || p[0].Amount.String() != "50" || p[0].Account.Code != "090" {
 		t.Fatalf("payment %+v", p[0])
 	}
-	if r := pay(70.01).mustStatus(t, 400); !strings.Contains(string(r.body), "Payment amount exceeds the amount outstanding on this document.") {
-		t.Fatalf("overpayment: %s", r.body)
+	if r := pay(70.01).MustStatus(t, 400); !strings.Contains(string(r.Body), "Payment amount exceeds the amount outstanding on this document.") {
+		t.Fatalf("overpayment: %s", r.Body)
 	}
-	pay(70).mustStatus(t, 200)
+	pay(70).MustStatus(t, 200)
 	got := b.sb.Invoices(b.tenant)[0]
 	if got.Status != "PAID" || !got.AmountDue.IsZero() || got.AmountPaid.StringFixed(2) != "120.00" || len(got.Payments) != 2 || got.FullyPaidOnDate == nil {
 		t.Fatalf("paid invoice %+v", got)
 	}
-	if r := pay(1).mustStatus(t, 400); !strings.Contains(string(r.body), "Payments can only be made against Authorised documents.") {
-		t.Fatalf("payment on paid invoice: %s", r.body)
+	if r := pay(1).MustStatus(t, 400); !strings.Contains(string(r.Body), "Payments can only be made against Authorised documents.") {
+		t.Fatalf("payment on paid invoice: %s", r.Body)
 	}
-	list := decodeKey[Payment](t, b.api("GET", "/Payments", nil).mustStatus(t, 200), "Payments")
+	list := decodeKey[Payment](t, b.api("GET", "/Payments", nil).MustStatus(t, 200), "Payments")
 	if len(list) != 2 {
 		t.Fatalf("%d payments", len(list))
 	}
 	inv2 := createInvoice(t, b, "/Invoices", invoice("INV-PAY2", "Acme Ltd", "Exclusive", line("x", 1, 10, "200", "NONE")))
 	// POST /Payments takes a single Payment object.
-	b.api("POST", "/Payments", map[string]any{"Invoice": map[string]any{"InvoiceID": inv2.InvoiceID}, "Account": map[string]any{"Code": "090"}, "Amount": 10}).mustStatus(t, 200)
+	b.api("POST", "/Payments", map[string]any{"Invoice": map[string]any{"InvoiceID": inv2.InvoiceID}, "Account": map[string]any{"Code": "090"}, "Amount": 10}).MustStatus(t, 200)
 	if r := b.api("PUT", "/Payments", map[string]any{"Payments": []any{map[string]any{
-		"Invoice": map[string]any{"InvoiceID": inv2.InvoiceID}, "Account": map[string]any{"Code": "200"}, "Amount": 1}}}).mustStatus(t, 400); !strings.Contains(string(r.body), "Account type is invalid for making a payment.") {
-		t.Fatalf("payment to a revenue account: %s", r.body)
+		"Invoice": map[string]any{"InvoiceID": inv2.InvoiceID}, "Account": map[string]any{"Code": "200"}, "Amount": 1}}}).MustStatus(t, 400); !strings.Contains(string(r.Body), "Account type is invalid for making a payment.") {
+		t.Fatalf("payment to a revenue account: %s", r.Body)
 	}
 }

@@ -52,7 +52,7 @@ func (in *itemDetailsIn) details(o *org, sales bool, unitdp int32) (*ItemDetails
 	if in.UnitPrice.bad {
 		errs = append(errs, ValidationError{Message: fmt.Sprintf("UnitPrice %q must be a number.", in.UnitPrice.raw)})
 	} else if in.UnitPrice.set {
-		d.UnitPrice = &Amount{in.UnitPrice.d.Round(unitdp)}
+		d.UnitPrice = &sandbox.Amount{Decimal: in.UnitPrice.d.Round(unitdp)}
 	}
 	if in.AccountCode != "" {
 		if a := findAccount(o, in.AccountCode, ""); a == nil || a.Status != "ACTIVE" {

@@ -20,25 +20,25 @@ func withLimits(o *sandbox.Options) { o.Limits, o.TimeScale = true, 60 }
 func TestRateLimitPerMinute(t *testing.T) {
 	b := setup(t, withLimits).connect()
 	for i := 1; i <= 60; i++ {
-		r := b.api("GET", "/Accounts", nil).mustStatus(t, 200)
-		if got, want := r.header.Get("X-MinLimit-Remaining"), itoa(60-i); got != want {
+		r := b.api("GET", "/Accounts", nil).MustStatus(t, 200)
+		if got, want := r.Header.Get("X-MinLimit-Remaining"), itoa(60-i); got != want {
 			t.Fatalf("call %d: X-MinLimit-Remaining %s, want %s", i, got, want)
 		}
-		if r.header.Get("X-DayLimit-Remaining") != itoa(5000-i) || r.header.Get("X-AppMinLimit-Remaining") == "" {
-			t.Fatalf("call %d: day/app headers %v", i, r.header)
+		if r.Header.Get("X-DayLimit-Remaining") != itoa(5000-i) || r.Header.Get("X-AppMinLimit-Remaining") == "" {
+			t.Fatalf("call %d: day/app headers %v", i, r.Header)
 		}
 	}
-	r := b.api("GET", "/Accounts", nil).mustStatus(t, 429)
+	r := b.api("GET", "/Accounts", nil).MustStatus(t, 429)
 	// TimeScale 60 makes the minute last one second.
-	if r.header.Get("X-Rate-Limit-Problem") != "minute" || r.header.Get("Retry-After") != "1" || r.header.Get("X-MinLimit-Remaining") != "0" {
-		t.Fatalf("429 headers %v", r.header)
+	if r.Header.Get("X-Rate-Limit-Problem") != "minute" || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-MinLimit-Remaining") != "0" {
+		t.Fatalf("429 headers %v", r.Header)
 	}
 	// Other organisations have their own budget.
 	other := setup(t, withLimits).connect()
-	other.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	other.api("GET", "/Accounts", nil).MustStatus(t, 200)
 
-	b.clock.Advance(time.Second)
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	b.Clock.Advance(time.Second)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
 }
 
 func TestRateLimitPerDay(t *testing.T) {
@@ -46,15 +46,15 @@ func TestRateLimitPerDay(t *testing.T) {
 	// 5,000 calls spaced over the (scaled) day, recorded directly to keep the test fast.
 	b.sb.srv.Lock()
 	o := b.sb.orgs[b.tenant]
-	start := b.clock.Now().Add(-20 * time.Minute)
+	start := b.Clock.Now().Add(-20 * time.Minute)
 	for i := range 5000 {
 		o.limiter.day = append(o.limiter.day, start.Add(time.Duration(i)*time.Millisecond))
 	}
 	b.sb.srv.Unlock()
-	r := b.api("GET", "/Accounts", nil).mustStatus(t, 429)
+	r := b.api("GET", "/Accounts", nil).MustStatus(t, 429)
 	// The scaled day is 24 minutes; the oldest call leaves it in 4 minutes.
-	if r.header.Get("X-Rate-Limit-Problem") != "day" || r.header.Get("Retry-After") != "240" || r.header.Get("X-DayLimit-Remaining") != "0" {
-		t.Fatalf("429 headers %v", r.header)
+	if r.Header.Get("X-Rate-Limit-Problem") != "day" || r.Header.Get("Retry-After") != "240" || r.Header.Get("X-DayLimit-Remaining") != "0" {
+		t.Fatalf("429 headers %v", r.Header)
 	}
 }
 
@@ -86,27 +86,27 @@ func TestRateLimitConcurrent(t *testing.T) {
 	for range 5 {
 		<-entered
 	}
-	r := b.api("GET", "/Accounts", nil).mustStatus(t, 429)
-	if r.header.Get("X-Rate-Limit-Problem") != "concurrent" || r.header.Get("Retry-After") == "" {
-		t.Errorf("429 headers %v", r.header)
+	r := b.api("GET", "/Accounts", nil).MustStatus(t, 429)
+	if r.Header.Get("X-Rate-Limit-Problem") != "concurrent" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("429 headers %v", r.Header)
 	}
 	close(release)
 	wg.Wait()
 	b.sb.beforeServe = nil
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
 }
 
 func TestFaultServerError(t *testing.T) {
 	b := withContact(t)
 	b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultServerError, Count: 2, Path: "/Invoices"})
 	body := invoices(invoice("INV-F", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2")))
-	b.api("GET", "/Contacts", nil).mustStatus(t, 200) // other paths unaffected
-	b.api("PUT", "/Invoices", body).mustStatus(t, 500)
-	b.api("PUT", "/Invoices", body).mustStatus(t, 500)
+	b.api("GET", "/Contacts", nil).MustStatus(t, 200) // other paths unaffected
+	b.api("PUT", "/Invoices", body).MustStatus(t, 500)
+	b.api("PUT", "/Invoices", body).MustStatus(t, 500)
 	if n := len(b.sb.Invoices(b.tenant)); n != 0 {
 		t.Fatalf("a 500 stored %d invoices", n)
 	}
-	b.api("PUT", "/Invoices", body).mustStatus(t, 200)
+	b.api("PUT", "/Invoices", body).MustStatus(t, 200)
 	if n := len(b.sb.Invoices(b.tenant)); n != 1 {
 		t.Fatalf("%d invoices", n)
 	}
@@ -115,17 +115,17 @@ func TestFaultServerError(t *testing.T) {
 func TestFaultRateLimitOverHTTP(t *testing.T) {
 	b := setup(t).connect()
 	postFault(t, b, map[string]any{"tenant_id": b.tenant, "kind": "rate_limit", "count": 1})
-	r := b.api("GET", "/Accounts", nil).mustStatus(t, 429)
-	if r.header.Get("Retry-After") != "1" || r.header.Get("X-Rate-Limit-Problem") != "minute" {
-		t.Fatalf("headers %v", r.header)
+	r := b.api("GET", "/Accounts", nil).MustStatus(t, 429)
+	if r.Header.Get("Retry-After") != "1" || r.Header.Get("X-Rate-Limit-Problem") != "minute" {
+		t.Fatalf("headers %v", r.Header)
 	}
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
 }
 
 func postFault(t *testing.T, b *bundle, f map[string]any) {
 	t.Helper()
 	raw, _ := json.Marshal(f)
-	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/faults", bytes.NewReader(raw))
+	req, _ := http.NewRequest(http.MethodPost, b.Server.URL+"/faults", bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer token-a")
 	resp, err := http.DefaultClient.Do(req)
@@ -159,11 +159,11 @@ func TestFaultTimeoutAfterStore(t *testing.T) {
 		t.Fatalf("%d invoices stored, want the write applied", n)
 	}
 	// The client can find it by number, and a retry with the key replays.
-	found := decodeKey[Invoice](t, b.api("GET", "/Invoices?InvoiceNumbers=INV-T", nil).mustStatus(t, 200), "Invoices")
+	found := decodeKey[Invoice](t, b.api("GET", "/Invoices?InvoiceNumbers=INV-T", nil).MustStatus(t, 200), "Invoices")
 	if len(found) != 1 {
 		t.Fatal("lookup by number after unknown outcome")
 	}
-	retry := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "k-1")).mustStatus(t, 200), "Invoices")
+	retry := decodeKey[Invoice](t, b.api("PUT", "/Invoices?summarizeErrors=false", body, header("Idempotency-Key", "k-1")).MustStatus(t, 200), "Invoices")
 	if retry[0].HasErrors || retry[0].InvoiceID != found[0].InvoiceID || len(b.sb.Invoices(b.tenant)) != 1 {
 		t.Fatalf("retry %+v", retry[0])
 	}
@@ -172,7 +172,7 @@ func TestFaultTimeoutAfterStore(t *testing.T) {
 func TestFaultRevoke(t *testing.T) {
 	b := setup(t).connect()
 	b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultRevoke})
-	b.api("GET", "/Accounts", nil).mustStatus(t, 401)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 401)
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {b.refresh}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("refresh after revoke: %d %v", status, body)
 	}
@@ -181,7 +181,7 @@ func TestFaultRevoke(t *testing.T) {
 func TestCallsCountsAPICalls(t *testing.T) {
 	b := setup(t).connect()
 	for range 3 {
-		b.api("GET", "/TaxRates", nil).mustStatus(t, 200)
+		b.api("GET", "/TaxRates", nil).MustStatus(t, 200)
 	}
 	if n := b.sb.Calls(b.tenant); n != 3 {
 		t.Fatalf("Calls = %d, want 3", n)
@@ -192,9 +192,9 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	b := withContact(t)
 	inv := createInvoice(t, b, "/Invoices", invoice("INV-P1", "Acme Ltd", "Inclusive", line("x", 1, 12, "200", "OUTPUT2")))
 	b.api("PUT", "/Payments", map[string]any{"Payments": []any{map[string]any{
-		"Invoice": map[string]any{"InvoiceID": inv.InvoiceID}, "Account": map[string]any{"Code": "090"}, "Amount": 2}}}).mustStatus(t, 200)
-	b.api("PUT", "/Items", map[string]any{"Items": []any{map[string]any{"Code": "A1"}}}).mustStatus(t, 200)
-	if _, err := b.sb.AddTaxRate(context.Background(), b.tenant, "Reduced 12.5%", NewAmount("12.5")); err != nil {
+		"Invoice": map[string]any{"InvoiceID": inv.InvoiceID}, "Account": map[string]any{"Code": "090"}, "Amount": 2}}}).MustStatus(t, 200)
+	b.api("PUT", "/Items", map[string]any{"Items": []any{map[string]any{"Code": "A1"}}}).MustStatus(t, 200)
+	if _, err := b.sb.AddTaxRate(context.Background(), b.tenant, "Reduced 12.5%", sandbox.NewAmount("12.5")); err != nil {
 		t.Fatal(err)
 	}
 	auto := invoice("", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "OUTPUT2"))
@@ -204,10 +204,10 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	}
 	key := header("Idempotency-Key", "persisted")
 	body := invoices(invoice("INV-P2", "Acme Ltd", "Exclusive", line("x", 1, 1, "200", "TAX001")))
-	first := b.api("PUT", "/Invoices", body, key).mustStatus(t, 200)
+	first := b.api("PUT", "/Invoices", body, key).MustStatus(t, 200)
 
 	// A new sandbox on the same store: same data, same tokens, same replays.
-	reopened, err := New(context.Background(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now})
+	reopened, err := New(context.Background(), sandbox.Options{BaseURL: b.Server.URL, Store: b.Store, Now: b.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,8 +234,8 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	if got := reopened.Invoices(b.tenant)[0]; got.AmountPaid.String() != "2" || got.Total.String() != "12" {
 		t.Errorf("reloaded invoice %+v", got)
 	}
-	again := b.api("PUT", "/Invoices", body, key).mustStatus(t, 200)
-	if string(again.body) != string(first.body) {
+	again := b.api("PUT", "/Invoices", body, key).MustStatus(t, 200)
+	if string(again.Body) != string(first.Body) {
 		t.Error("idempotent replay lost on reload")
 	}
 	b.refreshTokens()
@@ -251,7 +251,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 // swapHandler points the bundle's test server at another sandbox.
 func swapHandler(t *testing.T, b *bundle, sb *Sandbox) {
 	t.Helper()
-	b.srv.Config.Handler = sb.Handler()
+	b.Server.Config.Handler = sb.Handler()
 }
 
 func TestOrgPages(t *testing.T) {
@@ -275,7 +275,7 @@ func TestOrgPages(t *testing.T) {
 	}
 
 	post := func(path string, form url.Values) *http.Response {
-		req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(form.Encode()))
+		req, _ := http.NewRequest("POST", b.Server.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", "Bearer token-a")
 		resp, err := b.client.Do(req)
@@ -286,10 +286,10 @@ func TestOrgPages(t *testing.T) {
 		return resp
 	}
 	resp := post("/orgs/"+b.tenant+"/tax_rates", url.Values{"name": {"Reduced"}, "rate": {"12.5"}})
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != b.srv.URL+"/orgs/"+b.tenant {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != b.Server.URL+"/orgs/"+b.tenant {
 		t.Fatalf("add tax rate: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	rates := decodeKey[TaxRate](t, b.api("GET", `/TaxRates?where=TaxType%3D%3D%22TAX001%22`, nil).mustStatus(t, 200), "TaxRates")
+	rates := decodeKey[TaxRate](t, b.api("GET", `/TaxRates?where=TaxType%3D%3D%22TAX001%22`, nil).MustStatus(t, 200), "TaxRates")
 	if len(rates) != 1 || rates[0].Name != "Reduced" || rates[0].EffectiveRate.String() != "12.5" {
 		t.Fatalf("new tax rate %+v", rates)
 	}
@@ -305,9 +305,9 @@ func TestOrgPages(t *testing.T) {
 	if resp := post("/orgs/"+b.tenant+"/tax_rates/TAX001/archive", url.Values{}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("archive: %d", resp.StatusCode)
 	}
-	r := b.api("PUT", "/Invoices", invoices(invoice("INV-R2", "Acme Ltd", "Exclusive", line("x", 1, 10, "200", "TAX001")))).mustStatus(t, 400)
-	if !strings.Contains(string(r.body), "The TaxType code 'TAX001' does not exist") {
-		t.Errorf("archived rate: %s", r.body)
+	r := b.api("PUT", "/Invoices", invoices(invoice("INV-R2", "Acme Ltd", "Exclusive", line("x", 1, 10, "200", "TAX001")))).MustStatus(t, 400)
+	if !strings.Contains(string(r.Body), "The TaxType code 'TAX001' does not exist") {
+		t.Errorf("archived rate: %s", r.Body)
 	}
 
 	c := b.sb.Contacts(b.tenant)[0]

@@ -10,35 +10,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
-
-// Amount is a decimal number that JSON-encodes as a JSON number, as Xero
-// sends money. shopspring/decimal quotes numbers by default and its switch
-// for that is a package-wide variable other packages may depend on, so the
-// sandbox wraps it instead of flipping it.
-type Amount struct{ decimal.Decimal }
-
-// NewAmount parses s ("12.50") into an Amount; it panics on bad input and is
-// meant for constants and tests.
-func NewAmount(s string) Amount { return Amount{decimal.RequireFromString(s)} }
-
-// MarshalJSON writes the decimal as a JSON number.
-func (a Amount) MarshalJSON() ([]byte, error) { return []byte(a.String()), nil }
-
-// UnmarshalJSON accepts a JSON number or a numeric string.
-func (a *Amount) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(b), `"`)
-	if s == "null" || s == "" {
-		a.Decimal = decimal.Zero
-		return nil
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return err
-	}
-	a.Decimal = d
-	return nil
-}
 
 // MSDate is a time Xero writes in the Microsoft JSON form "/Date(ms+0000)/".
 // It reads that form and also "YYYY-MM-DD" and RFC 3339, which clients send.
@@ -90,10 +64,10 @@ type ValidationError struct {
 
 // TaxComponent is one component of a tax rate; UK VAT rates have exactly one.
 type TaxComponent struct {
-	Name             string `json:"Name"`
-	Rate             Amount `json:"Rate"`
-	IsCompound       bool   `json:"IsCompound"`
-	IsNonRecoverable bool   `json:"IsNonRecoverable"`
+	Name             string         `json:"Name"`
+	Rate             sandbox.Amount `json:"Rate"`
+	IsCompound       bool           `json:"IsCompound"`
+	IsNonRecoverable bool           `json:"IsNonRecoverable"`
 }
 
 // TaxRate is an organisation's tax rate as GET /TaxRates returns it.
@@ -106,8 +80,8 @@ type TaxRate struct {
 	CanApplyToExpenses    bool              `json:"CanApplyToExpenses"`
 	CanApplyToLiabilities bool              `json:"CanApplyToLiabilities"`
 	CanApplyToRevenue     bool              `json:"CanApplyToRevenue"`
-	DisplayTaxRate        Amount            `json:"DisplayTaxRate"`
-	EffectiveRate         Amount            `json:"EffectiveRate"`
+	DisplayTaxRate        sandbox.Amount    `json:"DisplayTaxRate"`
+	EffectiveRate         sandbox.Amount    `json:"EffectiveRate"`
 	Status                string            `json:"Status"`
 	TaxComponents         []TaxComponent    `json:"TaxComponents"`
 	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
@@ -184,9 +158,9 @@ type Contact struct {
 
 // ItemDetails is an item's sales or purchase defaults.
 type ItemDetails struct {
-	UnitPrice   *Amount `json:"UnitPrice,omitempty"`
-	AccountCode string  `json:"AccountCode,omitempty"`
-	TaxType     string  `json:"TaxType,omitempty"`
+	UnitPrice   *sandbox.Amount `json:"UnitPrice,omitempty"`
+	AccountCode string          `json:"AccountCode,omitempty"`
+	TaxType     string          `json:"TaxType,omitempty"`
 }
 
 // Item is a product or service the organisation sells.
@@ -208,18 +182,18 @@ type Item struct {
 
 // LineItem is one line of an invoice, with the amounts the sandbox computed.
 type LineItem struct {
-	LineItemID     string  `json:"LineItemID"`
-	Description    string  `json:"Description,omitempty"`
-	Quantity       Amount  `json:"Quantity"`
-	UnitAmount     Amount  `json:"UnitAmount"`
-	ItemCode       string  `json:"ItemCode,omitempty"`
-	AccountCode    string  `json:"AccountCode,omitempty"`
-	AccountID      string  `json:"AccountID,omitempty"`
-	TaxType        string  `json:"TaxType,omitempty"`
-	TaxAmount      Amount  `json:"TaxAmount"`
-	LineAmount     Amount  `json:"LineAmount"`
-	DiscountRate   *Amount `json:"DiscountRate,omitempty"`
-	DiscountAmount *Amount `json:"DiscountAmount,omitempty"`
+	LineItemID     string          `json:"LineItemID"`
+	Description    string          `json:"Description,omitempty"`
+	Quantity       sandbox.Amount  `json:"Quantity"`
+	UnitAmount     sandbox.Amount  `json:"UnitAmount"`
+	ItemCode       string          `json:"ItemCode,omitempty"`
+	AccountCode    string          `json:"AccountCode,omitempty"`
+	AccountID      string          `json:"AccountID,omitempty"`
+	TaxType        string          `json:"TaxType,omitempty"`
+	TaxAmount      sandbox.Amount  `json:"TaxAmount"`
+	LineAmount     sandbox.Amount  `json:"LineAmount"`
+	DiscountRate   *sandbox.Amount `json:"DiscountRate,omitempty"`
+	DiscountAmount *sandbox.Amount `json:"DiscountAmount,omitempty"`
 }
 
 // ContactRef is the summary of a contact that invoices and payments embed.
@@ -231,12 +205,12 @@ type ContactRef struct {
 
 // PaymentRef is the summary of a payment an invoice lists.
 type PaymentRef struct {
-	PaymentID    string `json:"PaymentID"`
-	Date         MSDate `json:"Date"`
-	Amount       Amount `json:"Amount"`
-	Reference    string `json:"Reference,omitempty"`
-	CurrencyRate Amount `json:"CurrencyRate"`
-	HasAccount   bool   `json:"HasAccount"`
+	PaymentID    string         `json:"PaymentID"`
+	Date         MSDate         `json:"Date"`
+	Amount       sandbox.Amount `json:"Amount"`
+	Reference    string         `json:"Reference,omitempty"`
+	CurrencyRate sandbox.Amount `json:"CurrencyRate"`
+	HasAccount   bool           `json:"HasAccount"`
 }
 
 // Invoice is a sales invoice (ACCREC) as the organisation holds it.
@@ -253,15 +227,15 @@ type Invoice struct {
 	Status                string            `json:"Status"`
 	LineAmountTypes       string            `json:"LineAmountTypes"`
 	LineItems             []LineItem        `json:"LineItems"`
-	SubTotal              Amount            `json:"SubTotal"`
-	TotalTax              Amount            `json:"TotalTax"`
-	Total                 Amount            `json:"Total"`
-	TotalDiscount         Amount            `json:"TotalDiscount"`
-	AmountDue             Amount            `json:"AmountDue"`
-	AmountPaid            Amount            `json:"AmountPaid"`
-	AmountCredited        Amount            `json:"AmountCredited"`
+	SubTotal              sandbox.Amount    `json:"SubTotal"`
+	TotalTax              sandbox.Amount    `json:"TotalTax"`
+	Total                 sandbox.Amount    `json:"Total"`
+	TotalDiscount         sandbox.Amount    `json:"TotalDiscount"`
+	AmountDue             sandbox.Amount    `json:"AmountDue"`
+	AmountPaid            sandbox.Amount    `json:"AmountPaid"`
+	AmountCredited        sandbox.Amount    `json:"AmountCredited"`
 	CurrencyCode          string            `json:"CurrencyCode"`
-	CurrencyRate          Amount            `json:"CurrencyRate"`
+	CurrencyRate          sandbox.Amount    `json:"CurrencyRate"`
 	FullyPaidOnDate       *MSDate           `json:"FullyPaidOnDate,omitempty"`
 	Payments              []PaymentRef      `json:"Payments"`
 	SentToContact         bool              `json:"SentToContact"`
@@ -293,9 +267,9 @@ type InvoiceRef struct {
 type Payment struct {
 	PaymentID             string            `json:"PaymentID"`
 	Date                  MSDate            `json:"Date"`
-	Amount                Amount            `json:"Amount"`
-	BankAmount            Amount            `json:"BankAmount"`
-	CurrencyRate          Amount            `json:"CurrencyRate"`
+	Amount                sandbox.Amount    `json:"Amount"`
+	BankAmount            sandbox.Amount    `json:"BankAmount"`
+	CurrencyRate          sandbox.Amount    `json:"CurrencyRate"`
 	Reference             string            `json:"Reference,omitempty"`
 	IsReconciled          bool              `json:"IsReconciled"`
 	Status                string            `json:"Status"`

@@ -71,7 +71,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 		t.Errorf("connection %v", c)
 	}
 	b.access, b.tenant = tok["access_token"].(string), c["tenantId"].(string)
-	b.api("GET", "/Organisation", nil).mustStatus(t, 200)
+	b.api("GET", "/Organisation", nil).MustStatus(t, 200)
 
 	// Refresh rotates the refresh token; the old one has a 30-minute grace.
 	first := tok["refresh_token"].(string)
@@ -79,12 +79,12 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	if status != 200 || rot["refresh_token"] == first || rot["access_token"] == tok["access_token"] {
 		t.Fatalf("refresh: %d %v", status, rot)
 	}
-	b.clock.Advance(29 * time.Minute)
+	b.Clock.Advance(29 * time.Minute)
 	status, again := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first}})
 	if status != 200 || again["refresh_token"] == rot["refresh_token"] {
 		t.Fatalf("old refresh token within grace: %d %v, want a fresh pair", status, again)
 	}
-	b.clock.Advance(2 * time.Minute)
+	b.Clock.Advance(2 * time.Minute)
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("old refresh token after grace: %d %v, want 400 invalid_grant", status, body)
 	}
@@ -92,9 +92,9 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	if status, _ := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {again["refresh_token"].(string)}}); status != 200 {
 		t.Fatalf("newest refresh token: %d", status)
 	}
-	r := b.api("GET", "/Invoices", nil).mustStatus(t, 401)
-	if !strings.Contains(string(r.body), "TokenExpired") {
-		t.Errorf("expired token body %s", r.body)
+	r := b.api("GET", "/Invoices", nil).MustStatus(t, 401)
+	if !strings.Contains(string(r.Body), "TokenExpired") {
+		t.Errorf("expired token body %s", r.Body)
 	}
 }
 
@@ -145,7 +145,7 @@ func TestRevokedGrantFailsRefreshAndAPI(t *testing.T) {
 	if status, body := b.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {b.refresh}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("refresh after revoke: %d %v", status, body)
 	}
-	r := b.api("GET", "/Contacts", nil).mustStatus(t, 401).json(t)
+	r := object(t, b.api("GET", "/Contacts", nil).MustStatus(t, 401))
 	if r["Title"] != "Unauthorized" || r["Status"] != float64(401) || r["Detail"] != "AuthenticationUnsuccessful" {
 		t.Fatalf("401 body %v", r)
 	}
@@ -154,8 +154,8 @@ func TestRevokedGrantFailsRefreshAndAPI(t *testing.T) {
 func TestTenantHeaderMustBeGranted(t *testing.T) {
 	b := setup(t).connect()
 	other := setup(t).connect() // a tenant of another sandbox, unknown here
-	b.api("GET", "/Accounts", nil, header("xero-tenant-id", other.tenant)).mustStatus(t, 403)
-	b.api("GET", "/Accounts", nil, header("xero-tenant-id", ""), unchecked()).mustStatus(t, 403)
+	b.api("GET", "/Accounts", nil, header("xero-tenant-id", other.tenant)).MustStatus(t, 403)
+	b.api("GET", "/Accounts", nil, header("xero-tenant-id", ""), unchecked()).MustStatus(t, 403)
 
 	// A second consent creates a second organisation the first token cannot use.
 	first := b.tenant
@@ -163,6 +163,6 @@ func TestTenantHeaderMustBeGranted(t *testing.T) {
 	if b.tenant == first {
 		t.Fatal("second consent reused the organisation")
 	}
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
-	b.api("GET", "/Accounts", nil, header("xero-tenant-id", first)).mustStatus(t, 403)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
+	b.api("GET", "/Accounts", nil, header("xero-tenant-id", first)).MustStatus(t, 403)
 }

@@ -47,7 +47,7 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 	for _, in := range ins {
 		var errs []ValidationError
 		add := func(f string, a ...any) { errs = append(errs, ValidationError{Message: fmt.Sprintf(f, a...)}) }
-		p := &Payment{Status: "AUTHORISED", PaymentType: "ACCRECPAYMENT", CurrencyRate: NewAmount("1"), HasAccount: true, Reference: in.Reference, IsReconciled: in.IsReconciled}
+		p := &Payment{Status: "AUTHORISED", PaymentType: "ACCRECPAYMENT", CurrencyRate: sandbox.NewAmount("1"), HasAccount: true, Reference: in.Reference, IsReconciled: in.IsReconciled}
 		var inv *Invoice
 		switch {
 		case in.Invoice == nil || (in.Invoice.InvoiceID == "" && in.Invoice.InvoiceNumber == ""):
@@ -100,7 +100,7 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 		if acc != nil {
 			p.Account = AccountRef{AccountID: acc.AccountID, Code: acc.Code}
 		}
-		p.Date, p.Amount, p.BankAmount, p.UpdatedDateUTC = MSDate{date}, Amount{amount}, Amount{amount}, MSDate{now}
+		p.Date, p.Amount, p.BankAmount, p.UpdatedDateUTC = MSDate{date}, sandbox.AmountOf(amount), sandbox.AmountOf(amount), MSDate{now}
 		if len(errs) > 0 {
 			p.PaymentID, p.HasValidationErrors, p.StatusAttributeString, p.ValidationErrors = zeroID, true, "ERROR", errs
 			elems = append(elems, element{out: p, errs: errs})
@@ -113,8 +113,8 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 			o.seqs[stored.PaymentID] = s.nextSeq()
 			o.payments[stored.PaymentID] = &stored
 			s.savePayment(o, &stored)
-			inv.AmountPaid = Amount{inv.AmountPaid.Add(amount)}
-			inv.AmountDue = Amount{inv.AmountDue.Sub(amount)}
+			inv.AmountPaid = sandbox.AmountOf(inv.AmountPaid.Add(amount))
+			inv.AmountDue = sandbox.AmountOf(inv.AmountDue.Sub(amount))
 			inv.Payments = append(inv.Payments, PaymentRef{PaymentID: stored.PaymentID, Date: stored.Date, Amount: stored.Amount, Reference: stored.Reference, CurrencyRate: stored.CurrencyRate, HasAccount: true})
 			if !inv.AmountDue.IsPositive() {
 				inv.Status = "PAID"

@@ -266,7 +266,7 @@ func (s *Sandbox) Calls(tenantID string) int { return s.srv.Calls(tenantID) }
 
 // AddTaxRate creates a custom tax rate (TaxType TAX001, TAX002, ...) with
 // one component, as the organisation page's form does, and returns it.
-func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate Amount) (TaxRate, error) {
+func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate sandbox.Amount) (TaxRate, error) {
 	s.srv.Lock()
 	defer s.srv.Unlock()
 	o := s.orgs[tenantID]

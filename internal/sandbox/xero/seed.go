@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 // baseCurrency is the only currency seeded organisations accept: they are UK
@@ -32,7 +34,7 @@ func seedTaxRates() []*TaxRate {
 	}
 	out := make([]*TaxRate, 0, len(rates))
 	for _, x := range rates {
-		tr := newTaxRate(x.name, x.taxType, x.report, NewAmount(x.rate))
+		tr := newTaxRate(x.name, x.taxType, x.report, sandbox.NewAmount(x.rate))
 		// Sales rates cannot go on expense accounts and vice versa; "No VAT"
 		// goes anywhere. Invoices check CanApplyToRevenue.
 		tr.CanApplyToRevenue = x.sales || x.taxType == "NONE"
@@ -42,7 +44,7 @@ func seedTaxRates() []*TaxRate {
 	return out
 }
 
-func newTaxRate(name, taxType, report string, rate Amount) *TaxRate {
+func newTaxRate(name, taxType, report string, rate sandbox.Amount) *TaxRate {
 	return &TaxRate{
 		Name:                  name,
 		TaxType:               taxType,

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/booksync/booksync/internal/sandbox"
 )
 
 func (s *Sandbox) getAccounts(o *org, w http.ResponseWriter, r *http.Request, id string) {
@@ -139,7 +141,7 @@ func (in taxRateIn) components() ([]TaxComponent, []ValidationError) {
 			errs = append(errs, ValidationError{Message: "Tax component rate must be a number."})
 			continue
 		}
-		comps = append(comps, TaxComponent{Name: c.Name, Rate: Amount{c.Rate.d.Round(4)}, IsCompound: c.IsCompound, IsNonRecoverable: c.IsNonRecoverable})
+		comps = append(comps, TaxComponent{Name: c.Name, Rate: sandbox.AmountOf(c.Rate.d.Round(4)), IsCompound: c.IsCompound, IsNonRecoverable: c.IsNonRecoverable})
 	}
 	return comps, errs
 }
@@ -173,7 +175,7 @@ func (s *Sandbox) addTaxRate(o *org, name string, comps []TaxComponent) *TaxRate
 	for _, c := range comps {
 		total = total.Add(c.Rate.Decimal)
 	}
-	tr := newTaxRate(strings.TrimSpace(name), fmt.Sprintf("TAX%03d", o.meta.NextTaxNumber), "OUTPUT", Amount{total})
+	tr := newTaxRate(strings.TrimSpace(name), fmt.Sprintf("TAX%03d", o.meta.NextTaxNumber), "OUTPUT", sandbox.AmountOf(total))
 	tr.TaxComponents = comps
 	o.meta.NextTaxNumber++
 	o.meta.TaxRates = append(o.meta.TaxRates, tr)
@@ -249,7 +251,7 @@ func (s *Sandbox) writeTaxRates(o *org, w http.ResponseWriter, r *http.Request, 
 				for _, c := range comps {
 					total = total.Add(c.Rate.Decimal)
 				}
-				tr.DisplayTaxRate, tr.EffectiveRate = Amount{total}, Amount{total}
+				tr.DisplayTaxRate, tr.EffectiveRate = sandbox.AmountOf(total), sandbox.AmountOf(total)
 				if in.Name != "" {
 					tr.Name = strings.TrimSpace(in.Name)
 				}

@@ -83,9 +83,9 @@ var orgPage = template.Must(template.New("org").Funcs(template.FuncMap{"money": 
 
 func money(a any) string {
 	switch v := a.(type) {
-	case Amount:
+	case sandbox.Amount:
 		return v.StringFixed(2)
-	case *Amount:
+	case *sandbox.Amount:
 		return v.StringFixed(2)
 	}
 	return ""
@@ -195,7 +195,7 @@ func (s *Sandbox) handleAddTaxRate(w http.ResponseWriter, r *http.Request) {
 		s.formProblem(w, r, "Rate must be a number, e.g. 12.5.")
 		return
 	}
-	if _, err := s.AddTaxRate(r.Context(), tenant, strings.TrimSpace(r.PostForm.Get("name")), Amount{rate}); err != nil {
+	if _, err := s.AddTaxRate(r.Context(), tenant, strings.TrimSpace(r.PostForm.Get("name")), sandbox.AmountOf(rate)); err != nil {
 		s.formProblem(w, r, strings.TrimPrefix(err.Error(), "xero sandbox: "))
 		return
 	}

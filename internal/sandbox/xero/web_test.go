@@ -51,11 +51,11 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 			}
 		}
 	}
-	if status, _ := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`); status != http.StatusUnauthorized {
+	if status, _ := sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", "", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`); status != http.StatusUnauthorized {
 		t.Errorf("anonymous POST /faults: %d, want 401", status)
 	}
 	// Nothing changed: the grant still works, the rate is active, the contact keeps its name.
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
 	if got := b.sb.Contacts(b.tenant)[0].Name; got != c.Name || len(b.sb.TaxRates(b.tenant)) != rates {
 		t.Errorf("anonymous forms changed the organisation: contact %q, %d tax rates", got, len(b.sb.TaxRates(b.tenant)))
 	}
@@ -66,14 +66,14 @@ func TestPagesAndFaultsRefuseAnonymousCalls(t *testing.T) {
 	}
 
 	// A browser is sent to the login, which brings it back to the page it wanted.
-	req, _ := http.NewRequest("GET", b.srv.URL+"/orgs/"+b.tenant, nil)
+	req, _ := http.NewRequest("GET", b.Server.URL+"/orgs/"+b.tenant, nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
 	resp, err := b.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	want := b.srv.URL + "/login?next=" + url.QueryEscape("/orgs/"+b.tenant)
+	want := b.Server.URL + "/login?next=" + url.QueryEscape("/orgs/"+b.tenant)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Errorf("browser without a login: %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
@@ -118,7 +118,7 @@ func TestPartnersSeeAndFaultOnlyTheirOrganisations(t *testing.T) {
 	}
 
 	for _, kind := range []string{"revoke", "server_error"} {
-		status, _ := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-b", `{"tenant_id":"`+mine+`","kind":"`+kind+`"}`)
+		status, _ := sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", "token-b", `{"tenant_id":"`+mine+`","kind":"`+kind+`"}`)
 		if status != http.StatusNotFound {
 			t.Errorf("partner B faulting partner A's organisation (%s): %d, want 404", kind, status)
 		}
@@ -126,23 +126,23 @@ func TestPartnersSeeAndFaultOnlyTheirOrganisations(t *testing.T) {
 	if n := b.sb.PendingFaults(mine); n != 0 {
 		t.Errorf("partner B armed %d faults on partner A's organisation", n)
 	}
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200) // A's grant survived
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200) // A's grant survived
 }
 
 func TestFaultsRefusedUnlessEnabled(t *testing.T) {
 	b := setup(t).connect()
-	off, err := New(t.Context(), sandbox.Options{BaseURL: b.srv.URL, Store: b.store, Now: b.clock.Now,
-		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.srv.URL, Partners: b.partners, Now: b.clock.Now})})
+	off, err := New(t.Context(), sandbox.Options{BaseURL: b.Server.URL, Store: b.Store, Now: b.Clock.Now,
+		Gate: sandbox.NewGate(sandbox.GateOptions{BaseURL: b.Server.URL, Partners: b.Partners, Now: b.Clock.Now})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	swapHandler(t, b, off)
 	b.sb = off
-	status, body := sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`)
+	status, body := sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", "token-a", `{"tenant_id":"`+b.tenant+`","kind":"revoke"}`)
 	if status != http.StatusForbidden || !strings.Contains(moniteError(t, body), "BOOKSYNC_SANDBOX_FAULTS") {
 		t.Fatalf("faults while off: %d %s, want 403 naming BOOKSYNC_SANDBOX_FAULTS", status, body)
 	}
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200) // not revoked
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200) // not revoked
 }
 
 // TestOrgFormsRejectWhatTheyCannotRead posts each organisation form in ways it cannot be read:
@@ -152,7 +152,7 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 	contact := b.sb.Contacts(b.tenant)[0]
 	before, _ := json.Marshal(b.sb.TaxRates(b.tenant))
 	post := func(path, contentType, body string) (int, string) {
-		req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(body))
+		req, _ := http.NewRequest("POST", b.Server.URL+path, strings.NewReader(body))
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
@@ -203,7 +203,7 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 		}
 	}
 	// A browser gets the organisation page again, with the message, and the same 400.
-	req, _ := http.NewRequest("POST", b.srv.URL+taxRates, strings.NewReader("name=Reduced&rate=twelve"))
+	req, _ := http.NewRequest("POST", b.Server.URL+taxRates, strings.NewReader("name=Reduced&rate=twelve"))
 	req.Header.Set("Content-Type", form)
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Authorization", "Bearer token-a")
@@ -229,7 +229,7 @@ func TestOrgFormsRejectWhatTheyCannotRead(t *testing.T) {
 func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
 	b := setup(t).connect()
 	post := func(body string) (int, string) {
-		return sandboxtest.PostJSON(t, b.client, b.srv.URL+"/faults", "token-a", body)
+		return sandboxtest.PostJSON(t, b.client, b.Server.URL+"/faults", "token-a", body)
 	}
 	org := `"tenant_id":"` + b.tenant + `"`
 	for _, tc := range []struct {
@@ -270,7 +270,7 @@ func TestFaultsAnswerEveryErrorInMonitesShape(t *testing.T) {
 	if n := b.sb.PendingFaults(b.tenant); n != 0 {
 		t.Fatalf("refused faults armed %d failing calls", n)
 	}
-	b.api("GET", "/Accounts", nil).mustStatus(t, 200)
+	b.api("GET", "/Accounts", nil).MustStatus(t, 200)
 
 	// A good fault arms exactly what it answers.
 	status, body := post(`{` + org + `,"kind":"server_error","count":1000,"path":"/Invoices"}`)
