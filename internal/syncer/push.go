@@ -108,47 +108,73 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 		case "":
 			return nil
 		case platform.Auth:
-			if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
+			if err := s.refreshRefused(ctx, err, pe, sent, refreshed); err != nil {
 				return err
-			}
-			if refreshed {
-				if pe != nil && pe.Status == http.StatusForbidden {
-					// 403: a good grant that no longer reaches the organisation (disconnected
-					// from the app, a role withdrawn); no token cures it, the user must reconnect.
-					return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
-				}
-				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
-				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
-			}
-			if sent == nil {
-				sent = s.ts.current() // fn got the token it sent when it sent it
-			}
-			if _, rerr := s.ts.token(ctx, sent); rerr != nil {
-				return rerr
 			}
 			refreshed = true
-			continue
 		case platform.RateLimited:
-			if pe == nil || pe.RetryAfter > 5*time.Second || attempt >= 5 {
+			if err := s.waitRateLimit(ctx, err, pe, attempt); err != nil {
 				return err
 			}
-			if !sleep(ctx, pe.RetryAfter) {
-				return ctx.Err()
-			}
-			continue
 		case platform.Transient, platform.UnknownOutcome:
-			if attempt >= 3 {
+			if err := s.backOff(ctx, err, attempt, backoff); err != nil {
 				return err
-			}
-			s.e.log.Warn("retrying accounting call", "connection_id", s.conn.ID, "err", err, "in", backoff)
-			if !sleep(ctx, backoff) {
-				return ctx.Err()
 			}
 			backoff *= 4
-			continue
+		default:
+			return err
 		}
+	}
+}
+
+// refreshRefused answers a call the platform refused (err, an Auth failure; pe its
+// platform.Error, if any) by refreshing the token that was sent, and returns nil when the call
+// may be tried again with the new one. refreshed says the token was refreshed already in this call.
+func (s *session) refreshRefused(ctx context.Context, err error, pe *platform.Error, sent *oauth2.Token, refreshed bool) error {
+	if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
 		return err
 	}
+	if refreshed {
+		if pe != nil && pe.Status == http.StatusForbidden {
+			// 403: a good grant that no longer reaches the organisation (disconnected
+			// from the app, a role withdrawn); no token cures it, the user must reconnect.
+			return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
+		}
+		// The grant is good (the refresh was accepted), so this is no reason to disconnect.
+		return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
+	}
+	if sent == nil {
+		sent = s.ts.current() // fn got the token it sent when it sent it
+	}
+	if _, rerr := s.ts.token(ctx, sent); rerr != nil {
+		return rerr
+	}
+	return nil
+}
+
+// waitRateLimit waits out a short rate limit (err, pe its platform.Error) and returns nil, or
+// returns err for a long one, or after five waits, for the job to be snoozed.
+func (s *session) waitRateLimit(ctx context.Context, err error, pe *platform.Error, attempt int) error {
+	if pe == nil || pe.RetryAfter > 5*time.Second || attempt >= 5 {
+		return err
+	}
+	if !sleep(ctx, pe.RetryAfter) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// backOff waits before a transient failure or an unknown outcome (err) is tried again and returns
+// nil, or returns err after three retries, for the job to fail and River to retry it later.
+func (s *session) backOff(ctx context.Context, err error, attempt int, backoff time.Duration) error {
+	if attempt >= 3 {
+		return err
+	}
+	s.e.log.Warn("retrying accounting call", "connection_id", s.conn.ID, "err", err, "in", backoff)
+	if !sleep(ctx, backoff) {
+		return ctx.Err()
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
