@@ -292,51 +292,9 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 				return errContinue
 			}
 			roundStart := e.now()
-			progressed := false
-			for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
-				recs, err := e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize)
-				if err != nil {
-					return err
-				}
-				if len(recs) == 0 {
-					continue
-				}
-				if typ == booksync.ObjectReceivable && len(recs) < e.cfg.BatchSize && s.provider.Limits.PerMinute > 0 {
-					// Against a rate-limited system a call is worth filling: invoices issued one
-					// by one wait up to batchWindow for others to join their batch.
-					oldest := recs[0].UpdatedAt
-					for _, r := range recs {
-						if r.UpdatedAt.Before(oldest) {
-							oldest = r.UpdatedAt
-						}
-					}
-					if wait := batchWindow - e.now().Sub(oldest); wait > 0 {
-						if !sleep(ctx, wait) {
-							return ctx.Err()
-						}
-						if recs, err = e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize); err != nil {
-							return err
-						}
-					}
-				}
-				if err := s.load(ctx); err != nil {
-					return err
-				}
-				var n int
-				switch typ {
-				case booksync.ObjectCustomer:
-					n, err = s.pushCustomerRecords(ctx, recs)
-				case booksync.ObjectProduct:
-					n, err = s.pushProductRecords(ctx, recs)
-				case booksync.ObjectReceivable:
-					n, err = s.pushInvoices(ctx, recs)
-				case booksync.ObjectPaymentRecord:
-					n, err = s.pushPayments(ctx, recs)
-				}
-				if err != nil {
-					return err
-				}
-				progressed = progressed || n > 0
+			progressed, err := s.pushRound(ctx)
+			if err != nil {
+				return err
 			}
 			if !progressed {
 				if finish == nil {
@@ -354,6 +312,72 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			}
 		}
 	})
+}
+
+// pushRound pushes a batch of each type of pending record, in order, and reports whether any
+// record was settled.
+func (s *session) pushRound(ctx context.Context) (bool, error) {
+	progressed := false
+	for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
+		recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+		if err != nil {
+			return false, err
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		if recs, err = s.fillBatch(ctx, typ, recs); err != nil {
+			return false, err
+		}
+		if err := s.load(ctx); err != nil {
+			return false, err
+		}
+		n, err := s.pushBatch(ctx, typ, recs)
+		if err != nil {
+			return false, err
+		}
+		progressed = progressed || n > 0
+	}
+	return progressed, nil
+}
+
+// fillBatch returns the pending records of typ to push, recs or, against a rate-limited system,
+// those found after waiting for more.
+func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.SyncedRecord) ([]booksync.SyncedRecord, error) {
+	if typ != booksync.ObjectReceivable || len(recs) >= s.e.cfg.BatchSize || s.provider.Limits.PerMinute <= 0 {
+		return recs, nil
+	}
+	// Against a rate-limited system a call is worth filling: invoices issued one
+	// by one wait up to batchWindow for others to join their batch.
+	oldest := recs[0].UpdatedAt
+	for _, r := range recs {
+		if r.UpdatedAt.Before(oldest) {
+			oldest = r.UpdatedAt
+		}
+	}
+	wait := batchWindow - s.e.now().Sub(oldest)
+	if wait <= 0 {
+		return recs, nil
+	}
+	if !sleep(ctx, wait) {
+		return nil, ctx.Err()
+	}
+	return s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+}
+
+// pushBatch pushes a batch of records of one type and returns how many it settled.
+func (s *session) pushBatch(ctx context.Context, typ string, recs []booksync.SyncedRecord) (int, error) {
+	switch typ {
+	case booksync.ObjectCustomer:
+		return s.pushCustomerRecords(ctx, recs)
+	case booksync.ObjectProduct:
+		return s.pushProductRecords(ctx, recs)
+	case booksync.ObjectReceivable:
+		return s.pushInvoices(ctx, recs)
+	case booksync.ObjectPaymentRecord:
+		return s.pushPayments(ctx, recs)
+	}
+	return 0, nil
 }
 
 // setError puts a record in error.
