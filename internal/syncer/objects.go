@@ -507,9 +507,25 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 	if err != nil {
 		return platform.Invoice{}, err
 	}
-	inclusive := inv.VATMode == booksync.VATModeInclusive
+	pi := invoiceHeader(inv, contactID)
+	for i, l := range inv.LineItems {
+		lt := t.Lines[i]
+		pi.Lines = append(pi.Lines, invoiceLine(l, lt, plan.Lines[i], pi.Inclusive, rules))
+		pi.Expected.Subtotal += lt.Net
+		pi.Expected.Tax += lt.VAT
+	}
+	if d := plan.Deduction; d != nil {
+		addDeduction(&pi, d)
+	}
+	pi.Expected.Total = pi.Expected.Subtotal + pi.Expected.Tax
+	return pi, nil
+}
+
+// invoiceHeader is the platform's invoice without its lines: number, dates, currency and reference
+// (the purchase order, else the memo).
+func invoiceHeader(inv *booksync.Receivable, contactID string) platform.Invoice {
 	pi := platform.Invoice{Ref: inv.ID, ContactID: contactID, Date: invoiceDate(inv), Currency: inv.Currency,
-		Inclusive: inclusive, MarkIssued: true}
+		Inclusive: inv.VATMode == booksync.VATModeInclusive, MarkIssued: true}
 	if inv.DocumentID != nil {
 		pi.Number = *inv.DocumentID
 	}
@@ -521,57 +537,57 @@ func buildInvoice(inv *booksync.Receivable, plan booksync.InvoicePlan, contactID
 	} else if inv.Memo != nil {
 		pi.Reference = *inv.Memo
 	}
-	for i, l := range inv.LineItems {
-		lt := t.Lines[i]
-		amount := lt.Net
-		if inclusive {
-			amount = lt.Gross
-		}
-		qty := l.Quantity.Decimal
-		if rules.QuantityDecimals > 0 {
-			qty = qty.RoundUp(int32(rules.QuantityDecimals))
-		}
-		gross := qty.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
-		line := platform.InvoiceLine{Description: l.Product.Name, Quantity: qty, UnitAmount: l.Product.Price.Value,
-			DiscountAmount: gross - amount, TaxCode: plan.Lines[i].TaxRate.Code, LineAmount: amount, TaxAmount: lt.VAT}
-		if l.Product.Description != nil && *l.Product.Description != "" {
-			line.Description += " - " + *l.Product.Description
-		}
-		if !l.Product.IsInline {
-			line.ItemCode = itemCode(l.Product, rules.ItemCodeMax)
-		}
-		line.AccountID = plan.Lines[i].LedgerAccount.PlatformID
-		if plan.Lines[i].LedgerAccount.NominalCode != nil {
-			line.AccountCode = *plan.Lines[i].LedgerAccount.NominalCode
-		}
-		pi.Lines = append(pi.Lines, line)
-		pi.Expected.Subtotal += lt.Net
-		pi.Expected.Tax += lt.VAT
+	return pi
+}
+
+// invoiceLine is one line of the platform's invoice: lt is what internal/money computed for it,
+// plan its tax rate and ledger account.
+func invoiceLine(l booksync.LineItem, lt money.LineTotals, plan booksync.LinePlan, inclusive bool, rules *platform.Provider) platform.InvoiceLine {
+	amount := lt.Net
+	if inclusive {
+		amount = lt.Gross
 	}
-	if d := plan.Deduction; d != nil {
-		// A deduction is pushed as a negative line with the deductions tax rate, so the ledger's
-		// total is what the customer owes.
-		tax := deductionTax(d.Amount, d.TaxRate.EffectiveTaxRate, inclusive)
-		desc := "Deduction"
-		if d.Memo != "" {
-			desc += ": " + d.Memo
-		}
-		line := platform.InvoiceLine{Description: desc, Quantity: decimal.NewFromInt(1), UnitAmount: -d.Amount,
-			TaxCode: d.TaxRate.Code, LineAmount: -d.Amount, TaxAmount: -tax}
-		line.AccountID = d.LedgerAccount.PlatformID
-		if d.LedgerAccount.NominalCode != nil {
-			line.AccountCode = *d.LedgerAccount.NominalCode
-		}
-		pi.Lines = append(pi.Lines, line)
-		net := d.Amount
-		if inclusive {
-			net = d.Amount - tax
-		}
-		pi.Expected.Subtotal -= net
-		pi.Expected.Tax -= tax
+	qty := l.Quantity.Decimal
+	if rules.QuantityDecimals > 0 {
+		qty = qty.RoundUp(int32(rules.QuantityDecimals))
 	}
-	pi.Expected.Total = pi.Expected.Subtotal + pi.Expected.Tax
-	return pi, nil
+	gross := qty.Mul(decimal.NewFromInt(l.Product.Price.Value)).Round(0).IntPart()
+	line := platform.InvoiceLine{Description: l.Product.Name, Quantity: qty, UnitAmount: l.Product.Price.Value,
+		DiscountAmount: gross - amount, TaxCode: plan.TaxRate.Code, LineAmount: amount, TaxAmount: lt.VAT}
+	if l.Product.Description != nil && *l.Product.Description != "" {
+		line.Description += " - " + *l.Product.Description
+	}
+	if !l.Product.IsInline {
+		line.ItemCode = itemCode(l.Product, rules.ItemCodeMax)
+	}
+	line.AccountID = plan.LedgerAccount.PlatformID
+	if plan.LedgerAccount.NominalCode != nil {
+		line.AccountCode = *plan.LedgerAccount.NominalCode
+	}
+	return line
+}
+
+// addDeduction pushes a deduction as a negative line with the deductions tax rate, so the
+// ledger's total is what the customer owes, and takes it off the expected totals.
+func addDeduction(pi *platform.Invoice, d *booksync.DeductionPlan) {
+	tax := deductionTax(d.Amount, d.TaxRate.EffectiveTaxRate, pi.Inclusive)
+	desc := "Deduction"
+	if d.Memo != "" {
+		desc += ": " + d.Memo
+	}
+	line := platform.InvoiceLine{Description: desc, Quantity: decimal.NewFromInt(1), UnitAmount: -d.Amount,
+		TaxCode: d.TaxRate.Code, LineAmount: -d.Amount, TaxAmount: -tax}
+	line.AccountID = d.LedgerAccount.PlatformID
+	if d.LedgerAccount.NominalCode != nil {
+		line.AccountCode = *d.LedgerAccount.NominalCode
+	}
+	pi.Lines = append(pi.Lines, line)
+	net := d.Amount
+	if pi.Inclusive {
+		net = d.Amount - tax
+	}
+	pi.Expected.Subtotal -= net
+	pi.Expected.Tax -= tax
 }
 
 // deductionTax is the tax on a deduction line, rounded per line as the line taxes are.

@@ -108,47 +108,73 @@ func (s *session) call(ctx context.Context, fn func() error) error {
 		case "":
 			return nil
 		case platform.Auth:
-			if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
+			if err := s.refreshRefused(ctx, err, pe, sent, refreshed); err != nil {
 				return err
-			}
-			if refreshed {
-				if pe != nil && pe.Status == http.StatusForbidden {
-					// 403: a good grant that no longer reaches the organisation (disconnected
-					// from the app, a role withdrawn); no token cures it, the user must reconnect.
-					return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
-				}
-				// The grant is good (the refresh was accepted), so this is no reason to disconnect.
-				return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
-			}
-			if sent == nil {
-				sent = s.ts.current() // fn got the token it sent when it sent it
-			}
-			if _, rerr := s.ts.token(ctx, sent); rerr != nil {
-				return rerr
 			}
 			refreshed = true
-			continue
 		case platform.RateLimited:
-			if pe == nil || pe.RetryAfter > 5*time.Second || attempt >= 5 {
+			if err := s.waitRateLimit(ctx, err, pe, attempt); err != nil {
 				return err
 			}
-			if !sleep(ctx, pe.RetryAfter) {
-				return ctx.Err()
-			}
-			continue
 		case platform.Transient, platform.UnknownOutcome:
-			if attempt >= 3 {
+			if err := s.backOff(ctx, err, attempt, backoff); err != nil {
 				return err
-			}
-			s.e.log.Warn("retrying accounting call", "connection_id", s.conn.ID, "err", err, "in", backoff)
-			if !sleep(ctx, backoff) {
-				return ctx.Err()
 			}
 			backoff *= 4
-			continue
+		default:
+			return err
 		}
+	}
+}
+
+// refreshRefused answers a call the platform refused (err, an Auth failure; pe its
+// platform.Error, if any) by refreshing the token that was sent, and returns nil when the call
+// may be tried again with the new one. refreshed says the token was refreshed already in this call.
+func (s *session) refreshRefused(ctx context.Context, err error, pe *platform.Error, sent *oauth2.Token, refreshed bool) error {
+	if s.ts == nil || pe != nil && pe.Code == booksync.CodeConnectionDeauthorized {
 		return err
 	}
+	if refreshed {
+		if pe != nil && pe.Status == http.StatusForbidden {
+			// 403: a good grant that no longer reaches the organisation (disconnected
+			// from the app, a role withdrawn); no token cures it, the user must reconnect.
+			return s.e.deauthorize(ctx, s.conn.ID, "the organisation refuses access even with a new access token ("+pe.Message+")")
+		}
+		// The grant is good (the refresh was accepted), so this is no reason to disconnect.
+		return &platform.Error{Class: platform.Transient, Message: s.provider.Name + " refused an access token it had just issued", Err: err}
+	}
+	if sent == nil {
+		sent = s.ts.current() // fn got the token it sent when it sent it
+	}
+	if _, rerr := s.ts.token(ctx, sent); rerr != nil {
+		return rerr
+	}
+	return nil
+}
+
+// waitRateLimit waits out a short rate limit (err, pe its platform.Error) and returns nil, or
+// returns err for a long one, or after five waits, for the job to be snoozed.
+func (s *session) waitRateLimit(ctx context.Context, err error, pe *platform.Error, attempt int) error {
+	if pe == nil || pe.RetryAfter > 5*time.Second || attempt >= 5 {
+		return err
+	}
+	if !sleep(ctx, pe.RetryAfter) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// backOff waits before a transient failure or an unknown outcome (err) is tried again and returns
+// nil, or returns err after three retries, for the job to fail and River to retry it later.
+func (s *session) backOff(ctx context.Context, err error, attempt int, backoff time.Duration) error {
+	if attempt >= 3 {
+		return err
+	}
+	s.e.log.Warn("retrying accounting call", "connection_id", s.conn.ID, "err", err, "in", backoff)
+	if !sleep(ctx, backoff) {
+		return ctx.Err()
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -266,51 +292,9 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 				return errContinue
 			}
 			roundStart := e.now()
-			progressed := false
-			for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
-				recs, err := e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize)
-				if err != nil {
-					return err
-				}
-				if len(recs) == 0 {
-					continue
-				}
-				if typ == booksync.ObjectReceivable && len(recs) < e.cfg.BatchSize && s.provider.Limits.PerMinute > 0 {
-					// Against a rate-limited system a call is worth filling: invoices issued one
-					// by one wait up to batchWindow for others to join their batch.
-					oldest := recs[0].UpdatedAt
-					for _, r := range recs {
-						if r.UpdatedAt.Before(oldest) {
-							oldest = r.UpdatedAt
-						}
-					}
-					if wait := batchWindow - e.now().Sub(oldest); wait > 0 {
-						if !sleep(ctx, wait) {
-							return ctx.Err()
-						}
-						if recs, err = e.store.PendingRecords(ctx, connID, typ, e.cfg.BatchSize); err != nil {
-							return err
-						}
-					}
-				}
-				if err := s.load(ctx); err != nil {
-					return err
-				}
-				var n int
-				switch typ {
-				case booksync.ObjectCustomer:
-					n, err = s.pushCustomerRecords(ctx, recs)
-				case booksync.ObjectProduct:
-					n, err = s.pushProductRecords(ctx, recs)
-				case booksync.ObjectReceivable:
-					n, err = s.pushInvoices(ctx, recs)
-				case booksync.ObjectPaymentRecord:
-					n, err = s.pushPayments(ctx, recs)
-				}
-				if err != nil {
-					return err
-				}
-				progressed = progressed || n > 0
+			progressed, err := s.pushRound(ctx)
+			if err != nil {
+				return err
 			}
 			if !progressed {
 				if finish == nil {
@@ -328,6 +312,72 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			}
 		}
 	})
+}
+
+// pushRound pushes a batch of each type of pending record, in order, and reports whether any
+// record was settled.
+func (s *session) pushRound(ctx context.Context) (bool, error) {
+	progressed := false
+	for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
+		recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+		if err != nil {
+			return false, err
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		if recs, err = s.fillBatch(ctx, typ, recs); err != nil {
+			return false, err
+		}
+		if err := s.load(ctx); err != nil {
+			return false, err
+		}
+		n, err := s.pushBatch(ctx, typ, recs)
+		if err != nil {
+			return false, err
+		}
+		progressed = progressed || n > 0
+	}
+	return progressed, nil
+}
+
+// fillBatch returns the pending records of typ to push, recs or, against a rate-limited system,
+// those found after waiting for more.
+func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.SyncedRecord) ([]booksync.SyncedRecord, error) {
+	if typ != booksync.ObjectReceivable || len(recs) >= s.e.cfg.BatchSize || s.provider.Limits.PerMinute <= 0 {
+		return recs, nil
+	}
+	// Against a rate-limited system a call is worth filling: invoices issued one
+	// by one wait up to batchWindow for others to join their batch.
+	oldest := recs[0].UpdatedAt
+	for _, r := range recs {
+		if r.UpdatedAt.Before(oldest) {
+			oldest = r.UpdatedAt
+		}
+	}
+	wait := batchWindow - s.e.now().Sub(oldest)
+	if wait <= 0 {
+		return recs, nil
+	}
+	if !sleep(ctx, wait) {
+		return nil, ctx.Err()
+	}
+	return s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+}
+
+// pushBatch pushes a batch of records of one type and returns how many it settled.
+func (s *session) pushBatch(ctx context.Context, typ string, recs []booksync.SyncedRecord) (int, error) {
+	switch typ {
+	case booksync.ObjectCustomer:
+		return s.pushCustomerRecords(ctx, recs)
+	case booksync.ObjectProduct:
+		return s.pushProductRecords(ctx, recs)
+	case booksync.ObjectReceivable:
+		return s.pushInvoices(ctx, recs)
+	case booksync.ObjectPaymentRecord:
+		return s.pushPayments(ctx, recs)
+	}
+	return 0, nil
 }
 
 // setError puts a record in error.

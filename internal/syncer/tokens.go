@@ -88,49 +88,70 @@ func (t *tokenSource) valid(tok *oauth2.Token) bool {
 func (t *tokenSource) token(ctx context.Context, refused *oauth2.Token) (*oauth2.Token, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	force, stale := refused != nil, refused
-	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
+	if t.usable(refused) {
 		return t.tok, nil
 	}
 	if err := t.load(ctx); err != nil {
 		return nil, err
 	}
 	// Another process may have refreshed since: its token is good unless it is the one refused.
-	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
+	if t.usable(refused) {
 		return t.tok, nil
 	}
-	var release func()
-	for i := 0; ; i++ {
-		held, rel, ok, err := t.e.tryLease(ctx, t.connID, store.LeaseRefresh, min(refreshLeaseTerm, t.e.cfg.JobTimeout))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			ctx, release = held, rel
-			break
-		}
-		if i > 100 {
-			return nil, &platform.Error{Class: platform.Transient, Message: "Token refresh is taking too long in another booksync process"}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if err := t.load(ctx); err != nil {
-			return nil, err
-		}
-		if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
-			return t.tok, nil
-		}
+	ctx, release, err := t.awaitRefreshLease(ctx, refused)
+	if err != nil {
+		return nil, err
+	}
+	if release == nil {
+		return t.tok, nil // the process that held the lease refreshed the token
 	}
 	defer release()
 	if err := t.load(ctx); err != nil {
 		return nil, err
 	}
-	if t.valid(t.tok) && (!force || t.tok.AccessToken != stale.AccessToken) {
+	if t.usable(refused) {
 		return t.tok, nil
 	}
+	return t.refresh(ctx)
+}
+
+// usable reports whether the token held is valid and is not the one refused (nil: none was).
+func (t *tokenSource) usable(refused *oauth2.Token) bool {
+	return t.valid(t.tok) && (refused == nil || t.tok.AccessToken != refused.AccessToken)
+}
+
+// awaitRefreshLease takes the connection's refresh lease, waiting while another process holds it,
+// and returns the context that ends when the lease is lost, and the lease's release. The release
+// is nil when the other process has meanwhile stored a usable token, which t then holds.
+func (t *tokenSource) awaitRefreshLease(ctx context.Context, refused *oauth2.Token) (context.Context, func(), error) {
+	for i := 0; ; i++ {
+		held, release, ok, err := t.e.tryLease(ctx, t.connID, store.LeaseRefresh, min(refreshLeaseTerm, t.e.cfg.JobTimeout))
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			return held, release, nil
+		}
+		if i > 100 {
+			return nil, nil, &platform.Error{Class: platform.Transient, Message: "Token refresh is taking too long in another booksync process"}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if err := t.load(ctx); err != nil {
+			return nil, nil, err
+		}
+		if t.usable(refused) {
+			return ctx, nil, nil
+		}
+	}
+}
+
+// refresh asks the platform for a new token with the one held and stores it. A refresh the
+// platform refuses (the grant was revoked or expired) deauthorizes the connection.
+func (t *tokenSource) refresh(ctx context.Context) (*oauth2.Token, error) {
 	if t.tok == nil || t.tok.RefreshToken == "" {
 		return nil, t.e.deauthorize(ctx, t.connID, "the connection holds no refresh token")
 	}

@@ -1,0 +1,207 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/invoicing"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/platformtest"
+	"github.com/booksync/booksync/internal/store"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// pushSetup is an engine (not started) connected to local books with one sales tax rate and one
+// sales account, pulled, the entity's default sales account set; its pushes are run directly.
+type pushSetup struct {
+	e     *Engine
+	st    *store.Store
+	conn  *booksync.Connection
+	books *platformtest.Connector
+
+	mu    sync.Mutex
+	calls [][]string // the invoices of each invoice push, by id
+}
+
+// newPushSetup connects to books with limits; opened, if not nil, is called each time the books
+// are opened.
+func newPushSetup(t *testing.T, limits platform.Limits, opened func()) *pushSetup {
+	t.Helper()
+	ctx := context.Background()
+	s := &pushSetup{}
+	accept := func(prefix string, refs []string) []platform.Result {
+		out := make([]platform.Result, len(refs))
+		for i, ref := range refs {
+			out[i] = platform.Result{Ref: ref, PlatformID: prefix + ref}
+		}
+		return out
+	}
+	s.books = &platformtest.Connector{
+		OrgFn: func(context.Context) (platform.Org, error) {
+			return platform.Org{ID: "fake", Name: "Fake Books", BaseCurrency: "EUR", CountryCode: "DE"}, nil
+		},
+		TaxRatesFn: func(context.Context) ([]platform.TaxRate, error) {
+			return []platform.TaxRate{{Code: "VAT19", Name: "VAT 19%", Status: "Active", Rate: 1900, Revenue: true}}, nil
+		},
+		LedgerAccountsFn: func(context.Context) ([]platform.LedgerAccount, error) {
+			return []platform.LedgerAccount{{ID: "acc-sales", Code: "200", Name: "Sales", Type: "Income", Status: "Active"}}, nil
+		},
+		PushContactsFn: func(_ context.Context, cs []platform.Contact) ([]platform.Result, error) {
+			refs := make([]string, len(cs))
+			for i, c := range cs {
+				refs[i] = c.Ref
+			}
+			return accept("contact-", refs), nil
+		},
+		PushItemsFn: func(_ context.Context, items []platform.Item) ([]platform.Result, error) {
+			refs := make([]string, len(items))
+			for i, it := range items {
+				refs[i] = it.Ref
+			}
+			return accept("item-", refs), nil
+		},
+		PushInvoicesFn: func(_ context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+			refs := make([]string, len(invs))
+			for i, inv := range invs {
+				refs[i] = inv.Ref
+			}
+			s.mu.Lock()
+			s.calls = append(s.calls, refs)
+			s.mu.Unlock()
+			return accept("invoice-", refs), nil
+		},
+	}
+	p := &platform.Provider{Platform: "localbooks", Name: "Local Books", Limits: limits,
+		Local: func(*booksync.Connection, *booksync.Entity) (platform.Connector, func() error, error) {
+			if opened != nil {
+				opened()
+			}
+			return s.books, nil, nil
+		}}
+	s.e, s.st, s.conn = newConnectedEngine(t, p)
+	if err := s.e.pull(ctx, s.conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	settings, err := s.st.Settings(ctx, s.conn.EntityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, accounts, err := s.st.PulledOf(ctx, s.conn.ID)
+	if err != nil || len(accounts) != 1 {
+		t.Fatalf("pulled accounts: %v %v", accounts, err)
+	}
+	settings.VATMode = booksync.VATModeExclusive
+	settings.Accounting = &booksync.AccountingSettings{LedgerAccountIDs: &booksync.DefaultLedgerAccountIDs{Products: &accounts[0].ID}}
+	if err := s.st.UpdateSettings(ctx, s.conn.EntityID, settings); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// issue creates and issues an invoice of one catalog product at 19%, and returns its id.
+func (s *pushSetup) issue() (string, error) {
+	ctx := context.Background()
+	now := time.Now()
+	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: s.conn.EntityID, CreatedAt: now, UpdatedAt: now,
+		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
+		CounterpartID: uuid.NewString(), CounterpartType: booksync.CounterpartTypeOrganization,
+		CounterpartName: "Globex", VATMode: booksync.VATModeExclusive,
+		LineItems: []booksync.LineItem{{
+			Quantity:       booksync.Quantity{Decimal: decimal.RequireFromString("2.5")},
+			Product:        booksync.LineProduct{ID: uuid.NewString(), Name: "Widget", Price: booksync.Price{Currency: "EUR", Value: 400}},
+			TotalBeforeVAT: 1000, TotalAfterVAT: 1190, TaxRateValue: 1900,
+		}},
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190,
+	}
+	if err := s.st.CreateReceivable(ctx, r); err != nil {
+		return "", err
+	}
+	_, err := invoicing.New(s.st, s.e).Issue(ctx, s.conn.EntityID, r.ID, now)
+	return r.ID, err
+}
+
+func (s *pushSetup) invoiceCalls() [][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// TestRateLimitedPushFillsItsBatch: against a system that limits calls, a push that finds fewer
+// invoices than a batch waits for others to join them, so that an invoice issued while it waits
+// goes in the same call. (The second invoice is issued once the push has read the first, so without
+// the wait it would take a call of its own.)
+func TestRateLimitedPushFillsItsBatch(t *testing.T) {
+	t.Parallel()
+	// Once the push has opened the books, the engine's clock issues the second invoice when it is
+	// read the second time: the first reading starts the round, the second, after the round has
+	// read the pending invoices, tells how long the first has waited.
+	var pushing atomic.Bool
+	var readings atomic.Int32
+	s := newPushSetup(t, platform.Limits{PerMinute: 60}, func() {
+		if pushing.Load() {
+			readings.Store(0)
+		}
+	})
+	var second string
+	issued := make(chan error, 1)
+	readings.Store(-1000)
+	s.e.now = func() time.Time {
+		if readings.Add(1) == 2 && pushing.CompareAndSwap(true, false) {
+			go func() {
+				var err error
+				second, err = s.issue()
+				issued <- err
+			}()
+		}
+		return time.Now().UTC()
+	}
+	first, err := s.issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pushing.Store(true)
+	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-issued; err != nil {
+		t.Fatal(err)
+	}
+	if calls := s.invoiceCalls(); len(calls) != 1 || len(calls[0]) != 2 {
+		t.Fatalf("invoice pushes %q, want one of %s and %s", calls, first, second)
+	}
+}
+
+// TestPushContinuesInANewRun: a push that has used its share of the job timeout ends its run
+// after the round it is in, for the job to run again, rather than starting another round.
+func TestPushContinuesInANewRun(t *testing.T) {
+	t.Parallel()
+	s := newPushSetup(t, platform.Limits{}, nil)
+	s.e.cfg.JobTimeout = time.Second
+	push := s.books.PushInvoicesFn
+	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		// The round takes the run's share of the job timeout.
+		time.Sleep(s.e.cfg.JobTimeout / 2)
+		return push(ctx, invs)
+	}
+	id, err := s.issue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); !errors.Is(err, errContinue) {
+		t.Fatalf("push: %v, want errContinue", err)
+	}
+	rec, err := s.st.RecordFor(context.Background(), s.conn.ID, booksync.ObjectReceivable, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.SyncStatus != booksync.SyncStatusDone {
+		t.Fatalf("record %s, want the round's push done", rec.SyncStatus)
+	}
+}
