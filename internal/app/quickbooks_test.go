@@ -59,6 +59,12 @@ func TestQuickBooksStory(t *testing.T) {
 			realm := companies[len(companies)-1]
 			sales := c.idByName("/ledger_accounts", "Sales of Product Income")
 			bank := c.idByName("/ledger_accounts", "Checking")
+			// Sales do not go to a bank account: booksync refuses it before it reaches the books.
+			body := c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+				"ledger_account_ids": map[string]any{"products": bank}}}, 422, nil)
+			if text := string(body); !strings.Contains(text, "ledger account "+bank+" (Checking) cannot take sales: it is a bank account") {
+				t.Fatalf("bank account for products: %s", text)
+			}
 			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 				"ledger_account_ids": map[string]any{"products": sales, "payments": bank}}}, 200, nil)
 			r := c.customerAndProduct("Acme Trading Ltd", nil)

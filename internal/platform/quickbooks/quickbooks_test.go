@@ -136,7 +136,8 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 	}
 	for _, w := range []platform.LedgerAccount{
 		{ID: "1", Code: "4000", Name: "Sales of Product Income", Type: "Income", Subtype: "Income", Status: "Active", Currency: "GBP"},
-		{ID: "5", Code: "1000", Name: "Checking", Type: "Asset", Subtype: "Bank", Status: "Active", IsBank: true, PaymentsAllowed: true, Currency: "GBP"},
+		{ID: "5", Code: "1000", Name: "Checking", Type: "Asset", Subtype: "Bank", Status: "Active", IsBank: true, PaymentsAllowed: true, Currency: "GBP",
+			SalesRefusal: "it is a bank account; invoice lines book sales to income accounts"},
 		{ID: "4", Code: "1200", Name: "Undeposited Funds", Type: "Asset", Subtype: "Other Current Asset", Status: "Active", PaymentsAllowed: true, Currency: "GBP"},
 		{ID: "6", Code: "2200", Name: "VAT Control", Type: "Liability", Subtype: "Other Current Liability", Status: "Active", Currency: "GBP"},
 		{ID: "9", Code: "6000", Name: "Office Expenses", Type: "Expense", Subtype: "Expense", Status: "Active", Currency: "GBP"},
@@ -146,6 +147,25 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 		if byID[w.ID] != w {
 			t.Errorf("account %s = %+v, want %+v", w.ID, byID[w.ID], w)
 		}
+	}
+	// Invoice lines book sales to income accounts: the company's bank and receivables accounts
+	// say why they cannot take them, so booksync refuses them before anything reaches the books.
+	refused := 0
+	for _, a := range accts {
+		switch a.Subtype {
+		case "Bank", "Accounts Receivable":
+			refused++
+			if a.SalesRefusal == "" {
+				t.Errorf("account %s (%s) takes sales", a.Name, a.Subtype)
+			}
+		case "Income", "Other Income":
+			if a.SalesRefusal != "" {
+				t.Errorf("income account %s refuses sales: %s", a.Name, a.SalesRefusal)
+			}
+		}
+	}
+	if refused < 2 {
+		t.Errorf("%d bank or receivables accounts in the company, want both kinds", refused)
 	}
 	if len(accts) != len(co.sb.Accounts(co.realm)) {
 		t.Errorf("%d accounts, the company has %d", len(accts), len(co.sb.Accounts(co.realm)))

@@ -181,9 +181,23 @@ func (c *Client) LedgerAccounts(ctx context.Context) ([]platform.LedgerAccount, 
 			Status: activeOrArchived(a.Active), IsBank: a.AccountType == "Bank",
 			Currency: refValue(a.CurrencyRef), Description: a.Description,
 			PaymentsAllowed: paymentsAllowed(a),
+			SalesRefusal:    salesRefusal(a),
 		})
 	}
 	return out, nil
+}
+
+// salesRefusal says why invoice lines cannot book sales to a: a bank account holds money and a
+// receivables account what customers owe, and an invoice line's amount belongs to neither (the
+// invoice itself posts the receivable). Empty when a can take sales.
+func salesRefusal(a wireAccount) string {
+	switch a.AccountType {
+	case "Bank":
+		return "it is a bank account; invoice lines book sales to income accounts"
+	case "Accounts Receivable":
+		return "it is the receivables account, which the invoice itself posts to; invoice lines book sales to income accounts"
+	}
+	return ""
 }
 
 // paymentsAllowed reports whether QuickBooks takes a customer payment into a: a bank account, or
