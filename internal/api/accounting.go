@@ -140,7 +140,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listSyncedRecords(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.SyncedRecordList, 250)
+	q, err := s.parseList(r, booksync.SyncedRecordList, 250)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) listSyncedRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	if !hasType {
 		s.writeError(w, r, booksync.FieldErrorf("missing", []any{"query", "object_type"},
-			"Field required: object_type (product, customer, vendor, receivable, bill or payment_record)."))
+			"Field required: object_type (%s).", orWords(s.validator.QueryEnum(operationOf(r), "object_type"))))
 		return
 	}
 	page, err := s.store.SyncedRecords(r.Context(), entityOf(r).ID, q)
@@ -192,7 +192,7 @@ func (s *Server) pushSyncedRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listTaxRates(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.AccountingTaxRateList, 250)
+	q, err := s.parseList(r, booksync.AccountingTaxRateList, 250)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -220,7 +220,7 @@ func (s *Server) getTaxRate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listLedgerAccounts(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.LedgerAccountList, 250)
+	q, err := s.parseList(r, booksync.LedgerAccountList, 250)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

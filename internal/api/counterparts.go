@@ -220,7 +220,7 @@ func (s *Server) deleteCounterpart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listCounterparts(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.CounterpartList, 100)
+	q, err := s.parseList(r, booksync.CounterpartList, 100)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -168,7 +168,7 @@ func (s *Server) patchEntity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listEntities(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.EntityList, 100)
+	q, err := s.parseList(r, booksync.EntityList, 100)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

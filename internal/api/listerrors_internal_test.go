@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/apispec"
 	"github.com/booksync/booksync/internal/store"
 )
 
@@ -54,6 +55,9 @@ func TestListQueryTexts(t *testing.T) {
 		{"created_at__gt=yesterday", listDetail{[]any{"query", "created_at__gt"}, `Input should be an RFC 3339 date-time such as 2024-05-25T12:00:00Z, got "yesterday".`, "value_error"}},
 		{"counterpart_id=12", listDetail{[]any{"query", "counterpart_id"}, `Input should be a valid UUID, got "12".`, "value_error"}},
 		{"total_amount=ten", listDetail{[]any{"query", "total_amount"}, `Input should be a valid integer, got "ten".`, "value_error"}},
+		{"status=nope", listDetail{[]any{"query", "status"}, `Input should be 'draft', 'issuing', 'issued', 'failed', 'accepted', 'expired', 'declined', 'recurring', 'partially_paid', 'paid', 'overdue', 'uncollectible' or 'canceled', got "nope".`, "enum"}},
+		{"status__in=draft,nope", listDetail{[]any{"query", "status__in"}, `Input should be 'draft', 'issuing', 'issued', 'failed', 'accepted', 'expired', 'declined', 'recurring', 'partially_paid', 'paid', 'overdue', 'uncollectible' or 'canceled', got "nope".`, "enum"}},
+		{"type=bill", listDetail{[]any{"query", "type"}, `Input should be 'quote', 'invoice' or 'credit_note', got "bill".`, "enum"}},
 		{"pagination_token=garbage", listDetail{[]any{"query", "pagination_token"}, "pagination_token is not valid: use a next_pagination_token or prev_pagination_token exactly as a list returned it.", "value_error"}},
 		// A well-formed token whose key does not fit the sort of the query it carries.
 		{"pagination_token=" + encodePageToken(pageToken{Query: "sort=total_amount", Key: "ten", ID: "0b8e2a1c-9a39-4b0a-9f3a-3c7d2b0f6a11"}),
@@ -61,8 +65,14 @@ func TestListQueryTexts(t *testing.T) {
 		{"pagination_token=" + encodePageToken(pageToken{Query: "sort=colour", Key: "x", ID: "0b8e2a1c-9a39-4b0a-9f3a-3c7d2b0f6a11"}),
 			listDetail{[]any{"query", "pagination_token"}, "pagination_token is not valid.", "value_error"}},
 	}
+	v, err := apispec.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{validator: v}
 	for _, c := range cases {
-		_, err := parseList(httptest.NewRequest(http.MethodGet, "/receivables?"+c.query, nil), booksync.ReceivableList, 250)
+		r := httptest.NewRequest(http.MethodGet, "/receivables?"+c.query, nil)
+		_, err := s.parseList(r.WithContext(context.WithValue(r.Context(), ctxOperation, "get_receivables")), booksync.ReceivableList, 250)
 		if err == nil {
 			t.Errorf("%s: no error", c.query)
 			continue
@@ -211,4 +221,31 @@ func sameDetail(a, b listDetail) bool {
 		}
 	}
 	return true
+}
+
+// TestEnumFiltersHaveServedEnums: every filter of a list that takes one of a fixed set of words has
+// its set in the served document, which parseList checks each value against; a filter without one
+// would answer a mistyped value with an empty list instead of a 422.
+func TestEnumFiltersHaveServedEnums(t *testing.T) {
+	t.Parallel()
+	v, err := apispec.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for op, spec := range booksync.ListSpecs {
+		for field, ops := range spec.Ops {
+			if spec.Fields[field] != booksync.KindEnum {
+				continue
+			}
+			for _, fop := range ops {
+				param := field
+				if fop != booksync.OpEq {
+					param += "__" + string(fop)
+				}
+				if v.ValidateQueryEnum(op, param, "no such word") == nil {
+					t.Errorf("%s: the served document gives %s no enum", op, param)
+				}
+			}
+		}
+	}
 }

@@ -114,7 +114,7 @@ func (s *Server) getPaymentRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPaymentRecords(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.PaymentRecordList, 100)
+	q, err := s.parseList(r, booksync.PaymentRecordList, 100)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -122,7 +122,7 @@ func (s *Server) deleteProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.ProductList, 100)
+	q, err := s.parseList(r, booksync.ProductList, 100)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -535,7 +535,7 @@ func (s *Server) deleteReceivable(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listReceivables(w http.ResponseWriter, r *http.Request) {
-	q, err := parseList(r, booksync.ReceivableList, 250)
+	q, err := s.parseList(r, booksync.ReceivableList, 250)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -236,9 +236,17 @@ func newID() string { return uuid.NewString() }
 // parseList parses a list request: limit, order, sort, filters from the query parameters named by
 // spec, and pagination_token. As in Monite, a pagination token carries the original query, and
 // every parameter but limit is then taken from it. Each parameter is checked against spec here,
-// and a mistake is answered with a 422 that names it, so the ListQuery returned is one the store
-// takes (the store checks again and refuses anything else with a *store.QueryError).
-func parseList(r *http.Request, spec booksync.ListSpec, maxLimit int) (booksync.ListQuery, error) {
+// and each value of a filter the served document gives an enum against that enum; a mistake is
+// answered with a 422 that names the parameter, so the ListQuery returned is one the store takes
+// (the store checks again and refuses anything else with a *store.QueryError).
+func (s *Server) parseList(r *http.Request, spec booksync.ListSpec, maxLimit int) (booksync.ListQuery, error) {
+	op := operationOf(r)
+	inEnum := func(param, value string) error {
+		if d := s.validator.ValidateQueryEnum(op, param, value); d != nil {
+			return booksync.FieldErrorf(d.Type, d.Loc, "%s", d.Msg)
+		}
+		return nil
+	}
 	q := r.URL.Query()
 	var lq booksync.ListQuery
 	lq.Limit = 100
@@ -265,7 +273,7 @@ func parseList(r *http.Request, spec booksync.ListSpec, maxLimit int) (booksync.
 			return lq, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"}, "pagination_token is not valid.")
 		}
 		limit := lq.Limit
-		lq, err = parseListQuery(orig, spec)
+		lq, err = parseListQuery(orig, spec, inEnum)
 		if err != nil {
 			return lq, booksync.FieldErrorf("value_error", []any{"query", "pagination_token"}, "pagination_token is not valid.")
 		}
@@ -283,7 +291,7 @@ func parseList(r *http.Request, spec booksync.ListSpec, maxLimit int) (booksync.
 		return lq, nil
 	}
 	limit := lq.Limit
-	lq, err := parseListQuery(q, spec)
+	lq, err := parseListQuery(q, spec, inEnum)
 	lq.Limit = limit
 	return lq, err
 }
@@ -296,8 +304,9 @@ func sortOf(lq booksync.ListQuery, spec booksync.ListSpec) string {
 }
 
 // parseListQuery parses order, sort and filters; any other parameter is an error rather than
-// silently ignored, because a mistyped filter would otherwise return the wrong rows.
-func parseListQuery(q url.Values, spec booksync.ListSpec) (booksync.ListQuery, error) {
+// silently ignored, because a mistyped filter would otherwise return the wrong rows. inEnum checks
+// one value of a filter against the enum the served document declares for it, if any.
+func parseListQuery(q url.Values, spec booksync.ListSpec, inEnum func(param, value string) error) (booksync.ListQuery, error) {
 	var lq booksync.ListQuery
 	keys := make([]string, 0, len(q))
 	for k := range q {
@@ -342,6 +351,9 @@ func parseListQuery(q url.Values, spec booksync.ListSpec) (booksync.ListQuery, e
 				parts = strings.Split(raw, ",")
 			}
 			for _, p := range parts {
+				if err := inEnum(k, p); err != nil {
+					return lq, err
+				}
 				val, err := parseValue(p, kind, op)
 				if err != nil {
 					return lq, booksync.FieldErrorf("value_error", []any{"query", k}, "%s", err.Error())
@@ -360,6 +372,14 @@ func quoteList(xs []string) string {
 		q[i] = "'" + x + "'"
 	}
 	return strings.Join(q, ", ")
+}
+
+// orWords lists words as a sentence does: "a, b or c".
+func orWords(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 func parseValue(s string, kind booksync.FieldKind, op booksync.FilterOp) (any, error) {

@@ -42,8 +42,9 @@ type Detail struct {
 // any schema", and takes numbers as float64, which would round
 // 9007199254740993 to a value that passes a maximum it should fail.
 type Validator struct {
-	bodies   map[string]requestBody // by operationId
-	patterns sync.Map               // pattern string -> *regexp.Regexp, or nil when RE2 cannot compile it
+	bodies   map[string]requestBody         // by operationId
+	enums    map[string]map[string][]string // operationId -> query parameter -> the values its enum allows
+	patterns sync.Map                       // pattern string -> *regexp.Regexp, or nil when RE2 cannot compile it
 }
 
 type requestBody struct {
@@ -57,9 +58,10 @@ func NewValidator() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{bodies: map[string]requestBody{}}
+	v := &Validator{bodies: map[string]requestBody{}, enums: map[string]map[string][]string{}}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
+			v.enums[op.OperationID] = queryEnums(append(slices.Clone(item.Parameters), op.Parameters...))
 			rb := requestBody{}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				body := op.RequestBody.Value
@@ -104,6 +106,92 @@ func (v *Validator) ValidateBody(operationID string, body []byte) []Detail {
 	}
 	c := checker{v: v}
 	return dedupe(c.check(rb.schema, value, []any{"body"}))
+}
+
+// queryEnums returns the enum of each query parameter that has one, as the text a query carries.
+func queryEnums(params openapi3.Parameters) map[string][]string {
+	out := map[string][]string{}
+	for _, p := range params {
+		if p == nil || p.Value == nil || p.Value.In != openapi3.ParameterInQuery || p.Value.Schema == nil {
+			continue
+		}
+		for _, e := range enumOf(p.Value.Schema, 0) {
+			text, ok := e.(string)
+			if !ok {
+				text = literal(e)
+			}
+			out[p.Value.Name] = append(out[p.Value.Name], text)
+		}
+	}
+	return out
+}
+
+// enumOf returns the values a query parameter's schema allows when it is an enum: its own enum,
+// that of the schema it wraps (allOf, or anyOf and oneOf beside null, as pydantic writes optional
+// and defaulted parameters), or, for a parameter that repeats, that of its items.
+func enumOf(ref *openapi3.SchemaRef, depth int) []any {
+	if ref == nil || ref.Value == nil || depth > 8 {
+		return nil
+	}
+	s := ref.Value
+	if len(s.Enum) > 0 {
+		return s.Enum
+	}
+	for _, subs := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range subs {
+			if enum := enumOf(sub, depth+1); len(enum) > 0 {
+				return enum
+			}
+		}
+	}
+	if s.Type != nil && s.Type.Is(openapi3.TypeArray) {
+		return enumOf(s.Items, depth+1)
+	}
+	return nil
+}
+
+// QueryEnum returns the values the document allows for the query parameter param of the
+// operation with id operationID (e.g. "get_receivables", "status__in"), in the document's order:
+// the enum of its schema or, for a parameter that repeats, of its items. It returns nil when the
+// parameter has no enum or the operation does not declare it.
+//
+// It panics when operationID is not in Document, as ValidateBody does.
+func (v *Validator) QueryEnum(operationID, param string) []string {
+	params, ok := v.enums[operationID]
+	if !ok {
+		panic(fmt.Sprintf("apispec: no operation %q in openapi.json", operationID))
+	}
+	return slices.Clone(params[param])
+}
+
+// ValidateQueryEnum checks one value of the query parameter param of the operation with id
+// operationID against the enum the document declares for it (see QueryEnum); a parameter that
+// repeats is checked one value at a time. It returns nil when the enum allows the value or the
+// parameter has no enum, and otherwise a Detail of type "enum" at ["query", param] that lists the
+// values allowed. Other constraints of the parameter's schema are not checked here.
+//
+// It panics when operationID is not in Document, as ValidateBody does.
+func (v *Validator) ValidateQueryEnum(operationID, param, value string) *Detail {
+	params, ok := v.enums[operationID]
+	if !ok {
+		panic(fmt.Sprintf("apispec: no operation %q in openapi.json", operationID))
+	}
+	enum := params[param]
+	if len(enum) == 0 || slices.Contains(enum, value) {
+		return nil
+	}
+	allowed := make([]any, len(enum))
+	for i, e := range enum {
+		allowed[i] = e
+	}
+	return &Detail{Loc: []any{"query", param}, Msg: "Input should be " + orList(allowed) + ", got " + strconv.Quote(truncate(value, 64)) + ".", Type: "enum"}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 // decodeBody decodes body keeping numbers as json.Number, so that

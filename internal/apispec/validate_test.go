@@ -319,3 +319,57 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+func TestValidateQueryEnum(t *testing.T) {
+	t.Parallel()
+	v := validator(t)
+	cases := []struct {
+		op, param, value string
+		want             *Detail
+	}{
+		// An enum of its own, one through $ref, one through allOf, one beside null, and array items.
+		{"get_receivables", "status", "paid", nil},
+		{"get_receivables", "type", "credit_note", nil},
+		{"get_accounting_synced_records", "object_type", "payment_record", nil},
+		{"get_accounting_synced_records", "order", "desc", nil},
+		{"get_entities", "status", "inactive", nil},
+		{"get_products", "currency__in", "EUR", nil},
+		// Parameters without an enum, and parameters the operation does not declare, take anything.
+		{"get_products", "name", "anything", nil},
+		{"get_products", "no_such_parameter", "anything", nil},
+		{"get_receivables", "type", "bill", &Detail{Loc: []any{"query", "type"}, Msg: `Input should be 'quote', 'invoice' or 'credit_note', got "bill".`, Type: "enum"}},
+		{"get_entities", "status", "Active", &Detail{Loc: []any{"query", "status"}, Msg: `Input should be 'active', 'inactive' or 'deleted', got "Active".`, Type: "enum"}},
+		{"get_accounting_synced_records", "object_type", "", &Detail{Loc: []any{"query", "object_type"}, Msg: `Input should be 'product', 'customer', 'vendor', 'receivable', 'bill' or 'payment_record', got "".`, Type: "enum"}},
+	}
+	for _, c := range cases {
+		got := v.ValidateQueryEnum(c.op, c.param, c.value)
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s %s=%q: %+v, want %+v", c.op, c.param, c.value, got, c.want)
+		}
+	}
+	// A repeated parameter's values are checked against its items' enum.
+	if d := v.ValidateQueryEnum("get_products", "currency__in", "eur"); d == nil || !reflect.DeepEqual(d.Loc, []any{"query", "currency__in"}) ||
+		!strings.HasPrefix(d.Msg, "Input should be 'AED', 'AFN'") || d.Type != "enum" {
+		t.Errorf("currency__in=eur: %+v", d)
+	}
+	if got, want := v.QueryEnum("get_accounting_synced_records", "object_type"), []string{"product", "customer", "vendor", "receivable", "bill", "payment_record"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("QueryEnum(object_type) = %q, want %q", got, want)
+	}
+	if got := v.QueryEnum("get_products", "name"); got != nil {
+		t.Errorf("QueryEnum(name) = %q, want none", got)
+	}
+	long := v.ValidateQueryEnum("get_receivables", "type", strings.Repeat("x", 100))
+	if long == nil || !strings.HasSuffix(long.Msg, `got "`+strings.Repeat("x", 64)+`...".`) {
+		t.Errorf("a long value is reported as %+v", long)
+	}
+}
+
+func TestValidateQueryEnumUnknownOperationPanics(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for an unknown operation")
+		}
+	}()
+	validator(t).ValidateQueryEnum("get_nothing", "status", "x")
+}
