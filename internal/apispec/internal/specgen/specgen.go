@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/format"
+	"slices"
 	"sort"
 	"strings"
 
@@ -431,6 +432,7 @@ func Generate(monite []byte) (*Output, error) {
 	usedSecurity := map[string]bool{}
 	type opRow struct{ method, path, id string }
 	var rows []opRow
+	sortSchemas := map[string]bool{}
 	for _, want := range Ops {
 		item, _ := srcPaths[want.Path].(map[string]any)
 		op, _ := item[strings.ToLower(want.Method)].(map[string]any)
@@ -450,7 +452,7 @@ func Generate(monite []byte) (*Output, error) {
 				delete(op, k)
 			}
 		}
-		notes, err := adjust(id, op, srcSchemas)
+		notes, err := adjust(id, op, srcSchemas, sortSchemas)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", want.Method, want.Path, err)
 		}
@@ -495,6 +497,12 @@ func Generate(monite []byte) (*Output, error) {
 	}
 	if err := extendEnums(schemas); err != nil {
 		return nil, err
+	}
+	for name := range sortSchemas {
+		// A list's sort enum is its own: another use of the schema would be narrowed with it.
+		if n := countRefs(map[string]any{"paths": paths, "schemas": schemas}, schemaRefPrefix+name); n != 1 {
+			return nil, fmt.Errorf("schema %s, a list's sort enum, is referred to %d times; it must be its list's alone", name, n)
+		}
 	}
 
 	securitySchemes := map[string]any{}
@@ -571,8 +579,9 @@ func Generate(monite []byte) (*Output, error) {
 }
 
 // adjust applies booksync's differences from Monite to one operation and
-// returns the notes that document them.
-func adjust(id string, op map[string]any, schemas map[string]any) ([]string, error) {
+// returns the notes that document them. sortSchemas collects the names of the component schemas
+// that hold the sort enums of lists (see narrowSort).
+func adjust(id string, op map[string]any, schemas map[string]any, sortSchemas map[string]bool) ([]string, error) {
 	notes := []string{versionNote}
 	found := false
 	for _, p := range asSlice(op["parameters"]) {
@@ -606,6 +615,9 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 			return nil, fmt.Errorf("booksync serves query parameters Monite does not declare: %v", served)
 		}
 		op["parameters"] = kept
+		if err := narrowSort(op, spec, schemas, sortSchemas); err != nil {
+			return nil, err
+		}
 		if len(dropped) > 0 {
 			notes = append(notes, fmt.Sprintf("booksync: these Monite filters are not served, and sending one is a 422 rather than silently ignored: %v. Sorting is by %v.", dropped, spec.Sorts))
 		}
@@ -638,6 +650,118 @@ func adjust(id string, op map[string]any, schemas map[string]any) ([]string, err
 		notes = append(notes, o.note)
 	}
 	return notes, nil
+}
+
+// narrowSort makes the enum of a list operation's sort parameter say exactly what booksync sorts
+// the list by (spec.Sorts): Monite's values booksync sorts by keep their place, booksync's other
+// sorts follow, and Monite's values booksync does not sort by (a 422) are left out. When the enum
+// is a component schema, its name is kept for clients generated from the document, its
+// description says how it differs from Monite's, and its name is added to sortSchemas; an inline
+// enum's parameter says so instead.
+func narrowSort(op map[string]any, spec booksync.ListSpec, schemas map[string]any, sortSchemas map[string]bool) error {
+	var param map[string]any
+	for _, p := range asSlice(op["parameters"]) {
+		if pm := asMap(p); pm["in"] == "query" && pm["name"] == "sort" {
+			param = pm
+		}
+	}
+	if param == nil {
+		return fmt.Errorf("no sort query parameter")
+	}
+	name, s := enumSchema(asMap(param["schema"]), schemas)
+	if s == nil {
+		return fmt.Errorf("the sort query parameter has no enum")
+	}
+	if sortSchemas[name] {
+		return fmt.Errorf("schema %s is the sort enum of another list", name)
+	}
+	var enum []any
+	var added, unserved []string
+	for _, v := range asSlice(s["enum"]) {
+		if slices.Contains(spec.Sorts, fmt.Sprint(v)) {
+			enum = append(enum, v)
+		} else {
+			unserved = append(unserved, fmt.Sprint(v))
+		}
+	}
+	for _, f := range spec.Sorts {
+		if !slices.Contains(enum, any(f)) {
+			enum = append(enum, f)
+			added = append(added, f)
+		}
+	}
+	s["enum"] = enum
+	var notes []string
+	if len(added) > 0 {
+		notes = append(notes, "the list can also be sorted by "+words(added, "and"))
+	}
+	if len(unserved) > 0 {
+		notes = append(notes, "sorting by Monite's "+words(unserved, "or")+" is a 422")
+	}
+	// An inline enum is this parameter's alone, and the parameter's description tells of it.
+	described := param
+	if name != "" {
+		sortSchemas[name] = true
+		described = s
+	}
+	if len(notes) > 0 {
+		// Every difference reads "booksync: ...", the marker the API's description points to.
+		desc, _ := described["description"].(string)
+		described["description"] = strings.TrimSpace(desc + "\n\nbooksync: " + strings.Join(notes, "; ") + ".")
+	}
+	return nil
+}
+
+// words joins a list as prose: "a", "a and b", "a, b and c".
+func words(list []string, conj string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " " + conj + " " + list[len(list)-1]
+}
+
+// enumSchema returns the schema holding the enum of a parameter's schema s, looking through a
+// $ref into schemas (and then returning the component's name) and the allOf and anyOf wrappers
+// pydantic writes, or nil when there is none.
+func enumSchema(s map[string]any, schemas map[string]any) (string, map[string]any) {
+	if s == nil {
+		return "", nil
+	}
+	if ref, ok := s["$ref"].(string); ok {
+		name, _ := strings.CutPrefix(ref, schemaRefPrefix)
+		if c := asMap(schemas[name]); c["enum"] != nil {
+			return name, c
+		}
+		return enumSchema(asMap(schemas[name]), schemas)
+	}
+	if s["enum"] != nil {
+		return "", s
+	}
+	for _, sub := range append(slices.Clone(asSlice(s["allOf"])), asSlice(s["anyOf"])...) {
+		if name, inner := enumSchema(asMap(sub), schemas); inner != nil {
+			return name, inner
+		}
+	}
+	return "", nil
+}
+
+// countRefs returns how many times v refers to ref.
+func countRefs(v any, ref string) int {
+	n := 0
+	switch t := v.(type) {
+	case map[string]any:
+		if t["$ref"] == ref {
+			n++
+		}
+		for _, c := range t {
+			n += countRefs(c, ref)
+		}
+	case []any:
+		for _, c := range t {
+			n += countRefs(c, ref)
+		}
+	}
+	return n
 }
 
 // enumAdditions are values booksync adds to Monite's enums (it adds, never renames): GnuCash is an
