@@ -110,25 +110,13 @@ func (s *Store) ConnectionByID(ctx context.Context, id string) (*booksync.Connec
 // partner's entities connected, disconnected connections included: the built-in sandboxes show a
 // partner those and no others.
 func (s *Store) PartnerTenants(ctx context.Context, partnerID, platform string) ([]string, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT c.tenant_id FROM accounting_connections c
+	ids, err := queryStrings(ctx, s.reader, `SELECT DISTINCT c.tenant_id FROM accounting_connections c
 	JOIN entities e ON e.id = c.entity_id
 	WHERE e.partner_id = $1 AND c.platform = $2 AND c.tenant_id <> ''`, partnerID, platform)
 	if err != nil {
-		return nil, fmt.Errorf("store: partner tenants: %w", err)
+		return nil, fmt.Errorf("partner tenants: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: partner tenants: %w", err)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: partner tenants: %w", err)
-	}
-	return out, nil
+	return ids, nil
 }
 
 // ConnectionByState returns the pending connection whose OAuth state has this hash, or a NotFoundError.
@@ -184,23 +172,10 @@ func (s *Store) Connections(ctx context.Context, entityID string) ([]booksync.Co
 // ClaimDueConnections returns the connected connections whose next sync is due and moves their
 // next sync to next, inside tx, so that the sweeper can queue their syncs in the same transaction.
 func (s *Store) ClaimDueConnections(ctx context.Context, tx *sql.Tx, now, next time.Time) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounting_connections WHERE status = $1 AND next_sync_at <= $2
+	ids, err := queryStrings(ctx, tx, `SELECT id FROM accounting_connections WHERE status = $1 AND next_sync_at <= $2
 	ORDER BY next_sync_at`+s.d.forUpdate, booksync.ConnectionConnected, micros(now))
 	if err != nil {
-		return nil, fmt.Errorf("store: due connections: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("due connections: %w", err)
 	}
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, "UPDATE accounting_connections SET next_sync_at = $1 WHERE id = $2", micros(next), id); err != nil {

@@ -34,3 +34,12 @@ func queryAll[T any](ctx context.Context, db querier, scan func(sc scanner, extr
 	}
 	return out, rows.Err()
 }
+
+// queryStrings runs q, which selects one text column, and returns its values.
+func queryStrings(ctx context.Context, db querier, q string, args ...any) ([]string, error) {
+	return queryAll(ctx, db, func(sc scanner, _ ...any) (string, error) {
+		var s string
+		err := sc.Scan(&s)
+		return s, err
+	}, q, args...)
+}

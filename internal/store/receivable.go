@@ -241,19 +241,6 @@ func (s *Store) Receivables(ctx context.Context, entityID string, q booksync.Lis
 
 // IssuedReceivableIDs returns the ids of the entity's invoices that are issued (or paid).
 func (s *Store) IssuedReceivableIDs(ctx context.Context, tx *sql.Tx, entityID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM receivables WHERE entity_id = $1 AND status IN ($2, $3, $4) ORDER BY created_at, id",
+	return queryStrings(ctx, tx, "SELECT id FROM receivables WHERE entity_id = $1 AND status IN ($2, $3, $4) ORDER BY created_at, id",
 		entityID, booksync.StatusIssued, booksync.StatusPartiallyPaid, booksync.StatusPaid)
-	if err != nil {
-		return nil, fmt.Errorf("store: issued receivables: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -164,23 +164,10 @@ func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objec
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for
 // push since before t.
 func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT r.connection_id FROM synced_records r
+	return queryStrings(ctx, tx, `SELECT DISTINCT r.connection_id FROM synced_records r
 	JOIN accounting_connections c ON c.id = r.connection_id
 	WHERE r.sync_status = $1 AND r.auto = 1 AND r.updated_at < $2 AND c.status = $3`,
 		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
-	if err != nil {
-		return nil, fmt.Errorf("store: stale pending: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // CountPendingSince counts a connection's records queued for push that changed at or after t.
