@@ -134,12 +134,14 @@ func TestEachRecordOfABatchNamesItselfInItsFix(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
 		books := fakeBooks()
-		held, release := make(chan struct{}), make(chan struct{})
+		entered, release := make(chan struct{}), make(chan struct{})
 		var log invoiceLog
-		books.PushInvoicesFn = log.wrap(func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+		books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
 			if call == 2 {
-				close(held)
-				<-release // holds the push while the payments are recorded, so they share a batch
+				// Holds the push while the payments are recorded, so that they share a batch.
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
+				}
 			}
 			return acceptAll(invs), nil
 		})
@@ -149,7 +151,7 @@ func TestEachRecordOfABatchNamesItselfInItsFix(t *testing.T) {
 			t.Fatalf("invoice record: %s %+v", rec.SyncStatus, rec.Errors)
 		}
 		b.issue("")
-		<-held
+		<-entered
 		first, second := b.pay(inv, 100), b.pay(inv, 200)
 		close(release)
 		for _, paid := range []string{first, second} {
