@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/store"
 )
 
 type discountInput struct {
@@ -486,7 +487,8 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rec.Status != booksync.StatusDraft {
-		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Only draft invoices can be issued; this invoice is %s.", rec.Status))
+		// The refusal the store gives, checked first so that it wins over the checks below.
+		s.writeError(w, r, &store.StatusError{Object: "receivable", Action: "issue", Status: rec.Status})
 		return
 	}
 	if len(rec.LineItems) == 0 {
