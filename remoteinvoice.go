@@ -49,3 +49,23 @@ type RemoteLine struct {
 	TaxRateID       string
 	LedgerAccountID string
 }
+
+// Bill states, as Monite's AccountingPayable names them.
+const (
+	BillOpen          = "open"
+	BillDraft         = "draft"
+	BillPartiallyPaid = "partially_paid"
+	BillPaid          = "paid"
+	BillVoid          = "void"
+	BillUnknown       = "unknown"
+)
+
+// RemoteBill is a purchase bill (accounts payable) as read from an entity's accounting system (GET
+// /accounting/payables): an invoice from a vendor, whose contact is the vendor.
+type RemoteBill struct {
+	RemoteInvoice
+	// State is the bill's status in Monite's words (BillOpen, ...); Status keeps the accounting
+	// system's own.
+	State string
+	Memo  string
+}

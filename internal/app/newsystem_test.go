@@ -11,12 +11,16 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/platform/platformtest"
 	"github.com/shopspring/decimal"
 )
 
 // ledger is an accounting system as small as one can be: books in memory that keep what booksync
 // pushes. It plugs into booksync as every system does, through its own provider.
 type ledger struct {
+	// The in-memory ledger follows no invoice after it is pushed: its lifecycle operations are
+	// the fake's, which fail when called.
+	platformtest.Connector
 	mu       sync.Mutex
 	contacts map[string]platform.Contact // by the ledger's id
 	items    map[string]platform.Item

@@ -184,4 +184,5 @@ type Connector interface {
 	Invoices(ctx context.Context, q InvoiceQuery) ([]booksync.RemoteInvoice, error)
 	// Invoice reads one sales invoice by the platform's id.
 	Invoice(ctx context.Context, id string) (booksync.RemoteInvoice, error)
+	Lifecycle
 }

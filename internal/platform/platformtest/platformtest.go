@@ -25,6 +25,13 @@ type Connector struct {
 	PushPaymentsFn   func(ctx context.Context, payments []platform.Payment) ([]platform.Result, error)
 	InvoicesFn       func(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteInvoice, error)
 	InvoiceFn        func(ctx context.Context, id string) (booksync.RemoteInvoice, error)
+
+	VoidInvoicesFn    func(ctx context.Context, voids []platform.Void) ([]platform.Result, error)
+	PushCreditNotesFn func(ctx context.Context, notes []platform.CreditNote) ([]platform.Result, error)
+	DeletePaymentsFn  func(ctx context.Context, payments []platform.PaymentRef) ([]platform.Result, error)
+	ChangesFn         func(ctx context.Context, q platform.ChangeQuery) (platform.Changes, error)
+	BillsFn           func(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteBill, error)
+	BillFn            func(ctx context.Context, id string) (booksync.RemoteBill, error)
 }
 
 var _ platform.Connector = (*Connector)(nil)
@@ -103,4 +110,52 @@ func (c *Connector) Invoice(ctx context.Context, id string) (booksync.RemoteInvo
 		return booksync.RemoteInvoice{}, notSet("InvoiceFn")
 	}
 	return c.InvoiceFn(ctx, id)
+}
+
+// VoidInvoices calls VoidInvoicesFn.
+func (c *Connector) VoidInvoices(ctx context.Context, voids []platform.Void) ([]platform.Result, error) {
+	if c.VoidInvoicesFn == nil {
+		return nil, notSet("VoidInvoicesFn")
+	}
+	return c.VoidInvoicesFn(ctx, voids)
+}
+
+// PushCreditNotes calls PushCreditNotesFn.
+func (c *Connector) PushCreditNotes(ctx context.Context, notes []platform.CreditNote) ([]platform.Result, error) {
+	if c.PushCreditNotesFn == nil {
+		return nil, notSet("PushCreditNotesFn")
+	}
+	return c.PushCreditNotesFn(ctx, notes)
+}
+
+// DeletePayments calls DeletePaymentsFn.
+func (c *Connector) DeletePayments(ctx context.Context, payments []platform.PaymentRef) ([]platform.Result, error) {
+	if c.DeletePaymentsFn == nil {
+		return nil, notSet("DeletePaymentsFn")
+	}
+	return c.DeletePaymentsFn(ctx, payments)
+}
+
+// Changes calls ChangesFn; without it the books report no change.
+func (c *Connector) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Changes, error) {
+	if c.ChangesFn == nil {
+		return platform.Changes{Cursor: q.Cursor}, nil
+	}
+	return c.ChangesFn(ctx, q)
+}
+
+// Bills calls BillsFn.
+func (c *Connector) Bills(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteBill, error) {
+	if c.BillsFn == nil {
+		return nil, notSet("BillsFn")
+	}
+	return c.BillsFn(ctx, q)
+}
+
+// Bill calls BillFn.
+func (c *Connector) Bill(ctx context.Context, id string) (booksync.RemoteBill, error) {
+	if c.BillFn == nil {
+		return booksync.RemoteBill{}, notSet("BillFn")
+	}
+	return c.BillFn(ctx, id)
 }
