@@ -151,5 +151,33 @@ func (s *Service) queueRecord(ctx context.Context, tx *sql.Tx, conn *booksync.Co
 	return s.queue.QueuePushTx(ctx, tx, conn.ID)
 }
 
+// requeueRecord makes the object's record in the connection pending again, so that the next push
+// brings the books in line with the object as it is now (a canceled invoice is voided there, a
+// canceled payment removed), and queues that push when the connection is connected. It reports
+// false, changing nothing, when the object has no record there: it never reached those books.
+func (s *Service) requeueRecord(ctx context.Context, tx *sql.Tx, conn *booksync.Connection, objectType, objectID string) (bool, error) {
+	rec, err := s.store.RecordForTx(ctx, tx, conn.ID, objectType, objectID)
+	if notFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	// Every write moves the record's update time forward: a push still busy with the record's
+	// previous state then finds its outcome stale and leaves this one alone.
+	now := s.Now().UTC().Truncate(time.Microsecond)
+	if !now.After(rec.UpdatedAt) {
+		now = rec.UpdatedAt.Add(time.Microsecond)
+	}
+	rec.UpdatedAt = now
+	rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
+	if err := s.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
+		return false, err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return true, nil
+	}
+	return true, s.queue.QueuePushTx(ctx, tx, conn.ID)
+}
+
 // notFound reports whether err says that what the store was asked for does not exist.
 func notFound(err error) bool { return booksync.ErrorCode(err) == booksync.ENOTFOUND }
