@@ -11,6 +11,7 @@ const (
 	PaymentStatusCreated    = "created"
 	PaymentStatusProcessing = "processing"
 	PaymentStatusSucceeded  = "succeeded"
+	PaymentStatusCanceled   = "canceled"
 )
 
 // PaymentRecord is a payment made against an invoice. JSON tags give Monite's
@@ -32,7 +33,17 @@ type PaymentRecord struct {
 	PaymentMethod       *string              `json:"payment_method,omitempty"`
 	Object              PaymentRecordObject  `json:"object"`
 	History             []PaymentHistoryItem `json:"history"`
+	// Source is PaymentSourceBooks for a payment made in the accounting system and pulled from
+	// it, which is never pushed back; empty for one recorded through the API.
+	Source string `json:"-"`
+	// ConnectionID and LedgerID name, for a payment pulled from the books, the connection and the
+	// books' id of the payment: it is pulled once.
+	ConnectionID string `json:"-"`
+	LedgerID     string `json:"-"`
 }
+
+// PaymentSourceBooks marks a payment record pulled from the entity's accounting system.
+const PaymentSourceBooks = "accounting_system"
 
 // PaymentRecordObject names the invoice a payment is for, and the invoice status before and after
 // the payment was recorded.

@@ -46,6 +46,9 @@ const (
 	CodeRetriesExhausted        = "retries_exhausted"
 	CodeConnectionDeauthorized  = "connection_deauthorized"
 	CodePaymentInvoiceNotPushed = "invoice_not_pushed"
+	// CodeBooksDisagree: booksync and the books hold facts about an object that no rule reconciles
+	// (canceled here, paid there); neither side is changed until a person decides.
+	CodeBooksDisagree = "books_disagree"
 )
 
 const pushAgain = "then push the record again with POST /accounting_synced_records/{id}/push."

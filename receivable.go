@@ -17,8 +17,11 @@ const (
 	StatusCanceled      = "canceled"
 )
 
-// ReceivableTypeInvoice is the only receivable type booksync serves.
-const ReceivableTypeInvoice = "invoice"
+// Receivable types booksync serves, as Monite names them.
+const (
+	ReceivableTypeInvoice    = "invoice"
+	ReceivableTypeCreditNote = "credit_note"
+)
 
 // Discount types, as Monite names them.
 const (
@@ -70,6 +73,7 @@ type Receivable struct {
 	FileLanguage               string             `json:"file_language"`
 	OriginalFileLanguage       string             `json:"original_file_language"`
 	RelatedDocuments           RelatedDocuments   `json:"related_documents"`
+	BasedOn                    *string            `json:"based_on,omitempty"`
 	Subtotal                   int64              `json:"subtotal"`
 	SubtotalAfterVAT           int64              `json:"subtotal_after_vat"`
 	DiscountedSubtotal         int64              `json:"discounted_subtotal"`

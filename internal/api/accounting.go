@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
-	"strconv"
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
@@ -308,19 +307,10 @@ func (s *Server) listAccountingReceivables(w http.ResponseWriter, r *http.Reques
 		s.writeError(w, r, err)
 		return
 	}
-	limit, offset := 100, 0
-	q := r.URL.Query()
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
-			s.writeError(w, r, booksync.FieldErrorf("less_than_equal", []any{"query", "limit"}, "limit must be an integer from 1 to 500."))
-			return
-		}
-	}
-	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			s.writeError(w, r, booksync.FieldErrorf("greater_than_equal", []any{"query", "offset"}, "offset must be an integer of 0 or more."))
-			return
-		}
+	limit, offset, err := readThroughPage(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	invs, err := acct.RemoteInvoices(r.Context(), entityOf(r).ID, limit, offset)
 	if err != nil {

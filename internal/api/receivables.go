@@ -516,6 +516,14 @@ func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Only an issued invoice can be canceled (the service says so for any other); one that is in
+	// the books is voided there, which the books refuse while they hold payments against it.
+	if rec.Status == booksync.StatusIssued && s.accounting != nil {
+		if err := s.accounting.CheckVoid(r.Context(), rec.EntityID, rec.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	if _, err := s.invoices.Cancel(r.Context(), rec.EntityID, rec.ID, s.now()); err != nil {
 		s.writeError(w, r, err)
 		return

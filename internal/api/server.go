@@ -126,6 +126,8 @@ func (s *Server) routeTable() []struct {
 		r("GET", "/ledger_accounts/{ledger_account_id}", "get_ledger_accounts_id", true, true, s.getLedgerAccount),
 		r("GET", "/accounting/receivables", "get_accounting_receivables", true, true, s.listAccountingReceivables),
 		r("GET", "/accounting/receivables/{invoice_id}", "get_accounting_receivables_id", true, true, s.getAccountingReceivable),
+		r("GET", "/accounting/payables", "get_accounting_payables", true, true, s.listAccountingPayables),
+		r("GET", "/accounting/payables/{payable_id}", "get_accounting_payables_id", true, true, s.getAccountingPayable),
 	}
 }
 

@@ -130,4 +130,11 @@ type Accounting interface {
 	RemoteInvoices(ctx context.Context, entityID string, limit, offset int) ([]booksync.RemoteInvoice, error)
 	// RemoteInvoice reads one sales invoice back by its id in the books.
 	RemoteInvoice(ctx context.Context, entityID, id string) (booksync.RemoteInvoice, error)
+	// RemoteBills reads purchase bills from the entity's books.
+	RemoteBills(ctx context.Context, entityID string, limit, offset int) ([]booksync.RemoteBill, error)
+	// RemoteBill reads one purchase bill by its id in the books.
+	RemoteBill(ctx context.Context, entityID, id string) (booksync.RemoteBill, error)
+	// CheckVoid refuses (ECONFLICT, naming them) the cancel of an invoice whose books hold
+	// payments or credits against it, which would keep them from voiding it.
+	CheckVoid(ctx context.Context, entityID, receivableID string) error
 }

@@ -4,6 +4,8 @@ package apispec
 
 // operations is every operation in openapi.json, sorted by path then method.
 var operations = []Operation{
+	{Method: "GET", Path: "/accounting/payables", ID: "get_accounting_payables"},
+	{Method: "GET", Path: "/accounting/payables/{payable_id}", ID: "get_accounting_payables_id"},
 	{Method: "GET", Path: "/accounting/receivables", ID: "get_accounting_receivables"},
 	{Method: "GET", Path: "/accounting/receivables/{invoice_id}", ID: "get_accounting_receivables_id"},
 	{Method: "GET", Path: "/accounting_connections", ID: "get_accounting_connections"},

@@ -67,8 +67,12 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 }
 
 // Cancel cancels an issued, unpaid invoice of the entity at the given time. A draft or an invoice
-// in any other status gives ECONFLICT, an unknown one ENOTFOUND. Canceling queues nothing: the
-// invoice's books keep what was pushed.
+// in any other status gives ECONFLICT, an unknown one ENOTFOUND. When the invoice has a record in
+// the entity's active connection, the record becomes pending again and a push is queued, which
+// voids the invoice in the books (or, if it never reached them, settles the record). Whether the
+// books would refuse the void (payments made there) is for the caller to ask the engine first
+// (syncer.Engine.CheckVoid); a payment made there meanwhile puts the record in error, with both
+// facts, and changes neither side.
 func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
@@ -87,6 +91,15 @@ func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time)
 		r.UpdatedAt = at
 		if err := s.store.UpdateReceivableTx(ctx, tx, r); err != nil {
 			return err
+		}
+		conn, err := s.activeConnection(ctx, tx, entityID)
+		if err != nil {
+			return err
+		}
+		if conn != nil {
+			if _, err := s.requeueRecord(ctx, tx, conn, booksync.ObjectReceivable, r.ID); err != nil {
+				return err
+			}
 		}
 		out = r
 		return nil

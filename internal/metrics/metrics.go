@@ -20,6 +20,8 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	records  *prometheus.CounterVec
+	pulls    *prometheus.CounterVec
+	pullCost *prometheus.CounterVec
 }
 
 // New returns metrics registered with a new registry (plus the Go runtime and process collectors).
@@ -36,8 +38,14 @@ func New() *Metrics {
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "booksync_synced_records_total", Help: "Synced records settled by a push, by object type, platform and outcome (done or the error status).",
 		}, []string{"object_type", "platform", "outcome"}),
+		pulls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booksync_change_pulls_total", Help: "Pulls of the changes made in the books, by platform.",
+		}, []string{"platform"}),
+		pullCost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booksync_change_pull_calls_total", Help: "Requests to accounting systems that pulls of changes cost, by platform.",
+		}, []string{"platform"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.records,
+	m.registry.MustRegister(m.requests, m.duration, m.records, m.pulls, m.pullCost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -62,4 +70,13 @@ func (m *Metrics) RecordSettled(objectType, platform, outcome string) {
 		return
 	}
 	m.records.WithLabelValues(objectType, platform, outcome).Inc()
+}
+
+// RecordPullCalls counts one pull of the changes in a connection's books and the requests it cost.
+func (m *Metrics) RecordPullCalls(platform string, calls int) {
+	if m == nil {
+		return
+	}
+	m.pulls.WithLabelValues(platform).Inc()
+	m.pullCost.WithLabelValues(platform).Add(float64(calls))
 }

@@ -233,3 +233,27 @@ func (s *Store) SyncRequestedSince(ctx context.Context, tx *sql.Tx, id string, t
 	}
 	return at >= micros(t), nil
 }
+
+// PullCursor returns where the last pull of the connection's changes stopped: the cursor its
+// connector returned, "" before the first pull.
+func (s *Store) PullCursor(ctx context.Context, id string) (string, error) {
+	var cursor string
+	err := s.reader.QueryRowContext(ctx, "SELECT pull_cursor FROM accounting_connections WHERE id = $1", id).Scan(&cursor)
+	if err != nil {
+		return "", wrapRead("connection", mapNotFound(err, "connection"))
+	}
+	return cursor, nil
+}
+
+// SetPullCursorTx stores, inside the transaction that applies the changes it covers, where the
+// connection's pull stopped.
+func (s *Store) SetPullCursorTx(ctx context.Context, tx *sql.Tx, id, cursor string) error {
+	res, err := tx.ExecContext(ctx, "UPDATE accounting_connections SET pull_cursor = $1 WHERE id = $2", cursor, id)
+	if err != nil {
+		return fmt.Errorf("store: set pull cursor: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("connection")
+	}
+	return nil
+}

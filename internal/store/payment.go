@@ -9,19 +9,20 @@ import (
 	"github.com/booksync/booksync"
 )
 
-const paymentColumns = "id, entity_id, created_at, updated_at, data"
+const paymentColumns = "id, entity_id, created_at, updated_at, source, connection_id, ledger_id, data"
 
 func scanPayment(sc scanner, extra ...any) (booksync.PaymentRecord, error) {
 	var p booksync.PaymentRecord
-	var id, entityID, data string
+	var id, entityID, source, connID, ledgerID, data string
 	var created, updated int64
-	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &data)...); err != nil {
+	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &source, &connID, &ledgerID, &data)...); err != nil {
 		return p, err
 	}
 	if err := json.Unmarshal([]byte(data), &p); err != nil {
 		return p, fmt.Errorf("decode payment record %s: %w", id, err)
 	}
 	p.ID, p.EntityID = id, entityID
+	p.Source, p.ConnectionID, p.LedgerID = source, connID, ledgerID
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return p, nil
 }
@@ -64,10 +65,10 @@ func (s *Store) CreatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksy
 		return nil, fmt.Errorf("store: create payment record: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO payment_records
-	(id, entity_id, object_id, status, is_external, amount, paid_at, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	(id, entity_id, object_id, status, is_external, amount, paid_at, created_at, updated_at, data, source, connection_id, ledger_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		p.ID, p.EntityID, p.Object.ID, p.Status, boolInt(p.IsExternal), p.Amount, microsOrZero(p.PaidAt),
-		micros(p.CreatedAt), micros(p.UpdatedAt), string(data))
+		micros(p.CreatedAt), micros(p.UpdatedAt), string(data), p.Source, p.ConnectionID, p.LedgerID)
 	if err != nil {
 		return nil, fmt.Errorf("store: create payment record: %w", mapErr(err))
 	}
@@ -88,4 +89,45 @@ func (s *Store) PaymentRecord(ctx context.Context, entityID, id string) (*booksy
 // PaymentRecords lists the entity's payment records.
 func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error) {
 	return list(ctx, s.reader, s.d, paymentList, entityID, q)
+}
+
+// PaymentByLedgerIDTx returns, inside tx, the payment record pulled from the connection's books
+// whose id there is ledgerID, or a NotFoundError when none was pulled.
+func (s *Store) PaymentByLedgerIDTx(ctx context.Context, tx *sql.Tx, connectionID, ledgerID string) (*booksync.PaymentRecord, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE connection_id = $1 AND ledger_id = $2",
+		connectionID, ledgerID)
+	p, err := scanPayment(row)
+	if err != nil {
+		return nil, wrapRead("payment record", mapNotFound(err, "payment record"))
+	}
+	return &p, nil
+}
+
+// PaymentRecordTx returns a payment record of the entity inside tx, or a NotFoundError.
+func (s *Store) PaymentRecordTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.PaymentRecord, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE entity_id = $1 AND id = $2",
+		entityID, id)
+	p, err := scanPayment(row)
+	if err != nil {
+		return nil, wrapRead("payment record", mapNotFound(err, "payment record"))
+	}
+	return &p, nil
+}
+
+// UpdatePaymentRecordTx writes a payment record's status and data inside tx.
+func (s *Store) UpdatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord) error {
+	p.UpdatedAt = norm(p.UpdatedAt)
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("store: update payment record: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE payment_records SET status = $1, updated_at = $2, data = $3
+	WHERE entity_id = $4 AND id = $5`, p.Status, micros(p.UpdatedAt), string(data), p.EntityID, p.ID)
+	if err != nil {
+		return fmt.Errorf("store: update payment record: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("payment record")
+	}
+	return nil
 }

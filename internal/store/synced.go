@@ -38,6 +38,33 @@ func encodeSynced(r *booksync.SyncedRecord) (string, error) {
 	return string(b), err
 }
 
+// platformObjectID is the books' id of a record's object, or "" while it has none.
+func platformObjectID(r *booksync.SyncedRecord) string {
+	if r.PlatformObjectID == nil {
+		return ""
+	}
+	return *r.PlatformObjectID
+}
+
+// RecordByPlatformIDTx returns the record of the object of objectType whose id in the connection's
+// books is platformID, inside tx, or a NotFoundError when booksync holds no such object.
+func (s *Store) RecordByPlatformIDTx(ctx context.Context, tx *sql.Tx, connectionID, objectType, platformID string) (*booksync.SyncedRecord, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+syncedColumns+` FROM synced_records
+	WHERE connection_id = $1 AND object_type = $2 AND platform_object_id = $3 AND platform_object_id <> ''
+	ORDER BY created_at LIMIT 1`, connectionID, objectType, platformID)
+	r, err := scanSynced(row)
+	if err != nil {
+		return nil, wrapRead("synced record", mapNotFound(err, "synced record"))
+	}
+	return &r, nil
+}
+
+// PlatformIDs returns the books' ids of the connection's objects of objectType that reached them.
+func (s *Store) PlatformIDs(ctx context.Context, connectionID, objectType string) ([]string, error) {
+	return queryStrings(ctx, s.reader, `SELECT platform_object_id FROM synced_records
+	WHERE connection_id = $1 AND object_type = $2 AND platform_object_id <> '' ORDER BY platform_object_id`, connectionID, objectType)
+}
+
 var syncedList = listTable[booksync.SyncedRecord]{
 	spec: booksync.SyncedRecordList, table: "synced_records", scope: "entity_id",
 	columns: syncedColumns, scan: scanSynced,
@@ -51,10 +78,10 @@ func (s *Store) EnsureSyncedRecord(ctx context.Context, tx *sql.Tx, r *booksync.
 		return nil, false, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO synced_records
-	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
+	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data, platform_object_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
 		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, boolInt(r.Auto), r.Attempts,
-		micros(r.CreatedAt), micros(r.UpdatedAt), data)
+		micros(r.CreatedAt), micros(r.UpdatedAt), data, platformObjectID(r))
 	if err != nil {
 		return nil, false, fmt.Errorf("store: create synced record: %w", err)
 	}
@@ -94,15 +121,17 @@ func (s *Store) UpdateSyncedRecordTx(ctx context.Context, tx *sql.Tx, r *booksyn
 // (MarkAttempted) while another writer may hold an older copy of the record, and a lost count would
 // let a later push create an object that may already be in the books instead of looking it up.
 const updateSyncedSQL = `UPDATE synced_records SET sync_status = $1, auto = $2,
-	attempts = CASE WHEN $1 = 'done' OR attempts < $3 THEN $3 ELSE attempts END, updated_at = $4, data = $5
-	WHERE id = $6`
+	attempts = CASE WHEN $1 = 'done' OR attempts < $3 THEN $3 ELSE attempts END, updated_at = $4, data = $5,
+	platform_object_id = $6
+	WHERE id = $7`
 
 func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedRecord) error {
 	data, err := encodeSynced(r)
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, updateSyncedSQL, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID)
+	res, err := db.ExecContext(ctx, updateSyncedSQL, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data,
+		platformObjectID(r), r.ID)
 	if err != nil {
 		return fmt.Errorf("store: update synced record: %w", err)
 	}
@@ -121,8 +150,8 @@ func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	if err != nil {
 		return false, err
 	}
-	res, err := s.writer.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $7",
-		r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, r.ID, micros(readAt))
+	res, err := s.writer.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
+		r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
 	if err != nil {
 		return false, fmt.Errorf("store: settle synced record: %w", err)
 	}

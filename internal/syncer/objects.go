@@ -221,10 +221,14 @@ func accountProblems(se *booksync.SyncError) *booksync.SyncError {
 // pushInvoices pushes a batch of invoice records: checks, then the customers and products they
 // need, then the invoices, then the totals check.
 func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
-	ready, err := s.checkInvoices(ctx, recs)
+	ready, later, err := s.checkInvoices(ctx, recs)
 	if err != nil {
 		return 0, err
 	}
+	if err := s.pushVoids(ctx, later.voids); err != nil {
+		return 0, err
+	}
+	ready = append(ready, later.notes...)
 	contactIDs, failedContacts, err := s.pushInvoiceCustomers(ctx, ready)
 	if err != nil {
 		return 0, err
@@ -234,8 +238,14 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		return 0, err
 	}
 	invoices, pushing := s.buildInvoices(ctx, ready, contactIDs, failedContacts, failedItems)
+	invoices, pushing, notes, notePushing := s.splitCreditNotes(invoices, pushing, later.credited)
 	if len(invoices) > 0 {
 		if err := s.sendInvoices(ctx, invoices, pushing); err != nil {
+			return 0, err
+		}
+	}
+	if len(notes) > 0 {
+		if err := s.sendCreditNotes(ctx, notes, notePushing); err != nil {
 			return 0, err
 		}
 	}
@@ -252,8 +262,11 @@ type invoicePush struct {
 
 // checkInvoices reads the invoice of each record and plans its push. A record whose invoice was
 // deleted, is not issued, or cannot be planned (a setting or a tax rate is missing) goes to error.
-func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecord) ([]*invoicePush, error) {
+// Canceled invoices are returned apart, to be voided in the books, and so are credit notes, with
+// the books' ids of the invoices they credit (a credit note waits while its invoice is pending).
+func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecord) ([]*invoicePush, afterPush, error) {
 	var ready []*invoicePush
+	var later afterPush
 	products := map[string]*booksync.Product{}
 	for i := range recs {
 		rec := &recs[i]
@@ -263,7 +276,24 @@ func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecor
 				Details: []booksync.SyncErrorDetail{{Message: "Receivable " + rec.ObjectID + " was deleted", Fix: "Nothing to push."}}})
 			continue
 		} else if err != nil {
-			return nil, err
+			return nil, later, err
+		}
+		if inv.Status == booksync.StatusCanceled {
+			later.voids = append(later.voids, &invoicePush{rec: rec, inv: inv})
+			continue
+		}
+		if inv.Type == booksync.ReceivableTypeCreditNote {
+			target, wait, err := s.creditedInvoice(ctx, rec, inv)
+			if err != nil {
+				return nil, later, err
+			}
+			if wait || target == nil {
+				continue
+			}
+			if later.credited == nil {
+				later.credited = map[string]*booksync.SyncedRecord{}
+			}
+			later.credited[inv.ID] = target
 		}
 		switch inv.Status {
 		case booksync.StatusIssued, booksync.StatusPartiallyPaid, booksync.StatusPaid:
@@ -274,16 +304,21 @@ func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecor
 			continue
 		}
 		if err := s.currentMapping(ctx, inv, products); err != nil {
-			return nil, err
+			return nil, later, err
 		}
 		plan, serr := booksync.PlanInvoicePush(inv, s.settings, s.rates, s.accounts, s.planOptions())
 		if serr != nil {
 			s.e.setError(ctx, rec, serr)
 			continue
 		}
-		ready = append(ready, &invoicePush{rec: rec, inv: inv, plan: plan})
+		it := &invoicePush{rec: rec, inv: inv, plan: plan}
+		if inv.Type == booksync.ReceivableTypeCreditNote {
+			later.notes = append(later.notes, it)
+		} else {
+			ready = append(ready, it)
+		}
 	}
-	return ready, nil
+	return ready, later, nil
 }
 
 // pushInvoiceCustomers pushes the customers of the invoices first: each distinct counterpart
@@ -636,6 +671,8 @@ func compareTotals(system string, want platform.Invoice, res platform.Result) *b
 func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord) (int, error) {
 	var payments []platform.Payment
 	var pushing []*booksync.SyncedRecord
+	var removals []platform.PaymentRef
+	var removing []*booksync.SyncedRecord
 	changed := 0
 	account, accountErr := s.paymentAccount()
 	for i := range recs {
@@ -644,6 +681,33 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		if err != nil {
 			return 0, err
 		}
+		if p.Source == booksync.PaymentSourceBooks {
+			// Made in the books and pulled from them: it is there already, and is never pushed back.
+			changed++
+			if err := s.e.setDone(ctx, rec, platform.Result{Ref: p.ID, PlatformID: p.LedgerID}); err != nil {
+				return changed, err
+			}
+			continue
+		}
+		if p.Status == booksync.PaymentStatusCanceled && rec.PlatformObjectID == nil && rec.Attempts == 0 {
+			// Canceled before it reached the books: nothing to remove.
+			changed++
+			if err := s.e.setDone(ctx, rec, platform.Result{Ref: p.ID}); err != nil {
+				return changed, err
+			}
+			continue
+		}
+		if p.Status == booksync.PaymentStatusCanceled && rec.PlatformObjectID != nil {
+			ref := platform.PaymentRef{Ref: p.ID, PaymentID: *rec.PlatformObjectID}
+			if invRec, err := s.e.store.RecordFor(ctx, s.conn.ID, booksync.ObjectReceivable, p.Object.ID); err == nil && invRec.PlatformObjectID != nil {
+				ref.InvoiceID = *invRec.PlatformObjectID
+			}
+			removals = append(removals, ref)
+			removing = append(removing, rec)
+			continue
+		}
+		// A canceled payment whose push may have reached the books is pushed again with the same
+		// idempotency key, which gives its id there (or creates it), and removed by the next round.
 		invRec, err := s.e.store.RecordFor(ctx, s.conn.ID, booksync.ObjectReceivable, p.Object.ID)
 		if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
 			return 0, err
@@ -674,8 +738,15 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		payments = append(payments, pay)
 		pushing = append(pushing, rec)
 	}
+	removed, err := s.removePayments(ctx, removals, removing)
+	if err != nil {
+		return changed + removed, err
+	}
 	sent, err := s.sendPayments(ctx, payments, pushing)
-	return changed + sent, err
+	if err == nil {
+		err = s.requeueCanceled(ctx, pushing)
+	}
+	return changed + removed + sent, err
 }
 
 // paymentAccount returns the ledger account that payments go to, or the error of every payment

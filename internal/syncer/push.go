@@ -382,17 +382,9 @@ func (s *session) pushBatch(ctx context.Context, typ string, recs []booksync.Syn
 
 // setError puts a record in error.
 func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, cause *booksync.SyncError) {
-	// One cause may be given for every record of a batch: each record gets its own copy, whose
-	// fixes name that record.
-	se := *cause
-	se.Details = slices.Clone(cause.Details)
-	for i := range se.Details {
-		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "/accounting_synced_records/{id}/", "/accounting_synced_records/"+r.ID+"/")
-		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{connection_id}", r.ConnectionID)
-		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{entity_id}", r.EntityID)
-	}
+	se := personalize(r, cause)
 	readAt := e.restamp(r)
-	r.SyncStatus, r.Errors = booksync.SyncStatusError, &se
+	r.SyncStatus, r.Errors = booksync.SyncStatusError, se
 	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil {
 		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
 		return
@@ -400,6 +392,19 @@ func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, cause *
 		return // pushed again since this push read it: the new push decides
 	}
 	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, se.Status)
+}
+
+// personalize returns a copy of cause for the record r: one cause may be given for every record of
+// a batch, and each record's fixes name that record (its id, connection and entity).
+func personalize(r *booksync.SyncedRecord, cause *booksync.SyncError) *booksync.SyncError {
+	se := *cause
+	se.Details = slices.Clone(cause.Details)
+	for i := range se.Details {
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "/accounting_synced_records/{id}/", "/accounting_synced_records/"+r.ID+"/")
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{connection_id}", r.ConnectionID)
+		se.Details[i].Fix = strings.ReplaceAll(se.Details[i].Fix, "{entity_id}", r.EntityID)
+	}
+	return &se
 }
 
 // restamp moves r's update time to now, or just past the time it has when the clock has not moved
@@ -420,6 +425,9 @@ func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res plat
 	id := res.PlatformID
 	readAt := e.restamp(r)
 	r.SyncStatus, r.Errors, r.PlatformObjectID, r.Attempts = booksync.SyncStatusDone, nil, &id, 0
+	if id == "" {
+		r.PlatformObjectID = nil // done with nothing in the books: a canceled object that never reached them
+	}
 	if !res.UpdatedAt.IsZero() {
 		t := res.UpdatedAt.UTC()
 		r.PlatformUpdatedAt = &t

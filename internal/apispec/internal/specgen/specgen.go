@@ -83,6 +83,8 @@ var Ops = []Op{
 
 	{"GET", "/accounting/receivables"},
 	{"GET", "/accounting/receivables/{invoice_id}"},
+	{"GET", "/accounting/payables"},
+	{"GET", "/accounting/payables/{payable_id}"},
 }
 
 // bodyAdditions gives a request body to operations where booksync takes one that Monite's current
@@ -152,6 +154,10 @@ var statusAdditions = map[string][]string{
 	// connection needs to be made again (409).
 	"get_accounting_receivables":    {"400", "409"},
 	"get_accounting_receivables_id": {"400", "409"},
+	"get_accounting_payables":       {"400", "409"},
+	"get_accounting_payables_id":    {"400", "409"},
+	// The invoice is not issued, or its books hold payments against it, so it cannot be voided.
+	"post_receivables_id_cancel": {"409"},
 }
 
 // responseStatuses returns the statuses booksync may answer for an operation beyond 405, 422 and

@@ -1,0 +1,96 @@
+package booksync
+
+import (
+	"fmt"
+	"time"
+)
+
+// What booksync does with a change made in the entity's books (docs/architecture.md, "The
+// invoice's whole life"). Each rule either brings booksync's object in line with the books or,
+// when the two sides hold facts no rule reconciles, returns a SyncError for the object's record
+// that states both facts and the fix, and changes neither side.
+
+// UnapplyPayment returns the invoice after a succeeded payment of amount is canceled: amount paid
+// falls, amount due rises, and a paid invoice is open again (partially paid, or issued when
+// nothing is paid any more). The invoice must be partially paid or paid, with amount paid at least
+// amount.
+func UnapplyPayment(r Receivable, amount int64) (Receivable, error) {
+	switch r.Status {
+	case StatusPartiallyPaid, StatusPaid:
+	default:
+		return r, Errorf(ECONFLICT, "The invoice is %s, so no payment of it can be canceled.", r.Status)
+	}
+	if amount <= 0 || amount > r.AmountPaid {
+		return r, Errorf(ECONFLICT, "The invoice has %d (minor units) paid, less than the payment of %d to cancel.", r.AmountPaid, amount)
+	}
+	r.AmountPaid -= amount
+	r.AmountDue += amount
+	r.AmountToPay = r.AmountDue
+	r.PaidAt = nil
+	if r.AmountPaid == 0 {
+		r.Status = StatusIssued
+	} else {
+		r.Status = StatusPartiallyPaid
+	}
+	return r, nil
+}
+
+// PaymentMadeInBooks returns the invoice after a payment of amount, made in the books on date
+// (YYYY-MM-DD), is applied to it. An invoice that is canceled here, or that the payment would
+// overpay, is a disagreement: the payment is not recorded and the SyncError says why.
+func PaymentMadeInBooks(r Receivable, system, paymentID string, amount int64, currency, date string, at time.Time) (Receivable, *SyncError) {
+	number := r.ID
+	if r.DocumentID != nil {
+		number = *r.DocumentID
+	}
+	fact := fmt.Sprintf("%s has a payment of %d (minor units, %s) dated %s against invoice %s (payment %s)", system, amount, currency, date, number, paymentID)
+	var err error
+	updated := r
+	if currency == r.Currency {
+		updated, err = ApplyPayment(r, amount, at)
+	}
+	if currency == r.Currency && err == nil {
+		return updated, nil
+	}
+	var here, fix string
+	switch {
+	case currency != r.Currency:
+		here = "booksync has the invoice in " + r.Currency
+		fix = "Record the payment here with POST /payment_records in " + r.Currency + " at the rate you received it."
+	case r.Status == StatusCanceled:
+		here = "booksync has the invoice canceled"
+		fix = "Delete the payment in " + system + " if the invoice is canceled; if it was paid, issue a new invoice for it here and record the payment against that one."
+	case r.Status == StatusPaid:
+		here = "booksync has it paid in full already"
+		fix = "Delete the payment in " + system + " if it is a duplicate; if booksync's payment record is the wrong one, cancel it with POST /payment_records/{payment_record_id}/cancel and sync again."
+	default:
+		here = fmt.Sprintf("booksync has %d due on it, less than the payment", r.AmountDue)
+		fix = "Correct the payment in " + system + ", or cancel the payment record here that it duplicates (POST /payment_records/{payment_record_id}/cancel), then sync again."
+	}
+	return r, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
+		Details: []SyncErrorDetail{{Field: "amount_paid", Message: fact + "; " + here, Fix: fix}}}
+}
+
+// InvoiceVoidedInBooks returns the invoice after the books report it voided (or deleted): an
+// issued invoice with nothing paid is canceled here too, and changed reports that. An invoice
+// booksync holds payments of is a disagreement, and one already canceled needs nothing.
+func InvoiceVoidedInBooks(r Receivable, system, status string, at time.Time) (updated Receivable, changed bool, se *SyncError) {
+	switch {
+	case r.Status == StatusCanceled:
+		return r, false, nil
+	case r.Status == StatusIssued && r.AmountPaid == 0:
+		r.Status = StatusCanceled
+		r.UpdatedAt = at
+		return r, true, nil
+	}
+	number := r.ID
+	if r.DocumentID != nil {
+		number = *r.DocumentID
+	}
+	fact := fmt.Sprintf("%s has invoice %s %s", system, number, status)
+	here := fmt.Sprintf("booksync has it %s with %d (minor units, %s) paid", r.Status, r.AmountPaid, r.Currency)
+	return r, false, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
+		Details: []SyncErrorDetail{{Field: "status", Message: fact + "; " + here,
+			Fix: "If the invoice stands, reverse the void in " + system + " (issue it again there) and push this record again with POST /accounting_synced_records/{id}/push; " +
+				"if it is void, cancel its payment records here (POST /payment_records/{payment_record_id}/cancel) and then the invoice (POST /receivables/{receivable_id}/cancel)."}}}
+}

@@ -1,0 +1,16 @@
+-- The invoice's life after the push: where the last pull of each connection's changes stopped,
+-- the books' id of each synced object (to find booksync's object from a change in the books), and
+-- the payments that came from the books, each once.
+
+ALTER TABLE accounting_connections ADD COLUMN pull_cursor TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+ALTER TABLE synced_records ADD COLUMN platform_object_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE synced_records SET platform_object_id = COALESCE(data::jsonb ->> 'platform_object_id', '');
+CREATE INDEX synced_records_platform_object ON synced_records (connection_id, object_type, platform_object_id);
+
+-- source is 'accounting_system' for a payment made in the books and pulled from them (never pushed
+-- back); ledger_id is the books' id of that payment, unique in its connection.
+ALTER TABLE payment_records ADD COLUMN source TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE payment_records ADD COLUMN connection_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE payment_records ADD COLUMN ledger_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX payment_records_ledger ON payment_records (connection_id, ledger_id) WHERE ledger_id <> '';

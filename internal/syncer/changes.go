@@ -1,0 +1,219 @@
+package syncer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/platform"
+	"github.com/google/uuid"
+)
+
+// The pull side of an invoice's life (docs/architecture.md, "The invoice's whole life"): on every
+// sync, what changed in the books since the last pull comes back. Payments made there become
+// payment records of their invoices (once: each is keyed by its id in the books, and never pushed
+// back); payments deleted there are canceled here; invoices voided there are canceled here. Where
+// the two sides disagree, the object's record goes to error with both facts, and neither changes.
+
+// errBooksDisagree stops a payment from the books that booksync's invoice cannot take; the
+// disagreement goes to the invoice's record.
+var errBooksDisagree = errors.New("booksync and the books disagree")
+
+// maxPullRounds bounds the pages of changes one sync applies; the next sync goes on from there.
+const maxPullRounds = 50
+
+// pullChanges applies what changed in the connection's books since its last pull. Each page of
+// changes is applied in one transaction with the cursor after it, so a crash applies a page
+// either wholly or not at all, and the next pull reports what was not applied again.
+func (e *Engine) pullChanges(ctx context.Context, connID string) error {
+	s, err := e.open(ctx, connID)
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	for round := 0; round < maxPullRounds; round++ {
+		cursor, err := e.store.PullCursor(ctx, connID)
+		if err != nil {
+			return err
+		}
+		q := platform.ChangeQuery{Cursor: cursor, Since: s.conn.CreatedAt,
+			KnownPayments: func(ctx context.Context) ([]string, error) {
+				return e.store.PlatformIDs(ctx, connID, booksync.ObjectPaymentRecord)
+			}}
+		var ch platform.Changes
+		err = s.call(ctx, func() error {
+			var err error
+			ch, err = s.cx.Changes(ctx, q)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		e.cfg.Metrics.RecordPullCalls(s.conn.Platform, ch.Calls)
+		if err := e.store.InTx(ctx, func(tx *sql.Tx) error { return s.applyChanges(ctx, tx, ch) }); err != nil {
+			return err
+		}
+		if !ch.More {
+			return nil
+		}
+	}
+	return nil
+}
+
+// applyChanges applies one page of changes inside tx: payments first (an invoice voided in the
+// books after its payment was deleted there is then unpaid here too), then invoices.
+func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Changes) error {
+	for _, pc := range ch.Payments {
+		if err := s.applyPaymentChange(ctx, tx, pc); err != nil {
+			return err
+		}
+	}
+	for _, ic := range ch.Invoices {
+		if err := s.applyInvoiceChange(ctx, tx, ic); err != nil {
+			return err
+		}
+	}
+	if ch.Cursor == "" {
+		return nil
+	}
+	return s.e.store.SetPullCursorTx(ctx, tx, s.conn.ID, ch.Cursor)
+}
+
+// invoiceOf returns the record and the invoice booksync holds for an invoice of the books, or
+// nils when the invoice is not one booksync pushed (or is a credit note).
+func (s *session) invoiceOf(ctx context.Context, tx *sql.Tx, platformID string) (*booksync.SyncedRecord, *booksync.Receivable, error) {
+	rec, err := s.e.store.RecordByPlatformIDTx(ctx, tx, s.conn.ID, booksync.ObjectReceivable, platformID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.e.store.ReceivableTx(ctx, tx, s.conn.EntityID, rec.ObjectID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil, nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if r.Type == booksync.ReceivableTypeCreditNote {
+		return nil, nil, nil
+	}
+	return rec, r, nil
+}
+
+// applyPaymentChange records a payment made in the books, once, or cancels here a payment deleted
+// there.
+func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platform.PaymentChange) error {
+	invRec, r, err := s.invoiceOf(ctx, tx, pc.InvoiceID)
+	if err != nil || r == nil {
+		return err
+	}
+	own, err := s.e.store.RecordByPlatformIDTx(ctx, tx, s.conn.ID, booksync.ObjectPaymentRecord, pc.ID)
+	if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
+		return err
+	}
+	now := s.e.now().UTC()
+	if own != nil {
+		// Pushed by booksync, or pulled before: only its deletion is news.
+		if !pc.Deleted {
+			return nil
+		}
+		return s.cancelDeletedPayment(ctx, tx, own, now)
+	}
+	if pc.Deleted {
+		return nil // made and deleted in the books between two pulls
+	}
+	var conflict *booksync.SyncError
+	paidAt := now
+	if d, err := time.Parse("2006-01-02", pc.Date); err == nil {
+		paidAt = d.UTC()
+	}
+	method := s.provider.Name
+	p := &booksync.PaymentRecord{ID: uuid.NewString(), EntityID: r.EntityID, CreatedAt: now, UpdatedAt: now,
+		Amount: pc.Amount, Currency: pc.Currency, Status: booksync.PaymentStatusSucceeded, IsExternal: true, PaidAt: &paidAt,
+		PaymentMethod: &method, History: []booksync.PaymentHistoryItem{{Status: booksync.PaymentStatusSucceeded, Timestamp: now}},
+		Source: booksync.PaymentSourceBooks, ConnectionID: s.conn.ID, LedgerID: pc.ID}
+	_, err = s.e.store.CreatePaymentRecordTx(ctx, tx, p, func(cur booksync.Receivable) (booksync.Receivable, error) {
+		next, se := booksync.PaymentMadeInBooks(cur, s.provider.Name, pc.ID, pc.Amount, pc.Currency, pc.Date, paidAt)
+		if se != nil {
+			conflict = se
+			return cur, errBooksDisagree
+		}
+		p.Object = booksync.PaymentRecordObject{ID: cur.ID, Type: booksync.ObjectReceivable, OldStatus: cur.Status, NewStatus: next.Status}
+		next.UpdatedAt = now
+		return next, nil
+	})
+	if conflict != nil {
+		return s.disagree(ctx, tx, invRec, conflict)
+	}
+	if err != nil {
+		return err
+	}
+	rec := booksync.NewPendingRecord(s.conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt, now)
+	id := pc.ID
+	rec.SyncStatus, rec.PlatformObjectID = booksync.SyncStatusDone, &id
+	if !pc.UpdatedAt.IsZero() {
+		t := pc.UpdatedAt.UTC()
+		rec.PlatformUpdatedAt = &t
+	}
+	_, _, err = s.e.store.EnsureSyncedRecord(ctx, tx, rec)
+	return err
+}
+
+// cancelDeletedPayment cancels here the payment whose record is own, deleted in the books.
+func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *booksync.SyncedRecord, now time.Time) error {
+	p, err := s.e.store.PaymentRecordTx(ctx, tx, s.conn.EntityID, own.ObjectID)
+	if err != nil {
+		return err
+	}
+	if p.Status != booksync.PaymentStatusSucceeded {
+		return nil
+	}
+	r, err := s.e.store.ReceivableTx(ctx, tx, s.conn.EntityID, p.Object.ID)
+	if err != nil {
+		return err
+	}
+	next, err := booksync.UnapplyPayment(*r, p.Amount)
+	if err != nil {
+		return err
+	}
+	next.UpdatedAt = now
+	if err := s.e.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
+		return err
+	}
+	p.Status, p.UpdatedAt = booksync.PaymentStatusCanceled, now
+	p.History = append(p.History, booksync.PaymentHistoryItem{Status: booksync.PaymentStatusCanceled, Timestamp: now})
+	return s.e.store.UpdatePaymentRecordTx(ctx, tx, p)
+}
+
+// applyInvoiceChange cancels here an invoice voided in the books.
+func (s *session) applyInvoiceChange(ctx context.Context, tx *sql.Tx, ic platform.InvoiceChange) error {
+	if ic.State != platform.InvoiceVoided {
+		return nil
+	}
+	rec, r, err := s.invoiceOf(ctx, tx, ic.ID)
+	if err != nil || r == nil {
+		return err
+	}
+	next, changed, se := booksync.InvoiceVoidedInBooks(*r, s.provider.Name, ic.Status, s.e.now().UTC())
+	if se != nil {
+		return s.disagree(ctx, tx, rec, se)
+	}
+	if !changed {
+		return nil
+	}
+	return s.e.store.UpdateReceivableTx(ctx, tx, &next)
+}
+
+// disagree puts a record in error with a disagreement between booksync and the books, inside tx.
+func (s *session) disagree(ctx context.Context, tx *sql.Tx, rec *booksync.SyncedRecord, se *booksync.SyncError) error {
+	se = personalize(rec, se)
+	if rec.SyncStatus == booksync.SyncStatusError && rec.Errors != nil && rec.Errors.Message == se.Message {
+		return nil // said already
+	}
+	s.e.restamp(rec)
+	rec.SyncStatus, rec.Errors = booksync.SyncStatusError, se
+	s.e.log.Warn("books disagree", "record_id", rec.ID, "message", se.Message)
+	return s.e.store.UpdateSyncedRecordTx(ctx, tx, rec)
+}

@@ -1,0 +1,125 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/money"
+	"github.com/booksync/booksync/internal/platform"
+)
+
+// RemoteBills reads purchase bills from the entity's connected books, [offset, offset+limit).
+func (e *Engine) RemoteBills(ctx context.Context, entityID string, limit, offset int) ([]booksync.RemoteBill, error) {
+	s, err := e.openActive(ctx, entityID)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release()
+	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
+	const pageSize = 100
+	var out []booksync.RemoteBill
+	for page := offset/pageSize + 1; len(out) < offset%pageSize+limit; page++ {
+		var got []booksync.RemoteBill
+		err := s.call(ctx, func() error {
+			var err error
+			got, err = s.cx.Bills(ctx, platform.InvoiceQuery{Page: page})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if len(got) < pageSize {
+			break
+		}
+	}
+	skip := offset % pageSize
+	if skip >= len(out) {
+		return []booksync.RemoteBill{}, nil
+	}
+	out = out[skip:]
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	for i := range out {
+		s.resolveLineIDs(&out[i].RemoteInvoice)
+	}
+	return out, nil
+}
+
+// RemoteBill reads one purchase bill by its id in the books.
+func (e *Engine) RemoteBill(ctx context.Context, entityID, id string) (booksync.RemoteBill, error) {
+	s, err := e.openActive(ctx, entityID)
+	if err != nil {
+		return booksync.RemoteBill{}, err
+	}
+	defer s.release()
+	var b booksync.RemoteBill
+	err = s.call(ctx, func() error {
+		var err error
+		b, err = s.cx.Bill(ctx, id)
+		return err
+	})
+	if err != nil {
+		return b, err
+	}
+	s.resolveLineIDs(&b.RemoteInvoice)
+	return b, nil
+}
+
+// CheckVoid reports, as an ECONFLICT that names them, payments or credits that the entity's
+// books hold against an invoice booksync pushed there, which would keep the books from voiding it
+// if booksync canceled it. An invoice that is not in connected books gives nil: its cancel voids
+// nothing now (a deauthorized connection voids it once reconnected, or says why not).
+func (e *Engine) CheckVoid(ctx context.Context, entityID, receivableID string) error {
+	conn, err := e.store.ActiveConnection(ctx, entityID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if conn.Status != booksync.ConnectionConnected {
+		return nil
+	}
+	rec, err := e.store.RecordFor(ctx, conn.ID, booksync.ObjectReceivable, receivableID)
+	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if rec.PlatformObjectID == nil {
+		return nil
+	}
+	s, err := e.open(ctx, conn.ID)
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	var inv booksync.RemoteInvoice
+	err = s.call(ctx, func() error {
+		var err error
+		inv, err = s.cx.Invoice(ctx, *rec.PlatformObjectID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	credited := inv.Totals.Total - inv.AmountPaid - inv.AmountDue
+	if inv.AmountPaid <= 0 && credited <= 0 {
+		return nil
+	}
+	var held string
+	switch {
+	case inv.AmountPaid > 0 && credited > 0:
+		held = fmt.Sprintf("%s paid and %s credited", money.FormatMinor(inv.AmountPaid, inv.Currency)+" "+inv.Currency, money.FormatMinor(credited, inv.Currency)+" "+inv.Currency)
+	case inv.AmountPaid > 0:
+		held = money.FormatMinor(inv.AmountPaid, inv.Currency) + " " + inv.Currency + " paid"
+	default:
+		held = money.FormatMinor(credited, inv.Currency) + " " + inv.Currency + " credited"
+	}
+	return booksync.Errorf(booksync.ECONFLICT,
+		"Invoice %s has %s against it in %s (%s), so it cannot be voided there and is not canceled. "+
+			"Remove the payments or credits in %s first (the next sync brings that here), or record the payments here with POST /payment_records.",
+		inv.Number, held, s.provider.Name, inv.Status, s.provider.Name)
+}
