@@ -319,8 +319,18 @@ func TestCancel(t *testing.T) {
 		if r.Status != booksync.StatusCanceled || stored.Status != booksync.StatusCanceled || stored.Version != r.Version {
 			t.Fatalf("canceled invoice is %s (stored %s, version %d, want %d)", r.Status, stored.Status, stored.Version, r.Version)
 		}
-		if f.queue.calls != calls || f.pushes(conn) != 1 {
-			t.Fatalf("canceling queued a push")
+		// The invoice's record is pending again and a push is queued: the push voids it in the books.
+		rec, err := f.st.RecordFor(f.ctx, conn, booksync.ObjectReceivable, inv)
+		must(t, err)
+		if rec.SyncStatus != booksync.SyncStatusPending || f.queue.calls != calls+1 {
+			t.Fatalf("after canceling, the record is %s and %d pushes were queued, want pending and one", rec.SyncStatus, f.queue.calls-calls)
+		}
+		// Without a connection, a cancel queues nothing.
+		e2, inv2, _ := f.entity("")
+		f.issue(e2, inv2)
+		calls = f.queue.calls
+		if _, err := f.svc.Cancel(f.ctx, e2, inv2, time.Now()); err != nil || f.queue.calls != calls {
+			t.Fatalf("canceling without a connection = %v and queued %d pushes", err, f.queue.calls-calls)
 		}
 		_, err = f.svc.Cancel(f.ctx, e, inv, time.Now())
 		if booksync.ErrorCode(err) != booksync.ECONFLICT || !strings.Contains(booksync.ErrorMessage(err), "this invoice is canceled") {

@@ -133,14 +133,15 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 	p := &booksync.PaymentRecord{ID: uuid.NewString(), EntityID: r.EntityID, CreatedAt: now, UpdatedAt: now,
 		Amount: pc.Amount, Currency: pc.Currency, Status: booksync.PaymentStatusSucceeded, IsExternal: true, PaidAt: &paidAt,
 		PaymentMethod: &method, History: []booksync.PaymentHistoryItem{{Status: booksync.PaymentStatusSucceeded, Timestamp: now}},
-		Source: booksync.PaymentSourceBooks, ConnectionID: s.conn.ID, LedgerID: pc.ID}
+		Source: booksync.PaymentSourceBooks, ConnectionID: s.conn.ID, LedgerID: pc.ID,
+		Object: booksync.PaymentRecordObject{ID: r.ID, Type: booksync.ObjectReceivable}}
 	_, err = s.e.store.CreatePaymentRecordTx(ctx, tx, p, func(cur booksync.Receivable) (booksync.Receivable, error) {
 		next, se := booksync.PaymentMadeInBooks(cur, s.provider.Name, pc.ID, pc.Amount, pc.Currency, pc.Date, paidAt)
 		if se != nil {
 			conflict = se
 			return cur, errBooksDisagree
 		}
-		p.Object = booksync.PaymentRecordObject{ID: cur.ID, Type: booksync.ObjectReceivable, OldStatus: cur.Status, NewStatus: next.Status}
+		p.Object.OldStatus, p.Object.NewStatus = cur.Status, next.Status
 		next.UpdatedAt = now
 		return next, nil
 	})
