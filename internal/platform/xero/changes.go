@@ -13,8 +13,8 @@ import (
 	"github.com/booksync/booksync/internal/platform"
 )
 
-// maxPullPages is how many pages (of 100) Changes reads of each kind of object per call before it
-// answers with More, so that one call stays short and its changes are applied early.
+// maxPullPages is how many pages (of 100) of new changes Changes reads of each kind of object per
+// call before it answers with More, so that one call stays short and its changes are applied early.
 const maxPullPages = 5
 
 // changeCursor is the opaque Cursor of Changes: where the pull of each kind of object stands.
@@ -107,8 +107,8 @@ func pull[W any](ctx context.Context, c *Client, path, key, where string, m mark
 	for _, id := range m.IDs {
 		seen[strings.ToLower(id)] = true
 	}
-	page, calls := 1, 0
-	for calls < maxPullPages {
+	page, calls, counted := 1, 0, 0
+	for counted < maxPullPages {
 		q := url.Values{"where": {where}, "page": {strconv.Itoa(page)}, "order": {"UpdatedDateUTC ASC"}, "unitdp": {"4"}}
 		var h http.Header
 		if !m.At.IsZero() {
@@ -125,7 +125,7 @@ func pull[W any](ctx context.Context, c *Client, path, key, where string, m mark
 				return m, false, calls, unexpected(fmt.Errorf("decoding %s: %w", path, err), false)
 			}
 		}
-		advanced := false
+		advanced, fresh := false, false
 		for i := range list {
 			id, updated := ident(&list[i])
 			t, err := parseTime(updated)
@@ -138,6 +138,7 @@ func pull[W any](ctx context.Context, c *Client, path, key, where string, m mark
 			if err := emit(list[i]); err != nil {
 				return m, false, calls, unexpected(err, false)
 			}
+			fresh = true
 			if t.After(m.At) {
 				m = mark{At: t}
 				seen = map[string]bool{}
@@ -150,6 +151,11 @@ func pull[W any](ctx context.Context, c *Client, path, key, where string, m mark
 		}
 		if len(list) < pageSize {
 			return m, false, calls, nil
+		}
+		if fresh {
+			// Pages holding only changes reported before do not count towards the limit, so
+			// that a pull always gets past a run of changes made at one instant.
+			counted++
 		}
 		if advanced {
 			page = 1
