@@ -1,10 +1,12 @@
 package xero
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -343,9 +345,21 @@ func actionInput(w http.ResponseWriter, r *http.Request, fields ...string) (map[
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/json" {
 		var raw map[string]any
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			sandbox.WriteError(w, r, http.StatusBadRequest, "The body could not be read: "+err.Error()+"; nothing was changed.")
+			return nil, false
+		}
+		if len(bytes.TrimSpace(body)) == 0 {
+			// No body: an action without fields, such as a void.
+			return out, true
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
-		if err := dec.Decode(&raw); err != nil {
+		if err := dec.Decode(&raw); err != nil || raw == nil {
+			if err == nil {
+				err = errors.New("null")
+			}
 			sandbox.WriteError(w, r, http.StatusBadRequest, "The body is not a JSON object: "+err.Error()+"; nothing was changed.")
 			return nil, false
 		}
