@@ -252,23 +252,37 @@ func TestPushCreditNotes(t *testing.T) {
 	if got := b.held(ids[0]).AmountCredited; !got.Equal(decimal.NewFromInt(10)) {
 		t.Errorf("credited %s after the second push", got)
 	}
+	// The sandbox keeps credit notes across a restart.
+	if got := b.restarted().sb.CreditNotes(b.tenant); len(got) != 1 || len(got[0].Allocations) != 1 {
+		t.Errorf("after a restart: %+v", got)
+	}
 }
 
-func TestPushCreditNotesAfterUnknownOutcomeAllocatesOnce(t *testing.T) {
+func TestPushCreditNotesAfterAFaultAllocatesOnce(t *testing.T) {
 	t.Parallel()
-	for _, path := range []string{"/CreditNotes", "/CreditNotes/"} {
-		t.Run(path, func(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fault sandbox.Fault
+		class platform.Class
+	}{
+		// "/CreditNotes/" is the allocation; "/CreditNotes" the creation first.
+		{"dropped creation", sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore, Path: "/CreditNotes"}, platform.UnknownOutcome},
+		{"dropped allocation", sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore, Path: "/CreditNotes/"}, platform.UnknownOutcome},
+		{"500 on the creation", sandbox.Fault{Kind: sandbox.FaultServerError, Path: "/CreditNotes"}, platform.Transient},
+		{"429 on the allocation", sandbox.Fault{Kind: sandbox.FaultRateLimit, Path: "/CreditNotes/"}, platform.RateLimited},
+		{"500 reading the invoice", sandbox.Fault{Kind: sandbox.FaultServerError, Path: "/Invoices"}, platform.Transient},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b, ids := pushed(t, 1)
 			ctx := context.Background()
 			c := b.client(Config{})
 			contact := b.held(ids[0]).Contact.ContactID
-			// "/CreditNotes/" is the allocation; "/CreditNotes" the creation first.
-			b.sb.InjectFault(b.tenant, sandbox.Fault{Kind: sandbox.FaultTimeoutAfterStore, Path: path})
+			b.sb.InjectFault(b.tenant, tt.fault)
 			b.dropWrites()
 			note := creditNote("cn-1", "CN-B1", contact, ids[0], 2500)
 			_, err := c.PushCreditNotes(ctx, []platform.CreditNote{note})
-			if class, _ := classOf(t, err); class != platform.UnknownOutcome {
+			if class, _ := classOf(t, err); class != tt.class {
 				t.Fatalf("first push: %v", err)
 			}
 			if b.sb.PendingFaults(b.tenant) != 0 {
@@ -276,7 +290,7 @@ func TestPushCreditNotesAfterUnknownOutcomeAllocatesOnce(t *testing.T) {
 			}
 			note.MaybeExists = true
 			res, err := c.PushCreditNotes(ctx, []platform.CreditNote{note})
-			if err != nil || res[0].Err != nil || !res[0].Matched {
+			if err != nil || res[0].Err != nil {
 				t.Fatalf("retry: %v %+v", err, res)
 			}
 			cns := b.sb.CreditNotes(b.tenant)

@@ -461,8 +461,9 @@ func invoiceNumber(o *org, inv *Invoice, in invoiceIn, existing *Invoice, batch 
 	if in.InvoiceNumber != nil && strings.TrimSpace(*in.InvoiceNumber) != "" {
 		inv.InvoiceNumber = strings.TrimSpace(*in.InvoiceNumber)
 	}
-	if inv.InvoiceNumber == "" {
-		// Xero numbers sales invoices itself when the client does not.
+	if inv.InvoiceNumber == "" && inv.Type == "ACCREC" {
+		// Xero numbers sales invoices itself when the client does not; bills keep the
+		// supplier's number, or none.
 		for {
 			n := fmt.Sprintf("INV-%04d", max(o.meta.NextInvoiceNumber, batch.next))
 			batch.next = max(o.meta.NextInvoiceNumber, batch.next) + 1
@@ -591,7 +592,16 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 	since, hasSince := ifModifiedSince(r)
 	summary := strings.EqualFold(q.Get("summaryOnly"), "true")
 	list := sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
-	slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	// Oldest change first unless the client orders by Date, so that a client paging with
+	// If-Modified-Since misses nothing.
+	switch strings.ToUpper(strings.Join(strings.Fields(q.Get("order")), " ")) {
+	case "DATE DESC":
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return b.Date.Compare(a.Date.Time) })
+	case "DATE", "DATE ASC":
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.Date.Compare(b.Date.Time) })
+	default:
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	}
 	out := []*Invoice{}
 	for _, inv := range list {
 		switch {
