@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
@@ -15,6 +16,9 @@ import (
 func (c *Client) Bills(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteBill, error) {
 	page := max(q.Page, 1)
 	v := url.Values{"where": {`Type=="ACCPAY"`}, "page": {strconv.Itoa(page)}, "unitdp": {"4"}, "order": {"Date DESC"}}
+	if len(q.Numbers) > 0 {
+		v.Set("InvoiceNumbers", strings.Join(q.Numbers, ","))
+	}
 	var h http.Header
 	if !q.ModifiedSince.IsZero() {
 		h = http.Header{"If-Modified-Since": {q.ModifiedSince.UTC().Format("2006-01-02T15:04:05Z")}}
@@ -68,7 +72,7 @@ func remoteBill(w wireInvoice) (booksync.RemoteBill, error) {
 	if err != nil {
 		return booksync.RemoteBill{}, err
 	}
-	return booksync.RemoteBill{RemoteInvoice: ri, State: billState(w.Status, ri.AmountPaid)}, nil
+	return booksync.RemoteBill{RemoteInvoice: ri, State: billState(w.Status, ri.AmountPaid), Memo: w.Reference}, nil
 }
 
 // billState maps Xero's status of a bill to Monite's payable states.

@@ -58,6 +58,7 @@ func (c *Client) PushCreditNotes(ctx context.Context, notes []platform.CreditNot
 	}
 
 	notes2 := make([]wireCreditNote, len(notes)) // each credit note as Xero holds it, once known
+	staged := map[string]int64{}                 // credit to apply to each invoice by this push
 	var pending []int
 	var refs, keys []string
 	var objs []json.RawMessage
@@ -70,11 +71,11 @@ func (c *Client) PushCreditNotes(ctx context.Context, notes []platform.CreditNot
 			results[i] = creditNoteResult(n.Ref, w, n.Currency)
 			results[i].Matched = true
 			if results[i].Err == nil && allocatedTo(w, n.InvoiceID) == 0 {
-				results[i].Err = c.checkCredit(n, invoices)
+				results[i].Err = checkCredit(n, invoices, staged)
 			}
 			continue
 		}
-		if perr := c.checkCredit(n, invoices); perr != nil {
+		if perr := checkCredit(n, invoices, staged); perr != nil {
 			results[i].Err = perr
 			continue
 		}
@@ -151,8 +152,9 @@ func (c *Client) PushCreditNotes(ctx context.Context, notes []platform.CreditNot
 }
 
 // checkCredit refuses a credit note Xero could not apply: its invoice must be approved and owe at
-// least the credit's Amount.
-func (c *Client) checkCredit(n platform.CreditNote, invoices map[string]wireInvoice) error {
+// least the credit's Amount on top of what earlier credit notes of the same push apply (staged,
+// by invoice id, which it adds to when it accepts one).
+func checkCredit(n platform.CreditNote, invoices map[string]wireInvoice, staged map[string]int64) error {
 	inv, ok := invoices[strings.ToLower(n.InvoiceID)]
 	if !ok {
 		return precheck("not_found", "Invoice", fmt.Sprintf("Invoice %s not found in Xero (InvoiceID %s): the credit note has nothing to apply to", n.InvoiceNumber, n.InvoiceID),
@@ -168,12 +170,15 @@ func (c *Client) checkCredit(n platform.CreditNote, invoices map[string]wireInvo
 			fmt.Sprintf("Invoice %s is %s in Xero: a credit note applies only to an approved invoice with an amount due", cmpOr(n.InvoiceNumber, inv.InvoiceNumber), inv.Status),
 			"Check the invoice in Xero; a paid or voided invoice takes no credit. Cancel the credit note in booksync, or restore the invoice in Xero, then push again.")
 	}
+	key := strings.ToLower(n.InvoiceID)
+	due -= staged[key]
 	if n.Amount > due {
 		return precheck("credit_exceeds_amount_due", "Amount",
 			fmt.Sprintf("Credit note %s of %s %s exceeds what invoice %s still owes in Xero (%s %s)", n.Number,
 				major(n.Amount, currency), currency, cmpOr(n.InvoiceNumber, inv.InvoiceNumber), major(due, currency), currency),
 			"Payments or credit notes recorded in Xero lowered the amount due. Reduce the credit note to at most the amount due, or remove the other credit in Xero, then push again.")
 	}
+	staged[key] += n.Amount
 	return nil
 }
 

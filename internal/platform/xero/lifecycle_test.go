@@ -213,9 +213,11 @@ func TestPushCreditNotes(t *testing.T) {
 	contact := b.held(ids[0]).Contact.ContactID
 	due := b.held(ids[0]).AmountDue
 
+	// The third fits the amount due alone, not after the first.
 	res, err := c.PushCreditNotes(ctx, []platform.CreditNote{
 		creditNote("cn-1", "CN-A1", contact, ids[0], 1000),
 		creditNote("cn-2", "CN-A2", contact, ids[0], 1_000_000),
+		creditNote("cn-3", "CN-A3", contact, ids[0], due.Shift(2).IntPart()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +229,9 @@ func TestPushCreditNotes(t *testing.T) {
 	if class != platform.NeedsUserAction || code != "credit_exceeds_amount_due" ||
 		!strings.Contains(res[1].Err.Error(), "10000.00") || !strings.Contains(res[1].Err.Error(), "INV-0001") {
 		t.Errorf("too large: %v", res[1].Err)
+	}
+	if _, code := classOf(t, res[2].Err); code != "credit_exceeds_amount_due" {
+		t.Errorf("too large with the first: %v", res[2].Err)
 	}
 	inv := b.held(ids[0])
 	if !inv.AmountCredited.Equal(decimal.NewFromInt(10)) || !inv.AmountDue.Equal(due.Sub(decimal.NewFromInt(10))) {

@@ -315,6 +315,9 @@ func (s *Sandbox) AddInvoices(ctx context.Context, tenantID string, n int, total
 		c.IsCustomer = true
 		s.saveContact(o, c)
 		acc := findAccount(o, "200", "")
+		if acc == nil {
+			return refused(http.StatusConflict, "The organisation has no sales account 200 for the invoices.")
+		}
 		y, m, d := now.UTC().Date()
 		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 		base := len(o.invoices)
