@@ -66,7 +66,8 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 	out.Calls += calls
 	out.More = out.More || more
 	if err != nil {
-		return out, err
+		// Nothing of a failed pull is reported: the next one starts again from q.Cursor.
+		return platform.Changes{Calls: out.Calls}, err
 	}
 	cur.Payments, more, calls, err = pull(ctx, c, "/Payments", "Payments", `PaymentType=="ACCRECPAYMENT"`, cur.Payments,
 		func(w *wirePayment) (string, string) { return w.PaymentID, w.UpdatedDateUTC },
@@ -78,7 +79,8 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 	out.Calls += calls
 	out.More = out.More || more
 	if err != nil {
-		return out, err
+		// Nothing of a failed pull is reported: the next one starts again from q.Cursor.
+		return platform.Changes{Calls: out.Calls}, err
 	}
 	cur.Credits, more, calls, err = pull(ctx, c, "/CreditNotes", "CreditNotes", `Type=="ACCRECCREDIT"`, cur.Credits,
 		func(w *wireCreditNote) (string, string) { return w.CreditNoteID, w.UpdatedDateUTC },
@@ -90,7 +92,8 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 	out.Calls += calls
 	out.More = out.More || more
 	if err != nil {
-		return out, err
+		// Nothing of a failed pull is reported: the next one starts again from q.Cursor.
+		return platform.Changes{Calls: out.Calls}, err
 	}
 	raw, _ := json.Marshal(cur)
 	out.Cursor = string(raw)
