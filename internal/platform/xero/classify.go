@@ -201,6 +201,15 @@ var invalid = []string{"does not exist", "not valid", "must be valid", "invalid"
 
 // causes are tried in order; the first match wins, so narrower causes come first.
 var causes = []cause{
+	{code: "invoice_has_payments", words: "Invoice has payments or credit notes in Xero", field: "Invoice",
+		fix:   "Remove the payments and credit note allocations from the invoice in Xero (or cancel booksync's payment records), then try again.",
+		match: func(m string) bool { return has(m, "payment or credit note allocated") }},
+	{code: "credit_exceeds_amount_due", words: "Credit is more than Xero allows", field: "Amount",
+		fix:   "Check the invoice in Xero for payments or credit notes recorded there directly; a credit note can apply at most what is still due on the invoice.",
+		match: func(m string) bool { return has(m, "exceeds the amount due", "exceeds the remaining credit") }},
+	{code: "invalid_status", words: "Status change refused by Xero", field: "Status",
+		fix:   "Check the document's status in Xero: an approved invoice can be voided, a draft deleted, and a voided or deleted one changes no more.",
+		match: func(m string) bool { return has(m, "not of valid status") }},
 	{code: "duplicate_invoice_number", words: "Invoice number already exists in Xero", field: "InvoiceNumber",
 		fix:   "Xero already has another invoice with this number that booksync did not match when it looked the number up (for example a deleted invoice, or one being created at the same moment). Give the invoice a different number in booksync, or remove the other invoice in Xero, then push again.",
 		match: func(m string) bool { return has(m, "must be unique") && has(m, "invoice") }},

@@ -18,6 +18,14 @@
 // units exactly, with decimal arithmetic; a total Xero reports that cannot be represented in the
 // currency's minor units is an error, never rounded away.
 //
+// After the push the client follows each invoice (platform.Lifecycle): it voids invoices (VOIDED,
+// or DELETED for a draft) after reading them, so that one with payments or credit notes is
+// refused with their names instead of half done; it creates credit notes (ACCRECCREDIT) and
+// allocates each to its invoice once, looking both up first after an unknown outcome; it deletes
+// payments; and it pulls what changed in the books with If-Modified-Since on invoices, payments
+// and credit notes, at a cost in calls that follows the changes, not the size of the books. Bills
+// (ACCPAY invoices) are read for the payables.
+//
 // NewProvider gives the sync engine all of this: OAuth (Endpoint and Scopes, for Xero's
 // Production endpoints or those of booksync's sandbox), the tenants a grant reaches (Tenants),
 // a Client per tenant, and Xero's limits and rules (30-character item codes, 4 decimals of a

@@ -3,6 +3,9 @@ package xero
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
 
 	"github.com/booksync/booksync/internal/platform"
 )
@@ -49,4 +52,74 @@ func (c *Client) PushPayments(ctx context.Context, payments []platform.Payment) 
 		failRest(results, pending, done, err)
 	}
 	return results, err
+}
+
+// DeletePayments deletes payments in Xero, one POST /Payments/{id} with {"Status":"DELETED"}
+// each (Xero deletes payments one at a time, and never edits them). One already deleted, or no
+// longer in Xero, succeeds. Its invoice then owes the amount again in Xero.
+//
+// When the returned error is non-nil, results has one result per payment: those not reached
+// carry the error.
+func (c *Client) DeletePayments(ctx context.Context, payments []platform.PaymentRef) ([]platform.Result, error) {
+	results := make([]platform.Result, len(payments))
+	for i, p := range payments {
+		results[i].Ref = p.Ref
+	}
+	for i, p := range payments {
+		if !isUUID(p.PaymentID) {
+			results[i].Err = precheck("payment_not_synced", "PaymentID", "Payment not in Xero: it has no Xero PaymentID",
+				"Nothing to delete in Xero; if the payment was pushed, push it again so booksync learns its id.")
+			continue
+		}
+		err := c.deletePayment(ctx, p)
+		if perr, ok := err.(*platform.Error); ok && perr.Class != platform.NeedsUserAction {
+			for j := i; j < len(payments); j++ {
+				if results[j].Err == nil {
+					results[j].Err = err
+				}
+			}
+			return results, err
+		}
+		results[i].Err = err
+		if err == nil {
+			results[i].PlatformID = p.PaymentID
+		}
+	}
+	return results, nil
+}
+
+// deletePayment deletes one payment; Xero's refusal is checked against the payment's state, so
+// that one already deleted (by a retry whose first answer was lost, or by a user) succeeds.
+func (c *Client) deletePayment(ctx context.Context, p platform.PaymentRef) error {
+	path := "/Payments/" + url.PathEscape(p.PaymentID)
+	body := []byte(`{"Status":"DELETED"}`)
+	resp, err := c.send(ctx, request{method: http.MethodPost, url: c.api(path, nil), body: body,
+		idemKey: idempotencyKey("paymentdeletes", []string{p.Ref, p.PaymentID}, body)})
+	if err != nil {
+		return err
+	}
+	if resp.status == http.StatusNotFound {
+		return nil
+	}
+	perr := classifyStatus(resp, true)
+	if perr == nil || perr.Class != platform.NeedsUserAction {
+		if perr == nil {
+			return nil
+		}
+		return perr
+	}
+	var env struct {
+		Payments []wirePayment `json:"Payments"`
+	}
+	if err := c.get(ctx, path, nil, nil, &env); err != nil {
+		var gerr *platform.Error
+		if errors.As(err, &gerr) && gerr.Status == http.StatusNotFound {
+			return nil
+		}
+		return err
+	}
+	if len(env.Payments) == 1 && env.Payments[0].Status == "DELETED" {
+		return nil
+	}
+	return perr
 }

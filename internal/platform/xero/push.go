@@ -20,6 +20,7 @@ const (
 
 // batch describes one kind of object for putChunks.
 type batch struct {
+	method  string     // PUT (create) unless set, e.g. POST (update)
 	kind    string     // prefix of the Idempotency-Key: "contacts", "items", "invoices", "payments"
 	path    string     // e.g. "/Invoices"
 	wrapper string     // the JSON wrapper, e.g. "Invoices"
@@ -71,7 +72,11 @@ func (c *Client) putChunk(ctx context.Context, b batch, refs, keys []string, obj
 		body.Write(o)
 	}
 	body.WriteString(`]}`)
-	resp, err := c.send(ctx, request{method: http.MethodPut, url: c.api(b.path, b.query), body: body.Bytes(),
+	method := b.method
+	if method == "" {
+		method = http.MethodPut
+	}
+	resp, err := c.send(ctx, request{method: method, url: c.api(b.path, b.query), body: body.Bytes(),
 		idemKey: idempotencyKey(b.kind, refs, body.Bytes())})
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ var start = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // books is one organisation in the Xero sandbox and an authorized connection to it.
 type books struct {
-	t      *testing.T
+	t      testing.TB
 	sb     *xerosandbox.Sandbox
 	srv    *httptest.Server
 	store  *sandbox.MemoryStore
@@ -58,7 +58,7 @@ func oauthConfig(sb *xerosandbox.Sandbox) oauth2.Config {
 }
 
 // newBooks starts a sandbox and connects a new organisation of it.
-func newBooks(t *testing.T, mutate ...func(*sandbox.Options)) *books {
+func newBooks(t testing.TB, mutate ...func(*sandbox.Options)) *books {
 	t.Helper()
 	b := serve(t, sandbox.NewMemoryStore(), sandboxtest.NewClock(start), mutate...)
 	cfg := oauthConfig(b.sb)
@@ -87,7 +87,7 @@ func newBooks(t *testing.T, mutate ...func(*sandbox.Options)) *books {
 }
 
 // serve starts a sandbox on store behind a test server, with the transports of a connection.
-func serve(t *testing.T, store *sandbox.MemoryStore, clock *sandboxtest.Clock, mutate ...func(*sandbox.Options)) *books {
+func serve(t testing.TB, store *sandbox.MemoryStore, clock *sandboxtest.Clock, mutate ...func(*sandbox.Options)) *books {
 	t.Helper()
 	b := &books{t: t, store: store, clock: clock, wire: http.DefaultTransport.(*http.Transport).Clone()}
 	t.Cleanup(b.wire.CloseIdleConnections)

@@ -115,34 +115,41 @@ type wireLine struct {
 }
 
 type wireInvoice struct {
-	Type                  string       `json:"Type,omitempty"`
-	InvoiceID             string       `json:"InvoiceID,omitempty"`
-	Contact               *wireContact `json:"Contact,omitempty"`
-	Date                  string       `json:"Date,omitempty"`
-	DueDate               string       `json:"DueDate,omitempty"`
-	DateString            string       `json:"DateString,omitempty"`
-	DueDateString         string       `json:"DueDateString,omitempty"`
-	InvoiceNumber         string       `json:"InvoiceNumber,omitempty"`
-	Reference             string       `json:"Reference,omitempty"`
-	CurrencyCode          string       `json:"CurrencyCode,omitempty"`
-	LineAmountTypes       string       `json:"LineAmountTypes,omitempty"`
-	Status                string       `json:"Status,omitempty"`
-	LineItems             []wireLine   `json:"LineItems,omitempty"`
-	SubTotal              json.Number  `json:"SubTotal,omitempty"`
-	TotalTax              json.Number  `json:"TotalTax,omitempty"`
-	Total                 json.Number  `json:"Total,omitempty"`
-	AmountDue             json.Number  `json:"AmountDue,omitempty"`
-	AmountPaid            json.Number  `json:"AmountPaid,omitempty"`
-	UpdatedDateUTC        string       `json:"UpdatedDateUTC,omitempty"`
-	HasErrors             bool         `json:"HasErrors,omitempty"`
-	StatusAttributeString string       `json:"StatusAttributeString,omitempty"`
-	ValidationErrors      []message    `json:"ValidationErrors,omitempty"`
+	Type                  string              `json:"Type,omitempty"`
+	InvoiceID             string              `json:"InvoiceID,omitempty"`
+	Contact               *wireContact        `json:"Contact,omitempty"`
+	Date                  string              `json:"Date,omitempty"`
+	DueDate               string              `json:"DueDate,omitempty"`
+	DateString            string              `json:"DateString,omitempty"`
+	DueDateString         string              `json:"DueDateString,omitempty"`
+	InvoiceNumber         string              `json:"InvoiceNumber,omitempty"`
+	Reference             string              `json:"Reference,omitempty"`
+	CurrencyCode          string              `json:"CurrencyCode,omitempty"`
+	LineAmountTypes       string              `json:"LineAmountTypes,omitempty"`
+	Status                string              `json:"Status,omitempty"`
+	LineItems             []wireLine          `json:"LineItems,omitempty"`
+	SubTotal              json.Number         `json:"SubTotal,omitempty"`
+	TotalTax              json.Number         `json:"TotalTax,omitempty"`
+	Total                 json.Number         `json:"Total,omitempty"`
+	AmountDue             json.Number         `json:"AmountDue,omitempty"`
+	AmountPaid            json.Number         `json:"AmountPaid,omitempty"`
+	AmountCredited        json.Number         `json:"AmountCredited,omitempty"`
+	Payments              []wirePaymentRef    `json:"Payments,omitempty"`
+	CreditNotes           []wireCreditNoteRef `json:"CreditNotes,omitempty"`
+	UpdatedDateUTC        string              `json:"UpdatedDateUTC,omitempty"`
+	HasErrors             bool                `json:"HasErrors,omitempty"`
+	StatusAttributeString string              `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []message           `json:"ValidationErrors,omitempty"`
 }
 
 type wireRef struct {
 	InvoiceID string `json:"InvoiceID,omitempty"`
-	AccountID string `json:"AccountID,omitempty"`
-	Code      string `json:"Code,omitempty"`
+	// Type and InvoiceNumber are read from payments' and allocations' invoices.
+	Type          string `json:"Type,omitempty"`
+	InvoiceNumber string `json:"InvoiceNumber,omitempty"`
+	CurrencyCode  string `json:"CurrencyCode,omitempty"`
+	AccountID     string `json:"AccountID,omitempty"`
+	Code          string `json:"Code,omitempty"`
 }
 
 type wirePayment struct {
@@ -152,10 +159,61 @@ type wirePayment struct {
 	Date                  string      `json:"Date,omitempty"`
 	Amount                json.Number `json:"Amount,omitempty"`
 	Reference             string      `json:"Reference,omitempty"`
+	Status                string      `json:"Status,omitempty"`
+	PaymentType           string      `json:"PaymentType,omitempty"`
+	CurrencyCode          string      `json:"CurrencyCode,omitempty"`
 	UpdatedDateUTC        string      `json:"UpdatedDateUTC,omitempty"`
 	HasValidationErrors   bool        `json:"HasValidationErrors,omitempty"`
 	StatusAttributeString string      `json:"StatusAttributeString,omitempty"`
 	ValidationErrors      []message   `json:"ValidationErrors,omitempty"`
+}
+
+// wirePaymentRef is a payment as an invoice lists it.
+type wirePaymentRef struct {
+	PaymentID string      `json:"PaymentID,omitempty"`
+	Date      string      `json:"Date,omitempty"`
+	Amount    json.Number `json:"Amount,omitempty"`
+	Reference string      `json:"Reference,omitempty"`
+}
+
+// wireCreditNoteRef is a credit note as an invoice lists it.
+type wireCreditNoteRef struct {
+	CreditNoteID     string      `json:"CreditNoteID,omitempty"`
+	CreditNoteNumber string      `json:"CreditNoteNumber,omitempty"`
+	Total            json.Number `json:"Total,omitempty"`
+	AppliedAmount    json.Number `json:"AppliedAmount,omitempty"`
+}
+
+// wireCreditNote is a credit note, as sent and as read.
+type wireCreditNote struct {
+	Type                  string           `json:"Type,omitempty"`
+	CreditNoteID          string           `json:"CreditNoteID,omitempty"`
+	CreditNoteNumber      string           `json:"CreditNoteNumber,omitempty"`
+	Contact               *wireContact     `json:"Contact,omitempty"`
+	Date                  string           `json:"Date,omitempty"`
+	Reference             string           `json:"Reference,omitempty"`
+	CurrencyCode          string           `json:"CurrencyCode,omitempty"`
+	LineAmountTypes       string           `json:"LineAmountTypes,omitempty"`
+	Status                string           `json:"Status,omitempty"`
+	LineItems             []wireLine       `json:"LineItems,omitempty"`
+	SubTotal              json.Number      `json:"SubTotal,omitempty"`
+	TotalTax              json.Number      `json:"TotalTax,omitempty"`
+	Total                 json.Number      `json:"Total,omitempty"`
+	RemainingCredit       json.Number      `json:"RemainingCredit,omitempty"`
+	Allocations           []wireAllocation `json:"Allocations,omitempty"`
+	UpdatedDateUTC        string           `json:"UpdatedDateUTC,omitempty"`
+	StatusAttributeString string           `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []message        `json:"ValidationErrors,omitempty"`
+}
+
+// wireAllocation is part of a credit note applied to an invoice.
+type wireAllocation struct {
+	AllocationID     string      `json:"AllocationID,omitempty"`
+	Invoice          *wireRef    `json:"Invoice,omitempty"`
+	Amount           json.Number `json:"Amount,omitempty"`
+	Date             string      `json:"Date,omitempty"`
+	IsDeleted        bool        `json:"IsDeleted,omitempty"`
+	ValidationErrors []message   `json:"ValidationErrors,omitempty"`
 }
 
 // msDate matches Xero's Microsoft JSON dates, "/Date(1699999999000+0000)/".

@@ -170,7 +170,7 @@ func (s *Sandbox) apiHooks() sandbox.APIHooks {
 // routing is case-insensitive.
 var resourceNames = map[string]string{
 	"accounts": "Accounts", "taxrates": "TaxRates", "contacts": "Contacts", "items": "Items",
-	"invoices": "Invoices", "payments": "Payments", "organisation": "Organisation",
+	"invoices": "Invoices", "payments": "Payments", "organisation": "Organisation", "creditnotes": "CreditNotes",
 }
 
 // serveAPI routes one Accounting API call; callers hold s.mu.
@@ -180,6 +180,14 @@ func (s *Sandbox) serveAPI(o *org, w http.ResponseWriter, r *http.Request, rel s
 	id := ""
 	if len(segs) == 2 {
 		id = segs[1]
+	}
+	if res == "CreditNotes" && len(segs) == 3 && strings.EqualFold(segs[2], "Allocations") {
+		if r.Method != http.MethodPut {
+			writeProblem(w, http.StatusMethodNotAllowed, "Method Not Allowed", "The requested method is not supported for this resource")
+			return
+		}
+		s.writeAllocations(o, w, r, segs[1])
+		return
 	}
 	if res == "" || len(segs) > 2 {
 		writeProblem(w, http.StatusNotFound, "NotFound", "The resource you're looking for cannot be found")
@@ -204,6 +212,9 @@ func (s *Sandbox) serveAPI(o *org, w http.ResponseWriter, r *http.Request, rel s
 		{"Payments", "PUT"}:     s.writePayments,
 		{"Payments", "POST"}:    s.writePayments,
 		{"Organisation", "GET"}: s.getOrganisation,
+		{"CreditNotes", "GET"}:  s.getCreditNotes,
+		{"CreditNotes", "PUT"}:  s.writeCreditNotes,
+		{"CreditNotes", "POST"}: s.writeCreditNotes,
 	}
 	h := handlers[route{res, r.Method}]
 	if h == nil || (id != "" && r.Method == http.MethodPut) {

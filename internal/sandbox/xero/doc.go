@@ -26,7 +26,8 @@
 // # Accounting API
 //
 // Under /api.xro/2.0: Accounts, TaxRates, Contacts, Items, Invoices,
-// Payments and Organisation. Every call needs a Bearer token (401 otherwise)
+// Payments, CreditNotes (with PUT /CreditNotes/{id}/Allocations) and
+// Organisation. Every call needs a Bearer token (401 otherwise)
 // and an xero-tenant-id the token's grant covers (403 otherwise).
 //
 // Batch writes follow Xero's summarizeErrors rule: with summarizeErrors=false
@@ -49,6 +50,32 @@
 //   - CurrencyCode is the base currency GBP ("Organisation is not
 //     subscribed to currency X"), since multi-currency is off;
 //   - Item Code is unique and at most 30 characters, Name at most 50.
+//
+// # After the push
+//
+// Invoices are ACCREC (sales) or ACCPAY (bills, whose lines take purchase
+// tax rates). POST /Invoices/{id} with Status VOIDED voids an approved
+// invoice and DELETED deletes a draft; an invoice with a payment or a credit
+// note allocated cannot be changed at all ("This document cannot be edited as
+// it has a payment or credit note allocated to it."), and a voided or deleted
+// one answers "Invoice not of valid status for modification". A voided
+// invoice has AmountDue 0. POST /Payments/{id} with {"Status":"DELETED"}
+// deletes a payment (its Status becomes DELETED, its invoice owes the amount
+// again and turns AUTHORISED if it was PAID); a second delete is refused.
+// Sales credit notes (ACCRECCREDIT, numbered CN-0001... unless given, unique
+// by number) are created with PUT or POST /CreditNotes and read by id or with
+// where; an allocation needs an AUTHORISED credit note and invoice in the same
+// currency, and may not exceed the credit note's RemainingCredit or the
+// invoice's AmountDue: every allocation of a request is checked first, and a
+// refused one fails the request with 400 and nothing applied. An allocation
+// moves the invoice's AmountCredited and AmountDue and the credit note's
+// RemainingCredit; either becomes PAID at zero.
+//
+// Every change sets the object's UpdatedDateUTC, and a payment, its deletion
+// or an allocation sets its invoice's too. GET /Invoices, /Payments and
+// /CreditNotes honour If-Modified-Since (objects changed at or after it) and
+// list the oldest change first, so that a client paging through changes
+// misses none; GET /Invoices takes order=Date DESC too.
 //
 // # Amounts
 //
@@ -88,9 +115,24 @@
 // Every change is saved through a [sandbox.Store] under namespace "xero": key "auth"
 // holds grants and tokens, "org/<tenant>" the organisation with its accounts
 // and tax rates, and "org/<tenant>/<kind>/<id>" each contact, item,
-// invoice, payment and idempotency record. [New] loads them back.
+// invoice, payment, credit note and idempotency record. [New] loads them back.
 // GET /orgs lists organisations and GET /orgs/{tenant} shows one, with forms
-// to add or archive a tax rate and to edit a contact's name and email. A form
+// to add or archive a tax rate, to edit a contact's name and email, to add a
+// bill, and buttons per invoice (pay, credit, void) and per payment (delete).
+// The actions take a form from the page or, from a partner's script with its
+// bearer token, a JSON object of strings (201 or 200 with the object as
+// JSON; a browser is sent back to the page):
+//
+//	POST /invoices/{InvoiceID}/payments     {"amount": "50.00", "date": "2026-11-20"}  amount defaults to what is due, date to today
+//	POST /invoices/{InvoiceID}/void         voids (or deletes a draft), as the API does
+//	POST /invoices/{InvoiceID}/credit_notes {"amount": "10.00", "date": ...}  an allocated credit note
+//	POST /payments/{PaymentID}/delete       deletes a payment
+//	POST /orgs/{tenant}/bills               {"contact": "Acme", "amount": "120.00", "date": ..., "due_date": ..., "number": ...}
+//
+// An invoice, payment or organisation of another partner is a 404; bad
+// input a 400 naming the field, with nothing changed. The same actions are
+// methods of [Sandbox] for Go tests ([Sandbox.PayInvoice] and friends), and
+// [Sandbox.AddInvoices] fills an organisation with many invoices at once. A form
 // that cannot be read (not a form, a bad encoding, a missing field) answers
 // 415 or 400 and changes nothing. These pages and POST /faults are served only
 // behind [sandbox.Options].Gate (a [sandbox.Gate]): they need the partner's login or

@@ -137,7 +137,7 @@ func (p *problems) add(format string, a ...any) {
 // computeLine fills a line's amounts the way Xero does:
 // LineAmount = round2(Quantity × UnitAmount × (1 − DiscountRate/100)) (or
 // round2(Quantity × UnitAmount) − DiscountAmount), tax rounded per line.
-func computeLine(o *org, in lineItem, mode, status string, dp int32) (LineItem, []ValidationError) {
+func computeLine(o *org, in lineItem, mode, status string, dp int32, purchase bool) (LineItem, []ValidationError) {
 	var errs problems
 	l := LineItem{LineItemID: in.LineItemID, Description: strings.TrimSpace(in.Description), ItemCode: in.ItemCode,
 		AccountCode: in.AccountCode, AccountID: in.AccountID, TaxType: in.TaxType}
@@ -154,7 +154,7 @@ func computeLine(o *org, in lineItem, mode, status string, dp int32) (LineItem, 
 		l.TaxType = "NONE"
 		return l, errs
 	}
-	lineTax(o, &l, in, acc, mode, &errs)
+	lineTax(o, &l, in, acc, mode, purchase, &errs)
 	return l, errs
 }
 
@@ -256,7 +256,7 @@ func lineAccount(o *org, l *LineItem, in lineItem, status string, errs *problems
 
 // lineTax sets the line's tax type (the account's by default) and its tax, rounded per line,
 // unless the client overrides it.
-func lineTax(o *org, l *LineItem, in lineItem, acc *Account, mode string, errs *problems) {
+func lineTax(o *org, l *LineItem, in lineItem, acc *Account, mode string, purchase bool, errs *problems) {
 	if l.TaxType == "" && acc != nil {
 		l.TaxType = acc.TaxType
 	}
@@ -264,7 +264,7 @@ func lineTax(o *org, l *LineItem, in lineItem, acc *Account, mode string, errs *
 		return
 	}
 	tr := findTaxRate(o, l.TaxType)
-	if tr == nil || tr.Status != "ACTIVE" || !tr.CanApplyToRevenue {
+	if tr == nil || tr.Status != "ACTIVE" || (!purchase && !tr.CanApplyToRevenue) || (purchase && !tr.CanApplyToExpenses) {
 		errs.add("The TaxType code '%s' does not exist or cannot be used for this type of transaction.", l.TaxType)
 		return
 	}
@@ -337,12 +337,16 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 	if in.LineItems != nil || existing == nil {
 		inv.LineItems = []LineItem{}
 		for _, li := range in.LineItems {
-			l, lerrs := computeLine(o, li, inv.LineAmountTypes, inv.Status, dp)
+			l, lerrs := computeLine(o, li, inv.LineAmountTypes, inv.Status, dp, inv.Type == "ACCPAY")
 			inv.LineItems = append(inv.LineItems, l)
 			errs = append(errs, lerrs...)
 		}
 	}
 	sumLines(inv)
+	if inv.Status == "VOIDED" || inv.Status == "DELETED" {
+		// A voided or deleted invoice no longer asks for money.
+		inv.AmountDue = sandbox.AmountOf(decimal.Zero)
+	}
 	if inv.Status == "AUTHORISED" || inv.Status == "SUBMITTED" {
 		if len(inv.LineItems) == 0 {
 			errs.add("At least one line item is required to approve an invoice.")
@@ -367,15 +371,15 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 func invoiceStatus(inv *Invoice, in invoiceIn, existing *Invoice, errs *problems) {
 	inv.Type = strings.ToUpper(in.Type)
 	switch inv.Type {
-	case "ACCREC":
+	case "ACCREC", "ACCPAY":
 	case "":
 		errs.add("Invoice Type must be specified.")
 	default:
-		errs.add("The booksync Xero sandbox supports ACCREC (sales) invoices only, not %s.", in.Type)
+		errs.add("The booksync Xero sandbox supports ACCREC (sales) invoices and ACCPAY bills only, not %s.", in.Type)
 	}
 	if existing != nil {
 		switch {
-		case existing.Status == "PAID" || !existing.AmountPaid.IsZero():
+		case existing.Status == "PAID" || !existing.AmountPaid.IsZero() || !existing.AmountCredited.IsZero():
 			errs.add("This document cannot be edited as it has a payment or credit note allocated to it.")
 		case statusMoves[existing.Status] == nil:
 			errs.add("Invoice not of valid status for modification")
@@ -457,8 +461,9 @@ func invoiceNumber(o *org, inv *Invoice, in invoiceIn, existing *Invoice, batch 
 	if in.InvoiceNumber != nil && strings.TrimSpace(*in.InvoiceNumber) != "" {
 		inv.InvoiceNumber = strings.TrimSpace(*in.InvoiceNumber)
 	}
-	if inv.InvoiceNumber == "" {
-		// Xero numbers sales invoices itself when the client does not.
+	if inv.InvoiceNumber == "" && inv.Type == "ACCREC" {
+		// Xero numbers sales invoices itself when the client does not; bills keep the
+		// supplier's number, or none.
 		for {
 			n := fmt.Sprintf("INV-%04d", max(o.meta.NextInvoiceNumber, batch.next))
 			batch.next = max(o.meta.NextInvoiceNumber, batch.next) + 1
@@ -529,10 +534,16 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 			}
 			o.invoices[stored.InvoiceID] = &stored
 			s.saveInvoice(o, &stored)
-			// Xero marks a contact as a customer once it has a sales invoice.
-			if c := o.contacts[strings.ToLower(stored.Contact.ContactID)]; c != nil && !c.IsCustomer {
-				c.IsCustomer = true
-				s.saveContact(o, c)
+			// Xero marks a contact as a customer once it has a sales invoice, a supplier once
+			// it has a bill.
+			if c := o.contacts[strings.ToLower(stored.Contact.ContactID)]; c != nil {
+				if stored.Type == "ACCPAY" && !c.IsSupplier {
+					c.IsSupplier = true
+					s.saveContact(o, c)
+				} else if stored.Type == "ACCREC" && !c.IsCustomer {
+					c.IsCustomer = true
+					s.saveContact(o, c)
+				}
 			}
 			out.StatusAttributeString = "OK"
 		}})
@@ -581,7 +592,16 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 	since, hasSince := ifModifiedSince(r)
 	summary := strings.EqualFold(q.Get("summaryOnly"), "true")
 	list := sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
-	slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	// Oldest change first unless the client orders by Date, so that a client paging with
+	// If-Modified-Since misses nothing.
+	switch strings.ToUpper(strings.Join(strings.Fields(q.Get("order")), " ")) {
+	case "DATE DESC":
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return b.Date.Compare(a.Date.Time) })
+	case "DATE", "DATE ASC":
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.Date.Compare(b.Date.Time) })
+	default:
+		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	}
 	out := []*Invoice{}
 	for _, inv := range list {
 		switch {

@@ -213,7 +213,15 @@ type PaymentRef struct {
 	HasAccount   bool           `json:"HasAccount"`
 }
 
-// Invoice is a sales invoice (ACCREC) as the organisation holds it.
+// CreditNoteRef is the summary of a credit note allocated to an invoice, as the invoice lists it.
+type CreditNoteRef struct {
+	CreditNoteID     string         `json:"CreditNoteID"`
+	CreditNoteNumber string         `json:"CreditNoteNumber"`
+	Total            sandbox.Amount `json:"Total"`
+	AppliedAmount    sandbox.Amount `json:"AppliedAmount"`
+}
+
+// Invoice is a sales invoice (ACCREC) or a bill (ACCPAY) as the organisation holds it.
 type Invoice struct {
 	Type                  string            `json:"Type"`
 	InvoiceID             string            `json:"InvoiceID"`
@@ -238,6 +246,7 @@ type Invoice struct {
 	CurrencyRate          sandbox.Amount    `json:"CurrencyRate"`
 	FullyPaidOnDate       *MSDate           `json:"FullyPaidOnDate,omitempty"`
 	Payments              []PaymentRef      `json:"Payments"`
+	CreditNotes           []CreditNoteRef   `json:"CreditNotes,omitempty"`
 	SentToContact         bool              `json:"SentToContact"`
 	IsDiscounted          bool              `json:"IsDiscounted"`
 	HasAttachments        bool              `json:"HasAttachments"`
@@ -340,3 +349,47 @@ func (d *dateIn) UnmarshalJSON(b []byte) error {
 }
 
 func msPtr(t time.Time) *MSDate { return &MSDate{t} }
+
+// CreditNoteSummary is the summary of a credit note that an allocation embeds.
+type CreditNoteSummary struct {
+	CreditNoteID     string `json:"CreditNoteID"`
+	CreditNoteNumber string `json:"CreditNoteNumber"`
+}
+
+// Allocation is part of a credit note applied to an invoice.
+type Allocation struct {
+	AllocationID string            `json:"AllocationID"`
+	Amount       sandbox.Amount    `json:"Amount"`
+	Date         MSDate            `json:"Date"`
+	Invoice      InvoiceRef        `json:"Invoice"`
+	CreditNote   CreditNoteSummary `json:"CreditNote"`
+	IsDeleted    bool              `json:"IsDeleted"`
+
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+}
+
+// CreditNote is a sales credit note (ACCRECCREDIT) as the organisation holds it.
+type CreditNote struct {
+	Type                  string            `json:"Type"`
+	CreditNoteID          string            `json:"CreditNoteID"`
+	CreditNoteNumber      string            `json:"CreditNoteNumber"`
+	Reference             string            `json:"Reference,omitempty"`
+	Contact               ContactRef        `json:"Contact"`
+	Date                  *MSDate           `json:"Date,omitempty"`
+	Status                string            `json:"Status"`
+	LineAmountTypes       string            `json:"LineAmountTypes"`
+	LineItems             []LineItem        `json:"LineItems"`
+	SubTotal              sandbox.Amount    `json:"SubTotal"`
+	TotalTax              sandbox.Amount    `json:"TotalTax"`
+	Total                 sandbox.Amount    `json:"Total"`
+	RemainingCredit       sandbox.Amount    `json:"RemainingCredit"`
+	CurrencyCode          string            `json:"CurrencyCode"`
+	CurrencyRate          sandbox.Amount    `json:"CurrencyRate"`
+	FullyPaidOnDate       *MSDate           `json:"FullyPaidOnDate,omitempty"`
+	Allocations           []Allocation      `json:"Allocations"`
+	HasErrors             bool              `json:"HasErrors"`
+	UpdatedDateUTC        MSDate            `json:"UpdatedDateUTC"`
+	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
+	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
+}

@@ -3,6 +3,7 @@ package xero
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ type paymentIn struct {
 // (a single Payment, or an array).
 func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, id string) {
 	if id != "" {
-		writeProblem(w, http.StatusMethodNotAllowed, "Method Not Allowed", "Deleting payments is not supported by the booksync Xero sandbox")
+		s.deletePaymentAPI(o, w, r, id)
 		return
 	}
 	ins, err := decodeList[paymentIn](r, "Payments", r.Method == http.MethodPost)
@@ -95,7 +96,10 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 			} else if amount.GreaterThan(inv.AmountDue.Sub(staged[inv])) {
 				add("Payment amount exceeds the amount outstanding on this document.")
 			}
-			p.Invoice = InvoiceRef{Type: inv.Type, InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Contact: inv.Contact, CurrencyCode: inv.CurrencyCode}
+			p.Invoice = invoiceRef(inv)
+			if inv.Type == "ACCPAY" {
+				p.PaymentType = "ACCPAYPAYMENT"
+			}
 		}
 		if acc != nil {
 			p.Account = AccountRef{AccountID: acc.AccountID, Code: acc.Code}
@@ -109,19 +113,7 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 		staged[inv] = staged[inv].Add(amount)
 		p.PaymentID = uuid.NewString()
 		elems = append(elems, element{out: p, commit: func() {
-			stored := sandbox.Clone(p)
-			o.seqs[stored.PaymentID] = s.nextSeq()
-			o.payments[stored.PaymentID] = &stored
-			s.savePayment(o, &stored)
-			inv.AmountPaid = sandbox.AmountOf(inv.AmountPaid.Add(amount))
-			inv.AmountDue = sandbox.AmountOf(inv.AmountDue.Sub(amount))
-			inv.Payments = append(inv.Payments, PaymentRef{PaymentID: stored.PaymentID, Date: stored.Date, Amount: stored.Amount, Reference: stored.Reference, CurrencyRate: stored.CurrencyRate, HasAccount: true})
-			if !inv.AmountDue.IsPositive() {
-				inv.Status = "PAID"
-				inv.FullyPaidOnDate = &MSDate{date}
-			}
-			inv.UpdatedDateUTC = MSDate{now}
-			s.saveInvoice(o, inv)
+			s.storePayment(o, inv, p, now)
 			p.StatusAttributeString = "OK"
 		}})
 	}
@@ -145,7 +137,10 @@ func (s *Sandbox) getPayments(o *org, w http.ResponseWriter, r *http.Request, id
 	}
 	since, hasSince := ifModifiedSince(r)
 	out := []*Payment{}
-	for _, p := range sortedBySeq(o, o.payments, func(p *Payment) string { return p.PaymentID }) {
+	list := sortedBySeq(o, o.payments, func(p *Payment) string { return p.PaymentID })
+	// Oldest change first, so that a client paging with If-Modified-Since misses nothing.
+	slices.SortStableFunc(list, func(a, b *Payment) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+	for _, p := range list {
 		if hasSince && p.UpdatedDateUTC.Before(since) {
 			continue
 		}
@@ -178,4 +173,84 @@ func (s *Sandbox) getPayments(o *org, w http.ResponseWriter, r *http.Request, id
 		return
 	}
 	s.writeList(w, "Payments", page, pagination)
+}
+
+// invoiceRef is the summary of inv that payments and allocations embed.
+func invoiceRef(inv *Invoice) InvoiceRef {
+	return InvoiceRef{Type: inv.Type, InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber, Contact: inv.Contact, CurrencyCode: inv.CurrencyCode}
+}
+
+// storePayment keeps a validated payment p of inv and applies it to the invoice: its amounts,
+// its status (PAID once nothing is due) and its UpdatedDateUTC; callers hold the lock.
+func (s *Sandbox) storePayment(o *org, inv *Invoice, p *Payment, now time.Time) *Payment {
+	stored := sandbox.Clone(p)
+	stored.StatusAttributeString = ""
+	o.seqs[stored.PaymentID] = s.nextSeq()
+	o.payments[stored.PaymentID] = &stored
+	s.savePayment(o, &stored)
+	amount := stored.Amount.Decimal
+	inv.AmountPaid = sandbox.AmountOf(inv.AmountPaid.Add(amount))
+	inv.AmountDue = sandbox.AmountOf(inv.AmountDue.Sub(amount))
+	inv.Payments = append(inv.Payments, PaymentRef{PaymentID: stored.PaymentID, Date: stored.Date, Amount: stored.Amount, Reference: stored.Reference, CurrencyRate: stored.CurrencyRate, HasAccount: true})
+	if !inv.AmountDue.IsPositive() {
+		inv.Status = "PAID"
+		inv.FullyPaidOnDate = &MSDate{stored.Date.Time}
+	}
+	inv.UpdatedDateUTC = MSDate{now}
+	s.saveInvoice(o, inv)
+	return &stored
+}
+
+// removePayment deletes a payment as Xero does: the payment stays, with Status DELETED, and its
+// invoice owes the amount again. It returns Xero's message when the payment cannot be deleted;
+// callers hold the lock.
+func (s *Sandbox) removePayment(o *org, p *Payment, now time.Time) string {
+	if p.Status == "DELETED" {
+		return "This payment has already been deleted."
+	}
+	inv := o.invoices[strings.ToLower(p.Invoice.InvoiceID)]
+	if inv != nil && (inv.Status == "VOIDED" || inv.Status == "DELETED") {
+		return "Payments cannot be deleted from a voided or deleted document."
+	}
+	p.Status, p.UpdatedDateUTC = "DELETED", MSDate{now}
+	s.savePayment(o, p)
+	if inv != nil {
+		amount := p.Amount.Decimal
+		inv.AmountPaid = sandbox.AmountOf(inv.AmountPaid.Sub(amount))
+		inv.AmountDue = sandbox.AmountOf(inv.AmountDue.Add(amount))
+		inv.Payments = slices.DeleteFunc(inv.Payments, func(r PaymentRef) bool { return r.PaymentID == p.PaymentID })
+		if inv.Status == "PAID" && inv.AmountDue.IsPositive() {
+			inv.Status, inv.FullyPaidOnDate = "AUTHORISED", nil
+		}
+		inv.UpdatedDateUTC = MSDate{now}
+		s.saveInvoice(o, inv)
+	}
+	return ""
+}
+
+// deletePaymentAPI serves POST /Payments/{PaymentID} with {"Status":"DELETED"} (the spec's
+// PaymentDelete; the form wrapped in a Payments array is read too).
+func (s *Sandbox) deletePaymentAPI(o *org, w http.ResponseWriter, r *http.Request, id string) {
+	ins, err := decodeList[paymentIn](r, "Payments", true)
+	if err != nil {
+		postDataInvalid(w, err)
+		return
+	}
+	p := o.payments[strings.ToLower(id)]
+	if p == nil {
+		notFound(w)
+		return
+	}
+	if len(ins) != 1 || !strings.EqualFold(ins[0].Status, "DELETED") {
+		apiError(w, http.StatusBadRequest, 10, "ValidationException", "A validation exception occurred",
+			[]any{map[string]any{"ValidationErrors": []ValidationError{{Message: "Payments can only be deleted: send {\"Status\":\"DELETED\"}."}}}})
+		return
+	}
+	if msg := s.removePayment(o, p, s.now()); msg != "" {
+		out := sandbox.Clone(p)
+		out.StatusAttributeString, out.ValidationErrors = "ERROR", []ValidationError{{Message: msg}}
+		validationException(w, []any{out})
+		return
+	}
+	s.writeList(w, "Payments", []*Payment{p}, nil)
 }

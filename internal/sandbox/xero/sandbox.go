@@ -40,6 +40,7 @@ type org struct {
 	items    map[string]*Item
 	invoices map[string]*Invoice
 	payments map[string]*Payment
+	credits  map[string]*CreditNote
 	seqs     map[string]int64 // object id -> creation sequence, for stable order
 
 	// Runtime only; not persisted.
@@ -71,6 +72,7 @@ func emptyOrg() *org {
 		items:    map[string]*Item{},
 		invoices: map[string]*Invoice{},
 		payments: map[string]*Payment{},
+		credits:  map[string]*CreditNote{},
 		seqs:     map[string]int64{},
 	}
 }
@@ -112,6 +114,8 @@ func (s *Sandbox) loadObject(tenantID, kind, id string, v []byte) error {
 		return loadRecord(v, o, o.invoices, id, &s.seq)
 	case "payment":
 		return loadRecord(v, o, o.payments, id, &s.seq)
+	case "creditnote":
+		return loadRecord(v, o, o.credits, id, &s.seq)
 	}
 	return nil
 }
@@ -141,6 +145,10 @@ func (s *Sandbox) saveInvoice(o *org, inv *Invoice) {
 }
 func (s *Sandbox) savePayment(o *org, p *Payment) {
 	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
+}
+
+func (s *Sandbox) saveCreditNote(o *org, cn *CreditNote) {
+	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "creditnote", cn.CreditNoteID), record[CreditNote]{o.seqs[cn.CreditNoteID], cn})
 }
 
 func (s *Sandbox) saveOrgMeta(o *org) { s.srv.Mark(s.srv.OrgKey(o.meta.TenantID), &o.meta) }
@@ -225,6 +233,13 @@ func inspect[T any](s *Sandbox, tenantID string, pick func(*org) []*T) []T {
 func (s *Sandbox) Invoices(tenantID string) []Invoice {
 	return inspect(s, tenantID, func(o *org) []*Invoice {
 		return sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
+	})
+}
+
+// CreditNotes returns the organisation's credit notes in creation order.
+func (s *Sandbox) CreditNotes(tenantID string) []CreditNote {
+	return inspect(s, tenantID, func(o *org) []*CreditNote {
+		return sortedBySeq(o, o.credits, func(v *CreditNote) string { return v.CreditNoteID })
 	})
 }
 

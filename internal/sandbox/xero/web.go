@@ -21,6 +21,11 @@ func (s *Sandbox) pages() map[string]http.HandlerFunc {
 		"POST /orgs/{tenant}/tax_rates": s.handleAddTaxRate,
 		"POST /orgs/{tenant}/tax_rates/{taxType}/archive": s.handleArchiveTaxRate,
 		"POST /orgs/{tenant}/contacts/{contact}":          s.handleEditContact,
+		"POST /orgs/{tenant}/bills":                       s.handleAddBill,
+		"POST /invoices/{invoice}/payments":               s.handlePayInvoice,
+		"POST /invoices/{invoice}/void":                   s.handleVoidInvoice,
+		"POST /invoices/{invoice}/credit_notes":           s.handleCreditInvoice,
+		"POST /payments/{payment}/delete":                 s.handleDeletePayment,
 	}
 }
 
@@ -45,15 +50,30 @@ var orgPage = template.Must(template.New("org").Funcs(template.FuncMap{"money": 
 {{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
 
 <h2>Invoices</h2>
-<table><tr><th>Number</th><th>Contact</th><th>Date</th><th>Status</th><th>Amounts are</th><th>Sub total</th><th>Tax</th><th>Total</th><th>Paid</th><th>Due</th></tr>
-{{range .Invoices}}<tr><td>{{.InvoiceNumber}}</td><td>{{.Contact.Name}}</td><td>{{.DateString}}</td><td>{{.Status}}</td><td>{{.LineAmountTypes}}</td>
-<td class="n">{{money .SubTotal}}</td><td class="n">{{money .TotalTax}}</td><td class="n">{{money .Total}}</td><td class="n">{{money .AmountPaid}}</td><td class="n">{{money .AmountDue}}</td></tr>
-{{else}}<tr><td colspan="10">No invoices.</td></tr>{{end}}</table>
+<table><tr><th>Type</th><th>Number</th><th>Contact</th><th>Date</th><th>Status</th><th>Amounts are</th><th>Sub total</th><th>Tax</th><th>Total</th><th>Paid</th><th>Credited</th><th>Due</th><th>Actions</th></tr>
+{{range .Invoices}}<tr><td>{{if eq .Type "ACCPAY"}}Bill{{else}}Sales{{end}}</td><td>{{.InvoiceNumber}}</td><td>{{.Contact.Name}}</td><td>{{.DateString}}</td><td>{{.Status}}</td><td>{{.LineAmountTypes}}</td>
+<td class="n">{{money .SubTotal}}</td><td class="n">{{money .TotalTax}}</td><td class="n">{{money .Total}}</td><td class="n">{{money .AmountPaid}}</td><td class="n">{{money .AmountCredited}}</td><td class="n">{{money .AmountDue}}</td>
+<td>{{if eq .Status "AUTHORISED"}}<form class="inline" method="post" action="{{$.Base}}/invoices/{{.InvoiceID}}/payments">
+<input name="amount" value="{{money .AmountDue}}" size="8" aria-label="amount to pay"> <input name="date" type="date" aria-label="payment date"> <button>Pay</button></form>
+{{if eq .Type "ACCREC"}}<form class="inline" method="post" action="{{$.Base}}/invoices/{{.InvoiceID}}/credit_notes">
+<input name="amount" size="8" required aria-label="amount to credit"> <button>Credit</button></form>{{end}}{{end}}
+{{if or (eq .Status "AUTHORISED") (eq .Status "DRAFT") (eq .Status "SUBMITTED")}}<form class="inline" method="post" action="{{$.Base}}/invoices/{{.InvoiceID}}/void"><button>Void</button></form>{{end}}</td></tr>
+{{else}}<tr><td colspan="13">No invoices.</td></tr>{{end}}</table>
+<form method="post" action="{{.Base}}/orgs/{{.TenantID}}/bills">
+<label>Supplier <input name="contact" required></label> <label>Amount <input name="amount" required size="8"></label>
+<label>Date <input name="date" type="date"></label> <label>Due <input name="due_date" type="date"></label> <button>Add bill</button></form>
 
 <h2>Payments</h2>
-<table><tr><th>Invoice</th><th>Date</th><th>Account</th><th>Amount</th><th>Reference</th></tr>
-{{range .Payments}}<tr><td>{{.Invoice.InvoiceNumber}}</td><td>{{.Date.Format "2006-01-02"}}</td><td>{{.Account.Code}}</td><td class="n">{{money .Amount}}</td><td>{{.Reference}}</td></tr>
-{{else}}<tr><td colspan="5">No payments.</td></tr>{{end}}</table>
+<table><tr><th>Invoice</th><th>Date</th><th>Account</th><th>Amount</th><th>Reference</th><th>Status</th><th></th></tr>
+{{range .Payments}}<tr><td>{{.Invoice.InvoiceNumber}}</td><td>{{.Date.Format "2006-01-02"}}</td><td>{{.Account.Code}}</td><td class="n">{{money .Amount}}</td><td>{{.Reference}}</td><td>{{.Status}}</td>
+<td>{{if ne .Status "DELETED"}}<form class="inline" method="post" action="{{$.Base}}/payments/{{.PaymentID}}/delete"><button>Delete</button></form>{{end}}</td></tr>
+{{else}}<tr><td colspan="7">No payments.</td></tr>{{end}}</table>
+
+<h2>Credit notes</h2>
+<table><tr><th>Number</th><th>Contact</th><th>Status</th><th>Total</th><th>Remaining credit</th><th>Allocated to</th></tr>
+{{range .CreditNotes}}<tr><td>{{.CreditNoteNumber}}</td><td>{{.Contact.Name}}</td><td>{{.Status}}</td><td class="n">{{money .Total}}</td><td class="n">{{money .RemainingCredit}}</td>
+<td>{{range .Allocations}}{{.Invoice.InvoiceNumber}} ({{money .Amount}}) {{end}}</td></tr>
+{{else}}<tr><td colspan="6">No credit notes.</td></tr>{{end}}</table>
 
 <h2>Contacts</h2>
 <table><tr><th>Name</th><th>Number</th><th>Email</th><th>Status</th><th>Edit</th></tr>
@@ -125,13 +145,14 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.Calls,
-		"Error":    problem,
-		"Invoices": sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
-		"Payments": sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
-		"Contacts": sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
-		"Items":    sortedBySeq(o, o.items, func(v *Item) string { return v.ItemID }),
-		"TaxRates": o.meta.TaxRates,
-		"Accounts": o.meta.Accounts,
+		"Error":       problem,
+		"Invoices":    sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
+		"Payments":    sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
+		"CreditNotes": sortedBySeq(o, o.credits, func(v *CreditNote) string { return v.CreditNoteID }),
+		"Contacts":    sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
+		"Items":       sortedBySeq(o, o.items, func(v *Item) string { return v.ItemID }),
+		"TaxRates":    o.meta.TaxRates,
+		"Accounts":    o.meta.Accounts,
 	}
 	// Render under the lock: the template reads live objects.
 	var buf strings.Builder
