@@ -58,16 +58,18 @@ type syncWorker struct {
 	e *Engine
 }
 
-// Work pulls (settings, then what changed in the books), then queues a push, completing its job in the same transaction unless a sync was
+// Work pulls (what changed in the books, then their settings), then queues a push, completing its job in the same transaction unless a sync was
 // asked for while it pulled, in which case it pulls again.
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	connID := job.Args.ConnectionID
 	for {
 		start := w.e.now()
-		if err := w.e.pull(ctx, connID); err != nil {
+		// Changes first: the connection's last_pull, which the settings' pull stamps, then says
+		// that everything the books held before it is in booksync.
+		if err := w.e.pullChanges(ctx, connID); err != nil {
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
-		if err := w.e.pullChanges(ctx, connID); err != nil {
+		if err := w.e.pull(ctx, connID); err != nil {
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
 		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
