@@ -14,11 +14,16 @@ const (
 	StatusIssued        = "issued"
 	StatusPartiallyPaid = "partially_paid"
 	StatusPaid          = "paid"
+	StatusUncollectible = "uncollectible"
 	StatusCanceled      = "canceled"
 )
 
-// ReceivableTypeInvoice is the only receivable type booksync serves.
-const ReceivableTypeInvoice = "invoice"
+// Receivable types booksync serves, from Monite's ReceivableType: invoices, and credit notes of
+// issued invoices.
+const (
+	ReceivableTypeInvoice    = "invoice"
+	ReceivableTypeCreditNote = "credit_note"
+)
 
 // Discount types, as Monite names them.
 const (
@@ -26,9 +31,11 @@ const (
 	DiscountTypePercentage = "percentage"
 )
 
-// Receivable is an invoice an entity issues to a counterpart. JSON tags give Monite's
-// InvoiceResponsePayload shape. Amounts are minor units of Currency and are computed by
-// internal/money from the lines; nothing outside that computation sets them.
+// Receivable is an invoice an entity issues to a counterpart, or a credit note of one. JSON tags
+// give Monite's InvoiceResponsePayload shape (CreditNoteResponsePayload for a credit note, whose
+// BasedOn and BasedOnDocumentID name the invoice it credits). Amounts are minor units of Currency
+// and are computed by internal/money from the lines; payments and credit notes then move an
+// invoice's amount paid and due (ApplyPayment, ApplyCreditNote, CancelPayment).
 type Receivable struct {
 	ID                         string             `json:"id"`
 	EntityID                   string             `json:"-"`
@@ -37,6 +44,9 @@ type Receivable struct {
 	UpdatedAt                  time.Time          `json:"updated_at"`
 	Type                       string             `json:"type"`
 	Status                     string             `json:"status"`
+	BasedOn                    *string            `json:"based_on,omitempty"`
+	BasedOnDocumentID          *string            `json:"based_on_document_id,omitempty"`
+	Comment                    *string            `json:"comment,omitempty"`
 	DocumentID                 *string            `json:"document_id,omitempty"`
 	Currency                   string             `json:"currency"`
 	IssueDate                  *time.Time         `json:"issue_date,omitempty"`
@@ -117,7 +127,7 @@ type ReceivableAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
-// RelatedDocuments lists documents related to an invoice; booksync issues none yet.
+// RelatedDocuments lists documents related to an invoice: the credit notes issued against it.
 type RelatedDocuments struct {
 	CreditNoteIDs []string `json:"credit_note_ids"`
 }

@@ -85,6 +85,36 @@ func (s *Store) PaymentRecord(ctx context.Context, entityID, id string) (*booksy
 	return &p, nil
 }
 
+// PaymentRecordTx reads a payment record of the entity inside a write transaction, locking its row
+// on PostgreSQL, or returns a NotFoundError.
+func (s *Store) PaymentRecordTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.PaymentRecord, error) {
+	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE entity_id = $1 AND id = $2"+s.d.forUpdate,
+		entityID, id)
+	p, err := scanPayment(row)
+	if err != nil {
+		return nil, wrapRead("payment record", mapNotFound(err, "payment record"))
+	}
+	return &p, nil
+}
+
+// UpdatePaymentRecordTx stores a payment record's new status, paid time, update time and data
+// inside tx; its invoice, amount and creation time stay as stored. An unknown or foreign payment
+// record gives a NotFoundError.
+func (s *Store) UpdatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord) error {
+	stamp(&p.CreatedAt, &p.UpdatedAt)
+	normPtr(p.PaidAt)
+	for i := range p.History {
+		p.History[i].Timestamp = norm(p.History[i].Timestamp)
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("store: update payment record: %w", err)
+	}
+	return execOne(ctx, tx, "payment record", "update payment record",
+		"UPDATE payment_records SET status = $1, paid_at = $2, updated_at = $3, data = $4 WHERE id = $5 AND entity_id = $6",
+		p.Status, microsOrZero(p.PaidAt), micros(p.UpdatedAt), string(data), p.ID, p.EntityID)
+}
+
 // PaymentRecords lists the entity's payment records.
 func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error) {
 	return list(ctx, s.reader, s.d, paymentList, entityID, q)
