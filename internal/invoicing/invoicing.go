@@ -1,5 +1,6 @@
 // Package invoicing holds the operations that change an invoice or a payment and queue its sync:
-// issuing and canceling an invoice, and recording a payment. Each runs in one transaction that
+// issuing and canceling an invoice, issuing a credit note, recording and canceling a payment, and
+// marking an invoice uncollectible. Each runs in one transaction that
 // changes the invoice, gives it a pending record in the entity's books and queues the push, so
 // that all of it commits or none of it does. The API calls this package; it calls the store and a
 // Queue, which the sync engine implements.
@@ -174,9 +175,11 @@ func (s *Service) RecordPayment(ctx context.Context, p *booksync.PaymentRecord,
 // CancelPayment cancels a payment record of the entity at the given time: the record becomes
 // canceled (with a history entry) and, if it had succeeded, its invoice's amounts and status follow
 // (booksync.CancelPayment), in one transaction. A payment pushed to the entity's active connection
-// has its record made pending again, so that the engine removes it from the books. A payment
-// canceled already gives ECONFLICT, an unknown one ENOTFOUND. It returns the payment as canceled.
-func (s *Service) CancelPayment(ctx context.Context, entityID, id string, at time.Time) (*booksync.PaymentRecord, error) {
+// has its record made pending again, so that the engine removes it from the books. intentStatus,
+// when given, is the payment intent's raw status to keep on the record (Monite's
+// PaymentRecordStatusUpdateRequest). A payment canceled already gives ECONFLICT, an unknown one
+// ENOTFOUND. It returns the payment as canceled.
+func (s *Service) CancelPayment(ctx context.Context, entityID, id string, intentStatus *string, at time.Time) (*booksync.PaymentRecord, error) {
 	var out *booksync.PaymentRecord
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
 		p, err := s.store.PaymentRecordTx(ctx, tx, entityID, id)
@@ -202,6 +205,10 @@ func (s *Service) CancelPayment(ctx context.Context, entityID, id string, at tim
 		}
 		p.Status = booksync.PaymentStatusCanceled
 		p.UpdatedAt = at
+		if intentStatus != nil {
+			v := *intentStatus
+			p.PaymentIntentStatus = &v
+		}
 		p.History = append(p.History, booksync.PaymentHistoryItem{Status: booksync.PaymentStatusCanceled, Timestamp: at})
 		if err := s.store.UpdatePaymentRecordTx(ctx, tx, p); err != nil {
 			return err
