@@ -26,21 +26,31 @@ type uncollectibleInput struct {
 }
 
 func (s *Server) markAsPaid(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in paidInput
 	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.markPayment(w, r, in.Comment, in.PaidAt, booksync.PaymentToMarkPaid)
+	s.markPayment(w, r, inv, in.Comment, in.PaidAt, booksync.PaymentToMarkPaid)
 }
 
 func (s *Server) markAsPartiallyPaid(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.receivableFromPath(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in partiallyPaidInput
 	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.markPayment(w, r, in.Comment, nil, func(inv booksync.Receivable) (int64, error) {
+	s.markPayment(w, r, inv, in.Comment, nil, func(inv booksync.Receivable) (int64, error) {
 		return booksync.PaymentToMarkPartiallyPaid(inv, in.AmountPaid)
 	})
 }
@@ -50,13 +60,8 @@ func (s *Server) markAsPartiallyPaid(w http.ResponseWriter, r *http.Request) {
 // succeeded payment record, through the same path as POST /payment_records: the payment is pushed
 // to the books like any other, and the invoice's amount_paid stays the sum of its succeeded
 // payments. The comment is kept on the invoice.
-func (s *Server) markPayment(w http.ResponseWriter, r *http.Request, comment *string, paidAt *time.Time,
+func (s *Server) markPayment(w http.ResponseWriter, r *http.Request, inv *booksync.Receivable, comment *string, paidAt *time.Time,
 	amountOf func(booksync.Receivable) (int64, error)) {
-	inv, err := s.receivableFromPath(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	now := s.now()
 	at := now
 	if paidAt != nil {
@@ -96,13 +101,13 @@ func (s *Server) markPayment(w http.ResponseWriter, r *http.Request, comment *st
 }
 
 func (s *Server) markAsUncollectible(w http.ResponseWriter, r *http.Request) {
-	var in uncollectibleInput
-	if err := s.decodeBody(r, &in); err != nil {
+	inv, err := s.receivableFromPath(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	inv, err := s.receivableFromPath(r)
-	if err != nil {
+	var in uncollectibleInput
+	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -120,13 +125,17 @@ type paymentStatusInput struct {
 }
 
 func (s *Server) cancelPaymentRecord(w http.ResponseWriter, r *http.Request) {
-	var in paymentStatusInput
-	if err := s.decodeBody(r, &in); err != nil {
+	id, err := pathID(r, "payment_record_id", "Payment record")
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	id, err := pathID(r, "payment_record_id", "Payment record")
-	if err != nil {
+	if _, err := s.store.PaymentRecord(r.Context(), entityOf(r).ID, id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in paymentStatusInput
+	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
