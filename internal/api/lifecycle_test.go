@@ -129,11 +129,15 @@ func TestCreditNotes(t *testing.T) {
 		e.mustRefuse("POST", "/receivables/"+cn.ID+"/mark_as_paid", `{}`, 409, "", cn.ID)
 		e.do("DELETE", "/receivables/"+whole.ID, nil, 204, nil)
 
-		// Lists take Monite's type filter.
+		// Lists take Monite's type and based_on filters.
 		var page struct{ Data []creditNote }
 		e.do("GET", "/receivables?type=credit_note", nil, 200, &page)
 		if len(page.Data) != 1 || page.Data[0].ID != cn.ID {
 			t.Fatalf("credit notes listed: %+v", page.Data)
+		}
+		e.do("GET", "/receivables?based_on="+inv.ID, nil, 200, &page)
+		if len(page.Data) != 1 || page.Data[0].ID != cn.ID {
+			t.Fatalf("credit notes of the invoice listed: %+v", page.Data)
 		}
 		e.do("GET", "/receivables?type=invoice", nil, 200, &page)
 		for _, r := range page.Data {

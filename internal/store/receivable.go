@@ -39,6 +39,7 @@ var receivableList = listTable[booksync.Receivable]{
 
 // receivableRow holds the columns of a receivable besides its ids and version.
 type receivableRow struct {
+	basedOn    string
 	documentID string
 	issueDate  int64
 	data       string
@@ -65,6 +66,9 @@ func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 	if r.DocumentID != nil {
 		row.documentID = *r.DocumentID
 	}
+	if r.BasedOn != nil {
+		row.basedOn = *r.BasedOn
+	}
 	row.issueDate = microsOrZero(r.IssueDate)
 	row.data, row.lines = string(data), string(lines)
 	return row, nil
@@ -80,10 +84,11 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	}
 	_, err = s.writer.ExecContext(ctx, `INSERT INTO receivables
 	(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)`,
+	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`,
 		r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
-		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines)
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
+		row.basedOn)
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", mapErr(err))
 	}
