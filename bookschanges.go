@@ -10,31 +10,6 @@ import (
 // when the two sides hold facts no rule reconciles, returns a SyncError for the object's record
 // that states both facts and the fix, and changes neither side.
 
-// UnapplyPayment returns the invoice after a succeeded payment of amount is canceled: amount paid
-// falls, amount due rises, and a paid invoice is open again (partially paid, or issued when
-// nothing is paid any more). The invoice must be partially paid or paid, with amount paid at least
-// amount.
-func UnapplyPayment(r Receivable, amount int64) (Receivable, error) {
-	switch r.Status {
-	case StatusPartiallyPaid, StatusPaid:
-	default:
-		return r, Errorf(ECONFLICT, "The invoice is %s, so no payment of it can be canceled.", r.Status)
-	}
-	if amount <= 0 || amount > r.AmountPaid {
-		return r, Errorf(ECONFLICT, "The invoice has %d (minor units) paid, less than the payment of %d to cancel.", r.AmountPaid, amount)
-	}
-	r.AmountPaid -= amount
-	r.AmountDue += amount
-	r.AmountToPay = r.AmountDue
-	r.PaidAt = nil
-	if r.AmountPaid == 0 {
-		r.Status = StatusIssued
-	} else {
-		r.Status = StatusPartiallyPaid
-	}
-	return r, nil
-}
-
 // PaymentMadeInBooks returns the invoice after a payment of amount, made in the books on date
 // (YYYY-MM-DD), is applied to it. An invoice that is canceled here, or that the payment would
 // overpay, is a disagreement: the payment is not recorded and the SyncError says why.

@@ -124,8 +124,8 @@ var ProductList = ListSpec{
 var ReceivableList = ListSpec{
 	Fields: map[string]FieldKind{"id": KindUUID, "type": KindEnum, "status": KindEnum, "counterpart_id": KindUUID,
 		"counterpart_name": KindString, "document_id": KindString, "currency": KindEnum, "total_amount": KindInt,
-		"discounted_subtotal": KindInt, "issue_date": KindTime, "created_at": KindTime},
-	Ops: map[string][]FilterOp{"id": {OpIn}, "type": {OpEq}, "status": eqIn, "counterpart_id": {OpEq},
+		"discounted_subtotal": KindInt, "issue_date": KindTime, "created_at": KindTime, "based_on": KindUUID},
+	Ops: map[string][]FilterOp{"id": {OpIn}, "type": {OpEq}, "status": eqIn, "counterpart_id": {OpEq}, "based_on": {OpEq},
 		"counterpart_name": text, "document_id": text, "total_amount": rangesEq,
 		"discounted_subtotal": rangesEq, "issue_date": ranges, "created_at": ranges},
 	Sorts: []string{"created_at", "document_id", "status", "counterpart_id", "counterpart_name", "total_amount",

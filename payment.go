@@ -6,7 +6,8 @@ import (
 	"github.com/booksync/booksync/internal/money"
 )
 
-// Payment record statuses, as Monite names them. Only a succeeded payment changes its invoice.
+// Payment record statuses, as Monite names them. Only a succeeded payment changes its invoice; a
+// canceled one no longer counts (see CancelPayment).
 const (
 	PaymentStatusCreated    = "created"
 	PaymentStatusProcessing = "processing"
@@ -91,11 +92,15 @@ func CheckPaymentDue(r Receivable, amount int64) error {
 }
 
 // ApplyPayment returns the invoice after a succeeded payment of amount: amount paid and due move,
-// and the status becomes partially_paid or paid. The invoice must be issued or partially paid, and
-// the amount within CheckPaymentDue's bounds; a rejected payment leaves r as it was.
+// and the status becomes partially_paid or paid. The invoice must be issued, partially paid or
+// uncollectible (a debt written off may still be paid), and the amount within CheckPaymentDue's
+// bounds; a credit note takes no payments. A rejected payment leaves r as it was.
 func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, error) {
+	if r.IsCreditNote() {
+		return r, Errorf(ECONFLICT, "Receivable %s is a credit note; payments are recorded against invoices.", r.ID)
+	}
 	switch r.Status {
-	case StatusIssued, StatusPartiallyPaid:
+	case StatusIssued, StatusPartiallyPaid, StatusUncollectible:
 	case StatusPaid:
 		return r, Errorf(ECONFLICT, "This invoice is already paid.")
 	default:
@@ -117,5 +122,101 @@ func ApplyPayment(r Receivable, amount int64, at time.Time) (Receivable, error) 
 		r.Status = StatusPartiallyPaid
 		r.PaidAt = nil
 	}
+	return r, nil
+}
+
+// CancelPayment returns the invoice after a succeeded payment of amount was canceled: amount paid
+// falls and amount due rises by it, and a paid or partially paid invoice becomes partially_paid
+// (other payments remain) or issued (none do), with no paid_at. An uncollectible invoice stays
+// uncollectible. A cancel that would leave the invoice's amounts inconsistent (more than it has
+// paid) is refused and leaves r as it was.
+func CancelPayment(r Receivable, amount int64) (Receivable, error) {
+	switch r.Status {
+	case StatusPaid, StatusPartiallyPaid, StatusUncollectible:
+	default:
+		return r, Errorf(ECONFLICT, "The payment's invoice %s is %s, so it has no payment to cancel.", r.ID, r.Status)
+	}
+	if amount <= 0 || amount > r.AmountPaid {
+		return r, Errorf(ECONFLICT, "The payment of %d (minor units) is more than invoice %s has paid, %d; its amounts cannot take the cancel.", amount, r.ID, r.AmountPaid)
+	}
+	r.AmountPaid -= amount
+	r.AmountDue += amount
+	r.AmountToPay = r.AmountDue
+	r.PaidAt = nil
+	switch {
+	case r.Status == StatusUncollectible:
+	case r.AmountPaid > 0:
+		r.Status = StatusPartiallyPaid
+	default:
+		r.Status = StatusIssued
+	}
+	return r, nil
+}
+
+// PaymentToMarkPaid returns the payment that marks the invoice r paid: its whole amount due. An
+// invoice that is not issued, partially paid or uncollectible is refused (ECONFLICT), as Monite's
+// mark_as_paid refuses it.
+func PaymentToMarkPaid(r Receivable) (int64, error) {
+	if err := checkMarkable(r, "paid"); err != nil {
+		return 0, err
+	}
+	return r.AmountDue, nil
+}
+
+// PaymentToMarkPartiallyPaid returns the payment that brings the invoice r's amount paid to
+// totalPaid (Monite's mark_as_partially_paid takes how much has been paid in total): more than it
+// has paid already, and less than would pay it off (that is mark_as_paid). Bad amounts are 422s
+// naming amount_paid; an invoice in the wrong status is an ECONFLICT.
+func PaymentToMarkPartiallyPaid(r Receivable, totalPaid int64) (int64, error) {
+	if err := checkMarkable(r, "partially paid"); err != nil {
+		return 0, err
+	}
+	loc := []any{"body", "amount_paid"}
+	switch {
+	case totalPaid <= r.AmountPaid:
+		return 0, FieldErrorf("greater_than", loc,
+			"amount_paid is how much has been paid in total: %d (minor units) has already been paid on this invoice, so amount_paid must be more than that, got %d. To remove a payment, cancel it with POST /payment_records/{id}/cancel.", r.AmountPaid, totalPaid)
+	case totalPaid-r.AmountPaid >= r.AmountDue:
+		return 0, FieldErrorf("less_than", loc,
+			"amount_paid %d (minor units) would pay this invoice off or more: %d has been paid and %d is due, so a partial payment brings amount_paid below %d; mark it paid with POST /receivables/%s/mark_as_paid.",
+			totalPaid, r.AmountPaid, r.AmountDue, r.AmountPaid+r.AmountDue, r.ID)
+	}
+	return totalPaid - r.AmountPaid, nil
+}
+
+// checkMarkable refuses to mark a receivable paid or partially paid unless it is an invoice that
+// is issued, partially paid or uncollectible.
+func checkMarkable(r Receivable, as string) error {
+	if r.IsCreditNote() {
+		return Errorf(ECONFLICT, "Receivable %s is a credit note; only invoices are marked %s.", r.ID, as)
+	}
+	switch r.Status {
+	case StatusIssued, StatusPartiallyPaid, StatusUncollectible:
+		return nil
+	case StatusPaid:
+		return Errorf(ECONFLICT, "This invoice is already paid.")
+	}
+	return Errorf(ECONFLICT, "Only issued, partially paid or uncollectible invoices can be marked %s; this invoice is %s.", as, r.Status)
+}
+
+// MarkUncollectible returns the invoice r marked uncollectible at the given time, with the comment
+// (if any). Only an issued or partially paid invoice can be (ECONFLICT otherwise). The status is
+// all that changes: the invoice stays open in the books, because writing off a bad debt is the
+// accountant's call.
+func MarkUncollectible(r Receivable, comment *string, at time.Time) (Receivable, error) {
+	if r.IsCreditNote() {
+		return r, Errorf(ECONFLICT, "Receivable %s is a credit note; only invoices are marked uncollectible.", r.ID)
+	}
+	switch r.Status {
+	case StatusIssued, StatusPartiallyPaid:
+	default:
+		return r, Errorf(ECONFLICT, "Only issued or partially paid invoices can be marked uncollectible; this invoice is %s.", r.Status)
+	}
+	r.Status = StatusUncollectible
+	if comment != nil {
+		c := *comment
+		r.Comment = &c
+	}
+	r.UpdatedAt = at
 	return r, nil
 }

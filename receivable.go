@@ -14,10 +14,12 @@ const (
 	StatusIssued        = "issued"
 	StatusPartiallyPaid = "partially_paid"
 	StatusPaid          = "paid"
+	StatusUncollectible = "uncollectible"
 	StatusCanceled      = "canceled"
 )
 
-// Receivable types booksync serves, as Monite names them.
+// Receivable types booksync serves, from Monite's ReceivableType: invoices, and credit notes of
+// issued invoices.
 const (
 	ReceivableTypeInvoice    = "invoice"
 	ReceivableTypeCreditNote = "credit_note"
@@ -29,9 +31,11 @@ const (
 	DiscountTypePercentage = "percentage"
 )
 
-// Receivable is an invoice an entity issues to a counterpart. JSON tags give Monite's
-// InvoiceResponsePayload shape. Amounts are minor units of Currency and are computed by
-// internal/money from the lines; nothing outside that computation sets them.
+// Receivable is an invoice an entity issues to a counterpart, or a credit note of one. JSON tags
+// give Monite's InvoiceResponsePayload shape (CreditNoteResponsePayload for a credit note, whose
+// BasedOn and BasedOnDocumentID name the invoice it credits). Amounts are minor units of Currency
+// and are computed by internal/money from the lines; payments and credit notes then move an
+// invoice's amount paid and due (ApplyPayment, ApplyCreditNote, CancelPayment).
 type Receivable struct {
 	ID                         string             `json:"id"`
 	EntityID                   string             `json:"-"`
@@ -40,6 +44,9 @@ type Receivable struct {
 	UpdatedAt                  time.Time          `json:"updated_at"`
 	Type                       string             `json:"type"`
 	Status                     string             `json:"status"`
+	BasedOn                    *string            `json:"based_on,omitempty"`
+	BasedOnDocumentID          *string            `json:"based_on_document_id,omitempty"`
+	Comment                    *string            `json:"comment,omitempty"`
 	DocumentID                 *string            `json:"document_id,omitempty"`
 	Currency                   string             `json:"currency"`
 	IssueDate                  *time.Time         `json:"issue_date,omitempty"`
@@ -73,7 +80,6 @@ type Receivable struct {
 	FileLanguage               string             `json:"file_language"`
 	OriginalFileLanguage       string             `json:"original_file_language"`
 	RelatedDocuments           RelatedDocuments   `json:"related_documents"`
-	BasedOn                    *string            `json:"based_on,omitempty"`
 	Subtotal                   int64              `json:"subtotal"`
 	SubtotalAfterVAT           int64              `json:"subtotal_after_vat"`
 	DiscountedSubtotal         int64              `json:"discounted_subtotal"`
@@ -121,7 +127,7 @@ type ReceivableAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
-// RelatedDocuments lists documents related to an invoice; booksync issues none yet.
+// RelatedDocuments lists documents related to an invoice: the credit notes issued against it.
 type RelatedDocuments struct {
 	CreditNoteIDs []string `json:"credit_note_ids"`
 }

@@ -168,6 +168,35 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 		var pr map[string]any
 		r.decode(t, &pr)
 		echoes(t, "payment", payment, pr, "amount", "currency", "status", "planned_payment_date", "payment_intent_id", "payment_intent_status", "payment_method")
+
+		based := `{"type": "credit_note", "based_on": "` + id + `"}`
+		sendsEverything(t, "ReceivableCreateBasedOnPayload", based)
+		r = e.raw("POST", "/receivables", strings.NewReader(based), nil)
+		if r.status != 201 {
+			t.Fatalf("credit note with every field: %d %s", r.status, r.body)
+		}
+		var cn map[string]any
+		r.decode(t, &cn)
+		cnPatch := `{"credit_note": {"counterpart_billing_address_id": "` + f.addressID + `", "counterpart_shipping_address_id": "` + f.addressID + `",
+			"footer": "CN footer", "memo": "CN memo", "partner_metadata": {"k": "cn"},
+			"line_items": {"` + f.productID + `": {"quantity": 1, "price_diff": 1000, "old_price": 5000}}}}`
+		sendsEverything(t, "UpdateCreditNotePayload", cnPatch)
+		r = e.raw("PATCH", "/receivables/"+cn["id"].(string), strings.NewReader(cnPatch), nil)
+		if r.status != 200 {
+			t.Fatalf("PATCH a credit note with every field: %d %s", r.status, r.body)
+		}
+		r.decode(t, &patched)
+		_ = json.Unmarshal([]byte(cnPatch), &in)
+		echoes(t, "PATCH credit_note", mustJSON(in["credit_note"]), patched, "memo", "footer", "partner_metadata")
+
+		cancel := `{"payment_intent_status": "refunded"}`
+		sendsEverything(t, "PaymentRecordStatusUpdateRequest", cancel)
+		r = e.raw("POST", "/payment_records/"+pr["id"].(string)+"/cancel", strings.NewReader(cancel), nil)
+		if r.status != 200 {
+			t.Fatalf("cancel a payment with every field: %d %s", r.status, r.body)
+		}
+		r.decode(t, &pr)
+		echoes(t, "cancel payment", cancel, pr, "payment_intent_status")
 	})
 }
 

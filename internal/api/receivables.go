@@ -44,9 +44,11 @@ type lineInput struct {
 	Discount            *discountInput      `json:"discount"`
 }
 
-// receivableInput is an invoice create payload, or the "invoice" object of a PATCH of a draft.
+// receivableInput is an invoice create payload, or the "invoice" object of a PATCH of a draft. A
+// create payload with based_on is Monite's ReceivableCreateBasedOnPayload: a credit note.
 type receivableInput struct {
 	Type                         string          `json:"type"`
+	BasedOn                      *string         `json:"based_on"`
 	CounterpartID                *string         `json:"counterpart_id"`
 	CounterpartBillingAddressID  *string         `json:"counterpart_billing_address_id"`
 	CounterpartShippingAddressID *string         `json:"counterpart_shipping_address_id"`
@@ -75,6 +77,10 @@ func (s *Server) postReceivable(w http.ResponseWriter, r *http.Request) {
 	var in receivableInput
 	if err := s.decodeBody(r, &in); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if in.BasedOn != nil {
+		s.createCreditNote(w, r, *in.BasedOn)
 		return
 	}
 	ent := entityOf(r)
@@ -377,10 +383,12 @@ func (s *Server) getReceivable(w http.ResponseWriter, r *http.Request) {
 }
 
 // receivablePatch is Monite's ReceivableUpdatePayload as booksync serves it: UpdateInvoicePayload
-// for a draft, UpdateIssuedInvoicePayload for an issued one. The schema lets exactly one through.
+// for a draft, UpdateIssuedInvoicePayload for an issued one, UpdateCreditNotePayload for a draft
+// credit note. The schema lets exactly one through.
 type receivablePatch struct {
 	Invoice       *receivableInput    `json:"invoice"`
 	IssuedInvoice *issuedInvoiceInput `json:"issued_invoice"`
+	CreditNote    *creditNoteInput    `json:"credit_note"`
 }
 
 // issuedInvoiceInput is what booksync accepts of Monite's UpdateIssuedInvoice: the fields that
@@ -416,6 +424,22 @@ func (s *Server) patchReceivable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case rec.IsCreditNote():
+		if !rec.IsMutable() {
+			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This credit note is %s and can no longer be updated; only a draft credit note can.", rec.Status))
+			return
+		}
+		if body.CreditNote == nil {
+			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This receivable is a draft credit note: update it with {\"credit_note\": {...}}."))
+			return
+		}
+		if err := s.applyCreditNoteInput(r, rec, body.CreditNote); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	case body.CreditNote != nil:
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This receivable is an invoice, not a credit note: update it with {\"invoice\": {...}} or {\"issued_invoice\": {...}}."))
+		return
 	case rec.IsMutable():
 		if body.Invoice == nil {
 			s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "This invoice is a draft: update it with {\"invoice\": {...}}; issued_invoice is for invoices that were issued."))
@@ -514,6 +538,12 @@ func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.receivableFromPath(r)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if rec.IsCreditNote() {
+		// Monite's credit notes have no canceled status; an issued one has lowered its invoice's
+		// amount due and is in the books.
+		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Credit notes cannot be canceled; a draft one is deleted with DELETE /receivables/%s.", rec.ID))
 		return
 	}
 	// Only an issued invoice can be canceled (the service says so for any other); one that is in

@@ -107,10 +107,14 @@ func (s *Server) routeTable() []struct {
 		r("PUT", "/receivables/{receivable_id}/line_items", "put_receivables_id_line_items", true, true, s.putLineItems),
 		r("POST", "/receivables/{receivable_id}/issue", "post_receivables_id_issue", true, true, s.issueReceivable),
 		r("POST", "/receivables/{receivable_id}/cancel", "post_receivables_id_cancel", true, true, s.cancelReceivable),
+		r("POST", "/receivables/{receivable_id}/mark_as_paid", "post_receivables_id_mark_as_paid", true, true, s.markAsPaid),
+		r("POST", "/receivables/{receivable_id}/mark_as_partially_paid", "post_receivables_id_mark_as_partially_paid", true, true, s.markAsPartiallyPaid),
+		r("POST", "/receivables/{receivable_id}/mark_as_uncollectible", "post_receivables_id_mark_as_uncollectible", true, true, s.markAsUncollectible),
 
 		r("POST", "/payment_records", "post_payment_records", true, true, s.postPaymentRecord),
 		r("GET", "/payment_records", "get_payment_records", true, true, s.listPaymentRecords),
 		r("GET", "/payment_records/{payment_record_id}", "get_payment_records_id", true, true, s.getPaymentRecord),
+		r("POST", "/payment_records/{payment_record_id}/cancel", "post_payment_records_id_cancel", true, true, s.cancelPaymentRecord),
 
 		r("GET", "/accounting_connections", "get_accounting_connections", true, true, s.listConnections),
 		r("POST", "/accounting_connections", "post_accounting_connections", true, true, s.postConnection),

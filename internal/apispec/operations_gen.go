@@ -38,6 +38,7 @@ var operations = []Operation{
 	{Method: "GET", Path: "/payment_records", ID: "get_payment_records"},
 	{Method: "POST", Path: "/payment_records", ID: "post_payment_records"},
 	{Method: "GET", Path: "/payment_records/{payment_record_id}", ID: "get_payment_records_id"},
+	{Method: "POST", Path: "/payment_records/{payment_record_id}/cancel", ID: "post_payment_records_id_cancel"},
 	{Method: "GET", Path: "/products", ID: "get_products"},
 	{Method: "POST", Path: "/products", ID: "post_products"},
 	{Method: "DELETE", Path: "/products/{product_id}", ID: "delete_products_id"},
@@ -51,4 +52,7 @@ var operations = []Operation{
 	{Method: "POST", Path: "/receivables/{receivable_id}/cancel", ID: "post_receivables_id_cancel"},
 	{Method: "POST", Path: "/receivables/{receivable_id}/issue", ID: "post_receivables_id_issue"},
 	{Method: "PUT", Path: "/receivables/{receivable_id}/line_items", ID: "put_receivables_id_line_items"},
+	{Method: "POST", Path: "/receivables/{receivable_id}/mark_as_paid", ID: "post_receivables_id_mark_as_paid"},
+	{Method: "POST", Path: "/receivables/{receivable_id}/mark_as_partially_paid", ID: "post_receivables_id_mark_as_partially_paid"},
+	{Method: "POST", Path: "/receivables/{receivable_id}/mark_as_uncollectible", ID: "post_receivables_id_mark_as_uncollectible"},
 }

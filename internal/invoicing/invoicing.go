@@ -1,5 +1,6 @@
 // Package invoicing holds the operations that change an invoice or a payment and queue its sync:
-// issuing and canceling an invoice, and recording a payment. Each runs in one transaction that
+// issuing and canceling an invoice, issuing a credit note, recording and canceling a payment, and
+// marking an invoice uncollectible. Each runs in one transaction that
 // changes the invoice, gives it a pending record in the entity's books and queues the push, so
 // that all of it commits or none of it does. The API calls this package; it calls the store and a
 // Queue, which the sync engine implements.
@@ -8,6 +9,7 @@ package invoicing
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -35,18 +37,28 @@ func New(st *store.Store, q Queue) *Service {
 	return &Service{store: st, queue: q, Now: time.Now}
 }
 
-// Issue moves a draft invoice of the entity to issued at the given time and assigns its document
-// number (see store.IssueReceivableTx). When the entity has a connected connection, the invoice
-// gets a pending record there and a push is queued; with a deauthorized one it gets the record,
-// pushed once the entity reconnects; with none, or one not connected yet, nothing is queued (the
-// invoice then counts as issued before the connection). An invoice that is not a draft gives
-// ECONFLICT.
+// Issue moves a draft invoice or credit note of the entity to issued at the given time and
+// assigns its document number (see store.IssueReceivableTx). When the entity has a connected
+// connection, the invoice gets a pending record there and a push is queued; with a deauthorized
+// one it gets the record, pushed once the entity reconnects; with none, or one not connected yet,
+// nothing is queued (the invoice then counts as issued before the connection). A receivable that is
+// not a draft gives ECONFLICT.
+//
+// A credit note is applied to its invoice in the same transaction (booksync.ApplyCreditNote): the
+// invoice's amount due falls by the credit note's total, which may not exceed it, as the invoice is
+// now, locked by the transaction, so that two credit notes issued at once cannot together credit
+// more than is due. The credit note gets a record and a push like a payment does: only when its
+// invoice has a record in the connection, because it is allocated to the invoice in those books.
 func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := s.store.IssueReceivableTx(ctx, tx, entityID, id, at)
 		if err != nil {
 			return err
+		}
+		if r.IsCreditNote() {
+			out = r
+			return s.issueCreditNote(ctx, tx, r, at)
 		}
 		conn, err := s.activeConnection(ctx, tx, entityID)
 		if err != nil {
@@ -66,6 +78,38 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 	return out, nil
 }
 
+// issueCreditNote applies the credit note cn, just issued in tx, to its invoice, and queues its
+// push when the invoice has a record in the entity's active connection.
+func (s *Service) issueCreditNote(ctx context.Context, tx *sql.Tx, cn *booksync.Receivable, at time.Time) error {
+	if cn.BasedOn == nil {
+		return booksync.Errorf(booksync.ECONFLICT, "Credit note %s is based on no invoice.", cn.ID)
+	}
+	inv, err := s.store.ReceivableTx(ctx, tx, cn.EntityID, *cn.BasedOn)
+	if notFound(err) {
+		return booksync.Errorf(booksync.ECONFLICT, "The invoice %s that credit note %s credits no longer exists.", *cn.BasedOn, cn.ID)
+	} else if err != nil {
+		return err
+	}
+	credited, err := booksync.ApplyCreditNote(*inv, *cn, at)
+	if err != nil {
+		return err
+	}
+	credited.UpdatedAt = at
+	if err := s.store.UpdateReceivableTx(ctx, tx, &credited); err != nil {
+		return err
+	}
+	conn, err := s.activeConnection(ctx, tx, cn.EntityID)
+	if err != nil || conn == nil {
+		return err
+	}
+	if _, err := s.store.RecordForTx(ctx, tx, conn.ID, booksync.ObjectReceivable, inv.ID); notFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return s.queueRecord(ctx, tx, conn, booksync.ObjectReceivable, cn.ID, &cn.UpdatedAt)
+}
+
 // Cancel cancels an issued, unpaid invoice of the entity at the given time. A draft or an invoice
 // in any other status gives ECONFLICT, an unknown one ENOTFOUND. When the invoice has a record in
 // the entity's active connection, the record becomes pending again and a push is queued, which
@@ -80,9 +124,13 @@ func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time)
 		if err != nil {
 			return err
 		}
-		switch r.Status {
-		case booksync.StatusIssued:
-		case booksync.StatusDraft:
+		switch {
+		case r.Status == booksync.StatusIssued && len(r.RelatedDocuments.CreditNoteIDs) > 0:
+			// The books would have to void a credited invoice: its credit notes stand.
+			return booksync.Errorf(booksync.ECONFLICT, "Invoice %s has credit notes (%s); credit the rest of it with another credit note instead of canceling it.",
+				r.ID, strings.Join(r.RelatedDocuments.CreditNoteIDs, ", "))
+		case r.Status == booksync.StatusIssued:
+		case r.Status == booksync.StatusDraft:
 			return booksync.Errorf(booksync.ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", r.ID)
 		default:
 			return booksync.Errorf(booksync.ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", r.Status)
@@ -140,6 +188,92 @@ func (s *Service) RecordPayment(ctx context.Context, p *booksync.PaymentRecord,
 		}
 		return s.queueRecord(ctx, tx, conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt)
 	})
+}
+
+// CancelPayment cancels a payment record of the entity at the given time: the record becomes
+// canceled (with a history entry) and, if it had succeeded, its invoice's amounts and status follow
+// (booksync.CancelPayment), in one transaction. A payment pushed to the entity's active connection
+// has its record made pending again, so that the engine removes it from the books. intentStatus,
+// when given, is the payment intent's raw status to keep on the record (Monite's
+// PaymentRecordStatusUpdateRequest). A payment canceled already gives ECONFLICT, an unknown one
+// ENOTFOUND. It returns the payment as canceled.
+func (s *Service) CancelPayment(ctx context.Context, entityID, id string, intentStatus *string, at time.Time) (*booksync.PaymentRecord, error) {
+	var out *booksync.PaymentRecord
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		p, err := s.store.PaymentRecordTx(ctx, tx, entityID, id)
+		if err != nil {
+			return err
+		}
+		if p.Status == booksync.PaymentStatusCanceled {
+			return booksync.Errorf(booksync.ECONFLICT, "Payment record %s is already canceled.", p.ID)
+		}
+		if p.Source == booksync.PaymentSourceBooks {
+			// booksync never pushes a payment back to the books it came from: it follows them.
+			return booksync.Errorf(booksync.ECONFLICT, "Payment record %s was made in the entity's accounting system (payment %s there); "+
+				"delete it there, and the next sync cancels it here.", p.ID, p.LedgerID)
+		}
+		if p.Status == booksync.PaymentStatusSucceeded {
+			inv, err := s.store.ReceivableTx(ctx, tx, entityID, p.Object.ID)
+			if err != nil {
+				return err
+			}
+			next, err := booksync.CancelPayment(*inv, p.Amount)
+			if err != nil {
+				return err
+			}
+			next.UpdatedAt = at
+			if err := s.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		p.Status = booksync.PaymentStatusCanceled
+		p.UpdatedAt = at
+		if intentStatus != nil {
+			v := *intentStatus
+			p.PaymentIntentStatus = &v
+		}
+		p.History = append(p.History, booksync.PaymentHistoryItem{Status: booksync.PaymentStatusCanceled, Timestamp: at})
+		if err := s.store.UpdatePaymentRecordTx(ctx, tx, p); err != nil {
+			return err
+		}
+		out = p
+		conn, err := s.activeConnection(ctx, tx, entityID)
+		if err != nil || conn == nil {
+			return err
+		}
+		_, err = s.requeueRecord(ctx, tx, conn, booksync.ObjectPaymentRecord, p.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarkUncollectible marks an issued or partially paid invoice of the entity uncollectible at the
+// given time, with an optional comment (booksync.MarkUncollectible). Nothing is queued: the books
+// keep the invoice open, since writing off a bad debt is the accountant's call.
+func (s *Service) MarkUncollectible(ctx context.Context, entityID, id string, comment *string, at time.Time) (*booksync.Receivable, error) {
+	var out *booksync.Receivable
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.store.ReceivableTx(ctx, tx, entityID, id)
+		if err != nil {
+			return err
+		}
+		next, err := booksync.MarkUncollectible(*r, comment, at)
+		if err != nil {
+			return err
+		}
+		if err := s.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // activeConnection returns the entity's active connection, or nil when it has none.

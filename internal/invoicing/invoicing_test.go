@@ -99,7 +99,8 @@ func (f *fixture) entity(status string) (entityID, invoiceID, connID string) {
 	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: e.ID, CreatedAt: now, UpdatedAt: now,
 		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
 		CounterpartID: uuid.NewString(), CounterpartName: "Globex",
-		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, AmountDue: 1190, AmountToPay: 1190}
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, TotalAmountWithCreditNotes: 1190,
+		AmountDue: 1190, AmountToPay: 1190}
 	must(f.t, f.st.CreateReceivable(f.ctx, r))
 	if status == "" {
 		return e.ID, r.ID, ""

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -104,6 +105,20 @@ func (s *Store) Settings(ctx context.Context, entityID string) (booksync.Setting
 	var raw string
 	var st booksync.Settings
 	err := s.reader.QueryRowContext(ctx, "SELECT settings FROM entities WHERE id = $1", entityID).Scan(&raw)
+	if err != nil {
+		return st, wrapRead("settings", mapNotFound(err, "entity"))
+	}
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return st, fmt.Errorf("store: decode settings of entity %s: %w", entityID, err)
+	}
+	return st, nil
+}
+
+// settingsTx reads an entity's settings inside a write transaction.
+func settingsTx(ctx context.Context, tx *sql.Tx, entityID string) (booksync.Settings, error) {
+	var raw string
+	var st booksync.Settings
+	err := tx.QueryRowContext(ctx, "SELECT settings FROM entities WHERE id = $1", entityID).Scan(&raw)
 	if err != nil {
 		return st, wrapRead("settings", mapNotFound(err, "entity"))
 	}

@@ -86,26 +86,10 @@ func (s *Store) PaymentRecord(ctx context.Context, entityID, id string) (*booksy
 	return &p, nil
 }
 
-// PaymentRecords lists the entity's payment records.
-func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error) {
-	return list(ctx, s.reader, s.d, paymentList, entityID, q)
-}
-
-// PaymentByLedgerIDTx returns, inside tx, the payment record pulled from the connection's books
-// whose id there is ledgerID, or a NotFoundError when none was pulled.
-func (s *Store) PaymentByLedgerIDTx(ctx context.Context, tx *sql.Tx, connectionID, ledgerID string) (*booksync.PaymentRecord, error) {
-	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE connection_id = $1 AND ledger_id = $2",
-		connectionID, ledgerID)
-	p, err := scanPayment(row)
-	if err != nil {
-		return nil, wrapRead("payment record", mapNotFound(err, "payment record"))
-	}
-	return &p, nil
-}
-
-// PaymentRecordTx returns a payment record of the entity inside tx, or a NotFoundError.
+// PaymentRecordTx reads a payment record of the entity inside a write transaction, locking its row
+// on PostgreSQL, or returns a NotFoundError.
 func (s *Store) PaymentRecordTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.PaymentRecord, error) {
-	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE entity_id = $1 AND id = $2",
+	row := tx.QueryRowContext(ctx, "SELECT "+paymentColumns+" FROM payment_records WHERE entity_id = $1 AND id = $2"+s.d.forUpdate,
 		entityID, id)
 	p, err := scanPayment(row)
 	if err != nil {
@@ -114,20 +98,25 @@ func (s *Store) PaymentRecordTx(ctx context.Context, tx *sql.Tx, entityID, id st
 	return &p, nil
 }
 
-// UpdatePaymentRecordTx writes a payment record's status and data inside tx.
+// UpdatePaymentRecordTx stores a payment record's new status, paid time, update time and data
+// inside tx; its invoice, amount and creation time stay as stored. An unknown or foreign payment
+// record gives a NotFoundError.
 func (s *Store) UpdatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord) error {
-	p.UpdatedAt = norm(p.UpdatedAt)
+	stamp(&p.CreatedAt, &p.UpdatedAt)
+	normPtr(p.PaidAt)
+	for i := range p.History {
+		p.History[i].Timestamp = norm(p.History[i].Timestamp)
+	}
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("store: update payment record: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE payment_records SET status = $1, updated_at = $2, data = $3
-	WHERE entity_id = $4 AND id = $5`, p.Status, micros(p.UpdatedAt), string(data), p.EntityID, p.ID)
-	if err != nil {
-		return fmt.Errorf("store: update payment record: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("payment record")
-	}
-	return nil
+	return execOne(ctx, tx, "payment record", "update payment record",
+		"UPDATE payment_records SET status = $1, paid_at = $2, updated_at = $3, data = $4 WHERE id = $5 AND entity_id = $6",
+		p.Status, microsOrZero(p.PaidAt), micros(p.UpdatedAt), string(data), p.ID, p.EntityID)
+}
+
+// PaymentRecords lists the entity's payment records.
+func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error) {
+	return list(ctx, s.reader, s.d, paymentList, entityID, q)
 }

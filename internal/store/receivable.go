@@ -39,6 +39,7 @@ var receivableList = listTable[booksync.Receivable]{
 
 // receivableRow holds the columns of a receivable besides its ids and version.
 type receivableRow struct {
+	basedOn    string
 	documentID string
 	issueDate  int64
 	data       string
@@ -65,6 +66,9 @@ func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 	if r.DocumentID != nil {
 		row.documentID = *r.DocumentID
 	}
+	if r.BasedOn != nil {
+		row.basedOn = *r.BasedOn
+	}
 	row.issueDate = microsOrZero(r.IssueDate)
 	row.data, row.lines = string(data), string(lines)
 	return row, nil
@@ -80,10 +84,11 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	}
 	_, err = s.writer.ExecContext(ctx, `INSERT INTO receivables
 	(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)`,
+	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`,
 		r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
-		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines)
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
+		row.basedOn)
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", mapErr(err))
 	}
@@ -160,13 +165,16 @@ func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) er
 	return err
 }
 
-// IssueReceivableTx moves a draft invoice to issued inside tx: it assigns the entity's next
-// document id (INV-00001, INV-00002, ...) unless the invoice has one, sets the issue date and
-// update time to at, and bumps the version. An invoice that is not a draft gives a StatusError.
+// IssueReceivableTx moves a draft invoice or credit note to issued inside tx: it assigns the
+// entity's next document id unless the receivable has one (INV-00001, INV-00002, ... for
+// invoices; CN-00001, ... for credit notes, with the prefix of the entity's settings), sets the
+// issue date and update time to at, and bumps the version. A receivable that is not a draft gives
+// a StatusError.
 //
-// Numbers come from entities.next_document_number, taken with an UPDATE that locks the entity's
-// row, so concurrent issues of one entity's invoices get distinct, gapless numbers; a number that a
-// caller already gave another invoice by hand is skipped.
+// Numbers come from a counter of the entity's row (next_document_number for invoices,
+// next_credit_note_number for credit notes), taken with an UPDATE that locks the row, so
+// concurrent issues of one entity's documents get distinct, gapless numbers; a number that a caller
+// already gave another receivable by hand is skipped.
 func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string, at time.Time) (*booksync.Receivable, error) {
 	r, err := s.ReceivableTx(ctx, tx, entityID, id)
 	if err != nil {
@@ -176,7 +184,15 @@ func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id 
 		return nil, &StatusError{Object: "receivable", Action: "issue", Status: r.Status}
 	}
 	if r.DocumentID == nil || *r.DocumentID == "" {
-		doc, err := nextDocumentID(ctx, tx, entityID)
+		counter, prefix := "next_document_number", "INV"
+		if r.IsCreditNote() {
+			settings, err := settingsTx(ctx, tx, entityID)
+			if err != nil {
+				return nil, err
+			}
+			counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
+		}
+		doc, err := nextDocumentID(ctx, tx, entityID, counter, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -192,16 +208,17 @@ func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id 
 	return r, nil
 }
 
-// nextDocumentID takes the entity's next unused document number.
-func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID string) (string, error) {
+// nextDocumentID takes the entity's next unused document number from its counter column, which
+// is one of the two constants IssueReceivableTx passes.
+func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID, counter, prefix string) (string, error) {
 	for {
 		var n int64
-		err := tx.QueryRowContext(ctx, `UPDATE entities SET next_document_number = next_document_number + 1
-		WHERE id = $1 RETURNING next_document_number - 1`, entityID).Scan(&n)
+		err := tx.QueryRowContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` + 1
+		WHERE id = $1 RETURNING `+counter+` - 1`, entityID).Scan(&n)
 		if err != nil {
 			return "", wrapRead("document number", mapNotFound(err, "entity"))
 		}
-		doc := fmt.Sprintf("INV-%05d", n)
+		doc := fmt.Sprintf("%s-%05d", prefix, n)
 		var one int
 		err = tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE entity_id = $1 AND document_id = $2",
 			entityID, doc).Scan(&one)

@@ -175,7 +175,7 @@ func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *boo
 	if err != nil {
 		return err
 	}
-	next, err := booksync.UnapplyPayment(*r, p.Amount)
+	next, err := booksync.CancelPayment(*r, p.Amount)
 	if err != nil {
 		return err
 	}

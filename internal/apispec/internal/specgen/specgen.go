@@ -61,10 +61,14 @@ var Ops = []Op{
 	{"PUT", "/receivables/{receivable_id}/line_items"},
 	{"POST", "/receivables/{receivable_id}/issue"},
 	{"POST", "/receivables/{receivable_id}/cancel"},
+	{"POST", "/receivables/{receivable_id}/mark_as_paid"},
+	{"POST", "/receivables/{receivable_id}/mark_as_partially_paid"},
+	{"POST", "/receivables/{receivable_id}/mark_as_uncollectible"},
 
 	{"POST", "/payment_records"},
 	{"GET", "/payment_records"},
 	{"GET", "/payment_records/{payment_record_id}"},
+	{"POST", "/payment_records/{payment_record_id}/cancel"},
 
 	{"GET", "/accounting_connections"},
 	{"POST", "/accounting_connections"},
@@ -109,23 +113,40 @@ var bodyAdditions = map[string]struct {
 }
 
 // bodyOverrides narrows request bodies that Monite declares as unions of
-// document kinds booksync does not serve (quotes, credit notes), keyed by
-// operationId. The value lists the component schemas that remain (more than one
+// document kinds booksync does not serve (quotes), keyed by operationId. The value lists the component schemas that remain (more than one
 // makes an anyOf).
 var bodyOverrides = map[string]struct {
 	schemas []string
 	note    string
 }{
 	"post_receivables": {
-		schemas: []string{"ReceivableFacadeCreateInvoicePayload"},
-		note:    "booksync: only invoices can be created, so the request body is `ReceivableFacadeCreateInvoicePayload`; Monite also accepts quote and based-on (credit note) payloads here.",
+		schemas: []string{"ReceivableFacadeCreateInvoicePayload", "ReceivableCreateBasedOnPayload"},
+		note: "booksync: only invoices and credit notes can be created, so the request body is `ReceivableFacadeCreateInvoicePayload` or `ReceivableCreateBasedOnPayload` with type `credit_note`; Monite also accepts quote payloads here. " +
+			"A credit note is based on an issued or partially paid invoice of the entity (another entity's invoice is a 404; a draft, paid or canceled one a 409) and starts as a draft with a copy of the invoice's customer, currency, lines and discount.",
 	},
 	"patch_receivables_id": {
-		schemas: []string{"UpdateInvoicePayload", "UpdateIssuedInvoicePayload"},
-		note: "booksync: only invoices can be updated, so the request body is `UpdateInvoicePayload` or `UpdateIssuedInvoicePayload`; Monite also accepts quote and credit note payloads here. " +
-			"A draft invoice takes `{\"invoice\": {...}}`; an issued or partially paid invoice takes `{\"issued_invoice\": {...}}` with the fields that do not change its amounts or customer; " +
-			"any other combination, and any update of a paid or canceled invoice, is a 409 that changes nothing.",
+		schemas: []string{"UpdateInvoicePayload", "UpdateIssuedInvoicePayload", "UpdateCreditNotePayload"},
+		note: "booksync: only invoices and credit notes can be updated, so the request body is `UpdateInvoicePayload`, `UpdateIssuedInvoicePayload` or `UpdateCreditNotePayload`; Monite also accepts quote payloads here. " +
+			"A draft invoice takes `{\"invoice\": {...}}`; an issued or partially paid invoice takes `{\"issued_invoice\": {...}}` with the fields that do not change its amounts or customer; a draft credit note takes `{\"credit_note\": {...}}`; " +
+			"any other combination, and any update of a paid or canceled invoice or of an issued credit note, is a 409 that changes nothing.",
 	},
+}
+
+// opNotes say how booksync carries out an operation where Monite's document leaves it open,
+// keyed by operationId.
+var opNotes = map[string]string{
+	"post_receivables_id_mark_as_paid": "booksync: the invoice (issued, partially paid or uncollectible; else a 409) is paid by a succeeded payment record of its whole amount_due, " +
+		"recorded as POST /payment_records records one and pushed to the entity's books like it, so that amount_paid is always the sum of the invoice's succeeded payments. comment is kept on the invoice.",
+	"post_receivables_id_mark_as_partially_paid": "booksync: amount_paid is how much has been paid in total; the difference from what the invoice has paid already is recorded as a succeeded payment record, as POST /payment_records records one, and pushed to the entity's books like it. " +
+		"amount_paid must be more than has been paid already and less than would pay the invoice off (that is mark_as_paid), else a 422 naming both amounts; a draft, paid or canceled invoice is a 409. comment is kept on the invoice.",
+	"post_receivables_id_mark_as_uncollectible": "booksync: an issued or partially paid invoice becomes uncollectible (else a 409); only its status changes. The invoice stays open in the entity's books, because writing off a bad debt is the accountant's call. " +
+		"It can still be paid, with POST /payment_records or mark_as_paid.",
+	"post_payment_records_id_cancel": "booksync: the payment record becomes canceled (a history entry says when) and, if it had succeeded, its invoice's amount_paid falls and amount_due rises by its amount: a paid or partially paid invoice becomes partially_paid or issued. " +
+		"A payment pushed to the entity's books is removed from them by the next push. A payment canceled already is a 409.",
+	"post_receivables_id_issue": "booksync: a credit note is numbered apart from invoices (CN-00001, ..., with the prefix of the entity's settings document_ids.document_type_prefix.credit_note if set). " +
+		"Issuing it lowers its invoice's amount_due, amount_to_pay and total_amount_with_credit_notes by its total and lists it in the invoice's related_documents.credit_note_ids; an invoice credited down to nothing becomes paid. " +
+		"A credit note cannot credit more than its invoice has due when it is issued (a 409 naming both amounts, nothing changed). It is pushed to the entity's books when its invoice is there.",
+	"post_receivables_id_cancel": "booksync: credit notes cannot be canceled (409); delete a draft one instead.",
 }
 
 // statusReasons says, per status, when booksync answers it for any operation where it can arise.
@@ -145,6 +166,8 @@ var statusReasons = map[string]string{
 var statusAdditions = map[string][]string{
 	// The invoice is a draft, canceled or already paid.
 	"post_payment_records": {"409"},
+	// The payment record is canceled already.
+	"post_payment_records_id_cancel": {"409"},
 	// The entity already has an active connection, or the accounting system refused the grant.
 	"post_accounting_connections": {"409"},
 	// The connection (of the record) is not connected, so nothing can be synced or pushed.
@@ -255,6 +278,16 @@ var schemaEdits = map[string]schemaEdit{
 			"payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
 		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
 		note: "for a draft invoice only (an issued one takes UpdateIssuedInvoice). " + unmanagedNote + " is_einvoice may only be false.",
+	},
+	"ReceivableCreateBasedOnPayload": {
+		drop: []string{"tag_ids"},
+		set:  map[string]map[string]any{"type": {"allOf": nil, "type": "string", "enum": []any{"credit_note"}}},
+		note: "booksync creates credit notes of invoices (type credit_note) and manages no tags.",
+	},
+	"UpdateCreditNote": {
+		drop: []string{"attachments", "counterpart_contact", "document_rendering", "entity", "project_id", "tag_ids"},
+		note: "for a draft credit note only. booksync does not manage attachments, contacts, rendering settings, projects or tags. " +
+			"line_items maps the product id of a line (as the credit note copied it from its invoice) to the line's new quantity and, with price_diff, how much lower its unit price is; old_price chooses among lines of the same product; lines not named stay as they are.",
 	},
 	"UpdateIssuedInvoice": {
 		drop: []string{"attachments", "contact_id", "counterpart_id", "counterpart_vat_id_id", "document_rendering", "due_date", "entity",
@@ -635,6 +668,9 @@ func adjust(id string, op map[string]any, schemas map[string]any, sortSchemas ma
 		op["requestBody"] = map[string]any{"required": false,
 			"content": map[string]any{"application/json": map[string]any{"schema": a.schema}}}
 		notes = append(notes, a.note)
+	}
+	if n, ok := opNotes[id]; ok {
+		notes = append(notes, n)
 	}
 	if o, ok := bodyOverrides[id]; ok {
 		var refs []any
