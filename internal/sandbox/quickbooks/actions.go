@@ -369,3 +369,23 @@ func (s *Sandbox) AddInvoices(ctx context.Context, realmID string, n int, amount
 	s.recomputeBalance(c, cu.ID)
 	return ids, s.srv.Flush(ctx)
 }
+
+// PayInvoice records a payment of amount (major units, e.g. "50.00") against an invoice, as the
+// company page's Pay button does, and returns it.
+func (s *Sandbox) PayInvoice(ctx context.Context, realmID, invoiceID, amount string) (Payment, error) {
+	amt, aerr := parseAmount(amount, nil)
+	if aerr != nil {
+		return Payment{}, aerr
+	}
+	s.srv.Lock()
+	defer s.srv.Unlock()
+	c := s.companies[realmID]
+	if c == nil || c.invoices[invoiceID] == nil {
+		return Payment{}, fmt.Errorf("quickbooks sandbox: no invoice %q in company %q", invoiceID, realmID)
+	}
+	p, aerr := s.payInvoice(c, c.invoices[invoiceID], amt, "")
+	if aerr != nil {
+		return Payment{}, aerr
+	}
+	return sandbox.Clone(p), s.srv.Flush(ctx)
+}
