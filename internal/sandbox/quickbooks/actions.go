@@ -389,3 +389,18 @@ func (s *Sandbox) PayInvoice(ctx context.Context, realmID, invoiceID, amount str
 	}
 	return sandbox.Clone(p), s.srv.Flush(ctx)
 }
+
+// DeletePayment deletes a payment, as the company page's Delete button does.
+func (s *Sandbox) DeletePayment(ctx context.Context, realmID, paymentID string) error {
+	s.srv.Lock()
+	defer s.srv.Unlock()
+	c := s.companies[realmID]
+	if c == nil || c.payments[paymentID] == nil {
+		return fmt.Errorf("quickbooks sandbox: no payment %q in company %q", paymentID, realmID)
+	}
+	p := c.payments[paymentID]
+	if _, f := s.writePayment(c, "delete", p.ID, p.SyncToken, nil); f != nil {
+		return refused(f)
+	}
+	return s.srv.Flush(ctx)
+}
