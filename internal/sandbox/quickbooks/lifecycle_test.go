@@ -211,7 +211,9 @@ func TestCDCAnswersAtMostAThousandObjects(t *testing.T) {
 	}
 	r := b.api("GET", "/cdc?entities=Invoice&changedSince="+url.QueryEscape(since.Format(time.RFC3339)), nil).MustStatus(t, 200)
 	var env struct {
-		CDCResponse []struct{ QueryResponse []struct{ Invoice []json.RawMessage } }
+		CDCResponse []struct {
+			QueryResponse []struct{ Invoice []json.RawMessage }
+		}
 	}
 	if err := json.Unmarshal(r.Body, &env); err != nil || len(env.CDCResponse[0].QueryResponse[0].Invoice) != cdcMaxObjects {
 		t.Errorf("cdc of 1500 invoices answered %v %d", err, len(env.CDCResponse[0].QueryResponse[0].Invoice))
