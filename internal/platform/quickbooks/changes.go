@@ -42,7 +42,7 @@ const cdcEntities = "Invoice,Payment,CreditMemo"
 //
 // Calls counts the requests made.
 func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Changes, error) {
-	var since time.Time
+	since := q.Since
 	if q.Cursor != "" {
 		t, err := time.Parse(time.RFC3339, q.Cursor)
 		if err != nil {
@@ -50,16 +50,28 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 				Message: fmt.Sprintf("The QuickBooks change cursor %q is not a time", q.Cursor), Err: err}
 		}
 		since = t
-	} else {
-		since = q.Since
-	}
-	if oldest := time.Now().Add(-cdcWindow + cdcMargin); since.Before(oldest) {
-		// QuickBooks reports no change older than 30 days; nothing older than that can be
-		// pulled, and a sync that ran less than monthly had its chance then.
-		since = oldest
 	}
 	since = since.UTC().Truncate(time.Second)
 	out := platform.Changes{}
+	var invoices []wireInvoice
+	var payments []wirePayment
+	var err error
+	if since.Before(time.Now().Add(-cdcWindow + cdcMargin)) {
+		// Beyond the change data capture's 30 days: read the changed objects with queries.
+		invoices, payments, err = c.changedByQuery(ctx, since, time.Time{}, &out)
+	} else {
+		invoices, payments, err = c.changedByCDC(ctx, since, &out)
+	}
+	if err != nil {
+		return out, err
+	}
+	return out, c.mapChanges(ctx, invoices, payments, &out)
+}
+
+// changedByCDC reads what changed since with one change data capture, and sets out's cursor. An
+// answer of 1,000 objects may have been cut short, which QuickBooks does not say how: the
+// changes up to the answer's time are then read with queries instead.
+func (c *Client) changedByCDC(ctx context.Context, since time.Time, out *platform.Changes) ([]wireInvoice, []wirePayment, error) {
 	var env struct {
 		CDCResponse []struct {
 			QueryResponse []map[string]json.RawMessage `json:"QueryResponse"`
@@ -70,7 +82,7 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 	err := c.do(ctx, request{method: http.MethodGet, path: "/cdc", query: url.Values{
 		"entities": {cdcEntities}, "changedSince": {since.Format(time.RFC3339)}}}, "", &env)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	var invoices []wireInvoice
 	var payments []wirePayment
@@ -78,53 +90,136 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 	newest := since
 	for _, r := range env.CDCResponse {
 		for _, qr := range r.QueryResponse {
-			if raw, ok := qr["Invoice"]; ok {
-				var rows []wireInvoice
-				if err := json.Unmarshal(raw, &rows); err != nil {
-					return out, unexpected(fmt.Errorf("decoding changed invoices: %w", err), false)
-				}
-				invoices = append(invoices, rows...)
-				for _, w := range rows {
-					count++
-					newest = later(newest, updatedAt(w.MetaData))
-				}
-			}
-			if raw, ok := qr["Payment"]; ok {
-				var rows []wirePayment
-				if err := json.Unmarshal(raw, &rows); err != nil {
-					return out, unexpected(fmt.Errorf("decoding changed payments: %w", err), false)
-				}
-				payments = append(payments, rows...)
-				for _, w := range rows {
-					count++
-					newest = later(newest, updatedAt(w.MetaData))
-				}
-			}
-			if raw, ok := qr["CreditMemo"]; ok {
-				var rows []struct {
+			for entity, raw := range qr {
+				var metas []struct {
 					MetaData *wireMetaData `json:"MetaData"`
 				}
-				if err := json.Unmarshal(raw, &rows); err != nil {
-					return out, unexpected(fmt.Errorf("decoding changed credit memos: %w", err), false)
+				if !isCDCEntity(entity) {
+					continue
 				}
-				for _, w := range rows {
+				if err := json.Unmarshal(raw, &metas); err != nil {
+					return nil, nil, unexpected(fmt.Errorf("decoding changed %s: %w", entity, err), false)
+				}
+				for _, m := range metas {
 					count++
-					newest = later(newest, updatedAt(w.MetaData))
+					newest = later(newest, updatedAt(m.MetaData))
+				}
+				switch entity {
+				case "Invoice":
+					var rows []wireInvoice
+					if err := json.Unmarshal(raw, &rows); err != nil {
+						return nil, nil, unexpected(fmt.Errorf("decoding changed invoices: %w", err), false)
+					}
+					invoices = append(invoices, rows...)
+				case "Payment":
+					var rows []wirePayment
+					if err := json.Unmarshal(raw, &rows); err != nil {
+						return nil, nil, unexpected(fmt.Errorf("decoding changed payments: %w", err), false)
+					}
+					payments = append(payments, rows...)
 				}
 			}
 		}
 	}
-	if count >= cdcMaxObjects {
-		out.More = true
-		out.Cursor = newest.UTC().Truncate(time.Second).Format(time.RFC3339)
-	} else {
-		at, err := parseTime(env.Time)
-		if err != nil || at.IsZero() {
-			at = newest
-		}
-		out.Cursor = later(since, at).UTC().Truncate(time.Second).Format(time.RFC3339)
+	at, err := parseTime(env.Time)
+	if err != nil || at.IsZero() {
+		at = newest
 	}
+	until := later(since, at).Truncate(time.Second)
+	if count < cdcMaxObjects {
+		out.Cursor = until.Format(time.RFC3339)
+		return invoices, payments, nil
+	}
+	// Keep the deletions the answer holds (queries do not report them), and read the rest.
+	var deletedInvoices []wireInvoice
+	var deletedPayments []wirePayment
+	for _, w := range invoices {
+		if w.Status == "Deleted" {
+			deletedInvoices = append(deletedInvoices, w)
+		}
+	}
+	for _, p := range payments {
+		if p.Status == "Deleted" {
+			deletedPayments = append(deletedPayments, p)
+		}
+	}
+	invoices, payments, err = c.changedByQuery(ctx, since, until, out)
+	return append(deletedInvoices, invoices...), append(deletedPayments, payments...), err
+}
 
+// isCDCEntity reports whether entity is one a pull asks for.
+func isCDCEntity(entity string) bool {
+	return entity == "Invoice" || entity == "Payment" || entity == "CreditMemo"
+}
+
+// maxQueryPages bounds the pages of one entity a pull by query reads before it stops and sets
+// More: 5,000 objects.
+const maxQueryPages = 5
+
+// changedByQuery reads the invoices, payments and credit memos whose LastUpdatedTime is at or
+// after since (and before until, when set), oldest first, a page of 1,000 at a time, and sets
+// out's cursor and More. It costs a query per page of changes; deletions are not reported, as a
+// query does not see them. An entity with more than maxQueryPages pages stops at the second of
+// its last row, which the next pull reads again, unless that is since itself (so many changes
+// in one second): then it reads on, so that a pull always moves forward.
+func (c *Client) changedByQuery(ctx context.Context, since, until time.Time, out *platform.Changes) ([]wireInvoice, []wirePayment, error) {
+	where := "MetaData.LastUpdatedTime >= '" + since.Format(time.RFC3339) + "'"
+	if !until.IsZero() {
+		where += " and MetaData.LastUpdatedTime < '" + until.Format(time.RFC3339) + "'"
+	}
+	cursor := until
+	newest := since
+	var invoices []wireInvoice
+	var payments []wirePayment
+	for _, entity := range []string{"Invoice", "Payment", "CreditMemo"} {
+		for page := 0; ; page++ {
+			out.Calls++
+			rows, err := queryOrdered[json.RawMessage](ctx, c, entity, where, "MetaData.LastUpdatedTime", page*queryPageSize+1, queryPageSize)
+			if err != nil {
+				return nil, nil, err
+			}
+			last := since
+			for _, raw := range rows {
+				var w wireInvoice // the fields read here are common to the three entities
+				if err := json.Unmarshal(raw, &w); err != nil {
+					return nil, nil, unexpected(fmt.Errorf("decoding changed %s: %w", entity, err), false)
+				}
+				last = later(last, updatedAt(w.MetaData))
+				switch entity {
+				case "Invoice":
+					invoices = append(invoices, w)
+				case "Payment":
+					var p wirePayment
+					if err := json.Unmarshal(raw, &p); err != nil {
+						return nil, nil, unexpected(fmt.Errorf("decoding changed payment: %w", err), false)
+					}
+					payments = append(payments, p)
+				}
+			}
+			newest = later(newest, last)
+			if len(rows) < queryPageSize {
+				break
+			}
+			if stop := last.Truncate(time.Second); page+1 >= maxQueryPages && stop.After(since) {
+				out.More = true
+				if cursor.IsZero() || stop.Before(cursor) {
+					cursor = stop
+				}
+				break
+			}
+		}
+	}
+	if cursor.IsZero() {
+		// Everything since was read: the next pull starts at the newest change seen.
+		cursor = newest.Truncate(time.Second)
+	}
+	out.Cursor = cursor.UTC().Format(time.RFC3339)
+	return invoices, payments, nil
+}
+
+// mapChanges maps the changed invoices and payments into out, reading the payments that applied
+// credit to the invoices and are not among the changes (one query per 30).
+func (c *Client) mapChanges(ctx context.Context, invoices []wireInvoice, payments []wirePayment, out *platform.Changes) error {
 	home := ""
 	currencyOf := func(r *wireRef) (string, error) {
 		if v := refValue(r); v != "" {
@@ -146,40 +241,38 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 		known[p.Id] = p
 	}
 	var missing []string
+	seen := map[string]bool{}
 	for _, w := range invoices {
 		for _, l := range w.LinkedTxn {
-			if _, ok := known[l.TxnId]; !ok && l.TxnType == "Payment" {
+			if _, ok := known[l.TxnId]; !ok && l.TxnType == "Payment" && isID(l.TxnId) && !seen[l.TxnId] {
+				seen[l.TxnId] = true
 				missing = append(missing, l.TxnId)
 			}
 		}
 	}
 	if len(missing) > 0 {
-		before := c.callsOf(len(missing))
+		out.Calls += (len(missing) + lookupValues - 1) / lookupValues
 		if err := byIDs(ctx, c, "Payment", missing, func(p wirePayment) { known[p.Id] = p }); err != nil {
-			return out, err
+			return err
 		}
-		out.Calls += before
 	}
 
 	for _, w := range invoices {
 		ch, err := c.invoiceChange(w, known, currencyOf)
 		if err != nil {
-			return out, err
+			return err
 		}
 		out.Invoices = append(out.Invoices, ch)
 	}
 	for _, p := range payments {
 		chs, err := paymentChanges(p, currencyOf)
 		if err != nil {
-			return out, err
+			return err
 		}
 		out.Payments = append(out.Payments, chs...)
 	}
-	return out, nil
+	return nil
 }
-
-// callsOf is how many queries reading n payments by Id costs.
-func (c *Client) callsOf(n int) int { return (n + lookupValues - 1) / lookupValues }
 
 // later returns the later of two times.
 func later(a, b time.Time) time.Time {

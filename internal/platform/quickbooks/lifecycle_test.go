@@ -413,3 +413,36 @@ func BenchmarkChanges(b *testing.B) {
 		})
 	}
 }
+
+func TestChangesBeyondACDCAnswer(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, "uk")
+	c := b.client(Config{})
+	ctx := context.Background()
+	since := b.clock.Now()
+	if _, err := b.sb.AddInvoices(ctx, b.realm, 1500, "1.00"); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(time.Second)
+	// 1,500 changes: the answer of 1,000 is cut short, and queries read them all.
+	got, err := c.Changes(ctx, platform.ChangeQuery{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Invoices) != 1500 || got.More || got.Calls != 5 {
+		t.Errorf("%d invoices, More %v, %d calls; want 1500, false, 5 (cdc, 2 pages of invoices, payments, credit memos)",
+			len(got.Invoices), got.More, got.Calls)
+	}
+	if next, err := c.Changes(ctx, platform.ChangeQuery{Cursor: got.Cursor}); err != nil || len(next.Invoices) != 0 {
+		t.Errorf("the next pull: %d invoices, %v", len(next.Invoices), err)
+	}
+	// A cursor older than the change data capture's 30 days is served by queries.
+	old := since.Add(-40 * 24 * time.Hour).Format(time.RFC3339)
+	got, err = c.Changes(ctx, platform.ChangeQuery{Cursor: old})
+	if err != nil || len(got.Invoices) != 1500 || got.Cursor != since.UTC().Format(time.RFC3339) {
+		t.Errorf("from 40 days back: %d invoices, cursor %s, %v", len(got.Invoices), got.Cursor, err)
+	}
+	if n := b.rec.count("GET", "/cdc"); n != 2 {
+		t.Errorf("%d cdc calls, want 2: none for the old cursor", n)
+	}
+}
