@@ -15,7 +15,8 @@ import (
 const (
 	cdcWindow     = 30 * 24 * time.Hour
 	cdcMaxObjects = 1000
-	// cdcMargin keeps a first pull's changedSince clear of the 30-day limit, whatever the clocks.
+	// cdcMargin keeps changedSince clear of the 30-day limit, whatever the clocks: an older one
+	// is read with queries.
 	cdcMargin = time.Hour
 )
 
@@ -25,22 +26,26 @@ const cdcEntities = "Invoice,Payment,CreditMemo"
 // Changes pulls what changed in the company since q.Cursor with one ChangeDataCapture request
 // (GET /cdc?entities=Invoice,Payment,CreditMemo&changedSince=...), whatever the size of the books:
 //
-//   - The cursor is a time (RFC 3339, UTC, to the second). A first pull starts at q.Since, or 30
-//     days back (less an hour) when Since is older or zero, as QuickBooks reaches no further.
+//   - The cursor is a time (RFC 3339, UTC, to the second); a first pull starts at q.Since.
 //   - QuickBooks reports the objects changed at or after changedSince (to the second): the next
 //     cursor is the answer's own time, cut to the second, so a change made in that second after
-//     the answer is reported next time, and a change is reported at least once, never skipped.
-//   - An answer holding 1,000 objects may have been cut short: More is set and the cursor is the
-//     newest change it holds, so the next pull starts there (reporting that second again).
+//     the answer is reported next time. A change is reported at least once, never skipped.
+//   - An answer of 1,000 objects may have been cut short, and a cursor older than 30 days is
+//     beyond the change data capture: the changes are then read with queries on
+//     MetaData.LastUpdatedTime, a page of 1,000 per call, up to 5 pages per entity before More
+//     is set (see changedByQuery). Queries do not see deletions: only those the change data
+//     capture reported are.
 //   - Invoices become InvoiceChanges (voided: zero amounts and a "Voided" memo, or deleted;
-//     paid: nothing due; else open), their credited amounts read from the Payments of TotalAmt
-//     0 that apply credit memos to them (one query per 30 such payments not in the answer), and
+//     paid: nothing due; else open), their credited amounts read from the Payments that apply
+//     credit memos to them (one query per 30 such payments not among the changes), and
 //     AmountPaid = Total - AmountDue - AmountCredited.
-//   - Payments become one PaymentChange per invoice their Lines link, keyed by the Payment's Id;
-//     a Payment that only applies a credit memo (TotalAmt 0) is no payment. A deleted Payment
-//     comes back Deleted, without its invoice (QuickBooks reports only its Id).
+//   - Payments become one PaymentChange per invoice their Lines link, keyed by the Payment's Id
+//     (a payment of several invoices gives several changes with that Id); a Payment that applies
+//     a credit memo with TotalAmt 0 is no payment. A deleted Payment comes back Deleted, without
+//     its invoice (QuickBooks reports only its Id).
 //
-// Calls counts the requests made.
+// Calls counts the requests made: 1 for a pull of fewer than 1,000 changes whose invoices have
+// no earlier payments, whatever the size of the books.
 func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Changes, error) {
 	since := q.Since
 	if q.Cursor != "" {
