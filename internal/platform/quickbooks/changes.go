@@ -56,6 +56,10 @@ func (c *Client) Changes(ctx context.Context, q platform.ChangeQuery) (platform.
 		}
 		since = t
 	}
+	if since.IsZero() {
+		// No start given: the change data capture's 30 days are all a first pull can see cheaply.
+		since = time.Now().Add(-cdcWindow + cdcMargin)
+	}
 	since = since.UTC().Truncate(time.Second)
 	out := platform.Changes{}
 	var invoices []wireInvoice

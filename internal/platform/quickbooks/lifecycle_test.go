@@ -446,3 +446,47 @@ func TestChangesBeyondACDCAnswer(t *testing.T) {
 		t.Errorf("%d cdc calls, want 2: none for the old cursor", n)
 	}
 }
+
+func TestPushCreditNotesFaultsLeaveAConsistentState(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, "uk")
+	c := b.client(Config{})
+	ctx := context.Background()
+	acme := b.customer("Acme")
+	id := b.invoice(c, acme, "INV-1")
+	note := creditNote(acme, id, "CN-1")
+	for kind, want := range map[sandbox.FaultKind]platform.Class{sandbox.FaultServerError: platform.Transient, sandbox.FaultRateLimit: platform.RateLimited} {
+		// The first batch (the credit memo) fails: nothing is created.
+		b.sb.InjectFault(b.realm, sandbox.Fault{Kind: kind, Path: "/batch"})
+		if _, err := c.PushCreditNotes(ctx, []platform.CreditNote{note}); err == nil {
+			t.Fatalf("%s: no error", kind)
+		} else if cl, _ := classOf(t, err); cl != want {
+			t.Errorf("%s: class %v, want %v", kind, cl, want)
+		}
+		if b.balance(id) != 12000 {
+			t.Fatalf("%s changed the invoice", kind)
+		}
+	}
+	// The credit memo is created, then applying it fails; the retry applies it once.
+	note.MaybeExists = true
+	var batches int
+	b.rec.setBefore(func(cl call) (*http.Response, error) {
+		if cl.path == "/batch" {
+			if batches++; batches == 2 {
+				return gateway(http.StatusServiceUnavailable), nil
+			}
+		}
+		return nil, nil
+	})
+	if _, err := c.PushCreditNotes(ctx, []platform.CreditNote{note}); err == nil {
+		t.Fatal("no error from the failed application")
+	}
+	b.rec.setBefore(nil)
+	res, err := c.PushCreditNotes(ctx, []platform.CreditNote{note})
+	if err != nil || res[0].Err != nil || !res[0].Matched {
+		t.Fatalf("retry: %v %+v", err, res)
+	}
+	if b.balance(id) != 10800 || len(b.sb.Payments(b.realm)) != 1 {
+		t.Errorf("balance %d with %d payments, want 10800 with one", b.balance(id), len(b.sb.Payments(b.realm)))
+	}
+}
