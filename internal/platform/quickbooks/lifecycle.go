@@ -14,8 +14,18 @@ import (
 // zero amounts and "Voided" prefixed to its PrivateNote. The invoices are read first, one query
 // per 30: one already voided, or deleted in QuickBooks, succeeds without a write; one with a
 // payment or credit memo applied (its LinkedTxn) is not voided and fails with a NeedsUserAction
-// "invoice_has_payments" naming them.
+// "invoice_has_payments" naming them. An invoice changed in QuickBooks between the read and the
+// void (a stale SyncToken) is read and voided again, once.
 func (c *Client) VoidInvoices(ctx context.Context, voids []platform.Void) ([]platform.Result, error) {
+	results, err := c.voidInvoices(ctx, voids)
+	if err != nil {
+		return results, err
+	}
+	return retryStale(ctx, voids, results, c.voidInvoices)
+}
+
+// voidInvoices is one round of VoidInvoices.
+func (c *Client) voidInvoices(ctx context.Context, voids []platform.Void) ([]platform.Result, error) {
 	results := make([]platform.Result, len(voids))
 	var ids []string
 	for i, v := range voids {
@@ -79,8 +89,18 @@ func hasPayments(number string, w wireInvoice) *platform.Error {
 
 // DeletePayments deletes payments with QuickBooks' delete operation, through the batch endpoint,
 // each with the SyncToken read just before (one query per 30); QuickBooks then restores the
-// balances of the invoices they paid. A payment already gone succeeds without a write.
+// balances of the invoices they paid. A payment already gone succeeds without a write; one
+// changed in QuickBooks between the read and the delete is read and deleted again, once.
 func (c *Client) DeletePayments(ctx context.Context, payments []platform.PaymentRef) ([]platform.Result, error) {
+	results, err := c.deletePayments(ctx, payments)
+	if err != nil {
+		return results, err
+	}
+	return retryStale(ctx, payments, results, c.deletePayments)
+}
+
+// deletePayments is one round of DeletePayments.
+func (c *Client) deletePayments(ctx context.Context, payments []platform.PaymentRef) ([]platform.Result, error) {
 	results := make([]platform.Result, len(payments))
 	var ids []string
 	for i, p := range payments {
@@ -147,4 +167,28 @@ func byIDs[T any](ctx context.Context, c *Client, entity string, ids []string, a
 		}
 	}
 	return nil
+}
+
+// retryStale runs again, once, the objects whose write met a stale SyncToken (someone changed
+// them in QuickBooks between booksync's read and its write); run reads them afresh.
+func retryStale[T any](ctx context.Context, items []T, results []platform.Result,
+	run func(context.Context, []T) ([]platform.Result, error)) ([]platform.Result, error) {
+	var idx []int
+	var again []T
+	for i, r := range results {
+		if codeOf(r.Err) == "stale_object" {
+			idx = append(idx, i)
+			again = append(again, items[i])
+		}
+	}
+	if len(idx) == 0 {
+		return results, nil
+	}
+	res, err := run(ctx, again)
+	if res != nil {
+		for k, i := range idx {
+			results[i] = res[k]
+		}
+	}
+	return results, err
 }

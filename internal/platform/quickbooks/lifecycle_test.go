@@ -490,3 +490,29 @@ func TestPushCreditNotesFaultsLeaveAConsistentState(t *testing.T) {
 		t.Errorf("balance %d with %d payments, want 10800 with one", b.balance(id), len(b.sb.Payments(b.realm)))
 	}
 }
+
+func TestVoidRetriesAStaleSyncTokenOnce(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, "uk")
+	c := b.client(Config{})
+	id := b.invoice(c, b.customer("Acme"), "INV-1")
+	pushed := len(b.rec.batches())
+	edited := false
+	b.rec.setBefore(func(cl call) (*http.Response, error) {
+		if cl.path == "/batch" && !edited {
+			edited = true // a user edits the invoice between booksync's read and its void
+			b.update("Invoice", id, map[string]any{"PrivateNote": "edited"})
+		}
+		return nil, nil
+	})
+	res, err := c.VoidInvoices(context.Background(), []platform.Void{{Ref: "r1", InvoiceID: id, Number: "INV-1"}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("void: %v %+v", err, res)
+	}
+	if n := len(b.rec.batches()) - pushed; n != 2 || b.balance(id) != 0 {
+		t.Errorf("%d void batches, balance %d; want 2 and 0", n, b.balance(id))
+	}
+	if got := b.sb.Invoices(b.realm)[0].PrivateNote; got != "Voided - edited" {
+		t.Errorf("PrivateNote %q", got)
+	}
+}
