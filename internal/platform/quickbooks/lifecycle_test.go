@@ -372,6 +372,9 @@ func TestBills(t *testing.T) {
 	if _, err := c.Bill(ctx, "999"); err == nil {
 		t.Error("an unknown bill was found")
 	}
+	if b.spec.Checked("Bill") == 0 {
+		t.Error("no Bill was checked against the XSDs")
+	}
 }
 
 // BenchmarkChanges reports the calls a pull costs with one payment made since the cursor, for
