@@ -317,15 +317,13 @@ func (c *Client) invoiceChange(w wireInvoice, payments map[string]wirePayment, c
 		if l.TxnType != "Payment" || !ok || !appliesCredit(p) {
 			continue
 		}
-		for _, pl := range p.Line {
-			for _, lt := range pl.LinkedTxn {
-				if lt.TxnType == "Invoice" && lt.TxnId == w.Id {
-					a, err := minor(pl.Amount, cur)
-					if err != nil {
-						return bad(err)
-					}
-					ch.AmountCredited += a
-				}
+		parts, err := splitPayment(p, cur)
+		if err != nil {
+			return bad(err)
+		}
+		for _, part := range parts {
+			if part.invoiceID == w.Id {
+				ch.AmountCredited += part.credit
 			}
 		}
 	}
@@ -372,22 +370,50 @@ func paymentChanges(p wirePayment, currencyOf func(*wireRef) (string, error)) ([
 	if total == 0 {
 		return nil, nil // a credit memo applied, reported with its invoice
 	}
+	parts, err := splitPayment(p, cur)
+	if err != nil {
+		return nil, unexpected(fmt.Errorf("payment %s: %w", p.Id, err), false)
+	}
 	var out []platform.PaymentChange
-	for _, l := range p.Line {
-		for _, lt := range l.LinkedTxn {
-			if lt.TxnType != "Invoice" {
-				continue
-			}
-			a, err := minor(l.Amount, cur)
-			if err != nil {
-				return nil, unexpected(fmt.Errorf("payment %s: %w", p.Id, err), false)
-			}
-			if a == 0 {
-				continue
-			}
-			out = append(out, platform.PaymentChange{ID: p.Id, InvoiceID: lt.TxnId, Amount: a, Currency: cur,
+	for _, part := range parts {
+		if part.cash > 0 {
+			out = append(out, platform.PaymentChange{ID: p.Id, InvoiceID: part.invoiceID, Amount: part.cash, Currency: cur,
 				Date: p.TxnDate, Reference: p.PaymentRefNum, UpdatedAt: at})
 		}
 	}
 	return out, nil
+}
+
+// paymentPart is what a payment settles of one invoice: in money, and by credit memos applied.
+type paymentPart struct {
+	invoiceID    string
+	cash, credit int64
+}
+
+// splitPayment divides a payment's invoice lines into money and credit: a payment that also
+// applies credit memos (lines linking a CreditMemo) settles its invoices with that credit first,
+// in the order of its lines, and with money for the rest.
+func splitPayment(p wirePayment, cur string) ([]paymentPart, error) {
+	var credit int64
+	var parts []paymentPart
+	for _, l := range p.Line {
+		a, err := minor(l.Amount, cur)
+		if err != nil {
+			return nil, err
+		}
+		for _, lt := range l.LinkedTxn {
+			switch lt.TxnType {
+			case "CreditMemo":
+				credit += a
+			case "Invoice":
+				parts = append(parts, paymentPart{invoiceID: lt.TxnId, cash: a})
+			}
+		}
+	}
+	for i := range parts {
+		c := min(credit, parts[i].cash)
+		parts[i].credit, parts[i].cash = c, parts[i].cash-c
+		credit -= c
+	}
+	return parts, nil
 }

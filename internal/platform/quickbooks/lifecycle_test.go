@@ -519,3 +519,32 @@ func TestVoidRetriesAStaleSyncTokenOnce(t *testing.T) {
 		t.Errorf("PrivateNote %q", got)
 	}
 }
+
+func TestChangesSplitsAPaymentOfMoneyAndCredit(t *testing.T) {
+	t.Parallel()
+	b := newBooks(t, "uk")
+	c := b.client(Config{})
+	ctx := context.Background()
+	acme := b.customer("Acme")
+	id := b.invoice(c, acme, "INV-1")
+	b.clock.Advance(time.Second)
+	since := b.clock.Now()
+	// In QuickBooks, one payment of 30.00 settles 50.00 of the invoice with a credit memo of 20.00.
+	memo := b.create("CreditMemo", map[string]any{"CustomerRef": map[string]any{"value": acme}, "GlobalTaxCalculation": "NotApplicable",
+		"Line": []any{map[string]any{"Amount": 20, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": map[string]any{}}}})
+	pay := b.create("Payment", map[string]any{"CustomerRef": map[string]any{"value": acme}, "TotalAmt": 30, "Line": []any{
+		map[string]any{"Amount": 50, "LinkedTxn": []any{map[string]any{"TxnId": id, "TxnType": "Invoice"}}},
+		map[string]any{"Amount": 20, "LinkedTxn": []any{map[string]any{"TxnId": memo, "TxnType": "CreditMemo"}}},
+	}})
+	b.clock.Advance(time.Second)
+	got, err := c.Changes(ctx, platform.ChangeQuery{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Payments) != 1 || got.Payments[0].ID != pay || got.Payments[0].Amount != 3000 {
+		t.Errorf("payments %+v, want %s of 30.00", got.Payments, pay)
+	}
+	if len(got.Invoices) != 1 || got.Invoices[0].AmountPaid != 3000 || got.Invoices[0].AmountCredited != 2000 || got.Invoices[0].AmountDue != 7000 {
+		t.Errorf("invoices %+v", got.Invoices)
+	}
+}
