@@ -40,9 +40,10 @@ const cdcEntities = "Invoice,Payment,CreditMemo"
 //     credit memos to them (one query per 30 such payments not among the changes), and
 //     AmountPaid = Total - AmountDue - AmountCredited.
 //   - Payments become one PaymentChange per invoice their Lines link, keyed by the Payment's Id
-//     (a payment of several invoices gives several changes with that Id); a Payment that applies
-//     a credit memo with TotalAmt 0 is no payment. A deleted Payment comes back Deleted, without
-//     its invoice (QuickBooks reports only its Id).
+//     (a payment of several invoices gives several changes with that Id), for the money it pays:
+//     credit memos the same Payment applies settle its invoices first (splitPayment), and a
+//     Payment of TotalAmt 0 that only applies credit is no payment. A deleted Payment comes back
+//     Deleted, without its invoice (QuickBooks reports only its Id).
 //
 // Calls counts the requests made: 1 for a pull of fewer than 1,000 changes whose invoices have
 // no earlier payments, whatever the size of the books.
