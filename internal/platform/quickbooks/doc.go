@@ -79,6 +79,17 @@
 // unknown outcome, never a plain retry. An update that meets a stale object (5010) is read again
 // and retried once.
 //
+// # After the push
+//
+// The connector follows each invoice after it is pushed (platform.Lifecycle): VoidInvoices uses
+// QuickBooks' void operation (an invoice with payments or credits applied is refused with
+// "invoice_has_payments"), PushCreditNotes creates a CreditMemo and applies it to its invoice
+// with a Payment of TotalAmt 0 linking both (the only way QuickBooks applies a credit),
+// DeletePayments deletes payments, Changes pulls what changed with the ChangeDataCapture, and
+// Bills and Bill read purchase bills. Voids and deletions go through the batch endpoint with the
+// SyncToken read just before; each looks the objects up first, so that one already voided,
+// applied or deleted succeeds without a second write.
+//
 // NewProvider gives the sync engine all of this: OAuth (Endpoint and Scopes, for QuickBooks'
 // Production endpoints or those of booksync's sandbox), the company the callback's realmId names,
 // read with the new grant, a Client per company, and QuickBooks' limits.

@@ -42,9 +42,17 @@ func queryAll[T any](ctx context.Context, c *Client, entity, where string) ([]T,
 
 // queryPage returns one page of a query, start being 1-based.
 func queryPage[T any](ctx context.Context, c *Client, entity, where string, start, size int) ([]T, error) {
+	return queryOrdered[T](ctx, c, entity, where, "", start, size)
+}
+
+// queryOrdered is queryPage with an orderby clause ("TxnDate desc, Id desc"; "" for none).
+func queryOrdered[T any](ctx context.Context, c *Client, entity, where, orderBy string, start, size int) ([]T, error) {
 	q := "select * from " + entity
 	if where != "" {
 		q += " where " + where
+	}
+	if orderBy != "" {
+		q += " orderby " + orderBy
 	}
 	q += fmt.Sprintf(" STARTPOSITION %d MAXRESULTS %d", start, size)
 	var env struct {
@@ -78,9 +86,15 @@ type outcome struct {
 // the first object it did not report on.
 func (c *Client) createBatch(ctx context.Context, kind, entity string, refs []string, objs []json.RawMessage,
 	each func(i int, o outcome)) (int, error) {
+	return c.writeBatch(ctx, kind, entity, "create", refs, objs, each)
+}
+
+// writeBatch is createBatch for any batch operation: "create", "void", "delete".
+func (c *Client) writeBatch(ctx context.Context, kind, entity, operation string, refs []string, objs []json.RawMessage,
+	each func(i int, o outcome)) (int, error) {
 	for start := 0; start < len(objs); start += maxBatch {
 		end := min(start+maxBatch, len(objs))
-		if err := c.batchChunk(ctx, kind, entity, refs[start:end], objs[start:end], func(i int, o outcome) {
+		if err := c.batchChunk(ctx, kind, entity, operation, refs[start:end], objs[start:end], func(i int, o outcome) {
 			each(start+i, o)
 		}); err != nil {
 			return start, err
@@ -105,7 +119,7 @@ func batchItemRequest(bID, operation, entity string, obj json.RawMessage) []byte
 }
 
 // batchChunk sends one batch request. Its bIds are the objects' positions in the chunk.
-func (c *Client) batchChunk(ctx context.Context, kind, entity string, refs []string, objs []json.RawMessage,
+func (c *Client) batchChunk(ctx context.Context, kind, entity, operation string, refs []string, objs []json.RawMessage,
 	each func(i int, o outcome)) error {
 	var body bytes.Buffer
 	body.WriteString(`{"BatchItemRequest":[`)
@@ -113,11 +127,15 @@ func (c *Client) batchChunk(ctx context.Context, kind, entity string, refs []str
 		if i > 0 {
 			body.WriteByte(',')
 		}
-		body.Write(batchItemRequest(strconv.Itoa(i), "create", entity, o))
+		body.Write(batchItemRequest(strconv.Itoa(i), operation, entity, o))
 	}
 	body.WriteString(`]}`)
+	idKind := kind
+	if operation != "create" {
+		idKind += "/" + operation
+	}
 	r := request{method: http.MethodPost, path: "/batch", body: body.Bytes(),
-		requestID: requestID(kind, refs, body.Bytes()), weight: len(objs)}
+		requestID: requestID(idKind, refs, body.Bytes()), weight: len(objs)}
 	resp, err := c.send(ctx, r)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func (c call) sql() string { return c.query.Get("query") }
 // recorder is the http.RoundTripper of the connector's client: it records each call, runs
 // before, and sends the call on unless before answered it.
 type recorder struct {
-	t     *testing.T
+	t     testing.TB
 	realm string
 	next  http.RoundTripper
 
@@ -117,7 +117,7 @@ func (r *recorder) batches() []call {
 // company is one company of a QuickBooks sandbox served over HTTP, connected through the
 // sandbox's consent flow.
 type company struct {
-	t     *testing.T
+	t     testing.TB
 	sb    *qbsandbox.Sandbox
 	srv   *httptest.Server
 	realm string
@@ -127,7 +127,7 @@ type company struct {
 }
 
 // newCompany starts a sandbox and connects a new "uk" or "us" company of it.
-func newCompany(t *testing.T, region string) *company {
+func newCompany(t testing.TB, region string) *company {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	sb, err := qbsandbox.New(context.Background(), sandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Store: sandbox.NewMemoryStore()})

@@ -206,10 +206,18 @@ type wireInvoice struct {
 	GlobalTaxCalculation string            `json:"GlobalTaxCalculation,omitempty"`
 	TotalAmt             json.Number       `json:"TotalAmt,omitempty"`
 	Balance              json.Number       `json:"Balance,omitempty"`
+	// LinkedTxn (read-only) names the payments and credits applied to the invoice.
+	LinkedTxn []wireLinkedTxn `json:"LinkedTxn,omitempty"`
+	// RemainingCredit is a credit memo's credit not yet applied (read-only).
+	RemainingCredit json.Number `json:"RemainingCredit,omitempty"`
+	// Status is "Deleted" for a deleted entity in a change data capture (read-only).
+	Status string `json:"status,omitempty"`
 }
 
 type wirePayment struct {
 	Id                  string        `json:"Id,omitempty"`
+	SyncToken           string        `json:"SyncToken,omitempty"`
+	Status              string        `json:"status,omitempty"`
 	MetaData            *wireMetaData `json:"MetaData,omitempty"`
 	TxnDate             string        `json:"TxnDate,omitempty"`
 	CurrencyRef         *wireRef      `json:"CurrencyRef,omitempty"`
@@ -379,4 +387,39 @@ func mustMarshal(v any) json.RawMessage {
 		panic(err)
 	}
 	return b
+}
+
+// wireVoid is the body of a void or delete: the entity's Id and current SyncToken.
+type wireVoid struct {
+	Id        string `json:"Id"`
+	SyncToken string `json:"SyncToken"`
+}
+
+type wireExpenseLineDetail struct {
+	AccountRef *wireRef `json:"AccountRef,omitempty"`
+	TaxCodeRef *wireRef `json:"TaxCodeRef,omitempty"`
+}
+
+type wireBillLine struct {
+	Description                   string                 `json:"Description,omitempty"`
+	Amount                        json.Number            `json:"Amount"`
+	DetailType                    string                 `json:"DetailType,omitempty"`
+	AccountBasedExpenseLineDetail *wireExpenseLineDetail `json:"AccountBasedExpenseLineDetail,omitempty"`
+}
+
+type wireBill struct {
+	Id           string            `json:"Id,omitempty"`
+	MetaData     *wireMetaData     `json:"MetaData,omitempty"`
+	DocNumber    string            `json:"DocNumber,omitempty"`
+	TxnDate      string            `json:"TxnDate,omitempty"`
+	DueDate      string            `json:"DueDate,omitempty"`
+	CurrencyRef  *wireRef          `json:"CurrencyRef,omitempty"`
+	PrivateNote  string            `json:"PrivateNote,omitempty"`
+	Line         []wireBillLine    `json:"Line,omitempty"`
+	TxnTaxDetail *wireTxnTaxDetail `json:"TxnTaxDetail,omitempty"`
+	VendorRef    *wireRef          `json:"VendorRef,omitempty"`
+	TotalAmt     json.Number       `json:"TotalAmt,omitempty"`
+	Balance      json.Number       `json:"Balance,omitempty"`
+	LinkedTxn    []wireLinkedTxn   `json:"LinkedTxn,omitempty"`
+	Status       string            `json:"status,omitempty"`
 }

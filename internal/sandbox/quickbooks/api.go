@@ -221,10 +221,12 @@ var entityNames = map[string]string{
 	"customer": "Customer", "item": "Item", "invoice": "Invoice", "payment": "Payment",
 	"account": "Account", "taxcode": "TaxCode", "taxrate": "TaxRate",
 	"companyinfo": "CompanyInfo", "preferences": "Preferences",
+	"creditmemo": "CreditMemo", "vendor": "Vendor", "bill": "Bill",
 }
 
 // writable are the entities the API creates and updates.
-var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true, "Account": true}
+var writable = map[string]bool{"Customer": true, "Item": true, "Invoice": true, "Payment": true, "Account": true,
+	"CreditMemo": true, "Vendor": true, "Bill": true}
 
 // serveAPI routes one call and returns its status and body; callers hold s.mu.
 func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte) (int, any) {
@@ -248,6 +250,12 @@ func (s *Sandbox) serveAPI(c *company, r *http.Request, rel string, body []byte)
 			return f.status, s.faultBody(f)
 		}
 		return http.StatusOK, map[string]any{"QueryResponse": qr, "time": s.timeString()}
+	case strings.EqualFold(segs[0], "cdc") && len(segs) == 1 && r.Method == http.MethodGet:
+		resp, f := s.runCDC(c, q.Get("entities"), q.Get("changedSince"))
+		if f != nil {
+			return f.status, s.faultBody(f)
+		}
+		return http.StatusOK, resp
 	case strings.EqualFold(segs[0], "taxservice"):
 		return s.serveTaxService(c, r, segs, body)
 	case strings.EqualFold(segs[0], "batch") && len(segs) == 1 && r.Method == http.MethodPost:
@@ -303,6 +311,18 @@ func (s *Sandbox) lookup(c *company, name, id string) any {
 		}
 	case "Payment":
 		if v := c.payments[id]; v != nil {
+			return v
+		}
+	case "CreditMemo":
+		if v := c.creditMemos[id]; v != nil {
+			return v
+		}
+	case "Vendor":
+		if v := c.vendors[id]; v != nil {
+			return v
+		}
+	case "Bill":
+		if v := c.bills[id]; v != nil {
 			return v
 		}
 	case "Account":

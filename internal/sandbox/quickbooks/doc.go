@@ -36,9 +36,13 @@
 //
 //	POST /customer, /item, /invoice, /payment,    create; with Id+SyncToken update
 //	     /account                                 (sparse=true for a partial update);
-//	                                              ?operation=delete for invoice, payment
+//	                                              ?operation=delete for invoice, payment;
+//	                                              ?operation=void for invoice
+//	POST /creditmemo, /vendor, /bill              create
 //	GET  /{entity}/{id}                           customer, item, invoice, payment,
-//	                                              account, taxcode, taxrate
+//	                                              account, taxcode, taxrate, creditmemo,
+//	                                              vendor, bill
+//	GET  /cdc?entities=...&changedSince=...       change data capture
 //	GET  /companyinfo/{realmId}, GET /preferences
 //	GET or POST /query?query=...                  (POST may send the statement as body)
 //	POST /batch                                   at most 30 BatchItemRequest items
@@ -47,7 +51,7 @@
 // Responses wrap objects as QuickBooks does ({"Invoice":{...},"time":...});
 // failures are {"Fault":{"Error":[{Message,Detail,code,element}],"type":...},"time":...}.
 // Queries support select * | count(*) from Customer, Item, Invoice, Payment,
-// Account, TaxCode, TaxRate, CompanyInfo or Preferences, with where
+// CreditMemo, Vendor, Bill, Account, TaxCode, TaxRate, CompanyInfo or Preferences, with where
 // conditions (=, !=, <, >, <=, >=, like, in (...)) joined by and, on any
 // field path (Metadata.LastUpdatedTime, CustomerRef, ...), orderby,
 // STARTPOSITION and MAXRESULTS (default 100, at most 1000). Times compare as
@@ -130,6 +134,31 @@
 // invoice and bump its SyncToken; the customer's Balance is the sum of its
 // invoices' balances.
 //
+// # Voids, credit memos, deletions and change data capture
+//
+// ?operation=void of an invoice ({Id, SyncToken}, also as a batch item's operation) keeps the
+// invoice with its amounts and quantities set to 0 (TotalAmt, Balance, line Amounts, tax) and
+// "Voided" prefixed to its PrivateNote; it is refused (6000) while LinkedTxn names a payment or
+// credit, and an invoice already voided is answered as it is. A CreditMemo is computed as an
+// invoice is, its DocNumber unique among credit memos (6140), and its Balance and
+// RemainingCredit are the credit not yet applied. A Payment's lines may link a CreditMemo as
+// well as invoices: such a line applies that much credit (at most the memo's Balance), and
+// TotalAmt must cover the invoice lines less the credit lines, so a Payment of TotalAmt 0 with
+// one line per side applies a credit memo to an invoice. Deleting a payment gives its invoices
+// and credit memos their balances back. Every change bumps the SyncToken and
+// MetaData.LastUpdatedTime of each entity it touches (a payment its invoices and credit memos).
+//
+// GET /cdc?entities=Invoice,Payment,CreditMemo&changedSince=<date-time> answers
+// {"CDCResponse":[{"QueryResponse":[{"Invoice":[...]}, {"Payment":[...]}, ...]}],"time":...},
+// one QueryResponse per entity asked for (Invoice, Payment, CreditMemo, Bill, Customer, Item,
+// Vendor), with the objects whose LastUpdatedTime is at or after changedSince to the second, and
+// the entities deleted since as {"Id","status":"Deleted","MetaData"}. changedSince reaches back
+// 30 days at most (else 400), and an answer holds at most 1,000 objects, the oldest changes
+// first. Vendors ({DisplayName}, unique) and their Bills ({VendorRef, Line[{Amount,
+// AccountBasedExpenseLineDetail{AccountRef}}], TxnDate, DueDate, DocNumber}, booked to Office
+// Expenses and Accounts Payable by default, TotalAmt = Balance = Σ Amount) are created, read and
+// queried.
+//
 // # Idempotency, throttles and faults
 //
 // A POST (other than /query) with a requestid query parameter replays the
@@ -151,11 +180,16 @@
 // Every change is saved through a [sandbox.Store] under namespace "quickbooks", one
 // SaveSandbox call per request: key "auth" holds grants and tokens,
 // "realm/<id>" the company with its settings, accounts, tax codes and rates,
-// and "realm/<id>/<kind>/<id>" each customer, item, invoice, payment and
-// requestid record (a deleted object is saved as null). [New] loads them
+// and "realm/<id>/<kind>/<id>" each customer, item, invoice, payment, credit memo, vendor,
+// bill, deletion (kind "deleted", for the change data capture) and requestid record (a deleted
+// object is saved as null). [New] loads them
 // back. GET /companies lists companies and GET /companies/{realmId} shows
-// one: invoices with totals, payments, customers, items, tax codes and
-// rates, and the chart of accounts. These pages and POST /faults are served
+// one: invoices with totals, payments, credit memos, bills, customers, items, tax codes and
+// rates, and the chart of accounts. The company page has buttons to pay an invoice (an amount,
+// the balance by default), credit it (a credit memo without tax, applied to it), void it, delete
+// a payment and add a bill; the same actions answer a partner's script with its bearer token
+// (see actions.go for the paths and bodies). [Sandbox.AddInvoices] fills a company's books
+// quickly for benchmarks. These pages, their actions and POST /faults are served
 // only behind [sandbox.Options].Gate (a [sandbox.Gate]): they need the partner's login
 // or bearer token, show only the companies its entities connected (another
 // partner's is a 404), and faults answer 403 unless the gate allows them.

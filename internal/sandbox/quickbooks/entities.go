@@ -35,6 +35,10 @@ func (s *Sandbox) writeEntity(c *company, name, op string, body []byte) (any, *q
 			op = "update"
 		}
 	case "create", "update", "delete":
+	case "void":
+		if name != "Invoice" {
+			return nil, unsupported("operation=void on " + name + " (the sandbox voids invoices)")
+		}
 	default:
 		return nil, unsupported("operation=" + op)
 	}
@@ -58,6 +62,12 @@ func (s *Sandbox) writeEntity(c *company, name, op string, body []byte) (any, *q
 		return s.writePayment(c, op, id, token, raw)
 	case "Account":
 		return s.writeAccount(c, op, id, token, sparse, raw)
+	case "CreditMemo":
+		return s.writeCreditMemo(c, op, raw)
+	case "Vendor":
+		return s.writeVendor(c, op, raw)
+	case "Bill":
+		return s.writeBill(c, op, raw)
 	}
 	return nil, unsupported(op + " " + name)
 }

@@ -60,12 +60,16 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 			return nil, f
 		}
 	}
+	if op == "void" {
+		return s.voidInvoice(c, existing)
+	}
 	if op == "delete" {
-		if existing.Balance.Cmp(existing.TotalAmt.Decimal) != 0 {
+		if existing.Balance.Cmp(existing.TotalAmt.Decimal) != 0 || len(existing.LinkedTxn) > 0 {
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
 		delete(c.invoices, id)
 		s.saveObj(c, "invoice", id, nil)
+		s.tombstone(c, "Invoice", id)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
@@ -84,7 +88,10 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 	if f := merge(base, raw, &in); f != nil {
 		return nil, f
 	}
-	inv, f := s.buildInvoice(c, &in, existing)
+	inv, f := s.buildInvoice(c, &in)
+	if f == nil {
+		f = invoiceDocNumber(c, &in, inv, existing)
+	}
 	if f != nil {
 		return nil, f
 	}
@@ -123,9 +130,9 @@ type taxGroup struct {
 	delta *decimal.Decimal // an override's difference from the computed tax
 }
 
-// buildInvoice validates a request and computes lines, tax and totals; it
-// changes nothing but the company's DocNumber counter.
-func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*Invoice, *qbFault) {
+// buildInvoice validates a request and computes lines, tax and totals; it changes nothing. Its
+// DocNumber is left to the caller (invoiceDocNumber for an invoice).
+func (s *Sandbox) buildInvoice(c *company, in *invoiceIn) (*Invoice, *qbFault) {
 	inv := &Invoice{ExchangeRate: sandbox.NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
 		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail}
 	f := invoiceCustomer(c, in, inv)
@@ -155,9 +162,6 @@ func (s *Sandbox) buildInvoice(c *company, in *invoiceIn, existing *Invoice) (*I
 	total := ls.subtotal.Sub(disc).Add(inv.TxnTaxDetail.TotalTax.Decimal)
 	inv.TotalAmt, inv.HomeTotalAmt = sandbox.AmountOf(total), sandbox.AmountOf(total)
 	inv.Line = ls.numbered()
-	if f := invoiceDocNumber(c, in, inv, existing); f != nil {
-		return nil, f
-	}
 	return inv, nil
 }
 

@@ -324,3 +324,64 @@ type Preferences struct {
 	CurrencyPrefs   CurrencyPrefs   `json:"CurrencyPrefs"`
 	SalesFormsPrefs SalesFormsPrefs `json:"SalesFormsPrefs"`
 }
+
+// CreditMemo is a sales credit memo: a SalesTransaction computed as an invoice is, whose Balance
+// (and RemainingCredit) is the credit not yet applied to an invoice.
+type CreditMemo struct {
+	Invoice
+	RemainingCredit sandbox.Amount `json:"RemainingCredit"`
+}
+
+// Vendor is a supplier of the company, whose bills it owes.
+type Vendor struct {
+	ID                 string         `json:"Id"`
+	SyncToken          string         `json:"SyncToken"`
+	MetaData           MetaData       `json:"MetaData"`
+	DisplayName        string         `json:"DisplayName"`
+	FullyQualifiedName string         `json:"FullyQualifiedName"`
+	Active             bool           `json:"Active"`
+	Balance            sandbox.Amount `json:"Balance"`
+	CurrencyRef        Ref            `json:"CurrencyRef"`
+}
+
+// AccountBasedExpenseLineDetail is the detail of a bill line booked to an expense account.
+type AccountBasedExpenseLineDetail struct {
+	AccountRef *Ref `json:"AccountRef,omitempty"`
+	TaxCodeRef *Ref `json:"TaxCodeRef,omitempty"`
+}
+
+// BillLine is one line of a bill.
+type BillLine struct {
+	ID                            string                         `json:"Id,omitempty"`
+	LineNum                       int                            `json:"LineNum,omitempty"`
+	Description                   string                         `json:"Description,omitempty"`
+	Amount                        sandbox.Amount                 `json:"Amount"`
+	DetailType                    string                         `json:"DetailType"`
+	AccountBasedExpenseLineDetail *AccountBasedExpenseLineDetail `json:"AccountBasedExpenseLineDetail,omitempty"`
+}
+
+// Bill is a vendor's bill the company owes (accounts payable).
+type Bill struct {
+	ID           string         `json:"Id"`
+	SyncToken    string         `json:"SyncToken"`
+	MetaData     MetaData       `json:"MetaData"`
+	DocNumber    string         `json:"DocNumber,omitempty"`
+	TxnDate      string         `json:"TxnDate"`
+	CurrencyRef  Ref            `json:"CurrencyRef"`
+	PrivateNote  string         `json:"PrivateNote,omitempty"`
+	LinkedTxn    []LinkedTxn    `json:"LinkedTxn"`
+	Line         []BillLine     `json:"Line"`
+	VendorRef    Ref            `json:"VendorRef"`
+	APAccountRef *Ref           `json:"APAccountRef,omitempty"`
+	TotalAmt     sandbox.Amount `json:"TotalAmt"`
+	DueDate      string         `json:"DueDate,omitempty"`
+	Balance      sandbox.Amount `json:"Balance"`
+}
+
+// Tombstone records an entity deleted from the company, which a change data capture reports as
+// {"Id": ..., "status": "Deleted"} for 30 days.
+type Tombstone struct {
+	Entity string    `json:"entity"` // "Payment", "Invoice", ...
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+}

@@ -45,10 +45,16 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 					inv.LinkedTxn = removeLink(inv.LinkedTxn, id)
 					s.touchInvoice(c, inv)
 				}
+				if cm := c.creditMemos[lt.TxnID]; cm != nil && lt.TxnType == "CreditMemo" {
+					cm.Balance = sandbox.AmountOf(cm.Balance.Add(l.Amount.Decimal))
+					cm.LinkedTxn = removeLink(cm.LinkedTxn, id)
+					s.touchCreditMemo(c, cm)
+				}
 			}
 		}
 		delete(c.payments, id)
 		s.saveObj(c, "payment", id, nil)
+		s.tombstone(c, "Payment", id)
 		s.recomputeBalance(c, p.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
 	}
@@ -87,7 +93,9 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		p.TxnDate = s.now().Format(dateLayout)
 	}
 	applied := decimal.Zero
-	due := map[string]decimal.Decimal{} // invoice id -> amount this payment applies
+	due := map[string]decimal.Decimal{}    // invoice id -> amount this payment applies
+	credit := map[string]decimal.Decimal{} // credit memo id -> credit this payment applies
+	var invoiceOrder, creditOrder []string
 	for i, l := range in.Line {
 		el := fmt.Sprintf("Line[%d]", i)
 		if l.Amount == nil {
@@ -96,8 +104,28 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		if !l.Amount.IsPositive() {
 			return nil, businessError("A payment line amount must be positive.")
 		}
-		if len(l.LinkedTxn) != 1 || l.LinkedTxn[0].TxnType != "Invoice" {
-			return nil, businessError("Each payment line must link exactly one transaction of TxnType Invoice (the sandbox supports invoices only).")
+		if len(l.LinkedTxn) != 1 || (l.LinkedTxn[0].TxnType != "Invoice" && l.LinkedTxn[0].TxnType != "CreditMemo") {
+			return nil, businessError("Each payment line must link exactly one transaction of TxnType Invoice or CreditMemo (the sandbox supports these).")
+		}
+		if l.LinkedTxn[0].TxnType == "CreditMemo" {
+			cm := c.creditMemos[l.LinkedTxn[0].TxnID]
+			if cm == nil {
+				return nil, objectNotFound(el+".LinkedTxn", "CreditMemo "+l.LinkedTxn[0].TxnID)
+			}
+			if cm.CustomerRef.Value != cu.ID {
+				return nil, businessError("Credit memo " + cm.ID + " belongs to another customer.")
+			}
+			if _, ok := credit[cm.ID]; !ok {
+				creditOrder = append(creditOrder, cm.ID)
+			}
+			credit[cm.ID] = credit[cm.ID].Add(l.Amount.Decimal)
+			if credit[cm.ID].GreaterThan(cm.Balance.Decimal) {
+				return nil, businessError(fmt.Sprintf("The payment applies %s of credit memo %s, whose remaining credit is %s.",
+					credit[cm.ID].StringFixed(2), cm.DocNumber, cm.Balance.StringFixed(2)))
+			}
+			applied = applied.Sub(l.Amount.Decimal)
+			p.Line = append(p.Line, PaymentLine{Amount: *l.Amount, LinkedTxn: []LinkedTxn{{TxnID: cm.ID, TxnType: "CreditMemo"}}})
+			continue
 		}
 		inv := c.invoices[l.LinkedTxn[0].TxnID]
 		if inv == nil {
@@ -105,6 +133,9 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		}
 		if inv.CustomerRef.Value != cu.ID {
 			return nil, businessError("Invoice " + inv.ID + " belongs to another customer.")
+		}
+		if _, ok := due[inv.ID]; !ok {
+			invoiceOrder = append(invoiceOrder, inv.ID)
 		}
 		due[inv.ID] = due[inv.ID].Add(l.Amount.Decimal)
 		if due[inv.ID].GreaterThan(inv.Balance.Decimal) {
@@ -114,17 +145,26 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		applied = applied.Add(l.Amount.Decimal)
 		p.Line = append(p.Line, PaymentLine{Amount: *l.Amount, LinkedTxn: []LinkedTxn{{TxnID: inv.ID, TxnType: "Invoice"}}})
 	}
+	if applied.IsNegative() {
+		return nil, businessError(fmt.Sprintf("The payment applies %s more credit than it pays invoices.", applied.Neg().StringFixed(2)))
+	}
 	if applied.GreaterThan(p.TotalAmt.Decimal) {
 		return nil, businessError(fmt.Sprintf("The payment lines apply %s, more than TotalAmt %s.", applied.StringFixed(2), p.TotalAmt.StringFixed(2)))
 	}
 	p.UnappliedAmt = sandbox.AmountOf(p.TotalAmt.Sub(applied))
 	p.ID, p.SyncToken, p.MetaData = c.newID("Payment"), "0", newMeta(s.now())
 	s.saveMeta(c)
-	for invID, a := range due {
+	for _, invID := range invoiceOrder {
 		inv := c.invoices[invID]
-		inv.Balance = sandbox.AmountOf(inv.Balance.Sub(a))
+		inv.Balance = sandbox.AmountOf(inv.Balance.Sub(due[invID]))
 		inv.LinkedTxn = append(inv.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
 		s.touchInvoice(c, inv)
+	}
+	for _, cmID := range creditOrder {
+		cm := c.creditMemos[cmID]
+		cm.Balance = sandbox.AmountOf(cm.Balance.Sub(credit[cmID]))
+		cm.LinkedTxn = append(cm.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
+		s.touchCreditMemo(c, cm)
 	}
 	c.payments[p.ID] = p
 	s.saveObj(c, "payment", p.ID, p)

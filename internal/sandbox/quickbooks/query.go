@@ -243,6 +243,18 @@ func (c *company) rows(entity string) []any {
 		for _, v := range byID(c.payments, func(v *Payment) string { return v.ID }) {
 			add(v)
 		}
+	case "CreditMemo":
+		for _, v := range byID(c.creditMemos, func(v *CreditMemo) string { return v.ID }) {
+			add(v)
+		}
+	case "Vendor":
+		for _, v := range byID(c.vendors, func(v *Vendor) string { return v.ID }) {
+			add(v)
+		}
+	case "Bill":
+		for _, v := range byID(c.bills, func(v *Bill) string { return v.ID }) {
+			add(v)
+		}
 	case "Account":
 		for _, v := range c.meta.Accounts {
 			add(v)
@@ -265,7 +277,7 @@ func (c *company) rows(entity string) []any {
 
 // hasActive lists the name-list entities whose queries return only active
 // objects unless the where clause mentions Active, as in QuickBooks.
-var hasActive = map[string]bool{"Customer": true, "Item": true, "Account": true, "TaxCode": true, "TaxRate": true}
+var hasActive = map[string]bool{"Customer": true, "Item": true, "Account": true, "TaxCode": true, "TaxRate": true, "Vendor": true}
 
 // field reads a dotted, case-insensitive path from an object's JSON form; a
 // reference (CustomerRef) reads as its value.
@@ -489,7 +501,7 @@ func (s *Sandbox) runBatch(c *company, body []byte) (map[string]any, *qbFault) {
 			}
 		}
 		if name == "" {
-			res["Fault"] = unsupported("batch item without Query or a Customer, Item, Invoice or Payment")
+			res["Fault"] = unsupported("batch item without Query or an entity the sandbox writes")
 			continue
 		}
 		v, f := s.writeEntity(c, name, op, item[name])

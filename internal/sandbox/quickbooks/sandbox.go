@@ -38,6 +38,12 @@ type company struct {
 	items     map[string]*Item
 	invoices  map[string]*Invoice
 	payments  map[string]*Payment
+	// creditMemos, vendors and bills are the rest of the company's books; deletions are the
+	// entities deleted in the last 30 days, which a change data capture reports.
+	creditMemos map[string]*CreditMemo
+	vendors     map[string]*Vendor
+	bills       map[string]*Bill
+	deletions   map[string]*Tombstone // by Entity + "-" + ID
 
 	// Runtime only; not persisted.
 	limiter limiter
@@ -86,6 +92,11 @@ func emptyCompany() *company {
 		items:     map[string]*Item{},
 		invoices:  map[string]*Invoice{},
 		payments:  map[string]*Payment{},
+
+		creditMemos: map[string]*CreditMemo{},
+		vendors:     map[string]*Vendor{},
+		bills:       map[string]*Bill{},
+		deletions:   map[string]*Tombstone{},
 	}
 }
 
@@ -129,6 +140,14 @@ func (s *Sandbox) loadObject(realmID, kind, id string, v []byte) error {
 		return sandbox.LoadJSON(v, c.invoices, id)
 	case "payment":
 		return sandbox.LoadJSON(v, c.payments, id)
+	case "creditmemo":
+		return sandbox.LoadJSON(v, c.creditMemos, id)
+	case "vendor":
+		return sandbox.LoadJSON(v, c.vendors, id)
+	case "bill":
+		return sandbox.LoadJSON(v, c.bills, id)
+	case "deleted":
+		return sandbox.LoadJSON(v, c.deletions, id)
 	}
 	return nil
 }

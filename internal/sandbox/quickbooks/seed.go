@@ -23,6 +23,8 @@ const (
 	acctChecking       = "5"
 	acctTaxPayable     = "6"
 	acctDiscountsGiven = "7"
+	acctOfficeExpenses = "9"
+	acctPayable        = "10"
 	itemServicesID     = "1"
 	usAutomatedTaxCode = "2"
 	usAutomatedTaxRate = "1"

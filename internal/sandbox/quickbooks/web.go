@@ -15,12 +15,19 @@ func (s *Sandbox) pages() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		"GET /companies":         s.handleCompanyList,
 		"GET /companies/{realm}": s.handleCompanyPage,
+
+		"POST /companies/{realm}/invoices/{id}/payments":     s.handlePayInvoice,
+		"POST /companies/{realm}/invoices/{id}/void":         s.handleVoidInvoice,
+		"POST /companies/{realm}/invoices/{id}/credit_memos": s.handleCreditInvoice,
+		"POST /companies/{realm}/payments/{id}/delete":       s.handleDeletePayment,
+		"POST /companies/{realm}/bills":                      s.handleAddBill,
 	}
 }
 
 const pageStyle = `<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}</style>`
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+form.inline{display:inline}input{font-size:.9em}</style>`
 
 var companyListPage = template.Must(template.New("companies").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>booksync QuickBooks sandbox: companies</title>` + pageStyle + `</head>
@@ -39,15 +46,33 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 {{if .US}}automated sales tax at ` + usSalesTaxRate + `%{{else}}VAT with tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
 
 <h2>Invoices</h2>
-<table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>DueDate</th><th>Tax</th><th>TotalTax</th><th>TotalAmt</th><th>Balance</th></tr>
+<table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>DueDate</th><th>Tax</th><th>TotalTax</th><th>TotalAmt</th><th>Balance</th><th>Memo</th><th>Actions</th></tr>
 {{range .Invoices}}<tr><td>{{.ID}}</td><td>{{.DocNumber}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td>{{.DueDate}}</td><td>{{.GlobalTaxCalculation}}</td>
-<td class="n">{{money .TxnTaxDetail.TotalTax}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .Balance}}</td></tr>
-{{else}}<tr><td colspan="9">No invoices.</td></tr>{{end}}</table>
+<td class="n">{{money .TxnTaxDetail.TotalTax}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .Balance}}</td><td>{{.PrivateNote}}</td>
+<td>{{if .Balance.IsPositive}}<form class="inline" method="post" action="{{$.Base}}/companies/{{$.RealmID}}/invoices/{{.ID}}/payments"><input name="amount" size="8" placeholder="{{money .Balance}}" aria-label="amount"> <button>Pay</button></form>
+<form class="inline" method="post" action="{{$.Base}}/companies/{{$.RealmID}}/invoices/{{.ID}}/credit_memos"><input name="amount" size="8" required aria-label="credit amount"> <button>Credit</button></form>{{end}}
+{{if not .TotalAmt.IsZero}}<form class="inline" method="post" action="{{$.Base}}/companies/{{$.RealmID}}/invoices/{{.ID}}/void"><button>Void</button></form>{{end}}</td></tr>
+{{else}}<tr><td colspan="11">No invoices.</td></tr>{{end}}</table>
 
 <h2>Payments</h2>
-<table><tr><th>Id</th><th>Customer</th><th>TxnDate</th><th>Deposit to</th><th>TotalAmt</th><th>Unapplied</th></tr>
-{{range .Payments}}<tr><td>{{.ID}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td>{{with .DepositToAccountRef}}{{.Name}}{{end}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .UnappliedAmt}}</td></tr>
-{{else}}<tr><td colspan="6">No payments.</td></tr>{{end}}</table>
+<table><tr><th>Id</th><th>Customer</th><th>TxnDate</th><th>Deposit to</th><th>Applied to</th><th>TotalAmt</th><th>Unapplied</th><th></th></tr>
+{{range .Payments}}<tr><td>{{.ID}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td>{{with .DepositToAccountRef}}{{.Name}}{{end}}</td>
+<td>{{range .Line}}{{range .LinkedTxn}}{{.TxnType}} {{.TxnID}} {{end}}{{money .Amount}}; {{end}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .UnappliedAmt}}</td>
+<td><form class="inline" method="post" action="{{$.Base}}/companies/{{$.RealmID}}/payments/{{.ID}}/delete"><button>Delete</button></form></td></tr>
+{{else}}<tr><td colspan="8">No payments.</td></tr>{{end}}</table>
+
+<h2>Credit memos</h2>
+<table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>TotalAmt</th><th>Remaining credit</th></tr>
+{{range .CreditMemos}}<tr><td>{{.ID}}</td><td>{{.DocNumber}}</td><td>{{.CustomerRef.Name}}</td><td>{{.TxnDate}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .RemainingCredit}}</td></tr>
+{{else}}<tr><td colspan="6">No credit memos.</td></tr>{{end}}</table>
+
+<h2>Bills</h2>
+<table><tr><th>Id</th><th>DocNumber</th><th>Vendor</th><th>TxnDate</th><th>DueDate</th><th>TotalAmt</th><th>Balance</th></tr>
+{{range .Bills}}<tr><td>{{.ID}}</td><td>{{.DocNumber}}</td><td>{{.VendorRef.Name}}</td><td>{{.TxnDate}}</td><td>{{.DueDate}}</td><td class="n">{{money .TotalAmt}}</td><td class="n">{{money .Balance}}</td></tr>
+{{else}}<tr><td colspan="7">No bills.</td></tr>{{end}}</table>
+<form method="post" action="{{.Base}}/companies/{{.RealmID}}/bills">
+<label>Vendor <input name="vendor" required></label> <label>Amount <input name="amount" required size="8"></label>
+<label>Date <input name="date" type="date"></label> <label>Due <input name="due_date" type="date"></label> <button>Add bill</button></form>
 
 <h2>Customers</h2>
 <table><tr><th>Id</th><th>DisplayName</th><th>Email</th><th>Active</th><th>Balance</th></tr>
@@ -105,11 +130,13 @@ func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "RealmID": c.meta.RealmID, "Info": c.meta.Info, "US": c.us(),
 		"Currency": c.homeCurrency(), "Calls": c.Calls,
-		"Invoices":  byID(c.invoices, func(v *Invoice) string { return v.ID }),
-		"Payments":  byID(c.payments, func(v *Payment) string { return v.ID }),
-		"Customers": byID(c.customers, func(v *Customer) string { return v.ID }),
-		"Items":     byID(c.items, func(v *Item) string { return v.ID }),
-		"TaxCodes":  c.meta.TaxCodes, "TaxRates": c.meta.TaxRates, "Accounts": c.meta.Accounts,
+		"Invoices":    byID(c.invoices, func(v *Invoice) string { return v.ID }),
+		"Payments":    byID(c.payments, func(v *Payment) string { return v.ID }),
+		"CreditMemos": byID(c.creditMemos, func(v *CreditMemo) string { return v.ID }),
+		"Bills":       byID(c.bills, func(v *Bill) string { return v.ID }),
+		"Customers":   byID(c.customers, func(v *Customer) string { return v.ID }),
+		"Items":       byID(c.items, func(v *Item) string { return v.ID }),
+		"TaxCodes":    c.meta.TaxCodes, "TaxRates": c.meta.TaxRates, "Accounts": c.meta.Accounts,
 	}
 	// Render under the lock: the template reads live objects.
 	var buf strings.Builder
