@@ -49,14 +49,23 @@ func platformObjectID(r *booksync.SyncedRecord) string {
 // RecordByPlatformIDTx returns the record of the object of objectType whose id in the connection's
 // books is platformID, inside tx, or a NotFoundError when booksync holds no such object.
 func (s *Store) RecordByPlatformIDTx(ctx context.Context, tx *sql.Tx, connectionID, objectType, platformID string) (*booksync.SyncedRecord, error) {
-	row := tx.QueryRowContext(ctx, "SELECT "+syncedColumns+` FROM synced_records
-	WHERE connection_id = $1 AND object_type = $2 AND platform_object_id = $3 AND platform_object_id <> ''
-	ORDER BY created_at LIMIT 1`, connectionID, objectType, platformID)
-	r, err := scanSynced(row)
+	recs, err := s.RecordsByPlatformIDTx(ctx, tx, connectionID, objectType, platformID)
 	if err != nil {
-		return nil, wrapRead("synced record", mapNotFound(err, "synced record"))
+		return nil, err
 	}
-	return &r, nil
+	if len(recs) == 0 {
+		return nil, notFound("synced record")
+	}
+	return &recs[0], nil
+}
+
+// RecordsByPlatformIDTx returns, inside tx and oldest first, the records of the objects of
+// objectType whose id in the connection's books is platformID: several booksync objects may stand
+// for one there (a payment of several invoices is one payment record per invoice).
+func (s *Store) RecordsByPlatformIDTx(ctx context.Context, tx *sql.Tx, connectionID, objectType, platformID string) ([]booksync.SyncedRecord, error) {
+	return queryAll(ctx, tx, scanSynced, "SELECT "+syncedColumns+` FROM synced_records
+	WHERE connection_id = $1 AND object_type = $2 AND platform_object_id = $3 AND platform_object_id <> ''
+	ORDER BY created_at, id`, connectionID, objectType, platformID)
 }
 
 // PlatformIDs returns the books' ids of the connection's objects of objectType that reached them.

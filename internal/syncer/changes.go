@@ -103,26 +103,35 @@ func (s *session) invoiceOf(ctx context.Context, tx *sql.Tx, platformID string) 
 }
 
 // applyPaymentChange records a payment made in the books, once, or cancels here a payment deleted
-// there.
+// there. One payment there may pay several invoices: each part is one payment record here.
 func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platform.PaymentChange) error {
+	owns, err := s.e.store.RecordsByPlatformIDTx(ctx, tx, s.conn.ID, booksync.ObjectPaymentRecord, pc.ID)
+	if err != nil {
+		return err
+	}
+	now := s.e.now().UTC()
+	if pc.Deleted {
+		// Pushed by booksync or pulled before: canceled here too. A deletion names no invoice on
+		// some systems; it cancels every part of the payment.
+		for i := range owns {
+			if err := s.cancelDeletedPayment(ctx, tx, &owns[i], pc.InvoiceID, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	invRec, r, err := s.invoiceOf(ctx, tx, pc.InvoiceID)
 	if err != nil || r == nil {
 		return err
 	}
-	own, err := s.e.store.RecordByPlatformIDTx(ctx, tx, s.conn.ID, booksync.ObjectPaymentRecord, pc.ID)
-	if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
-		return err
-	}
-	now := s.e.now().UTC()
-	if own != nil {
-		// Pushed by booksync, or pulled before: only its deletion is news.
-		if !pc.Deleted {
-			return nil
+	for _, own := range owns {
+		p, err := s.e.store.PaymentRecordTx(ctx, tx, s.conn.EntityID, own.ObjectID)
+		if err != nil {
+			return err
 		}
-		return s.cancelDeletedPayment(ctx, tx, own, now)
-	}
-	if pc.Deleted {
-		return nil // made and deleted in the books between two pulls
+		if p.Object.ID == r.ID {
+			return nil // booksync's own payment, or pulled before
+		}
 	}
 	var conflict *booksync.SyncError
 	paidAt := now
@@ -162,14 +171,24 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 	return err
 }
 
-// cancelDeletedPayment cancels here the payment whose record is own, deleted in the books.
-func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *booksync.SyncedRecord, now time.Time) error {
+// cancelDeletedPayment cancels here the payment whose record is own, deleted in the books (only
+// its part of the invoice whose id there is invoiceID, when that is given).
+func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *booksync.SyncedRecord, invoiceID string, now time.Time) error {
 	p, err := s.e.store.PaymentRecordTx(ctx, tx, s.conn.EntityID, own.ObjectID)
 	if err != nil {
 		return err
 	}
 	if p.Status != booksync.PaymentStatusSucceeded {
 		return nil
+	}
+	if invoiceID != "" {
+		invRec, err := s.e.store.RecordForTx(ctx, tx, s.conn.ID, booksync.ObjectReceivable, p.Object.ID)
+		if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
+			return err
+		}
+		if invRec != nil && invRec.PlatformObjectID != nil && *invRec.PlatformObjectID != invoiceID {
+			return nil
+		}
 	}
 	r, err := s.e.store.ReceivableTx(ctx, tx, s.conn.EntityID, p.Object.ID)
 	if err != nil {

@@ -9,8 +9,9 @@ UPDATE synced_records SET platform_object_id = COALESCE(json_extract(data, '$.pl
 CREATE INDEX synced_records_platform_object ON synced_records (connection_id, object_type, platform_object_id);
 
 -- source is 'accounting_system' for a payment made in the books and pulled from them (never pushed
--- back); ledger_id is the books' id of that payment, unique in its connection.
+-- back); ledger_id is the books' id of that payment: one payment there may pay several invoices, each
+-- part pulled once.
 ALTER TABLE payment_records ADD COLUMN source TEXT NOT NULL DEFAULT '';
 ALTER TABLE payment_records ADD COLUMN connection_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE payment_records ADD COLUMN ledger_id TEXT NOT NULL DEFAULT '';
-CREATE UNIQUE INDEX payment_records_ledger ON payment_records (connection_id, ledger_id) WHERE ledger_id <> '';
+CREATE UNIQUE INDEX payment_records_ledger ON payment_records (connection_id, ledger_id, object_id) WHERE ledger_id <> '';
