@@ -18,7 +18,7 @@ const billsPerPage = 100
 // by a job (3) of one, that are not vendor credit notes.
 const billsFrom = ` FROM invoices i LEFT JOIN jobs j ON i.owner_type = 3 AND j.guid = i.owner_guid
 	JOIN vendors v ON v.guid = CASE WHEN i.owner_type = 4 THEN i.owner_guid ELSE j.owner_guid END
-	LEFT JOIN commodities c ON c.guid = i.currency
+	LEFT JOIN commodities c ON c.guid = i.currency LEFT JOIN transactions t ON t.guid = i.post_txn
 	WHERE (i.owner_type = 4 OR (i.owner_type = 3 AND j.owner_type = 4))
 	AND NOT EXISTS (SELECT 1 FROM slots cn WHERE cn.obj_guid = i.guid AND cn.name = 'credit-note' AND cn.int64_val = 1)`
 
@@ -93,8 +93,7 @@ func (b *Book) Bill(ctx context.Context, id string) (booksync.RemoteBill, error)
 	err := b.db.QueryRowContext(ctx, `SELECT i.guid, i.id, v.guid, v.name, COALESCE(c.mnemonic, ''), COALESCE(c.fraction, 0),
 		COALESCE(i.date_opened, ''), COALESCE(i.date_posted, ''), i.active, COALESCE(i.billing_id, ''), i.notes,
 		COALESCE(t.guid, ''), COALESCE(i.post_lot, ''), COALESCE(i.post_acc, ''), COALESCE(t.enter_date, '')
-		`+strings.Replace(billsFrom, " LEFT JOIN commodities", " LEFT JOIN transactions t ON t.guid = i.post_txn LEFT JOIN commodities", 1)+
-		` AND i.guid = ?`, id).
+		`+billsFrom+` AND i.guid = ?`, id).
 		Scan(&r.ID, &r.Number, &r.ContactID, &r.ContactName, &r.Currency, &fraction, &opened, &posted, &active,
 			&r.Reference, &r.Memo, &txn, &lot, &acct, &entered)
 	if err != nil {

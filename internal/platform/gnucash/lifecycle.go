@@ -173,13 +173,13 @@ func (b *Book) hasPayments(d postedDoc, applied []application) error {
 		var name string
 		switch a.kind {
 		case "L":
-			name = fmt.Sprintf("credit note %s of %s for %s", cmpOr(a.other, "(unknown)"), a.date, b.formatMinor(a.amount))
+			name = fmt.Sprintf("credit note %s of %s for %s %s", cmpOr(a.other, "(unknown)"), a.date, b.formatMinor(a.amount), b.currency)
 		default:
 			num := a.num
 			if num == "" {
 				num = "without a number"
 			}
-			name = fmt.Sprintf("payment %s of %s for %s", num, a.date, b.formatMinor(a.amount))
+			name = fmt.Sprintf("payment %s of %s for %s %s", num, a.date, b.formatMinor(a.amount), b.currency)
 		}
 		names = append(names, name)
 		details = append(details, platform.Detail{Field: "payments", Message: name,
