@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -142,7 +143,11 @@ func (b *Book) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Ch
 	if q.KnownPayments != nil {
 		known, err := q.KnownPayments(ctx)
 		if err != nil {
-			return platform.Changes{}, err
+			var pe *platform.Error
+			if errors.As(err, &pe) {
+				return platform.Changes{}, pe
+			}
+			return platform.Changes{}, transient("known_payments_unreadable", "booksync's payments of this connection could not be read", err)
 		}
 		gone, err := b.gonePayments(ctx, known)
 		if err != nil {

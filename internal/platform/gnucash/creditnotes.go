@@ -66,12 +66,8 @@ func (b *Book) precheckCreditNote(n platform.CreditNote) error {
 		return needsUser("credit_note_amount_invalid", "Credit note amount must be positive", "total_amount",
 			fmt.Sprintf("amount is %d", n.Amount), "Give the credit note lines with a positive total")
 	}
-	inv := n.Invoice
-	if inv.ContactID == "" {
-		// The customer is the credited invoice's; pushCreditNote fills it in.
-		inv.ContactID = "-"
-	}
-	return b.precheckInvoice(inv)
+	// The customer is the credited invoice's: pushCreditNote fills it in when it is missing.
+	return b.precheckDocument(n.Invoice, false)
 }
 
 // pushCreditNote matches or writes one credit note, and its link, inside tx.

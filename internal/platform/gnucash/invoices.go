@@ -70,11 +70,17 @@ func needsUser(code, msg, field, detail, fix string) *platform.Error {
 
 // precheckInvoice checks what needs no book.
 func (b *Book) precheckInvoice(inv platform.Invoice) error {
+	return b.precheckDocument(inv, true)
+}
+
+// precheckDocument checks an invoice's or credit note's header; a credit note may leave its
+// customer to the invoice it credits (needContact false).
+func (b *Book) precheckDocument(inv platform.Invoice, needContact bool) error {
 	switch {
 	case strings.TrimSpace(inv.Number) == "":
 		return needsUser("invoice_number_missing", "Invoice number is missing", "document_id",
 			"GnuCash finds invoices by their id, booksync's invoice number", "Issue the invoice with a document_id, then push again")
-	case inv.ContactID == "":
+	case needContact && inv.ContactID == "":
 		return needsUser("contact_not_synced", "Customer not yet in GnuCash: the invoice has no GnuCash customer",
 			"counterpart_id", "The invoice's customer has no GnuCash GUID", "Push the counterpart first; booksync does this before its invoices, so this is a booksync bug if it persists")
 	case inv.Currency != "" && inv.Currency != b.currency:

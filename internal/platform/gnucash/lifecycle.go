@@ -214,7 +214,7 @@ func (b *Book) frozen(q querier, txn string) (string, error) {
 	}
 	if days.Valid && days.Int64 > 0 {
 		limit := time.Now().UTC().AddDate(0, 0, -int(days.Int64)).Format(dateLayout)
-		if dateOf(posted) <= limit {
+		if dateOf(posted) < limit {
 			return fmt.Sprintf("its date is in the book's read-only period (%d days)", days.Int64), nil
 		}
 	}
