@@ -426,7 +426,12 @@ func (b *Book) deletePayment(tx *sql.Tx, p platform.PaymentRef) (platform.Result
 	if err := rows.Err(); err != nil {
 		return res, err
 	}
-	if p.InvoiceID != "" && len(paid) > 0 && (len(paid) > 1 || paid[0] != p.InvoiceID) {
+	if p.InvoiceID != "" && len(paid) > 0 && !contains(paid, p.InvoiceID) {
+		return res, needsUser("payment_of_another_invoice", "Payment in GnuCash pays another invoice", "payment_id",
+			fmt.Sprintf("GnuCash payment %s is applied to invoice %s, not to GUID %s", txn, strings.Join(numbers, ", "), p.InvoiceID),
+			"Check the payment in GnuCash (Business > Customer > Process Payment); this is a booksync bug if booksync pushed it")
+	}
+	if len(paid) > 1 {
 		return res, needsUser("payment_covers_other_invoices", "Payment in GnuCash also pays other invoices", "payment_id",
 			fmt.Sprintf("GnuCash payment %s is applied to invoices %s", txn, strings.Join(numbers, ", ")),
 			"Delete or change the payment in GnuCash by hand (Business > Customer > Process Payment)")

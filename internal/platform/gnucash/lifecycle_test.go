@@ -116,6 +116,10 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if again, err := b.VoidInvoices(ctx, []platform.Void{{Ref: "r-INV-1", InvoiceID: id["INV-1"]}}); err != nil || again[0].Err != nil || !again[0].Matched {
 		t.Fatalf("void again: %+v %v", again, err)
 	}
+	// A GUID the book does not hold is gone already: nothing asks for money.
+	if r, err := b.VoidInvoices(ctx, []platform.Void{{Ref: "r-x", InvoiceID: "0123456789abcdef0123456789abcdef"}}); err != nil || r[0].Err != nil {
+		t.Fatalf("void of an invoice not in the book: %+v %v", r, err)
+	}
 	var posted, active int
 	if err := b.db.QueryRow(`SELECT post_txn IS NOT NULL OR post_lot IS NOT NULL OR post_acc IS NOT NULL OR date_posted IS NOT NULL, active
 		FROM invoices WHERE guid = ?`, id["INV-1"]).Scan(&posted, &active); err != nil || posted != 0 || active != 0 {
@@ -128,6 +132,29 @@ func TestInvoiceLifecycle(t *testing.T) {
 		if err != nil || dres[0].Err != nil {
 			t.Fatalf("DeletePayments: %+v %v", dres, err)
 		}
+	}
+
+	// Only booksync's payment of that invoice is deleted: an invoice's posting, or a payment
+	// named for another invoice, is refused and stays.
+	var post6 string
+	if err := b.db.QueryRow(`SELECT post_txn FROM invoices WHERE guid = ?`, id["INV-6"]).Scan(&post6); err != nil {
+		t.Fatal(err)
+	}
+	for want, ref := range map[string]platform.PaymentRef{
+		"not_a_payment":              {Ref: "x", PaymentID: post6, InvoiceID: id["INV-6"]},
+		"payment_of_another_invoice": {Ref: "x", PaymentID: pay6, InvoiceID: id["INV-3"]},
+	} {
+		dres, err := b.DeletePayments(ctx, []platform.PaymentRef{ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, code, _ := codeOf(t, dres[0].Err); code != want {
+			t.Fatalf("deleting %+v: %v, want %s", ref, dres[0].Err, want)
+		}
+	}
+	var left int
+	if err := b.db.QueryRow(`SELECT COUNT(*) FROM transactions WHERE guid IN (?, ?)`, post6, pay6).Scan(&left); err != nil || left != 2 {
+		t.Fatalf("%d of INV-6's posting and payment left, %v", left, err)
 	}
 
 	// Credit notes: CN-3 credits INV-3 fully, CN-4 part of INV-4; one for more than INV-4 owes
@@ -149,6 +176,13 @@ func TestInvoiceLifecycle(t *testing.T) {
 			t.Fatalf("CN-9: %v", nres[2].Err)
 		}
 		notes[0].MaybeExists, notes[1].MaybeExists = true, true
+	}
+	wrong := creditNote("CN-8", invs[3], id["INV-4"], 1000)
+	wrong.Amount = 1000
+	if nres, err := b.PushCreditNotes(ctx, []platform.CreditNote{wrong}); err != nil {
+		t.Fatal(err)
+	} else if _, code, _ := codeOf(t, nres[0].Err); code != "credit_note_amount_mismatch" {
+		t.Fatalf("a credit note whose total is not its amount: %v", nres[0].Err)
 	}
 	var docs, links int
 	b.db.QueryRow(`SELECT COUNT(*) FROM invoices WHERE id LIKE 'CN-%'`).Scan(&docs)
@@ -284,6 +318,12 @@ func TestInvoiceLifecycle(t *testing.T) {
 	}
 	if _, ok := states["INV-9"]; ok {
 		t.Fatal("a document that does not exist was reported")
+	}
+
+	if _, err := b.Changes(ctx, platform.ChangeQuery{Cursor: "xero:42"}); err == nil {
+		t.Fatal("a cursor of another system was accepted")
+	} else if _, code, _ := codeOf(t, err); code != "cursor_invalid" {
+		t.Fatalf("bad cursor: %v", err)
 	}
 
 	// The cursor moves on: nothing new since, once booksync has dropped the deleted payments.
