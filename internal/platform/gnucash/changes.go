@@ -118,8 +118,12 @@ func (b *Book) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Ch
 	if next.Entered == "" {
 		next.Entered = since
 	}
+	docs, invoiceOfLot, err := b.docStates(ctx)
+	if err != nil {
+		return fail(err)
+	}
 	// Payments entered since the cursor.
-	pays, err := b.newPayments(ctx, max(cur.Entered, since))
+	pays, err := b.newPayments(ctx, max(cur.Entered, since), invoiceOfLot)
 	if err != nil {
 		return fail(err)
 	}
@@ -156,10 +160,6 @@ func (b *Book) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Ch
 		out.Payments = append(out.Payments, gone...)
 	}
 	// Documents whose state changed.
-	docs, err := b.docStates(ctx)
-	if err != nil {
-		return fail(err)
-	}
 	prev := cur.states()
 	states := map[string]uint32{}
 	for _, d := range docs {
@@ -209,38 +209,43 @@ type newPayment struct {
 }
 
 // newPayments reads the payment transactions entered at or after from (all when from is ""),
-// applied to customer invoices (not credit notes), oldest first.
-func (b *Book) newPayments(ctx context.Context, from string) ([]newPayment, error) {
+// applied to the customer invoices of invoiceOfLot (their lots' GUIDs), oldest first.
+func (b *Book) newPayments(ctx context.Context, from string, invoiceOfLot map[string]string) ([]newPayment, error) {
 	rows, err := b.db.QueryContext(ctx, `SELECT t.guid, COALESCE(t.enter_date, ''), COALESCE(t.post_date, ''), t.num,
-		i.guid, s.value_num, s.value_denom
+		COALESCE(s.lot_guid, ''), s.value_num, s.value_denom
 		FROM transactions t
 		JOIN slots ty ON ty.obj_guid = t.guid AND ty.name = 'trans-txn-type' AND ty.string_val = 'P'
 		JOIN splits s ON s.tx_guid = t.guid
-		JOIN invoices i ON i.post_lot = s.lot_guid AND i.owner_type = ?
-		WHERE COALESCE(t.enter_date, '') >= ?
-		AND NOT EXISTS (SELECT 1 FROM slots c WHERE c.obj_guid = i.guid AND c.name = 'credit-note' AND c.int64_val = 1)
-		ORDER BY t.enter_date, t.guid, i.guid`, ownerCustomer, from)
+		WHERE COALESCE(t.enter_date, '') >= ? AND s.lot_guid IS NOT NULL
+		ORDER BY t.enter_date, t.guid`, from)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []newPayment
+	index := map[[2]string]int{} // (transaction, invoice) -> position in out
 	invoices := map[string]int{} // invoices per transaction
 	for rows.Next() {
 		var p newPayment
-		var posted, inv string
+		var posted, lot string
 		var num, denom int64
-		if err := rows.Scan(&p.txn, &p.entered, &posted, &p.change.Reference, &inv, &num, &denom); err != nil {
+		if err := rows.Scan(&p.txn, &p.entered, &posted, &p.change.Reference, &lot, &num, &denom); err != nil {
 			return nil, err
+		}
+		inv, ok := invoiceOfLot[lot]
+		if !ok {
+			continue // a prepayment, or a payment of a bill or a credit note
 		}
 		v, err := b.toMinor(num, denom)
 		if err != nil {
 			return nil, err
 		}
-		if n := len(out); n > 0 && out[n-1].txn == p.txn && out[n-1].change.InvoiceID == inv {
-			out[n-1].change.Amount -= v
+		key := [2]string{p.txn, inv}
+		if i, ok := index[key]; ok {
+			out[i].change.Amount -= v
 			continue
 		}
+		index[key] = len(out)
 		invoices[p.txn]++
 		p.change.ID, p.change.InvoiceID, p.change.Amount = p.txn, inv, -v
 		p.change.Currency, p.change.Date = b.currency, dateOf(posted)
@@ -327,40 +332,71 @@ func (d docState) fingerprint() uint32 {
 // docStates reads every customer invoice and credit note with its amounts: the total from its
 // posting, what payments and links took off its lot, and the lot's balance. A credit note's
 // amounts are positive: its total, what was applied (AmountCredited) and what is left (AmountDue).
-func (b *Book) docStates(ctx context.Context) ([]docState, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT i.guid, i.id, i.active, COALESCE(i.post_txn, ''), COALESCE(i.post_lot, ''),
-		EXISTS (SELECT 1 FROM slots c WHERE c.obj_guid = i.guid AND c.name = 'credit-note' AND c.int64_val = 1),
-		COALESCE(t.enter_date, ''), COALESCE((SELECT MAX(e.date_entered) FROM entries e WHERE e.invoice = i.guid), ''),
-		t.guid IS NOT NULL
-		FROM invoices i LEFT JOIN transactions t ON t.guid = i.post_txn
-		WHERE i.owner_type = ? ORDER BY i.guid`, ownerCustomer)
+// It also returns the invoice (not credit note) each posted lot belongs to. GnuCash's schema has
+// no index on entries.invoice, splits.lot_guid or invoices.post_lot, so each table is read once
+// and joined here rather than looked up per document.
+func (b *Book) docStates(ctx context.Context) ([]docState, map[string]string, error) {
+	credit, err := b.stringSet(ctx, `SELECT obj_guid FROM slots WHERE name = 'credit-note' AND int64_val = 1`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	type row struct {
-		guid, number, txn, lot, txnEntered, entriesEntered string
-		active, credit, posted                             bool
+	entered := map[string]string{}
+	rows, err := b.db.QueryContext(ctx, `SELECT invoice, COALESCE(MAX(date_entered), '') FROM entries
+		WHERE invoice IS NOT NULL GROUP BY invoice`)
+	if err != nil {
+		return nil, nil, err
 	}
-	var all []row
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.guid, &r.number, &r.active, &r.txn, &r.lot, &r.credit, &r.txnEntered, &r.entriesEntered, &r.posted); err != nil {
+		var inv, when string
+		if err := rows.Scan(&inv, &when); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		all = append(all, r)
+		entered[inv] = when
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sums, err := b.lotSums(ctx)
+	rows, err = b.db.QueryContext(ctx, `SELECT i.guid, i.id, COALESCE(i.post_txn, ''), COALESCE(i.post_lot, ''),
+		COALESCE(t.enter_date, ''), t.guid IS NOT NULL
+		FROM invoices i LEFT JOIN transactions t ON t.guid = i.post_txn
+		WHERE i.owner_type = ? ORDER BY i.guid`, ownerCustomer)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	type row struct {
+		guid, number, txn, lot, txnEntered string
+		posted                             bool
+	}
+	var all []row
+	lots := map[string]bool{}
+	invoiceOfLot := map[string]string{}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.guid, &r.number, &r.txn, &r.lot, &r.txnEntered, &r.posted); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		all = append(all, r)
+		if r.posted && r.lot != "" {
+			lots[r.lot] = true
+			if !credit[r.guid] {
+				invoiceOfLot[r.lot] = r.guid
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	sums, err := b.lotSums(ctx, lots)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make([]docState, 0, len(all))
 	for _, r := range all {
-		d := docState{entered: max(r.txnEntered, r.entriesEntered)}
+		d := docState{entered: max(r.txnEntered, entered[r.guid])}
 		c := platform.InvoiceChange{ID: r.guid, Number: r.number, Currency: b.currency}
 		if !r.posted {
 			c.State, c.Status = platform.InvoiceVoided, "unposted"
@@ -368,13 +404,13 @@ func (b *Book) docStates(ctx context.Context) ([]docState, error) {
 		} else {
 			s := sums[r.lot]
 			if s == nil {
-				s = &lotSum{byKind: map[string]int64{}}
+				s = &lotSum{byTxn: map[string]int64{}}
 			}
 			sign := int64(1)
-			if r.credit {
+			if credit[r.guid] {
 				sign = -1
 			}
-			c.Total = sign * s.byKind[r.txn]
+			c.Total = sign * s.byTxn[r.txn]
 			c.AmountCredited = -sign * s.links
 			c.AmountPaid = -sign * s.payments
 			c.AmountDue = sign * s.balance
@@ -382,7 +418,7 @@ func (b *Book) docStates(ctx context.Context) ([]docState, error) {
 			if c.AmountDue == 0 {
 				c.State, c.Status = platform.InvoicePaid, "paid"
 			}
-			if r.credit {
+			if credit[r.guid] {
 				c.Status = "credit note " + c.Status
 			}
 			c.UpdatedAt = parseTime(max(r.txnEntered, s.lastEntered))
@@ -390,25 +426,43 @@ func (b *Book) docStates(ctx context.Context) ([]docState, error) {
 		d.change = c
 		out = append(out, d)
 	}
-	return out, nil
+	return out, invoiceOfLot, nil
+}
+
+// stringSet reads a column of strings as a set.
+func (b *Book) stringSet(ctx context.Context, query string, args ...any) (map[string]bool, error) {
+	rows, err := b.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	set := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		set[v] = true
+	}
+	return set, rows.Err()
 }
 
 // lotSum is what a document's lot holds, in minor units.
 type lotSum struct {
-	byKind      map[string]int64 // by transaction GUID: the posting's split
+	byTxn       map[string]int64 // by transaction GUID, for the document's own posting
 	links       int64            // lot-link splits
 	payments    int64            // every other split (payments, and anything GnuCash puts there)
 	balance     int64
 	lastEntered string
 }
 
-// lotSums reads the splits of every customer document's lot.
-func (b *Book) lotSums(ctx context.Context) (map[string]*lotSum, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT s.lot_guid, s.tx_guid, s.tx_guid = i.post_txn, COALESCE(ty.string_val, ''),
+// lotSums reads the splits of the given lots.
+func (b *Book) lotSums(ctx context.Context, lots map[string]bool) (map[string]*lotSum, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT s.lot_guid, s.tx_guid, COALESCE(ty.string_val, ''),
 		s.value_num, s.value_denom, COALESCE(t.enter_date, '')
-		FROM invoices i JOIN splits s ON s.lot_guid = i.post_lot JOIN transactions t ON t.guid = s.tx_guid
+		FROM splits s JOIN transactions t ON t.guid = s.tx_guid
 		LEFT JOIN slots ty ON ty.obj_guid = s.tx_guid AND ty.name = 'trans-txn-type'
-		WHERE i.owner_type = ?`, ownerCustomer)
+		WHERE s.lot_guid IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}
@@ -416,10 +470,12 @@ func (b *Book) lotSums(ctx context.Context) (map[string]*lotSum, error) {
 	out := map[string]*lotSum{}
 	for rows.Next() {
 		var lot, txn, kind, entered string
-		var own bool
 		var num, denom int64
-		if err := rows.Scan(&lot, &txn, &own, &kind, &num, &denom, &entered); err != nil {
+		if err := rows.Scan(&lot, &txn, &kind, &num, &denom, &entered); err != nil {
 			return nil, err
+		}
+		if !lots[lot] {
+			continue
 		}
 		v, err := b.toMinor(num, denom)
 		if err != nil {
@@ -427,14 +483,14 @@ func (b *Book) lotSums(ctx context.Context) (map[string]*lotSum, error) {
 		}
 		s := out[lot]
 		if s == nil {
-			s = &lotSum{byKind: map[string]int64{}}
+			s = &lotSum{byTxn: map[string]int64{}}
 			out[lot] = s
 		}
 		s.balance += v
-		switch {
-		case own:
-			s.byKind[txn] += v
-		case kind == "L":
+		switch kind {
+		case "I":
+			s.byTxn[txn] += v
+		case "L":
 			s.links += v
 		default:
 			s.payments += v
