@@ -98,8 +98,9 @@ func (c *cursor) setStates(m map[string]uint32) {
 //   - payments booksync knows (q.KnownPayments) whose transaction is gone or voided: Deleted.
 //   - customer invoices and credit notes whose state or amounts differ from the last pull's:
 //     an InvoiceChange each. An unposted invoice no longer asks for money and is voided (Status
-//     "unposted"), one that is gone is voided (Status "deleted"). The first pull reports every
-//     document entered since q.Since.
+//     "unposted"), one that is gone is voided (Status "deleted"), and so is one booksync
+//     reversed with a credit note (Status "reversed"). The first pull reports every document
+//     entered since q.Since.
 func (b *Book) Changes(ctx context.Context, q platform.ChangeQuery) (platform.Changes, error) {
 	fail := func(err error) (platform.Changes, error) {
 		return platform.Changes{}, transient("book_unreadable", "GnuCash book cannot be read", err)
@@ -340,6 +341,11 @@ func (b *Book) docStates(ctx context.Context) ([]docState, map[string]string, er
 	if err != nil {
 		return nil, nil, err
 	}
+	reversed, err := b.stringSet(ctx, `SELECT f.obj_guid FROM slots f JOIN slots c ON c.obj_guid = f.guid_val
+		WHERE f.name = 'booksync' AND c.name = ?`, reversedBy)
+	if err != nil {
+		return nil, nil, err
+	}
 	entered := map[string]string{}
 	rows, err := b.db.QueryContext(ctx, `SELECT invoice, COALESCE(MAX(date_entered), '') FROM entries
 		WHERE invoice IS NOT NULL GROUP BY invoice`)
@@ -420,6 +426,10 @@ func (b *Book) docStates(ctx context.Context) ([]docState, map[string]string, er
 			}
 			if credit[r.guid] {
 				c.Status = "credit note " + c.Status
+			}
+			if reversed[r.guid] && c.AmountDue == 0 {
+				// booksync voided it with a reversing credit note.
+				c.State, c.Status = platform.InvoiceVoided, "reversed"
 			}
 			c.UpdatedAt = parseTime(max(r.txnEntered, s.lastEntered))
 		}

@@ -107,6 +107,15 @@ func (b *Book) voidInvoice(tx *sql.Tx, v platform.Void) (platform.Result, error)
 		}
 		return res, err
 	}
+	reversed, err := framedGUID(tx, d.guid, "booksync", reversedBy)
+	if err != nil {
+		return res, err
+	}
+	if reversed != "" {
+		// Voided before by a reversing credit note.
+		res.Matched = true
+		return res, nil
+	}
 	applied, err := b.lotApplications(tx, d.postLot, d.postTxn)
 	if err != nil {
 		return res, err
@@ -449,10 +458,25 @@ func (b *Book) deletePayment(tx *sql.Tx, p platform.PaymentRef) (platform.Result
 	return res, destroyTxn(tx, txn)
 }
 
+// reversedBy is the slot that marks an invoice booksync voided by reversing it: the GUID of the
+// reversing credit note.
+const reversedBy = "booksync/reversed-by"
+
+// framedGUID returns the GUID value of obj's slot frame/name, "" when there is none.
+func framedGUID(q querier, obj, frame, name string) (string, error) {
+	var g sql.NullString
+	err := q.QueryRow(`SELECT c.guid_val FROM slots f JOIN slots c ON c.obj_guid = f.guid_val
+		WHERE f.obj_guid = ? AND f.name = ? AND c.name = ?`, obj, frame, name).Scan(&g)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return g.String, err
+}
+
 // reverse voids an invoice that cannot be unposted with a credit note for its total, dated
 // today, linked to it: a copy of the invoice's entries and posting with the opposite sign, as a
 // GnuCash user reverses a posted invoice. Its id is the invoice's followed by "-VOID", and its
-// notes say why.
+// notes say why; the invoice keeps its GUID in the slot booksync/reversed-by.
 func (b *Book) reverse(tx *sql.Tx, d postedDoc, why string) error {
 	number := d.number + "-VOID"
 	var n int
@@ -523,6 +547,9 @@ func (b *Book) reverse(tx *sql.Tx, d postedDoc, why string) error {
 		},
 		func() error { return insertSlot(tx, slot{obj: cn, name: "credit-note", typ: slotInt64, i64: 1}) },
 		func() error { return b.setFeature(tx, creditNotesFeature, creditNotesFeatureText) },
+		func() error {
+			return insertFramed(tx, d.guid, "booksync", slot{name: reversedBy, typ: slotGUID, guid: cn})
+		},
 	} {
 		if err := s(); err != nil {
 			return err

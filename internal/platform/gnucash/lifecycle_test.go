@@ -202,8 +202,17 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if _, err := b.db.Exec(`UPDATE splits SET reconcile_state = 'y' WHERE tx_guid = (SELECT post_txn FROM invoices WHERE guid = ?)`, id["INV-5"]); err != nil {
 		t.Fatal(err)
 	}
-	if vres, err = b.VoidInvoices(ctx, []platform.Void{{Ref: "r-INV-5", InvoiceID: id["INV-5"]}}); err != nil || vres[0].Err != nil {
-		t.Fatalf("void of a reconciled invoice: %+v %v", vres, err)
+	for i := range 2 {
+		vres, err = b.VoidInvoices(ctx, []platform.Void{{Ref: "r-INV-5", InvoiceID: id["INV-5"]}})
+		if err != nil || vres[0].Err != nil || vres[0].Matched != (i == 1) {
+			t.Fatalf("void %d of a reconciled invoice: %+v %v", i+1, vres, err)
+		}
+	}
+	var features, reversals int
+	b.db.QueryRow(`SELECT COUNT(*) FROM slots WHERE name = ?`, creditNotesFeature).Scan(&features)
+	b.db.QueryRow(`SELECT COUNT(*) FROM invoices WHERE id = 'INV-5-VOID'`).Scan(&reversals)
+	if features != 1 || reversals != 1 {
+		t.Fatalf("book feature %q set %d times, %d reversals of INV-5", creditNotesFeature, features, reversals)
 	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -309,6 +318,7 @@ func TestInvoiceLifecycle(t *testing.T) {
 		"INV-6": {State: platform.InvoiceOpen, Total: 6000, AmountDue: 6000},
 		"INV-7": {State: platform.InvoiceOpen, Total: 6000, AmountPaid: 4500, AmountDue: 1500},
 		"INV-8": {State: platform.InvoiceVoided},
+		"INV-5": {State: platform.InvoiceVoided, Total: 12000, AmountCredited: 12000},
 	} {
 		c, ok := states[number]
 		if !ok || c.ID != id[number] || c.State != want.State || c.Total != want.Total || c.AmountPaid != want.AmountPaid ||
