@@ -117,6 +117,16 @@ func (b *Book) pushCreditNote(tx *sql.Tx, n platform.CreditNote) (platform.Resul
 		if err := b.checkCredit(tx, inv, n.Amount); err != nil {
 			return res, err
 		}
+		left, err := b.lotBalance(tx, cn.postLot)
+		if err != nil {
+			return res, err
+		}
+		if -left < n.Amount {
+			return res, needsUser("credit_note_applied_elsewhere", "Credit note is already applied in GnuCash", "document_id",
+				fmt.Sprintf("GnuCash credit note %s has %s left to apply, booksync applies %s to invoice %s",
+					n.Number, b.formatMinor(-left), b.formatMinor(n.Amount), inv.number),
+				"Check in GnuCash which invoice the credit note is applied to (Business > Customer > Process Payment)")
+		}
 		return res, b.writeLink(tx, cn, inv, n.Amount)
 	case !errors.Is(err, sql.ErrNoRows):
 		return res, err

@@ -3,6 +3,7 @@ package gnucash
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -176,6 +177,19 @@ func TestInvoiceLifecycle(t *testing.T) {
 			t.Fatalf("CN-9: %v", nres[2].Err)
 		}
 		notes[0].MaybeExists, notes[1].MaybeExists = true, true
+	}
+	// A credit note found again but no longer linked (the link was deleted in GnuCash) is linked
+	// again, once.
+	var link4 string
+	if err := b.db.QueryRow(`SELECT s.tx_guid FROM splits s JOIN invoices i ON i.post_lot = s.lot_guid
+		WHERE i.id = 'CN-4' AND s.action = ?`, actionLink).Scan(&link4); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.write(ctx, func(tx *sql.Tx) error { return destroyTxn(tx, link4) }); err != nil {
+		t.Fatal(err)
+	}
+	if nres, err := b.PushCreditNotes(ctx, notes[1:2]); err != nil || nres[0].Err != nil || !nres[0].Matched {
+		t.Fatalf("CN-4 again: %+v %v", nres, err)
 	}
 	wrong := creditNote("CN-8", invs[3], id["INV-4"], 1000)
 	wrong.Amount = 1000
