@@ -110,8 +110,13 @@ type taxTable struct {
 func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, error) {
 	res := platform.Result{Ref: inv.Ref}
 	var existing string
-	err := tx.QueryRow(`SELECT guid FROM invoices WHERE id = ? AND owner_type = ? LIMIT 1`, inv.Number, ownerCustomer).Scan(&existing)
+	var isCredit bool
+	err := tx.QueryRow(`SELECT guid, EXISTS (SELECT 1 FROM slots WHERE obj_guid = invoices.guid AND name = 'credit-note' AND int64_val = 1)
+		FROM invoices WHERE id = ? AND owner_type = ? ORDER BY 2 LIMIT 1`, inv.Number, ownerCustomer).Scan(&existing, &isCredit)
 	switch {
+	case err == nil && isCredit:
+		return res, needsUser("document_number_in_use", "Document number is a credit note's in the GnuCash book", "document_id",
+			fmt.Sprintf("GnuCash credit note %s has the invoice's number", inv.Number), "Give the invoice its own document number")
 	case err == nil:
 		t, err := b.invoiceTotals(tx, existing)
 		if err != nil {

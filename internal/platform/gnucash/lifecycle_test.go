@@ -228,6 +228,24 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if features != 1 || reversals != 1 {
 		t.Fatalf("book feature %q set %d times, %d reversals of INV-5", creditNotesFeature, features, reversals)
 	}
+	// Credit notes are not listed as invoices, and their numbers are not invoices'.
+	listed, err := b.Invoices(ctx, platform.InvoiceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range listed {
+		if strings.HasPrefix(r.Number, "CN-") || strings.HasSuffix(r.Number, "-VOID") || r.Number == "INV-1" {
+			t.Fatalf("Invoices lists %s", r.Number)
+		}
+	}
+	if len(listed) != 7 {
+		t.Fatalf("Invoices lists %d, want 7 posted invoices", len(listed))
+	}
+	if r, err := b.PushInvoices(ctx, []platform.Invoice{vat20("CN-3", acme, 100)}); err != nil {
+		t.Fatal(err)
+	} else if _, code, _ := codeOf(t, r[0].Err); code != "document_number_in_use" {
+		t.Fatalf("an invoice numbered as a credit note: %v", r[0].Err)
+	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
