@@ -17,6 +17,12 @@
 //     write transaction.
 //   - Tax rates are GnuCash tax tables, found by name (TaxRate.Code); accounts are found by code.
 //   - A new book gets a starter chart of accounts and the country's tax tables (see Open).
+//   - After the push (lifecycle.go, creditnotes.go, changes.go, bills.go): a void unposts the
+//     invoice and marks it inactive (or reverses it with a credit note when GnuCash would not
+//     unpost it); a credit note is a GnuCash credit note linked to its invoice's lot; a deleted
+//     payment's transaction is destroyed. GnuCash has no change feed: Changes finds new payments
+//     by their transactions' enter_date and compares every customer document's state with the
+//     last pull's, which its cursor carries. Bills are vendor bills, read as they are.
 //
 // Money is exact: quantities, prices and discounts are stored as num/denom, and before writing
 // an invoice the connector computes the totals the way the GnuCash engine will recompute them

@@ -59,6 +59,8 @@ type engineBook struct {
 		LotBalance           string `json:"lot_balance"`
 		LotClosed            bool   `json:"lot_closed"`
 		Paid                 bool
+		Active               bool
+		CreditNote           bool `json:"credit_note"`
 		Entries              []struct {
 			Description, Quantity, Price, Discount, Value, Tax, Account, Taxtable string
 		}

@@ -70,11 +70,17 @@ func needsUser(code, msg, field, detail, fix string) *platform.Error {
 
 // precheckInvoice checks what needs no book.
 func (b *Book) precheckInvoice(inv platform.Invoice) error {
+	return b.precheckDocument(inv, true)
+}
+
+// precheckDocument checks an invoice's or credit note's header; a credit note may leave its
+// customer to the invoice it credits (needContact false).
+func (b *Book) precheckDocument(inv platform.Invoice, needContact bool) error {
 	switch {
 	case strings.TrimSpace(inv.Number) == "":
 		return needsUser("invoice_number_missing", "Invoice number is missing", "document_id",
 			"GnuCash finds invoices by their id, booksync's invoice number", "Issue the invoice with a document_id, then push again")
-	case inv.ContactID == "":
+	case needContact && inv.ContactID == "":
 		return needsUser("contact_not_synced", "Customer not yet in GnuCash: the invoice has no GnuCash customer",
 			"counterpart_id", "The invoice's customer has no GnuCash GUID", "Push the counterpart first; booksync does this before its invoices, so this is a booksync bug if it persists")
 	case inv.Currency != "" && inv.Currency != b.currency:
@@ -104,8 +110,13 @@ type taxTable struct {
 func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, error) {
 	res := platform.Result{Ref: inv.Ref}
 	var existing string
-	err := tx.QueryRow(`SELECT guid FROM invoices WHERE id = ? AND owner_type = ? LIMIT 1`, inv.Number, ownerCustomer).Scan(&existing)
+	var isCredit bool
+	err := tx.QueryRow(`SELECT guid, EXISTS (SELECT 1 FROM slots WHERE obj_guid = invoices.guid AND name = 'credit-note' AND int64_val = 1)
+		FROM invoices WHERE id = ? AND owner_type = ? ORDER BY 2 LIMIT 1`, inv.Number, ownerCustomer).Scan(&existing, &isCredit)
 	switch {
+	case err == nil && isCredit:
+		return res, needsUser("document_number_in_use", "Document number is a credit note's in the GnuCash book", "document_id",
+			fmt.Sprintf("GnuCash credit note %s has the invoice's number", inv.Number), "Give the invoice its own document number")
 	case err == nil:
 		t, err := b.invoiceTotals(tx, existing)
 		if err != nil {
@@ -116,17 +127,44 @@ func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, e
 	case !errors.Is(err, sql.ErrNoRows):
 		return res, err
 	}
-	var custName string
-	err = tx.QueryRow(`SELECT name FROM customers WHERE guid = ?`, inv.ContactID).Scan(&custName)
-	if errors.Is(err, sql.ErrNoRows) {
-		return res, needsUser("contact_not_found", "Customer does not exist in the GnuCash book", "counterpart_id",
-			"No GnuCash customer has GUID "+inv.ContactID, "Push the counterpart again so that booksync creates it in the book")
-	} else if err != nil {
-		return res, err
-	}
-	ar, err := b.receivable(tx)
+	d, err := b.prepare(tx, inv)
 	if err != nil {
 		return res, err
+	}
+	guid, err := b.writeInvoice(tx, inv, d, false)
+	if err != nil {
+		return res, err
+	}
+	res.PlatformID = guid
+	res.Totals = &platform.Totals{Subtotal: d.values.subtotal, Tax: d.values.tax, Total: d.values.total}
+	res.UpdatedAt = time.Now().UTC()
+	return res, nil
+}
+
+// document is an invoice or credit note ready to be written: its customer, its receivable
+// account, and its entries as the engine will compute them.
+type document struct {
+	custName, ar string
+	inputs       []entryInput
+	tables       []*taxTable
+	values       invoiceValues
+}
+
+// prepare finds an invoice's customer, receivable account, entry accounts and tax tables inside
+// tx, and computes it as the engine will; it refuses, with nothing written, an invoice whose
+// figures GnuCash would not reproduce.
+func (b *Book) prepare(tx *sql.Tx, inv platform.Invoice) (document, error) {
+	var d document
+	err := tx.QueryRow(`SELECT name FROM customers WHERE guid = ?`, inv.ContactID).Scan(&d.custName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, needsUser("contact_not_found", "Customer does not exist in the GnuCash book", "counterpart_id",
+			"No GnuCash customer has GUID "+inv.ContactID, "Push the counterpart again so that booksync creates it in the book")
+	} else if err != nil {
+		return d, err
+	}
+	d.ar, err = b.receivable(tx)
+	if err != nil {
+		return d, err
 	}
 	inputs := make([]entryInput, len(inv.Lines))
 	tables := make([]*taxTable, len(inv.Lines))
@@ -134,19 +172,19 @@ func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, e
 		field := fmt.Sprintf("line_items[%d]", i)
 		acct, err := entryAccount(tx, i, l)
 		if err != nil {
-			return res, err
+			return d, err
 		}
 		in := entryInput{account: acct, price: b.minorRat(l.UnitAmount), inclusive: inv.Inclusive}
 		if in.quantity, err = ratOf(l.Quantity.String()); err != nil {
-			return res, needsUser("quantity_invalid", "Quantity is not a number", field+".quantity", err.Error(), "Fix the line's quantity")
+			return d, needsUser("quantity_invalid", "Quantity is not a number", field+".quantity", err.Error(), "Fix the line's quantity")
 		}
 		if l.TaxCode != "" {
 			t, err := loadTaxTable(tx, l.TaxCode)
 			if err != nil {
-				return res, err
+				return d, err
 			}
 			if t == nil {
-				return res, needsUser("tax_rate_not_found", "Tax rate does not exist in the GnuCash book",
+				return d, needsUser("tax_rate_not_found", "Tax rate does not exist in the GnuCash book",
 					field+".tax_rate_value", fmt.Sprintf("Line %d names tax table %q, which the book does not have", i+1, l.TaxCode),
 					"Create that sales tax table in GnuCash (Business > Sales Tax Table), or set the line's accounting_tax_rate_id to a rate GET /accounting_tax_rates lists")
 			}
@@ -161,16 +199,10 @@ func (b *Book) pushInvoice(tx *sql.Tx, inv platform.Invoice) (platform.Result, e
 	}
 	iv := computeInvoice(inputs, b.fraction)
 	if err := b.reproducible(inv, iv); err != nil {
-		return res, err
+		return d, err
 	}
-	guid, err := b.writeInvoice(tx, inv, custName, ar, inputs, tables, iv)
-	if err != nil {
-		return res, err
-	}
-	res.PlatformID = guid
-	res.Totals = &platform.Totals{Subtotal: iv.subtotal, Tax: iv.tax, Total: iv.total}
-	res.UpdatedAt = time.Now().UTC()
-	return res, nil
+	d.inputs, d.tables, d.values = inputs, tables, iv
+	return d, nil
 }
 
 // grossToNet turns a discount on a tax-inclusive amount into the discount on the net amount that

@@ -12,13 +12,22 @@ import (
 const (
 	actionInvoice = "Invoice"
 	actionPayment = "Payment"
+	actionCredit  = "Credit Note"
+	actionLink    = "Lot Link"
 	readOnlyNote  = "Generated from an invoice. Try unposting the invoice."
 )
 
-// writeInvoice writes a posted invoice and returns its GUID. The rows and slots, and their
-// order, are those GnuCash 4.13 writes for Invoice.PostToAccount with accumulated splits.
-func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, custName, ar string, inputs []entryInput,
-	tables []*taxTable, iv invoiceValues) (string, error) {
+// writeInvoice writes a posted invoice, or a posted customer credit note when credit is set,
+// and returns its GUID. The rows and slots, and their order, are those GnuCash 4.13 writes for
+// Invoice.PostToAccount with accumulated splits. A credit note is the same document with the
+// slot credit-note = 1, its entries' quantities negated (gncEntrySetDocQuantity), its posting
+// splits of the opposite sign with the action "Credit Note", and its lot titled "Credit Note <id>".
+func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, d document, credit bool) (string, error) {
+	custName, ar, inputs, tables, iv := d.custName, d.ar, d.inputs, d.tables, d.values
+	action, sign, title := actionInvoice, int64(1), "Invoice "
+	if credit {
+		action, sign, title = actionCredit, -1, "Credit Note "
+	}
 	posted, gdate, _ := neutral(inv.Date)
 	due := posted
 	if inv.DueDate != "" {
@@ -73,7 +82,7 @@ func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, custName, ar strin
 			billto_guid, order_guid)
 			VALUES (?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PRETAX', ?, ?, ?, NULL, 0, 1, NULL, 1, 0, NULL,
 			1, 0, NULL, NULL, NULL)`,
-			newGUID(), posted, now, desc, qn, qd, in.account, l.UnitAmount, b.fraction, dn, dd, invGUID,
+			newGUID(), posted, now, desc, sign*qn, qd, in.account, l.UnitAmount, b.fraction, dn, dd, invGUID,
 			discType, child != nil, inv.Inclusive, child); err != nil {
 			return "", err
 		}
@@ -82,16 +91,16 @@ func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, custName, ar strin
 		VALUES (?, ?, ?, ?, ?, ?)`, txnGUID, b.currGUID, inv.Number, posted, now, custName); err != nil {
 		return "", err
 	}
-	if err := b.insertSplit(tx, txnGUID, ar, actionInvoice, iv.total, lotGUID); err != nil {
+	if err := b.insertSplit(tx, txnGUID, ar, action, sign*iv.total, lotGUID); err != nil {
 		return "", err
 	}
 	for _, a := range iv.incomeOrder {
-		if err := b.insertSplit(tx, txnGUID, a, actionInvoice, -iv.incomeByAcct[a], ""); err != nil {
+		if err := b.insertSplit(tx, txnGUID, a, action, -sign*iv.incomeByAcct[a], ""); err != nil {
 			return "", err
 		}
 	}
 	for _, a := range iv.taxOrder {
-		if err := b.insertSplit(tx, txnGUID, a, actionInvoice, -iv.taxByAcct[a], ""); err != nil {
+		if err := b.insertSplit(tx, txnGUID, a, action, -sign*iv.taxByAcct[a], ""); err != nil {
 			return "", err
 		}
 	}
@@ -119,7 +128,13 @@ func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, custName, ar strin
 			return insertFramed(tx, lotGUID, "gncInvoice", slot{name: "gncInvoice/invoice-guid", typ: slotGUID, guid: invGUID})
 		},
 		func() error {
-			return insertSlot(tx, slot{obj: lotGUID, name: "title", typ: slotString, str: "Invoice " + inv.Number})
+			return insertSlot(tx, slot{obj: lotGUID, name: "title", typ: slotString, str: title + inv.Number})
+		},
+		func() error {
+			if !credit {
+				return nil
+			}
+			return insertSlot(tx, slot{obj: invGUID, name: "credit-note", typ: slotInt64, i64: 1})
 		},
 	} {
 		if err := s(); err != nil {

@@ -16,11 +16,12 @@ import (
 // invoicesPerPage is the page size of Invoices.
 const invoicesPerPage = 100
 
-// Invoices reads posted customer invoices, by id (q.Numbers) or all, ordered by posting date and
-// id, 100 a page. q.ModifiedSince keeps invoices whose posting or payment transactions were
+// Invoices reads posted customer invoices (not credit notes), by id (q.Numbers) or all, ordered
+// by posting date and id, 100 a page. q.ModifiedSince keeps invoices whose posting or payment transactions were
 // entered since then. Unposted invoices (drafts in GnuCash) are left out.
 func (b *Book) Invoices(ctx context.Context, q platform.InvoiceQuery) ([]booksync.RemoteInvoice, error) {
-	where := []string{"i.owner_type = ?", "i.post_txn IS NOT NULL"}
+	where := []string{"i.owner_type = ?", "i.post_txn IS NOT NULL",
+		"NOT EXISTS (SELECT 1 FROM slots c WHERE c.obj_guid = i.guid AND c.name = 'credit-note' AND c.int64_val = 1)"}
 	args := []any{ownerCustomer}
 	if len(q.Numbers) > 0 {
 		where = append(where, "i.id IN (?"+strings.Repeat(", ?", len(q.Numbers)-1)+")")

@@ -1,5 +1,5 @@
 # readbook.py BOOK: opens a GnuCash book READ_ONLY with the real engine (python3-gnucash, run it
-# with /usr/bin/python3) and prints what GnuCash sees as JSON: every customer invoice with its
+# with /usr/bin/python3) and prints what GnuCash sees as JSON: every invoice, credit note and bill with its
 # entries and totals as the engine recomputes them, every account's balance, and whether every
 # transaction balances. Amounts are exact fractions ("389/100").
 import json, sys
@@ -11,6 +11,9 @@ def frac(n):
     if not isinstance(n, GncNumeric):
         n = GncNumeric(instance=n)
     return str(Fraction(n.num(), n.denom()))
+
+def day(t):
+    return str(t.date()) if t else None
 
 s = Session("sqlite3://" + sys.argv[1], SessionOpenMode.SESSION_READ_ONLY)
 try:
@@ -30,9 +33,10 @@ try:
                             "taxtable": e.GetInvTaxTable().GetName() if e.GetInvTaxable() and e.GetInvTaxTable() else ""})
         owner = inv.GetOwner()
         out["invoices"].append({
-            "id": inv.GetID(), "owner": owner.GetName(),
-            "owner_id": owner.GetID(), "posted": inv.IsPosted(), "date_posted": str(inv.GetDatePosted().date()),
-            "due": str(inv.GetDateDue().date()), "subtotal": frac(inv.GetTotalSubtotal()),
+            "id": inv.GetID(), "owner": owner.GetName(), "credit_note": bool(inv.GetIsCreditNote()),
+            "active": bool(inv.GetActive()), "type": inv.GetTypeString(),
+            "owner_id": owner.GetID(), "posted": inv.IsPosted(), "date_posted": day(inv.GetDatePosted()),
+            "due": day(inv.GetDateDue()), "subtotal": frac(inv.GetTotalSubtotal()),
             "tax": frac(inv.GetTotalTax()), "total": frac(inv.GetTotal()),
             "lot_balance": frac(lot.get_balance()) if lot else None,
             "lot_closed": bool(lot.is_closed()) if lot else None, "paid": bool(inv.IsPaid()),
@@ -48,7 +52,8 @@ try:
                 continue
             seen.add(g)
             out["transactions"].append({"num": t.GetNum(), "balanced": t.GetImbalanceValue().zero_p(),
-                                        "splits": len(t.GetSplitList()), "posted": str(t.GetDate().date())})
+                                        "splits": len(t.GetSplitList()), "posted": str(t.GetDate().date()),
+                                        "txn_type": t.GetTxnType(), "guid": g})
     json.dump(out, sys.stdout, indent=1)
 finally:
     s.end()

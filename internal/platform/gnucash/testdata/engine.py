@@ -1,0 +1,89 @@
+# engine.py BOOK ACTION ARGS...: changes a book with the real GnuCash engine (python3-gnucash, run
+# it with /usr/bin/python3), as a GnuCash user would, and saves it. Actions:
+#   pay INVOICE_ID AMOUNT FRACTION DATE NUM BANK_CODE   Process Payment of AMOUNT/FRACTION on an invoice
+#   unpost INVOICE_ID                                    Unpost an invoice (resetting tax tables)
+#   delete-payment NUM                                   Delete the payment transaction numbered NUM
+#   bill VENDOR BILL_ID AMOUNT FRACTION POST PAID        A vendor bill of one line of AMOUNT/FRACTION,
+#                                                        posted when POST is 1, then paid PAID/FRACTION
+# delete-payment prints the GUID of the transaction it deleted.
+import sys
+from datetime import datetime
+from gnucash import Session, SessionOpenMode, GncNumeric, Account, Query
+from gnucash.gnucash_business import Invoice, Vendor, Bill, Entry
+from gnucash import gnucash_core_c as gc
+
+path, action, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = Session("sqlite3://" + path, SessionOpenMode.SESSION_NORMAL_OPEN)
+try:
+    book = s.book
+    root = book.get_root_account()
+
+    def invoice(id):
+        q = Query(); q.search_for('gncInvoice'); q.set_book(book)
+        try:
+            for r in q.run():
+                i = Invoice(instance=r)
+                if i.GetID() == id:
+                    return i
+        finally:
+            q.destroy()
+        raise SystemExit("no invoice " + id)
+
+    def by_code(code):
+        for a in root.get_descendants():
+            if a.GetCode() == code:
+                return a
+        raise SystemExit("no account " + code)
+
+    def account(name, typ, curr):
+        a = root.lookup_by_name(name)
+        if a:
+            return a
+        a = Account(book); a.BeginEdit(); a.SetName(name); a.SetType(typ); a.SetCommodity(curr)
+        root.append_child(a); a.CommitEdit()
+        return a
+
+    if action == "pay":
+        id, amount, fraction, date, num, bank = args
+        inv = invoice(id)
+        inv.ApplyPayment(None, by_code(bank), GncNumeric(int(amount), int(fraction)), GncNumeric(1, 1),
+                         datetime.strptime(date, "%Y-%m-%d").replace(hour=10, minute=59), "paid in GnuCash", num)
+    elif action == "unpost":
+        inv = invoice(args[0])
+        if not inv.Unpost(True):
+            raise SystemExit("Unpost refused")
+    elif action == "delete-payment":
+        num = args[0]
+        done = False
+        for a in root.get_descendants():
+            for sp in a.GetSplitList():
+                t = sp.parent
+                if not done and t.GetNum() == num and t.GetTxnType() == 'P':
+                    print(t.GetGUID().to_string())
+                    t.Destroy()
+                    done = True
+        if not done:
+            raise SystemExit("no payment " + num)
+    elif action == "bill":
+        vname, id, amount, fraction, post, paid = args
+        curr = book.get_table().lookup("ISO4217", by_code("1100").GetCommodity().get_mnemonic())
+        ap = account("Accounts Payable", gc.ACCT_TYPE_PAYABLE, curr)
+        exp = account("Office Expenses", gc.ACCT_TYPE_EXPENSE, curr)
+        v = Vendor(book, "V-" + id, curr, vname)
+        b = Bill(book, id, curr, v)
+        b.SetDateOpened(datetime(2025, 4, 1, 10, 59))
+        e = Entry(book)
+        b.AddEntry(e)
+        e.SetDescription("Paper"); e.SetQuantity(GncNumeric(1, 1))
+        e.SetBillPrice(GncNumeric(int(amount), int(fraction))); e.SetBillAccount(exp); e.SetBillTaxable(False)
+        if post == "1":
+            b.PostToAccount(ap, datetime(2025, 4, 1, 10, 59), datetime(2025, 5, 1, 10, 59), "", True, False)
+            if int(paid):
+                # A payment to a vendor leaves the bank: its amount is negative.
+                b.ApplyPayment(None, by_code("1010"), GncNumeric(-int(paid), int(fraction)), GncNumeric(1, 1),
+                               datetime(2025, 4, 5, 10, 59), "", "CHQ-" + id)
+    else:
+        raise SystemExit("unknown action " + action)
+    s.save()
+finally:
+    s.end()
