@@ -120,6 +120,6 @@ func (e *Engine) CheckVoid(ctx context.Context, entityID, receivableID string) e
 	}
 	return booksync.Errorf(booksync.ECONFLICT,
 		"Invoice %s has %s against it in %s (%s), so it cannot be voided there and is not canceled. "+
-			"Remove the payments or credits in %s first (the next sync brings that here), or record the payments here with POST /payment_records.",
+			"Remove the payments or credits in %s first, then cancel it again; or keep the invoice: the next sync brings its payments here.",
 		inv.Number, held, s.provider.Name, inv.Status, s.provider.Name)
 }
