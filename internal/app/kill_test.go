@@ -280,3 +280,99 @@ func countDone(c *client) int {
 	}
 	return n
 }
+
+// TestKilledMidSyncPullsEachPaymentOnce pays invoices in the books (the Xero sandbox, as an
+// accountant would), then kills booksync serve with SIGKILL again and again while it syncs, and
+// checks that once a sync completes every payment is in booksync exactly once.
+func TestKilledMidSyncPullsEachPaymentOnce(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			dsn := filepath.Join(t.TempDir(), "booksync.db")
+			if db == "postgres" {
+				dsn = pgtest.NewDatabase(t)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			base := "http://" + addr
+			clientID, secret := uuid.NewString(), uuid.NewString()
+			env := []string{"BOOKSYNC_DB=" + dsn, "BOOKSYNC_ADDR=" + addr, "BOOKSYNC_CLIENT_ID=" + clientID,
+				"BOOKSYNC_CLIENT_SECRET=" + secret, "BOOKSYNC_SECRET_KEY=" + hex.EncodeToString(make([]byte, 32)),
+				"BOOKSYNC_SANDBOX_LIMITS=1", "BOOKSYNC_JOB_TIMEOUT=4s"}
+			proc := startServe(t, env, base)
+			var procs []*process
+			defer func() {
+				if t.Failed() {
+					for _, p := range append(procs, proc) {
+						b, _ := os.ReadFile(p.log.Name())
+						t.Logf("serve log %s:\n%s", p.log.Name(), b)
+					}
+				}
+			}()
+
+			s := &stack{t: t, url: base}
+			c := &client{s: s}
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			c.do("POST", "/auth/token", map[string]any{"grant_type": "client_credentials", "client_id": clientID, "client_secret": secret}, 200, &tok)
+			c.token = tok.AccessToken
+			c = c.newEntity()
+			r, connID, _ := c.ready()
+
+			const n = 40
+			books := map[string]string{} // booksync id -> the books' id
+			var ids []string
+			for i := 0; i < n; i++ {
+				ids = append(ids, issueQuiet(t, c, r))
+			}
+			for _, id := range ids {
+				rec := c.record("receivable", id)
+				if rec.SyncStatus != "done" {
+					t.Fatalf("invoice record: %s", rec)
+				}
+				books[id] = *rec.PlatformObjectID
+			}
+			for _, x := range books {
+				c.script("/sandbox/xero/invoices/"+x+"/payments", map[string]string{"amount": "10.00", "date": "2026-11-20"}, 201)
+			}
+			// Kill while the sync pulls, at a different moment each time.
+			for k := 0; k < 4; k++ {
+				c.do("POST", "/accounting_connections/"+connID+"/sync", nil, 202, nil)
+				time.Sleep(time.Duration(k*40) * time.Millisecond)
+				proc.kill(t)
+				procs = append(procs, proc)
+				proc = startServe(t, env, base)
+			}
+			c.syncNow(connID)
+			c.syncNow(connID)
+			var l struct {
+				Data []struct {
+					Amount int64
+					Status string
+					Object struct{ ID string }
+				}
+			}
+			c.do("GET", "/payment_records?limit=100", nil, 200, &l)
+			per := map[string]int{}
+			for _, p := range l.Data {
+				if p.Status == "succeeded" && p.Amount == 1000 {
+					per[p.Object.ID]++
+				}
+			}
+			for id := range books {
+				if per[id] != 1 {
+					t.Fatalf("invoice %s has %d payment records of the payment made in the books, want 1 (%d records in all)", id, per[id], len(l.Data))
+				}
+				if got := c.receivable(id); got.AmountPaid != 1000 || got.Status != "partially_paid" {
+					t.Fatalf("invoice %s after the syncs: %+v", id, got)
+				}
+			}
+		})
+	}
+}
