@@ -171,3 +171,89 @@ func TestAccessTokenEndedEarlyIsRefreshed(t *testing.T) {
 		}
 	})
 }
+
+// TestLifecycleFaultsEndExactlyOnce makes Xero fail in each way it can while booksync voids an
+// invoice, pushes and allocates a credit note, and pulls a payment made in the books: each ends
+// exactly once, on both sides.
+func TestLifecycleFaultsEndExactlyOnce(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		r, connID, tenant := c.ready()
+		invoiceIn := func(id string) (status string, due int64) {
+			for _, inv := range s.app.XeroSandbox.Invoices(tenant) {
+				if inv.InvoiceID == id {
+					return inv.Status, inv.AmountDue.Shift(2).IntPart()
+				}
+			}
+			t.Fatalf("Xero has no invoice %s", id)
+			return "", 0
+		}
+		for _, kind := range []sandbox.FaultKind{sandbox.FaultServerError, sandbox.FaultRateLimit, sandbox.FaultTimeoutAfterStore} {
+			count := 2
+			if kind == sandbox.FaultTimeoutAfterStore {
+				count = 1
+			}
+			pushed := func() (string, string) {
+				id, _ := c.issue(r, nil, line(r.product, 2, 2000)) // 296.28
+				rec := c.record("receivable", id)
+				if rec.SyncStatus != "done" {
+					t.Fatalf("invoice record: %s", rec)
+				}
+				return id, *rec.PlatformObjectID
+			}
+
+			// A void.
+			voided, voidedX := pushed()
+			c.armFault("xero", tenant, map[string]any{"kind": kind, "count": count, "path": "/Invoices"})
+			c.do("POST", "/receivables/"+voided+"/cancel", nil, 204, nil)
+			if rec := c.record("receivable", voided); rec.SyncStatus != "done" {
+				t.Fatalf("void after %s: %s", kind, rec)
+			}
+			if status, due := invoiceIn(voidedX); status != "VOIDED" || due != 0 {
+				t.Fatalf("after %s the voided invoice is %s with %d due in Xero", kind, status, due)
+			}
+
+			// A credit note of half the invoice, allocated once.
+			credited, creditedX := pushed()
+			var cn struct{ ID string }
+			c.do("POST", "/receivables", map[string]any{"type": "credit_note", "based_on": credited}, 201, &cn)
+			c.do("PUT", "/receivables/"+cn.ID+"/line_items", map[string]any{"data": []any{line(r.product, 1, 2000)}}, 200, nil)
+			c.armFault("xero", tenant, map[string]any{"kind": kind, "count": count, "path": "/CreditNotes"})
+			var issued struct {
+				DocumentID string `json:"document_id"`
+			}
+			c.do("POST", "/receivables/"+cn.ID+"/issue", nil, 200, &issued)
+			if rec := c.record("receivable", cn.ID); rec.SyncStatus != "done" {
+				t.Fatalf("credit note after %s: %s", kind, rec)
+			}
+			notes := 0
+			for _, n := range s.app.XeroSandbox.CreditNotes(tenant) {
+				if n.CreditNoteNumber == issued.DocumentID {
+					notes++
+					if len(n.Allocations) != 1 {
+						t.Fatalf("after %s credit note %s has %d allocations", kind, n.CreditNoteNumber, len(n.Allocations))
+					}
+				}
+			}
+			if _, due := invoiceIn(creditedX); notes != 1 || due != 29628-14814 {
+				t.Fatalf("after %s: %d credit notes %s in Xero, invoice due %d", kind, notes, issued.DocumentID, due)
+			}
+
+			// A payment made in the books, pulled.
+			paid, paidX := pushed()
+			c.script("/sandbox/xero/invoices/"+paidX+"/payments", map[string]string{"amount": "50.00", "date": "2026-11-20"}, 201)
+			if kind != sandbox.FaultTimeoutAfterStore { // a pull stores nothing: only reads fail
+				c.armFault("xero", tenant, map[string]any{"kind": kind, "count": count, "path": "/Payments"})
+			}
+			c.syncNow(connID)
+			c.syncNow(connID)
+			if got := c.receivable(paid); got.AmountPaid != 5000 || len(c.paymentsOf(paid)) != 1 {
+				t.Fatalf("after %s the payment made in Xero is here %d times (paid %d)", kind, len(c.paymentsOf(paid)), got.AmountPaid)
+			}
+			if n := s.app.XeroSandbox.PendingFaults(tenant); n != 0 {
+				t.Fatalf("%d %s faults never fired", n, kind)
+			}
+		}
+	})
+}
