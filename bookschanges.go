@@ -69,3 +69,44 @@ func InvoiceVoidedInBooks(r Receivable, system, status string, at time.Time) (up
 			Fix: "If the invoice stands, reverse the void in " + system + " (issue it again there) and push this record again with POST /accounting_synced_records/{id}/push; " +
 				"if it is void, cancel its payment records here (POST /payment_records/{payment_record_id}/cancel) and then the invoice (POST /receivables/{receivable_id}/cancel)."}}}
 }
+
+// CreditedInBooks returns the invoice after the books report credited (minor units of its
+// currency) applied to it by credit notes. What booksync's own credit notes do not explain was
+// credited in the books: the invoice's amount due here falls by it too, and an invoice credited to
+// nothing is paid, as ApplyCreditNote has it; changed reports that. booksync's credit notes that
+// are not in the books yet make the books' figure the smaller one, which needs nothing. A credit
+// there of an invoice canceled here, or of more than is due here, is a disagreement.
+func CreditedInBooks(r Receivable, system string, credited int64, at time.Time) (updated Receivable, changed bool, se *SyncError) {
+	here := r.TotalAmount - r.TotalAmountWithCreditNotes
+	if credited <= here || r.IsCreditNote() {
+		return r, false, nil
+	}
+	extra := credited - here
+	if r.Status == StatusCanceled || extra > r.AmountDue {
+		number := r.ID
+		if r.DocumentID != nil {
+			number = *r.DocumentID
+		}
+		fact := fmt.Sprintf("%s has %d (minor units, %s) credited on invoice %s, %d more than booksync's credit notes", system, credited, r.Currency, number, extra)
+		var here, fix string
+		if r.Status == StatusCanceled {
+			here = "booksync has the invoice canceled"
+			fix = "Remove the credit note's allocation in " + system + "; the invoice is canceled."
+		} else {
+			here = fmt.Sprintf("booksync has only %d due on it", r.AmountDue)
+			fix = "Correct the credit in " + system + ", or cancel the payment records here that it stands for (POST /payment_records/{payment_record_id}/cancel), then sync again."
+		}
+		return r, false, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
+			Details: []SyncErrorDetail{{Field: "total_amount_with_credit_notes", Message: fact + "; " + here, Fix: fix}}}
+	}
+	r.TotalAmountWithCreditNotes -= extra
+	r.AmountDue -= extra
+	r.AmountToPay = r.AmountDue
+	r.UpdatedAt = at
+	if r.AmountDue == 0 {
+		r.Status = StatusPaid
+		t := at
+		r.PaidAt = &t
+	}
+	return r, true, nil
+}

@@ -28,6 +28,8 @@ type books struct {
 	deletePayment func(c *client, ref string)
 	// void voids (or unposts) an invoice in the books.
 	void func(c *client, invoiceID, number string)
+	// credit credits an invoice in the books with a credit note of amount, applied to it.
+	credit func(c *client, invoiceID, number string, amount string)
 	// addBill enters a bill from a vendor.
 	addBill func(c *client, vendor, number string)
 	// check reads the books back by other means than booksync's (the sandbox's own state, the
@@ -76,6 +78,9 @@ func xeroBooks() books {
 		},
 		deletePayment: func(c *client, ref string) { c.script("/sandbox/xero/payments/"+ref+"/delete", nil, 200) },
 		void:          func(c *client, id, _ string) { c.script("/sandbox/xero/invoices/"+id+"/void", nil, 200) },
+		credit: func(c *client, id, _ string, amount string) {
+			c.script("/sandbox/xero/invoices/"+id+"/credit_notes", map[string]string{"amount": amount}, 201)
+		},
 		addBill: func(c *client, vendor, number string) {
 			c.script("/sandbox/xero/orgs/"+tenant+"/bills", map[string]string{"contact": vendor, "amount": "120.00", "date": "2026-11-01", "due_date": "2026-12-01", "number": number}, 201)
 		},
@@ -119,6 +124,9 @@ func quickBooksBooks() books {
 		},
 		void: func(c *client, id, _ string) {
 			c.script("/sandbox/quickbooks/companies/"+realm+"/invoices/"+id+"/void", nil, 200)
+		},
+		credit: func(c *client, id, _ string, amount string) {
+			c.script("/sandbox/quickbooks/companies/"+realm+"/invoices/"+id+"/credit_memos", map[string]string{"amount": amount}, 201)
 		},
 		addBill: func(c *client, vendor, number string) {
 			c.script("/sandbox/quickbooks/companies/"+realm+"/bills", map[string]string{"vendor": vendor, "amount": "120.00", "date": "2026-11-01", "due_date": "2026-12-01", "number": number}, 201)
@@ -372,6 +380,18 @@ func lifeBothWays(t *testing.T, s *stack, bk books) {
 	c.syncNow(connID)
 	if got := c.receivable(cInv); got.AmountDue != 29628-14814 || got.AmountPaid != 0 {
 		t.Fatalf("invoice after its payment was canceled and the books synced: %+v", got)
+	}
+
+	// Credited in the books: the amount due falls here too, once.
+	if bk.credit != nil {
+		d, dNum, dBooks := pushed()
+		bk.credit(c, dBooks, dNum, "96.28")
+		c.syncNow(connID)
+		c.syncNow(connID)
+		if got := c.receivable(d); got.AmountDue != 20000 || got.Status != "issued" {
+			t.Fatalf("invoice credited 96.28 in the books: %+v", got)
+		}
+		bk.check(c, dBooks, dNum, 20000)
 	}
 
 	// Voided in the books: canceled here.

@@ -207,16 +207,24 @@ func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *boo
 	return s.e.store.UpdatePaymentRecordTx(ctx, tx, p)
 }
 
-// applyInvoiceChange cancels here an invoice voided in the books.
+// applyInvoiceChange cancels here an invoice voided in the books, and lowers what is due here on
+// an invoice credited there.
 func (s *session) applyInvoiceChange(ctx context.Context, tx *sql.Tx, ic platform.InvoiceChange) error {
-	if ic.State != platform.InvoiceVoided {
+	if ic.State != platform.InvoiceVoided && ic.AmountCredited <= 0 {
 		return nil
 	}
 	rec, r, err := s.invoiceOf(ctx, tx, ic.ID)
 	if err != nil || r == nil {
 		return err
 	}
-	next, changed, se := booksync.InvoiceVoidedInBooks(*r, s.provider.Name, ic.Status, s.e.now().UTC())
+	var next booksync.Receivable
+	var changed bool
+	var se *booksync.SyncError
+	if ic.State == platform.InvoiceVoided {
+		next, changed, se = booksync.InvoiceVoidedInBooks(*r, s.provider.Name, ic.Status, s.e.now().UTC())
+	} else if ic.Currency == "" || ic.Currency == r.Currency {
+		next, changed, se = booksync.CreditedInBooks(*r, s.provider.Name, ic.AmountCredited, s.e.now().UTC())
+	}
 	if se != nil {
 		return s.disagree(ctx, tx, rec, se)
 	}
