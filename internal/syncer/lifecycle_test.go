@@ -13,6 +13,7 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/google/uuid"
 )
 
 // cancel cancels an issued invoice as POST /receivables/{id}/cancel does.
@@ -301,6 +302,72 @@ func TestPaymentsMadeInTheBooksComeBackOnce(t *testing.T) {
 		if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeBooksDisagree ||
 			!strings.Contains(rec.Errors.Message, "pay-2") || !strings.Contains(rec.Errors.Message, "canceled") {
 			t.Fatalf("record of an invoice paid there and canceled here: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+	})
+}
+
+// creditNote creates and issues a credit note of the whole invoice, as POST /receivables
+// {"type": "credit_note", "based_on": ...} and its issue do, and returns its id.
+func (b *bundle) creditNote(invoiceID string) string {
+	b.t.Helper()
+	cn, err := booksync.NewCreditNote(*b.receivable(invoiceID), uuid.NewString(), time.Now())
+	must(b.t, err)
+	must(b.t, b.st.CreateReceivable(b.ctx, &cn))
+	if _, err := invoicing.New(b.st, b.e).Issue(b.ctx, b.entity.ID, cn.ID, time.Now()); err != nil {
+		b.t.Fatal(err)
+	}
+	return cn.ID
+}
+
+// TestCreditNoteWaitsForItsInvoice issues a credit note while its invoice's push is still
+// running: the credit note waits, then goes to the books as a credit note (not an invoice),
+// applied to the invoice's id there for its whole total.
+func TestCreditNoteWaitsForItsInvoice(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		entered, release := make(chan struct{}, 1), make(chan struct{})
+		var log invoiceLog
+		books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+			if call == 1 {
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
+				}
+			}
+			return acceptAll(invs), nil
+		})
+		var mu sync.Mutex
+		var notes []platform.CreditNote
+		books.PushCreditNotesFn = func(_ context.Context, ns []platform.CreditNote) ([]platform.Result, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			notes = append(notes, ns...)
+			out := make([]platform.Result, len(ns))
+			for i, n := range ns {
+				tot := n.Expected
+				out[i] = platform.Result{Ref: n.Ref, PlatformID: "credit-" + n.Ref, Totals: &tot}
+			}
+			return out, nil
+		}
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		inv := b.issue("")
+		<-entered // the invoice's push is in the books' hands
+		cn := b.creditNote(inv)
+		if rec := b.record(cn); rec.SyncStatus != booksync.SyncStatusPending {
+			t.Fatalf("credit note of an invoice still being pushed: %s", rec.SyncStatus)
+		}
+		close(release)
+		rec := b.settled(cn)
+		if rec.SyncStatus != booksync.SyncStatusDone || rec.PlatformObjectID == nil || *rec.PlatformObjectID != "credit-"+cn {
+			t.Fatalf("credit note's record: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(notes) != 1 || notes[0].InvoiceID != "invoice-"+inv || notes[0].Amount != 1190 || notes[0].Expected.Total != 1190 {
+			t.Fatalf("credit notes sent: %+v", notes)
+		}
+		if log.pushesOf(cn) != 0 {
+			t.Fatal("the credit note was pushed as an invoice")
 		}
 	})
 }
