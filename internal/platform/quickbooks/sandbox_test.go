@@ -165,6 +165,18 @@ func (co *company) connect(region string) (string, *oauth2.Token) {
 	return loc.Query().Get("realmId"), tok
 }
 
+// refresh exchanges the company's refresh token for a new access token, as booksync does when
+// the access token's hour is up.
+func (co *company) refresh() {
+	co.t.Helper()
+	cfg := oauth2.Config{ClientID: "booksync", ClientSecret: "s", Endpoint: Endpoint(co.sb.AuthURL(), co.sb.TokenURL())}
+	tok, err := cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: co.token.RefreshToken}).Token()
+	if err != nil {
+		co.t.Fatal(err)
+	}
+	co.token = tok
+}
+
 // httpClient returns an HTTP client that authenticates with the company's access token and
 // sends through next.
 func (co *company) httpClient(next http.RoundTripper) *http.Client {
