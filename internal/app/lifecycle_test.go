@@ -203,6 +203,10 @@ func gnucashBooks() books {
 			gnucashEngine(c, "pay", number, minor, "100", "2026-11-20", num, "1010")
 			return num
 		},
+		credit: func(c *client, _, number string, amount string) {
+			// A credit note entered and applied in GnuCash, numbered apart from booksync's own.
+			gnucashEngine(c, "credit", number, "GC-CN-"+number, strings.ReplaceAll(amount, ".", ""), "100")
+		},
 		deletePayment: func(c *client, ref string) { gnucashEngine(c, "delete-payment", ref) },
 		void:          func(c *client, _, number string) { gnucashEngine(c, "unpost", number) },
 		addBill: func(c *client, vendor, number string) {

@@ -397,3 +397,74 @@ func TestInvoiceLifecycle(t *testing.T) {
 		t.Fatal("an invoice was read as a bill")
 	}
 }
+
+// TestEngineCreditNote has the real GnuCash engine credit an invoice the way a GnuCash user does
+// (a customer credit note, posted, then applied to the invoice with a lot link) and reads the
+// credit back through Changes: the invoice's amount credited and amount due, and the credit
+// note itself, fully applied.
+func TestEngineCreditNote(t *testing.T) {
+	t.Parallel()
+	requireEngine(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	b := openBook(t, dir, "entity-credit", "GB", "GBP")
+	path := b.Path()
+	since := time.Now().UTC().Add(-time.Minute)
+	cres, err := b.PushContacts(ctx, []platform.Contact{{Ref: "cp-1", Name: "Acme Ltd"}})
+	if err != nil || cres[0].Err != nil {
+		t.Fatalf("PushContacts: %+v %v", cres, err)
+	}
+	res, err := b.PushInvoices(ctx, []platform.Invoice{vat20("INV-1", cres[0].PlatformID, 24690), vat20("INV-2", cres[0].PlatformID, 10000)})
+	if err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("PushInvoices: %+v %v", res, err)
+	}
+	c1, err := b.Changes(ctx, platform.ChangeQuery{Since: since})
+	if err != nil || len(c1.Invoices) != 2 {
+		t.Fatalf("first pull: %+v %v", c1, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// 96.28 credited on INV-2, the newer invoice: the engine applies it to the invoice asked for.
+	runEngine(t, path, "credit", "INV-2", "CN-1", "9628", "100")
+	eb := readBook(t, path)
+	due := map[string]int64{}
+	for _, inv := range eb.Invoices {
+		if inv.Posted {
+			due[inv.ID] = minor(t, inv.LotBalance, 100)
+		}
+		if inv.ID == "CN-1" && (!inv.CreditNote || inv.Owner != "Acme Ltd" || minor(t, inv.Total, 100) != 9628 ||
+			len(inv.Entries) != 1 || inv.Entries[0].Account != "4000" || inv.Entries[0].Tax != "0") {
+			t.Fatalf("the engine's credit note: %+v", inv)
+		}
+	}
+	if due["INV-1"] != 29628 || due["INV-2"] != 12000-9628 || due["CN-1"] != 0 {
+		t.Fatalf("lot balances after the engine's credit note: %v", due)
+	}
+	for _, tx := range eb.Transactions {
+		if !tx.Balanced {
+			t.Fatalf("transaction %+v does not balance", tx)
+		}
+	}
+
+	b = openBook(t, dir, "entity-credit", "GB", "GBP")
+	c2, err := b.Changes(ctx, platform.ChangeQuery{Cursor: c1.Cursor, Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]platform.InvoiceChange{}
+	for _, c := range c2.Invoices {
+		got[c.Number] = c
+	}
+	if c := got["INV-2"]; len(c2.Invoices) != 2 || c.ID != res[1].PlatformID || c.State != platform.InvoiceOpen ||
+		c.Total != 12000 || c.AmountCredited != 9628 || c.AmountPaid != 0 || c.AmountDue != 12000-9628 {
+		t.Fatalf("second pull: %+v", c2.Invoices)
+	}
+	if c := got["CN-1"]; c.Total != 9628 || c.AmountCredited != 9628 || c.AmountDue != 0 {
+		t.Fatalf("the engine's credit note read back: %+v", c)
+	}
+	if c3, err := b.Changes(ctx, platform.ChangeQuery{Cursor: c2.Cursor, Since: since}); err != nil || len(c3.Invoices) != 0 || len(c3.Payments) != 0 {
+		t.Fatalf("third pull: %+v %v", c3, err)
+	}
+}

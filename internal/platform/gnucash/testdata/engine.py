@@ -5,8 +5,12 @@
 #   delete-payment NUM                                   Delete the payment transaction numbered NUM
 #   bill VENDOR BILL_ID AMOUNT FRACTION POST PAID        A vendor bill of one line of AMOUNT/FRACTION,
 #                                                        posted when POST is 1, then paid PAID/FRACTION
+#   credit INVOICE_ID CN_ID AMOUNT FRACTION              A credit note CN_ID for the invoice's customer of one
+#                                                        line of AMOUNT/FRACTION without tax, booked to the
+#                                                        invoice's income account, posted to its receivables
+#                                                        account and applied to the invoice (a lot link)
 # delete-payment prints the GUID of the transaction it deleted.
-import sys
+import ctypes, sys
 from datetime import datetime
 from gnucash import Session, SessionOpenMode, GncNumeric, Account, Query
 from gnucash.gnucash_business import Invoice, Vendor, Bill, Entry
@@ -42,6 +46,25 @@ try:
         a = Account(book); a.BeginEdit(); a.SetName(name); a.SetType(typ); a.SetCommodity(curr)
         root.append_child(a); a.CommitEdit()
         return a
+
+    def apply_with_lots(inv, lots):
+        # gncOwnerAutoApplyPaymentsWithLots(owner, lots), what GnuCash's Process Payment runs on
+        # the documents selected: with an invoice's lot and a credit note's lot, it writes the
+        # lot-link transaction between them. Its GList argument has no Python binding, so the
+        # engine's function is called through ctypes, on the session's own objects.
+        lib = lambda name: next(l.split()[-1] for l in open("/proc/self/maps") if "/" + name in l)
+        engine, glib = ctypes.CDLL(lib("libgnc-engine.so")), ctypes.CDLL(lib("libglib-2.0.so"))
+        engine.gncInvoiceGetOwner.restype = ctypes.c_void_p
+        engine.gncInvoiceGetOwner.argtypes = [ctypes.c_void_p]
+        engine.gncOwnerAutoApplyPaymentsWithLots.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        glib.g_list_append.restype = ctypes.c_void_p
+        glib.g_list_append.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        glib.g_list_free.argtypes = [ctypes.c_void_p]
+        glist = None
+        for l in lots:
+            glist = glib.g_list_append(glist, int(l.instance))
+        engine.gncOwnerAutoApplyPaymentsWithLots(engine.gncInvoiceGetOwner(int(inv.instance)), glist)
+        glib.g_list_free(glist)
 
     if action == "pay":
         id, amount, fraction, date, num, bank = args
@@ -82,6 +105,31 @@ try:
                 # A payment to a vendor leaves the bank: its amount is negative.
                 b.ApplyPayment(None, by_code("1010"), GncNumeric(-int(paid), int(fraction)), GncNumeric(1, 1),
                                datetime(2025, 4, 5, 10, 59), "", "CHQ-" + id)
+    elif action == "credit":
+        id, cn_id, amount, fraction = args
+        inv = invoice(id)
+        lot = inv.GetPostedLot()
+        if not inv.IsPosted() or not lot:
+            raise SystemExit("invoice " + id + " is not posted")
+        customer = inv.GetOwner()
+        income = next((e.GetInvAccount() for e in inv.GetEntries() if e.GetInvAccount()), None) \
+            or root.lookup_by_full_name("Income:Sales")
+        when = datetime.now().replace(microsecond=0)
+        # New > Customer Credit Note: an invoice flagged as a credit note, whose quantities the
+        # engine stores negated (SetDocQuantity with is_cn).
+        cn = Invoice(book, cn_id, inv.GetCurrency(), customer)
+        cn.SetIsCreditNote(True)
+        cn.SetDateOpened(when)
+        e = Entry(book)
+        cn.AddEntry(e)
+        e.SetDescription("Credit for " + id)
+        e.SetDocQuantity(GncNumeric(1, 1), True)
+        e.SetInvPrice(GncNumeric(int(amount), int(fraction))); e.SetInvAccount(income); e.SetInvTaxable(False)
+        # Post to the invoice's receivables account without auto-applying (which picks the oldest
+        # open document), then apply it to this invoice as Process Payment does for two chosen
+        # documents: the engine links the two lots with a lot-link transaction.
+        cn.PostToAccount(inv.GetPostedAcc(), when, when, "", True, False)
+        apply_with_lots(inv, [lot, cn.GetPostedLot()])
     else:
         raise SystemExit("unknown action " + action)
     s.save()
