@@ -2,6 +2,7 @@ package booksync
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -31,29 +32,34 @@ func PaymentMadeInBooks(r Receivable, system, paymentID string, amount int64, cu
 	switch {
 	case currency != r.Currency:
 		here = "booksync has the invoice in " + r.Currency
-		fix = "Record the payment here with POST /payment_records in " + r.Currency + " at the rate you received it."
+		fix = "booksync takes payments in the invoice's currency only: record the payment in " + system + " in " + r.Currency + " instead. " +
+			"booksync tries the payment again at every sync, and records it once " + system + " no longer has it in " + currency + "."
 	case r.Status == StatusCanceled:
 		here = "booksync has the invoice canceled"
-		fix = "Delete the payment in " + system + " if the invoice is canceled; if it was paid, issue a new invoice for it here and record the payment against that one."
+		fix = "Delete the payment in " + system + ". If the invoice was in fact paid, issue a new invoice here and record the payment against it here (booksync pushes both)."
 	case r.Status == StatusPaid:
 		here = "booksync has it paid in full already"
-		fix = "Delete the payment in " + system + " if it is a duplicate; if booksync's payment record is the wrong one, cancel it with POST /payment_records/{payment_record_id}/cancel and sync again."
+		fix = "If it pays the invoice twice, delete it in " + system + ". If booksync's own payment record is the wrong one, cancel it (POST /payment_records/{payment_record_id}/cancel): " +
+			"booksync tries the payment from " + system + " again at every sync and records it once the invoice has room for it."
 	default:
 		here = fmt.Sprintf("booksync has %d due on it, less than the payment", r.AmountDue)
-		fix = "Correct the payment in " + system + ", or cancel the payment record here that it duplicates (POST /payment_records/{payment_record_id}/cancel), then sync again."
+		fix = "Correct the payment in " + system + ", or cancel the payment record here that it duplicates (POST /payment_records/{payment_record_id}/cancel): " +
+			"booksync tries the payment from " + system + " again at every sync and records it once the invoice has room for it."
 	}
 	return r, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
 		Details: []SyncErrorDetail{{Field: "amount_paid", Message: fact + "; " + here, Fix: fix}}}
 }
 
 // InvoiceVoidedInBooks returns the invoice after the books report it voided (or deleted): an
-// issued invoice with nothing paid is canceled here too, and changed reports that. An invoice
-// booksync holds payments of is a disagreement, and one already canceled needs nothing.
+// issued or uncollectible invoice with nothing paid and no credit notes is canceled here too, and
+// changed reports that. An invoice booksync holds payments or credit notes of is a disagreement,
+// and one already canceled needs nothing.
 func InvoiceVoidedInBooks(r Receivable, system, status string, at time.Time) (updated Receivable, changed bool, se *SyncError) {
+	credited := len(r.RelatedDocuments.CreditNoteIDs) > 0
 	switch {
 	case r.Status == StatusCanceled:
 		return r, false, nil
-	case r.Status == StatusIssued && r.AmountPaid == 0:
+	case (r.Status == StatusIssued || r.Status == StatusUncollectible) && r.AmountPaid == 0 && !credited:
 		r.Status = StatusCanceled
 		r.UpdatedAt = at
 		return r, true, nil
@@ -63,11 +69,17 @@ func InvoiceVoidedInBooks(r Receivable, system, status string, at time.Time) (up
 		number = *r.DocumentID
 	}
 	fact := fmt.Sprintf("%s has invoice %s %s", system, number, status)
-	here := fmt.Sprintf("booksync has it %s with %d (minor units, %s) paid", r.Status, r.AmountPaid, r.Currency)
+	var here, fix string
+	if r.AmountPaid > 0 {
+		here = fmt.Sprintf("booksync has it %s with %d (minor units, %s) paid", r.Status, r.AmountPaid, r.Currency)
+		fix = "If the invoice stands, reverse the void in " + system + " (issue it again there) and push this record again with POST /accounting_synced_records/{id}/push; " +
+			"if it is void, cancel its payment records here (POST /payment_records/{payment_record_id}/cancel), which removes them from the books, and then the invoice (POST /receivables/{receivable_id}/cancel)."
+	} else {
+		here = fmt.Sprintf("booksync has it %s with credit notes (%s)", r.Status, strings.Join(r.RelatedDocuments.CreditNoteIDs, ", "))
+		fix = "Credit notes stand: reverse the void in " + system + " (issue it again there), then credit what is left of it here with another credit note."
+	}
 	return r, false, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
-		Details: []SyncErrorDetail{{Field: "status", Message: fact + "; " + here,
-			Fix: "If the invoice stands, reverse the void in " + system + " (issue it again there) and push this record again with POST /accounting_synced_records/{id}/push; " +
-				"if it is void, cancel its payment records here (POST /payment_records/{payment_record_id}/cancel) and then the invoice (POST /receivables/{receivable_id}/cancel)."}}}
+		Details: []SyncErrorDetail{{Field: "status", Message: fact + "; " + here, Fix: fix}}}
 }
 
 // CreditedInBooks returns the invoice after the books report credited (minor units of its

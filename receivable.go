@@ -3,6 +3,7 @@ package booksync
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -94,6 +95,26 @@ type Receivable struct {
 
 // IsMutable reports whether the invoice's lines and amounts may still change: only drafts may.
 func (r *Receivable) IsMutable() bool { return r.Status == StatusDraft }
+
+// CheckCancel reports, as an ECONFLICT that says what to do instead, why the invoice cannot be
+// canceled; nil when it can. Only an issued invoice with nothing paid and no credit notes can: a
+// draft is deleted instead, a credited invoice is credited further (its credit notes stand), and a
+// paid or partially paid one keeps its payments.
+func (r *Receivable) CheckCancel() error {
+	switch {
+	case r.IsCreditNote():
+		return Errorf(ECONFLICT, "Credit notes cannot be canceled; a draft one is deleted with DELETE /receivables/%s.", r.ID)
+	case r.Status == StatusIssued && len(r.RelatedDocuments.CreditNoteIDs) > 0:
+		return Errorf(ECONFLICT, "Invoice %s has credit notes (%s); credit the rest of it with another credit note instead of canceling it.",
+			r.ID, strings.Join(r.RelatedDocuments.CreditNoteIDs, ", "))
+	case r.Status == StatusIssued:
+		return nil
+	case r.Status == StatusDraft:
+		return Errorf(ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", r.ID)
+	default:
+		return Errorf(ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", r.Status)
+	}
+}
 
 // TakesIssuedUpdate reports whether an issued invoice may still change what leaves its amounts and
 // customer alone (Monite's UpdateIssuedInvoice: memo, footer, ...): one that is issued or partially

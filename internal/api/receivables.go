@@ -540,15 +540,14 @@ func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if rec.IsCreditNote() {
-		// Monite's credit notes have no canceled status; an issued one has lowered its invoice's
-		// amount due and is in the books.
-		s.writeError(w, r, booksync.Errorf(booksync.ECONFLICT, "Credit notes cannot be canceled; a draft one is deleted with DELETE /receivables/%s.", rec.ID))
+	// An invoice booksync may cancel, and that is in the books, is voided there, which the books
+	// refuse while they hold payments against it: the engine asks them first. The service checks
+	// the invoice again in its transaction.
+	if err := rec.CheckCancel(); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	// Only an issued invoice can be canceled (the service says so for any other); one that is in
-	// the books is voided there, which the books refuse while they hold payments against it.
-	if rec.Status == booksync.StatusIssued && s.accounting != nil {
+	if s.accounting != nil {
 		if err := s.accounting.CheckVoid(r.Context(), rec.EntityID, rec.ID); err != nil {
 			s.writeError(w, r, err)
 			return

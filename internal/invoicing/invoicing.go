@@ -9,7 +9,6 @@ package invoicing
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -124,16 +123,8 @@ func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time)
 		if err != nil {
 			return err
 		}
-		switch {
-		case r.Status == booksync.StatusIssued && len(r.RelatedDocuments.CreditNoteIDs) > 0:
-			// The books would have to void a credited invoice: its credit notes stand.
-			return booksync.Errorf(booksync.ECONFLICT, "Invoice %s has credit notes (%s); credit the rest of it with another credit note instead of canceling it.",
-				r.ID, strings.Join(r.RelatedDocuments.CreditNoteIDs, ", "))
-		case r.Status == booksync.StatusIssued:
-		case r.Status == booksync.StatusDraft:
-			return booksync.Errorf(booksync.ECONFLICT, "A draft invoice is not canceled but deleted: DELETE /receivables/%s.", r.ID)
-		default:
-			return booksync.Errorf(booksync.ECONFLICT, "Only issued, unpaid invoices can be canceled; this invoice is %s.", r.Status)
+		if err := r.CheckCancel(); err != nil {
+			return err
 		}
 		r.Status = booksync.StatusCanceled
 		r.UpdatedAt = at

@@ -120,3 +120,10 @@ func (s *Store) UpdatePaymentRecordTx(ctx context.Context, tx *sql.Tx, p *booksy
 func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.PaymentRecord], error) {
 	return list(ctx, s.reader, s.d, paymentList, entityID, q)
 }
+
+// PaymentRecordsOfTx returns, inside tx and oldest first, the payment records of an invoice of
+// the entity.
+func (s *Store) PaymentRecordsOfTx(ctx context.Context, tx *sql.Tx, entityID, invoiceID string) ([]booksync.PaymentRecord, error) {
+	return queryAll(ctx, tx, scanPayment, "SELECT "+paymentColumns+` FROM payment_records
+	WHERE entity_id = $1 AND object_id = $2 ORDER BY created_at, id`, entityID, invoiceID)
+}

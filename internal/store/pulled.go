@@ -223,3 +223,27 @@ func pulled(ctx context.Context, db querier, where string, arg any) ([]booksync.
 	accounts, err := queryAll(ctx, db, scanLedgerAccount, "SELECT "+pulledColumns+" FROM ledger_accounts WHERE "+where+" ORDER BY id", arg)
 	return rates, accounts, err
 }
+
+// HoldChangeTx keeps, inside tx, a change pulled from the connection's books that could not be
+// applied yet (data is the engine's encoding of it), under key; a change held already is replaced.
+func (s *Store) HoldChangeTx(ctx context.Context, tx *sql.Tx, connectionID, key, data string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO held_changes (connection_id, change_key, data, created_at) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (connection_id, change_key) DO UPDATE SET data = excluded.data`, connectionID, key, data, micros(at))
+	if err != nil {
+		return fmt.Errorf("store: hold change: %w", err)
+	}
+	return nil
+}
+
+// HeldChangesTx returns, inside tx and oldest first, the changes held for the connection.
+func (s *Store) HeldChangesTx(ctx context.Context, tx *sql.Tx, connectionID string) ([]string, error) {
+	return queryStrings(ctx, tx, `SELECT data FROM held_changes WHERE connection_id = $1 ORDER BY created_at, change_key`, connectionID)
+}
+
+// ReleaseChangeTx forgets, inside tx, a held change: it was applied, or is moot.
+func (s *Store) ReleaseChangeTx(ctx context.Context, tx *sql.Tx, connectionID, key string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM held_changes WHERE connection_id = $1 AND change_key = $2`, connectionID, key); err != nil {
+		return fmt.Errorf("store: release change: %w", err)
+	}
+	return nil
+}

@@ -3,7 +3,9 @@ package syncer
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -21,7 +23,7 @@ import (
 // disagreement goes to the invoice's record.
 var errBooksDisagree = errors.New("booksync and the books disagree")
 
-// maxPullRounds bounds the pages of changes one sync applies; the next sync goes on from there.
+// maxPullRounds bounds the pages of changes one run of a sync job applies.
 const maxPullRounds = 50
 
 // pullChanges applies what changed in the connection's books since its last pull. Each page of
@@ -59,15 +61,52 @@ func (e *Engine) pullChanges(ctx context.Context, connID string) error {
 			return nil
 		}
 	}
-	return nil
+	// More to pull than one run takes: the sync job runs again at once and goes on from the cursor.
+	return errContinue
 }
 
 // applyChanges applies one page of changes inside tx: payments first (an invoice voided in the
 // books after its payment was deleted there is then unpaid here too), then invoices.
+//
+// A payment that cannot be applied yet is held and tried again, before the new changes, by every
+// pull until it applies or the books delete it: one that may be booksync's own payment still being
+// pushed (its id in the books is not known yet), and one that disagrees with booksync's invoice
+// (until the disagreement is settled, by a payment canceled here or the payment deleted there).
 func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Changes) error {
-	for _, pc := range ch.Payments {
-		if err := s.applyPaymentChange(ctx, tx, pc); err != nil {
+	held, err := s.e.store.HeldChangesTx(ctx, tx, s.conn.ID)
+	if err != nil {
+		return err
+	}
+	var payments []platform.PaymentChange
+	for _, data := range held {
+		var pc platform.PaymentChange
+		if err := json.Unmarshal([]byte(data), &pc); err != nil {
+			return fmt.Errorf("syncer: held change: %w", err)
+		}
+		payments = append(payments, pc)
+	}
+	for _, pc := range append(payments, ch.Payments...) {
+		hold, err := s.applyPaymentChange(ctx, tx, pc)
+		if err != nil {
 			return err
+		}
+		key := pc.ID + "/" + pc.InvoiceID
+		if hold {
+			data, err := json.Marshal(pc)
+			if err != nil {
+				return err
+			}
+			err = s.e.store.HoldChangeTx(ctx, tx, s.conn.ID, key, string(data), s.e.now())
+		} else {
+			err = s.e.store.ReleaseChangeTx(ctx, tx, s.conn.ID, key)
+		}
+		if err != nil {
+			return err
+		}
+		if pc.Deleted && pc.InvoiceID == "" {
+			if err := s.releaseAll(ctx, tx, held, pc.ID); err != nil {
+				return err
+			}
 		}
 	}
 	for _, ic := range ch.Invoices {
@@ -102,12 +141,26 @@ func (s *session) invoiceOf(ctx context.Context, tx *sql.Tx, platformID string) 
 	return rec, r, nil
 }
 
+// releaseAll forgets every held part of the payment id: the books deleted it.
+func (s *session) releaseAll(ctx context.Context, tx *sql.Tx, held []string, id string) error {
+	for _, data := range held {
+		var pc platform.PaymentChange
+		if json.Unmarshal([]byte(data), &pc) == nil && pc.ID == id {
+			if err := s.e.store.ReleaseChangeTx(ctx, tx, s.conn.ID, pc.ID+"/"+pc.InvoiceID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // applyPaymentChange records a payment made in the books, once, or cancels here a payment deleted
-// there. One payment there may pay several invoices: each part is one payment record here.
-func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platform.PaymentChange) error {
+// there. One payment there may pay several invoices: each part is one payment record here. It
+// reports hold when the payment cannot be applied yet (see applyChanges).
+func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platform.PaymentChange) (hold bool, err error) {
 	owns, err := s.e.store.RecordsByPlatformIDTx(ctx, tx, s.conn.ID, booksync.ObjectPaymentRecord, pc.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := s.e.now().UTC()
 	if pc.Deleted {
@@ -115,23 +168,26 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 		// some systems; it cancels every part of the payment.
 		for i := range owns {
 			if err := s.cancelDeletedPayment(ctx, tx, &owns[i], pc.InvoiceID, now); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return false, nil
 	}
 	invRec, r, err := s.invoiceOf(ctx, tx, pc.InvoiceID)
 	if err != nil || r == nil {
-		return err
+		return false, err
 	}
 	for _, own := range owns {
 		p, err := s.e.store.PaymentRecordTx(ctx, tx, s.conn.EntityID, own.ObjectID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if p.Object.ID == r.ID {
-			return nil // booksync's own payment, or pulled before
+			return false, nil // booksync's own payment, or pulled before
 		}
+	}
+	if maybe, err := s.maybeOwnPayment(ctx, tx, r, pc); maybe || err != nil {
+		return maybe, err
 	}
 	var conflict *booksync.SyncError
 	paidAt := now
@@ -155,10 +211,10 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 		return next, nil
 	})
 	if conflict != nil {
-		return s.disagree(ctx, tx, invRec, conflict)
+		return true, s.disagree(ctx, tx, invRec, conflict)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	rec := booksync.NewPendingRecord(s.conn, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt, now)
 	id := pc.ID
@@ -168,7 +224,33 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 		rec.PlatformUpdatedAt = &t
 	}
 	_, _, err = s.e.store.EnsureSyncedRecord(ctx, tx, rec)
-	return err
+	return false, err
+}
+
+// maybeOwnPayment reports whether a payment the books report on r may be one booksync pushed and
+// has not learnt the id of yet: a payment of r recorded here, of the same amount, whose push is
+// pending (running, or to be tried again after a timeout that may have reached the books). Such a
+// payment is held until that push settles, which gives booksync's payment its id there.
+func (s *session) maybeOwnPayment(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, pc platform.PaymentChange) (bool, error) {
+	ps, err := s.e.store.PaymentRecordsOfTx(ctx, tx, r.EntityID, r.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range ps {
+		if p.Source == booksync.PaymentSourceBooks || p.Amount != pc.Amount {
+			continue
+		}
+		rec, err := s.e.store.RecordForTx(ctx, tx, s.conn.ID, booksync.ObjectPaymentRecord, p.ID)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return false, err
+		}
+		if rec.PlatformObjectID == nil && rec.SyncStatus == booksync.SyncStatusPending {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // cancelDeletedPayment cancels here the payment whose record is own, deleted in the books (only

@@ -163,7 +163,10 @@ func (s *session) splitCreditNotes(invoices []platform.Invoice, pushing []*invoi
 			continue
 		}
 		n := platform.CreditNote{Invoice: invoices[i], InvoiceID: *target.PlatformObjectID, Amount: invoices[i].Expected.Total}
-		n.Reference = "Credit note for invoice " + target.ObjectID
+		if it.inv.BasedOnDocumentID != nil {
+			n.InvoiceNumber = *it.inv.BasedOnDocumentID
+			n.Reference = "Credit note of invoice " + n.InvoiceNumber
+		}
 		notes = append(notes, n)
 		notePushing = append(notePushing, it)
 	}
@@ -247,28 +250,4 @@ func (s *session) removePayments(ctx context.Context, refs []platform.PaymentRef
 		}
 	}
 	return changed, err
-}
-
-// requeueCanceled makes pending again the records of payments that were just pushed although
-// canceled (a push of theirs may have reached the books before, so they were pushed again with
-// the same idempotency key to learn their id there): the next round removes them.
-func (s *session) requeueCanceled(ctx context.Context, pushed []*booksync.SyncedRecord) error {
-	for _, rec := range pushed {
-		if rec.SyncStatus != booksync.SyncStatusDone || rec.PlatformObjectID == nil {
-			continue
-		}
-		p, err := s.e.store.PaymentRecord(ctx, s.conn.EntityID, rec.ObjectID)
-		if err != nil {
-			return err
-		}
-		if p.Status != booksync.PaymentStatusCanceled {
-			continue
-		}
-		readAt := s.e.restamp(rec)
-		rec.SyncStatus = booksync.SyncStatusPending
-		if _, err := s.e.store.SettleSyncedRecord(ctx, rec, readAt); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -196,20 +196,17 @@ func (f *feed) pullCount() int {
 	return f.pulls
 }
 
-// sync runs a sync of the connection (pull, then push) and waits until its pull of changes ran.
+// sync runs a sync of the connection and waits until it pulled: the connection's last pull,
+// which a sync stamps after it applied the changes in the books, moves past the moment of asking.
 func (b *bundle) sync(f *feed) {
 	b.t.Helper()
+	asked := time.Now()
 	before := f.pullCount()
 	must(b.t, b.e.SyncNow(b.ctx, b.entity.ID, b.conn.ID))
-	b.waitFor("a pull of the changes", func() bool { return f.pullCount() > before })
-	// The pull's changes are applied in the transaction that stores its cursor.
-	f.mu.Lock()
-	want := strconv.Itoa(len(f.payments))
-	f.mu.Unlock()
-	b.waitFor("the pull's changes to be applied", func() bool {
-		c, err := b.st.PullCursor(b.ctx, b.conn.ID)
+	b.waitFor("a sync to pull", func() bool {
+		c, err := b.st.ConnectionByID(b.ctx, b.conn.ID)
 		must(b.t, err)
-		return c == want
+		return f.pullCount() > before && c.LastPull != nil && c.LastPull.After(asked)
 	})
 }
 
@@ -368,6 +365,91 @@ func TestCreditNoteWaitsForItsInvoice(t *testing.T) {
 		}
 		if log.pushesOf(cn) != 0 {
 			t.Fatal("the credit note was pushed as an invoice")
+		}
+	})
+}
+
+// TestPullWhileAPaymentIsPushedRecordsItOnce pulls the books while booksync's own payment is
+// being pushed (its id there not known yet): the books report it, and booksync does not take it
+// for a payment made there. Once the push settles, it is booksync's payment, recorded once.
+func TestPullWhileAPaymentIsPushedRecordsItOnce(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		var f feed
+		books.ChangesFn = f.changes
+		entered, release := make(chan struct{}, 1), make(chan struct{})
+		accept := books.PushPaymentsFn
+		books.PushPaymentsFn = func(ctx context.Context, ps []platform.Payment) ([]platform.Result, error) {
+			if err := hold(ctx, entered, release); err != nil {
+				return nil, err
+			}
+			return accept(ctx, ps)
+		}
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		b.setPaymentsAccount("Bank")
+		inv := b.issue("")
+		b.settled(inv)
+		paid := b.pay(inv, 500)
+		<-entered // the payment is in the books; booksync does not know its id there yet
+		f.add(&platform.PaymentChange{ID: "payment-" + paid, InvoiceID: "invoice-" + inv, Amount: 500, Currency: "EUR", Date: "2026-11-20"}, nil)
+		b.sync(&f)
+		if ps := b.payments(); len(ps) != 1 {
+			t.Fatalf("booksync's own payment, reported by the books while pushed, was recorded again: %+v", ps)
+		}
+		close(release)
+		if rec := b.settledPayment(paid); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("payment record: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		b.sync(&f) // the held change is tried again: now it is booksync's own
+		if ps := b.payments(); len(ps) != 1 || b.receivable(inv).AmountPaid != 500 {
+			t.Fatalf("after the push settled: %d payment records, %d paid", len(ps), b.receivable(inv).AmountPaid)
+		}
+	})
+}
+
+// TestDisagreeingPaymentIsTriedAgain pulls a payment made in the books of an invoice booksync has
+// paid in full already (the same payment recorded on both sides): the invoice's record says so,
+// and once the user cancels booksync's duplicate, the next sync records the books' payment.
+func TestDisagreeingPaymentIsTriedAgain(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		var f feed
+		books.ChangesFn = f.changes
+		books.DeletePaymentsFn = func(_ context.Context, refs []platform.PaymentRef) ([]platform.Result, error) {
+			out := make([]platform.Result, len(refs))
+			for i, r := range refs {
+				out[i] = platform.Result{Ref: r.Ref, PlatformID: r.PaymentID}
+			}
+			return out, nil
+		}
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		b.setPaymentsAccount("Bank")
+		inv := b.issue("")
+		b.settled(inv)
+		dup := b.pay(inv, 1190)
+		b.settledPayment(dup)
+		f.add(&platform.PaymentChange{ID: "bank-feed-1", InvoiceID: "invoice-" + inv, Amount: 1190, Currency: "EUR", Date: "2026-11-20"}, nil)
+		b.sync(&f)
+		rec := b.record(inv)
+		if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeBooksDisagree || !strings.Contains(rec.Errors.Message, "bank-feed-1") {
+			t.Fatalf("record of an invoice paid twice: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		if _, err := invoicing.New(b.st, b.e).CancelPayment(b.ctx, b.entity.ID, dup, nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		b.settledPayment(dup)
+		b.sync(&f)
+		r := b.receivable(inv)
+		var fromBooks int
+		for _, p := range b.payments() {
+			if p.Source == booksync.PaymentSourceBooks && p.LedgerID == "bank-feed-1" && p.Status == booksync.PaymentStatusSucceeded {
+				fromBooks++
+			}
+		}
+		if r.Status != booksync.StatusPaid || r.AmountPaid != 1190 || fromBooks != 1 {
+			t.Fatalf("after canceling the duplicate: invoice %s paid %d, %d payments from the books", r.Status, r.AmountPaid, fromBooks)
 		}
 	})
 }

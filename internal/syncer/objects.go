@@ -673,6 +673,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	var pushing []*booksync.SyncedRecord
 	var removals []platform.PaymentRef
 	var removing []*booksync.SyncedRecord
+	canceled := map[string]bool{} // records of canceled payments pushed again to learn their id
 	changed := 0
 	account, accountErr := s.paymentAccount()
 	for i := range recs {
@@ -708,6 +709,9 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 		}
 		// A canceled payment whose push may have reached the books is pushed again with the same
 		// idempotency key, which gives its id there (or creates it), and removed by the next round.
+		if p.Status == booksync.PaymentStatusCanceled {
+			canceled[rec.ID] = true
+		}
 		invRec, err := s.e.store.RecordFor(ctx, s.conn.ID, booksync.ObjectReceivable, p.Object.ID)
 		if err != nil && booksync.ErrorCode(err) != booksync.ENOTFOUND {
 			return 0, err
@@ -742,10 +746,7 @@ func (s *session) pushPayments(ctx context.Context, recs []booksync.SyncedRecord
 	if err != nil {
 		return changed + removed, err
 	}
-	sent, err := s.sendPayments(ctx, payments, pushing)
-	if err == nil {
-		err = s.requeueCanceled(ctx, pushing)
-	}
+	sent, err := s.sendPayments(ctx, payments, pushing, canceled)
 	return changed + removed + sent, err
 }
 
@@ -781,7 +782,10 @@ func (s *session) paymentAccount() (*booksync.LedgerAccount, *booksync.SyncError
 // each outcome, returning how many records it settled. Payments have no natural key to look them
 // up by after an unknown outcome, so each is sent on its own: its idempotency key then depends on
 // that payment alone, and a retry (in this run or a later one) replays instead of paying twice.
-func (s *session) sendPayments(ctx context.Context, payments []platform.Payment, pushing []*booksync.SyncedRecord) (int, error) {
+//
+// A payment in canceled (by record id) is canceled already: pushed again only to learn its id in
+// the books, its record stays pending with that id, in the same write, so the next round removes it.
+func (s *session) sendPayments(ctx context.Context, payments []platform.Payment, pushing []*booksync.SyncedRecord, canceled map[string]bool) (int, error) {
 	changed := 0
 	for i := range payments {
 		var results []platform.Result
@@ -794,12 +798,30 @@ func (s *session) sendPayments(ctx context.Context, payments []platform.Payment,
 			return changed, err
 		}
 		res := results[0]
+		if res.Err != nil && canceled[pushing[i].ID] {
+			// The books refused it: a canceled payment they do not hold needs nothing more.
+			changed++
+			if err := s.setDone(ctx, pushing[i], platform.Result{Ref: res.Ref}); err != nil {
+				return changed, err
+			}
+			continue
+		}
 		if res.Err != nil {
 			changed++
 			s.e.setError(ctx, pushing[i], platformError(res.Err, "Fix the payment or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
 			continue
 		}
 		changed++
+		if canceled[pushing[i].ID] && res.PlatformID != "" {
+			rec := pushing[i]
+			id := res.PlatformID
+			readAt := s.e.restamp(rec)
+			rec.PlatformObjectID, rec.SyncStatus = &id, booksync.SyncStatusPending
+			if _, err := s.e.store.SettleSyncedRecord(ctx, rec, readAt); err != nil {
+				return changed, err
+			}
+			continue
+		}
 		if err := s.setDone(ctx, pushing[i], res); err != nil {
 			return changed, err
 		}

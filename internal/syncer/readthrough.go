@@ -88,18 +88,32 @@ func (e *Engine) CheckVoid(ctx context.Context, entityID, receivableID string) e
 	} else if err != nil {
 		return err
 	}
-	if rec.PlatformObjectID == nil {
-		return nil
+	if rec.PlatformObjectID == nil && rec.Attempts == 0 {
+		return nil // never sent to the books
 	}
 	s, err := e.open(ctx, conn.ID)
 	if err != nil {
 		return err
 	}
 	defer s.release()
+	id := ""
+	if rec.PlatformObjectID != nil {
+		id = *rec.PlatformObjectID
+	} else if r, err := e.store.Receivable(ctx, entityID, receivableID); err != nil {
+		return err
+	} else if r.DocumentID != nil {
+		// A push that may have reached the books: look for the invoice there by its number.
+		if id, err = s.findInvoice(ctx, *r.DocumentID); err != nil {
+			return err
+		}
+	}
+	if id == "" {
+		return nil
+	}
 	var inv booksync.RemoteInvoice
 	err = s.call(ctx, func() error {
 		var err error
-		inv, err = s.cx.Invoice(ctx, *rec.PlatformObjectID)
+		inv, err = s.cx.Invoice(ctx, id)
 		return err
 	})
 	if err != nil {

@@ -15,3 +15,14 @@ ALTER TABLE payment_records ADD COLUMN source TEXT COLLATE "C" NOT NULL DEFAULT 
 ALTER TABLE payment_records ADD COLUMN connection_id TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE payment_records ADD COLUMN ledger_id TEXT COLLATE "C" NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX payment_records_ledger ON payment_records (connection_id, ledger_id, object_id) WHERE ledger_id <> '';
+
+-- Changes pulled from the books that booksync could not apply yet: a payment that may be one
+-- booksync is still pushing, or one that disagrees with booksync's invoice. Each pull tries them
+-- again before the new changes, until they apply or the books delete them.
+CREATE TABLE held_changes (
+	connection_id TEXT COLLATE "C" NOT NULL REFERENCES accounting_connections (id),
+	change_key    TEXT COLLATE "C" NOT NULL,
+	data          TEXT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	PRIMARY KEY (connection_id, change_key)
+);
