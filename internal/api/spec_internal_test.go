@@ -29,6 +29,8 @@ var requestTypes = map[string]any{
 	"put_receivables_id_line_items":  typeOf[lineItemsBody](),
 	"post_payment_records":           typeOf[paymentRecordInput](),
 	"post_accounting_connections":    typeOf[connectionInput](),
+	"post_webhook_subscriptions":     typeOf[subscriptionInput](),
+	"patch_webhook_subscriptions_id": typeOf[subscriptionInput](),
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

@@ -57,19 +57,47 @@ func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, st
 	} else if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}
-	return nil
+	return s.connectionEvents(ctx, c)
+}
+
+// connectionEvents writes, in its own transaction, the events of a connection just created (its
+// creation, and its status when it was created connected).
+func (s *Store) connectionEvents(ctx context.Context, c *booksync.Connection) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.addConnectionEvent(ctx, tx, c, booksync.EventCreated); err != nil {
+			return err
+		}
+		if c.Status == booksync.ConnectionConnected {
+			return s.addConnectionEvent(ctx, tx, c, booksync.EventConnected)
+		}
+		return nil
+	})
 }
 
 // UpdateConnection writes a connection's status, tenant, schedule and data. Disconnecting frees
 // the entity to connect again.
 func (s *Store) UpdateConnection(ctx context.Context, c *booksync.Connection) error {
-	return s.updateConnection(ctx, s.writer, c)
+	return s.InTx(ctx, func(tx *sql.Tx) error { return s.updateConnection(ctx, tx, c) })
 }
 
-func (s *Store) updateConnection(ctx context.Context, db execer, c *booksync.Connection) error {
+// updateConnection writes c and, when its status changed to connected, disconnected or
+// deauthorized, the event that says so.
+func (s *Store) updateConnection(ctx context.Context, db *sql.Tx, c *booksync.Connection) error {
 	data, err := connectionData(c)
 	if err != nil {
 		return fmt.Errorf("store: update connection: %w", err)
+	}
+	var before string
+	if err := db.QueryRowContext(ctx, "SELECT status FROM accounting_connections WHERE id = $1"+s.d.forUpdate, c.ID).Scan(&before); err != nil {
+		return wrapRead("connection", mapNotFound(err, "accounting connection"))
+	}
+	if before != c.Status {
+		switch c.Status {
+		case booksync.ConnectionConnected, booksync.ConnectionDisconnected, booksync.ConnectionDeauthorized:
+			if err := s.addConnectionEvent(ctx, db, c, c.Status); err != nil {
+				return err
+			}
+		}
 	}
 	res, err := db.ExecContext(ctx, `UPDATE accounting_connections SET status = $1, active = $2, tenant_id = $3,
 	next_sync_at = $4, updated_at = $5, data = $6 WHERE id = $7`,

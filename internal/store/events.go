@@ -131,6 +131,55 @@ func (s *Store) addObjectEvent(ctx context.Context, tx *sql.Tx, entityID, object
 	return s.AddEventTx(ctx, tx, ev)
 }
 
+// addConnectionEvent writes, inside tx, an event of a connection (created, or its new status).
+func (s *Store) addConnectionEvent(ctx context.Context, tx *sql.Tx, c *booksync.Connection, eventType string) error {
+	ev, err := booksync.NewEvent(c.EntityID, booksync.EventObjectConnection, eventType, c.ID, c,
+		fmt.Sprintf("The %s accounting connection %s is %s.", c.Platform, c.ID, strings.ReplaceAll(eventType, "_", " ")))
+	if err != nil {
+		return err
+	}
+	ev.CreatedAt = c.UpdatedAt
+	return s.AddEventTx(ctx, tx, ev)
+}
+
+// outcomeObjects maps the object types of synced records to the webhook object types whose
+// events report their pushes.
+var outcomeObjects = map[string]string{
+	booksync.ObjectReceivable:    booksync.EventObjectReceivable,
+	booksync.ObjectPaymentRecord: booksync.EventObjectPayment,
+}
+
+// addOutcomeEvent writes, inside tx, the event of a push's outcome: the object reached the books
+// (accounting_pushed) or failed there (accounting_failed, with the error's status, message and
+// fix). The event's object is the synced record.
+func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) error {
+	objectType, ok := outcomeObjects[r.ObjectType]
+	if !ok {
+		return nil
+	}
+	eventType, what := booksync.EventAccountingPushed, "reached"
+	switch r.SyncStatus {
+	case booksync.SyncStatusDone:
+	case booksync.SyncStatusError:
+		eventType, what = booksync.EventAccountingFailed, "could not be pushed to"
+	default:
+		return nil
+	}
+	desc := fmt.Sprintf("The %s %s %s the %s books.", strings.ReplaceAll(r.ObjectType, "_", " "), r.ObjectID, what, r.Platform)
+	if r.Errors != nil {
+		desc += " " + r.Errors.Message
+		if len(r.Errors.Details) > 0 && r.Errors.Details[0].Fix != "" {
+			desc += " Fix: " + r.Errors.Details[0].Fix
+		}
+	}
+	ev, err := booksync.NewEvent(r.EntityID, objectType, eventType, r.ObjectID, r, desc)
+	if err != nil {
+		return err
+	}
+	ev.CreatedAt = r.UpdatedAt
+	return s.AddEventTx(ctx, tx, ev)
+}
+
 const eventColumns = "data"
 
 func scanEvent(sc scanner, extra ...any) (booksync.Event, error) {

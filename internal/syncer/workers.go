@@ -65,6 +65,7 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	for {
 		start := w.e.now()
 		if err := w.e.pull(ctx, connID); err != nil {
+			w.e.syncFailedEvent(ctx, connID, err)
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
 		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
@@ -77,6 +78,9 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			}
 			if again {
 				return errMoreToPush
+			}
+			if err := w.e.syncEventTx(ctx, tx, connID, booksync.EventSyncFinished, "pulled the tax rates and ledger accounts; the push of pending records is queued"); err != nil {
+				return err
 			}
 			return w.e.queuePush(ctx, tx, connID)
 		})
