@@ -47,23 +47,19 @@ func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, st
 	if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO accounting_connections
-	(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
-		micros(c.CreatedAt), micros(c.UpdatedAt), data)
-	if isUniqueViolation(err) {
-		return ErrActiveConnection
-	} else if err != nil {
-		return fmt.Errorf("store: create connection: %w", err)
-	}
-	return s.connectionEvents(ctx, c)
-}
-
-// connectionEvents writes, in its own transaction, the events of a connection just created (its
-// creation, and its status when it was created connected).
-func (s *Store) connectionEvents(ctx context.Context, c *booksync.Connection) error {
+	// The connection and its events (its creation, and its status when it was created connected)
+	// commit together.
 	return s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounting_connections
+		(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
+			micros(c.CreatedAt), micros(c.UpdatedAt), data)
+		if isUniqueViolation(err) {
+			return ErrActiveConnection
+		} else if err != nil {
+			return fmt.Errorf("store: create connection: %w", err)
+		}
 		if err := s.addConnectionEvent(ctx, tx, c, booksync.EventCreated); err != nil {
 			return err
 		}
