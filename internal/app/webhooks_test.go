@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/google/uuid"
 )
 
 // hookEvent is a webhook's body as a receiver reads it.
@@ -502,4 +504,91 @@ func dsnFor(t *testing.T, db string) string {
 		return pgtest.NewDatabase(t)
 	}
 	return t.TempDir() + "/booksync.db"
+}
+
+// TestKilledServerResumesDeliveries kills booksync serve with SIGKILL while it delivers a backlog
+// of webhooks to a slow receiver, starts it again, and checks that the receiver gets every event
+// (some perhaps twice, with the same id), each signed.
+func TestKilledServerResumesDeliveries(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			dsn := dsnFor(t, db)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+			base := "http://" + addr
+			clientID, secret := uuid.NewString(), uuid.NewString()
+			env := []string{"BOOKSYNC_DB=" + dsn, "BOOKSYNC_ADDR=" + addr, "BOOKSYNC_CLIENT_ID=" + clientID,
+				"BOOKSYNC_CLIENT_SECRET=" + secret, "BOOKSYNC_SECRET_KEY=" + hex.EncodeToString(make([]byte, 32)),
+				"BOOKSYNC_JOB_TIMEOUT=4s"}
+			proc := startServe(t, env, base)
+
+			rc := newReceiver(t)
+			// Each answer takes a second, so that the backlog takes several and the kill lands mid-delivery.
+			rc.delay = func(int) time.Duration { return time.Second }
+			s := &stack{t: t, url: base}
+			c := &client{s: s}
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			c.do("POST", "/auth/token", map[string]any{"grant_type": "client_credentials", "client_id": clientID, "client_secret": secret}, 200, &tok)
+			c.token = tok.AccessToken
+			rc.subscribe(c, "counterpart")
+			c = c.newEntity()
+			const n = 300
+			var wg sync.WaitGroup
+			for w := range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := w; i < n; i += 6 {
+						body := map[string]any{"type": "organization", "organization": map[string]any{
+							"legal_name": "Customer " + strconv.Itoa(i), "is_customer": true, "is_vendor": false,
+							"address": map[string]any{"country": "GB", "city": "Leeds", "postal_code": "LS1 1AA", "line1": "2 Park Row"}}}
+						if st := c.call("POST", "/counterparts", body, nil); st != 201 {
+							t.Errorf("create counterpart: %d", st)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			c.waitFor("the first deliveries", func() bool { return len(rc.events()) > 0 })
+			proc.kill(t)
+			delivered := len(rc.events())
+			if delivered >= n {
+				t.Fatalf("all %d events were delivered before the kill; the test proves nothing", n)
+			}
+			t.Logf("killed with %d of %d events delivered", delivered, n)
+
+			proc2 := startServe(t, env, base)
+			defer func() {
+				if t.Failed() {
+					for _, p := range []*process{proc, proc2} {
+						b, _ := os.ReadFile(p.log.Name())
+						t.Logf("serve log %s:\n%s", p.log.Name(), b)
+					}
+				}
+			}()
+			last, lastChange := -1, time.Now()
+			for got := len(rc.events()); got < n; got = len(rc.events()) {
+				if got != last {
+					last, lastChange = got, time.Now()
+				} else if time.Since(lastChange) > stallAfter {
+					t.Fatalf("deliveries stalled at %d of %d events", got, n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if rc.badSigs != 0 {
+				t.Errorf("%d webhooks failed the signature check", rc.badSigs)
+			}
+			rc.mu.Lock()
+			t.Logf("%d requests for %d events", len(rc.got), n)
+			rc.mu.Unlock()
+		})
+	}
 }
