@@ -352,29 +352,28 @@ func (s *Store) Deliveries(ctx context.Context, entityID string, q booksync.List
 	return list(ctx, s.reader, s.d, deliveryList, entityID, q)
 }
 
-// DeliveryJob reads what an attempt of a delivery needs, from the writer so that a job sees what
-// the transaction that queued it wrote.
+// DeliveryJob reads what an attempt of a delivery needs. It reads from the reader pool: the job
+// runs only once the transaction that queued it has committed, and on SQLite the writer
+// connection stays free for the pushes.
 func (s *Store) DeliveryJob(ctx context.Context, deliveryID string) (*DeliveryJob, error) {
-	d, err := scanDelivery(s.writer.QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = $1", deliveryID))
+	d, err := scanDelivery(s.reader.QueryRowContext(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = $1", deliveryID))
 	if err != nil {
 		return nil, wrapRead("webhook delivery", mapNotFound(err, "webhook delivery"))
 	}
 	j := &DeliveryJob{Delivery: d}
-	j.Event, err = scanEvent(s.writer.QueryRowContext(ctx, "SELECT data FROM events WHERE id = $1", d.EventID))
+	j.Event, err = scanEvent(s.reader.QueryRowContext(ctx, "SELECT data FROM events WHERE id = $1", d.EventID))
 	if err != nil {
 		return nil, wrapRead("event", mapNotFound(err, "event"))
 	}
-	sub, err := scanSubscription(s.writer.QueryRowContext(ctx, "SELECT "+subscriptionColumns+
-		" FROM webhook_subscriptions WHERE id = $1", d.SubscriptionID))
+	var sealed string
+	sub, err := scanSubscription(s.reader.QueryRowContext(ctx, "SELECT secret, "+subscriptionColumns+
+		" FROM webhook_subscriptions WHERE id = $1", d.SubscriptionID), &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, nil // deleted
 	} else if err != nil {
 		return nil, wrapRead("webhook subscription", err)
 	}
-	j.Subscription = &sub
-	if err := s.writer.QueryRowContext(ctx, "SELECT secret FROM webhook_subscriptions WHERE id = $1", d.SubscriptionID).Scan(&j.SealedSecret); err != nil {
-		return nil, wrapRead("webhook subscription", mapNotFound(err, "webhook subscription"))
-	}
+	j.Subscription, j.SealedSecret = &sub, sealed
 	return j, nil
 }
 
@@ -406,12 +405,16 @@ func (s *Store) RecordAttempt(ctx context.Context, deliveryID, subscriptionID st
 			a.StatusCode, a.Response, boolInt(a.OK), micros(a.At), deliveryID); err != nil {
 			return fmt.Errorf("store: record webhook attempt: %w", err)
 		}
-		q, args := "UPDATE webhook_subscriptions SET failing_since = 0 WHERE id = $1", []any{subscriptionID}
-		if !a.OK {
-			q = "UPDATE webhook_subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since = 0"
-			args = append(args, micros(a.At))
+		if a.OK {
+			// Most attempts succeed for a receiver that is not failing: then nothing changes.
+			_, err := tx.ExecContext(ctx, "UPDATE webhook_subscriptions SET failing_since = 0 WHERE id = $1 AND failing_since <> 0", subscriptionID)
+			if err != nil {
+				return fmt.Errorf("store: record webhook attempt: %w", err)
+			}
+			return nil
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE webhook_subscriptions SET failing_since = $2 WHERE id = $1 AND failing_since = 0",
+			subscriptionID, micros(a.At)); err != nil {
 			return fmt.Errorf("store: record webhook attempt: %w", err)
 		}
 		err := tx.QueryRowContext(ctx, "SELECT failing_since FROM webhook_subscriptions WHERE id = $1", subscriptionID).Scan(&since)
