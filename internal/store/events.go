@@ -389,6 +389,7 @@ func (s *Store) SubscriptionSecret(ctx context.Context, partnerID, id string) (s
 
 // Attempt is the outcome of one request of a delivery.
 type Attempt struct {
+	URL        string // where it was sent: the subscription's URL at the time
 	StatusCode int    // 0 when no answer came (a timeout, a refused connection)
 	Response   string // an excerpt of the answer, or what went wrong
 	OK         bool
@@ -401,8 +402,8 @@ func (s *Store) RecordAttempt(ctx context.Context, deliveryID, subscriptionID st
 	var since int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET requests_made_count = requests_made_count + 1,
-		response_status_code = $1, response = $2, was_successful = $3, updated_at = $4 WHERE id = $5`,
-			a.StatusCode, a.Response, boolInt(a.OK), micros(a.At), deliveryID); err != nil {
+		response_status_code = $1, response = $2, was_successful = $3, updated_at = $4, url = $5 WHERE id = $6`,
+			a.StatusCode, a.Response, boolInt(a.OK), micros(a.At), a.URL, deliveryID); err != nil {
 			return fmt.Errorf("store: record webhook attempt: %w", err)
 		}
 		if a.OK {

@@ -118,13 +118,13 @@ func TestEventsAreAnOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			for i, a := range []store.Attempt{{StatusCode: 500, At: t0}, {At: t0.Add(time.Hour)}} {
+			for i, a := range []store.Attempt{{URL: "https://example.com/h", StatusCode: 500, At: t0}, {URL: "https://example.com/h", At: t0.Add(time.Hour)}} {
 				since, err := s.RecordAttempt(ctx, deliveryID, issuedOnly, a)
 				if err != nil || !since.Equal(t0) {
 					t.Fatalf("attempt %d: failing since %v (%v), want %v", i, since, err, t0)
 				}
 			}
-			since, err := s.RecordAttempt(ctx, deliveryID, issuedOnly, store.Attempt{StatusCode: 204, OK: true, At: t0.Add(2 * time.Hour)})
+			since, err := s.RecordAttempt(ctx, deliveryID, issuedOnly, store.Attempt{URL: "https://example.com/new", StatusCode: 204, OK: true, At: t0.Add(2 * time.Hour)})
 			if err != nil || !since.IsZero() {
 				t.Fatalf("after a success: failing since %v (%v)", since, err)
 			}
@@ -134,7 +134,7 @@ func TestEventsAreAnOutbox(t *testing.T) {
 			}
 			dl := j.Delivery
 			if dl.RequestsMadeCount != 3 || dl.WasSuccessful == nil || !*dl.WasSuccessful || dl.ResponseStatusCode == nil || *dl.ResponseStatusCode != 204 ||
-				j.SealedSecret != "sealed" || j.Subscription == nil || j.Subscription.ID != issuedOnly {
+				dl.URL != "https://example.com/new" || j.SealedSecret != "sealed" || j.Subscription == nil || j.Subscription.ID != issuedOnly {
 				t.Errorf("delivery after three attempts: %+v, subscription %+v", dl, j.Subscription)
 			}
 		})

@@ -153,7 +153,8 @@ func (d *Deliverer) deliver(ctx context.Context, deliveryID string) error {
 		return river.JobCancel(err)
 	}
 	now := d.cfg.Now()
-	a := d.post(ctx, j.Delivery.URL, string(secret), now, payload)
+	// The subscription's URL now: a retry after the partner changed it goes to the new one.
+	a := d.post(ctx, sub.URL, string(secret), now, payload)
 	since, err := st.RecordAttempt(ctx, deliveryID, sub.ID, a)
 	if err != nil {
 		return err
@@ -161,7 +162,7 @@ func (d *Deliverer) deliver(ctx context.Context, deliveryID string) error {
 	if a.OK {
 		return nil
 	}
-	d.cfg.Logger.Debug("webhook attempt failed", slog.String("delivery", deliveryID), slog.String("url", j.Delivery.URL),
+	d.cfg.Logger.Debug("webhook attempt failed", slog.String("delivery", deliveryID), slog.String("url", sub.URL),
 		slog.Int("status", a.StatusCode), slog.String("response", a.Response))
 	if !since.IsZero() && now.Sub(since) >= d.cfg.DisableAfter {
 		if err := d.disable(ctx, j, since, now); err != nil {
@@ -169,12 +170,12 @@ func (d *Deliverer) deliver(ctx context.Context, deliveryID string) error {
 		}
 		return river.JobCancel(fmt.Errorf("webhooks: subscription %s disabled: its receiver has failed since %s", sub.ID, since.Format(time.RFC3339)))
 	}
-	return fmt.Errorf("webhooks: %s: status %d: %s", j.Delivery.URL, a.StatusCode, a.Response)
+	return fmt.Errorf("webhooks: %s: status %d: %s", sub.URL, a.StatusCode, a.Response)
 }
 
 // post sends one attempt and says how it went.
 func (d *Deliverer) post(ctx context.Context, url, secret string, now time.Time, payload []byte) store.Attempt {
-	a := store.Attempt{At: now}
+	a := store.Attempt{URL: url, At: now}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
