@@ -47,6 +47,10 @@ type receiver struct {
 	answer func(n int) int
 	// delay is how long the nth request waits before answering.
 	delay func(n int) time.Duration
+	// gate, when set, holds every request until it is closed.
+	gate chan struct{}
+	// inflight and maxInflight count the requests being answered at once.
+	inflight, maxInflight atomic.Int64
 
 	mu       sync.Mutex
 	secrets  map[string]string // by subscription id
@@ -68,6 +72,17 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.requests++
 	n := rc.requests
 	rc.mu.Unlock()
+	now := rc.inflight.Add(1)
+	defer rc.inflight.Add(-1)
+	for m := rc.maxInflight.Load(); now > m && !rc.maxInflight.CompareAndSwap(m, now); m = rc.maxInflight.Load() {
+	}
+	if rc.gate != nil {
+		select {
+		case <-rc.gate:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if rc.delay != nil {
 		if d := rc.delay(n); d > 0 {
 			select {
@@ -540,7 +555,7 @@ func TestKilledServerResumesDeliveries(t *testing.T) {
 			c.token = tok.AccessToken
 			rc.subscribe(c, "counterpart")
 			c = c.newEntity()
-			const n = 300
+			const n = 100
 			var wg sync.WaitGroup
 			for w := range 6 {
 				wg.Add(1)
@@ -591,4 +606,36 @@ func TestKilledServerResumesDeliveries(t *testing.T) {
 			rc.mu.Unlock()
 		})
 	}
+}
+
+// TestSlowReceiverDelaysNoOther holds every request to one receiver while another subscription's
+// events keep arriving: the held receiver gets one attempt at a time (it is failing to answer, so
+// its subscription keeps few workers) and every event once it answers again.
+func TestSlowReceiverDelaysNoOther(t *testing.T) {
+	t.Parallel()
+	s := newStackWith(t, t.TempDir()+"/booksync.db", func(cfg *app.Config) {
+		cfg.Webhooks.Workers = 5 // one attempt at a time per subscription
+		cfg.Webhooks.Timeout = time.Minute
+	})
+	p := s.partner()
+	slow, fast := newReceiver(t), newReceiver(t)
+	slow.gate = make(chan struct{})
+	slow.subscribe(p, "counterpart")
+	fast.subscribe(p, "counterpart")
+	c := p.newEntity()
+	const n = 10
+	for i := range n {
+		c.do("POST", "/counterparts", map[string]any{"type": "organization", "organization": map[string]any{
+			"legal_name": "Customer " + strconv.Itoa(i), "is_customer": true, "is_vendor": false,
+			"address": map[string]any{"country": "GB", "city": "Leeds", "postal_code": "LS1 1AA", "line1": "2 Park Row"}}}, 201, nil)
+	}
+	c.waitFor("the fast receiver's events", func() bool { return len(fast.events()) == n })
+	if got := len(slow.events()); got != 0 {
+		t.Fatalf("the held receiver answered %d events", got)
+	}
+	if m := slow.maxInflight.Load(); m > 1 {
+		t.Errorf("the held receiver had %d requests at once, want 1", m)
+	}
+	close(slow.gate)
+	c.waitFor("the held receiver's events", func() bool { return len(slow.events()) == n })
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -50,6 +51,9 @@ type Config struct {
 type Deliverer struct {
 	cfg Config
 	box *secretbox.Box
+
+	mu       sync.Mutex
+	inflight map[string]int // attempts running in this process, by subscription
 }
 
 // NewDeliverer returns a deliverer with cfg's defaults filled in.
@@ -79,7 +83,37 @@ func NewDeliverer(cfg Config) (*Deliverer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Deliverer{cfg: cfg, box: box}, nil
+	return &Deliverer{cfg: cfg, box: box, inflight: map[string]int{}}, nil
+}
+
+// perSubscription is how many attempts to one subscription run at once in this process: a fifth
+// of the workers while its receiver answers, one while it fails. The other deliveries to it wait
+// (snoozed, which uses no attempt), so that a slow or dead receiver holds few workers and every
+// other subscription keeps the rest.
+func (d *Deliverer) perSubscription(failing bool) int {
+	if failing {
+		return 1
+	}
+	return max(1, d.cfg.Workers/5)
+}
+
+// acquire takes one of the subscription's places, or reports false when they are all taken.
+func (d *Deliverer) acquire(subID string, failing bool) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inflight[subID] >= d.perSubscription(failing) {
+		return false
+	}
+	d.inflight[subID]++
+	return true
+}
+
+func (d *Deliverer) release(subID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.inflight[subID]--; d.inflight[subID] <= 0 {
+		delete(d.inflight, subID)
+	}
 }
 
 // DefaultBackoff is the wait before retry n: 10 s doubled per retry up to an hour, with ±25 %
@@ -144,6 +178,15 @@ func (d *Deliverer) deliver(ctx context.Context, deliveryID string) error {
 		// Deleted or disabled: nothing more is sent. The delivery keeps its last attempt.
 		return river.JobCancel(errors.New("webhooks: the subscription is deleted or disabled"))
 	}
+	failing := sub.FailingSince != nil
+	if !d.acquire(sub.ID, failing) {
+		wait := time.Second
+		if failing {
+			wait = d.cfg.Backoff(1)
+		}
+		return river.JobSnooze(wait)
+	}
+	defer d.release(sub.ID)
 	secret, err := d.box.Open(j.SealedSecret, secretContext(sub.ID))
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("webhooks: open the secret of subscription %s: %w", sub.ID, err))

@@ -5,7 +5,7 @@
 // and one River job per subscription that wants it (store.AddEventTx). This package runs those
 // jobs in their own River queue (store.WebhookQueue), so that a slow or dead receiver delays no
 // sync and no other subscription: each attempt is one POST with a short timeout, recorded as it
-// ends; a failed one is retried with exponential backoff and jitter; a subscription whose receiver
+// ends; one subscription takes at most a fifth of the workers (one while its receiver fails); a failed one is retried with exponential backoff and jitter; a subscription whose receiver
 // has failed every attempt for Config.DisableAfter (four days by default) is disabled, with an
 // event saying so. Delivery is at least once: a receiver deduplicates on the event's id.
 package webhooks
