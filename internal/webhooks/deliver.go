@@ -54,6 +54,7 @@ type Deliverer struct {
 
 	mu       sync.Mutex
 	inflight map[string]int // attempts running in this process, by subscription
+	freed    chan struct{}  // closed (and replaced) whenever an attempt ends
 }
 
 // NewDeliverer returns a deliverer with cfg's defaults filled in.
@@ -83,7 +84,7 @@ func NewDeliverer(cfg Config) (*Deliverer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Deliverer{cfg: cfg, box: box, inflight: map[string]int{}}, nil
+	return &Deliverer{cfg: cfg, box: box, inflight: map[string]int{}, freed: make(chan struct{})}, nil
 }
 
 // perSubscription is how many attempts to one subscription run at once in this process: a fifth
@@ -97,23 +98,47 @@ func (d *Deliverer) perSubscription(failing bool) int {
 	return max(1, d.cfg.Workers/5)
 }
 
-// acquire takes one of the subscription's places, or reports false when they are all taken.
-func (d *Deliverer) acquire(subID string, failing bool) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.inflight[subID] >= d.perSubscription(failing) {
-		return false
+// acquireWait is how long an attempt to a subscription whose places are all taken waits for one
+// before it is snoozed: long enough for a fast receiver's answers to free a place, short enough
+// that a slow receiver's backlog holds no worker for long.
+const acquireWait = 250 * time.Millisecond
+
+// acquire takes one of the subscription's places, waiting up to acquireWait for one while its
+// receiver answers; it reports false when none came free (at once while the receiver fails).
+func (d *Deliverer) acquire(ctx context.Context, subID string, failing bool) bool {
+	timer := time.NewTimer(acquireWait)
+	defer timer.Stop()
+	for {
+		d.mu.Lock()
+		if d.inflight[subID] < d.perSubscription(failing) {
+			d.inflight[subID]++
+			d.mu.Unlock()
+			return true
+		}
+		freed := d.freed
+		d.mu.Unlock()
+		if failing {
+			return false
+		}
+		select {
+		case <-freed:
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
-	d.inflight[subID]++
-	return true
 }
 
+// release gives a place back and wakes the attempts waiting for one.
 func (d *Deliverer) release(subID string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inflight[subID]--; d.inflight[subID] <= 0 {
 		delete(d.inflight, subID)
 	}
+	close(d.freed)
+	d.freed = make(chan struct{})
 }
 
 // DefaultBackoff is the wait before retry n: 10 s doubled per retry up to an hour, with ±25 %
@@ -179,7 +204,7 @@ func (d *Deliverer) deliver(ctx context.Context, deliveryID string) error {
 		return river.JobCancel(errors.New("webhooks: the subscription is deleted or disabled"))
 	}
 	failing := sub.FailingSince != nil
-	if !d.acquire(sub.ID, failing) {
+	if !d.acquire(ctx, sub.ID, failing) {
 		wait := time.Second
 		if failing {
 			wait = d.cfg.Backoff(1)
