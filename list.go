@@ -171,4 +171,8 @@ var ListSpecs = map[string]ListSpec{
 	"get_accounting_synced_records": SyncedRecordList,
 	"get_accounting_tax_rates":      AccountingTaxRateList,
 	"get_ledger_accounts":           LedgerAccountList,
+
+	"get_events":                EventList,
+	"get_webhook_subscriptions": WebhookSubscriptionList,
+	"get_webhook_deliveries":    WebhookDeliveryList,
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
+	"github.com/booksync/booksync/internal/webhooks"
 	"github.com/google/uuid"
 )
 
@@ -64,6 +65,9 @@ func newHarness(t testing.TB, dsn string) *harness {
 	}
 	a, err := api.NewServer(st, invoicing.New(st, engine), nil)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Webhooks, err = webhooks.NewService(st, bytes.Repeat([]byte{7}, 32), ""); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a)

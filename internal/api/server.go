@@ -29,7 +29,10 @@ type Server struct {
 	Logger *slog.Logger
 	// Metrics counts requests by operation and status; nil counts nothing.
 	Metrics *metrics.Metrics
-	mux     *http.ServeMux
+	// Webhooks manages webhook subscriptions and reads events and deliveries; nil answers those
+	// operations with 404.
+	Webhooks Webhooks
+	mux      *http.ServeMux
 }
 
 // NewServer returns a server over the store, the invoicing service (which issues and cancels
@@ -132,6 +135,18 @@ func (s *Server) routeTable() []struct {
 		r("GET", "/accounting/receivables/{invoice_id}", "get_accounting_receivables_id", true, true, s.getAccountingReceivable),
 		r("GET", "/accounting/payables", "get_accounting_payables", true, true, s.listAccountingPayables),
 		r("GET", "/accounting/payables/{payable_id}", "get_accounting_payables_id", true, true, s.getAccountingPayable),
+
+		r("POST", "/webhook_subscriptions", "post_webhook_subscriptions", true, false, s.postSubscription),
+		r("GET", "/webhook_subscriptions", "get_webhook_subscriptions", true, false, s.listSubscriptions),
+		r("GET", "/webhook_subscriptions/{webhook_subscription_id}", "get_webhook_subscriptions_id", true, false, s.getSubscription),
+		r("PATCH", "/webhook_subscriptions/{webhook_subscription_id}", "patch_webhook_subscriptions_id", true, false, s.patchSubscription),
+		r("DELETE", "/webhook_subscriptions/{webhook_subscription_id}", "delete_webhook_subscriptions_id", true, false, s.deleteSubscription),
+		r("POST", "/webhook_subscriptions/{webhook_subscription_id}/enable", "post_webhook_subscriptions_id_enable", true, false, s.enableSubscription),
+		r("POST", "/webhook_subscriptions/{webhook_subscription_id}/disable", "post_webhook_subscriptions_id_disable", true, false, s.disableSubscription),
+		r("POST", "/webhook_subscriptions/{webhook_subscription_id}/regenerate_secret", "post_webhook_subscriptions_id_regenerate_secret", true, false, s.regenerateSecret),
+		r("GET", "/events", "get_events", true, true, s.listEvents),
+		r("GET", "/events/{event_id}", "get_events_id", true, false, s.getEvent),
+		r("GET", "/webhook_deliveries", "get_webhook_deliveries", true, true, s.listDeliveries),
 	}
 }
 

@@ -33,6 +33,8 @@ var requestTypes = map[string]any{
 	"post_receivables_id_mark_as_partially_paid": typeOf[partiallyPaidInput](),
 	"post_receivables_id_mark_as_uncollectible":  typeOf[uncollectibleInput](),
 	"post_accounting_connections":                typeOf[connectionInput](),
+	"post_webhook_subscriptions":                 typeOf[subscriptionInput](),
+	"patch_webhook_subscriptions_id":             typeOf[subscriptionInput](),
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,6 +24,12 @@ func TestEveryRouteDocumentsItsStatuses(t *testing.T) {
 	f := e.fixture("GBP", 100)
 	inv := e.newInvoice(f, "GBP", map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000})
 	const unknown = "0b8e2a1c-9a39-4b0a-9f3a-3c7d2b0f6a11"
+	var sub struct{ ID string }
+	if r := p.raw("POST", "/webhook_subscriptions", strings.NewReader(`{"object_type": "receivable", "url": "https://example.com/hooks"}`), nil); r.status != http.StatusCreated {
+		t.Fatalf("create a webhook subscription: %d %s", r.status, r.body)
+	} else if err := json.Unmarshal(r.body, &sub); err != nil {
+		t.Fatal(err)
+	}
 	huge := `{"name": "` + strings.Repeat("x", 1<<20) + `"}`
 	for _, rt := range h.api.Routes() {
 		path := rt.Path
@@ -64,7 +71,9 @@ func TestEveryRouteDocumentsItsStatuses(t *testing.T) {
 			want(p, huge, http.StatusRequestEntityTooLarge)
 			continue
 		}
-		entityScoped := !strings.HasPrefix(rt.Path, "/entities")
+		// Entities, webhook subscriptions and GET /events/{id} are the partner's, without an entity.
+		entityScoped := !strings.HasPrefix(rt.Path, "/entities") && !strings.HasPrefix(rt.Path, "/webhook_subscriptions") &&
+			rt.Path != "/events/{event_id}"
 		if entityScoped {
 			want(p.forEntity(unknown), "", http.StatusNotFound)
 		}
@@ -81,7 +90,8 @@ func TestEveryRouteDocumentsItsStatuses(t *testing.T) {
 			}
 		}
 		if rt.Method != "GET" && rt.Method != "DELETE" && !strings.HasSuffix(rt.Path, "/issue") && !strings.HasSuffix(rt.Path, "/cancel") &&
-			!strings.HasSuffix(rt.Path, "/disconnect") && !strings.HasSuffix(rt.Path, "/sync") && !strings.HasSuffix(rt.Path, "/push") {
+			!strings.HasSuffix(rt.Path, "/disconnect") && !strings.HasSuffix(rt.Path, "/sync") && !strings.HasSuffix(rt.Path, "/push") &&
+			!strings.HasSuffix(rt.Path, "/enable") && !strings.HasSuffix(rt.Path, "/disable") && !strings.HasSuffix(rt.Path, "/regenerate_secret") {
 			who := e
 			if !entityScoped {
 				who = p
@@ -89,7 +99,7 @@ func TestEveryRouteDocumentsItsStatuses(t *testing.T) {
 			// The body is read once the object is found, so the path names real ones.
 			path = rt.Path
 			for param, id := range map[string]string{"{entity_id}": e.entityID, "{counterpart_id}": f.counterpartID,
-				"{product_id}": f.productID, "{receivable_id}": inv.ID} {
+				"{product_id}": f.productID, "{receivable_id}": inv.ID, "{webhook_subscription_id}": sub.ID} {
 				path = strings.Replace(path, param, id, 1)
 			}
 			want(who, huge, http.StatusRequestEntityTooLarge)

@@ -20,6 +20,7 @@ import (
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
+	"github.com/booksync/booksync/internal/webhooks"
 )
 
 // Config configures an App.
@@ -55,6 +56,9 @@ type Config struct {
 	JobTimeout time.Duration
 	// Logger receives logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Webhooks tunes the delivery of webhooks (timeouts, backoff, when a failing subscription is
+	// disabled, the clock); its Store and SecretKey are set here.
+	Webhooks webhooks.Config
 }
 
 // App is a wired booksync.
@@ -62,6 +66,7 @@ type App struct {
 	Store             *store.Store
 	Metrics           *metrics.Metrics
 	Engine            *syncer.Engine
+	Webhooks          *webhooks.Service
 	Invoicing         *invoicing.Service
 	API               *api.Server
 	XeroSandbox       *xerosandbox.Sandbox
@@ -88,6 +93,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	hooksCfg := cfg.Webhooks
+	hooksCfg.Store, hooksCfg.SecretKey = st, cfg.SecretKey
+	if hooksCfg.Logger == nil {
+		hooksCfg.Logger = cfg.Logger
+	}
+	deliverer, err := webhooks.NewDeliverer(hooksCfg)
+	if err != nil {
+		return fail(err)
+	}
+	a.Webhooks, err = webhooks.NewService(st, cfg.SecretKey, cfg.PublicURL)
+	if err != nil {
+		return fail(err)
+	}
 	a.Engine, err = syncer.New(syncer.Config{
 		Store:       st,
 		SecretKey:   cfg.SecretKey,
@@ -99,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		JobTimeout:  cfg.JobTimeout,
 		Logger:      cfg.Logger,
 		Metrics:     a.Metrics,
+		Jobs:        deliverer,
 	})
 	if err != nil {
 		return fail(err)
@@ -109,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return fail(err)
 	}
 	a.API.Logger = cfg.Logger
+	a.API.Webhooks = a.Webhooks
 	a.API.Metrics = a.Metrics
 	if err := a.mountSandboxes(ctx, mux, cfg); err != nil {
 		return fail(err)

@@ -55,6 +55,9 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 		if err != nil {
 			return err
 		}
+		if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
+			return err
+		}
 		if r.IsCreditNote() {
 			out = r
 			return s.issueCreditNote(ctx, tx, r, at)
@@ -131,6 +134,9 @@ func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time)
 		if err := s.store.UpdateReceivableTx(ctx, tx, r); err != nil {
 			return err
 		}
+		if err := s.receivableEvent(ctx, tx, r, booksync.EventCanceled, at); err != nil {
+			return err
+		}
 		conn, err := s.activeConnection(ctx, tx, entityID)
 		if err != nil {
 			return err
@@ -161,8 +167,16 @@ func (s *Service) Cancel(ctx context.Context, entityID, id string, at time.Time)
 func (s *Service) RecordPayment(ctx context.Context, p *booksync.PaymentRecord,
 	apply func(booksync.Receivable) (booksync.Receivable, error)) error {
 	return s.store.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.store.CreatePaymentRecordTx(ctx, tx, p, apply)
+		var before string
+		seen := apply
+		if apply != nil {
+			seen = func(r booksync.Receivable) (booksync.Receivable, error) { before = r.Status; return apply(r) }
+		}
+		r, err := s.store.CreatePaymentRecordTx(ctx, tx, p, seen)
 		if err != nil {
+			return err
+		}
+		if err := s.paymentEvents(ctx, tx, p, before, r); err != nil {
 			return err
 		}
 		if p.Status != booksync.PaymentStatusSucceeded || apply == nil {

@@ -47,29 +47,53 @@ func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, st
 	if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO accounting_connections
-	(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
-		micros(c.CreatedAt), micros(c.UpdatedAt), data)
-	if isUniqueViolation(err) {
-		return ErrActiveConnection
-	} else if err != nil {
-		return fmt.Errorf("store: create connection: %w", err)
-	}
-	return nil
+	// The connection and its events (its creation, and its status when it was created connected)
+	// commit together.
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounting_connections
+		(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
+			micros(c.CreatedAt), micros(c.UpdatedAt), data)
+		if isUniqueViolation(err) {
+			return ErrActiveConnection
+		} else if err != nil {
+			return fmt.Errorf("store: create connection: %w", err)
+		}
+		if err := s.addConnectionEvent(ctx, tx, c, booksync.EventCreated); err != nil {
+			return err
+		}
+		if c.Status == booksync.ConnectionConnected {
+			return s.addConnectionEvent(ctx, tx, c, booksync.EventConnected)
+		}
+		return nil
+	})
 }
 
 // UpdateConnection writes a connection's status, tenant, schedule and data. Disconnecting frees
 // the entity to connect again.
 func (s *Store) UpdateConnection(ctx context.Context, c *booksync.Connection) error {
-	return s.updateConnection(ctx, s.writer, c)
+	return s.InTx(ctx, func(tx *sql.Tx) error { return s.updateConnection(ctx, tx, c) })
 }
 
-func (s *Store) updateConnection(ctx context.Context, db execer, c *booksync.Connection) error {
+// updateConnection writes c and, when its status changed to connected, disconnected or
+// deauthorized, the event that says so.
+func (s *Store) updateConnection(ctx context.Context, db *sql.Tx, c *booksync.Connection) error {
 	data, err := connectionData(c)
 	if err != nil {
 		return fmt.Errorf("store: update connection: %w", err)
+	}
+	var before string
+	if err := db.QueryRowContext(ctx, "SELECT status FROM accounting_connections WHERE id = $1"+s.d.forUpdate, c.ID).Scan(&before); err != nil {
+		return wrapRead("connection", mapNotFound(err, "accounting connection"))
+	}
+	if before != c.Status {
+		switch c.Status {
+		case booksync.ConnectionConnected, booksync.ConnectionDisconnected, booksync.ConnectionDeauthorized:
+			if err := s.addConnectionEvent(ctx, db, c, c.Status); err != nil {
+				return err
+			}
+		}
 	}
 	res, err := db.ExecContext(ctx, `UPDATE accounting_connections SET status = $1, active = $2, tenant_id = $3,
 	next_sync_at = $4, updated_at = $5, data = $6 WHERE id = $7`,

@@ -83,9 +83,11 @@ func (s *Store) CreateCounterpart(ctx context.Context, c *booksync.Counterpart, 
 			return fmt.Errorf("store: create counterpart: %w", mapErr(err))
 		}
 		if addr != nil {
-			return insertAddress(ctx, tx, addr)
+			if err := insertAddress(ctx, tx, addr); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.addObjectEvent(ctx, tx, c.EntityID, booksync.EventObjectCounterpart, booksync.EventCreated, c.ID, c, c.CreatedAt)
 	})
 }
 
@@ -122,18 +124,28 @@ func (s *Store) UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) 
 		return fmt.Errorf("store: update counterpart: %w", err)
 	}
 	isCustomer, isVendor, email := counterpartFields(c)
-	return execOne(ctx, s.writer, "counterpart", "update counterpart", `UPDATE counterparts
-	SET type = $1, counterpart_name = $2, is_customer = $3, is_vendor = $4, email = $5, updated_at = $6, data = $7
-	WHERE entity_id = $8 AND id = $9 AND deleted_at IS NULL`,
-		c.Type, c.Name(), isCustomer, isVendor, email, micros(c.UpdatedAt), string(data), c.EntityID, c.ID)
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, "counterpart", "update counterpart", `UPDATE counterparts
+		SET type = $1, counterpart_name = $2, is_customer = $3, is_vendor = $4, email = $5, updated_at = $6, data = $7
+		WHERE entity_id = $8 AND id = $9 AND deleted_at IS NULL`,
+			c.Type, c.Name(), isCustomer, isVendor, email, micros(c.UpdatedAt), string(data), c.EntityID, c.ID); err != nil {
+			return err
+		}
+		return s.addObjectEvent(ctx, tx, c.EntityID, booksync.EventObjectCounterpart, booksync.EventUpdated, c.ID, c, c.UpdatedAt)
+	})
 }
 
 // DeleteCounterpart marks a counterpart deleted; invoices that name it keep their copy of it.
 // Deleting it again, or another entity's, gives a NotFoundError.
 func (s *Store) DeleteCounterpart(ctx context.Context, entityID, id string, at time.Time) error {
-	return execOne(ctx, s.writer, "counterpart", "delete counterpart",
-		"UPDATE counterparts SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
-		micros(at), entityID, id)
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, "counterpart", "delete counterpart",
+			"UPDATE counterparts SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
+			micros(at), entityID, id); err != nil {
+			return err
+		}
+		return s.addObjectEvent(ctx, tx, entityID, booksync.EventObjectCounterpart, booksync.EventDeleted, id, map[string]string{"id": id}, at)
+	})
 }
 
 // Counterparts lists the entity's counterparts that are not deleted.

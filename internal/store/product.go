@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -46,14 +47,16 @@ func (s *Store) CreateProduct(ctx context.Context, p *booksync.Product) error {
 	if err != nil {
 		return fmt.Errorf("store: create product: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO products
-	(id, entity_id, name, type, currency, price, created_at, updated_at, data)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, p.EntityID, p.Name, p.Type, currency, price, micros(p.CreatedAt), micros(p.UpdatedAt), data)
-	if err != nil {
-		return fmt.Errorf("store: create product: %w", mapErr(err))
-	}
-	return nil
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err = tx.ExecContext(ctx, `INSERT INTO products
+		(id, entity_id, name, type, currency, price, created_at, updated_at, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			p.ID, p.EntityID, p.Name, p.Type, currency, price, micros(p.CreatedAt), micros(p.UpdatedAt), data)
+		if err != nil {
+			return fmt.Errorf("store: create product: %w", mapErr(err))
+		}
+		return s.addObjectEvent(ctx, tx, p.EntityID, booksync.EventObjectProduct, booksync.EventCreated, p.ID, p, p.CreatedAt)
+	})
 }
 
 // Product returns a product of the entity that is not deleted, or a NotFoundError.
@@ -74,18 +77,28 @@ func (s *Store) UpdateProduct(ctx context.Context, p *booksync.Product) error {
 	if err != nil {
 		return fmt.Errorf("store: update product: %w", err)
 	}
-	return execOne(ctx, s.writer, "product", "update product", `UPDATE products
-	SET name = $1, type = $2, currency = $3, price = $4, updated_at = $5, data = $6
-	WHERE entity_id = $7 AND id = $8 AND deleted_at IS NULL`,
-		p.Name, p.Type, currency, price, micros(p.UpdatedAt), data, p.EntityID, p.ID)
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, "product", "update product", `UPDATE products
+		SET name = $1, type = $2, currency = $3, price = $4, updated_at = $5, data = $6
+		WHERE entity_id = $7 AND id = $8 AND deleted_at IS NULL`,
+			p.Name, p.Type, currency, price, micros(p.UpdatedAt), data, p.EntityID, p.ID); err != nil {
+			return err
+		}
+		return s.addObjectEvent(ctx, tx, p.EntityID, booksync.EventObjectProduct, booksync.EventUpdated, p.ID, p, p.UpdatedAt)
+	})
 }
 
 // DeleteProduct marks a product deleted; invoice lines keep their copy of it. Deleting it again,
 // or another entity's, gives a NotFoundError.
 func (s *Store) DeleteProduct(ctx context.Context, entityID, id string, at time.Time) error {
-	return execOne(ctx, s.writer, "product", "delete product",
-		"UPDATE products SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
-		micros(at), entityID, id)
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := execOne(ctx, tx, "product", "delete product",
+			"UPDATE products SET deleted_at = $1 WHERE entity_id = $2 AND id = $3 AND deleted_at IS NULL",
+			micros(at), entityID, id); err != nil {
+			return err
+		}
+		return s.addObjectEvent(ctx, tx, entityID, booksync.EventObjectProduct, booksync.EventDeleted, id, map[string]string{"id": id}, at)
+	})
 }
 
 // Products lists the entity's products that are not deleted.

@@ -82,17 +82,19 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO receivables
-	(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-	 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`,
-		r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
-		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
-		row.basedOn)
-	if err != nil {
-		return fmt.Errorf("store: create receivable: %w", mapErr(err))
-	}
-	return nil
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err = tx.ExecContext(ctx, `INSERT INTO receivables
+		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
+		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`,
+			r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
+			r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
+			row.basedOn)
+		if err != nil {
+			return fmt.Errorf("store: create receivable: %w", mapErr(err))
+		}
+		return s.addObjectEvent(ctx, tx, r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, r, r.CreatedAt)
+	})
 }
 
 // Receivable returns an invoice of the entity, or a NotFoundError.

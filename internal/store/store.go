@@ -39,6 +39,8 @@ type Store struct {
 	reader *sql.DB
 	d      dialect
 	opts   Options
+	// hooks inserts webhook delivery jobs in the transactions that write events (see AddEventTx).
+	hooks hookQueue
 }
 
 // Open connects to the database that dsn names: a postgres:// or postgresql:// URL, or else a

@@ -159,12 +159,18 @@ func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	if err != nil {
 		return false, err
 	}
-	res, err := s.writer.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
-		r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
-	if err != nil {
-		return false, fmt.Errorf("store: settle synced record: %w", err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err = s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
+			r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
+		if err != nil {
+			return fmt.Errorf("store: settle synced record: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil || n != 1 {
+			return err
+		}
+		return s.addOutcomeEvent(ctx, tx, r)
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: settle synced record: %w", err)
 	}

@@ -54,6 +54,16 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts settled records; nil counts nothing.
 	Metrics *metrics.Metrics
+	// Jobs adds other workers (webhook deliveries) to the engine's River client, each kind in its
+	// own queue so that it delays no sync; nil adds none.
+	Jobs JobSet
+}
+
+// JobSet is a set of River workers and the queues they run in, which the engine's River client
+// runs beside its own.
+type JobSet interface {
+	Register(workers *river.Workers)
+	Queues() map[string]river.QueueConfig
 }
 
 // Engine runs syncs and pushes and answers the accounting API's requests that need them.
@@ -120,6 +130,12 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &sweepWorker{e: e})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		if cfg.Jobs != nil {
+			cfg.Jobs.Register(workers)
+			for name, q := range cfg.Jobs.Queues() {
+				rc.Queues[name] = q
+			}
+		}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	}

@@ -70,9 +70,14 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
 		if err := w.e.pull(ctx, connID); err != nil {
+			w.e.syncFailedEvent(ctx, connID, err)
 			return w.e.jobResult(ctx, connID, job.Attempt, job.MaxAttempts, err)
 		}
-		err := w.e.store.InTx(ctx, func(tx *sql.Tx) error {
+		conn, err := w.e.store.ConnectionByID(ctx, connID)
+		if err != nil {
+			return err
+		}
+		err = w.e.store.InTx(ctx, func(tx *sql.Tx) error {
 			if err := completeTx(ctx, tx, job); err != nil {
 				return err
 			}
@@ -82,6 +87,9 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			}
 			if again {
 				return errMoreToPush
+			}
+			if err := w.e.syncEventTx(ctx, tx, conn, booksync.EventSyncFinished, "pulled the tax rates and ledger accounts; the push of pending records is queued"); err != nil {
+				return err
 			}
 			return w.e.queuePush(ctx, tx, connID)
 		})

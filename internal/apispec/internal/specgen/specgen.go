@@ -89,6 +89,18 @@ var Ops = []Op{
 	{"GET", "/accounting/receivables/{invoice_id}"},
 	{"GET", "/accounting/payables"},
 	{"GET", "/accounting/payables/{payable_id}"},
+
+	{"POST", "/webhook_subscriptions"},
+	{"GET", "/webhook_subscriptions"},
+	{"GET", "/webhook_subscriptions/{webhook_subscription_id}"},
+	{"PATCH", "/webhook_subscriptions/{webhook_subscription_id}"},
+	{"DELETE", "/webhook_subscriptions/{webhook_subscription_id}"},
+	{"POST", "/webhook_subscriptions/{webhook_subscription_id}/enable"},
+	{"POST", "/webhook_subscriptions/{webhook_subscription_id}/disable"},
+	{"POST", "/webhook_subscriptions/{webhook_subscription_id}/regenerate_secret"},
+	{"GET", "/events"},
+	{"GET", "/events/{event_id}"},
+	{"GET", "/webhook_deliveries"},
 }
 
 // bodyAdditions gives a request body to operations where booksync takes one that Monite's current

@@ -1,0 +1,236 @@
+package booksync
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// An Event tells a platform that something happened to an object of one of its entities: an invoice
+// was issued, pushed to the books or failed there, a connection was lost. Events are written in the
+// same transaction as the change that causes them (an outbox), so that no change goes without its
+// event and no event without its change, and each is delivered to the partner's webhook
+// subscriptions for its object type (see WebhookSubscription). The JSON is Monite's EventResource;
+// a webhook's body adds the subscription's id.
+type Event struct {
+	ID string `json:"id"`
+	// CreatedAt is the time of the transaction that caused the event.
+	CreatedAt time.Time `json:"created_at"`
+	// Action is the object type and the event type joined by a dot: "receivable.issued".
+	Action     string `json:"action"`
+	APIVersion string `json:"api_version"`
+	// Description says what happened in a sentence.
+	Description string `json:"description"`
+	EntityID    string `json:"entity_id"`
+	ObjectType  string `json:"object_type"`
+	// ObjectID is the id of the object the event is about (Monite's guide names it; receivers
+	// fetch the object by it).
+	ObjectID string `json:"object_id"`
+	// Object is the object as the API returns it at the time of the event, or a summary of what
+	// happened to it (a synced record's outcome, a sync's counts).
+	Object json.RawMessage `json:"object"`
+}
+
+// Type returns the event type, the part of Action after the object type: "issued".
+func (e Event) Type() string {
+	return strings.TrimPrefix(e.Action, e.ObjectType+".")
+}
+
+// NewEvent returns an event of the entity about an object, with the object encoded as its JSON.
+// The store fills the id, time and API version when it writes the event.
+func NewEvent(entityID, objectType, eventType, objectID string, object any, description string) (Event, error) {
+	b, err := json.Marshal(object)
+	if err != nil {
+		return Event{}, fmt.Errorf("booksync: encode %s event: %w", objectType, err)
+	}
+	return Event{EntityID: entityID, ObjectType: objectType, Action: objectType + "." + eventType,
+		ObjectID: objectID, Object: b, Description: description}, nil
+}
+
+// Webhook object types: the values of Monite's WebhookObjectType that booksync writes events for.
+const (
+	EventObjectConnection      = "accounting_connection"
+	EventObjectReceivable      = "receivable"
+	EventObjectPayment         = "payment"
+	EventObjectCounterpart     = "counterpart"
+	EventObjectProduct         = "product"
+	EventObjectPartnerSettings = "partner_settings"
+)
+
+// Event types, the part of an event's action after its object type. Monite's names where Monite
+// has them (created, updated, connected, disconnected, deauthorized, issued, canceled, paid,
+// partially_paid); booksync's own additions are named in the same way and listed in
+// docs/webhooks.md.
+const (
+	EventCreated       = "created"
+	EventUpdated       = "updated"
+	EventDeleted       = "deleted"
+	EventConnected     = "connected"
+	EventDisconnected  = "disconnected"
+	EventDeauthorized  = "deauthorized"
+	EventSyncFinished  = "sync_finished"
+	EventSyncFailed    = "sync_failed"
+	EventIssued        = "issued"
+	EventCanceled      = "canceled"
+	EventPaid          = "paid"
+	EventPartiallyPaid = "partially_paid"
+	// EventAccountingPushed and EventAccountingFailed are the outcome of a push of the object to
+	// the entity's books: its synced record, with the error's status, message and fix on failure.
+	EventAccountingPushed = "accounting_pushed"
+	EventAccountingFailed = "accounting_failed"
+	// EventSubscriptionDisabled is written when booksync disables a webhook subscription whose
+	// receiver kept failing.
+	EventSubscriptionDisabled = "webhook_subscription_disabled"
+)
+
+// EventTypes lists, per object type, the event types booksync writes; a subscription's
+// event_types must be among them.
+var EventTypes = map[string][]string{
+	EventObjectConnection: {EventCreated, EventConnected, EventDisconnected, EventDeauthorized,
+		EventSyncFinished, EventSyncFailed},
+	EventObjectReceivable: {EventCreated, EventIssued, EventCanceled, EventPaid, EventPartiallyPaid,
+		EventAccountingPushed, EventAccountingFailed},
+	EventObjectPayment:         {EventCreated, EventAccountingPushed, EventAccountingFailed},
+	EventObjectCounterpart:     {EventCreated, EventUpdated, EventDeleted},
+	EventObjectProduct:         {EventCreated, EventUpdated, EventDeleted},
+	EventObjectPartnerSettings: {EventSubscriptionDisabled},
+}
+
+// Webhook subscription statuses (Monite's WebhookSubscriptionStatus).
+const (
+	SubscriptionEnabled  = "enabled"
+	SubscriptionDisabled = "disabled"
+)
+
+// WebhookSubscription asks booksync to send a partner's events of one object type to a URL. Its
+// secret signs every webhook; the store keeps it sealed, and the API shows it only when it is
+// created or regenerated.
+type WebhookSubscription struct {
+	ID        string `json:"id"`
+	PartnerID string `json:"-"`
+	// ObjectType is a webhook object type, such as "receivable".
+	ObjectType string `json:"object_type"`
+	// EventTypes are the event types sent; empty means every event of the object type.
+	EventTypes []string `json:"event_types"`
+	URL        string   `json:"url"`
+	Status     string   `json:"status"`
+	// Secret is set only when it was just created or regenerated.
+	Secret string `json:"secret,omitempty"`
+	// FailingSince is when the receiver began to fail: the first failed attempt since its last
+	// success. A subscription failing for long enough is disabled.
+	FailingSince *time.Time `json:"-"`
+	CreatedAt    time.Time  `json:"-"`
+	UpdatedAt    time.Time  `json:"-"`
+}
+
+// Wants reports whether the subscription sends an event of this object type and action.
+func (s WebhookSubscription) Wants(objectType, eventType string) bool {
+	if s.Status != SubscriptionEnabled || s.ObjectType != objectType {
+		return false
+	}
+	return len(s.EventTypes) == 0 || slices.Contains(s.EventTypes, eventType)
+}
+
+// CheckWebhookURL checks a subscription's URL: an absolute http or https URL with a host, and not
+// one of booksync's own (publicURL), which would send booksync's webhooks to itself. It returns
+// an EVALIDATION error naming the url field.
+func CheckWebhookURL(raw, publicURL string) error {
+	loc := []any{"body", "url"}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return FieldErrorf("url_scheme", loc, "URL scheme should be 'http' or 'https', with a host: %q.", raw)
+	}
+	if u.User != nil {
+		return FieldErrorf("url_parsing", loc, "The webhook URL must not carry a user name or password.")
+	}
+	if publicURL != "" {
+		if own, err := url.Parse(publicURL); err == nil && own.Host != "" && sameHost(u, own) {
+			return FieldErrorf("value_error", loc, "The webhook URL points at booksync itself (%s); give the URL of your own receiver.", own.Host)
+		}
+	}
+	return nil
+}
+
+func sameHost(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// CheckEventTypes checks a subscription's object type and event types against what booksync
+// writes, with EVALIDATION errors naming the field.
+func CheckEventTypes(objectType string, eventTypes []string) error {
+	known, ok := EventTypes[objectType]
+	if !ok {
+		var types []string
+		for t := range EventTypes {
+			types = append(types, t)
+		}
+		slices.Sort(types)
+		return FieldErrorf("enum", []any{"body", "object_type"},
+			"booksync writes no events for object type %q; it writes them for %s.", objectType, strings.Join(types, ", "))
+	}
+	for i, t := range eventTypes {
+		if !slices.Contains(known, t) {
+			return FieldErrorf("enum", []any{"body", "event_types", i},
+				"%q is not an event type of %s; its event types are %s.", t, objectType, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// WebhookDelivery is the delivery of one event to one subscription: how many requests were made,
+// and the last one's status code, response and outcome (Monite's WebhookDeliveryResource).
+type WebhookDelivery struct {
+	ID             string `json:"id"`
+	EventID        string `json:"event_id"`
+	SubscriptionID string `json:"-"`
+	EntityID       string `json:"-"`
+	ObjectType     string `json:"-"`
+	EventAction    string `json:"-"`
+	URL            string `json:"url"`
+	// RequestsMadeCount counts the attempts, each recorded as it ends.
+	RequestsMadeCount  int     `json:"requests_made_count"`
+	Response           *string `json:"response"`
+	ResponseStatusCode *int    `json:"response_status_code"`
+	// WasSuccessful is nil until the first attempt ends, then whether the last one succeeded.
+	WasSuccessful *bool     `json:"was_successful"`
+	CreatedAt     time.Time `json:"-"`
+	UpdatedAt     time.Time `json:"-"`
+}
+
+// EventList is what GET /events filters and sorts by.
+var EventList = ListSpec{
+	Fields:      map[string]FieldKind{"object_type": KindEnum, "created_at": KindTime, "updated_at": KindTime},
+	Ops:         map[string][]FilterOp{"object_type": {OpEq}, "created_at": ranges},
+	Sorts:       []string{"created_at", "updated_at"},
+	DefaultSort: "created_at",
+}
+
+// WebhookSubscriptionList is what GET /webhook_subscriptions filters and sorts by.
+var WebhookSubscriptionList = ListSpec{
+	Fields:      map[string]FieldKind{"object_type": KindEnum, "created_at": KindTime, "updated_at": KindTime},
+	Ops:         map[string][]FilterOp{"object_type": {OpEq}, "created_at": ranges},
+	Sorts:       []string{"created_at", "updated_at"},
+	DefaultSort: "created_at",
+}
+
+// WebhookDeliveryList is what GET /webhook_deliveries filters and sorts by.
+var WebhookDeliveryList = ListSpec{
+	Fields: map[string]FieldKind{"event_id": KindUUID, "object_type": KindEnum, "event_action": KindString,
+		"created_at": KindTime, "updated_at": KindTime},
+	Ops: map[string][]FilterOp{"event_id": {OpEq}, "object_type": {OpEq}, "event_action": {OpEq},
+		"created_at": ranges},
+	Sorts:       []string{"created_at", "updated_at"},
+	DefaultSort: "created_at",
+}

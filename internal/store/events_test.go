@@ -1,0 +1,151 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/store"
+)
+
+// TestEventsAreAnOutbox checks, on both databases, that an event and its deliveries (rows and River
+// jobs) commit with the transaction that writes them or not at all, that only the enabled
+// subscriptions of the entity's partner that want the event get a delivery, and that the events
+// list pages in the order they were written.
+func TestEventsAreAnOutbox(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			partner, other := uuid.NewString(), uuid.NewString()
+			for _, p := range []string{partner, other} {
+				if err := s.CreatePartner(ctx, booksync.Partner{ID: p}, api.HashSecret("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
+			if err := s.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
+				t.Fatal(err)
+			}
+			sub := func(partnerID, objectType, status string, types ...string) string {
+				ws := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: partnerID, ObjectType: objectType,
+					EventTypes: types, URL: "https://example.com/h", Status: status}
+				if err := s.CreateSubscription(ctx, ws, "sealed"); err != nil {
+					t.Fatal(err)
+				}
+				return ws.ID
+			}
+			all := sub(partner, "receivable", booksync.SubscriptionEnabled)
+			issuedOnly := sub(partner, "receivable", booksync.SubscriptionEnabled, "issued")
+			sub(partner, "receivable", booksync.SubscriptionDisabled)
+			sub(partner, "product", booksync.SubscriptionEnabled)
+			sub(other, "receivable", booksync.SubscriptionEnabled)
+
+			event := func(eventType string) booksync.Event {
+				ev, err := booksync.NewEvent(ent.ID, "receivable", eventType, uuid.NewString(), map[string]int{"n": 1}, "test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ev
+			}
+			boom := errors.New("the change failed")
+			err := s.InTx(ctx, func(tx *sql.Tx) error {
+				if err := s.AddEventTx(ctx, tx, event("created")); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("rolled back: %v", err)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM events") + count(t, s, "SELECT COUNT(*) FROM webhook_deliveries") +
+				count(t, s, "SELECT COUNT(*) FROM river_job WHERE kind = 'webhook_delivery'"); n != 0 {
+				t.Fatalf("a rolled-back event left %d rows", n)
+			}
+
+			for _, et := range []string{"created", "issued", "canceled"} {
+				if err := s.InTx(ctx, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, event(et)) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// all: 3 events; issuedOnly: 1; the disabled, the product and the other partner's: none.
+			for id, want := range map[string]int{all: 3, issuedOnly: 1} {
+				if n := count(t, s, "SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = $1", id); n != want {
+					t.Errorf("deliveries to %s: %d, want %d", id, n, want)
+				}
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM webhook_deliveries"); n != 4 {
+				t.Errorf("deliveries: %d, want 4", n)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM river_job WHERE kind = 'webhook_delivery' AND queue = 'webhooks'"); n != 4 {
+				t.Errorf("delivery jobs: %d, want 4", n)
+			}
+
+			var got []string
+			q := booksync.ListQuery{Limit: 2, Filters: []booksync.Filter{{Field: "object_type", Values: []any{"receivable"}}}}
+			for {
+				page, err := s.Events(ctx, ent.ID, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ev := range page.Items {
+					got = append(got, ev.Action)
+				}
+				if page.Next == nil {
+					break
+				}
+				q.After = page.Next
+			}
+			want := []string{"receivable.created", "receivable.issued", "receivable.canceled"}
+			if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+				t.Errorf("events: %v, want %v", got, want)
+			}
+			if page, err := s.Events(ctx, uuid.NewString(), booksync.ListQuery{Limit: 10}); err != nil || len(page.Items) != 0 {
+				t.Errorf("another entity's events: %v %v", page.Items, err)
+			}
+
+			// A failing receiver: failing_since is its first failure, until a success clears it.
+			var deliveryID string
+			if err := s.Reader().QueryRow("SELECT id FROM webhook_deliveries WHERE subscription_id = $1", issuedOnly).Scan(&deliveryID); err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i, a := range []store.Attempt{{URL: "https://example.com/h", StatusCode: 500, At: t0}, {URL: "https://example.com/h", At: t0.Add(time.Hour)}} {
+				since, err := s.RecordAttempt(ctx, deliveryID, issuedOnly, a)
+				if err != nil || !since.Equal(t0) {
+					t.Fatalf("attempt %d: failing since %v (%v), want %v", i, since, err, t0)
+				}
+			}
+			since, err := s.RecordAttempt(ctx, deliveryID, issuedOnly, store.Attempt{URL: "https://example.com/new", StatusCode: 204, OK: true, At: t0.Add(2 * time.Hour)})
+			if err != nil || !since.IsZero() {
+				t.Fatalf("after a success: failing since %v (%v)", since, err)
+			}
+			j, err := s.DeliveryJob(ctx, deliveryID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dl := j.Delivery
+			if dl.RequestsMadeCount != 3 || dl.WasSuccessful == nil || !*dl.WasSuccessful || dl.ResponseStatusCode == nil || *dl.ResponseStatusCode != 204 ||
+				dl.URL != "https://example.com/new" || j.SealedSecret != "sealed" || j.Subscription == nil || j.Subscription.ID != issuedOnly {
+				t.Errorf("delivery after three attempts: %+v, subscription %+v", dl, j.Subscription)
+			}
+		})
+	}
+}
+
+func count(t *testing.T, s *store.Store, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.Writer().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
