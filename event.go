@@ -77,6 +77,10 @@ const (
 	EventCanceled      = "canceled"
 	EventPaid          = "paid"
 	EventPartiallyPaid = "partially_paid"
+	// EventUncollectible: the invoice was marked uncollectible.
+	EventUncollectible = "uncollectible"
+	// EventAccountingPulled: a payment made in the entity's books came back from them.
+	EventAccountingPulled = "accounting_pulled"
 	// EventAccountingPushed and EventAccountingFailed are the outcome of a push of the object to
 	// the entity's books: its synced record, with the error's status, message and fix on failure.
 	EventAccountingPushed = "accounting_pushed"
@@ -91,9 +95,9 @@ const (
 var EventTypes = map[string][]string{
 	EventObjectConnection: {EventCreated, EventConnected, EventDisconnected, EventDeauthorized,
 		EventSyncFinished, EventSyncFailed},
-	EventObjectReceivable: {EventCreated, EventIssued, EventCanceled, EventPaid, EventPartiallyPaid,
-		EventAccountingPushed, EventAccountingFailed},
-	EventObjectPayment:         {EventCreated, EventAccountingPushed, EventAccountingFailed},
+	EventObjectReceivable: {EventCreated, EventUpdated, EventIssued, EventCanceled, EventPaid, EventPartiallyPaid,
+		EventUncollectible, EventAccountingPushed, EventAccountingFailed},
+	EventObjectPayment:         {EventCreated, EventCanceled, EventAccountingPulled, EventAccountingPushed, EventAccountingFailed},
 	EventObjectCounterpart:     {EventCreated, EventUpdated, EventDeleted},
 	EventObjectProduct:         {EventCreated, EventUpdated, EventDeleted},
 	EventObjectPartnerSettings: {EventSubscriptionDisabled},
@@ -233,4 +237,54 @@ var WebhookDeliveryList = ListSpec{
 		"created_at": ranges},
 	Sorts:       []string{"created_at", "updated_at"},
 	DefaultSort: "created_at",
+}
+
+// ReceivableEvent returns the event of a change of an invoice or a credit note: eventType, with
+// the document as it is now.
+func ReceivableEvent(r *Receivable, eventType string, at time.Time) (Event, error) {
+	doc, what := r.ID, "Invoice"
+	if r.DocumentID != nil && *r.DocumentID != "" {
+		doc = *r.DocumentID
+	}
+	if r.IsCreditNote() {
+		what = "Credit note"
+	}
+	ev, err := NewEvent(r.EntityID, EventObjectReceivable, eventType, r.ID, r, fmt.Sprintf("%s %s is %s.", what, doc, r.Status))
+	ev.CreatedAt = at
+	return ev, err
+}
+
+// ReceivableChangeEvent returns the event of an invoice whose amounts changed while its status
+// went from before to its status now: paid or partially_paid when it became so, and updated
+// otherwise (a payment canceled, a credit applied).
+func ReceivableChangeEvent(r *Receivable, before string, at time.Time) (Event, error) {
+	eventType := EventUpdated
+	if r.Status != before {
+		switch r.Status {
+		case StatusPaid:
+			eventType = EventPaid
+		case StatusPartiallyPaid:
+			eventType = EventPartiallyPaid
+		case StatusCanceled:
+			eventType = EventCanceled
+		}
+	}
+	return ReceivableEvent(r, eventType, at)
+}
+
+// PaymentEvent returns the event of a change of a payment record: eventType, with the record as it
+// is now.
+func PaymentEvent(p *PaymentRecord, eventType string, at time.Time) (Event, error) {
+	var desc string
+	switch eventType {
+	case EventCanceled:
+		desc = fmt.Sprintf("The payment of %d (minor units, %s) of invoice %s was canceled.", p.Amount, p.Currency, p.Object.ID)
+	case EventAccountingPulled:
+		desc = fmt.Sprintf("A payment of %d (minor units, %s) of invoice %s was made in the accounting system (payment %s there).", p.Amount, p.Currency, p.Object.ID, p.LedgerID)
+	default:
+		desc = fmt.Sprintf("A payment of %d (minor units, %s) was recorded for invoice %s.", p.Amount, p.Currency, p.Object.ID)
+	}
+	ev, err := NewEvent(p.EntityID, EventObjectPayment, eventType, p.ID, p, desc)
+	ev.CreatedAt = at
+	return ev, err
 }

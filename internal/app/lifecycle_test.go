@@ -406,6 +406,33 @@ func lifeBothWays(t *testing.T, s *stack, bk books) {
 		t.Fatalf("invoice voided in the books is %+v here", got)
 	}
 
+	// The platform heard of it all: each change wrote its event.
+	actions := map[string]bool{}
+	next := "/events?limit=100"
+	for next != "" {
+		var l struct {
+			Data []struct {
+				Action   string `json:"action"`
+				ObjectID string `json:"object_id"`
+			}
+			Next *string `json:"next_pagination_token"`
+		}
+		c.do("GET", next, nil, 200, &l)
+		for _, ev := range l.Data {
+			actions[ev.Action] = true
+		}
+		next = ""
+		if l.Next != nil {
+			next = "/events?limit=100&pagination_token=" + url.QueryEscape(*l.Next)
+		}
+	}
+	for _, want := range []string{"receivable.canceled", "receivable.partially_paid", "receivable.paid", "receivable.updated",
+		"payment.accounting_pulled", "payment.canceled", "payment.created", "receivable.accounting_pushed"} {
+		if !actions[want] {
+			t.Errorf("no %s event among %v", want, actions)
+		}
+	}
+
 	// Bills in the books, read through.
 	bk.addBill(c, "Paper Supplies Ltd", "BILL-7")
 	var bills struct {

@@ -3,48 +3,45 @@ package invoicing
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/booksync/booksync"
 )
 
-// addEvent writes, inside tx, the event that an invoice or a payment changed, so that the
-// platform hears of the change exactly when it commits.
-func (s *Service) addEvent(ctx context.Context, tx *sql.Tx, entityID, objectType, eventType, objectID string, object any, at time.Time, description string) error {
-	ev, err := booksync.NewEvent(entityID, objectType, eventType, objectID, object, description)
-	if err != nil {
-		return err
+// addEvents writes, inside tx, the events of a change, so that the platform hears of it exactly
+// when it commits. Each event comes with the error of building it.
+func (s *Service) addEvents(ctx context.Context, tx *sql.Tx, events ...eventOrError) error {
+	for _, e := range events {
+		if e.err != nil {
+			return e.err
+		}
+		if err := s.store.AddEventTx(ctx, tx, e.ev); err != nil {
+			return err
+		}
 	}
-	ev.CreatedAt = at
-	return s.store.AddEventTx(ctx, tx, ev)
+	return nil
 }
+
+type eventOrError struct {
+	ev  booksync.Event
+	err error
+}
+
+func event(ev booksync.Event, err error) eventOrError { return eventOrError{ev, err} }
 
 // receivableEvent writes the event of an invoice's new status.
 func (s *Service) receivableEvent(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, eventType string, at time.Time) error {
-	doc := r.ID
-	if r.DocumentID != nil && *r.DocumentID != "" {
-		doc = *r.DocumentID
-	}
-	return s.addEvent(ctx, tx, r.EntityID, booksync.EventObjectReceivable, eventType, r.ID, r, at,
-		fmt.Sprintf("Invoice %s is %s.", doc, r.Status))
+	return s.addEvents(ctx, tx, event(booksync.ReceivableEvent(r, eventType, at)))
 }
 
 // paymentEvents writes the event of a new payment record and, when it changed its invoice's
 // status, the invoice's event (paid or partially paid).
 func (s *Service) paymentEvents(ctx context.Context, tx *sql.Tx, p *booksync.PaymentRecord, before string, r *booksync.Receivable) error {
-	if err := s.addEvent(ctx, tx, p.EntityID, booksync.EventObjectPayment, booksync.EventCreated, p.ID, p, p.CreatedAt,
-		fmt.Sprintf("A payment of %d (minor units, %s) was recorded for invoice %s.", p.Amount, p.Currency, p.Object.ID)); err != nil {
+	if err := s.addEvents(ctx, tx, event(booksync.PaymentEvent(p, booksync.EventCreated, p.CreatedAt))); err != nil {
 		return err
 	}
 	if r == nil || r.Status == before {
 		return nil
 	}
-	switch r.Status {
-	case booksync.StatusPaid:
-		return s.receivableEvent(ctx, tx, r, booksync.EventPaid, p.CreatedAt)
-	case booksync.StatusPartiallyPaid:
-		return s.receivableEvent(ctx, tx, r, booksync.EventPartiallyPaid, p.CreatedAt)
-	}
-	return nil
+	return s.addEvents(ctx, tx, event(booksync.ReceivableChangeEvent(r, before, p.CreatedAt)))
 }

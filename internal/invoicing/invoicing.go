@@ -100,6 +100,9 @@ func (s *Service) issueCreditNote(ctx context.Context, tx *sql.Tx, cn *booksync.
 	if err := s.store.UpdateReceivableTx(ctx, tx, &credited); err != nil {
 		return err
 	}
+	if err := s.addEvents(ctx, tx, event(booksync.ReceivableChangeEvent(&credited, inv.Status, at))); err != nil {
+		return err
+	}
 	conn, err := s.activeConnection(ctx, tx, cn.EntityID)
 	if err != nil || conn == nil {
 		return err
@@ -230,6 +233,9 @@ func (s *Service) CancelPayment(ctx context.Context, entityID, id string, intent
 			if err := s.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
 				return err
 			}
+			if err := s.addEvents(ctx, tx, event(booksync.ReceivableChangeEvent(&next, inv.Status, at))); err != nil {
+				return err
+			}
 		}
 		p.Status = booksync.PaymentStatusCanceled
 		p.UpdatedAt = at
@@ -239,6 +245,9 @@ func (s *Service) CancelPayment(ctx context.Context, entityID, id string, intent
 		}
 		p.History = append(p.History, booksync.PaymentHistoryItem{Status: booksync.PaymentStatusCanceled, Timestamp: at})
 		if err := s.store.UpdatePaymentRecordTx(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := s.addEvents(ctx, tx, event(booksync.PaymentEvent(p, booksync.EventCanceled, at))); err != nil {
 			return err
 		}
 		out = p
@@ -270,6 +279,9 @@ func (s *Service) MarkUncollectible(ctx context.Context, entityID, id string, co
 			return err
 		}
 		if err := s.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
+			return err
+		}
+		if err := s.receivableEvent(ctx, tx, &next, booksync.EventUncollectible, at); err != nil {
 			return err
 		}
 		out = &next

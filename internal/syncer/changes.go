@@ -200,7 +200,7 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 		PaymentMethod: &method, History: []booksync.PaymentHistoryItem{{Status: booksync.PaymentStatusSucceeded, Timestamp: now}},
 		Source: booksync.PaymentSourceBooks, ConnectionID: s.conn.ID, LedgerID: pc.ID,
 		Object: booksync.PaymentRecordObject{ID: r.ID, Type: booksync.ObjectReceivable}}
-	_, err = s.e.store.CreatePaymentRecordTx(ctx, tx, p, func(cur booksync.Receivable) (booksync.Receivable, error) {
+	updated, err := s.e.store.CreatePaymentRecordTx(ctx, tx, p, func(cur booksync.Receivable) (booksync.Receivable, error) {
 		next, se := booksync.PaymentMadeInBooks(cur, s.provider.Name, pc.ID, pc.Amount, pc.Currency, pc.Date, paidAt)
 		if se != nil {
 			conflict = se
@@ -223,9 +223,33 @@ func (s *session) applyPaymentChange(ctx context.Context, tx *sql.Tx, pc platfor
 		t := pc.UpdatedAt.UTC()
 		rec.PlatformUpdatedAt = &t
 	}
-	_, _, err = s.e.store.EnsureSyncedRecord(ctx, tx, rec)
-	return false, err
+	if _, _, err = s.e.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+		return false, err
+	}
+	return false, s.addEvents(ctx, tx, event(booksync.PaymentEvent(p, booksync.EventAccountingPulled, now)),
+		event(booksync.ReceivableChangeEvent(updated, p.Object.OldStatus, now)))
 }
+
+// addEvents writes, inside tx, the events of a change the books made, as the application service
+// writes those of a change made through the API.
+func (s *session) addEvents(ctx context.Context, tx *sql.Tx, events ...eventOrError) error {
+	for _, e := range events {
+		if e.err != nil {
+			return e.err
+		}
+		if err := s.e.store.AddEventTx(ctx, tx, e.ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type eventOrError struct {
+	ev  booksync.Event
+	err error
+}
+
+func event(ev booksync.Event, err error) eventOrError { return eventOrError{ev, err} }
 
 // maybeOwnPayment reports whether a payment the books report on r may be one booksync pushed and
 // has not learnt the id of yet: a payment of r recorded here, of the same amount, whose push is
@@ -286,7 +310,11 @@ func (s *session) cancelDeletedPayment(ctx context.Context, tx *sql.Tx, own *boo
 	}
 	p.Status, p.UpdatedAt = booksync.PaymentStatusCanceled, now
 	p.History = append(p.History, booksync.PaymentHistoryItem{Status: booksync.PaymentStatusCanceled, Timestamp: now})
-	return s.e.store.UpdatePaymentRecordTx(ctx, tx, p)
+	if err := s.e.store.UpdatePaymentRecordTx(ctx, tx, p); err != nil {
+		return err
+	}
+	return s.addEvents(ctx, tx, event(booksync.PaymentEvent(p, booksync.EventCanceled, now)),
+		event(booksync.ReceivableChangeEvent(&next, r.Status, now)))
 }
 
 // applyInvoiceChange cancels here an invoice voided in the books, and lowers what is due here on
@@ -313,7 +341,10 @@ func (s *session) applyInvoiceChange(ctx context.Context, tx *sql.Tx, ic platfor
 	if !changed {
 		return nil
 	}
-	return s.e.store.UpdateReceivableTx(ctx, tx, &next)
+	if err := s.e.store.UpdateReceivableTx(ctx, tx, &next); err != nil {
+		return err
+	}
+	return s.addEvents(ctx, tx, event(booksync.ReceivableChangeEvent(&next, r.Status, next.UpdatedAt)))
 }
 
 // disagree puts a record in error with a disagreement between booksync and the books, inside tx.
