@@ -92,9 +92,9 @@ func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Chan
 		}
 		key := pc.ID + "/" + pc.InvoiceID
 		if hold {
-			data, err := json.Marshal(pc)
-			if err != nil {
-				return err
+			data, merr := json.Marshal(pc)
+			if merr != nil {
+				return merr
 			}
 			err = s.e.store.HoldChangeTx(ctx, tx, s.conn.ID, key, string(data), s.e.now())
 		} else {
