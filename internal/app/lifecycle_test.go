@@ -459,3 +459,38 @@ func lifeBothWays(t *testing.T, s *stack, bk books) {
 		t.Fatalf("%s bills read through: %+v", bk.name, bills.Data)
 	}
 }
+
+// TestWhatWasRecordedBeforeConnectingFollowsTheInvoice records a payment and issues a credit note
+// of an invoice before its entity connects. When the invoice's record is pushed (on request, as
+// Monite does for invoices issued before the connection), both follow it into the books.
+func TestWhatWasRecordedBeforeConnectingFollowsTheInvoice(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		bk := xeroBooks()
+		c := s.partner().newEntity()
+		r := c.customerAndProduct("Acme Trading Ltd", nil)
+		inv, num := c.issue(r, nil, line(r.product, 2, 2000)) // 296.28
+		var pay struct{ ID string }
+		c.do("POST", "/payment_records", map[string]any{"amount": 10000, "currency": "GBP", "object": map[string]any{"id": inv, "type": "receivable"}}, 201, &pay)
+		var cn struct{ ID string }
+		c.do("POST", "/receivables", map[string]any{"type": "credit_note", "based_on": inv}, 201, &cn)
+		c.do("PUT", "/receivables/"+cn.ID+"/line_items", map[string]any{"data": []any{line(r.product, 1, 2000)}}, 200, nil)
+		c.do("POST", "/receivables/"+cn.ID+"/issue", nil, 200, nil)
+
+		bk.connect(c)
+		rec := c.record("receivable", inv)
+		if rec.SyncStatus != "error" || rec.Errors.Status != "issued_before_connection" {
+			t.Fatalf("invoice issued before connecting: %s", rec)
+		}
+		if rec = c.pushAgain(rec); rec.SyncStatus != "done" {
+			t.Fatalf("invoice pushed on request: %s", rec)
+		}
+		if p := c.record("payment_record", pay.ID); p.SyncStatus != "done" {
+			t.Fatalf("its earlier payment: %s", p)
+		}
+		if n := c.record("receivable", cn.ID); n.SyncStatus != "done" {
+			t.Fatalf("its earlier credit note: %s", n)
+		}
+		bk.check(c, *rec.PlatformObjectID, num, 29628-10000-14814)
+	})
+}

@@ -2,7 +2,9 @@ package syncer
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
@@ -250,4 +252,53 @@ func (s *session) removePayments(ctx context.Context, refs []platform.PaymentRef
 		}
 	}
 	return changed, err
+}
+
+// bringAlong gives the payments and credit notes of an invoice that has just reached the books
+// their pending records there, when they have none yet or wait as made before the entity connected:
+// an invoice issued before the connection is pushed on request, and what was recorded against it
+// meanwhile follows it into the books (the next rounds of the push send it).
+func (s *session) bringAlong(ctx context.Context, inv *booksync.Receivable) error {
+	if inv.IsCreditNote() || inv.AmountPaid == 0 && len(inv.RelatedDocuments.CreditNoteIDs) == 0 {
+		return nil // nothing recorded against it
+	}
+	return s.e.store.InTx(ctx, func(tx *sql.Tx) error {
+		ps, err := s.e.store.PaymentRecordsOfTx(ctx, tx, inv.EntityID, inv.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if p.Status != booksync.PaymentStatusSucceeded || p.Source == booksync.PaymentSourceBooks {
+				continue
+			}
+			if err := s.follow(ctx, tx, booksync.ObjectPaymentRecord, p.ID, &p.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		notes, err := s.e.store.CreditNoteIDsTx(ctx, tx, inv.EntityID, inv.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range notes {
+			if err := s.follow(ctx, tx, booksync.ObjectReceivable, id, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// follow gives an object a pending record in the session's connection unless it has one; a record
+// that waits as issued before the connection becomes pending.
+func (s *session) follow(ctx context.Context, tx *sql.Tx, objectType, objectID string, updated *time.Time) error {
+	rec, created, err := s.e.store.EnsureSyncedRecord(ctx, tx, s.e.newRecord(s.conn, objectType, objectID, updated))
+	if err != nil || created {
+		return err
+	}
+	if rec.SyncStatus != booksync.SyncStatusError || rec.Errors == nil || rec.Errors.Status != booksync.CodeIssuedBeforeConnection {
+		return nil
+	}
+	s.e.restamp(rec)
+	rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
+	return s.e.store.UpdateSyncedRecordTx(ctx, tx, rec)
 }

@@ -456,6 +456,11 @@ func (s *session) sendInvoices(ctx context.Context, invoices []platform.Invoice,
 		if serr != nil {
 			return serr
 		}
+		if pushing[i].rec.SyncStatus == booksync.SyncStatusDone {
+			if serr := s.bringAlong(ctx, pushing[i].inv); serr != nil {
+				return serr
+			}
+		}
 		if err == nil {
 			err = retry
 		}
