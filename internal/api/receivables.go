@@ -526,6 +526,13 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if rec.IsCreditNote() && rec.BasedOn != nil && s.accounting != nil {
+		// The books may hold payments booksync has not pulled yet: they would refuse the credit.
+		if err := s.accounting.CheckCredit(r.Context(), rec.EntityID, *rec.BasedOn, rec.TotalAmount); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	issued, err := s.invoices.Issue(r.Context(), rec.EntityID, rec.ID, s.now())
 	if err != nil {
 		s.writeError(w, r, err)

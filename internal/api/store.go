@@ -137,4 +137,7 @@ type Accounting interface {
 	// CheckVoid refuses (ECONFLICT, naming them) the cancel of an invoice whose books hold
 	// payments or credits against it, which would keep them from voiding it.
 	CheckVoid(ctx context.Context, entityID, receivableID string) error
+	// CheckCredit refuses (ECONFLICT) a credit note of amount of an invoice whose books have less
+	// than that due on it.
+	CheckCredit(ctx context.Context, entityID, invoiceID string, amount int64) error
 }

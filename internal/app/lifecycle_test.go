@@ -327,6 +327,14 @@ func lifeBothWays(t *testing.T, s *stack, bk books) {
 	if !strings.Contains(string(body), "100.00") || !strings.Contains(string(body), bNum) {
 		t.Fatalf("cancel of an invoice paid in the books: %s", body)
 	}
+	// A credit note of the whole invoice is refused too: the books have only 196.28 due.
+	var full struct{ ID string }
+	c.do("POST", "/receivables", map[string]any{"type": "credit_note", "based_on": b}, 201, &full)
+	body = c.do("POST", "/receivables/"+full.ID+"/issue", nil, 409, nil)
+	if !strings.Contains(string(body), "196.28") {
+		t.Fatalf("credit note beyond what the books have due: %s", body)
+	}
+	c.do("DELETE", "/receivables/"+full.ID, nil, 204, nil)
 	c.syncNow(connID)
 	c.syncNow(connID)
 	if got := c.receivable(b); got.Status != "partially_paid" || got.AmountPaid != 10000 || got.AmountDue != 29628-10000 {

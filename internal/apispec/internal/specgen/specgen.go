@@ -157,8 +157,9 @@ var opNotes = map[string]string{
 		"A payment pushed to the entity's books is removed from them by the next push. A payment canceled already is a 409.",
 	"post_receivables_id_issue": "booksync: a credit note is numbered apart from invoices (CN-00001, ..., with the prefix of the entity's settings document_ids.document_type_prefix.credit_note if set). " +
 		"Issuing it lowers its invoice's amount_due, amount_to_pay and total_amount_with_credit_notes by its total and lists it in the invoice's related_documents.credit_note_ids; an invoice credited down to nothing becomes paid. " +
-		"A credit note cannot credit more than its invoice has due when it is issued (a 409 naming both amounts, nothing changed). It is pushed to the entity's books when its invoice is there.",
-	"post_receivables_id_cancel": "booksync: credit notes cannot be canceled (409); delete a draft one instead.",
+		"A credit note cannot credit more than its invoice has due when it is issued, here or in the entity's connected books (a 409 naming both amounts, nothing changed). It is pushed to the entity's books when its invoice is there, and applied to it.",
+	"post_receivables_id_cancel": "booksync: credit notes cannot be canceled (409); delete a draft one instead. An invoice with credit notes is not canceled either (credit the rest of it). " +
+		"An invoice in the entity's books is voided there by the next push; the cancel is refused (409, naming the amounts) while the books hold payments or credits against it.",
 }
 
 // statusReasons says, per status, when booksync answers it for any operation where it can arise.
