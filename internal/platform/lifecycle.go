@@ -102,6 +102,10 @@ type PaymentChange struct {
 	UpdatedAt time.Time
 }
 
+// CodeInvoiceHasPayments is the code of a void the books refuse because they hold payments or
+// credits against the invoice.
+const CodeInvoiceHasPayments = "invoice_has_payments"
+
 // Lifecycle is the part of Connector that follows an invoice after it is pushed.
 type Lifecycle interface {
 	// VoidInvoices voids each invoice in the books; one already voided (or deleted) succeeds.

@@ -103,8 +103,8 @@ func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Chan
 		if err != nil {
 			return err
 		}
-		if pc.Deleted && pc.InvoiceID == "" {
-			if err := s.releaseAll(ctx, tx, held, pc.ID); err != nil {
+		if pc.Deleted {
+			if err := s.afterDeletion(ctx, tx, held, pc); err != nil {
 				return err
 			}
 		}
@@ -141,14 +141,37 @@ func (s *session) invoiceOf(ctx context.Context, tx *sql.Tx, platformID string) 
 	return rec, r, nil
 }
 
-// releaseAll forgets every held part of the payment id: the books deleted it.
-func (s *session) releaseAll(ctx context.Context, tx *sql.Tx, held []string, id string) error {
+// afterDeletion forgets every held part of a payment the books deleted, and pushes again the
+// invoices it paid whose records are in error because of it (a void the books refused while they
+// held the payment, a disagreement it caused): their push now finds the books as booksync has them.
+func (s *session) afterDeletion(ctx context.Context, tx *sql.Tx, held []string, deleted platform.PaymentChange) error {
+	invoices := map[string]bool{}
+	if deleted.InvoiceID != "" {
+		invoices[deleted.InvoiceID] = true
+	}
 	for _, data := range held {
 		var pc platform.PaymentChange
-		if json.Unmarshal([]byte(data), &pc) == nil && pc.ID == id {
-			if err := s.e.store.ReleaseChangeTx(ctx, tx, s.conn.ID, pc.ID+"/"+pc.InvoiceID); err != nil {
-				return err
-			}
+		if json.Unmarshal([]byte(data), &pc) != nil || pc.ID != deleted.ID {
+			continue
+		}
+		invoices[pc.InvoiceID] = true
+		if err := s.e.store.ReleaseChangeTx(ctx, tx, s.conn.ID, pc.ID+"/"+pc.InvoiceID); err != nil {
+			return err
+		}
+	}
+	for id := range invoices {
+		rec, r, err := s.invoiceOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r == nil || rec.SyncStatus != booksync.SyncStatusError || rec.Errors == nil ||
+			rec.Errors.Status != booksync.CodeBooksDisagree && rec.Errors.Status != platform.CodeInvoiceHasPayments {
+			continue
+		}
+		s.e.restamp(rec)
+		rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
+		if err := s.e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
+			return err
 		}
 	}
 	return nil

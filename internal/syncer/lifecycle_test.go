@@ -453,3 +453,46 @@ func TestDisagreeingPaymentIsTriedAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestVoidRefusedIsTriedAgainOnceThePaymentIsDeleted cancels an invoice whose books hold a payment
+// booksync has not pulled: the void is refused and the record says so. When the payment is deleted
+// in the books, the next sync pushes the record again, and the void goes through.
+func TestVoidRefusedIsTriedAgainOnceThePaymentIsDeleted(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		var f feed
+		books.ChangesFn = f.changes
+		var paidThere atomic.Bool
+		voids := &voidLog{answer: func(platform.Void) error {
+			if paidThere.Load() {
+				return &platform.Error{Class: platform.NeedsUserAction, Code: platform.CodeInvoiceHasPayments, Message: "Invoice has a payment (pay-9)"}
+			}
+			return nil
+		}}
+		books.VoidInvoicesFn = voids.fn
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		inv := b.issue("")
+		b.settled(inv)
+		paidThere.Store(true)
+		b.cancel(inv)
+		if rec := b.settled(inv); rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != platform.CodeInvoiceHasPayments {
+			t.Fatalf("void refused: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		// The payment reaches booksync (held: the invoice is canceled here), then is deleted there.
+		f.add(&platform.PaymentChange{ID: "pay-9", InvoiceID: "invoice-" + inv, Amount: 500, Currency: "EUR", Date: "2026-11-20"}, nil)
+		b.sync(&f)
+		paidThere.Store(false)
+		f.add(&platform.PaymentChange{ID: "pay-9", Deleted: true}, nil)
+		b.sync(&f)
+		if rec := b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("after the payment's deletion in the books: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+		if got := voids.of(inv); len(got) != 2 {
+			t.Fatalf("voids sent: %+v, want the refused one and the one that went through", got)
+		}
+		if ps := b.payments(); len(ps) != 0 {
+			t.Fatalf("a payment of a canceled invoice was recorded: %+v", ps)
+		}
+	})
+}

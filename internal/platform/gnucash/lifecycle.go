@@ -194,7 +194,7 @@ func (b *Book) hasPayments(d postedDoc, applied []application) error {
 		details = append(details, platform.Detail{Field: "payments", Message: name,
 			Fix: "Cancel the payment or credit note in booksync (or delete it in GnuCash), then cancel the invoice again"})
 	}
-	return &platform.Error{Class: platform.NeedsUserAction, Code: "invoice_has_payments",
+	return &platform.Error{Class: platform.NeedsUserAction, Code: platform.CodeInvoiceHasPayments,
 		Message: fmt.Sprintf("Invoice %s has payments or credit notes in GnuCash: %s", d.number, strings.Join(names, "; ")),
 		Details: details}
 }

@@ -82,7 +82,7 @@ func hasPayments(number string, w wireInvoice) *platform.Error {
 	}
 	msg := fmt.Sprintf("Invoice %s has payments or credits applied in QuickBooks (%s): QuickBooks voids only an invoice without them",
 		number, strings.Join(names, ", "))
-	return &platform.Error{Class: platform.NeedsUserAction, Code: "invoice_has_payments", Message: msg,
+	return &platform.Error{Class: platform.NeedsUserAction, Code: platform.CodeInvoiceHasPayments, Message: msg,
 		Details: []platform.Detail{{Field: "LinkedTxn", Message: msg,
 			Fix: "Cancel the invoice's payment records in booksync (or delete the payments and credit memos in QuickBooks), then cancel the invoice again."}}}
 }

@@ -114,7 +114,7 @@ func allocatedError(number string, w wireInvoice) *platform.Error {
 		names = append(names, fmt.Sprintf("%s %s paid and %s %s credited", w.AmountPaid, w.CurrencyCode, w.AmountCredited, w.CurrencyCode))
 		details = append(details, platform.Detail{Field: "AmountPaid", Message: "Xero reports amounts paid or credited on the invoice", Fix: fix})
 	}
-	return &platform.Error{Class: platform.NeedsUserAction, Code: "invoice_has_payments",
+	return &platform.Error{Class: platform.NeedsUserAction, Code: platform.CodeInvoiceHasPayments,
 		Message: fmt.Sprintf("Invoice %s cannot be voided in Xero: it has %s", cmpOr(number, w.InvoiceNumber), strings.Join(names, "; ")),
 		Details: details}
 }
