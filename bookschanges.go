@@ -39,11 +39,11 @@ func PaymentMadeInBooks(r Receivable, system, paymentID string, amount int64, cu
 		fix = "Delete the payment in " + system + ". If the invoice was in fact paid, issue a new invoice here and record the payment against it here (booksync pushes both)."
 	case r.Status == StatusPaid:
 		here = "booksync has it paid in full already"
-		fix = "If it pays the invoice twice, delete it in " + system + ". If booksync's own payment record is the wrong one, cancel it (POST /payment_records/{payment_record_id}/cancel): " +
+		fix = "If it pays the invoice twice, delete it in " + system + ". If booksync's own payment record is the wrong one, cancel it (GET /payment_records?object_id=" + r.ID + " lists them; POST /payment_records/{its id}/cancel): " +
 			"booksync tries the payment from " + system + " again at every sync and records it once the invoice has room for it."
 	default:
 		here = fmt.Sprintf("booksync has %d due on it, less than the payment", r.AmountDue)
-		fix = "Correct the payment in " + system + ", or cancel the payment record here that it duplicates (POST /payment_records/{payment_record_id}/cancel): " +
+		fix = "Correct the payment in " + system + ", or cancel the payment record here that it duplicates (GET /payment_records?object_id=" + r.ID + " lists them; POST /payment_records/{its id}/cancel): " +
 			"booksync tries the payment from " + system + " again at every sync and records it once the invoice has room for it."
 	}
 	return r, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
@@ -73,7 +73,7 @@ func InvoiceVoidedInBooks(r Receivable, system, status string, at time.Time) (up
 	if r.AmountPaid > 0 {
 		here = fmt.Sprintf("booksync has it %s with %d (minor units, %s) paid", r.Status, r.AmountPaid, r.Currency)
 		fix = "If the invoice stands, reverse the void in " + system + " (issue it again there) and push this record again with POST /accounting_synced_records/{id}/push; " +
-			"if it is void, cancel its payment records here (POST /payment_records/{payment_record_id}/cancel), which removes them from the books, and then the invoice (POST /receivables/{receivable_id}/cancel)."
+			"if it is void, cancel its payment records here (GET /payment_records?object_id=" + r.ID + " lists them; POST /payment_records/{its id}/cancel), which removes them from the books, and then the invoice (POST /receivables/" + r.ID + "/cancel)."
 	} else {
 		here = fmt.Sprintf("booksync has it %s with credit notes (%s)", r.Status, strings.Join(r.RelatedDocuments.CreditNoteIDs, ", "))
 		fix = "Credit notes stand: reverse the void in " + system + " (issue it again there), then credit what is left of it here with another credit note."
@@ -106,7 +106,7 @@ func CreditedInBooks(r Receivable, system string, credited int64, at time.Time) 
 			fix = "Remove the credit note's allocation in " + system + "; the invoice is canceled."
 		} else {
 			here = fmt.Sprintf("booksync has only %d due on it", r.AmountDue)
-			fix = "Correct the credit in " + system + ", or cancel the payment records here that it stands for (POST /payment_records/{payment_record_id}/cancel), then sync again."
+			fix = "Correct the credit in " + system + ", or cancel the payment records here that it stands for (GET /payment_records?object_id=" + r.ID + " lists them; POST /payment_records/{its id}/cancel), then sync again."
 		}
 		return r, false, &SyncError{Status: CodeBooksDisagree, Message: "Books disagree: " + fact + ", but " + here,
 			Details: []SyncErrorDetail{{Field: "total_amount_with_credit_notes", Message: fact + "; " + here, Fix: fix}}}
