@@ -319,6 +319,16 @@ func lifeBothWays(t *testing.T, s *stack, bk books) {
 		t.Fatalf("canceled invoice's record: %s", rec)
 	}
 	bk.check(c, aBooks, aNum, 0)
+	var voided struct {
+		PassThrough struct {
+			Status    string      `json:"status"`
+			AmountDue json.Number `json:"amount_due"`
+		} `json:"pass_through"`
+	}
+	c.do("GET", "/accounting/receivables/"+aBooks, nil, 200, &voided)
+	if d, _ := voided.PassThrough.AmountDue.Float64(); d != 0 || voided.PassThrough.Status == "" {
+		t.Fatalf("%s reads the voided invoice back as %+v", bk.name, voided.PassThrough)
+	}
 
 	// Paid in the books: the cancel is refused, naming the payment; the payment comes back once.
 	b, bNum, bBooks := pushed()

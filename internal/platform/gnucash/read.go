@@ -90,6 +90,9 @@ func (b *Book) readInvoice(ctx context.Context, guid string) (booksync.RemoteInv
 		FROM invoices i LEFT JOIN customers c ON c.guid = i.owner_guid JOIN transactions t ON t.guid = i.post_txn
 		WHERE i.guid = ? AND i.post_txn IS NOT NULL`, guid).
 		Scan(&r.ID, &r.Number, &r.ContactID, &r.ContactName, &posted, &r.Reference, &lot, &enter)
+	if err == sql.ErrNoRows {
+		return b.readUnposted(ctx, guid, fail)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -221,4 +224,23 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// readUnposted reads an invoice that is in the book but not posted: voided (unposted and
+// inactive, as booksync voids and a GnuCash user unposts and hides) or not posted yet. It asks for
+// nothing, so its amounts are zero; a GUID the book does not have is not_found.
+func (b *Book) readUnposted(ctx context.Context, guid string, fail func(error) (booksync.RemoteInvoice, error)) (booksync.RemoteInvoice, error) {
+	var r booksync.RemoteInvoice
+	var active int
+	err := b.db.QueryRowContext(ctx, `SELECT i.guid, i.id, i.owner_guid, COALESCE(c.name, ''), COALESCE(i.billing_id, ''), i.active
+		FROM invoices i JOIN customers c ON c.guid = i.owner_guid WHERE i.guid = ?`, guid).
+		Scan(&r.ID, &r.Number, &r.ContactID, &r.ContactName, &r.Reference, &active)
+	if err != nil {
+		return fail(err)
+	}
+	r.Currency, r.Status, r.Lines = b.currency, "voided", []booksync.RemoteLine{}
+	if active != 0 {
+		r.Status = "unposted"
+	}
+	return r, nil
 }
