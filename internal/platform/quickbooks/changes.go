@@ -407,7 +407,18 @@ func splitPayment(p wirePayment, cur string) ([]paymentPart, error) {
 			case "CreditMemo":
 				credit += a
 			case "Invoice":
-				parts = append(parts, paymentPart{invoiceID: lt.TxnId, cash: a})
+				// Two lines of one payment may pay the same invoice: one part per invoice, as
+				// booksync keys a payment's parts by the invoice they pay.
+				merged := false
+				for i := range parts {
+					if parts[i].invoiceID == lt.TxnId {
+						parts[i].cash += a
+						merged = true
+					}
+				}
+				if !merged {
+					parts = append(parts, paymentPart{invoiceID: lt.TxnId, cash: a})
+				}
 			}
 		}
 	}
