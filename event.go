@@ -3,6 +3,7 @@ package booksync
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -139,9 +140,11 @@ func (s WebhookSubscription) Wants(objectType, eventType string) bool {
 }
 
 // CheckWebhookURL checks a subscription's URL: an absolute http or https URL with a host, and not
-// one of booksync's own (publicURL), which would send booksync's webhooks to itself. It returns
-// an EVALIDATION error naming the url field.
-func CheckWebhookURL(raw, publicURL string) error {
+// one of booksync's own (publicURL), which would send booksync's webhooks to itself. Unless
+// allowPrivate, its host must not be localhost or a non-public IP address (PublicAddress): a
+// partner must not make booksync call into the network it runs in. A name that resolves to such an
+// address is refused when an attempt connects. It returns an EVALIDATION error naming the url field.
+func CheckWebhookURL(raw, publicURL string, allowPrivate bool) error {
 	loc := []any{"body", "url"}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
@@ -155,7 +158,42 @@ func CheckWebhookURL(raw, publicURL string) error {
 			return FieldErrorf("value_error", loc, "The webhook URL points at booksync itself (%s); give the URL of your own receiver.", own.Host)
 		}
 	}
+	if allowPrivate {
+		return nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return FieldErrorf("value_error", loc, "The webhook URL points at this machine (%s); booksync delivers webhooks to public addresses only.", u.Hostname())
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && !PublicAddress(ip) {
+		return FieldErrorf("value_error", loc, "The webhook URL's address %s is not a public one (loopback, private, link-local or reserved); booksync delivers webhooks to public addresses only.", ip)
+	}
 	return nil
+}
+
+// PublicAddress reports whether ip is an address on the public internet: not loopback, private
+// (RFC 1918, unique local), shared (100.64.0.0/10), link-local (cloud metadata services live at
+// 169.254.169.254), unspecified or multicast.
+func PublicAddress(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range reservedPrefixes {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// reservedPrefixes are ranges that are neither private nor public: shared address space for
+// carrier-grade NAT, "this network", and IPv4 addresses mapped into IPv6 translation prefixes.
+var reservedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("64:ff9b::/96"),
 }
 
 func sameHost(a, b *url.URL) bool {

@@ -35,6 +35,9 @@ type Config struct {
 	// SandboxFaults (BOOKSYNC_SANDBOX_FAULTS) lets logged-in partners inject faults into their
 	// sandbox organisations, for tests and demos of failure handling.
 	SandboxFaults bool
+	// WebhooksPrivate (BOOKSYNC_WEBHOOKS_PRIVATE) lets webhook subscriptions name localhost and
+	// private addresses, for receivers on the same machine or network; off, only public ones.
+	WebhooksPrivate bool
 	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
 	TimeScale float64
 	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
@@ -72,6 +75,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
 	fs.StringVar(&c.GnuCashDir, "gnucash-dir", env("BOOKSYNC_GNUCASH_DIR", ""), "folder of the entities' GnuCash books (BOOKSYNC_GNUCASH_DIR; default: gnucash/ beside a SQLite database)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
+	fs.BoolVar(&c.WebhooksPrivate, "webhooks-private", env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "1" || env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "true", "let webhook subscriptions name localhost and private addresses (BOOKSYNC_WEBHOOKS_PRIVATE)")
 	fs.BoolVar(&c.SandboxFaults, "sandbox-faults", env("BOOKSYNC_SANDBOX_FAULTS", "") == "1" || env("BOOKSYNC_SANDBOX_FAULTS", "") == "true", "let logged-in partners inject faults into their sandbox organisations (BOOKSYNC_SANDBOX_FAULTS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
 	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")

@@ -20,6 +20,7 @@ import (
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/webhooks"
 	"github.com/google/uuid"
 )
 
@@ -49,7 +50,8 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
 		GnuCashDir:    cfg.GnuCashDir,
-		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger})
+		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger,
+		Webhooks: webhooks.Config{AllowPrivate: cfg.WebhooksPrivate}})
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {

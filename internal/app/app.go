@@ -106,6 +106,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.Webhooks.AllowPrivate = hooksCfg.AllowPrivate
 	a.Engine, err = syncer.New(syncer.Config{
 		Store:       st,
 		SecretKey:   cfg.SecretKey,

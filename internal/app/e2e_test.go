@@ -60,6 +60,7 @@ func newStackWith(t *testing.T, dsn string, edit func(*app.Config)) *stack {
 	base := "http://" + ln.Addr().String()
 	cfg := app.Config{DB: dsn, PublicURL: base, SecretKey: bytes.Repeat([]byte{1}, 32), Workers: 4, GnuCashDir: t.TempDir(),
 		SandboxFaults: true, Logger: testlog.New(t)}
+	cfg.Webhooks.AllowPrivate = true // the tests' receivers listen on 127.0.0.1
 	edit(&cfg)
 	a, err := app.New(context.Background(), cfg)
 	if err != nil {

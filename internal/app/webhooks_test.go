@@ -541,7 +541,7 @@ func TestKilledServerResumesDeliveries(t *testing.T) {
 			base := "http://" + addr
 			clientID, secret := uuid.NewString(), uuid.NewString()
 			env := []string{"BOOKSYNC_DB=" + dsn, "BOOKSYNC_ADDR=" + addr, "BOOKSYNC_CLIENT_ID=" + clientID,
-				"BOOKSYNC_CLIENT_SECRET=" + secret, "BOOKSYNC_SECRET_KEY=" + hex.EncodeToString(make([]byte, 32)),
+				"BOOKSYNC_CLIENT_SECRET=" + secret, "BOOKSYNC_SECRET_KEY=" + hex.EncodeToString(make([]byte, 32)), "BOOKSYNC_WEBHOOKS_PRIVATE=1",
 				"BOOKSYNC_JOB_TIMEOUT=4s"}
 			proc := startServe(t, env, base)
 

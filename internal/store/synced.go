@@ -121,9 +121,13 @@ func (s *Store) UpdateSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	return s.updateSynced(ctx, s.writer, r)
 }
 
-// UpdateSyncedRecordTx is UpdateSyncedRecord inside a transaction.
+// UpdateSyncedRecordTx is UpdateSyncedRecord inside a transaction, which also writes the event of
+// a record's outcome (done, or error with its cause) as SettleSyncedRecord does.
 func (s *Store) UpdateSyncedRecordTx(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) error {
-	return s.updateSynced(ctx, tx, r)
+	if err := s.updateSynced(ctx, tx, r); err != nil {
+		return err
+	}
+	return s.addOutcomeEvent(ctx, tx, r)
 }
 
 // updateSyncedSQL writes a record. Its attempts only grow until it is done: a push counts them

@@ -436,6 +436,16 @@ func TestDisagreeingPaymentIsTriedAgain(t *testing.T) {
 		if rec.SyncStatus != booksync.SyncStatusError || rec.Errors.Status != booksync.CodeBooksDisagree || !strings.Contains(rec.Errors.Message, "bank-feed-1") {
 			t.Fatalf("record of an invoice paid twice: %s %+v", rec.SyncStatus, rec.Errors)
 		}
+		// The platform hears of it, as of any failure.
+		evs, err := b.st.Events(b.ctx, b.entity.ID, booksync.ListQuery{Limit: 100})
+		must(t, err)
+		heard := false
+		for _, ev := range evs.Items {
+			heard = heard || ev.Action == "receivable.accounting_failed" && strings.Contains(ev.Description, "Books disagree")
+		}
+		if !heard {
+			t.Fatal("no receivable.accounting_failed event for the disagreement")
+		}
 		if _, err := invoicing.New(b.st, b.e).CancelPayment(b.ctx, b.entity.ID, dup, nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -9,8 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -37,8 +40,14 @@ type Config struct {
 	// subscription is disabled (0: 4 days). Its deliveries are retried until then.
 	DisableAfter time.Duration
 	// Client sends the webhooks; nil means a client that follows no redirects (a redirect is
-	// a failed attempt, as Monite's receivers are told not to redirect).
+	// a failed attempt, as Monite's receivers are told not to redirect) and connects to public
+	// addresses only, unless AllowPrivate.
 	Client *http.Client
+	// AllowPrivate lets webhooks go to loopback, private, link-local and other non-public
+	// addresses: a receiver on the same machine or network, in development and tests. Off, an
+	// attempt refuses to connect to one (whatever name resolved to it), so that a partner cannot
+	// make booksync call, and read, what runs in its own network.
+	AllowPrivate bool
 	// Now returns the current time, for the signatures, the attempts and how long a receiver has
 	// been failing; nil means time.Now.
 	Now func() time.Time
@@ -76,7 +85,14 @@ func NewDeliverer(cfg Config) (*Deliverer, error) {
 		cfg.DisableAfter = 4 * 24 * time.Hour
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		dialer := &net.Dialer{Timeout: cfg.Timeout, Control: publicOnly}
+		if cfg.AllowPrivate {
+			dialer.Control = nil
+		}
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.Proxy, transport.DialContext = nil, dialer.DialContext
+		cfg.Client = &http.Client{Transport: transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -85,6 +101,21 @@ func NewDeliverer(cfg Config) (*Deliverer, error) {
 		cfg.Logger = slog.Default()
 	}
 	return &Deliverer{cfg: cfg, box: box, inflight: map[string]int{}, freed: make(chan struct{})}, nil
+}
+
+// publicOnly refuses a connection to an address that is not public (booksync.PublicAddress). It
+// runs after the name was resolved, on the address actually dialled, so no DNS answer can lead an
+// attempt into booksync's own network.
+func publicOnly(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !booksync.PublicAddress(ip) {
+		return fmt.Errorf("%s is not a public address; booksync delivers webhooks to public addresses only", host)
+	}
+	return nil
 }
 
 // perSubscription is how many attempts to one subscription run at once in this process: a fifth

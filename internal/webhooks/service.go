@@ -18,6 +18,8 @@ type Service struct {
 	box *secretbox.Box
 	// PublicURL is booksync's own address: a subscription may not point at it.
 	PublicURL string
+	// AllowPrivate lets subscriptions name localhost and non-public addresses (Config.AllowPrivate).
+	AllowPrivate bool
 }
 
 // NewService returns a service over st that seals secrets with key (32 bytes, the key that seals
@@ -33,7 +35,7 @@ func NewService(st *store.Store, key []byte, publicURL string) (*Service, error)
 // CheckSubscription checks a subscription's URL, object type and event types, with EVALIDATION
 // errors naming the field at fault.
 func (s *Service) CheckSubscription(sub *booksync.WebhookSubscription) error {
-	if err := booksync.CheckWebhookURL(sub.URL, s.PublicURL); err != nil {
+	if err := booksync.CheckWebhookURL(sub.URL, s.PublicURL, s.AllowPrivate); err != nil {
 		return err
 	}
 	return booksync.CheckEventTypes(sub.ObjectType, sub.EventTypes)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,7 +37,7 @@ func TestDefaultBackoffGrowsToAnHourWithJitter(t *testing.T) {
 // TestOnlyA2xxInTimeIsSuccess sends attempts to receivers that answer 200, 204, a redirect, 500,
 // and too late.
 func TestOnlyA2xxInTimeIsSuccess(t *testing.T) {
-	d, err := NewDeliverer(Config{SecretKey: bytes.Repeat([]byte{1}, 32), Timeout: 200 * time.Millisecond})
+	d, err := NewDeliverer(Config{SecretKey: bytes.Repeat([]byte{1}, 32), Timeout: 200 * time.Millisecond, AllowPrivate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,5 +65,40 @@ func TestOnlyA2xxInTimeIsSuccess(t *testing.T) {
 		if a.OK != c.ok || a.StatusCode != c.status {
 			t.Errorf("%s: ok %v status %d (%s), want ok %v status %d", c.name, a.OK, a.StatusCode, a.Response, c.ok, c.status)
 		}
+	}
+}
+
+// TestAttemptsReachPublicAddressesOnly: unless private addresses are allowed, an attempt does not
+// connect to booksync's own network, whatever name led it there; the receiver never sees it.
+func TestAttemptsReachPublicAddressesOnly(t *testing.T) {
+	hit := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
+	defer srv.Close()
+	d, err := NewDeliverer(Config{SecretKey: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	for _, u := range []string{srv.URL, local} {
+		resp, err := d.cfg.Client.Post(u, "application/json", strings.NewReader("{}"))
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s was reached", u)
+		}
+		if !strings.Contains(err.Error(), "not a public address") {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	allowed, err := NewDeliverer(Config{SecretKey: make([]byte, 32), AllowPrivate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := allowed.cfg.Client.Post(srv.URL, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !hit {
+		t.Fatal("the receiver was not reached although private addresses are allowed")
 	}
 }
