@@ -178,7 +178,7 @@ func newBenchStack(tb testing.TB, dsn string, target benchTarget, cfg app.Config
 		requests: map[string]int{}, answers: map[string]int{},
 		hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchIssuers}}}
 	cfg.DB, cfg.PublicURL, cfg.SecretKey, cfg.Workers = dsn, s.url, bytes.Repeat([]byte{1}, 32), 4
-	cfg.GnuCashDir = s.books // never the working directory, which PostgreSQL runs would use
+	cfg.GnuCashDir = s.books         // never the working directory, which PostgreSQL runs would use
 	cfg.Webhooks.AllowPrivate = true // receivers listen on 127.0.0.1
 	// Warnings and errors only: a benchmark that logs every job measures its logging.
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
