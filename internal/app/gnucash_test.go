@@ -27,7 +27,11 @@ type engineBook struct {
 		Total      string
 		LotBalance string `json:"lot_balance"`
 	}
-	Accounts []struct{ Name, Code, Balance string }
+	Accounts     []struct{ Name, Code, Balance string }
+	Transactions []struct {
+		Num      string
+		Balanced bool
+	}
 }
 
 // readWithGnuCash opens a book with the real GnuCash engine (Debian's python3-gnucash). Without

@@ -22,6 +22,11 @@ import (
 // rounding gives 0.02; and three lines of 1.00 including 20% VAT total 2.99 in GnuCash (net 0.83
 // each, tax 0.50). The per-line figures GnuCash shows in the invoice (value and tax of an entry)
 // are rounded per entry.
+//
+// A tax-table entry of type VALUE adds its amount to the entry's tax as it is, once per entry
+// (not times the quantity), and with tax-inclusive prices is subtracted from the gross before
+// the percentages divide it. A VALUE amount that is a whole number of minor units is left
+// unchanged by step 3, which is how booksync makes GnuCash hold its per-line tax (fixedTax).
 
 // taxEntry is one entry of a tax table.
 type taxEntry struct {

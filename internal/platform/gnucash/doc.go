@@ -26,8 +26,11 @@
 //
 // Money is exact: quantities, prices and discounts are stored as num/denom, and before writing
 // an invoice the connector computes the totals the way the GnuCash engine will recompute them
-// from the entries (see compute.go). When GnuCash would show other figures than booksync's, the
-// invoice is refused with code totals_not_reproducible, and nothing is written.
+// from the entries (see compute.go). Where GnuCash's rounding of tax once per invoice and tax
+// account would change booksync's per-line tax, those lines carry their tax as fixed amounts
+// (fixedTax in invoices.go). When GnuCash would still show other figures than booksync's (a tax
+// table that does not give booksync's rate), the invoice is refused with code
+// totals_not_reproducible, and nothing is written.
 //
 // Concurrency: GnuCash keeps the book in memory while it is open and overwrites the file with
 // its own state, so booksync never writes a book that GnuCash holds open. GnuCash marks an open

@@ -24,10 +24,13 @@ import (
 // their slots.
 //
 // Before writing, it computes the invoice as the engine will recompute it from the entries (see
-// compute.go). When that differs from Expected or from a line's LineAmount or TaxAmount, the
-// invoice gets a NeedsUserAction error with code totals_not_reproducible that says which figure
-// differs and by how much, and nothing is written. Result.Totals are the totals as GnuCash holds
-// them.
+// compute.go). GnuCash rounds tax once per invoice and tax account, booksync per line: where the
+// two differ, the lines whose tax GnuCash would round carry booksync's tax as a fixed amount (see
+// fixedTax), so that GnuCash holds booksync's figures line for line. When the engine's figures
+// still differ from Expected or from a line's LineAmount or TaxAmount (the line's tax table does
+// not give booksync's rate), the invoice gets a NeedsUserAction error with code
+// totals_not_reproducible that says which figure differs and by how much, and nothing is
+// written. Result.Totals are the totals as GnuCash holds them.
 //
 // A failure of the whole book (locked, unwritable) stops the batch: the invoices not yet pushed
 // get that error too, and it is returned.
@@ -98,9 +101,11 @@ func (b *Book) precheckDocument(inv platform.Invoice, needContact bool) error {
 	return nil
 }
 
-// taxTable is a visible tax table with its entries.
+// taxTable is a visible tax table with its entries, or (fixed) the table of fixed amounts that
+// carries one line's exact tax (see fixedTax), written when the invoice is.
 type taxTable struct {
 	guid, name string
+	fixed      bool
 	entries    []taxEntry
 	rows       [][4]int64 // amount_num, amount_denom, type, unused
 	accounts   []string
@@ -198,11 +203,98 @@ func (b *Book) prepare(tx *sql.Tx, inv platform.Invoice) (document, error) {
 		inputs[i] = in
 	}
 	iv := computeInvoice(inputs, b.fraction)
+	if b.reproducible(inv, iv) != nil {
+		// GnuCash's rounding of the tax tables' percentages does not give booksync's figures:
+		// the lines whose tax is not a whole number of minor units carry their own tax as a
+		// fixed amount instead (see fixedTax), and the invoice is computed again.
+		for i, l := range inv.Lines {
+			if tables[i] == nil {
+				continue
+			}
+			if ft := b.fixedTax(inv.Inclusive, l, inputs[i], tables[i]); ft != nil {
+				tables[i], inputs[i].taxes, inputs[i].discount = ft, ft.entries, b.minorRat(l.DiscountAmount)
+			}
+		}
+		iv = computeInvoice(inputs, b.fraction)
+	}
 	if err := b.reproducible(inv, iv); err != nil {
 		return d, err
 	}
 	d.inputs, d.tables, d.values = inputs, tables, iv
 	return d, nil
+}
+
+// fixedTax returns the tax table that gives line l exactly booksync's tax, or nil when the line
+// keeps its table t: when t's percentages already give an exact tax that is booksync's, or when
+// booksync's tax is not t's rate applied to the line (then the figures differ for a reason other
+// than rounding, and the invoice is refused).
+//
+// The GnuCash engine (gncEntryComputeValue in gncEntry.c) adds a tax-table entry of type VALUE
+// to an entry's tax as it is, once per entry, whatever the quantity; with the price tax-inclusive
+// it subtracts it from the gross before deriving the net. It rounds each tax account's sum of
+// entry taxes once per invoice (gncInvoiceGetNetAndTaxesInternal), which changes nothing when
+// every entry's tax is a whole number of minor units. So a table whose entries hold the line's
+// tax, per tax account, as fixed amounts makes GnuCash compute, line for line and in total,
+// booksync's per-line figures, exclusive or inclusive, with line and invoice discounts.
+//
+// The table is named after t and is invisible, like the copies GnuCash makes of tax tables when
+// it posts, but has no parent: GnuCash's SQL loader makes every table with a parent its parent's
+// current copy (gncTaxTableSetChild in gnc-tax-table-sql.cpp), which posting by hand with the
+// parent would then use (gncTaxTableReturnChild). Unposting in GnuCash with "reset tax tables"
+// leaves such entries without a table, to be chosen again.
+func (b *Book) fixedTax(inclusive bool, l platform.InvoiceLine, in entryInput, t *taxTable) *taxTable {
+	rate := new(big.Rat)
+	weights := map[string]*big.Rat{}
+	var accounts []string
+	for _, e := range t.entries {
+		if !e.percent {
+			return nil // a fixed amount of the user's own, which booksync's rates do not hold
+		}
+		rate.Add(rate, e.amount)
+		if w, ok := weights[e.account]; ok {
+			w.Add(w, e.amount)
+		} else {
+			weights[e.account] = new(big.Rat).Set(e.amount)
+			accounts = append(accounts, e.account)
+		}
+	}
+	if len(accounts) == 0 || rate.Sign() == 0 {
+		return nil
+	}
+	ev := computeEntry(in, b.fraction)
+	net := l.LineAmount
+	if inclusive {
+		net -= l.TaxAmount
+	}
+	exact := ev.net == net && ev.taxMinor == l.TaxAmount
+	for _, a := range ev.taxOrder {
+		exact = exact && new(big.Rat).Mul(ev.taxes[a], big.NewRat(b.fraction, 1)).IsInt()
+	}
+	if exact {
+		return nil
+	}
+	// booksync's tax of the line: its net (or gross) at the table's rate, rounded per line.
+	share := new(big.Rat).Quo(rate, big.NewRat(100, 1))
+	if inclusive {
+		share.Quo(share, new(big.Rat).Add(share, big.NewRat(1, 1)))
+	}
+	if roundMinor(new(big.Rat).Mul(b.minorRat(l.LineAmount), share), b.fraction) != l.TaxAmount {
+		return nil
+	}
+	ft := &taxTable{name: t.name, fixed: true}
+	left := l.TaxAmount
+	for i, a := range accounts {
+		amount := left
+		if i < len(accounts)-1 {
+			part := new(big.Rat).Mul(big.NewRat(l.TaxAmount, 1), new(big.Rat).Quo(weights[a], rate))
+			amount = roundMinor(part, 1)
+		}
+		left -= amount
+		ft.entries = append(ft.entries, taxEntry{account: a, amount: big.NewRat(amount, b.fraction)})
+		ft.rows = append(ft.rows, [4]int64{amount, b.fraction, taxValue})
+		ft.accounts = append(ft.accounts, a)
+	}
+	return ft
 }
 
 // grossToNet turns a discount on a tax-inclusive amount into the discount on the net amount that
@@ -256,11 +348,11 @@ func (b *Book) reproducible(inv platform.Invoice, iv invoiceValues) error {
 	for _, d := range details {
 		msgs = append(msgs, d.Message)
 	}
-	fix := "GnuCash rounds tax once per tax account for the whole invoice (and derives net amounts from" +
-		" tax-inclusive prices), booksync rounds it per line, and for this invoice the two differ, so booksync did" +
-		" not post it: enter it in GnuCash by hand with booksync's figures (GET /receivables/{id}), or cancel it" +
-		" (POST /receivables/{id}/cancel) and create and issue a new invoice whose lines' tax rounds alike (for example" +
-		" one line per tax rate), whose own record is pushed automatically"
+	fix := "The line's GnuCash sales tax table does not give booksync's tax rate (its percentages were changed" +
+		" in GnuCash, or it holds fixed amounts booksync's rates do not), so booksync did not post the invoice:" +
+		" set the lines' accounting_tax_rate_id to the table GET /accounting_tax_rates lists with the line's rate," +
+		" or correct the table in GnuCash (Business > Sales Tax Table), then push again; or enter the invoice" +
+		" in GnuCash by hand with booksync's figures (GET /receivables/{id})"
 	for i := range details {
 		details[i].Fix = fix
 	}
@@ -432,4 +524,66 @@ func sameEntries(a, b *taxTable) bool {
 		}
 	}
 	return true
+}
+
+// fixedKey identifies a table of fixed amounts by its name and entries, with the amounts of sign.
+func fixedKey(t *taxTable, sign int64) string {
+	k := t.name
+	for i, r := range t.rows {
+		k += fmt.Sprintf("|%s %d/%d", t.accounts[i], sign*r[0], r[1])
+	}
+	return k
+}
+
+// fixedTable returns the GUID of the invisible, parentless table named t.name whose entries are
+// t's fixed amounts times sign, creating it unless the book has it. A credit note's entries hold
+// negated quantities (gncEntrySetDocQuantity), and the engine negates an entry's tax for the
+// document (gncEntryGetDocTaxValue) but does not multiply a fixed amount by the quantity, so a
+// credit note (sign -1) carries the negated amounts.
+func fixedTable(tx *sql.Tx, t *taxTable, sign int64) (string, error) {
+	want := &taxTable{accounts: t.accounts}
+	for _, r := range t.rows {
+		want.rows = append(want.rows, [4]int64{sign * r[0], r[1], r[2]})
+	}
+	rows, err := tx.Query(`SELECT t.guid FROM taxtables t WHERE t.name = ? AND t.invisible = 1
+		AND COALESCE(t.parent, '') = '' AND EXISTS (SELECT 1 FROM taxtable_entries e WHERE e.taxtable = t.guid
+		AND e.type = ? AND e.account = ? AND e.amount_num = ? AND e.amount_denom = ?)`,
+		t.name, taxValue, want.accounts[0], want.rows[0][0], want.rows[0][1])
+	if err != nil {
+		return "", err
+	}
+	var candidates []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return "", err
+		}
+		candidates = append(candidates, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	for _, c := range candidates {
+		ct, err := loadEntries(tx, c)
+		if err != nil {
+			return "", err
+		}
+		if sameEntries(ct, want) {
+			return c, nil
+		}
+	}
+	g := newGUID()
+	if _, err := tx.Exec(`INSERT INTO taxtables (guid, name, refcount, invisible, parent) VALUES (?, ?, 0, 1, NULL)`,
+		g, t.name); err != nil {
+		return "", err
+	}
+	for i, r := range want.rows {
+		if _, err := tx.Exec(`INSERT INTO taxtable_entries (taxtable, account, amount_num, amount_denom, type)
+			VALUES (?, ?, ?, ?, ?)`, g, want.accounts[i], r[0], r[1], r[2]); err != nil {
+			return "", err
+		}
+	}
+	return g, nil
 }

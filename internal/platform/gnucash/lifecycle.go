@@ -512,6 +512,9 @@ func (b *Book) reverse(tx *sql.Tx, d postedDoc, why string) error {
 		posted, nowText(), cn, d.guid); err != nil {
 		return err
 	}
+	if err := negateFixedTables(tx, cn); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(`INSERT INTO transactions (guid, currency_guid, num, post_date, enter_date, description)
 		SELECT ?, currency_guid, ?, ?, ?, description FROM transactions WHERE guid = ?`,
 		txn, number, posted, nowText(), d.postTxn); err != nil {
@@ -564,4 +567,48 @@ func (b *Book) reverse(tx *sql.Tx, d postedDoc, why string) error {
 		return err
 	}
 	return b.writeLink(tx, doc, d, total)
+}
+
+// negateFixedTables points the entries of document guid, copied with negated quantities from
+// another document, at tables of fixed amounts with negated amounts (see fixedTable): the engine
+// does not multiply a fixed amount by the quantity, so the copy's tax would otherwise keep the
+// original's sign.
+func negateFixedTables(tx *sql.Tx, guid string) error {
+	rows, err := tx.Query(`SELECT DISTINCT t.guid, t.name FROM entries e JOIN taxtables t ON t.guid = e.i_taxtable
+		WHERE e.invoice = ? AND t.invisible = 1 AND COALESCE(t.parent, '') = ''
+		AND NOT EXISTS (SELECT 1 FROM taxtable_entries x WHERE x.taxtable = t.guid AND x.type <> ?)`, guid, taxValue)
+	if err != nil {
+		return err
+	}
+	var tables [][2]string
+	for rows.Next() {
+		var g, name string
+		if err := rows.Scan(&g, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, [2]string{g, name})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, gt := range tables {
+		t, err := loadEntries(tx, gt[0])
+		if err != nil {
+			return err
+		}
+		if len(t.rows) == 0 {
+			continue
+		}
+		t.name, t.fixed = gt[1], true
+		neg, err := fixedTable(tx, t, -1)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE entries SET i_taxtable = ? WHERE invoice = ? AND i_taxtable = ?`, neg, guid, gt[0]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

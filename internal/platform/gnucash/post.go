@@ -47,13 +47,22 @@ func (b *Book) writeInvoice(tx *sql.Tx, inv platform.Invoice, d document, credit
 		in := inputs[i]
 		var child any
 		if t := tables[i]; t != nil {
-			c, ok := children[t.guid]
+			key := t.guid
+			if t.fixed {
+				key = fixedKey(t, sign)
+			}
+			c, ok := children[key]
 			if !ok {
 				var err error
-				if c, err = childTable(tx, t); err != nil {
+				if t.fixed {
+					c, err = fixedTable(tx, t, sign)
+				} else {
+					c, err = childTable(tx, t)
+				}
+				if err != nil {
 					return "", err
 				}
-				children[t.guid] = c
+				children[key] = c
 			}
 			child = c
 		}

@@ -9,6 +9,9 @@
 #                                                        line of AMOUNT/FRACTION without tax, booked to the
 #                                                        invoice's income account, posted to its receivables
 #                                                        account and applied to the invoice (a lot link)
+#   invoice NEW_ID INVOICE_ID AMOUNT FRACTION TABLE      An invoice NEW_ID for INVOICE_ID's customer of one line of
+#                                                        AMOUNT/FRACTION taxed by the visible tax table TABLE,
+#                                                        entered and posted by hand (as New Invoice, Post)
 # delete-payment prints the GUID of the transaction it deleted.
 import ctypes, sys
 from datetime import datetime
@@ -130,6 +133,21 @@ try:
         # documents: the engine links the two lots with a lot-link transaction.
         cn.PostToAccount(inv.GetPostedAcc(), when, when, "", True, False)
         apply_with_lots(inv, [lot, cn.GetPostedLot()])
+    elif action == "invoice":
+        new_id, id, amount, fraction, table = args
+        inv = invoice(id)
+        tt = book.TaxTableLookupByName(table)
+        if not tt:
+            raise SystemExit("no visible tax table " + table)
+        when = datetime(2025, 4, 2, 10, 59)
+        n = Invoice(book, new_id, inv.GetCurrency(), inv.GetOwner())
+        n.SetDateOpened(when)
+        e = Entry(book)
+        n.AddEntry(e)
+        e.SetDescription("By hand"); e.SetQuantity(GncNumeric(1, 1))
+        e.SetInvPrice(GncNumeric(int(amount), int(fraction))); e.SetInvAccount(by_code("4000"))
+        e.SetInvTaxable(True); e.SetInvTaxIncluded(False); e.SetInvTaxTable(tt)
+        n.PostToAccount(inv.GetPostedAcc(), when, when, "", True, False)
     else:
         raise SystemExit("unknown action " + action)
     s.save()
