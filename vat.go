@@ -46,6 +46,9 @@ const (
 	VATRateReduced       VATRateKind = "reduced"
 	VATRateReverseCharge VATRateKind = "reverse_charge"
 	VATRateExport        VATRateKind = "export"
+	// VATRateNotRegistered is the only rate of an entity that has given no VAT id: a business not
+	// registered for VAT charges none.
+	VATRateNotRegistered VATRateKind = "not_registered"
 )
 
 // VatRateComponent is one named part of a VAT rate (Monite's VatRateComponent2).
@@ -84,14 +87,15 @@ type VATParty struct {
 }
 
 // ApplicableVATRates returns the VAT rates that apply to a sale by an entity whose country's VAT is
-// seller to the counterpart to, as of the rate data's date asOf:
+// seller to the counterpart to, as of the rate data's date asOf, as Monite selects them:
+//   - the entity has no VAT id (registered is false): 0% alone;
 //   - the counterpart is unknown, in the seller's country, or a consumer elsewhere in the EU: the
 //     seller's standard and reduced rates;
 //   - the seller is in the EU and the counterpart in another member state with an EU VAT id: 0%,
 //     reverse charge (the buyer accounts for the VAT);
 //   - the counterpart is outside the seller's country and, for an EU seller, outside the EU: 0%,
 //     export.
-func ApplicableVATRates(seller CountryVAT, to VATParty, asOf time.Time) []VatRate {
+func ApplicableVATRates(seller CountryVAT, registered bool, to VATParty, asOf time.Time) []VatRate {
 	domestic := func() []VatRate {
 		out := []VatRate{seller.rate(VATRateStandard, seller.Standard, asOf)}
 		for _, v := range seller.Reduced {
@@ -100,6 +104,8 @@ func ApplicableVATRates(seller CountryVAT, to VATParty, asOf time.Time) []VatRat
 		return out
 	}
 	switch {
+	case !registered:
+		return []VatRate{seller.rate(VATRateNotRegistered, 0, asOf)}
 	case !to.Known || to.Country == "" || to.Country == seller.Country:
 		return domestic()
 	case seller.EU && to.InEU && to.EUVatID:
@@ -116,8 +122,9 @@ func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate 
 	name := map[VATRateKind]string{
 		VATRateStandard:      "VAT standard rate",
 		VATRateReduced:       "VAT reduced rate",
-		VATRateReverseCharge: "VAT reverse charge (intra-EU supply to a VAT-registered business)",
+		VATRateReverseCharge: "VAT reverse charge (intra-EU business customer)",
 		VATRateExport:        "VAT zero rate (export)",
+		VATRateNotRegistered: "No VAT (entity not registered for VAT)",
 	}[kind]
 	from := asOf.Format(time.DateOnly)
 	return VatRate{ID: uuid.NewSHA1(vatRateNamespace, []byte(key)).String(), CreatedAt: asOf, UpdatedAt: asOf,

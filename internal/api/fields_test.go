@@ -88,7 +88,9 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 		e := h.partner().newEntity("Every Field Ltd", "GB")
 		b := e.connectBooks("connected")
 		f := e.fixture("GBP", 10000)
-		lines := `[{"quantity": 2, "product_id": "` + f.productID + `", "tax_rate_value": 2000, "tax_rate_name": "Standard",
+		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB123456789"}, 201, nil)
+		standard := e.vatRate(f.counterpartID, 2000)
+		lines := `[{"quantity": 2, "product_id": "` + f.productID + `", "vat_rate_id": "` + standard + `", "tax_rate_value": 2000, "tax_rate_name": "Standard",
 			"accounting_tax_rate_id": "` + b.rate + `", "discount": {"type": "percentage", "amount": 1000}},
 			{"quantity": 1, "tax_rate_value": 2000, "product": {"name": "Travel", "description": "Train", "type": "service",
 			"price": {"currency": "GBP", "value": 999}, "ledger_account_id": "` + b.sales + `", "external_reference": "T-1"}}]`

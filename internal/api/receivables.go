@@ -31,7 +31,7 @@ type inlineProductInput struct {
 }
 
 // lineInput is a LineItem of a create payload or of PUT line_items, or a LineItemUpdate of a PATCH.
-// Fields of Monite's schemas that booksync does not serve (vat_rate_id, measure units) are not in
+// Fields of Monite's schemas that booksync does not serve (custom_vat_rate_id, measure units) are not in
 // the served schemas, so the request validator refuses them before a handler runs.
 type lineInput struct {
 	Quantity            *booksync.Quantity  `json:"quantity"`
@@ -41,6 +41,7 @@ type lineInput struct {
 	TaxRateValue        *int64              `json:"tax_rate_value"`
 	TaxRateName         *string             `json:"tax_rate_name"`
 	AccountingTaxRateID *string             `json:"accounting_tax_rate_id"`
+	VatRateID           *string             `json:"vat_rate_id"`
 	Discount            *discountInput      `json:"discount"`
 }
 
@@ -255,6 +256,7 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 	}
 	out := make([]booksync.LineItem, 0, len(in))
 	country := entityOf(r).Address.Country
+	var rates []booksync.VatRate // the rates that apply to this invoice, read at the first vat_rate_id
 	for i, li := range in {
 		at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
 		var p booksync.LineProduct
@@ -296,6 +298,28 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 			}
 			return nil, booksync.FieldErrorf("value_error", field, "Currency mismatch: the product's price is in %s but the invoice is in %s.", p.Price.Currency, rec.Currency)
 		}
+		var rate *booksync.VatRate
+		if li.VatRateID != nil {
+			if rates == nil {
+				q := vatRateQuery{counterpartID: rec.CounterpartID}
+				if a := rec.CounterpartBillingAddress; a != nil {
+					q.billingCountry = a.Country
+				}
+				var err error
+				if rates, err = s.applicableVatRates(r.Context(), entityOf(r), q); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if rate, err = lineVatRate(*li.VatRateID, rates, rec, at); err != nil {
+				return nil, err
+			}
+			v := rate.Value
+			if li.TaxRateValue != nil && *li.TaxRateValue != v {
+				return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, v)
+			}
+			li.TaxRateValue = &v
+		}
 		line, err := lineTax(li, rec, at)
 		if err != nil {
 			return nil, err
@@ -303,9 +327,25 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		line.Product = p
 		line.Product.AccountingTaxRateID = line.AccountingTaxRateID
 		line.Product.VATRate = booksync.LineVATRate{Value: line.TaxRateValue, Country: country, Name: line.TaxRateName, IsCustom: true}
+		if rate != nil {
+			id := rate.ID
+			line.VatRateID = &id
+			line.Product.VATRate = booksync.LineVATRate{ID: id, Value: rate.Value, Country: rate.Country, Name: line.TaxRateName}
+		}
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// lineVatRate finds a line's vat_rate_id among the rates that apply to the invoice.
+func lineVatRate(id string, rates []booksync.VatRate, rec *booksync.Receivable, at func(...any) []any) (*booksync.VatRate, error) {
+	id = strings.ToLower(id)
+	for i := range rates {
+		if rates[i].ID == id {
+			return &rates[i], nil
+		}
+	}
+	return nil, booksync.FieldErrorf("value_error", at("vat_rate_id"), "VAT rate %s does not apply to this entity and counterpart %s; list the rates that do with GET /vat_rates?counterpart_id=%s.", id, rec.CounterpartID, rec.CounterpartID)
 }
 
 // lineTax reads a line's quantity, tax and discount.
