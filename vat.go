@@ -131,3 +131,17 @@ func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate 
 		Country: c.Country, Value: value, Components: []VatRateComponent{{Name: name, Value: float64(value)}},
 		Status: "active", ValidFrom: &from, Kind: kind}
 }
+
+// CounterpartTaxNumber is the tax number the books' contact for a counterpart gets: its first VAT
+// id (the registration number its invoices are reverse-charged or zero-rated under), else its tax_id.
+func CounterpartTaxNumber(c *Counterpart, vatIDs []VatID) string {
+	for _, v := range vatIDs {
+		if v.Value != "" {
+			return v.Value
+		}
+	}
+	if c.TaxID != nil {
+		return *c.TaxID
+	}
+	return ""
+}
