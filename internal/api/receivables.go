@@ -177,7 +177,7 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 		var lines []booksync.LineItem
 		var err error
 		if loc[len(loc)-1] == "invoice" {
-			lines, err = s.updateLines(rec, *in.LineItems, at("line_items"))
+			lines, err = s.updateLines(r, rec, *in.LineItems, at("line_items"))
 		} else {
 			lines, err = s.resolveLines(r, rec, *in.LineItems, at("line_items"))
 		}
@@ -188,6 +188,9 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 	}
 	if rec.LineItems == nil {
 		rec.LineItems = []booksync.LineItem{}
+	}
+	if err := s.checkLineVatRates(r, rec, at); err != nil {
+		return err
 	}
 	return rec.ComputeTotals(at("line_items")...)
 }
@@ -301,12 +304,8 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		var rate *booksync.VatRate
 		if li.VatRateID != nil {
 			if rates == nil {
-				q := vatRateQuery{counterpartID: rec.CounterpartID}
-				if a := rec.CounterpartBillingAddress; a != nil {
-					q.billingCountry = a.Country
-				}
 				var err error
-				if rates, err = s.applicableVatRates(r.Context(), entityOf(r), q); err != nil {
+				if rates, err = s.invoiceVatRates(r, rec); err != nil {
 					return nil, err
 				}
 			}
@@ -335,6 +334,38 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// invoiceVatRates returns the VAT rates that apply between the invoice's entity and its counterpart,
+// in the country of the invoice's billing address.
+func (s *Server) invoiceVatRates(r *http.Request, rec *booksync.Receivable) ([]booksync.VatRate, error) {
+	q := vatRateQuery{counterpartID: rec.CounterpartID}
+	if a := rec.CounterpartBillingAddress; a != nil {
+		q.billingCountry = a.Country
+	}
+	return s.applicableVatRates(r.Context(), entityOf(r), q)
+}
+
+// checkLineVatRates refuses a draft whose lines name a VAT rate that no longer applies to it (its
+// counterpart or billing address changed since the rate was chosen).
+func (s *Server) checkLineVatRates(r *http.Request, rec *booksync.Receivable, at func(...any) []any) error {
+	var rates []booksync.VatRate
+	for i, l := range rec.LineItems {
+		if l.VatRateID == nil {
+			continue
+		}
+		if rates == nil {
+			var err error
+			if rates, err = s.invoiceVatRates(r, rec); err != nil {
+				return err
+			}
+		}
+		line := func(field ...any) []any { return append(at("line_items", i), field...) }
+		if _, err := lineVatRate(*l.VatRateID, rates, rec, line); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lineVatRate finds a line's vat_rate_id among the rates that apply to the invoice.
@@ -377,11 +408,12 @@ func lineTax(li lineInput, rec *booksync.Receivable, at func(...any) []any) (boo
 
 // updateLines applies a PATCH's line_items (Monite's LineItemUpdate, which names no product) to the
 // invoice's lines position by position.
-func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+func (s *Server) updateLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
 	if len(in) != len(rec.LineItems) {
 		return nil, booksync.FieldErrorf("value_error", loc, "PATCH updates the invoice's %d lines in place, so line_items must have %d items; replace lines with PUT /receivables/%s/line_items.", len(rec.LineItems), len(rec.LineItems), rec.ID)
 	}
 	out := append([]booksync.LineItem(nil), rec.LineItems...)
+	var rates []booksync.VatRate // the rates that apply to this invoice, read at the first vat_rate_id
 	for i, li := range in {
 		l := &out[i]
 		if li.Quantity != nil {
@@ -390,8 +422,31 @@ func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any
 		if li.Price != nil {
 			l.Product.Price.Value = *li.Price
 		}
-		if li.TaxRateValue != nil {
+		switch {
+		case li.VatRateID != nil:
+			if rates == nil {
+				var err error
+				if rates, err = s.invoiceVatRates(r, rec); err != nil {
+					return nil, err
+				}
+			}
+			at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
+			rate, err := lineVatRate(*li.VatRateID, rates, rec, at)
+			if err != nil {
+				return nil, err
+			}
+			if li.TaxRateValue != nil && *li.TaxRateValue != rate.Value {
+				return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, rate.Value)
+			}
+			id := rate.ID
+			l.VatRateID = &id
+			l.TaxRateValue = rate.Value
+			l.Product.VATRate.ID, l.Product.VATRate.Value, l.Product.VATRate.Country, l.Product.VATRate.IsCustom = id, rate.Value, rate.Country, false
+		case li.TaxRateValue != nil:
+			// A rate given by its value replaces the VAT rate the line had.
+			l.VatRateID = nil
 			l.TaxRateValue = *li.TaxRateValue
+			l.Product.VATRate.ID, l.Product.VATRate.IsCustom = "", true
 			l.Product.VATRate.Value = *li.TaxRateValue
 		}
 		if li.TaxRateName != nil {

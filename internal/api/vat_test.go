@@ -154,6 +154,27 @@ func TestVatRatesGermanEntity(t *testing.T) {
 		if inv.TotalVATAmount != 700 || inv.LineItems[0].Product.VATRate.ID != domestic[1].ID {
 			t.Errorf("invoice read back: %+v, want the 7%% rate kept", inv)
 		}
+		// PATCH moves the line to the 19% rate; moving the invoice to a US customer, to whom the
+		// German rate does not apply, is refused with the line's vat_rate_id named.
+		draft := inv.ID
+		e.do("PATCH", "/receivables/"+draft, map[string]any{"invoice": map[string]any{
+			"line_items": []any{map[string]any{"vat_rate_id": domestic[0].ID}}}}, 200, &inv)
+		if inv.TotalVATAmount != 1900 || inv.LineItems[0].Product.VATRate.ID != domestic[0].ID {
+			t.Errorf("PATCH to the 19%% rate: %+v, want 1900 VAT", inv)
+		}
+		move := create(american, "")
+		delete(move, "line_items")
+		delete(move, "type")
+		delete(move, "currency")
+		r := e.raw("PATCH", "/receivables/"+draft, jsonBody(t, map[string]any{"invoice": move}), nil)
+		if r.status != 422 || !strings.Contains(string(r.body), domestic[0].ID) || !strings.Contains(string(r.body), "vat_rate_id") {
+			t.Errorf("moving a 19%% invoice to a US customer: status %d, want 422 naming the rate: %s", r.status, r.body)
+		}
+		e.do("GET", "/receivables/"+draft, nil, 200, &inv)
+		if inv.TotalVATAmount != 1900 {
+			t.Errorf("after the refused PATCH: VAT %d, want 1900 unchanged", inv.TotalVATAmount)
+		}
+
 		e.do("POST", "/receivables", create(french, reverse[0].ID), 201, &inv)
 		if inv.TotalVATAmount != 0 {
 			t.Errorf("reverse-charged invoice: VAT %d, want 0", inv.TotalVATAmount)
@@ -163,7 +184,7 @@ func TestVatRatesGermanEntity(t *testing.T) {
 		// naming it, and no invoice is made.
 		var before struct{ Data []json.RawMessage }
 		e.do("GET", "/receivables", nil, 200, &before)
-		r := e.raw("POST", "/receivables", jsonBody(t, create(american, domestic[0].ID)), nil)
+		r = e.raw("POST", "/receivables", jsonBody(t, create(american, domestic[0].ID)), nil)
 		if r.status != 422 || !strings.Contains(string(r.body), domestic[0].ID) || !strings.Contains(string(r.body), "vat_rate_id") {
 			t.Errorf("19%% to a US customer: status %d, want 422 naming the rate: %s", r.status, r.body)
 		}

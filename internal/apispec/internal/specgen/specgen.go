@@ -325,8 +325,8 @@ var schemaEdits = map[string]schemaEdit{
 			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
 	},
 	"LineItemUpdate": {
-		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
-		note: "booksync does not manage VAT rate objects yet: give the rate in tax_rate_value.",
+		drop: []string{"custom_vat_rate_id"},
+		note: "Give the rate as vat_rate_id, one of the rates GET /vat_rates returns for the invoice's entity and counterpart (else a 422 naming it), or in tax_rate_value; when both are given they must agree. booksync does not manage custom VAT rates.",
 	},
 	"LineItemProductCreate": {
 		drop: []string{"measure_unit", "smallest_amount"},
