@@ -190,7 +190,7 @@ func TestVatRatesGermanEntity(t *testing.T) {
 		}
 		bad := create(german, domestic[0].ID)
 		bad["line_items"].([]any)[0].(map[string]any)["tax_rate_value"] = 700
-		if r := e.raw("POST", "/receivables", jsonBody(t, bad), nil); r.status != 422 || !strings.Contains(string(r.body), "tax_rate_value") {
+		if r := e.raw("POST", "/receivables", jsonBody(t, bad), nil); r.status != 400 || !strings.Contains(string(r.body), "tax_rate_value") {
 			t.Errorf("vat_rate_id 19%% with tax_rate_value 700: status %d, want 422: %s", r.status, r.body)
 		}
 		var after struct{ Data []json.RawMessage }
@@ -234,6 +234,13 @@ func TestVatIDsAreTenantChecked(t *testing.T) {
 				}
 			}
 		}
+		// booksync has no VAT rates for a US entity (sales taxes there are set by state): a 400 that
+		// says to give tax_rate_value.
+		us := p.newEntity("Austin LLC", "US")
+		if r := us.raw("GET", "/vat_rates", nil, nil); r.status != 400 || !strings.Contains(string(r.body), "tax_rate_value") {
+			t.Errorf("GET /vat_rates for a US entity: status %d, want 400 pointing to tax_rate_value: %s", r.status, r.body)
+		}
+
 		var ev struct{ ID string }
 		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB123456789"}, 201, &ev)
 		if r := stranger.raw("GET", "/entities/"+e.entityID+"/vat_ids", nil, nil); r.status != 404 {
