@@ -190,7 +190,7 @@ func TestVatRatesGermanEntity(t *testing.T) {
 		}
 		bad := create(german, domestic[0].ID)
 		bad["line_items"].([]any)[0].(map[string]any)["tax_rate_value"] = 700
-		if r := e.raw("POST", "/receivables", jsonBody(t, bad), nil); r.status != 400 || !strings.Contains(string(r.body), "tax_rate_value") {
+		if r := e.raw("POST", "/receivables", jsonBody(t, bad), nil); r.status != 422 || !strings.Contains(string(r.body), "tax_rate_value") {
 			t.Errorf("vat_rate_id 19%% with tax_rate_value 700: status %d, want 422: %s", r.status, r.body)
 		}
 		var after struct{ Data []json.RawMessage }
