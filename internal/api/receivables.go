@@ -259,7 +259,7 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 	}
 	out := make([]booksync.LineItem, 0, len(in))
 	country := entityOf(r).Address.Country
-	var rates []booksync.VatRate // the rates that apply to this invoice, read at the first vat_rate_id
+	rates := &lineRates{s: s, r: r, rec: rec}
 	for i, li := range in {
 		at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
 		var p booksync.LineProduct
@@ -303,20 +303,11 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		}
 		var rate *booksync.VatRate
 		if li.VatRateID != nil {
-			if rates == nil {
-				var err error
-				if rates, err = s.invoiceVatRates(r, rec); err != nil {
-					return nil, err
-				}
-			}
 			var err error
-			if rate, err = lineVatRate(*li.VatRateID, rates, rec, at); err != nil {
+			if rate, err = rates.resolve(li, at); err != nil {
 				return nil, err
 			}
 			v := rate.Value
-			if li.TaxRateValue != nil && *li.TaxRateValue != v {
-				return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, v)
-			}
 			li.TaxRateValue = &v
 		}
 		line, err := lineTax(li, rec, at)
@@ -368,6 +359,34 @@ func (s *Server) checkLineVatRates(r *http.Request, rec *booksync.Receivable, at
 	return nil
 }
 
+// lineRates resolves the vat_rate_id of an invoice's lines, reading the rates that apply to the
+// invoice at the first one.
+type lineRates struct {
+	s     *Server
+	r     *http.Request
+	rec   *booksync.Receivable
+	rates []booksync.VatRate
+}
+
+// resolve returns the rate a line's vat_rate_id names, refusing one that does not apply to the
+// invoice or that disagrees with the line's tax_rate_value.
+func (lr *lineRates) resolve(li lineInput, at func(...any) []any) (*booksync.VatRate, error) {
+	if lr.rates == nil {
+		var err error
+		if lr.rates, err = lr.s.invoiceVatRates(lr.r, lr.rec); err != nil {
+			return nil, err
+		}
+	}
+	rate, err := lineVatRate(*li.VatRateID, lr.rates, lr.rec, at)
+	if err != nil {
+		return nil, err
+	}
+	if li.TaxRateValue != nil && *li.TaxRateValue != rate.Value {
+		return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, rate.Value)
+	}
+	return rate, nil
+}
+
 // lineVatRate finds a line's vat_rate_id among the rates that apply to the invoice.
 func lineVatRate(id string, rates []booksync.VatRate, rec *booksync.Receivable, at func(...any) []any) (*booksync.VatRate, error) {
 	id = strings.ToLower(id)
@@ -413,7 +432,7 @@ func (s *Server) updateLines(r *http.Request, rec *booksync.Receivable, in []lin
 		return nil, booksync.FieldErrorf("value_error", loc, "PATCH updates the invoice's %d lines in place, so line_items must have %d items; replace lines with PUT /receivables/%s/line_items.", len(rec.LineItems), len(rec.LineItems), rec.ID)
 	}
 	out := append([]booksync.LineItem(nil), rec.LineItems...)
-	var rates []booksync.VatRate // the rates that apply to this invoice, read at the first vat_rate_id
+	rates := &lineRates{s: s, r: r, rec: rec}
 	for i, li := range in {
 		l := &out[i]
 		if li.Quantity != nil {
@@ -424,19 +443,10 @@ func (s *Server) updateLines(r *http.Request, rec *booksync.Receivable, in []lin
 		}
 		switch {
 		case li.VatRateID != nil:
-			if rates == nil {
-				var err error
-				if rates, err = s.invoiceVatRates(r, rec); err != nil {
-					return nil, err
-				}
-			}
 			at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
-			rate, err := lineVatRate(*li.VatRateID, rates, rec, at)
+			rate, err := rates.resolve(li, at)
 			if err != nil {
 				return nil, err
-			}
-			if li.TaxRateValue != nil && *li.TaxRateValue != rate.Value {
-				return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, rate.Value)
 			}
 			id := rate.ID
 			l.VatRateID = &id
