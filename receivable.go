@@ -179,6 +179,8 @@ type LineItem struct {
 	TaxRateValue        int64       `json:"-"`
 	TaxRateName         *string     `json:"-"`
 	AccountingTaxRateID *string     `json:"-"`
+	// VatRateID is the VAT rate (from GET /vat_rates) the line was given, if it was given one.
+	VatRateID *string `json:"-"`
 }
 
 // lineItemStored is a LineItem with the fields the API response nests elsewhere, for storage.
@@ -191,6 +193,7 @@ type lineItemStored struct {
 	TaxRateValue        int64       `json:"tax_rate_value"`
 	TaxRateName         *string     `json:"tax_rate_name,omitempty"`
 	AccountingTaxRateID *string     `json:"accounting_tax_rate_id,omitempty"`
+	VatRateID           *string     `json:"vat_rate_id,omitempty"`
 }
 
 // MarshalStored encodes line items with every field, for the store.
@@ -236,6 +239,8 @@ type LineProduct struct {
 
 // LineVATRate is the VAT rate of a line: Value in percent minor units.
 type LineVATRate struct {
+	// ID is the VAT rate's id from GET /vat_rates; empty for a rate given by its value.
+	ID       string  `json:"id,omitempty"`
 	Value    int64   `json:"value"`
 	Country  string  `json:"country"`
 	Name     *string `json:"name,omitempty"`

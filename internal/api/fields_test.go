@@ -88,7 +88,9 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 		e := h.partner().newEntity("Every Field Ltd", "GB")
 		b := e.connectBooks("connected")
 		f := e.fixture("GBP", 10000)
-		lines := `[{"quantity": 2, "product_id": "` + f.productID + `", "tax_rate_value": 2000, "tax_rate_name": "Standard",
+		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB123456789"}, 201, nil)
+		standard, reduced := e.vatRate(f.counterpartID, 2000), e.vatRate(f.counterpartID, 500)
+		lines := `[{"quantity": 2, "product_id": "` + f.productID + `", "vat_rate_id": "` + standard + `", "tax_rate_value": 2000, "tax_rate_name": "Standard",
 			"accounting_tax_rate_id": "` + b.rate + `", "discount": {"type": "percentage", "amount": 1000}},
 			{"quantity": 1, "tax_rate_value": 2000, "product": {"name": "Travel", "description": "Train", "type": "service",
 			"price": {"currency": "GBP", "value": 999}, "ledger_account_id": "` + b.sales + `", "external_reference": "T-1"}}]`
@@ -117,7 +119,7 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 		patch := `{"invoice": {"counterpart_id": "` + f.counterpartID + `", "counterpart_billing_address_id": "` + f.addressID + `",
 			"counterpart_shipping_address_id": "` + f.addressID + `", "currency": "GBP", "deduction_amount": 60, "deduction_memo": "Withheld more",
 			"discount": {"type": "percentage", "amount": 100}, "footer": "Footer 2", "fulfillment_date": "2024-05-26", "is_einvoice": false,
-			"line_items": [{"quantity": 3, "price": 5000, "tax_rate_value": 500, "tax_rate_name": "Reduced", "discount": {"type": "amount", "amount": 10}},
+			"line_items": [{"quantity": 3, "price": 5000, "vat_rate_id": "` + reduced + `", "tax_rate_value": 500, "tax_rate_name": "Reduced", "discount": {"type": "amount", "amount": 10}},
 				{"quantity": 2}],
 			"memo": "Thanks again", "partner_metadata": {"k": "w"}, "payment_page_url": "https://pay.example/2", "trade_name": "Every Field 2",
 			"vat_exempt": false, "vat_exemption_rationale": "still none"}}`

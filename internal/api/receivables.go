@@ -31,7 +31,7 @@ type inlineProductInput struct {
 }
 
 // lineInput is a LineItem of a create payload or of PUT line_items, or a LineItemUpdate of a PATCH.
-// Fields of Monite's schemas that booksync does not serve (vat_rate_id, measure units) are not in
+// Fields of Monite's schemas that booksync does not serve (custom_vat_rate_id, measure units) are not in
 // the served schemas, so the request validator refuses them before a handler runs.
 type lineInput struct {
 	Quantity            *booksync.Quantity  `json:"quantity"`
@@ -41,6 +41,7 @@ type lineInput struct {
 	TaxRateValue        *int64              `json:"tax_rate_value"`
 	TaxRateName         *string             `json:"tax_rate_name"`
 	AccountingTaxRateID *string             `json:"accounting_tax_rate_id"`
+	VatRateID           *string             `json:"vat_rate_id"`
 	Discount            *discountInput      `json:"discount"`
 }
 
@@ -176,7 +177,7 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 		var lines []booksync.LineItem
 		var err error
 		if loc[len(loc)-1] == "invoice" {
-			lines, err = s.updateLines(rec, *in.LineItems, at("line_items"))
+			lines, err = s.updateLines(r, rec, *in.LineItems, at("line_items"))
 		} else {
 			lines, err = s.resolveLines(r, rec, *in.LineItems, at("line_items"))
 		}
@@ -187,6 +188,9 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 	}
 	if rec.LineItems == nil {
 		rec.LineItems = []booksync.LineItem{}
+	}
+	if err := s.checkLineVatRates(r, rec, at); err != nil {
+		return err
 	}
 	return rec.ComputeTotals(at("line_items")...)
 }
@@ -255,6 +259,7 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 	}
 	out := make([]booksync.LineItem, 0, len(in))
 	country := entityOf(r).Address.Country
+	rates := &lineRates{s: s, r: r, rec: rec}
 	for i, li := range in {
 		at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
 		var p booksync.LineProduct
@@ -296,6 +301,15 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 			}
 			return nil, booksync.FieldErrorf("value_error", field, "Currency mismatch: the product's price is in %s but the invoice is in %s.", p.Price.Currency, rec.Currency)
 		}
+		var rate *booksync.VatRate
+		if li.VatRateID != nil {
+			var err error
+			if rate, err = rates.resolve(li, at); err != nil {
+				return nil, err
+			}
+			v := rate.Value
+			li.TaxRateValue = &v
+		}
 		line, err := lineTax(li, rec, at)
 		if err != nil {
 			return nil, err
@@ -303,9 +317,85 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		line.Product = p
 		line.Product.AccountingTaxRateID = line.AccountingTaxRateID
 		line.Product.VATRate = booksync.LineVATRate{Value: line.TaxRateValue, Country: country, Name: line.TaxRateName, IsCustom: true}
+		if rate != nil {
+			id := rate.ID
+			line.VatRateID = &id
+			line.Product.VATRate = booksync.LineVATRate{ID: id, Value: rate.Value, Country: rate.Country, Name: line.TaxRateName}
+		}
 		out = append(out, line)
 	}
 	return out, nil
+}
+
+// invoiceVatRates returns the VAT rates that apply between the invoice's entity and its counterpart,
+// in the country of the invoice's billing address.
+func (s *Server) invoiceVatRates(r *http.Request, rec *booksync.Receivable) ([]booksync.VatRate, error) {
+	q := vatRateQuery{counterpartID: rec.CounterpartID}
+	if a := rec.CounterpartBillingAddress; a != nil {
+		q.billingCountry = a.Country
+	}
+	return s.applicableVatRates(r.Context(), entityOf(r), q)
+}
+
+// checkLineVatRates refuses a draft whose lines name a VAT rate that no longer applies to it (its
+// counterpart or billing address changed since the rate was chosen).
+func (s *Server) checkLineVatRates(r *http.Request, rec *booksync.Receivable, at func(...any) []any) error {
+	var rates []booksync.VatRate
+	for i, l := range rec.LineItems {
+		if l.VatRateID == nil {
+			continue
+		}
+		if rates == nil {
+			var err error
+			if rates, err = s.invoiceVatRates(r, rec); err != nil {
+				return err
+			}
+		}
+		line := func(field ...any) []any { return append(at("line_items", i), field...) }
+		if _, err := lineVatRate(*l.VatRateID, rates, rec, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineRates resolves the vat_rate_id of an invoice's lines, reading the rates that apply to the
+// invoice at the first one.
+type lineRates struct {
+	s     *Server
+	r     *http.Request
+	rec   *booksync.Receivable
+	rates []booksync.VatRate
+}
+
+// resolve returns the rate a line's vat_rate_id names, refusing one that does not apply to the
+// invoice or that disagrees with the line's tax_rate_value.
+func (lr *lineRates) resolve(li lineInput, at func(...any) []any) (*booksync.VatRate, error) {
+	if lr.rates == nil {
+		var err error
+		if lr.rates, err = lr.s.invoiceVatRates(lr.r, lr.rec); err != nil {
+			return nil, err
+		}
+	}
+	rate, err := lineVatRate(*li.VatRateID, lr.rates, lr.rec, at)
+	if err != nil {
+		return nil, err
+	}
+	if li.TaxRateValue != nil && *li.TaxRateValue != rate.Value {
+		return nil, booksync.FieldErrorf("value_error", at("tax_rate_value"), "tax_rate_value %d disagrees with vat_rate_id %s, whose rate is %d; give one of them.", *li.TaxRateValue, rate.ID, rate.Value)
+	}
+	return rate, nil
+}
+
+// lineVatRate finds a line's vat_rate_id among the rates that apply to the invoice.
+func lineVatRate(id string, rates []booksync.VatRate, rec *booksync.Receivable, at func(...any) []any) (*booksync.VatRate, error) {
+	id = strings.ToLower(id)
+	for i := range rates {
+		if rates[i].ID == id {
+			return &rates[i], nil
+		}
+	}
+	return nil, booksync.FieldErrorf("value_error", at("vat_rate_id"), "VAT rate %s does not apply to this entity and counterpart %s; list the rates that do with GET /vat_rates?counterpart_id=%s.", id, rec.CounterpartID, rec.CounterpartID)
 }
 
 // lineTax reads a line's quantity, tax and discount.
@@ -337,11 +427,12 @@ func lineTax(li lineInput, rec *booksync.Receivable, at func(...any) []any) (boo
 
 // updateLines applies a PATCH's line_items (Monite's LineItemUpdate, which names no product) to the
 // invoice's lines position by position.
-func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
+func (s *Server) updateLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
 	if len(in) != len(rec.LineItems) {
 		return nil, booksync.FieldErrorf("value_error", loc, "PATCH updates the invoice's %d lines in place, so line_items must have %d items; replace lines with PUT /receivables/%s/line_items.", len(rec.LineItems), len(rec.LineItems), rec.ID)
 	}
 	out := append([]booksync.LineItem(nil), rec.LineItems...)
+	rates := &lineRates{s: s, r: r, rec: rec}
 	for i, li := range in {
 		l := &out[i]
 		if li.Quantity != nil {
@@ -350,8 +441,22 @@ func (s *Server) updateLines(rec *booksync.Receivable, in []lineInput, loc []any
 		if li.Price != nil {
 			l.Product.Price.Value = *li.Price
 		}
-		if li.TaxRateValue != nil {
+		switch {
+		case li.VatRateID != nil:
+			at := func(field ...any) []any { return append(append(append([]any{}, loc...), i), field...) }
+			rate, err := rates.resolve(li, at)
+			if err != nil {
+				return nil, err
+			}
+			id := rate.ID
+			l.VatRateID = &id
+			l.TaxRateValue = rate.Value
+			l.Product.VATRate.ID, l.Product.VATRate.Value, l.Product.VATRate.Country, l.Product.VATRate.IsCustom = id, rate.Value, rate.Country, false
+		case li.TaxRateValue != nil:
+			// A rate given by its value replaces the VAT rate the line had.
+			l.VatRateID = nil
 			l.TaxRateValue = *li.TaxRateValue
+			l.Product.VATRate.ID, l.Product.VATRate.IsCustom = "", true
 			l.Product.VATRate.Value = *li.TaxRateValue
 		}
 		if li.TaxRateName != nil {

@@ -35,6 +35,10 @@ var requestTypes = map[string]any{
 	"post_accounting_connections":                typeOf[connectionInput](),
 	"post_webhook_subscriptions":                 typeOf[subscriptionInput](),
 	"patch_webhook_subscriptions_id":             typeOf[subscriptionInput](),
+	"post_counterparts_id_vat_ids":               typeOf[vatIDInput](),
+	"patch_counterparts_id_vat_ids_id":           typeOf[vatIDInput](),
+	"post_entities_id_vat_ids":                   typeOf[vatIDInput](),
+	"patch_entities_id_vat_ids_id":               typeOf[vatIDInput](),
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

@@ -61,6 +61,17 @@ type Store interface {
 	// CounterpartAddresses returns a counterpart's addresses, oldest first.
 	CounterpartAddresses(ctx context.Context, entityID, counterpartID string) ([]booksync.CounterpartAddress, error)
 
+	// CreateVatID stores a VAT id of an entity (CounterpartID empty) or of its counterpart.
+	CreateVatID(ctx context.Context, v *booksync.VatID) error
+	// VatIDs returns the VAT ids of an entity (counterpartID empty) or of its counterpart, oldest first.
+	VatIDs(ctx context.Context, entityID, counterpartID string) ([]booksync.VatID, error)
+	// VatID returns one VAT id of an entity (counterpartID empty) or of its counterpart, or ENOTFOUND.
+	VatID(ctx context.Context, entityID, counterpartID, id string) (*booksync.VatID, error)
+	// UpdateVatID replaces a VAT id's fields.
+	UpdateVatID(ctx context.Context, v *booksync.VatID) error
+	// DeleteVatID removes a VAT id.
+	DeleteVatID(ctx context.Context, entityID, counterpartID, id string) error
+
 	// CreateProduct stores a catalog product.
 	CreateProduct(ctx context.Context, p *booksync.Product) error
 	// Product returns a product of the entity that is not deleted, or ENOTFOUND.

@@ -272,9 +272,9 @@ func TestValidateBodyNarrowedReceivableBodies(t *testing.T) {
 	}
 	// What booksync does not serve is refused by name, not silently dropped.
 	for body, loc := range map[string][]any{
-		`{"issued_invoice": {"due_date": "2024-06-01"}}`:                  {"body", "issued_invoice", "due_date"},
-		`{"invoice": {"tag_ids": []}}`:                                    {"body", "invoice", "tag_ids"},
-		`{"invoice": {"line_items": [{"vat_rate_id": "` + uuid1 + `"}]}}`: {"body", "invoice", "line_items", 0, "vat_rate_id"},
+		`{"issued_invoice": {"due_date": "2024-06-01"}}`:                         {"body", "issued_invoice", "due_date"},
+		`{"invoice": {"tag_ids": []}}`:                                           {"body", "invoice", "tag_ids"},
+		`{"invoice": {"line_items": [{"custom_vat_rate_id": "` + uuid1 + `"}]}}`: {"body", "invoice", "line_items", 0, "custom_vat_rate_id"},
 	} {
 		got = v.ValidateBody("patch_receivables_id", []byte(body))
 		if len(got) != 1 || got[0].Type != "extra_forbidden" || !reflect.DeepEqual(got[0].Loc, loc) {

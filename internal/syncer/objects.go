@@ -25,9 +25,11 @@ func (s *session) contactOf(ctx context.Context, counterpartID string, inv *book
 		if em := cp.Email(); em != nil {
 			c.Email = *em
 		}
-		if cp.TaxID != nil {
-			c.TaxNumber = *cp.TaxID
+		vatIDs, err := s.e.store.VatIDs(ctx, s.conn.EntityID, counterpartID)
+		if err != nil {
+			return c, err
 		}
+		c.TaxNumber = booksync.CounterpartTaxNumber(cp, vatIDs)
 	case booksync.ErrorCode(err) == booksync.ENOTFOUND && inv != nil:
 		c.Name = inv.CounterpartName
 	default:

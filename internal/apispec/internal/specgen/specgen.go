@@ -38,6 +38,11 @@ var Ops = []Op{
 	{"PATCH", "/entities/{entity_id}"},
 	{"GET", "/entities/{entity_id}/settings"},
 	{"PATCH", "/entities/{entity_id}/settings"},
+	{"GET", "/entities/{entity_id}/vat_ids"},
+	{"POST", "/entities/{entity_id}/vat_ids"},
+	{"GET", "/entities/{entity_id}/vat_ids/{id}"},
+	{"PATCH", "/entities/{entity_id}/vat_ids/{id}"},
+	{"DELETE", "/entities/{entity_id}/vat_ids/{id}"},
 
 	{"POST", "/counterparts"},
 	{"GET", "/counterparts"},
@@ -46,6 +51,12 @@ var Ops = []Op{
 	{"DELETE", "/counterparts/{counterpart_id}"},
 	{"GET", "/counterparts/{counterpart_id}/addresses"},
 	{"POST", "/counterparts/{counterpart_id}/addresses"},
+	{"GET", "/counterparts/{counterpart_id}/vat_ids"},
+	{"POST", "/counterparts/{counterpart_id}/vat_ids"},
+	{"GET", "/counterparts/{counterpart_id}/vat_ids/{vat_id}"},
+	{"PATCH", "/counterparts/{counterpart_id}/vat_ids/{vat_id}"},
+	{"DELETE", "/counterparts/{counterpart_id}/vat_ids/{vat_id}"},
+	{"GET", "/vat_rates"},
 
 	{"POST", "/products"},
 	{"GET", "/products"},
@@ -309,13 +320,13 @@ var schemaEdits = map[string]schemaEdit{
 		note: "for an issued or partially paid invoice, booksync accepts memo, footer, fulfillment_date and partner_metadata: the fields that leave what the invoice charges, and to whom, as its books already have them. A paid or canceled invoice cannot be updated (409).",
 	},
 	"LineItem": {
-		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
-		note: "booksync does not manage VAT rate objects yet: give each line's rate in tax_rate_value (percent minor units, 20% is 2000), which is required unless the invoice is vat_exempt." +
+		drop: []string{"custom_vat_rate_id"},
+		note: "Give each line's rate as vat_rate_id, one of the rates GET /vat_rates returns for the invoice's entity and counterpart (else a 422 naming it), or in tax_rate_value (percent minor units, 20% is 2000); one of them is required unless the invoice is vat_exempt, and when both are given they must agree. booksync does not manage custom VAT rates." +
 			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
 	},
 	"LineItemUpdate": {
-		drop: []string{"vat_rate_id", "custom_vat_rate_id"},
-		note: "booksync does not manage VAT rate objects yet: give the rate in tax_rate_value.",
+		drop: []string{"custom_vat_rate_id"},
+		note: "Give the rate as vat_rate_id, one of the rates GET /vat_rates returns for the invoice's entity and counterpart (else a 422 naming it), or in tax_rate_value; when both are given they must agree. booksync does not manage custom VAT rates.",
 	},
 	"LineItemProductCreate": {
 		drop: []string{"measure_unit", "smallest_amount"},
