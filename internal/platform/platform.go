@@ -76,6 +76,10 @@ type Contact struct {
 	Email     string
 	TaxNumber string
 	Address   *Address
+	// Currency is the currency of the invoice the contact is pushed for, "" when none: systems
+	// whose customers invoice in one currency only (QuickBooks with multicurrency) create the
+	// customer in it.
+	Currency string
 }
 
 // Address is a postal address.

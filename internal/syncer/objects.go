@@ -33,6 +33,9 @@ func (s *session) contactOf(ctx context.Context, counterpartID string, inv *book
 	default:
 		return c, err
 	}
+	if inv != nil {
+		c.Currency = inv.Currency
+	}
 	if inv != nil && inv.CounterpartBillingAddress != nil {
 		a := inv.CounterpartBillingAddress
 		c.Address = &platform.Address{Line1: a.Line1, City: a.City, PostalCode: a.PostalCode, Country: a.Country}
