@@ -107,14 +107,14 @@ func TestEuroInvoiceAfterMultiCurrency(t *testing.T) {
 			_, tenant := c.connect()
 			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales")}}}, 200, nil)
-			id, number, total, tax := c.euroSale("EUR", 2000)
+			id, _, _, _ := c.euroSale("EUR", 2000)
 			rec := c.record("receivable", id)
 			if rec.SyncStatus != "error" || rec.Errors.Status != "currency_not_enabled" ||
 				!strings.Contains(rec.Errors.Details[0].Fix, "/sandbox/xero/orgs/{tenant}/currencies") {
 				t.Fatalf("EUR invoice before multi-currency: %s", rec)
 			}
 			c.sandboxPost("/sandbox/xero/orgs/"+tenant+"/currencies", `{"code": "EUR"}`)
-			id, number, total, tax = c.euroSale("EUR", 2000)
+			id, number, total, tax := c.euroSale("EUR", 2000)
 			if rec = c.record("receivable", id); rec.SyncStatus != "done" {
 				t.Fatalf("EUR invoice after multi-currency: %s", rec)
 			}
@@ -133,13 +133,13 @@ func TestEuroInvoiceAfterMultiCurrency(t *testing.T) {
 			realm := companies[len(companies)-1]
 			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales of Product Income")}}}, 200, nil)
-			id, number, total, tax := c.euroSale("EUR", 2000)
+			id, _, _, _ := c.euroSale("EUR", 2000)
 			rec := c.record("receivable", id)
 			if rec.SyncStatus != "error" || !strings.Contains(rec.Errors.Details[0].Fix, "/sandbox/quickbooks/companies/{realm}/multicurrency") {
 				t.Fatalf("EUR invoice before multicurrency: %s", rec)
 			}
 			c.sandboxPost("/sandbox/quickbooks/companies/"+realm+"/multicurrency", "")
-			id, number, total, tax = c.euroSale("EUR", 2000)
+			id, number, total, tax := c.euroSale("EUR", 2000)
 			if rec = c.record("receivable", id); rec.SyncStatus != "done" {
 				t.Fatalf("EUR invoice after multicurrency: %s", rec)
 			}

@@ -91,6 +91,17 @@ func TestMulticurrency(t *testing.T) {
 	}
 	dec(t, inv.ExchangeRate, "0.85")
 	dec(t, inv.TotalAmt, "120")
+	// The customer pays in its currency.
+	pay := map[string]any{"CustomerRef": map[string]any{"value": cu}, "TotalAmt": 120, "CurrencyRef": map[string]any{"value": "EUR"},
+		"Line": []any{map[string]any{"Amount": 120, "LinkedTxn": []any{map[string]any{"TxnId": inv.ID, "TxnType": "Invoice"}}}}}
+	p := sandboxtest.DecodeKey[Payment](t, b.api("POST", "/payment", pay).MustStatus(t, 200), "Payment")
+	if p.CurrencyRef.Value != "EUR" {
+		t.Errorf("payment currency %q", p.CurrencyRef.Value)
+	}
+	pay["CurrencyRef"] = map[string]any{"value": "GBP"}
+	if r := b.api("POST", "/payment", pay); r.Status != 400 {
+		t.Errorf("GBP payment by an EUR customer: %d %s", r.Status, r.Body)
+	}
 	// A home-currency customer still cannot be invoiced in EUR.
 	body = invoiceBody("EU-2", b.customer("Home Ltd"), salesLine(100, 1, 100, "2"))
 	body["CurrencyRef"] = map[string]any{"value": "EUR"}
