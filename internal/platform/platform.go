@@ -76,9 +76,9 @@ type Contact struct {
 	Email     string
 	TaxNumber string
 	Address   *Address
-	// Currency is the currency of the invoice the contact is pushed for, "" when none: systems
-	// whose customers invoice in one currency only (QuickBooks with multicurrency) create the
-	// customer in it.
+	// Currency is the foreign currency the contact's invoices are in, "" for the books' base
+	// currency: systems whose customers invoice in one currency only (QuickBooks with
+	// multicurrency) create the customer in it.
 	Currency string
 }
 
