@@ -138,3 +138,18 @@ func TestMultiCurrency(t *testing.T) {
 		t.Errorf("client's rate: %s", inv.CurrencyRate)
 	}
 }
+
+func TestOrgPageShowsCountryAndCurrencies(t *testing.T) {
+	b := setup(t)
+	b.connectCountry("DE", url.Values{})
+	if status, body := b.page("POST", "/orgs/"+b.tenant+"/currencies", "token-a", url.Values{"code": {"USD"}}); status != http.StatusOK {
+		t.Fatalf("add USD by form: %d %s", status, body)
+	}
+	if status, body := b.page("POST", "/orgs/"+b.tenant+"/currencies", "token-a", url.Values{}); status != http.StatusBadRequest {
+		t.Errorf("form without code: %d %s", status, body)
+	}
+	status, page := b.page("GET", "/orgs/"+b.tenant, "token-a", nil)
+	if status != http.StatusOK || !strings.Contains(page, "DE, base currency EUR") || !strings.Contains(page, "<code>USD</code>") {
+		t.Errorf("organisation page: %d %s", status, page)
+	}
+}
