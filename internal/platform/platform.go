@@ -76,6 +76,10 @@ type Contact struct {
 	Email     string
 	TaxNumber string
 	Address   *Address
+	// Currency is the foreign currency the contact's invoices are in, "" for the books' base
+	// currency: systems whose customers invoice in one currency only (QuickBooks with
+	// multicurrency) create the customer in it.
+	Currency string
 }
 
 // Address is a postal address.

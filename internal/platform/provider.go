@@ -27,6 +27,9 @@ type Provider struct {
 	// callback holds the query of the OAuth callback, where some systems name the organisation
 	// (QuickBooks' realmId).
 	Tenants func(ctx context.Context, client *http.Client, callback url.Values) ([]Tenant, error)
+	// CountryParam is Endpoints.CountryParam: the authorization URL's parameter for the
+	// connecting entity's country, or "".
+	CountryParam string
 	// Connector returns a connector for one organisation.
 	Connector func(client *http.Client, tenantID string, budget *Budget) Connector
 	// QuantityDecimals is how many decimals of a quantity the system keeps (0: any number).
@@ -63,4 +66,8 @@ type Endpoints struct {
 	// ConnectionsURL lists the organisations a token may access, for systems that list them
 	// (Xero); empty for those whose OAuth callback names the organisation.
 	ConnectionsURL string
+	// CountryParam, when set, is the authorization URL's query parameter that carries the
+	// connecting entity's country (the built-in sandboxes' "country", which defaults the country
+	// of the organisation their consent creates); empty for the systems themselves.
+	CountryParam string
 }

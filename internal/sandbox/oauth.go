@@ -64,13 +64,15 @@ type Consent struct {
 	Accent string
 	// Intro is the HTML template of what allowing does, before the scopes.
 	Intro string
-	// Fields is the HTML of form fields the platform's Connect reads, before the buttons.
+	// Fields is the HTML template of form fields the platform's Connect reads, before the
+	// buttons (CountryField among them).
 	Fields string
 	// Allow labels the allow button.
 	Allow string
 }
 
-// page parses the consent page, which gets Client, Scope and Action.
+// page parses the consent page, which gets Client, Scope, Action and the Countries of
+// CountryField.
 func (c Consent) page() *template.Template {
 	return template.Must(template.New("consent").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>booksync ` + c.Product + ` sandbox: ` + c.Verb + ` {{.Client}}</title>
@@ -265,10 +267,11 @@ func (s *Server) HandleAuthorizePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = s.consent.Execute(w, map[string]string{
-		"Client": q.Get("client_id"),
-		"Scope":  q.Get("scope"),
-		"Action": s.cfg.OAuth.AuthorizeURL + "?" + r.URL.RawQuery,
+	_ = s.consent.Execute(w, map[string]any{
+		"Client":    q.Get("client_id"),
+		"Scope":     q.Get("scope"),
+		"Action":    s.cfg.OAuth.AuthorizeURL + "?" + r.URL.RawQuery,
+		"Countries": countryOptions(q.Get("country")),
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/google/uuid"
+	"golang.org/x/oauth2"
 )
 
 // PlatformNames lists the platforms connections may use, as the API accepts them.
@@ -39,7 +40,17 @@ func (e *Engine) Connect(ctx context.Context, entityID, platformName string) (*b
 	state := randomState()
 	cfg := p.OAuth
 	cfg.RedirectURL = e.cfg.RedirectURL
-	c.ConnectionURL = cfg.AuthCodeURL(state)
+	var opts []oauth2.AuthCodeOption
+	if p.CountryParam != "" {
+		ent, err := e.store.EntityByID(ctx, entityID)
+		if err != nil {
+			return nil, err
+		}
+		if ent.Address.Country != "" {
+			opts = append(opts, oauth2.SetAuthURLParam(p.CountryParam, ent.Address.Country))
+		}
+	}
+	c.ConnectionURL = cfg.AuthCodeURL(state, opts...)
 	if err := e.store.CreateConnection(ctx, c, hashState(state)); err != nil {
 		return nil, err
 	}

@@ -323,6 +323,30 @@ func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecor
 	return ready, later, nil
 }
 
+// customerCurrency is the currency a new customer of the books is created in, for systems whose
+// customers invoice in one currency (QuickBooks with multicurrency): "" (the books' base currency)
+// when any of the batch's invoices to the counterpart is in the base currency or the base currency
+// is not known yet, else the currency of the first of them.
+func (s *session) customerCurrency(ready []*invoicePush, counterpartID string) string {
+	base := ""
+	if bi := s.conn.BusinessInfo; bi != nil && bi.BaseCurrency != nil {
+		base = *bi.BaseCurrency
+	}
+	first := ""
+	for _, it := range ready {
+		if it.inv.CounterpartID != counterpartID {
+			continue
+		}
+		if base == "" || strings.EqualFold(it.inv.Currency, base) {
+			return ""
+		}
+		if first == "" {
+			first = it.inv.Currency
+		}
+	}
+	return first
+}
+
 // pushInvoiceCustomers pushes the customers of the invoices first: each distinct counterpart
 // once, from its own record. It returns the contact id of each counterpart in the books, and the
 // error of each that could not be pushed.
@@ -348,6 +372,7 @@ func (s *session) pushInvoiceCustomers(ctx context.Context, ready []*invoicePush
 		if err != nil {
 			return nil, nil, err
 		}
+		c.Currency = s.customerCurrency(ready, cpID)
 		contacts = append(contacts, c)
 	}
 	pushed, failedContacts, err := s.pushContacts(ctx, custRecs, contacts)

@@ -247,7 +247,7 @@ var (
 	causeCompany = cause{code: "company_not_active", words: "QuickBooks company is not active", field: "",
 		fix: "The company's QuickBooks subscription has ended or is suspended. Reactivate it in QuickBooks, then push again."}
 	causeCurrency = cause{code: "currency_mismatch", words: "Currency not allowed in QuickBooks", field: "CurrencyRef",
-		fix: "QuickBooks needs multicurrency enabled for foreign-currency invoices, and a customer invoices in one currency only. Enable multicurrency in QuickBooks (Settings > Account and settings > Advanced), or invoice the customer in its currency, then push again."}
+		fix: "QuickBooks needs multicurrency enabled for foreign-currency invoices, and a customer invoices in one currency only. Enable multicurrency in QuickBooks (Settings > Account and settings > Advanced; in booksync's built-in sandbox, the company page's button or POST /sandbox/quickbooks/companies/{realm}/multicurrency), or invoice the customer in its currency, then push again."}
 	causeFallback = cause{code: "validation_failed", words: "QuickBooks rejected the data",
 		fix: "Correct what QuickBooks' message describes, then push again."}
 )

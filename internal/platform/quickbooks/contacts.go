@@ -111,11 +111,13 @@ func displayName(ct platform.Contact) string {
 }
 
 // customerToWire builds the customer to create; an organisation (no first or last name) gets its
-// name as CompanyName too, which QuickBooks prints on invoices.
+// name as CompanyName too, which QuickBooks prints on invoices. It is created in the currency of
+// the invoice it is pushed for: with multicurrency, a QuickBooks customer invoices in one
+// currency only, and without, a foreign one is refused (currency_mismatch) as its invoice would be.
 func customerToWire(ct platform.Contact, name string) wireCustomer {
 	w := wireCustomer{DisplayName: name,
 		GivenName: truncate(clean(ct.FirstName, false), maxPersonName), FamilyName: truncate(clean(ct.LastName, false), maxPersonName),
-		PrimaryTaxIdentifier: truncate(ct.TaxNumber, 30)}
+		PrimaryTaxIdentifier: truncate(ct.TaxNumber, 30), CurrencyRef: ref(ct.Currency)}
 	if w.GivenName == "" && w.FamilyName == "" {
 		w.CompanyName = truncate(name, maxPersonName)
 	}

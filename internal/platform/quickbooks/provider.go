@@ -30,8 +30,9 @@ func NewProvider(clientID, clientSecret string, ep platform.Endpoints, limits pl
 		Name:     "QuickBooks",
 		OAuth: oauth2.Config{ClientID: clientID, ClientSecret: clientSecret,
 			Endpoint: Endpoint(ep.AuthURL, ep.TokenURL), Scopes: Scopes},
-		Limits:      limits,
-		ItemCodeMax: itemCodeMax,
+		CountryParam: ep.CountryParam,
+		Limits:       limits,
+		ItemCodeMax:  itemCodeMax,
 		// The invoice's TxnTaxDetail carries booksync's tax per rate (TotalTax under automated
 		// sales tax), which QuickBooks books as an override of its own figures.
 		TaxAsSent: true,

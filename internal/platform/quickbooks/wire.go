@@ -135,6 +135,7 @@ type wireCustomer struct {
 	PrimaryEmailAddr     *wireEmail    `json:"PrimaryEmailAddr,omitempty"`
 	BillAddr             *wireAddress  `json:"BillAddr,omitempty"`
 	PrimaryTaxIdentifier string        `json:"PrimaryTaxIdentifier,omitempty"`
+	CurrencyRef          *wireRef      `json:"CurrencyRef,omitempty"`
 	// Sparse marks an update that changes only the fields sent.
 	Sparse bool `json:"sparse,omitempty"`
 }

@@ -219,7 +219,7 @@ var causes = []cause{
 			return has(m, "already assigned to another contact") || (has(m, "contact") && has(m, "name") && has(m, "unique", "already exists"))
 		}},
 	{code: "currency_not_enabled", words: "Currency not enabled in Xero", field: "CurrencyCode",
-		fix: "Add the currency in Xero (Settings > Currencies; it needs a plan with multi-currency), then push again.",
+		fix: "Add the currency in Xero (Settings > Currencies; it needs a plan with multi-currency; in booksync's built-in sandbox, the organisation page's Add currency or POST /sandbox/xero/orgs/{tenant}/currencies {\"code\": \"EUR\"}), then push again.",
 		match: func(m string) bool {
 			return has(m, "currency") && has(m, "not subscribed", "not enabled", "not available", "subscribe")
 		}},

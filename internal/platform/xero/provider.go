@@ -28,6 +28,7 @@ func NewProvider(clientID, clientSecret string, ep platform.Endpoints, limits pl
 		Name:     "Xero",
 		OAuth: oauth2.Config{ClientID: clientID, ClientSecret: clientSecret,
 			Endpoint: Endpoint(ep.AuthURL, ep.TokenURL), Scopes: Scopes},
+		CountryParam:     ep.CountryParam,
 		Limits:           limits,
 		QuantityDecimals: 4,
 		ItemCodeMax:      maxItemCode,

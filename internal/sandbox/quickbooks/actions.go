@@ -163,6 +163,25 @@ func (s *Sandbox) act(w http.ResponseWriter, r *http.Request, created bool, allo
 	}
 }
 
+// handleMulticurrency turns on multicurrency, as Settings > Account and settings > Advanced does
+// in QuickBooks; it cannot be turned off. It answers with the company's currency preferences.
+func (s *Sandbox) handleMulticurrency(w http.ResponseWriter, r *http.Request) {
+	s.act(w, r, false, []string{}, func(c *company, _ map[string]string) (any, *actionError) {
+		s.enableMulticurrency(c)
+		return c.meta.Prefs.CurrencyPrefs, nil
+	})
+}
+
+// enableMulticurrency turns on multicurrency; callers hold the lock.
+func (s *Sandbox) enableMulticurrency(c *company) {
+	if c.meta.Prefs.CurrencyPrefs.MultiCurrencyEnabled {
+		return
+	}
+	c.meta.Prefs.CurrencyPrefs.MultiCurrencyEnabled = true
+	c.meta.Prefs.SyncToken = nextToken(c.meta.Prefs.SyncToken)
+	s.saveMeta(c)
+}
+
 func (s *Sandbox) handlePayInvoice(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, []string{"amount", "date"}, func(c *company, f map[string]string) (any, *actionError) {
 		inv := c.invoices[r.PathValue("id")]

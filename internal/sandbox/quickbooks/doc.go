@@ -13,8 +13,12 @@
 //
 // GET /oauth2/authorize (client_id, redirect_uri, response_type=code, scope
 // including com.intuit.quickbooks.accounting, state) shows a consent page.
-// Its Connect button POSTs the same URL with consent=allow and an optional
-// company=uk (default) or company=us; that creates a new seeded company and
+// Its Connect button POSTs the same URL with consent=allow and the company's
+// country (GB, IE, DE, FR, NL, ES, IT, US, CA, AU or NZ; default: the
+// authorization URL's country parameter, which booksync sets to the
+// connecting entity's, else GB; company=uk or company=us still chooses GB or
+// US); that creates a new seeded company (countries.go: home currency, tax
+// codes, address; every non-US company works as the UK one does below) and
 // redirects 302 to redirect_uri with code, state and realmId
 // (consent=deny redirects with error=access_denied). POST
 // /oauth2/v1/tokens/bearer takes HTTP Basic client credentials (any id and
@@ -74,8 +78,12 @@
 //   - 6070 Amount is not equal to UnitPrice * Qty: when both are sent,
 //     Amount must equal round2(Qty × UnitPrice);
 //   - 5010 Stale Object Error: an update's SyncToken must be the current one;
-//   - 6000 business validation: CurrencyRef must be the home currency
-//     (multicurrency is off), a UK line needs a TaxCodeRef (unless
+//   - 6000 business validation: CurrencyRef must be the home currency until
+//     multicurrency is on (the company page's button, or POST
+//     /companies/{realm}/multicurrency with the partner's bearer token), and
+//     an invoice's currency its customer's; a foreign-currency invoice gets
+//     the client's ExchangeRate, else the sandbox's fixed rate (home currency
+//     per unit); a UK line needs a TaxCodeRef (unless
 //     GlobalTaxCalculation is NotApplicable), a US line's TaxCodeRef is TAX
 //     or NON, payments apply at most each invoice's Balance and at most TotalAmt.
 //

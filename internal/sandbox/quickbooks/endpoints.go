@@ -10,5 +10,5 @@ import (
 // sandbox.Options.BaseURL), as booksync's QuickBooks provider takes them: the API host is baseURL itself.
 func Endpoints(baseURL string) platform.Endpoints {
 	base := strings.TrimRight(baseURL, "/")
-	return platform.Endpoints{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/v1/tokens/bearer", APIURL: base}
+	return platform.Endpoints{CountryParam: "country", AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/v1/tokens/bearer", APIURL: base}
 }

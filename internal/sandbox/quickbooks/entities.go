@@ -157,9 +157,10 @@ func (s *Sandbox) writeCustomer(c *company, op, id, token string, sparse bool, r
 	if cu.CurrencyRef.Value == "" {
 		cu.CurrencyRef = base.CurrencyRef
 	}
-	if cu.CurrencyRef.Value != c.homeCurrency() {
-		return nil, currencyFault(c, cu.CurrencyRef.Value)
+	if f := c.currencyProblem(cu.CurrencyRef.Value); f != nil {
+		return nil, f
 	}
+	cu.CurrencyRef.Name = currencyName(cu.CurrencyRef.Value)
 	now := s.now()
 	cu.FullyQualifiedName = cu.DisplayName
 	if op == "create" {
@@ -177,8 +178,12 @@ func (s *Sandbox) writeCustomer(c *company, op, id, token string, sparse bool, r
 }
 
 func currencyFault(c *company, code string) *qbFault {
+	if c.meta.Prefs.CurrencyPrefs.MultiCurrencyEnabled {
+		return businessError("The currency " + code + " is not one the sandbox has exchange rates for.")
+	}
 	return businessError("The currency " + code + " is not the home currency " + c.homeCurrency() +
-		" and multicurrency is not enabled for this company.")
+		" and multicurrency is not enabled for this company (in booksync's sandbox: POST /sandbox/quickbooks/companies/" +
+		c.meta.RealmID + "/multicurrency enables it).")
 }
 
 func (s *Sandbox) writeItem(c *company, op, id, token string, sparse bool, raw map[string]json.RawMessage) (any, *qbFault) {

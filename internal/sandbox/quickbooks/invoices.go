@@ -35,17 +35,20 @@ type txnTaxIn struct {
 
 // invoiceIn is an invoice as a request sends it.
 type invoiceIn struct {
-	DocNumber            string        `json:"DocNumber"`
-	TxnDate              string        `json:"TxnDate"`
-	DueDate              string        `json:"DueDate"`
-	CurrencyRef          *Ref          `json:"CurrencyRef"`
-	PrivateNote          string        `json:"PrivateNote"`
-	CustomerMemo         *MemoRef      `json:"CustomerMemo"`
-	Line                 []lineIn      `json:"Line"`
-	TxnTaxDetail         *txnTaxIn     `json:"TxnTaxDetail"`
-	CustomerRef          *Ref          `json:"CustomerRef"`
-	BillEmail            *EmailAddress `json:"BillEmail"`
-	GlobalTaxCalculation string        `json:"GlobalTaxCalculation"`
+	DocNumber   string `json:"DocNumber"`
+	TxnDate     string `json:"TxnDate"`
+	DueDate     string `json:"DueDate"`
+	CurrencyRef *Ref   `json:"CurrencyRef"`
+	// ExchangeRate is the client's rate of a foreign-currency invoice (home currency per unit);
+	// without it the sandbox applies its own.
+	ExchangeRate         *sandbox.Amount `json:"ExchangeRate"`
+	PrivateNote          string          `json:"PrivateNote"`
+	CustomerMemo         *MemoRef        `json:"CustomerMemo"`
+	Line                 []lineIn        `json:"Line"`
+	TxnTaxDetail         *txnTaxIn       `json:"TxnTaxDetail"`
+	CustomerRef          *Ref            `json:"CustomerRef"`
+	BillEmail            *EmailAddress   `json:"BillEmail"`
+	GlobalTaxCalculation string          `json:"GlobalTaxCalculation"`
 }
 
 const dateLayout = "2006-01-02"
@@ -176,11 +179,22 @@ func invoiceCustomer(c *company, in *invoiceIn, inv *Invoice) *qbFault {
 		return objectNotFound("CustomerRef", "Customer "+in.CustomerRef.Value)
 	}
 	inv.CustomerRef = Ref{Value: cu.ID, Name: cu.DisplayName}
-	home := c.homeCurrency()
-	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != home {
-		return currencyFault(c, in.CurrencyRef.Value)
+	cur := c.homeCurrency()
+	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" {
+		cur = in.CurrencyRef.Value
 	}
-	inv.CurrencyRef = Ref{Value: home, Name: currencyName(home)}
+	if f := c.currencyProblem(cur); f != nil {
+		return f
+	}
+	// A customer invoices in its own currency only.
+	if cu.CurrencyRef.Value != "" && cu.CurrencyRef.Value != cur {
+		return businessError("The currency of the transaction (" + cur + ") does not match the customer's currency (" + cu.CurrencyRef.Value + ").")
+	}
+	inv.CurrencyRef = Ref{Value: cur, Name: currencyName(cur)}
+	inv.ExchangeRate = c.exchangeRate(cur)
+	if in.ExchangeRate != nil && in.ExchangeRate.IsPositive() && cur != c.homeCurrency() {
+		inv.ExchangeRate = *in.ExchangeRate
+	}
 	return nil
 }
 

@@ -19,17 +19,14 @@ const (
 	scopeAcct    = "com.intuit.quickbooks.accounting"
 )
 
-// consent is the consent page's wording, with the choice of a UK or US company.
+// consent is the consent page's wording, with the choice of the company's country.
 var consent = sandbox.Consent{
 	Product: "QuickBooks", Verb: "connect", Accent: "#2ca01c", Allow: "Connect",
 	Intro: `<p><strong>{{.Client}}</strong> wants to connect to a QuickBooks Online company.</p>
-<p>Connecting creates a new sandbox company, seeded with a chart of accounts, tax codes and a
+<p>Connecting creates a new sandbox company in the country chosen below, seeded with its home
+currency, a chart of accounts, that country's tax codes (automated sales tax in the US) and a
 "Services" item, and gives the app access to it.</p>`,
-	Fields: `<p><label>Company <select name="company">
-<option value="uk" selected>UK company (VAT, GBP)</option>
-<option value="us">US company (automated sales tax, USD)</option>
-</select></label></p>
-`,
+	Fields: sandbox.CountryField,
 }
 
 // oauthConfig is Intuit's OAuth 2 service: a company chosen on the consent page, its realmId in
@@ -56,18 +53,27 @@ func (s *Sandbox) oauthConfig() sandbox.OAuthConfig {
 	}
 }
 
-// connect creates the company a consent connects, in the region the consent page chose (UK when
-// none), with its seeded items; callers hold the lock.
+// connect creates the company a consent connects, in the country the consent page chose (the
+// authorization URL's country parameter, else GB, when none); the form field company=uk|us
+// chooses GB or US as it did before companies had other countries. Callers hold the lock.
 func (s *Sandbox) connect(r *http.Request, n int, now time.Time) (realmID, problem string) {
-	region := r.PostForm.Get("company")
-	switch region {
+	fallback := "GB"
+	switch r.PostForm.Get("company") {
 	case "":
-		region = "uk"
-	case "uk", "us":
+	case "uk":
+	case "us":
+		fallback = "US"
 	default:
 		return "", "invalid_request: company must be uk or us"
 	}
-	c := newCompany(n, region, now)
+	co, problem := sandbox.ConsentCountry(r, fallback)
+	if problem != "" {
+		return "", problem
+	}
+	if r.PostForm.Get("company") != "" && r.PostForm.Get("country") == "" {
+		co, _ = sandbox.CountryByCode(fallback) // company= outranks the URL's suggestion
+	}
+	c := newCompany(n, co, now)
 	s.companies[c.meta.RealmID] = c
 	s.saveMeta(c)
 	for _, it := range c.items {

@@ -20,7 +20,7 @@ func TestOAuthDance(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), `name="consent" value="allow"`) || !strings.Contains(string(page), `value="us"`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `name="consent" value="allow"`) || !strings.Contains(string(page), `<option value="US">United States (USD)</option>`) {
 		t.Fatalf("consent page: %d %s", resp.StatusCode, page)
 	}
 	q := b.consent(b.authorizeURL("xyz"), url.Values{"consent": {"allow"}})

@@ -75,8 +75,15 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 	if in.TotalAmt.IsNegative() {
 		return nil, businessError("TotalAmt must not be negative.")
 	}
-	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != c.homeCurrency() {
-		return nil, currencyFault(c, in.CurrencyRef.Value)
+	cur := c.homeCurrency()
+	if cu.CurrencyRef.Value != "" {
+		cur = cu.CurrencyRef.Value
+	}
+	if in.CurrencyRef != nil && in.CurrencyRef.Value != "" && in.CurrencyRef.Value != cur {
+		if f := c.currencyProblem(in.CurrencyRef.Value); f != nil {
+			return nil, f
+		}
+		return nil, businessError("The currency of the transaction (" + in.CurrencyRef.Value + ") does not match the customer's currency (" + cur + ").")
 	}
 	deposit := &Ref{Value: acctUndeposited, Name: "Undeposited Funds"}
 	if in.DepositToAccountRef != nil && in.DepositToAccountRef.Value != "" {
@@ -87,7 +94,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		deposit = &Ref{Value: a.ID, Name: a.Name}
 	}
 	p := &Payment{TxnDate: in.TxnDate, CustomerRef: Ref{Value: cu.ID, Name: cu.DisplayName},
-		CurrencyRef: Ref{Value: c.homeCurrency(), Name: currencyName(c.homeCurrency())}, DepositToAccountRef: deposit,
+		CurrencyRef: Ref{Value: cur, Name: currencyName(cur)}, DepositToAccountRef: deposit,
 		PaymentRefNum: in.PaymentRefNum, PrivateNote: in.PrivateNote, TotalAmt: *in.TotalAmt, Line: []PaymentLine{}}
 	if p.TxnDate == "" {
 		p.TxnDate = s.now().Format(dateLayout)

@@ -30,17 +30,25 @@ const (
 	usAutomatedTaxRate = "1"
 )
 
-// newCompany builds a seeded company; region is "uk" or "us".
-func newCompany(n int, region string, now time.Time) *company {
+// newCompany builds a seeded company in the country co: a US company ("us" region) runs
+// automated sales tax, every other one ("uk" region, as the UK company was first) tax codes on
+// each line.
+func newCompany(n int, co sandbox.Country, now time.Time) *company {
+	region := "uk"
+	if co.Code == "US" {
+		region = "us"
+	}
+	p := profileOf(co.Code)
 	c := emptyCompany()
 	// Real realm ids are 16-19 digit numbers; these are recognisably sandbox ones.
 	realm := fmt.Sprintf("9341%012d", n)
 	meta := newMeta(now)
-	currency, country, name := "GBP", "GB", fmt.Sprintf("Sandbox Company UK %d", n)
-	taxName := "VAT Control"
-	if region == "us" {
-		currency, country, name, taxName = "USD", "US", fmt.Sprintf("Sandbox Company US %d", n), "Sales Tax Payable"
+	currency, country := co.Currency, co.Code
+	name := fmt.Sprintf("Sandbox Company %s %d", co.Code, n)
+	if co.Code == "GB" {
+		name = fmt.Sprintf("Sandbox Company UK %d", n)
 	}
+	taxName := p.taxAccount
 	c.meta = companyMeta{RealmID: realm, Region: region, CreatedAt: now, NextID: map[string]int{}, NextDoc: 1001}
 	c.meta.Info = CompanyInfo{
 		ID: "1", SyncToken: "0", MetaData: meta, CompanyName: name, LegalName: name + " Ltd",
@@ -48,13 +56,8 @@ func newCompany(n int, region string, now time.Time) *company {
 		Email: EmailAddress{Address: "noreply@quickbooks.sandbox.test"}, SupportedLanguages: "en",
 		NameValue: []NameValue{{Name: "NeoEnabled", Value: "true"}, {Name: "IsQbdtMigrated", Value: "false"}},
 	}
-	if region == "us" {
-		c.meta.Info.CompanyAddr = PhysicalAddress{Line1: "1 Liberty Plaza", City: "New York", CountrySubDivisionCode: "NY", PostalCode: "10006", Country: "US"}
-		c.meta.Info.DefaultTimeZone = "America/New_York"
-	} else {
-		c.meta.Info.CompanyAddr = PhysicalAddress{Line1: "1 Cabot Square", City: "London", PostalCode: "E14 4QJ", Country: "GB"}
-		c.meta.Info.DefaultTimeZone = "Europe/London"
-	}
+	c.meta.Info.CompanyAddr = p.addr
+	c.meta.Info.DefaultTimeZone = p.timezone
 	c.meta.Info.LegalAddr = c.meta.Info.CompanyAddr
 	c.meta.Prefs = Preferences{
 		ID: "1", SyncToken: "0", MetaData: meta,
@@ -95,15 +98,9 @@ func newCompany(n int, region string, now time.Time) *company {
 			PurchaseTaxRateList: TaxRateList{TaxRateDetail: []TaxRateDetail{}},
 		}}
 	} else {
-		// Every seeded code has exactly one sales rate. Three of them are 0%,
+		// Every seeded code has exactly one sales rate. Several of them are 0%,
 		// so a connector cannot pick a tax code by percentage alone.
-		for _, x := range []struct{ code, rate, value, desc string }{
-			{"20.0% S", "20.0% S", "20", "Standard"},
-			{"5.0% R", "5.0% R", "5", "Reduced"},
-			{"0.0% Z", "0.0% Z", "0", "Zero-rated"},
-			{"Exempt", "Exempt", "0", "Exempt"},
-			{"No VAT", "No VAT", "0", "No VAT"},
-		} {
+		for _, x := range p.codes {
 			rate := &TaxRate{ID: strconv.Itoa(len(c.meta.TaxRates) + 10), SyncToken: "0", MetaData: meta, Name: x.rate,
 				Description: x.desc + " (sales)", Active: true, RateValue: sandbox.NewAmount(x.value),
 				AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
@@ -122,7 +119,7 @@ func newCompany(n int, region string, now time.Time) *company {
 		IncomeAccountRef: &Ref{Value: acctServices, Name: "Services"},
 	}
 	if region == "uk" {
-		it.SalesTaxCodeRef = &Ref{Value: "2", Name: "20.0% S"}
+		it.SalesTaxCodeRef = &Ref{Value: "2", Name: p.codes[0].code}
 	}
 	c.items[it.ID] = it
 	return c
@@ -134,6 +131,14 @@ func currencyName(code string) string {
 		return "British Pound Sterling"
 	case "USD":
 		return "United States Dollar"
+	case "EUR":
+		return "Euro"
+	case "CAD":
+		return "Canadian Dollar"
+	case "AUD":
+		return "Australian Dollar"
+	case "NZD":
+		return "New Zealand Dollar"
 	}
 	return code
 }

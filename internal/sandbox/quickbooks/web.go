@@ -21,6 +21,7 @@ func (s *Sandbox) pages() map[string]http.HandlerFunc {
 		"POST /companies/{realm}/invoices/{id}/credit_memos": s.handleCreditInvoice,
 		"POST /companies/{realm}/payments/{id}/delete":       s.handleDeletePayment,
 		"POST /companies/{realm}/bills":                      s.handleAddBill,
+		"POST /companies/{realm}/multicurrency":              s.handleMulticurrency,
 	}
 }
 
@@ -42,8 +43,10 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 <html><head><meta charset="utf-8"><title>{{.Info.CompanyName}}: booksync QuickBooks sandbox</title>` + pageStyle + `</head>
 <body><p><a href="{{.Base}}/companies">All companies</a></p>
 <h1>{{.Info.CompanyName}}</h1>
-<p>Realm ID <code>{{.RealmID}}</code>, home currency {{.Currency}},
-{{if .US}}automated sales tax at ` + usSalesTaxRate + `%{{else}}VAT with tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
+<p>Realm ID <code>{{.RealmID}}</code>, {{.Info.Country}}, home currency {{.Currency}},
+{{if .Multicurrency}}multicurrency on,{{else}}multicurrency off
+<form class="inline" method="post" action="{{.Base}}/companies/{{.RealmID}}/multicurrency"><button>Turn on multicurrency</button></form>,{{end}}
+{{if .US}}automated sales tax at ` + usSalesTaxRate + `%{{else}}tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
 
 <h2>Invoices</h2>
 <table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>DueDate</th><th>Tax</th><th>TotalTax</th><th>TotalAmt</th><th>Balance</th><th>Memo</th><th>Actions</th></tr>
@@ -129,7 +132,7 @@ func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "RealmID": c.meta.RealmID, "Info": c.meta.Info, "US": c.us(),
-		"Currency": c.homeCurrency(), "Calls": c.Calls,
+		"Currency": c.homeCurrency(), "Calls": c.Calls, "Multicurrency": c.meta.Prefs.CurrencyPrefs.MultiCurrencyEnabled,
 		"Invoices":    byID(c.invoices, func(v *Invoice) string { return v.ID }),
 		"Payments":    byID(c.payments, func(v *Payment) string { return v.ID }),
 		"CreditMemos": byID(c.creditMemos, func(v *CreditMemo) string { return v.ID }),

@@ -271,7 +271,7 @@ func (s *Sandbox) AddBill(ctx context.Context, tenantID string, b Bill) (Invoice
 		inv := &Invoice{Type: "ACCPAY", InvoiceID: uuid.NewString(), InvoiceNumber: strings.TrimSpace(b.Number),
 			Contact: ContactRef{ContactID: c.ContactID, ContactNumber: c.ContactNumber, Name: c.Name},
 			Date:    msPtr(day), DateString: dateString(day), DueDate: msPtr(due), DueDateString: dateString(due),
-			Status: "AUTHORISED", LineAmountTypes: "NoTax", CurrencyCode: baseCurrency, CurrencyRate: sandbox.NewAmount("1"),
+			Status: "AUTHORISED", LineAmountTypes: "NoTax", CurrencyCode: o.baseCurrency(), CurrencyRate: sandbox.NewAmount("1"),
 			Payments: []PaymentRef{}, UpdatedDateUTC: MSDate{now}}
 		acc := findAccount(o, "429", "")
 		l := LineItem{LineItemID: uuid.NewString(), Description: "Bill from " + c.Name, Quantity: sandbox.NewAmount("1"),
@@ -325,7 +325,7 @@ func (s *Sandbox) AddInvoices(ctx context.Context, tenantID string, n int, total
 			inv := &Invoice{Type: "ACCREC", InvoiceID: uuid.NewString(), InvoiceNumber: fmt.Sprintf("BULK-%06d", base+i+1),
 				Contact: ContactRef{ContactID: c.ContactID, ContactNumber: c.ContactNumber, Name: c.Name},
 				Date:    msPtr(day), DateString: dateString(day), DueDate: msPtr(day), DueDateString: dateString(day),
-				Status: "AUTHORISED", LineAmountTypes: "NoTax", CurrencyCode: baseCurrency, CurrencyRate: sandbox.NewAmount("1"),
+				Status: "AUTHORISED", LineAmountTypes: "NoTax", CurrencyCode: o.baseCurrency(), CurrencyRate: sandbox.NewAmount("1"),
 				Payments: []PaymentRef{}, UpdatedDateUTC: MSDate{now},
 				LineItems: []LineItem{{LineItemID: uuid.NewString(), Description: "Services", Quantity: sandbox.NewAmount("1"),
 					UnitAmount: sandbox.AmountOf(amt), LineAmount: sandbox.AmountOf(amt), AccountCode: acc.Code, AccountID: acc.AccountID,

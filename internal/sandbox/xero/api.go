@@ -171,6 +171,7 @@ func (s *Sandbox) apiHooks() sandbox.APIHooks {
 var resourceNames = map[string]string{
 	"accounts": "Accounts", "taxrates": "TaxRates", "contacts": "Contacts", "items": "Items",
 	"invoices": "Invoices", "payments": "Payments", "organisation": "Organisation", "creditnotes": "CreditNotes",
+	"currencies": "Currencies",
 }
 
 // serveAPI routes one Accounting API call; callers hold s.mu.
@@ -212,6 +213,7 @@ func (s *Sandbox) serveAPI(o *org, w http.ResponseWriter, r *http.Request, rel s
 		{"Payments", "PUT"}:     s.writePayments,
 		{"Payments", "POST"}:    s.writePayments,
 		{"Organisation", "GET"}: s.getOrganisation,
+		{"Currencies", "GET"}:   s.getCurrencies,
 		{"CreditNotes", "GET"}:  s.getCreditNotes,
 		{"CreditNotes", "PUT"}:  s.writeCreditNotes,
 		{"CreditNotes", "POST"}: s.writeCreditNotes,
@@ -472,15 +474,25 @@ func (s *Sandbox) writeList(w http.ResponseWriter, key string, list any, paginat
 	writeJSON(w, http.StatusOK, env)
 }
 
+// getCurrencies lists the organisation's currencies: its base currency, then those added.
+func (s *Sandbox) getCurrencies(o *org, w http.ResponseWriter, _ *http.Request, _ string) {
+	out := []map[string]string{{"Code": o.baseCurrency(), "Description": o.baseCurrency()}}
+	for _, c := range o.meta.Currencies {
+		out = append(out, map[string]string{"Code": c, "Description": c})
+	}
+	writeJSON(w, http.StatusOK, s.envelope("Currencies", out))
+}
+
 func (s *Sandbox) getOrganisation(o *org, w http.ResponseWriter, _ *http.Request, _ string) {
+	e := editionOf(o.country())
 	writeJSON(w, http.StatusOK, s.envelope("Organisations", []map[string]any{{
 		"OrganisationID": o.meta.TenantID, "Name": o.meta.Name, "LegalName": o.meta.Name,
-		"PaysTax": true, "Version": "UK", "OrganisationType": "COMPANY", "BaseCurrency": baseCurrency,
-		"CountryCode": "GB", "IsDemoCompany": true, "OrganisationStatus": "ACTIVE",
-		"TaxNumber": "GB123456789", "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3,
+		"PaysTax": true, "Version": e.Version, "OrganisationType": "COMPANY", "BaseCurrency": o.baseCurrency(),
+		"CountryCode": o.country(), "IsDemoCompany": true, "OrganisationStatus": "ACTIVE",
+		"TaxNumber": e.TaxNumber, "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3,
 		"SalesTaxBasis": "ACCRUALS", "SalesTaxPeriod": "QUARTERLY1", "DefaultSalesTax": "Tax Exclusive",
 		"DefaultPurchasesTax": "Tax Exclusive", "CreatedDateUTC": MSDate{o.meta.CreatedAt},
-		"OrganisationEntityType": "COMPANY", "Timezone": "GMTSTANDARDTIME", "ShortCode": o.meta.ShortCode,
+		"OrganisationEntityType": "COMPANY", "Timezone": e.Timezone, "ShortCode": o.meta.ShortCode,
 		"Edition": "BUSINESS", "Class": "DEMO", "Addresses": []any{}, "Phones": []any{}, "ExternalLinks": []any{},
 	}}))
 }

@@ -73,8 +73,8 @@ func validateContact(o *org, c *Contact) []ValidationError {
 	if e := c.EmailAddress; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " ,;") || len(e) > 255) {
 		add("Email address must be valid.")
 	}
-	if c.DefaultCurrency != "" && !strings.EqualFold(c.DefaultCurrency, baseCurrency) {
-		add("Organisation is not subscribed to currency %s", c.DefaultCurrency)
+	if p := o.currencyProblem(c.DefaultCurrency); p != "" {
+		add("%s", p)
 	}
 	for _, tt := range []string{c.AccountsReceivableTaxType, c.AccountsPayableTaxType} {
 		if tt != "" && findTaxRate(o, tt) == nil {

@@ -67,7 +67,7 @@ func creditNumberTaken(o *org, number, self string) bool {
 // CN-nnnn when the client does not.
 func (s *Sandbox) buildCreditNote(o *org, in creditNoteIn, numbers map[string]bool, dp int32, now time.Time) (*CreditNote, []ValidationError) {
 	var errs problems
-	cn := &CreditNote{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: sandbox.NewAmount("1"),
+	cn := &CreditNote{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: o.baseCurrency(), CurrencyRate: sandbox.NewAmount("1"),
 		Allocations: []Allocation{}, LineItems: []LineItem{}, CreditNoteID: uuid.NewString()}
 	if cn.Type != "ACCRECCREDIT" {
 		errs.add("The booksync Xero sandbox supports ACCRECCREDIT (sales) credit notes only, not '%s'.", in.Type)
@@ -84,8 +84,11 @@ func (s *Sandbox) buildCreditNote(o *org, in creditNoteIn, numbers map[string]bo
 	} else {
 		cn.Contact = ContactRef{ContactID: c.ContactID, ContactNumber: c.ContactNumber, Name: c.Name}
 	}
-	if in.CurrencyCode != "" && !strings.EqualFold(in.CurrencyCode, baseCurrency) {
-		errs.add("Organisation is not subscribed to currency %s", in.CurrencyCode)
+	if p := o.currencyProblem(in.CurrencyCode); p != "" {
+		errs.add("%s", p)
+	} else if in.CurrencyCode != "" {
+		cn.CurrencyCode = strings.ToUpper(in.CurrencyCode)
+		cn.CurrencyRate = o.currencyRate(cn.CurrencyCode)
 	}
 	mode, ok := lineAmountTypes(in.LineAmountTypes)
 	if !ok {

@@ -12,7 +12,13 @@
 //
 // GET /oauth/authorize shows a consent page; its Allow button POSTs the same
 // URL with consent=allow, which creates a new seeded organisation and
-// redirects to redirect_uri with code and state (consent=deny redirects
+// redirects to redirect_uri with code and state. The organisation's country
+// is the form's country field (GB, IE, DE, FR, NL, ES, IT, US, CA, AU or NZ;
+// another is refused with 400), else the authorization URL's country
+// parameter (booksync sends the connecting entity's), else GB. It comes with
+// that country's base currency, Version (UK, AU, NZ, US or GLOBAL), tax rates
+// (countries.go: the edition's seeded TaxTypes, and for US and GLOBAL
+// editions the national rates as TAX001, TAX002, ...) and chart of accounts (consent=deny redirects
 // with error=access_denied). POST /oauth/token accepts any client id and
 // secret (HTTP Basic or form), but a code or refresh token only works for
 // the client id, and a code only for the redirect_uri, it was issued to.
@@ -26,8 +32,10 @@
 // # Accounting API
 //
 // Under /api.xro/2.0: Accounts, TaxRates, Contacts, Items, Invoices,
-// Payments, CreditNotes (with PUT /CreditNotes/{id}/Allocations) and
-// Organisation. Every call needs a Bearer token (401 otherwise)
+// Payments, CreditNotes (with PUT /CreditNotes/{id}/Allocations),
+// Currencies (GET) and Organisation. Multi-currency: the organisation page's
+// Add currency form, or POST /orgs/{tenant}/currencies with {"code": "EUR"}
+// (JSON or a form, with the partner's bearer token), adds a currency. Every call needs a Bearer token (401 otherwise)
 // and an xero-tenant-id the token's grant covers (403 otherwise).
 //
 // Batch writes follow Xero's summarizeErrors rule: with summarizeErrors=false
@@ -47,8 +55,10 @@
 //     an existing item, and Description or ItemCode given;
 //   - Quantity, UnitAmount and discounts are numbers; LineAmountTypes is
 //     Exclusive (default), Inclusive or NoTax;
-//   - CurrencyCode is the base currency GBP ("Organisation is not
-//     subscribed to currency X"), since multi-currency is off;
+//   - CurrencyCode is the base currency or one added to the organisation
+//     ("Organisation is not subscribed to currency X"); a foreign-currency
+//     invoice or credit note gets the client's CurrencyRate, else the
+//     sandbox's fixed rate (units of the currency per unit of the base one);
 //   - Item Code is unique and at most 30 characters, Name at most 50.
 //
 // # After the push

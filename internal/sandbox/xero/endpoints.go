@@ -10,6 +10,6 @@ import (
 // sandbox.Options.BaseURL), as booksync's Xero provider takes them.
 func Endpoints(baseURL string) platform.Endpoints {
 	base := strings.TrimRight(baseURL, "/")
-	return platform.Endpoints{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token",
+	return platform.Endpoints{CountryParam: "country", AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token",
 		APIURL: base + "/api.xro/2.0", ConnectionsURL: base + "/connections"}
 }

@@ -24,13 +24,16 @@ type invoiceIn struct {
 		ContactNumber string `json:"ContactNumber"`
 		Name          string `json:"Name"`
 	} `json:"Contact"`
-	Date            dateIn     `json:"Date"`
-	DueDate         dateIn     `json:"DueDate"`
-	LineAmountTypes string     `json:"LineAmountTypes"`
-	Status          string     `json:"Status"`
-	CurrencyCode    string     `json:"CurrencyCode"`
-	SentToContact   *bool      `json:"SentToContact"`
-	LineItems       []lineItem `json:"LineItems"`
+	Date            dateIn `json:"Date"`
+	DueDate         dateIn `json:"DueDate"`
+	LineAmountTypes string `json:"LineAmountTypes"`
+	Status          string `json:"Status"`
+	CurrencyCode    string `json:"CurrencyCode"`
+	// CurrencyRate is the client's rate for a foreign-currency invoice (units of its currency per
+	// unit of the base currency); without it the sandbox applies its own.
+	CurrencyRate  *sandbox.Amount `json:"CurrencyRate"`
+	SentToContact *bool           `json:"SentToContact"`
+	LineItems     []lineItem      `json:"LineItems"`
 }
 
 type lineItem struct {
@@ -317,7 +320,7 @@ var statusMoves = map[string][]string{
 // buildInvoice validates one element and returns the invoice it would store.
 func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *invoiceBatch, dp int32, now time.Time) (*Invoice, []ValidationError) {
 	var errs problems
-	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: baseCurrency, CurrencyRate: sandbox.NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
+	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: o.baseCurrency(), CurrencyRate: sandbox.NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
 	if existing != nil {
 		*inv = sandbox.Clone(existing)
 		if in.Type == "" {
@@ -411,9 +414,17 @@ func invoiceParty(o *org, inv *Invoice, in *invoiceIn, existing *Invoice, errs *
 			inv.Contact = ContactRef{ContactID: c.ContactID, ContactNumber: c.ContactNumber, Name: c.Name}
 		}
 	}
-	if in.CurrencyCode != "" && !strings.EqualFold(in.CurrencyCode, baseCurrency) {
-		errs.add("Organisation is not subscribed to currency %s", in.CurrencyCode)
-		inv.CurrencyCode = strings.ToUpper(in.CurrencyCode)
+	if in.CurrencyCode != "" {
+		if p := o.currencyProblem(in.CurrencyCode); p != "" {
+			errs.add("%s", p)
+		}
+		if !strings.EqualFold(in.CurrencyCode, inv.CurrencyCode) {
+			inv.CurrencyCode = strings.ToUpper(in.CurrencyCode)
+			inv.CurrencyRate = o.currencyRate(inv.CurrencyCode)
+		}
+	}
+	if in.CurrencyRate != nil && in.CurrencyRate.IsPositive() && !strings.EqualFold(inv.CurrencyCode, o.baseCurrency()) {
+		inv.CurrencyRate = *in.CurrencyRate
 	}
 	if in.LineAmountTypes != "" || existing == nil {
 		mode, ok := lineAmountTypes(in.LineAmountTypes)

@@ -21,8 +21,10 @@ const (
 // consent is the consent page's wording.
 var consent = sandbox.Consent{
 	Product: "Xero", Verb: "authorise", Accent: "#13b5ea", Allow: "Allow access",
-	Intro: `<p>booksync Xero sandbox: <strong>{{.Client}}</strong> wants access to a UK demo company.</p>
-<p>Allowing creates a new organisation, seeded with a UK chart of accounts and VAT rates, and connects it.</p>`,
+	Intro: `<p>booksync Xero sandbox: <strong>{{.Client}}</strong> wants access to a demo company.</p>
+<p>Allowing creates a new organisation in the country chosen below, seeded with that country's
+base currency, chart of accounts and tax rates, and connects it.</p>`,
+	Fields: sandbox.CountryField,
 }
 
 // oauthConfig is Xero's identity service: PKCE, refresh tokens only with offline_access, and
@@ -39,8 +41,12 @@ func (s *Sandbox) oauthConfig() sandbox.OAuthConfig {
 			return ""
 		},
 		PKCE: true,
-		Connect: func(_ *http.Request, n int, now time.Time) (string, string) {
-			o := newOrg(n, now)
+		Connect: func(r *http.Request, n int, now time.Time) (string, string) {
+			c, problem := sandbox.ConsentCountry(r, fallbackCountry)
+			if problem != "" {
+				return "", problem
+			}
+			o := newOrg(n, c, now)
 			s.orgs[o.meta.TenantID] = o
 			s.saveOrgMeta(o)
 			return o.meta.TenantID, ""

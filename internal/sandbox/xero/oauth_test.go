@@ -22,7 +22,7 @@ func TestOAuthAuthorizationCodeFlow(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("consent page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"booksync Xero sandbox: <strong>booksync-test</strong> wants access to a UK demo company", `method="post"`, `name="consent" value="allow"`} {
+	for _, want := range []string{"booksync Xero sandbox: <strong>booksync-test</strong> wants access to a demo company", `<option value="GB" selected>United Kingdom (GBP)</option>`, `method="post"`, `name="consent" value="allow"`} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("consent page lacks %q", want)
 		}

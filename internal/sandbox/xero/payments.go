@@ -61,6 +61,11 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 		if in.Invoice != nil && inv == nil && len(errs) == 0 {
 			add("Invoice could not be found.")
 		}
+		if inv != nil {
+			// A payment into the base-currency bank account of a foreign-currency invoice is
+			// converted at the invoice's rate.
+			p.CurrencyRate = inv.CurrencyRate
+		}
 		var acc *Account
 		if in.Account == nil || (in.Account.AccountID == "" && in.Account.Code == "") {
 			add("An Account must be specified for a payment.")

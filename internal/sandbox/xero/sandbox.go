@@ -49,10 +49,15 @@ type org struct {
 
 // orgMeta is the organisation record saved under "org/<tenant>".
 type orgMeta struct {
-	TenantID          string     `json:"tenant_id"`
-	Name              string     `json:"name"`
-	ShortCode         string     `json:"short_code"`
-	CreatedAt         time.Time  `json:"created_at"`
+	TenantID  string    `json:"tenant_id"`
+	Name      string    `json:"name"`
+	ShortCode string    `json:"short_code"`
+	CreatedAt time.Time `json:"created_at"`
+	// Country and Currency are the organisation's country and base currency (empty: GB, GBP).
+	Country  string `json:"country,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	// Currencies are the foreign currencies added to the organisation (multi-currency).
+	Currencies        []string   `json:"currencies,omitempty"`
 	Accounts          []*Account `json:"accounts"`
 	TaxRates          []*TaxRate `json:"tax_rates"`
 	NextInvoiceNumber int        `json:"next_invoice_number"`
@@ -293,4 +298,26 @@ func (s *Sandbox) AddTaxRate(ctx context.Context, tenantID, name string, rate sa
 	}
 	tr := s.addTaxRate(o, name, []TaxComponent{{Name: name, Rate: rate}})
 	return *tr, s.srv.Flush(ctx)
+}
+
+// AddCurrency adds the foreign currency code to the organisation (multi-currency), after which
+// its invoices, credit notes and contacts may be in that currency. Adding one it holds is no
+// change; Xero does not remove a currency once added.
+func (s *Sandbox) AddCurrency(ctx context.Context, tenantID, code string) error {
+	s.srv.Lock()
+	defer s.srv.Unlock()
+	o := s.orgs[tenantID]
+	if o == nil {
+		return fmt.Errorf("xero sandbox: unknown tenant %q", tenantID)
+	}
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if !sandbox.KnownCurrency(code) {
+		return fmt.Errorf("xero sandbox: %q is not a currency the sandbox has exchange rates for", code)
+	}
+	if code == o.baseCurrency() || slices.Contains(o.meta.Currencies, code) {
+		return nil
+	}
+	o.meta.Currencies = append(o.meta.Currencies, code)
+	s.saveOrgMeta(o)
+	return s.srv.Flush(ctx)
 }

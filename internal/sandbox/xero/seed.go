@@ -2,6 +2,8 @@ package xero
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,39 +11,29 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
-// baseCurrency is the only currency seeded organisations accept: they are UK
-// companies without the multi-currency add-on.
-const baseCurrency = "GBP"
+// fallbackCountry is the country of organisations saved before organisations had one: they
+// were all UK organisations in GBP.
+const fallbackCountry, fallbackCurrency = "GB", "GBP"
 
-// seedTaxRates are the VAT rates a new Xero UK organisation has. Several are
-// 0% (zero-rated, exempt, no VAT) on purpose: a connector must not pick a tax
-// rate by its percentage alone.
-func seedTaxRates() []*TaxRate {
-	type r struct {
-		name, taxType, report, rate string
-		sales                       bool
+// baseCurrency is the organisation's base currency.
+func (o *org) baseCurrency() string { return cmpOr(o.meta.Currency, fallbackCurrency) }
+
+// country is the organisation's country code.
+func (o *org) country() string { return cmpOr(o.meta.Country, fallbackCountry) }
+
+// currencyProblem is Xero's refusal of a currency the organisation does not hold: neither its base
+// currency nor one added to it (multi-currency), or "".
+func (o *org) currencyProblem(code string) string {
+	if code == "" || strings.EqualFold(code, o.baseCurrency()) || slices.Contains(o.meta.Currencies, strings.ToUpper(code)) {
+		return ""
 	}
-	rates := []r{
-		{"20% (VAT on Income)", "OUTPUT2", "OUTPUT", "20", true},
-		{"5% (VAT on Income)", "RROUTPUT", "OUTPUT", "5", true},
-		{"Zero Rated Income", "ZERORATEDOUTPUT", "ZERORATEDOUTPUT", "0", true},
-		{"Exempt Income", "EXEMPTOUTPUT", "EXEMPTOUTPUT", "0", true},
-		{"No VAT", "NONE", "NONE", "0", true},
-		{"20% (VAT on Expenses)", "INPUT2", "INPUT", "20", false},
-		{"5% (VAT on Expenses)", "RRINPUT", "INPUT", "5", false},
-		{"Zero Rated Expenses", "ZERORATEDINPUT", "ZERORATEDINPUT", "0", false},
-		{"Exempt Expenses", "EXEMPTINPUT", "EXEMPTINPUT", "0", false},
-	}
-	out := make([]*TaxRate, 0, len(rates))
-	for _, x := range rates {
-		tr := newTaxRate(x.name, x.taxType, x.report, sandbox.NewAmount(x.rate))
-		// Sales rates cannot go on expense accounts and vice versa; "No VAT"
-		// goes anywhere. Invoices check CanApplyToRevenue.
-		tr.CanApplyToRevenue = x.sales || x.taxType == "NONE"
-		tr.CanApplyToExpenses = !x.sales || x.taxType == "NONE"
-		out = append(out, tr)
-	}
-	return out
+	return fmt.Sprintf("Organisation is not subscribed to currency %s", code)
+}
+
+// currencyRate is the rate an invoice in code gets when it names none: units of code per unit of
+// the base currency, as Xero's CurrencyRate is, at the sandbox's fixed rates.
+func (o *org) currencyRate(code string) sandbox.Amount {
+	return sandbox.AmountOf(sandbox.ExchangeRate(o.baseCurrency(), code))
 }
 
 func newTaxRate(name, taxType, report string, rate sandbox.Amount) *TaxRate {
@@ -61,21 +53,28 @@ func newTaxRate(name, taxType, report string, rate sandbox.Amount) *TaxRate {
 	}
 }
 
-// seedAccounts is the part of the Xero UK demo company's chart of accounts a
-// sales connector touches, plus the system accounts it must not post to.
-func seedAccounts(now time.Time) []*Account {
+// seedAccounts is the part of a Xero demo company's chart of accounts a sales connector
+// touches, plus the system accounts it must not post to; the UK demo company's codes, which
+// every edition's default chart shares (Xero's default charts differ in names and tax types:
+// the tax account is "GST" in AU and NZ, "Sales Tax" in the US).
+func seedAccounts(now time.Time, e edition, currency string) []*Account {
 	type a struct{ code, name, typ, class, taxType, system string }
+	sales, purchases := e.SalesTaxType, "INPUT2"
+	switch e.Version {
+	case "AU", "US", "GLOBAL":
+		purchases = "INPUT"
+	}
 	accounts := []a{
 		{"090", "Business Bank Account", "BANK", "ASSET", "NONE", ""},
-		{"200", "Sales", "REVENUE", "REVENUE", "OUTPUT2", ""},
-		{"260", "Other Revenue", "REVENUE", "REVENUE", "OUTPUT2", ""},
+		{"200", "Sales", "REVENUE", "REVENUE", sales, ""},
+		{"260", "Other Revenue", "REVENUE", "REVENUE", sales, ""},
 		{"270", "Interest Income", "REVENUE", "REVENUE", "NONE", ""},
-		{"310", "Cost of Goods Sold", "DIRECTCOSTS", "EXPENSE", "INPUT2", ""},
-		{"400", "Advertising", "EXPENSE", "EXPENSE", "INPUT2", ""},
-		{"429", "General Expenses", "EXPENSE", "EXPENSE", "INPUT2", ""},
+		{"310", "Cost of Goods Sold", "DIRECTCOSTS", "EXPENSE", purchases, ""},
+		{"400", "Advertising", "EXPENSE", "EXPENSE", purchases, ""},
+		{"429", "General Expenses", "EXPENSE", "EXPENSE", purchases, ""},
 		{"610", "Accounts Receivable", "CURRENT", "ASSET", "NONE", "DEBTORS"},
 		{"800", "Accounts Payable", "CURRLIAB", "LIABILITY", "NONE", "CREDITORS"},
-		{"820", "VAT", "CURRLIAB", "LIABILITY", "NONE", "GST"},
+		{"820", e.Tax, "CURRLIAB", "LIABILITY", "NONE", "GST"},
 		{"880", "Drawings", "EQUITY", "EQUITY", "NONE", ""},
 		{"970", "Owner A Funds Introduced", "EQUITY", "EQUITY", "NONE", ""},
 	}
@@ -96,7 +95,7 @@ func seedAccounts(now time.Time) []*Account {
 			acc.EnablePaymentsToAccount = true
 			acc.BankAccountType = "BANK"
 			acc.BankAccountNumber = "10-20-30 12345678"
-			acc.CurrencyCode = baseCurrency
+			acc.CurrencyCode = currency
 		}
 		if x.class == "EXPENSE" {
 			acc.ShowInExpenseClaims = true
@@ -106,22 +105,29 @@ func seedAccounts(now time.Time) []*Account {
 	return out
 }
 
-// newOrg seeds the n-th organisation a consent creates.
-func newOrg(n int, now time.Time) *org {
-	name := "Demo Company (UK)"
-	if n > 1 {
-		name = fmt.Sprintf("Demo Company (UK) %d", n)
+// newOrg seeds the n-th organisation a consent creates, in the country c.
+func newOrg(n int, c sandbox.Country, now time.Time) *org {
+	name := fmt.Sprintf("Demo Company (%s)", c.Code)
+	if c.Code == "GB" {
+		name = "Demo Company (UK)"
 	}
+	if n > 1 {
+		name = fmt.Sprintf("%s %d", name, n)
+	}
+	e := editionOf(c.Code)
+	rates, next := seedTaxRatesOf(e)
 	o := emptyOrg()
 	o.meta = orgMeta{
 		TenantID:          uuid.NewString(),
 		Name:              name,
 		ShortCode:         fmt.Sprintf("!bks%02d", n),
 		CreatedAt:         now,
-		Accounts:          seedAccounts(now),
-		TaxRates:          seedTaxRates(),
+		Country:           c.Code,
+		Currency:          c.Currency,
+		Accounts:          seedAccounts(now, e, c.Currency),
+		TaxRates:          rates,
 		NextInvoiceNumber: 1,
-		NextTaxNumber:     1,
+		NextTaxNumber:     next,
 	}
 	return o
 }

@@ -16,9 +16,10 @@ import (
 // handler answers 404 for an organisation the partner's entities did not connect.
 func (s *Sandbox) pages() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
-		"GET /orgs":                     s.handleOrgList,
-		"GET /orgs/{tenant}":            s.handleOrgPage,
-		"POST /orgs/{tenant}/tax_rates": s.handleAddTaxRate,
+		"GET /orgs":                                       s.handleOrgList,
+		"GET /orgs/{tenant}":                              s.handleOrgPage,
+		"POST /orgs/{tenant}/tax_rates":                   s.handleAddTaxRate,
+		"POST /orgs/{tenant}/currencies":                  s.handleAddCurrency,
 		"POST /orgs/{tenant}/tax_rates/{taxType}/archive": s.handleArchiveTaxRate,
 		"POST /orgs/{tenant}/contacts/{contact}":          s.handleEditContact,
 		"POST /orgs/{tenant}/bills":                       s.handleAddBill,
@@ -46,7 +47,10 @@ var orgListPage = template.Must(template.New("orgs").Parse(`<!doctype html>
 var orgPage = template.Must(template.New("org").Funcs(template.FuncMap{"money": money}).Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>{{.Name}}: booksync Xero sandbox</title>` + pageStyle + `</head>
 <body><p><a href="{{.Base}}/orgs">All organisations</a></p>
-<h1>{{.Name}}</h1><p>Tenant ID <code>{{.TenantID}}</code>, base currency GBP, VAT registered. API calls served: {{.Calls}}.</p>
+<h1>{{.Name}}</h1><p>Tenant ID <code>{{.TenantID}}</code>, {{.Country}}, base currency {{.Currency}}, registered for tax. API calls served: {{.Calls}}.</p>
+<p>Foreign currencies (multi-currency): {{range .Currencies}}<code>{{.}}</code> {{else}}none.{{end}}</p>
+<form method="post" action="{{.Base}}/orgs/{{.TenantID}}/currencies">
+<label>Currency <input name="code" required size="4" placeholder="EUR"></label> <button>Add currency</button></form>
 {{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
 
 <h2>Invoices</h2>
@@ -152,6 +156,9 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 		"Contacts":    sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
 		"Items":       sortedBySeq(o, o.items, func(v *Item) string { return v.ItemID }),
 		"TaxRates":    o.meta.TaxRates,
+		"Country":     o.country(),
+		"Currency":    o.baseCurrency(),
+		"Currencies":  o.meta.Currencies,
 		"Accounts":    o.meta.Accounts,
 	}
 	// Render under the lock: the template reads live objects.
@@ -171,6 +178,11 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 // may see (else 404, before the body is even read), the body a form (else 415 or 400), and every
 // field in required present (else 400). It answers itself when it returns false.
 func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...string) bool {
+	return s.orgFormOf(w, r, sandbox.ParseForm, required...)
+}
+
+// orgFormOf is orgForm with the body read by parse.
+func (s *Sandbox) orgFormOf(w http.ResponseWriter, r *http.Request, parse func(http.ResponseWriter, *http.Request) bool, required ...string) bool {
 	tenant := r.PathValue("tenant")
 	s.srv.Lock()
 	known := s.orgs[tenant] != nil
@@ -179,7 +191,7 @@ func (s *Sandbox) orgForm(w http.ResponseWriter, r *http.Request, required ...st
 		sandbox.WriteError(w, r, http.StatusNotFound, "No organisation "+strconv.Quote(tenant)+" among those your entities connected.")
 		return false
 	}
-	if !sandbox.ParseForm(w, r) {
+	if !parse(w, r) {
 		return false
 	}
 	for _, f := range required {
@@ -218,6 +230,27 @@ func (s *Sandbox) handleAddTaxRate(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.AddTaxRate(r.Context(), tenant, strings.TrimSpace(r.PostForm.Get("name")), sandbox.AmountOf(rate)); err != nil {
 		s.formProblem(w, r, strings.TrimPrefix(err.Error(), "xero sandbox: "))
+		return
+	}
+	s.backToOrg(w, r, tenant)
+}
+
+// handleAddCurrency adds a foreign currency to the organisation, as Xero's Settings > Currencies
+// does with multi-currency: a form field or JSON member "code" (ISO 4217).
+func (s *Sandbox) handleAddCurrency(w http.ResponseWriter, r *http.Request) {
+	if !s.orgFormOf(w, r, sandbox.ParseFormOrJSON, "code") {
+		return
+	}
+	tenant := r.PathValue("tenant")
+	if err := s.AddCurrency(r.Context(), tenant, r.PostForm.Get("code")); err != nil {
+		s.formProblem(w, r, strings.TrimPrefix(err.Error(), "xero sandbox: "))
+		return
+	}
+	if !sandbox.WantsHTML(r) {
+		s.srv.Lock()
+		out := map[string]any{"tenant_id": tenant, "base_currency": s.orgs[tenant].baseCurrency(), "currencies": s.orgs[tenant].meta.Currencies}
+		s.srv.Unlock()
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	s.backToOrg(w, r, tenant)
