@@ -80,6 +80,17 @@ type Contact struct {
 	// currency: systems whose customers invoice in one currency only (QuickBooks with
 	// multicurrency) create the customer in it.
 	Currency string
+	// PushID tells one push of booksync's from the next, as Invoice.PushID does.
+	PushID string
+}
+
+// IdempotencyRef is what a contact's create contributes to its idempotency key: its Ref and, when
+// set, its PushID.
+func (c Contact) IdempotencyRef() string {
+	if c.PushID == "" {
+		return c.Ref
+	}
+	return c.Ref + "@" + c.PushID
 }
 
 // Address is a postal address.
@@ -116,6 +127,20 @@ type Invoice struct {
 	// it was pushed before): the connector looks it up by number before creating it. A first push
 	// skips the look-up, which halves the calls it costs.
 	MaybeExists bool
+	// PushID differs between the pushes booksync makes of the invoice (one the user asked for after
+	// fixing the books, say), not between the retries of one request. It is part of the write's
+	// idempotency key (IdempotencyRef), so that a push after a fix made in the books is not answered
+	// with the refusal the books stored for the earlier one; a retry still replays.
+	PushID string
+}
+
+// IdempotencyRef is what an invoice's or credit note's create contributes to its idempotency key:
+// its Ref and, when set, its PushID.
+func (inv Invoice) IdempotencyRef() string {
+	if inv.PushID == "" {
+		return inv.Ref
+	}
+	return inv.Ref + "@" + inv.PushID
 }
 
 // InvoiceLine is one line of an invoice. Amounts are minor units of the invoice currency.

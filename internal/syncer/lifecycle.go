@@ -183,6 +183,7 @@ func (s *session) sendCreditNotes(ctx context.Context, notes []platform.CreditNo
 	for i, it := range pushing {
 		ids[i] = it.rec.ID
 		notes[i].MaybeExists = it.rec.Attempts > 0 || it.rec.PlatformObjectID != nil
+		notes[i].PushID = pushID(it.rec)
 		it.rec.Attempts++
 	}
 	if err := s.e.store.MarkAttempted(ctx, ids); err != nil {

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/booksync/booksync"
@@ -105,6 +106,7 @@ func (s *session) pushCustomerRecords(ctx context.Context, recs []booksync.Synce
 			return 0, err
 		}
 		byRef[c.Ref] = &recs[i]
+		c.PushID = pushID(&recs[i])
 		contacts = append(contacts, c)
 	}
 	if _, _, err := s.pushContacts(ctx, byRef, contacts); err != nil {
@@ -373,6 +375,7 @@ func (s *session) pushInvoiceCustomers(ctx context.Context, ready []*invoicePush
 			return nil, nil, err
 		}
 		c.Currency = s.customerCurrency(ready, cpID)
+		c.PushID = pushID(it.rec) // pushed again with its invoice, after a fix made in the books
 		contacts = append(contacts, c)
 	}
 	pushed, failedContacts, err := s.pushContacts(ctx, custRecs, contacts)
@@ -457,6 +460,7 @@ func (s *session) sendInvoices(ctx context.Context, invoices []platform.Invoice,
 	for i, it := range pushing {
 		ids[i] = it.rec.ID
 		invoices[i].MaybeExists = it.rec.Attempts > 0 || it.rec.PlatformObjectID != nil
+		invoices[i].PushID = pushID(it.rec)
 		it.rec.Attempts++
 	}
 	if err := s.e.store.MarkAttempted(ctx, ids); err != nil {
@@ -859,4 +863,10 @@ func (s *session) sendPayments(ctx context.Context, payments []platform.Payment,
 		}
 	}
 	return changed, nil
+}
+
+// pushID tells one push of a record from the next (platform.Invoice.PushID): the record's update
+// time as this push read it, which every request to push it again moves on.
+func pushID(rec *booksync.SyncedRecord) string {
+	return strconv.FormatInt(rec.UpdatedAt.UnixMicro(), 36)
 }

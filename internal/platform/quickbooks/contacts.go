@@ -73,7 +73,7 @@ func (c *Client) PushContacts(ctx context.Context, contacts []platform.Contact) 
 		}
 		first[key] = i
 		pending = append(pending, i)
-		refs = append(refs, ct.Ref)
+		refs = append(refs, ct.IdempotencyRef())
 		objs = append(objs, mustMarshal(customerToWire(ct, names[i])))
 	}
 	done, err := c.createBatch(ctx, "customer", "Customer", refs, objs, created(results, pending,

@@ -100,7 +100,7 @@ func (c *Client) PushCreditNotes(ctx context.Context, notes []platform.CreditNot
 			continue
 		}
 		pending = append(pending, i)
-		ids = append(ids, notes[i].Ref)
+		ids = append(ids, notes[i].IdempotencyRef())
 		objs = append(objs, mustMarshal(w))
 	}
 	done, err := c.createBatch(ctx, "creditmemo", "CreditMemo", ids, objs, func(k int, o outcome) {

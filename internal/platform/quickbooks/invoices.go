@@ -102,7 +102,7 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 			continue
 		}
 		pending = append(pending, i)
-		ids = append(ids, invoices[i].Ref)
+		ids = append(ids, invoices[i].IdempotencyRef())
 		objs = append(objs, mustMarshal(w))
 	}
 	done, err := c.createBatch(ctx, "invoice", "Invoice", ids, objs, func(k int, o outcome) {

@@ -93,7 +93,7 @@ func (c *Client) PushContacts(ctx context.Context, contacts []platform.Contact) 
 		}
 		first[ct.Ref] = i
 		pending = append(pending, i)
-		refs = append(refs, ct.Ref)
+		refs = append(refs, ct.IdempotencyRef())
 		keys = append(keys, ct.Ref)
 		objs = append(objs, mustMarshal(contactToWire(ct)))
 	}

@@ -80,7 +80,7 @@ func (c *Client) PushCreditNotes(ctx context.Context, notes []platform.CreditNot
 			continue
 		}
 		pending = append(pending, i)
-		refs = append(refs, n.Ref)
+		refs = append(refs, n.IdempotencyRef())
 		keys = append(keys, strings.ToLower(n.Number))
 		objs = append(objs, mustMarshal(creditNoteToWire(n)))
 	}

@@ -78,7 +78,7 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 			continue
 		}
 		pending = append(pending, i)
-		refs = append(refs, inv.Ref)
+		refs = append(refs, inv.IdempotencyRef())
 		keys = append(keys, strings.ToLower(inv.Number))
 		objs = append(objs, mustMarshal(invoiceToWire(inv)))
 	}
