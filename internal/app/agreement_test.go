@@ -237,3 +237,79 @@ func agreementIn(t *testing.T, c *client, r refs, home string, n int, opts invoi
 		}
 	}
 }
+
+// TestAgreementXeroCountries runs the agreement in Xero organisations of other countries, each in
+// its own currency with the tax rates Xero seeds there (a German entity connects to a German
+// organisation by itself): every invoice in the books with booksync's totals to the cent.
+func TestAgreementXeroCountries(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		for _, org := range []struct {
+			country, currency, deductions string
+			rates                         []int64
+		}{
+			{"DE", "EUR", "Tax Exempt", []int64{1900, 700, 0}},
+			{"FR", "EUR", "Tax Exempt", []int64{2000, 1000, 550, 210, 0}},
+			{"AU", "AUD", "BAS Excluded", []int64{1000, 0}},
+			// A UK organisation invoicing in euros once the currency is added.
+			{"GB", "EUR", "No VAT", []int64{2000, 500, 0}},
+		} {
+			c := s.partner().newEntityIn(org.country)
+			_, tenant := c.connect()
+			if org.currency == "EUR" && org.country == "GB" {
+				c.sandboxPost("/sandbox/xero/orgs/"+tenant+"/currencies", `{"code": "EUR"}`)
+			}
+			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales")},
+				"tax_ids":            map[string]any{"deductions": c.idByName("/accounting_tax_rates", org.deductions)}}}, 200, nil)
+			r := c.customerAndProduct("Agreement GmbH", nil)
+			books := func() map[string]bookTotals {
+				out := map[string]bookTotals{}
+				for _, b := range s.app.XeroSandbox.Invoices(tenant) {
+					out[b.InvoiceNumber] = bookTotals{b.Total.String(), b.TotalTax.String()}
+				}
+				return out
+			}
+			agreementIn(t, c, r, org.currency, 1000, invoicegen.Options{Currencies: map[string]int{org.currency: 1}, TaxRates: org.rates, Deductions: true},
+				books, "currency_not_enabled")
+		}
+	})
+}
+
+// TestAgreementQuickBooksCountries does the same with QuickBooks companies of other countries.
+func TestAgreementQuickBooksCountries(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		for _, co := range []struct {
+			country, currency, deductions string
+			rates                         []int64
+		}{
+			{"DE", "EUR", "No VAT", []int64{1900, 700, 0}},
+			{"FR", "EUR", "No VAT", []int64{2000, 1000, 550, 210, 0}},
+			{"AU", "AUD", "0% Out of Scope", []int64{1000, 0}},
+			// A UK company invoicing in euros once multicurrency is on.
+			{"GB", "EUR", "No VAT", []int64{2000, 500, 0}},
+		} {
+			c := s.partner().newEntityIn(co.country)
+			c.connectPlatform("quickbooks", nil)
+			companies := s.app.QuickBooksSandbox.Companies()
+			realm := companies[len(companies)-1]
+			if co.currency == "EUR" && co.country == "GB" {
+				c.sandboxPost("/sandbox/quickbooks/companies/"+realm+"/multicurrency", "")
+			}
+			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales of Product Income")},
+				"tax_ids":            map[string]any{"deductions": c.idByName("/accounting_tax_rates", co.deductions)}}}, 200, nil)
+			r := c.customerAndProduct("Agreement SARL", nil)
+			books := func() map[string]bookTotals {
+				out := map[string]bookTotals{}
+				for _, b := range s.app.QuickBooksSandbox.Invoices(realm) {
+					out[b.DocNumber] = bookTotals{b.TotalAmt.String(), b.TxnTaxDetail.TotalTax.String()}
+				}
+				return out
+			}
+			agreementIn(t, c, r, co.currency, 1000, invoicegen.Options{Currencies: map[string]int{co.currency: 1}, TaxRates: co.rates, Deductions: true},
+				books, "currency_mismatch")
+		}
+	})
+}
