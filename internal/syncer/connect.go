@@ -254,14 +254,23 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 		return nil, err
 	}
 	defer s.release()
-	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
+	out, err := readPages(ctx, s, limit, offset, s.cx.Invoices)
+	for i := range out {
+		s.resolveLineIDs(&out[i])
+	}
+	return out, err
+}
+
+// readPages reads [offset, offset+limit) of a list the accounting system gives a page of 100 at a
+// time (read).
+func readPages[T any](ctx context.Context, s *session, limit, offset int, read func(context.Context, platform.InvoiceQuery) ([]T, error)) ([]T, error) {
 	const pageSize = 100
-	var out []booksync.RemoteInvoice
+	var out []T
 	for page := offset/pageSize + 1; len(out) < offset%pageSize+limit; page++ {
-		var got []booksync.RemoteInvoice
+		var got []T
 		err := s.call(ctx, func() error {
 			var err error
-			got, err = s.cx.Invoices(ctx, platform.InvoiceQuery{Page: page})
+			got, err = read(ctx, platform.InvoiceQuery{Page: page})
 			return err
 		})
 		if err != nil {
@@ -274,14 +283,11 @@ func (e *Engine) RemoteInvoices(ctx context.Context, entityID string, limit, off
 	}
 	skip := offset % pageSize
 	if skip >= len(out) {
-		return []booksync.RemoteInvoice{}, nil
+		return []T{}, nil
 	}
 	out = out[skip:]
 	if len(out) > limit {
 		out = out[:limit]
-	}
-	for i := range out {
-		s.resolveLineIDs(&out[i])
 	}
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
-	"github.com/booksync/booksync/internal/platform"
 )
 
 // RemoteBills reads purchase bills from the entity's connected books, [offset, offset+limit).
@@ -16,36 +15,11 @@ func (e *Engine) RemoteBills(ctx context.Context, entityID string, limit, offset
 		return nil, err
 	}
 	defer s.release()
-	// Accounting systems page by 100; read the pages that cover [offset, offset+limit).
-	const pageSize = 100
-	var out []booksync.RemoteBill
-	for page := offset/pageSize + 1; len(out) < offset%pageSize+limit; page++ {
-		var got []booksync.RemoteBill
-		err := s.call(ctx, func() error {
-			var err error
-			got, err = s.cx.Bills(ctx, platform.InvoiceQuery{Page: page})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, got...)
-		if len(got) < pageSize {
-			break
-		}
-	}
-	skip := offset % pageSize
-	if skip >= len(out) {
-		return []booksync.RemoteBill{}, nil
-	}
-	out = out[skip:]
-	if len(out) > limit {
-		out = out[:limit]
-	}
+	out, err := readPages(ctx, s, limit, offset, s.cx.Bills)
 	for i := range out {
 		s.resolveLineIDs(&out[i].RemoteInvoice)
 	}
-	return out, nil
+	return out, err
 }
 
 // RemoteBill reads one purchase bill by its id in the books.
