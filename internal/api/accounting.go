@@ -279,7 +279,7 @@ type accountRef struct {
 
 func toAccountingReceivable(inv booksync.RemoteInvoice) accountingReceivable {
 	out := accountingReceivable{ID: inv.ID, InvoiceNumber: inv.Number, Currency: inv.Currency, PostedDate: inv.Date,
-		DueDate: inv.DueDate, Memo: inv.Reference, Lines: []accountingLine{},
+		DueDate: inv.DueDate, Memo: inv.Reference,
 		PassThrough: map[string]any{
 			"status": inv.Status, "line_amount_types": map[bool]string{true: "Inclusive", false: "Exclusive"}[inv.Inclusive],
 			"subtotal":    json.Number(money.FormatMinor(inv.Totals.Subtotal, inv.Currency)),
@@ -291,12 +291,19 @@ func toAccountingReceivable(inv booksync.RemoteInvoice) accountingReceivable {
 	if inv.ContactID != "" {
 		out.CustomerRef = &customerRef{ID: inv.ContactID, CompanyName: inv.ContactName}
 	}
-	for _, l := range inv.Lines {
+	out.Lines = accountingLines(inv.Lines)
+	return out
+}
+
+// accountingLines are Monite's AccountingLineItem of lines read from the books.
+func accountingLines(lines []booksync.RemoteLine) []accountingLine {
+	out := []accountingLine{}
+	for _, l := range lines {
 		al := accountingLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()), LedgerRef: l.LedgerAccountID}
 		if l.TaxRateID != "" {
 			al.TaxRateRef = &accountRef{ID: l.TaxRateID}
 		}
-		out.Lines = append(out.Lines, al)
+		out = append(out, al)
 	}
 	return out
 }

@@ -34,7 +34,7 @@ type vendorRef struct {
 
 func toAccountingPayable(b booksync.RemoteBill) accountingPayable {
 	out := accountingPayable{ID: b.ID, InvoiceNumber: b.Number, Status: b.State, Currency: b.Currency,
-		DueDate: b.DueDate, PostedDate: b.Date, Memo: b.Memo, Lines: []accountingLine{},
+		DueDate: b.DueDate, PostedDate: b.Date, Memo: b.Memo,
 		Subtotal:    json.Number(money.FormatMinor(b.Totals.Subtotal, b.Currency)),
 		TaxAmount:   json.Number(money.FormatMinor(b.Totals.Tax, b.Currency)),
 		TotalAmount: json.Number(money.FormatMinor(b.Totals.Total, b.Currency)),
@@ -48,13 +48,7 @@ func toAccountingPayable(b booksync.RemoteBill) accountingPayable {
 	if b.ContactID != "" {
 		out.VendorRef = &vendorRef{ID: b.ContactID, Name: b.ContactName}
 	}
-	for _, l := range b.Lines {
-		al := accountingLine{Description: l.Description, Quantity: json.Number(l.Quantity.String()), UnitAmount: json.Number(l.UnitAmount.String()), LedgerRef: l.LedgerAccountID}
-		if l.TaxRateID != "" {
-			al.TaxRateRef = &accountRef{ID: l.TaxRateID}
-		}
-		out.Lines = append(out.Lines, al)
-	}
+	out.Lines = accountingLines(b.Lines)
 	return out
 }
 
