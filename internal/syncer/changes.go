@@ -54,7 +54,8 @@ func (e *Engine) pullChanges(ctx context.Context, connID string) error {
 			return err
 		}
 		e.cfg.Metrics.RecordPullCalls(s.conn.Platform, ch.Calls)
-		if err := e.store.InTx(ctx, func(tx *sql.Tx) error { return s.applyChanges(ctx, tx, ch) }); err != nil {
+		first := round == 0
+		if err := e.store.InTx(ctx, func(tx *sql.Tx) error { return s.applyChanges(ctx, tx, ch, first) }); err != nil {
 			return err
 		}
 		if !ch.More {
@@ -72,15 +73,16 @@ func (e *Engine) pullChanges(ctx context.Context, connID string) error {
 // pull until it applies or the books delete it: one that may be booksync's own payment still being
 // pushed (its id in the books is not known yet), and one that disagrees with booksync's invoice
 // (until the disagreement is settled, by a payment canceled here or the payment deleted there).
-func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Changes) error {
+// The held changes are tried with the first page of a pull (retryHeld) only.
+func (s *session) applyChanges(ctx context.Context, tx *sql.Tx, ch platform.Changes, retryHeld bool) error {
 	held, err := s.e.store.HeldChangesTx(ctx, tx, s.conn.ID)
 	if err != nil {
 		return err
 	}
 	var payments []platform.PaymentChange
-	for _, data := range held {
+	for i := 0; retryHeld && i < len(held); i++ {
 		var pc platform.PaymentChange
-		if err := json.Unmarshal([]byte(data), &pc); err != nil {
+		if err := json.Unmarshal([]byte(held[i]), &pc); err != nil {
 			return fmt.Errorf("syncer: held change: %w", err)
 		}
 		payments = append(payments, pc)
