@@ -9,7 +9,7 @@ import (
 
 // entityCard is one entity on the overview, and the head of its own page.
 type entityCard struct {
-	Entity       booksync.Entity
+	Entity       *booksync.Entity
 	Conn         *booksync.Connection // the active connection, or nil
 	Done         int
 	Pending      int
@@ -28,7 +28,7 @@ var platforms = []struct{ Name, Label string }{
 
 func (s *Server) card(r *http.Request, e booksync.Entity, recentErrors int) (entityCard, error) {
 	ctx := r.Context()
-	c := entityCard{Entity: e}
+	c := entityCard{Entity: &e}
 	conns, err := s.cfg.Store.Connections(ctx, e.ID)
 	if err != nil {
 		return c, err

@@ -9,7 +9,7 @@ import (
 
 // funcs are the templates' helpers.
 var funcs = template.FuncMap{
-	"when":  when,
+	"when": when,
 	"ptime": func(t *time.Time) string {
 		if t == nil {
 			return "never"
