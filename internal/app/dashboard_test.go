@@ -214,7 +214,11 @@ func TestDashboardFixAndRetry(t *testing.T) {
 			t.Fatalf("Sync now: %d %s", code, h.Get("Location"))
 		}
 		c.waitFor("the new tax rate", func() bool {
-			var l struct{ Data []struct{ TotalTaxRate int64 `json:"total_tax_rate"` } }
+			var l struct {
+				Data []struct {
+					TotalTaxRate int64 `json:"total_tax_rate"`
+				}
+			}
 			c.do("GET", "/accounting_tax_rates", nil, 200, &l)
 			for _, tr := range l.Data {
 				if tr.TotalTaxRate == 1234 {
