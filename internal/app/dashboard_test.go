@@ -406,3 +406,30 @@ func updatedAt(c *client, recordID string) string {
 	c.do("GET", "/accounting_synced_records/"+recordID, nil, 200, &r)
 	return r.UpdatedAt
 }
+
+// TestDashboardJobs checks the jobs page and River UI behind the sign-in, on both databases.
+func TestDashboardJobs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		b := s.browser()
+		if code, _, _ := b.get("/dashboard/jobs/api/states"); code != http.StatusSeeOther {
+			t.Fatalf("River UI without signing in: %d, want a redirect to sign in", code)
+		}
+		b.signIn(c)
+		page := b.mustGet("/dashboard/jobs")
+		if !strings.Contains(page, `href="/dashboard/jobs/"`) || !strings.Contains(page, "every tenant's jobs") ||
+			!strings.Contains(page, `<th scope="row">completed</th>`) {
+			t.Fatalf("jobs page:\n%s", page)
+		}
+		if states := b.mustGet("/dashboard/jobs/api/states"); !strings.Contains(states, `"completed":`) {
+			t.Fatalf("River UI's states: %s", states)
+		}
+		if ui := b.mustGet("/dashboard/jobs/"); !strings.Contains(ui, "<html") {
+			t.Fatalf("River UI's page: %.300s", ui)
+		}
+		// River UI's changes carry no CSRF token: they must come from booksync's own pages.
+		if code, _, _ := b.post("/dashboard/jobs/api/jobs/cancel", url.Values{}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); code != http.StatusForbidden {
+			t.Fatalf("cross-site change through River UI: %d, want 403", code)
+		}
+	})
+}
