@@ -433,3 +433,50 @@ func TestDashboardJobs(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardReconnect reconnects a connection whose grant the books revoked: the old connection
+// ends, a new one goes through the consent page, and the entity's page shows it connected.
+func TestDashboardReconnect(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *stack) {
+		c := s.partner().newEntity()
+		r, connID, tenant := c.ready()
+		c.armFault("xero", tenant, map[string]any{"kind": "revoke"})
+		c.issue(r, nil, line(r.product, 1, 2000))
+		b := s.browser()
+		b.signIn(c)
+		entityPage := "/dashboard/entities/" + c.entityID
+		c.waitFor("the connection to be deauthorized", func() bool {
+			return strings.Contains(b.mustGet(entityPage), `data-testid="connection-status" aria-live="polite">deauthorized<`)
+		})
+		page := b.mustGet(entityPage)
+		if !strings.Contains(page, ">Reconnect</button>") || strings.Contains(page, ">Sync now</button>") {
+			t.Fatalf("deauthorized connection's page:\n%s", page)
+		}
+		code, _, h := b.post(entityPage+"/connections/"+connID+"/reconnect", nil)
+		if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), s.url+"/sandbox/xero/oauth/authorize?") {
+			t.Fatalf("Reconnect: %d to %q", code, h.Get("Location"))
+		}
+		_, _, h = b.post(h.Get("Location"), url.Values{"consent": {"allow"}})
+		if code, _, h = b.get(h.Get("Location")); code != http.StatusSeeOther || h.Get("Location") != entityPage {
+			t.Fatalf("callback after Reconnect: %d to %q", code, h.Get("Location"))
+		}
+		if !strings.Contains(b.mustGet(entityPage), `aria-live="polite">connected<`) {
+			t.Fatal("the entity is not connected after Reconnect")
+		}
+		var old struct{ Status string }
+		c.do("GET", "/accounting_connections/"+connID, nil, 200, &old)
+		if old.Status != "disconnected" {
+			t.Fatalf("the deauthorized connection is %s after Reconnect, want disconnected", old.Status)
+		}
+		// Reconnect applies to deauthorized connections only.
+		var conns struct{ Data []struct{ ID, Status string } }
+		c.do("GET", "/accounting_connections", nil, 200, &conns)
+		for _, cn := range conns.Data {
+			if cn.Status == "connected" {
+				if code, _, _ := b.post(entityPage+"/connections/"+cn.ID+"/reconnect", nil); code != http.StatusConflict {
+					t.Fatalf("Reconnect of a connected connection: %d, want 409", code)
+				}
+			}
+		}
+	})
+}
