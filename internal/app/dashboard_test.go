@@ -210,9 +210,15 @@ func TestDashboardFixAndRetry(t *testing.T) {
 		}
 		var conns struct{ Data []struct{ ID string } }
 		c.do("GET", "/accounting_connections", nil, 200, &conns)
-		if code, _, h := b.post(entityPage+"/connections/"+conns.Data[0].ID+"/sync", nil); code != http.StatusSeeOther || h.Get("Location") != entityPage {
-			t.Fatalf("Sync now: %d %s", code, h.Get("Location"))
+		code, _, h = b.post(entityPage+"/connections/"+conns.Data[0].ID+"/sync", nil)
+		syncing := h.Get("Location")
+		if code != http.StatusSeeOther || !strings.HasPrefix(syncing, entityPage+"?sync_requested=") {
+			t.Fatalf("Sync now: %d %s", code, syncing)
 		}
+		// The panel follows the sync until it has pulled, then stops polling.
+		c.waitFor("the sync to pull", func() bool {
+			return !strings.Contains(b.mustGet(syncing), "hx-trigger")
+		})
 		c.waitFor("the new tax rate", func() bool {
 			var l struct {
 				Data []struct {
