@@ -103,6 +103,11 @@ func TestDashboardSignIn(t *testing.T) {
 	if code, _, h := b.get("/dashboard/"); code != http.StatusSeeOther || h.Get("Location") != "/dashboard/login" {
 		t.Fatalf("unauthenticated overview: %d to %q, want a redirect to the sign-in page", code, h.Get("Location"))
 	}
+	for _, path := range []string{"/dashboard/records", "/dashboard/jobs", "/dashboard/no/such/page", "/dashboard/entities/" + c.entityID} {
+		if code, _, h := b.get(path); code != http.StatusSeeOther || h.Get("Location") != "/dashboard/login" {
+			t.Errorf("unauthenticated GET %s: %d to %q, want a redirect to the sign-in page", path, code, h.Get("Location"))
+		}
+	}
 	code, page, _ := b.get("/dashboard/login")
 	for _, want := range []string{`<label for="client_id">Client ID</label>`, `<label for="client_secret">Client secret</label>`,
 		`name="client_id"`, `name="client_secret"`, `>Sign in</button>`, `<html lang="en">`} {
@@ -125,6 +130,9 @@ func TestDashboardSignIn(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.Contains(cookie, "booksync_session=") || !strings.Contains(cookie, "HttpOnly") ||
 		!strings.Contains(cookie, "SameSite=Lax") || !strings.Contains(cookie, "Max-Age=") || strings.Contains(cookie, "Secure") {
 		t.Fatalf("sign in: %d, cookie %q", code, cookie)
+	}
+	if code, _, _ := b.get("/dashboard/no/such/page"); code != http.StatusNotFound {
+		t.Errorf("signed-in GET of no page: %d, want 404", code)
 	}
 	overview := b.mustGet("/dashboard/")
 	if !strings.Contains(overview, `href="/dashboard/entities/`+c.entityID+`"`) || !strings.Contains(overview, ">Sign out</button>") {

@@ -143,9 +143,7 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET /dashboard/jobs", s.signedIn(s.getJobs))
 	s.mux.Handle("/dashboard/jobs/", s.signedIn(s.serveJobs))
-	s.mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
-		s.notFound(w, r)
-	})
+	s.mux.HandleFunc("/dashboard/", s.signedIn(s.notFound))
 }
 
 // staticHandler lets browsers keep the embedded files for a day: they change only with the binary.
