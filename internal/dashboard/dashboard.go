@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"html/template"
@@ -69,6 +71,10 @@ type Config struct {
 	Store      Store
 	Accounting Accounting
 	Partners   Partners
+	// SecretKey, booksync's token-sealing key, derives the key of the CSRF tokens, so that every
+	// process serving the dashboard accepts the forms of the others; empty means a key of this
+	// process alone.
+	SecretKey []byte
 	// SecureCookies marks the cookies Secure: set it when booksync is reached over https.
 	SecureCookies bool
 	// Jobs serves the queue's own pages (River UI) under /dashboard/jobs/; nil shows only the
@@ -101,7 +107,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, csrfKey: make([]byte, 32), mux: http.NewServeMux()}
-	_, _ = rand.Read(s.csrfKey)
+	if len(cfg.SecretKey) > 0 {
+		m := hmac.New(sha256.New, cfg.SecretKey)
+		m.Write([]byte("booksync dashboard CSRF tokens"))
+		s.csrfKey = m.Sum(nil)
+	} else {
+		_, _ = rand.Read(s.csrfKey)
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
