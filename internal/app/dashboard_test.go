@@ -494,3 +494,25 @@ func TestDashboardReconnect(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardRetryRefused checks that a Retry the engine refuses says why: a 409 with the reason,
+// in the page's alert region when htmx sent it.
+func TestDashboardRetryRefused(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, t.TempDir()+"/booksync.db")
+	c := s.partner().newEntity()
+	r, connID, _ := c.ready()
+	inv, _ := c.issue(r, nil, line(r.product, 1, 1234))
+	rec := c.record("receivable", inv)
+	c.do("POST", "/accounting_connections/"+connID+"/disconnect", nil, 200, nil)
+	b := s.browser()
+	b.signIn(c)
+	b.mustGet("/dashboard/records")
+	code, body, h := b.post("/dashboard/records/"+rec.ID+"/retry", nil, "HX-Request", "true", "X-CSRF-Token", b.csrf)
+	if code != http.StatusConflict || h.Get("HX-Retarget") != "#flash" || !strings.Contains(body, "disconnected") {
+		t.Fatalf("Retry on a disconnected connection: %d %q %s", code, h.Get("HX-Retarget"), body)
+	}
+	if code, body, _ := b.post("/dashboard/records/"+rec.ID+"/retry", nil); code != http.StatusConflict || !strings.Contains(body, "<h1>Not done</h1>") {
+		t.Fatalf("Retry without htmx on a disconnected connection: %d %s", code, body)
+	}
+}

@@ -253,8 +253,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Error("dashboard", "path", r.URL.Path, "err", err)
 		text = "Something went wrong inside booksync; the error is in its log."
 	}
+	if isHTMX(r) {
+		// A button's request failed: its message goes to the page's alert region, not into the
+		// element the button would have replaced.
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_ = flashTemplate.Execute(w, text)
+		return
+	}
 	s.render(w, r, status, "message", page{Title: "Not done", Data: message{Heading: "Not done", Text: text, Back: "/dashboard/"}})
 }
+
+var flashTemplate = template.Must(template.New("flash").Parse(`<p class="alert">{{.}}</p>`))
 
 var statusOf = map[string]int{
 	booksync.EINVALID:      http.StatusBadRequest,
