@@ -134,6 +134,11 @@ func TestDashboardSignIn(t *testing.T) {
 	if code, _, _ := b.get("/dashboard/no/such/page"); code != http.StatusNotFound {
 		t.Errorf("signed-in GET of no page: %d, want 404", code)
 	}
+	for path, want := range map[string]string{"/dashboard/static/htmx.min.js": "htmx", "/dashboard/static/style.css": "--fg"} {
+		if body := b.mustGet(path); !strings.Contains(body, want) {
+			t.Errorf("%s does not hold the embedded file: %.100s", path, body)
+		}
+	}
 	overview := b.mustGet("/dashboard/")
 	if !strings.Contains(overview, `href="/dashboard/entities/`+c.entityID+`"`) || !strings.Contains(overview, ">Sign out</button>") {
 		t.Fatalf("overview lacks the entity or Sign out:\n%s", overview)
