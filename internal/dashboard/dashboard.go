@@ -33,19 +33,27 @@ type Store interface {
 	TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
 	RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error
 
+	// Entity and Entities read the partner's entities; another partner's is not found.
 	Entity(ctx context.Context, partnerID, id string) (*booksync.Entity, error)
 	Entities(ctx context.Context, partnerID string, q booksync.ListQuery) (booksync.Page[booksync.Entity], error)
+	// Connections and Connection read an entity's connections to its books.
 	Connections(ctx context.Context, entityID string) ([]booksync.Connection, error)
 	Connection(ctx context.Context, entityID, id string) (*booksync.Connection, error)
+	// Receivable reads an invoice of an entity; ReceivableEntityID finds the entity of one of the
+	// partner's invoices.
 	Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error)
 	ReceivableEntityID(ctx context.Context, partnerID, id string) (string, error)
 
+	// SyncedRecordCounts counts an entity's records by sync status; PartnerSyncedRecords and
+	// PartnerSyncedRecord read the records of all the partner's entities.
 	SyncedRecordCounts(ctx context.Context, entityID string) (map[string]int, error)
 	PartnerSyncedRecords(ctx context.Context, partnerID string, q booksync.ListQuery) (booksync.Page[booksync.SyncedRecord], error)
 	PartnerSyncedRecord(ctx context.Context, partnerID, id string) (*booksync.SyncedRecord, error)
 
+	// ObjectEvents and EventDeliveries read an object's events and their webhook deliveries.
 	ObjectEvents(ctx context.Context, entityID, objectID string, limit int) ([]booksync.Event, error)
 	EventDeliveries(ctx context.Context, entityID string, eventIDs []string) ([]booksync.WebhookDelivery, error)
+	// JobCounts counts the queue's jobs by state.
 	JobCounts(ctx context.Context) (map[string]int, error)
 }
 
@@ -68,9 +76,12 @@ type Partners interface {
 
 // Config configures a Server.
 type Config struct {
-	Store      Store
+	// Store reads what the pages show and keeps the sessions.
+	Store Store
+	// Accounting is the sync engine, which connects, syncs, pushes and reads the books.
 	Accounting Accounting
-	Partners   Partners
+	// Partners checks the credentials of a sign-in.
+	Partners Partners
 	// SecretKey, booksync's token-sealing key, derives the key of the CSRF tokens, so that every
 	// process serving the dashboard accepts the forms of the others; empty means a key of this
 	// process alone.
