@@ -198,14 +198,17 @@ func (e *Engine) SyncNow(ctx context.Context, entityID, id string) error {
 	if conn.Status != booksync.ConnectionConnected {
 		return booksync.Errorf(booksync.ECONFLICT, "The connection is %s, so it cannot sync; %s", conn.Status, reconnectHint(conn))
 	}
-	// The request is written with the job, so a sync already running pulls again after it.
-	return e.store.InTx(ctx, func(tx *sql.Tx) error {
-		if err := e.store.RequestSync(ctx, tx, conn.ID, e.now()); err != nil {
-			return err
-		}
-		_, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: conn.ID}, nil)
+	return e.store.InTx(ctx, func(tx *sql.Tx) error { return e.requestSyncTx(ctx, tx, conn.ID) })
+}
+
+// requestSyncTx queues a sync of the connection in tx. The request is written with the job, so a
+// sync already running (which keeps a second one from being queued) pulls again after it.
+func (e *Engine) requestSyncTx(ctx context.Context, tx *sql.Tx, connectionID string) error {
+	if err := e.store.RequestSync(ctx, tx, connectionID, e.now()); err != nil {
 		return err
-	})
+	}
+	_, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: connectionID}, nil)
+	return err
 }
 
 func reconnectHint(c *booksync.Connection) string {
@@ -217,7 +220,9 @@ func reconnectHint(c *booksync.Connection) string {
 
 // PushRecord makes a record pending again and queues a push: the way to retry an error after its
 // cause is fixed, to send an invoice issued before the connection, or to push a done record again
-// (it is matched in the books by its number, never duplicated).
+// (it is matched in the books by its number, never duplicated). A record in error is retried
+// after a sync's pull, so what was fixed in the books since (a tax rate or account added, a
+// currency enabled, a payment deleted) is what the push sees.
 func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
 	rec, err := e.store.SyncedRecord(ctx, entityID, id)
 	if err != nil {
@@ -233,13 +238,17 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 	// Attempts stays (the store never lowers it but for a done record): if an earlier push may have
 	// reached the books, this one looks first. The new update time tells a push still busy with the
 	// record's previous state that its outcome is stale.
+	failed := rec.SyncStatus == booksync.SyncStatusError
 	e.restamp(rec)
 	rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
 	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
 		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
 			return err
 		}
-		return e.queuePush(ctx, tx, conn.ID)
+		if !failed {
+			return e.queuePush(ctx, tx, conn.ID)
+		}
+		return e.requestSyncTx(ctx, tx, conn.ID) // the sync queues the push after its pull
 	})
 	if err != nil {
 		return nil, err
