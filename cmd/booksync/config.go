@@ -40,7 +40,8 @@ type Config struct {
 	WebhooksPrivate bool
 	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
 	TimeScale float64
-	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
+	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process; 0 (serve
+	// only) runs none, leaving them to `booksync worker` processes on the same PostgreSQL database.
 	Workers int
 	// JobTimeout (BOOKSYNC_JOB_TIMEOUT) bounds one run of a sync job; the job of a killed process
 	// is rescued once it has passed.
@@ -78,7 +79,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.WebhooksPrivate, "webhooks-private", env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "1" || env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "true", "let webhook subscriptions name localhost and private addresses (BOOKSYNC_WEBHOOKS_PRIVATE)")
 	fs.BoolVar(&c.SandboxFaults, "sandbox-faults", env("BOOKSYNC_SANDBOX_FAULTS", "") == "1" || env("BOOKSYNC_SANDBOX_FAULTS", "") == "true", "let logged-in partners inject faults into their sandbox organisations (BOOKSYNC_SANDBOX_FAULTS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
-	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
+	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process; 0 for serve only queues them, for worker processes or a later serve to run (BOOKSYNC_WORKERS)")
 	jobTimeout := fs.Duration("job-timeout", envDuration("BOOKSYNC_JOB_TIMEOUT", 2*time.Minute), "longest run of one sync job; on PostgreSQL a killed process's jobs resume once it has passed, on SQLite at restart (BOOKSYNC_JOB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -90,8 +91,8 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	if c.JobTimeout < time.Second {
 		return c, errors.New("BOOKSYNC_JOB_TIMEOUT must be at least 1s")
 	}
-	if c.Workers < 1 {
-		return c, errors.New("BOOKSYNC_WORKERS must be at least 1")
+	if c.Workers < 0 || c.Workers == 0 && cmd != "serve" {
+		return c, errors.New("BOOKSYNC_WORKERS must be at least 1 (0 for serve: the API only queues the sync jobs, worker processes run them)")
 	}
 	if (c.QuickBooksClientID == "") != (c.QuickBooksClientSecret == "") {
 		return c, errors.New("BOOKSYNC_QUICKBOOKS_CLIENT_ID and BOOKSYNC_QUICKBOOKS_CLIENT_SECRET go together: set both or neither")

@@ -55,7 +55,12 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
-	a, err := newApp(ctx, cfg, logger, cfg.Workers)
+	workers := cfg.Workers
+	if workers == 0 {
+		// The API only queues the sync jobs; `booksync worker` processes run them.
+		workers = -1
+	}
+	a, err := newApp(ctx, cfg, logger, workers)
 	if err != nil {
 		return err
 	}
