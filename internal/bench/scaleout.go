@@ -15,6 +15,7 @@ import (
 	"github.com/booksync/booksync/internal/sandbox"
 	xerosandbox "github.com/booksync/booksync/internal/sandbox/xero"
 	"github.com/booksync/booksync/internal/store"
+	"github.com/riverqueue/river"
 )
 
 // drainTimeout bounds one drain: a run that has not settled by then is broken, not slow.
@@ -45,16 +46,20 @@ type ScaleOutRun struct {
 	// (those pushed while the processes started are left out of both).
 	Invoices int
 	Elapsed  time.Duration
+	// ServeCPU and WorkersCPU are the CPU time serve (API and sandbox) and the worker processes
+	// (together) used over the drain: on a shared machine a steadier figure than Elapsed.
+	ServeCPU, WorkersCPU time.Duration
 }
 
 // PerSecond is the run's throughput.
 func (r ScaleOutRun) PerSecond() float64 { return float64(r.Invoices) / r.Elapsed.Seconds() }
 
 // Run builds the backlog once (serve with no sync workers of its own issues the invoices through
-// the API, one worker process having run the connections' initial pulls), copies its database for
-// each process count, drains each copy with `booksync serve` (API and sandboxes, no sync workers)
-// plus that many `booksync worker` processes, and checks that the sandbox holds every invoice
-// exactly once.
+// the API, one worker process having run the connections' initial pulls) with River's queue
+// paused, copies its database for each process count, starts `booksync serve` (API and
+// sandboxes, no sync workers) and that many `booksync worker` processes on the copy, resumes the
+// queue and times the drain to the last record done, then checks that the sandbox holds every
+// invoice exactly once.
 func (b ScaleOut) Run(ctx context.Context) ([]ScaleOutRun, error) {
 	if b.Workers == 0 {
 		b.Workers = 10
@@ -94,8 +99,9 @@ func (b ScaleOut) Run(ctx context.Context) ([]ScaleOutRun, error) {
 			return runs, fmt.Errorf("%d worker processes: %w", k, err)
 		}
 		runs = append(runs, run)
-		fmt.Fprintf(b.Out, "%d worker process(es): %d invoices in %v, %.0f invoices/s, ratio to 1 process %.2f; every invoice in the books once\n",
-			k, run.Invoices, run.Elapsed.Round(time.Millisecond), run.PerSecond(), run.PerSecond()/runs[0].PerSecond())
+		fmt.Fprintf(b.Out, "%d worker process(es): %d invoices in %v, %.0f invoices/s, ratio to 1 process %.2f; CPU per 1,000 invoices: serve %v, workers %v; every invoice in the books once\n",
+			k, run.Invoices, run.Elapsed.Round(time.Millisecond), run.PerSecond(), run.PerSecond()/runs[0].PerSecond(),
+			per1000(run.ServeCPU, run.Invoices), per1000(run.WorkersCPU, run.Invoices))
 	}
 	return runs, nil
 }
@@ -130,7 +136,34 @@ func (b ScaleOut) backlog(ctx context.Context, ps *Processes) error {
 	if err := c.issue(ctx, ents, b.Invoices, nil); err != nil {
 		return err
 	}
-	return serve.Stop()
+	if err := serve.Stop(); err != nil {
+		return err
+	}
+	// Paused, the copies' queue lets every worker process start before any of them takes a job.
+	return setQueue(ctx, ps.DB, true)
+}
+
+// setQueue pauses or resumes the sync jobs' River queue on db: paused, no process fetches its
+// jobs; resumed, every process listening hears of it at once.
+func setQueue(ctx context.Context, db string, pause bool) error {
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rc, err := river.NewClient(st.RiverDriver(), &river.Config{})
+	if err != nil {
+		return err
+	}
+	if pause {
+		err = rc.QueuePause(ctx, river.QueueDefault, nil)
+	} else {
+		err = rc.QueueResume(ctx, river.QueueDefault, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("pause or resume River's queue: %w", err)
+	}
+	return nil
 }
 
 // drain runs serve and k worker processes on db until every invoice record is done, then checks
@@ -156,15 +189,40 @@ func (b ScaleOut) drain(ctx context.Context, ps *Processes, db string, k int) (S
 		}
 		procs = append(procs, w)
 	}
-	start := time.Now()
 	done0, err := waitDone(ctx, counts, b.Invoices, -1)
 	if err != nil {
+		return run, err
+	}
+	cpu := func() (serveCPU, workersCPU time.Duration, err error) {
+		if serveCPU, err = cpuTime(serve.Pid()); err != nil {
+			return
+		}
+		for _, w := range procs {
+			t, err := cpuTime(w.Pid())
+			if err != nil {
+				return 0, 0, err
+			}
+			workersCPU += t
+		}
+		return
+	}
+	serve0, workers0, err := cpu()
+	if err != nil {
+		return run, err
+	}
+	start := time.Now()
+	if err := setQueue(ctx, db, false); err != nil {
 		return run, err
 	}
 	if _, err := waitDone(ctx, counts, b.Invoices, b.Invoices); err != nil {
 		return run, err
 	}
 	run.Elapsed, run.Invoices = time.Since(start), b.Invoices-done0
+	serve1, workers1, err := cpu()
+	if err != nil {
+		return run, err
+	}
+	run.ServeCPU, run.WorkersCPU = serve1-serve0, workers1-workers0
 	if err := stopAll(append(procs, serve)...); err != nil {
 		return run, err
 	}
@@ -303,4 +361,9 @@ func (s *server) drop(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, _ = s.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+}
+
+// per1000 is d spent on n invoices, per 1,000 of them.
+func per1000(d time.Duration, n int) time.Duration {
+	return (d * 1000 / time.Duration(max(n, 1))).Round(time.Millisecond)
 }
