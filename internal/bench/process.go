@@ -44,7 +44,7 @@ type Processes struct {
 	secretKey    string
 	clientID     string
 	clientSecret string
-	books        string // GnuCash folder, so that no process writes into the working directory
+	books        string      // GnuCash folder, so that no process writes into the working directory
 	mu           *sync.Mutex // shared by copies on other databases: one log
 }
 
