@@ -24,7 +24,8 @@ Usage:
 
 Each checks that the sandbox holds every invoice exactly once. On PostgreSQL the benchmark creates
 and drops its own databases on the server the URL names (the role needs CREATEDB). The processes'
-logs go to -log (default: a file in the temporary folder, named at the start).
+logs go to -log (default: a file in the temporary folder, named at the start); with -profile DIR
+each process writes CPU and heap profiles there.
 `
 
 // runBench runs `booksync bench <what>`.
@@ -41,6 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	db := fs.String("db", os.Getenv("BOOKSYNC_DB"), "database: postgres:// URL (scaleout), or a SQLite file or postgres:// URL (memory; default: a temporary SQLite file)")
 	logPath := fs.String("log", "", "file the processes' output goes to (default: a new file in the temporary folder)")
+	profile := fs.String("profile", "", "folder each process writes its CPU and heap profiles to (<command>-<pid>-cpu.pprof, -heap.pprof), for go tool pprof")
 	var invoices, entities *int
 	var processes *string
 	var workers *int
@@ -88,11 +90,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("bench scaleout needs -db postgres://... (worker processes share a PostgreSQL database)")
 		}
 		_, err = bench.ScaleOut{Binary: binary, DB: *db, Invoices: *invoices, Entities: *entities,
-			Processes: counts, Workers: *workers, Out: stdout, Log: logf}.Run(ctx)
+			Processes: counts, Workers: *workers, Out: stdout, Log: logf, ProfileDir: *profile}.Run(ctx)
 		return err
 	default:
 		_, err := bench.Memory{Binary: binary, DB: *db, Invoices: *invoices, Entities: *entities,
-			Workers: *workers, Out: stdout, Log: logf}.Run(ctx)
+			Workers: *workers, Out: stdout, Log: logf, ProfileDir: *profile}.Run(ctx)
 		return err
 	}
 }

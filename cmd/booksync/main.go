@@ -72,12 +72,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		stopProfiles, err := startProfiles("serve")
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return serve(ctx, cfg, stdout, logger)
 	case "worker":
 		cfg, err := parseConfig("worker", args[1:], stderr)
 		if err != nil {
 			return err
 		}
+		stopProfiles, err := startProfiles("worker")
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return work(ctx, cfg, stdout, logger)
 	case "migrate":
 		cfg, err := parseConfig("migrate", args[1:], stderr)

@@ -29,6 +29,8 @@ type Memory struct {
 	Workers int
 	// Out receives the figures; Log the processes' output.
 	Out, Log io.Writer
+	// ProfileDir, when set, is where each process writes its CPU and heap profiles.
+	ProfileDir string
 }
 
 // MemoryRun is the measured drain.
@@ -74,6 +76,7 @@ func (b Memory) Run(ctx context.Context) (MemoryRun, error) {
 		db = srv.url(name)
 	}
 	ps := newProcesses(b.Binary, db, filepath.Join(tmp, "gnucash"), b.Log)
+	ps.ProfileDir = b.ProfileDir
 
 	start := time.Now()
 	ents, err := b.backlog(ctx, ps)

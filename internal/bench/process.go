@@ -40,6 +40,9 @@ type Processes struct {
 	DB string
 	// Log receives the processes' standard output and error, each line prefixed with its name.
 	Log io.Writer
+	// ProfileDir, when set, is where each process writes its CPU and heap profiles
+	// (BOOKSYNC_PROFILE_DIR).
+	ProfileDir string
 
 	secretKey    string
 	clientID     string
@@ -94,6 +97,9 @@ func (p *Processes) start(ctx context.Context, name, ready string, args []string
 	cmd.Env = append(environ(), "BOOKSYNC_DB="+p.DB, "BOOKSYNC_SECRET_KEY="+p.secretKey,
 		"BOOKSYNC_CLIENT_ID="+p.clientID, "BOOKSYNC_CLIENT_SECRET="+p.clientSecret,
 		"BOOKSYNC_GNUCASH_DIR="+p.books, "BOOKSYNC_SANDBOX_LIMITS=0")
+	if p.ProfileDir != "" {
+		cmd.Env = append(cmd.Env, "BOOKSYNC_PROFILE_DIR="+p.ProfileDir)
+	}
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = &prefixWriter{p: p, prefix: name + ": "}
 	stdout, err := cmd.StdoutPipe()

@@ -37,6 +37,8 @@ type ScaleOut struct {
 	Workers int
 	// Out receives the figures; Log the processes' output.
 	Out, Log io.Writer
+	// ProfileDir, when set, is where each process writes its CPU and heap profiles.
+	ProfileDir string
 }
 
 // ScaleOutRun is one measured drain.
@@ -81,6 +83,7 @@ func (b ScaleOut) Run(ctx context.Context) ([]ScaleOutRun, error) {
 	}
 	defer srv.drop(template)
 	ps := newProcesses(b.Binary, srv.url(template), books, b.Log)
+	ps.ProfileDir = b.ProfileDir
 	start := time.Now()
 	if err := b.backlog(ctx, ps); err != nil {
 		return nil, fmt.Errorf("build the backlog: %w", err)
