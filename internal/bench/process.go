@@ -7,6 +7,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -189,7 +190,7 @@ type prefixWriter struct {
 func (w *prefixWriter) Write(b []byte) (int, error) {
 	w.buf = append(w.buf, b...)
 	for {
-		i := strings.IndexByte(string(w.buf), '\n')
+		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			return len(b), nil
 		}
