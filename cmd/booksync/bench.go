@@ -19,8 +19,9 @@ Usage:
   booksync bench scaleout -db postgres://... [-invoices N] [-entities M] [-processes 1,2,4]
       serve plus 1, 2 and 4 worker processes drain one backlog of many entities (built-in Xero
       sandbox, limits off): invoices/s per process count and the ratio to one process
-  booksync bench memory [-db FILE|postgres://...] [-invoices N] [-entities M]
-      serve drains a backlog while the API is read: its peak resident memory (VmHWM)
+  booksync bench memory [-db FILE|postgres://...] [-invoices N] [-entities M] [-separate-sandbox]
+      serve drains a backlog while the API is read: its peak resident memory (VmHWM), with the
+      built-in sandbox inside serve or, -separate-sandbox, in a process of its own
 
 Each checks that the sandbox holds every invoice exactly once. On PostgreSQL the benchmark creates
 and drops its own databases on the server the URL names (the role needs CREATEDB). The processes'
@@ -46,6 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var invoices, entities *int
 	var processes *string
 	var workers *int
+	separate := new(bool)
 	switch what {
 	case "scaleout":
 		invoices = fs.Int("invoices", 10000, "invoices in the backlog")
@@ -56,6 +58,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		invoices = fs.Int("invoices", 100000, "invoices in the backlog")
 		entities = fs.Int("entities", 20, "entities sharing the backlog, each with its own sandbox organisation")
 		workers = fs.Int("workers", 10, "sync jobs serve runs at once")
+		separate = fs.Bool("separate-sandbox", false, "run the built-in sandboxes in a process of their own (BOOKSYNC_SANDBOX_URL), so that the figure is serve's alone, as beside a real Xero")
 	default:
 		fmt.Fprint(stderr, benchUsage)
 		return fmt.Errorf("unknown measurement %q", what)
@@ -94,7 +97,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	default:
 		_, err := bench.Memory{Binary: binary, DB: *db, Invoices: *invoices, Entities: *entities,
-			Workers: *workers, Out: stdout, Log: logf, ProfileDir: *profile}.Run(ctx)
+			Workers: *workers, SeparateSandbox: *separate, Out: stdout, Log: logf, ProfileDir: *profile}.Run(ctx)
 		return err
 	}
 }

@@ -30,6 +30,9 @@ type Config struct {
 	QuickBooksClientID, QuickBooksClientSecret string
 	// GnuCashDir (BOOKSYNC_GNUCASH_DIR) holds the entities' GnuCash books.
 	GnuCashDir string
+	// SandboxURL (BOOKSYNC_SANDBOX_URL) is the public URL of another booksync process whose
+	// built-in sandboxes this one's connections use; this process then serves none.
+	SandboxURL string
 	// SandboxLimits (BOOKSYNC_SANDBOX_LIMITS) makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// SandboxFaults (BOOKSYNC_SANDBOX_FAULTS) lets logged-in partners inject faults into their
@@ -75,6 +78,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.QuickBooksClientID, "quickbooks-client-id", env("BOOKSYNC_QUICKBOOKS_CLIENT_ID", ""), "QuickBooks Online app client id; unset uses the built-in QuickBooks sandbox (BOOKSYNC_QUICKBOOKS_CLIENT_ID)")
 	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
 	fs.StringVar(&c.GnuCashDir, "gnucash-dir", env("BOOKSYNC_GNUCASH_DIR", ""), "folder of the entities' GnuCash books (BOOKSYNC_GNUCASH_DIR; default: gnucash/ beside a SQLite database)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", env("BOOKSYNC_SANDBOX_URL", ""), "use the built-in sandboxes of the booksync process at this public URL and serve none here (BOOKSYNC_SANDBOX_URL)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
 	fs.BoolVar(&c.WebhooksPrivate, "webhooks-private", env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "1" || env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "true", "let webhook subscriptions name localhost and private addresses (BOOKSYNC_WEBHOOKS_PRIVATE)")
 	fs.BoolVar(&c.SandboxFaults, "sandbox-faults", env("BOOKSYNC_SANDBOX_FAULTS", "") == "1" || env("BOOKSYNC_SANDBOX_FAULTS", "") == "true", "let logged-in partners inject faults into their sandbox organisations (BOOKSYNC_SANDBOX_FAULTS)")
@@ -104,6 +108,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 		c.PublicURL = publicURLFromAddr(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.SandboxURL = strings.TrimRight(c.SandboxURL, "/")
 	if (c.ClientID == "") != (c.ClientSecret == "") {
 		return c, errors.New("BOOKSYNC_CLIENT_ID and BOOKSYNC_CLIENT_SECRET go together: set both or neither")
 	}

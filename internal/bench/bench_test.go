@@ -57,15 +57,20 @@ func TestScaleOutDrainsEveryInvoiceOnce(t *testing.T) {
 	}
 }
 
-// A small memory run drains its backlog on SQLite and reports serve's peak RSS.
+// A small memory run drains its backlog on SQLite and reports serve's peak RSS, with the sandbox
+// inside serve and in a process of its own.
 func TestMemoryReportsPeakRSS(t *testing.T) {
-	var out, log bytes.Buffer
-	logOnFailure(t, &log)
-	run, err := Memory{Binary: binary(t), Invoices: 20, Entities: 2, Workers: 4, Out: &out, Log: &log}.Run(context.Background())
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	if run.PeakRSS <= 0 || !strings.Contains(out.String(), "peak RSS") {
-		t.Errorf("run %+v, output: %s", run, out.String())
+	bin := binary(t)
+	for _, separate := range []bool{false, true} {
+		var out, log bytes.Buffer
+		logOnFailure(t, &log)
+		run, err := Memory{Binary: bin, Invoices: 20, Entities: 2, Workers: 4, SeparateSandbox: separate,
+			Out: &out, Log: &log}.Run(context.Background())
+		if err != nil {
+			t.Fatalf("separate sandbox %v: %v\n%s", separate, err, out.String())
+		}
+		if run.PeakRSS <= 0 || !strings.Contains(out.String(), "peak RSS") {
+			t.Errorf("separate sandbox %v: run %+v, output: %s", separate, run, out.String())
+		}
 	}
 }

@@ -27,6 +27,10 @@ type Memory struct {
 	Invoices, Entities int
 	// Workers is how many sync jobs serve runs at once.
 	Workers int
+	// SeparateSandbox runs the built-in sandboxes in a process of their own (a second serve, on
+	// its own database, BOOKSYNC_SANDBOX_URL), so that the figure is serve's alone, as beside a
+	// real Xero; otherwise serve hosts them and keeps their organisations in memory.
+	SeparateSandbox bool
 	// Out receives the figures; Log the processes' output.
 	Out, Log io.Writer
 	// ProfileDir, when set, is where each process writes its CPU and heap profiles.
@@ -77,6 +81,18 @@ func (b Memory) Run(ctx context.Context) (MemoryRun, error) {
 	}
 	ps := newProcesses(b.Binary, db, filepath.Join(tmp, "gnucash"), b.Log)
 	ps.ProfileDir = b.ProfileDir
+	booksDB := db // where the sandbox keeps its organisations
+	if b.SeparateSandbox {
+		booksDB = filepath.Join(tmp, "sandbox.db")
+		host, url, err := ps.on(booksDB).Serve(ctx, "sandbox-serve", 0)
+		if err != nil {
+			return run, err
+		}
+		defer host.Stop()
+		// Every process of the run uses it; it saves each change before it answers, so its
+		// database holds the books while it runs.
+		ps.Env = []string{"BOOKSYNC_SANDBOX_URL=" + url}
+	}
 
 	start := time.Now()
 	ents, err := b.backlog(ctx, ps)
@@ -145,9 +161,14 @@ func (b Memory) Run(ctx context.Context) (MemoryRun, error) {
 	if len(lat) > 0 {
 		run.ReadP50, run.ReadP99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
-	if err := checkBooks(ctx, db, b.Entities, b.Invoices); err != nil {
+	if err := checkBooks(ctx, booksDB, b.Entities, b.Invoices); err != nil {
 		return run, err
 	}
+	where := "with the sandbox inside it"
+	if b.SeparateSandbox {
+		where = "with the sandbox in another process"
+	}
+	fmt.Fprintf(b.Out, "%s: ", where)
 	fmt.Fprintf(b.Out, "serve drained %d invoices in %v (%.0f invoices/s) while answering %d API reads (GET /receivables?limit=100: p50 %v, p99 %v)\n",
 		b.Invoices, run.Elapsed.Round(time.Millisecond), float64(b.Invoices)/run.Elapsed.Seconds(), run.Reads,
 		run.ReadP50.Round(100*time.Microsecond), run.ReadP99.Round(100*time.Microsecond))

@@ -44,6 +44,8 @@ type Processes struct {
 	// ProfileDir, when set, is where each process writes its CPU and heap profiles
 	// (BOOKSYNC_PROFILE_DIR).
 	ProfileDir string
+	// Env is added to every process's environment.
+	Env []string
 
 	secretKey    string
 	clientID     string
@@ -101,6 +103,7 @@ func (p *Processes) start(ctx context.Context, name, ready string, args []string
 	if p.ProfileDir != "" {
 		cmd.Env = append(cmd.Env, "BOOKSYNC_PROFILE_DIR="+p.ProfileDir)
 	}
+	cmd.Env = append(cmd.Env, p.Env...)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = &prefixWriter{p: p, prefix: name + ": "}
 	stdout, err := cmd.StdoutPipe()
