@@ -30,6 +30,9 @@ type Config struct {
 	QuickBooksClientID, QuickBooksClientSecret string
 	// GnuCashDir (BOOKSYNC_GNUCASH_DIR) holds the entities' GnuCash books.
 	GnuCashDir string
+	// SandboxURL (BOOKSYNC_SANDBOX_URL) is the public URL of another booksync process whose
+	// built-in sandboxes this one's connections use; this process then serves none.
+	SandboxURL string
 	// SandboxLimits (BOOKSYNC_SANDBOX_LIMITS) makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// SandboxFaults (BOOKSYNC_SANDBOX_FAULTS) lets logged-in partners inject faults into their
@@ -40,7 +43,8 @@ type Config struct {
 	WebhooksPrivate bool
 	// TimeScale (BOOKSYNC_TIME_SCALE) compresses rate-limit windows, for demos and benchmarks.
 	TimeScale float64
-	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process.
+	// Workers (BOOKSYNC_WORKERS) is how many sync jobs run at once in this process; 0 (serve
+	// only) runs none, leaving them to `booksync worker` processes on the same PostgreSQL database.
 	Workers int
 	// JobTimeout (BOOKSYNC_JOB_TIMEOUT) bounds one run of a sync job; the job of a killed process
 	// is rescued once it has passed.
@@ -74,11 +78,12 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.QuickBooksClientID, "quickbooks-client-id", env("BOOKSYNC_QUICKBOOKS_CLIENT_ID", ""), "QuickBooks Online app client id; unset uses the built-in QuickBooks sandbox (BOOKSYNC_QUICKBOOKS_CLIENT_ID)")
 	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
 	fs.StringVar(&c.GnuCashDir, "gnucash-dir", env("BOOKSYNC_GNUCASH_DIR", ""), "folder of the entities' GnuCash books (BOOKSYNC_GNUCASH_DIR; default: gnucash/ beside a SQLite database)")
+	fs.StringVar(&c.SandboxURL, "sandbox-url", env("BOOKSYNC_SANDBOX_URL", ""), "use the built-in sandboxes of the booksync process at this public URL and serve none here (BOOKSYNC_SANDBOX_URL)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
 	fs.BoolVar(&c.WebhooksPrivate, "webhooks-private", env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "1" || env("BOOKSYNC_WEBHOOKS_PRIVATE", "") == "true", "let webhook subscriptions name localhost and private addresses (BOOKSYNC_WEBHOOKS_PRIVATE)")
 	fs.BoolVar(&c.SandboxFaults, "sandbox-faults", env("BOOKSYNC_SANDBOX_FAULTS", "") == "1" || env("BOOKSYNC_SANDBOX_FAULTS", "") == "true", "let logged-in partners inject faults into their sandbox organisations (BOOKSYNC_SANDBOX_FAULTS)")
 	scale := fs.Float64("time-scale", envFloat("BOOKSYNC_TIME_SCALE", 1), "compress rate-limit windows by this factor, for demos and benchmarks (BOOKSYNC_TIME_SCALE)")
-	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process (BOOKSYNC_WORKERS)")
+	workers := fs.Int("workers", envInt("BOOKSYNC_WORKERS", 10), "sync jobs run at once by this process; 0 for serve only queues them, for worker processes or a later serve to run (BOOKSYNC_WORKERS)")
 	jobTimeout := fs.Duration("job-timeout", envDuration("BOOKSYNC_JOB_TIMEOUT", 2*time.Minute), "longest run of one sync job; on PostgreSQL a killed process's jobs resume once it has passed, on SQLite at restart (BOOKSYNC_JOB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -90,8 +95,8 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	if c.JobTimeout < time.Second {
 		return c, errors.New("BOOKSYNC_JOB_TIMEOUT must be at least 1s")
 	}
-	if c.Workers < 1 {
-		return c, errors.New("BOOKSYNC_WORKERS must be at least 1")
+	if c.Workers < 0 || c.Workers == 0 && cmd != "serve" {
+		return c, errors.New("BOOKSYNC_WORKERS must be at least 1 (0 for serve: the API only queues the sync jobs, worker processes run them)")
 	}
 	if (c.QuickBooksClientID == "") != (c.QuickBooksClientSecret == "") {
 		return c, errors.New("BOOKSYNC_QUICKBOOKS_CLIENT_ID and BOOKSYNC_QUICKBOOKS_CLIENT_SECRET go together: set both or neither")
@@ -103,6 +108,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 		c.PublicURL = publicURLFromAddr(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.SandboxURL = strings.TrimRight(c.SandboxURL, "/")
 	if (c.ClientID == "") != (c.ClientSecret == "") {
 		return c, errors.New("BOOKSYNC_CLIENT_ID and BOOKSYNC_CLIENT_SECRET go together: set both or neither")
 	}

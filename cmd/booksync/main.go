@@ -5,6 +5,7 @@
 //	booksync worker    sync workers only (scale-out beside serve, PostgreSQL only)
 //	booksync migrate   apply schema migrations and exit
 //	booksync demo      tell the accounting story against a running serve and its sandbox
+//	booksync bench     measure scale-out and memory with real processes of this binary
 //
 // Every flag has an environment variable (BOOKSYNC_ADDR, BOOKSYNC_DB, ...); run
 // `booksync serve -h` for the list.
@@ -40,6 +41,8 @@ Usage:
   booksync worker    run sync workers only, beside serve, on a shared PostgreSQL database
   booksync migrate   apply database migrations and exit
   booksync demo      tell the whole accounting story against a running serve (Xero sandbox)
+  booksync bench     measure with real booksync processes: scaleout (throughput per worker
+                     process), memory (serve's peak RSS draining a backlog); "booksync bench -h"
 
 Run "booksync <command> -h" for a command's flags and environment variables.
 `
@@ -69,12 +72,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		stopProfiles, err := startProfiles("serve")
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return serve(ctx, cfg, stdout, logger)
 	case "worker":
 		cfg, err := parseConfig("worker", args[1:], stderr)
 		if err != nil {
 			return err
 		}
+		stopProfiles, err := startProfiles("worker")
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return work(ctx, cfg, stdout, logger)
 	case "migrate":
 		cfg, err := parseConfig("migrate", args[1:], stderr)
@@ -84,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, cfg, stdout)
 	case "demo":
 		return demo(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -187,7 +188,8 @@ func TestMigrate(t *testing.T) {
 // TestHelp asks every command for its help: the usage is printed and the process exits 0, as a
 // user who typed -h expects.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"help"}, {"serve", "-h"}, {"worker", "-h"}, {"migrate", "-h"}, {"demo", "-h"}, {"demo", "-help"}} {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"serve", "-h"}, {"worker", "-h"}, {"migrate", "-h"}, {"demo", "-h"}, {"demo", "-help"},
+		{"bench", "-h"}, {"bench", "scaleout", "-h"}, {"bench", "memory", "-h"}} {
 		var out bytes.Buffer
 		err := run(context.Background(), args, &out, &out)
 		if status := exitStatus(err); err != nil && status != 0 {
@@ -196,5 +198,25 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(out.String(), "Usage") && !strings.Contains(out.String(), "-db") {
 			t.Errorf("booksync %v printed no usage:\n%s", args, out.String())
 		}
+	}
+}
+
+// Only serve may run no sync workers (it then only queues the jobs); a worker process with none
+// would do nothing.
+func TestZeroWorkersOnlyForServe(t *testing.T) {
+	for _, c := range []struct {
+		cmd string
+		ok  bool
+	}{{"serve", true}, {"worker", false}} {
+		cfg, err := parseConfig(c.cmd, []string{"-workers", "0"}, io.Discard)
+		if (err == nil) != c.ok {
+			t.Errorf("booksync %s -workers 0: %v, want accepted %v", c.cmd, err, c.ok)
+		}
+		if err == nil && cfg.Workers != 0 {
+			t.Errorf("booksync %s -workers 0: Workers %d", c.cmd, cfg.Workers)
+		}
+	}
+	if _, err := parseConfig("serve", []string{"-workers", "-1"}, io.Discard); err == nil {
+		t.Error("booksync serve -workers -1 was accepted")
 	}
 }

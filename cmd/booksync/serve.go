@@ -49,13 +49,18 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
-		GnuCashDir:    cfg.GnuCashDir,
+		GnuCashDir: cfg.GnuCashDir, SandboxURL: cfg.SandboxURL,
 		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger,
 		Webhooks: webhooks.Config{AllowPrivate: cfg.WebhooksPrivate}})
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
-	a, err := newApp(ctx, cfg, logger, cfg.Workers)
+	workers := cfg.Workers
+	if workers == 0 {
+		// The API only queues the sync jobs; `booksync worker` processes run them.
+		workers = -1
+	}
+	a, err := newApp(ctx, cfg, logger, workers)
 	if err != nil {
 		return err
 	}

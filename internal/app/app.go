@@ -43,6 +43,10 @@ type Config struct {
 	// Providers are accounting systems registered beside the built-in ones (Xero, QuickBooks
 	// Online, GnuCash), each under its Platform name; one with a built-in's name takes its place.
 	Providers []*platform.Provider
+	// SandboxURL, when set, is the PublicURL of another booksync process whose built-in sandboxes
+	// the connections without real credentials use; this process then serves none of its own
+	// (and keeps none of their organisations in memory).
+	SandboxURL string
 	// SandboxLimits makes the sandboxes enforce the platforms' rate limits.
 	SandboxLimits bool
 	// SandboxFaults lets a logged-in partner inject faults into its sandbox organisations

@@ -14,7 +14,8 @@ const sandboxClientID, sandboxClientSecret = "booksync", "booksync-sandbox-secre
 
 // providers registers the accounting systems connections can use, by platform name: Xero and
 // QuickBooks Online themselves when their client credentials are configured, else the built-in
-// sandboxes served under PUBLIC_URL/sandbox (see mountSandboxes), GnuCash books in
+// sandboxes served under PUBLIC_URL/sandbox (see mountSandboxes) or another process's
+// (cfg.SandboxURL), GnuCash books in
 // cfg.GnuCashDir, and cfg.Providers. Calls to a sandbox spend the platform's limits only when
 // the sandbox enforces them (cfg.SandboxLimits).
 func providers(cfg Config) map[string]*platform.Provider {
@@ -24,14 +25,18 @@ func providers(cfg Config) map[string]*platform.Provider {
 		}
 		return platform.Limits{}
 	}
+	sandboxes := cfg.PublicURL + "/sandbox"
+	if cfg.SandboxURL != "" {
+		sandboxes = cfg.SandboxURL + "/sandbox"
+	}
 	x := xero.NewProvider(cfg.XeroClientID, cfg.XeroClientSecret, xero.Production, xero.Limits)
 	if cfg.XeroClientID == "" {
-		x = xero.NewProvider(sandboxClientID, sandboxClientSecret, xerosandbox.Endpoints(cfg.PublicURL+"/sandbox/xero"),
+		x = xero.NewProvider(sandboxClientID, sandboxClientSecret, xerosandbox.Endpoints(sandboxes+"/xero"),
 			sandboxLimits(xero.Limits))
 	}
 	qb := quickbooks.NewProvider(cfg.QuickBooksClientID, cfg.QuickBooksClientSecret, quickbooks.Production, quickbooks.Limits)
 	if cfg.QuickBooksClientID == "" {
-		qb = quickbooks.NewProvider(sandboxClientID, sandboxClientSecret, qbsandbox.Endpoints(cfg.PublicURL+"/sandbox/quickbooks"),
+		qb = quickbooks.NewProvider(sandboxClientID, sandboxClientSecret, qbsandbox.Endpoints(sandboxes+"/quickbooks"),
 			sandboxLimits(quickbooks.Limits))
 	}
 	out := map[string]*platform.Provider{}

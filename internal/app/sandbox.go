@@ -13,8 +13,12 @@ import (
 )
 
 // mountSandboxes builds the built-in sandboxes of the platforms that have no real credentials,
-// behind one login (/sandbox/login) that admits booksync's partners.
+// behind one login (/sandbox/login) that admits booksync's partners, unless another process
+// serves them (cfg.SandboxURL).
 func (a *App) mountSandboxes(ctx context.Context, mux *http.ServeMux, cfg Config) error {
+	if cfg.SandboxURL != "" {
+		return nil // another process serves them
+	}
 	gate := sandbox.NewGate(sandbox.GateOptions{
 		BaseURL:  cfg.PublicURL + "/sandbox",
 		Partners: sandboxPartners{api: a.API, store: a.Store},

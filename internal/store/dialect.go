@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -18,8 +19,9 @@ type dialect struct {
 	// contains and icontains match a substring, case-sensitively and not.
 	contains  func(col, arg string) string
 	icontains func(col, arg string) string
-	// riverDriver is River's driver for the database, on the given pool.
-	riverDriver func(db *sql.DB) riverdriver.Driver[*sql.Tx]
+	// riverDriver is River's driver for the database, on the given pool; listen, when not nil,
+	// is the pgx pool River's listener takes its LISTEN connection from (PostgreSQL).
+	riverDriver func(db *sql.DB, listen *pgxpool.Pool) riverdriver.Driver[*sql.Tx]
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
@@ -32,7 +34,7 @@ var sqliteDialect = dialect{
 	contains: func(col, arg string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, arg) },
 	// SQLite's lower folds ASCII letters only.
 	icontains:   func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
-	riverDriver: func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
+	riverDriver: func(db *sql.DB, _ *pgxpool.Pool) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
 	oneProcess:  true,
 }
 
@@ -41,7 +43,14 @@ var postgresDialect = dialect{
 	forUpdate: " FOR UPDATE",
 	contains:  func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
 	icontains: func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
-	// database/sql rather than pgx's own pool, so that River shares the store's pool and its
-	// transactions.
-	riverDriver: func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
+	// River runs its queries on the store's database/sql pool, so that a job is inserted in the
+	// transaction of the change it carries and commits with it or not at all. Its listener runs
+	// on a connection of pgx's own pool (riverpgxv5's), so that a job inserted by any process
+	// reaches an idle worker through LISTEN/NOTIFY at its commit instead of at the next poll.
+	riverDriver: func(db *sql.DB, listen *pgxpool.Pool) riverdriver.Driver[*sql.Tx] {
+		if listen == nil {
+			return riverdatabasesql.New(db)
+		}
+		return riverdatabasesql.NewWithPgxListener(db, listen)
+	},
 }

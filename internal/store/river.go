@@ -10,9 +10,12 @@ import (
 
 // RiverDriver returns River's driver for this database, on the writer pool: on SQLite its single
 // connection, so that jobs can be enqueued in the store's write transactions and River never meets
-// SQLITE_BUSY; on PostgreSQL the one pool. The sync engine's River client and Migrate both use it.
+// SQLITE_BUSY; on PostgreSQL the one pool, with River's listener on a pgx connection of its own
+// (LISTEN/NOTIFY: a job committed by any process wakes an idle worker at once, with no polling),
+// unless the store was opened with Options.PostgresPollOnly. The sync engine's River client and
+// Migrate both use it.
 func (s *Store) RiverDriver() riverdriver.Driver[*sql.Tx] {
-	return s.d.riverDriver(s.writer)
+	return s.d.riverDriver(s.writer, s.listen)
 }
 
 // RecoverFromCrash undoes, at the start of a process, what a run of booksync that was killed left

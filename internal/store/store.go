@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // registers the database/sql driver "sqlite"
 )
@@ -31,12 +32,19 @@ type Options struct {
 
 	// SQLiteReaders caps the SQLite read-only pool; 0 means max(4, GOMAXPROCS).
 	SQLiteReaders int
+
+	// PostgresPollOnly makes River poll PostgreSQL for new jobs instead of listening for them
+	// (LISTEN/NOTIFY), as it does on SQLite; for comparisons, and for poolers that cannot LISTEN.
+	PostgresPollOnly bool
 }
 
 // Store keeps booksync's objects in SQLite or PostgreSQL. It is safe for concurrent use.
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	// listen is the pgx pool River's listeners take their LISTEN connection from (PostgreSQL,
+	// unless PostgresPollOnly); nil on SQLite.
+	listen *pgxpool.Pool
 	d      dialect
 	opts   Options
 	// hooks inserts webhook delivery jobs in the transactions that write events (see AddEventTx).
@@ -88,7 +96,22 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		db.Close()
 		return nil, fmt.Errorf("store: connect to postgres: %w", err)
 	}
-	return &Store{writer: db, reader: db, d: postgresDialect, opts: opts}, nil
+	s := &Store{writer: db, reader: db, d: postgresDialect, opts: opts}
+	if !opts.PostgresPollOnly {
+		// River hijacks one connection per running client from this pool and keeps it for its
+		// LISTEN; the pool itself stays empty, so it costs no idle connections.
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open postgres listener pool: %w", err)
+		}
+		cfg.MinConns, cfg.MaxConns = 0, 2
+		if s.listen, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open postgres listener pool: %w", err)
+		}
+	}
+	return s, nil
 }
 
 func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
@@ -171,6 +194,9 @@ func (s *Store) Close() error {
 		errs = append(errs, s.reader.Close())
 	}
 	errs = append(errs, s.writer.Close())
+	if s.listen != nil {
+		s.listen.Close()
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
