@@ -524,6 +524,13 @@ func platformError(err error, fallbackFix string) *booksync.SyncError {
 
 // ensureRecord returns the record of an object, creating a pending one.
 func (e *Engine) ensureRecord(ctx context.Context, conn *booksync.Connection, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	// The customer and product of a batch's invoices mostly have their records already: a read
+	// finds them without a write transaction.
+	if rec, err := e.store.RecordFor(ctx, conn.ID, objectType, objectID); err == nil {
+		return rec, nil
+	} else if booksync.ErrorCode(err) != booksync.ENOTFOUND {
+		return nil, err
+	}
 	var rec *booksync.SyncedRecord
 	err := e.store.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
