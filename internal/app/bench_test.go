@@ -613,6 +613,11 @@ func (c *benchEntity) issue(b *testing.B, n int) {
 
 // waitDone polls until all n invoice records are done.
 func (c *benchEntity) waitDone(b *testing.B, n int, start time.Time) {
+	c.waitDoneWithin(b, n, start, benchMaxWait)
+}
+
+// waitDoneWithin is waitDone for a run that may take up to maxWait.
+func (c *benchEntity) waitDoneWithin(b *testing.B, n int, start time.Time, maxWait time.Duration) {
 	for {
 		st, err := c.receivableStatuses(context.Background())
 		if err != nil {
@@ -621,7 +626,7 @@ func (c *benchEntity) waitDone(b *testing.B, n int, start time.Time) {
 		if st[booksync.SyncStatusDone] == n {
 			return
 		}
-		if st[booksync.SyncStatusError] > 0 || time.Since(start) > benchMaxWait {
+		if st[booksync.SyncStatusError] > 0 || time.Since(start) > maxWait {
 			b.Fatalf("after %v: invoice records by status %v; jobs:\n%s", time.Since(start), st, c.s.jobs())
 		}
 		time.Sleep(benchPoll)

@@ -57,6 +57,18 @@ func (s *Store) hookClient() (*river.Client[*sql.Tx], error) {
 // webhook_deliveries row and one River job each, in the same transaction. It fills the event's
 // id, time (now, when zero) and API version. The entity must exist.
 func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) error {
+	return s.addEventTx(ctx, tx, ev, nil)
+}
+
+// eventTargets remembers, within one transaction that writes many events (a batch of push
+// outcomes), each entity's partner and each partner's enabled subscriptions to an object type,
+// so that they are read once per transaction and not once per event.
+type eventTargets struct {
+	partners map[string]string                            // by entity id
+	subs     map[[2]string][]booksync.WebhookSubscription // by partner id and object type
+}
+
+func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets) error {
 	if ev.ID == "" {
 		id, err := uuid.NewV7() // time-ordered, so events of one instant list in the order written
 		if err != nil {
@@ -74,9 +86,17 @@ func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) e
 	if len(ev.Object) == 0 {
 		ev.Object = json.RawMessage("null")
 	}
-	var partnerID string
-	if err := tx.QueryRowContext(ctx, "SELECT partner_id FROM entities WHERE id = $1", ev.EntityID).Scan(&partnerID); err != nil {
-		return fmt.Errorf("store: add event: %w", mapNotFound(err, "entity"))
+	partnerID, ok := "", false
+	if known != nil {
+		partnerID, ok = known.partners[ev.EntityID]
+	}
+	if !ok {
+		if err := tx.QueryRowContext(ctx, "SELECT partner_id FROM entities WHERE id = $1", ev.EntityID).Scan(&partnerID); err != nil {
+			return fmt.Errorf("store: add event: %w", mapNotFound(err, "entity"))
+		}
+		if known != nil {
+			known.partners[ev.EntityID] = partnerID
+		}
 	}
 	data, err := json.Marshal(ev)
 	if err != nil {
@@ -87,11 +107,20 @@ func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) e
 		ev.ID, ev.EntityID, partnerID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)); err != nil {
 		return fmt.Errorf("store: add event: %w", mapErr(err))
 	}
-	subs, err := queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
-		" FROM webhook_subscriptions WHERE partner_id = $1 AND object_type = $2 AND status = $3 ORDER BY created_at, id",
-		partnerID, ev.ObjectType, booksync.SubscriptionEnabled)
-	if err != nil {
-		return fmt.Errorf("add event: subscriptions: %w", err)
+	key := [2]string{partnerID, ev.ObjectType}
+	subs, ok := []booksync.WebhookSubscription(nil), false
+	if known != nil {
+		subs, ok = known.subs[key]
+	}
+	if !ok {
+		if subs, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
+			" FROM webhook_subscriptions WHERE partner_id = $1 AND object_type = $2 AND status = $3 ORDER BY created_at, id",
+			partnerID, ev.ObjectType, booksync.SubscriptionEnabled); err != nil {
+			return fmt.Errorf("add event: subscriptions: %w", err)
+		}
+		if known != nil {
+			known.subs[key] = subs
+		}
 	}
 	var jobs []river.InsertManyParams
 	for _, sub := range subs {
@@ -153,6 +182,11 @@ var outcomeObjects = map[string]string{
 // (accounting_pushed) or failed there (accounting_failed, with the error's status, message and
 // fix). The event's object is the synced record.
 func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) error {
+	return s.addOutcomeEventTo(ctx, tx, r, nil)
+}
+
+// addOutcomeEventTo is addOutcomeEvent with the targets a transaction already read.
+func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord, known *eventTargets) error {
 	objectType, ok := outcomeObjects[r.ObjectType]
 	if !ok {
 		return nil
@@ -177,7 +211,7 @@ func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.Syn
 		return err
 	}
 	ev.CreatedAt = r.UpdatedAt
-	return s.AddEventTx(ctx, tx, ev)
+	return s.addEventTx(ctx, tx, ev, known)
 }
 
 const eventColumns = "data"

@@ -108,6 +108,29 @@ func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.
 	return &r, nil
 }
 
+// ReceivablesByID returns the invoices of the entity with the given ids, by id, in one query; an id
+// that names no invoice of the entity is absent from the map. A push reads its batch with it.
+func (s *Store) ReceivablesByID(ctx context.Context, entityID string, ids []string) (map[string]*booksync.Receivable, error) {
+	out := make(map[string]*booksync.Receivable, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, entityID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rs, err := queryAll(ctx, s.reader, scanReceivable, "SELECT "+receivableColumns+
+		" FROM receivables WHERE entity_id = $1 AND id IN ("+placeholderList(2, len(ids))+")", args...)
+	if err != nil {
+		return nil, wrapRead("receivables", err)
+	}
+	for i := range rs {
+		out[rs[i].ID] = &rs[i]
+	}
+	return out, nil
+}
+
 // ReceivableTx reads an invoice of the entity inside a write transaction, locking its row on
 // PostgreSQL, or returns a *NotFoundError.
 func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string) (*booksync.Receivable, error) {

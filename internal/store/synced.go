@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -181,6 +183,48 @@ func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	return n == 1, nil
 }
 
+// SettleSyncedRecords is SettleSyncedRecord for a batch of records, readAt[i] the update time
+// the push read of recs[i], in one transaction: a push settles the records of one call together,
+// so a backlog costs one commit per call, not one per record. ok[i] reports whether recs[i] was
+// written.
+func (s *Store) SettleSyncedRecords(ctx context.Context, recs []*booksync.SyncedRecord, readAt []time.Time) (ok []bool, err error) {
+	if len(recs) != len(readAt) {
+		return nil, fmt.Errorf("store: settle synced records: %d records, %d read times", len(recs), len(readAt))
+	}
+	data := make([]string, len(recs))
+	for i, r := range recs {
+		if data[i], err = encodeSynced(r); err != nil {
+			return nil, err
+		}
+	}
+	err = s.InTx(ctx, func(tx *sql.Tx) error {
+		ok = make([]bool, len(recs))
+		known := &eventTargets{partners: map[string]string{}, subs: map[[2]string][]booksync.WebhookSubscription{}}
+		for i, r := range recs {
+			res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
+				r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data[i], platformObjectID(r), r.ID, micros(readAt[i]))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			ok[i] = true
+			if err := s.addOutcomeEventTo(ctx, tx, r, known); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: settle synced records: %w", err)
+	}
+	return ok, nil
+}
+
 // SyncedRecord returns a record of the entity, or a NotFoundError.
 func (s *Store) SyncedRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
 	row := s.reader.QueryRowContext(ctx, "SELECT "+syncedColumns+" FROM synced_records WHERE entity_id = $1 AND id = $2", entityID, id)
@@ -232,12 +276,29 @@ func (s *Store) CountPendingSince(ctx context.Context, tx *sql.Tx, connectionID 
 // MarkAttempted records, before a push sends them, that these records' objects may reach the
 // accounting system: a later push looks them up before creating them.
 func (s *Store) MarkAttempted(ctx context.Context, ids []string) error {
-	return s.InTx(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, "UPDATE synced_records SET attempts = attempts + 1 WHERE id = $1", id); err != nil {
-				return fmt.Errorf("store: mark attempted: %w", err)
-			}
-		}
+	if len(ids) == 0 {
 		return nil
-	})
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	// One statement for the batch: a push marks all the records of a call at once.
+	if _, err := s.writer.ExecContext(ctx, "UPDATE synced_records SET attempts = attempts + 1 WHERE id IN ("+placeholderList(1, len(ids))+")", args...); err != nil {
+		return fmt.Errorf("store: mark attempted: %w", err)
+	}
+	return nil
+}
+
+// placeholderList returns n numbered placeholders from $first, separated by commas, for an IN
+// list.
+func placeholderList(first, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("$" + strconv.Itoa(first+i))
+	}
+	return b.String()
 }

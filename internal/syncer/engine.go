@@ -39,6 +39,12 @@ type Config struct {
 	Workers int
 	// BatchSize is how many records one push handles per round (0: 50, Xero's batch size).
 	BatchSize int
+	// PushRounds and PushSlice share the workers between connections: a run of a push job that
+	// has pushed PushRounds rounds (0: 20) or worked for PushSlice (0: 1 s) hands its worker to
+	// any job waiting for one and continues after it, so that one connection's backlog never
+	// delays another connection's pushes for longer than that.
+	PushRounds int
+	PushSlice  time.Duration
 	// TimeScale compresses rate-limit windows, to match a sandbox that does the same (0 or 1: real time).
 	TimeScale float64
 	// FetchCooldown is River's fetch cooldown (0: 20 ms, so that a push starts soon after an issue).
@@ -86,6 +92,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 50
+	}
+	if cfg.PushRounds == 0 {
+		cfg.PushRounds = 20
+	}
+	if cfg.PushSlice == 0 {
+		cfg.PushSlice = time.Second
 	}
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 10

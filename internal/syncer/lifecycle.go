@@ -205,9 +205,11 @@ func (s *session) sendCreditNotes(ctx context.Context, notes []platform.CreditNo
 		if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
 			continue
 		}
-		retry, serr := s.settleInvoice(ctx, pushing[i].rec, notes[i].Invoice, res)
-		if serr != nil {
-			return serr
+		done, retry := s.settleInvoice(ctx, pushing[i].rec, notes[i].Invoice, res)
+		if done {
+			if serr := s.setDone(ctx, pushing[i].rec, res); serr != nil {
+				return serr
+			}
 		}
 		if err == nil {
 			err = retry

@@ -272,15 +272,21 @@ func (s *session) checkInvoices(ctx context.Context, recs []booksync.SyncedRecor
 	var ready []*invoicePush
 	var later afterPush
 	products := map[string]*booksync.Product{}
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = recs[i].ObjectID
+	}
+	invs, err := s.e.store.ReceivablesByID(ctx, s.conn.EntityID, ids)
+	if err != nil {
+		return nil, later, err
+	}
 	for i := range recs {
 		rec := &recs[i]
-		inv, err := s.e.store.Receivable(ctx, s.conn.EntityID, rec.ObjectID)
-		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+		inv := invs[rec.ObjectID]
+		if inv == nil {
 			s.e.setError(ctx, rec, &booksync.SyncError{Status: booksync.CodeInvoiceNotPushable, Message: "Invoice does not exist",
 				Details: []booksync.SyncErrorDetail{{Message: "Receivable " + rec.ObjectID + " was deleted", Fix: "Nothing to push."}}})
 			continue
-		} else if err != nil {
-			return nil, later, err
 		}
 		if inv.Status == booksync.StatusCanceled {
 			later.voids = append(later.voids, &invoicePush{rec: rec, inv: inv})
@@ -478,45 +484,58 @@ func (s *session) sendInvoices(ctx context.Context, invoices []platform.Invoice,
 		results, err = s.cx.PushInvoices(ctx, invoices)
 		return err
 	})
-	// Results that came back are recorded even when a later request of the batch failed.
+	// Results that came back are recorded even when a later request of the batch failed. The
+	// invoices the books took are settled together, in one transaction.
+	var doneRecs []*booksync.SyncedRecord
+	var doneRes []platform.Result
+	var doneInvs []*booksync.Receivable
 	for i, res := range results {
 		if i >= len(pushing) || (res.Err == nil && res.PlatformID == "") {
 			continue
 		}
-		retry, serr := s.settleInvoice(ctx, pushing[i].rec, invoices[i], res)
-		if serr != nil {
-			return serr
-		}
-		if pushing[i].rec.SyncStatus == booksync.SyncStatusDone {
-			if serr := s.bringAlong(ctx, pushing[i].inv); serr != nil {
-				return serr
-			}
+		done, retry := s.settleInvoice(ctx, pushing[i].rec, invoices[i], res)
+		if done {
+			doneRecs, doneRes, doneInvs = append(doneRecs, pushing[i].rec), append(doneRes, res), append(doneInvs, pushing[i].inv)
 		}
 		if err == nil {
 			err = retry
 		}
 	}
+	if s.conn.LastPull != nil {
+		for _, r := range doneRecs {
+			r.LastPulledAt = *s.conn.LastPull
+		}
+	}
+	if serr := s.e.setDoneAll(ctx, doneRecs, doneRes); serr != nil {
+		return serr
+	}
+	for _, inv := range doneInvs {
+		if serr := s.bringAlong(ctx, inv); serr != nil {
+			return serr
+		}
+	}
 	return err
 }
 
-// settleInvoice records the outcome of one pushed invoice: done, or in error when the books
+// settleInvoice records the outcome of one pushed invoice that went wrong: in error when the books
 // refused it as invalid or report other totals than booksync's. Another failure leaves it pending
-// and is returned as retry; err is a failure to record the outcome.
-func (s *session) settleInvoice(ctx context.Context, rec *booksync.SyncedRecord, sent platform.Invoice, res platform.Result) (retry, err error) {
+// and is returned as retry. An invoice the books took is not recorded here: done says the caller
+// records it done (with the other invoices of its call).
+func (s *session) settleInvoice(ctx context.Context, rec *booksync.SyncedRecord, sent platform.Invoice, res platform.Result) (done bool, retry error) {
 	if res.Err != nil {
 		if platform.ClassOf(res.Err) != platform.NeedsUserAction {
-			return res.Err, nil
+			return false, res.Err
 		}
 		s.e.setError(ctx, rec, platformError(res.Err, "Fix the invoice or the settings named above, then push the record again with POST /accounting_synced_records/{id}/push."))
-		return nil, nil
+		return false, nil
 	}
 	if se := compareTotals(s.provider.Name, sent, res); se != nil {
 		id := res.PlatformID
 		rec.PlatformObjectID = &id
 		s.e.setError(ctx, rec, se)
-		return nil, nil
+		return false, nil
 	}
-	return nil, s.setDone(ctx, rec, res)
+	return true, nil
 }
 
 // currentMapping gives each catalog line of an invoice the ledger account its product has now.

@@ -13,6 +13,8 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/money"
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"golang.org/x/oauth2"
 )
 
@@ -278,7 +280,8 @@ const batchWindow = time.Second
 // pushConnection pushes every pending record of a connection, in rounds of BatchSize: customers,
 // products, invoices (which push the customers and products they need first), then payments.
 // When a round changes nothing it calls finish (if not nil) with the round's start, which reports
-// whether the push may end or records were queued meanwhile.
+// whether the push may end or records were queued meanwhile. A push job passes finish; its run
+// also hands its worker over to a waiting job after its share of rounds (Config.PushRounds).
 func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(since time.Time) (bool, error)) error {
 	return e.withPushLease(ctx, connID, func(ctx context.Context) error {
 		s, err := e.open(ctx, connID)
@@ -287,10 +290,25 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 		}
 		defer s.release()
 		deadline := time.Now().Add(e.cfg.JobTimeout / 2)
+		rounds, sliceEnd := 0, time.Now().Add(e.cfg.PushSlice)
 		for {
 			if time.Now().After(deadline) {
 				return errContinue
 			}
+			if finish != nil && (rounds >= e.cfg.PushRounds || time.Now().After(sliceEnd)) {
+				// The job's run has had its share: if another job waits for a worker (another
+				// connection's push, perhaps of a single invoice), it goes first, and this push
+				// continues after it, so one connection's backlog never holds the workers.
+				waiting, err := e.jobsWaiting(ctx)
+				if err != nil {
+					return err
+				}
+				if waiting {
+					return errContinue
+				}
+				rounds, sliceEnd = 0, time.Now().Add(e.cfg.PushSlice)
+			}
+			rounds++
 			roundStart := e.now()
 			progressed, err := s.pushRound(ctx)
 			if err != nil {
@@ -312,6 +330,17 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			}
 		}
 	})
+}
+
+// jobsWaiting reports whether a job of the engine's queue is available to run and waits for a
+// worker.
+func (e *Engine) jobsWaiting(ctx context.Context) (bool, error) {
+	res, err := e.river.JobList(ctx, river.NewJobListParams().Queues(river.QueueDefault).
+		States(rivertype.JobStateAvailable).First(1))
+	if err != nil {
+		return false, fmt.Errorf("syncer: jobs waiting: %w", err)
+	}
+	return len(res.Jobs) > 0, nil
 }
 
 // pushRound pushes a batch of each type of pending record, in order, and reports whether any
@@ -422,8 +451,43 @@ func (e *Engine) restamp(r *booksync.SyncedRecord) time.Time {
 
 // setDone marks a record done with the object's id in the books.
 func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res platform.Result) error {
+	readAt := e.markDone(r, res)
+	// A record pushed again meanwhile stays pending: its next push finds the object by its natural
+	// key (its attempts count says it may exist), so nothing is created twice.
+	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil || !ok {
+		return err
+	}
+	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, booksync.SyncStatusDone)
+	return nil
+}
+
+// setDoneAll is setDone for the records of one call, res[i] the books' answer for recs[i], in
+// one transaction.
+func (e *Engine) setDoneAll(ctx context.Context, recs []*booksync.SyncedRecord, res []platform.Result) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	readAt := make([]time.Time, len(recs))
+	for i, r := range recs {
+		readAt[i] = e.markDone(r, res[i])
+	}
+	ok, err := e.store.SettleSyncedRecords(ctx, recs, readAt)
+	if err != nil {
+		return err
+	}
+	for i, r := range recs {
+		if ok[i] {
+			e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, booksync.SyncStatusDone)
+		}
+	}
+	return nil
+}
+
+// markDone makes r done with the object's id in the books, in memory, and returns the update time
+// it had, which the store checks before it writes r.
+func (e *Engine) markDone(r *booksync.SyncedRecord, res platform.Result) (readAt time.Time) {
 	id := res.PlatformID
-	readAt := e.restamp(r)
+	readAt = e.restamp(r)
 	r.SyncStatus, r.Errors, r.PlatformObjectID, r.Attempts = booksync.SyncStatusDone, nil, &id, 0
 	if id == "" {
 		r.PlatformObjectID = nil // done with nothing in the books: a canceled object that never reached them
@@ -432,13 +496,7 @@ func (e *Engine) setDone(ctx context.Context, r *booksync.SyncedRecord, res plat
 		t := res.UpdatedAt.UTC()
 		r.PlatformUpdatedAt = &t
 	}
-	// A record pushed again meanwhile stays pending: its next push finds the object by its natural
-	// key (its attempts count says it may exist), so nothing is created twice.
-	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil || !ok {
-		return err
-	}
-	e.cfg.Metrics.RecordSettled(r.ObjectType, r.Platform, booksync.SyncStatusDone)
-	return nil
+	return readAt
 }
 
 // platformError turns a per-object push failure into a record error.
@@ -466,6 +524,13 @@ func platformError(err error, fallbackFix string) *booksync.SyncError {
 
 // ensureRecord returns the record of an object, creating a pending one.
 func (e *Engine) ensureRecord(ctx context.Context, conn *booksync.Connection, objectType, objectID string) (*booksync.SyncedRecord, error) {
+	// The customer and product of a batch's invoices mostly have their records already: a read
+	// finds them without a write transaction.
+	if rec, err := e.store.RecordFor(ctx, conn.ID, objectType, objectID); err == nil {
+		return rec, nil
+	} else if booksync.ErrorCode(err) != booksync.ENOTFOUND {
+		return nil, err
+	}
 	var rec *booksync.SyncedRecord
 	err := e.store.InTx(ctx, func(tx *sql.Tx) error {
 		var err error

@@ -28,6 +28,9 @@ import (
 type engineOptions struct {
 	JobTimeout  time.Duration // 0: the engine's default
 	MaxAttempts int           // 0: the engine's default
+	Workers     int           // 0: 2
+	BatchSize   int           // 0: the engine's default
+	PushRounds  int           // 0: the engine's default
 	// TokenURL, when set, makes fakePlatform a system the user authorizes with OAuth, whose
 	// tokens are refreshed at TokenURL; otherwise it is local books that need no authorization.
 	TokenURL string
@@ -59,7 +62,12 @@ func newTestEngine(t *testing.T, dsn string, cx platform.Connector, opts engineO
 		p.Connector = func(*http.Client, string, *platform.Budget) platform.Connector { return cx }
 	}
 	b := &bundle{t: t, ctx: ctx, st: st}
-	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: 2,
+	workers := opts.Workers
+	if workers == 0 {
+		workers = 2
+	}
+	b.e, err = syncer.New(syncer.Config{Store: st, SecretKey: bytes.Repeat([]byte{7}, 32), Workers: workers,
+		BatchSize: opts.BatchSize, PushRounds: opts.PushRounds,
 		JobTimeout: opts.JobTimeout, MaxAttempts: opts.MaxAttempts, Logger: quiet, PublicURL: "http://booksync.test",
 		RedirectURL: "http://booksync.test/oauth/callback", Providers: map[string]*platform.Provider{fakePlatform: p}})
 	if err != nil {
