@@ -106,15 +106,16 @@ func TestRiverListensOnPostgres(t *testing.T) {
 	}
 
 	// The worker polls once an hour: only a notification can start the second job in time. Each
-	// insert waits until the inserting client may notify again (once per cooldown).
+	// insert waits until the inserting client may notify again (once per 20 ms cooldown, counted
+	// by River from inside the previous insert, so from its return on, with a wide margin).
 	insert, started := riverPair(t, store.Options{}, time.Hour)
 	var last time.Time
 	for n := 1; n <= 2; n++ {
-		for time.Since(last) <= 20*time.Millisecond {
-			time.Sleep(time.Millisecond) // the inserting client's notification window is still open
+		for time.Since(last) <= 200*time.Millisecond {
+			time.Sleep(10 * time.Millisecond) // the inserting client's notification window may still be open
 		}
-		last = time.Now()
 		insert(n)
+		last = time.Now()
 		select {
 		case got := <-started:
 			if got != n {
