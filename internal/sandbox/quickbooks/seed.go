@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/sandbox"
+	"github.com/booksync/booksync/internal/sandbox/salestax"
 )
 
 // Ids of seeded accounts the API falls back on.
@@ -78,9 +79,9 @@ func newCompany(n int, co sandbox.Country, now time.Time) *company {
 		})
 	}
 	if region == "us" {
-		// Automated sales tax: one tax code per place of salestax.tsv, one rate per jurisdiction.
+		// Automated sales tax: one tax code per place of the salestax table, one rate per jurisdiction.
 		c.meta.NextID["TaxCode"] = 1 // Ids 1 and lower are the pseudo codes TAX/NON
-		for _, loc := range salesTaxPlaces {
+		for _, loc := range salestax.Places() {
 			c.usTaxCodeFor(loc, meta)
 		}
 	} else {
