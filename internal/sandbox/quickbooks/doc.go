@@ -121,7 +121,7 @@
 // state and local rates of the place the invoice goes to: its ShipAddr, else
 // the customer's ShipAddr, else the customer's BillAddr, else the company's
 // own address (New York City), matched by CountrySubDivisionCode (a USPS code
-// or the state's name) and City against internal/sandbox/salestax, a table of published
+// or the state's name) and City against internal/salestax, a table of published
 // state and local rates (NY/New York City, CA/Los Angeles and San Francisco,
 // TX/Austin, WA/Seattle, IL/Chicago, FL/Miami, MA, OR; the file names its
 // sources and date). A city the table does not list pays its state's rates

@@ -3,8 +3,8 @@ package quickbooks
 import (
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync/internal/salestax"
 	"github.com/booksync/booksync/internal/sandbox"
-	"github.com/booksync/booksync/internal/sandbox/salestax"
 )
 
 // placeOf finds where an address is taxed (see salestax.Lookup); nil for no address.

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/booksync/booksync/internal/salestax"
 	"github.com/booksync/booksync/internal/sandbox"
-	"github.com/booksync/booksync/internal/sandbox/salestax"
 )
 
 // Ids of seeded accounts the API falls back on.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/booksync/booksync/internal/salestax"
 	"github.com/booksync/booksync/internal/sandbox"
-	"github.com/booksync/booksync/internal/sandbox/salestax"
 )
 
 // edition is what a Xero organisation of a country is seeded with. Sources: Xero's help on default

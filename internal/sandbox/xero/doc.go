@@ -19,7 +19,7 @@
 // that country's base currency, Version (UK, AU, NZ, US or GLOBAL), tax rates
 // (countries.go: the edition's seeded TaxTypes, and for US and GLOBAL
 // editions the national rates as TAX001, TAX002, ...; a US organisation has a
-// sales tax rate per place of internal/sandbox/salestax, New York City's first, a
+// sales tax rate per place of internal/salestax, New York City's first, a
 // TaxComponent per state, county, city or district rate) and chart of accounts (consent=deny redirects
 // with error=access_denied). POST /oauth/token accepts any client id and
 // secret (HTTP Basic or form), but a code or refresh token only works for

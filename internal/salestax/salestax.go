@@ -1,7 +1,8 @@
-// Package salestax holds the published US state and local sales tax rates the built-in sandboxes
-// charge: QuickBooks' automated sales tax computes with them from a customer's address, and a
-// Xero US organisation is seeded with one tax rate per place, a component per jurisdiction.
-// rates.tsv, beside this file, names the publications each figure comes from and their date.
+// Package salestax holds published US state and local sales tax rates for a useful set of
+// places. The built-in sandboxes charge them (QuickBooks' automated sales tax computes with them
+// from a customer's address; a Xero US organisation has a tax rate per place, a component per
+// jurisdiction), and a new GnuCash book in the US gets a tax table per place. rates.tsv, beside
+// this file, names the publications each figure comes from and their date.
 package salestax
 
 import (
