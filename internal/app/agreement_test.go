@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/booksync/booksync/internal/invoicegen"
 	"github.com/booksync/booksync/internal/money"
 )
@@ -64,12 +66,7 @@ func TestAgreementQuickBooks(t *testing.T) {
 func TestAgreementGnuCash(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *stack) {
-		for _, book := range []struct {
-			country, currency, zero string
-			n                       int
-			opts                    invoicegen.Options
-			allowed                 []string // statuses a home-currency invoice may end in
-		}{
+		for _, book := range []gnucashBook{
 			{"GB", "GBP", "VAT 0%", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true}, nil},
 			// Euro books with their countries' rates, 5.5% among them.
 			{"DE", "EUR", "USt 0%", 500, invoicegen.Options{Currencies: map[string]int{"EUR": 1}, TaxRates: []int64{1900, 700, 0}, Deductions: true}, nil},
@@ -79,44 +76,79 @@ func TestAgreementGnuCash(t *testing.T) {
 			{"JP", "JPY", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"JPY": 1}, TaxRates: []int64{0}, Deductions: true}, nil},
 			{"KW", "KWD", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"KWD": 1}, TaxRates: []int64{0}, Deductions: true}, nil},
 		} {
-			c := s.partner().newEntityIn(book.country)
-			c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, nil)
-			c.waitFor("the initial pull", func() bool {
-				var l struct{ Data []any }
-				c.do("GET", "/accounting_tax_rates", nil, 200, &l)
-				return len(l.Data) > 0
-			})
-			sales := c.idByName("/ledger_accounts", "Income:Sales")
-			zero := c.idByName("/accounting_tax_rates", book.zero)
-			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
-				"ledger_account_ids": map[string]any{"products": sales}, "tax_ids": map[string]any{"deductions": zero}}}, 200, nil)
-			r := c.customerAndProduct("Agreement Ltd", nil)
-			exp, _ := money.Exponent(book.currency)
-			fraction := int64(1)
-			for i := 0; i < exp; i++ {
-				fraction *= 10
-			}
-			books := func() map[string]bookTotals {
-				b := readWithGnuCash(t, filepath.Join(s.gnucashDir, c.entityID+".gnucash"))
-				out := map[string]bookTotals{}
-				for _, tx := range b.Transactions {
-					if !tx.Balanced {
-						t.Errorf("transaction %s does not balance in GnuCash", tx.Num)
-					}
-				}
-				for _, inv := range b.Invoices {
-					// Nothing is paid: what the invoice's lot holds is the engine's total.
-					if inv.LotBalance != inv.Total {
-						t.Errorf("%s: GnuCash's total is %s, its lot holds %s", inv.ID, inv.Total, inv.LotBalance)
-					}
-					out[inv.ID] = bookTotals{money.FormatMinor(minorUnits(t, inv.Total, fraction), book.currency),
-						money.FormatMinor(minorUnits(t, inv.Tax, fraction), book.currency)}
-				}
-				return out
-			}
-			agreementIn(t, c, r, book.currency, book.n, book.opts, books, "currency_mismatch", book.allowed...)
+			gnucashAgreement(t, s, book)
 		}
 	})
+}
+
+// TestAgreementGnuCashCountries does the same with US books, whose tax tables are the sales tax of
+// places in several states (customers in each), and Australian ones with GST.
+func TestAgreementGnuCashCountries(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, s *stack) {
+		for _, book := range []gnucashBook{
+			// US books with a sales tax table per place (the rates Monite's whole basis points can
+			// name: Los Angeles, Austin, Seattle, Chicago, Miami, Massachusetts), and Australian
+			// books with GST, inclusive and exclusive.
+			{"US", "USD", "No tax", 1000, invoicegen.Options{Currencies: map[string]int{"USD": 1}, TaxRates: usBookRates, Deductions: true}, nil},
+			{"AU", "AUD", "GST Free", 1000, invoicegen.Options{Currencies: map[string]int{"AUD": 1}, TaxRates: []int64{1000, 0}, Deductions: true}, nil},
+		} {
+			gnucashAgreement(t, s, book)
+		}
+	})
+}
+
+// gnucashAgreement connects a new entity of the book's country to GnuCash and runs the agreement
+// in its book, read back with the real GnuCash engine.
+func gnucashAgreement(t *testing.T, s *stack, book gnucashBook) {
+	c := s.partner().newEntityIn(book.country)
+	c.do("POST", "/accounting_connections", map[string]any{"platform": "gnucash"}, 201, nil)
+	c.waitFor("the initial pull", func() bool {
+		var l struct{ Data []any }
+		c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+		return len(l.Data) > 0
+	})
+	sales := c.idByName("/ledger_accounts", "Income:Sales")
+	zero := c.idByName("/accounting_tax_rates", book.zero)
+	c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
+		"ledger_account_ids": map[string]any{"products": sales}, "tax_ids": map[string]any{"deductions": zero}}}, 200, nil)
+	customers := []refs{c.customerAndProduct("Agreement Ltd", nil)}
+	if book.country == "US" {
+		customers = c.usCustomers()
+	}
+	exp, _ := money.Exponent(book.currency)
+	fraction := int64(1)
+	for i := 0; i < exp; i++ {
+		fraction *= 10
+	}
+	books := func() map[string]bookTotals {
+		b := readWithGnuCash(t, filepath.Join(s.gnucashDir, c.entityID+".gnucash"))
+		out := map[string]bookTotals{}
+		for _, tx := range b.Transactions {
+			if !tx.Balanced {
+				t.Errorf("transaction %s does not balance in GnuCash", tx.Num)
+			}
+		}
+		for _, inv := range b.Invoices {
+			// Nothing is paid: what the invoice's lot holds is the engine's total.
+			if inv.LotBalance != inv.Total {
+				t.Errorf("%s: GnuCash's total is %s, its lot holds %s", inv.ID, inv.Total, inv.LotBalance)
+			}
+			out[inv.ID] = bookTotals{money.FormatMinor(minorUnits(t, inv.Total, fraction), book.currency),
+				money.FormatMinor(minorUnits(t, inv.Tax, fraction), book.currency)}
+		}
+		return out
+	}
+	agreementAmong(t, c, customers, book.currency, book.n, book.opts, books, "currency_mismatch", book.allowed...)
+}
+
+// gnucashBook is one book of the GnuCash agreement: its country and currency, the name of its
+// 0% tax table (for deductions), and the invoices drawn for it.
+type gnucashBook struct {
+	country, currency, zero string
+	n                       int
+	opts                    invoicegen.Options
+	allowed                 []string // statuses a home-currency invoice may end in
 }
 
 // bookTotals are an invoice's total and tax as an accounting system holds them, in major units.
@@ -135,6 +167,13 @@ func agreement(t *testing.T, c *client, r refs, books func() map[string]bookTota
 // with n invoices drawn with opts.
 func agreementIn(t *testing.T, c *client, r refs, home string, n int, opts invoicegen.Options,
 	books func() map[string]bookTotals, foreignStatus string, allowed ...string) {
+	agreementAmong(t, c, []refs{r}, home, n, opts, books, foreignStatus, allowed...)
+}
+
+// agreementAmong is agreementIn with the invoices shared among several customers in turn (US
+// customers in places with different sales tax rates).
+func agreementAmong(t *testing.T, c *client, customers []refs, home string, n int, opts invoicegen.Options,
+	books func() map[string]bookTotals, foreignStatus string, allowed ...string) {
 	{
 		gen := invoicegen.New(20261125, opts)
 		type issued struct{ id, currency string }
@@ -146,6 +185,7 @@ func agreementIn(t *testing.T, c *client, r refs, home string, n int, opts invoi
 		currencies := make([]string, n)
 		for i := range bodies {
 			bodies[i], currencies[i] = gen.Invoice()
+			r := customers[i%len(customers)]
 			bodies[i]["counterpart_id"], bodies[i]["counterpart_billing_address_id"] = r.counterpart, r.address
 		}
 		for w := 0; w < 8; w++ {
@@ -251,6 +291,8 @@ func TestAgreementXeroCountries(t *testing.T) {
 			{"DE", "EUR", "Tax Exempt", []int64{1900, 700, 0}},
 			{"FR", "EUR", "Tax Exempt", []int64{2000, 1000, 550, 210, 0}},
 			{"AU", "AUD", "BAS Excluded", []int64{1000, 0}},
+			// A US organisation with a sales tax rate per place, customers in several states.
+			{"US", "USD", "Tax Exempt", usRates},
 			// A UK organisation invoicing in euros once the currency is added.
 			{"GB", "EUR", "No VAT", []int64{2000, 500, 0}},
 		} {
@@ -262,7 +304,10 @@ func TestAgreementXeroCountries(t *testing.T) {
 			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales")},
 				"tax_ids":            map[string]any{"deductions": c.idByName("/accounting_tax_rates", org.deductions)}}}, 200, nil)
-			r := c.customerAndProduct("Agreement GmbH", nil)
+			customers := []refs{c.customerAndProduct("Agreement GmbH", nil)}
+			if org.country == "US" {
+				customers = c.usCustomers()
+			}
 			books := func() map[string]bookTotals {
 				out := map[string]bookTotals{}
 				for _, b := range s.app.XeroSandbox.Invoices(tenant) {
@@ -270,7 +315,7 @@ func TestAgreementXeroCountries(t *testing.T) {
 				}
 				return out
 			}
-			agreementIn(t, c, r, org.currency, 1000, invoicegen.Options{Currencies: map[string]int{org.currency: 1}, TaxRates: org.rates, Deductions: true},
+			agreementAmong(t, c, customers, org.currency, 1000, invoicegen.Options{Currencies: map[string]int{org.currency: 1}, TaxRates: org.rates, Deductions: true},
 				books, "currency_not_enabled")
 		}
 	})
@@ -287,6 +332,10 @@ func TestAgreementQuickBooksCountries(t *testing.T) {
 			{"DE", "EUR", "No VAT", []int64{1900, 700, 0}},
 			{"FR", "EUR", "No VAT", []int64{2000, 1000, 550, 210, 0}},
 			{"AU", "AUD", "0% Out of Scope", []int64{1000, 0}},
+			// A US company with automated sales tax, customers in several states: QuickBooks
+			// computes each one's state and local rates, and books booksync's tax as an override
+			// where they differ from the rate the platform sent.
+			{"US", "USD", "Non-taxable", usRates},
 			// A UK company invoicing in euros once multicurrency is on.
 			{"GB", "EUR", "No VAT", []int64{2000, 500, 0}},
 		} {
@@ -300,7 +349,10 @@ func TestAgreementQuickBooksCountries(t *testing.T) {
 			c.do("PATCH", "/entities/"+c.entityID+"/settings", map[string]any{"accounting": map[string]any{
 				"ledger_account_ids": map[string]any{"products": c.idByName("/ledger_accounts", "Sales of Product Income")},
 				"tax_ids":            map[string]any{"deductions": c.idByName("/accounting_tax_rates", co.deductions)}}}, 200, nil)
-			r := c.customerAndProduct("Agreement SARL", nil)
+			customers := []refs{c.customerAndProduct("Agreement SARL", nil)}
+			if co.country == "US" {
+				customers = c.usCustomers()
+			}
 			books := func() map[string]bookTotals {
 				out := map[string]bookTotals{}
 				for _, b := range s.app.QuickBooksSandbox.Invoices(realm) {
@@ -308,8 +360,60 @@ func TestAgreementQuickBooksCountries(t *testing.T) {
 				}
 				return out
 			}
-			agreementIn(t, c, r, co.currency, 1000, invoicegen.Options{Currencies: map[string]int{co.currency: 1}, TaxRates: co.rates, Deductions: true},
+			agreementAmong(t, c, customers, co.currency, 1000, invoicegen.Options{Currencies: map[string]int{co.currency: 1}, TaxRates: co.rates, Deductions: true},
 				books, "currency_mismatch")
+			if co.country == "US" {
+				// Each invoice was taxed for its customer's place, and booksync's tax overrode
+				// QuickBooks' own where the two differ.
+				places, overridden := map[string]int{}, 0
+				for _, b := range s.app.QuickBooksSandbox.Invoices(realm) {
+					if ref := b.TxnTaxDetail.TxnTaxCodeRef; ref != nil {
+						places[ref.Name]++
+					}
+					if b.TxnTaxDetail.TaxReviewStatus == "AST_TAX_OVERRIDE" {
+						overridden++
+					}
+				}
+				t.Logf("US invoices by automated sales tax place: %v; %d with booksync's tax as an override", places, overridden)
+				if len(places) < len(customers) || overridden == 0 {
+					t.Errorf("automated sales tax places %v, %d overrides", places, overridden)
+				}
+			}
 		}
 	})
+}
+
+// usRates are the line rates of US invoices, in Monite's basis points: the combined rates of the
+// places of the published table (New York City's 8.875% and San Francisco's 8.625% rounded to
+// whole basis points, as a platform must send them), and 0%.
+var usRates = []int64{888, 975, 863, 825, 1035, 1025, 700, 625, 0}
+
+// usBookRates are the rates of usRates that a GnuCash US book's tax tables hold exactly. GnuCash
+// computes tax from the table's percentage, so a line at 8.88% cannot be booked at a table of
+// New York City's 8.875% (booksync refuses it rather than book another tax).
+var usBookRates = []int64{975, 825, 1035, 1025, 700, 625, 0}
+
+// usCustomers creates customers of a US entity in places with different state and local sales
+// tax rates, one of them (Portland, Oregon) in a state without sales tax.
+func (c *client) usCustomers() []refs {
+	c.s.t.Helper()
+	var out []refs
+	for _, a := range []struct{ name, line1, city, state, zip string }{
+		{"Angel City Supply", "200 N Spring St", "Los Angeles", "CA", "90012"},
+		{"Emerald Freight", "600 4th Ave", "Seattle", "WA", "98104"},
+		{"Lakeshore Tools", "121 N LaSalle St", "Chicago", "IL", "60602"},
+		{"Kings County Goods", "209 Joralemon St", "Brooklyn", "NY", "11201"},
+		{"Rose City Paper", "1221 SW 4th Ave", "Portland", "OR", "97204"},
+		{"Congress Avenue Books", "301 W 2nd St", "Austin", "TX", "78701"},
+	} {
+		var cp struct {
+			ID   string `json:"id"`
+			Addr string `json:"default_billing_address_id"`
+		}
+		c.do("POST", "/counterparts", map[string]any{"type": "organization", "organization": map[string]any{
+			"legal_name": a.name + " " + uuid.NewString()[:6], "is_customer": true, "is_vendor": false, "email": "ap@customer.example",
+			"address": map[string]any{"country": "US", "city": a.city, "state": a.state, "postal_code": a.zip, "line1": a.line1}}}, 201, &cp)
+		out = append(out, refs{counterpart: cp.ID, address: cp.Addr})
+	}
+	return out
 }

@@ -161,3 +161,43 @@ func numDenom(r *big.Rat) (int64, int64, error) {
 	}
 	return r.Num().Int64(), r.Denom().Int64(), nil
 }
+
+// engineCanCompute reports whether the GnuCash engine can compute the invoice's entries as
+// computeInvoice does without leaving its number type. The engine's gnc_numeric holds a 64-bit
+// numerator and denominator: it adds the entries' unrounded taxes per tax account over their
+// least common denominator (gncAccountValueAdd, GNC_HOW_DENOM_LCD), and a sum that needs more bits
+// is an error there ("Operator+ overflowed"), after which GnuCash shows no tax or total for the
+// invoice at all. Tax-inclusive lines at several rates with two decimals (US combined 10.35% and
+// 9.75%: 1/1.1035 and 1/1.0975 have denominators 2207 and 439) on one tax account make such sums;
+// lines whose tax is a fixed amount in minor units (fixedTax) never do.
+func engineCanCompute(entries []entryInput, fraction int64) bool {
+	type sum struct{ num, denom *big.Int }
+	sums := map[string]*sum{}
+	for _, in := range entries {
+		ev := computeEntry(in, fraction)
+		if !fitsNumeric(ev.value.Num(), ev.value.Denom()) {
+			return false
+		}
+		for _, a := range ev.taxOrder {
+			t := ev.taxes[a]
+			s, ok := sums[a]
+			if !ok {
+				s = &sum{new(big.Int), big.NewInt(1)}
+				sums[a] = s
+			}
+			// num/denom + tn/td over lcm(denom, td), unreduced, as the engine keeps it.
+			g := new(big.Int).GCD(nil, nil, s.denom, t.Denom())
+			lcm := new(big.Int).Mul(s.denom, new(big.Int).Quo(t.Denom(), g))
+			num := new(big.Int).Mul(s.num, new(big.Int).Quo(lcm, s.denom))
+			num.Add(num, new(big.Int).Mul(t.Num(), new(big.Int).Quo(lcm, t.Denom())))
+			s.num, s.denom = num, lcm
+			if !fitsNumeric(t.Num(), t.Denom()) || !fitsNumeric(s.num, s.denom) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fitsNumeric reports whether num/denom fits a gnc_numeric.
+func fitsNumeric(num, denom *big.Int) bool { return num.IsInt64() && denom.IsInt64() }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/booksync/booksync/internal/platform"
+	"github.com/booksync/booksync/internal/salestax"
 )
 
 // starterAccount is an account of a new book's chart.
@@ -52,7 +53,17 @@ func starterTaxTables(country string) ([]starterTax, string) {
 	case "FR":
 		return []starterTax{{"TVA 20%", "20"}, {"TVA 10%", "10"}, {"TVA 5.5%", "5.5"}, {"TVA 0%", "0"}}, "VAT Payable"
 	case "US":
-		return []starterTax{{"No tax", "0"}}, "Sales Tax Payable"
+		// A table per place of booksync's published state and local rates, each at the place's
+		// combined rate: an invoice line names the rate of where its customer is.
+		taxes := []starterTax{{"No tax", "0"}}
+		for _, p := range salestax.Places() {
+			if !p.Combined().IsZero() {
+				taxes = append(taxes, starterTax{"Sales Tax " + p.Label(), p.Combined().String()})
+			}
+		}
+		return taxes, "Sales Tax Payable"
+	case "AU":
+		return []starterTax{{"GST 10%", "10"}, {"GST Free", "0"}}, "GST Payable"
 	default:
 		return []starterTax{{"Tax 0%", "0"}}, "Tax Payable"
 	}

@@ -28,7 +28,8 @@
 // an invoice the connector computes the totals the way the GnuCash engine will recompute them
 // from the entries (see compute.go). Where GnuCash's rounding of tax once per invoice and tax
 // account would change booksync's per-line tax, those lines carry their tax as fixed amounts
-// (fixedTax in invoices.go). When GnuCash would still show other figures than booksync's (a tax
+// (fixedTax in invoices.go), as do lines whose exact taxes GnuCash's 64-bit numbers could not add
+// up (engineCanCompute in compute.go). When GnuCash would still show other figures than booksync's (a tax
 // table that does not give booksync's rate), the invoice is refused with code
 // totals_not_reproducible, and nothing is written.
 //

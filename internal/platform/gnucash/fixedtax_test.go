@@ -2,6 +2,9 @@ package gnucash
 
 import (
 	"context"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/booksync/booksync/internal/platform"
@@ -188,5 +191,71 @@ func TestFixedTaxAmounts(t *testing.T) {
 		if !tx.Balanced {
 			t.Fatalf("transaction %+v does not balance", tx)
 		}
+	}
+}
+
+// TestTaxBeyondTheEngineNumbers: tax-inclusive lines at several US combined rates with two
+// decimals (1/1.1035 and 1/1.0975 have denominators 2207 and 439) on one tax account make sums of
+// exact taxes that GnuCash's 64-bit numbers cannot hold, and the engine then shows no tax or total
+// for the invoice at all. Such lines carry their tax as fixed amounts: the real engine reads back
+// booksync's figures for every one of 300 such invoices.
+func TestTaxBeyondTheEngineNumbers(t *testing.T) {
+	t.Parallel()
+	requireEngine(t)
+	ctx := context.Background()
+	b := openBook(t, t.TempDir(), "entity-us", "US", "USD")
+	cres, err := b.PushContacts(ctx, []platform.Contact{{Ref: "c", Name: "Emerald Freight"}})
+	if err != nil || cres[0].Err != nil {
+		t.Fatal(err, cres)
+	}
+	tables := []string{"Sales Tax Seattle, WA", "Sales Tax Chicago, IL", "Sales Tax Austin, TX", "Sales Tax Los Angeles, CA", "Sales Tax Miami, FL"}
+	rates := []*big.Rat{big.NewRat(1035, 10000), big.NewRat(1025, 10000), big.NewRat(825, 10000), big.NewRat(975, 10000), big.NewRat(7, 100)}
+	quantities := []string{"1", "2", "0.5", "1.5", "2.75", "0.333", "1.125", "7.777", "12.5", "3.3333", "0.333333", "2.1234567"}
+	round := func(r *big.Rat) int64 { // half away from zero, for amounts that are not negative
+		n := new(big.Int).Quo(new(big.Int).Add(new(big.Int).Mul(r.Num(), big.NewInt(2)), r.Denom()), new(big.Int).Mul(r.Denom(), big.NewInt(2)))
+		return n.Int64()
+	}
+	rnd := rand.New(rand.NewPCG(10, 35))
+	var invs []platform.Invoice
+	for n := range 300 {
+		inv := platform.Invoice{Ref: fmt.Sprintf("r%d", n), Number: fmt.Sprintf("US-%d", n), ContactID: cres[0].PlatformID,
+			Date: "2026-03-01", Currency: "USD", Inclusive: true}
+		for i := range 2 + rnd.IntN(5) {
+			k := rnd.IntN(len(tables))
+			qty := quantities[rnd.IntN(len(quantities))]
+			price := 1 + rnd.Int64N(999_999)
+			q, _ := new(big.Rat).SetString(qty)
+			gross := round(new(big.Rat).Mul(q, big.NewRat(price, 1)))
+			// booksync's tax of an inclusive line: its gross × rate / (1 + rate), rounded.
+			tax := round(new(big.Rat).Mul(big.NewRat(gross, 1), new(big.Rat).Quo(rates[k], new(big.Rat).Add(rates[k], big.NewRat(1, 1)))))
+			inv.Lines = append(inv.Lines, line(fmt.Sprintf("Line %d", i+1), qty, price, 0, "4000", tables[k], gross, tax))
+			inv.Expected.Subtotal += gross - tax
+			inv.Expected.Tax += tax
+		}
+		inv.Expected.Total = inv.Expected.Subtotal + inv.Expected.Tax
+		invs = append(invs, inv)
+	}
+	res, err := b.PushInvoices(ctx, invs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || *r.Totals != invs[i].Expected {
+			t.Fatalf("%s: %+v", invs[i].Number, r)
+		}
+	}
+	b.Close()
+	read := readBook(t, b.Path())
+	want := map[string]platform.Totals{}
+	for _, inv := range invs {
+		want[inv.Number] = inv.Expected
+	}
+	for _, ei := range read.Invoices {
+		if got := (platform.Totals{Subtotal: minor(t, ei.Subtotal, 100), Tax: minor(t, ei.Tax, 100), Total: minor(t, ei.Total, 100)}); got != want[ei.ID] {
+			t.Errorf("%s: GnuCash reads %+v, booksync %+v", ei.ID, got, want[ei.ID])
+		}
+	}
+	if len(read.Invoices) != len(invs) {
+		t.Fatalf("%d invoices in the book, want %d", len(read.Invoices), len(invs))
 	}
 }

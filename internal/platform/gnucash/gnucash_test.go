@@ -405,7 +405,8 @@ func TestGBBook(t *testing.T) {
 	}
 }
 
-func TestDEAndJPYBooks(t *testing.T) {
+// TestCountryBooks: books of other countries, with their tax tables, read back by the engine.
+func TestCountryBooks(t *testing.T) {
 	t.Parallel()
 	requireEngine(t)
 	ctx := context.Background()
@@ -421,6 +422,19 @@ func TestDEAndJPYBooks(t *testing.T) {
 				line("Buch", "3", 1995, 0, "4000", "USt 7%", 5985, 419), // 4.1895
 			},
 			Expected: platform.Totals{Subtotal: 23985, Tax: 3839, Total: 27824}}},
+		// A US book has a tax table per place of the published rates; an Australian one GST.
+		{"US", "USD", 100, platform.Invoice{Number: "US-1", Date: "2025-05-02", Currency: "USD",
+			Lines: []platform.InvoiceLine{
+				line("Widget", "3", 1999, 0, "4000", "Sales Tax Los Angeles, CA", 5997, 585), // 584.7075
+				line("Gift card", "1", 2500, 0, "4000", "No tax", 2500, 0),
+			},
+			Expected: platform.Totals{Subtotal: 8497, Tax: 585, Total: 9082}}},
+		{"AU", "AUD", 100, platform.Invoice{Number: "AU-1", Date: "2025-05-02", Currency: "AUD",
+			Lines: []platform.InvoiceLine{
+				line("Consulting", "1", 10000, 0, "4000", "GST 10%", 10000, 1000),
+				line("Bread", "2", 550, 0, "4000", "GST Free", 1100, 0),
+			},
+			Expected: platform.Totals{Subtotal: 11100, Tax: 1000, Total: 12100}}},
 		{"JP", "JPY", 1, platform.Invoice{Number: "JP-1", Date: "2025-05-03", Currency: "JPY",
 			Lines: []platform.InvoiceLine{
 				line("Tea", "1.5", 333, 0, "4000", "Tax 0%", 500, 0), // 499.5 -> 500

@@ -203,10 +203,11 @@ func (b *Book) prepare(tx *sql.Tx, inv platform.Invoice) (document, error) {
 		inputs[i] = in
 	}
 	iv := computeInvoice(inputs, b.fraction)
-	if b.reproducible(inv, iv) != nil {
-		// GnuCash's rounding of the tax tables' percentages does not give booksync's figures:
-		// the lines whose tax is not a whole number of minor units carry their own tax as a
-		// fixed amount instead (see fixedTax), and the invoice is computed again.
+	if b.reproducible(inv, iv) != nil || !engineCanCompute(inputs, b.fraction) {
+		// GnuCash's rounding of the tax tables' percentages does not give booksync's figures, or
+		// its numbers cannot hold the exact sums of the lines' taxes (engineCanCompute): the
+		// lines whose tax is not a whole number of minor units carry their own tax as a fixed
+		// amount instead (see fixedTax), and the invoice is computed again.
 		for i, l := range inv.Lines {
 			if tables[i] == nil {
 				continue
@@ -219,6 +220,12 @@ func (b *Book) prepare(tx *sql.Tx, inv platform.Invoice) (document, error) {
 	}
 	if err := b.reproducible(inv, iv); err != nil {
 		return d, err
+	}
+	if !engineCanCompute(inputs, b.fraction) {
+		return d, &platform.Error{Class: platform.NeedsUserAction, Code: "totals_not_reproducible",
+			Message: "Invoice totals cannot be reproduced in GnuCash: the exact tax of its lines is beyond the precision of GnuCash's numbers, so booksync did not post the invoice",
+			Details: []platform.Detail{{Field: "line_items", Message: "GnuCash would show no tax or total for this invoice",
+				Fix: "Use a GnuCash tax table whose percentage is booksync's rate for each taxed line (GET /accounting_tax_rates), or fewer decimals in the lines' quantities, then push again."}}}
 	}
 	d.inputs, d.tables, d.values = inputs, tables, iv
 	return d, nil

@@ -38,9 +38,27 @@
 // Automated means "computed by QuickBooks": the rate has no value, so matching by value alone
 // maps only 0% rates (to NON). The engine must map every non-zero booksync rate to the TAX
 // pseudo rate (the API shows its effective_tax_rate as -1) and send the line's TaxAmount as
-// usual: the connector sends the invoice's total tax as TxnTaxDetail.TotalTax, which QuickBooks
-// honours and spreads over the taxable lines. Legacy (non-AST) US companies are not handled
-// specially: their TaxCodes are returned as they are.
+// usual.
+//
+// QuickBooks computes automated sales tax from the ship-to address (else the company's): the
+// state's rate and the county's, city's and districts' on top, one TaxLine per jurisdiction. The
+// platform decided each line's tax_rate_value when it issued the invoice, and the customer was
+// billed that tax; when the address's combined rate differs, or QuickBooks rounds per
+// jurisdiction where booksync rounds per line, QuickBooks' own figure would put a total in the
+// books that is not the invoice's. So the connector always sends booksync's total tax as
+// TxnTaxDetail.TotalTax. Intuit documents that automated sales tax honours an explicit tax amount
+// and prorates it over the rates of the tax code it assigns; the invoice then records the
+// difference per TaxLine (OverrideDeltaAmount) and TaxReviewStatus AST_TAX_OVERRIDE (Finance.xsd),
+// so the books hold booksync's tax to the cent and show the bookkeeper that it was overridden,
+// and the totals compared after the push are booksync's. UseAutomatedSalesTax is not sent: true
+// would make QuickBooks apply its own rates over booksync's tax.
+//
+// Two invoices cannot be written faithfully and fail before any call: tax on an invoice with no
+// taxable (TAX) line, which QuickBooks has nothing to prorate over ("sales_tax_without_taxable_line",
+// a line's accounting_tax_rate_id naming Non-taxable while it carries tax). US companies have no
+// tax-inclusive amounts: an inclusive invoice is sent TaxExcluded with each line's Amount net of
+// its tax, so the books hold the same net, tax and total. Legacy (non-AST) US companies are not
+// handled specially: their TaxCodes are returned as they are.
 //
 // Outside US tax the invoice carries TxnTaxDetail.TaxLine, one per TaxRate used, with booksync's
 // taxable net (NetAmountTaxable) and tax (Amount; a tax code with several rates has its lines'

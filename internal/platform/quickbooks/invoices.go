@@ -274,10 +274,11 @@ func (x *invoiceRefs) invoiceToWire(inv platform.Invoice) (wireInvoice, error) {
 	w := wireInvoice{DocNumber: inv.Number, TxnDate: inv.Date, DueDate: inv.DueDate,
 		CustomerRef: ref(inv.ContactID), CurrencyRef: ref(inv.Currency),
 		PrivateNote: truncate(inv.Reference, maxDescription), GlobalTaxCalculation: "TaxExcluded"}
-	if inv.Inclusive {
+	us := automatedSalesTax(inv)
+	if inv.Inclusive && !us {
 		w.GlobalTaxCalculation = "TaxInclusive"
 	}
-	us, taxed := false, false
+	taxed, taxableLine := false, false
 	var totalTax int64
 	var groups []*taxGroup
 	byRate := map[string]*taxGroup{}
@@ -296,8 +297,11 @@ func (x *invoiceRefs) invoiceToWire(inv platform.Invoice) (wireInvoice, error) {
 		switch l.TaxCode {
 		case "":
 			continue
-		case TaxableCode, NonTaxableCode:
-			us, taxed = true, true
+		case TaxableCode:
+			taxed, taxableLine = true, true
+			continue
+		case NonTaxableCode:
+			taxed = true
 			continue
 		}
 		taxed = true
@@ -326,8 +330,15 @@ func (x *invoiceRefs) invoiceToWire(inv platform.Invoice) (wireInvoice, error) {
 	case !taxed:
 		w.GlobalTaxCalculation = "NotApplicable"
 	case us:
-		// Under US sales tax QuickBooks honours an explicit TotalTax and spreads it over the
-		// taxable lines; it accepts no per-rate lines.
+		// QuickBooks honours an explicit TotalTax and prorates it over the rates of the tax code
+		// automated sales tax assigns for the ship-to address: booksync's tax is booked to the cent
+		// whatever that address's rate (see the package documentation). A tax with no taxable
+		// line has nothing to be prorated over, and QuickBooks would refuse it.
+		if totalTax != 0 && !taxableLine {
+			return w, precheck("sales_tax_without_taxable_line", "TxnTaxDetail.TotalTax",
+				"Sales tax on an invoice with no taxable line: QuickBooks charges automated sales tax only on taxable (TAX) lines",
+				"Map the tax rates of the taxed lines to the Taxable (automated sales tax) rate: clear accounting_tax_rate_id on booksync's tax rate if it names Non-taxable, then push again.")
+		}
 		w.TxnTaxDetail = &wireTxnTaxDetail{TotalTax: major(totalTax, inv.Currency)}
 	default:
 		td := &wireTxnTaxDetail{TotalTax: major(totalTax, inv.Currency)}
@@ -339,6 +350,17 @@ func (x *invoiceRefs) invoiceToWire(inv platform.Invoice) (wireInvoice, error) {
 		w.TxnTaxDetail = td
 	}
 	return w, nil
+}
+
+// automatedSalesTax reports whether the invoice is for a company with US automated sales tax:
+// its lines carry the pseudo codes TAX and NON (TaxRates offers no other there).
+func automatedSalesTax(inv platform.Invoice) bool {
+	for _, l := range inv.Lines {
+		if l.TaxCode == TaxableCode || l.TaxCode == NonTaxableCode {
+			return true
+		}
+	}
+	return false
 }
 
 // lineToWire builds one sales line; see PushInvoices for how amounts are represented.
@@ -367,7 +389,7 @@ func (x *invoiceRefs) lineToWire(l platform.InvoiceLine, inv platform.Invoice, f
 		}
 		d.ItemAccountRef = ref(a.Id)
 	}
-	if inv.Inclusive {
+	if inv.Inclusive && !automatedSalesTax(inv) {
 		d.TaxInclusiveAmt = major(l.LineAmount, cur)
 	}
 	desc := l.Description

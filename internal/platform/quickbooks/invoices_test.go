@@ -14,6 +14,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
+	qbsandbox "github.com/booksync/booksync/internal/sandbox/quickbooks"
 )
 
 // invoices returns n exclusive GBP invoices of one line each (2 × 10.00 at 20%, the UK
@@ -302,6 +303,67 @@ func TestUSInvoice(t *testing.T) {
 	}
 	if r := res[0].Totals; r == nil || *r != (platform.Totals{Subtotal: 10500, Tax: 825, Total: 11325}) {
 		t.Errorf("US totals %+v", r)
+	}
+}
+
+// TestUSSalesTaxAgainstTheAddress: QuickBooks computes automated sales tax from the customer's
+// address (Los Angeles, 9.75%). An invoice whose tax agrees is booked as computed; one whose tax
+// does not (booksync's 8.875%, as the platform sent it) is booked with booksync's tax as an
+// override, prorated over LA's jurisdictions; an inclusive invoice goes as its net amounts plus its
+// tax; and a tax with no taxable line is refused before anything is written.
+func TestUSSalesTaxAgainstTheAddress(t *testing.T) {
+	t.Parallel()
+	co := newCompany(t, "us")
+	la := co.create("Customer", map[string]any{"DisplayName": "LA Inc", "BillAddr": map[string]any{
+		"Line1": "200 N Spring St", "City": "Los Angeles", "CountrySubDivisionCode": "CA", "PostalCode": "90012", "Country": "US"}})
+	co.item("Widget", "SKU-1")
+	c := co.client(Config{})
+	line := func(amount, tax int64, code string) platform.InvoiceLine {
+		return platform.InvoiceLine{ItemCode: "SKU-1", Quantity: qty("1"), UnitAmount: amount, TaxCode: code, LineAmount: amount, TaxAmount: tax}
+	}
+	invs := []platform.Invoice{
+		// 9.75% of 100.00, as QuickBooks computes it for Los Angeles: no override.
+		{Ref: "agrees", Number: "LA-1", ContactID: la, Date: "2026-03-01", Currency: "USD", Lines: []platform.InvoiceLine{line(10000, 975, "TAX")}},
+		// 8.875% of 100.00 (8.88) where QuickBooks would charge 9.75: booksync's tax is booked.
+		{Ref: "differs", Number: "LA-2", ContactID: la, Date: "2026-03-01", Currency: "USD", Lines: []platform.InvoiceLine{line(10000, 888, "TAX"), line(500, 0, "NON")}},
+		// Inclusive: 108.88 including 8.88 of tax.
+		{Ref: "inclusive", Number: "LA-3", ContactID: la, Date: "2026-03-01", Currency: "USD", Inclusive: true, Lines: []platform.InvoiceLine{line(10888, 888, "TAX")}},
+		// A taxed line mapped to Non-taxable.
+		{Ref: "untaxable", Number: "LA-4", ContactID: la, Date: "2026-03-01", Currency: "USD", Lines: []platform.InvoiceLine{line(10000, 888, "NON")}},
+	}
+	res, err := c.PushInvoices(context.Background(), invs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []platform.Totals{{Subtotal: 10000, Tax: 975, Total: 10975}, {Subtotal: 10500, Tax: 888, Total: 11388}, {Subtotal: 10000, Tax: 888, Total: 10888}} {
+		if res[i].Err != nil || res[i].Totals == nil || *res[i].Totals != want {
+			t.Errorf("%s: %+v %v, want %+v", invs[i].Ref, res[i].Totals, res[i].Err, want)
+		}
+	}
+	if cl, code := classOf(t, res[3].Err); cl != platform.NeedsUserAction || code != "sales_tax_without_taxable_line" {
+		t.Errorf("untaxable: %s %s", cl, code)
+	}
+	books := map[string]qbsandbox.Invoice{}
+	for _, b := range co.sb.Invoices(co.realm) {
+		books[b.DocNumber] = b
+	}
+	if len(books) != 3 {
+		t.Fatalf("%d invoices in the books, want 3", len(books))
+	}
+	for doc, status := range map[string]string{"LA-1": "", "LA-2": "AST_TAX_OVERRIDE", "LA-3": "AST_TAX_OVERRIDE"} {
+		td := books[doc].TxnTaxDetail
+		if td.TaxReviewStatus != status || td.TxnTaxCodeRef == nil || td.TxnTaxCodeRef.Name != "Los Angeles, CA" || len(td.TaxLine) != 3 {
+			t.Errorf("%s: tax detail %+v", doc, td)
+		}
+	}
+	// The override is spread over state, local and district rates (6 : 1.25 : 2.5 of 9.75).
+	for i, want := range []string{"5.46", "1.14", "2.28"} {
+		if got := books["LA-2"].TxnTaxDetail.TaxLine[i].Amount.String(); got != want {
+			t.Errorf("LA-2 tax line %d: %s, want %s", i, got, want)
+		}
+	}
+	if b := books["LA-3"]; b.Line[0].Amount.String() != "100" || b.Line[0].SalesItemLineDetail.TaxInclusiveAmt != nil {
+		t.Errorf("inclusive invoice's line: %+v", b.Line[0])
 	}
 }
 

@@ -60,11 +60,22 @@ func oauthConfig(sb *xerosandbox.Sandbox) oauth2.Config {
 // newBooks starts a sandbox and connects a new organisation of it.
 func newBooks(t testing.TB, mutate ...func(*sandbox.Options)) *books {
 	t.Helper()
+	return newBooksIn(t, "", mutate...)
+}
+
+// newBooksIn is newBooks with an organisation in country (the consent form's choice; "" for the
+// default, a UK one).
+func newBooksIn(t testing.TB, country string, mutate ...func(*sandbox.Options)) *books {
+	t.Helper()
 	b := serve(t, sandbox.NewMemoryStore(), sandboxtest.NewClock(start), mutate...)
 	cfg := oauthConfig(b.sb)
 	noRedirect := &http.Client{Transport: b.wire,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.PostForm(cfg.AuthCodeURL("st"), url.Values{"consent": {"allow"}})
+	form := url.Values{"consent": {"allow"}}
+	if country != "" {
+		form.Set("country", country)
+	}
+	resp, err := noRedirect.PostForm(cfg.AuthCodeURL("st"), form)
 	if err != nil {
 		t.Fatal(err)
 	}

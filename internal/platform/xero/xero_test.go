@@ -948,3 +948,40 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Errorf("key %q", k)
 	}
 }
+
+// TestUSOrganisationSalesTax: a Xero US organisation has a sales tax rate per place, a component
+// per jurisdiction; the connector reads them (New York City's 8.875% as 8.88%) and an invoice at
+// Los Angeles' 9.75% is booked with booksync's tax.
+func TestUSOrganisationSalesTax(t *testing.T) {
+	t.Parallel()
+	b := newBooksIn(t, "US")
+	c := b.client(Config{})
+	ctx := context.Background()
+	rates, err := c.TaxRates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]platform.TaxRate{}
+	for _, r := range rates {
+		byName[r.Name] = r
+	}
+	if r := byName["New York City, NY"]; r.Code != "TAX001" || r.Rate != 888 || len(r.Components) != 3 || !r.Revenue {
+		t.Errorf("New York City = %+v", r)
+	}
+	la := byName["Los Angeles, CA"]
+	if la.Rate != 975 || len(la.Components) != 3 || la.Components[0].Rate != 600 || la.Components[2].Rate != 250 {
+		t.Fatalf("Los Angeles = %+v", la)
+	}
+	cres, err := c.PushContacts(ctx, []platform.Contact{{Ref: "cp", Name: "Angel City Supply"}})
+	if err != nil || cres[0].Err != nil {
+		t.Fatal(err, cres)
+	}
+	res, err := c.PushInvoices(ctx, []platform.Invoice{{Ref: "r", Number: "LA-1", ContactID: cres[0].PlatformID, Date: "2026-03-01", Currency: "USD",
+		Lines: []platform.InvoiceLine{{Description: "Widgets", Quantity: decimal.NewFromInt(3), UnitAmount: 1999, AccountCode: "200", TaxCode: la.Code, TaxAmount: 585}}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	if got := *res[0].Totals; got != (platform.Totals{Subtotal: 5997, Tax: 585, Total: 6582}) {
+		t.Errorf("totals %+v", got)
+	}
+}

@@ -117,13 +117,27 @@
 //
 // US companies (company=us) use automated sales tax
 // (Preferences.TaxPrefs.PartnerTaxEnabled = true): lines say TaxCodeRef
-// "TAX" or "NON" (default: the item's Taxable), and the engine charges a
-// fixed 8.875% (New York City combined rate, TaxRate Id 1, TaxCode Id 2 set
-// as TxnTaxCodeRef) on the sum of the taxable lines less their share of any
-// discount: TotalTax = round2(taxable × 0.08875), one TaxLine. A TotalTax
-// sent in TxnTaxDetail is honoured as the invoice's tax (QuickBooks prorates
-// it over the taxable lines internally; the sandbox shows no per-line tax).
-// TaxInclusive is refused. TotalAmt = Σ line Amount − discount + TotalTax.
+// "TAX" or "NON" (default: the item's Taxable), and the engine charges the
+// state and local rates of the place the invoice goes to: its ShipAddr, else
+// the customer's ShipAddr, else the customer's BillAddr, else the company's
+// own address (New York City), matched by CountrySubDivisionCode (a USPS code
+// or the state's name) and City against internal/salestax, a table of published
+// state and local rates (NY/New York City, CA/Los Angeles and San Francisco,
+// TX/Austin, WA/Seattle, IL/Chicago, FL/Miami, MA, OR; the file names its
+// sources and date). A city the table does not list pays its state's rates
+// alone; a state it does not list, the company address's. The company is taken
+// to collect in every state of the table. Each place has a TaxCode (named
+// "Los Angeles, CA", or "OR" for a whole state) with one TaxRate per
+// jurisdiction, set as TxnTaxCodeRef, and the invoice shows one TaxLine per
+// jurisdiction: round2(taxable × rate/100) on the sum of the taxable lines
+// less their share of any discount (NetAmountTaxable), and TotalTax their sum.
+// A TotalTax sent in TxnTaxDetail is honoured as the invoice's tax, as
+// QuickBooks honours an explicit tax amount: it is prorated over the
+// jurisdictions by their rates (each share rounded, the last taking the
+// remainder), each TaxLine reports OverrideDeltaAmount (its share less its
+// computed tax) and TxnTaxDetail.TaxReviewStatus is AST_TAX_OVERRIDE. A tax
+// on an invoice with nothing taxable is refused (6000). TaxInclusive is
+// refused. TotalAmt = Σ line Amount − discount + TotalTax.
 //
 // POST /taxservice/taxcode adds a tax code to a UK company, as Intuit's TaxService does:
 // {"TaxCode": name, "TaxRateDetails": [...]}, each detail an existing rate (TaxRateId) or a new

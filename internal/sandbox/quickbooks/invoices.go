@@ -49,6 +49,8 @@ type invoiceIn struct {
 	CustomerRef          *Ref            `json:"CustomerRef"`
 	BillEmail            *EmailAddress   `json:"BillEmail"`
 	GlobalTaxCalculation string          `json:"GlobalTaxCalculation"`
+	// ShipAddr is where the goods or services go; automated sales tax charges that place's rates.
+	ShipAddr *PhysicalAddress `json:"ShipAddr"`
 }
 
 const dateLayout = "2006-01-02"
@@ -137,7 +139,7 @@ type taxGroup struct {
 // DocNumber is left to the caller (invoiceDocNumber for an invoice).
 func (s *Sandbox) buildInvoice(c *company, in *invoiceIn) (*Invoice, *qbFault) {
 	inv := &Invoice{ExchangeRate: sandbox.NewAmount("1"), PrintStatus: "NotSet", EmailStatus: "NotSet",
-		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail}
+		PrivateNote: in.PrivateNote, CustomerMemo: in.CustomerMemo, BillEmail: in.BillEmail, ShipAddr: in.ShipAddr}
 	f := invoiceCustomer(c, in, inv)
 	if f == nil {
 		f = s.invoiceDates(in, inv)
@@ -459,9 +461,20 @@ func invoiceTax(c *company, inv *Invoice, ls *lineSet, disc decimal.Decimal, req
 	var taxTotal decimal.Decimal
 	var taxLines []TaxLine
 	if c.us() {
-		taxTotal, taxLines = usTax(c, ls.sales, ls.taxable, ls.subtotal, disc, req)
+		loc, shipTo := taxAddress(c, inv.ShipAddr, c.customers[inv.CustomerRef.Value])
+		code, rates := c.usTaxCodeFor(loc, c.meta.Info.MetaData)
+		var override bool
+		var f *qbFault
+		taxTotal, taxLines, override, f = usTax(c, loc, rates, ls.sales, ls.taxable, ls.subtotal, disc, req)
+		if f != nil {
+			return f
+		}
 		yes := true
-		inv.TxnTaxDetail = TxnTaxDetail{TxnTaxCodeRef: &Ref{Value: usAutomatedTaxCode}, UseAutomatedSalesTax: &yes}
+		inv.ShipAddr = shipTo
+		inv.TxnTaxDetail = TxnTaxDetail{TxnTaxCodeRef: &Ref{Value: code.ID, Name: code.Name}, UseAutomatedSalesTax: &yes}
+		if override {
+			inv.TxnTaxDetail.TaxReviewStatus = "AST_TAX_OVERRIDE"
+		}
 	} else if mode := inv.GlobalTaxCalculation; mode != "NotApplicable" {
 		var f *qbFault
 		taxTotal, taxLines, f = ukTax(ls.sales, ls.lineRates, ls.subtotal, disc, mode == "TaxInclusive", req)
@@ -657,30 +670,4 @@ func overrideTax(byRate map[string]*taxGroup, req *txnTaxIn) *qbFault {
 		g.tax = round2(tl.Amount.Decimal)
 	}
 	return nil
-}
-
-// usTax computes automated sales tax: usSalesTaxRate on the sum of the
-// taxable lines (less their share of any discount), or the request's
-// TxnTaxDetail.TotalTax when it gives one.
-func usTax(c *company, sales []Line, taxable []bool, subtotal, disc decimal.Decimal, req *txnTaxIn) (decimal.Decimal, []TaxLine) {
-	base := decimal.Zero
-	for i, l := range sales {
-		if taxable[i] {
-			base = base.Add(l.Amount.Decimal)
-		}
-	}
-	if !disc.IsZero() && !subtotal.IsZero() {
-		base = base.Sub(allocate(disc, []decimal.Decimal{base, subtotal.Sub(base)})[0])
-	}
-	rate := c.taxRate(usAutomatedTaxRate)
-	tax := round2(base.Mul(rate.RateValue.Decimal).Div(decimal.NewFromInt(100)))
-	if req != nil && req.TotalTax != nil {
-		tax = req.TotalTax.Decimal
-	}
-	if base.IsZero() && tax.IsZero() {
-		return tax, nil
-	}
-	return tax, []TaxLine{{Amount: sandbox.AmountOf(tax), DetailType: "TaxLineDetail", TaxLineDetail: TaxLineDetail{
-		TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, PercentBased: true, TaxPercent: rate.RateValue, NetAmountTaxable: sandbox.AmountOf(base),
-	}}}
 }

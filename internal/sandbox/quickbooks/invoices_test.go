@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync/internal/sandbox"
 	"github.com/booksync/booksync/internal/sandbox/sandboxtest"
 )
 
@@ -110,25 +111,129 @@ func TestUKTaxOverride(t *testing.T) {
 func TestUSAutomatedSalesTax(t *testing.T) {
 	b := setup(t).connect("us")
 	cust := b.customer("Acme Inc")
-	// 8.875% of the taxable 100.00 = 8.875, rounded half away from zero: 8.88.
+	// A customer without an address is taxed at the company's, New York City: 4% state, 4.5%
+	// city and 0.375% MCTD on the taxable 100.00, each rounded: 4.00 + 4.50 + 0.38.
 	inv := b.invoice(invoiceBody("US-1", cust, salesLine(100, 2, 50, "TAX"), salesLine(50, nil, nil, "NON")))
 	dec(t, inv.TxnTaxDetail.TotalTax, "8.88")
 	dec(t, inv.TotalAmt, "158.88")
-	if inv.TxnTaxDetail.TxnTaxCodeRef == nil || inv.TxnTaxDetail.TxnTaxCodeRef.Value != usAutomatedTaxCode || len(inv.TxnTaxDetail.TaxLine) != 1 {
+	if ref := inv.TxnTaxDetail.TxnTaxCodeRef; ref == nil || ref.Name != "New York City, NY" || len(inv.TxnTaxDetail.TaxLine) != 3 || inv.TxnTaxDetail.TaxReviewStatus != "" {
 		t.Fatalf("tax detail %+v", inv.TxnTaxDetail)
 	}
-	dec(t, inv.TxnTaxDetail.TaxLine[0].TaxLineDetail.NetAmountTaxable, "100")
+	for i, want := range []string{"4", "4.5", "0.38"} {
+		tl := inv.TxnTaxDetail.TaxLine[i]
+		dec(t, tl.Amount, want)
+		dec(t, tl.TaxLineDetail.NetAmountTaxable, "100")
+		if tl.TaxLineDetail.OverrideDeltaAmount != nil {
+			t.Fatalf("tax line %d overridden: %+v", i, tl)
+		}
+	}
 	if inv.GlobalTaxCalculation != "" || inv.CurrencyRef.Value != "USD" {
 		t.Fatalf("US invoice %+v", inv)
 	}
-	// An explicit TotalTax is honoured.
-	body := invoiceBody("US-2", cust, salesLine(100, nil, nil, "TAX"), salesLine(50, nil, nil, "TAX"))
+	// Lines take TAX or NON only.
+	body := invoiceBody("US-3", cust, salesLine(1, nil, nil, "2"))
+	if code, _ := fault(t, b.api("POST", "/invoice", body).MustStatus(t, 400)); code != "6000" {
+		t.Fatalf("code %s", code)
+	}
+}
+
+// TestUSSalesTaxByAddress: the ship-to address, else the customer's shipping then billing
+// address, decides the state and local rates, with one TaxLine per jurisdiction.
+func TestUSSalesTaxByAddress(t *testing.T) {
+	b := setup(t).connect("us")
+	customer := func(name string, bill, ship map[string]any) string {
+		body := map[string]any{"DisplayName": name}
+		if bill != nil {
+			body["BillAddr"] = bill
+		}
+		if ship != nil {
+			body["ShipAddr"] = ship
+		}
+		r := b.api("POST", "/customer", body).MustStatus(t, 200)
+		return sandboxtest.DecodeKey[Customer](t, r, "Customer").ID
+	}
+	addr := func(city, state string) map[string]any {
+		return map[string]any{"Line1": "1 Main St", "City": city, "CountrySubDivisionCode": state, "Country": "US"}
+	}
+	la := customer("LA Inc", addr("Los Angeles", "CA"), nil)
+	seattle := customer("Seattle Inc", addr("Los Angeles", "CA"), addr("Seattle", "WA"))
+	fresno := customer("Fresno Inc", addr("Fresno", "California"), nil)
+	portland := customer("Portland Inc", addr("Portland", "OR"), nil)
+	for _, c := range []struct {
+		doc, cust, code, tax string
+		ship                 map[string]any
+		lines                []string
+	}{
+		// 6% + 1.25% + 2.5% of 123.45: 7.41 + 1.54 + 3.09 = 12.04 (9.75% combined would be 12.04).
+		{"LA-1", la, "Los Angeles, CA", "12.04", nil, []string{"7.41", "1.54", "3.09"}},
+		// The shipping address wins over the billing one: 6.5% + 3.85%.
+		{"SEA-1", seattle, "Seattle, WA", "12.77", nil, []string{"8.02", "4.75"}},
+		// A city the table does not list pays its state's rates alone.
+		{"FRE-1", fresno, "CA", "8.95", nil, []string{"7.41", "1.54"}},
+		{"PDX-1", portland, "OR", "0", nil, []string{"0"}},
+		// The invoice's own ShipAddr wins over the customer's: Chicago, 6.25 + 1.75 + 1.25 + 1.
+		{"CHI-1", la, "Chicago, IL", "12.65", addr("Chicago", "IL"), []string{"7.72", "2.16", "1.54", "1.23"}},
+	} {
+		body := invoiceBody(c.doc, c.cust, salesLine(123.45, nil, nil, "TAX"), salesLine(10, nil, nil, "NON"))
+		if c.ship != nil {
+			body["ShipAddr"] = c.ship
+		}
+		inv := b.invoice(body)
+		if ref := inv.TxnTaxDetail.TxnTaxCodeRef; ref == nil || ref.Name != c.code || len(inv.TxnTaxDetail.TaxLine) != len(c.lines) {
+			t.Fatalf("%s: tax detail %+v", c.doc, inv.TxnTaxDetail)
+		}
+		for i, want := range c.lines {
+			dec(t, inv.TxnTaxDetail.TaxLine[i].Amount, want)
+			dec(t, inv.TxnTaxDetail.TaxLine[i].TaxLineDetail.NetAmountTaxable, "123.45")
+		}
+		dec(t, inv.TxnTaxDetail.TotalTax, c.tax)
+		dec(t, inv.TotalAmt, sandbox.NewAmount("133.45").Add(sandbox.NewAmount(c.tax).Decimal).String())
+	}
+	// The tax code and a rate per jurisdiction are the company's, as automated sales tax sets them up.
+	var codes []TaxCode
+	if err := json.Unmarshal(b.query("select * from TaxCode where Name = 'Los Angeles, CA'")["TaxCode"], &codes); err != nil || len(codes) != 1 || len(codes[0].SalesTaxRateList.TaxRateDetail) != 3 {
+		t.Fatalf("tax code: %+v %v", codes, err)
+	}
+}
+
+// TestUSSalesTaxOverride: an explicit TotalTax replaces automated sales tax, prorated over the
+// jurisdictions by their rates, each line reporting its difference from the computed tax, and the
+// invoice marked AST_TAX_OVERRIDE; nothing taxable refuses a tax.
+func TestUSSalesTaxOverride(t *testing.T) {
+	b := setup(t).connect("us")
+	cust := b.customer("Acme Inc")
+	body := invoiceBody("OVR-1", cust, salesLine(100, nil, nil, "TAX"), salesLine(50, nil, nil, "TAX"))
 	body["TxnTaxDetail"] = map[string]any{"TotalTax": 9}
-	inv = b.invoice(body)
+	inv := b.invoice(body)
 	dec(t, inv.TxnTaxDetail.TotalTax, "9")
 	dec(t, inv.TotalAmt, "159")
-	// Lines take TAX or NON only.
-	body = invoiceBody("US-3", cust, salesLine(1, nil, nil, "2"))
+	if inv.TxnTaxDetail.TaxReviewStatus != "AST_TAX_OVERRIDE" || len(inv.TxnTaxDetail.TaxLine) != 3 {
+		t.Fatalf("tax detail %+v", inv.TxnTaxDetail)
+	}
+	// Computed on 150.00: 6.00, 6.75, 0.56 (13.31). 9.00 by 4 : 4.5 : 0.375 of 8.875: 4.06, 4.56,
+	// and the remainder 0.38.
+	sum := decimal.Zero
+	for i, w := range []struct{ amount, delta string }{{"4.06", "-1.94"}, {"4.56", "-2.19"}, {"0.38", "-0.18"}} {
+		tl := inv.TxnTaxDetail.TaxLine[i]
+		dec(t, tl.Amount, w.amount)
+		if tl.TaxLineDetail.OverrideDeltaAmount == nil {
+			t.Fatalf("tax line %d has no OverrideDeltaAmount", i)
+		}
+		dec(t, *tl.TaxLineDetail.OverrideDeltaAmount, w.delta)
+		sum = sum.Add(tl.Amount.Decimal)
+	}
+	if !sum.Equal(decimal.NewFromInt(9)) {
+		t.Fatalf("tax lines sum to %s", sum)
+	}
+	// A TotalTax equal to the computed one is no override.
+	body = invoiceBody("OVR-2", cust, salesLine(100, nil, nil, "TAX"))
+	body["TxnTaxDetail"] = map[string]any{"TotalTax": 8.88}
+	if inv = b.invoice(body); inv.TxnTaxDetail.TaxReviewStatus != "" {
+		t.Fatalf("tax detail %+v", inv.TxnTaxDetail)
+	}
+	// Tax on an invoice with nothing taxable has nothing to be charged on.
+	body = invoiceBody("OVR-3", cust, salesLine(100, nil, nil, "NON"))
+	body["TxnTaxDetail"] = map[string]any{"TotalTax": 5}
 	if code, _ := fault(t, b.api("POST", "/invoice", body).MustStatus(t, 400)); code != "6000" {
 		t.Fatalf("code %s", code)
 	}

@@ -202,10 +202,12 @@ type TaxLine struct {
 
 // TxnTaxDetail is a transaction's tax summary.
 type TxnTaxDetail struct {
-	TxnTaxCodeRef        *Ref           `json:"TxnTaxCodeRef,omitempty"`
-	TotalTax             sandbox.Amount `json:"TotalTax"`
-	TaxLine              []TaxLine      `json:"TaxLine,omitempty"`
-	UseAutomatedSalesTax *bool          `json:"UseAutomatedSalesTax,omitempty"`
+	TxnTaxCodeRef *Ref           `json:"TxnTaxCodeRef,omitempty"`
+	TotalTax      sandbox.Amount `json:"TotalTax"`
+	// TaxReviewStatus is AST_TAX_OVERRIDE when the client's TotalTax replaced automated sales tax.
+	TaxReviewStatus      string    `json:"TaxReviewStatus,omitempty"`
+	TaxLine              []TaxLine `json:"TaxLine,omitempty"`
+	UseAutomatedSalesTax *bool     `json:"UseAutomatedSalesTax,omitempty"`
 }
 
 // LinkedTxn links a transaction to another (an invoice to its payments and back).
@@ -222,28 +224,29 @@ type MemoRef struct {
 
 // Invoice is a sales invoice with the amounts the sandbox computed.
 type Invoice struct {
-	ID                    string         `json:"Id"`
-	SyncToken             string         `json:"SyncToken"`
-	MetaData              MetaData       `json:"MetaData"`
-	DocNumber             string         `json:"DocNumber"`
-	TxnDate               string         `json:"TxnDate"`
-	DueDate               string         `json:"DueDate"`
-	CurrencyRef           Ref            `json:"CurrencyRef"`
-	ExchangeRate          sandbox.Amount `json:"ExchangeRate"`
-	PrivateNote           string         `json:"PrivateNote,omitempty"`
-	CustomerMemo          *MemoRef       `json:"CustomerMemo,omitempty"`
-	LinkedTxn             []LinkedTxn    `json:"LinkedTxn"`
-	Line                  []Line         `json:"Line"`
-	TxnTaxDetail          TxnTaxDetail   `json:"TxnTaxDetail"`
-	CustomerRef           Ref            `json:"CustomerRef"`
-	BillEmail             *EmailAddress  `json:"BillEmail,omitempty"`
-	GlobalTaxCalculation  string         `json:"GlobalTaxCalculation,omitempty"`
-	ApplyTaxAfterDiscount bool           `json:"ApplyTaxAfterDiscount"`
-	PrintStatus           string         `json:"PrintStatus"`
-	EmailStatus           string         `json:"EmailStatus"`
-	TotalAmt              sandbox.Amount `json:"TotalAmt"`
-	HomeTotalAmt          sandbox.Amount `json:"HomeTotalAmt"`
-	Balance               sandbox.Amount `json:"Balance"`
+	ID                    string           `json:"Id"`
+	SyncToken             string           `json:"SyncToken"`
+	MetaData              MetaData         `json:"MetaData"`
+	DocNumber             string           `json:"DocNumber"`
+	TxnDate               string           `json:"TxnDate"`
+	DueDate               string           `json:"DueDate"`
+	CurrencyRef           Ref              `json:"CurrencyRef"`
+	ExchangeRate          sandbox.Amount   `json:"ExchangeRate"`
+	PrivateNote           string           `json:"PrivateNote,omitempty"`
+	CustomerMemo          *MemoRef         `json:"CustomerMemo,omitempty"`
+	LinkedTxn             []LinkedTxn      `json:"LinkedTxn"`
+	Line                  []Line           `json:"Line"`
+	TxnTaxDetail          TxnTaxDetail     `json:"TxnTaxDetail"`
+	CustomerRef           Ref              `json:"CustomerRef"`
+	BillEmail             *EmailAddress    `json:"BillEmail,omitempty"`
+	ShipAddr              *PhysicalAddress `json:"ShipAddr,omitempty"`
+	GlobalTaxCalculation  string           `json:"GlobalTaxCalculation,omitempty"`
+	ApplyTaxAfterDiscount bool             `json:"ApplyTaxAfterDiscount"`
+	PrintStatus           string           `json:"PrintStatus"`
+	EmailStatus           string           `json:"EmailStatus"`
+	TotalAmt              sandbox.Amount   `json:"TotalAmt"`
+	HomeTotalAmt          sandbox.Amount   `json:"HomeTotalAmt"`
+	Balance               sandbox.Amount   `json:"Balance"`
 }
 
 // PaymentLine applies part of a payment to one transaction.

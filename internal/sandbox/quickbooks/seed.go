@@ -5,14 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/booksync/booksync/internal/salestax"
 	"github.com/booksync/booksync/internal/sandbox"
 )
-
-// usSalesTaxRate is the combined rate automated sales tax charges in every
-// seeded US company: New York City's 4% state + 4.5% city + 0.375% MCTD.
-// The real engine looks the rate up from the ship-to address; the sandbox
-// uses the company address for every invoice.
-const usSalesTaxRate = "8.875"
 
 // Ids of seeded accounts the API falls back on.
 const (
@@ -26,8 +21,6 @@ const (
 	acctOfficeExpenses = "9"
 	acctPayable        = "10"
 	itemServicesID     = "1"
-	usAutomatedTaxCode = "2"
-	usAutomatedTaxRate = "1"
 )
 
 // newCompany builds a seeded company in the country co: a US company ("us" region) runs
@@ -86,17 +79,11 @@ func newCompany(n int, co sandbox.Country, now time.Time) *company {
 		})
 	}
 	if region == "us" {
-		rate := &TaxRate{ID: c.newID("TaxRate"), SyncToken: "0", MetaData: meta, Name: "NYC Combined " + usSalesTaxRate + "%",
-			Description: "Sales Tax", Active: true, RateValue: sandbox.NewAmount(usSalesTaxRate),
-			AgencyRef: Ref{Value: "1"}, SpecialTaxType: "NONE", DisplayType: "ReadOnly"}
-		c.meta.TaxRates = []*TaxRate{rate}
+		// Automated sales tax: one tax code per place of the salestax table, one rate per jurisdiction.
 		c.meta.NextID["TaxCode"] = 1 // Ids 1 and lower are the pseudo codes TAX/NON
-		c.meta.TaxCodes = []*TaxCode{{
-			ID: c.newID("TaxCode"), SyncToken: "0", MetaData: meta, Name: "New York City", Description: "New York City",
-			Active: true, Taxable: true, TaxGroup: true,
-			SalesTaxRateList:    TaxRateList{TaxRateDetail: []TaxRateDetail{{TaxRateRef: Ref{Value: rate.ID, Name: rate.Name}, TaxTypeApplicable: "TaxOnAmount", TaxOrder: 0}}},
-			PurchaseTaxRateList: TaxRateList{TaxRateDetail: []TaxRateDetail{}},
-		}}
+		for _, loc := range salestax.Places() {
+			c.usTaxCodeFor(loc, meta)
+		}
 	} else {
 		// Every seeded code has exactly one sales rate. Several of them are 0%,
 		// so a connector cannot pick a tax code by percentage alone.

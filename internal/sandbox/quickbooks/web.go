@@ -46,7 +46,7 @@ var companyPage = template.Must(template.New("company").Funcs(template.FuncMap{"
 <p>Realm ID <code>{{.RealmID}}</code>, {{.Info.Country}}, home currency {{.Currency}},
 {{if .Multicurrency}}multicurrency on,{{else}}multicurrency off
 <form class="inline" method="post" action="{{.Base}}/companies/{{.RealmID}}/multicurrency"><button>Turn on multicurrency</button></form>,{{end}}
-{{if .US}}automated sales tax at ` + usSalesTaxRate + `%{{else}}tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
+{{if .US}}automated sales tax by the customer's state and city (the tax codes below){{else}}tax codes per line{{end}}. API calls served: {{.Calls}}.</p>
 
 <h2>Invoices</h2>
 <table><tr><th>Id</th><th>DocNumber</th><th>Customer</th><th>TxnDate</th><th>DueDate</th><th>Tax</th><th>TotalTax</th><th>TotalAmt</th><th>Balance</th><th>Memo</th><th>Actions</th></tr>

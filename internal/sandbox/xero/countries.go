@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/booksync/booksync/internal/salestax"
 	"github.com/booksync/booksync/internal/sandbox"
 )
 
@@ -88,11 +89,11 @@ var editions = map[string]edition{
 			{"15% GST on Expenses", "INPUT2", "INPUT", "15", false, true},
 			{"GST on Imports", "GSTONIMPORTS", "GSTONIMPORTS", "0", false, true},
 		}},
-	// Automated sales tax is a QuickBooks feature; a Xero US organisation's user adds the rate of
-	// where it sells: here New York City's 4% state + 4.5% city + 0.375% MCTD.
+	// Automated sales tax is a QuickBooks feature; a Xero US organisation's user adds a rate for
+	// each place it sells to, a component per jurisdiction (Xero's US sales tax rates): here the
+	// places of booksync's table of published state and local rates, New York City first.
 	"US": {Version: "US", Tax: "Sales Tax", SalesTaxType: "TAX001", TaxNumber: "12-3456789", Timezone: "EASTERNSTANDARDTIME",
-		Rates: globalRates("Sales Tax"),
-		Added: []addedRate{{"New York City", [][2]string{{"New York State", "4"}, {"New York City", "4.5"}, {"MCTD", "0.375"}}}}},
+		Rates: globalRates("Sales Tax"), Added: usSalesTaxRates()},
 	"IE": {Version: "GLOBAL", Tax: "VAT", SalesTaxType: "TAX001", TaxNumber: "IE1234567T", Timezone: "GMTSTANDARDTIME",
 		Rates: globalRates("VAT"), Added: []addedRate{vat("VAT 23%", "23"), vat("VAT 13.5%", "13.5"), vat("VAT 9%", "9")}},
 	"DE": {Version: "GLOBAL", Tax: "VAT", SalesTaxType: "TAX001", TaxNumber: "DE123456789", Timezone: "WEUROPESTANDARDTIME",
@@ -113,6 +114,31 @@ var editions = map[string]edition{
 			{"GST/QST QC", [][2]string{{"GST", "5"}, {"QST", "9.975"}}},
 			{"GST/PST BC", [][2]string{{"GST", "5"}, {"PST", "7"}}},
 		}},
+}
+
+// usSalesTaxRates are the rates a Xero US organisation's user adds, one per place of the salestax
+// table that charges sales tax and is a city, or a whole state without local rates (Xero's own
+// Tax Exempt covers 0%), each with a component per jurisdiction, named as the place ("Los Angeles,
+// CA").
+func usSalesTaxRates() []addedRate {
+	var out []addedRate
+	cities := map[string]bool{}
+	for _, p := range salestax.Places() {
+		if p.Name != "" {
+			cities[p.State] = true
+		}
+	}
+	for _, p := range salestax.Places() {
+		if p.Combined().IsZero() || (p.Name == "" && cities[p.State]) {
+			continue
+		}
+		a := addedRate{name: p.Label()}
+		for _, j := range p.Jurisdictions {
+			a.components = append(a.components, [2]string{j.Name, j.Rate.String()})
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // editionOf is the seed of the organisation's country (GB for organisations saved before

@@ -42,7 +42,7 @@ func TestOrganisationCountry(t *testing.T) {
 		{"URL parameter", "DE", url.Values{}, "DE", "EUR", "GLOBAL", map[string]string{"TAX001": "19", "TAX002": "7", "OUTPUT": "0", "NONE": "0"}},
 		{"form field outranks the URL", "DE", url.Values{"country": {"NZ"}}, "NZ", "NZD", "NZ", map[string]string{"OUTPUT2": "15", "ZERORATED": "0"}},
 		{"Australia", "AU", url.Values{}, "AU", "AUD", "AU", map[string]string{"OUTPUT": "10", "EXEMPTOUTPUT": "0", "BASEXCLUDED": "0"}},
-		{"United States", "US", url.Values{}, "US", "USD", "US", map[string]string{"TAX001": "8.875", "OUTPUT": "0"}},
+		{"United States", "US", url.Values{}, "US", "USD", "US", map[string]string{"TAX001": "8.875", "TAX002": "9.75", "TAX005": "10.35", "TAX006": "10.25", "TAX008": "6.25", "OUTPUT": "0"}},
 		{"Canada", "ca", url.Values{}, "CA", "CAD", "GLOBAL", map[string]string{"TAX001": "5", "TAX002": "13", "TAX004": "14.975"}},
 		{"France", "FR", url.Values{}, "FR", "EUR", "GLOBAL", map[string]string{"TAX001": "20", "TAX003": "5.5"}},
 		{"unknown URL country falls back", "ZZ", url.Values{}, "GB", "GBP", "UK", map[string]string{"OUTPUT2": "20"}},

@@ -18,7 +18,9 @@
 // parameter (booksync sends the connecting entity's), else GB. It comes with
 // that country's base currency, Version (UK, AU, NZ, US or GLOBAL), tax rates
 // (countries.go: the edition's seeded TaxTypes, and for US and GLOBAL
-// editions the national rates as TAX001, TAX002, ...) and chart of accounts (consent=deny redirects
+// editions the national rates as TAX001, TAX002, ...; a US organisation has a
+// sales tax rate per place of internal/salestax, New York City's first, a
+// TaxComponent per state, county, city or district rate) and chart of accounts (consent=deny redirects
 // with error=access_denied). POST /oauth/token accepts any client id and
 // secret (HTTP Basic or form), but a code or refresh token only works for
 // the client id, and a code only for the redirect_uri, it was issued to.
