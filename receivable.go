@@ -181,6 +181,10 @@ type LineItem struct {
 	AccountingTaxRateID *string     `json:"-"`
 	// VatRateID is the VAT rate (from GET /vat_rates) the line was given, if it was given one.
 	VatRateID *string `json:"-"`
+	// VatRateKind is why that VAT rate applies (reverse charge, export, ...), kept with the line so
+	// that its push books it with the accounting system's rate of that kind; empty for a line
+	// whose rate was given by its value.
+	VatRateKind VATRateKind `json:"-"`
 }
 
 // lineItemStored is a LineItem with the fields the API response nests elsewhere, for storage.
@@ -194,6 +198,7 @@ type lineItemStored struct {
 	TaxRateName         *string     `json:"tax_rate_name,omitempty"`
 	AccountingTaxRateID *string     `json:"accounting_tax_rate_id,omitempty"`
 	VatRateID           *string     `json:"vat_rate_id,omitempty"`
+	VatRateKind         VATRateKind `json:"vat_rate_kind,omitempty"`
 }
 
 // MarshalStored encodes line items with every field, for the store.
