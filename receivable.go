@@ -61,6 +61,11 @@ type Receivable struct {
 	CounterpartExternalRef     *string            `json:"counterpart_external_reference,omitempty"`
 	CounterpartBillingAddress  *ReceivableAddress `json:"counterpart_billing_address,omitempty"`
 	CounterpartShippingAddress *ReceivableAddress `json:"counterpart_shipping_address,omitempty"`
+	// CounterpartVatID is the counterpart's VAT id the invoice names (counterpart_vat_id_id): the
+	// one its reverse-charged lines rest on. A copy, so that the invoice keeps it as issued.
+	CounterpartVatID *VatID `json:"counterpart_vat_id,omitempty"`
+	// EntityVatID is the entity's VAT id the invoice is issued under (entity_vat_id_id), a copy.
+	EntityVatID                *VatID             `json:"entity_vat_id,omitempty"`
 	Entity                     ReceivableEntity   `json:"entity"`
 	EntityAddress              ReceivableAddress  `json:"entity_address"`
 	LineItems                  []LineItem         `json:"line_items"`
