@@ -2,6 +2,7 @@ package booksync
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -429,7 +430,7 @@ func MatchLineTaxRate(l LineItem, rates []AccountingTaxRate) (AccountingTaxRate,
 		switch {
 		case name != nil && strings.EqualFold(t.Name, *name):
 			return 0
-		case kind == VATRateReverseCharge && strings.Contains(n, "servic") == service:
+		case kind == VATRateReverseCharge && forServices(n) == service:
 			return 1
 		case kind == VATRateExport && t.Kind == VATRateExport:
 			return 1
@@ -447,6 +448,12 @@ func MatchLineTaxRate(l LineItem, rates []AccountingTaxRate) (AccountingTaxRate,
 		return c[i].Code < c[j].Code
 	})
 	return c[0], true
+}
+
+// forServices reports whether a reverse-charge rate, by its lower-case name and code, is the one for
+// services ("Zero Rated EC Services", ECZROUTPUTSERVICES, QuickBooks' "0.0% ECS") rather than goods.
+func forServices(n string) bool {
+	return strings.Contains(n, "servic") || slices.Contains(strings.Fields(n), "ecs")
 }
 
 // Percent formats a rate in percent minor units for people: 2000 is "20%", 1250 "12.5%".

@@ -450,7 +450,10 @@ func TestAccountAndRateRules(t *testing.T) {
 // (the one for services or for goods, as the line's product is), an export with an export rate,
 // and never a domestic 0% line with a reverse-charge rate.
 func TestMatchLineTaxRateByVATKind(t *testing.T) {
-	kinded := func(t booksync.AccountingTaxRate, k booksync.VATRateKind) booksync.AccountingTaxRate { t.Kind = k; return t }
+	kinded := func(t booksync.AccountingTaxRate, k booksync.VATRateKind) booksync.AccountingTaxRate {
+		t.Kind = k
+		return t
+	}
 	rates := append(append([]booksync.AccountingTaxRate{}, ukRates...),
 		kinded(rate("ecg", "ECZROUTPUT", "Zero Rated EC Goods Income", 0), booksync.VATRateReverseCharge),
 		kinded(rate("ecs", "ECZROUTPUTSERVICES", "Zero Rated EC Services", 0), booksync.VATRateReverseCharge),
