@@ -2,6 +2,8 @@
 // in data/ (their origin and how to refresh them are in README.md beside this file).
 package vatrates
 
+//go:generate ../../scripts/vatrates-data
+
 import (
 	"embed"
 	"encoding/json"
