@@ -118,8 +118,13 @@ func ApplicableVATRates(seller CountryVAT, registered bool, to VATParty, asOf ti
 	}
 }
 
+// VatRateIDOf is the id of a country's VAT rate of a kind and value: the same rate has the same id
+// whatever the rate data's date.
+func VatRateIDOf(country string, kind VATRateKind, value int64) string {
+	return uuid.NewSHA1(vatRateNamespace, []byte(fmt.Sprintf("%s/%s/%d", country, kind, value))).String()
+}
+
 func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate {
-	key := fmt.Sprintf("%s/%s/%d", c.Country, kind, value)
 	name := map[VATRateKind]string{
 		VATRateStandard:      "VAT standard rate",
 		VATRateReduced:       "VAT reduced rate",
@@ -128,7 +133,7 @@ func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate 
 		VATRateNotRegistered: "No VAT (entity not registered for VAT)",
 	}[kind]
 	from := asOf.Format(time.DateOnly)
-	return VatRate{ID: uuid.NewSHA1(vatRateNamespace, []byte(key)).String(), CreatedAt: asOf, UpdatedAt: asOf,
+	return VatRate{ID: VatRateIDOf(c.Country, kind, value), CreatedAt: asOf, UpdatedAt: asOf,
 		Country: c.Country, Value: value, Components: []VatRateComponent{{Name: name, Value: float64(value)}},
 		Status: "active", ValidFrom: &from, Kind: kind}
 }

@@ -37,6 +37,16 @@ func (t *Table) Country(code string) (booksync.CountryVAT, bool) {
 	return c, ok
 }
 
+// Countries returns the VAT of every country in the data, by country code.
+func (t *Table) Countries() []booksync.CountryVAT {
+	out := make([]booksync.CountryVAT, 0, len(t.countries))
+	for _, c := range t.countries {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b booksync.CountryVAT) int { return strings.Compare(a.Country, b.Country) })
+	return out
+}
+
 // InEU reports whether the country is a member state of the European Union.
 func (t *Table) InEU(code string) bool { return t.eu[strings.ToUpper(code)] }
 
