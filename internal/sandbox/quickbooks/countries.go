@@ -47,7 +47,6 @@ var profiles = map[string]profile{
 		{"0.0% Z", "0.0% Z", "0", "Zero-rated"},
 		{"Exempt", "Exempt", "0", "Exempt"},
 		{"No VAT", "No VAT", "0", "No VAT"},
-		ecCodes()[0], ecCodes()[1],
 	}, taxAccount: "VAT Control", timezone: "Europe/London",
 		addr: PhysicalAddress{Line1: "1 Cabot Square", City: "London", PostalCode: "E14 4QJ", Country: "GB"}},
 	"US": {taxAccount: "Sales Tax Payable", timezone: "America/New_York",

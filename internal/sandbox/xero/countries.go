@@ -127,9 +127,7 @@ func editionOf(country string) edition {
 // seedTaxRatesOf seeds the edition's rates, then the ones its user added (TAX001, ...), and
 // returns them with the next TAXnnn number.
 func seedTaxRatesOf(e edition) ([]*TaxRate, int) {
-	seeded, added := salesAbroad(e)
-	e.Rates = append(append([]seedRate{}, e.Rates...), seeded...)
-	e.Added = append(append([]addedRate{}, e.Added...), added...)
+	e.Added = append(append([]addedRate{}, e.Added...), salesAbroad(e)...)
 	out := make([]*TaxRate, 0, len(e.Rates)+len(e.Added))
 	for _, x := range e.Rates {
 		tr := newTaxRate(x.name, x.taxType, x.report, sandbox.NewAmount(x.rate))
