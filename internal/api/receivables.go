@@ -698,8 +698,12 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 // checkVatAtIssue refuses to issue a draft whose VAT no longer holds (a 422 naming the field): a
 // VAT id it names was deleted since, or a line's VAT rate no longer applies to its entity and
 // counterpart. A reverse-charged line needs its counterpart's VAT id of an EU member state: without
-// one, the sale is taxed where it is made, and the invoice would leave the VAT uncharged.
+// one, the sale is taxed where it is made, and the invoice would leave the VAT uncharged. A credit
+// note is not checked: it reverses its invoice's lines as they were issued.
 func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) error {
+	if rec.IsCreditNote() {
+		return nil
+	}
 	ctx := r.Context()
 	if v := rec.CounterpartVatID; v != nil {
 		if _, err := s.store.VatID(ctx, rec.EntityID, rec.CounterpartID, v.ID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
