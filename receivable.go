@@ -61,41 +61,38 @@ type Receivable struct {
 	CounterpartExternalRef     *string            `json:"counterpart_external_reference,omitempty"`
 	CounterpartBillingAddress  *ReceivableAddress `json:"counterpart_billing_address,omitempty"`
 	CounterpartShippingAddress *ReceivableAddress `json:"counterpart_shipping_address,omitempty"`
-	// CounterpartVatID is the counterpart's VAT id the invoice names (counterpart_vat_id_id): the
-	// one its reverse-charged lines rest on. A copy, so that the invoice keeps it as issued.
-	CounterpartVatID *VatID `json:"counterpart_vat_id,omitempty"`
-	// EntityVatID is the entity's VAT id the invoice is issued under (entity_vat_id_id), a copy.
-	EntityVatID                *VatID            `json:"entity_vat_id,omitempty"`
-	Entity                     ReceivableEntity  `json:"entity"`
-	EntityAddress              ReceivableAddress `json:"entity_address"`
-	LineItems                  []LineItem        `json:"line_items"`
-	Discount                   *Discount         `json:"discount,omitempty"`
-	DeductionAmount            *int64            `json:"deduction_amount,omitempty"`
-	DeductionMemo              *string           `json:"deduction_memo,omitempty"`
-	Memo                       *string           `json:"memo,omitempty"`
-	Footer                     *string           `json:"footer,omitempty"`
-	CommercialCondition        *string           `json:"commercial_condition_description,omitempty"`
-	PurchaseOrder              *string           `json:"purchase_order,omitempty"`
-	TradeName                  *string           `json:"trade_name,omitempty"`
-	PaymentPageURL             *string           `json:"payment_page_url,omitempty"`
-	PartnerMetadata            map[string]any    `json:"partner_metadata,omitempty"`
-	VATMode                    string            `json:"vat_mode"`
-	VATInclusiveDiscountMode   string            `json:"vat_inclusive_discount_mode"`
-	VATExempt                  *bool             `json:"vat_exempt,omitempty"`
-	VATExemptionRationale      *string           `json:"vat_exemption_rationale,omitempty"`
-	FileLanguage               string            `json:"file_language"`
-	OriginalFileLanguage       string            `json:"original_file_language"`
-	RelatedDocuments           RelatedDocuments  `json:"related_documents"`
-	Subtotal                   int64             `json:"subtotal"`
-	SubtotalAfterVAT           int64             `json:"subtotal_after_vat"`
-	DiscountedSubtotal         int64             `json:"discounted_subtotal"`
-	TotalVATAmount             int64             `json:"total_vat_amount"`
-	TotalVATAmounts            []TotalVATAmount  `json:"total_vat_amounts"`
-	TotalAmount                int64             `json:"total_amount"`
-	TotalAmountWithCreditNotes int64             `json:"total_amount_with_credit_notes"`
-	AmountPaid                 int64             `json:"amount_paid"`
-	AmountDue                  int64             `json:"amount_due"`
-	AmountToPay                int64             `json:"amount_to_pay"`
+	CounterpartVatID           *VatID             `json:"counterpart_vat_id,omitempty"` // the counterpart's VAT id the invoice names, a copy: what its reverse charge rests on
+	EntityVatID                *VatID             `json:"entity_vat_id,omitempty"`      // the entity's VAT id the invoice is issued under, a copy
+	Entity                     ReceivableEntity   `json:"entity"`
+	EntityAddress              ReceivableAddress  `json:"entity_address"`
+	LineItems                  []LineItem         `json:"line_items"`
+	Discount                   *Discount          `json:"discount,omitempty"`
+	DeductionAmount            *int64             `json:"deduction_amount,omitempty"`
+	DeductionMemo              *string            `json:"deduction_memo,omitempty"`
+	Memo                       *string            `json:"memo,omitempty"`
+	Footer                     *string            `json:"footer,omitempty"`
+	CommercialCondition        *string            `json:"commercial_condition_description,omitempty"`
+	PurchaseOrder              *string            `json:"purchase_order,omitempty"`
+	TradeName                  *string            `json:"trade_name,omitempty"`
+	PaymentPageURL             *string            `json:"payment_page_url,omitempty"`
+	PartnerMetadata            map[string]any     `json:"partner_metadata,omitempty"`
+	VATMode                    string             `json:"vat_mode"`
+	VATInclusiveDiscountMode   string             `json:"vat_inclusive_discount_mode"`
+	VATExempt                  *bool              `json:"vat_exempt,omitempty"`
+	VATExemptionRationale      *string            `json:"vat_exemption_rationale,omitempty"`
+	FileLanguage               string             `json:"file_language"`
+	OriginalFileLanguage       string             `json:"original_file_language"`
+	RelatedDocuments           RelatedDocuments   `json:"related_documents"`
+	Subtotal                   int64              `json:"subtotal"`
+	SubtotalAfterVAT           int64              `json:"subtotal_after_vat"`
+	DiscountedSubtotal         int64              `json:"discounted_subtotal"`
+	TotalVATAmount             int64              `json:"total_vat_amount"`
+	TotalVATAmounts            []TotalVATAmount   `json:"total_vat_amounts"`
+	TotalAmount                int64              `json:"total_amount"`
+	TotalAmountWithCreditNotes int64              `json:"total_amount_with_credit_notes"`
+	AmountPaid                 int64              `json:"amount_paid"`
+	AmountDue                  int64              `json:"amount_due"`
+	AmountToPay                int64              `json:"amount_to_pay"`
 }
 
 // IsMutable reports whether the invoice's lines and amounts may still change: only drafts may.
