@@ -323,6 +323,7 @@ var schemaEdits = map[string]schemaEdit{
 	"LineItem": {
 		drop: []string{"custom_vat_rate_id"},
 		note: "Give each line's rate as vat_rate_id, one of the rates GET /vat_rates returns for the invoice's entity and counterpart (else a 422 naming it), or in tax_rate_value (percent minor units, 20% is 2000); one of them is required unless the invoice is vat_exempt, and when both are given they must agree. booksync does not manage custom VAT rates." +
+			" A line on the 0% reverse-charge rate (a business with a VAT id in another EU member state) is pushed with the books' reverse-charge rate, and the invoice is not issued (422) once its counterpart has no such VAT id." +
 			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
 	},
 	"LineItemUpdate": {
