@@ -148,6 +148,9 @@ type AccountingTaxRate struct {
 	Components       []TaxComponent `json:"components"`
 	// Revenue reports whether the rate may be used on sales.
 	Revenue bool `json:"-"`
+	// Kind is the kind of sale the rate is for in the books: VATRateReverseCharge or VATRateExport
+	// for their 0% rates of those sales, empty for any other rate.
+	Kind VATRateKind `json:"-"`
 }
 
 // TaxComponent is one component of an accounting tax rate.

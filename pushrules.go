@@ -2,6 +2,7 @@ package booksync
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -198,8 +199,13 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 			default:
 				lp.TaxRate = t
 			}
-		} else if t, ok := MatchTaxRate(l.TaxRateValue, l.TaxRateName, rates); ok {
+		} else if t, ok := MatchLineTaxRate(l, rates); ok {
 			lp.TaxRate = t
+		} else if l.VatRateKind == VATRateReverseCharge {
+			fail(CodeTaxRateNotFound, SyncErrorDetail{Field: field + ".vat_rate_id",
+				Message: fmt.Sprintf("Tax rate does not exist: no active reverse-charge sales tax rate in the connected books for line %d (%s), which is reverse-charged (a sale to a business with a VAT id in another EU member state)", i+1, l.Product.Name),
+				Fix: fmt.Sprintf("Create a 0%% reverse-charge sales tax rate in %s (with \"reverse charge\" in its name; in Xero a UK organisation's Zero Rated EC Services or Goods Income) and pull it with POST /accounting_connections/{connection_id}/sync; %s",
+					opts.System, pushAgain)})
 		} else {
 			has := "it has no sales tax rate yet"
 			if len(salesRates(rates, nil)) > 0 {
@@ -377,17 +383,40 @@ const AutomatedTaxRate = -1
 func (t AccountingTaxRate) Automated() bool { return t.EffectiveTaxRate == AutomatedTaxRate }
 
 // MatchTaxRate finds the accounting tax rate for a line's tax value (percent minor units), with
-// the deterministic rule documented on PlanInvoicePush.
+// the deterministic rule documented on PlanInvoicePush, for a line of no particular VAT kind.
 func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (AccountingTaxRate, bool) {
+	return MatchLineTaxRate(LineItem{TaxRateValue: value, TaxRateName: name}, rates)
+}
+
+// MatchLineTaxRate finds the accounting tax rate of an invoice line, with the deterministic rule
+// documented on PlanInvoicePush and the line's VAT kind (LineItem.VatRateKind):
+//   - a reverse-charged line takes only a 0% reverse-charge rate of the books (Kind
+//     VATRateReverseCharge: Xero's ECZROUTPUTSERVICES and ECZROUTPUT, QuickBooks' EC codes, a GnuCash
+//     tax table named for it), the one for services when the line's product is a service, else
+//     the one for goods; booked as plain zero-rated, the sale would sit in the wrong boxes of the
+//     VAT return;
+//   - an export line prefers a 0% export rate (Kind VATRateExport), else any zero-rated one;
+//   - any other line never takes a reverse-charge rate.
+func MatchLineTaxRate(l LineItem, rates []AccountingTaxRate) (AccountingTaxRate, bool) {
+	value, name, kind := l.TaxRateValue, l.TaxRateName, l.VatRateKind
+	usable := func(t AccountingTaxRate) bool {
+		if t.Status != "Active" || !t.Revenue {
+			return false
+		}
+		if kind == VATRateReverseCharge {
+			return t.Kind == VATRateReverseCharge && t.EffectiveTaxRate == value
+		}
+		return t.Kind != VATRateReverseCharge
+	}
 	var c []AccountingTaxRate
 	for _, t := range rates {
-		if t.Status == "Active" && t.Revenue && t.EffectiveTaxRate == value {
+		if usable(t) && t.EffectiveTaxRate == value {
 			c = append(c, t)
 		}
 	}
 	if len(c) == 0 && value > 0 {
 		for _, t := range rates {
-			if t.Status == "Active" && t.Revenue && t.Automated() {
+			if usable(t) && t.Automated() {
 				c = append(c, t)
 			}
 		}
@@ -395,15 +424,22 @@ func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (Account
 	if len(c) == 0 {
 		return AccountingTaxRate{}, false
 	}
+	service := l.Product.Type == ProductTypeService
 	rank := func(t AccountingTaxRate) int {
 		n := strings.ToLower(t.Name + " " + t.Code)
 		switch {
 		case name != nil && strings.EqualFold(t.Name, *name):
 			return 0
-		case value == 0 && strings.Contains(n, "zero"):
+		case kind == VATRateReverseCharge && forServices(n) == service:
 			return 1
+		case kind == VATRateExport && t.Kind == VATRateExport:
+			return 1
+		case kind != VATRateReverseCharge && value == 0 && strings.Contains(n, "zero"):
+			return 2
+		case kind != VATRateExport && t.Kind == VATRateExport:
+			return 4 // a domestic 0% sale is not an export
 		}
-		return 2
+		return 3
 	}
 	sort.SliceStable(c, func(i, j int) bool {
 		if ri, rj := rank(c[i]), rank(c[j]); ri != rj {
@@ -412,6 +448,12 @@ func MatchTaxRate(value int64, name *string, rates []AccountingTaxRate) (Account
 		return c[i].Code < c[j].Code
 	})
 	return c[0], true
+}
+
+// forServices reports whether a reverse-charge rate, by its lower-case name and code, is the one for
+// services ("Zero Rated EC Services", ECZROUTPUTSERVICES, QuickBooks' "0.0% ECS") rather than goods.
+func forServices(n string) bool {
+	return strings.Contains(n, "servic") || slices.Contains(strings.Fields(n), "ecs")
 }
 
 // Percent formats a rate in percent minor units for people: 2000 is "20%", 1250 "12.5%".

@@ -445,3 +445,67 @@ func TestAccountAndRateRules(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchLineTaxRateByVATKind books a reverse-charged line with the books' reverse-charge rate
+// (the one for services or for goods, as the line's product is), an export with an export rate,
+// and never a domestic 0% line with a reverse-charge rate.
+func TestMatchLineTaxRateByVATKind(t *testing.T) {
+	kinded := func(t booksync.AccountingTaxRate, k booksync.VATRateKind) booksync.AccountingTaxRate {
+		t.Kind = k
+		return t
+	}
+	rates := append(append([]booksync.AccountingTaxRate{}, ukRates...),
+		kinded(rate("ecg", "ECZROUTPUT", "Zero Rated EC Goods Income", 0), booksync.VATRateReverseCharge),
+		kinded(rate("ecs", "ECZROUTPUTSERVICES", "Zero Rated EC Services", 0), booksync.VATRateReverseCharge),
+		kinded(rate("exp", "EXEMPTEXPORT", "GST Free Exports", 0), booksync.VATRateExport))
+	line := func(kind booksync.VATRateKind, productType string) booksync.LineItem {
+		return booksync.LineItem{VatRateKind: kind, Product: booksync.LineProduct{Name: "Consulting", Type: productType}}
+	}
+	for _, c := range []struct {
+		line booksync.LineItem
+		want string
+	}{
+		{line(booksync.VATRateReverseCharge, booksync.ProductTypeService), "ECZROUTPUTSERVICES"},
+		{line(booksync.VATRateReverseCharge, booksync.ProductTypeProduct), "ECZROUTPUT"},
+		{line(booksync.VATRateExport, booksync.ProductTypeProduct), "EXEMPTEXPORT"},
+		{line("", booksync.ProductTypeService), "ZERORATEDOUTPUT"},
+		{line(booksync.VATRateStandard, booksync.ProductTypeService), "ZERORATEDOUTPUT"},
+	} {
+		for _, rs := range [][]booksync.AccountingTaxRate{rates, reversed(rates)} {
+			if got, ok := booksync.MatchLineTaxRate(c.line, rs); !ok || got.Code != c.want {
+				t.Errorf("line of kind %q (%s): rate %q %v, want %q", c.line.VatRateKind, c.line.Product.Type, got.Code, ok, c.want)
+			}
+		}
+	}
+	// Books without a reverse-charge rate: the line is not booked as plain zero-rated, and the push
+	// says what to create.
+	if got, ok := booksync.MatchLineTaxRate(line(booksync.VATRateReverseCharge, booksync.ProductTypeService), ukRates); ok {
+		t.Errorf("reverse charge without such a rate in the books: matched %q, want none", got.Code)
+	}
+	inv := &booksync.Receivable{ID: "inv", LineItems: []booksync.LineItem{line(booksync.VATRateReverseCharge, booksync.ProductTypeService)}}
+	acct := "sales"
+	inv.LineItems[0].Product.LedgerAccountID = &acct
+	_, serr := booksync.PlanInvoicePush(inv, booksync.Settings{}, ukRates, ukAccounts, booksync.PlanOptions{System: "Xero", TaxAsSent: true})
+	if serr == nil || len(serr.Details) != 1 || !strings.Contains(serr.Details[0].Message, "reverse-charge") ||
+		serr.Details[0].Field != "line_items[0].vat_rate_id" || !strings.Contains(serr.Details[0].Fix, "reverse charge") {
+		t.Errorf("push of a reverse-charged line to books without the rate: %+v, want one reverse-charge detail with its fix", serr)
+	}
+	plan, serr := booksync.PlanInvoicePush(inv, booksync.Settings{}, rates, ukAccounts, booksync.PlanOptions{System: "Xero", TaxAsSent: true})
+	if serr != nil || plan.Lines[0].TaxRate.Code != "ECZROUTPUTSERVICES" {
+		t.Errorf("push of a reverse-charged service: %+v %v, want ECZROUTPUTSERVICES", plan, serr)
+	}
+}
+
+func TestTaxRateKindOf(t *testing.T) {
+	for name, want := range map[string]booksync.VATRateKind{
+		"VAT 0% reverse charge (EU)": booksync.VATRateReverseCharge, "Reverse-Charge 0%": booksync.VATRateReverseCharge,
+		"GST-free exports": booksync.VATRateExport, "Zero Rated Income": "", "USt 0%": "",
+	} {
+		if got := booksync.TaxRateKindOf(name, 0); got != want {
+			t.Errorf("TaxRateKindOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := booksync.TaxRateKindOf("Reverse Charge Expenses (20%)", 2000); got != "" {
+		t.Errorf("a 20%% rate named reverse charge: kind %q, want none (a sale reverse-charged carries no VAT)", got)
+	}
+}

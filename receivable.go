@@ -61,6 +61,8 @@ type Receivable struct {
 	CounterpartExternalRef     *string            `json:"counterpart_external_reference,omitempty"`
 	CounterpartBillingAddress  *ReceivableAddress `json:"counterpart_billing_address,omitempty"`
 	CounterpartShippingAddress *ReceivableAddress `json:"counterpart_shipping_address,omitempty"`
+	CounterpartVatID           *VatID             `json:"counterpart_vat_id,omitempty"` // the counterpart's VAT id the invoice names, a copy: what its reverse charge rests on
+	EntityVatID                *VatID             `json:"entity_vat_id,omitempty"`      // the entity's VAT id the invoice is issued under, a copy
 	Entity                     ReceivableEntity   `json:"entity"`
 	EntityAddress              ReceivableAddress  `json:"entity_address"`
 	LineItems                  []LineItem         `json:"line_items"`
@@ -181,6 +183,10 @@ type LineItem struct {
 	AccountingTaxRateID *string     `json:"-"`
 	// VatRateID is the VAT rate (from GET /vat_rates) the line was given, if it was given one.
 	VatRateID *string `json:"-"`
+	// VatRateKind is why that VAT rate applies (reverse charge, export, ...), kept with the line so
+	// that its push books it with the accounting system's rate of that kind; empty for a line
+	// whose rate was given by its value.
+	VatRateKind VATRateKind `json:"-"`
 }
 
 // lineItemStored is a LineItem with the fields the API response nests elsewhere, for storage.
@@ -194,6 +200,7 @@ type lineItemStored struct {
 	TaxRateName         *string     `json:"tax_rate_name,omitempty"`
 	AccountingTaxRateID *string     `json:"accounting_tax_rate_id,omitempty"`
 	VatRateID           *string     `json:"vat_rate_id,omitempty"`
+	VatRateKind         VATRateKind `json:"vat_rate_kind,omitempty"`
 }
 
 // MarshalStored encodes line items with every field, for the store.

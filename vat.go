@@ -2,6 +2,7 @@ package booksync
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,8 +118,13 @@ func ApplicableVATRates(seller CountryVAT, registered bool, to VATParty, asOf ti
 	}
 }
 
+// VatRateIDOf is the id of a country's VAT rate of a kind and value: the same rate has the same id
+// whatever the rate data's date.
+func VatRateIDOf(country string, kind VATRateKind, value int64) string {
+	return uuid.NewSHA1(vatRateNamespace, []byte(fmt.Sprintf("%s/%s/%d", country, kind, value))).String()
+}
+
 func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate {
-	key := fmt.Sprintf("%s/%s/%d", c.Country, kind, value)
 	name := map[VATRateKind]string{
 		VATRateStandard:      "VAT standard rate",
 		VATRateReduced:       "VAT reduced rate",
@@ -127,9 +133,26 @@ func (c CountryVAT) rate(kind VATRateKind, value int64, asOf time.Time) VatRate 
 		VATRateNotRegistered: "No VAT (entity not registered for VAT)",
 	}[kind]
 	from := asOf.Format(time.DateOnly)
-	return VatRate{ID: uuid.NewSHA1(vatRateNamespace, []byte(key)).String(), CreatedAt: asOf, UpdatedAt: asOf,
+	return VatRate{ID: VatRateIDOf(c.Country, kind, value), CreatedAt: asOf, UpdatedAt: asOf,
 		Country: c.Country, Value: value, Components: []VatRateComponent{{Name: name, Value: float64(value)}},
 		Status: "active", ValidFrom: &from, Kind: kind}
+}
+
+// TaxRateKindOf is the kind of sale an accounting system's 0% tax rate is for, read from its name
+// where the system has no code for it: a name that says reverse charge ("Reverse charge (EU)",
+// "0.0% ECS reverse charge") is VATRateReverseCharge, one that says export ("GST-free exports") is
+// VATRateExport; any other, and any rate that is not 0% (rate in percent minor units), is empty.
+func TaxRateKindOf(name string, rate int64) VATRateKind {
+	n := strings.ToLower(name)
+	switch {
+	case rate != 0:
+		return ""
+	case strings.Contains(n, "reverse charge") || strings.Contains(n, "reverse-charge"):
+		return VATRateReverseCharge
+	case strings.Contains(n, "export"):
+		return VATRateExport
+	}
+	return ""
 }
 
 // CounterpartTaxNumber is the tax number the books' contact for a counterpart gets: its first VAT

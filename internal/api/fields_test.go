@@ -88,7 +88,9 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 		e := h.partner().newEntity("Every Field Ltd", "GB")
 		b := e.connectBooks("connected")
 		f := e.fixture("GBP", 10000)
-		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB123456789"}, 201, nil)
+		var entityVat, counterpartVat struct{ ID string }
+		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB123456789"}, 201, &entityVat)
+		e.do("POST", "/counterparts/"+f.counterpartID+"/vat_ids", map[string]any{"country": "GB", "type": "gb_vat", "value": "GB999999973"}, 201, &counterpartVat)
 		standard, reduced := e.vatRate(f.counterpartID, 2000), e.vatRate(f.counterpartID, 500)
 		lines := `[{"quantity": 2, "product_id": "` + f.productID + `", "vat_rate_id": "` + standard + `", "tax_rate_value": 2000, "tax_rate_name": "Standard",
 			"accounting_tax_rate_id": "` + b.rate + `", "discount": {"type": "percentage", "amount": 1000}},
@@ -100,7 +102,8 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 			"document_id": "CUSTOM-1", "memo": "Thanks", "footer": "Footer", "commercial_condition_description": "Net 30",
 			"purchase_order": "PO-1", "trade_name": "Every Field", "payment_page_url": "https://pay.example/1",
 			"partner_metadata": {"k": "v"}, "fulfillment_date": "2024-05-25", "vat_mode": "exclusive", "vat_exempt": false,
-			"vat_exemption_rationale": "none", "is_einvoice": false}`
+			"vat_exemption_rationale": "none", "is_einvoice": false,
+			"counterpart_vat_id_id": "` + counterpartVat.ID + `", "entity_vat_id_id": "` + entityVat.ID + `"}`
 		sendsEverything(t, "ReceivableFacadeCreateInvoicePayload", create)
 		r := e.raw("POST", "/receivables", strings.NewReader(create), nil)
 		if r.status != 201 {
@@ -122,7 +125,8 @@ func TestEveryServedFieldIsAccepted(t *testing.T) {
 			"line_items": [{"quantity": 3, "price": 5000, "vat_rate_id": "` + reduced + `", "tax_rate_value": 500, "tax_rate_name": "Reduced", "discount": {"type": "amount", "amount": 10}},
 				{"quantity": 2}],
 			"memo": "Thanks again", "partner_metadata": {"k": "w"}, "payment_page_url": "https://pay.example/2", "trade_name": "Every Field 2",
-			"vat_exempt": false, "vat_exemption_rationale": "still none"}}`
+			"vat_exempt": false, "vat_exemption_rationale": "still none",
+			"counterpart_vat_id_id": "` + counterpartVat.ID + `", "entity_vat_id_id": "` + entityVat.ID + `"}}`
 		sendsEverything(t, "UpdateInvoicePayload", patch)
 		r = e.raw("PATCH", "/receivables/"+id, strings.NewReader(patch), nil)
 		if r.status != 200 {

@@ -70,6 +70,8 @@ type receivableInput struct {
 	VATMode                      *string         `json:"vat_mode"`
 	VATExempt                    *bool           `json:"vat_exempt"`
 	VATExemptionRationale        *string         `json:"vat_exemption_rationale"`
+	CounterpartVatIDID           *string         `json:"counterpart_vat_id_id"`
+	EntityVatIDID                *string         `json:"entity_vat_id_id"`
 	// IsEInvoice may only be false (the served schema says so): booksync sends no e-invoices.
 	IsEInvoice *bool `json:"is_einvoice"`
 }
@@ -140,6 +142,9 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 		if err := s.applyCounterpart(r, rec, in, at); err != nil {
 			return err
 		}
+	}
+	if err := s.applyVatIDs(r, rec, in, at); err != nil {
+		return err
 	}
 	if in.VATMode != nil {
 		rec.VATMode = *in.VATMode
@@ -251,6 +256,40 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 	return nil
 }
 
+// applyVatIDs sets the VAT ids the invoice names: counterpart_vat_id_id must be a VAT id of the
+// invoice's counterpart and entity_vat_id_id one of the entity's (else a 422 naming the field).
+// A change of counterpart drops the VAT id of the one before.
+func (s *Server) applyVatIDs(r *http.Request, rec *booksync.Receivable, in *receivableInput, at func(...any) []any) error {
+	if rec.CounterpartVatID != nil && rec.CounterpartVatID.CounterpartID != rec.CounterpartID {
+		rec.CounterpartVatID = nil
+	}
+	if in.CounterpartVatIDID != nil {
+		id := strings.ToLower(*in.CounterpartVatIDID)
+		v, err := s.store.VatID(r.Context(), rec.EntityID, rec.CounterpartID, id)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			return booksync.FieldErrorf("value_error", at("counterpart_vat_id_id"), "VAT id %s is not one of counterpart %s's; list them with GET /counterparts/%s/vat_ids.", id, rec.CounterpartID, rec.CounterpartID)
+		} else if err != nil {
+			return err
+		}
+		v.EntityID = ""
+		rec.CounterpartVatID = v
+	}
+	if in.EntityVatIDID != nil {
+		id := strings.ToLower(*in.EntityVatIDID)
+		v, err := s.store.VatID(r.Context(), rec.EntityID, "", id)
+		if booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			return booksync.FieldErrorf("value_error", at("entity_vat_id_id"), "VAT id %s is not one of this entity's; list them with GET /entities/%s/vat_ids.", id, rec.EntityID)
+		} else if err != nil {
+			return err
+		}
+		if v.Country == "" {
+			v.Country = rec.EntityAddress.Country
+		}
+		rec.EntityVatID = v
+	}
+	return nil
+}
+
 // resolveLines turns request lines into invoice lines: a catalog product is copied onto the line,
 // an inline product is kept as given, and every price must be in the invoice's currency.
 func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []lineInput, loc []any) ([]booksync.LineItem, error) {
@@ -319,7 +358,7 @@ func (s *Server) resolveLines(r *http.Request, rec *booksync.Receivable, in []li
 		line.Product.VATRate = booksync.LineVATRate{Value: line.TaxRateValue, Country: country, Name: line.TaxRateName, IsCustom: true}
 		if rate != nil {
 			id := rate.ID
-			line.VatRateID = &id
+			line.VatRateID, line.VatRateKind = &id, rate.Kind
 			line.Product.VATRate = booksync.LineVATRate{ID: id, Value: rate.Value, Country: rate.Country, Name: line.TaxRateName}
 		}
 		out = append(out, line)
@@ -333,6 +372,12 @@ func (s *Server) invoiceVatRates(r *http.Request, rec *booksync.Receivable) ([]b
 	q := vatRateQuery{counterpartID: rec.CounterpartID}
 	if a := rec.CounterpartBillingAddress; a != nil {
 		q.billingCountry = a.Country
+	}
+	if rec.CounterpartVatID != nil {
+		q.counterpartVatIDID = rec.CounterpartVatID.ID
+	}
+	if rec.EntityVatID != nil {
+		q.entityVatIDID = rec.EntityVatID.ID
 	}
 	return s.applicableVatRates(r.Context(), entityOf(r), q)
 }
@@ -449,12 +494,12 @@ func (s *Server) updateLines(r *http.Request, rec *booksync.Receivable, in []lin
 				return nil, err
 			}
 			id := rate.ID
-			l.VatRateID = &id
+			l.VatRateID, l.VatRateKind = &id, rate.Kind
 			l.TaxRateValue = rate.Value
 			l.Product.VATRate.ID, l.Product.VATRate.Value, l.Product.VATRate.Country, l.Product.VATRate.IsCustom = id, rate.Value, rate.Country, false
 		case li.TaxRateValue != nil:
 			// A rate given by its value replaces the VAT rate the line had.
-			l.VatRateID = nil
+			l.VatRateID, l.VatRateKind = nil, ""
 			l.TaxRateValue = *li.TaxRateValue
 			l.Product.VATRate.ID, l.Product.VATRate.IsCustom = "", true
 			l.Product.VATRate.Value = *li.TaxRateValue
@@ -631,6 +676,10 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkVatAtIssue(r, rec); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if rec.IsCreditNote() && rec.BasedOn != nil && s.accounting != nil {
 		// The books may hold payments booksync has not pulled yet: they would refuse the credit.
 		if err := s.accounting.CheckCredit(r.Context(), rec.EntityID, *rec.BasedOn, rec.TotalAmount); err != nil {
@@ -644,6 +693,54 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, issued)
+}
+
+// checkVatAtIssue refuses to issue a draft whose VAT no longer holds (a 422 naming the field): a
+// VAT id it names was deleted since, or a line's VAT rate no longer applies to its entity and
+// counterpart. A reverse-charged line needs its counterpart's VAT id of an EU member state: without
+// one, the sale is taxed where it is made, and the invoice would leave the VAT uncharged. A credit
+// note is not checked: it reverses its invoice's lines as they were issued.
+func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) error {
+	if rec.IsCreditNote() {
+		return nil
+	}
+	ctx := r.Context()
+	if v := rec.CounterpartVatID; v != nil {
+		if _, err := s.store.VatID(ctx, rec.EntityID, rec.CounterpartID, v.ID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			return booksync.FieldErrorf("value_error", []any{"counterpart_vat_id_id"}, "The invoice's counterpart VAT id %s (%s) was deleted; add it again with POST /counterparts/%s/vat_ids and name it with PATCH /receivables/%s.", v.ID, v.Value, rec.CounterpartID, rec.ID)
+		} else if err != nil {
+			return err
+		}
+	}
+	if v := rec.EntityVatID; v != nil {
+		if _, err := s.store.VatID(ctx, rec.EntityID, "", v.ID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+			return booksync.FieldErrorf("value_error", []any{"entity_vat_id_id"}, "The invoice's entity VAT id %s (%s) was deleted; name another with PATCH /receivables/%s.", v.ID, v.Value, rec.ID)
+		} else if err != nil {
+			return err
+		}
+	}
+	var rates []booksync.VatRate
+	for i, l := range rec.LineItems {
+		if l.VatRateID == nil {
+			continue
+		}
+		if rates == nil {
+			var err error
+			if rates, err = s.invoiceVatRates(r, rec); err != nil {
+				return err
+			}
+		}
+		at := func(field ...any) []any { return append([]any{"line_items", i}, field...) }
+		_, err := lineVatRate(*l.VatRateID, rates, rec, at)
+		if err != nil && l.VatRateKind == booksync.VATRateReverseCharge {
+			return booksync.FieldErrorf("value_error", at("vat_rate_id"), "Line %d is reverse-charged (vat_rate_id %s), but counterpart %s has no VAT id of an EU member state to charge it to; add one with POST /counterparts/%s/vat_ids, or give the line a rate from GET /vat_rates?counterpart_id=%s with PATCH /receivables/%s.",
+				i+1, *l.VatRateID, rec.CounterpartID, rec.CounterpartID, rec.CounterpartID, rec.ID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {

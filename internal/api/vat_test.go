@@ -271,3 +271,99 @@ func jsonBody(t *testing.T, v any) *strings.Reader {
 	}
 	return strings.NewReader(string(b))
 }
+
+// TestInvoiceVatIDs names the counterpart's and the entity's VAT ids on an invoice (each checked
+// against its owner), and refuses to issue a reverse-charged invoice once its counterpart has no
+// EU VAT id left.
+func TestInvoiceVatIDs(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		p := h.partner()
+		e := p.newEntity("Berlin GmbH", "DE")
+		other := p.newEntity("Hamburg GmbH", "DE")
+		french, german := e.customer("Paris SAS", "FR"), e.customer("München AG", "DE")
+		type vatID struct {
+			ID            string `json:"id"`
+			CounterpartID string `json:"counterpart_id"`
+			EntityID      string `json:"entity_id"`
+			Country       string `json:"country"`
+			Value         string `json:"value"`
+		}
+		var entityVat, otherVat, frVat, deVat vatID
+		e.do("POST", "/entities/"+e.entityID+"/vat_ids", map[string]any{"country": "DE", "type": "eu_vat", "value": "DE123456789"}, 201, &entityVat)
+		other.do("POST", "/entities/"+other.entityID+"/vat_ids", map[string]any{"country": "DE", "type": "eu_vat", "value": "DE987654321"}, 201, &otherVat)
+		e.do("POST", "/counterparts/"+french+"/vat_ids", map[string]any{"country": "FR", "type": "eu_vat", "value": "FR12345678901"}, 201, &frVat)
+		e.do("POST", "/counterparts/"+german+"/vat_ids", map[string]any{"country": "DE", "type": "eu_vat", "value": "DE111111111"}, 201, &deVat)
+		reverse := e.vatRates("?counterpart_id=" + french)
+		if len(reverse) != 1 || reverse[0].Value != 0 {
+			t.Fatalf("French business with a VAT id: rates %+v, want one 0%% reverse charge", reverse)
+		}
+		var billing struct {
+			Address string `json:"default_billing_address_id"`
+		}
+		e.do("GET", "/counterparts/"+french, nil, 200, &billing)
+		invoice := func(fields map[string]any) map[string]any {
+			body := map[string]any{"type": "invoice", "currency": "EUR", "counterpart_id": french, "counterpart_billing_address_id": billing.Address,
+				"line_items": []any{map[string]any{"quantity": 2, "vat_rate_id": reverse[0].ID,
+					"product": map[string]any{"name": "Beratung", "type": "service", "price": map[string]any{"currency": "EUR", "value": 10000}}}}}
+			for k, v := range fields {
+				body[k] = v
+			}
+			return body
+		}
+		var inv struct {
+			ID               string `json:"id"`
+			Status           string `json:"status"`
+			TotalVATAmount   int64  `json:"total_vat_amount"`
+			CounterpartVatID *vatID `json:"counterpart_vat_id"`
+			EntityVatID      *vatID `json:"entity_vat_id"`
+		}
+		e.do("POST", "/receivables", invoice(map[string]any{"counterpart_vat_id_id": frVat.ID, "entity_vat_id_id": entityVat.ID}), 201, &inv)
+		named := inv.ID
+		e.do("GET", "/receivables/"+named, nil, 200, &inv)
+		if c := inv.CounterpartVatID; c == nil || c.ID != frVat.ID || c.CounterpartID != french || c.Value != "FR12345678901" || c.EntityID != "" {
+			t.Errorf("invoice's counterpart_vat_id %+v, want the French VAT id in Monite's shape", c)
+		}
+		if v := inv.EntityVatID; v == nil || v.ID != entityVat.ID || v.EntityID != e.entityID || v.Country != "DE" || v.Value != "DE123456789" {
+			t.Errorf("invoice's entity_vat_id %+v, want the entity's, with its country", v)
+		}
+
+		// Another counterpart's or another entity's VAT id is a 422 naming the field, and changes nothing.
+		for field, id := range map[string]string{"counterpart_vat_id_id": deVat.ID, "entity_vat_id_id": otherVat.ID} {
+			if r := e.raw("POST", "/receivables", jsonBody(t, invoice(map[string]any{field: id})), nil); r.status != 422 || !strings.Contains(string(r.body), field) {
+				t.Errorf("POST /receivables with a foreign %s: status %d, want 422 naming it: %s", field, r.status, r.body)
+			}
+			if r := e.raw("PATCH", "/receivables/"+named, jsonBody(t, map[string]any{"invoice": map[string]any{field: id}}), nil); r.status != 422 || !strings.Contains(string(r.body), field) {
+				t.Errorf("PATCH with a foreign %s: status %d, want 422 naming it: %s", field, r.status, r.body)
+			}
+		}
+		if r := e.raw("POST", "/receivables", jsonBody(t, invoice(map[string]any{"entity_vat_id_id": frVat.ID})), nil); r.status != 422 {
+			t.Errorf("a counterpart's VAT id as entity_vat_id_id: status %d, want 422: %s", r.status, r.body)
+		}
+		e.do("GET", "/receivables/"+named, nil, 200, &inv)
+		if inv.CounterpartVatID == nil || inv.CounterpartVatID.ID != frVat.ID || inv.EntityVatID == nil || inv.EntityVatID.ID != entityVat.ID {
+			t.Errorf("after refused PATCHes: %+v, want the VAT ids unchanged", inv)
+		}
+
+		e.do("POST", "/receivables", invoice(nil), 201, &inv)
+		unnamed := inv.ID
+		// The French business's VAT id is deleted: neither draft may be issued reverse-charged.
+		e.do("DELETE", "/counterparts/"+french+"/vat_ids/"+frVat.ID, nil, 204, nil)
+		for id, field := range map[string]string{named: "counterpart_vat_id_id", unnamed: "vat_rate_id"} {
+			r := e.raw("POST", "/receivables/"+id+"/issue", nil, nil)
+			if r.status != 422 || !strings.Contains(string(r.body), field) || !strings.Contains(string(r.body), "/counterparts/"+french+"/vat_ids") {
+				t.Errorf("issuing a reverse-charged invoice without the counterpart's VAT id: status %d, want 422 naming %s and how to add one: %s", r.status, field, r.body)
+			}
+			e.do("GET", "/receivables/"+id, nil, 200, &inv)
+			if inv.Status != "draft" {
+				t.Errorf("refused issue: status %q, want draft", inv.Status)
+			}
+		}
+		// With a VAT id again, the invoice that names none is issued.
+		e.do("POST", "/counterparts/"+french+"/vat_ids", map[string]any{"country": "FR", "type": "eu_vat", "value": "FR12345678901"}, 201, nil)
+		e.do("POST", "/receivables/"+unnamed+"/issue", nil, 200, &inv)
+		if inv.Status != "issued" || inv.TotalVATAmount != 0 {
+			t.Errorf("issued reverse-charged invoice: %+v, want issued with no VAT", inv)
+		}
+	})
+}

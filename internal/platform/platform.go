@@ -35,6 +35,11 @@ type TaxRate struct {
 	Components []TaxComponent
 	// Revenue reports whether the rate may be used on sales (Xero's CanApplyToRevenue).
 	Revenue bool
+	// Kind is the kind of sale a 0% rate is for: booksync.VATRateReverseCharge (a sale to a
+	// business in another EU member state, which accounts for the VAT itself) or
+	// booksync.VATRateExport; empty for any other rate. Invoice lines of those kinds are pushed
+	// with a rate of their kind.
+	Kind booksync.VATRateKind
 	// Automated reports a rate the accounting system works out itself for each invoice, so that
 	// it has no single value (QuickBooks' "TAX" code under US automated sales tax): it stands for
 	// every non-zero rate of booksync's.

@@ -34,7 +34,8 @@ func (s *Store) ReplacePulled(ctx context.Context, c *booksync.Connection, rates
 // ones the API does not show but the engine needs.
 type taxRateRow struct {
 	*booksync.AccountingTaxRate
-	Revenue bool `json:"revenue"`
+	Revenue bool                 `json:"revenue"`
+	Kind    booksync.VATRateKind `json:"kind,omitempty"`
 }
 
 type ledgerAccountRow struct {
@@ -47,7 +48,7 @@ type ledgerAccountRow struct {
 func storedPulled(v any) ([]byte, error) {
 	switch t := v.(type) {
 	case *booksync.AccountingTaxRate:
-		return json.Marshal(taxRateRow{t, t.Revenue})
+		return json.Marshal(taxRateRow{t, t.Revenue, t.Kind})
 	case *booksync.LedgerAccount:
 		return json.Marshal(ledgerAccountRow{t, t.PlatformID, t.PaymentsAllowed, t.SalesRefusal})
 	}
@@ -146,7 +147,7 @@ var scanTaxRate = scanPulled(func(r *taxRateRow, id, entityID, connID string, cr
 		r.AccountingTaxRate = &booksync.AccountingTaxRate{}
 	}
 	t := *r.AccountingTaxRate
-	t.ID, t.EntityID, t.ConnectionID, t.CreatedAt, t.UpdatedAt, t.Revenue = id, entityID, connID, created, updated, r.Revenue
+	t.ID, t.EntityID, t.ConnectionID, t.CreatedAt, t.UpdatedAt, t.Revenue, t.Kind = id, entityID, connID, created, updated, r.Revenue, r.Kind
 	return t
 })
 

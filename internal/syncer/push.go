@@ -220,7 +220,7 @@ func (e *Engine) pull(ctx context.Context, connID string) error {
 	for _, r := range rates {
 		t := booksync.AccountingTaxRate{ID: booksync.StableID(c.EntityID, c.Platform, c.TenantID, "tax_rate", r.Code),
 			EntityID: c.EntityID, ConnectionID: c.ID, UpdatedAt: now, Code: r.Code, Name: r.Name, Status: r.Status,
-			EffectiveTaxRate: r.Rate, Revenue: r.Revenue, Components: []booksync.TaxComponent{}}
+			EffectiveTaxRate: r.Rate, Revenue: r.Revenue, Kind: r.Kind, Components: []booksync.TaxComponent{}}
 		if r.Automated {
 			t.EffectiveTaxRate = booksync.AutomatedTaxRate
 		}

@@ -2,6 +2,8 @@
 // in data/ (their origin and how to refresh them are in README.md beside this file).
 package vatrates
 
+//go:generate ../../scripts/vatrates-data
+
 import (
 	"embed"
 	"encoding/json"
@@ -33,6 +35,16 @@ type Table struct {
 func (t *Table) Country(code string) (booksync.CountryVAT, bool) {
 	c, ok := t.countries[strings.ToUpper(code)]
 	return c, ok
+}
+
+// Countries returns the VAT of every country in the data, by country code.
+func (t *Table) Countries() []booksync.CountryVAT {
+	out := make([]booksync.CountryVAT, 0, len(t.countries))
+	for _, c := range t.countries {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b booksync.CountryVAT) int { return strings.Compare(a.Country, b.Country) })
+	return out
 }
 
 // InEU reports whether the country is a member state of the European Union.

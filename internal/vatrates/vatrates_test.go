@@ -20,8 +20,14 @@ func TestTable(t *testing.T) {
 		{"FR", true, 2000, []int64{1000, 550, 210}},
 		{"GB", false, 2000, []int64{500}},
 		{"AU", false, 1000, nil},
-		// Finland changed its rates after the reduced rates' source was published: standard alone.
+		// Countries that changed their standard rate after the reduced rates' source was published
+		// (Finland 2024-09, Slovakia and Estonia 2025, Romania 2025-08): the current standard rate
+		// alone, never the reduced rates of before.
 		{"FI", true, 2550, nil},
+		{"SK", true, 2300, nil},
+		{"EE", true, 2400, nil},
+		{"RO", true, 2100, nil},
+		{"NL", true, 2100, []int64{900}},
 	} {
 		c, ok := tab.Country(tc.code)
 		if !ok || c.EU != tc.eu || c.Standard != tc.standard || !slices.Equal(c.Reduced, tc.reduced) {

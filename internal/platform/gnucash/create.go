@@ -49,9 +49,9 @@ func starterTaxTables(country string) ([]starterTax, string) {
 	case "GB":
 		return []starterTax{{"VAT 20%", "20"}, {"VAT 5%", "5"}, {"VAT 0%", "0"}}, "VAT Payable"
 	case "DE":
-		return []starterTax{{"USt 19%", "19"}, {"USt 7%", "7"}, {"USt 0%", "0"}}, "VAT Payable"
+		return append([]starterTax{{"USt 19%", "19"}, {"USt 7%", "7"}, {"USt 0%", "0"}}, euSaleTaxes("USt")...), "VAT Payable"
 	case "FR":
-		return []starterTax{{"TVA 20%", "20"}, {"TVA 10%", "10"}, {"TVA 5.5%", "5.5"}, {"TVA 0%", "0"}}, "VAT Payable"
+		return append([]starterTax{{"TVA 20%", "20"}, {"TVA 10%", "10"}, {"TVA 5.5%", "5.5"}, {"TVA 0%", "0"}}, euSaleTaxes("TVA")...), "VAT Payable"
 	case "US":
 		// A table per place of booksync's published state and local rates, each at the place's
 		// combined rate: an invoice line names the rate of where its customer is.
@@ -67,6 +67,14 @@ func starterTaxTables(country string) ([]starterTax, string) {
 	default:
 		return []starterTax{{"Tax 0%", "0"}}, "Tax Payable"
 	}
+}
+
+// euSaleTaxes are the 0% tax tables of an EU member state's book for its sales abroad: to a
+// business registered for VAT in another member state, which accounts for the VAT itself (reverse
+// charge), and outside the EU (export). booksync pushes lines of those kinds with them, so that
+// the book tells them apart from domestic zero-rated sales.
+func euSaleTaxes(tax string) []starterTax {
+	return []starterTax{{tax + " 0% reverse charge (EU)", "0"}, {tax + " 0% export", "0"}}
 }
 
 // currencyNames holds the ISO 4217 names and numeric codes GnuCash writes for common currencies;

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -85,6 +86,8 @@ func (b *Book) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 	}
 	for guid, i := range index {
 		out[i].Rate = roundMinor(sums[guid], 100)
+		// GnuCash tax tables have names only: a 0% table named for reverse charge or export is one.
+		out[i].Kind = booksync.TaxRateKindOf(out[i].Name, out[i].Rate)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -117,9 +118,25 @@ func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 					IsCompound: d.TaxTypeApplicable == "TaxOnAmountPlusTax" || d.TaxTypeApplicable == "TaxOnTax"})
 			}
 		}
+		tr.Kind = codeKind(tc, tr.Rate)
 		out = append(out, tr)
 	}
 	return out, nil
+}
+
+// codeKind is the kind of sale a QuickBooks tax code is for: the UK edition's EC codes ("0.0% ECG"
+// for goods, "0.0% ECS" for services sold to a business in another EU member state, which accounts
+// for the VAT), or a code whose name or description says reverse charge or export.
+func codeKind(tc wireTaxCode, rate int64) booksync.VATRateKind {
+	if rate != 0 {
+		return ""
+	}
+	for _, w := range strings.Fields(tc.Name) {
+		if w == "ECG" || w == "ECS" {
+			return booksync.VATRateReverseCharge
+		}
+	}
+	return booksync.TaxRateKindOf(tc.Name+" "+tc.Description, rate)
 }
 
 // taxCodes reads every tax code and tax rate, active or not, the rates by Id, and keeps them for

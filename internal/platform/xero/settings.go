@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -46,7 +47,7 @@ func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 			return nil, unexpected(err, false)
 		}
 		tr := platform.TaxRate{Code: t.TaxType, Name: t.Name, Status: activeOrArchived(t.Status),
-			Rate: v, Revenue: t.CanApplyToRevenue}
+			Rate: v, Revenue: t.CanApplyToRevenue, Kind: taxTypeKind(t.TaxType, t.Name, v)}
 		for _, comp := range t.TaxComponents {
 			cv, err := rate(comp.Rate)
 			if err != nil {
@@ -57,6 +58,22 @@ func (c *Client) TaxRates(ctx context.Context) ([]platform.TaxRate, error) {
 		out = append(out, tr)
 	}
 	return out, nil
+}
+
+// taxTypeKind is the kind of sale a Xero rate is for: its TaxType says so for the rates Xero
+// seeds (a UK organisation's zero-rated EC sales, whose buyer accounts for the VAT; an Australian
+// one's GST-free exports), its name for one a user added (TAX001, ...), since Global
+// organisations have no TaxType of their own for them.
+func taxTypeKind(taxType, name string, rate int64) booksync.VATRateKind {
+	switch {
+	case rate != 0:
+		return ""
+	case taxType == "ECZROUTPUT" || taxType == "ECZROUTPUTSERVICES":
+		return booksync.VATRateReverseCharge
+	case taxType == "EXEMPTEXPORT":
+		return booksync.VATRateExport
+	}
+	return booksync.TaxRateKindOf(name, rate)
 }
 
 // activeOrArchived maps Xero's statuses onto booksync's two: anything not usable is archived.

@@ -33,10 +33,11 @@ func vatCodes(standard string, reduced ...string) []seedCode {
 	for _, r := range reduced {
 		out = append(out, seedCode{r + "% R", r + "% R", r, "Reduced"})
 	}
-	return append(out,
+	out = append(out,
 		seedCode{"0.0% Z", "0.0% Z", "0", "Zero-rated"},
 		seedCode{"Exempt", "Exempt", "0", "Exempt"},
 		seedCode{"No VAT", "No VAT", "0", "No VAT"})
+	return append(out, ecCodes()...)
 }
 
 var profiles = map[string]profile{

@@ -153,6 +153,7 @@ func editionOf(country string) edition {
 // seedTaxRatesOf seeds the edition's rates, then the ones its user added (TAX001, ...), and
 // returns them with the next TAXnnn number.
 func seedTaxRatesOf(e edition) ([]*TaxRate, int) {
+	e.Added = append(append([]addedRate{}, e.Added...), salesAbroad(e)...)
 	out := make([]*TaxRate, 0, len(e.Rates)+len(e.Added))
 	for _, x := range e.Rates {
 		tr := newTaxRate(x.name, x.taxType, x.report, sandbox.NewAmount(x.rate))

@@ -283,22 +283,23 @@ type schemaEdit struct {
 
 const ledgerAccountNote = " Once the entity's books are connected and pulled, ledger_account_id must be one of its active accounts from GET /ledger_accounts (else a 422)."
 
-const unmanagedNote = "booksync does not manage attachments, contacts, VAT id, bank account, e-invoicing, payment terms, reminders, projects, tags, rendering settings or withholding tax, so those fields of Monite's schema are not accepted (a 422 names them); the invoice's entity is taken from the entity itself."
+const unmanagedNote = "counterpart_vat_id_id must be one of the counterpart's VAT ids (GET /counterparts/{counterpart_id}/vat_ids) and entity_vat_id_id one of the entity's (GET /entities/{entity_id}/vat_ids), else a 422 naming the field; the invoice returns them as counterpart_vat_id and entity_vat_id, and GET /vat_rates for its lines is asked with them. " +
+	"booksync does not manage attachments, contacts, bank account, e-invoicing, payment terms, reminders, projects, tags, rendering settings or withholding tax, so those fields of Monite's schema are not accepted (a 422 names them); the invoice's entity is taken from the entity itself."
 
 // schemaEdits are booksync's differences from Monite's request schemas, keyed by schema name.
 // internal/api's TestServedRequestSchemasAreAccepted checks that every property left in a request
 // schema is read by its handler or documented here.
 var schemaEdits = map[string]schemaEdit{
 	"ReceivableFacadeCreateInvoicePayload": {
-		drop: []string{"attachments", "counterpart_business_type", "counterpart_einvoicing_credentials_id", "counterpart_vat_id_id",
-			"document_rendering", "entity", "entity_bank_account_id", "entity_vat_id_id", "network_credentials_id",
+		drop: []string{"attachments", "counterpart_business_type", "counterpart_einvoicing_credentials_id",
+			"document_rendering", "entity", "entity_bank_account_id", "network_credentials_id",
 			"overdue_reminder_id", "payment_reminder_id", "payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
 		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
 		note: unmanagedNote + " is_einvoice may only be false.",
 	},
 	"UpdateInvoice": {
-		drop: []string{"attachments", "contact_id", "counterpart_einvoicing_credentials_id", "counterpart_vat_id_id", "document_rendering",
-			"entity", "entity_bank_account_id", "entity_vat_id_id", "network_credentials_id", "overdue_reminder_id", "payment_reminder_id",
+		drop: []string{"attachments", "contact_id", "counterpart_einvoicing_credentials_id", "document_rendering",
+			"entity", "entity_bank_account_id", "network_credentials_id", "overdue_reminder_id", "payment_reminder_id",
 			"payment_terms", "payment_terms_id", "project_id", "tag_ids", "withholding_tax_rate"},
 		set:  map[string]map[string]any{"is_einvoice": {"enum": []any{false}}},
 		note: "for a draft invoice only (an issued one takes UpdateIssuedInvoice). " + unmanagedNote + " is_einvoice may only be false.",
@@ -322,6 +323,7 @@ var schemaEdits = map[string]schemaEdit{
 	"LineItem": {
 		drop: []string{"custom_vat_rate_id"},
 		note: "Give each line's rate as vat_rate_id, one of the rates GET /vat_rates returns for the invoice's entity and counterpart (else a 422 naming it), or in tax_rate_value (percent minor units, 20% is 2000); one of them is required unless the invoice is vat_exempt, and when both are given they must agree. booksync does not manage custom VAT rates." +
+			" A line on the 0% reverse-charge rate (a business with a VAT id in another EU member state) is pushed with the books' reverse-charge rate, and the invoice is not issued (422) once its counterpart has no such VAT id." +
 			" Once the entity's books are connected and pulled, accounting_tax_rate_id must be one of its active rates from GET /accounting_tax_rates (else a 422).",
 	},
 	"LineItemUpdate": {

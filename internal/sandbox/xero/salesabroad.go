@@ -1,0 +1,20 @@
+package xero
+
+// euSaleRates are the 0% rates the user of a Global organisation in an EU member state adds for its
+// sales abroad, as it adds its national rates (Xero seeds none there): sales to a business
+// registered for VAT in another member state, which accounts for the VAT itself (reverse charge),
+// and exports outside the EU. They follow the national rates, TAXnnn in order. (UK organisations
+// have Xero's own EC TaxTypes, ECZROUTPUT and ECZROUTPUTSERVICES, which booksync also books
+// reverse-charged lines on; the sandbox's UK organisation does not seed them yet, since a GB
+// seller's sales to the EU are exports since 2021.)
+func euSaleRates() []addedRate {
+	return []addedRate{vat("VAT 0% reverse charge (EU)", "0"), vat("VAT 0% export", "0")}
+}
+
+// salesAbroad returns the rates the edition's user added for sales abroad.
+func salesAbroad(e edition) []addedRate {
+	if e.Version == "GLOBAL" && e.Tax == "VAT" {
+		return euSaleRates()
+	}
+	return nil
+}
