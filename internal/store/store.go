@@ -11,7 +11,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the database/sql driver "pgx"
-	_ "modernc.org/sqlite"             // registers the database/sql driver "sqlite"
 )
 
 // Dialect names, as Dialect returns them.
@@ -97,7 +96,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	memory := strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
 
-	writer, err := sql.Open("sqlite", withParams(dsn,
+	writer, err := openSQLiteDB(withParams(dsn,
 		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", "_pragma=busy_timeout(10000)",
 		"_pragma=foreign_keys(1)", "_txlock=immediate"))
 	if err != nil {
@@ -123,7 +122,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open sqlite %s: journal_mode is %q, want wal", dsn, mode)
 	}
 
-	reader, err := sql.Open("sqlite", withParams(dsn,
+	reader, err := openSQLiteDB(withParams(dsn,
 		"_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)", "_query_only=1"))
 	if err != nil {
 		writer.Close()
@@ -142,6 +141,16 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	s.reader = reader
 	return s, nil
+}
+
+// openSQLiteDB opens a pool on the SQLite database dsn whose connections keep their prepared
+// statements (see openSQLiteConnector).
+func openSQLiteDB(dsn string) (*sql.DB, error) {
+	c, err := openSQLiteConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 // withParams appends driver parameters to a SQLite path or file: URI.
