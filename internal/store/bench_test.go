@@ -281,6 +281,17 @@ func seedSyncedRecords(b *testing.B, s *Store, n int) (string, []string) {
 	if err := s.CreateConnection(ctx, conn, ""); err != nil {
 		b.Fatal(err)
 	}
+	// A page cache that holds the indexes while they grow at random places (the ids are random).
+	if s.d.name == DialectSQLite {
+		if _, err := s.writer.ExecContext(ctx, "PRAGMA cache_size = -524288"); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			if _, err := s.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", sqliteWriterCache)); err != nil {
+				b.Fatal(err)
+			}
+		}()
+	}
 	const cols, perInsert, perTx = 12, 500, 50_000
 	var sample []string
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -74,18 +74,19 @@ func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) e
 	if len(ev.Object) == 0 {
 		ev.Object = json.RawMessage("null")
 	}
-	var partnerID string
-	if err := tx.QueryRowContext(ctx, "SELECT partner_id FROM entities WHERE id = $1", ev.EntityID).Scan(&partnerID); err != nil {
-		return fmt.Errorf("store: add event: %w", mapNotFound(err, "entity"))
-	}
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("store: add event: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action,
-	created_at, updated_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
-		ev.ID, ev.EntityID, partnerID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)); err != nil {
-		return fmt.Errorf("store: add event: %w", mapErr(err))
+	// The event takes its partner from the entity's row in the same statement; no row means no
+	// entity.
+	var partnerID string
+	if err := tx.QueryRowContext(ctx, `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action,
+	created_at, updated_at, data) SELECT $1, id, partner_id, $3, $4, $5, CAST($6 AS BIGINT), CAST($6 AS BIGINT), $7
+	FROM entities WHERE id = $2
+	RETURNING partner_id`,
+		ev.ID, ev.EntityID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)).Scan(&partnerID); err != nil {
+		return fmt.Errorf("store: add event: %w", mapNotFound(mapErr(err), "entity"))
 	}
 	subs, err := queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
 		" FROM webhook_subscriptions WHERE partner_id = $1 AND object_type = $2 AND status = $3 ORDER BY created_at, id",
