@@ -61,11 +61,10 @@ func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) e
 }
 
 // eventTargets remembers, within one transaction that writes many events (a batch of push
-// outcomes), each entity's partner and each partner's enabled subscriptions to an object type,
-// so that they are read once per transaction and not once per event.
+// outcomes), each partner's enabled subscriptions to an object type, so that they are read once
+// per transaction and not once per event.
 type eventTargets struct {
-	partners map[string]string                            // by entity id
-	subs     map[[2]string][]booksync.WebhookSubscription // by partner id and object type
+	subs map[[2]string][]booksync.WebhookSubscription // by partner id and object type
 }
 
 func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets) error {
@@ -86,26 +85,19 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 	if len(ev.Object) == 0 {
 		ev.Object = json.RawMessage("null")
 	}
-	partnerID, ok := "", false
-	if known != nil {
-		partnerID, ok = known.partners[ev.EntityID]
-	}
-	if !ok {
-		if err := tx.QueryRowContext(ctx, "SELECT partner_id FROM entities WHERE id = $1", ev.EntityID).Scan(&partnerID); err != nil {
-			return fmt.Errorf("store: add event: %w", mapNotFound(err, "entity"))
-		}
-		if known != nil {
-			known.partners[ev.EntityID] = partnerID
-		}
-	}
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("store: add event: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action,
-	created_at, updated_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
-		ev.ID, ev.EntityID, partnerID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)); err != nil {
-		return fmt.Errorf("store: add event: %w", mapErr(err))
+	// The event takes its partner from the entity's row in the same statement; no row means no
+	// entity.
+	var partnerID string
+	if err := tx.QueryRowContext(ctx, `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action,
+	created_at, updated_at, data) SELECT $1, id, partner_id, $3, $4, $5, CAST($6 AS BIGINT), CAST($6 AS BIGINT), $7
+	FROM entities WHERE id = $2
+	RETURNING partner_id`,
+		ev.ID, ev.EntityID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)).Scan(&partnerID); err != nil {
+		return fmt.Errorf("store: add event: %w", mapNotFound(mapErr(err), "entity"))
 	}
 	key := [2]string{partnerID, ev.ObjectType}
 	subs, ok := []booksync.WebhookSubscription(nil), false

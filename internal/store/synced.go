@@ -199,7 +199,7 @@ func (s *Store) SettleSyncedRecords(ctx context.Context, recs []*booksync.Synced
 	}
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		ok = make([]bool, len(recs))
-		known := &eventTargets{partners: map[string]string{}, subs: map[[2]string][]booksync.WebhookSubscription{}}
+		known := &eventTargets{subs: map[[2]string][]booksync.WebhookSubscription{}}
 		for i, r := range recs {
 			res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
 				r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data[i], platformObjectID(r), r.ID, micros(readAt[i]))
