@@ -147,3 +147,112 @@ func TestBrowserChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardInBrowser is the dashboard's story in chromium: sign in, connect the entity to the
+// Xero sandbox through its consent page, see an invoice's error and its fix, add the missing tax
+// rate on the sandbox's organisation page, Sync now, Retry, and see `done` arrive without a
+// reload; another partner reaches none of it by URL; and every main page passes axe-core and fits
+// a phone. With BOOKSYNC_SCREENSHOTS=docs it also saves the README's screenshots in docs/.
+func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
+	b := newBrowser(t)
+	s := newStack(t, filepath.Join(t.TempDir(), "booksync.db"))
+	ctx := context.Background()
+	c := s.partner().newEntity()
+	var ent struct {
+		Organization struct {
+			LegalName string `json:"legal_name"`
+		} `json:"organization"`
+	}
+	c.do("GET", "/entities/"+c.entityID, nil, 200, &ent)
+	shots := ""
+	if dir := os.Getenv("BOOKSYNC_SCREENSHOTS"); dir != "" {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join("..", "..", dir) // relative to the repository's root
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shots = abs
+	}
+	args := func(phase string, more map[string]any) map[string]any {
+		a := map[string]any{"phase": phase, "url": s.url, "clientID": c.clientID, "secret": c.secret,
+			"entityID": c.entityID, "entityName": ent.Organization.LegalName, "screenshots": shots}
+		for k, v := range more {
+			a[k] = v
+		}
+		return a
+	}
+
+	b.mustRun("dashboard.js", args("connect", nil))
+	var conns struct {
+		Data []struct{ ID, Platform, Status string }
+	}
+	c.do("GET", "/accounting_connections", nil, 200, &conns)
+	if len(conns.Data) != 1 || conns.Data[0].Platform != "xero" || conns.Data[0].Status != "connected" {
+		t.Fatalf("connections after connecting in the dashboard: %+v", conns.Data)
+	}
+	conn, err := s.app.Store.Connection(ctx, c.entityID, conns.Data[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasRate := func(rate int64) func() bool {
+		return func() bool {
+			var l struct {
+				Data []struct {
+					EffectiveTaxRate int64 `json:"effective_tax_rate"`
+				}
+			}
+			c.do("GET", "/accounting_tax_rates", nil, 200, &l)
+			for _, d := range l.Data {
+				if d.EffectiveTaxRate == rate {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	c.waitFor("the initial pull", hasRate(2000))
+
+	// A 12.5% line: the UK organisation has no such rate until the user adds it in the books.
+	r := c.customerAndProduct("Fabrikam Ltd", nil)
+	invoice, number := c.issue(r, nil, line(r.product, 2, 1250))
+	rec := c.record("receivable", invoice)
+	if rec.SyncStatus != "error" || rec.Errors == nil || len(rec.Errors.Details) == 0 ||
+		!strings.Contains(rec.Errors.Message, "Tax rate does not exist") || !strings.Contains(rec.Errors.Details[0].Fix, "12.5%") {
+		t.Fatalf("record of a 12.5%% invoice before the books have the rate: %s", rec)
+	}
+	// A 17.5% one stays in error: the records page then shows an error and a success side by side.
+	other, _ := c.issue(r, nil, line(r.product, 1, 1750))
+	if rec2 := c.record("receivable", other); rec2.SyncStatus != "error" {
+		t.Fatalf("record of a 17.5%% invoice: %s", rec2)
+	}
+
+	b.mustRun("dashboard.js", args("fix", map[string]any{"recordID": rec.ID, "tenant": conn.TenantID,
+		"errorTexts": []string{rec.Errors.Message, rec.Errors.Details[0].Fix},
+		"rateName":   "12.5% (VAT on Income)", "rate": "12.5"}))
+	c.waitFor("Sync now to pull the 12.5% rate added in the books", hasRate(1250))
+
+	b.mustRun("dashboard.js", args("retry", map[string]any{"recordID": rec.ID, "invoiceID": invoice,
+		"invoiceNumber": number, "sameText": "booksync and the books hold the same values."}))
+	if rec = c.record("receivable", invoice); rec.SyncStatus != "done" || rec.PlatformObjectID == nil {
+		t.Fatalf("record after Retry in the dashboard: %s", rec)
+	}
+
+	intruder := s.partner().newEntity()
+	b.mustRun("dashboard.js", map[string]any{"phase": "isolation", "url": s.url, "clientID": intruder.clientID,
+		"secret": intruder.secret, "otherEntityID": c.entityID, "otherEntityName": ent.Organization.LegalName,
+		"otherRecordID": rec.ID, "otherInvoiceID": invoice, "state": ""})
+
+	b.mustRun("check-pages.js", map[string]any{"state": "", "pages": []map[string]string{
+		{"name": "sign-in", "url": s.url + "/dashboard/login", "expectPath": "/dashboard/login"}}})
+	b.mustRun("check-pages.js", map[string]any{"pages": []map[string]string{
+		{"name": "overview", "url": s.url + "/dashboard/", "expectPath": "/dashboard/"},
+		{"name": "entity", "url": s.url + "/dashboard/entities/" + c.entityID, "expectPath": "/dashboard/entities/"},
+		{"name": "records", "url": s.url + "/dashboard/records", "expectPath": "/dashboard/records"},
+		{"name": "invoice (done)", "url": s.url + "/dashboard/receivables/" + invoice, "expectPath": "/dashboard/receivables/"},
+		{"name": "invoice (error)", "url": s.url + "/dashboard/receivables/" + other, "expectPath": "/dashboard/receivables/"},
+		{"name": "jobs", "url": s.url + "/dashboard/jobs", "expectPath": "/dashboard/jobs"},
+	}})
+}
