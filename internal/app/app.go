@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/dashboard"
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/metrics"
 	"github.com/booksync/booksync/internal/platform"
@@ -69,6 +70,7 @@ type App struct {
 	Webhooks          *webhooks.Service
 	Invoicing         *invoicing.Service
 	API               *api.Server
+	Dashboard         *dashboard.Server
 	XeroSandbox       *xerosandbox.Sandbox
 	QuickBooksSandbox *qbsandbox.Sandbox
 	handler           http.Handler
@@ -134,10 +136,36 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err := a.mountSandboxes(ctx, mux, cfg); err != nil {
 		return fail(err)
 	}
+	if err := a.mountDashboard(mux, cfg); err != nil {
+		return fail(err)
+	}
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", a.API)
 	a.handler = mux
 	return a, nil
+}
+
+// mountDashboard serves the dashboard at /dashboard/, with River UI under /dashboard/jobs/, and
+// lets the OAuth callback bring a connection started there back to it.
+func (a *App) mountDashboard(mux *http.ServeMux, cfg Config) error {
+	dcfg := dashboard.Config{
+		Store: a.Store, Accounting: a.Engine, Partners: a.API,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		Logger:        cfg.Logger,
+	}
+	jobs, err := dashboard.RiverUI(a.Store.RiverDriver(), cfg.Logger)
+	if err != nil {
+		dcfg.JobsUnavailable = "River UI cannot serve this database (" + err.Error() + ")."
+	} else {
+		dcfg.Jobs = jobs
+	}
+	a.Dashboard, err = dashboard.New(dcfg)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/dashboard/", a.Dashboard)
+	mux.Handle("GET /oauth/callback", a.Dashboard.OAuthCallback(a.API))
+	return nil
 }
 
 // DefaultGnuCashDir is where GnuCash books go when not configured: a gnucash folder beside a
