@@ -216,7 +216,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	c.waitFor("the initial pull", hasRate(2000))
 
 	// A 12.5% line: the UK organisation has no such rate until the user adds it in the books.
-	r := c.customerAndProduct("Fabrikam Ltd", nil)
+	r := c.customerAndProduct("Fabrikam Ltd", ptr(c.idByName("/ledger_accounts", "Sales")))
 	invoice, number := c.issue(r, nil, line(r.product, 2, 1250))
 	rec := c.record("receivable", invoice)
 	if rec.SyncStatus != "error" || rec.Errors == nil || len(rec.Errors.Details) == 0 ||
