@@ -21,6 +21,9 @@
 //	POST /dashboard/entities/{id}/connect  field platform: 303 to the consent page (connection_url); the OAuth
 //	                                       callback then comes back to the entity's page
 //	POST /dashboard/entities/{id}/connections/{cid}/sync|disconnect|reconnect   303 back to the entity's page
+//	                                       (after sync, with ?sync_requested=<unix µs>: the panel then polls
+//	                                       until the connection has pulled; a retry needs that pull when the
+//	                                       fix was made in the books, such as a new tax rate)
 //	GET  /dashboard/records                query status, object_type, platform, entity_id, since (a date or an
 //	                                       RFC 3339 time), after/before (the Next and Previous links)
 //	GET  /dashboard/records/{id}/row       one row alone, polled every 2 s while the record is pending

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -105,8 +106,11 @@ func (s *Server) entityOf(w http.ResponseWriter, r *http.Request) (*booksync.Ent
 
 type entityPage struct {
 	entityCard
-	Platforms   any
-	Connections []booksync.Connection
+	Platforms any
+	// Poll is where the panel refreshes itself from; Syncing says a sync asked for here has not
+	// pulled yet.
+	Poll    string
+	Syncing bool
 }
 
 func (s *Server) entityPage(w http.ResponseWriter, r *http.Request) (entityPage, bool) {
@@ -119,7 +123,17 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request) (entityPage,
 		s.fail(w, r, err)
 		return entityPage{}, false
 	}
-	return entityPage{entityCard: c, Platforms: platforms}, true
+	p := entityPage{entityCard: c, Platforms: platforms, Poll: "/dashboard/entities/" + e.ID + "/connection"}
+	// After Sync now, the panel follows the sync until it has pulled.
+	if v := r.URL.Query().Get("sync_requested"); v != "" && c.Conn != nil && c.Conn.Status == booksync.ConnectionConnected {
+		if at, err := strconv.ParseInt(v, 10, 64); err == nil {
+			if c.Conn.LastPull == nil || c.Conn.LastPull.UnixMicro() < at {
+				p.InProgress, p.Syncing = true, true
+			}
+			p.Poll += "?sync_requested=" + v
+		}
+	}
+	return p, true
 }
 
 func (s *Server) getEntity(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +197,11 @@ func (s *Server) postConnectionAction(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PathValue("action") {
 	case "sync":
-		err = s.cfg.Accounting.SyncNow(ctx, e.ID, conn.ID)
+		asked := s.cfg.Now().UnixMicro()
+		if err = s.cfg.Accounting.SyncNow(ctx, e.ID, conn.ID); err == nil {
+			http.Redirect(w, r, "/dashboard/entities/"+e.ID+"?sync_requested="+strconv.FormatInt(asked, 10), http.StatusSeeOther)
+			return
+		}
 	case "disconnect":
 		_, err = s.cfg.Accounting.Disconnect(ctx, e.ID, conn.ID)
 	case "reconnect":

@@ -130,14 +130,14 @@ func (p *receivablePage) compare() {
 		row("Currency", cur, remote.Currency, has),
 	}
 	for i := 0; i < max(len(inv.LineItems), len(remote.Lines)); i++ {
-		var ours [4]string
+		// A line only one side holds is a difference in each of its values.
+		ours := [4]string{"missing", "missing", "missing", "missing"}
 		if i < len(inv.LineItems) {
 			l := inv.LineItems[i]
 			ours = [4]string{l.Product.Name, l.Quantity.String(), amount(l.TotalBeforeVAT), amount(l.TotalAfterVAT - l.TotalBeforeVAT)}
 		}
-		var theirs [4]string
-		hasLine := has && i < len(remote.Lines)
-		if hasLine {
+		theirs := [4]string{"missing", "missing", "missing", "missing"}
+		if has && i < len(remote.Lines) {
 			l := remote.Lines[i]
 			net := l.LineAmount
 			if remote.Inclusive {
@@ -150,10 +150,10 @@ func (p *receivablePage) compare() {
 			}
 		}
 		line := []comparison{
-			row("Description", ours[0], theirs[0], hasLine),
-			row("Quantity", ours[1], theirs[1], hasLine),
-			row("Amount excluding tax", ours[2], theirs[2], hasLine),
-			row("Tax", ours[3], theirs[3], hasLine),
+			row("Description", ours[0], theirs[0], has),
+			row("Quantity", ours[1], theirs[1], has),
+			row("Amount excluding tax", ours[2], theirs[2], has),
+			row("Tax", ours[3], theirs[3], has),
 		}
 		p.Lines = append(p.Lines, line)
 	}

@@ -145,6 +145,13 @@ func (s *Server) recordQuery(r *http.Request, f recordFilters) (booksync.ListQue
 		}
 		q.Filters = append(q.Filters, booksync.Filter{Field: "updated_at", Op: booksync.OpGte, Values: []any{t.UTC()}})
 	}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 250 {
+			return q, booksync.Errorf(booksync.EINVALID, "limit must be a number from 1 to 250.")
+		}
+		q.Limit = n
+	}
 	return q, pageCursor(r, &q)
 }
 
