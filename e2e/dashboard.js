@@ -140,7 +140,6 @@ async function retry(browser) {
   if (await row.getByText('Tax rate does not exist').count()) {
     throw new Error('the row still shows the error after `done`');
   }
-  await screenshot(page, 'records-retried');
 
   step('the overview');
   await page.goto(`${base}/dashboard/`);

@@ -105,10 +105,17 @@ async function horizontalOverflow(page) {
     const doc = document.documentElement;
     const over = doc.scrollWidth - doc.clientWidth;
     if (over <= 0) return { over: 0, culprits: [] };
+    // An element sticks out when it reaches past the window and no ancestor scrolls or clips it.
+    const clipped = (el) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
     const culprits = [];
     for (const el of document.body.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
-      if (r.right > doc.clientWidth + 1) {
+      if (r.right > doc.clientWidth && !clipped(el)) {
         culprits.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} (right edge ${Math.round(r.right)})`);
       }
     }

@@ -21,11 +21,11 @@ import (
 // they need; without it they skip, unless BOOKSYNC_REQUIRE_BROWSER=1 (as `make test` sets) makes
 // them fail.
 
-// browser runs the scripts of e2e/ for one test.
-type browser struct {
-	t        *testing.T
-	dir      string // e2e/
-	chromium string
+// chromium runs the scripts of e2e/ for one test.
+type chromium struct {
+	t      *testing.T
+	dir    string // e2e/
+	binary string // the chromium executable
 	// state is the file where the scripts keep the signed-in session between runs.
 	state string
 }
@@ -34,9 +34,9 @@ type browser struct {
 // browsers at once would only slow each other down.
 var browserSlot = make(chan struct{}, 1)
 
-// newBrowser finds node, e2e/node_modules and chromium, or skips (fails under
+// newChromium finds node, e2e/node_modules and chromium, or skips (fails under
 // BOOKSYNC_REQUIRE_BROWSER=1) saying what is missing.
-func newBrowser(t *testing.T) *browser {
+func newChromium(t *testing.T) *chromium {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", "..", "e2e"))
 	if err != nil {
@@ -56,24 +56,24 @@ func newBrowser(t *testing.T) *browser {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json")); err != nil {
 		missing("e2e/node_modules has no playwright-core")
 	}
-	chromium := os.Getenv("BOOKSYNC_CHROMIUM")
-	if chromium == "" {
+	bin := os.Getenv("BOOKSYNC_CHROMIUM")
+	if bin == "" {
 		for _, name := range []string{"chromium", "chromium-browser"} {
 			if p, err := exec.LookPath(name); err == nil {
-				chromium = p
+				bin = p
 				break
 			}
 		}
 	}
-	if chromium == "" {
+	if bin == "" {
 		missing("chromium is not installed")
 	}
-	return &browser{t: t, dir: dir, chromium: chromium, state: filepath.Join(t.TempDir(), "session.json")}
+	return &chromium{t: t, dir: dir, binary: bin, state: filepath.Join(t.TempDir(), "session.json")}
 }
 
 // run runs e2e/<script> with args (passed as JSON; "state" is added) and returns its output and
 // whether it failed. A script fails by exiting non-zero, with what went wrong in its output.
-func (b *browser) run(script string, args map[string]any) (string, error) {
+func (b *chromium) run(script string, args map[string]any) (string, error) {
 	b.t.Helper()
 	all := map[string]any{"state": b.state}
 	for k, v := range args {
@@ -91,7 +91,7 @@ func (b *browser) run(script string, args map[string]any) (string, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(b.dir, script))
 	cmd.Dir = b.dir
-	cmd.Env = append(os.Environ(), "BOOKSYNC_E2E_ARGS="+string(js), "BOOKSYNC_CHROMIUM="+b.chromium)
+	cmd.Env = append(os.Environ(), "BOOKSYNC_E2E_ARGS="+string(js), "BOOKSYNC_CHROMIUM="+b.binary)
 	cmd.WaitDelay = 10 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -100,7 +100,7 @@ func (b *browser) run(script string, args map[string]any) (string, error) {
 }
 
 // mustRun runs a script and fails the test, showing the script's output, when the script fails.
-func (b *browser) mustRun(script string, args map[string]any) {
+func (b *chromium) mustRun(script string, args map[string]any) {
 	b.t.Helper()
 	if out, err := b.run(script, args); err != nil {
 		b.t.Fatalf("e2e/%s: %v\n%s", script, err, out)
@@ -112,7 +112,7 @@ func (b *browser) mustRun(script string, args map[string]any) {
 // horizontal scroll at 375 px), and the same page done right passes.
 func TestBrowserChecks(t *testing.T) {
 	t.Parallel()
-	b := newBrowser(t)
+	b := newChromium(t)
 	const good = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Good</title></head>
 <body><main><h1>Sign in</h1><form><label for="id">Client ID</label> <input id="id" name="client_id">
@@ -155,7 +155,7 @@ func TestBrowserChecks(t *testing.T) {
 // a phone. With BOOKSYNC_SCREENSHOTS=docs it also saves the README's screenshots in docs/.
 func TestDashboardInBrowser(t *testing.T) {
 	t.Parallel()
-	b := newBrowser(t)
+	b := newChromium(t)
 	s := newStack(t, filepath.Join(t.TempDir(), "booksync.db"))
 	ctx := context.Background()
 	c := s.partner().newEntity()
