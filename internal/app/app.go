@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 // lets the OAuth callback bring a connection started there back to it.
 func (a *App) mountDashboard(mux *http.ServeMux, cfg Config) error {
 	dcfg := dashboard.Config{
-		Store: a.Store, Accounting: a.Engine, Partners: a.API,
+		Store: a.Store, Accounting: a.Engine, Partners: a.API, SecretKey: cfg.SecretKey,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 		Logger:        cfg.Logger,
 	}

@@ -103,6 +103,11 @@ func TestDashboardSignIn(t *testing.T) {
 	if code, _, h := b.get("/dashboard/"); code != http.StatusSeeOther || h.Get("Location") != "/dashboard/login" {
 		t.Fatalf("unauthenticated overview: %d to %q, want a redirect to the sign-in page", code, h.Get("Location"))
 	}
+	for _, path := range []string{"/dashboard/records", "/dashboard/jobs", "/dashboard/no/such/page", "/dashboard/entities/" + c.entityID} {
+		if code, _, h := b.get(path); code != http.StatusSeeOther || h.Get("Location") != "/dashboard/login" {
+			t.Errorf("unauthenticated GET %s: %d to %q, want a redirect to the sign-in page", path, code, h.Get("Location"))
+		}
+	}
 	code, page, _ := b.get("/dashboard/login")
 	for _, want := range []string{`<label for="client_id">Client ID</label>`, `<label for="client_secret">Client secret</label>`,
 		`name="client_id"`, `name="client_secret"`, `>Sign in</button>`, `<html lang="en">`} {
@@ -125,6 +130,14 @@ func TestDashboardSignIn(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.Contains(cookie, "booksync_session=") || !strings.Contains(cookie, "HttpOnly") ||
 		!strings.Contains(cookie, "SameSite=Lax") || !strings.Contains(cookie, "Max-Age=") || strings.Contains(cookie, "Secure") {
 		t.Fatalf("sign in: %d, cookie %q", code, cookie)
+	}
+	if code, _, _ := b.get("/dashboard/no/such/page"); code != http.StatusNotFound {
+		t.Errorf("signed-in GET of no page: %d, want 404", code)
+	}
+	for path, want := range map[string]string{"/dashboard/static/htmx.min.js": "htmx", "/dashboard/static/style.css": "--fg"} {
+		if body := b.mustGet(path); !strings.Contains(body, want) {
+			t.Errorf("%s does not hold the embedded file: %.100s", path, body)
+		}
 	}
 	overview := b.mustGet("/dashboard/")
 	if !strings.Contains(overview, `href="/dashboard/entities/`+c.entityID+`"`) || !strings.Contains(overview, ">Sign out</button>") {
@@ -485,4 +498,26 @@ func TestDashboardReconnect(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDashboardRetryRefused checks that a Retry the engine refuses says why: a 409 with the reason,
+// in the page's alert region when htmx sent it.
+func TestDashboardRetryRefused(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, t.TempDir()+"/booksync.db")
+	c := s.partner().newEntity()
+	r, connID, _ := c.ready()
+	inv, _ := c.issue(r, nil, line(r.product, 1, 1234))
+	rec := c.record("receivable", inv)
+	c.do("POST", "/accounting_connections/"+connID+"/disconnect", nil, 200, nil)
+	b := s.browser()
+	b.signIn(c)
+	b.mustGet("/dashboard/records")
+	code, body, h := b.post("/dashboard/records/"+rec.ID+"/retry", nil, "HX-Request", "true", "X-CSRF-Token", b.csrf)
+	if code != http.StatusConflict || h.Get("HX-Retarget") != "#flash" || !strings.Contains(body, "disconnected") {
+		t.Fatalf("Retry on a disconnected connection: %d %q %s", code, h.Get("HX-Retarget"), body)
+	}
+	if code, body, _ := b.post("/dashboard/records/"+rec.ID+"/retry", nil); code != http.StatusConflict || !strings.Contains(body, "<h1>Not done</h1>") {
+		t.Fatalf("Retry without htmx on a disconnected connection: %d %s", code, body)
+	}
 }

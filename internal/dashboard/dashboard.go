@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"html/template"
@@ -31,19 +33,27 @@ type Store interface {
 	TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
 	RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error
 
+	// Entity and Entities read the partner's entities; another partner's is not found.
 	Entity(ctx context.Context, partnerID, id string) (*booksync.Entity, error)
 	Entities(ctx context.Context, partnerID string, q booksync.ListQuery) (booksync.Page[booksync.Entity], error)
+	// Connections and Connection read an entity's connections to its books.
 	Connections(ctx context.Context, entityID string) ([]booksync.Connection, error)
 	Connection(ctx context.Context, entityID, id string) (*booksync.Connection, error)
+	// Receivable reads an invoice of an entity; ReceivableEntityID finds the entity of one of the
+	// partner's invoices.
 	Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error)
 	ReceivableEntityID(ctx context.Context, partnerID, id string) (string, error)
 
+	// SyncedRecordCounts counts an entity's records by sync status; PartnerSyncedRecords and
+	// PartnerSyncedRecord read the records of all the partner's entities.
 	SyncedRecordCounts(ctx context.Context, entityID string) (map[string]int, error)
 	PartnerSyncedRecords(ctx context.Context, partnerID string, q booksync.ListQuery) (booksync.Page[booksync.SyncedRecord], error)
 	PartnerSyncedRecord(ctx context.Context, partnerID, id string) (*booksync.SyncedRecord, error)
 
+	// ObjectEvents and EventDeliveries read an object's events and their webhook deliveries.
 	ObjectEvents(ctx context.Context, entityID, objectID string, limit int) ([]booksync.Event, error)
 	EventDeliveries(ctx context.Context, entityID string, eventIDs []string) ([]booksync.WebhookDelivery, error)
+	// JobCounts counts the queue's jobs by state.
 	JobCounts(ctx context.Context) (map[string]int, error)
 }
 
@@ -66,9 +76,16 @@ type Partners interface {
 
 // Config configures a Server.
 type Config struct {
-	Store      Store
+	// Store reads what the pages show and keeps the sessions.
+	Store Store
+	// Accounting is the sync engine, which connects, syncs, pushes and reads the books.
 	Accounting Accounting
-	Partners   Partners
+	// Partners checks the credentials of a sign-in.
+	Partners Partners
+	// SecretKey, booksync's token-sealing key, derives the key of the CSRF tokens, so that every
+	// process serving the dashboard accepts the forms of the others; empty means a key of this
+	// process alone.
+	SecretKey []byte
 	// SecureCookies marks the cookies Secure: set it when booksync is reached over https.
 	SecureCookies bool
 	// Jobs serves the queue's own pages (River UI) under /dashboard/jobs/; nil shows only the
@@ -101,7 +118,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, csrfKey: make([]byte, 32), mux: http.NewServeMux()}
-	_, _ = rand.Read(s.csrfKey)
+	if len(cfg.SecretKey) > 0 {
+		m := hmac.New(sha256.New, cfg.SecretKey)
+		m.Write([]byte("booksync dashboard CSRF tokens"))
+		s.csrfKey = m.Sum(nil)
+	} else {
+		_, _ = rand.Read(s.csrfKey)
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -143,9 +166,7 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET /dashboard/jobs", s.signedIn(s.getJobs))
 	s.mux.Handle("/dashboard/jobs/", s.signedIn(s.serveJobs))
-	s.mux.HandleFunc("/dashboard/", func(w http.ResponseWriter, r *http.Request) {
-		s.notFound(w, r)
-	})
+	s.mux.HandleFunc("/dashboard/", s.signedIn(s.notFound))
 }
 
 // staticHandler lets browsers keep the embedded files for a day: they change only with the binary.
@@ -243,8 +264,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Error("dashboard", "path", r.URL.Path, "err", err)
 		text = "Something went wrong inside booksync; the error is in its log."
 	}
+	if isHTMX(r) {
+		// A button's request failed: its message goes to the page's alert region, not into the
+		// element the button would have replaced.
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_ = flashTemplate.Execute(w, text)
+		return
+	}
 	s.render(w, r, status, "message", page{Title: "Not done", Data: message{Heading: "Not done", Text: text, Back: "/dashboard/"}})
 }
+
+var flashTemplate = template.Must(template.New("flash").Parse(`<p class="alert">{{.}}</p>`))
 
 var statusOf = map[string]int{
 	booksync.EINVALID:      http.StatusBadRequest,
