@@ -106,8 +106,8 @@ async function horizontalOverflow(page) {
     const over = doc.scrollWidth - doc.clientWidth;
     if (over <= 0) return { over: 0, culprits: [] };
     // An element sticks out when it reaches past the window and no ancestor scrolls or clips it.
-    const clipped = (el) => {
-      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+    const clipped = (node) => {
+      for (let a = node.parentElement; a && a !== document.body; a = a.parentElement) {
         if (getComputedStyle(a).overflowX !== 'visible') return true;
       }
       return false;
@@ -117,6 +117,17 @@ async function horizontalOverflow(page) {
       const r = el.getBoundingClientRect();
       if (r.right > doc.clientWidth && !clipped(el)) {
         culprits.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} (right edge ${Math.round(r.right)})`);
+      }
+    }
+    // Text can run out of a box that itself fits (a long word, an id in an error's fix).
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n && culprits.length < 8; n = walker.nextNode()) {
+      if (!n.textContent.trim() || clipped(n)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      if (r.right > doc.clientWidth) {
+        culprits.push(`text ${JSON.stringify(n.textContent.trim().slice(0, 60))} in ${n.parentElement.tagName.toLowerCase()} (right edge ${Math.round(r.right)})`);
       }
     }
     return { over, culprits: culprits.slice(0, 8) };

@@ -120,7 +120,8 @@ func TestBrowserChecks(t *testing.T) {
 	const bad = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Bad</title></head>
 <body><main><h1>Sign in</h1><form><input name="client_id"><button>Sign in</button></form>
-<div style="width:800px">Too wide for a phone.</div></main></body></html>`
+<div style="width:800px">Too wide for a phone.</div>
+<p>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</p></main></body></html>`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		switch r.URL.Path {
@@ -141,7 +142,7 @@ func TestBrowserChecks(t *testing.T) {
 	if !errors.As(err, &exit) {
 		t.Fatalf("check-pages on a bad page: %v, want a failure\n%s", err, out)
 	}
-	for _, want := range []string{"critical label", "horizontal scroll at 375x667"} {
+	for _, want := range []string{"critical label", "horizontal scroll at 375x667", `div (right edge`, `text "xxxxxxxx`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check-pages on a bad page does not report %q:\n%s", want, out)
 		}
