@@ -62,25 +62,6 @@ async function saveState(page, state) {
   if (state) await page.context().storageState({ path: state });
 }
 
-// waitUntil polls fn (an async function returning a truthy value when done) until it holds; it
-// fails after patience, with what it was waiting for and the last value seen.
-async function waitUntil(what, fn, interval = 250) {
-  const start = Date.now();
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (err) {
-      last = err.message;
-    }
-    if (Date.now() - start > patience) {
-      throw new Error(`gave up waiting for ${what} after ${patience} ms; last seen: ${JSON.stringify(last)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
-}
-
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 // checkA11y runs axe-core on the page (WCAG 2.x A and AA rules and best practices) and returns
@@ -182,6 +163,6 @@ function main(body) {
 }
 
 module.exports = {
-  args, patience, phone, step, launch, newPage, saveState, waitUntil, checkA11y,
+  args, patience, phone, step, launch, newPage, saveState, checkA11y,
   horizontalOverflow, checkPages, main, path,
 };
