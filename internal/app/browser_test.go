@@ -68,6 +68,9 @@ func newChromium(t *testing.T) *chromium {
 	if bin == "" {
 		missing("chromium is not installed")
 	}
+	if fi, err := os.Stat(bin); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		missing("chromium " + bin + " is not an executable file")
+	}
 	return &chromium{t: t, dir: dir, binary: bin, state: filepath.Join(t.TempDir(), "session.json")}
 }
 
