@@ -108,17 +108,20 @@ async function fix(browser) {
   await page.getByLabel('Name', { exact: true }).fill(args.rateName);
   await page.getByLabel('Rate %').fill(args.rate);
   await Promise.all([
-    page.waitForURL(org),
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/tax_rates')),
     page.getByRole('button', { name: 'Add tax rate' }).click(),
   ]);
   await page.getByRole('cell', { name: args.rateName, exact: true }).waitFor();
 
   step('Sync now on the entity page pulls it');
   await page.goto(`${base}/dashboard/entities/${args.entityID}`);
-  await Promise.all([
-    page.waitForURL(`${base}/dashboard/entities/${args.entityID}`),
+  // The page posts to itself: wait for the answer to the POST, not for a URL it already has.
+  const [synced] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/sync')),
     page.getByRole('button', { name: 'Sync now' }).click(),
   ]);
+  if (synced.status() >= 400) throw new Error(`Sync now: ${synced.status()}`);
+  await page.waitForLoadState('load');
   await saveState(page, args.state);
 }
 
