@@ -1,7 +1,8 @@
 # booksync: `make test` is the single source of truth for "does it work".
 # It starts PostgreSQL when missing (scripts/ensure-postgres), installs GnuCash's
-# engine when missing (scripts/ensure-gnucash), then runs the
-# gofmt check, go vet and every test; nothing is skipped for lack of a server.
+# engine when missing (scripts/ensure-gnucash), Debian's chromium and the dashboard's
+# Playwright when missing (scripts/ensure-browser), then runs the gofmt check, go vet
+# and every test; nothing is skipped for lack of a server or a browser.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -24,9 +25,16 @@ WITH_POSTGRES = line=$$(scripts/ensure-postgres | tail -n 1); \
 
 .PHONY: test check fmt-check vet go-test build bench fuzz-smoke postgres postgres-stop clean
 
+# Runs scripts/ensure-browser and exports the chromium it found for the rest of the
+# recipe line. BOOKSYNC_REQUIRE_BROWSER makes the browser tests fail instead of skip.
+WITH_BROWSER = line=$$(scripts/ensure-browser | tail -n 1); \
+	case "$$line" in BOOKSYNC_CHROMIUM=/*) ;; \
+	  *) echo "scripts/ensure-browser printed no chromium: $$line" >&2; exit 1;; esac; \
+	export "$$line" BOOKSYNC_REQUIRE_BROWSER=1;
+
 test:
 	@scripts/ensure-gnucash
-	@$(WITH_POSTGRES) export BOOKSYNC_REQUIRE_GNUCASH=1; $(MAKE) --no-print-directory check
+	@$(WITH_BROWSER) $(WITH_POSTGRES) export BOOKSYNC_REQUIRE_GNUCASH=1; $(MAKE) --no-print-directory check
 
 # check: the suite without starting PostgreSQL (pgtest skips when the URL is unset).
 check: fmt-check vet go-test
