@@ -12,7 +12,7 @@ export PATH := $(PATH):/usr/local/go/bin
 
 GO ?= go
 GOTESTFLAGS ?=
-TEST_TIMEOUT ?= 30m
+TEST_TIMEOUT ?= 75m
 PKGS ?= ./...
 FUZZTIME ?= 10s
 

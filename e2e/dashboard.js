@@ -6,9 +6,9 @@
 //             overview, click "Connect Xero", Allow on the sandbox's consent page, and be back on
 //             the entity's page with the connection `connected`.
 //   fix       see the invoice's record in error with its message and fix on the records page, log
-//             in to the Xero sandbox and add the missing tax rate on the organisation's page, then
-//             "Sync now" on the entity's page.
-//   retry     click the record's Retry and see `done` appear without the page being reloaded; the
+//             in to the Xero sandbox and add the missing tax rate on the organisation's page.
+//   retry     click the record's Retry (which reads the books again before pushing a record in
+//             error) and see `done` appear without the page being reloaded; the
 //             invoice's page shows booksync's invoice next to the books' copy, with no difference.
 //   isolation another partner, signed in, gets 404 for the first partner's entity, record and
 //             invoice, and cannot retry the record.
@@ -113,15 +113,6 @@ async function fix(browser) {
   ]);
   await page.getByRole('cell', { name: args.rateName, exact: true }).waitFor();
 
-  step('Sync now on the entity page pulls it');
-  await page.goto(`${base}/dashboard/entities/${args.entityID}`);
-  // The page posts to itself: wait for the answer to the POST, not for a URL it already has.
-  const [synced] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/sync')),
-    page.getByRole('button', { name: 'Sync now' }).click(),
-  ]);
-  if (synced.status() >= 400) throw new Error(`Sync now: ${synced.status()}`);
-  await page.waitForLoadState('load');
   await saveState(page, args.state);
 }
 

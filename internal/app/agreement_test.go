@@ -69,8 +69,8 @@ func TestAgreementGnuCash(t *testing.T) {
 		for _, book := range []gnucashBook{
 			{"GB", "GBP", "VAT 0%", 1000, invoicegen.Options{Currencies: map[string]int{"GBP": 18, "JPY": 1, "KWD": 1}, Deductions: true}, nil},
 			// Euro books with their countries' rates, 5.5% among them.
-			{"DE", "EUR", "USt 0%", 500, invoicegen.Options{Currencies: map[string]int{"EUR": 1}, TaxRates: []int64{1900, 700, 0}, Deductions: true}, nil},
-			{"FR", "EUR", "TVA 0%", 500, invoicegen.Options{Currencies: map[string]int{"EUR": 1}, TaxRates: []int64{2000, 1000, 550, 0}, Deductions: true}, nil},
+			{"DE", "EUR", "USt 0%", 1000, invoicegen.Options{Currencies: map[string]int{"EUR": 1}, TaxRates: []int64{1900, 700, 0}, Deductions: true}, nil},
+			{"FR", "EUR", "TVA 0%", 1000, invoicegen.Options{Currencies: map[string]int{"EUR": 1}, TaxRates: []int64{2000, 1000, 550, 0}, Deductions: true}, nil},
 			// Currencies with 0 and 3 decimals, in books kept in them. With no tax, GnuCash's
 			// rounding always reproduces booksync's figures: every invoice must be in the books.
 			{"JP", "JPY", "Tax 0%", 300, invoicegen.Options{Currencies: map[string]int{"JPY": 1}, TaxRates: []int64{0}, Deductions: true}, nil},
