@@ -28,6 +28,10 @@ type Config struct {
 	// QuickBooksClientID and QuickBooksClientSecret (BOOKSYNC_QUICKBOOKS_CLIENT_ID/_SECRET)
 	// select QuickBooks Online itself; unset means the built-in QuickBooks sandbox.
 	QuickBooksClientID, QuickBooksClientSecret string
+	// Operators (BOOKSYNC_OPERATORS, comma-separated client ids) may see the queue in the
+	// dashboard, which holds every tenant's jobs; unset means BOOKSYNC_CLIENT_ID when set, else
+	// the partner created first.
+	Operators []string
 	// GnuCashDir (BOOKSYNC_GNUCASH_DIR) holds the entities' GnuCash books.
 	GnuCashDir string
 	// SandboxURL (BOOKSYNC_SANDBOX_URL) is the public URL of another booksync process whose
@@ -77,6 +81,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.XeroClientSecret, "xero-client-secret", env("BOOKSYNC_XERO_CLIENT_SECRET", ""), "Xero app client secret (BOOKSYNC_XERO_CLIENT_SECRET)")
 	fs.StringVar(&c.QuickBooksClientID, "quickbooks-client-id", env("BOOKSYNC_QUICKBOOKS_CLIENT_ID", ""), "QuickBooks Online app client id; unset uses the built-in QuickBooks sandbox (BOOKSYNC_QUICKBOOKS_CLIENT_ID)")
 	fs.StringVar(&c.QuickBooksClientSecret, "quickbooks-client-secret", env("BOOKSYNC_QUICKBOOKS_CLIENT_SECRET", ""), "QuickBooks Online app client secret (BOOKSYNC_QUICKBOOKS_CLIENT_SECRET)")
+	operators := fs.String("operators", env("BOOKSYNC_OPERATORS", ""), "comma-separated partner client ids that see the queue (River UI) in the dashboard (BOOKSYNC_OPERATORS; default: BOOKSYNC_CLIENT_ID, else the partner created first)")
 	fs.StringVar(&c.GnuCashDir, "gnucash-dir", env("BOOKSYNC_GNUCASH_DIR", ""), "folder of the entities' GnuCash books (BOOKSYNC_GNUCASH_DIR; default: gnucash/ beside a SQLite database)")
 	fs.StringVar(&c.SandboxURL, "sandbox-url", env("BOOKSYNC_SANDBOX_URL", ""), "use the built-in sandboxes of the booksync process at this public URL and serve none here (BOOKSYNC_SANDBOX_URL)")
 	fs.BoolVar(&c.SandboxLimits, "sandbox-limits", env("BOOKSYNC_SANDBOX_LIMITS", "") == "1" || env("BOOKSYNC_SANDBOX_LIMITS", "") == "true", "make the built-in sandboxes enforce the platforms' rate limits (BOOKSYNC_SANDBOX_LIMITS)")
@@ -92,6 +97,14 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (Config, error) {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.TimeScale, c.Workers, c.JobTimeout = *scale, *workers, *jobTimeout
+	for _, id := range strings.Split(*operators, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			c.Operators = append(c.Operators, strings.ToLower(id))
+		}
+	}
+	if len(c.Operators) == 0 && c.ClientID != "" {
+		c.Operators = []string{strings.ToLower(c.ClientID)}
+	}
 	if c.JobTimeout < time.Second {
 		return c, errors.New("BOOKSYNC_JOB_TIMEOUT must be at least 1s")
 	}

@@ -49,7 +49,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (
 	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
-		GnuCashDir: cfg.GnuCashDir, SandboxURL: cfg.SandboxURL,
+		GnuCashDir: cfg.GnuCashDir, SandboxURL: cfg.SandboxURL, Operators: cfg.Operators,
 		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger,
 		Webhooks: webhooks.Config{AllowPrivate: cfg.WebhooksPrivate}})
 }

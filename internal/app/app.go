@@ -61,6 +61,11 @@ type Config struct {
 	JobTimeout time.Duration
 	// Logger receives logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Operators are the partners (client ids) who run this booksync: only they see the queue in the
+	// dashboard (River UI and the job counts), which holds every tenant's jobs. Empty means the
+	// partner created first (the one `booksync serve` was configured with or made at its first
+	// start).
+	Operators []string
 	// Webhooks tunes the delivery of webhooks (timeouts, backoff, when a failing subscription is
 	// disabled, the clock); its Store and SecretKey are set here.
 	Webhooks webhooks.Config
@@ -156,6 +161,7 @@ func (a *App) mountDashboard(mux *http.ServeMux, cfg Config) error {
 		Store: a.Store, Accounting: a.Engine, Partners: a.API, SecretKey: cfg.SecretKey,
 		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
 		Logger:        cfg.Logger,
+		Operator:      a.operator(cfg.Operators),
 	}
 	jobs, err := dashboard.RiverUI(a.Store.RiverDriver(), cfg.Logger)
 	if err != nil {
@@ -170,6 +176,22 @@ func (a *App) mountDashboard(mux *http.ServeMux, cfg Config) error {
 	mux.Handle("/dashboard/", a.Dashboard)
 	mux.Handle("GET /oauth/callback", a.Dashboard.OAuthCallback(a.API))
 	return nil
+}
+
+// operator says whether a partner is one of operators, or, when none are named, the partner
+// created first.
+func (a *App) operator(operators []string) func(ctx context.Context, partnerID string) (bool, error) {
+	named := map[string]bool{}
+	for _, id := range operators {
+		named[strings.ToLower(strings.TrimSpace(id))] = true
+	}
+	return func(ctx context.Context, partnerID string) (bool, error) {
+		if len(named) > 0 {
+			return named[partnerID], nil
+		}
+		first, err := a.Store.FirstPartnerID(ctx)
+		return first != "" && first == partnerID, err
+	}
 }
 
 // DefaultGnuCashDir is where GnuCash books go when not configured: a gnucash folder beside a

@@ -401,6 +401,12 @@ func TestDashboardRecordsList(t *testing.T) {
 			h.Get("Location") != "/dashboard/records" {
 			t.Fatalf("Retry selected with a foreign back link: %d to %q", code, h.Get("Location"))
 		}
+		// With the token in htmx's header rather than the form, the ticked records still count.
+		before := updatedAt(c, errs[0])
+		if code, body, _ := b.post("/dashboard/records/retry", url.Values{"csrf": {""}, "record_id": errs[:1]}, "X-CSRF-Token", b.csrf); code != http.StatusSeeOther {
+			t.Fatalf("Retry selected with the token in X-CSRF-Token: %d %s", code, body)
+		}
+		c.waitFor("the record retried with the token in the header", func() bool { return updatedAt(c, errs[0]) != before })
 	})
 }
 
@@ -436,6 +442,28 @@ func TestDashboardJobs(t *testing.T) {
 		// River UI's changes carry no CSRF token: they must come from booksync's own pages.
 		if code, _, _ := b.post("/dashboard/jobs/api/jobs/cancel", url.Values{}, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"); code != http.StatusForbidden {
 			t.Fatalf("cross-site change through River UI: %d, want 403", code)
+		}
+
+		// The queue holds every tenant's jobs: a partner who does not run this booksync (created
+		// after the first, no BOOKSYNC_OPERATORS) sees neither River UI nor the counts, and
+		// cannot change a job through it.
+		other := s.partner().newEntity()
+		ob := s.browser()
+		ob.signIn(other)
+		page = ob.mustGet("/dashboard/jobs")
+		if strings.Contains(page, `href="/dashboard/jobs/"`) || strings.Contains(page, `<th scope="row">completed</th>`) ||
+			!strings.Contains(page, "only its operators see it") {
+			t.Fatalf("jobs page of a partner who is not an operator:\n%s", page)
+		}
+		for _, path := range []string{"/dashboard/jobs/", "/dashboard/jobs/api/states", "/dashboard/jobs/api/jobs?state=completed"} {
+			if code, _, _ := ob.get(path); code != http.StatusNotFound {
+				t.Errorf("GET %s by a partner who is not an operator: %d, want 404", path, code)
+			}
+		}
+		for _, path := range []string{"/dashboard/jobs/api/jobs/delete", "/dashboard/jobs/api/jobs/cancel"} {
+			if code, _, _ := ob.post(path, url.Values{}, "Origin", s.url, "Sec-Fetch-Site", "same-origin"); code != http.StatusNotFound {
+				t.Errorf("POST %s by a partner who is not an operator: %d, want 404", path, code)
+			}
 		}
 	})
 }

@@ -92,6 +92,9 @@ type Config struct {
 	// counts by state, with JobsUnavailable saying why.
 	Jobs            http.Handler
 	JobsUnavailable string
+	// Operator says whether a partner runs this booksync: only operators see the queue (River
+	// UI and the counts), which holds every tenant's jobs. nil means nobody.
+	Operator func(ctx context.Context, partnerID string) (bool, error)
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Logger receives failures; nil means slog.Default().

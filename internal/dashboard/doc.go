@@ -32,8 +32,8 @@
 //	POST /dashboard/records/retry          checkboxes record_id, button "Retry selected"; 303 to the list
 //	GET  /dashboard/receivables/{id}       booksync's values next to the books' (rows with class diff and the
 //	                                       word "differs"), its events and webhook deliveries
-//	GET  /dashboard/jobs                   the queue's counts by state and a link to River UI
-//	     /dashboard/jobs/                  River UI, behind the same sign-in
+//	GET  /dashboard/jobs                   the queue's counts by state and a link to River UI (operators)
+//	     /dashboard/jobs/                  River UI, behind the same sign-in, for operators only (404 to others)
 //
 // Sessions are random tokens in an HttpOnly, SameSite=Lax cookie (Secure when the public URL is
 // https) that expire after SessionTTL; the store keeps only their hashes, beside the API's

@@ -39,18 +39,36 @@ type jobCount struct {
 }
 
 type jobsPage struct {
+	Operator    bool
 	RiverUI     bool
 	Unavailable string
 	Counts      []jobCount
 }
 
+// operator says whether the signed-in partner may see the queue, which holds every tenant's jobs.
+func (s *Server) operator(r *http.Request) (bool, error) {
+	if s.cfg.Operator == nil {
+		return false, nil
+	}
+	return s.cfg.Operator(r.Context(), partnerOf(r))
+}
+
 func (s *Server) getJobs(w http.ResponseWriter, r *http.Request) {
+	op, err := s.operator(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !op {
+		s.render(w, r, http.StatusOK, "jobs", page{Title: "Jobs", Nav: "jobs", Data: jobsPage{}})
+		return
+	}
 	counts, err := s.cfg.Store.JobCounts(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := jobsPage{RiverUI: s.cfg.Jobs != nil, Unavailable: s.cfg.JobsUnavailable}
+	p := jobsPage{Operator: true, RiverUI: s.cfg.Jobs != nil, Unavailable: s.cfg.JobsUnavailable}
 	for _, st := range jobStates {
 		p.Counts = append(p.Counts, jobCount{st, counts[st]})
 	}
@@ -62,11 +80,17 @@ func (s *Server) getJobs(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "jobs", page{Title: "Jobs", Nav: "jobs", Data: p})
 }
 
-// serveJobs serves River UI behind the dashboard's sign-in. River UI's own requests carry no CSRF
-// token, so a change through it (cancel, retry, delete a job) must come from this origin, which
-// browsers say in Sec-Fetch-Site or Origin.
+// serveJobs serves River UI behind the dashboard's sign-in, to operators only: it shows and
+// changes every tenant's jobs. River UI's own requests carry no CSRF token, so a change through it
+// (cancel, retry, delete a job) must come from this origin, which browsers say in Sec-Fetch-Site
+// or Origin.
 func (s *Server) serveJobs(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Jobs == nil {
+	op, err := s.operator(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.cfg.Jobs == nil || !op {
 		s.notFound(w, r)
 		return
 	}

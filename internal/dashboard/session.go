@@ -111,6 +111,8 @@ func (s *Server) csrfFor(cookieValue string) string {
 func (s *Server) checkCSRF(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		// Parsed here whichever way the token comes, so the handler finds the form's fields.
+		_ = r.ParseForm()
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
 			got = r.PostFormValue("csrf")

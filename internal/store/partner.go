@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -42,6 +43,20 @@ func (s *Store) CountPartners(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: count partners: %w", err)
 	}
 	return n, nil
+}
+
+// FirstPartnerID returns the id of the API client created first (the one `booksync serve` made or
+// was configured with at its first start), or "" when there is none.
+func (s *Store) FirstPartnerID(ctx context.Context) (string, error) {
+	var id string
+	err := s.reader.QueryRowContext(ctx, "SELECT id FROM partners ORDER BY created_at, id LIMIT 1").Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: first partner: %w", err)
+	}
+	return id, nil
 }
 
 // CreateToken stores the SHA-256 hash of a bearer token of a partner.
