@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,11 +89,11 @@ func (b *chromium) run(script string, args map[string]any) (string, error) {
 	}
 	browserSlot <- struct{}{}
 	defer func() { <-browserSlot }()
-	// The context only ends a script still running when the test ends (a failed test); the
-	// scripts' own waits are bounded by their patience.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(b.dir, script))
+	// The scripts' own waits are bounded by their patience; should the test end first, its
+	// context kills the script's whole process group, node and the chromium it started.
+	cmd := exec.CommandContext(b.t.Context(), "node", filepath.Join(b.dir, script))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Dir = b.dir
 	cmd.Env = append(os.Environ(), "BOOKSYNC_E2E_ARGS="+string(js), "BOOKSYNC_CHROMIUM="+b.binary)
 	cmd.WaitDelay = 10 * time.Second
