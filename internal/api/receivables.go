@@ -383,7 +383,8 @@ func (s *Server) invoiceVatRates(r *http.Request, rec *booksync.Receivable) ([]b
 }
 
 // checkLineVatRates refuses a draft whose lines name a VAT rate that no longer applies to it (its
-// counterpart or billing address changed since the rate was chosen).
+// counterpart or billing address changed since the rate was chosen), naming what a reverse-charged
+// line lacks: its counterpart's VAT id of an EU member state.
 func (s *Server) checkLineVatRates(r *http.Request, rec *booksync.Receivable, at func(...any) []any) error {
 	var rates []booksync.VatRate
 	for i, l := range rec.LineItems {
@@ -397,7 +398,12 @@ func (s *Server) checkLineVatRates(r *http.Request, rec *booksync.Receivable, at
 			}
 		}
 		line := func(field ...any) []any { return append(at("line_items", i), field...) }
-		if _, err := lineVatRate(*l.VatRateID, rates, rec, line); err != nil {
+		_, err := lineVatRate(*l.VatRateID, rates, rec, line)
+		if err != nil && l.VatRateKind == booksync.VATRateReverseCharge {
+			return booksync.FieldErrorf("value_error", line("vat_rate_id"), "Line %d is reverse-charged (vat_rate_id %s), but counterpart %s has no VAT id of an EU member state to charge it to; add one with POST /counterparts/%s/vat_ids, or give the line a rate from GET /vat_rates?counterpart_id=%s with PATCH /receivables/%s.",
+				i+1, *l.VatRateID, rec.CounterpartID, rec.CounterpartID, rec.CounterpartID, rec.ID)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -719,28 +725,7 @@ func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) erro
 			return err
 		}
 	}
-	var rates []booksync.VatRate
-	for i, l := range rec.LineItems {
-		if l.VatRateID == nil {
-			continue
-		}
-		if rates == nil {
-			var err error
-			if rates, err = s.invoiceVatRates(r, rec); err != nil {
-				return err
-			}
-		}
-		at := func(field ...any) []any { return append([]any{"line_items", i}, field...) }
-		_, err := lineVatRate(*l.VatRateID, rates, rec, at)
-		if err != nil && l.VatRateKind == booksync.VATRateReverseCharge {
-			return booksync.FieldErrorf("value_error", at("vat_rate_id"), "Line %d is reverse-charged (vat_rate_id %s), but counterpart %s has no VAT id of an EU member state to charge it to; add one with POST /counterparts/%s/vat_ids, or give the line a rate from GET /vat_rates?counterpart_id=%s with PATCH /receivables/%s.",
-				i+1, *l.VatRateID, rec.CounterpartID, rec.CounterpartID, rec.CounterpartID, rec.ID)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.checkLineVatRates(r, rec, func(field ...any) []any { return field })
 }
 
 func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
