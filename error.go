@@ -3,9 +3,10 @@ package booksync
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
-// Application error codes. The HTTP layer maps each to one status code, in one place.
+// Application error codes. HTTPStatus maps each to its one HTTP status code.
 const (
 	EINVALID      = "invalid"      // a request that breaks a business rule (400)
 	EVALIDATION   = "validation"   // a request field that fails validation (422)
@@ -79,4 +80,25 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// httpStatus maps application error codes to HTTP statuses: the only place that does.
+var httpStatus = map[string]int{
+	EINVALID:      http.StatusBadRequest,
+	EVALIDATION:   http.StatusUnprocessableEntity,
+	ENOTFOUND:     http.StatusNotFound,
+	ECONFLICT:     http.StatusConflict,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EINTERNAL:     http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the HTTP status the API and the dashboard answer an error with code with:
+// 500 for an unknown code.
+func HTTPStatus(code string) int {
+	if status, ok := httpStatus[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
 }

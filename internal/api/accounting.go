@@ -124,10 +124,7 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		cause := err
 		err = appError(err)
-		status = statusOf[booksync.ErrorCode(err)]
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
+		status = booksync.HTTPStatus(booksync.ErrorCode(err))
 		page.Title, page.Message = "Not connected", booksync.ErrorMessage(err)
 		if booksync.ErrorCode(err) == booksync.EINTERNAL {
 			s.logger().Error("oauth callback", "err", cause)

@@ -9,18 +9,6 @@ import (
 	"github.com/booksync/booksync"
 )
 
-// statusOf maps application error codes to HTTP statuses: the only place that does.
-var statusOf = map[string]int{
-	booksync.EINVALID:      http.StatusBadRequest,
-	booksync.EVALIDATION:   http.StatusUnprocessableEntity,
-	booksync.ENOTFOUND:     http.StatusNotFound,
-	booksync.ECONFLICT:     http.StatusConflict,
-	booksync.EUNAUTHORIZED: http.StatusUnauthorized,
-	booksync.EFORBIDDEN:    http.StatusForbidden,
-	booksync.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	booksync.EINTERNAL:     http.StatusInternalServerError,
-}
-
 // errorBody is Monite's ErrorSchemaResponse.
 type errorBody struct {
 	Error struct {
@@ -40,10 +28,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	cause := err
 	err = appError(err)
 	code := booksync.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := booksync.HTTPStatus(code)
 	if code == booksync.EINTERNAL {
 		s.logger().Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", cause))
 	}

@@ -249,10 +249,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // the API would give.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := booksync.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := booksync.HTTPStatus(code)
 	if code == booksync.ENOTFOUND {
 		s.notFound(w, r)
 		return
@@ -281,15 +278,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 var flashTemplate = template.Must(template.New("flash").Parse(`<p class="alert">{{.}}</p>`))
-
-var statusOf = map[string]int{
-	booksync.EINVALID:      http.StatusBadRequest,
-	booksync.EVALIDATION:   http.StatusUnprocessableEntity,
-	booksync.ENOTFOUND:     http.StatusNotFound,
-	booksync.ECONFLICT:     http.StatusConflict,
-	booksync.EUNAUTHORIZED: http.StatusUnauthorized,
-	booksync.EFORBIDDEN:    http.StatusForbidden,
-}
 
 // isHTMX reports whether htmx sent the request, which then wants a fragment and not a page.
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }

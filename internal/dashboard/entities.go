@@ -248,10 +248,7 @@ func (s *Server) OAuthCallback(next http.Handler) http.Handler {
 				s.cfg.Logger.Error("dashboard: oauth callback", "err", err)
 				text = "The connection could not be completed; the error is in booksync's log."
 			}
-			status := statusOf[booksync.ErrorCode(err)]
-			if status == 0 {
-				status = http.StatusInternalServerError
-			}
+			status := booksync.HTTPStatus(booksync.ErrorCode(err))
 			s.render(w, r, status, "message", page{Title: "Not connected", Data: message{
 				Heading: "Not connected", Text: text, Back: "/dashboard/entities/" + mark.Value}})
 			return
