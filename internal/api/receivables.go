@@ -197,6 +197,9 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 	if err := s.checkLineVatRates(r, rec, at); err != nil {
 		return err
 	}
+	if err := s.checkLineRateKinds(r.Context(), rec, at); err != nil {
+		return err
+	}
 	return rec.ComputeTotals(at("line_items")...)
 }
 
@@ -725,7 +728,11 @@ func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) erro
 			return err
 		}
 	}
-	return s.checkLineVatRates(r, rec, func(field ...any) []any { return field })
+	at := func(field ...any) []any { return field }
+	if err := s.checkLineVatRates(r, rec, at); err != nil {
+		return err
+	}
+	return s.checkLineRateKinds(ctx, rec, at)
 }
 
 func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {
