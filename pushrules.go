@@ -50,6 +50,10 @@ const (
 	// CodeBooksDisagree: booksync and the books hold facts about an object that no rule reconciles
 	// (canceled here, paid there); neither side is changed until a person decides.
 	CodeBooksDisagree = "books_disagree"
+	// CodeTaxRateKindMismatch: a line's accounting_tax_rate_id is a rate for another kind of sale
+	// than the line's VAT rate (a reverse-charged line on a domestic rate, a domestic line on a
+	// reverse-charge rate), which would put the sale in the wrong boxes of the VAT return.
+	CodeTaxRateKindMismatch = "tax_rate_kind_mismatch"
 )
 
 const pushAgain = "then push the record again with POST /accounting_synced_records/{id}/push."
@@ -74,7 +78,9 @@ type PlanOptions struct {
 //  2. every line's tax rate has an accounting tax rate with the same value, unless the line names
 //     one with accounting_tax_rate_id, which always wins; it must be an active sales rate of the
 //     connected books, and where the books compute tax from the rate (opts.TaxAsSent false), of
-//     the line's value, since the books would otherwise hold another tax than the invoice;
+//     the line's value, since the books would otherwise hold another tax than the invoice, and of
+//     the kind of sale the line's VAT rate says (TaxRateKindUnfit: a reverse-charged line on a
+//     reverse-charge rate, never a domestic line on one);
 //  3. an invoice with a deduction has accounting.tax_ids.deductions set, to an active rate of the
 //     connected books.
 //
@@ -186,6 +192,10 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 				fail(CodeTaxRateNotForSales, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
 					Message: fmt.Sprintf("Tax rate %s (%s) %s; a line needs a sales rate (line %d)", t.Name, id, TaxRateUnusable(&t), i+1),
 					Fix:     newInvoice(r.ID, override+SalesRateChoices(rates, nil)+", or left out to match the line's rate by value")})
+			case TaxRateKindUnfit(l, &t) != "":
+				fail(CodeTaxRateKindMismatch, SyncErrorDetail{Field: field + ".accounting_tax_rate_id",
+					Message: fmt.Sprintf("Tax rate does not fit the sale: line %d (%s) %s", i+1, l.Product.Name, TaxRateKindUnfit(l, &t)),
+					Fix:     newInvoice(r.ID, override+KindRateChoices(l, rates)+", or left out to take the books' rate for the sale")})
 			case !opts.TaxAsSent && !t.Automated() && t.EffectiveTaxRate != l.TaxRateValue:
 				value := l.TaxRateValue
 				choice := SalesRateChoices(rates, &value)
@@ -448,6 +458,68 @@ func MatchLineTaxRate(l LineItem, rates []AccountingTaxRate) (AccountingTaxRate,
 		return c[i].Code < c[j].Code
 	})
 	return c[0], true
+}
+
+// TaxRateKindUnfit says why an accounting tax rate a line names (accounting_tax_rate_id) would book
+// the line as another kind of sale than its VAT rate (LineItem.VatRateKind) says, "" when it fits.
+// A reverse-charged line needs a 0% reverse-charge rate of the books; an export line a 0% rate that
+// is not for reverse charge (an export rate, or a plain zero rate where the books have no export
+// rate, as a UK organisation's Zero Rated Income); a domestic line (standard, reduced, or an entity
+// not registered for VAT) neither a reverse-charge nor an export rate. Booked on a rate of another
+// kind, the sale lands in the wrong boxes of the VAT return (or, where the books book the tax sent
+// on the rate, as a taxable sale with no tax), whatever its amounts. A line with no VAT rate kind
+// (its rate given by tax_rate_value) names its rate for a reason booksync does not know, so its
+// override always wins.
+func TaxRateKindUnfit(l LineItem, t *AccountingTaxRate) string {
+	is := fmt.Sprintf("its accounting_tax_rate_id %s is %s (%s", t.ID, t.Name, Percent(t.EffectiveTaxRate))
+	if t.Automated() {
+		is = fmt.Sprintf("its accounting_tax_rate_id %s is %s (computed by the books", t.ID, t.Name)
+	}
+	switch l.VatRateKind {
+	case "":
+		return ""
+	case VATRateReverseCharge:
+		if t.Kind == VATRateReverseCharge && t.EffectiveTaxRate == 0 {
+			return ""
+		}
+		return "is reverse-charged (a sale to a business with a VAT id in another EU member state, which accounts for the VAT), but " +
+			is + "), not a 0% reverse-charge rate"
+	case VATRateExport:
+		switch {
+		case t.Kind == VATRateReverseCharge:
+			return "is an export, but " + is + "), a rate for sales reverse-charged to a business in another EU member state"
+		case t.EffectiveTaxRate != 0:
+			return "is an export, charged no VAT, but " + is + "), a rate that charges tax"
+		}
+		return ""
+	}
+	switch t.Kind {
+	case VATRateReverseCharge:
+		return fmt.Sprintf("is a domestic sale (VAT rate of kind %s), but %s), a rate for sales reverse-charged to a business in another EU member state", l.VatRateKind, is)
+	case VATRateExport:
+		return fmt.Sprintf("is a domestic sale (VAT rate of kind %s), but %s), a rate for exports", l.VatRateKind, is)
+	}
+	return ""
+}
+
+// KindRateChoices completes a fix's "is": "one of: ...", the active sales tax rates of the
+// connected books that fit the line's kind of sale (TaxRateKindUnfit) and value, or, when they have
+// none, what to create.
+func KindRateChoices(l LineItem, rates []AccountingTaxRate) string {
+	var names []string
+	for _, t := range salesRates(rates, nil) {
+		if TaxRateKindUnfit(l, &t) == "" && (t.EffectiveTaxRate == l.TaxRateValue || t.Automated() && l.TaxRateValue > 0) {
+			names = append(names, fmt.Sprintf("%s (%s, %s)", t.Name, t.ID, Percent(t.EffectiveTaxRate)))
+		}
+	}
+	what := "a " + Percent(l.TaxRateValue) + " sales tax rate"
+	switch l.VatRateKind {
+	case VATRateReverseCharge:
+		what = "a 0% reverse-charge sales tax rate (with \"reverse charge\" in its name)"
+	case VATRateExport:
+		what = "a 0% export or zero-rated sales tax rate"
+	}
+	return choiceList(names, "GET /accounting_tax_rates", what)
 }
 
 // forServices reports whether a reverse-charge rate, by its lower-case name and code, is the one for

@@ -509,3 +509,68 @@ func TestTaxRateKindOf(t *testing.T) {
 		t.Errorf("a 20%% rate named reverse charge: kind %q, want none (a sale reverse-charged carries no VAT)", got)
 	}
 }
+
+// TestOverrideOfAnotherKindIsRefused: a line's accounting_tax_rate_id always wins, except over what
+// the line's VAT rate says the sale is. A reverse-charged line pointed at the standard 20% rate,
+// an export at a reverse-charge rate or at 20%, a domestic line at a reverse-charge or export rate
+// would each put the sale in the wrong boxes of the VAT return, so the push refuses them before any
+// write, with the rates that would do; the rate that fits passes, and a line with no VAT kind keeps
+// its override.
+func TestOverrideOfAnotherKindIsRefused(t *testing.T) {
+	kinded := func(t booksync.AccountingTaxRate, k booksync.VATRateKind) booksync.AccountingTaxRate {
+		t.Kind = k
+		return t
+	}
+	rates := append(append([]booksync.AccountingTaxRate{}, ukRates...),
+		kinded(rate("ecs", "ECZROUTPUTSERVICES", "Zero Rated EC Services", 0), booksync.VATRateReverseCharge),
+		kinded(rate("exp", "EXEMPTEXPORT", "GST Free Exports", 0), booksync.VATRateExport))
+	acct := "sales"
+	push := func(kind booksync.VATRateKind, value int64, override string, opts booksync.PlanOptions) (booksync.InvoicePlan, *booksync.SyncError) {
+		l := lineOf("Consulting", &acct, value)
+		l.VatRateKind, l.AccountingTaxRateID = kind, &override
+		inv := invoiceWith(l)
+		inv.ID = "inv"
+		return booksync.PlanInvoicePush(inv, booksync.Settings{}, rates, ukAccounts, opts)
+	}
+	for _, opts := range []booksync.PlanOptions{{System: "Xero", TaxAsSent: true}, {System: "GnuCash"}} {
+		for _, c := range []struct {
+			kind     booksync.VATRateKind
+			value    int64
+			override string
+			says     string // in the message; "" when the override fits
+			choices  string // the fitting rate the fix names
+		}{
+			{booksync.VATRateReverseCharge, 0, "t20", "not a 0% reverse-charge rate", "Zero Rated EC Services (ecs, 0%)"},
+			{booksync.VATRateReverseCharge, 0, "tz", "not a 0% reverse-charge rate", "Zero Rated EC Services (ecs, 0%)"},
+			{booksync.VATRateReverseCharge, 0, "ecs", "", ""},
+			{booksync.VATRateExport, 0, "ecs", "reverse-charged to a business", "GST Free Exports (exp, 0%)"},
+			{booksync.VATRateExport, 0, "t20", "a rate that charges tax", "Zero Rated Income (tz, 0%)"},
+			{booksync.VATRateExport, 0, "tz", "", ""},
+			{booksync.VATRateExport, 0, "exp", "", ""},
+			{booksync.VATRateStandard, 2000, "ecs", "a rate for sales reverse-charged", "20% (VAT on Income) (t20, 20%)"},
+			{booksync.VATRateReduced, 0, "exp", "a rate for exports", "Zero Rated Income (tz, 0%)"},
+			{booksync.VATRateStandard, 2000, "t20", "", ""},
+			{"", 0, "ecs", "", ""},
+		} {
+			plan, serr := push(c.kind, c.value, c.override, opts)
+			if c.says == "" {
+				if serr != nil || plan.Lines[0].TaxRate.ID != c.override {
+					t.Errorf("%s: line of kind %q on %s: %+v %v, want it booked there", opts.System, c.kind, c.override, plan, serr)
+				}
+				continue
+			}
+			if serr == nil || serr.Status != booksync.CodeTaxRateKindMismatch || len(serr.Details) != 1 {
+				t.Errorf("%s: line of kind %q on %s: %v, want one %s", opts.System, c.kind, c.override, serr, booksync.CodeTaxRateKindMismatch)
+				continue
+			}
+			d := serr.Details[0]
+			if d.Field != "line_items[0].accounting_tax_rate_id" || !strings.HasPrefix(serr.Message, "Tax rate does not fit the sale: line 1 (Consulting)") ||
+				!strings.Contains(d.Message, c.says) || !strings.Contains(d.Fix, "POST /receivables/inv/cancel") || !strings.Contains(d.Fix, c.choices) {
+				t.Errorf("%s: line of kind %q on %s: %+v, want %q and the fix naming %s", opts.System, c.kind, c.override, serr, c.says, c.choices)
+			}
+			if c.kind == booksync.VATRateReverseCharge && strings.Contains(d.Fix, "Zero Rated Income") {
+				t.Errorf("%s: the fix for a reverse-charged line offers the plain zero rate: %s", opts.System, d.Fix)
+			}
+		}
+	}
+}

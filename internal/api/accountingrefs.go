@@ -35,27 +35,69 @@ func (s *Server) checkAccountingRefs(ctx context.Context, entityID string, refs 
 	if len(refs) == 0 {
 		return nil
 	}
-	conns, err := s.store.Connections(ctx, entityID)
-	if err != nil {
-		return err
-	}
-	connected := false
-	for i := range conns {
-		if conns[i].IsActive() && conns[i].HasPulledBooks() {
-			connected = true
-		}
-	}
-	if !connected {
-		return nil
-	}
-	rates, accounts, err := s.store.Pulled(ctx, entityID)
-	if err != nil {
+	rates, accounts, err := s.pulledBooks(ctx, entityID)
+	if err != nil || rates == nil && accounts == nil {
 		return err
 	}
 	var bad []booksync.FieldError
 	for _, ref := range refs {
 		if msg := accountingRefProblem(ref, rates, accounts); msg != "" {
 			bad = append(bad, booksync.FieldError{Loc: ref.loc, Msg: msg, Type: "value_error"})
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &booksync.Error{Code: booksync.EVALIDATION, Message: bad[0].Msg, Fields: bad}
+}
+
+// pulledBooks returns the tax rates and ledger accounts pulled from the entity's books, none when
+// its books are not connected and pulled.
+func (s *Server) pulledBooks(ctx context.Context, entityID string) ([]booksync.AccountingTaxRate, []booksync.LedgerAccount, error) {
+	conns, err := s.store.Connections(ctx, entityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range conns {
+		if conns[i].IsActive() && conns[i].HasPulledBooks() {
+			return s.store.Pulled(ctx, entityID)
+		}
+	}
+	return nil, nil, nil
+}
+
+// checkLineRateKinds refuses lines whose accounting_tax_rate_id is a rate of the entity's pulled
+// books for another kind of sale than the line's VAT rate says (booksync.TaxRateKindUnfit: a
+// reverse-charged line on a domestic rate, an export on a reverse-charge one), as the push would
+// refuse it: a 422 naming each line's field, why, and the rates that fit. Lines without a VAT rate
+// kind, and entities whose books are not pulled, have nothing to check.
+func (s *Server) checkLineRateKinds(ctx context.Context, rec *booksync.Receivable, at func(...any) []any) error {
+	need := false
+	for _, l := range rec.LineItems {
+		need = need || l.AccountingTaxRateID != nil && l.VatRateKind != ""
+	}
+	if !need {
+		return nil
+	}
+	rates, _, err := s.pulledBooks(ctx, rec.EntityID)
+	if err != nil {
+		return err
+	}
+	var bad []booksync.FieldError
+	for i, l := range rec.LineItems {
+		if l.AccountingTaxRateID == nil || l.VatRateKind == "" {
+			continue
+		}
+		for j := range rates {
+			if rates[j].ID != *l.AccountingTaxRateID {
+				continue
+			}
+			if why := booksync.TaxRateKindUnfit(l, &rates[j]); why != "" {
+				loc := at("line_items", i, "accounting_tax_rate_id")
+				bad = append(bad, booksync.FieldError{Loc: loc, Type: "value_error",
+					Msg: fmt.Sprintf("%s: line %d %s; use %s, or leave it out to take the books' rate for the sale.",
+						fieldName(loc), i+1, why, booksync.KindRateChoices(l, rates))})
+			}
 		}
 	}
 	if len(bad) == 0 {

@@ -197,6 +197,9 @@ func (s *Server) applyReceivableInput(r *http.Request, rec *booksync.Receivable,
 	if err := s.checkLineVatRates(r, rec, at); err != nil {
 		return err
 	}
+	if err := s.checkLineRateKinds(r.Context(), rec, at); err != nil {
+		return err
+	}
 	return rec.ComputeTotals(at("line_items")...)
 }
 
@@ -704,8 +707,10 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 // checkVatAtIssue refuses to issue a draft whose VAT no longer holds (a 422 naming the field): a
 // VAT id it names was deleted since, or a line's VAT rate no longer applies to its entity and
 // counterpart. A reverse-charged line needs its counterpart's VAT id of an EU member state: without
-// one, the sale is taxed where it is made, and the invoice would leave the VAT uncharged. A credit
-// note is not checked: it reverses its invoice's lines as they were issued.
+// one, the sale is taxed where it is made, and the invoice would leave the VAT uncharged. A line
+// whose accounting_tax_rate_id is, in the books pulled since the draft was made, a rate for another
+// kind of sale than its VAT rate is refused too (checkLineRateKinds). A credit note is not checked:
+// it reverses its invoice's lines as they were issued.
 func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) error {
 	if rec.IsCreditNote() {
 		return nil
@@ -725,7 +730,11 @@ func (s *Server) checkVatAtIssue(r *http.Request, rec *booksync.Receivable) erro
 			return err
 		}
 	}
-	return s.checkLineVatRates(r, rec, func(field ...any) []any { return field })
+	at := func(field ...any) []any { return field }
+	if err := s.checkLineVatRates(r, rec, at); err != nil {
+		return err
+	}
+	return s.checkLineRateKinds(ctx, rec, at)
 }
 
 func (s *Server) cancelReceivable(w http.ResponseWriter, r *http.Request) {

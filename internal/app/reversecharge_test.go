@@ -11,7 +11,7 @@ import (
 // with a VAT id at the reverse-charge rate GET /vat_rates offers. Xero, QuickBooks and GnuCash each
 // book the line with their own reverse-charge rate (which their sandboxes and new books have, as
 // the platforms set them up), not with the plain zero rate, and the customer carries the VAT id as
-// its tax number.
+// its tax number (in GnuCash, which has no such field, in the customer's notes).
 func TestReverseChargeInEveryBooks(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, s *stack) {
@@ -108,6 +108,9 @@ func TestReverseChargeInEveryBooks(t *testing.T) {
 					out.Invoices[0].Tax != "0" || out.Invoices[0].Total != "1500" {
 					t.Errorf("gnucash: the engine reads %+v, want one entry on %q, 1500.00 with no tax", out.Invoices, tc.reverseCharge)
 				}
+				if len(out.Customers) != 1 || out.Customers[0].Notes != "Tax number: FR12345678901" {
+					t.Errorf("gnucash: the engine reads customers %+v, want the VAT id in the customer's notes", out.Customers)
+				}
 			}
 		}
 	})
@@ -115,7 +118,8 @@ func TestReverseChargeInEveryBooks(t *testing.T) {
 
 // readBookEntries reads a book's invoices and their entries with the real GnuCash engine.
 func readBookEntries(t *testing.T, path string) (out struct {
-	Invoices []struct {
+	Customers []struct{ Name, Notes string }
+	Invoices  []struct {
 		Tax, Total string
 		Entries    []struct {
 			TaxTable string `json:"taxtable"`

@@ -24,11 +24,53 @@ var files embed.FS
 // DataDate is the date of the newest data file: npm sales-tax 2.23.0 was published on 2026-05-19.
 var DataDate = time.Date(2026, 5, 19, 0, 0, 0, 0, time.UTC)
 
+// staleReduced are reduced rates of vatrates 2.0.3 that a dated second source shows are no longer
+// in force, so booksync does not serve them: the European Commission's TEDB as vatnode publishes
+// it (github.com/vatnode/eu-vat-rates-data-go, eu-vat-rates-data.json, "version": "2026-07-01",
+// commit 5e391ad3ffe132c8ff718133300b08b4a10b2305, MIT). No registry this project uses serves that
+// source (the Go proxy answers 403, npm 404), so it is read as evidence, not vendored, and no rate
+// is taken from it: it only takes rates away. Compared country by country with vatrates' national
+// reduced rates, it lacks these (it adds others: new rates and territories' rates such as
+// Corsica's, which booksync does not serve either way); TestWithheldRatesAreInTheData fails when a
+// refresh of the data drops one, so the list goes with the data that needs it.
+var staleReduced = map[string]struct {
+	rates    []int64
+	evidence string
+}{
+	"CZ": {[]int64{1500, 1000}, "the EU's TEDB as vatnode published it on 2026-07-01 lists one reduced rate, 12%, which replaced both in 2024"},
+	"LT": {[]int64{900}, "the EU's TEDB as vatnode published it on 2026-07-01 lists 5% and 12%, not 9%"},
+}
+
+// Withheld is a country some or all of whose reduced rates in the data booksync does not serve,
+// because the data is known to be stale there.
+type Withheld struct {
+	Country string
+	// Rates are the reduced rates not served (percent minor units, highest first), all of the
+	// country's when AllReduced.
+	Rates      []int64
+	AllReduced bool
+	// Reason says why, with the evidence, for people.
+	Reason string
+}
+
 // Table holds the VAT of every country in the data, by ISO 3166-1 alpha-2 code.
 type Table struct {
 	countries map[string]booksync.CountryVAT
 	eu        map[string]bool
+	withheld  []Withheld
+	// reducedAsOf is the newest period the reduced rates' data records.
+	reducedAsOf string
 }
+
+// Withheld returns the countries whose reduced rates, in part or in whole, booksync does not serve,
+// by country code: those whose standard rate changed after the reduced rates' data was made (its
+// reduced rates of before are not served, since they changed with it or may have), and those whose
+// rates a dated second source shows are no longer in force.
+func (t *Table) Withheld() []Withheld { return t.withheld }
+
+// ReducedAsOf is the start of the newest period the reduced rates' data (npm vatrates 2.0.3)
+// records, "2021-01-01": the data was made in 2020 and knows nothing later.
+func (t *Table) ReducedAsOf() string { return t.reducedAsOf }
 
 // Country returns the VAT of a country, and false when the country levies no VAT or GST that the
 // data knows (the US, for one, whose sales taxes are set by state).
@@ -65,6 +107,20 @@ func Load() (*Table, error) {
 type salesTaxCountry struct {
 	Type string  `json:"type"`
 	Rate float64 `json:"rate"`
+	// Before maps the instant a rate ended to the rate in force until then.
+	Before map[string]struct {
+		Rate float64 `json:"rate"`
+	} `json:"before"`
+}
+
+// lastChange is the instant sales-tax records the country's standard rate last changed, "" when it
+// records none.
+func (c salesTaxCountry) lastChange() string {
+	last := ""
+	for at := range c.Before {
+		last = max(last, at)
+	}
+	return last
 }
 
 type vatRatesFile struct {
@@ -110,6 +166,9 @@ func parse(asOf time.Time) (*Table, error) {
 	}
 	day := asOf.Format(time.DateOnly)
 	for _, rc := range reduced.Rates {
+		for _, p := range rc.Periods {
+			t.reducedAsOf = max(t.reducedAsOf, p.EffectiveFrom)
+		}
 		c, ok := t.countries[rc.CountryCode]
 		if !ok {
 			continue
@@ -121,9 +180,6 @@ func parse(asOf time.Time) (*Table, error) {
 			if p.EffectiveFrom > day {
 				continue
 			}
-			if minor(p.Rates.Standard, 100) != c.Standard {
-				break // the reduced rates' source is older than the country's last change: offer none
-			}
 			var rs []int64
 			for _, v := range append(append([]float64{}, p.Rates.Reduced...), p.Rates.SuperReduced, p.Rates.Parking) {
 				if m := minor(v, 100); m > 0 && m < c.Standard && !slices.Contains(rs, m) {
@@ -131,10 +187,23 @@ func parse(asOf time.Time) (*Table, error) {
 				}
 			}
 			slices.SortFunc(rs, func(a, b int64) int { return int(b - a) })
+			if old := minor(p.Rates.Standard, 100); old != c.Standard {
+				// The country changed its VAT after the reduced rates' data was made: its reduced
+				// rates of before changed with it or may have, so none is served.
+				t.withheld = append(t.withheld, Withheld{Country: c.Country, Rates: rs, AllReduced: true,
+					Reason: fmt.Sprintf("its standard rate is %s in npm sales-tax (changed at %s) but %s in npm vatrates' data of 2020",
+						booksync.Percent(c.Standard), standard[c.Country].lastChange(), booksync.Percent(old))})
+				break
+			}
+			if stale, ok := staleReduced[c.Country]; ok {
+				rs = slices.DeleteFunc(rs, func(v int64) bool { return slices.Contains(stale.rates, v) })
+				t.withheld = append(t.withheld, Withheld{Country: c.Country, Rates: stale.rates, Reason: stale.evidence})
+			}
 			c.Reduced = rs
 			t.countries[rc.CountryCode] = c
 			break
 		}
 	}
+	slices.SortFunc(t.withheld, func(a, b Withheld) int { return strings.Compare(a.Country, b.Country) })
 	return t, nil
 }

@@ -19,8 +19,12 @@ const (
 // PushContacts matches each contact to a customer by id (Contact.Ref, booksync's counterpart id,
 // which booksync writes as the GnuCash customer id) and then by name (case-insensitive), and
 // creates the missing ones, all in one transaction. PlatformID is the customer's GUID. A matched
-// customer is not changed. The address goes to GnuCash's four address lines: line 1, line 2,
-// "postal code city", "region, country".
+// customer is not changed (as Xero's and QuickBooks' are not). The address goes to GnuCash's four
+// address lines: line 1, line 2, "postal code city", "region, country". GnuCash's customer has no
+// tax-number field (gncCustomer holds id, name, notes, addresses, terms, tax table, discount and
+// credit), so the tax number (the counterpart's VAT id) goes to the customer's Notes, the field
+// GnuCash's customer dialog shows, as "Tax number: DE123456789": where a bookkeeper opening the
+// customer finds it, and searchable in GnuCash's Find Customer.
 func (b *Book) PushContacts(ctx context.Context, contacts []platform.Contact) ([]platform.Result, error) {
 	results := make([]platform.Result, len(contacts))
 	err := b.write(ctx, func(tx *sql.Tx) error {
@@ -55,9 +59,9 @@ func (b *Book) PushContacts(ctx context.Context, contacts []platform.Contact) ([
 				addr_addr2, addr_addr3, addr_addr4, addr_phone, addr_fax, addr_email, shipaddr_name,
 				shipaddr_addr1, shipaddr_addr2, shipaddr_addr3, shipaddr_addr4, shipaddr_phone, shipaddr_fax,
 				shipaddr_email, terms, tax_included, taxtable)
-				VALUES (?, ?, ?, '', 1, 0, 1, 0, 1, ?, 0, ?, ?, ?, ?, ?, '', '', ?, '', '', '', '', '', '', '', '',
+				VALUES (?, ?, ?, ?, 1, 0, 1, 0, 1, ?, 0, ?, ?, ?, ?, ?, '', '', ?, '', '', '', '', '', '', '', '',
 				NULL, ?, NULL)`,
-				guid, name, c.Ref, b.currGUID, name, a.Line1, a.Line2, join(" ", a.PostalCode, a.City),
+				guid, name, c.Ref, customerNotes(c), b.currGUID, name, a.Line1, a.Line2, join(" ", a.PostalCode, a.City),
 				join(", ", a.Region, a.Country), c.Email, taxIncludedUseGlobal); err != nil {
 				return err
 			}
@@ -69,6 +73,14 @@ func (b *Book) PushContacts(ctx context.Context, contacts []platform.Contact) ([
 		return nil, err
 	}
 	return results, nil
+}
+
+// customerNotes is what a new customer's Notes hold: its tax number, if it has one.
+func customerNotes(c platform.Contact) string {
+	if n := strings.TrimSpace(c.TaxNumber); n != "" {
+		return "Tax number: " + n
+	}
+	return ""
 }
 
 // findCustomer returns the GUID of the customer with id ref, else of the one named name, else "".

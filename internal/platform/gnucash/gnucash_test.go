@@ -50,6 +50,9 @@ func requireEngine(t *testing.T) {
 
 // engineBook is what testdata/readbook.py prints.
 type engineBook struct {
+	Customers []struct {
+		ID, Name, Notes string
+	}
 	Invoices []struct {
 		ID, Owner, OwnerID   string
 		Posted               bool
@@ -182,7 +185,7 @@ func TestGBBook(t *testing.T) {
 	}
 
 	contacts := []platform.Contact{
-		{Ref: "cp-1", Name: "Acme Ltd", Email: "ap@acme.test", Address: &platform.Address{Line1: "1 High St", City: "London", PostalCode: "N1 1AA", Country: "GB"}},
+		{Ref: "cp-1", Name: "Acme Ltd", Email: "ap@acme.test", TaxNumber: "GB999999973", Address: &platform.Address{Line1: "1 High St", City: "London", PostalCode: "N1 1AA", Country: "GB"}},
 		{Ref: "cp-2", Name: "Beta plc"},
 	}
 	cres, err := b.PushContacts(ctx, contacts)
@@ -339,6 +342,14 @@ func TestGBBook(t *testing.T) {
 	eb := readBook(t, b.Path())
 	if len(eb.Invoices) != 3 {
 		t.Fatalf("engine sees %d invoices", len(eb.Invoices))
+	}
+	// GnuCash's customer has no tax-number field: the tax number is in its Notes, as the engine reads them.
+	notes := map[string]string{}
+	for _, c := range eb.Customers {
+		notes[c.Name] = c.Notes
+	}
+	if len(eb.Customers) != 2 || notes["Acme Ltd"] != "Tax number: GB999999973" || notes["Beta plc"] != "" {
+		t.Errorf("engine customers %+v, want Acme Ltd's tax number in its notes", eb.Customers)
 	}
 	owners := map[string]string{"INV-001": "Acme Ltd", "INV-002": "Beta plc", "INV-003": "Acme Ltd"}
 	unpaid := int64(0)

@@ -241,8 +241,8 @@ func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 	if sent["PrivateNote"] != "PO 77" {
 		t.Errorf("PrivateNote = %v", sent["PrivateNote"])
 	}
-	// Tax lines: rate 10 (20%) gets lines 0, 1 and 3; the code of 5% (rate 15) and 7% (rate 16)
-	// splits 1.20 into 0.50 and 0.70.
+	// Tax lines: rate 10 (20%) gets lines 0, 1 and 3; the code of 5% (rate 17) and 7% (rate 18),
+	// made after the UK company's seven seeded rates, splits 1.20 into 0.50 and 0.70.
 	td := sent["TxnTaxDetail"].(map[string]any)
 	got := map[string][2]string{}
 	for _, raw := range td["TaxLine"].([]any) {
@@ -250,7 +250,7 @@ func TestInvoiceLinesKeepBooksyncAmounts(t *testing.T) {
 		d := tl["TaxLineDetail"].(map[string]any)
 		got[d["TaxRateRef"].(map[string]any)["value"].(string)] = [2]string{string(tl["Amount"].(json.Number)), string(d["NetAmountTaxable"].(json.Number))}
 	}
-	if want := map[string][2]string{"10": {"2.47", "12.33"}, "15": {"0.50", "9.98"}, "16": {"0.70", "9.98"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string][2]string{"10": {"2.47", "12.33"}, "17": {"0.50", "9.98"}, "18": {"0.70", "9.98"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("tax lines %v, want %v", got, want)
 	}
 	if td["TotalTax"] != json.Number("3.67") {

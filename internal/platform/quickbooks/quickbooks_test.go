@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 )
 
@@ -101,26 +102,28 @@ func TestTaxRatesAndAccounts(t *testing.T) {
 			t.Errorf("tax codes or rates without inactive ones: %s", cl.sql())
 		}
 	}
-	// The sandbox's UK company: five codes of one sales rate each, three of them 0%; then the two
-	// codes made above.
+	// The sandbox's UK company: seven codes of one sales rate each, five of them 0%, the EC ones
+	// reverse-charged; then the two codes made above.
 	want := []struct {
 		code, name string
 		rate       int64
-	}{{"2", "20.0% S", 2000}, {"3", "5.0% R", 500}, {"4", "0.0% Z", 0}, {"5", "Exempt", 0}, {"6", "No VAT", 0}}
+		kind       booksync.VATRateKind
+	}{{"2", "20.0% S", 2000, ""}, {"3", "5.0% R", 500, ""}, {"4", "0.0% Z", 0, ""}, {"5", "Exempt", 0, ""}, {"6", "No VAT", 0, ""},
+		{"7", "0.0% ECG", 0, booksync.VATRateReverseCharge}, {"8", "0.0% ECS", 0, booksync.VATRateReverseCharge}}
 	if len(rates) != len(want)+2 {
 		t.Fatalf("rates = %+v", rates)
 	}
 	// 5% + 9.975%: the sum has three decimals and rounds to 14.98%; components keep theirs.
-	if r := rates[5]; r.Code != quebec || r.Rate != 1498 || !r.Revenue || r.Status != "Active" || len(r.Components) != 2 ||
+	if r := rates[len(want)]; r.Code != quebec || r.Rate != 1498 || !r.Revenue || r.Status != "Active" || len(r.Components) != 2 ||
 		r.Components[0].Rate != 500 || r.Components[1].Rate != 998 || r.Components[1].Name != "QST" {
 		t.Errorf("combined code = %+v", r)
 	}
-	if r := rates[6]; r.Code != purchases || r.Revenue || r.Rate != 0 || len(r.Components) != 0 {
+	if r := rates[len(want)+1]; r.Code != purchases || r.Revenue || r.Rate != 0 || len(r.Components) != 0 {
 		t.Errorf("purchase-only code = %+v", r)
 	}
 	for i, w := range want {
 		r := rates[i]
-		if r.Code != w.code || r.Name != w.name || r.Rate != w.rate || !r.Revenue || r.Status != "Active" ||
+		if r.Code != w.code || r.Name != w.name || r.Rate != w.rate || r.Kind != w.kind || !r.Revenue || r.Status != "Active" ||
 			len(r.Components) != 1 || r.Components[0].Rate != w.rate || r.Components[0].Name != w.name || r.Components[0].IsCompound {
 			t.Errorf("rate %d = %+v, want %+v", i, r, w)
 		}

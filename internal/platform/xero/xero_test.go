@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/platform"
 	"github.com/booksync/booksync/internal/sandbox"
 )
@@ -99,8 +100,18 @@ func TestOrgTaxRatesAccounts(t *testing.T) {
 	for _, r := range rates {
 		byCode[r.Code] = r
 	}
-	if len(rates) != 11 || len(byCode) != 11 {
+	// The UK edition's twelve rates and the two added above.
+	if len(rates) != 14 || len(byCode) != 14 {
 		t.Fatalf("got %d rates: %+v", len(rates), rates)
+	}
+	for code, kind := range map[string]booksync.VATRateKind{"ECZROUTPUT": booksync.VATRateReverseCharge,
+		"ECZROUTPUTSERVICES": booksync.VATRateReverseCharge, "ZERORATEDOUTPUT": "", "EXEMPTOUTPUT": ""} {
+		if r := byCode[code]; r.Rate != 0 || !r.Revenue || r.Kind != kind {
+			t.Errorf("%s = %+v, want a 0%% sales rate of kind %q", code, r, kind)
+		}
+	}
+	if r := byCode["ECZRINPUT"]; r.Revenue || r.Kind != "" {
+		t.Errorf("ECZRINPUT = %+v, want an expense rate", r)
 	}
 	if r := byCode["OUTPUT2"]; r.Rate != 2000 || r.Status != "Active" || !r.Revenue ||
 		len(r.Components) != 1 || r.Components[0].Rate != 2000 {

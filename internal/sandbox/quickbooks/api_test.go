@@ -68,8 +68,9 @@ func TestQueries(t *testing.T) {
 	_ = json.Unmarshal(b.query("select * from TaxCode")["TaxCode"], &codes)
 	var rates []TaxRate
 	_ = json.Unmarshal(b.query("select * from TaxRate where RateValue = '0'")["TaxRate"], &rates)
-	if len(codes) != 5 || len(rates) != 3 {
-		t.Fatalf("%d tax codes, %d zero rates", len(codes), len(rates))
+	// The UK edition's five codes and its two EC codes, five of them 0%.
+	if len(codes) != 7 || len(rates) != 5 || codes[5].Name != "0.0% ECG" || codes[6].Name != "0.0% ECS" {
+		t.Fatalf("%d tax codes, %d zero rates: %+v", len(codes), len(rates), codes)
 	}
 	var accts []Account
 	_ = json.Unmarshal(b.query("select * from Account where AccountType = 'Accounts Receivable'")["Account"], &accts)
@@ -296,7 +297,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	if got := again.Invoices(b.realm); len(got) != 2 || got[0].ID != inv.ID || !got[0].TotalAmt.Equal(inv.TotalAmt.Decimal) {
 		t.Fatalf("reloaded invoices %+v", got)
 	}
-	if len(again.Customers(b.realm)) != 1 || len(again.TaxCodes(b.realm)) != 5 || len(again.Accounts(b.realm)) == 0 || len(again.Items(b.realm)) != 1 {
+	if len(again.Customers(b.realm)) != 1 || len(again.TaxCodes(b.realm)) != 7 || len(again.Accounts(b.realm)) == 0 || len(again.Items(b.realm)) != 1 {
 		t.Fatal("reloaded lists incomplete")
 	}
 	// Serve from the reloaded sandbox: tokens, ids and requestids survive.

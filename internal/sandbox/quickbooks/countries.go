@@ -41,13 +41,15 @@ func vatCodes(standard string, reduced ...string) []seedCode {
 }
 
 var profiles = map[string]profile{
-	"GB": {codes: []seedCode{
+	// The UK edition's EC codes close its list: since 2021 they serve Northern Ireland's trade in
+	// goods with the EU.
+	"GB": {codes: append([]seedCode{
 		{"20.0% S", "20.0% S", "20", "Standard"},
 		{"5.0% R", "5.0% R", "5", "Reduced"},
 		{"0.0% Z", "0.0% Z", "0", "Zero-rated"},
 		{"Exempt", "Exempt", "0", "Exempt"},
 		{"No VAT", "No VAT", "0", "No VAT"},
-	}, taxAccount: "VAT Control", timezone: "Europe/London",
+	}, ecCodes()...), taxAccount: "VAT Control", timezone: "Europe/London",
 		addr: PhysicalAddress{Line1: "1 Cabot Square", City: "London", PostalCode: "E14 4QJ", Country: "GB"}},
 	"US": {taxAccount: "Sales Tax Payable", timezone: "America/New_York",
 		addr: PhysicalAddress{Line1: "1 Liberty Plaza", City: "New York", CountrySubDivisionCode: "NY", PostalCode: "10006", Country: "US"}},

@@ -19,17 +19,17 @@ func TestTaxServiceCreatesCombinedCodes(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &ts); err != nil {
 		t.Fatal(err)
 	}
-	if ts.TaxCodeID != "7" || len(ts.TaxRateDetails) != 3 || ts.TaxRateDetails[0].TaxRateID != "15" || ts.TaxRateDetails[1].TaxRateID != "16" ||
+	if ts.TaxCodeID != "9" || len(ts.TaxRateDetails) != 3 || ts.TaxRateDetails[0].TaxRateID != "17" || ts.TaxRateDetails[1].TaxRateID != "18" ||
 		ts.TaxRateDetails[2].TaxRateName != "20.0% S" || ts.TaxRateDetails[0].TaxApplicableOn != "Sales" {
 		t.Fatalf("answer %s", r.Body)
 	}
-	code := sandboxtest.DecodeKey[TaxCode](t, b.api("GET", "/taxcode/7", nil).MustStatus(t, 200), "TaxCode")
+	code := sandboxtest.DecodeKey[TaxCode](t, b.api("GET", "/taxcode/9", nil).MustStatus(t, 200), "TaxCode")
 	if len(code.SalesTaxRateList.TaxRateDetail) != 2 || len(code.PurchaseTaxRateList.TaxRateDetail) != 1 || !code.Active || !code.Taxable {
 		t.Fatalf("code %+v", code)
 	}
 	cust := b.customer("Acme Ltd")
-	inv := b.invoice(invoiceBody("BC-1", cust, salesLine(10, 1, 10, "7")))
-	want := []struct{ rate, amount string }{{"15", "0.50"}, {"16", "0.70"}}
+	inv := b.invoice(invoiceBody("BC-1", cust, salesLine(10, 1, 10, "9")))
+	want := []struct{ rate, amount string }{{"17", "0.50"}, {"18", "0.70"}}
 	if len(inv.TxnTaxDetail.TaxLine) != 2 {
 		t.Fatalf("tax lines %+v", inv.TxnTaxDetail.TaxLine)
 	}

@@ -71,6 +71,11 @@ var editions = map[string]edition{
 			{"5% (VAT on Expenses)", "RRINPUT", "INPUT", "5", false, true},
 			{"Zero Rated Expenses", "ZERORATEDINPUT", "ZERORATEDINPUT", "0", false, true},
 			{"Exempt Expenses", "EXEMPTINPUT", "EXEMPTINPUT", "0", false, true},
+			// The EC rates Xero's UK edition seeds (help.xero.com/uk/Tax-SetDefaults): since 2021 they
+			// serve Northern Ireland's trade in goods with the EU, and sales recorded before.
+			{"Zero Rated EC Goods Income", "ECZROUTPUT", "ECOUTPUT", "0", true, false},
+			{"Zero Rated EC Services", "ECZROUTPUTSERVICES", "ECOUTPUTSERVICES", "0", true, false},
+			{"Zero Rated EC Expenses", "ECZRINPUT", "ECINPUT", "0", false, true},
 		}},
 	"AU": {Version: "AU", Tax: "GST", SalesTaxType: "OUTPUT", TaxNumber: "53004085616", Timezone: "AUSEASTERNSTANDARDTIME",
 		Rates: []seedRate{

@@ -4,9 +4,9 @@ package xero
 // sales abroad, as it adds its national rates (Xero seeds none there): sales to a business
 // registered for VAT in another member state, which accounts for the VAT itself (reverse charge),
 // and exports outside the EU. They follow the national rates, TAXnnn in order. (UK organisations
-// have Xero's own EC TaxTypes, ECZROUTPUT and ECZROUTPUTSERVICES, which booksync also books
-// reverse-charged lines on; the sandbox's UK organisation does not seed them yet, since a GB
-// seller's sales to the EU are exports since 2021.)
+// have Xero's own EC TaxTypes instead, ECZROUTPUT and ECZROUTPUTSERVICES, seeded with the UK
+// edition's rates; a GB seller's sales to the EU are exports since 2021, booked as Zero Rated
+// Income.)
 func euSaleRates() []addedRate {
 	return []addedRate{vat("VAT 0% reverse charge (EU)", "0"), vat("VAT 0% export", "0")}
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/vatrates"
 )
 
 // APIVersion is the Monite API version booksync is compatible with.
@@ -698,6 +699,13 @@ func adjust(id string, op map[string]any, schemas map[string]any, sortSchemas ma
 	if n, ok := opNotes[id]; ok {
 		notes = append(notes, n)
 	}
+	if id == "get_vat_rates" {
+		n, err := vatRatesNote()
+		if err != nil {
+			return nil, err
+		}
+		notes = append(notes, n)
+	}
 	if o, ok := bodyOverrides[id]; ok {
 		var refs []any
 		for _, name := range o.schemas {
@@ -920,4 +928,32 @@ func asMap(v any) map[string]any {
 func asSlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// vatRatesNote says where GET /vat_rates' rates come from, as of when, and which reduced rates it
+// leaves out because their data is stale, read from the rate data itself so that the document
+// changes with it.
+func vatRatesNote() (string, error) {
+	tab, err := vatrates.Load()
+	if err != nil {
+		return "", err
+	}
+	var withheld []string
+	for _, w := range tab.Withheld() {
+		rates := make([]string, len(w.Rates))
+		for i, v := range w.Rates {
+			rates[i] = booksync.Percent(v)
+		}
+		list := strings.Join(rates, " and ")
+		if w.AllReduced {
+			withheld = append(withheld, fmt.Sprintf("%s, no reduced rate (the data has %s), because %s, and its reduced rates may have changed with it", w.Country, list, w.Reason))
+			continue
+		}
+		withheld = append(withheld, fmt.Sprintf("%s, the data's %s, because %s", w.Country, list, w.Reason))
+	}
+	return fmt.Sprintf("booksync: standard rates are those of npm sales-tax 2.23.0 (released %s, maintained), and every rate is served with valid_from %s. "+
+		"Reduced, super-reduced and parking rates (EU member states and GB) are those of npm vatrates 2.0.3, the only source of them this project's registries serve, whose data was made in 2020 (its newest period begins %s): "+
+		"a country that changed only a reduced rate since then may be served the old one, so check a reduced rate against the country's tax authority, or give the line's rate in tax_rate_value. "+
+		"Known stale and not served: %s. internal/vatrates/data/SOURCES records the packages, their integrity and these dates.",
+		vatrates.DataDate.Format("2006-01-02"), vatrates.DataDate.Format("2006-01-02"), tab.ReducedAsOf(), strings.Join(withheld, "; ")), nil
 }

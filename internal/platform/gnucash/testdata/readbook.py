@@ -1,11 +1,11 @@
 # readbook.py BOOK: opens a GnuCash book READ_ONLY with the real engine (python3-gnucash, run it
-# with /usr/bin/python3) and prints what GnuCash sees as JSON: every invoice, credit note and bill with its
-# entries and totals as the engine recomputes them, every account's balance, and whether every
-# transaction balances. Amounts are exact fractions ("389/100").
+# with /usr/bin/python3) and prints what GnuCash sees as JSON: every customer with its notes, every
+# invoice, credit note and bill with its entries and totals as the engine recomputes them, every
+# account's balance, and whether every transaction balances. Amounts are exact fractions ("389/100").
 import json, sys
 from fractions import Fraction
 from gnucash import Session, SessionOpenMode, Query, GncNumeric
-from gnucash.gnucash_business import Invoice
+from gnucash.gnucash_business import Customer, Invoice
 
 def frac(n):
     if not isinstance(n, GncNumeric):
@@ -18,7 +18,12 @@ def day(t):
 s = Session("sqlite3://" + sys.argv[1], SessionOpenMode.SESSION_READ_ONLY)
 try:
     book = s.book
-    out = {"invoices": [], "accounts": [], "transactions": []}
+    out = {"customers": [], "invoices": [], "accounts": [], "transactions": []}
+    q = Query(); q.search_for('gncCustomer'); q.set_book(book)
+    for r in q.run():
+        c = Customer(instance=r)
+        out["customers"].append({"id": c.GetID(), "name": c.GetName(), "notes": c.GetNotes()})
+    q.destroy()
     q = Query(); q.search_for('gncInvoice'); q.set_book(book)
     for r in q.run():
         inv = Invoice(instance=r)
