@@ -205,6 +205,32 @@ func queryEventSubs(ctx context.Context, tx *sql.Tx, with, objectType string, ar
 	return subs, found, rows.Err()
 }
 
+// queueEventsDeliveries queues the deliveries of the events of evs that written holds (by id),
+// written inside tx: it reads the subscriptions once per partner and object type.
+func (s *Store) queueEventsDeliveries(ctx context.Context, tx *sql.Tx, evs []booksync.Event, written map[string]bool) error {
+	subs := map[[2]string][]booksync.WebhookSubscription{} // by entity id and object type
+	for _, ev := range evs {
+		if !written[ev.ID] {
+			continue
+		}
+		key := [2]string{ev.EntityID, ev.ObjectType}
+		got, ok := subs[key]
+		if !ok {
+			var err error
+			if got, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+` FROM webhook_subscriptions
+			WHERE partner_id = (SELECT partner_id FROM entities WHERE id = $1) AND object_type = $2 AND status = $3
+			ORDER BY created_at, id`, ev.EntityID, ev.ObjectType, booksync.SubscriptionEnabled); err != nil {
+				return fmt.Errorf("add event: subscriptions: %w", err)
+			}
+			subs[key] = got
+		}
+		if err := s.queueDeliveries(ctx, tx, ev, got); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // queueDeliveries writes, inside tx, one webhook_deliveries row and one River job for each
 // subscription of subs that wants the event ev.
 func (s *Store) queueDeliveries(ctx context.Context, tx *sql.Tx, ev booksync.Event, subs []booksync.WebhookSubscription) error {
@@ -290,9 +316,19 @@ func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.Syn
 
 // addOutcomeEventTo is addOutcomeEvent with the targets a transaction already read.
 func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord, known *eventTargets) error {
+	ev, ok, err := outcomeEvent(r)
+	if err != nil || !ok {
+		return err
+	}
+	return s.addEventTx(ctx, tx, ev, known)
+}
+
+// outcomeEvent returns the event of a push's outcome for the record r (see addOutcomeEvent), and
+// false when r's object type or status has none.
+func outcomeEvent(r *booksync.SyncedRecord) (booksync.Event, bool, error) {
 	objectType, ok := outcomeObjects[r.ObjectType]
 	if !ok {
-		return nil
+		return booksync.Event{}, false, nil
 	}
 	eventType, what := booksync.EventAccountingPushed, "reached"
 	switch r.SyncStatus {
@@ -300,7 +336,7 @@ func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.S
 	case booksync.SyncStatusError:
 		eventType, what = booksync.EventAccountingFailed, "could not be pushed to"
 	default:
-		return nil
+		return booksync.Event{}, false, nil
 	}
 	desc := fmt.Sprintf("The %s %s %s the %s books.", strings.ReplaceAll(r.ObjectType, "_", " "), r.ObjectID, what, r.Platform)
 	if r.Errors != nil {
@@ -311,10 +347,10 @@ func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.S
 	}
 	ev, err := booksync.NewEvent(r.EntityID, objectType, eventType, r.ObjectID, r, desc)
 	if err != nil {
-		return err
+		return ev, false, err
 	}
 	ev.CreatedAt = r.UpdatedAt
-	return s.addEventTx(ctx, tx, ev, known)
+	return ev, true, nil
 }
 
 const eventColumns = "data"
