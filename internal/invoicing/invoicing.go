@@ -51,27 +51,43 @@ func New(st *store.Store, q Queue) *Service {
 func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.store.IssueReceivableTx(ctx, tx, entityID, id, at)
+		r, err := s.store.StartIssueTx(ctx, tx, entityID, id, at)
 		if err != nil {
 			return err
 		}
-		if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
-			return err
-		}
 		if r.IsCreditNote() {
+			if err := s.store.FinishIssueTx(ctx, tx, r, nil); err != nil {
+				return err
+			}
+			if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
+				return err
+			}
 			out = r
 			return s.issueCreditNote(ctx, tx, r, at)
 		}
+		// The invoice's number is taken last but for the push's job (FinishIssueTx): it locks the
+		// entity's row until the commit, and an entity's issues wait for each other over that lock.
 		conn, err := s.activeConnection(ctx, tx, entityID)
 		if err != nil {
 			return err
 		}
-		if conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized) {
-			if err := s.queueRecord(ctx, tx, conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt); err != nil {
+		push := conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized)
+		if push {
+			if err := s.ensureRecord(ctx, tx, conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt); err != nil {
 				return err
 			}
 		}
+		issued := func(r *booksync.Receivable) (booksync.Event, error) {
+			return booksync.ReceivableEvent(r, booksync.EventIssued, at)
+		}
+		if err := s.store.FinishIssueTx(ctx, tx, r, issued); err != nil {
+			return err
+		}
 		out = r
+		if push && conn.Status == booksync.ConnectionConnected {
+			// Last: a push job already queued for the connection is locked from here to the commit.
+			return s.queue.QueuePushTx(ctx, tx, conn.ID)
+		}
 		return nil
 	})
 	if err != nil {
@@ -305,14 +321,20 @@ func (s *Service) activeConnection(ctx context.Context, tx *sql.Tx, entityID str
 // queueRecord gives an object a pending record in the connection, unless it has one, and queues a
 // push when the connection is connected; a deauthorized connection pushes it once reconnected.
 func (s *Service) queueRecord(ctx context.Context, tx *sql.Tx, conn *booksync.Connection, objectType, objectID string, updated *time.Time) error {
-	rec := booksync.NewPendingRecord(conn, objectType, objectID, updated, s.Now().UTC())
-	if _, _, err := s.store.EnsureSyncedRecord(ctx, tx, rec); err != nil {
+	if err := s.ensureRecord(ctx, tx, conn, objectType, objectID, updated); err != nil {
 		return err
 	}
 	if conn.Status != booksync.ConnectionConnected {
 		return nil
 	}
 	return s.queue.QueuePushTx(ctx, tx, conn.ID)
+}
+
+// ensureRecord gives an object a pending record in the connection, unless it has one.
+func (s *Service) ensureRecord(ctx context.Context, tx *sql.Tx, conn *booksync.Connection, objectType, objectID string, updated *time.Time) error {
+	rec := booksync.NewPendingRecord(conn, objectType, objectID, updated, s.Now().UTC())
+	_, _, err := s.store.EnsureSyncedRecord(ctx, tx, rec)
+	return err
 }
 
 // requeueRecord makes the object's record in the connection pending again, so that the next push

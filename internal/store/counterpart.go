@@ -173,38 +173,36 @@ func (s *Store) CreateCounterpartAddress(ctx context.Context, entityID string, a
 // CounterpartAddresses returns the addresses of a counterpart of the entity, oldest first; a
 // deleted or foreign counterpart gives a NotFoundError.
 func (s *Store) CounterpartAddresses(ctx context.Context, entityID, counterpartID string) ([]booksync.CounterpartAddress, error) {
-	// One read transaction, so the existence check and the list see the same snapshot.
-	tx, err := s.reader.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: counterpart addresses: %w", err)
-	}
-	defer tx.Rollback()
-	var one int
-	err = tx.QueryRowContext(ctx, "SELECT 1 FROM counterparts WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL",
-		entityID, counterpartID).Scan(&one)
-	if err != nil {
-		return nil, wrapRead("counterpart", mapNotFound(err, "counterpart"))
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT data FROM counterpart_addresses WHERE counterpart_id = $1 ORDER BY seq",
-		counterpartID)
+	// One statement, so that the existence check and the list see the same snapshot: the
+	// counterpart's row, then one row per address (none: a NULL address).
+	rows, err := s.reader.QueryContext(ctx, `SELECT a.data FROM counterparts c
+	LEFT JOIN counterpart_addresses a ON a.counterpart_id = c.id
+	WHERE c.entity_id = $1 AND c.id = $2 AND c.deleted_at IS NULL ORDER BY a.seq`, entityID, counterpartID)
 	if err != nil {
 		return nil, fmt.Errorf("store: counterpart addresses: %w", err)
 	}
 	defer rows.Close()
-	out := []booksync.CounterpartAddress{}
+	found, out := false, []booksync.CounterpartAddress{}
 	for rows.Next() {
-		var data string
+		found = true
+		var data sql.NullString
 		var a booksync.CounterpartAddress
 		if err := rows.Scan(&data); err != nil {
 			return nil, fmt.Errorf("store: counterpart addresses: %w", err)
 		}
-		if err := json.Unmarshal([]byte(data), &a); err != nil {
+		if !data.Valid {
+			continue // the counterpart has no address
+		}
+		if err := json.Unmarshal([]byte(data.String), &a); err != nil {
 			return nil, fmt.Errorf("store: counterpart addresses: decode: %w", err)
 		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: counterpart addresses: %w", err)
+	}
+	if !found {
+		return nil, notFound("counterpart")
 	}
 	return out, nil
 }

@@ -22,6 +22,10 @@ type dialect struct {
 	// riverDriver is River's driver for the database, on the given pool; listen, when not nil,
 	// is the pgx pool River's listener takes its LISTEN connection from (PostgreSQL).
 	riverDriver func(db *sql.DB, listen *pgxpool.Pool) riverdriver.Driver[*sql.Tx]
+	// writableCTEs is true where a WITH clause may insert and update (PostgreSQL), so that a write
+	// and what follows it take one round trip to the server. SQLite runs in the process, where a
+	// statement costs no round trip, and runs them as separate statements.
+	writableCTEs bool
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
@@ -39,10 +43,11 @@ var sqliteDialect = dialect{
 }
 
 var postgresDialect = dialect{
-	name:      DialectPostgres,
-	forUpdate: " FOR UPDATE",
-	contains:  func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
-	icontains: func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
+	name:         DialectPostgres,
+	forUpdate:    " FOR UPDATE",
+	writableCTEs: true,
+	contains:     func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
+	icontains:    func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
 	// River runs its queries on the store's database/sql pool, so that a job is inserted in the
 	// transaction of the change it carries and commits with it or not at all. Its listener runs
 	// on a connection of pgx's own pool (riverpgxv5's), so that a job inserted by any process

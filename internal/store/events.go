@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -68,35 +69,27 @@ type eventTargets struct {
 }
 
 func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets) error {
-	if ev.ID == "" {
-		id, err := uuid.NewV7() // time-ordered, so events of one instant list in the order written
-		if err != nil {
-			return fmt.Errorf("store: add event: %w", err)
-		}
-		ev.ID = id.String()
-	}
-	if ev.CreatedAt.IsZero() {
-		ev.CreatedAt = time.Now()
-	}
-	ev.CreatedAt = norm(ev.CreatedAt)
-	if ev.APIVersion == "" {
-		ev.APIVersion = booksync.APIVersion
-	}
-	if len(ev.Object) == 0 {
-		ev.Object = json.RawMessage("null")
-	}
-	data, err := json.Marshal(ev)
+	ev, data, err := prepareEvent(ev)
 	if err != nil {
-		return fmt.Errorf("store: add event: %w", err)
+		return err
+	}
+	var subs []booksync.WebhookSubscription
+	if s.d.writableCTEs && known == nil {
+		// One round trip: the event's insert and the read of its subscriptions.
+		var found bool
+		if subs, found, err = queryEventSubs(ctx, tx, `WITH ev AS (`+insertEventSQL(0, "")+`)`, ev.ObjectType,
+			eventArgs(ev, data)...); err != nil {
+			return fmt.Errorf("store: add event: %w", mapErr(err))
+		}
+		if !found {
+			return fmt.Errorf("store: add event: %w", notFound("entity"))
+		}
+		return s.queueDeliveries(ctx, tx, ev, subs)
 	}
 	// The event takes its partner from the entity's row in the same statement; no row means no
 	// entity.
 	var partnerID string
-	if err := tx.QueryRowContext(ctx, `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action,
-	created_at, updated_at, data) SELECT $1, id, partner_id, $3, $4, $5, CAST($6 AS BIGINT), CAST($6 AS BIGINT), $7
-	FROM entities WHERE id = $2
-	RETURNING partner_id`,
-		ev.ID, ev.EntityID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), string(data)).Scan(&partnerID); err != nil {
+	if err := tx.QueryRowContext(ctx, insertEventSQL(0, ""), eventArgs(ev, data)...).Scan(&partnerID); err != nil {
 		return fmt.Errorf("store: add event: %w", mapNotFound(mapErr(err), "entity"))
 	}
 	key := [2]string{partnerID, ev.ObjectType}
@@ -114,21 +107,158 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 			known.subs[key] = subs
 		}
 	}
+	return s.queueDeliveries(ctx, tx, ev, subs)
+}
+
+// prepareEvent fills an event's id, time (now, when zero) and API version, and encodes it for its
+// row.
+func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
+	if ev.ID == "" {
+		id, err := uuid.NewV7() // time-ordered, so events of one instant list in the order written
+		if err != nil {
+			return ev, "", fmt.Errorf("store: add event: %w", err)
+		}
+		ev.ID = id.String()
+	}
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = time.Now()
+	}
+	ev.CreatedAt = norm(ev.CreatedAt)
+	if ev.APIVersion == "" {
+		ev.APIVersion = booksync.APIVersion
+	}
+	if len(ev.Object) == 0 {
+		ev.Object = json.RawMessage("null")
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return ev, "", fmt.Errorf("store: add event: %w", err)
+	}
+	return ev, string(data), nil
+}
+
+// insertEventSQL inserts an event (eventArgs, as the statement's arguments after the first n) with
+// the partner of its entity's row, and returns that partner: no row means no entity. cond, when not
+// empty, is a further condition ("AND ...") the insert needs.
+func insertEventSQL(n int, cond string) string {
+	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	return `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
+	SELECT ` + p(1) + `, id, partner_id, ` + p(3) + `, ` + p(4) + `, ` + p(5) + `, CAST(` + p(6) + ` AS BIGINT), CAST(` + p(6) +
+		` AS BIGINT), ` + p(7) + ` FROM entities WHERE id = ` + p(2) + ` ` + cond + ` RETURNING partner_id`
+}
+
+func eventArgs(ev booksync.Event, data string) []any {
+	return []any{ev.ID, ev.EntityID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), data}
+}
+
+// execWithEvent runs, inside tx, the write query (its arguments args) and writes the event ev of
+// the change it makes, as AddEventTx does. On PostgreSQL the write, the event and the read of the
+// subscriptions that want it take one statement.
+func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, args []any, ev booksync.Event) error {
+	if !s.d.writableCTEs {
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
+		return s.AddEventTx(ctx, tx, ev)
+	}
+	ev, data, err := prepareEvent(ev)
+	if err != nil {
+		return err
+	}
+	subs, found, err := queryEventSubs(ctx, tx, `WITH w AS (`+query+`), ev AS (`+insertEventSQL(len(args), "")+`)`, ev.ObjectType,
+		append(args[:len(args):len(args)], eventArgs(ev, data)...)...)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("store: add event: %w", notFound("entity"))
+	}
+	return s.queueDeliveries(ctx, tx, ev, subs)
+}
+
+// queryEventSubs runs, on PostgreSQL, the writes of with (a WITH clause whose CTE named ev
+// inserts an event and returns its partner_id) and reads in the same statement the partner's
+// enabled subscriptions to objectType, which is the statement's argument after args. found
+// reports whether ev inserted its event.
+func queryEventSubs(ctx context.Context, tx *sql.Tx, with, objectType string, args ...any) (subs []booksync.WebhookSubscription, found bool, err error) {
+	n := len(args)
+	rows, err := tx.QueryContext(ctx, with+` SELECT COALESCE(s.id, ''), COALESCE(s.partner_id, ''), COALESCE(s.object_type, ''),
+	COALESCE(s.url, ''), COALESCE(s.status, ''), COALESCE(s.failing_since, 0), COALESCE(s.created_at, 0),
+	COALESCE(s.updated_at, 0), COALESCE(s.data, '{}')
+	FROM ev LEFT JOIN webhook_subscriptions s ON s.partner_id = ev.partner_id AND s.object_type = $`+strconv.Itoa(n+1)+
+		` AND s.status = $`+strconv.Itoa(n+2)+` ORDER BY s.created_at, s.id`,
+		append(args, objectType, booksync.SubscriptionEnabled)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		found = true
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		if sub.ID != "" {
+			subs = append(subs, sub)
+		}
+	}
+	return subs, found, rows.Err()
+}
+
+// queueEventsDeliveries queues the deliveries of the events of evs that written holds (by id),
+// written inside tx: it reads the subscriptions once per partner and object type.
+func (s *Store) queueEventsDeliveries(ctx context.Context, tx *sql.Tx, evs []booksync.Event, written map[string]bool) error {
+	subs := map[[2]string][]booksync.WebhookSubscription{} // by entity id and object type
+	for _, ev := range evs {
+		if !written[ev.ID] {
+			continue
+		}
+		key := [2]string{ev.EntityID, ev.ObjectType}
+		got, ok := subs[key]
+		if !ok {
+			var err error
+			if got, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+` FROM webhook_subscriptions
+			WHERE partner_id = (SELECT partner_id FROM entities WHERE id = $1) AND object_type = $2 AND status = $3
+			ORDER BY created_at, id`, ev.EntityID, ev.ObjectType, booksync.SubscriptionEnabled); err != nil {
+				return fmt.Errorf("add event: subscriptions: %w", err)
+			}
+			subs[key] = got
+		}
+		if err := s.queueDeliveries(ctx, tx, ev, got); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueDeliveries writes, inside tx, one webhook_deliveries row and one River job for each
+// subscription of subs that wants the event ev.
+func (s *Store) queueDeliveries(ctx context.Context, tx *sql.Tx, ev booksync.Event, subs []booksync.WebhookSubscription) error {
 	var jobs []river.InsertManyParams
+	var args []any
 	for _, sub := range subs {
 		if !sub.Wants(ev.ObjectType, ev.Type()) {
 			continue
 		}
 		id := uuid.NewString()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, subscription_id, entity_id,
-		object_type, event_action, url, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			id, ev.ID, sub.ID, ev.EntityID, ev.ObjectType, ev.Action, sub.URL, micros(ev.CreatedAt)); err != nil {
-			return fmt.Errorf("store: add event: delivery: %w", mapErr(err))
-		}
+		args = append(args, id, ev.ID, sub.ID, ev.EntityID, ev.ObjectType, ev.Action, sub.URL, micros(ev.CreatedAt))
 		jobs = append(jobs, river.InsertManyParams{Args: WebhookDeliveryArgs{DeliveryID: id}})
 	}
 	if len(jobs) == 0 {
 		return nil
+	}
+	// One statement for every delivery of the event.
+	var values strings.Builder
+	for i := range jobs {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		b := i * 8
+		fmt.Fprintf(&values, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+8)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, event_id, subscription_id, entity_id,
+	object_type, event_action, url, created_at, updated_at) VALUES `+values.String(), args...); err != nil {
+		return fmt.Errorf("store: add event: delivery: %w", mapErr(err))
 	}
 	client, err := s.hookClient()
 	if err != nil {
@@ -143,13 +273,20 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 // addObjectEvent writes, inside tx, the event that an object of the entity was created, updated or
 // deleted, described in words built from its type.
 func (s *Store) addObjectEvent(ctx context.Context, tx *sql.Tx, entityID, objectType, eventType, objectID string, object any, at time.Time) error {
-	ev, err := booksync.NewEvent(entityID, objectType, eventType, objectID, object,
-		fmt.Sprintf("The %s %s was %s.", strings.ReplaceAll(objectType, "_", " "), objectID, eventType))
+	ev, err := objectEvent(entityID, objectType, eventType, objectID, object, at)
 	if err != nil {
 		return err
 	}
-	ev.CreatedAt = at
 	return s.AddEventTx(ctx, tx, ev)
+}
+
+// objectEvent returns the event that an object of the entity was created, updated or deleted at
+// the given time, described in words built from its type.
+func objectEvent(entityID, objectType, eventType, objectID string, object any, at time.Time) (booksync.Event, error) {
+	ev, err := booksync.NewEvent(entityID, objectType, eventType, objectID, object,
+		fmt.Sprintf("The %s %s was %s.", strings.ReplaceAll(objectType, "_", " "), objectID, eventType))
+	ev.CreatedAt = at
+	return ev, err
 }
 
 // addConnectionEvent writes, inside tx, an event of a connection (created, or its new status).
@@ -179,9 +316,19 @@ func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.Syn
 
 // addOutcomeEventTo is addOutcomeEvent with the targets a transaction already read.
 func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord, known *eventTargets) error {
+	ev, ok, err := outcomeEvent(r)
+	if err != nil || !ok {
+		return err
+	}
+	return s.addEventTx(ctx, tx, ev, known)
+}
+
+// outcomeEvent returns the event of a push's outcome for the record r (see addOutcomeEvent), and
+// false when r's object type or status has none.
+func outcomeEvent(r *booksync.SyncedRecord) (booksync.Event, bool, error) {
 	objectType, ok := outcomeObjects[r.ObjectType]
 	if !ok {
-		return nil
+		return booksync.Event{}, false, nil
 	}
 	eventType, what := booksync.EventAccountingPushed, "reached"
 	switch r.SyncStatus {
@@ -189,7 +336,7 @@ func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.S
 	case booksync.SyncStatusError:
 		eventType, what = booksync.EventAccountingFailed, "could not be pushed to"
 	default:
-		return nil
+		return booksync.Event{}, false, nil
 	}
 	desc := fmt.Sprintf("The %s %s %s the %s books.", strings.ReplaceAll(r.ObjectType, "_", " "), r.ObjectID, what, r.Platform)
 	if r.Errors != nil {
@@ -200,10 +347,10 @@ func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.S
 	}
 	ev, err := booksync.NewEvent(r.EntityID, objectType, eventType, r.ObjectID, r, desc)
 	if err != nil {
-		return err
+		return ev, false, err
 	}
 	ev.CreatedAt = r.UpdatedAt
-	return s.addEventTx(ctx, tx, ev, known)
+	return ev, true, nil
 }
 
 const eventColumns = "data"

@@ -149,3 +149,111 @@ func count(t *testing.T, s *store.Store, q string, args ...any) int {
 	}
 	return n
 }
+
+// TestSettleSyncedRecords checks, on both databases, that settling a batch of push outcomes writes
+// each record that is still as the push read it, with the event of its outcome and that event's
+// deliveries, and writes nothing for a record written since: neither the record nor an event.
+func TestSettleSyncedRecords(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			partner := uuid.NewString()
+			if err := s.CreatePartner(ctx, booksync.Partner{ID: partner}, api.HashSecret("x")); err != nil {
+				t.Fatal(err)
+			}
+			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
+			if err := s.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
+				t.Fatal(err)
+			}
+			sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: partner, ObjectType: "receivable",
+				EventTypes: []string{booksync.EventAccountingPushed}, URL: "https://example.com/h", Status: booksync.SubscriptionEnabled}
+			if err := s.CreateSubscription(ctx, sub, "sealed"); err != nil {
+				t.Fatal(err)
+			}
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			c := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: t0, UpdatedAt: t0,
+				Platform: booksync.PlatformXero, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{},
+				TenantID: uuid.NewString(), NextSyncAt: t0.Add(time.Hour)}
+			if err := s.CreateConnection(ctx, c, ""); err != nil {
+				t.Fatal(err)
+			}
+			var recs []*booksync.SyncedRecord
+			var readAt []time.Time
+			for range 3 {
+				r := &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: ent.ID, ConnectionID: c.ID, CreatedAt: t0, UpdatedAt: t0,
+					ObjectType: booksync.ObjectReceivable, ObjectID: uuid.NewString(), SyncStatus: booksync.SyncStatusPending,
+					LastPulledAt: t0, Platform: c.Platform, Auto: true}
+				if err := s.InTx(ctx, func(tx *sql.Tx) error { _, _, err := s.EnsureSyncedRecord(ctx, tx, r); return err }); err != nil {
+					t.Fatal(err)
+				}
+				recs, readAt = append(recs, r), append(readAt, t0)
+			}
+			// The second record was attempted twice meanwhile; the third was pushed again since.
+			if err := s.MarkAttempted(ctx, []string{recs[1].ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MarkAttempted(ctx, []string{recs[1].ID}); err != nil {
+				t.Fatal(err)
+			}
+			again := *recs[2]
+			again.UpdatedAt = t0.Add(time.Second)
+			if err := s.UpdateSyncedRecord(ctx, &again); err != nil {
+				t.Fatal(err)
+			}
+			pid := "INV-1"
+			out := []*booksync.SyncedRecord{{}, {}, {}}
+			for i, r := range recs {
+				*out[i] = *r
+				out[i].UpdatedAt = t0.Add(2 * time.Second)
+			}
+			out[0].SyncStatus, out[0].PlatformObjectID = booksync.SyncStatusDone, &pid
+			out[1].SyncStatus, out[1].Attempts = booksync.SyncStatusError, 1
+			out[1].Errors = &booksync.SyncError{Status: "x", Message: "Tax rate does not exist"}
+			out[2].SyncStatus = booksync.SyncStatusDone
+			ok, err := s.SettleSyncedRecords(ctx, out, readAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok[0] || !ok[1] || ok[2] {
+				t.Fatalf("written: %v, want [true true false]", ok)
+			}
+			for i, want := range []struct {
+				status   string
+				attempts int
+			}{{booksync.SyncStatusDone, 0}, {booksync.SyncStatusError, 2}, {booksync.SyncStatusPending, 0}} {
+				got, err := s.RecordFor(ctx, c.ID, recs[i].ObjectType, recs[i].ObjectID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.SyncStatus != want.status || got.Attempts != want.attempts {
+					t.Errorf("record %d: %s, %d attempts; want %s, %d", i, got.SyncStatus, got.Attempts, want.status, want.attempts)
+				}
+			}
+			if got, _ := s.RecordFor(ctx, c.ID, recs[0].ObjectType, recs[0].ObjectID); got == nil || got.PlatformObjectID == nil || *got.PlatformObjectID != pid {
+				t.Errorf("record 0 lost its id in the books: %+v", got)
+			}
+			page, err := s.Events(ctx, ent.ID, booksync.ListQuery{Limit: 10,
+				Filters: []booksync.Filter{{Field: "object_type", Values: []any{"receivable"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, ev := range page.Items {
+				got = append(got, ev.Action+" "+ev.ObjectID)
+			}
+			want := []string{"receivable.accounting_pushed " + recs[0].ObjectID, "receivable.accounting_failed " + recs[1].ObjectID}
+			if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+				t.Errorf("events: %v, want %v", got, want)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID); n != 1 {
+				t.Errorf("deliveries: %d, want 1 (the pushed event's)", n)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM river_job WHERE kind = 'webhook_delivery'"); n != 1 {
+				t.Errorf("delivery jobs: %d, want 1", n)
+			}
+		})
+	}
+}

@@ -82,18 +82,22 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
+	ev, err := objectEvent(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, r, r.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: create receivable: %w", err)
+	}
 	return s.InTx(ctx, func(tx *sql.Tx) error {
-		_, err = tx.ExecContext(ctx, `INSERT INTO receivables
+		err := s.execWithEvent(ctx, tx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
 		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`, []any{
 			r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 			r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
-			row.basedOn)
+			row.basedOn}, ev)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
-		return s.addObjectEvent(ctx, tx, r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, r, r.CreatedAt)
+		return nil
 	})
 }
 
@@ -151,14 +155,7 @@ func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 	if err != nil {
 		return fmt.Errorf("store: update receivable: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE receivables
-	SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5, currency = $6,
-	    total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10, data = $11, lines = $12,
-	    version = version + 1
-	WHERE id = $13 AND entity_id = $14 AND version = $15`,
-		r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
-		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
-		r.ID, r.EntityID, r.Version)
+	res, err := tx.ExecContext(ctx, updateReceivableSQL, updateReceivableArgs(r, row)...)
 	if err != nil {
 		return fmt.Errorf("store: update receivable: %w", mapErr(err))
 	}
@@ -167,15 +164,35 @@ func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 		return fmt.Errorf("store: update receivable: %w", err)
 	}
 	if n == 0 {
-		var one int
-		err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&one)
-		if err != nil {
-			return wrapRead("receivable", mapNotFound(err, "receivable"))
-		}
-		return ErrVersionConflict
+		return whyNotUpdated(ctx, tx, r)
 	}
 	r.Version++
 	return nil
+}
+
+// updateReceivableSQL replaces an invoice's row if its version is still the one read
+// (updateReceivableArgs).
+const updateReceivableSQL = `UPDATE receivables
+	SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5, currency = $6,
+	    total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10, data = $11, lines = $12,
+	    version = version + 1
+	WHERE id = $13 AND entity_id = $14 AND version = $15`
+
+func updateReceivableArgs(r *booksync.Receivable, row receivableRow) []any {
+	return []any{r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
+		r.ID, r.EntityID, r.Version}
+}
+
+// whyNotUpdated returns why an update of r changed no row: a NotFoundError when the invoice is
+// gone, else ErrVersionConflict.
+func whyNotUpdated(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
+	var one int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&one)
+	if err != nil {
+		return wrapRead("receivable", mapNotFound(err, "receivable"))
+	}
+	return ErrVersionConflict
 }
 
 // UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
@@ -194,13 +211,23 @@ func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) er
 // entity's next document id unless the receivable has one (INV-00001, INV-00002, ... for
 // invoices; CN-00001, ... for credit notes, with the prefix of the entity's settings), sets the
 // issue date and update time to at, and bumps the version. A receivable that is not a draft gives
-// a StatusError.
-//
-// Numbers come from a counter of the entity's row (next_document_number for invoices,
-// next_credit_note_number for credit notes), taken with an UPDATE that locks the row, so
-// concurrent issues of one entity's documents get distinct, gapless numbers; a number that a caller
-// already gave another receivable by hand is skipped.
+// a StatusError. It is StartIssueTx followed by FinishIssueTx without an event.
 func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	r, err := s.StartIssueTx(ctx, tx, entityID, id, at)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.FinishIssueTx(ctx, tx, r, nil); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// StartIssueTx begins to issue a draft invoice or credit note of the entity inside tx: it reads
+// and locks the receivable and sets, in memory, its status (issued), issue date and update time
+// (at). FinishIssueTx then numbers and writes it, as the last step of tx. A receivable that is not
+// a draft gives a StatusError.
+func (s *Store) StartIssueTx(ctx context.Context, tx *sql.Tx, entityID, id string, at time.Time) (*booksync.Receivable, error) {
 	r, err := s.ReceivableTx(ctx, tx, entityID, id)
 	if err != nil {
 		return nil, err
@@ -208,52 +235,148 @@ func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id 
 	if r.Status != booksync.StatusDraft {
 		return nil, &StatusError{Object: "receivable", Action: "issue", Status: r.Status}
 	}
-	if r.DocumentID == nil || *r.DocumentID == "" {
-		counter, prefix := "next_document_number", "INV"
-		if r.IsCreditNote() {
-			settings, err := settingsTx(ctx, tx, entityID)
-			if err != nil {
-				return nil, err
-			}
-			counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
-		}
-		doc, err := nextDocumentID(ctx, tx, entityID, counter, prefix)
-		if err != nil {
-			return nil, err
-		}
-		r.DocumentID = &doc
-	}
 	issued := norm(at)
 	r.Status = booksync.StatusIssued
 	r.IssueDate = &issued
 	r.UpdatedAt = issued
-	if err := s.UpdateReceivableTx(ctx, tx, r); err != nil {
-		return nil, err
-	}
 	return r, nil
 }
 
-// nextDocumentID takes the entity's next unused document number from its counter column, which
-// is one of the two constants IssueReceivableTx passes.
-func nextDocumentID(ctx context.Context, tx *sql.Tx, entityID, counter, prefix string) (string, error) {
+// FinishIssueTx writes r, which StartIssueTx began to issue in tx, with the entity's next document
+// id unless it has one, bumps r.Version and, when event is not nil, writes the event it returns
+// for r as written.
+//
+// Numbers come from a counter of the entity's row (next_document_number for invoices,
+// next_credit_note_number for credit notes), taken with an UPDATE that locks the row until tx
+// ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
+// a caller already gave another receivable by hand is skipped. The number is taken here, after
+// everything else the transaction needs to do but its commit, so that the issues of one entity wait
+// for each other over as few statements as possible: on PostgreSQL the counter's UPDATE, one
+// statement that writes the receivable and its event, and the commit.
+func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error)) error {
+	if r.DocumentID != nil && *r.DocumentID != "" {
+		_, err := s.writeIssued(ctx, tx, r, event, false)
+		return err
+	}
+	counter, prefix := "next_document_number", "INV"
+	if r.IsCreditNote() {
+		settings, err := settingsTx(ctx, tx, r.EntityID)
+		if err != nil {
+			return err
+		}
+		counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
+	}
 	for {
 		var n int64
 		err := tx.QueryRowContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` + 1
-		WHERE id = $1 RETURNING `+counter+` - 1`, entityID).Scan(&n)
+		WHERE id = $1 RETURNING `+counter+` - 1`, r.EntityID).Scan(&n)
 		if err != nil {
-			return "", wrapRead("document number", mapNotFound(err, "entity"))
+			return wrapRead("document number", mapNotFound(err, "entity"))
 		}
 		doc := fmt.Sprintf("%s-%05d", prefix, n)
-		var one int
-		err = tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE entity_id = $1 AND document_id = $2",
-			entityID, doc).Scan(&one)
-		if err == sql.ErrNoRows {
-			return doc, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("store: next document id: %w", err)
+		r.DocumentID = &doc
+		written, err := s.writeIssued(ctx, tx, r, event, true)
+		if err != nil || written {
+			if err != nil {
+				r.DocumentID = nil
+			}
+			return err
 		}
 	}
+}
+
+// writeIssued writes the issued receivable r and the event that event returns for it (if event is
+// not nil), and bumps r.Version. With numbered, it writes nothing and reports false when another
+// receivable of the entity holds r's document id already.
+func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error), numbered bool) (bool, error) {
+	if !s.d.writableCTEs {
+		if numbered {
+			if taken, err := documentIDTaken(ctx, tx, r); err != nil || taken {
+				return false, err
+			}
+		}
+		if err := s.UpdateReceivableTx(ctx, tx, r); err != nil {
+			return false, err
+		}
+		if event == nil {
+			return true, nil
+		}
+		ev, err := event(r)
+		if err != nil {
+			return false, err
+		}
+		return true, s.AddEventTx(ctx, tx, ev)
+	}
+	row, err := encodeReceivable(r)
+	if err != nil {
+		return false, fmt.Errorf("store: update receivable: %w", err)
+	}
+	args := updateReceivableArgs(r, row)
+	query := updateReceivableSQL
+	if numbered {
+		query += " AND NOT EXISTS (SELECT 1 FROM receivables WHERE entity_id = $14 AND document_id = $5)"
+	}
+	query += " RETURNING id"
+	if event == nil {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return false, fmt.Errorf("store: update receivable: %w", mapErr(err))
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return false, fmt.Errorf("store: update receivable: %w", err)
+			}
+			return false, s.whyNotIssued(ctx, tx, r, numbered)
+		}
+		r.Version++
+		return true, nil
+	}
+	// One statement writes the receivable and its event and reads the subscriptions that want it.
+	r.Version++ // the event shows the receivable as written
+	ev, err := event(r)
+	r.Version--
+	if err != nil {
+		return false, err
+	}
+	ev, data, err := prepareEvent(ev)
+	if err != nil {
+		return false, err
+	}
+	n := len(args)
+	subs, found, err := queryEventSubs(ctx, tx, `WITH w AS (`+query+`), ev AS (`+insertEventSQL(n, "AND EXISTS (SELECT 1 FROM w)")+`)`, ev.ObjectType, append(args, eventArgs(ev, data)...)...)
+	if err != nil {
+		return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
+	}
+	if !found {
+		return false, s.whyNotIssued(ctx, tx, r, numbered)
+	}
+	r.Version++
+	return true, s.queueDeliveries(ctx, tx, ev, subs)
+}
+
+// whyNotIssued returns nil when an issue of r wrote nothing because its new number is taken, and
+// otherwise why the update found no row.
+func (s *Store) whyNotIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, numbered bool) error {
+	if numbered {
+		if taken, err := documentIDTaken(ctx, tx, r); err != nil || taken {
+			return err
+		}
+	}
+	return whyNotUpdated(ctx, tx, r)
+}
+
+// documentIDTaken reports whether another receivable of r's entity has r's document id.
+func documentIDTaken(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE entity_id = $1 AND document_id = $2 AND id <> $3",
+		r.EntityID, *r.DocumentID, r.ID).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: next document id: %w", err)
+	}
+	return true, nil
 }
 
 // DeleteReceivable deletes a draft invoice; any other status gives a StatusError, and an unknown or
