@@ -29,7 +29,8 @@ import (
 // which is how a bulk load is done: indexes kept up one random key at a time make PostgreSQL write
 // a full page image for nearly every row (gigabytes of WAL for a million rows), and the built
 // indexes are the same indexes, packed tighter than years of inserts leave them. The primary key
-// stays. Insert ends with ANALYZE of the table, as autovacuum would gather its statistics.
+// and the constraints' indexes stay. Insert ends with ANALYZE of the table, as autovacuum would
+// gather its statistics. It is for a store that nothing else uses meanwhile.
 func Insert(ctx context.Context, s *store.Store, table string, columns []string, n int, row func(i int, vals []any) error) error {
 	conn, err := s.Writer().Conn(ctx)
 	if err != nil {
@@ -62,6 +63,11 @@ func Insert(ctx context.Context, s *store.Store, table string, columns []string,
 	for _, ix := range indexes {
 		if _, err := conn.ExecContext(ctx, ix.def); err != nil {
 			return fmt.Errorf("storeseed: build index %s: %w", ix.name, err)
+		}
+	}
+	if s.Dialect() == store.DialectPostgres {
+		if _, err := conn.ExecContext(ctx, "RESET maintenance_work_mem"); err != nil {
+			return err
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "ANALYZE "+table); err != nil {
