@@ -41,17 +41,18 @@ func migrate(ctx context.Context, cfg Config, stdout io.Writer) error {
 	return nil
 }
 
-func newApp(ctx context.Context, cfg Config, logger *slog.Logger, workers int) (*app.App, error) {
+// appConfig is the configuration of the app that serve and worker processes build.
+func appConfig(cfg Config, logger *slog.Logger, workers int) (app.Config, error) {
 	key, err := secretKey(cfg)
 	if err != nil {
-		return nil, err
+		return app.Config{}, err
 	}
-	return app.New(ctx, app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
+	return app.Config{DB: cfg.DB, PublicURL: cfg.PublicURL, SecretKey: key,
 		XeroClientID: cfg.XeroClientID, XeroClientSecret: cfg.XeroClientSecret,
 		QuickBooksClientID: cfg.QuickBooksClientID, QuickBooksClientSecret: cfg.QuickBooksClientSecret,
 		GnuCashDir: cfg.GnuCashDir, SandboxURL: cfg.SandboxURL, Operators: cfg.Operators,
 		SandboxLimits: cfg.SandboxLimits, SandboxFaults: cfg.SandboxFaults, TimeScale: cfg.TimeScale, Workers: workers, JobTimeout: cfg.JobTimeout, Logger: logger,
-		Webhooks: webhooks.Config{AllowPrivate: cfg.WebhooksPrivate}})
+		Webhooks: webhooks.Config{AllowPrivate: cfg.WebhooksPrivate}}, nil
 }
 
 func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger) error {
@@ -60,7 +61,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logge
 		// The API only queues the sync jobs; `booksync worker` processes run them.
 		workers = -1
 	}
-	a, err := newApp(ctx, cfg, logger, workers)
+	acfg, err := appConfig(cfg, logger, workers)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, acfg)
 	if err != nil {
 		return err
 	}
@@ -120,7 +125,12 @@ func work(ctx context.Context, cfg Config, stdout io.Writer, logger *slog.Logger
 	if !cfg.IsPostgres() {
 		return errors.New("booksync worker needs PostgreSQL (BOOKSYNC_DB=postgres://...): a SQLite file belongs to one booksync serve process")
 	}
-	a, err := newApp(ctx, cfg, logger, cfg.Workers)
+	acfg, err := appConfig(cfg, logger, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	// A worker serves no HTTP: it builds the engine alone, without the API and its validator.
+	a, err := app.NewWorker(ctx, acfg)
 	if err != nil {
 		return err
 	}

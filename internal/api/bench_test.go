@@ -3,19 +3,26 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/google/uuid"
+
+	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/booksync/booksync/internal/store/storeseed"
 )
 
 // benchDatabases names the databases a benchmark runs on: SQLite always, PostgreSQL when
@@ -218,3 +225,107 @@ func createOne(b *testing.B, h *harness, entityID string, f fixture) string {
 	}
 	return jsonField(r.body, "id")
 }
+
+// lookupRecords is how many synced records BenchmarkSyncedRecordLookup seeds (a quick run:
+// -args -booksync.lookup-records=100000).
+var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds")
+
+// BenchmarkSyncedRecordLookup measures GET /accounting_synced_records?object_type=receivable
+// &object_id= over HTTP among 1,000,000 records (storeseed.SyncedRecords: nine in ten of one
+// entity, the rest of nineteen others): the p50 and p99 of 2,000 lookups of random objects of the
+// large entity, each beside the same lookup asked of the store directly, so that the API's own
+// share (authentication, the entity check, parsing, JSON) shows as http-store. Then the first page
+// of the entity's receivables' records against a page nine tenths deep, over HTTP.
+func BenchmarkSyncedRecordLookup(b *testing.B) {
+	for name, dsn := range benchDatabases(b) {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			h := newHarness(b, dsn(b))
+			p := h.partner()
+			start := time.Now()
+			seed, err := storeseed.SyncedRecords(ctx, h.store, p.clientID, *lookupRecords)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: seeded %d synced records in %v", name, *lookupRecords, time.Since(start).Round(time.Millisecond))
+			e := p.forEntity(seed.EntityID)
+
+			b.Run("object_id", func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				const rounds = 2_000
+				httpTimes := make([]time.Duration, 0, rounds)
+				storeTimes := make([]time.Duration, 0, rounds)
+				for b.Loop() {
+					httpTimes, storeTimes = httpTimes[:0], storeTimes[:0]
+					for range rounds {
+						id := seed.Sample[rng.IntN(len(seed.Sample))]
+						t0 := time.Now()
+						r := e.rawQuiet("GET", "/accounting_synced_records?object_type=receivable&object_id="+id, "")
+						httpTimes = append(httpTimes, time.Since(t0))
+						if r.status != 200 || !strings.Contains(string(r.body), id) {
+							b.Fatalf("lookup of %s: %d %s", id, r.status, r.body)
+						}
+						t0 = time.Now()
+						page, err := h.store.SyncedRecords(ctx, seed.EntityID, booksync.ListQuery{Limit: 100, Filters: []booksync.Filter{
+							{Field: "object_type", Op: booksync.OpEq, Values: []any{booksync.ObjectReceivable}},
+							{Field: "object_id", Op: booksync.OpEq, Values: []any{id}}}})
+						storeTimes = append(storeTimes, time.Since(t0))
+						if err != nil || len(page.Items) != 1 {
+							b.Fatalf("store lookup of %s: %v, %d records", id, err, len(page.Items))
+						}
+					}
+				}
+				slices.Sort(httpTimes)
+				slices.Sort(storeTimes)
+				b.ReportMetric(ms(httpTimes[len(httpTimes)/2]), "p50_ms")
+				b.ReportMetric(ms(httpTimes[len(httpTimes)*99/100]), "p99_ms")
+				b.ReportMetric(ms(storeTimes[len(storeTimes)/2]), "store-p50_ms")
+				b.ReportMetric(ms(storeTimes[len(storeTimes)*99/100]), "store-p99_ms")
+			})
+
+			b.Run("deep_page", func(b *testing.B) {
+				deepAt := seed.Receivables * 9 / 10
+				var key int64
+				var id string
+				err := h.store.Reader().QueryRowContext(ctx, `SELECT created_at, id FROM synced_records WHERE entity_id = $1
+				AND object_type = $2 ORDER BY created_at, id LIMIT 1 OFFSET $3`, seed.EntityID, booksync.ObjectReceivable, deepAt).Scan(&key, &id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				first := "/accounting_synced_records?object_type=receivable&limit=100"
+				deep := "/accounting_synced_records?limit=100&pagination_token=" + url.QueryEscape(api.PageToken("object_type=receivable", key, id))
+				// Pairs of a first and a deep page, and the medians of each: one slow page on a
+				// shared machine moves a median little.
+				const rounds = 200
+				var firstTimes, deepTimes []time.Duration
+				for b.Loop() {
+					firstTimes, deepTimes = firstTimes[:0], deepTimes[:0]
+					for range rounds {
+						for _, path := range []string{first, deep} {
+							t0 := time.Now()
+							r := e.rawQuiet("GET", path, "")
+							took := time.Since(t0)
+							if r.status != 200 || jsonField(r.body, "next_pagination_token") == "" {
+								b.Fatalf("GET %s: %d %.300s", path, r.status, r.body)
+							}
+							if path == first {
+								firstTimes = append(firstTimes, took)
+							} else {
+								deepTimes = append(deepTimes, took)
+							}
+						}
+					}
+				}
+				slices.Sort(firstTimes)
+				slices.Sort(deepTimes)
+				first50, deep50 := firstTimes[len(firstTimes)/2], deepTimes[len(deepTimes)/2]
+				b.ReportMetric(float64(deepAt), "deep-rows")
+				b.ReportMetric(float64(first50.Microseconds()), "page1-p50-µs")
+				b.ReportMetric(float64(deep50.Microseconds()), "deep-p50-µs")
+				b.ReportMetric(float64(deep50)/float64(first50), "deep/first")
+			})
+		})
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -87,55 +87,23 @@ type App struct {
 
 // New opens the database (applying migrations) and builds every part.
 func New(ctx context.Context, cfg Config) (*App, error) {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	if cfg.GnuCashDir == "" {
-		cfg.GnuCashDir = DefaultGnuCashDir(cfg.DB)
-	}
-	st, err := store.OpenAndMigrate(ctx, cfg.DB, store.Options{Logger: cfg.Logger})
+	cfg = withDefaults(cfg)
+	a, err := newEngine(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: st, Metrics: metrics.New()}
 	fail := func(err error) (*App, error) {
-		st.Close()
+		a.Store.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	hooksCfg := cfg.Webhooks
-	hooksCfg.Store, hooksCfg.SecretKey = st, cfg.SecretKey
-	if hooksCfg.Logger == nil {
-		hooksCfg.Logger = cfg.Logger
-	}
-	deliverer, err := webhooks.NewDeliverer(hooksCfg)
+	a.Webhooks, err = webhooks.NewService(a.Store, cfg.SecretKey, cfg.PublicURL)
 	if err != nil {
 		return fail(err)
 	}
-	a.Webhooks, err = webhooks.NewService(st, cfg.SecretKey, cfg.PublicURL)
-	if err != nil {
-		return fail(err)
-	}
-	a.Webhooks.AllowPrivate = hooksCfg.AllowPrivate
-	a.Engine, err = syncer.New(syncer.Config{
-		Store:       st,
-		SecretKey:   cfg.SecretKey,
-		RedirectURL: cfg.PublicURL + "/oauth/callback",
-		PublicURL:   cfg.PublicURL,
-		Providers:   providers(cfg),
-		Workers:     cfg.Workers,
-		TimeScale:   cfg.TimeScale,
-		JobTimeout:  cfg.JobTimeout,
-		Logger:      cfg.Logger,
-		Metrics:     a.Metrics,
-		Jobs:        deliverer,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	a.Invoicing = invoicing.New(st, a.Engine)
-	a.API, err = api.NewServer(st, a.Invoicing, a.Engine)
+	a.Webhooks.AllowPrivate = cfg.Webhooks.AllowPrivate
+	a.Invoicing = invoicing.New(a.Store, a.Engine)
+	a.API, err = api.NewServer(a.Store, a.Invoicing, a.Engine)
 	if err != nil {
 		return fail(err)
 	}
@@ -151,6 +119,66 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", a.API)
 	a.handler = mux
+	return a, nil
+}
+
+// NewWorker opens the database (applying migrations) and builds what `booksync worker` runs: the
+// store, the sync engine and the delivery of webhooks. A worker serves no HTTP, so it builds no API
+// (whose OpenAPI validator alone costs a quarter of a second of CPU at each start), no dashboard
+// and no sandboxes: its connections without real credentials reach the sandboxes that
+// `booksync serve` serves at cfg.PublicURL (or cfg.SandboxURL). Its API, Dashboard, sandboxes and
+// Handler are nil.
+func NewWorker(ctx context.Context, cfg Config) (*App, error) {
+	return newEngine(ctx, withDefaults(cfg))
+}
+
+// withDefaults fills what cfg leaves to the defaults.
+func withDefaults(cfg Config) Config {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.GnuCashDir == "" {
+		cfg.GnuCashDir = DefaultGnuCashDir(cfg.DB)
+	}
+	return cfg
+}
+
+// newEngine opens the store and builds the sync engine, which runs the webhooks' deliveries beside
+// the sync jobs: what serve and worker processes have in common.
+func newEngine(ctx context.Context, cfg Config) (*App, error) {
+	st, err := store.OpenAndMigrate(ctx, cfg.DB, store.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st, Metrics: metrics.New()}
+	hooksCfg := cfg.Webhooks
+	hooksCfg.Store, hooksCfg.SecretKey = st, cfg.SecretKey
+	if hooksCfg.Logger == nil {
+		hooksCfg.Logger = cfg.Logger
+	}
+	deliverer, err := webhooks.NewDeliverer(hooksCfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Engine, err = syncer.New(syncer.Config{
+		Store:       st,
+		SecretKey:   cfg.SecretKey,
+		RedirectURL: cfg.PublicURL + "/oauth/callback",
+		PublicURL:   cfg.PublicURL,
+		Providers:   providers(cfg),
+		Workers:     cfg.Workers,
+		TimeScale:   cfg.TimeScale,
+		JobTimeout:  cfg.JobTimeout,
+		Logger:      cfg.Logger,
+		Metrics:     a.Metrics,
+		Jobs:        deliverer,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -203,7 +231,7 @@ func DefaultGnuCashDir(db string) string {
 	return filepath.Join(filepath.Dir(db), "gnucash")
 }
 
-// Handler serves the API, the OAuth callback and the sandboxes.
+// Handler serves the API, the OAuth callback and the sandboxes; nil for a worker (NewWorker).
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Start starts the sync workers.
