@@ -14,6 +14,3 @@ func QueuedCalls(s *Store) int {
 
 // SetWALTruncateFrames sets the WAL length at which the SQLite store's checkpointer truncates it.
 func SetWALTruncateFrames(s *Store, frames int) { s.ckpt.truncAt.Store(int64(frames)) }
-
-// StopCheckpoints stops the SQLite store's checkpointer, as if there were none.
-func StopCheckpoints(s *Store) { s.ckpt.stop(); <-s.ckpt.done }
