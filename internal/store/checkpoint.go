@@ -13,8 +13,12 @@ import (
 // Checkpoints of a SQLite store's WAL, which its checkpointer runs (see checkpointer).
 const (
 	// checkpointPause is the least time between two checkpoints: writes meanwhile are copied
-	// into the database file together, a page written many times over once.
-	checkpointPause = 100 * time.Millisecond
+	// into the database file together, a page written many times over once. At 2,000 invoices a
+	// second the WAL gains a few thousand frames meanwhile, well below walTruncateFrames.
+	checkpointPause = 250 * time.Millisecond
+	// checkpointIdle is the most time between two checkpoints: writes on the writer outside
+	// InTx (River's own) do not nudge the checkpointer.
+	checkpointIdle = time.Second
 	// walTruncateFrames bounds the WAL: when a passive checkpoint leaves it this long (readers
 	// kept SQLite from starting it over), the checkpointer waits for those readers, holding new
 	// writers back, copies it all and truncates it.
@@ -31,9 +35,9 @@ const (
 // SQLite's own automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages,
 // which made that commit (and every caller waiting for the single writer) wait for it. The writer
 // runs with wal_autocheckpoint(0) instead, and this goroutine, on a connection of its own, runs a
-// PASSIVE checkpoint at most every checkpointPause after commits: it copies what no reader still
-// needs, without blocking the writer or readers, and once it has copied everything the next writer
-// starts the WAL over. Readers that always hold an old snapshot would keep the WAL growing, so a
+// PASSIVE checkpoint at most every checkpointPause after commits, and at least every
+// checkpointIdle: it copies what no reader still needs, without blocking the writer or readers,
+// and once it has copied everything the next writer starts the WAL over. Readers that always hold an old snapshot would keep the WAL growing, so a
 // WAL of walTruncateFrames or more gets a TRUNCATE checkpoint, which waits for them.
 type checkpointer struct {
 	db      *sql.DB
@@ -79,6 +83,7 @@ func (c *checkpointer) loop() {
 		case <-c.ctx.Done():
 			return
 		case <-c.nudges:
+		case <-time.After(checkpointIdle):
 		}
 		if err := c.checkpoint(c.ctx); err != nil && c.ctx.Err() == nil {
 			c.log.Warn("store: WAL checkpoint failed; the next commit tries again", "err", err)
