@@ -64,7 +64,6 @@ type groupCommit struct {
 
 // txCall is one InTx call.
 type txCall struct {
-	ctx   context.Context
 	fn    func(*sql.Tx) error
 	state atomic.Int32 // callWaiting, then callTaken by the runner or callLeft by the caller
 
@@ -100,7 +99,7 @@ func (g *groupCommit) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	c := &txCall{ctx: ctx, fn: fn, turn: make(chan *sql.Tx, 1), ran: make(chan error, 1), result: make(chan callResult, 1)}
+	c := &txCall{fn: fn, turn: make(chan *sql.Tx, 1), ran: make(chan error, 1), result: make(chan callResult, 1)}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()

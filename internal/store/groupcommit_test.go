@@ -309,3 +309,24 @@ func TestGroupCommitCommitsRiverJobs(t *testing.T) {
 		t.Fatalf("%d jobs (%v), want %d", jobs, err, callers-1)
 	}
 }
+
+// Close runs the calls already waiting, stops the writer's and the checkpointer's goroutines, and
+// InTx fails after it instead of waiting.
+func TestGroupCommitClose(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t)
+	waiting := f.queue(context.Background(), insert(nil, "waiting"))
+	closed := make(chan error, 1)
+	go func() { closed <- f.s.Close() }()
+	close(f.release)
+	if err := <-waiting; err != nil {
+		t.Fatalf("a call waiting when Close began: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	f.wg.Wait()
+	if err := f.s.InTx(context.Background(), insert(nil, "after")); err == nil {
+		t.Fatal("InTx after Close succeeded")
+	}
+}
