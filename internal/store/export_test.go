@@ -1,5 +1,7 @@
 package store
 
+// What the tests of package store_test read of a Store's insides.
+
 import "github.com/booksync/booksync"
 
 // ReceivableRow returns the columns of r that CreateReceivable computes (its document id, issue
@@ -8,3 +10,16 @@ func ReceivableRow(r *booksync.Receivable) (documentID string, issueDate int64, 
 	row, err := encodeReceivable(r)
 	return row.documentID, row.issueDate, row.data, row.lines, err
 }
+
+// BatchCommits returns how many commits the SQLite store's group commit has run.
+func BatchCommits(s *Store) int64 { return s.batches.commits.Load() }
+
+// QueuedCalls returns how many InTx calls wait for a turn (some may have left already).
+func QueuedCalls(s *Store) int {
+	s.batches.mu.Lock()
+	defer s.batches.mu.Unlock()
+	return len(s.batches.queue)
+}
+
+// SetWALTruncateFrames sets the WAL length at which the SQLite store's checkpointer truncates it.
+func SetWALTruncateFrames(s *Store, frames int) { s.ckpt.truncAt.Store(int64(frames)) }

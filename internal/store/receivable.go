@@ -200,7 +200,10 @@ func whyNotUpdated(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) erro
 // unknown or foreign invoice gives a NotFoundError.
 func (s *Store) UpdateReceivable(ctx context.Context, r *booksync.Receivable) error {
 	version := r.Version
-	err := s.InTx(ctx, func(tx *sql.Tx) error { return s.UpdateReceivableTx(ctx, tx, r) })
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		r.Version = version // as read, should the transaction run again (see InTx)
+		return s.UpdateReceivableTx(ctx, tx, r)
+	})
 	if err != nil {
 		r.Version = version
 	}

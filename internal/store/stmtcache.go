@@ -3,6 +3,7 @@ package store
 import (
 	lrulist "container/list"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"reflect"
@@ -59,6 +60,21 @@ type cachingConn struct {
 	sqliteConn
 	stmts map[string]*lrulist.Element // of *cachedStmt
 	lru   lrulist.List
+	// shield keeps the statements from interrupting SQLite when their context ends: a
+	// group commit's transaction (see groupCommit) sets it, because SQLite rolls a whole
+	// transaction back when it interrupts a write in it. database/sql still refuses the next
+	// statement of an ended context.
+	shield bool
+}
+
+// setShield sets the shield of the SQLite connection conn holds.
+func setShield(conn *sql.Conn, on bool) {
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*cachingConn); ok {
+			c.shield = on
+		}
+		return nil
+	})
 }
 
 type cachedStmt struct {
@@ -118,6 +134,9 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (driver.Stmt, func
 
 // ExecContext runs query on its kept statement.
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.shield {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if !cacheable(query) {
 		return c.sqliteConn.ExecContext(ctx, query, args)
 	}
@@ -131,6 +150,9 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 
 // QueryContext runs query on its kept statement, which its rows give back when closed.
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.shield {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if !cacheable(query) {
 		return c.sqliteConn.QueryContext(ctx, query, args)
 	}

@@ -48,6 +48,10 @@ type Store struct {
 	opts   Options
 	// hooks inserts webhook delivery jobs in the transactions that write events (see AddEventTx).
 	hooks hookQueue
+	// batches runs InTx on SQLite (group commit); nil on PostgreSQL.
+	batches *groupCommit
+	// ckpt checkpoints a SQLite file's WAL off the writer's commits; nil otherwise.
+	ckpt *checkpointer
 }
 
 // Open connects to the database that dsn names: a postgres:// or postgresql:// URL, or else a
@@ -124,9 +128,12 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	memory := strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
 
+	// The writer does not checkpoint the WAL in its commits; the checkpointer does (see
+	// checkpointer).
 	writer, err := openSQLiteDB(withParams(dsn,
 		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", "_pragma=busy_timeout(10000)",
-		"_pragma=foreign_keys(1)", fmt.Sprintf("_pragma=cache_size(%d)", sqliteWriterCache), "_txlock=immediate"))
+		"_pragma=foreign_keys(1)", fmt.Sprintf("_pragma=cache_size(%d)", sqliteWriterCache),
+		"_pragma=wal_autocheckpoint(0)", fmt.Sprintf("_pragma=journal_size_limit(%d)", walSizeLimit), "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite writer: %w", err)
 	}
@@ -143,6 +150,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open sqlite %s: %w", dsn, err)
 	}
 	if memory {
+		s.batches = newGroupCommit(writer, nil)
 		return s, nil
 	}
 	if !strings.EqualFold(mode, "wal") {
@@ -168,6 +176,19 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open sqlite reader %s: %w", dsn, err)
 	}
 	s.reader = reader
+
+	ckpt, err := openSQLiteDB(withParams(dsn,
+		fmt.Sprintf("_pragma=busy_timeout(%d)", checkpointBusyTimeout.Milliseconds())))
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("store: open sqlite checkpointer: %w", err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	ckpt.SetConnMaxIdleTime(0)
+	s.ckpt = newCheckpointer(ckpt, opts.Logger)
+	s.batches = newGroupCommit(writer, s.ckpt.committed)
 	return s, nil
 }
 
@@ -201,9 +222,16 @@ func (s *Store) Writer() *sql.DB { return s.writer }
 // connections beside the writer; on PostgreSQL the one pool.
 func (s *Store) Reader() *sql.DB { return s.reader }
 
-// Close closes both pools.
+// Close closes both pools. On SQLite it first runs the write transactions already waiting, and
+// stops the checkpointer; InTx fails once Close began.
 func (s *Store) Close() error {
 	var errs []error
+	if s.batches != nil {
+		s.batches.close()
+	}
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.reader != s.writer {
 		errs = append(errs, s.reader.Close())
 	}
@@ -218,10 +246,24 @@ func (s *Store) Close() error {
 }
 
 // InTx runs fn in a transaction on the writer and commits when it returns nil; an error or a panic
-// rolls back. The methods that take a *sql.Tx, most of them named ...Tx, are the steps such a
-// transaction takes. On SQLite the transaction holds the only writer connection until fn returns,
-// so fn must do all its work through tx and must not wait on anything slow, such as an HTTP call.
+// rolls back fn's writes, and InTx returns fn's error as it is or panics again in the caller's
+// goroutine. A commit's error is returned wrapped. The methods that take a *sql.Tx, most of them
+// named ...Tx, are the steps such a transaction takes. fn must do all its work through tx and must
+// not wait on anything slow, such as an HTTP call: on SQLite the transaction holds the only writer
+// connection until fn returns.
+//
+// On SQLite, InTx calls that arrive together share one SQLite transaction, each in a savepoint of
+// its own, and one commit (see groupCommit): fn then sees what the calls before it in the batch
+// wrote, and the caller returns once the batch committed. One caller's error or panic undoes its
+// own writes only. In the rare case that SQLite rolls back a batch's whole transaction, the calls
+// whose writes it took run again, each alone; so fn must leave nothing outside tx that running it
+// twice would duplicate (its second run starts from the database without its first run's writes).
+// A caller whose ctx ends while it waits for its turn returns the context's error without fn
+// having run.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if s.batches != nil {
+		return s.batches.inTx(ctx, fn)
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/booksync/booksync/internal/store"
+)
+
+// The SQLite writer does not checkpoint in its commits, and the store's checkpointer keeps the WAL
+// bounded even while readers always hold a snapshot, which keeps SQLite from starting the WAL over
+// by itself.
+func TestSQLiteWALStaysBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "booksync.db")
+	s, err := store.OpenAndMigrate(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.Writer().QueryRow("PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("the writer's wal_autocheckpoint is %d (%v), want 0", auto, err)
+	}
+	// A bound of 256 frames (1 MiB of 4 KiB pages), where the writes below make more than 32 MiB
+	// of pages.
+	const frames = 256
+	store.SetWALTruncateFrames(s, frames)
+	if _, err := s.Writer().Exec("CREATE TABLE wal_rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Two read transactions on two connections relay: the next begins before the last ends, so
+	// that a snapshot is always held.
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		var conns [2]*sql.Conn
+		for i := range conns {
+			c, err := s.Reader().Conn(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			conns[i] = c
+		}
+		var held *sql.Tx
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				if held != nil {
+					held.Rollback()
+				}
+				return
+			default:
+			}
+			tx, err := conns[i%2].BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var n int
+			if err := tx.QueryRow("SELECT COUNT(*) FROM wal_rows").Scan(&n); err != nil {
+				t.Error(err)
+				return
+			}
+			if held != nil {
+				held.Rollback()
+			}
+			held = tx
+		}
+	}()
+
+	wal := path + "-wal"
+	var mu sync.Mutex
+	largest := int64(0)
+	var writers sync.WaitGroup
+	for range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for range 512 {
+				data := make([]byte, 16<<10)
+				rand.Read(data)
+				if err := s.InTx(ctx, func(tx *sql.Tx) error {
+					_, err := tx.Exec("INSERT INTO wal_rows (data) VALUES ($1)", data)
+					return err
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				if fi, err := os.Stat(wal); err == nil {
+					mu.Lock()
+					largest = max(largest, fi.Size())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
+
+	// The WAL outgrows the bound by what is written while a truncating checkpoint waits for the
+	// readers and the writer (about 10 MiB here); without checkpoints it passes 48 MiB.
+	if limit := int64(16 << 20); largest > limit {
+		t.Fatalf("the WAL grew to %d bytes, want at most %d", largest, limit)
+	}
+	var n int
+	if err := s.Reader().QueryRow("SELECT COUNT(*) FROM wal_rows").Scan(&n); err != nil || n != 4*512 {
+		t.Fatalf("%d rows (%v), want %d", n, err, 4*512)
+	}
+}

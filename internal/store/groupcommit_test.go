@@ -1,0 +1,332 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/booksync/booksync/internal/store"
+	"github.com/booksync/booksync/internal/testlog"
+)
+
+// batchFixture is a SQLite store with a table of keys, and callers queued behind a first one that
+// holds the writer until released, so that they all run in the next batch.
+type batchFixture struct {
+	t       *testing.T
+	s       *store.Store
+	release chan struct{}
+	queued  int
+	wg      sync.WaitGroup
+}
+
+func newBatchFixture(t *testing.T) *batchFixture {
+	t.Helper()
+	s := openSQLite(t, store.Options{})
+	if _, err := s.Writer().Exec("CREATE TABLE batch_keys (k TEXT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	f := &batchFixture{t: t, s: s, release: make(chan struct{})}
+	started := make(chan struct{})
+	var once sync.Once // it runs again if its batch is lost
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		err := s.InTx(context.Background(), func(tx *sql.Tx) error {
+			once.Do(func() { close(started) })
+			<-f.release
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	<-started
+	return f
+}
+
+// queue starts an InTx call in its own goroutine and returns once it waits in the queue; done
+// receives its error, or the value it panicked with.
+func (f *batchFixture) queue(ctx context.Context, fn func(tx *sql.Tx) error) (done <-chan any) {
+	f.t.Helper()
+	ch := make(chan any, 1)
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				ch <- p
+			}
+		}()
+		ch <- f.s.InTx(ctx, fn)
+	}()
+	f.queued++
+	waitFor(f.t, func() bool { return store.QueuedCalls(f.s) == f.queued })
+	return ch
+}
+
+// insert is a fn that inserts the keys.
+func insert(runs *atomic.Int32, keys ...string) func(tx *sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		if runs != nil {
+			runs.Add(1)
+		}
+		for _, k := range keys {
+			if _, err := tx.Exec("INSERT INTO batch_keys (k) VALUES ($1)", k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// keys returns the committed keys, read as the API reads.
+func (f *batchFixture) keys() map[string]bool {
+	f.t.Helper()
+	rows, err := f.s.Reader().Query("SELECT k FROM batch_keys")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			f.t.Fatal(err)
+		}
+		out[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within a minute")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// InTx calls that arrive together share a commit, and each keeps its own outcome: one that fails,
+// panics, breaks a unique constraint or leaves before its turn undoes its own writes only, and the
+// others commit.
+func TestGroupCommitKeepsEachCallersOutcome(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t)
+	ctx := context.Background()
+	commitsBefore := store.BatchCommits(f.s)
+
+	var ok []<-chan any
+	for i := range 10 {
+		ok = append(ok, f.queue(ctx, insert(nil, fmt.Sprintf("ok-%d-a", i), fmt.Sprintf("ok-%d-b", i))))
+	}
+	failure := errors.New("the caller's own failure")
+	failed := f.queue(ctx, func(tx *sql.Tx) error {
+		if err := insert(nil, "failed")(tx); err != nil {
+			return err
+		}
+		return failure
+	})
+	panicked := f.queue(ctx, func(tx *sql.Tx) error {
+		if err := insert(nil, "panicked")(tx); err != nil {
+			return err
+		}
+		panic("the caller's own panic")
+	})
+	duplicate := f.queue(ctx, insert(nil, "duplicate-own", "ok-3-a"))
+	leftCtx, leave := context.WithCancel(ctx)
+	var leftRan atomic.Int32
+	left := f.queue(leftCtx, insert(&leftRan, "left"))
+	for i := range 5 {
+		ok = append(ok, f.queue(ctx, insert(nil, fmt.Sprintf("late-%d", i))))
+	}
+	leave()
+	if err := (<-left).(error); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a caller canceled while waiting got %v, want context.Canceled", err)
+	}
+	close(f.release)
+
+	for i, ch := range ok {
+		if err := <-ch; err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+	if err := <-failed; err != failure {
+		t.Errorf("the failing caller got %v, want its own error as it is", err)
+	}
+	if p := <-panicked; p != "the caller's own panic" {
+		t.Errorf("the panicking caller got %v, want its panic", p)
+	}
+	if err, _ := (<-duplicate).(error); err == nil {
+		t.Error("the caller that broke a unique constraint got no error")
+	}
+	f.wg.Wait()
+
+	got := f.keys()
+	for i := range 10 {
+		for _, k := range []string{fmt.Sprintf("ok-%d-a", i), fmt.Sprintf("ok-%d-b", i)} {
+			if !got[k] {
+				t.Errorf("%s was not committed", k)
+			}
+		}
+	}
+	for i := range 5 {
+		if k := fmt.Sprintf("late-%d", i); !got[k] {
+			t.Errorf("%s was not committed", k)
+		}
+	}
+	for _, k := range []string{"failed", "panicked", "duplicate-own", "left"} {
+		if got[k] {
+			t.Errorf("%s was committed by a caller that failed", k)
+		}
+	}
+	if leftRan.Load() != 0 {
+		t.Error("the fn of a caller that left before its turn ran")
+	}
+	// The blocking first caller's batch, then one batch for all the others (or one for all).
+	if n := store.BatchCommits(f.s) - commitsBefore; n > 2 {
+		t.Errorf("%d commits for 18 callers queued together, want at most 2", n)
+	}
+}
+
+// When SQLite rolls a batch's whole transaction back under a caller's savepoint, the callers whose
+// writes it took run again, each alone, and commit exactly once; the caller under which it
+// happened gets an error.
+func TestGroupCommitRerunsTheCallersOfALostBatch(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t)
+	ctx := context.Background()
+
+	var beforeRuns, afterRuns atomic.Int32
+	var before, after []<-chan any
+	for i := range 3 {
+		before = append(before, f.queue(ctx, insert(&beforeRuns, fmt.Sprintf("before-%d", i))))
+	}
+	culprit := f.queue(ctx, func(tx *sql.Tx) error {
+		if err := insert(nil, "culprit")(tx); err != nil {
+			return err
+		}
+		// What SQLite does by itself on an I/O error or a full disk.
+		_, err := tx.Exec("ROLLBACK")
+		return err
+	})
+	for i := range 3 {
+		after = append(after, f.queue(ctx, insert(&afterRuns, fmt.Sprintf("after-%d", i))))
+	}
+	close(f.release)
+
+	for _, ch := range append(before, after...) {
+		if err := <-ch; err != nil {
+			t.Errorf("a caller of the lost batch: %v", err)
+		}
+	}
+	if err, _ := (<-culprit).(error); err == nil {
+		t.Error("the caller under which the transaction was rolled back was told it committed")
+	}
+	f.wg.Wait()
+	got := f.keys()
+	for i := range 3 {
+		for _, k := range []string{fmt.Sprintf("before-%d", i), fmt.Sprintf("after-%d", i)} {
+			if !got[k] {
+				t.Errorf("%s was not committed", k)
+			}
+		}
+	}
+	if got["culprit"] {
+		t.Error("the culprit's write was committed")
+	}
+	// Those run before the culprit ran twice (the second time alone), those after it once.
+	if b, a := beforeRuns.Load(), afterRuns.Load(); b != 6 || a != 3 {
+		t.Errorf("fn ran %d times for the 3 callers before the culprit and %d for the 3 after, want 6 and 3", b, a)
+	}
+}
+
+// Jobs that callers insert through River in their transactions commit with them, and start; the
+// job of a caller that failed does not exist.
+func TestGroupCommitCommitsRiverJobs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openSQLite(t, store.Options{})
+	started := make(chan int, 64)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &startedWorker{started: started})
+	rc, err := river.NewClient(s.RiverDriver(), &river.Config{
+		Workers: workers, Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		FetchCooldown: 20 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond, Logger: testlog.New(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rc.Stop(context.Background()) })
+
+	const callers, failing = 40, 7
+	failure := errors.New("failed after inserting its job")
+	var wg sync.WaitGroup
+	for n := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.InTx(ctx, func(tx *sql.Tx) error {
+				if _, err := rc.InsertTx(ctx, tx, startedArgs{N: n}, nil); err != nil {
+					return err
+				}
+				if n == failing {
+					return failure
+				}
+				return nil
+			})
+			if n == failing && err != failure || n != failing && err != nil {
+				t.Errorf("caller %d: %v", n, err)
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for len(seen) < callers-1 {
+		n := <-started
+		if n == failing {
+			t.Fatal("the failing caller's job started")
+		}
+		seen[n] = true
+	}
+	var jobs int
+	if err := s.Reader().QueryRow("SELECT COUNT(*) FROM river_job").Scan(&jobs); err != nil || jobs != callers-1 {
+		t.Fatalf("%d jobs (%v), want %d", jobs, err, callers-1)
+	}
+}
+
+// Close runs the calls already waiting, stops the writer's and the checkpointer's goroutines, and
+// InTx fails after it instead of waiting.
+func TestGroupCommitClose(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t)
+	waiting := f.queue(context.Background(), insert(nil, "waiting"))
+	closed := make(chan error, 1)
+	go func() { closed <- f.s.Close() }()
+	close(f.release)
+	if err := <-waiting; err != nil {
+		t.Fatalf("a call waiting when Close began: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	f.wg.Wait()
+	if err := f.s.InTx(context.Background(), insert(nil, "after")); err == nil {
+		t.Fatal("InTx after Close succeeded")
+	}
+}
