@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -14,15 +15,16 @@ const receivableColumns = "id, entity_id, created_at, updated_at, version, data,
 
 func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
 	var r booksync.Receivable
-	var id, entityID, data, lines string
+	var id, entityID string
+	var data, lines []byte
 	var created, updated, version int64
 	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &lines)...); err != nil {
 		return r, err
 	}
-	if err := json.Unmarshal([]byte(data), &r); err != nil {
+	if err := json.Unmarshal(data, &r); err != nil {
 		return r, fmt.Errorf("decode receivable %s: %w", id, err)
 	}
-	items, err := booksync.UnmarshalStoredLines([]byte(lines))
+	items, err := booksync.UnmarshalStoredLines(lines)
 	if err != nil {
 		return r, fmt.Errorf("decode lines of receivable %s: %w", id, err)
 	}
@@ -35,6 +37,48 @@ func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
 var receivableList = listTable[booksync.Receivable]{
 	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
 	columns: receivableColumns, scan: scanReceivable,
+}
+
+// receivableJSONList reads the same rows as receivableList, as the API's JSON of each invoice.
+var receivableJSONList = listTable[json.RawMessage]{
+	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
+	columns: "id, data, lines", scan: scanReceivableJSON,
+}
+
+// linesNull is how the data column holds the line items: the lines have their own column.
+var linesNull = []byte(`"line_items":null`)
+
+// scanReceivableJSON reads one invoice as the JSON that encoding a booksync.Receivable gives,
+// without decoding the invoice: the data column already is that JSON (encodeReceivable writes the
+// id and both times into it as they go to their columns), except for the line items, which it
+// holds as null. Only the lines are decoded, from their column, and encoded in the API's shape.
+//
+// The first `"line_items":null` in data is the invoice's own field: Receivable's fields before
+// it hold no maps, and a string value cannot contain that text with its quotes unescaped.
+func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
+	var id string
+	var data, lines []byte
+	if err := sc.Scan(append(extra, &id, &data, &lines)...); err != nil {
+		return nil, err
+	}
+	at := bytes.Index(data, linesNull)
+	if at < 0 {
+		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
+	}
+	items, err := booksync.UnmarshalStoredLines(lines)
+	if err != nil {
+		return nil, fmt.Errorf("decode lines of receivable %s: %w", id, err)
+	}
+	encoded, err := json.Marshal(items)
+	if err != nil {
+		return nil, fmt.Errorf("encode lines of receivable %s: %w", id, err)
+	}
+	out := make([]byte, 0, len(data)+len(encoded))
+	out = append(out, data[:at]...)
+	out = append(out, `"line_items":`...)
+	out = append(out, encoded...)
+	out = append(out, data[at+len(linesNull):]...)
+	return out, nil
 }
 
 // receivableRow holds the columns of a receivable besides its ids and version.
@@ -279,6 +323,13 @@ func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error
 // Receivables lists the entity's invoices.
 func (s *Store) Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error) {
 	return list(ctx, s.reader, s.d, receivableList, entityID, q)
+}
+
+// ReceivablesJSON lists the entity's invoices as Receivables does, each item the JSON that
+// encoding its booksync.Receivable gives, read from the stored JSON without decoding the invoice.
+// The API answers GET /receivables with it.
+func (s *Store) ReceivablesJSON(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[json.RawMessage], error) {
+	return list(ctx, s.reader, s.d, receivableJSONList, entityID, q)
 }
 
 // IssuedReceivableIDs returns the ids of the entity's invoices that are issued (or paid).
