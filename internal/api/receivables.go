@@ -779,5 +779,5 @@ func (s *Server) listReceivables(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writePage(w, r, page)
+	writeRawPage(w, r, page)
 }
