@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -13,12 +14,14 @@ import (
 
 const receivableColumns = "id, entity_id, created_at, updated_at, version, data, lines"
 
-// receivableDataVersion names the shape of the JSON that encodeReceivable writes to the data
-// column: booksync.Receivable's JSON fields, their order, tags and types, with the line items null.
-// Every write stores it in the row's data_version, and GET /receivables serves a row's data as it
-// is only when its data_version is this one; a row written by an older booksync (data_version 0,
-// or an older shape) is decoded and encoded again, so it goes out in today's shape. Any change to
-// Receivable's JSON needs a new version: TestReceivableDataShape fails until it has one.
+// receivableDataVersion names the shape of the JSON that encodeReceivable writes for the API: the
+// data column (booksync.Receivable's JSON fields, their order, tags and types, with the line items
+// null) and the api_lines column (the line items as the API encodes them). Every write stores it
+// in the row's data_version, and GET /receivables serves a row's data and api_lines as they are
+// only when its data_version is this one; a row written by an older booksync (data_version 0, or
+// an older shape) is decoded and encoded again, so it goes out in today's shape. Any change to
+// Receivable's JSON needs a new version (TestReceivableDataShape fails until it has one), and a
+// migration that changes the lines column must set data_version to 0.
 const receivableDataVersion = 1
 
 func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
@@ -53,30 +56,34 @@ var receivableList = listTable[booksync.Receivable]{
 	columns: receivableColumns, scan: scanReceivable,
 }
 
-// receivableJSONList reads the same rows as receivableList, as the API's JSON of each invoice.
+// receivableJSONList reads the same rows as receivableList, as the API's JSON of each invoice. A
+// row of the current data version is served from data and api_lines, so its lines column is not
+// read.
 var receivableJSONList = listTable[json.RawMessage]{
 	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
-	columns: receivableColumns + ", data_version", scan: scanReceivableJSON,
+	columns: "id, entity_id, created_at, updated_at, version, data, data_version, api_lines, " +
+		"CASE WHEN data_version = " + strconv.Itoa(receivableDataVersion) + " THEN '' ELSE lines END",
+	scan: scanReceivableJSON,
 }
 
-// linesNull is how the data column holds the line items: the lines have their own column.
+// linesNull is how the data column holds the line items: the lines have their own columns.
 var linesNull = []byte(`"line_items":null`)
 
 // scanReceivableJSON reads one invoice as the JSON that encoding its booksync.Receivable gives.
 //
 // A row of the current data version is not decoded: its data already is that JSON (the id, both
 // times and every amount go into it as they go to their columns, and nothing of it is computed at
-// read time), except for the line items, which it holds as null. Only the lines are decoded, from
-// their column, and encoded in the API's shape. The first `"line_items":null` in data is the
-// invoice's own field: Receivable's fields before it hold no maps, and a string value cannot
-// contain that text with its quotes unescaped.
+// read time), except for the line items, which it holds as null and api_lines holds as the API
+// encodes them. The first `"line_items":null` in data is the invoice's own field: Receivable's
+// fields before it hold no maps, and a string value cannot contain that text with its quotes
+// unescaped.
 //
 // A row of another version is decoded and encoded again, as GET /receivables/{id} does.
 func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
 	var id, entityID string
-	var data, lines []byte
+	var data, apiLines, lines []byte
 	var created, updated, version, dataVersion int64
-	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &lines, &dataVersion)...); err != nil {
+	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &dataVersion, &apiLines, &lines)...); err != nil {
 		return nil, err
 	}
 	if dataVersion != receivableDataVersion {
@@ -94,18 +101,10 @@ func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
 	if at < 0 {
 		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
 	}
-	items, err := booksync.UnmarshalStoredLines(lines)
-	if err != nil {
-		return nil, fmt.Errorf("decode lines of receivable %s: %w", id, err)
-	}
-	encoded, err := json.Marshal(items)
-	if err != nil {
-		return nil, fmt.Errorf("encode lines of receivable %s: %w", id, err)
-	}
-	out := make([]byte, 0, len(data)+len(encoded))
+	out := make([]byte, 0, len(data)+len(apiLines))
 	out = append(out, data[:at]...)
 	out = append(out, `"line_items":`...)
-	out = append(out, encoded...)
+	out = append(out, apiLines...)
 	out = append(out, data[at+len(linesNull):]...)
 	return out, nil
 }
@@ -117,13 +116,15 @@ type receivableRow struct {
 	issueDate  int64
 	data       string
 	lines      string
-	// dataVersion is receivableDataVersion when data is what decoding and encoding it again
-	// gives, so the list may serve it as it is; 0 when it is not.
+	apiLines   string // the lines as the API encodes them
+	// dataVersion is receivableDataVersion when data and apiLines are what decoding and encoding
+	// them again gives, so the list may serve them as they are; 0 when they are not.
 	dataVersion int
 }
 
 // encodeReceivable normalises r's times and encodes it for storage. The lines go to their own
-// column through MarshalStoredLines, because LineItem's JSON omits fields the store must keep.
+// column through MarshalStoredLines, because LineItem's JSON omits fields the store must keep, and
+// to api_lines as the API encodes them.
 func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 	var row receivableRow
 	stamp(&r.CreatedAt, &r.UpdatedAt)
@@ -146,8 +147,16 @@ func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 		row.basedOn = *r.BasedOn
 	}
 	row.issueDate = microsOrZero(r.IssueDate)
-	row.data, row.lines = string(data), string(lines)
-	if reencodesAsStored(data, r.PartnerMetadata) {
+	served := r.LineItems
+	if served == nil {
+		served = []booksync.LineItem{} // as the lines column gives them back
+	}
+	apiLines, err := json.Marshal(served)
+	if err != nil {
+		return row, err
+	}
+	row.data, row.lines, row.apiLines = string(data), string(lines), string(apiLines)
+	if reencodesAsStored(data, r.PartnerMetadata) && !bytes.Contains(apiLines, replacementEscape) {
 		row.dataVersion = receivableDataVersion
 	}
 	return row, nil
@@ -192,11 +201,11 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17)`,
+		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`,
 			r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 			r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
-			row.basedOn, row.dataVersion)
+			row.basedOn, row.dataVersion, row.apiLines)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
@@ -263,11 +272,12 @@ func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 	res, err := tx.ExecContext(ctx, `UPDATE receivables
 	SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5, currency = $6,
 	    total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10, data = $11, lines = $12,
-	    version = version + 1, data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END
+	    version = version + 1, data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END,
+	    api_lines = $18
 	WHERE id = $13 AND entity_id = $14 AND version = $15`,
 		r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
-		r.ID, r.EntityID, r.Version, micros(r.CreatedAt), row.dataVersion)
+		r.ID, r.EntityID, r.Version, micros(r.CreatedAt), row.dataVersion, row.apiLines)
 	if err != nil {
 		return fmt.Errorf("store: update receivable: %w", mapErr(err))
 	}
