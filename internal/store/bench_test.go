@@ -52,6 +52,12 @@ func BenchmarkReceivablesPage(b *testing.B) {
 func benchPages(b *testing.B, s *Store) {
 	ctx := context.Background()
 	entityID := seedReceivables(b, s)
+	// The rows are as the store writes them, so the JSON list serves them as stored.
+	var stale int
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM receivables WHERE entity_id = $1 AND data_version <> $2",
+		entityID, receivableDataVersion).Scan(&stale); err != nil || stale != 0 {
+		b.Fatalf("%d rows of another data version (%v)", stale, err)
+	}
 	for _, c := range []struct {
 		sort  string
 		order booksync.Order
@@ -133,8 +139,8 @@ func seedReceivables(b *testing.B, s *Store) string {
 		err := s.InTx(ctx, func(tx *sql.Tx) error {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO receivables
 			(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-			 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)`)
+			 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, data_version, api_lines)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17)`)
 			if err != nil {
 				return err
 			}
@@ -147,7 +153,7 @@ func seedReceivables(b *testing.B, s *Store) string {
 				}
 				if _, err := stmt.ExecContext(ctx, r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName,
 					row.documentID, r.Currency, r.TotalAmount, r.DiscountedSubtotal, row.issueDate,
-					micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines); err != nil {
+					micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines, row.dataVersion, row.apiLines); err != nil {
 					return err
 				}
 			}
