@@ -782,10 +782,11 @@ func (s *Server) listReceivables(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	page, err := s.store.Receivables(r.Context(), entityOf(r).ID, q)
+	// Each invoice goes out as stored, without being decoded and encoded again.
+	page, err := s.store.ReceivablesJSON(r.Context(), entityOf(r).ID, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writePage(w, r, page)
+	writeRawPage(w, r, page)
 }

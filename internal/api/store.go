@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"time"
 
@@ -94,6 +95,9 @@ type Store interface {
 	DeleteReceivable(ctx context.Context, entityID, id string) error
 	// Receivables lists the entity's invoices.
 	Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error)
+	// ReceivablesJSON lists the entity's invoices as Receivables does, each item the JSON that
+	// encoding its booksync.Receivable gives.
+	ReceivablesJSON(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[json.RawMessage], error)
 
 	// PaymentRecord returns a payment record of the entity, or ENOTFOUND.
 	PaymentRecord(ctx context.Context, entityID, id string) (*booksync.PaymentRecord, error)

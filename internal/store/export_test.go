@@ -5,11 +5,15 @@ package store
 import "github.com/booksync/booksync"
 
 // ReceivableRow returns the columns of r that CreateReceivable computes (its document id, issue
-// date, data and lines), so that the benchmarks can load invoices in bulk as booksync stores them.
-func ReceivableRow(r *booksync.Receivable) (documentID string, issueDate int64, data, lines string, err error) {
+// date, data, lines, data version and the lines as the API encodes them), so that the benchmarks can
+// load invoices in bulk as booksync stores them.
+func ReceivableRow(r *booksync.Receivable) (documentID string, issueDate int64, data, lines string, dataVersion int, apiLines string, err error) {
 	row, err := encodeReceivable(r)
-	return row.documentID, row.issueDate, row.data, row.lines, err
+	return row.documentID, row.issueDate, row.data, row.lines, row.dataVersion, row.apiLines, err
 }
+
+// ReceivableDataVersion is the version of the shape the store writes invoices' data in.
+const ReceivableDataVersion = receivableDataVersion
 
 // BatchCommits returns how many commits the SQLite store's group commit has run.
 func BatchCommits(s *Store) int64 { return s.batches.commits.Load() }

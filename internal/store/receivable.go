@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -12,17 +14,34 @@ import (
 
 const receivableColumns = "id, entity_id, created_at, updated_at, version, data, lines"
 
+// receivableDataVersion names the shape of the JSON that encodeReceivable writes for the API: the
+// data column (booksync.Receivable's JSON fields, their order, tags and types, with the line items
+// null) and the api_lines column (the line items as the API encodes them). Every write stores it
+// in the row's data_version, and GET /receivables serves a row's data and api_lines as they are
+// only when its data_version is this one; a row written by an older booksync (data_version 0, or
+// an older shape) is decoded and encoded again, so it goes out in today's shape. Any change to
+// Receivable's JSON needs a new version (TestReceivableDataShape fails until it has one), and a
+// migration that changes the lines column must set data_version to 0.
+const receivableDataVersion = 1
+
 func scanReceivable(sc scanner, extra ...any) (booksync.Receivable, error) {
-	var r booksync.Receivable
-	var id, entityID, data, lines string
+	var id, entityID string
+	var data, lines []byte
 	var created, updated, version int64
 	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &lines)...); err != nil {
-		return r, err
+		return booksync.Receivable{}, err
 	}
-	if err := json.Unmarshal([]byte(data), &r); err != nil {
+	return decodeReceivable(id, entityID, created, updated, version, data, lines)
+}
+
+// decodeReceivable reads an invoice from its row: the columns hold its ids, times and version,
+// data the rest of it, and lines its line items.
+func decodeReceivable(id, entityID string, created, updated, version int64, data, lines []byte) (booksync.Receivable, error) {
+	var r booksync.Receivable
+	if err := json.Unmarshal(data, &r); err != nil {
 		return r, fmt.Errorf("decode receivable %s: %w", id, err)
 	}
-	items, err := booksync.UnmarshalStoredLines([]byte(lines))
+	items, err := booksync.UnmarshalStoredLines(lines)
 	if err != nil {
 		return r, fmt.Errorf("decode lines of receivable %s: %w", id, err)
 	}
@@ -37,6 +56,59 @@ var receivableList = listTable[booksync.Receivable]{
 	columns: receivableColumns, scan: scanReceivable,
 }
 
+// receivableJSONList reads the same rows as receivableList, as the API's JSON of each invoice. A
+// row of the current data version is served from data and api_lines, so its lines column is not
+// read.
+var receivableJSONList = listTable[json.RawMessage]{
+	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
+	columns: "id, entity_id, created_at, updated_at, version, data, data_version, api_lines, " +
+		"CASE WHEN data_version = " + strconv.Itoa(receivableDataVersion) + " THEN '' ELSE lines END",
+	scan: scanReceivableJSON,
+}
+
+// linesNull is how the data column holds the line items: the lines have their own columns.
+var linesNull = []byte(`"line_items":null`)
+
+// scanReceivableJSON reads one invoice as the JSON that encoding its booksync.Receivable gives.
+//
+// A row of the current data version is not decoded: its data already is that JSON (the id, both
+// times and every amount go into it as they go to their columns, and nothing of it is computed at
+// read time), except for the line items, which it holds as null and api_lines holds as the API
+// encodes them. The first `"line_items":null` in data is the invoice's own field: Receivable's
+// fields before it hold no maps, and a string value cannot contain that text with its quotes
+// unescaped.
+//
+// A row of another version is decoded and encoded again, as GET /receivables/{id} does.
+func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
+	var id, entityID string
+	var data, apiLines, lines []byte
+	var created, updated, version, dataVersion int64
+	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &dataVersion, &apiLines, &lines)...); err != nil {
+		return nil, err
+	}
+	if dataVersion != receivableDataVersion {
+		r, err := decodeReceivable(id, entityID, created, updated, version, data, lines)
+		if err != nil {
+			return nil, err
+		}
+		out, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("encode receivable %s: %w", id, err)
+		}
+		return out, nil
+	}
+	at := bytes.Index(data, linesNull)
+	if at < 0 {
+		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
+	}
+	out := make([]byte, 0, len(data)+len(apiLines))
+	out = append(out, data[:at]...)
+	out = append(out, `"line_items":`...)
+	out = append(out, apiLines...)
+	out = append(out, data[at+len(linesNull):]...)
+	return out, nil
+}
+
 // receivableRow holds the columns of a receivable besides its ids and version.
 type receivableRow struct {
 	basedOn    string
@@ -44,10 +116,15 @@ type receivableRow struct {
 	issueDate  int64
 	data       string
 	lines      string
+	apiLines   string // the lines as the API encodes them
+	// dataVersion is receivableDataVersion when data and apiLines are what decoding and encoding
+	// them again gives, so the list may serve them as they are; 0 when they are not.
+	dataVersion int
 }
 
 // encodeReceivable normalises r's times and encodes it for storage. The lines go to their own
-// column through MarshalStoredLines, because LineItem's JSON omits fields the store must keep.
+// column through MarshalStoredLines, because LineItem's JSON omits fields the store must keep, and
+// to api_lines as the API encodes them.
 func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 	var row receivableRow
 	stamp(&r.CreatedAt, &r.UpdatedAt)
@@ -70,8 +147,47 @@ func encodeReceivable(r *booksync.Receivable) (receivableRow, error) {
 		row.basedOn = *r.BasedOn
 	}
 	row.issueDate = microsOrZero(r.IssueDate)
-	row.data, row.lines = string(data), string(lines)
+	served := r.LineItems
+	if served == nil {
+		served = []booksync.LineItem{} // as the lines column gives them back
+	}
+	apiLines, err := json.Marshal(served)
+	if err != nil {
+		return row, err
+	}
+	row.data, row.lines, row.apiLines = string(data), string(lines), string(apiLines)
+	if reencodesAsStored(data, r.PartnerMetadata) && !bytes.Contains(apiLines, replacementEscape) {
+		row.dataVersion = receivableDataVersion
+	}
 	return row, nil
+}
+
+// replacementEscape is how the encoder writes each byte of a string that is not valid UTF-8.
+var replacementEscape = []byte(`\ufffd`)
+
+// reencodesAsStored reports whether data, an invoice as encodeReceivable encodes it, is byte for
+// byte what decoding it and encoding it again gives. Two things can make them differ: a string
+// that is not valid UTF-8 (the encoder writes \ufffd for each bad byte, and the U+FFFD decoded from
+// it is written as itself), and partner metadata holding values that are not what decoding JSON
+// gives (a json.Number such as 1.50, an integer beyond 2^53, a struct), which decode to others.
+// Strings, integers, booleans and the store's UTC microsecond times decode to what they were.
+func reencodesAsStored(data []byte, metadata map[string]any) bool {
+	if bytes.Contains(data, replacementEscape) {
+		return false
+	}
+	if metadata == nil {
+		return true
+	}
+	stored, err := json.Marshal(metadata)
+	if err != nil {
+		return false
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(stored, &decoded); err != nil {
+		return false
+	}
+	again, err := json.Marshal(decoded)
+	return err == nil && bytes.Equal(stored, again)
 }
 
 // CreateReceivable stores a new invoice of r.EntityID; r.Version becomes 1. A document id the
@@ -89,11 +205,11 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		err := s.execWithEvent(ctx, tx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
-		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)`, []any{
+		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, []any{
 			r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 			r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
-			row.basedOn}, ev)
+			row.basedOn, row.dataVersion, row.apiLines}, ev)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
@@ -149,7 +265,9 @@ func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 
 // UpdateReceivableTx is UpdateReceivable inside a transaction: it replaces an invoice's row if its
 // version is still r.Version, and then bumps r.Version. No row: a NotFoundError when the invoice is
-// gone, ErrVersionConflict when another write got there first. Its creation time stays as stored.
+// gone, ErrVersionConflict when another write got there first. Its creation time stays as stored;
+// when r's differs, the row's data (which holds r's) is marked to be decoded when listed, so the
+// list serves the stored one as GET /receivables/{id} does.
 func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
 	row, err := encodeReceivable(r)
 	if err != nil {
@@ -171,17 +289,20 @@ func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 }
 
 // updateReceivableSQL replaces an invoice's row if its version is still the one read
-// (updateReceivableArgs).
+// (updateReceivableArgs). Its creation time stays as stored; when r's differs, the row's data (which
+// holds r's) is marked to be decoded when listed, so the list serves the stored one as GET
+// /receivables/{id} does.
 const updateReceivableSQL = `UPDATE receivables
 	SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5, currency = $6,
 	    total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10, data = $11, lines = $12,
-	    version = version + 1
+	    version = version + 1, data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END,
+	    api_lines = $18
 	WHERE id = $13 AND entity_id = $14 AND version = $15`
 
 func updateReceivableArgs(r *booksync.Receivable, row receivableRow) []any {
 	return []any{r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
-		r.ID, r.EntityID, r.Version}
+		r.ID, r.EntityID, r.Version, micros(r.CreatedAt), row.dataVersion, row.apiLines}
 }
 
 // whyNotUpdated returns why an update of r changed no row: a NotFoundError when the invoice is
@@ -405,6 +526,13 @@ func (s *Store) DeleteReceivable(ctx context.Context, entityID, id string) error
 // Receivables lists the entity's invoices.
 func (s *Store) Receivables(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[booksync.Receivable], error) {
 	return list(ctx, s.reader, s.d, receivableList, entityID, q)
+}
+
+// ReceivablesJSON lists the entity's invoices as Receivables does, each item the JSON that
+// encoding its booksync.Receivable gives, read from the stored JSON without decoding the invoice.
+// The API answers GET /receivables with it.
+func (s *Store) ReceivablesJSON(ctx context.Context, entityID string, q booksync.ListQuery) (booksync.Page[json.RawMessage], error) {
+	return list(ctx, s.reader, s.d, receivableJSONList, entityID, q)
 }
 
 // IssuedReceivableIDs returns the ids of the entity's invoices that are issued (or paid).

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"PaymentRecords", testPaymentRecords},
 		{"Filters", testFilters},
 		{"Paging", testPaging},
+		{"ReceivablesJSON", testReceivablesJSON},
 		{"ListValidation", testListValidation},
 		{"PartnerTenants", testPartnerTenants},
 		{"Leases", testLeases},
