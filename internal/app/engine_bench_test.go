@@ -149,6 +149,7 @@ func BenchmarkRateCeiling(b *testing.B) {
 		b.Run(t.name, func(b *testing.B) {
 			forEachBenchDB(b, func(b *testing.B, dsn string) {
 				s := newBenchStack(b, dsn, t, app.Config{SandboxLimits: true, TimeScale: scale})
+				s.timelines = true
 				n := int(math.Round(*ceilMinutes * t.ceiling()))
 				var total run
 				for range b.N {
@@ -186,7 +187,59 @@ func (s *benchStack) ceilingRun(b *testing.B, n int) run {
 	r.requests, r.metered, r.rejected = requests-requests0, metered-metered0, s.rejected.Load()-rejected0
 	ent.checkBooks(b, n)
 	b.Logf("%d invoices done in %v; %d requests, %d metered calls, %d 429s", n, r.elapsed.Round(time.Millisecond), r.requests, r.metered, r.rejected)
+	s.logTimeline(b, ent.org, start, start.Add(r.elapsed))
 	return r
+}
+
+// logTimeline logs how the organisation's API requests between start and end spent its time
+// (in real time; the benchmark's minutes are compressed by the time scale): the requests each
+// compressed minute, how long a request took, the share of the run with a request in flight,
+// and the idle gaps between the answer of one request and the next request when none was in
+// flight. A run below the ceiling with no 429s shows here whether booksync waited for its
+// budget (full minutes, short gaps) or for itself (long gaps, minutes short of the limit).
+func (s *benchStack) logTimeline(b *testing.B, org string, start, end time.Time) {
+	s.mu.Lock()
+	reqs := slices.Clone(s.timeline[org])
+	s.timeline[org] = nil
+	s.mu.Unlock()
+	reqs = slices.DeleteFunc(reqs, func(r apiRequest) bool { return r.start.Before(start) })
+	slices.SortFunc(reqs, func(x, y apiRequest) int { return x.start.Compare(y.start) })
+	if len(reqs) == 0 {
+		return
+	}
+	minute := time.Duration(float64(time.Minute) / s.scale)
+	perMinute := make([]int, int(end.Sub(start)/minute)+1)
+	var took []time.Duration
+	var busy, idle, maxGap time.Duration
+	gaps := 0
+	inFlightUntil := start
+	for _, r := range reqs {
+		if i := int(r.start.Sub(start) / minute); i >= 0 && i < len(perMinute) {
+			perMinute[i]++
+		}
+		took = append(took, r.end.Sub(r.start))
+		if r.start.After(inFlightUntil) {
+			gap := r.start.Sub(inFlightUntil)
+			idle += gap
+			maxGap = max(maxGap, gap)
+			gaps++
+		}
+		if r.end.After(inFlightUntil) {
+			from := r.start
+			if from.Before(inFlightUntil) {
+				from = inFlightUntil
+			}
+			busy += r.end.Sub(from)
+			inFlightUntil = r.end
+		}
+	}
+	slices.Sort(took)
+	ms := func(d time.Duration) string { return d.Round(100 * time.Microsecond).String() }
+	b.Logf("requests each compressed minute %v; a request takes p50 %s, p90 %s, max %s; in flight %.0f%% of the run;"+
+		" %d idle gaps, mean %s, max %s; first request at +%s, last answer %s before the end",
+		perMinute, ms(took[len(took)/2]), ms(took[len(took)*9/10]), ms(took[len(took)-1]),
+		100*busy.Seconds()/end.Sub(start).Seconds(), gaps, ms(idle/time.Duration(max(gaps, 1))), ms(maxGap),
+		ms(reqs[0].start.Sub(start)), ms(end.Sub(inFlightUntil)))
 }
 
 // draft creates a draft invoice like issueInvoice's and returns its id.
