@@ -163,9 +163,9 @@ type benchStack struct {
 	rejected atomic.Int64 // 429s the sandbox APIs answered
 
 	mu        sync.Mutex
-	requests  map[string]int // sandbox API requests by organisation (Xero tenant, QuickBooks realm)
-	answers   map[string]int // sandbox API answers by "METHOD /Path status [limit]", for the log
-	throttled []time.Time    // when the sandbox APIs answered 429, since the run began
+	requests  map[string]int          // sandbox API requests by organisation (Xero tenant, QuickBooks realm)
+	answers   map[string]int          // sandbox API answers by "METHOD /Path status [limit]", for the log
+	throttled []time.Time             // when the sandbox APIs answered 429, since the run began
 	timeline  map[string][]apiRequest // each organisation's API requests, when timelines is set
 	timelines bool
 	scale     float64 // the time scale of the sandbox's limits (1: none)
