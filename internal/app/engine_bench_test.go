@@ -17,17 +17,32 @@ import (
 )
 
 // The engine's benchmarks: fairness between tenants and the true rate ceiling. Their sizes are
-// the issue's figures by default; the flags scale them down for quick runs, e.g.
+// the issue's figures by default, and quick ones under -short (make bench); the flags set them,
+// e.g.
 //
 //	go test ./internal/app/ -run '^$' -bench 'Fairness|RateCeiling' -benchtime 1x -timeout 60m \
 //	    -args -booksync.fair-backlog=5000 -booksync.ceiling-minutes=2
 var (
-	fairBacklog = flag.Int("booksync.fair-backlog", 100000, "BenchmarkFairness: invoices in the large tenant's backlog")
-	fairSamples = flag.Int("booksync.fair-samples", 30, "BenchmarkFairness: invoices the small tenant issues, one a second")
-	ceilMinutes = flag.Float64("booksync.ceiling-minutes", 10, "BenchmarkRateCeiling: minutes of the ceiling in the backlog")
+	fairBacklog = flag.Int("booksync.fair-backlog", 100000, "BenchmarkFairness: invoices in the large tenant's backlog (-short: 5000)")
+	fairSamples = flag.Int("booksync.fair-samples", 30, "BenchmarkFairness: invoices the small tenant issues, one a second (-short: 10)")
+	ceilMinutes = flag.Float64("booksync.ceiling-minutes", 10, "BenchmarkRateCeiling: minutes of the ceiling in the backlog (-short: 2)")
 	ceilScaleX  = flag.Float64("booksync.ceiling-timescale-xero", 2, "BenchmarkRateCeiling: TimeScale for Xero (3,000 invoices a minute)")
 	ceilScaleQB = flag.Float64("booksync.ceiling-timescale-quickbooks", 10, "BenchmarkRateCeiling: TimeScale for QuickBooks (500 invoices a minute)")
 )
+
+// sized returns the value of the flag named name, or short under -short when the flag was not
+// set: make bench runs every benchmark once, at sizes that take minutes, not hours.
+func sized[T any](name string, value *T, short T) T {
+	if !testing.Short() {
+		return *value
+	}
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	if set {
+		return *value
+	}
+	return short
+}
 
 // BenchmarkFairness measures how long a small tenant's invoices take while a large tenant's
 // backlog drains: one entity has a backlog of -booksync.fair-backlog invoices (100,000), issued
@@ -52,7 +67,7 @@ func BenchmarkFairness(b *testing.B) {
 			forEachBenchDB(b, func(b *testing.B, dsn string) {
 				s := newBenchStack(b, dsn, benchXero, cfg)
 				for range b.N {
-					s.fairness(b, *fairBacklog, *fairSamples)
+					s.fairness(b, sized("booksync.fair-backlog", fairBacklog, 5000), sized("booksync.fair-samples", fairSamples, 10))
 				}
 			})
 		})
@@ -150,7 +165,7 @@ func BenchmarkRateCeiling(b *testing.B) {
 			forEachBenchDB(b, func(b *testing.B, dsn string) {
 				s := newBenchStack(b, dsn, t, app.Config{SandboxLimits: true, TimeScale: scale})
 				s.timelines = true
-				n := int(math.Round(*ceilMinutes * t.ceiling()))
+				n := int(math.Round(sized("booksync.ceiling-minutes", ceilMinutes, 2.0) * t.ceiling()))
 				var total run
 				for range b.N {
 					total.add(s.ceilingRun(b, n))
