@@ -436,8 +436,8 @@ const maxSends = 4
 // batch is sent in the background and the push goes on to prepare the next while it is in flight,
 // within the system's concurrency; the budget still spaces the calls. A batch prepared while
 // others are in flight leaves their records out, and its customers and products were pushed in
-// its own round before it is sent, so nothing is pushed twice. Every method is safe on nil sends,
-// which has nothing in flight.
+// its own round before it is sent, so nothing is pushed twice. busy, failed and wait are safe on
+// nil sends, which has nothing in flight.
 type sends struct {
 	slots chan struct{}
 	wg    sync.WaitGroup
