@@ -163,9 +163,19 @@ type benchStack struct {
 	rejected atomic.Int64 // 429s the sandbox APIs answered
 
 	mu        sync.Mutex
-	requests  map[string]int // sandbox API requests by organisation (Xero tenant, QuickBooks realm)
-	answers   map[string]int // sandbox API answers by "METHOD /Path status [limit]", for the log
-	throttled []time.Time    // when the sandbox APIs answered 429, since the run began
+	requests  map[string]int          // sandbox API requests by organisation (Xero tenant, QuickBooks realm)
+	answers   map[string]int          // sandbox API answers by "METHOD /Path status [limit]", for the log
+	throttled []time.Time             // when the sandbox APIs answered 429, since the run began
+	timeline  map[string][]apiRequest // each organisation's API requests, when timelines is set
+	timelines bool
+	scale     float64 // the time scale of the sandbox's limits (1: none)
+}
+
+// apiRequest is one request to a sandbox API: when it arrived and when it was answered.
+type apiRequest struct {
+	start, end time.Time
+	path       string
+	status     int
 }
 
 func newBenchStack(tb testing.TB, dsn string, target benchTarget, cfg app.Config) *benchStack {
@@ -175,9 +185,10 @@ func newBenchStack(tb testing.TB, dsn string, target benchTarget, cfg app.Config
 		tb.Fatal(err)
 	}
 	s := &benchStack{tb: tb, target: target, url: "http://" + ln.Addr().String(), books: tb.TempDir(),
-		requests: map[string]int{}, answers: map[string]int{},
+		requests: map[string]int{}, answers: map[string]int{}, timeline: map[string][]apiRequest{},
 		hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchIssuers}}}
 	cfg.DB, cfg.PublicURL, cfg.SecretKey, cfg.Workers = dsn, s.url, bytes.Repeat([]byte{1}, 32), 4
+	s.scale = max(cfg.TimeScale, 1)
 	cfg.GnuCashDir = s.books         // never the working directory, which PostgreSQL runs would use
 	cfg.Webhooks.AllowPrivate = true // receivers listen on 127.0.0.1
 	// Warnings and errors only: a benchmark that logs every job measures its logging.
@@ -200,7 +211,9 @@ func newBenchStack(tb testing.TB, dsn string, target benchTarget, cfg app.Config
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		arrived := time.Now()
 		inner.ServeHTTP(sw, r)
+		answered := time.Now()
 		key := fmt.Sprintf("%s %s %d %s", r.Method, rel, sw.status, w.Header().Get("X-Rate-Limit-Problem"))
 		s.mu.Lock()
 		if sw.status == http.StatusTooManyRequests {
@@ -209,6 +222,9 @@ func newBenchStack(tb testing.TB, dsn string, target benchTarget, cfg app.Config
 		}
 		s.requests[org]++
 		s.answers[strings.TrimSpace(key)]++
+		if s.timelines {
+			s.timeline[org] = append(s.timeline[org], apiRequest{start: arrived, end: answered, path: r.Method + " " + rel, status: sw.status})
+		}
 		s.mu.Unlock()
 	})
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler}}

@@ -18,15 +18,27 @@ type Limits struct {
 // one slow organisation never holds back another. The minute and the day are rolling windows, as
 // the accounting systems count them (a token bucket would allow its burst on top of the rate and
 // overrun a rolling minute).
+//
+// The accounting system counts a call when it arrives, which booksync cannot see; it only knows
+// that the arrival came after the request was sent and before its answer was read. So a call
+// counts in the windows from its reservation, as in flight, and once answered it stays in them
+// for a whole window from the moment its answer was read: by then the system's own window has let
+// it go too, whatever the network and the system's queue took. The budget thus needs no margin,
+// and spends all of the system's minute: 60 calls of every rolling minute, not 60 of every 63
+// seconds, which is what a budget counting from the reservation with a margin would get.
 type Budget struct {
 	limits Limits
 	scale  float64
 	sem    chan struct{}
 	mu     sync.Mutex
-	minute []time.Time // start times of the calls in the last (scaled) minute
-	day    []time.Time // and in the last (scaled) day
-	until  time.Time   // no calls before this (after a 429's Retry-After)
-	now    func() time.Time
+	// inFlight counts the calls reserved and not yet answered (a batch QuickBooks meters as n
+	// calls counts n); they count in both windows until their answers come.
+	inFlight int
+	minute   []time.Time   // when the answers of the calls in the last (scaled) minute were read
+	day      []time.Time   // and in the last (scaled) day
+	answered chan struct{} // closed, and replaced, when a call in flight is answered
+	until    time.Time     // no calls before this (after a 429's Retry-After)
+	now      func() time.Time
 }
 
 // NewBudget returns a budget for the limits; scale > 1 compresses time (for tests and benchmarks
@@ -35,7 +47,7 @@ func NewBudget(l Limits, scale float64) *Budget {
 	if scale <= 0 {
 		scale = 1
 	}
-	b := &Budget{limits: l, scale: scale, now: time.Now}
+	b := &Budget{limits: l, scale: scale, now: time.Now, answered: make(chan struct{})}
 	if l.Concurrent > 0 {
 		b.sem = make(chan struct{}, l.Concurrent)
 	}
@@ -44,12 +56,12 @@ func NewBudget(l Limits, scale float64) *Budget {
 
 func (b *Budget) window(d time.Duration) time.Duration { return time.Duration(float64(d) / b.scale) }
 
-// minuteWindow is the rolling minute with a 5% margin: the accounting system counts a call when it
-// arrives, a little after booksync reserved it, so its minute ends a little later than ours.
-func (b *Budget) minuteWindow() time.Duration { return b.window(time.Minute + 3*time.Second) }
+// minuteWindow is the rolling minute, in the budget's time.
+func (b *Budget) minuteWindow() time.Duration { return b.window(time.Minute) }
 
-// Acquire waits until a call may be made and returns the function that releases it. It returns
-// a RateLimited error without waiting when the daily allowance is spent.
+// Acquire waits until a call may be made and returns the function that releases it, which the
+// caller calls once the call's answer was read (or the call failed). It returns a RateLimited
+// error without waiting when the daily allowance is spent.
 func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 	return b.AcquireN(ctx, 1)
 }
@@ -68,54 +80,95 @@ func (b *Budget) AcquireN(ctx context.Context, n int) (release func(), err error
 			return nil, ctx.Err()
 		}
 	}
-	release = func() {
+	freeSlot := func() {
 		if b.sem != nil {
 			<-b.sem
 		}
 	}
 	for {
-		wait, err := b.reserve(n)
+		reserved, wait, answered, err := b.reserve(n)
 		if err != nil {
-			release()
+			freeSlot()
 			return nil, err
 		}
-		if wait <= 0 {
-			return release, nil
+		if wait <= 0 && answered == nil {
+			var once sync.Once
+			return func() {
+				once.Do(func() {
+					b.answer(reserved)
+					freeSlot()
+				})
+			}, nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			release()
+		if !waitFor(ctx, wait, answered) {
+			freeSlot()
 			return nil, ctx.Err()
-		case <-t.C:
 		}
 	}
 }
 
-// reserve records n calls now if the windows allow them, or says how long to wait.
-func (b *Budget) reserve(n int) (time.Duration, error) {
+// waitFor waits for d, or when d is zero for answered to close, and reports whether ctx let it.
+func waitFor(ctx context.Context, d time.Duration, answered <-chan struct{}) bool {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timeout:
+	case <-answered:
+	}
+	return true
+}
+
+// reserve counts n calls in flight if the windows allow them now and returns how many it counted.
+// Otherwise it says how long to wait, or returns a channel closed when a call in flight is
+// answered, when the window is full of calls in flight that must be answered before their time
+// in it can even begin to run out.
+func (b *Budget) reserve(n int) (reserved int, wait time.Duration, answered <-chan struct{}, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
 	if wait := b.until.Sub(now); wait > 0 {
-		return wait, nil
+		return 0, wait, nil, nil
 	}
 	b.minute = prune(b.minute, now.Add(-b.minuteWindow()))
 	b.day = prune(b.day, now.Add(-b.window(24*time.Hour)))
 	if b.limits.PerMinute > 0 && n > b.limits.PerMinute {
 		n = b.limits.PerMinute // a request larger than the minute can only wait for an empty one
 	}
-	if b.limits.PerDay > 0 && len(b.day)+n > b.limits.PerDay {
-		return 0, &Error{Class: RateLimited, RetryAfter: b.day[0].Add(b.window(24 * time.Hour)).Sub(now), Code: "daily_limit",
+	if b.limits.PerDay > 0 && len(b.day)+b.inFlight+n > b.limits.PerDay {
+		retry := b.window(24 * time.Hour)
+		if len(b.day) > 0 {
+			retry = b.day[0].Add(retry).Sub(now)
+		}
+		return 0, 0, nil, &Error{Class: RateLimited, RetryAfter: retry, Code: "daily_limit",
 			Message: "Daily API call limit of the accounting system reached"}
 	}
-	if b.limits.PerMinute > 0 && len(b.minute)+n > b.limits.PerMinute {
-		// Wait until enough of the oldest calls have left the window.
-		oldest := b.minute[len(b.minute)+n-b.limits.PerMinute-1]
-		return oldest.Add(b.minuteWindow()).Sub(now) + time.Millisecond, nil
+	if b.limits.PerMinute > 0 {
+		if over := len(b.minute) + b.inFlight + n - b.limits.PerMinute; over > 0 {
+			if over > len(b.minute) {
+				// Calls in flight hold the rest of the minute: wait for answers.
+				return 0, 0, b.answered, nil
+			}
+			// Wait until enough of the oldest answered calls have left the window.
+			return 0, b.minute[over-1].Add(b.minuteWindow()).Sub(now) + time.Millisecond, nil, nil
+		}
 	}
-	for i := 0; i < n; i++ {
+	b.inFlight += n
+	return n, 0, nil, nil
+}
+
+// answer moves n calls from in flight into the windows, counted from now: their answers were read.
+func (b *Budget) answer(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.inFlight -= n
+	for range n {
 		if b.limits.PerMinute > 0 {
 			b.minute = append(b.minute, now)
 		}
@@ -123,7 +176,8 @@ func (b *Budget) reserve(n int) (time.Duration, error) {
 			b.day = append(b.day, now)
 		}
 	}
-	return 0, nil
+	close(b.answered)
+	b.answered = make(chan struct{})
 }
 
 // Scaled converts a wait given in the accounting system's time (QuickBooks' 60 seconds after a

@@ -20,31 +20,89 @@ func (c *fakeClock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// call reserves n calls at the clock's time and, when it may be made, answers it at once: the
+// wait it was told, or -1 when it must wait for a call in flight to be answered.
+func (b *Budget) call(t *testing.T, n int) time.Duration {
+	t.Helper()
+	reserved, wait, answered, err := b.reserve(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answered != nil {
+		return -1
+	}
+	if wait == 0 {
+		b.answer(reserved)
+	}
+	return wait
+}
+
 func TestBudgetNeverExceedsTheRollingMinute(t *testing.T) {
 	b := NewBudget(Limits{PerMinute: 60, PerDay: 100}, 1)
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	b.now = clock.now
 	for i := 0; i < 60; i++ {
-		if wait, err := b.reserve(1); wait != 0 || err != nil {
-			t.Fatalf("call %d: wait %v, err %v", i+1, wait, err)
+		if wait := b.call(t, 1); wait != 0 {
+			t.Fatalf("call %d: wait %v", i+1, wait)
 		}
 	}
-	// The 61st call in the same minute waits for the first to leave the window (plus a margin
-	// for the time a call takes to arrive).
-	wait, _ := b.reserve(1)
-	if wait < time.Minute || wait > time.Minute+4*time.Second {
-		t.Fatalf("61st call waits %v, want about a minute", wait)
+	// The 61st call in the same minute waits for the first to leave the window: a minute after
+	// its answer was read, when the accounting system's own minute has let it go too.
+	wait := b.call(t, 1)
+	if wait < time.Minute || wait > time.Minute+10*time.Millisecond {
+		t.Fatalf("61st call waits %v, want a minute", wait)
 	}
 	clock.add(wait)
 	for i := 0; i < 40; i++ {
-		if wait, err := b.reserve(1); wait != 0 || err != nil {
-			t.Fatalf("after a minute, call %d: wait %v, err %v", i+1, wait, err)
+		if wait := b.call(t, 1); wait != 0 {
+			t.Fatalf("after a minute, call %d: wait %v", i+1, wait)
 		}
 	}
 	// 100 calls today: the day's allowance is spent, which is an error, not a wait.
 	clock.add(time.Minute)
-	if _, err := b.reserve(1); ClassOf(err) != RateLimited {
+	if _, _, _, err := b.reserve(1); ClassOf(err) != RateLimited {
 		t.Fatalf("101st call of the day: %v", err)
+	}
+}
+
+func TestBudgetCountsACallFromItsAnswer(t *testing.T) {
+	b := NewBudget(Limits{PerMinute: 2}, 1)
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	b.now = clock.now
+	slow, _, _, _ := b.reserve(1) // sent, and its answer takes 10 s
+	if wait := b.call(t, 1); wait != 0 {
+		t.Fatalf("second call waits %v", wait)
+	}
+	// Both calls are in the minute; the slow one is still in flight, so no time in the window
+	// can be promised for it yet: the third call waits for the second to leave.
+	wait := b.call(t, 1)
+	if wait != time.Minute+time.Millisecond {
+		t.Fatalf("third call waits %v, want a minute after the second's answer", wait)
+	}
+	clock.add(10 * time.Second)
+	b.answer(slow)
+	clock.add(wait - 10*time.Second)
+	if wait := b.call(t, 1); wait != 0 {
+		t.Fatalf("third call a minute on waits %v", wait)
+	}
+	// The slow call counts for a minute from its answer, 10 s after it was sent: it may have
+	// arrived only just before it was answered.
+	if wait := b.call(t, 1); wait != 10*time.Second {
+		t.Fatalf("fourth call waits %v, want the 10 s until a minute after the slow call's answer", wait)
+	}
+	// With the whole minute in flight, a call waits for an answer, not for a time.
+	b = NewBudget(Limits{PerMinute: 1}, 1)
+	b.now = clock.now
+	first, _, _, _ := b.reserve(1)
+	if _, wait, answered, _ := b.reserve(1); wait != 0 || answered == nil {
+		t.Fatalf("a call behind one in flight: wait %v, answered %v", wait, answered)
+	} else {
+		b.answer(first)
+		select {
+		case <-answered:
+		default:
+			t.Fatal("the answer of the call in flight did not wake the one waiting")
+		}
 	}
 }
 
@@ -52,14 +110,14 @@ func TestBudgetScalesAndPauses(t *testing.T) {
 	b := NewBudget(Limits{PerMinute: 2}, 60) // a minute lasts one second
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	b.now = clock.now
-	b.reserve(1)
-	b.reserve(1)
-	if wait, _ := b.reserve(1); wait <= 0 || wait > 1100*time.Millisecond {
+	b.call(t, 1)
+	b.call(t, 1)
+	if wait := b.call(t, 1); wait <= 0 || wait > 1100*time.Millisecond {
 		t.Fatalf("third call in a compressed minute waits %v, want up to about 1s", wait)
 	}
 	clock.add(2 * time.Second)
 	b.Pause(5 * time.Second)
-	if wait, _ := b.reserve(1); wait != 5*time.Second {
+	if wait := b.call(t, 1); wait != 5*time.Second {
 		t.Fatalf("after Pause(5s): wait %v", wait)
 	}
 }
@@ -90,23 +148,50 @@ func TestBudgetReservesABatchAtOnce(t *testing.T) {
 	b := NewBudget(Limits{PerMinute: 60}, 1)
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	b.now = clock.now
-	if wait, _ := b.reserve(30); wait != 0 {
+	if wait := b.call(t, 30); wait != 0 {
 		t.Fatalf("first batch of 30 waits %v", wait)
 	}
 	clock.add(10 * time.Second)
-	if wait, _ := b.reserve(30); wait != 0 {
+	if wait := b.call(t, 30); wait != 0 {
 		t.Fatalf("second batch of 30 waits %v", wait)
 	}
 	// A third batch fits only when the first batch's 30 calls have left the minute, all at once.
-	wait, _ := b.reserve(30)
-	if wait < 50*time.Second || wait > 54*time.Second {
-		t.Fatalf("third batch waits %v, want about 50s", wait)
+	wait := b.call(t, 30)
+	if wait < 50*time.Second || wait > 50*time.Second+10*time.Millisecond {
+		t.Fatalf("third batch waits %v, want 50s", wait)
 	}
 	clock.add(wait)
-	if wait, _ := b.reserve(30); wait != 0 {
+	if wait := b.call(t, 30); wait != 0 {
 		t.Fatalf("third batch after waiting: %v", wait)
 	}
 	if got := NewBudget(Limits{}, 60).Scaled(time.Minute); got != time.Second {
 		t.Fatalf("a minute at time scale 60 is %v", got)
+	}
+}
+
+func TestBudgetAcquireWaitsForAnswers(t *testing.T) {
+	b := NewBudget(Limits{PerMinute: 1}, 1)
+	release, err := b.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := b.Acquire(ctx)
+		got <- err
+	}()
+	// The second call waits while the first is in flight, and after its answer for the minute.
+	if err := <-got; err == nil {
+		t.Fatal("a second call was made in a minute of one call")
+	}
+	release()
+	release() // a second release changes nothing
+	b.mu.Lock()
+	inFlight, inMinute := b.inFlight, len(b.minute)
+	b.mu.Unlock()
+	if inFlight != 0 || inMinute != 1 {
+		t.Fatalf("after the answer: %d in flight, %d in the minute; want 0 and 1", inFlight, inMinute)
 	}
 }

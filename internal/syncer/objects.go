@@ -243,6 +243,22 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 	}
 	invoices, pushing := s.buildInvoices(ctx, ready, contactIDs, failedContacts, failedItems)
 	invoices, pushing, notes, notePushing := s.splitCreditNotes(invoices, pushing, later.credited)
+	sent := 0
+	if len(invoices) > 0 && s.sends != nil {
+		// Sent in the background (see sends). The send works on a copy of the session as it is
+		// now, which the next round's load does not change under it, and on records no round
+		// reads while they are being sent.
+		n := settled(recs)
+		ids := make([]string, len(pushing))
+		for i, it := range pushing {
+			ids[i] = it.rec.ID
+		}
+		send, batch, batchPushing := *s, invoices, pushing
+		if err := s.sends.start(ctx, ids, func() error { return send.sendInvoices(ctx, batch, batchPushing) }); err != nil {
+			return 0, err
+		}
+		sent, invoices = n+len(batch), nil
+	}
 	if len(invoices) > 0 {
 		if err := s.sendInvoices(ctx, invoices, pushing); err != nil {
 			return 0, err
@@ -252,6 +268,9 @@ func (s *session) pushInvoices(ctx context.Context, recs []booksync.SyncedRecord
 		if err := s.sendCreditNotes(ctx, notes, notePushing); err != nil {
 			return 0, err
 		}
+	}
+	if sent > 0 {
+		return sent, nil
 	}
 	return settled(recs), nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -30,6 +31,8 @@ type session struct {
 	settings booksync.Settings
 	rates    []booksync.AccountingTaxRate
 	accounts []booksync.LedgerAccount
+	// sends, when not nil, sends batches of invoices in the background (see sends).
+	sends *sends
 }
 
 // open prepares a session for a connected connection.
@@ -289,9 +292,17 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			return err
 		}
 		defer s.release()
+		if l := s.provider.Limits; l.PerMinute > 0 && l.Concurrent > 1 {
+			// One slot of the concurrency is left for the round's own calls (customers, items).
+			s.sends = newSends(min(l.Concurrent-1, maxSends))
+			defer s.sends.wait() // before the session is released and the lease given back
+		}
 		deadline := time.Now().Add(e.cfg.JobTimeout / 2)
 		rounds, sliceEnd := 0, time.Now().Add(e.cfg.PushSlice)
 		for {
+			if err := s.sends.failed(); err != nil {
+				return err
+			}
 			if time.Now().After(deadline) {
 				return errContinue
 			}
@@ -310,9 +321,18 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			}
 			rounds++
 			roundStart := e.now()
+			sending := s.sends.busy() > 0
 			progressed, err := s.pushRound(ctx)
 			if err != nil {
 				return err
+			}
+			if !progressed && sending {
+				// Nothing left to push but what is being sent: once it is answered, what it left
+				// pending (or what was queued meanwhile) is for another round.
+				if err := s.sends.wait(); err != nil {
+					return err
+				}
+				continue
 			}
 			if !progressed {
 				if finish == nil {
@@ -348,7 +368,7 @@ func (e *Engine) jobsWaiting(ctx context.Context) (bool, error) {
 func (s *session) pushRound(ctx context.Context) (bool, error) {
 	progressed := false
 	for _, typ := range []string{booksync.ObjectCustomer, booksync.ObjectProduct, booksync.ObjectReceivable, booksync.ObjectPaymentRecord} {
-		recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+		recs, err := s.pending(ctx, typ)
 		if err != nil {
 			return false, err
 		}
@@ -391,7 +411,109 @@ func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.Syn
 	if !sleep(ctx, wait) {
 		return nil, ctx.Err()
 	}
-	return s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize)
+	return s.pending(ctx, typ)
+}
+
+// pending returns a batch of the connection's pending records of typ, leaving out those being
+// sent.
+func (s *session) pending(ctx context.Context, typ string) ([]booksync.SyncedRecord, error) {
+	busy := s.sends.busy()
+	recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize+busy)
+	if err != nil || busy == 0 {
+		return recs, err
+	}
+	recs = slices.DeleteFunc(recs, func(r booksync.SyncedRecord) bool { return s.sends.sending(r.ID) })
+	return recs[:min(len(recs), s.e.cfg.BatchSize)], nil
+}
+
+// maxSends bounds the batches of invoices one push has in flight at once.
+const maxSends = 4
+
+// sends are the batches of invoices a push has sent and not yet settled. Against an accounting
+// system that limits calls, a push that waited for each answer before preparing its next batch
+// would spend its minute's calls only as fast as one call after another goes: a real Xero takes
+// seconds over a PUT of 50 invoices, so 60 calls one after another take minutes, not one. So each
+// batch is sent in the background and the push goes on to prepare the next while it is in flight,
+// within the system's concurrency; the budget still spaces the calls. A batch prepared while
+// others are in flight leaves their records out, and its customers and products were pushed in
+// its own round before it is sent, so nothing is pushed twice. busy, failed and wait are safe on
+// nil sends, which has nothing in flight.
+type sends struct {
+	slots chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	ids   map[string]bool // the records being sent
+	err   error           // the first failure of a send, for the push to end with
+}
+
+func newSends(n int) *sends {
+	return &sends{slots: make(chan struct{}, max(n, 1)), ids: map[string]bool{}}
+}
+
+// start runs send in the background once fewer than the allowed sends are in flight, with the
+// records ids marked as being sent until it returns.
+func (p *sends) start(ctx context.Context, ids []string, send func() error) error {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.mu.Lock()
+	for _, id := range ids {
+		p.ids[id] = true
+	}
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		err := send()
+		p.mu.Lock()
+		for _, id := range ids {
+			delete(p.ids, id)
+		}
+		if err != nil && p.err == nil {
+			p.err = err
+		}
+		p.mu.Unlock()
+		<-p.slots
+	}()
+	return nil
+}
+
+// busy returns how many records are being sent.
+func (p *sends) busy() int {
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.ids)
+}
+
+// sending reports whether the record is being sent.
+func (p *sends) sending(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ids[id]
+}
+
+// failed returns the first failure of a send, if any.
+func (p *sends) failed() error {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// wait waits for every send in flight and returns the first failure, if any.
+func (p *sends) wait() error {
+	if p == nil {
+		return nil
+	}
+	p.wg.Wait()
+	return p.failed()
 }
 
 // pushBatch pushes a batch of records of one type and returns how many it settled.

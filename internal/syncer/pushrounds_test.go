@@ -205,3 +205,61 @@ func TestPushContinuesInANewRun(t *testing.T) {
 		t.Fatalf("record %s, want the round's push done", rec.SyncStatus)
 	}
 }
+
+// TestRateLimitedPushSendsBatchesWhileOthersAreInFlight: against a system that limits calls and
+// takes several at once, a push prepares and sends its next batch while the last one is in
+// flight, so a slow answer does not hold back the calls the minute allows; and each invoice is
+// still pushed exactly once.
+func TestRateLimitedPushSendsBatchesWhileOthersAreInFlight(t *testing.T) {
+	t.Parallel()
+	s := newPushSetup(t, platform.Limits{PerMinute: 6000, Concurrent: 5}, nil)
+	s.e.cfg.BatchSize = 5
+	const invoices = 40
+	ids := map[string]bool{}
+	for range invoices {
+		id, err := s.issue()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[id] = true
+	}
+	var inFlight, most atomic.Int32
+	push := s.books.PushInvoicesFn
+	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		// A slow answer: it comes once another batch is in flight too, or after a while if none
+		// comes (the push sent one batch after another).
+		for deadline := time.Now().Add(2 * time.Second); most.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		return push(ctx, invs)
+	}
+	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := most.Load(); m < 2 || m > maxSends {
+		t.Errorf("at most %d batches were in flight at once, want 2 to %d", m, maxSends)
+	}
+	pushed := map[string]int{}
+	for _, call := range s.invoiceCalls() {
+		for _, ref := range call {
+			pushed[ref]++
+		}
+	}
+	ctx := context.Background()
+	for id := range ids {
+		rec, err := s.st.RecordFor(ctx, s.conn.ID, booksync.ObjectReceivable, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.SyncStatus != booksync.SyncStatusDone || pushed[id] != 1 {
+			t.Errorf("invoice %s: record %s, pushed %d times; want done, once", id, rec.SyncStatus, pushed[id])
+		}
+	}
+	if len(pushed) != invoices {
+		t.Errorf("%d invoices pushed, want %d", len(pushed), invoices)
+	}
+}

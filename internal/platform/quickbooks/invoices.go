@@ -169,8 +169,8 @@ func totals(w wireInvoice, currency string) (platform.Totals, error) {
 	return t, nil
 }
 
-// invoiceRefs holds what a call's invoices refer to, read once per call: items by code, accounts
-// by code, and tax codes with their rates.
+// invoiceRefs holds what a call's invoices refer to: items by code and tax codes with their rates
+// (both read once per client, see Client), and accounts by code (once per call).
 type invoiceRefs struct {
 	items    map[string]wireItem // by lower-cased item code
 	accounts *accounts
@@ -202,6 +202,7 @@ func (c *Client) invoiceRefs(ctx context.Context, invoices []platform.Invoice, t
 			}
 		}
 	}
+	codes = c.cachedItems(codes, x.items)
 	if len(codes) > 0 {
 		bySku, _, err := c.findItems(ctx, codes, nil)
 		if err != nil {
@@ -228,6 +229,7 @@ func (c *Client) invoiceRefs(ctx context.Context, invoices []platform.Invoice, t
 				}
 			}
 		}
+		c.cacheItems(x.items)
 	}
 	if needTax {
 		taxCodes, rates, err := c.cachedTaxCodes(ctx)
@@ -250,6 +252,35 @@ func (c *Client) invoiceRefs(ctx context.Context, invoices []platform.Invoice, t
 		}
 	}
 	return x, nil
+}
+
+// cachedItems puts the items of codes this client has looked up already into items, and returns
+// the codes still to look up.
+func (c *Client) cachedItems(codes []string, items map[string]wireItem) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var rest []string
+	for _, code := range codes {
+		if w, ok := c.items[strings.ToLower(code)]; ok {
+			items[strings.ToLower(code)] = w
+		} else {
+			rest = append(rest, code)
+		}
+	}
+	return rest
+}
+
+// cacheItems keeps the items found by code for the rest of the client's life (one push): an
+// item found once is not looked up again for the next batch.
+func (c *Client) cacheItems(items map[string]wireItem) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items = map[string]wireItem{}
+	}
+	for code, w := range items {
+		c.items[code] = w
+	}
 }
 
 // decimalOrZero parses a JSON number, zero when it is empty or malformed.

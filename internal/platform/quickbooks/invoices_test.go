@@ -97,6 +97,56 @@ func TestPushInvoicesFirstPushCreatesInBatchesWithoutLookUp(t *testing.T) {
 	}
 }
 
+// TestPushInvoicesLooksItemsUpOncePerClient: QuickBooks meters every query as a call, so the
+// batches of one push look their items and tax codes up once, not once a batch: at the ceiling
+// of 500 calls a minute, a look-up per batch of 30 invoices costs 3% of the invoices.
+func TestPushInvoicesLooksItemsUpOncePerClient(t *testing.T) {
+	t.Parallel()
+	co, acme, _ := invoicing(t)
+	c := co.client(Config{})
+	for batch := range 3 {
+		invs := invoices(10, acme)
+		for i := range invs {
+			invs[i].Ref, invs[i].Number = fmt.Sprintf("rcv-%d-%d", batch, i), fmt.Sprintf("INV-%d-%02d", batch, i)
+		}
+		res, err := c.PushInvoices(context.Background(), invs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				t.Fatalf("%s: %v", r.Ref, r.Err)
+			}
+		}
+	}
+	var items, taxCodes int
+	for _, cl := range co.rec.recorded() {
+		switch sql := strings.ToLower(cl.sql()); {
+		case strings.Contains(sql, "from item"):
+			items++
+		case strings.Contains(sql, "from taxcode"):
+			taxCodes++
+		}
+	}
+	if items != 1 || taxCodes != 1 || len(co.rec.batches()) != 3 {
+		t.Errorf("three pushes made %d item look-ups, %d tax code look-ups and %d batches; want 1, 1 and 3", items, taxCodes, len(co.rec.batches()))
+	}
+	// A new client (the next push) looks them up again: what the user changed in QuickBooks
+	// meanwhile is seen.
+	if _, err := co.client(Config{}).PushInvoices(context.Background(), invoices(1, acme)[:1]); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, cl := range co.rec.recorded() {
+		if strings.Contains(strings.ToLower(cl.sql()), "from item") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("a new client made %d item look-ups in all, want 2", n)
+	}
+}
+
 func TestPushInvoicesLooksUpOnlyMaybeExists(t *testing.T) {
 	t.Parallel()
 	co, acme, widget := invoicing(t)
