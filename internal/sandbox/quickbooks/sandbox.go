@@ -87,7 +87,7 @@ func (c *company) newID(kind string) string {
 
 func emptyCompany() *company {
 	return &company{
-		Org:       sandbox.Org{Replays: map[string]*sandbox.Replay{}},
+		Org:       sandbox.Org{Replays: map[string]time.Time{}},
 		customers: map[string]*Customer{},
 		items:     map[string]*Item{},
 		invoices:  map[string]*Invoice{},
