@@ -222,8 +222,8 @@ func unquote(v string) string {
 	return v
 }
 
-// rows returns the entity's objects in Id order, each with its JSON form for matching.
-func (c *company) rows(entity string) []any {
+// rows returns the entity's objects in Id order; callers hold the lock.
+func (s *Sandbox) rows(c *company, entity string) []any {
 	var out []any
 	add := func(v any) { out = append(out, v) }
 	switch entity {
@@ -236,7 +236,7 @@ func (c *company) rows(entity string) []any {
 			add(v)
 		}
 	case "Invoice":
-		for _, v := range byID(c.invoices, func(v *Invoice) string { return v.ID }) {
+		for _, v := range s.allInvoices(c) {
 			add(v)
 		}
 	case "Payment":
@@ -405,7 +405,7 @@ func (s *Sandbox) runQuery(c *company, stmt string) (map[string]any, *qbFault) {
 		obj map[string]any
 	}
 	var hits []row
-	for _, v := range c.rows(q.entity) {
+	for _, v := range s.rows(c, q.entity) {
 		b, _ := json.Marshal(v)
 		var obj map[string]any
 		_ = json.Unmarshal(b, &obj)
