@@ -275,6 +275,41 @@ func (s *Sandbox) rows(c *company, entity string) []any {
 	return out
 }
 
+// queryInvoices returns the company's invoices in Id order that may match the query: its
+// conditions on Id and DocNumber (= and in) are checked against the entries, so that only those
+// invoices are read from the Store; the query checks every condition on what is read.
+func (s *Sandbox) queryInvoices(c *company, q *query) []any {
+	keep := func(e *invoiceEntry) bool {
+		for _, cd := range q.where {
+			var v string
+			switch {
+			case strings.EqualFold(cd.field, "Id"):
+				v = e.id
+			case strings.EqualFold(cd.field, "DocNumber"):
+				v = e.docNumber
+			default:
+				continue
+			}
+			switch cd.op {
+			case "=":
+				if compare(v, cd.values[0]) != 0 {
+					return false
+				}
+			case "in":
+				if !slices.ContainsFunc(cd.values, func(x string) bool { return compare(v, x) == 0 }) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	var out []any
+	for _, inv := range s.invoicesOf(c, invoiceEntries(c, keep)) {
+		out = append(out, inv)
+	}
+	return out
+}
+
 // hasActive lists the name-list entities whose queries return only active
 // objects unless the where clause mentions Active, as in QuickBooks.
 var hasActive = map[string]bool{"Customer": true, "Item": true, "Account": true, "TaxCode": true, "TaxRate": true, "Vendor": true}
@@ -405,7 +440,11 @@ func (s *Sandbox) runQuery(c *company, stmt string) (map[string]any, *qbFault) {
 		obj map[string]any
 	}
 	var hits []row
-	for _, v := range s.rows(c, q.entity) {
+	rows := s.rows(c, q.entity)
+	if q.entity == "Invoice" {
+		rows = s.queryInvoices(c, q)
+	}
+	for _, v := range rows {
 		b, _ := json.Marshal(v)
 		var obj map[string]any
 		_ = json.Unmarshal(b, &obj)
