@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -23,12 +24,13 @@ type Org struct {
 	InFlight int
 	// Faults are the faults armed for the organisation. Not persisted.
 	Faults Faults
-	// Replays are the writes' responses by hashed idempotency key, persisted under
-	// "<org key>/idem/<hash>".
-	Replays map[string]*Replay
+	// Replays are when each write kept for replay was answered, by hashed idempotency key. The
+	// responses themselves are saved under "<org key>/idem/<hash>" and read back only when
+	// replayed, so that a day of writes does not sit in memory.
+	Replays map[string]time.Time
 }
 
-// Replay is a write's response kept for idempotency replay.
+// Replay is a write's response kept for idempotency replay, as saved.
 type Replay struct {
 	Method string    `json:"method,omitempty"`
 	Path   string    `json:"path,omitempty"`
@@ -38,11 +40,26 @@ type Replay struct {
 	At     time.Time `json:"at"`
 }
 
+// loadReplay notes when a saved response was answered; its body stays in the Store.
+func loadReplay(value []byte, into map[string]time.Time, id string) error {
+	if string(value) == "null" {
+		return nil
+	}
+	var r struct {
+		At time.Time `json:"at"`
+	}
+	if err := json.Unmarshal(value, &r); err != nil {
+		return err
+	}
+	into[id] = r.At
+	return nil
+}
+
 // prune forgets responses older than ReplayTTL; expired records stay in the Store until
 // overwritten, which is harmless since they are ignored.
 func (o *Org) prune(now time.Time) {
-	for k, v := range o.Replays {
-		if now.Sub(v.At) >= ReplayTTL {
+	for k, at := range o.Replays {
+		if now.Sub(at) >= ReplayTTL {
 			delete(o.Replays, k)
 		}
 	}
@@ -98,7 +115,7 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, h APIHooks) {
 	s.mu.Lock()
 	call, refuse := h.Resolve(r)
 	if refuse != nil {
-		s.mu.Unlock()
+		s.unlock()
 		refuse(w)
 		return
 	}
@@ -107,22 +124,22 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, h APIHooks) {
 	call.At = s.now()
 	if kind, ok := o.Faults.Take(call.Rel, false); ok {
 		s.headers(w, h, call)
-		s.mu.Unlock()
+		s.unlock()
 		h.Fault(w, kind)
 		return
 	}
 	if refuse := h.Admit(call); refuse != nil {
 		s.headers(w, h, call)
-		s.mu.Unlock()
+		s.unlock()
 		refuse(w)
 		return
 	}
 	o.InFlight++
-	s.mu.Unlock()
+	s.unlock()
 	defer func() {
 		s.mu.Lock()
 		o.InFlight--
-		s.mu.Unlock()
+		s.unlock()
 	}()
 	if h.BeforeServe != nil {
 		h.BeforeServe(call)
@@ -133,8 +150,8 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, h APIHooks) {
 	if !replayed {
 		status, header, body = h.Serve(call, r)
 		if call.IdempotencyID != "" && status < 500 {
-			rec := &Replay{Method: r.Method, Path: call.Rel, Key: call.Idempotency, Status: status, Body: body, At: call.At}
-			o.Replays[call.IdempotencyID] = rec
+			rec := Replay{Method: r.Method, Path: call.Rel, Key: call.Idempotency, Status: status, Body: body, At: call.At}
+			o.Replays[call.IdempotencyID] = call.At
 			s.Mark(s.OrgKey(call.OrgID, replayKind, call.IdempotencyID), rec)
 			o.prune(call.At)
 		}
@@ -145,7 +162,7 @@ func (s *Server) ServeAPI(w http.ResponseWriter, r *http.Request, h APIHooks) {
 		_, timeout = o.Faults.Take(call.Rel, true)
 	}
 	s.headers(w, h, call)
-	s.mu.Unlock()
+	s.unlock()
 	if err != nil {
 		h.Failed(w, err)
 		return
@@ -175,8 +192,20 @@ func (s *Server) replay(call APICall) (status int, header http.Header, body []by
 	if call.IdempotencyID == "" {
 		return 0, nil, nil, false
 	}
-	prev := call.Org.Replays[call.IdempotencyID]
-	if prev == nil || call.At.Sub(prev.At) >= ReplayTTL {
+	at, ok := call.Org.Replays[call.IdempotencyID]
+	if !ok || call.At.Sub(at) >= ReplayTTL {
+		return 0, nil, nil, false
+	}
+	key := s.OrgKey(call.OrgID, replayKind, call.IdempotencyID)
+	prev := Read(s, []string{key}, func(b []byte) (*Replay, error) {
+		var r Replay
+		if string(b) == "null" {
+			return nil, nil
+		}
+		return &r, json.Unmarshal(b, &r)
+	})[key]
+	if prev == nil {
+		// Not saved (its change failed to save, or the read failed, which fails the call).
 		return 0, nil, nil, false
 	}
 	return prev.Status, nil, prev.Body, true

@@ -106,7 +106,7 @@ func (q Faults) Pending() int {
 // once; the other kinds queue, their Path made relative to the organisation's API base.
 func (s *Server) InjectFault(orgID string, f Fault) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.injectFault(orgID, f)
 	_ = s.Flush(context.Background())
 }
@@ -133,7 +133,7 @@ func (s *Server) injectFault(orgID string, f Fault) bool {
 func (s *Server) HandleFaults(w http.ResponseWriter, r *http.Request) {
 	ServeFaults(w, r, s.cfg.OrgField, func(id string, f Fault) (bool, error) {
 		s.mu.Lock()
-		defer s.mu.Unlock()
+		defer s.unlock()
 		if !s.injectFault(id, f) {
 			return false, nil
 		}
@@ -145,7 +145,7 @@ func (s *Server) HandleFaults(w http.ResponseWriter, r *http.Request) {
 // that a test can show each one really happened.
 func (s *Server) PendingFaults(orgID string) int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if o, _ := s.cfg.Org(orgID); o != nil {
 		return o.Faults.Pending()
 	}

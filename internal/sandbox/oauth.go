@@ -309,7 +309,7 @@ func (s *Server) HandleAuthorizeConsent(w http.ResponseWriter, r *http.Request) 
 	now := s.now()
 	orgID, problem := s.cfg.OAuth.Connect(r, s.auth.OrgCounter+1, now)
 	if problem != "" {
-		s.mu.Unlock()
+		s.unlock()
 		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
@@ -328,7 +328,7 @@ func (s *Server) HandleAuthorizeConsent(w http.ResponseWriter, r *http.Request) 
 	s.auth.prune(now, s.cfg.OAuth.RefreshGrace)
 	s.markAuth()
 	err := s.Flush(r.Context())
-	s.mu.Unlock()
+	s.unlock()
 	if err != nil {
 		http.Error(w, "server_error: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -365,7 +365,7 @@ func (s *Server) HandleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	now := s.now()
 	g, code, desc := s.grantOf(r, clientID, now)
 	if g == nil {
@@ -471,7 +471,7 @@ func (s *Server) HandleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	grantID := ""
 	if rt := s.auth.Refresh[tok]; rt != nil {
 		grantID = rt.GrantID

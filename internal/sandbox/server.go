@@ -1,11 +1,11 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +17,7 @@ type Config struct {
 	// Namespace is the Store namespace of the sandbox's keys ("xero", "quickbooks"), also used to
 	// name it in errors.
 	Namespace string
-	// Store persists state; nil keeps it in memory only.
+	// Store persists state; nil keeps it in a MemoryStore of the Server's own.
 	Store Store
 	// Now is the clock for tokens, dates and rate-limit windows; nil means time.Now.
 	Now func() time.Time
@@ -50,13 +50,25 @@ type Server struct {
 	mu      sync.Mutex
 	auth    AuthState
 	pending Changes
+	// cache holds the objects Read from the Store (and those Kept) while the lock is held, so
+	// that every step of one change sees and changes the same value; it is emptied once nothing
+	// is left to save. readErr is the first failed read since, which makes the change fail
+	// whole at its Flush.
+	cache   map[string]any
+	readErr error
 
 	consent *template.Template
 }
 
 // NewServer returns a Server with no state; Load reads what its Store holds.
 func NewServer(cfg Config) *Server {
-	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState(), consent: cfg.OAuth.Consent.page()}
+	if cfg.Store == nil {
+		// The sandboxes read large books back from their Store rather than keeping them in
+		// memory, so even a sandbox that persists nothing needs one.
+		cfg.Store = NewMemoryStore()
+	}
+	s := &Server{cfg: cfg, now: cfg.Now, scale: cfg.TimeScale, auth: newAuthState(), consent: cfg.OAuth.Consent.page(),
+		cache: map[string]any{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -70,7 +82,22 @@ func NewServer(cfg Config) *Server {
 func (s *Server) Lock() { s.mu.Lock() }
 
 // Unlock releases the lock Lock took.
-func (s *Server) Unlock() { s.mu.Unlock() }
+func (s *Server) Unlock() { s.unlock() }
+
+// unlock releases the lock, first forgetting the objects read under it unless a change to them
+// is still to be saved.
+func (s *Server) unlock() {
+	if len(s.pending.pending) == 0 {
+		s.forget()
+	}
+	s.mu.Unlock()
+}
+
+// forget empties the cache of objects read from the Store.
+func (s *Server) forget() {
+	clear(s.cache)
+	s.readErr = nil
+}
 
 // Now is the sandbox's clock.
 func (s *Server) Now() time.Time { return s.now() }
@@ -83,9 +110,59 @@ func (s *Server) Mark(key string, v any) { s.pending.Mark(key, v) }
 
 // Flush saves every key marked since the last one, all or none; callers hold the lock, so that
 // the saved JSON is a consistent snapshot.
+// A read from the Store that failed since the last Flush fails it and drops the change: what was
+// decided without the object read is not kept.
 func (s *Server) Flush(ctx context.Context) error {
-	return s.pending.Save(ctx, s.cfg.Store, s.cfg.Namespace)
+	if err := s.readErr; err != nil {
+		clear(s.pending.pending)
+		s.forget()
+		return fmt.Errorf("%s sandbox: read: %w", s.cfg.Namespace, err)
+	}
+	err := s.pending.Save(ctx, s.cfg.Store, s.cfg.Namespace)
+	s.forget()
+	return err
 }
+
+// Read returns the objects saved under keys, decoded by decode, by key; a key saved as nothing
+// is absent. An object is read from the Store once while the lock is held, so that every step of
+// a change sees and changes the same value (callers Mark what they change, as for any object). A
+// failed read leaves its objects out and fails the next Flush. Callers hold the lock.
+func Read[T any](s *Server, keys []string, decode func(value []byte) (*T, error)) map[string]*T {
+	out := make(map[string]*T, len(keys))
+	var missing []string
+	for _, k := range keys {
+		if v, ok := s.cache[k].(*T); ok {
+			out[k] = v
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return out
+	}
+	values, err := s.cfg.Store.ReadSandbox(context.Background(), s.cfg.Namespace, missing)
+	if err != nil {
+		s.readErr = cmp.Or(s.readErr, err)
+		return out
+	}
+	for k, b := range values {
+		v, err := decode(b)
+		if err != nil {
+			s.readErr = cmp.Or(s.readErr, fmt.Errorf("%s: %w", k, err))
+			continue
+		}
+		if v == nil {
+			continue
+		}
+		s.cache[k] = v
+		out[k] = v
+	}
+	return out
+}
+
+// Keep caches a new object saved under key (callers Mark it too), so that Read finds it before
+// the change is saved; callers hold the lock.
+func (s *Server) Keep(key string, v any) { s.cache[key] = v }
 
 // authKey is the Store key of the authorization server's state.
 const authKey = "auth"
@@ -93,32 +170,23 @@ const authKey = "auth"
 // markAuth queues the authorization server's state to be saved; callers hold the lock.
 func (s *Server) markAuth() { s.Mark(authKey, &s.auth) }
 
-// Load reads the sandbox's state from the Store (nothing without one): the authorization
-// server's own, each organisation's record, given to loadOrg, then its objects, given to
-// loadObject by kind and id, and its responses kept for replay. Objects of an organisation
-// that does not exist and keys of other shapes are ignored.
+// Load reads the sandbox's state from the Store: the authorization server's own, each
+// organisation's record, given to loadOrg, then its objects, given to loadObject by kind and id,
+// and its responses kept for replay (without their bodies, which are read again when replayed).
+// It walks the Store's keys one at a time, so a platform may keep of an object only what finds
+// it, and Read the rest when asked. Objects of an organisation that does not exist and keys of
+// other shapes are ignored.
 func (s *Server) Load(ctx context.Context, loadOrg func(value []byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
-	if s.cfg.Store == nil {
-		return nil
-	}
-	data, err := s.cfg.Store.LoadSandbox(ctx, s.cfg.Namespace)
-	if err != nil {
-		return fmt.Errorf("%s sandbox: load: %w", s.cfg.Namespace, err)
-	}
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	// "org/<id>" sorts before "org/<id>/...", so the organisation exists before its objects.
-	slices.Sort(keys)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		if err := s.loadKey(k, data[k], loadOrg, loadObject); err != nil {
+	defer s.unlock()
+	// Keys come in byte order: "org/<id>" before "org/<id>/...", so the organisation exists
+	// before its objects.
+	return s.cfg.Store.RangeSandbox(ctx, s.cfg.Namespace, func(k string, v []byte) error {
+		if err := s.loadKey(k, v, loadOrg, loadObject); err != nil {
 			return fmt.Errorf("%s sandbox: load: %s: %w", s.cfg.Namespace, k, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (s *Server) loadKey(k string, v []byte, loadOrg func([]byte) error, loadObject func(orgID, kind, id string, value []byte) error) error {
@@ -141,7 +209,7 @@ func (s *Server) loadKey(k string, v []byte, loadOrg func([]byte) error, loadObj
 	case o == nil:
 		return nil
 	case parts[2] == replayKind:
-		return LoadJSON(v, o.Replays, parts[3])
+		return loadReplay(v, o.Replays, parts[3])
 	}
 	return loadObject(parts[1], parts[2], parts[3], v)
 }
@@ -178,7 +246,7 @@ func Clone[T any](v *T) T {
 // Snapshot returns copies of what pick returns, taken under the lock; nil when it returns none.
 func Snapshot[T any](s *Server, pick func() []*T) []T {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	var out []T
 	for _, v := range pick() {
 		out = append(out, Clone(v))
@@ -190,7 +258,7 @@ func Snapshot[T any](s *Server, pick func() []*T) []T {
 // rejected and faulted calls included, as platforms meter them; 0 for an unknown one.
 func (s *Server) Calls(orgID string) int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if o, _ := s.cfg.Org(orgID); o != nil {
 		return o.Calls
 	}

@@ -19,7 +19,7 @@ func TestLoadKeepsGrantsSavedWithOneRealm(t *testing.T) {
 	if err := store.SaveSandbox(context.Background(), "quickbooks", map[string][]byte{"auth": []byte(legacy)}); err != nil {
 		t.Fatal(err)
 	}
-	org := &Org{Replays: map[string]*Replay{}}
+	org := &Org{Replays: map[string]time.Time{}}
 	s := NewServer(Config{Namespace: "quickbooks", Store: store, Now: func() time.Time { return now }, KeyPrefix: "realm",
 		Org: func(id string) (*Org, string) {
 			if id == "r1" {

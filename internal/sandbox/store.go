@@ -13,6 +13,13 @@ import (
 type Store interface {
 	// LoadSandbox returns every key saved in namespace.
 	LoadSandbox(ctx context.Context, namespace string) (map[string][]byte, error)
+	// RangeSandbox calls fn with every key saved in namespace and its value, in key order
+	// (compared as bytes), one at a time, so that a sandbox with large books reads them without holding them
+	// all; the value is fn's to keep. An error from fn stops the walk and is returned.
+	RangeSandbox(ctx context.Context, namespace string, fn func(key string, value []byte) error) error
+	// ReadSandbox returns the values of those of keys that are saved in namespace; a key that is
+	// not saved is absent from the map.
+	ReadSandbox(ctx context.Context, namespace string, keys []string) (map[string][]byte, error)
 	// SaveSandbox inserts or replaces keys, all or none of them: one request's change is
 	// kept whole, so a crash never leaves, say, an idempotency record without its invoices.
 	// A nil value removes its key (a JSON null is a value like any other).
@@ -37,6 +44,35 @@ func (m *MemoryStore) LoadSandbox(_ context.Context, namespace string) (map[stri
 	out := make(map[string][]byte, len(m.data[namespace]))
 	for k, v := range m.data[namespace] {
 		out[k] = slices.Clone(v)
+	}
+	return out, nil
+}
+
+// RangeSandbox calls fn with a copy of every key's value, in key order.
+func (m *MemoryStore) RangeSandbox(ctx context.Context, namespace string, fn func(key string, value []byte) error) error {
+	all, _ := m.LoadSandbox(ctx, namespace)
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := fn(k, all[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadSandbox returns copies of the values of the keys it holds.
+func (m *MemoryStore) ReadSandbox(_ context.Context, namespace string, keys []string) (map[string][]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string][]byte, len(keys))
+	for _, k := range keys {
+		if v, ok := m.data[namespace][k]; ok {
+			out[k] = slices.Clone(v)
+		}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // LoadSandbox returns every key of a sandbox's namespace.
@@ -22,6 +23,72 @@ func (s *Store) LoadSandbox(ctx context.Context, namespace string) (map[string][
 		out[k] = []byte(v)
 	}
 	return out, rows.Err()
+}
+
+// RangeSandbox calls fn with every key of a sandbox's namespace and its value, in key order (keys
+// compare as bytes on both databases), one row at a time, so that large books are never held
+// whole.
+func (s *Store) RangeSandbox(ctx context.Context, namespace string, fn func(key string, value []byte) error) error {
+	rows, err := s.writer.QueryContext(ctx, "SELECT key, value FROM sandbox_state WHERE namespace = $1 ORDER BY key", namespace)
+	if err != nil {
+		return fmt.Errorf("store: read sandbox: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("store: read sandbox: %w", err)
+		}
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// sandboxReadChunk bounds the keys one query of ReadSandbox names, well below SQLite's limit on
+// a statement's parameters.
+const sandboxReadChunk = 500
+
+// ReadSandbox returns the values of those keys of a sandbox's namespace that are saved. It reads
+// through the read pool: a sandbox saves each change before it reads it again, so a committed
+// read sees it.
+func (s *Store) ReadSandbox(ctx context.Context, namespace string, keys []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), sandboxReadChunk)]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, namespace)
+		var in strings.Builder
+		for i, k := range chunk {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			args = append(args, k)
+			fmt.Fprintf(&in, "$%d", i+2)
+		}
+		rows, err := s.reader.QueryContext(ctx, "SELECT key, value FROM sandbox_state WHERE namespace = $1 AND key IN ("+in.String()+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: read sandbox: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			var v []byte
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: read sandbox: %w", err)
+			}
+			out[k] = v
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: read sandbox: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // SaveSandbox stores keys of a sandbox's namespace in one transaction, so that a sandbox's change

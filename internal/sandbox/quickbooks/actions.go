@@ -184,7 +184,7 @@ func (s *Sandbox) enableMulticurrency(c *company) {
 
 func (s *Sandbox) handlePayInvoice(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, []string{"amount", "date"}, func(c *company, f map[string]string) (any, *actionError) {
-		inv := c.invoices[r.PathValue("id")]
+		inv := s.invoice(c, r.PathValue("id"))
 		if inv == nil {
 			return nil, notFound("No invoice " + strconv.Quote(r.PathValue("id")) + " in this company.")
 		}
@@ -215,7 +215,7 @@ func (s *Sandbox) payInvoice(c *company, inv *Invoice, amount decimal.Decimal, d
 
 func (s *Sandbox) handleVoidInvoice(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, false, nil, func(c *company, _ map[string]string) (any, *actionError) {
-		inv := c.invoices[r.PathValue("id")]
+		inv := s.invoice(c, r.PathValue("id"))
 		if inv == nil {
 			return nil, notFound("No invoice " + strconv.Quote(r.PathValue("id")) + " in this company.")
 		}
@@ -229,7 +229,7 @@ func (s *Sandbox) handleVoidInvoice(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) handleCreditInvoice(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, true, []string{"amount", "date"}, func(c *company, f map[string]string) (any, *actionError) {
-		inv := c.invoices[r.PathValue("id")]
+		inv := s.invoice(c, r.PathValue("id"))
 		if inv == nil {
 			return nil, notFound("No invoice " + strconv.Quote(r.PathValue("id")) + " in this company.")
 		}
@@ -379,8 +379,7 @@ func (s *Sandbox) AddInvoices(ctx context.Context, realmID string, n int, amount
 			ItemRef: &Ref{Value: item.ID, Name: item.Name}}
 		inv.Line = []Line{{ID: "1", LineNum: 1, Amount: a, DetailType: "SalesItemLineDetail", SalesItemLineDetail: d},
 			{Amount: a, DetailType: "SubTotalLineDetail", SubTotalLineDetail: &struct{}{}}}
-		c.invoices[inv.ID] = inv
-		s.saveObj(c, "invoice", inv.ID, inv)
+		s.saveInvoice(c, inv)
 		ids[i] = inv.ID
 	}
 	s.saveMeta(c)
@@ -399,10 +398,14 @@ func (s *Sandbox) PayInvoice(ctx context.Context, realmID, invoiceID, amount str
 	s.srv.Lock()
 	defer s.srv.Unlock()
 	c := s.companies[realmID]
-	if c == nil || c.invoices[invoiceID] == nil {
+	var inv *Invoice
+	if c != nil {
+		inv = s.invoice(c, invoiceID)
+	}
+	if inv == nil {
 		return Payment{}, fmt.Errorf("quickbooks sandbox: no invoice %q in company %q", invoiceID, realmID)
 	}
-	p, aerr := s.payInvoice(c, c.invoices[invoiceID], amt, "")
+	p, aerr := s.payInvoice(c, inv, amt, "")
 	if aerr != nil {
 		return Payment{}, aerr
 	}

@@ -306,7 +306,7 @@ func (s *Sandbox) lookup(c *company, name, id string) any {
 			return v
 		}
 	case "Invoice":
-		if v := c.invoices[id]; v != nil {
+		if v := s.invoice(c, id); v != nil {
 			return v
 		}
 	case "Payment":

@@ -205,7 +205,9 @@
 // and "realm/<id>/<kind>/<id>" each customer, item, invoice, payment, credit memo, vendor,
 // bill, deletion (kind "deleted", for the change data capture) and requestid record (a deleted
 // object is saved as null). [New] loads them
-// back. GET /companies lists companies and GET /companies/{realmId} shows
+// back. Invoices and the responses kept for requestid replay stay in the Store: the sandbox keeps
+// in memory only what finds an invoice, checks its DocNumber, sums its customer's balance and
+// answers a change data capture, and reads the invoice when a call needs it. GET /companies lists companies and GET /companies/{realmId} shows
 // one: invoices with totals, payments, credit memos, bills, customers, items, tax codes and
 // rates, and the chart of accounts. The company page has buttons to pay an invoice (an amount,
 // the balance by default), credit it (a credit memo without tax, applied to it), void it, delete

@@ -257,9 +257,9 @@ func (s *Sandbox) recomputeBalance(c *company, customerID string) {
 		return
 	}
 	sum := decimal.Zero
-	for _, inv := range c.invoices {
-		if inv.CustomerRef.Value == customerID {
-			sum = sum.Add(inv.Balance.Decimal)
+	for _, e := range c.invoices {
+		if e.customerID == customerID {
+			sum = sum.Add(e.balance)
 		}
 	}
 	cu.Balance, cu.BalanceWithJobs = sandbox.AmountOf(sum), sandbox.AmountOf(sum)

@@ -56,7 +56,7 @@ type invoiceIn struct {
 const dateLayout = "2006-01-02"
 
 func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, raw map[string]json.RawMessage) (any, *qbFault) {
-	existing := c.invoices[id]
+	existing := s.invoice(c, id)
 	if op != "create" {
 		if existing == nil {
 			return nil, objectNotFound("Id", "Invoice "+id)
@@ -72,8 +72,7 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 		if existing.Balance.Cmp(existing.TotalAmt.Decimal) != 0 || len(existing.LinkedTxn) > 0 {
 			return nil, businessError("This invoice has payments applied. Delete the payments first.")
 		}
-		delete(c.invoices, id)
-		s.saveObj(c, "invoice", id, nil)
+		s.deleteInvoice(c, id)
 		s.tombstone(c, "Invoice", id)
 		s.recomputeBalance(c, existing.CustomerRef.Value)
 		return deleted{Status: "Deleted", Domain: "QBO", ID: id}, nil
@@ -116,11 +115,18 @@ func (s *Sandbox) writeInvoice(c *company, op, id, token string, sparse bool, ra
 		inv.LinkedTxn = existing.LinkedTxn
 	}
 	s.saveMeta(c) // ids and DocNumber counters
-	c.invoices[inv.ID] = inv
-	s.saveObj(c, "invoice", inv.ID, inv)
+	oldCustomer := inv.CustomerRef.Value
+	if existing != nil {
+		// The invoice read for this call takes the new values, so that every later step of
+		// the call sees them.
+		oldCustomer = existing.CustomerRef.Value
+		*existing = *inv
+		inv = existing
+	}
+	s.saveInvoice(c, inv)
 	s.recomputeBalance(c, inv.CustomerRef.Value)
-	if existing != nil && existing.CustomerRef.Value != inv.CustomerRef.Value {
-		s.recomputeBalance(c, existing.CustomerRef.Value)
+	if oldCustomer != inv.CustomerRef.Value {
+		s.recomputeBalance(c, oldCustomer)
 	}
 	return inv, nil
 }
@@ -546,15 +552,15 @@ func invoiceDocNumber(c *company, in *invoiceIn, inv, existing *Invoice) *qbFaul
 	}
 	if other := docNumberOwner(c, inv.DocNumber, self); other != nil {
 		return validationFault("6140", "Duplicate Document Number Error",
-			fmt.Sprintf("Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=%s is assigned to TxnType=Invoice with TxnId=%s", inv.DocNumber, other.ID), "DocNumber")
+			fmt.Sprintf("Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=%s is assigned to TxnType=Invoice with TxnId=%s", inv.DocNumber, other.id), "DocNumber")
 	}
 	return nil
 }
 
-func docNumberOwner(c *company, doc, self string) *Invoice {
-	for _, inv := range c.invoices {
-		if inv.ID != self && sameName(inv.DocNumber, doc) {
-			return inv
+func docNumberOwner(c *company, doc, self string) *invoiceEntry {
+	for _, e := range c.invoices {
+		if e.id != self && sameName(e.docNumber, doc) {
+			return e
 		}
 	}
 	return nil

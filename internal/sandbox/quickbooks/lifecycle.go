@@ -297,7 +297,18 @@ func (s *Sandbox) runCDC(c *company, entities, changedSince string) (map[string]
 	}
 	var hits []changed
 	for _, name := range names {
-		for _, v := range c.rows(name) {
+		rows := s.rows
+		if name == "Invoice" {
+			// Only the invoices changed since are read from the Store.
+			rows = func(c *company, _ string) []any {
+				var out []any
+				for _, inv := range s.invoicesOf(c, invoiceEntries(c, func(e *invoiceEntry) bool { return e.updated >= since.Unix() })) {
+					out = append(out, inv)
+				}
+				return out
+			}
+		}
+		for _, v := range rows(c, name) {
 			if at, ok := lastUpdated(v); ok && !at.Before(since) {
 				hits = append(hits, changed{name, at, v})
 			}

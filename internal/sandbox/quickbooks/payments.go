@@ -40,7 +40,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 		}
 		for _, l := range p.Line {
 			for _, lt := range l.LinkedTxn {
-				if inv := c.invoices[lt.TxnID]; inv != nil && lt.TxnType == "Invoice" {
+				if inv := s.invoice(c, lt.TxnID); inv != nil && lt.TxnType == "Invoice" {
 					inv.Balance = sandbox.AmountOf(inv.Balance.Add(l.Amount.Decimal))
 					inv.LinkedTxn = removeLink(inv.LinkedTxn, id)
 					s.touchInvoice(c, inv)
@@ -134,7 +134,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 			p.Line = append(p.Line, PaymentLine{Amount: *l.Amount, LinkedTxn: []LinkedTxn{{TxnID: cm.ID, TxnType: "CreditMemo"}}})
 			continue
 		}
-		inv := c.invoices[l.LinkedTxn[0].TxnID]
+		inv := s.invoice(c, l.LinkedTxn[0].TxnID)
 		if inv == nil {
 			return nil, objectNotFound(el+".LinkedTxn", "Invoice "+l.LinkedTxn[0].TxnID)
 		}
@@ -162,7 +162,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 	p.ID, p.SyncToken, p.MetaData = c.newID("Payment"), "0", newMeta(s.now())
 	s.saveMeta(c)
 	for _, invID := range invoiceOrder {
-		inv := c.invoices[invID]
+		inv := s.invoice(c, invID)
 		inv.Balance = sandbox.AmountOf(inv.Balance.Sub(due[invID]))
 		inv.LinkedTxn = append(inv.LinkedTxn, LinkedTxn{TxnID: p.ID, TxnType: "Payment"})
 		s.touchInvoice(c, inv)
@@ -183,7 +183,7 @@ func (s *Sandbox) writePayment(c *company, op, id, token string, raw map[string]
 func (s *Sandbox) touchInvoice(c *company, inv *Invoice) {
 	inv.SyncToken = nextToken(inv.SyncToken)
 	inv.MetaData.LastUpdatedTime = qbTime(s.now())
-	s.saveObj(c, "invoice", inv.ID, inv)
+	s.saveInvoice(c, inv)
 }
 
 func removeLink(links []LinkedTxn, txnID string) []LinkedTxn {

@@ -222,8 +222,8 @@ func unquote(v string) string {
 	return v
 }
 
-// rows returns the entity's objects in Id order, each with its JSON form for matching.
-func (c *company) rows(entity string) []any {
+// rows returns the entity's objects in Id order; callers hold the lock.
+func (s *Sandbox) rows(c *company, entity string) []any {
 	var out []any
 	add := func(v any) { out = append(out, v) }
 	switch entity {
@@ -236,7 +236,7 @@ func (c *company) rows(entity string) []any {
 			add(v)
 		}
 	case "Invoice":
-		for _, v := range byID(c.invoices, func(v *Invoice) string { return v.ID }) {
+		for _, v := range s.allInvoices(c) {
 			add(v)
 		}
 	case "Payment":
@@ -271,6 +271,41 @@ func (c *company) rows(entity string) []any {
 		add(&c.meta.Info)
 	case "Preferences":
 		add(&c.meta.Prefs)
+	}
+	return out
+}
+
+// queryInvoices returns the company's invoices in Id order that may match the query: its
+// conditions on Id and DocNumber (= and in) are checked against the entries, so that only those
+// invoices are read from the Store; the query checks every condition on what is read.
+func (s *Sandbox) queryInvoices(c *company, q *query) []any {
+	keep := func(e *invoiceEntry) bool {
+		for _, cd := range q.where {
+			var v string
+			switch {
+			case strings.EqualFold(cd.field, "Id"):
+				v = e.id
+			case strings.EqualFold(cd.field, "DocNumber"):
+				v = e.docNumber
+			default:
+				continue
+			}
+			switch cd.op {
+			case "=":
+				if compare(v, cd.values[0]) != 0 {
+					return false
+				}
+			case "in":
+				if !slices.ContainsFunc(cd.values, func(x string) bool { return compare(v, x) == 0 }) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	var out []any
+	for _, inv := range s.invoicesOf(c, invoiceEntries(c, keep)) {
+		out = append(out, inv)
 	}
 	return out
 }
@@ -405,7 +440,11 @@ func (s *Sandbox) runQuery(c *company, stmt string) (map[string]any, *qbFault) {
 		obj map[string]any
 	}
 	var hits []row
-	for _, v := range c.rows(q.entity) {
+	rows := s.rows(c, q.entity)
+	if q.entity == "Invoice" {
+		rows = s.queryInvoices(c, q)
+	}
+	for _, v := range rows {
 		b, _ := json.Marshal(v)
 		var obj map[string]any
 		_ = json.Unmarshal(b, &obj)

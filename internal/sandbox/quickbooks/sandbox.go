@@ -36,7 +36,7 @@ type company struct {
 	meta      companyMeta
 	customers map[string]*Customer
 	items     map[string]*Item
-	invoices  map[string]*Invoice
+	invoices  map[string]*invoiceEntry // by Id; the invoices are in the Store
 	payments  map[string]*Payment
 	// creditMemos, vendors and bills are the rest of the company's books; deletions are the
 	// entities deleted in the last 30 days, which a change data capture reports.
@@ -87,10 +87,10 @@ func (c *company) newID(kind string) string {
 
 func emptyCompany() *company {
 	return &company{
-		Org:       sandbox.Org{Replays: map[string]*sandbox.Replay{}},
+		Org:       sandbox.Org{Replays: map[string]time.Time{}},
 		customers: map[string]*Customer{},
 		items:     map[string]*Item{},
-		invoices:  map[string]*Invoice{},
+		invoices:  map[string]*invoiceEntry{},
 		payments:  map[string]*Payment{},
 
 		creditMemos: map[string]*CreditMemo{},
@@ -137,7 +137,11 @@ func (s *Sandbox) loadObject(realmID, kind, id string, v []byte) error {
 	case "item":
 		return sandbox.LoadJSON(v, c.items, id)
 	case "invoice":
-		return sandbox.LoadJSON(v, c.invoices, id)
+		inv, err := decodeInvoice(v)
+		if inv != nil {
+			c.index(inv)
+		}
+		return err
 	case "payment":
 		return sandbox.LoadJSON(v, c.payments, id)
 	case "creditmemo":
@@ -241,7 +245,7 @@ func inspect[T any](s *Sandbox, realmID string, pick func(*company) []*T) []T {
 
 // Invoices returns the company's invoices in creation order.
 func (s *Sandbox) Invoices(realmID string) []Invoice {
-	return inspect(s, realmID, func(c *company) []*Invoice { return byID(c.invoices, func(v *Invoice) string { return v.ID }) })
+	return inspect(s, realmID, func(c *company) []*Invoice { return s.allInvoices(c) })
 }
 
 // Customers returns the company's customers in creation order, inactive ones included.

@@ -133,7 +133,7 @@ func (s *Sandbox) handleCompanyPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "RealmID": c.meta.RealmID, "Info": c.meta.Info, "US": c.us(),
 		"Currency": c.homeCurrency(), "Calls": c.Calls, "Multicurrency": c.meta.Prefs.CurrencyPrefs.MultiCurrencyEnabled,
-		"Invoices":    byID(c.invoices, func(v *Invoice) string { return v.ID }),
+		"Invoices":    s.allInvoices(c),
 		"Payments":    byID(c.payments, func(v *Payment) string { return v.ID }),
 		"CreditMemos": byID(c.creditMemos, func(v *CreditMemo) string { return v.ID }),
 		"Bills":       byID(c.bills, func(v *Bill) string { return v.ID }),

@@ -93,7 +93,7 @@ func (s *Sandbox) locked(ctx context.Context, tenantID string, do func(o *org) e
 func (s *Sandbox) PayInvoice(ctx context.Context, tenantID, invoiceID, amount, date string) (Payment, error) {
 	var out Payment
 	err := s.locked(ctx, tenantID, func(o *org) error {
-		inv := o.invoices[strings.ToLower(invoiceID)]
+		inv := s.invoice(o, invoiceID)
 		if inv == nil {
 			return refused(http.StatusNotFound, "No invoice %q in this organisation.", invoiceID)
 		}
@@ -138,7 +138,7 @@ func (s *Sandbox) PayInvoice(ctx context.Context, tenantID, invoiceID, amount, d
 func (s *Sandbox) VoidInvoice(ctx context.Context, tenantID, invoiceID string) (Invoice, error) {
 	var out Invoice
 	err := s.locked(ctx, tenantID, func(o *org) error {
-		inv := o.invoices[strings.ToLower(invoiceID)]
+		inv := s.invoice(o, invoiceID)
 		if inv == nil {
 			return refused(http.StatusNotFound, "No invoice %q in this organisation.", invoiceID)
 		}
@@ -166,7 +166,7 @@ func (s *Sandbox) VoidInvoice(ctx context.Context, tenantID, invoiceID string) (
 func (s *Sandbox) CreditInvoice(ctx context.Context, tenantID, invoiceID, amount, date string) (CreditNote, error) {
 	var out CreditNote
 	err := s.locked(ctx, tenantID, func(o *org) error {
-		inv := o.invoices[strings.ToLower(invoiceID)]
+		inv := s.invoice(o, invoiceID)
 		if inv == nil {
 			return refused(http.StatusNotFound, "No invoice %q in this organisation.", invoiceID)
 		}
@@ -281,9 +281,7 @@ func (s *Sandbox) AddBill(ctx context.Context, tenantID string, b Bill) (Invoice
 		}
 		inv.LineItems = []LineItem{l}
 		sumLines(inv)
-		o.seqs[inv.InvoiceID] = s.nextSeq()
-		o.invoices[inv.InvoiceID] = inv
-		s.saveInvoice(o, inv)
+		s.addInvoice(o, inv)
 		out = sandbox.Clone(inv)
 		return nil
 	})
@@ -331,9 +329,7 @@ func (s *Sandbox) AddInvoices(ctx context.Context, tenantID string, n int, total
 					UnitAmount: sandbox.AmountOf(amt), LineAmount: sandbox.AmountOf(amt), AccountCode: acc.Code, AccountID: acc.AccountID,
 					TaxType: "NONE", TaxAmount: sandbox.NewAmount("0")}}}
 			sumLines(inv)
-			o.seqs[inv.InvoiceID] = s.nextSeq()
-			o.invoices[inv.InvoiceID] = inv
-			s.saveInvoice(o, inv)
+			s.addInvoice(o, inv)
 		}
 		return nil
 	})

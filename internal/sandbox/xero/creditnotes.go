@@ -353,7 +353,7 @@ func (s *Sandbox) writeAllocations(o *org, w http.ResponseWriter, r *http.Reques
 	for _, in := range ins {
 		var inv *Invoice
 		if in.Invoice != nil && in.Invoice.InvoiceID != "" {
-			inv = o.invoices[strings.ToLower(in.Invoice.InvoiceID)]
+			inv = s.invoice(o, in.Invoice.InvoiceID)
 		}
 		amount := decimal.Zero
 		var msg string

@@ -127,7 +127,10 @@
 // Every change is saved through a [sandbox.Store] under namespace "xero": key "auth"
 // holds grants and tokens, "org/<tenant>" the organisation with its accounts
 // and tax rates, and "org/<tenant>/<kind>/<id>" each contact, item,
-// invoice, payment, credit note and idempotency record. [New] loads them back.
+// invoice, payment, credit note and idempotency record. [New] loads them back. Invoices and the
+// responses kept for idempotency replay stay in the Store: the sandbox keeps in memory only what
+// finds, filters and orders an invoice, and reads the invoice when a call needs it, so that large
+// books cost it little memory.
 // GET /orgs lists organisations and GET /orgs/{tenant} shows one, with forms
 // to add or archive a tax rate, to edit a contact's name and email, to add a
 // bill, and buttons per invoice (pay, credit, void) and per payment (delete).

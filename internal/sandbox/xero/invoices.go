@@ -78,21 +78,22 @@ type invoiceBatch struct {
 	next    int // auto-numbering continues across the batch
 }
 
-func findInvoice(o *org, idOrNumber string) *Invoice {
-	if inv := o.invoices[strings.ToLower(idOrNumber)]; inv != nil {
+// findInvoice finds an invoice by id, else by number (not a deleted one); callers hold the lock.
+func (s *Sandbox) findInvoice(o *org, idOrNumber string) *Invoice {
+	if inv := s.invoice(o, idOrNumber); inv != nil {
 		return inv
 	}
-	for _, inv := range o.invoices {
-		if inv.Status != "DELETED" && strings.EqualFold(inv.InvoiceNumber, idOrNumber) {
-			return inv
+	for _, e := range o.invoices {
+		if e.status != "DELETED" && strings.EqualFold(e.number, idOrNumber) {
+			return s.invoice(o, e.id)
 		}
 	}
 	return nil
 }
 
 func invoiceNumberTaken(o *org, number, self string) bool {
-	for _, inv := range o.invoices {
-		if inv.InvoiceID != self && inv.Type == "ACCREC" && inv.Status != "DELETED" && strings.EqualFold(inv.InvoiceNumber, number) {
+	for _, e := range o.invoices {
+		if e.id != self && e.typ == "ACCREC" && e.status != "DELETED" && strings.EqualFold(e.number, number) {
 			return true
 		}
 	}
@@ -516,11 +517,11 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 		if r.Method == http.MethodPost {
 			switch {
 			case in.InvoiceID != "":
-				if existing = findInvoice(o, in.InvoiceID); existing == nil {
+				if existing = s.findInvoice(o, in.InvoiceID); existing == nil {
 					notFoundMsg = fmt.Sprintf("The invoice with InvoiceID %s could not be found.", in.InvoiceID)
 				}
 			case in.InvoiceNumber != nil && *in.InvoiceNumber != "":
-				existing = findInvoice(o, strings.TrimSpace(*in.InvoiceNumber))
+				existing = s.findInvoice(o, strings.TrimSpace(*in.InvoiceNumber))
 			}
 		}
 		inv, errs := s.buildInvoice(o, in, existing, batch, dp, now)
@@ -537,14 +538,17 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 		elems = append(elems, element{out: out, commit: func() {
 			stored := sandbox.Clone(inv)
 			if existing == nil {
-				o.seqs[stored.InvoiceID] = s.nextSeq()
 				if n, ok := autoNumber(stored.InvoiceNumber); ok && n >= o.meta.NextInvoiceNumber {
 					o.meta.NextInvoiceNumber = n + 1
 					s.saveOrgMeta(o)
 				}
+				s.addInvoice(o, &stored)
+			} else {
+				// The invoice read for this call takes the new values, so that every later
+				// step of the call sees them.
+				*existing = stored
+				s.saveInvoice(o, existing)
 			}
-			o.invoices[stored.InvoiceID] = &stored
-			s.saveInvoice(o, &stored)
 			// Xero marks a contact as a customer once it has a sales invoice, a supplier once
 			// it has a bill.
 			if c := o.contacts[strings.ToLower(stored.Contact.ContactID)]; c != nil {
@@ -585,7 +589,7 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 	q := r.URL.Query()
 	dp := unitDP(r)
 	if id != "" {
-		inv := findInvoice(o, id)
+		inv := s.findInvoice(o, id)
 		if inv == nil {
 			notFound(w)
 			return
@@ -602,43 +606,53 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 	contactIDs, statuses := splitList(q["ContactIDs"]), splitList(q["Statuses"])
 	since, hasSince := ifModifiedSince(r)
 	summary := strings.EqualFold(q.Get("summaryOnly"), "true")
-	list := sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
+	list := invoiceEntries(o)
 	// Oldest change first unless the client orders by Date, so that a client paging with
 	// If-Modified-Since misses nothing.
 	switch strings.ToUpper(strings.Join(strings.Fields(q.Get("order")), " ")) {
 	case "DATE DESC":
-		slices.SortStableFunc(list, func(a, b *Invoice) int { return b.Date.Compare(a.Date.Time) })
+		slices.SortStableFunc(list, func(a, b *invoiceEntry) int { return cmpInt(b.date, a.date) })
 	case "DATE", "DATE ASC":
-		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.Date.Compare(b.Date.Time) })
+		slices.SortStableFunc(list, func(a, b *invoiceEntry) int { return cmpInt(a.date, b.date) })
 	default:
-		slices.SortStableFunc(list, func(a, b *Invoice) int { return a.UpdatedDateUTC.Compare(b.UpdatedDateUTC.Time) })
+		slices.SortStableFunc(list, func(a, b *invoiceEntry) int { return cmpInt(a.updated, b.updated) })
 	}
-	out := []*Invoice{}
-	for _, inv := range list {
+	// The entries answer the common filters; an invoice is read only for a field they lack
+	// (and to be answered).
+	out := []*invoiceEntry{}
+	for _, e := range list {
 		switch {
-		case len(ids) > 0 && !containsFold(ids, inv.InvoiceID),
-			len(numbers) > 0 && !containsFold(numbers, inv.InvoiceNumber),
-			len(contactIDs) > 0 && !containsFold(contactIDs, inv.Contact.ContactID),
-			len(statuses) > 0 && !containsFold(statuses, inv.Status),
-			hasSince && inv.UpdatedDateUTC.Before(since):
+		case len(ids) > 0 && !containsFold(ids, e.id),
+			len(numbers) > 0 && !containsFold(numbers, e.number),
+			len(contactIDs) > 0 && !containsFold(contactIDs, e.contactID),
+			len(statuses) > 0 && !containsFold(statuses, e.status),
+			hasSince && e.updated < since.UnixNano():
 			continue
 		}
+		var inv *Invoice
 		ok, err := matchWhere(conds, func(f string) (string, bool) {
 			switch f {
 			case "Type":
-				return inv.Type, true
+				return e.typ, true
 			case "Status":
-				return inv.Status, true
+				return e.status, true
 			case "InvoiceNumber":
-				return inv.InvoiceNumber, true
+				return e.number, true
 			case "InvoiceID":
-				return inv.InvoiceID, true
+				return e.id, true
+			case "Contact.ContactID":
+				return e.contactID, true
+			}
+			if inv == nil {
+				if inv = s.invoice(o, e.id); inv == nil {
+					inv = &Invoice{}
+				}
+			}
+			switch f {
 			case "Reference":
 				return inv.Reference, true
 			case "CurrencyCode":
 				return inv.CurrencyCode, true
-			case "Contact.ContactID":
-				return inv.Contact.ContactID, true
 			case "Contact.Name":
 				return inv.Contact.Name, true
 			case "Contact.ContactNumber":
@@ -651,7 +665,7 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 			return
 		}
 		if ok {
-			out = append(out, inv)
+			out = append(out, e)
 		}
 	}
 	page, pagination, err := paginate(r, out)
@@ -659,8 +673,9 @@ func (s *Sandbox) getInvoices(o *org, w http.ResponseWriter, r *http.Request, id
 		queryParseError(w, err)
 		return
 	}
-	rendered := make([]*Invoice, len(page))
-	for i, inv := range page {
+	invs := s.invoicesOf(o, page)
+	rendered := make([]*Invoice, len(invs))
+	for i, inv := range invs {
 		rendered[i] = s.renderInvoice(inv, dp)
 		if summary {
 			rendered[i].LineItems = []LineItem{}

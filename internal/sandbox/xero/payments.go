@@ -54,9 +54,9 @@ func (s *Sandbox) writePayments(o *org, w http.ResponseWriter, r *http.Request, 
 		case in.Invoice == nil || (in.Invoice.InvoiceID == "" && in.Invoice.InvoiceNumber == ""):
 			add("An Invoice must be specified for a payment.")
 		case in.Invoice.InvoiceID != "":
-			inv = o.invoices[strings.ToLower(in.Invoice.InvoiceID)]
+			inv = s.invoice(o, in.Invoice.InvoiceID)
 		default:
-			inv = findInvoice(o, in.Invoice.InvoiceNumber)
+			inv = s.findInvoice(o, in.Invoice.InvoiceNumber)
 		}
 		if in.Invoice != nil && inv == nil && len(errs) == 0 {
 			add("Invoice could not be found.")
@@ -213,7 +213,7 @@ func (s *Sandbox) removePayment(o *org, p *Payment, now time.Time) string {
 	if p.Status == "DELETED" {
 		return "This payment has already been deleted."
 	}
-	inv := o.invoices[strings.ToLower(p.Invoice.InvoiceID)]
+	inv := s.invoice(o, p.Invoice.InvoiceID)
 	if inv != nil && (inv.Status == "VOIDED" || inv.Status == "DELETED") {
 		return "Payments cannot be deleted from a voided or deleted document."
 	}

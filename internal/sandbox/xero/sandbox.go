@@ -38,7 +38,7 @@ type org struct {
 	meta     orgMeta
 	contacts map[string]*Contact
 	items    map[string]*Item
-	invoices map[string]*Invoice
+	invoices map[string]*invoiceEntry // by lower-case id; the invoices are in the Store
 	payments map[string]*Payment
 	credits  map[string]*CreditNote
 	seqs     map[string]int64 // object id -> creation sequence, for stable order
@@ -72,10 +72,10 @@ type record[T any] struct {
 
 func emptyOrg() *org {
 	return &org{
-		Org:      sandbox.Org{Replays: map[string]*sandbox.Replay{}},
+		Org:      sandbox.Org{Replays: map[string]time.Time{}},
 		contacts: map[string]*Contact{},
 		items:    map[string]*Item{},
-		invoices: map[string]*Invoice{},
+		invoices: map[string]*invoiceEntry{},
 		payments: map[string]*Payment{},
 		credits:  map[string]*CreditNote{},
 		seqs:     map[string]int64{},
@@ -116,7 +116,13 @@ func (s *Sandbox) loadObject(tenantID, kind, id string, v []byte) error {
 	case "item":
 		return loadRecord(v, o, o.items, id, &s.seq)
 	case "invoice":
-		return loadRecord(v, o, o.invoices, id, &s.seq)
+		var r record[Invoice]
+		if err := json.Unmarshal(v, &r); err != nil || r.V == nil {
+			return err
+		}
+		o.index(r.V, r.Seq)
+		s.seq = max(s.seq, r.Seq)
+		return nil
 	case "payment":
 		return loadRecord(v, o, o.payments, id, &s.seq)
 	case "creditnote":
@@ -144,9 +150,6 @@ func (s *Sandbox) saveContact(o *org, c *Contact) {
 }
 func (s *Sandbox) saveItem(o *org, it *Item) {
 	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "item", it.ItemID), record[Item]{o.seqs[it.ItemID], it})
-}
-func (s *Sandbox) saveInvoice(o *org, inv *Invoice) {
-	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "invoice", inv.InvoiceID), record[Invoice]{o.seqs[inv.InvoiceID], inv})
 }
 func (s *Sandbox) savePayment(o *org, p *Payment) {
 	s.srv.Mark(s.srv.OrgKey(o.meta.TenantID, "payment", p.PaymentID), record[Payment]{o.seqs[p.PaymentID], p})
@@ -236,9 +239,7 @@ func inspect[T any](s *Sandbox, tenantID string, pick func(*org) []*T) []T {
 
 // Invoices returns the organisation's invoices in creation order.
 func (s *Sandbox) Invoices(tenantID string) []Invoice {
-	return inspect(s, tenantID, func(o *org) []*Invoice {
-		return sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID })
-	})
+	return inspect(s, tenantID, func(o *org) []*Invoice { return s.invoicesOf(o, invoiceEntries(o)) })
 }
 
 // CreditNotes returns the organisation's credit notes in creation order.

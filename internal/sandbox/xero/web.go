@@ -150,7 +150,7 @@ func (s *Sandbox) renderOrg(w http.ResponseWriter, r *http.Request, status int, 
 	data := map[string]any{
 		"Base": s.opts.BaseURL, "Name": o.meta.Name, "TenantID": o.meta.TenantID, "Calls": o.Calls,
 		"Error":       problem,
-		"Invoices":    sortedBySeq(o, o.invoices, func(v *Invoice) string { return v.InvoiceID }),
+		"Invoices":    s.invoicesOf(o, invoiceEntries(o)),
 		"Payments":    sortedBySeq(o, o.payments, func(v *Payment) string { return v.PaymentID }),
 		"CreditNotes": sortedBySeq(o, o.credits, func(v *CreditNote) string { return v.CreditNoteID }),
 		"Contacts":    sortedBySeq(o, o.contacts, func(v *Contact) string { return v.ContactID }),
