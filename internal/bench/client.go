@@ -16,58 +16,75 @@ import (
 
 // client calls booksync's API as the benchmark's partner.
 type client struct {
-	base  string
+	base                   string
+	clientID, clientSecret string
+	hc                     *http.Client
+
+	mu    sync.Mutex
 	token string
-	hc    *http.Client
 }
 
 // newClient gets a partner token from the serve process at base.
 func newClient(ctx context.Context, base string, p *Processes) (*client, error) {
-	c := &client{base: base, hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := c.call(ctx, "", "POST", "/auth/token", map[string]any{"grant_type": "client_credentials",
-		"client_id": p.clientID, "client_secret": p.clientSecret}, 200, &tok); err != nil {
+	c := &client{base: base, clientID: p.clientID, clientSecret: p.clientSecret,
+		hc: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	if err := c.renew(ctx, ""); err != nil {
 		return nil, err
 	}
-	c.token = tok.AccessToken
 	return c, nil
 }
 
+// renew gets a new token unless another request already replaced old, the one that was refused.
+// A long run outlives a token (they expire, as OAuth access tokens do), so a refused token is
+// renewed once and the request sent again.
+func (c *client) renew(ctx context.Context, old string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != old {
+		return nil
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	b, status, err := c.send(ctx, "", "", "POST", "/auth/token", map[string]any{"grant_type": "client_credentials",
+		"client_id": c.clientID, "client_secret": c.clientSecret})
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("POST /auth/token: %d: %.500s", status, b)
+	}
+	if err := json.Unmarshal(b, &tok); err != nil {
+		return fmt.Errorf("POST /auth/token: decode: %w", err)
+	}
+	c.token = tok.AccessToken
+	return nil
+}
+
+// currentToken returns the token requests carry now.
+func (c *client) currentToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
 // call sends one request for an entity (none when entityID is empty) and decodes the answer into
-// out; an answer other than want is an error.
+// out; an answer other than want is an error. A 401 renews the token and sends the request again,
+// once.
 func (c *client) call(ctx context.Context, entityID, method, path string, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+	token := c.currentToken()
+	b, status, err := c.send(ctx, token, entityID, method, path, body)
+	if err == nil && status == http.StatusUnauthorized && token != "" {
+		if err := c.renew(ctx, token); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		b, status, err = c.send(ctx, c.currentToken(), entityID, method, path, body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	if entityID != "" {
-		req.Header.Set("x-monite-entity-id", entityID)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d, want %d: %.500s", method, path, resp.StatusCode, want, b)
+	if status != want {
+		return fmt.Errorf("%s %s: %d, want %d: %.500s", method, path, status, want, b)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -75,6 +92,39 @@ func (c *client) call(ctx context.Context, entityID, method, path string, body a
 		}
 	}
 	return nil
+}
+
+// send sends one request with token (none when empty) and returns the answer's body and status.
+func (c *client) send(ctx context.Context, token, entityID, method, path string, body any) ([]byte, int, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, 0, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if entityID != "" {
+		req.Header.Set("x-monite-entity-id", entityID)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, 0, err
+	}
+	return b, resp.StatusCode, nil
 }
 
 // entity is an entity connected to its own organisation of the built-in Xero sandbox, with the
