@@ -8,14 +8,14 @@ import (
 
 func TestHTTPStatus(t *testing.T) {
 	for code, want := range map[string]int{
-		EINVALID:      http.StatusBadRequest,
-		EVALIDATION:   http.StatusUnprocessableEntity,
-		ENOTFOUND:     http.StatusNotFound,
-		ECONFLICT:     http.StatusConflict,
-		EUNAUTHORIZED: http.StatusUnauthorized,
-		EFORBIDDEN:    http.StatusForbidden,
-		ETOOLARGE:     http.StatusRequestEntityTooLarge,
-		EINTERNAL:     http.StatusInternalServerError,
+		EINVALID:       http.StatusBadRequest,
+		EVALIDATION:    http.StatusUnprocessableEntity,
+		ENOTFOUND:      http.StatusNotFound,
+		ECONFLICT:      http.StatusConflict,
+		EUNAUTHORIZED:  http.StatusUnauthorized,
+		EFORBIDDEN:     http.StatusForbidden,
+		ETOOLARGE:      http.StatusRequestEntityTooLarge,
+		EINTERNAL:      http.StatusInternalServerError,
 		"no_such_code": http.StatusInternalServerError,
 	} {
 		if got := HTTPStatus(code); got != want {
