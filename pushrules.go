@@ -467,9 +467,11 @@ func MatchLineTaxRate(l LineItem, rates []AccountingTaxRate) (AccountingTaxRate,
 // rate, as a UK organisation's Zero Rated Income); a domestic line (standard, reduced, or an entity
 // not registered for VAT) neither a reverse-charge nor an export rate. Booked on a rate of another
 // kind, the sale lands in the wrong boxes of the VAT return (or, where the books book the tax sent
-// on the rate, as a taxable sale with no tax), whatever its amounts. A line with no VAT rate kind
-// (its rate given by tax_rate_value) names its rate for a reason booksync does not know, so its
-// override always wins.
+// on the rate, as a taxable sale with no tax), whatever its amounts. Whatever its kind, a line that
+// charges tax never fits a 0% rate, nor a line that charges none a rate that charges tax (unless the
+// books compute the tax): the books would report VAT charged on a zero-rated or exempt sale, or the
+// other way round. Apart from that, a line with no VAT rate kind (its rate given by tax_rate_value)
+// names its rate for a reason booksync does not know, so its override wins.
 func TaxRateKindUnfit(l LineItem, t *AccountingTaxRate) string {
 	is := fmt.Sprintf("its accounting_tax_rate_id %s is %s (%s", t.ID, t.Name, Percent(t.EffectiveTaxRate))
 	if t.Automated() {
@@ -477,7 +479,7 @@ func TaxRateKindUnfit(l LineItem, t *AccountingTaxRate) string {
 	}
 	switch l.VatRateKind {
 	case "":
-		return ""
+		return taxedUnfit(l, t, is)
 	case VATRateReverseCharge:
 		if t.Kind == VATRateReverseCharge && t.EffectiveTaxRate == 0 {
 			return ""
@@ -488,7 +490,7 @@ func TaxRateKindUnfit(l LineItem, t *AccountingTaxRate) string {
 		switch {
 		case t.Kind == VATRateReverseCharge:
 			return "is an export, but " + is + "), a rate for sales reverse-charged to a business in another EU member state"
-		case t.EffectiveTaxRate != 0:
+		case t.EffectiveTaxRate != 0 || t.Automated():
 			return "is an export, charged no VAT, but " + is + "), a rate that charges tax"
 		}
 		return ""
@@ -499,7 +501,20 @@ func TaxRateKindUnfit(l LineItem, t *AccountingTaxRate) string {
 	case VATRateExport:
 		return fmt.Sprintf("is a domestic sale (VAT rate of kind %s), but %s), a rate for exports", l.VatRateKind, is)
 	}
-	return ""
+	return taxedUnfit(l, t, is)
+}
+
+// taxedUnfit says why a domestic line (or one with no VAT rate kind) does not fit a rate that charges
+// tax when the line charges none, or the other way round, "" when both do or neither does, or the
+// books compute the tax themselves. is names the rate, as TaxRateKindUnfit words it.
+func taxedUnfit(l LineItem, t *AccountingTaxRate, is string) string {
+	switch {
+	case t.Automated() || (t.EffectiveTaxRate == 0) == (l.TaxRateValue == 0):
+		return ""
+	case l.TaxRateValue == 0:
+		return "charges no tax, but " + is + "), a rate that charges tax"
+	}
+	return fmt.Sprintf("charges %s tax, but %s), a rate that charges none", Percent(l.TaxRateValue), is)
 }
 
 // KindRateChoices completes a fix's "is": "one of: ...", the active sales tax rates of the

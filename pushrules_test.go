@@ -96,7 +96,8 @@ func TestPlanInvoicePushRules(t *testing.T) {
 	ded := int64(500)
 	withDeduction := invoiceWith(lineOf("p", &sales, 2000))
 	withDeduction.DeductionAmount = &ded
-	overridden := lineOf("p", &sales, 2000)
+	// A 0% line matches the zero rate by value; its override books it as exempt instead.
+	overridden := lineOf("p", &sales, 0)
 	overridden.AccountingTaxRateID = &override
 
 	cases := []struct {
@@ -514,8 +515,9 @@ func TestTaxRateKindOf(t *testing.T) {
 // the line's VAT rate says the sale is. A reverse-charged line pointed at the standard 20% rate,
 // an export at a reverse-charge rate or at 20%, a domestic line at a reverse-charge or export rate
 // would each put the sale in the wrong boxes of the VAT return, so the push refuses them before any
-// write, with the rates that would do; the rate that fits passes, and a line with no VAT kind keeps
-// its override.
+// write, with the rates that would do, as is a line that charges tax pointed at a 0% rate or one
+// that charges none at a rate that charges tax (whatever its kind); the rate that fits passes, and a
+// line with no VAT kind otherwise keeps its override.
 func TestOverrideOfAnotherKindIsRefused(t *testing.T) {
 	kinded := func(t booksync.AccountingTaxRate, k booksync.VATRateKind) booksync.AccountingTaxRate {
 		t.Kind = k
@@ -550,6 +552,9 @@ func TestOverrideOfAnotherKindIsRefused(t *testing.T) {
 			{booksync.VATRateStandard, 2000, "ecs", "a rate for sales reverse-charged", "20% (VAT on Income) (t20, 20%)"},
 			{booksync.VATRateReduced, 0, "exp", "a rate for exports", "Zero Rated Income (tz, 0%)"},
 			{booksync.VATRateStandard, 2000, "t20", "", ""},
+			{booksync.VATRateStandard, 2000, "tz", "charges 20% tax, but", "20% (VAT on Income) (t20, 20%)"},
+			{booksync.VATRateNotRegistered, 0, "t20", "charges no tax, but", "Zero Rated Income (tz, 0%)"},
+			{"", 2000, "tz", "a rate that charges none", "20% (VAT on Income) (t20, 20%)"},
 			{"", 0, "ecs", "", ""},
 		} {
 			plan, serr := push(c.kind, c.value, c.override, opts)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -415,14 +416,16 @@ func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.Syn
 }
 
 // pending returns a batch of the connection's pending records of typ, leaving out those being
-// sent.
+// sent. The records being sent are taken before the query: a send forgets its records only after
+// their outcome is committed, so a record it settles while the query runs is either left out here
+// or no longer pending in the query's answer, and never sent a second time.
 func (s *session) pending(ctx context.Context, typ string) ([]booksync.SyncedRecord, error) {
-	busy := s.sends.busy()
-	recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize+busy)
-	if err != nil || busy == 0 {
+	sending := s.sends.snapshot()
+	recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize+len(sending))
+	if err != nil || len(sending) == 0 {
 		return recs, err
 	}
-	recs = slices.DeleteFunc(recs, func(r booksync.SyncedRecord) bool { return s.sends.sending(r.ID) })
+	recs = slices.DeleteFunc(recs, func(r booksync.SyncedRecord) bool { return sending[r.ID] })
 	return recs[:min(len(recs), s.e.cfg.BatchSize)], nil
 }
 
@@ -490,11 +493,14 @@ func (p *sends) busy() int {
 	return len(p.ids)
 }
 
-// sending reports whether the record is being sent.
-func (p *sends) sending(id string) bool {
+// snapshot returns the records being sent now.
+func (p *sends) snapshot() map[string]bool {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.ids[id]
+	return maps.Clone(p.ids)
 }
 
 // failed returns the first failure of a send, if any.
