@@ -228,7 +228,18 @@ func createOne(b *testing.B, h *harness, entityID string, f fixture) string {
 
 // lookupRecords is how many synced records BenchmarkSyncedRecordLookup seeds (a quick run:
 // -args -booksync.lookup-records=100000).
-var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds")
+var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds (-short: 100000)")
+
+// lookupSize returns how many synced records to seed: -booksync.lookup-records, or 100,000 under
+// -short when the flag was not set (make bench runs every benchmark at sizes that take minutes).
+func lookupSize() int {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "booksync.lookup-records" })
+	if testing.Short() && !set {
+		return 100_000
+	}
+	return *lookupRecords
+}
 
 // BenchmarkSyncedRecordLookup measures GET /accounting_synced_records?object_type=receivable
 // &object_id= over HTTP among 1,000,000 records (storeseed.SyncedRecords: nine in ten of one
@@ -242,12 +253,13 @@ func BenchmarkSyncedRecordLookup(b *testing.B) {
 			ctx := context.Background()
 			h := newHarness(b, dsn(b))
 			p := h.partner()
+			n := lookupSize()
 			start := time.Now()
-			seed, err := storeseed.SyncedRecords(ctx, h.store, p.clientID, *lookupRecords)
+			seed, err := storeseed.SyncedRecords(ctx, h.store, p.clientID, n)
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Logf("%s: seeded %d synced records in %v", name, *lookupRecords, time.Since(start).Round(time.Millisecond))
+			b.Logf("%s: seeded %d synced records in %v", name, n, time.Since(start).Round(time.Millisecond))
 			e := p.forEntity(seed.EntityID)
 
 			b.Run("object_id", func(b *testing.B) {

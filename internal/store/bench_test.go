@@ -175,7 +175,18 @@ func benchReceivable(entityID string, created time.Time, i int) *booksync.Receiv
 
 // lookupRecords is how many synced records BenchmarkSyncedRecordLookup seeds (a quick run:
 // -args -booksync.lookup-records=100000).
-var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds")
+var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds (-short: 100000)")
+
+// lookupSize returns how many synced records to seed: -booksync.lookup-records, or 100,000 under
+// -short when the flag was not set (make bench runs every benchmark at sizes that take minutes).
+func lookupSize() int {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "booksync.lookup-records" })
+	if testing.Short() && !set {
+		return 100_000
+	}
+	return *lookupRecords
+}
 
 // BenchmarkSyncedRecordLookup measures what GET /accounting_synced_records?object_type=receivable
 // &object_id= costs the store among 1,000,000 records (storeseed.SyncedRecords: nine in ten of one
@@ -207,16 +218,17 @@ func BenchmarkSyncedRecordLookup(b *testing.B) {
 
 func benchLookups(b *testing.B, s *store.Store) {
 	ctx := context.Background()
+	n := lookupSize()
 	start := time.Now()
 	partnerID := uuid.NewString()
 	if err := s.CreatePartner(ctx, booksync.Partner{ID: partnerID}, []byte("h")); err != nil {
 		b.Fatal(err)
 	}
-	seed, err := storeseed.SyncedRecords(ctx, s, partnerID, *lookupRecords)
+	seed, err := storeseed.SyncedRecords(ctx, s, partnerID, n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%s: seeded %d synced records in %v", s.Dialect(), *lookupRecords, time.Since(start).Round(time.Millisecond))
+	b.Logf("%s: seeded %d synced records in %v", s.Dialect(), n, time.Since(start).Round(time.Millisecond))
 	b.Run("object_id", func(b *testing.B) {
 		// The lookups run on one thread, whose waits for a CPU (and those of PostgreSQL's server
 		// processes for this database) are taken off each lookup's time in the on-CPU figures: on a
