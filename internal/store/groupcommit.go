@@ -64,6 +64,7 @@ type groupCommit struct {
 
 // txCall is one InTx call.
 type txCall struct {
+	ctx   context.Context // the caller's: once it has ended, fn is not run
 	fn    func(*sql.Tx) error
 	state atomic.Int32 // callWaiting, then callTaken by the runner or callLeft by the caller
 
@@ -99,7 +100,7 @@ func (g *groupCommit) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	c := &txCall{fn: fn, turn: make(chan *sql.Tx, 1), ran: make(chan error, 1), result: make(chan callResult, 1)}
+	c := &txCall{ctx: ctx, fn: fn, turn: make(chan *sql.Tx, 1), ran: make(chan error, 1), result: make(chan callResult, 1)}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
@@ -278,13 +279,19 @@ type callOutcome int
 
 const (
 	callReleased callOutcome = iota // fn returned nil: its writes wait for the commit
-	callUndone                      // fn failed: its savepoint was rolled back, and it was told
+	callUndone                      // fn failed (its savepoint was rolled back) or never ran, and it was told
 	callLost                        // SQLite rolled the whole transaction back under fn; it was told
 	callNotRun                      // the transaction failed before fn ran; it was not told
 )
 
-// runCall runs one caller's fn in a savepoint of tx.
+// runCall runs one caller's fn in a savepoint of tx; a caller that gave up (its context ended)
+// while earlier callers ran is told so without running.
 func (g *groupCommit) runCall(tx *sql.Tx, c *txCall) callOutcome {
+	if err := c.ctx.Err(); err != nil {
+		c.turn <- nil
+		c.result <- callResult{err: fmt.Errorf("store: begin: %w", err)}
+		return callUndone
+	}
 	bg := context.Background()
 	if _, err := tx.ExecContext(bg, "SAVEPOINT booksync_call"); err != nil {
 		return callNotRun

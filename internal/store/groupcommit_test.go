@@ -330,3 +330,39 @@ func TestGroupCommitClose(t *testing.T) {
 		t.Fatal("InTx after Close succeeded")
 	}
 }
+
+// A caller whose context ends after the runner took it into a batch, but before its turn, does not
+// run: it returns the context's end as soon as its turn comes, and its fn never sees the
+// transaction.
+func TestGroupCommitSkipsACallerThatGaveUp(t *testing.T) {
+	t.Parallel()
+	f := newBatchFixture(t)
+	hold, started := make(chan struct{}), make(chan struct{})
+	a := f.queue(context.Background(), func(tx *sql.Tx) error {
+		close(started)
+		<-hold
+		return insert(nil, "a")(tx)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Int32
+	b := f.queue(ctx, insert(&ran, "b"))
+	close(f.release)
+	<-started
+	// Both were taken into the batch that runs a's fn now.
+	waitFor(t, func() bool { return store.QueuedCalls(f.s) == 0 })
+	cancel()
+	close(hold)
+	if err := <-a; err != nil {
+		t.Fatalf("a: %v", err)
+	}
+	if err, _ := (<-b).(error); !errors.Is(err, context.Canceled) {
+		t.Fatalf("b: %v, want the context's end", err)
+	}
+	if n := ran.Load(); n != 0 {
+		t.Fatalf("b's fn ran %d times after its caller gave up", n)
+	}
+	f.wg.Wait()
+	if got := f.keys(); !got["a"] || got["b"] {
+		t.Fatalf("committed %v, want a only", got)
+	}
+}
