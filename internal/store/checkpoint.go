@@ -28,12 +28,6 @@ const (
 	walSizeLimit = 64 << 20
 	// checkpointBusyTimeout is how long a truncating checkpoint waits for readers and the writer.
 	checkpointBusyTimeout = 5 * time.Second
-	// truncateBackoff and truncateBackoffMax space the truncating checkpoints out while readers keep
-	// them from finishing: such a checkpoint holds new writers back while it waits, so one reader
-	// holding a snapshot for minutes must not stall the writes every few seconds. The wait doubles
-	// after each one that came back busy, and a finished one resets it.
-	truncateBackoff    = time.Second
-	truncateBackoffMax = time.Minute
 )
 
 // checkpointer copies a SQLite store's WAL into the database file, off the writer's commits.
@@ -53,11 +47,6 @@ type checkpointer struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 	truncAt atomic.Int64 // walTruncateFrames; tests lower it
-
-	// backoff is how long after a truncating checkpoint that came back busy the next may start, and
-	// nextTruncate when; only the checkpointer's goroutine uses them.
-	backoff      time.Duration
-	nextTruncate time.Time
 }
 
 func newCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
@@ -107,20 +96,14 @@ func (c *checkpointer) loop() {
 	}
 }
 
-// checkpoint runs a passive checkpoint, and a truncating one when the WAL is too long (unless one
-// came back busy a short while ago: see truncateBackoff).
+// checkpoint runs a passive checkpoint, and a truncating one when the WAL is too long.
 func (c *checkpointer) checkpoint(ctx context.Context) error {
 	frames, err := c.run(ctx, "PASSIVE")
-	if err != nil || int64(frames) < c.truncAt.Load() || time.Now().Before(c.nextTruncate) {
+	if err != nil || int64(frames) < c.truncAt.Load() {
 		return err
 	}
-	if _, err = c.run(ctx, "TRUNCATE"); err != nil {
-		c.backoff = min(max(2*c.backoff, truncateBackoff), truncateBackoffMax)
-		c.nextTruncate = time.Now().Add(c.backoff)
-		return err
-	}
-	c.backoff, c.nextTruncate = 0, time.Time{}
-	return nil
+	_, err = c.run(ctx, "TRUNCATE")
+	return err
 }
 
 // run runs one checkpoint of the given mode and returns the WAL's length in frames before it.
