@@ -107,14 +107,19 @@ func TestSQLiteWALStaysBounded(t *testing.T) {
 		}()
 	}
 	writers.Wait()
+
+	// How far the WAL outgrows the bound meanwhile depends on how much is written before the
+	// checkpointer gets a CPU (about 10 MiB on an idle machine; it passes 48 MiB without
+	// checkpoints). What must hold on any machine: while the readers still always hold a
+	// snapshot, which keeps SQLite from starting the WAL over by itself, the checkpointer brings it
+	// back within the bound.
+	waitFor(t, func() bool {
+		fi, err := os.Stat(wal)
+		return err == nil && fi.Size() <= frames*4096+32<<10
+	})
 	close(stop)
 	readers.Wait()
-
-	// The WAL outgrows the bound by what is written while a truncating checkpoint waits for the
-	// readers and the writer (about 10 MiB here); without checkpoints it passes 48 MiB.
-	if limit := int64(16 << 20); largest > limit {
-		t.Fatalf("the WAL grew to %d bytes, want at most %d", largest, limit)
-	}
+	t.Logf("the WAL's largest size: %d bytes", largest)
 	var n int
 	if err := s.Reader().QueryRow("SELECT COUNT(*) FROM wal_rows").Scan(&n); err != nil || n != 4*512 {
 		t.Fatalf("%d rows (%v), want %d", n, err, 4*512)
