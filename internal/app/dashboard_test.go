@@ -222,8 +222,11 @@ func TestDashboardFixAndRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, row, _ = b.post("/dashboard/records/"+rec.ID+"/retry", nil, "HX-Request", "true", "X-CSRF-Token", b.csrf)
-		if code != http.StatusOK || !strings.Contains(row, `hx-get="/dashboard/records/`+rec.ID+`/row"`) {
-			t.Fatalf("Retry: %d, want the row polling itself:\n%s", code, row)
+		// The row follows the record until it settles; a fast worker may have pushed it before
+		// the row was drawn, and then it is done already.
+		if code != http.StatusOK || !strings.Contains(row, `hx-get="/dashboard/records/`+rec.ID+`/row"`) &&
+			!strings.Contains(row, `class="status status-done">done<`) {
+			t.Fatalf("Retry: %d, want the row polling itself (or done):\n%s", code, row)
 		}
 		c.waitFor("the retried invoice", func() bool {
 			return strings.Contains(b.mustGet("/dashboard/records/"+rec.ID+"/row"), `class="status status-done">done<`)
