@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -226,21 +225,6 @@ func createOne(b *testing.B, h *harness, entityID string, f fixture) string {
 	return jsonField(r.body, "id")
 }
 
-// lookupRecords is how many synced records BenchmarkSyncedRecordLookup seeds (a quick run:
-// -args -booksync.lookup-records=100000).
-var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds (-short: 100000)")
-
-// lookupSize returns how many synced records to seed: -booksync.lookup-records, or 100,000 under
-// -short when the flag was not set (make bench runs every benchmark at sizes that take minutes).
-func lookupSize() int {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "booksync.lookup-records" })
-	if testing.Short() && !set {
-		return 100_000
-	}
-	return *lookupRecords
-}
-
 // BenchmarkSyncedRecordLookup measures GET /accounting_synced_records?object_type=receivable
 // &object_id= over HTTP among 1,000,000 records (storeseed.SyncedRecords: nine in ten of one
 // entity, the rest of nineteen others): the p50 and p99 of 2,000 lookups of random objects of the
@@ -253,7 +237,7 @@ func BenchmarkSyncedRecordLookup(b *testing.B) {
 			ctx := context.Background()
 			h := newHarness(b, dsn(b))
 			p := h.partner()
-			n := lookupSize()
+			n := storeseed.LookupSize()
 			start := time.Now()
 			seed, err := storeseed.SyncedRecords(ctx, h.store, p.clientID, n)
 			if err != nil {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -173,21 +172,6 @@ func benchReceivable(entityID string, created time.Time, i int) *booksync.Receiv
 	}
 }
 
-// lookupRecords is how many synced records BenchmarkSyncedRecordLookup seeds (a quick run:
-// -args -booksync.lookup-records=100000).
-var lookupRecords = flag.Int("booksync.lookup-records", 1_000_000, "synced records BenchmarkSyncedRecordLookup seeds (-short: 100000)")
-
-// lookupSize returns how many synced records to seed: -booksync.lookup-records, or 100,000 under
-// -short when the flag was not set (make bench runs every benchmark at sizes that take minutes).
-func lookupSize() int {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "booksync.lookup-records" })
-	if testing.Short() && !set {
-		return 100_000
-	}
-	return *lookupRecords
-}
-
 // BenchmarkSyncedRecordLookup measures what GET /accounting_synced_records?object_type=receivable
 // &object_id= costs the store among 1,000,000 records (storeseed.SyncedRecords: nine in ten of one
 // entity, the rest of nineteen others): the p50 and p99 of 2,000 lookups of random objects of the
@@ -218,7 +202,7 @@ func BenchmarkSyncedRecordLookup(b *testing.B) {
 
 func benchLookups(b *testing.B, s *store.Store) {
 	ctx := context.Background()
-	n := lookupSize()
+	n := storeseed.LookupSize()
 	start := time.Now()
 	partnerID := uuid.NewString()
 	if err := s.CreatePartner(ctx, booksync.Partner{ID: partnerID}, []byte("h")); err != nil {
