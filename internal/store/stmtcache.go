@@ -174,6 +174,16 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	return &releasingRows{sqliteRows: typed, release: release}, nil
 }
 
+// Status passes on modernc.org/sqlite's per-connection counters (sqlite.DBStatus), so that a
+// benchmark can read, for example, how many pages the writer wrote to the WAL.
+func (c *cachingConn) Status(op sqlite.DBStatusOp, reset bool) (current, high int, err error) {
+	st, ok := c.sqliteConn.(sqlite.DBStatus)
+	if !ok {
+		return 0, 0, errors.New("store: the sqlite driver's connection has no status counters")
+	}
+	return st.Status(op, reset)
+}
+
 // Close finalizes the kept statements and closes the connection.
 func (c *cachingConn) Close() error {
 	var errs []error
