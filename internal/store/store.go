@@ -129,10 +129,12 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	memory := strings.Contains(dsn, ":memory:") || strings.Contains(dsn, "mode=memory")
 
 	// The writer does not checkpoint the WAL in its commits; the checkpointer does (see
-	// checkpointer).
+	// checkpointer). Its temporary files live in memory: the group commit runs each caller in a
+	// savepoint, and SQLite copies each page a savepoint changes first into a sub-journal, which
+	// otherwise becomes a temporary file written with two system calls a page.
 	writer, err := openSQLiteDB(withParams(dsn,
 		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", "_pragma=busy_timeout(10000)",
-		"_pragma=foreign_keys(1)", fmt.Sprintf("_pragma=cache_size(%d)", sqliteWriterCache),
+		"_pragma=foreign_keys(1)", fmt.Sprintf("_pragma=cache_size(%d)", sqliteWriterCache), "_pragma=temp_store(MEMORY)",
 		"_pragma=wal_autocheckpoint(0)", fmt.Sprintf("_pragma=journal_size_limit(%d)", walSizeLimit), "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite writer: %w", err)
