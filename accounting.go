@@ -112,7 +112,7 @@ func NewPendingRecord(conn *Connection, objectType, objectID string, objectUpdat
 		t := *objectUpdated
 		ou = &t
 	}
-	return &SyncedRecord{ID: uuid.NewString(), EntityID: conn.EntityID, ConnectionID: conn.ID,
+	return &SyncedRecord{ID: NewID(), EntityID: conn.EntityID, ConnectionID: conn.ID,
 		CreatedAt: now, UpdatedAt: now, ObjectType: objectType, ObjectID: objectID, ObjectUpdatedAt: ou,
 		SyncStatus: SyncStatusPending, LastPulledAt: last, Platform: conn.Platform, Auto: true}
 }

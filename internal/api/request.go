@@ -231,7 +231,7 @@ func isUUID(s string) bool {
 	return err == nil
 }
 
-func newID() string { return uuid.NewString() }
+func newID() string { return booksync.NewID() }
 
 // parseList parses a list request: limit, order, sort, filters from the query parameters named by
 // spec, and pagination_token. As in Monite, a pagination token carries the original query, and
