@@ -26,6 +26,11 @@ type dialect struct {
 	// and what follows it take one round trip to the server. SQLite runs in the process, where a
 	// statement costs no round trip, and runs them as separate statements.
 	writableCTEs bool
+	// indexesPerSetColumn is true where an UPDATE rewrites the entry of every index on a column it
+	// sets, whether or not the value changes (SQLite), so that an update names only the columns
+	// it may change. PostgreSQL compares the values, and a row that moves gets new entries in
+	// every index anyway.
+	indexesPerSetColumn bool
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
@@ -37,9 +42,10 @@ var sqliteDialect = dialect{
 	// instr rather than LIKE: LIKE is case-insensitive on SQLite and would need escaping of % and _.
 	contains: func(col, arg string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, arg) },
 	// SQLite's lower folds ASCII letters only.
-	icontains:   func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
-	riverDriver: func(db *sql.DB, _ *pgxpool.Pool) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
-	oneProcess:  true,
+	icontains:           func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
+	riverDriver:         func(db *sql.DB, _ *pgxpool.Pool) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
+	indexesPerSetColumn: true,
+	oneProcess:          true,
 }
 
 var postgresDialect = dialect{

@@ -466,6 +466,40 @@ func testReceivables(t *testing.T, s *store.Store) {
 	foreign.EntityID = b.ID
 	wantCode(t, s.UpdateReceivable(ctx, &foreign), booksync.ENOTFOUND)
 
+	// The columns the lists filter and sort by follow every update: one that changes the
+	// counterpart and the amounts, and one that changes the status alone.
+	changed := *got
+	changed.CounterpartID, changed.CounterpartName = "cp-initech", "Initech"
+	changed.TotalAmount, changed.DiscountedSubtotal = 5000, 4200
+	must(t, s.UpdateReceivable(ctx, &changed))
+	changed.Status = booksync.StatusCanceled
+	must(t, s.UpdateReceivable(ctx, &changed))
+	for _, fs := range [][]booksync.Filter{
+		{{Field: "counterpart_id", Op: booksync.OpEq, Values: []any{"cp-initech"}}},
+		{{Field: "counterpart_name", Op: booksync.OpContains, Values: []any{"Initech"}}},
+		{{Field: "total_amount", Op: booksync.OpEq, Values: []any{int64(5000)}}},
+		{{Field: "discounted_subtotal", Op: booksync.OpEq, Values: []any{int64(4200)}}},
+		{{Field: "status", Op: booksync.OpEq, Values: []any{booksync.StatusCanceled}}},
+	} {
+		page, err := s.Receivables(ctx, a.ID, booksync.ListQuery{Limit: 10, Filters: fs})
+		must(t, err)
+		if len(page.Items) != 1 || page.Items[0].ID != r.ID || page.Items[0].Version != 4 {
+			t.Fatalf("filter %+v after updates: %+v", fs[0], page.Items)
+		}
+	}
+	for _, gone := range []booksync.Filter{
+		{Field: "total_amount", Op: booksync.OpEq, Values: []any{int64(1190)}},
+		{Field: "status", Op: booksync.OpEq, Values: []any{got.Status}},
+	} {
+		page, err := s.Receivables(ctx, a.ID, booksync.ListQuery{Limit: 10, Filters: []booksync.Filter{gone}})
+		must(t, err)
+		if len(page.Items) != 0 {
+			t.Fatalf("filter %+v still finds the invoice after updates: %+v", gone, page.Items)
+		}
+	}
+	changed.Status = got.Status // a draft again, for what follows
+	must(t, s.UpdateReceivable(ctx, &changed))
+
 	// A document id is unique within an entity, not across entities.
 	d1 := newReceivable(a.ID, base)
 	d1.DocumentID = ptr("A-1")
