@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -26,9 +25,26 @@ const (
 	// walSizeLimit is the WAL's size, in bytes, that SQLite cuts it back to when it starts it
 	// over (PRAGMA journal_size_limit), so that a file once grown does not stay large.
 	walSizeLimit = 64 << 20
-	// checkpointBusyTimeout is how long a truncating checkpoint waits for readers and the writer.
-	checkpointBusyTimeout = 5 * time.Second
+	// truncateWaitFirst and truncateWaitMost bound how long a truncating checkpoint waits for
+	// the writer and for readers of older snapshots. New writers wait meanwhile, so the first
+	// attempt waits briefly; each failed attempt in a row doubles the wait, up to
+	// truncateWaitMost, so that readers longer than a brief wait still let the WAL be truncated,
+	// and a success starts again from the first.
+	truncateWaitFirst = 50 * time.Millisecond
+	truncateWaitMost  = 5 * time.Second
 )
+
+// truncateWait is how long the truncating checkpoint after failed earlier attempts in a row
+// waits for readers and the writer.
+func truncateWait(failed int) time.Duration {
+	wait := truncateWaitFirst
+	for range failed {
+		if wait *= 2; wait >= truncateWaitMost {
+			return truncateWaitMost
+		}
+	}
+	return wait
+}
 
 // checkpointer copies a SQLite store's WAL into the database file, off the writer's commits.
 //
@@ -37,8 +53,10 @@ const (
 // runs with wal_autocheckpoint(0) instead, and this goroutine, on a connection of its own, runs a
 // PASSIVE checkpoint at most every checkpointPause after commits, and at least every
 // checkpointIdle: it copies what no reader still needs, without blocking the writer or readers,
-// and once it has copied everything the next writer starts the WAL over. Readers that always hold an old snapshot would keep the WAL growing, so a
-// WAL of walTruncateFrames or more gets a TRUNCATE checkpoint, which waits for them.
+// and once it has copied everything the next writer starts the WAL over. Readers that always hold
+// an old snapshot would keep the WAL growing, so a WAL of walTruncateFrames or more gets a
+// TRUNCATE checkpoint, which holds new writers back while it waits for those readers: briefly at
+// first, longer after each attempt in a row that the readers outlasted (truncateWait).
 type checkpointer struct {
 	db      *sql.DB
 	log     *slog.Logger
@@ -47,6 +65,12 @@ type checkpointer struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 	truncAt atomic.Int64 // walTruncateFrames; tests lower it
+	// failed counts the truncating checkpoints in a row that readers or the writer outlasted;
+	// only the loop's goroutine uses it.
+	failed int
+	// watch, when set (by tests), is told each truncating checkpoint's wait and whether readers
+	// or the writer outlasted it.
+	watch atomic.Pointer[func(wait time.Duration, busy bool)]
 }
 
 func newCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
@@ -96,25 +120,50 @@ func (c *checkpointer) loop() {
 	}
 }
 
-// checkpoint runs a passive checkpoint, and a truncating one when the WAL is too long.
+// checkpoint runs a passive checkpoint, and a truncating one when the WAL is too long. A
+// truncating checkpoint that readers or the writer outlast is an error only when it waited
+// truncateWaitMost, and then only the first time in a row: until then the next ones wait longer.
 func (c *checkpointer) checkpoint(ctx context.Context) error {
-	frames, err := c.run(ctx, "PASSIVE")
+	frames, _, err := c.run(ctx, "PASSIVE", 0)
 	if err != nil || int64(frames) < c.truncAt.Load() {
 		return err
 	}
-	_, err = c.run(ctx, "TRUNCATE")
-	return err
+	failed := c.failed
+	wait := truncateWait(failed)
+	_, busy, err := c.run(ctx, "TRUNCATE", wait)
+	if watch := c.watch.Load(); watch != nil && err == nil {
+		(*watch)(wait, busy)
+	}
+	switch {
+	case err != nil:
+		return err
+	case !busy:
+		c.failed = 0
+		return nil
+	}
+	c.failed++
+	if wait == truncateWaitMost && (failed == 0 || truncateWait(failed-1) < truncateWaitMost) {
+		return fmt.Errorf("store: wal_checkpoint(TRUNCATE): readers or the writer stayed busy for %v; the WAL grows until they end", wait)
+	}
+	return nil
 }
 
-// run runs one checkpoint of the given mode and returns the WAL's length in frames before it.
-func (c *checkpointer) run(ctx context.Context, mode string) (frames int, err error) {
-	var busy, checkpointed int
-	err = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &checkpointed)
+// run runs one checkpoint of the given mode, which waits at most wait for the writer and
+// readers (a passive one never waits), and returns the WAL's length in frames before it and
+// whether the writer or readers kept it from copying and starting over the whole WAL.
+func (c *checkpointer) run(ctx context.Context, mode string, wait time.Duration) (frames int, busy bool, err error) {
+	conn, err := c.db.Conn(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
+		return 0, false, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
 	}
-	if busy != 0 && mode != "PASSIVE" {
-		return frames, errors.New("store: wal_checkpoint(" + mode + "): readers or the writer stayed busy")
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
+		return 0, false, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
 	}
-	return frames, nil
+	var blocked, checkpointed int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&blocked, &frames, &checkpointed)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
+	}
+	return frames, blocked != 0, nil
 }

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/booksync/booksync/internal/store"
 )
@@ -123,5 +125,94 @@ func TestSQLiteWALStaysBounded(t *testing.T) {
 	var n int
 	if err := s.Reader().QueryRow("SELECT COUNT(*) FROM wal_rows").Scan(&n); err != nil || n != 4*512 {
 		t.Fatalf("%d rows (%v), want %d", n, err, 4*512)
+	}
+}
+
+// A reader that holds an old snapshot for long makes the truncating checkpoint, which holds new
+// writers back while it waits for that reader, wait briefly at first and longer each time in a
+// row, and once the reader ends the WAL is truncated and the next wait is brief again.
+func TestTruncatingCheckpointWaitsLongerForALongReader(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := store.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "booksync.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	store.SetWALTruncateFrames(s, 64)
+	type attempt struct {
+		wait time.Duration
+		busy bool
+	}
+	var mu sync.Mutex
+	var attempts []attempt
+	store.WatchTruncations(s, func(wait time.Duration, busy bool) {
+		mu.Lock()
+		attempts = append(attempts, attempt{wait, busy})
+		mu.Unlock()
+	})
+	seen := func() []attempt {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(attempts)
+	}
+	write := func() {
+		t.Helper()
+		data := make([]byte, 64<<10)
+		rand.Read(data)
+		if err := s.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.Exec("INSERT INTO wal_rows (data) VALUES ($1)", data)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Writer().Exec("CREATE TABLE wal_rows (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	write()
+
+	// The reader's snapshot keeps every frame written after it in the WAL. (A truncating checkpoint
+	// may still be running from the writes before; the waits from the first one the reader holds
+	// back are checked.)
+	reader, err := s.Reader().BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRow("SELECT COUNT(*) FROM wal_rows").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	from := len(seen())
+	for range 16 {
+		write()
+	}
+	held := func() []attempt {
+		all := seen()[from:]
+		i := slices.IndexFunc(all, func(a attempt) bool { return a.busy })
+		if i < 0 {
+			return nil
+		}
+		return all[i:]
+	}
+	waitFor(t, func() bool { return len(held()) >= 3 })
+	for i, a := range held()[:3] {
+		if want := store.TruncateWaitFirst << i; !a.busy || a.wait != want {
+			t.Fatalf("truncating checkpoint %d while the reader holds its snapshot: waited %v, busy %v; want %v, busy", i+1, a.wait, a.busy, want)
+		}
+	}
+	reader.Rollback()
+	waitFor(t, func() bool {
+		all := seen()
+		return len(all) > 0 && !all[len(all)-1].busy
+	})
+	// The WAL was truncated: grown again, it gets a truncating checkpoint that waits briefly.
+	from = len(seen())
+	for range 16 {
+		write()
+	}
+	waitFor(t, func() bool { return len(seen()) > from })
+	if a := seen()[from]; a.wait != store.TruncateWaitFirst || a.busy {
+		t.Fatalf("the first truncating checkpoint after the reader ended waited %v (busy %v), want %v and done", a.wait, a.busy, store.TruncateWaitFirst)
 	}
 }

@@ -2,7 +2,11 @@ package store
 
 // What the tests of package store_test read of a Store's insides.
 
-import "github.com/booksync/booksync"
+import (
+	"time"
+
+	"github.com/booksync/booksync"
+)
 
 // ReceivableRow returns the columns of r that CreateReceivable computes (its document id, issue
 // date, data, lines, data version and the lines as the API encodes them), so that the benchmarks can
@@ -27,3 +31,10 @@ func QueuedCalls(s *Store) int {
 
 // SetWALTruncateFrames sets the WAL length at which the SQLite store's checkpointer truncates it.
 func SetWALTruncateFrames(s *Store, frames int) { s.ckpt.truncAt.Store(int64(frames)) }
+
+// WatchTruncations has f told each truncating checkpoint's wait for readers and the writer, and
+// whether they outlasted it.
+func WatchTruncations(s *Store, f func(wait time.Duration, busy bool)) { s.ckpt.watch.Store(&f) }
+
+// TruncateWaitFirst is how long the first of truncating checkpoints in a row waits.
+const TruncateWaitFirst = truncateWaitFirst

@@ -179,8 +179,8 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	s.reader = reader
 
-	ckpt, err := openSQLiteDB(withParams(dsn,
-		fmt.Sprintf("_pragma=busy_timeout(%d)", checkpointBusyTimeout.Milliseconds())))
+	// The checkpointer sets its busy timeout before each checkpoint (see checkpointer.run).
+	ckpt, err := openSQLiteDB(dsn)
 	if err != nil {
 		writer.Close()
 		reader.Close()
