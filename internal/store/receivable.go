@@ -206,19 +206,54 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
+	args := []any{r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
+		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
+		row.basedOn, row.dataVersion, row.apiLines}
+	if s.d.writableCTEs {
+		if done, err := s.createReceivableAlone(ctx, args, ev); err != nil || done {
+			return err
+		}
+	}
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		err := s.execWithEvent(ctx, tx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
 		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, []any{
-			r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
-			r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
-			row.basedOn, row.dataVersion, row.apiLines}, ev)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, args, ev)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
 		return nil
 	})
+}
+
+// createReceivableAlone stores a new invoice (args as CreateReceivable passes them) and its event ev
+// in one statement of its own, with no transaction around it, where the database runs writes in a
+// WITH clause (PostgreSQL): one round trip instead of three, and the statement is as atomic as a
+// transaction. It does so only when no webhook subscription of the entity's partner may want the
+// event, since the deliveries of one would need further statements in the same transaction; then
+// it writes nothing and reports false, and the caller writes the invoice in a transaction.
+func (s *Store) createReceivableAlone(ctx context.Context, args []any, ev booksync.Event) (bool, error) {
+	ev, data, err := prepareEvent(ev)
+	if err != nil {
+		return false, err
+	}
+	n := len(args)
+	args = append(args[:n:n], eventArgs(ev, data)...)
+	sub := "$" + strconv.Itoa(n+2) // the event's entity, then its object type and the enabled status
+	var written bool
+	err = s.writer.QueryRowContext(ctx, `WITH subs AS (SELECT 1 FROM webhook_subscriptions s JOIN entities e ON e.partner_id = s.partner_id
+		WHERE e.id = `+sub+` AND s.object_type = $`+strconv.Itoa(len(args)+1)+` AND s.status = $`+strconv.Itoa(len(args)+2)+` LIMIT 1),
+	w AS (INSERT INTO receivables
+		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
+		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18
+		WHERE NOT EXISTS (SELECT 1 FROM subs) RETURNING id),
+	ev AS (`+insertEventSQL(n, "AND EXISTS (SELECT 1 FROM w)")+`)
+	SELECT EXISTS (SELECT 1 FROM ev)`, append(args, ev.ObjectType, booksync.SubscriptionEnabled)...).Scan(&written)
+	if err != nil {
+		return false, fmt.Errorf("store: create receivable: %w", mapErr(err))
+	}
+	return written, nil
 }
 
 // Receivable returns an invoice of the entity, or a NotFoundError.
