@@ -3,7 +3,11 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,6 +257,109 @@ func TestSettleSyncedRecords(t *testing.T) {
 			}
 			if n := count(t, s, "SELECT COUNT(*) FROM river_job WHERE kind = 'webhook_delivery'"); n != 1 {
 				t.Errorf("delivery jobs: %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestIssuedDocumentsCarryTheirNumber checks, on both databases, that an issued invoice and credit
+// note hold their number in their row, their data and their event's object and description (on
+// PostgreSQL the number is taken in the statement that writes them), with a credit-note prefix that
+// JSON escapes, and that an invoice is created with its event both when no webhook subscription
+// wants it and when one does (and then gets its delivery).
+func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			partner := uuid.NewString()
+			if err := s.CreatePartner(ctx, booksync.Partner{ID: partner}, api.HashSecret("x")); err != nil {
+				t.Fatal(err)
+			}
+			const prefix = `C"N<&>`
+			settings := booksync.Settings{Other: map[string]json.RawMessage{
+				"document_ids": json.RawMessage(`{"document_type_prefix":{"credit_note":"C\"N<&>"}}`)}}
+			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
+			if err := s.CreateEntity(ctx, ent, settings); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			create := func(typ string) string {
+				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: typ, Status: booksync.StatusDraft,
+					Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex", CreatedAt: at, UpdatedAt: at}
+				if err := s.CreateReceivable(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				return r.ID
+			}
+			issue := func(id string) *booksync.Receivable {
+				var out *booksync.Receivable
+				err := s.InTx(ctx, func(tx *sql.Tx) error {
+					r, err := s.StartIssueTx(ctx, tx, ent.ID, id, at)
+					if err != nil {
+						return err
+					}
+					out = r
+					return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable) (booksync.Event, error) {
+						return booksync.ReceivableEvent(r, booksync.EventIssued, at)
+					})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			inv := create(booksync.ReceivableTypeInvoice)
+			sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: partner, ObjectType: "receivable",
+				URL: "https://example.com/h", Status: booksync.SubscriptionEnabled}
+			if err := s.CreateSubscription(ctx, sub, "sealed"); err != nil {
+				t.Fatal(err)
+			}
+			cn := create(booksync.ReceivableTypeCreditNote)
+			for _, c := range []struct{ id, doc, what string }{{inv, "INV-00001", "Invoice"}, {cn, prefix + "-00001", "Credit note"}} {
+				if r := issue(c.id); r.DocumentID == nil || *r.DocumentID != c.doc || r.Version != 2 {
+					t.Fatalf("issued %s: document %v version %d, want %s version 2", c.what, r.DocumentID, r.Version, c.doc)
+				}
+				stored, err := s.Receivable(ctx, ent.ID, c.id)
+				if err != nil || stored.DocumentID == nil || *stored.DocumentID != c.doc {
+					t.Fatalf("stored %s: %+v %v, want %s", c.what, stored, err, c.doc)
+				}
+				var column string
+				if err := s.Reader().QueryRow("SELECT document_id FROM receivables WHERE id = $1", c.id).Scan(&column); err != nil || column != c.doc {
+					t.Fatalf("document_id column of the %s: %q %v, want %q", c.what, column, err, c.doc)
+				}
+			}
+			page, err := s.Events(ctx, ent.ID, booksync.ListQuery{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var issued []string
+			for _, ev := range page.Items {
+				if ev.Action != "receivable.issued" {
+					continue
+				}
+				var obj booksync.Receivable
+				if err := json.Unmarshal(ev.Object, &obj); err != nil || obj.DocumentID == nil {
+					t.Fatalf("event object %s: %v", ev.Object, err)
+				}
+				if want := fmt.Sprintf("%s is issued.", *obj.DocumentID); !strings.HasSuffix(ev.Description, want) {
+					t.Errorf("event description %q, want it to end %q", ev.Description, want)
+				}
+				issued = append(issued, *obj.DocumentID)
+			}
+			slices.Sort(issued)
+			if want := []string{prefix + "-00001", "INV-00001"}; !slices.Equal(issued, want) {
+				t.Errorf("issued events' document ids %q, want %q", issued, want)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM events WHERE action = 'receivable.created'"); n != 2 {
+				t.Errorf("created events: %d, want 2", n)
+			}
+			// The subscription came after the invoice's creation: its deliveries are the credit
+			// note's creation and issue and the invoice's issue.
+			if n := count(t, s, "SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID); n != 3 {
+				t.Errorf("deliveries: %d, want 3", n)
 			}
 		})
 	}
