@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	}{
 		{"Partners", testPartners},
 		{"Tokens", testTokens},
+		{"TokenEntity", testTokenEntity},
 		{"Entities", testEntities},
 		{"Settings", testSettings},
 		{"Counterparts", testCounterparts},
@@ -237,6 +238,49 @@ func testTokens(t *testing.T, s *store.Store) {
 	_, err = s.TokenPartner(ctx, tok, now)
 	wantCode(t, err, booksync.ENOTFOUND)
 	must(t, s.RevokeToken(ctx, hash("unknown"), p1))
+}
+
+// testTokenEntity checks the read that authenticates an entity-scoped request: the token and the
+// entity in one query, each refused as TokenPartner and Entity refuse them.
+func testTokenEntity(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	pa, pb := newPartner(t, s), newPartner(t, s)
+	e := newEntity(t, s, pa)
+	now := time.Now()
+	tok, other := hash("entity-token-a"), hash("entity-token-b")
+	must(t, s.CreateToken(ctx, tok, pa, now.Add(booksync.AccessTokenTTL)))
+	must(t, s.CreateToken(ctx, other, pb, now.Add(booksync.AccessTokenTTL)))
+
+	p, got, err := s.TokenEntity(ctx, tok, now, e.ID)
+	must(t, err)
+	if p != pa || got.ID != e.ID || got.PartnerID != pa || got.Name() != "Acme GmbH" || !got.CreatedAt.Equal(base) {
+		t.Fatalf("TokenEntity = %q, %+v", p, got)
+	}
+	// Another partner's entity, and one that does not exist, are not found for a valid token.
+	for _, id := range []string{e.ID, uuid.NewString()} {
+		tk, wantP := other, pb
+		if id != e.ID {
+			tk, wantP = tok, pa
+		}
+		p, got, err := s.TokenEntity(ctx, tk, now, id)
+		wantCode(t, err, booksync.ENOTFOUND)
+		var nf *store.NotFoundError
+		if !errors.As(err, &nf) || nf.Object != "entity" || p != wantP || got != nil {
+			t.Fatalf("TokenEntity of entity %s not the token's partner's = %q, %v, %v; want the partner and the entity not found", id, p, got, err)
+		}
+	}
+	// An expired, unknown or revoked token is not found, with no partner and no entity.
+	must(t, s.RevokeToken(ctx, other, pb))
+	for _, c := range []struct {
+		tok []byte
+		at  time.Time
+	}{{tok, now.Add(booksync.AccessTokenTTL + time.Second)}, {hash("unknown"), now}, {other, now}} {
+		p, got, err := s.TokenEntity(ctx, c.tok, c.at, e.ID)
+		var nf *store.NotFoundError
+		if !errors.As(err, &nf) || nf.Object != "token" || p != "" || got != nil {
+			t.Fatalf("TokenEntity of a token that is not valid = %q, %v, %v; want the token not found", p, got, err)
+		}
+	}
 }
 
 func testEntities(t *testing.T, s *store.Store) {
