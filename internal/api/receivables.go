@@ -209,7 +209,7 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 	if in.CounterpartID != nil {
 		cpID = strings.ToLower(*in.CounterpartID)
 	}
-	cp, err := s.store.Counterpart(r.Context(), rec.EntityID, cpID)
+	cp, addrs, err := s.store.CounterpartWithAddresses(r.Context(), rec.EntityID, cpID)
 	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
 		return booksync.FieldErrorf("value_error", at("counterpart_id"), "Counterpart %s does not exist for this entity; create it with POST /counterparts or list them with GET /counterparts.", cpID)
 	} else if err != nil {
@@ -221,10 +221,6 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 	changed := cp.ID != rec.CounterpartID
 	rec.CounterpartID, rec.CounterpartType, rec.CounterpartName = cp.ID, cp.Type, cp.Name()
 	rec.CounterpartTaxID, rec.CounterpartExternalRef = cp.TaxID, cp.ExternalReference
-	addrs, err := s.store.CounterpartAddresses(r.Context(), rec.EntityID, cp.ID)
-	if err != nil {
-		return err
-	}
 	find := func(field string, id *string) (*booksync.ReceivableAddress, error) {
 		for _, a := range addrs {
 			if strings.EqualFold(a.ID, *id) {

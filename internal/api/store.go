@@ -55,6 +55,9 @@ type Store interface {
 	CreateCounterpart(ctx context.Context, c *booksync.Counterpart, addr *booksync.CounterpartAddress) error
 	// Counterpart returns a counterpart of the entity that is not deleted, or ENOTFOUND.
 	Counterpart(ctx context.Context, entityID, id string) (*booksync.Counterpart, error)
+	// CounterpartWithAddresses returns a counterpart of the entity that is not deleted and its
+	// addresses, oldest first, in one read; or ENOTFOUND.
+	CounterpartWithAddresses(ctx context.Context, entityID, id string) (*booksync.Counterpart, []booksync.CounterpartAddress, error)
 	// UpdateCounterpart replaces a counterpart's stored fields.
 	UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) error
 	// DeleteCounterpart marks a counterpart deleted; invoices that name it keep their copy of it.

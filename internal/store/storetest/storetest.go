@@ -384,11 +384,25 @@ func testCounterparts(t *testing.T, s *store.Store) {
 	if len(addrs) != 2 || addrs[0].City != "Paris" || addrs[1].City != "Lyon" {
 		t.Fatalf("CounterpartAddresses = %+v, want Paris then Lyon", addrs)
 	}
+	withAddrs, addrs, err := s.CounterpartWithAddresses(ctx, a.ID, c.ID)
+	must(t, err)
+	if withAddrs.Name() != "Globex" || withAddrs.ID != c.ID || withAddrs.EntityID != a.ID || !withAddrs.CreatedAt.Equal(base) ||
+		len(addrs) != 2 || addrs[0].City != "Paris" || addrs[1].City != "Lyon" {
+		t.Fatalf("CounterpartWithAddresses = %+v, %+v; want Globex with Paris then Lyon", withAddrs, addrs)
+	}
+	bare := &booksync.Counterpart{ID: uuid.NewString(), EntityID: b.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Initech", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, bare, nil))
+	if got, addrs, err := s.CounterpartWithAddresses(ctx, b.ID, bare.ID); err != nil || got.Name() != "Initech" || addrs == nil || len(addrs) != 0 {
+		t.Fatalf("CounterpartWithAddresses of a counterpart without addresses = %+v, %v, %v", got, addrs, err)
+	}
 
 	// Entity B sees nothing of entity A's.
 	_, err = s.Counterpart(ctx, b.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	_, err = s.CounterpartAddresses(ctx, b.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, _, err = s.CounterpartWithAddresses(ctx, b.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	wantCode(t, s.CreateCounterpartAddress(ctx, b.ID, &booksync.CounterpartAddress{CounterpartID: c.ID}), booksync.ENOTFOUND)
 	wantCode(t, s.DeleteCounterpart(ctx, b.ID, c.ID, base), booksync.ENOTFOUND)
@@ -409,6 +423,8 @@ func testCounterparts(t *testing.T, s *store.Store) {
 	// Soft delete: gone from reads and lists, and deleting again is not found.
 	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
 	_, err = s.Counterpart(ctx, a.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, _, err = s.CounterpartWithAddresses(ctx, a.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	page, err = s.Counterparts(ctx, a.ID, booksync.ListQuery{Limit: 10})
 	must(t, err)
