@@ -660,7 +660,12 @@ func (s *Server) putLineItems(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.receivableFromPath(r)
+	id, err := pathID(r, "receivable_id", "Receivable")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, counterpartLive, err := s.store.ReceivableWithCounterpart(r.Context(), entityOf(r).ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -674,11 +679,8 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "An invoice needs at least one line item to be issued; add lines with PUT /receivables/%s/line_items.", rec.ID))
 		return
 	}
-	if _, err := s.store.Counterpart(r.Context(), rec.EntityID, rec.CounterpartID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+	if !counterpartLive {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "The invoice's counterpart %s was deleted; choose another with PATCH /receivables/%s.", rec.CounterpartID, rec.ID))
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	if err := s.checkVatAtIssue(r, rec); err != nil {

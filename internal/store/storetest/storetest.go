@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Partners", testPartners},
 		{"Tokens", testTokens},
 		{"TokenEntity", testTokenEntity},
+		{"ReceivableWithCounterpart", testReceivableWithCounterpart},
 		{"Entities", testEntities},
 		{"Settings", testSettings},
 		{"Counterparts", testCounterparts},
@@ -475,6 +476,40 @@ func testProducts(t *testing.T, s *store.Store) {
 		t.Fatalf("deleted product listed")
 	}
 	wantCode(t, s.DeleteProduct(ctx, a.ID, pr.ID, base), booksync.ENOTFOUND)
+}
+
+// testReceivableWithCounterpart checks the read that issuing starts with: the invoice, and whether
+// its counterpart is still one of the entity's, in one query.
+func testReceivableWithCounterpart(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	c := &booksync.Counterpart{ID: uuid.NewString(), EntityID: a.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Globex", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, c, nil))
+	// b's counterpart of the same id as a's invoice names must not count for a's invoice.
+	r := newReceivable(a.ID, base)
+	foreign := &booksync.Counterpart{ID: r.CounterpartID, EntityID: b.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Other", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, foreign, nil))
+	must(t, s.CreateReceivable(ctx, r))
+	got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r.ID)
+	must(t, err)
+	if got.ID != r.ID || got.TotalAmount != 1190 || len(got.LineItems) != 1 || live {
+		t.Fatalf("ReceivableWithCounterpart of an invoice whose counterpart is another entity's = %+v, %v", got, live)
+	}
+	r2 := newReceivable(a.ID, base)
+	r2.CounterpartID = c.ID
+	must(t, s.CreateReceivable(ctx, r2))
+	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || !live {
+		t.Fatalf("ReceivableWithCounterpart = %+v, %v, %v; want the invoice and its counterpart live", got, live, err)
+	}
+	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
+	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || live {
+		t.Fatalf("ReceivableWithCounterpart after the counterpart's delete = %+v, %v, %v; want it not live", got, live, err)
+	}
+	_, _, err = s.ReceivableWithCounterpart(ctx, b.ID, r2.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
 }
 
 func testReceivables(t *testing.T, s *store.Store) {
