@@ -157,7 +157,7 @@ func TestIssueRefusesDeletedCounterpart(t *testing.T) {
 		var inv struct{ ID, Status string }
 		e.do("POST", "/receivables", map[string]any{"type": "invoice", "currency": "GBP", "counterpart_id": f.counterpartID,
 			"counterpart_billing_address_id": f.addressID,
-			"line_items": []any{map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000}}}, 201, &inv)
+			"line_items":                     []any{map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000}}}, 201, &inv)
 		e.do("DELETE", "/counterparts/"+f.counterpartID, nil, 204, nil)
 		r := e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 400, nil)
 		if !strings.Contains(string(r.body), "counterpart "+f.counterpartID+" was deleted") {
