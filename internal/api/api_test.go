@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/apispec"
 )
@@ -113,6 +115,58 @@ func TestAuth(t *testing.T) {
 		anon.do("POST", "/auth/revoke", map[string]any{"client_id": s.clientID, "client_secret": "wrong", "token": s.token}, 401, nil)
 		anon.do("POST", "/auth/revoke", map[string]any{"client_id": s.clientID, "client_secret": s.secret, "token": s.token}, 200, nil)
 		s.do("GET", "/entities", nil, 401, nil)
+	})
+}
+
+// TestEntityAuth checks the authentication of entity-scoped calls, which read the token and the
+// entity together: a token that is not valid is refused first, whatever x-monite-entity-id holds;
+// then the header; then an entity that is not the partner's.
+func TestEntityAuth(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		alice, bob := h.partner(), h.partner()
+		a := alice.newEntity("Alpha", "GB")
+		b := bob.newEntity("Bravo", "GB")
+		a.do("GET", "/receivables", nil, 200, nil)
+
+		for _, id := range []string{a.entityID, "not-a-uuid", ""} {
+			(&session{h: h, entityID: id}).do("GET", "/receivables", nil, 401, nil)
+			(&session{h: h, token: "not-a-token", entityID: id}).do("GET", "/receivables", nil, 401, nil)
+		}
+		alice.do("GET", "/receivables", nil, 422, nil) // no x-monite-entity-id
+		alice.forEntity("not-a-uuid").do("GET", "/receivables", nil, 422, nil)
+		alice.forEntity(b.entityID).do("GET", "/receivables", nil, 404, nil)
+		alice.forEntity(uuid.NewString()).do("GET", "/receivables", nil, 404, nil)
+		b.do("GET", "/receivables", nil, 200, nil)
+
+		// A revoked token stops working at once for entity-scoped calls too.
+		(&session{h: h}).do("POST", "/auth/revoke", map[string]any{"client_id": alice.clientID, "client_secret": alice.secret, "token": alice.token}, 200, nil)
+		a.do("GET", "/receivables", nil, 401, nil)
+		a.forEntity("not-a-uuid").do("GET", "/receivables", nil, 401, nil)
+		b.do("GET", "/receivables", nil, 200, nil)
+	})
+}
+
+// TestIssueRefusesDeletedCounterpart: a draft whose counterpart was deleted since is refused at
+// issue with a 400 that says so, and stays a draft.
+func TestIssueRefusesDeletedCounterpart(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, h *harness) {
+		e := h.partner().newEntity("Alpha", "GB")
+		f := e.fixture("GBP", 1000)
+		var inv struct{ ID, Status string }
+		e.do("POST", "/receivables", map[string]any{"type": "invoice", "currency": "GBP", "counterpart_id": f.counterpartID,
+			"counterpart_billing_address_id": f.addressID,
+			"line_items":                     []any{map[string]any{"quantity": 1, "product_id": f.productID, "tax_rate_value": 2000}}}, 201, &inv)
+		e.do("DELETE", "/counterparts/"+f.counterpartID, nil, 204, nil)
+		r := e.do("POST", "/receivables/"+inv.ID+"/issue", nil, 400, nil)
+		if !strings.Contains(string(r.body), "counterpart "+f.counterpartID+" was deleted") {
+			t.Fatalf("issue with a deleted counterpart: %s", r.body)
+		}
+		e.do("GET", "/receivables/"+inv.ID, nil, 200, &inv)
+		if inv.Status != "draft" {
+			t.Fatalf("status after the refused issue = %s, want draft", inv.Status)
+		}
 	})
 }
 

@@ -82,9 +82,14 @@ func (s *Server) PartnerByToken(ctx context.Context, token string) (string, erro
 	h := sha256.Sum256([]byte(token))
 	partnerID, err := s.store.TokenPartner(ctx, h[:], s.now())
 	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
-		return "", booksync.Errorf(booksync.EUNAUTHORIZED, "The bearer token is invalid, expired or revoked; get a new one from POST /auth/token.")
+		return "", badToken()
 	}
 	return partnerID, err
+}
+
+// badToken is the answer to a bearer token that is not valid.
+func badToken() error {
+	return booksync.Errorf(booksync.EUNAUTHORIZED, "The bearer token is invalid, expired or revoked; get a new one from POST /auth/token.")
 }
 
 type revokeRequest struct {

@@ -209,7 +209,7 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 	if in.CounterpartID != nil {
 		cpID = strings.ToLower(*in.CounterpartID)
 	}
-	cp, err := s.store.Counterpart(r.Context(), rec.EntityID, cpID)
+	cp, addrs, err := s.store.CounterpartWithAddresses(r.Context(), rec.EntityID, cpID)
 	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
 		return booksync.FieldErrorf("value_error", at("counterpart_id"), "Counterpart %s does not exist for this entity; create it with POST /counterparts or list them with GET /counterparts.", cpID)
 	} else if err != nil {
@@ -221,10 +221,6 @@ func (s *Server) applyCounterpart(r *http.Request, rec *booksync.Receivable, in 
 	changed := cp.ID != rec.CounterpartID
 	rec.CounterpartID, rec.CounterpartType, rec.CounterpartName = cp.ID, cp.Type, cp.Name()
 	rec.CounterpartTaxID, rec.CounterpartExternalRef = cp.TaxID, cp.ExternalReference
-	addrs, err := s.store.CounterpartAddresses(r.Context(), rec.EntityID, cp.ID)
-	if err != nil {
-		return err
-	}
 	find := func(field string, id *string) (*booksync.ReceivableAddress, error) {
 		for _, a := range addrs {
 			if strings.EqualFold(a.ID, *id) {
@@ -664,7 +660,12 @@ func (s *Server) putLineItems(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.receivableFromPath(r)
+	id, err := pathID(r, "receivable_id", "Receivable")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, counterpartLive, err := s.store.ReceivableWithCounterpart(r.Context(), entityOf(r).ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -678,11 +679,8 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "An invoice needs at least one line item to be issued; add lines with PUT /receivables/%s/line_items.", rec.ID))
 		return
 	}
-	if _, err := s.store.Counterpart(r.Context(), rec.EntityID, rec.CounterpartID); booksync.ErrorCode(err) == booksync.ENOTFOUND {
+	if !counterpartLive {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "The invoice's counterpart %s was deleted; choose another with PATCH /receivables/%s.", rec.CounterpartID, rec.ID))
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	if err := s.checkVatAtIssue(r, rec); err != nil {

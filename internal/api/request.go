@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -488,7 +489,13 @@ func writeRawPage(w http.ResponseWriter, r *http.Request, page booksync.Page[jso
 	for _, it := range resp.Data {
 		n += len(it) + 1
 	}
-	buf := make([]byte, 0, n)
+	bp := pageBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledPage {
+			pageBuffers.Put(bp)
+		}
+	}()
+	buf := slices.Grow((*bp)[:0], n)
 	buf = append(buf, `{"data":[`...)
 	for i, it := range resp.Data {
 		if i > 0 {
@@ -509,10 +516,20 @@ func writeRawPage(w http.ResponseWriter, r *http.Request, page booksync.Page[jso
 		buf = append(buf, v...)
 	}
 	buf = append(buf, "}\n"...)
+	*bp = buf
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf)
 }
+
+// pageBuffers keeps the buffers writeRawPage builds its pages in: a page of 100 invoices is some
+// 150 KB, which allocating for every request would leave to the garbage collector.
+var pageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPage is the largest page buffer kept for another request: a page of 250 large
+// invoices is not kept around.
+const maxPooledPage = 1 << 20
 
 // pageOf is the response to a list request, with tokens that continue the same query.
 func pageOf[T any](r *http.Request, page booksync.Page[T]) pageResponse[T] {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -173,10 +174,10 @@ func (s *Server) Routes() []Route {
 func (s *Server) routes() {
 	for _, rt := range s.routeTable() {
 		h := rt.h
-		if rt.entity {
+		switch {
+		case rt.entity:
 			h = s.withEntity(h)
-		}
-		if rt.auth {
+		case rt.auth:
 			h = s.withPartner(h)
 		}
 		op := rt.OperationID
@@ -288,13 +289,9 @@ func (w *statusWriter) WriteHeader(code int) {
 // withPartner authenticates the bearer token and puts its partner id in the context.
 func (s *Server) withPartner(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok {
-			token, ok = strings.CutPrefix(auth, "bearer ")
-		}
-		if !ok || token == "" {
-			s.writeError(w, r, booksync.Errorf(booksync.EUNAUTHORIZED, "Authorization header with a bearer token is required; get one from POST /auth/token."))
+		token, err := bearerToken(r)
+		if err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		partnerID, err := s.PartnerByToken(r.Context(), token)
@@ -306,26 +303,62 @@ func (s *Server) withPartner(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// withEntity resolves the x-monite-entity-id header to an entity of the partner.
+// withEntity authenticates the bearer token as withPartner does and resolves the
+// x-monite-entity-id header to an entity of the token's partner, reading both at once
+// (Store.TokenEntity). A token that is not valid is refused first, whatever the header holds.
 func (s *Server) withEntity(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("x-monite-entity-id")
-		loc := []any{"header", "x-monite-entity-id"}
-		if id == "" {
-			s.writeError(w, r, booksync.FieldErrorf("missing", loc, "Field required: the x-monite-entity-id header names the entity this call acts for."))
-			return
-		}
-		if !isUUID(id) {
-			s.writeError(w, r, booksync.FieldErrorf("uuid_parsing", loc, "Input should be a valid UUID, got %q.", truncate(id, 64)))
-			return
-		}
-		e, err := s.store.Entity(r.Context(), partnerID(r), id)
+		token, err := bearerToken(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), ctxEntity, e)))
+		id := r.Header.Get("x-monite-entity-id")
+		if err := checkEntityHeader(id); err != nil {
+			// The header is refused only once the token is known to be valid.
+			if _, terr := s.PartnerByToken(r.Context(), token); terr != nil {
+				err = terr
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		h := sha256.Sum256([]byte(token))
+		partnerID, e, err := s.store.TokenEntity(r.Context(), h[:], s.now(), id)
+		if err != nil {
+			if partnerID == "" && booksync.ErrorCode(err) == booksync.ENOTFOUND {
+				err = badToken()
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), ctxPartner, partnerID)
+		next(w, r.WithContext(context.WithValue(ctx, ctxEntity, e)))
 	}
+}
+
+// bearerToken returns the bearer token of a request's Authorization header.
+func bearerToken(r *http.Request) (string, error) {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		token, ok = strings.CutPrefix(auth, "bearer ")
+	}
+	if !ok || token == "" {
+		return "", booksync.Errorf(booksync.EUNAUTHORIZED, "Authorization header with a bearer token is required; get one from POST /auth/token.")
+	}
+	return token, nil
+}
+
+// checkEntityHeader refuses an x-monite-entity-id header that is missing or not a UUID.
+func checkEntityHeader(id string) error {
+	loc := []any{"header", "x-monite-entity-id"}
+	if id == "" {
+		return booksync.FieldErrorf("missing", loc, "Field required: the x-monite-entity-id header names the entity this call acts for.")
+	}
+	if !isUUID(id) {
+		return booksync.FieldErrorf("uuid_parsing", loc, "Input should be a valid UUID, got %q.", truncate(id, 64))
+	}
+	return nil
 }
 
 func partnerID(r *http.Request) string { return r.Context().Value(ctxPartner).(string) }

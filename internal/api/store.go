@@ -30,6 +30,10 @@ type Store interface {
 	CreateToken(ctx context.Context, tokenHash []byte, partnerID string, expiresAt time.Time) error
 	// TokenPartner returns the partner of an unexpired, unrevoked token, or ENOTFOUND.
 	TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
+	// TokenEntity returns, in one read, the partner of an unexpired, unrevoked token and that
+	// partner's entity entityID: ENOTFOUND with no partner when the token is not valid, and the
+	// partner with ENOTFOUND when the entity does not exist or is another partner's.
+	TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, error)
 	// RevokeToken revokes a token of the partner; revoking an unknown token is not an error.
 	RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error
 
@@ -51,6 +55,9 @@ type Store interface {
 	CreateCounterpart(ctx context.Context, c *booksync.Counterpart, addr *booksync.CounterpartAddress) error
 	// Counterpart returns a counterpart of the entity that is not deleted, or ENOTFOUND.
 	Counterpart(ctx context.Context, entityID, id string) (*booksync.Counterpart, error)
+	// CounterpartWithAddresses returns a counterpart of the entity that is not deleted and its
+	// addresses, oldest first, in one read; or ENOTFOUND.
+	CounterpartWithAddresses(ctx context.Context, entityID, id string) (*booksync.Counterpart, []booksync.CounterpartAddress, error)
 	// UpdateCounterpart replaces a counterpart's stored fields.
 	UpdateCounterpart(ctx context.Context, c *booksync.Counterpart) error
 	// DeleteCounterpart marks a counterpart deleted; invoices that name it keep their copy of it.
@@ -88,6 +95,9 @@ type Store interface {
 	CreateReceivable(ctx context.Context, r *booksync.Receivable) error
 	// Receivable returns an invoice of the entity, or ENOTFOUND.
 	Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error)
+	// ReceivableWithCounterpart returns an invoice of the entity, or ENOTFOUND, and whether its
+	// counterpart is one of the entity's that is not deleted, in one read.
+	ReceivableWithCounterpart(ctx context.Context, entityID, id string) (*booksync.Receivable, bool, error)
 	// UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
 	// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost.
 	UpdateReceivable(ctx context.Context, r *booksync.Receivable) error

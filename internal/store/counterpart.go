@@ -206,3 +206,50 @@ func (s *Store) CounterpartAddresses(ctx context.Context, entityID, counterpartI
 	}
 	return out, nil
 }
+
+// CounterpartWithAddresses returns a counterpart of the entity that is not deleted and its
+// addresses, oldest first, in one query; else a NotFoundError. Counterpart and
+// CounterpartAddresses give the same, in two.
+func (s *Store) CounterpartWithAddresses(ctx context.Context, entityID, id string) (*booksync.Counterpart, []booksync.CounterpartAddress, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT c.id, c.entity_id, c.created_at, c.updated_at, c.data, a.data
+	FROM counterparts c LEFT JOIN counterpart_addresses a ON a.counterpart_id = c.id
+	WHERE c.entity_id = $1 AND c.id = $2 AND c.deleted_at IS NULL ORDER BY a.seq`, entityID, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: counterpart: %w", err)
+	}
+	defer rows.Close()
+	var c *booksync.Counterpart
+	addrs := []booksync.CounterpartAddress{}
+	for rows.Next() {
+		var cid, cEntity string
+		var created, updated int64
+		var cData sql.RawBytes // the counterpart's, the same on every row: decoded from the first
+		var aData sql.NullString
+		if err := rows.Scan(&cid, &cEntity, &created, &updated, &cData, &aData); err != nil {
+			return nil, nil, fmt.Errorf("store: counterpart: %w", err)
+		}
+		if c == nil {
+			c = &booksync.Counterpart{}
+			if err := json.Unmarshal(cData, c); err != nil {
+				return nil, nil, fmt.Errorf("store: decode counterpart %s: %w", cid, err)
+			}
+			c.ID, c.EntityID = cid, cEntity
+			c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+		}
+		if !aData.Valid {
+			continue // the counterpart has no address
+		}
+		var a booksync.CounterpartAddress
+		if err := json.Unmarshal([]byte(aData.String), &a); err != nil {
+			return nil, nil, fmt.Errorf("store: counterpart addresses: decode: %w", err)
+		}
+		addrs = append(addrs, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("store: counterpart: %w", err)
+	}
+	if c == nil {
+		return nil, nil, notFound("counterpart")
+	}
+	return c, addrs, nil
+}

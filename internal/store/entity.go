@@ -19,6 +19,12 @@ func scanEntity(sc scanner, extra ...any) (booksync.Entity, error) {
 	if err := sc.Scan(append(extra, &id, &partnerID, &created, &updated, &data)...); err != nil {
 		return e, err
 	}
+	return decodeEntity(id, partnerID, created, updated, data)
+}
+
+// decodeEntity makes an entity of its row's columns.
+func decodeEntity(id, partnerID string, created, updated int64, data string) (booksync.Entity, error) {
+	var e booksync.Entity
 	if err := json.Unmarshal([]byte(data), &e); err != nil {
 		return e, fmt.Errorf("decode entity %s: %w", id, err)
 	}

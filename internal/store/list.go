@@ -117,7 +117,7 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 		key  any
 		id   string
 	}
-	var got []keyed
+	got := make([]keyed, 0, q.Limit+1)
 	for rows.Next() {
 		var ks, id string
 		var ki int64

@@ -83,6 +83,31 @@ func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Tim
 	return partnerID, nil
 }
 
+// TokenEntity reads, in one query, what an entity-scoped API request needs first: the partner of
+// a token that expires after now and is not revoked, and that partner's entity entityID. A token
+// that is not valid gives a NotFoundError for "token"; an entity that does not exist or is another
+// partner's gives the token's partner and a NotFoundError for "entity", as Entity does.
+func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, error) {
+	var partnerID string
+	var id, entityPartner, data sql.NullString
+	var created, updated sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT t.partner_id, e.id, e.partner_id, e.created_at, e.updated_at, e.data
+	FROM access_tokens t LEFT JOIN entities e ON e.partner_id = t.partner_id AND e.id = $3
+	WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2`,
+		tokenHash, micros(now), entityID).Scan(&partnerID, &id, &entityPartner, &created, &updated, &data)
+	if err != nil {
+		return "", nil, wrapRead("token", mapNotFound(err, "token"))
+	}
+	if !id.Valid {
+		return partnerID, nil, notFound("entity")
+	}
+	e, err := decodeEntity(id.String, entityPartner.String, created.Int64, updated.Int64, data.String)
+	if err != nil {
+		return partnerID, nil, fmt.Errorf("store: read entity: %w", err)
+	}
+	return partnerID, &e, nil
+}
+
 // RevokeToken revokes a token of the partner; revoking an unknown token, or another partner's, is
 // not an error and changes nothing.
 func (s *Store) RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error {

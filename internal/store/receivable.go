@@ -71,7 +71,7 @@ var receivableJSONList = listTable[json.RawMessage]{
 }
 
 // linesNull is how the data column holds the line items: the lines have their own columns.
-var linesNull = []byte(`"line_items":null`)
+const linesNull = `"line_items":null`
 
 // scanReceivableJSON reads one invoice as the JSON that encoding its booksync.Receivable gives.
 //
@@ -84,14 +84,15 @@ var linesNull = []byte(`"line_items":null`)
 //
 // A row of another version is decoded and encoded again, as GET /receivables/{id} does.
 func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
-	var id, entityID string
-	var data, apiLines, lines []byte
+	// Strings, not byte slices: the drivers give text columns as strings, which Scan copies
+	// into a []byte but hands to a *string as they are, so each column is copied once, into out.
+	var id, entityID, data, apiLines, lines string
 	var created, updated, version, dataVersion int64
 	if err := sc.Scan(append(extra, &id, &entityID, &created, &updated, &version, &data, &dataVersion, &apiLines, &lines)...); err != nil {
 		return nil, err
 	}
 	if dataVersion != receivableDataVersion {
-		r, err := decodeReceivable(id, entityID, created, updated, version, data, lines)
+		r, err := decodeReceivable(id, entityID, created, updated, version, []byte(data), []byte(lines))
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +102,7 @@ func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
 		}
 		return out, nil
 	}
-	at := bytes.Index(data, linesNull)
+	at := strings.Index(data, linesNull)
 	if at < 0 {
 		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
 	}
@@ -265,6 +266,21 @@ func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.
 		return nil, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
 	return &r, nil
+}
+
+// ReceivableWithCounterpart returns an invoice of the entity, or a NotFoundError, and whether the
+// counterpart it names is one of the entity's that is not deleted, in one query: what issuing a
+// draft checks first.
+func (s *Store) ReceivableWithCounterpart(ctx context.Context, entityID, id string) (*booksync.Receivable, bool, error) {
+	var live int64
+	row := s.reader.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM counterparts c
+	WHERE c.entity_id = receivables.entity_id AND c.id = receivables.counterpart_id AND c.deleted_at IS NULL) THEN 1 ELSE 0 END, `+
+		receivableColumns+" FROM receivables WHERE entity_id = $1 AND id = $2", entityID, id)
+	r, err := scanReceivable(row, &live)
+	if err != nil {
+		return nil, false, wrapRead("receivable", mapNotFound(err, "receivable"))
+	}
+	return &r, live == 1, nil
 }
 
 // ReceivablesByID returns the invoices of the entity with the given ids, by id, in one query; an id

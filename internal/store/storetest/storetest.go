@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 	}{
 		{"Partners", testPartners},
 		{"Tokens", testTokens},
+		{"TokenEntity", testTokenEntity},
+		{"ReceivableWithCounterpart", testReceivableWithCounterpart},
 		{"Entities", testEntities},
 		{"Settings", testSettings},
 		{"Counterparts", testCounterparts},
@@ -239,6 +241,49 @@ func testTokens(t *testing.T, s *store.Store) {
 	must(t, s.RevokeToken(ctx, hash("unknown"), p1))
 }
 
+// testTokenEntity checks the read that authenticates an entity-scoped request: the token and the
+// entity in one query, each refused as TokenPartner and Entity refuse them.
+func testTokenEntity(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	pa, pb := newPartner(t, s), newPartner(t, s)
+	e := newEntity(t, s, pa)
+	now := time.Now()
+	tok, other := hash("entity-token-a"), hash("entity-token-b")
+	must(t, s.CreateToken(ctx, tok, pa, now.Add(booksync.AccessTokenTTL)))
+	must(t, s.CreateToken(ctx, other, pb, now.Add(booksync.AccessTokenTTL)))
+
+	p, got, err := s.TokenEntity(ctx, tok, now, e.ID)
+	must(t, err)
+	if p != pa || got.ID != e.ID || got.PartnerID != pa || got.Name() != "Acme GmbH" || !got.CreatedAt.Equal(base) {
+		t.Fatalf("TokenEntity = %q, %+v", p, got)
+	}
+	// Another partner's entity, and one that does not exist, are not found for a valid token.
+	for _, id := range []string{e.ID, uuid.NewString()} {
+		tk, wantP := other, pb
+		if id != e.ID {
+			tk, wantP = tok, pa
+		}
+		p, got, err := s.TokenEntity(ctx, tk, now, id)
+		wantCode(t, err, booksync.ENOTFOUND)
+		var nf *store.NotFoundError
+		if !errors.As(err, &nf) || nf.Object != "entity" || p != wantP || got != nil {
+			t.Fatalf("TokenEntity of entity %s not the token's partner's = %q, %v, %v; want the partner and the entity not found", id, p, got, err)
+		}
+	}
+	// An expired, unknown or revoked token is not found, with no partner and no entity.
+	must(t, s.RevokeToken(ctx, other, pb))
+	for _, c := range []struct {
+		tok []byte
+		at  time.Time
+	}{{tok, now.Add(booksync.AccessTokenTTL + time.Second)}, {hash("unknown"), now}, {other, now}} {
+		p, got, err := s.TokenEntity(ctx, c.tok, c.at, e.ID)
+		var nf *store.NotFoundError
+		if !errors.As(err, &nf) || nf.Object != "token" || p != "" || got != nil {
+			t.Fatalf("TokenEntity of a token that is not valid = %q, %v, %v; want the token not found", p, got, err)
+		}
+	}
+}
+
 func testEntities(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	pa, pb := newPartner(t, s), newPartner(t, s)
@@ -340,11 +385,25 @@ func testCounterparts(t *testing.T, s *store.Store) {
 	if len(addrs) != 2 || addrs[0].City != "Paris" || addrs[1].City != "Lyon" {
 		t.Fatalf("CounterpartAddresses = %+v, want Paris then Lyon", addrs)
 	}
+	withAddrs, addrs, err := s.CounterpartWithAddresses(ctx, a.ID, c.ID)
+	must(t, err)
+	if withAddrs.Name() != "Globex" || withAddrs.ID != c.ID || withAddrs.EntityID != a.ID || !withAddrs.CreatedAt.Equal(base) ||
+		len(addrs) != 2 || addrs[0].City != "Paris" || addrs[1].City != "Lyon" {
+		t.Fatalf("CounterpartWithAddresses = %+v, %+v; want Globex with Paris then Lyon", withAddrs, addrs)
+	}
+	bare := &booksync.Counterpart{ID: uuid.NewString(), EntityID: b.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Initech", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, bare, nil))
+	if got, addrs, err := s.CounterpartWithAddresses(ctx, b.ID, bare.ID); err != nil || got.Name() != "Initech" || addrs == nil || len(addrs) != 0 {
+		t.Fatalf("CounterpartWithAddresses of a counterpart without addresses = %+v, %v, %v", got, addrs, err)
+	}
 
 	// Entity B sees nothing of entity A's.
 	_, err = s.Counterpart(ctx, b.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	_, err = s.CounterpartAddresses(ctx, b.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, _, err = s.CounterpartWithAddresses(ctx, b.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	wantCode(t, s.CreateCounterpartAddress(ctx, b.ID, &booksync.CounterpartAddress{CounterpartID: c.ID}), booksync.ENOTFOUND)
 	wantCode(t, s.DeleteCounterpart(ctx, b.ID, c.ID, base), booksync.ENOTFOUND)
@@ -365,6 +424,8 @@ func testCounterparts(t *testing.T, s *store.Store) {
 	// Soft delete: gone from reads and lists, and deleting again is not found.
 	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
 	_, err = s.Counterpart(ctx, a.ID, c.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
+	_, _, err = s.CounterpartWithAddresses(ctx, a.ID, c.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
 	page, err = s.Counterparts(ctx, a.ID, booksync.ListQuery{Limit: 10})
 	must(t, err)
@@ -415,6 +476,40 @@ func testProducts(t *testing.T, s *store.Store) {
 		t.Fatalf("deleted product listed")
 	}
 	wantCode(t, s.DeleteProduct(ctx, a.ID, pr.ID, base), booksync.ENOTFOUND)
+}
+
+// testReceivableWithCounterpart checks the read that issuing starts with: the invoice, and whether
+// its counterpart is still one of the entity's, in one query.
+func testReceivableWithCounterpart(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	p := newPartner(t, s)
+	a, b := newEntity(t, s, p), newEntity(t, s, p)
+	c := &booksync.Counterpart{ID: uuid.NewString(), EntityID: a.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Globex", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, c, nil))
+	// b's counterpart of the same id as a's invoice names must not count for a's invoice.
+	r := newReceivable(a.ID, base)
+	foreign := &booksync.Counterpart{ID: r.CounterpartID, EntityID: b.ID, Type: booksync.CounterpartTypeOrganization,
+		Organization: &booksync.CounterpartOrganization{LegalName: "Other", IsCustomer: true}}
+	must(t, s.CreateCounterpart(ctx, foreign, nil))
+	must(t, s.CreateReceivable(ctx, r))
+	got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r.ID)
+	must(t, err)
+	if got.ID != r.ID || got.TotalAmount != 1190 || len(got.LineItems) != 1 || live {
+		t.Fatalf("ReceivableWithCounterpart of an invoice whose counterpart is another entity's = %+v, %v", got, live)
+	}
+	r2 := newReceivable(a.ID, base)
+	r2.CounterpartID = c.ID
+	must(t, s.CreateReceivable(ctx, r2))
+	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || !live {
+		t.Fatalf("ReceivableWithCounterpart = %+v, %v, %v; want the invoice and its counterpart live", got, live, err)
+	}
+	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
+	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || live {
+		t.Fatalf("ReceivableWithCounterpart after the counterpart's delete = %+v, %v, %v; want it not live", got, live, err)
+	}
+	_, _, err = s.ReceivableWithCounterpart(ctx, b.ID, r2.ID)
+	wantCode(t, err, booksync.ENOTFOUND)
 }
 
 func testReceivables(t *testing.T, s *store.Store) {
