@@ -356,17 +356,13 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 // in flight at once (see sends), 0 for none: within the accounting system's concurrency, one slot
 // of it left for the round's own calls (customers, items), and up to maxSends against a system
 // without limits, where preparing the next batch while one is sent is what drains a backlog fast
-// (the database's round trips and the system's answer overlap). Books written locally (GnuCash)
-// take one writer at a time.
+// (the database's round trips and the system's answer overlap). Books written locally without
+// limits (GnuCash) take one writer at a time.
 func (s *session) sendsAllowed() int {
-	if s.provider.Local != nil {
-		return 0
-	}
-	l := s.provider.Limits
-	if l.Concurrent > 0 {
+	switch l := s.provider.Limits; {
+	case l.Concurrent > 0:
 		return min(l.Concurrent-1, maxSends)
-	}
-	if l.PerMinute > 0 {
+	case l.PerMinute > 0 || s.provider.Local != nil:
 		return 0
 	}
 	return maxSends
