@@ -450,12 +450,11 @@ func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.Syn
 // or no longer pending in the query's answer, and never sent a second time.
 func (s *session) pending(ctx context.Context, typ string) ([]booksync.SyncedRecord, error) {
 	sending := s.sends.snapshot()
-	recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize+len(sending))
-	if err != nil || len(sending) == 0 {
-		return recs, err
+	except := make([]string, 0, len(sending))
+	for id := range sending {
+		except = append(except, id)
 	}
-	recs = slices.DeleteFunc(recs, func(r booksync.SyncedRecord) bool { return sending[r.ID] })
-	return recs[:min(len(recs), s.e.cfg.BatchSize)], nil
+	return s.e.store.PendingRecordsExcept(ctx, s.conn.ID, typ, s.e.cfg.BatchSize, except)
 }
 
 // maxSends bounds the batches of invoices one push has in flight at once.
