@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -25,7 +26,9 @@ type Limits struct {
 // for a whole window from the moment its answer was read: by then the system's own window has let
 // it go too, whatever the network and the system's queue took. The budget thus needs no margin,
 // and spends all of the system's minute: 60 calls of every rolling minute, not 60 of every 63
-// seconds, which is what a budget counting from the reservation with a margin would get.
+// seconds, which is what a budget counting from the reservation with a margin would get. A call
+// that ended without an answer may still arrive after booksync gave up on it, so it counts a
+// window longer (AcquireCall).
 type Budget struct {
 	limits Limits
 	scale  float64
@@ -70,8 +73,22 @@ func (b *Budget) Acquire(ctx context.Context) (release func(), err error) {
 // each item of a batch): the n calls are reserved at one instant, as the system counts them when
 // the request arrives, and one concurrency slot is held.
 func (b *Budget) AcquireN(ctx context.Context, n int) (release func(), err error) {
+	finish, err := b.AcquireCall(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return func() { finish(true) }, nil
+}
+
+// AcquireCall is AcquireN for a caller that tells, when the call ends, whether its answer was
+// read: finish(true) once it was (any status), finish(false) when the call ended without one
+// (canceled, timed out, the connection lost). The accounting system may still receive a call that
+// booksync gave up on, later than booksync gave up, so such a call stays in the windows for a
+// whole window longer than an answered one: as if its answer were read a (scaled) minute after
+// it ended, which bounds how late a request that left booksync can still arrive.
+func (b *Budget) AcquireCall(ctx context.Context, n int) (finish func(answered bool), err error) {
 	if b == nil {
-		return func() {}, nil
+		return func(bool) {}, nil
 	}
 	if b.sem != nil {
 		select {
@@ -93,9 +110,13 @@ func (b *Budget) AcquireN(ctx context.Context, n int) (release func(), err error
 		}
 		if wait <= 0 && answered == nil {
 			var once sync.Once
-			return func() {
+			return func(answered bool) {
 				once.Do(func() {
-					b.answer(reserved)
+					var late time.Duration
+					if !answered {
+						late = b.minuteWindow()
+					}
+					b.answer(reserved, late)
 					freeSlot()
 				})
 			}, nil
@@ -162,22 +183,33 @@ func (b *Budget) reserve(n int) (reserved int, wait time.Duration, answered <-ch
 	return n, 0, nil, nil
 }
 
-// answer moves n calls from in flight into the windows, counted from now: their answers were read.
-func (b *Budget) answer(n int) {
+// answer moves n calls from in flight into the windows, counted from now plus late: their answers
+// were read now (late 0), or they ended without one and may still arrive until now plus late.
+func (b *Budget) answer(n int, late time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
+	at := b.now().Add(late)
 	b.inFlight -= n
 	for range n {
 		if b.limits.PerMinute > 0 {
-			b.minute = append(b.minute, now)
+			b.minute = insertSorted(b.minute, at)
 		}
 		if b.limits.PerDay > 0 {
-			b.day = append(b.day, now)
+			b.day = insertSorted(b.day, at)
 		}
 	}
 	close(b.answered)
 	b.answered = make(chan struct{})
+}
+
+// insertSorted inserts t into ts, which is in ascending order, keeping the order: a call that
+// ended without an answer counts from a later time than calls answered after it.
+func insertSorted(ts []time.Time, t time.Time) []time.Time {
+	i := len(ts)
+	for i > 0 && ts[i-1].After(t) {
+		i--
+	}
+	return slices.Insert(ts, i, t)
 }
 
 // Scaled converts a wait given in the accounting system's time (QuickBooks' 60 seconds after a

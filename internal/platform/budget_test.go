@@ -32,7 +32,7 @@ func (b *Budget) call(t *testing.T, n int) time.Duration {
 		return -1
 	}
 	if wait == 0 {
-		b.answer(reserved)
+		b.answer(reserved, 0)
 	}
 	return wait
 }
@@ -80,7 +80,7 @@ func TestBudgetCountsACallFromItsAnswer(t *testing.T) {
 		t.Fatalf("third call waits %v, want a minute after the second's answer", wait)
 	}
 	clock.add(10 * time.Second)
-	b.answer(slow)
+	b.answer(slow, 0)
 	clock.add(wait - 10*time.Second)
 	if wait := b.call(t, 1); wait != 0 {
 		t.Fatalf("third call a minute on waits %v", wait)
@@ -97,7 +97,7 @@ func TestBudgetCountsACallFromItsAnswer(t *testing.T) {
 	if _, wait, answered, _ := b.reserve(1); wait != 0 || answered == nil {
 		t.Fatalf("a call behind one in flight: wait %v, answered %v", wait, answered)
 	} else {
-		b.answer(first)
+		b.answer(first, 0)
 		select {
 		case <-answered:
 		default:
@@ -193,5 +193,42 @@ func TestBudgetAcquireWaitsForAnswers(t *testing.T) {
 	b.mu.Unlock()
 	if inFlight != 0 || inMinute != 1 {
 		t.Fatalf("after the answer: %d in flight, %d in the minute; want 0 and 1", inFlight, inMinute)
+	}
+}
+
+func TestBudgetCountsAnUnansweredCallAWindowLonger(t *testing.T) {
+	b := NewBudget(Limits{PerMinute: 2, PerDay: 10}, 1)
+	clock := &fakeClock{t: time.Unix(1000, 0)}
+	b.now = clock.now
+	ctx := context.Background()
+	gaveUp, err := b.AcquireCall(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.add(5 * time.Second)
+	gaveUp(false) // timed out: the request may still reach the system, up to a minute later
+	answered, err := b.AcquireCall(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.add(time.Second)
+	answered(true)
+	// The answered call leaves the minute a minute after its answer; the one given up on only a
+	// minute after the latest it may arrive, two minutes after it ended.
+	if wait := b.call(t, 1); wait != time.Minute+time.Millisecond {
+		t.Fatalf("a third call waits %v, want a minute after the answered call's answer", wait)
+	}
+	clock.add(time.Minute + time.Millisecond)
+	if wait := b.call(t, 1); wait != 0 {
+		t.Fatalf("a minute after the answer, a call waits %v", wait)
+	}
+	if wait := b.call(t, 1); wait != time.Minute-time.Second {
+		t.Fatalf("the next call waits %v, want until two minutes after the unanswered call ended (%v)", wait, time.Minute-time.Second)
+	}
+	b.mu.Lock()
+	day := len(b.day)
+	b.mu.Unlock()
+	if day != 3 {
+		t.Fatalf("%d calls in the day, want 3", day)
 	}
 }

@@ -326,9 +326,23 @@ func (s *Store) SyncedRecords(ctx context.Context, entityID string, q booksync.L
 // PendingRecords returns up to limit records of a connection that wait to be pushed, oldest
 // first: pending, and either queued automatically or pushed on request.
 func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType string, limit int) ([]booksync.SyncedRecord, error) {
+	return s.PendingRecordsExcept(ctx, connectionID, objectType, limit, nil)
+}
+
+// PendingRecordsExcept is PendingRecords leaving out the records whose ids are in except (those
+// a push is sending): the query skips them in the index rather than reading and decoding them.
+func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
+	args := make([]any, 0, 4+len(except))
+	args = append(args, connectionID, booksync.SyncStatusPending, objectType, limit)
+	skip := ""
+	if len(except) > 0 {
+		skip = " AND id NOT IN (" + placeholderList(5, len(except)) + ")"
+		for _, id := range except {
+			args = append(args, id)
+		}
+	}
 	return queryAll(ctx, s.writer, scanSynced, "SELECT "+syncedColumns+` FROM synced_records
-	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3 ORDER BY created_at, id LIMIT $4`,
-		connectionID, booksync.SyncStatusPending, objectType, limit)
+	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3`+skip+` ORDER BY created_at, id LIMIT $4`, args...)
 }
 
 // RecordForTx is RecordFor inside a transaction.

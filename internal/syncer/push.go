@@ -293,9 +293,8 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 			return err
 		}
 		defer s.release()
-		if l := s.provider.Limits; l.PerMinute > 0 && l.Concurrent > 1 {
-			// One slot of the concurrency is left for the round's own calls (customers, items).
-			s.sends = newSends(min(l.Concurrent-1, maxSends))
+		if n := s.sendsAllowed(); n > 0 {
+			s.sends = newSends(n)
 			defer s.sends.wait() // before the session is released and the lease given back
 		}
 		deadline := time.Now().Add(e.cfg.JobTimeout / 2)
@@ -353,6 +352,22 @@ func (e *Engine) pushConnection(ctx context.Context, connID string, finish func(
 	})
 }
 
+// sendsAllowed returns how many batches of invoices a push of the session's connection may have
+// in flight at once (see sends), 0 for none: within the accounting system's concurrency, one slot
+// of it left for the round's own calls (customers, items), and up to maxSends against a system
+// without limits, where preparing the next batch while one is sent is what drains a backlog fast
+// (the database's round trips and the system's answer overlap). Books written locally without
+// limits (GnuCash) take one writer at a time.
+func (s *session) sendsAllowed() int {
+	switch l := s.provider.Limits; {
+	case l.Concurrent > 0:
+		return min(l.Concurrent-1, maxSends)
+	case l.PerMinute > 0 || s.provider.Local != nil:
+		return 0
+	}
+	return maxSends
+}
+
 // jobsWaiting reports whether a job of the engine's queue is available to run and waits for a
 // worker.
 func (e *Engine) jobsWaiting(ctx context.Context) (bool, error) {
@@ -394,7 +409,21 @@ func (s *session) pushRound(ctx context.Context) (bool, error) {
 // fillBatch returns the pending records of typ to push, recs or, against a rate-limited system,
 // those found after waiting for more.
 func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.SyncedRecord) ([]booksync.SyncedRecord, error) {
-	if typ != booksync.ObjectReceivable || len(recs) >= s.e.cfg.BatchSize || s.provider.Limits.PerMinute <= 0 {
+	if typ != booksync.ObjectReceivable || len(recs) >= s.e.cfg.BatchSize {
+		return recs, nil
+	}
+	if s.sends.busy() > 0 {
+		// Batches in flight are a backlog being drained: what is left is sent once they are
+		// answered, with what was issued meanwhile, not in a small batch of its own beside them.
+		if err := s.sends.wait(); err != nil {
+			return nil, err
+		}
+		var err error
+		if recs, err = s.pending(ctx, typ); err != nil || len(recs) == 0 || len(recs) >= s.e.cfg.BatchSize {
+			return recs, err
+		}
+	}
+	if s.provider.Limits.PerMinute <= 0 {
 		return recs, nil
 	}
 	// Against a rate-limited system a call is worth filling: invoices issued one
@@ -421,12 +450,11 @@ func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.Syn
 // or no longer pending in the query's answer, and never sent a second time.
 func (s *session) pending(ctx context.Context, typ string) ([]booksync.SyncedRecord, error) {
 	sending := s.sends.snapshot()
-	recs, err := s.e.store.PendingRecords(ctx, s.conn.ID, typ, s.e.cfg.BatchSize+len(sending))
-	if err != nil || len(sending) == 0 {
-		return recs, err
+	except := make([]string, 0, len(sending))
+	for id := range sending {
+		except = append(except, id)
 	}
-	recs = slices.DeleteFunc(recs, func(r booksync.SyncedRecord) bool { return sending[r.ID] })
-	return recs[:min(len(recs), s.e.cfg.BatchSize)], nil
+	return s.e.store.PendingRecordsExcept(ctx, s.conn.ID, typ, s.e.cfg.BatchSize, except)
 }
 
 // maxSends bounds the batches of invoices one push has in flight at once.
@@ -437,10 +465,13 @@ const maxSends = 4
 // would spend its minute's calls only as fast as one call after another goes: a real Xero takes
 // seconds over a PUT of 50 invoices, so 60 calls one after another take minutes, not one. So each
 // batch is sent in the background and the push goes on to prepare the next while it is in flight,
-// within the system's concurrency; the budget still spaces the calls. A batch prepared while
-// others are in flight leaves their records out, and its customers and products were pushed in
-// its own round before it is sent, so nothing is pushed twice. busy, failed and wait are safe on
-// nil sends, which has nothing in flight.
+// within the system's concurrency; the budget still spaces the calls. Against a system without
+// limits the same overlap hides the database's round trips behind the system's answers. A batch
+// that is not full waits for the batches in flight instead (fillBatch), so that invoices issued
+// one by one while a backlog drains join a full batch rather than a call of their own. A batch
+// prepared while others are in flight leaves their records out, and its customers and products
+// were pushed in its own round before it is sent, so nothing is pushed twice. busy, failed and
+// wait are safe on nil sends, which has nothing in flight.
 type sends struct {
 	slots chan struct{}
 	wg    sync.WaitGroup

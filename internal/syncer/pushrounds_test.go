@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -261,5 +262,43 @@ func TestRateLimitedPushSendsBatchesWhileOthersAreInFlight(t *testing.T) {
 	}
 	if len(pushed) != invoices {
 		t.Errorf("%d invoices pushed, want %d", len(pushed), invoices)
+	}
+}
+
+// TestPartialBatchWaitsForTheBatchesInFlight: while a full batch is in flight, the invoices left
+// over are not sent in a small call of their own beside it; they go once it is answered, so a
+// backlog drains in full batches and a rate-limited organisation's calls carry what they can.
+func TestPartialBatchWaitsForTheBatchesInFlight(t *testing.T) {
+	t.Parallel()
+	s := newPushSetup(t, platform.Limits{Concurrent: 5}, nil)
+	s.e.cfg.BatchSize = 5
+	const invoices = 7
+	for range invoices {
+		if _, err := s.issue(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var inFlight, most atomic.Int32
+	push := s.books.PushInvoicesFn
+	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		// The first batch is answered once another is in flight too, or after a while.
+		for deadline := time.Now().Add(time.Second); most.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		return push(ctx, invs)
+	}
+	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, call := range s.invoiceCalls() {
+		sizes = append(sizes, len(call))
+	}
+	if m := most.Load(); m != 1 || !slices.Equal(sizes, []int{5, 2}) {
+		t.Errorf("calls of %v invoices, at most %d in flight at once; want [5 2], one at a time", sizes, m)
 	}
 }

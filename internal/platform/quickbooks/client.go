@@ -109,15 +109,15 @@ func (c *Client) url(r request) string {
 
 // acquire spends weight calls of the budget at one instant (QuickBooks meters every item of a
 // batch when the request arrives) and holds one concurrency slot for the request.
-func (c *Client) acquire(ctx context.Context, weight int) (func(), error) {
-	return c.cfg.Budget.AcquireN(ctx, max(weight, 1))
+func (c *Client) acquire(ctx context.Context, weight int) (func(answered bool), error) {
+	return c.cfg.Budget.AcquireCall(ctx, max(weight, 1))
 }
 
 // send makes one call within the budget and returns the answer whatever its status; its error is
 // a *platform.Error for failures where no answer was read (budget, network, timeout). A 429 pauses
 // the budget here, so that every caller waits.
 func (c *Client) send(ctx context.Context, r request) (response, error) {
-	release, err := c.acquire(ctx, r.weight)
+	finish, err := c.acquire(ctx, r.weight)
 	if err != nil {
 		if perr, ok := err.(*platform.Error); ok {
 			return response{}, perr
@@ -125,12 +125,14 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 		return response{}, &platform.Error{Class: platform.Transient, Code: "canceled",
 			Message: "Call to QuickBooks was not made: " + err.Error(), Err: err}
 	}
-	defer release()
+	answered := false
+	defer func() { finish(answered) }()
 
 	a, perr := service.RoundTrip(ctx, c.cfg.HTTPClient, c.cfg.Timeout, r.method, c.url(r), nil, r.body)
 	if perr != nil {
 		return response{}, perr
 	}
+	answered = true
 	if a.Status == http.StatusTooManyRequests {
 		c.cfg.Budget.Pause(c.cfg.Budget.Scaled(throttleWait))
 	}

@@ -74,7 +74,7 @@ func (c *Client) api(path string, q url.Values) string {
 // a *platform.Error for failures where no answer was read (budget, network, timeout). A 429 pauses
 // the budget here, so that every caller honours Retry-After.
 func (c *Client) send(ctx context.Context, r request) (response, error) {
-	release, err := c.cfg.Budget.Acquire(ctx)
+	finish, err := c.cfg.Budget.AcquireCall(ctx, 1)
 	if err != nil {
 		if perr, ok := err.(*platform.Error); ok {
 			return response{}, perr
@@ -82,7 +82,8 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 		return response{}, &platform.Error{Class: platform.Transient, Code: "canceled",
 			Message: "Call to Xero was not made: " + err.Error(), Err: err}
 	}
-	defer release()
+	answered := false
+	defer func() { finish(answered) }()
 
 	header := http.Header{}
 	for k, v := range r.header {
@@ -100,6 +101,7 @@ func (c *Client) send(ctx context.Context, r request) (response, error) {
 	if perr != nil {
 		return response{}, perr
 	}
+	answered = true
 	if a.Status == http.StatusTooManyRequests {
 		c.cfg.Budget.Pause(retryAfter(a.Header))
 	}

@@ -49,13 +49,19 @@ func intern(v string) string {
 // index records what the organisation's entry of inv says; callers hold the lock.
 func (o *org) index(inv *Invoice, seq int64) *invoiceEntry {
 	e := o.invoices[strings.ToLower(inv.InvoiceID)]
-	if e == nil {
+	isNew := e == nil
+	if isNew {
 		e = &invoiceEntry{id: inv.InvoiceID}
 		o.invoices[strings.ToLower(inv.InvoiceID)] = e
 	}
 	e.seq = seq
-	if e.number != inv.InvoiceNumber {
+	if isNew || e.number != inv.InvoiceNumber {
+		if !isNew {
+			o.unindexNumber(e)
+		}
 		e.number = inv.InvoiceNumber
+		k := numberKey(e.number)
+		o.byNumber[k] = append(o.byNumber[k], e)
 	}
 	e.typ, e.status = intern(inv.Type), intern(inv.Status)
 	e.contactID = inv.Contact.ContactID
@@ -68,6 +74,37 @@ func (o *org) index(inv *Invoice, seq int64) *invoiceEntry {
 		e.date = inv.Date.UnixNano()
 	}
 	return e
+}
+
+// numberKey is the key of an invoice number in the organisation's index by number: numbers that
+// strings.EqualFold finds equal (as Xero compares them, regardless of case) mostly share it, and
+// lookups compare the entries under it with EqualFold.
+func numberKey(number string) string {
+	return strings.ToLower(strings.ToUpper(number))
+}
+
+// unindexNumber takes e out of the index by number, under the number it has; callers hold the lock.
+func (o *org) unindexNumber(e *invoiceEntry) {
+	k := numberKey(e.number)
+	list := slices.DeleteFunc(o.byNumber[k], func(x *invoiceEntry) bool { return x == e })
+	if len(list) == 0 {
+		delete(o.byNumber, k)
+	} else {
+		o.byNumber[k] = list
+	}
+}
+
+// invoicesNumbered returns the entries of the invoices whose number equals number regardless of
+// case, in no particular order; callers hold the lock. An organisation's sales invoices have
+// unique numbers, so this is a look-up, not a scan of its books.
+func (o *org) invoicesNumbered(number string) []*invoiceEntry {
+	var out []*invoiceEntry
+	for _, e := range o.byNumber[numberKey(number)] {
+		if strings.EqualFold(e.number, number) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // invoiceKey is the Store key of an invoice.

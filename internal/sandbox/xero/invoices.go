@@ -83,17 +83,24 @@ func (s *Sandbox) findInvoice(o *org, idOrNumber string) *Invoice {
 	if inv := s.invoice(o, idOrNumber); inv != nil {
 		return inv
 	}
-	for _, e := range o.invoices {
-		if e.status != "DELETED" && strings.EqualFold(e.number, idOrNumber) {
-			return s.invoice(o, e.id)
+	// The oldest, as the books list them, when deleted invoices left their number to others.
+	var found *invoiceEntry
+	for _, e := range o.invoicesNumbered(idOrNumber) {
+		if e.status != "DELETED" && (found == nil || e.seq < found.seq) {
+			found = e
 		}
 	}
-	return nil
+	if found == nil {
+		return nil
+	}
+	return s.invoice(o, found.id)
 }
 
+// invoiceNumberTaken reports whether a sales invoice other than self (an id; "" for none) that is
+// not deleted has the number, regardless of case; callers hold the lock.
 func invoiceNumberTaken(o *org, number, self string) bool {
-	for _, e := range o.invoices {
-		if e.id != self && e.typ == "ACCREC" && e.status != "DELETED" && strings.EqualFold(e.number, number) {
+	for _, e := range o.invoicesNumbered(number) {
+		if e.id != self && e.typ == "ACCREC" && e.status != "DELETED" {
 			return true
 		}
 	}

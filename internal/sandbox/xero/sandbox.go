@@ -38,7 +38,8 @@ type org struct {
 	meta     orgMeta
 	contacts map[string]*Contact
 	items    map[string]*Item
-	invoices map[string]*invoiceEntry // by lower-case id; the invoices are in the Store
+	invoices map[string]*invoiceEntry   // by lower-case id; the invoices are in the Store
+	byNumber map[string][]*invoiceEntry // the same entries by numberKey of their number
 	payments map[string]*Payment
 	credits  map[string]*CreditNote
 	seqs     map[string]int64 // object id -> creation sequence, for stable order
@@ -76,6 +77,7 @@ func emptyOrg() *org {
 		contacts: map[string]*Contact{},
 		items:    map[string]*Item{},
 		invoices: map[string]*invoiceEntry{},
+		byNumber: map[string][]*invoiceEntry{},
 		payments: map[string]*Payment{},
 		credits:  map[string]*CreditNote{},
 		seqs:     map[string]int64{},

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"PartnerTenants", testPartnerTenants},
 		{"Leases", testLeases},
 		{"SettleSyncedRecord", testSettleSyncedRecord},
+		{"PendingRecordsExcept", testPendingRecordsExcept},
 		{"TypedErrors", testTypedErrors},
 	}
 	for _, tt := range tests {
@@ -1219,6 +1220,42 @@ func testSettleSyncedRecord(t *testing.T, s *store.Store) {
 	}
 	if got, err = s.RecordFor(ctx, c.ID, r.ObjectType, r.ObjectID); err != nil || got.SyncStatus != booksync.SyncStatusDone || got.Attempts != 0 {
 		t.Fatalf("after the outcome: %+v %v", got, err)
+	}
+}
+
+// testPendingRecordsExcept: the records a push waits to send come oldest first, a batch at a time,
+// without those it is sending already.
+func testPendingRecordsExcept(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	c := newConnection(t, s, e.ID)
+	var ids []string
+	for i := range 5 {
+		r := &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: e.ID, ConnectionID: c.ID, CreatedAt: base.Add(time.Duration(i) * time.Second),
+			UpdatedAt: base, ObjectType: booksync.ObjectReceivable, ObjectID: uuid.NewString(), SyncStatus: booksync.SyncStatusPending,
+			LastPulledAt: base, Platform: c.Platform, Auto: true}
+		must(t, s.InTx(ctx, func(tx *sql.Tx) error { _, _, err := s.EnsureSyncedRecord(ctx, tx, r); return err }))
+		ids = append(ids, r.ID)
+	}
+	for _, tc := range []struct {
+		except []string
+		want   []string
+	}{
+		{nil, ids[:2]},
+		{ids[:2], ids[2:4]},
+		{[]string{ids[0], ids[2]}, []string{ids[1], ids[3]}},
+		{ids[:4], ids[4:]},
+		{ids, nil},
+	} {
+		recs, err := s.PendingRecordsExcept(ctx, c.ID, booksync.ObjectReceivable, 2, tc.except)
+		must(t, err)
+		var got []string
+		for _, r := range recs {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("pending except %v: %v, want %v", tc.except, got, tc.want)
+		}
 	}
 }
 
