@@ -141,16 +141,10 @@ func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
 // the partner of its entity's row, and returns that partner: no row means no entity. cond, when not
 // empty, is a further condition ("AND ...") the insert needs.
 func insertEventSQL(n int, cond string) string {
-	return insertEventDataSQL(n, "$"+strconv.Itoa(n+7), cond)
-}
-
-// insertEventDataSQL is insertEventSQL with the SQL expression data as the event's data, in place
-// of its argument (which data may use).
-func insertEventDataSQL(n int, data, cond string) string {
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
 	return `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
 	SELECT ` + p(1) + `, id, partner_id, ` + p(3) + `, ` + p(4) + `, ` + p(5) + `, CAST(` + p(6) + ` AS BIGINT), CAST(` + p(6) +
-		` AS BIGINT), ` + data + ` FROM entities WHERE id = ` + p(2) + ` ` + cond + ` RETURNING partner_id`
+		` AS BIGINT), ` + p(7) + ` FROM entities WHERE id = ` + p(2) + ` ` + cond + ` RETURNING partner_id`
 }
 
 func eventArgs(ev booksync.Event, data string) []any {
@@ -187,7 +181,12 @@ func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, arg
 // enabled subscriptions to objectType, which is the statement's argument after args. found
 // reports whether ev inserted its event.
 func queryEventSubs(ctx context.Context, tx *sql.Tx, with, objectType string, args ...any) (subs []booksync.WebhookSubscription, found bool, err error) {
-	rows, err := tx.QueryContext(ctx, with+` SELECT `+eventSubsColumns+` FROM ev `+eventSubsJoin(len(args)),
+	n := len(args)
+	rows, err := tx.QueryContext(ctx, with+` SELECT COALESCE(s.id, ''), COALESCE(s.partner_id, ''), COALESCE(s.object_type, ''),
+	COALESCE(s.url, ''), COALESCE(s.status, ''), COALESCE(s.failing_since, 0), COALESCE(s.created_at, 0),
+	COALESCE(s.updated_at, 0), COALESCE(s.data, '{}')
+	FROM ev LEFT JOIN webhook_subscriptions s ON s.partner_id = ev.partner_id AND s.object_type = $`+strconv.Itoa(n+1)+
+		` AND s.status = $`+strconv.Itoa(n+2)+` ORDER BY s.created_at, s.id`,
 		append(args, objectType, booksync.SubscriptionEnabled)...)
 	if err != nil {
 		return nil, false, err
@@ -204,19 +203,6 @@ func queryEventSubs(ctx context.Context, tx *sql.Tx, with, objectType string, ar
 		}
 	}
 	return subs, found, rows.Err()
-}
-
-// eventSubsColumns are the columns of a subscription that eventSubsJoin joins to the event of a
-// CTE named ev, as scanSubscription reads them; with no subscription, they are empty.
-const eventSubsColumns = `COALESCE(s.id, ''), COALESCE(s.partner_id, ''), COALESCE(s.object_type, ''),
-	COALESCE(s.url, ''), COALESCE(s.status, ''), COALESCE(s.failing_since, 0), COALESCE(s.created_at, 0),
-	COALESCE(s.updated_at, 0), COALESCE(s.data, '{}')`
-
-// eventSubsJoin joins to the event of a CTE named ev the enabled subscriptions of its partner to an
-// object type, the statement's argument after the first n (and the enabled status the one after).
-func eventSubsJoin(n int) string {
-	return `LEFT JOIN webhook_subscriptions s ON s.partner_id = ev.partner_id AND s.object_type = $` + strconv.Itoa(n+1) +
-		` AND s.status = $` + strconv.Itoa(n+2) + ` ORDER BY s.created_at, s.id`
 }
 
 // queueEventsDeliveries queues the deliveries of the events of evs that written holds (by id),

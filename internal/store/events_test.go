@@ -263,9 +263,8 @@ func TestSettleSyncedRecords(t *testing.T) {
 }
 
 // TestIssuedDocumentsCarryTheirNumber checks, on both databases, that an issued invoice and credit
-// note hold their number in their row, their data and their event's object and description (on
-// PostgreSQL the number is taken in the statement that writes them), with a credit-note prefix that
-// JSON escapes, and that an invoice is created with its event both when no webhook subscription
+// note hold their number in their row, their data and their event's object and description, with
+// a credit-note prefix that JSON escapes, and that an invoice is created with its event both when no webhook subscription
 // wants it and when one does (and then gets its delivery).
 func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 	t.Parallel()

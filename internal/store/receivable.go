@@ -5,13 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/booksync/booksync"
 )
@@ -456,8 +453,8 @@ func (s *Store) StartIssueTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 // ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
 // a caller already gave another receivable by hand is skipped. The number is taken here, after
 // everything else the transaction needs to do but its commit, so that the issues of one entity wait
-// for each other over as few statements as possible: on PostgreSQL one statement that takes the
-// number and writes the receivable and its event (numberAndWriteIssued), and the commit.
+// for each other over as few statements as possible: on PostgreSQL the counter's UPDATE, one
+// statement that writes the receivable and its event, and the commit.
 func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error)) error {
 	if r.DocumentID != nil && *r.DocumentID != "" {
 		_, err := s.writeIssued(ctx, tx, r, event, false)
@@ -472,13 +469,6 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 		counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
 	}
 	for {
-		if s.d.writableCTEs {
-			written, err := s.numberAndWriteIssued(ctx, tx, r, event, counter, prefix)
-			if err != nil || written {
-				return err
-			}
-			continue
-		}
 		var n int64
 		err := tx.QueryRowContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` + 1
 		WHERE id = $1 RETURNING `+counter+` - 1`, r.EntityID).Scan(&n)
@@ -563,112 +553,6 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		return false, s.whyNotIssued(ctx, tx, r, numbered)
 	}
 	r.Version++
-	return true, s.queueDeliveries(ctx, tx, ev, subs)
-}
-
-// numberAndWriteIssued takes the entity's next number from its counter column and writes the
-// issued receivable r with it, and the event that event returns for r (if event is not nil), in one
-// statement, where the database runs writes in a WITH clause (PostgreSQL); it bumps r.Version and
-// sets r.DocumentID. When another receivable of the entity holds the number already, it writes
-// nothing but the counter and reports false, and the caller takes the next number.
-//
-// The counter's UPDATE locks the entity's row until the transaction ends, so one statement and
-// the commit are all that the issues of one entity wait for each other over. The number is known
-// only inside the statement, so r and its event are encoded with a placeholder for their document
-// id, random for each issue, which the statement replaces with the number in both.
-func (s *Store) numberAndWriteIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error), counter, prefix string) (written bool, err error) {
-	placeholder := "booksync-document-id-" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	r.DocumentID = &placeholder
-	defer func() {
-		if err != nil || !written {
-			r.DocumentID = nil
-		}
-	}()
-	row, err := encodeReceivable(r)
-	if err != nil {
-		return false, fmt.Errorf("store: update receivable: %w", err)
-	}
-	prefix += "-"
-	prefixJSON, err := json.Marshal(prefix)
-	if err != nil {
-		return false, fmt.Errorf("store: issue receivable: %w", err)
-	}
-	args := []any{r.Type, r.Status, r.CounterpartID, r.CounterpartName, r.Currency, r.TotalAmount, r.DiscountedSubtotal,
-		row.issueDate, micros(r.UpdatedAt), row.data, row.lines, r.ID, r.EntityID, r.Version, micros(r.CreatedAt),
-		row.dataVersion, row.apiLines, placeholder, prefix, string(prefixJSON[1 : len(prefixJSON)-1])}
-	// $18 is the placeholder, $19 the prefix with its dash and $20 the same as JSON writes it inside
-	// a string; the number has five digits at least, as the other databases' "%s-%05d" gives it.
-	with := `WITH n AS (UPDATE entities SET ` + counter + ` = ` + counter + ` + 1 WHERE id = $13 RETURNING ` + counter + ` - 1 AS n),
-	d AS (SELECT CASE WHEN n < 100000 THEN lpad(CAST(n AS TEXT), 5, '0') ELSE CAST(n AS TEXT) END AS num FROM n),
-	w AS (UPDATE receivables SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4,
-	    document_id = $19 || d.num, currency = $5, total_amount = $6, discounted_subtotal = $7, issue_date = $8,
-	    updated_at = $9, data = replace($10, $18, $20 || d.num), lines = $11, version = version + 1,
-	    data_version = CASE WHEN created_at = $15 THEN $16 ELSE 0 END, api_lines = $17
-	  FROM d WHERE id = $12 AND entity_id = $13 AND version = $14
-	  AND NOT EXISTS (SELECT 1 FROM receivables o WHERE o.entity_id = $13 AND o.document_id = $19 || d.num)
-	  RETURNING id)`
-	var ev booksync.Event
-	var num string
-	var found bool
-	var subs []booksync.WebhookSubscription
-	if event == nil {
-		err = tx.QueryRowContext(ctx, with+` SELECT d.num, EXISTS (SELECT 1 FROM w) FROM d`, args...).Scan(&num, &found)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, wrapRead("document number", notFound("entity"))
-		}
-		if err != nil {
-			return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
-		}
-	} else {
-		r.Version++ // the event shows the receivable as written
-		ev, err = event(r)
-		r.Version--
-		if err != nil {
-			return false, err
-		}
-		var data string
-		if ev, data, err = prepareEvent(ev); err != nil {
-			return false, err
-		}
-		n := len(args)
-		args = append(args, eventArgs(ev, data)...)
-		rows, err := tx.QueryContext(ctx, with+`, ev AS (`+
-			insertEventDataSQL(n, "replace($"+strconv.Itoa(n+7)+", $18, $20 || (SELECT num FROM d))", "AND EXISTS (SELECT 1 FROM w)")+
-			`) SELECT d.num, ev.partner_id IS NOT NULL, `+eventSubsColumns+` FROM d LEFT JOIN ev ON TRUE `+eventSubsJoin(len(args)),
-			append(args, ev.ObjectType, booksync.SubscriptionEnabled)...)
-		if err != nil {
-			return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
-		}
-		seen := false
-		for rows.Next() {
-			seen = true
-			sub, err := scanSubscription(rows, &num, &found)
-			if err != nil {
-				rows.Close()
-				return false, fmt.Errorf("store: issue receivable: %w", err)
-			}
-			if sub.ID != "" {
-				subs = append(subs, sub)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
-		}
-		if !seen {
-			return false, wrapRead("document number", notFound("entity"))
-		}
-	}
-	doc := prefix + num
-	r.DocumentID = &doc
-	if !found {
-		return false, s.whyNotIssued(ctx, tx, r, true)
-	}
-	r.Version++
-	written = true
-	if event == nil {
-		return true, nil
-	}
 	return true, s.queueDeliveries(ctx, tx, ev, subs)
 }
 
