@@ -264,8 +264,8 @@ func TestSettleSyncedRecords(t *testing.T) {
 
 // TestIssuedDocumentsCarryTheirNumber checks, on both databases, that an issued invoice and credit
 // note hold their number in their row, their data and their event's object and description, with
-// a credit-note prefix that JSON escapes, and that an invoice is created with its event both when no webhook subscription
-// wants it and when one does (and then gets its delivery).
+// a credit-note prefix that JSON escapes, and that an invoice is created with its event both when
+// no webhook subscription wants it and when one does (and then gets its delivery).
 func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 	t.Parallel()
 	for _, d := range dialects {
