@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
-	"strings"
 
 	"github.com/booksync/booksync"
 )
@@ -104,12 +102,16 @@ func (s *Store) EventDeliveries(ctx context.Context, entityID string, eventIDs [
 		return nil, nil
 	}
 	args := []any{entityID}
-	marks := make([]string, len(eventIDs))
-	for i, id := range eventIDs {
+	for _, id := range eventIDs {
 		args = append(args, id)
-		marks[i] = "$" + strconv.Itoa(i+2)
 	}
-	ds, err := queryAll(ctx, s.reader, scanDelivery, "SELECT "+deliveryColumns+` FROM webhook_deliveries
-		WHERE entity_id = $1 AND event_id IN (`+strings.Join(marks, ", ")+") ORDER BY created_at, id", args...)
+	ds, err := queryAll(ctx, s.reader, scanDelivery, eventDeliveriesSQL(s.d, len(eventIDs)), args...)
 	return ds, wrapRead("webhook deliveries", err)
+}
+
+// eventDeliveriesSQL reads the deliveries of the entity $1's events among n event ids, $2 on:
+// each event id is looked up (see dialect.byIDs).
+func eventDeliveriesSQL(d dialect, n int) string {
+	return "SELECT " + deliveryColumns + " FROM webhook_deliveries WHERE " + d.byIDs + "entity_id = $1 AND event_id IN (" +
+		placeholderList(2, n) + ") ORDER BY created_at, id"
 }

@@ -31,6 +31,12 @@ type dialect struct {
 	// it may change. PostgreSQL compares the values, and a row that moves gets new entries in
 	// every index anyway.
 	indexesPerSetColumn bool
+	// byIDs prefixes the entity column of a read of a list of rows by their ids, so that it only
+	// filters. SQLite keeps no statistics unless ANALYZE runs, and then guesses that an equality on
+	// an index's first column matches about ten rows: for more ids than that, it reads the whole
+	// entity's index instead of looking each id up, which costs as much as the entity has rows.
+	// SQLite's unary + keeps a column out of the choice of index; PostgreSQL keeps statistics.
+	byIDs string
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
@@ -45,6 +51,7 @@ var sqliteDialect = dialect{
 	icontains:           func(col, arg string) string { return fmt.Sprintf("instr(lower(%s), lower(%s)) > 0", col, arg) },
 	riverDriver:         func(db *sql.DB, _ *pgxpool.Pool) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
 	indexesPerSetColumn: true,
+	byIDs:               "+",
 	oneProcess:          true,
 }
 

@@ -41,73 +41,12 @@ type listTable[T any] struct {
 // rather than build SQL from a query it cannot vouch for.
 func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], scopeID string, q booksync.ListQuery) (booksync.Page[T], error) {
 	var page booksync.Page[T]
-	sortCol := q.Sort
-	if sortCol == "" {
-		sortCol = t.spec.DefaultSort
+	lq, err := buildListQuery(d, t, scopeID, q)
+	if err != nil {
+		return page, err
 	}
-	if !slices.Contains(t.spec.Sorts, sortCol) {
-		return page, &QueryError{Field: "sort", Reason: QueryBadSort, Allowed: t.spec.Sorts}
-	}
-	sortKind := t.spec.Fields[sortCol]
-	desc := false
-	switch q.Order {
-	case "", booksync.OrderAsc:
-	case booksync.OrderDesc:
-		desc = true
-	default:
-		return page, &QueryError{Field: "order", Reason: QueryBadOrder}
-	}
-	if q.Limit < 1 || q.Limit > maxLimit {
-		return page, &QueryError{Field: "limit", Reason: QueryBadLimit, Max: maxLimit}
-	}
-	if q.After != nil && q.Before != nil {
-		return page, &QueryError{Field: "pagination_token", Reason: QueryTwoCursors}
-	}
-
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	conds := []string{t.scope + " = " + arg(scopeID)}
-	if t.where != "" {
-		conds = append(conds, t.where)
-	}
-	for _, f := range q.Filters {
-		cond, err := filterSQL(d, t.spec, f, arg)
-		if err != nil {
-			return page, err
-		}
-		conds = append(conds, cond)
-	}
-
-	// Going back (Before), read in the opposite order and reverse the rows afterwards.
-	backward := q.Before != nil
-	cursor := q.After
-	if backward {
-		cursor = q.Before
-	}
-	scanDesc := desc != backward
-	if cursor != nil {
-		key, err := cursorKey(sortKind, cursor.Key)
-		if err != nil {
-			return page, err
-		}
-		op := ">"
-		if scanDesc {
-			op = "<"
-		}
-		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s, %s)", sortCol, op, arg(key), arg(cursor.ID)))
-	}
-	dir := "ASC"
-	if scanDesc {
-		dir = "DESC"
-	}
-	// The sort key and id come first: they make the cursors.
-	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
-		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortCol, dir, dir, arg(q.Limit+1))
-
-	rows, err := db.QueryContext(ctx, query, args...)
+	sortKind, backward, cursor := lq.sortKind, lq.backward, lq.cursor
+	rows, err := db.QueryContext(ctx, lq.sql, lq.args...)
 	if err != nil {
 		return page, fmt.Errorf("store: list %s: %w", t.table, err)
 	}
@@ -171,6 +110,90 @@ func list[T any](ctx context.Context, db *sql.DB, d dialect, t listTable[T], sco
 		}
 	}
 	return page, nil
+}
+
+// listQuery is the SQL of one page of a list, with what reading its rows needs.
+type listQuery struct {
+	sql      string
+	args     []any
+	sortKind booksync.FieldKind
+	backward bool             // the rows come in the opposite order and are reversed
+	cursor   *booksync.Cursor // the page starts after (or, backward, before) this row
+}
+
+// buildListQuery checks q against t's spec and builds the SQL of its page (see list).
+func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync.ListQuery) (listQuery, error) {
+	spec, scope := t.spec, t.scope
+	sortCol := q.Sort
+	if sortCol == "" {
+		sortCol = spec.DefaultSort
+	}
+	if !slices.Contains(spec.Sorts, sortCol) {
+		return listQuery{}, &QueryError{Field: "sort", Reason: QueryBadSort, Allowed: spec.Sorts}
+	}
+	sortKind := spec.Fields[sortCol]
+	desc := false
+	switch q.Order {
+	case "", booksync.OrderAsc:
+	case booksync.OrderDesc:
+		desc = true
+	default:
+		return listQuery{}, &QueryError{Field: "order", Reason: QueryBadOrder}
+	}
+	if q.Limit < 1 || q.Limit > maxLimit {
+		return listQuery{}, &QueryError{Field: "limit", Reason: QueryBadLimit, Max: maxLimit}
+	}
+	if q.After != nil && q.Before != nil {
+		return listQuery{}, &QueryError{Field: "pagination_token", Reason: QueryTwoCursors}
+	}
+
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool { return f.Field == "id" && f.Op == booksync.OpIn }) {
+		scope = d.byIDs + scope // the ids are looked up, not the scope's rows read (see dialect.byIDs)
+	}
+	conds := []string{scope + " = " + arg(scopeID)}
+	if t.where != "" {
+		conds = append(conds, t.where)
+	}
+	for _, f := range q.Filters {
+		cond, err := filterSQL(d, spec, f, arg)
+		if err != nil {
+			return listQuery{}, err
+		}
+		conds = append(conds, cond)
+	}
+
+	// Going back (Before), read in the opposite order and reverse the rows afterwards.
+	backward := q.Before != nil
+	cursor := q.After
+	if backward {
+		cursor = q.Before
+	}
+	scanDesc := desc != backward
+	if cursor != nil {
+		key, err := cursorKey(sortKind, cursor.Key)
+		if err != nil {
+			return listQuery{}, err
+		}
+		op := ">"
+		if scanDesc {
+			op = "<"
+		}
+		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s, %s)", sortCol, op, arg(key), arg(cursor.ID)))
+	}
+	dir := "ASC"
+	if scanDesc {
+		dir = "DESC"
+	}
+	// The sort key and id come first: they make the cursors.
+	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
+		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortCol, dir, dir, arg(q.Limit+1))
+
+	return listQuery{sql: query, args: args, sortKind: sortKind, backward: backward, cursor: cursor}, nil
 }
 
 func isTextKind(k booksync.FieldKind) bool {

@@ -292,8 +292,7 @@ func (s *Store) ReceivablesByID(ctx context.Context, entityID string, ids []stri
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rs, err := queryAll(ctx, s.reader, scanReceivable, "SELECT "+receivableColumns+
-		" FROM receivables WHERE entity_id = $1 AND id IN ("+placeholderList(2, len(ids))+")", args...)
+	rs, err := queryAll(ctx, s.reader, scanReceivable, receivablesByIDSQL(s.d, len(ids)), args...)
 	if err != nil {
 		return nil, wrapRead("receivables", err)
 	}
@@ -301,6 +300,13 @@ func (s *Store) ReceivablesByID(ctx context.Context, entityID string, ids []stri
 		out[rs[i].ID] = &rs[i]
 	}
 	return out, nil
+}
+
+// receivablesByIDSQL reads the invoices of the entity $1 among n ids, $2 on: each id is looked up
+// (see dialect.byIDs).
+func receivablesByIDSQL(d dialect, n int) string {
+	return "SELECT " + receivableColumns + " FROM receivables WHERE " + d.byIDs + "entity_id = $1 AND id IN (" +
+		placeholderList(2, n) + ")"
 }
 
 // ReceivableTx reads an invoice of the entity inside a write transaction, locking its row on
