@@ -517,7 +517,8 @@ func scanDelivery(sc scanner, extra ...any) (booksync.WebhookDelivery, error) {
 
 var deliveryList = listTable[booksync.WebhookDelivery]{
 	spec: booksync.WebhookDeliveryList, table: "webhook_deliveries", scope: "entity_id",
-	columns: deliveryColumns, scan: scanDelivery,
+	globalLookups: []string{"event_id"},
+	columns:       deliveryColumns, scan: scanDelivery,
 }
 
 // Deliveries lists the deliveries of the entity's events.
