@@ -370,6 +370,9 @@ func scanEvent(sc scanner, extra ...any) (booksync.Event, error) {
 
 var eventList = listTable[booksync.Event]{
 	spec: booksync.EventList, table: "events", scope: "entity_id", columns: eventColumns, scan: scanEvent,
+	// An event is written once, its updated_at its created_at: sorted by either, the list reads
+	// the entity's events in the order of their index instead of sorting them all.
+	sameSorts: map[string]string{"updated_at": "created_at"},
 }
 
 // Events lists the entity's events.

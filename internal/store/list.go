@@ -36,7 +36,10 @@ type listTable[T any] struct {
 	// event_id: the scope only filters what the index finds, as a list of ids does (see
 	// dialect.byIDs).
 	globalLookups []string
-	columns       string // what scan reads, after the sort key
+	// sameSorts maps a sort to a column that holds the same value in every row and has the
+	// scope's index, such as an event's created_at for its updated_at (events never change).
+	sameSorts map[string]string
+	columns   string // what scan reads, after the sort key
 	// scan reads one row; extra are the destinations of the columns before s.columns.
 	scan func(sc scanner, extra ...any) (T, error)
 }
@@ -140,6 +143,9 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 		return listQuery{}, &QueryError{Field: "sort", Reason: QueryBadSort, Allowed: spec.Sorts}
 	}
 	sortKind := spec.Fields[sortCol]
+	if col, ok := t.sameSorts[sortCol]; ok {
+		sortCol = col
+	}
 	desc := false
 	switch q.Order {
 	case "", booksync.OrderAsc:

@@ -155,6 +155,10 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 			booksync.ListQuery{Filters: append(eq("counterpart_id", id), eq("status", "issued")...), Limit: 100})),
 		"receivables?based_on, before a cursor": byBasis(buildListQuery(s.d, receivableJSONList, entity,
 			booksync.ListQuery{Filters: eq("based_on", id), Limit: 100, Before: after})),
+		"counterparts?counterpart_name": list("counterparts", "counterparts_entity_name (entity_id=? AND counterpart_name=?)")(
+			buildListQuery(s.d, counterpartList, entity, booksync.ListQuery{Filters: eq("counterpart_name", "Acme"), Limit: 100})),
+		"products?name, after a cursor": list("products", "products_entity_name (entity_id=? AND name=?)")(
+			buildListQuery(s.d, productList, entity, booksync.ListQuery{Filters: eq("name", "Widget"), Limit: 100, After: after})),
 		"payment_records?object_id": byInvoice(buildListQuery(s.d, paymentList, entity,
 			booksync.ListQuery{Filters: eq("object_id", id), Limit: 100})),
 		"payment_records?object_id__in, by amount": byInvoice(buildListQuery(s.d, paymentList, entity,
@@ -194,6 +198,35 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no read of %s in plan %q", name, q.table, plan)
+		}
+	}
+}
+
+// The events of an entity, sorted by update, are read in the order of an index, not all read and
+// sorted: an event is written once, and its updated_at is its created_at.
+func TestSQLiteReadsEventsByUpdateInOrder(t *testing.T) {
+	t.Parallel()
+	s, err := OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "plans.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	after := &booksync.Cursor{Key: int64(1), ID: uuid.NewString()}
+	for name, q := range map[string]booksync.ListQuery{
+		"events?sort=updated_at":                          {Sort: "updated_at", Limit: 100},
+		"events?sort=updated_at&order=desc, after a page": {Sort: "updated_at", Order: booksync.OrderDesc, Limit: 100, After: after},
+		"events?object_type&sort=updated_at": {Sort: "updated_at", Limit: 100,
+			Filters: []booksync.Filter{{Field: "object_type", Op: booksync.OpEq, Values: []any{booksync.ObjectReceivable}}}},
+	} {
+		lq, err := buildListQuery(s.d, eventList, uuid.NewString(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := explainSQLite(t, s, lq.sql, lq.args)
+		for _, step := range plan {
+			if strings.Contains(step, "TEMP B-TREE") {
+				t.Errorf("%s: %q sorts every event of the entity; whole plan %q", name, step, plan)
+			}
 		}
 	}
 }
