@@ -31,6 +31,7 @@ func scanCounterpart(sc scanner, extra ...any) (booksync.Counterpart, error) {
 
 var counterpartList = listTable[booksync.Counterpart]{
 	spec: booksync.CounterpartList, table: "counterparts", scope: "entity_id", where: "deleted_at IS NULL",
+	lookups: []string{"counterpart_name"},
 	columns: counterpartColumns, scan: scanCounterpart,
 }
 

@@ -37,6 +37,13 @@ type dialect struct {
 	// entity's index instead of looking each id up, which costs as much as the entity has rows.
 	// SQLite's unary + keeps a column out of the choice of index; PostgreSQL keeps statistics.
 	byIDs string
+	// sortOnly prefixes the sort columns of a query whose filter names a few rows through an
+	// index of their own (an invoice's payments, the invoices of a counterpart), so that the sort
+	// only orders them. Guessing the entity small (see byIDs), SQLite reads the entity's rows in
+	// the sort's order through the sort column's index and filters them, which reads the whole
+	// entity when few or none match; with the sort kept out of the choice of index, it reads the
+	// matching rows through theirs and sorts them.
+	sortOnly string
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
@@ -52,6 +59,7 @@ var sqliteDialect = dialect{
 	riverDriver:         func(db *sql.DB, _ *pgxpool.Pool) riverdriver.Driver[*sql.Tx] { return riversqlite.New(db) },
 	indexesPerSetColumn: true,
 	byIDs:               "+",
+	sortOnly:            "+",
 	oneProcess:          true,
 }
 

@@ -370,6 +370,9 @@ func scanEvent(sc scanner, extra ...any) (booksync.Event, error) {
 
 var eventList = listTable[booksync.Event]{
 	spec: booksync.EventList, table: "events", scope: "entity_id", columns: eventColumns, scan: scanEvent,
+	// An event is written once, its updated_at its created_at: sorted by either, the list reads
+	// the entity's events in the order of their index instead of sorting them all.
+	sameSorts: map[string]string{"updated_at": "created_at"},
 }
 
 // Events lists the entity's events.
@@ -517,7 +520,8 @@ func scanDelivery(sc scanner, extra ...any) (booksync.WebhookDelivery, error) {
 
 var deliveryList = listTable[booksync.WebhookDelivery]{
 	spec: booksync.WebhookDeliveryList, table: "webhook_deliveries", scope: "entity_id",
-	columns: deliveryColumns, scan: scanDelivery,
+	globalLookups: []string{"event_id"},
+	columns:       deliveryColumns, scan: scanDelivery,
 }
 
 // Deliveries lists the deliveries of the entity's events.

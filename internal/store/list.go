@@ -24,11 +24,22 @@ type scanner interface {
 
 // listTable says how one object's list reads its table.
 type listTable[T any] struct {
-	spec    booksync.ListSpec
-	table   string
-	scope   string // the column that must equal the scope id: entity_id or partner_id
-	where   string // an extra condition, such as "deleted_at IS NULL", or ""
-	columns string // what scan reads, after the sort key
+	spec  booksync.ListSpec
+	table string
+	scope string // the column that must equal the scope id: entity_id or partner_id
+	where string // an extra condition, such as "deleted_at IS NULL", or ""
+	// lookups are the columns whose equality names few of the scope's rows and that an index
+	// of (scope, column) finds: a list filtered by one sorts the rows it finds (see
+	// dialect.sortOnly) rather than read the scope in the sort's order.
+	lookups []string
+	// globalLookups are lookups whose index does not begin with the scope, such as a delivery's
+	// event_id: the scope only filters what the index finds, as a list of ids does (see
+	// dialect.byIDs).
+	globalLookups []string
+	// sameSorts maps a sort to a column that holds the same value in every row and has the
+	// scope's index, such as an event's created_at for its updated_at (events never change).
+	sameSorts map[string]string
+	columns   string // what scan reads, after the sort key
 	// scan reads one row; extra are the destinations of the columns before s.columns.
 	scan func(sc scanner, extra ...any) (T, error)
 }
@@ -132,6 +143,9 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 		return listQuery{}, &QueryError{Field: "sort", Reason: QueryBadSort, Allowed: spec.Sorts}
 	}
 	sortKind := spec.Fields[sortCol]
+	if col, ok := t.sameSorts[sortCol]; ok {
+		sortCol = col
+	}
 	desc := false
 	switch q.Order {
 	case "", booksync.OrderAsc:
@@ -154,6 +168,18 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 	}
 	if slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool { return f.Field == "id" && f.Op == booksync.OpIn }) {
 		scope = d.byIDs + scope // the ids are looked up, not the scope's rows read (see dialect.byIDs)
+	}
+	sortKey, sortID := sortCol, "id"
+	lookup := func(cols []string) bool {
+		return slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool {
+			return (f.Op == booksync.OpEq || f.Op == booksync.OpIn) && slices.Contains(cols, f.Field)
+		})
+	}
+	if lookup(t.lookups) || lookup(t.globalLookups) {
+		sortKey, sortID = d.sortOnly+sortCol, d.sortOnly+"id"
+	}
+	if lookup(t.globalLookups) && !strings.HasPrefix(scope, d.byIDs) {
+		scope = d.byIDs + scope
 	}
 	conds := []string{scope + " = " + arg(scopeID)}
 	if t.where != "" {
@@ -183,15 +209,15 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 		if scanDesc {
 			op = "<"
 		}
-		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s, %s)", sortCol, op, arg(key), arg(cursor.ID)))
+		conds = append(conds, fmt.Sprintf("(%s, %s) %s (%s, %s)", sortKey, sortID, op, arg(key), arg(cursor.ID)))
 	}
 	dir := "ASC"
 	if scanDesc {
 		dir = "DESC"
 	}
 	// The sort key and id come first: they make the cursors.
-	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, id %s LIMIT %s",
-		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortCol, dir, dir, arg(q.Limit+1))
+	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %s",
+		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortKey, dir, sortID, dir, arg(q.Limit+1))
 
 	return listQuery{sql: query, args: args, sortKind: sortKind, backward: backward, cursor: cursor}, nil
 }

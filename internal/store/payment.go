@@ -29,6 +29,7 @@ func scanPayment(sc scanner, extra ...any) (booksync.PaymentRecord, error) {
 
 var paymentList = listTable[booksync.PaymentRecord]{
 	spec: booksync.PaymentRecordList, table: "payment_records", scope: "entity_id",
+	lookups: []string{"object_id"},
 	columns: paymentColumns, scan: scanPayment,
 }
 
@@ -124,6 +125,12 @@ func (s *Store) PaymentRecords(ctx context.Context, entityID string, q booksync.
 // PaymentRecordsOfTx returns, inside tx and oldest first, the payment records of an invoice of
 // the entity.
 func (s *Store) PaymentRecordsOfTx(ctx context.Context, tx *sql.Tx, entityID, invoiceID string) ([]booksync.PaymentRecord, error) {
-	return queryAll(ctx, tx, scanPayment, "SELECT "+paymentColumns+` FROM payment_records
-	WHERE entity_id = $1 AND object_id = $2 ORDER BY created_at, id`, entityID, invoiceID)
+	return queryAll(ctx, tx, scanPayment, paymentsOfSQL(s.d), entityID, invoiceID)
+}
+
+// paymentsOfSQL reads the payments of an invoice ($2) of an entity ($1), oldest first: through
+// their index, sorted afterwards (see dialect.sortOnly).
+func paymentsOfSQL(d dialect) string {
+	return "SELECT " + paymentColumns + ` FROM payment_records
+	WHERE entity_id = $1 AND object_id = $2 ORDER BY ` + d.sortOnly + `created_at, ` + d.sortOnly + `id`
 }

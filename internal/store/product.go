@@ -29,6 +29,7 @@ func scanProduct(sc scanner, extra ...any) (booksync.Product, error) {
 
 var productList = listTable[booksync.Product]{
 	spec: booksync.ProductList, table: "products", scope: "entity_id", where: "deleted_at IS NULL",
+	lookups: []string{"name"},
 	columns: productColumns, scan: scanProduct,
 }
 

@@ -161,8 +161,10 @@ var scanLedgerAccount = scanPulled(func(r *ledgerAccountRow, id, entityID, connI
 	return a
 })
 
-// activeOnly keeps what was pulled through the entity's active connection.
-const activeOnly = "connection_id IN (SELECT id FROM accounting_connections WHERE active = 1)"
+// activeOnly keeps what was pulled through the entity's active connection. It looks up the
+// connection of each row: the rows' connections are one entity's few, where every entity's active
+// connections are many.
+const activeOnly = "EXISTS (SELECT 1 FROM accounting_connections ac WHERE ac.id = connection_id AND ac.active = 1)"
 
 var taxRateList = listTable[booksync.AccountingTaxRate]{
 	spec: booksync.AccountingTaxRateList, table: "accounting_tax_rates", scope: "entity_id", where: activeOnly,

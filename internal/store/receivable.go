@@ -52,8 +52,12 @@ func decodeReceivable(id, entityID string, created, updated, version int64, data
 	return r, nil
 }
 
+// receivableLookups are the filters of the invoices' list that name a few of them, each with
+// an index of (entity_id, column).
+var receivableLookups = []string{"document_id", "counterpart_id", "based_on"}
+
 var receivableList = listTable[booksync.Receivable]{
-	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
+	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id", lookups: receivableLookups,
 	columns: receivableColumns, scan: scanReceivable,
 }
 
@@ -61,7 +65,7 @@ var receivableList = listTable[booksync.Receivable]{
 // row of the current data version is served from data and api_lines, so its lines column is not
 // read.
 var receivableJSONList = listTable[json.RawMessage]{
-	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id",
+	spec: booksync.ReceivableList, table: "receivables", scope: "entity_id", lookups: receivableLookups,
 	columns: "id, entity_id, created_at, updated_at, version, data, data_version, api_lines, " +
 		"CASE WHEN data_version = " + strconv.Itoa(receivableDataVersion) + " THEN '' ELSE lines END",
 	scan: scanReceivableJSON,

@@ -350,12 +350,17 @@ func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objec
 	return s.recordFor(ctx, tx, connectionID, objectType, objectID)
 }
 
+// pendingBeforeSQL finds the connections of status $3 with records of sync status $1 queued
+// automatically and unchanged since $2. It reads each connection's pending records until the first
+// from before $2, not all of them: a connection with a long backlog has many.
+const pendingBeforeSQL = `SELECT c.id FROM accounting_connections c WHERE c.status = $3
+	AND EXISTS (SELECT 1 FROM synced_records r WHERE r.connection_id = c.id AND r.sync_status = $1
+	AND r.auto = 1 AND r.updated_at < $2)`
+
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for
 // push since before t.
 func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
-	return queryStrings(ctx, tx, `SELECT DISTINCT r.connection_id FROM synced_records r
-	JOIN accounting_connections c ON c.id = r.connection_id
-	WHERE r.sync_status = $1 AND r.auto = 1 AND r.updated_at < $2 AND c.status = $3`,
+	return queryStrings(ctx, tx, pendingBeforeSQL,
 		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
 }
 
