@@ -141,7 +141,6 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 		}
 	}
 	byDocument := list("receivables", "receivables_entity_document_id (entity_id=? AND document_id=?)")
-	byCounterpart := list("receivables", "receivables_entity_counterpart_id (entity_id=? AND counterpart_id=?)")
 	byBasis := list("receivables", "receivables_entity_based_on (entity_id=? AND based_on=?)")
 	byInvoice := list("payment_records", "payment_records_entity_object_id (entity_id=? AND object_id=?)")
 	byEvent := list("webhook_deliveries", "webhook_deliveries_event_subscription (event_id=?)")
@@ -151,8 +150,6 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 			booksync.ListQuery{Filters: eq("document_id", "INV-1"), Limit: 100})),
 		"receivables?document_id, by amount, after a cursor": byDocument(buildListQuery(s.d, receivableList, entity,
 			booksync.ListQuery{Filters: eq("document_id", "INV-1"), Sort: "total_amount", Limit: 100, After: after})),
-		"receivables?counterpart_id&status": byCounterpart(buildListQuery(s.d, receivableJSONList, entity,
-			booksync.ListQuery{Filters: append(eq("counterpart_id", id), eq("status", "issued")...), Limit: 100})),
 		"receivables?based_on, before a cursor": byBasis(buildListQuery(s.d, receivableJSONList, entity,
 			booksync.ListQuery{Filters: eq("based_on", id), Limit: 100, Before: after})),
 		"counterparts?counterpart_name": list("counterparts", "counterparts_entity_name (entity_id=? AND counterpart_name=?)")(
