@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,7 @@ const (
 
 var (
 	pushBacklog    = flag.Int("booksync.push-backlog", 20000, "BenchmarkPushThroughput: invoices in the Xero and QuickBooks backlogs (-short: 5000)")
-	backlogProfile = flag.String("booksync.backlog-profile", "", "BenchmarkPushThroughput: write a CPU profile of each backlog drain into this folder")
+	backlogProfile = flag.String("booksync.backlog-profile", "", "BenchmarkPushThroughput: write a CPU profile and an execution trace of each backlog drain into this folder")
 )
 
 // benchTarget is an accounting system the benchmarks push into: how an entity connects to it, the
@@ -110,8 +111,9 @@ var (
 // workers are stopped, then the time runs from starting them to the last record done. The backlog
 // is -booksync.push-backlog invoices (20,000; -short: 5,000) for Xero and QuickBooks, so that the
 // drain lasts seconds, not a fraction of one, and N for GnuCash, whose book takes each invoice in a
-// transaction of its own. -booksync.backlog-profile=DIR writes a CPU profile of each backlog drain
-// alone into DIR (one file per sub-benchmark; not with -cpuprofile, which profiles everything):
+// transaction of its own. -booksync.backlog-profile=DIR writes a CPU profile and an execution
+// trace of each backlog drain alone into DIR (files per sub-benchmark; not with -cpuprofile or
+// -trace, which record everything; `go tool trace -pprof=sync FILE` tells where the drain waits):
 //
 //	go test ./internal/app/ -run '^$' -bench 'PushThroughput/xero' -benchtime 1x -args -booksync.backlog-profile=/tmp/drain
 func BenchmarkPushThroughput(b *testing.B) {
@@ -719,12 +721,27 @@ func startBacklogProfile(b *testing.B) (stop func()) {
 		f.Close()
 		b.Fatalf("backlog profile: %v (not with -cpuprofile)", err)
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			b.Error(err)
+	tracePath := strings.TrimSuffix(path, ".cpu") + ".trace"
+	tf, err := os.Create(tracePath)
+	if err == nil {
+		if err = trace.Start(tf); err != nil {
+			tf.Close()
 		}
-		b.Logf("CPU profile of the backlog drain: %s", path)
+	}
+	if err != nil {
+		pprof.StopCPUProfile()
+		f.Close()
+		b.Fatalf("backlog trace: %v (not with -trace)", err)
+	}
+	return func() {
+		trace.Stop()
+		pprof.StopCPUProfile()
+		for _, f := range []*os.File{f, tf} {
+			if err := f.Close(); err != nil {
+				b.Error(err)
+			}
+		}
+		b.Logf("CPU profile and execution trace of the backlog drain: %s, %s", path, tracePath)
 	}
 }
 
