@@ -113,7 +113,7 @@ var (
 // drain lasts seconds, not a fraction of one, and N for GnuCash, whose book takes each invoice in a
 // transaction of its own. -booksync.backlog-profile=DIR writes a CPU profile and an execution
 // trace of each backlog drain alone into DIR (files per sub-benchmark; not with -cpuprofile or
-// -trace, which record everything; `go tool trace -pprof=sync FILE` tells where the drain waits):
+// -trace, which record everything; `go tool trace -pprof=net FILE` tells what the drain waits for):
 //
 //	go test ./internal/app/ -run '^$' -bench 'PushThroughput/xero' -benchtime 1x -args -booksync.backlog-profile=/tmp/drain
 func BenchmarkPushThroughput(b *testing.B) {
