@@ -703,8 +703,8 @@ func (c *benchEntity) unsettled(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// startBacklogProfile starts a CPU profile of the benchmark's backlog drain when
-// -booksync.backlog-profile names a folder, and returns the function that stops it.
+// startBacklogProfile starts a CPU profile and an execution trace of the benchmark's backlog drain
+// when -booksync.backlog-profile names a folder, and returns the function that stops them.
 func startBacklogProfile(b *testing.B) (stop func()) {
 	if *backlogProfile == "" {
 		return func() {}

@@ -170,9 +170,11 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 		scope = d.byIDs + scope // the ids are looked up, not the scope's rows read (see dialect.byIDs)
 	}
 	sortKey, sortID := sortCol, "id"
+	// An empty value is no lookup: it names every row without one (every draft's document_id).
 	lookup := func(cols []string) bool {
 		return slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool {
-			return (f.Op == booksync.OpEq || f.Op == booksync.OpIn) && slices.Contains(cols, f.Field)
+			return (f.Op == booksync.OpEq || f.Op == booksync.OpIn) && slices.Contains(cols, f.Field) &&
+				!slices.Contains(f.Values, any(""))
 		})
 	}
 	if lookup(t.lookups) || lookup(t.globalLookups) {

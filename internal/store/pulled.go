@@ -163,7 +163,8 @@ var scanLedgerAccount = scanPulled(func(r *ledgerAccountRow, id, entityID, connI
 
 // activeOnly keeps what was pulled through the entity's active connection. It looks up the
 // connection of each row: the rows' connections are one entity's few, where every entity's active
-// connections are many.
+// connections are many. Its connection_id is the outer row's: accounting_connections has no
+// column of that name.
 const activeOnly = "EXISTS (SELECT 1 FROM accounting_connections ac WHERE ac.id = connection_id AND ac.active = 1)"
 
 var taxRateList = listTable[booksync.AccountingTaxRate]{
