@@ -16,12 +16,7 @@ import (
 // backlog of 100,000, read 100,000 index entries each time.
 func TestSQLiteLooksUpEachIDOfAList(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPlanStore(t)
 
 	var ids []any
 	for range 50 {
@@ -99,11 +94,7 @@ func explainSQLite(t *testing.T, s *Store, q string, args []any) []string {
 // makes at each push and each tick of its scheduler.
 func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 	t.Parallel()
-	s, err := OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPlanStore(t)
 
 	entity, id := uuid.NewString(), uuid.NewString()
 	after := &booksync.Cursor{Key: int64(1), ID: uuid.NewString()}
@@ -188,11 +179,7 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 // sorted: an event is written once, and its updated_at is its created_at.
 func TestSQLiteReadsEventsByUpdateInOrder(t *testing.T) {
 	t.Parallel()
-	s, err := OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPlanStore(t)
 	after := &booksync.Cursor{Key: int64(1), ID: uuid.NewString()}
 	for name, q := range map[string]booksync.ListQuery{
 		"events?sort=updated_at":                          {Sort: "updated_at", Limit: 100},
@@ -218,11 +205,7 @@ func TestSQLiteReadsEventsByUpdateInOrder(t *testing.T) {
 // each page.
 func TestSQLiteReadsAnEmptyFilterInSortOrder(t *testing.T) {
 	t.Parallel()
-	s, err := OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "plans.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPlanStore(t)
 	after := &booksync.Cursor{Key: int64(1), ID: uuid.NewString()}
 	lq, err := buildListQuery(s.d, receivableJSONList, uuid.NewString(), booksync.ListQuery{
 		Filters: []booksync.Filter{{Field: "document_id", Op: booksync.OpEq, Values: []any{""}}}, Limit: 100, After: after})
@@ -235,4 +218,15 @@ func TestSQLiteReadsAnEmptyFilterInSortOrder(t *testing.T) {
 			t.Errorf("receivables?document_id=: %q sorts every draft of the entity; whole plan %q", step, plan)
 		}
 	}
+}
+
+// openPlanStore opens a migrated SQLite store whose plans a test explains.
+func openPlanStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenAndMigrate(context.Background(), filepath.Join(t.TempDir(), "plans.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
