@@ -801,6 +801,44 @@ func testPaymentRecords(t *testing.T, s *store.Store) {
 	if !slices.Equal(amounts, []int64{50, 400, 790}) {
 		t.Fatalf("payment amounts = %v, want [50 400 790]", amounts)
 	}
+	// A page at a time, under the invoice's filter (read through the invoice's index and sorted,
+	// with the cursor after or before the sort key), forward and back, in both orders.
+	for _, order := range []booksync.Order{booksync.OrderAsc, booksync.OrderDesc} {
+		want := []int64{50, 400, 790}
+		if order == booksync.OrderDesc {
+			slices.Reverse(want)
+		}
+		q := booksync.ListQuery{Limit: 1, Sort: "amount", Order: order,
+			Filters: []booksync.Filter{{Field: "object_id", Op: booksync.OpIn, Values: []any{r.ID, uuid.NewString()}}}}
+		var got []int64
+		var last booksync.Page[booksync.PaymentRecord]
+		for {
+			page, err := s.PaymentRecords(ctx, a.ID, q)
+			must(t, err)
+			if len(page.Items) != 1 || len(got) > len(want) {
+				t.Fatalf("%s: page %d = %+v", order, len(got), page.Items)
+			}
+			got, last = append(got, page.Items[0].Amount), page
+			if page.Next == nil {
+				break
+			}
+			q.After = page.Next
+		}
+		var back []int64
+		for q.After, q.Before = nil, last.Prev; q.Before != nil; {
+			page, err := s.PaymentRecords(ctx, a.ID, q)
+			must(t, err)
+			if len(page.Items) != 1 || len(back) > len(want) {
+				t.Fatalf("%s: page %d going back = %+v", order, len(back), page.Items)
+			}
+			back = append(back, page.Items[0].Amount)
+			q.Before = page.Prev
+		}
+		slices.Reverse(back)
+		if !slices.Equal(got, want) || !slices.Equal(back, want[:len(want)-1]) {
+			t.Fatalf("%s: amounts a page at a time %v, going back %v; want %v", order, got, back, want)
+		}
+	}
 	page, err = s.PaymentRecords(ctx, a.ID, booksync.ListQuery{Limit: 10,
 		Filters: []booksync.Filter{{Field: "status", Op: booksync.OpEq, Values: []any{booksync.PaymentStatusCreated}}}})
 	must(t, err)
