@@ -42,8 +42,7 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	h := sha256.Sum256([]byte(token))
-	if err := s.store.CreateToken(r.Context(), h[:], req.ClientID, s.now().Add(booksync.AccessTokenTTL)); err != nil {
+	if err := s.store.CreateToken(r.Context(), hashToken(token), req.ClientID, s.now().Add(booksync.AccessTokenTTL)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -60,8 +59,7 @@ func (s *Server) checkClient(ctx context.Context, id, secret string) error {
 	} else if err != nil {
 		return err
 	}
-	h := sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(h[:], stored) != 1 {
+	if subtle.ConstantTimeCompare(HashSecret(secret), stored) != 1 {
 		return bad
 	}
 	return nil
@@ -79,8 +77,7 @@ func (s *Server) PartnerByCredentials(ctx context.Context, id, secret string) (s
 // PartnerByToken returns the partner of a bearer token from POST /auth/token; an invalid,
 // expired or revoked token gives EUNAUTHORIZED.
 func (s *Server) PartnerByToken(ctx context.Context, token string) (string, error) {
-	h := sha256.Sum256([]byte(token))
-	partnerID, err := s.store.TokenPartner(ctx, h[:], s.now())
+	partnerID, err := s.store.TokenPartner(ctx, hashToken(token), s.now())
 	if booksync.ErrorCode(err) == booksync.ENOTFOUND {
 		return "", badToken()
 	}
@@ -108,12 +105,17 @@ func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	h := sha256.Sum256([]byte(req.Token))
-	if err := s.store.RevokeToken(r.Context(), h[:], req.ClientID); err != nil {
+	if err := s.store.RevokeToken(r.Context(), hashToken(req.Token), req.ClientID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "Token revoked."})
+}
+
+// hashToken returns the stored form of an access token: tokens are kept only as their SHA-256.
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }
 
 // HashSecret returns the stored form of a partner's client secret.

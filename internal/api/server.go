@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -322,8 +321,7 @@ func (s *Server) withEntity(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		h := sha256.Sum256([]byte(token))
-		partnerID, e, err := s.store.TokenEntity(r.Context(), h[:], s.now(), id)
+		partnerID, e, err := s.store.TokenEntity(r.Context(), hashToken(token), s.now(), id)
 		if err != nil {
 			if partnerID == "" && booksync.ErrorCode(err) == booksync.ENOTFOUND {
 				err = badToken()

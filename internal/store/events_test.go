@@ -154,6 +154,21 @@ func count(t *testing.T, s *store.Store, q string, args ...any) int {
 	return n
 }
 
+// newPartnerEntity creates a partner and an entity of it with settings.
+func newPartnerEntity(t *testing.T, s *store.Store, settings booksync.Settings) *booksync.Entity {
+	t.Helper()
+	ctx := context.Background()
+	partner := uuid.NewString()
+	if err := s.CreatePartner(ctx, booksync.Partner{ID: partner}, api.HashSecret("x")); err != nil {
+		t.Fatal(err)
+	}
+	ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
+	if err := s.CreateEntity(ctx, ent, settings); err != nil {
+		t.Fatal(err)
+	}
+	return ent
+}
+
 // TestSettleSyncedRecords checks, on both databases, that settling a batch of push outcomes writes
 // each record that is still as the push read it, with the event of its outcome and that event's
 // deliveries, and writes nothing for a record written since: neither the record nor an event.
@@ -164,14 +179,8 @@ func TestSettleSyncedRecords(t *testing.T) {
 			t.Parallel()
 			s := d.open(t, store.Options{})
 			ctx := context.Background()
-			partner := uuid.NewString()
-			if err := s.CreatePartner(ctx, booksync.Partner{ID: partner}, api.HashSecret("x")); err != nil {
-				t.Fatal(err)
-			}
-			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
-			if err := s.CreateEntity(ctx, ent, booksync.Settings{}); err != nil {
-				t.Fatal(err)
-			}
+			ent := newPartnerEntity(t, s, booksync.Settings{})
+			partner := ent.PartnerID
 			sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: partner, ObjectType: "receivable",
 				EventTypes: []string{booksync.EventAccountingPushed}, URL: "https://example.com/h", Status: booksync.SubscriptionEnabled}
 			if err := s.CreateSubscription(ctx, sub, "sealed"); err != nil {
@@ -273,17 +282,10 @@ func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 			t.Parallel()
 			s := d.open(t, store.Options{})
 			ctx := context.Background()
-			partner := uuid.NewString()
-			if err := s.CreatePartner(ctx, booksync.Partner{ID: partner}, api.HashSecret("x")); err != nil {
-				t.Fatal(err)
-			}
 			const prefix = `C"N<&>`
-			settings := booksync.Settings{Other: map[string]json.RawMessage{
-				"document_ids": json.RawMessage(`{"document_type_prefix":{"credit_note":"C\"N<&>"}}`)}}
-			ent := &booksync.Entity{ID: uuid.NewString(), PartnerID: partner, Type: "organization"}
-			if err := s.CreateEntity(ctx, ent, settings); err != nil {
-				t.Fatal(err)
-			}
+			ent := newPartnerEntity(t, s, booksync.Settings{Other: map[string]json.RawMessage{
+				"document_ids": json.RawMessage(`{"document_type_prefix":{"credit_note":"C\"N<&>"}}`)}})
+			partner := ent.PartnerID
 			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			create := func(typ string) string {
 				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: typ, Status: booksync.StatusDraft,

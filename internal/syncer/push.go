@@ -449,12 +449,7 @@ func (s *session) fillBatch(ctx context.Context, typ string, recs []booksync.Syn
 // their outcome is committed, so a record it settles while the query runs is either left out here
 // or no longer pending in the query's answer, and never sent a second time.
 func (s *session) pending(ctx context.Context, typ string) ([]booksync.SyncedRecord, error) {
-	sending := s.sends.snapshot()
-	except := make([]string, 0, len(sending))
-	for id := range sending {
-		except = append(except, id)
-	}
-	return s.e.store.PendingRecordsExcept(ctx, s.conn.ID, typ, s.e.cfg.BatchSize, except)
+	return s.e.store.PendingRecordsExcept(ctx, s.conn.ID, typ, s.e.cfg.BatchSize, s.sends.sending())
 }
 
 // maxSends bounds the batches of invoices one push has in flight at once.
@@ -524,14 +519,14 @@ func (p *sends) busy() int {
 	return len(p.ids)
 }
 
-// snapshot returns the records being sent now.
-func (p *sends) snapshot() map[string]bool {
+// sending returns the ids of the records being sent now.
+func (p *sends) sending() []string {
 	if p == nil {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return maps.Clone(p.ids)
+	return slices.Collect(maps.Keys(p.ids))
 }
 
 // failed returns the first failure of a send, if any.

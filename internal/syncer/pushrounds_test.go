@@ -207,6 +207,24 @@ func TestPushContinuesInANewRun(t *testing.T) {
 	}
 }
 
+// answerOnceTwoInFlight holds each answer of the books to a batch of invoices until two batches
+// have been in flight at once, or for wait, and returns the most that ever were.
+func answerOnceTwoInFlight(s *pushSetup, wait time.Duration) *atomic.Int32 {
+	var inFlight, most atomic.Int32
+	push := s.books.PushInvoicesFn
+	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		for deadline := time.Now().Add(wait); most.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		return push(ctx, invs)
+	}
+	return &most
+}
+
 // TestRateLimitedPushSendsBatchesWhileOthersAreInFlight: against a system that limits calls and
 // takes several at once, a push prepares and sends its next batch while the last one is in
 // flight, so a slow answer does not hold back the calls the minute allows; and each invoice is
@@ -224,20 +242,10 @@ func TestRateLimitedPushSendsBatchesWhileOthersAreInFlight(t *testing.T) {
 		}
 		ids[id] = true
 	}
-	var inFlight, most atomic.Int32
-	push := s.books.PushInvoicesFn
-	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		// A slow answer: it comes once another batch is in flight too, or after a while if none
-		// comes (the push sent one batch after another).
-		for deadline := time.Now().Add(2 * time.Second); most.Load() < 2 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		return push(ctx, invs)
-	}
+	// A slow answer: it comes once another batch is in flight too. A push that sent one batch
+	// after another would never have two, so it comes after a wait far beyond the moment the
+	// next batch takes to prepare, even on a busy machine.
+	most := answerOnceTwoInFlight(s, 30*time.Second)
 	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -278,19 +286,9 @@ func TestPartialBatchWaitsForTheBatchesInFlight(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var inFlight, most atomic.Int32
-	push := s.books.PushInvoicesFn
-	s.books.PushInvoicesFn = func(ctx context.Context, invs []platform.Invoice) ([]platform.Result, error) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		// The first batch is answered once another is in flight too, or after a while.
-		for deadline := time.Now().Add(time.Second); most.Load() < 2 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		return push(ctx, invs)
-	}
+	// The first batch is answered once another is in flight too; the left-over invoices must not
+	// be, so it is answered after a second.
+	most := answerOnceTwoInFlight(s, time.Second)
 	if err := s.e.pushConnection(context.Background(), s.conn.ID, nil); err != nil {
 		t.Fatal(err)
 	}
