@@ -95,7 +95,9 @@ func (b *chromium) run(script string, args map[string]any) (string, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Dir = b.dir
-	cmd.Env = append(os.Environ(), "BOOKSYNC_E2E_ARGS="+string(js), "BOOKSYNC_CHROMIUM="+b.binary)
+	// DEBUG=pw:browser adds chromium's own output to the script's, which a failure shows: a
+	// browser that closed under a page (seen once on a loaded machine) then says why.
+	cmd.Env = append(os.Environ(), "BOOKSYNC_E2E_ARGS="+string(js), "BOOKSYNC_CHROMIUM="+b.binary, "DEBUG=pw:browser")
 	cmd.WaitDelay = 10 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
