@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -43,7 +44,11 @@ func benchDatabases(b *testing.B) map[string]func(b *testing.B) string {
 // machine's own pace is measured in the same run: raw_inserts/s is how many rows as large as an
 // invoice one connection inserts into the same database, one transaction each, through a prepared
 // statement; x_raw is invoices/s over that, the figure to compare between runs on a shared
-// machine. cpu_µs/invoice is the process's CPU time (clients and server) per invoice. On SQLite,
+// machine. cpu_µs/invoice is the process's CPU time (clients and server) per invoice; on
+// PostgreSQL, db_cpu_µs/invoice is the CPU time of the server's backends per invoice (when the
+// server runs on this machine). cpu_ceiling_invoices/s is the rate at which the machine's cores
+// would be busy with nothing else at that CPU cost per invoice (both processes): invoices/s near it
+// means the benchmark is bound by CPU, and a target beyond it needs each invoice to cost less. On SQLite,
 // wal_pages/invoice is how many pages the writer wrote to the WAL per invoice, each a 4 KiB write
 // (and a checksum) that the checkpointer later copies into the database file: what the schema and
 // the group commit make each invoice cost in I/O.
@@ -62,6 +67,7 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 			raw := rawInsertRate(b, h, sample.body)
 			b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 concurrent clients
 			pages0 := walPagesWritten(b, h)
+			db0 := serverCPU(b, h)
 			b.ResetTimer()
 			start, cpu0 := time.Now(), cpuTime(b)
 			b.RunParallel(func(pb *testing.PB) {
@@ -79,8 +85,15 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 				}
 			})
 			rate := float64(b.N) / time.Since(start).Seconds()
+			cpu := cpuTime(b) - cpu0
 			b.ReportMetric(rate, "invoices/s")
-			b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu_µs/invoice")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu_µs/invoice")
+			if db0 != nil {
+				dbCPU := serverCPU(b, h).Since(db0)
+				b.ReportMetric(float64(dbCPU.Microseconds())/float64(b.N), "db_cpu_µs/invoice")
+				cpu += dbCPU
+			}
+			b.ReportMetric(float64(runtime.NumCPU())*float64(b.N)/cpu.Seconds(), "cpu_ceiling_invoices/s")
 			b.ReportMetric(raw, "raw_inserts/s")
 			b.ReportMetric(rate/raw, "x_raw")
 			if pages0 >= 0 {
@@ -88,6 +101,23 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 			}
 		})
 	}
+}
+
+// serverCPU reads the CPU time of the PostgreSQL backends serving the harness's database (see
+// pgtest.BackendCPU), or nil on SQLite, which runs in the benchmark's own process. It also gives nil
+// when the server's processes cannot be read, as when the server runs on another machine: the
+// benchmark then reports the CPU of its own process only.
+func serverCPU(b *testing.B, h *harness) pgtest.CPU {
+	b.Helper()
+	if h.store.Dialect() == store.DialectSQLite {
+		return nil
+	}
+	cpu, err := pgtest.BackendCPU(context.Background(), h.store.Writer())
+	if err != nil {
+		b.Logf("no CPU figure for the database server: %v", err)
+		return nil
+	}
+	return cpu
 }
 
 // walPagesWritten returns how many pages the SQLite writer has written to the WAL since the store

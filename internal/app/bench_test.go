@@ -16,11 +16,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/app"
 	"github.com/booksync/booksync/internal/pgtest"
+	"github.com/booksync/booksync/internal/store"
 	"github.com/google/uuid"
 )
 
@@ -111,7 +114,12 @@ var (
 // workers are stopped, then the time runs from starting them to the last record done. The backlog
 // is -booksync.push-backlog invoices (20,000; -short: 5,000) for Xero and QuickBooks, so that the
 // drain lasts seconds, not a fraction of one, and N for GnuCash, whose book takes each invoice in a
-// transaction of its own. -booksync.backlog-profile=DIR writes a CPU profile and an execution
+// transaction of its own. backlog-cpu_µs/invoice is the CPU this process spent in the drain per
+// invoice (engine, API and sandbox alike: the sandbox imitates the platform in the same process and
+// keeps its state in the same database); on PostgreSQL, backlog-db_cpu_µs/invoice is what the
+// server's backends spent (when the server runs on this machine); and
+// backlog-cpu_ceiling_invoices/s is the rate at which the machine's cores would be busy with
+// nothing else at that cost: a drain near it is bound by CPU. -booksync.backlog-profile=DIR writes a CPU profile and an execution
 // trace of each backlog drain alone into DIR (files per sub-benchmark; not with -cpuprofile or
 // -trace, which record everything; `go tool trace -pprof=net FILE` tells what the drain waits for):
 //
@@ -499,6 +507,9 @@ type run struct {
 	metered  int           // API calls the platform metered meanwhile
 	rejected int64         // requests answered 429
 	paused   time.Duration // QuickBooks: of elapsed, spent in the client's 60 s waits after 429s
+	cpu      time.Duration // backlog: CPU time of this process (engine, sandbox, API) in the drain
+	dbCPU    time.Duration // backlog: CPU time of the PostgreSQL backends in the drain, if readable
+	cpuKnown bool          // backlog: cpu and dbCPU were measured (the server's too on PostgreSQL)
 }
 
 func (r *run) add(o run) {
@@ -510,6 +521,9 @@ func (r *run) add(o run) {
 	r.metered += o.metered
 	r.rejected += o.rejected
 	r.paused += o.paused
+	r.cpu += o.cpu
+	r.dbCPU += o.dbCPU
+	r.cpuKnown = o.cpuKnown
 }
 
 // report reports the run's figures with names prefixed by prefix, and with timeScale > 0 the
@@ -522,6 +536,13 @@ func (r run) report(b *testing.B, t benchTarget, prefix string, timeScale float6
 	}
 	if t.meteredItems {
 		b.ReportMetric(float64(r.metered)/float64(r.invoices), prefix+"metered-calls/invoice")
+	}
+	if r.cpuKnown {
+		b.ReportMetric(float64(r.cpu.Microseconds())/float64(r.invoices), prefix+"cpu_µs/invoice")
+		if r.dbCPU > 0 {
+			b.ReportMetric(float64(r.dbCPU.Microseconds())/float64(r.invoices), prefix+"db_cpu_µs/invoice")
+		}
+		b.ReportMetric(float64(runtime.NumCPU())*float64(r.invoices)/(r.cpu+r.dbCPU).Seconds(), prefix+"cpu_ceiling_invoices/s")
 	}
 	if prefix == "" {
 		b.ReportMetric(float64(r.invoices)/r.issuing.Seconds(), "issue/s")
@@ -583,8 +604,11 @@ func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, sto
 	}
 	issuing := time.Since(start)
 	stopProfile := func() {}
+	var cpu0 time.Duration
+	var db0 pgtest.CPU
 	if backlog {
 		stopProfile = startBacklogProfile(b)
+		cpu0, db0 = processCPU(b), s.serverCPU(b)
 		start = time.Now()
 		if err := s.app.Engine.Start(ctx); err != nil {
 			b.Fatal(err)
@@ -592,6 +616,14 @@ func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, sto
 	}
 	ent.waitDone(b, n, start)
 	r := run{invoices: n, elapsed: time.Since(start), issuing: issuing}
+	if backlog {
+		r.cpu, r.cpuKnown = processCPU(b)-cpu0, true
+		if db0 != nil {
+			r.dbCPU = s.serverCPU(b).Since(db0)
+		} else if s.app.Store.Dialect() != store.DialectSQLite {
+			r.cpuKnown = false // the server's share is unknown
+		}
+	}
 	stopProfile()
 	stopTimer()
 	requests, metered := s.apiCalls(ent.org)
@@ -701,6 +733,30 @@ func (c *benchEntity) unsettled(ctx context.Context) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// processCPU returns the CPU time (user and system) this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU reads the CPU time of the PostgreSQL backends serving the stack's database (see
+// pgtest.BackendCPU), or nil on SQLite, which runs in this process, and when the server's
+// processes cannot be read.
+func (s *benchStack) serverCPU(b *testing.B) pgtest.CPU {
+	if s.app.Store.Dialect() == store.DialectSQLite {
+		return nil
+	}
+	cpu, err := pgtest.BackendCPU(context.Background(), s.app.Store.Writer())
+	if err != nil {
+		b.Logf("no CPU figure for the database server: %v", err)
+		return nil
+	}
+	return cpu
 }
 
 // startBacklogProfile starts a CPU profile and an execution trace of the benchmark's backlog drain

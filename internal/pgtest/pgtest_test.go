@@ -162,3 +162,45 @@ func TestNewName(t *testing.T) {
 		t.Fatalf("name %s does not encode its creation time", a)
 	}
 }
+
+// TestBackendCPUCountsTheBackendsWork runs a statement that keeps the server busy for a while and
+// checks that the CPU time read for the database's backends grew by at least one clock tick.
+func TestBackendCPUCountsTheBackendsWork(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := open(t, NewDatabase(t))
+	db.SetMaxOpenConns(1) // one backend, open from the first reading to the last
+	before, err := BackendCPU(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) != 1 {
+		t.Fatalf("backends of the database: %v, want the test's one", before)
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM generate_series(1, 3000000) AS s(i) WHERE i % 7 = 0").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	after, err := BackendCPU(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used := after.Since(before); used < time.Second/userHZ {
+		t.Fatalf("the backend used %v of CPU counting %d of 3,000,000 rows; want at least one tick", used, n)
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	// A process name may hold spaces and parentheses; utime is 250 ticks, stime 50.
+	line := "4242 (postgres: a) b) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 1 0 100 0 0\n"
+	got, err := parseStatCPU(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3 * time.Second; got != want {
+		t.Fatalf("parseStatCPU = %v, want %v", got, want)
+	}
+	if _, err := parseStatCPU("4242 (postgres"); err == nil {
+		t.Fatal("parseStatCPU read a line without its fields")
+	}
+}

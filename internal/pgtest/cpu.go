@@ -1,0 +1,106 @@
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// userHZ is the unit of the CPU times in /proc/PID/stat: Linux reports them in clock ticks of
+// 1/100 s on every architecture Go runs on.
+const userHZ = 100
+
+// CPU is the CPU time (user and system) that each PostgreSQL backend has used, by process id, at
+// the moment BackendCPU read it.
+type CPU map[int]time.Duration
+
+// Since returns the CPU time the backends of c used after the earlier reading before: all of it for
+// a backend that started in between. A backend that exited in between took its time with it, so
+// read both while the benchmark's connections are open.
+func (c CPU) Since(before CPU) time.Duration {
+	var d time.Duration
+	for pid, t := range c {
+		d += t - before[pid]
+	}
+	return d
+}
+
+// BackendCPU reads, from /proc, the CPU time of every backend of db's server connected to db's
+// database: what the statements a benchmark sends cost the server, beside the CPU of the
+// benchmark's own process. It needs the server on this machine and its processes readable (as
+// root, or as the server's user); otherwise it returns an error, and the benchmark reports no such
+// figure.
+func BackendCPU(ctx context.Context, db *sql.DB) (CPU, error) {
+	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: backends: %w", err)
+	}
+	defer rows.Close()
+	var pids []int
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return nil, fmt.Errorf("pgtest: backends: %w", err)
+		}
+		pids = append(pids, pid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgtest: backends: %w", err)
+	}
+	if len(pids) == 0 {
+		return nil, errors.New("pgtest: backends: the server lists no backend of this database")
+	}
+	out := CPU{}
+	for _, pid := range pids {
+		t, err := processCPU(pid)
+		if err != nil {
+			return nil, err
+		}
+		out[pid] = t
+	}
+	return out, nil
+}
+
+// processCPU returns the CPU time that the PostgreSQL process pid of this machine has used.
+func processCPU(pid int) (time.Duration, error) {
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: backend %d is not a process of this machine: %w", pid, err)
+	}
+	if !strings.HasPrefix(string(comm), "postgres") {
+		return 0, fmt.Errorf("pgtest: process %d of this machine is %q, not the server's backend", pid, strings.TrimSpace(string(comm)))
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: backend %d: %w", pid, err)
+	}
+	return parseStatCPU(string(stat))
+}
+
+// parseStatCPU returns utime + stime of a /proc/PID/stat line. The process name, the second field,
+// is in parentheses and may hold spaces, so the fields are counted after its closing one: the
+// state is field 3, utime field 14 and stime field 15.
+func parseStatCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("pgtest: unreadable /proc stat %q", stat)
+	}
+	fields := strings.Fields(stat[i+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("pgtest: unreadable /proc stat %q", stat)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("pgtest: unreadable /proc stat %q: %w", stat, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
