@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"github.com/booksync/booksync"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -308,24 +309,16 @@ func TestDocumentSchemasAreExactlyTheReferencedOnes(t *testing.T) {
 
 // TestParsedDocumentIsTheLoaders checks that the document the validator and the docs page use,
 // decoded as JSON with its references resolved, is the document kin-openapi's loader reads from the
-// same bytes, with every reference resolved.
+// same bytes: equal through every pointer, so every reference resolved to an equal schema (what
+// JSON would not show, since a reference encodes as its $ref alone).
 func TestParsedDocumentIsTheLoaders(t *testing.T) {
 	ours, err := parseDocument()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := json.Marshal(ours)
-	if err != nil {
-		t.Fatal(err)
+	if !reflect.DeepEqual(ours, loadFresh(t)) {
+		t.Fatal("the parsed document differs from the loader's")
 	}
-	b, err := json.Marshal(loadFresh(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Fatalf("the parsed document differs from the loader's (%d and %d bytes of JSON)", len(a), len(b))
-	}
-	// Validate fails on a reference left unresolved, which JSON would not show.
 	if err := ours.Validate(context.Background()); err != nil {
 		t.Fatalf("the parsed document is not valid OpenAPI: %v", err)
 	}

@@ -119,7 +119,8 @@ var (
 // keeps its state in the same database); on PostgreSQL, backlog-db_cpu_µs/invoice is what the
 // server's backends spent (when the server runs on this machine); and
 // backlog-cpu_ceiling_invoices/s is the rate at which the machine's cores would be busy with
-// nothing else at that cost: a drain near it is bound by CPU. -booksync.backlog-profile=DIR writes a CPU profile and an execution
+// nothing else at that cost (on PostgreSQL only when the server's share was read): a drain near it
+// is bound by CPU. -booksync.backlog-profile=DIR writes a CPU profile and an execution
 // trace of each backlog drain alone into DIR (files per sub-benchmark; not with -cpuprofile or
 // -trace, which record everything; `go tool trace -pprof=net FILE` tells what the drain waits for):
 //
@@ -509,10 +510,14 @@ type run struct {
 	paused   time.Duration // QuickBooks: of elapsed, spent in the client's 60 s waits after 429s
 	cpu      time.Duration // backlog: CPU time of this process (engine, sandbox, API) in the drain
 	dbCPU    time.Duration // backlog: CPU time of the PostgreSQL backends in the drain, if readable
-	cpuKnown bool          // backlog: cpu and dbCPU were measured (the server's too on PostgreSQL)
+	cpuKnown bool          // backlog: cpu was measured, in every run
+	allKnown bool          // backlog: every process's CPU was measured (the server's too on PostgreSQL), in every run
 }
 
 func (r *run) add(o run) {
+	first := r.runs == 0
+	r.cpuKnown = o.cpuKnown && (first || r.cpuKnown)
+	r.allKnown = o.allKnown && (first || r.allKnown)
 	r.runs++
 	r.invoices += o.invoices
 	r.elapsed += o.elapsed
@@ -523,7 +528,6 @@ func (r *run) add(o run) {
 	r.paused += o.paused
 	r.cpu += o.cpu
 	r.dbCPU += o.dbCPU
-	r.cpuKnown = o.cpuKnown
 }
 
 // report reports the run's figures with names prefixed by prefix, and with timeScale > 0 the
@@ -539,6 +543,8 @@ func (r run) report(b *testing.B, t benchTarget, prefix string, timeScale float6
 	}
 	if r.cpuKnown {
 		b.ReportMetric(float64(r.cpu.Microseconds())/float64(r.invoices), prefix+"cpu_µs/invoice")
+	}
+	if r.cpuKnown && r.allKnown {
 		if r.dbCPU > 0 {
 			b.ReportMetric(float64(r.dbCPU.Microseconds())/float64(r.invoices), prefix+"db_cpu_µs/invoice")
 		}
@@ -618,10 +624,9 @@ func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, sto
 	r := run{invoices: n, elapsed: time.Since(start), issuing: issuing}
 	if backlog {
 		r.cpu, r.cpuKnown = processCPU(b)-cpu0, true
-		if db0 != nil {
-			r.dbCPU = s.serverCPU(b).Since(db0)
-		} else if s.app.Store.Dialect() != store.DialectSQLite {
-			r.cpuKnown = false // the server's share is unknown
+		r.allKnown = s.app.Store.Dialect() == store.DialectSQLite // else only with the server's share
+		if db1 := s.serverCPU(b); db0 != nil && db1 != nil {
+			r.dbCPU, r.allKnown = db1.Since(db0), true
 		}
 	}
 	stopProfile()
@@ -748,6 +753,7 @@ func processCPU(b *testing.B) time.Duration {
 // pgtest.BackendCPU), or nil on SQLite, which runs in this process, and when the server's
 // processes cannot be read.
 func (s *benchStack) serverCPU(b *testing.B) pgtest.CPU {
+	b.Helper()
 	if s.app.Store.Dialect() == store.DialectSQLite {
 		return nil
 	}

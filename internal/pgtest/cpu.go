@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -30,13 +31,13 @@ func (c CPU) Since(before CPU) time.Duration {
 	return d
 }
 
-// BackendCPU reads, from /proc, the CPU time of every backend of db's server connected to db's
-// database: what the statements a benchmark sends cost the server, beside the CPU of the
-// benchmark's own process. It needs the server on this machine and its processes readable (as
-// root, or as the server's user); otherwise it returns an error, and the benchmark reports no such
-// figure.
+// BackendCPU reads, from /proc, the CPU time of every client backend of db's server connected to
+// db's database: what the statements a benchmark sends cost the server, beside the CPU of the
+// benchmark's own process. A backend that exits between the server's list and its reading is left
+// out. It needs the server on this machine; otherwise it returns an error, and the benchmark
+// reports no such figure.
 func BackendCPU(ctx context.Context, db *sql.DB) (CPU, error) {
-	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: backends: %w", err)
 	}
@@ -52,25 +53,29 @@ func BackendCPU(ctx context.Context, db *sql.DB) (CPU, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("pgtest: backends: %w", err)
 	}
-	if len(pids) == 0 {
-		return nil, errors.New("pgtest: backends: the server lists no backend of this database")
-	}
 	out := CPU{}
 	for _, pid := range pids {
 		t, err := processCPU(pid)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // it exited, or the server is on another machine (below)
+		}
 		if err != nil {
 			return nil, err
 		}
 		out[pid] = t
 	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("pgtest: backends: none of the %d backends of the database is a process of this machine", len(pids))
+	}
 	return out, nil
 }
 
-// processCPU returns the CPU time that the PostgreSQL process pid of this machine has used.
+// processCPU returns the CPU time that the PostgreSQL process pid of this machine has used; an
+// error that wraps fs.ErrNotExist when there is no such process.
 func processCPU(pid int) (time.Duration, error) {
 	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	if err != nil {
-		return 0, fmt.Errorf("pgtest: backend %d is not a process of this machine: %w", pid, err)
+		return 0, fmt.Errorf("pgtest: backend %d: %w", pid, err)
 	}
 	if !strings.HasPrefix(string(comm), "postgres") {
 		return 0, fmt.Errorf("pgtest: process %d of this machine is %q, not the server's backend", pid, strings.TrimSpace(string(comm)))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -172,7 +173,10 @@ func TestBackendCPUCountsTheBackendsWork(t *testing.T) {
 	db.SetMaxOpenConns(1) // one backend, open from the first reading to the last
 	before, err := BackendCPU(ctx, db)
 	if err != nil {
-		t.Fatal(err)
+		if os.Getenv(EnvRequire) == "" {
+			t.Skipf("the test server's processes cannot be read here: %v", err)
+		}
+		t.Fatal(err) // make test starts the server on this machine
 	}
 	if len(before) != 1 {
 		t.Fatalf("backends of the database: %v, want the test's one", before)
