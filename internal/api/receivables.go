@@ -694,7 +694,8 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	issued, err := s.invoices.Issue(r.Context(), rec.EntityID, rec.ID, s.now())
+	// What is issued is the draft checked above: a change since gives a conflict.
+	issued, err := s.invoices.IssueAsRead(r.Context(), rec, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

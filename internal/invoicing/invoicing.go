@@ -49,9 +49,26 @@ func New(st *store.Store, q Queue) *Service {
 // more than is due. The credit note gets a record and a push like a payment does: only when its
 // invoice has a record in the connection, because it is allocated to the invoice in those books.
 func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	return s.issue(ctx, at, func(tx *sql.Tx) (*booksync.Receivable, error) {
+		return s.store.StartIssueTx(ctx, tx, entityID, id, at)
+	})
+}
+
+// IssueAsRead is Issue for a draft that the caller read, and checked, before: it issues read as
+// it is, without reading it again, unless the stored receivable changed since the caller read it
+// (its version moved on), which gives ECONFLICT (store.ErrVersionConflict) and changes nothing. So
+// no change made between the caller's checks and the issue goes out unchecked.
+func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+	return s.issue(ctx, at, func(*sql.Tx) (*booksync.Receivable, error) {
+		return store.StartIssueOf(read, at)
+	})
+}
+
+// issue runs an issue in one transaction, its receivable begun by start (see store.StartIssueTx).
+func (s *Service) issue(ctx context.Context, at time.Time, start func(*sql.Tx) (*booksync.Receivable, error)) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := s.store.StartIssueTx(ctx, tx, entityID, id, at)
+		r, err := start(tx)
 		if err != nil {
 			return err
 		}
@@ -67,7 +84,7 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 		}
 		// The invoice's number is taken last but for the push's job (FinishIssueTx): it locks the
 		// entity's row until the commit, and an entity's issues wait for each other over that lock.
-		conn, err := s.activeConnection(ctx, tx, entityID)
+		conn, err := s.activeConnection(ctx, tx, r.EntityID)
 		if err != nil {
 			return err
 		}

@@ -229,6 +229,54 @@ func TestIssue(t *testing.T) {
 			}
 		})
 
+		t.Run("as read: the draft the caller checked", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			read := f.receivable(e, inv)
+			r, err := f.svc.IssueAsRead(f.ctx, read, time.Now())
+			must(t, err)
+			if r.Status != booksync.StatusIssued || r.DocumentID == nil || *r.DocumentID != "INV-00001" || r.Version != read.Version+1 {
+				t.Fatalf("issued as read: %s, document %v, version %d", r.Status, r.DocumentID, r.Version)
+			}
+			if read.Status != booksync.StatusDraft || read.DocumentID != nil {
+				t.Fatalf("the caller's copy changed: %s, document %v", read.Status, read.DocumentID)
+			}
+			stored := f.receivable(e, inv)
+			if stored.Status != booksync.StatusIssued || stored.Version != r.Version || *stored.DocumentID != "INV-00001" {
+				t.Fatalf("stored after the issue: %s, document %v, version %d", stored.Status, stored.DocumentID, stored.Version)
+			}
+			if recs := f.records(e); len(recs) != 1 || f.pushes(conn) != 1 {
+				t.Fatalf("records %+v, %d pushes, want one of each", recs, f.pushes(conn))
+			}
+		})
+
+		t.Run("as read: a draft changed since is not issued", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			read := f.receivable(e, inv)
+			// Another request changes the draft after the caller checked it.
+			changed := f.receivable(e, inv)
+			memo := "changed meanwhile"
+			changed.Memo = &memo
+			changed.UpdatedAt = time.Now()
+			must(t, f.st.UpdateReceivable(f.ctx, changed))
+			_, err := f.svc.IssueAsRead(f.ctx, read, time.Now())
+			if !errors.Is(err, store.ErrVersionConflict) || booksync.ErrorCode(err) != booksync.ECONFLICT {
+				t.Fatalf("issuing a draft changed since it was read = %v, want ErrVersionConflict", err)
+			}
+			stored := f.receivable(e, inv)
+			if stored.Status != booksync.StatusDraft || stored.DocumentID != nil || stored.Version != changed.Version || stored.Memo == nil || *stored.Memo != memo {
+				t.Fatalf("after the refused issue: %s, document %v, version %d, memo %v", stored.Status, stored.DocumentID, stored.Version, stored.Memo)
+			}
+			if recs := f.records(e); len(recs) != 0 || f.pushes(conn) != 0 {
+				t.Fatalf("after the refused issue: records %+v, %d pushes", recs, f.pushes(conn))
+			}
+			// No number was used up, and the draft as it is now issues.
+			r, err := f.svc.IssueAsRead(f.ctx, stored, time.Now())
+			must(t, err)
+			if *r.DocumentID != "INV-00001" || r.Memo == nil || *r.Memo != memo {
+				t.Fatalf("issued after the refusal: document %v, memo %v", *r.DocumentID, r.Memo)
+			}
+		})
+
 		t.Run("a second issue is refused", func(t *testing.T) {
 			e, inv, _ := f.entity("")
 			f.issue(e, inv)

@@ -446,14 +446,24 @@ func (s *Store) StartIssueTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != booksync.StatusDraft {
-		return nil, &StatusError{Object: "receivable", Action: "issue", Status: r.Status}
+	return StartIssueOf(r, at)
+}
+
+// StartIssueOf is StartIssueTx for a receivable the caller read before its transaction, such as
+// one it checked before issuing it: it returns a copy of read set, in memory, to issued at at, and
+// reads nothing. FinishIssueTx then writes it only if the stored receivable is still at read's
+// Version, and otherwise returns ErrVersionConflict: what is issued is what the caller read. A
+// receivable that is not a draft gives a StatusError.
+func StartIssueOf(read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+	if read.Status != booksync.StatusDraft {
+		return nil, &StatusError{Object: "receivable", Action: "issue", Status: read.Status}
 	}
+	r := *read
 	issued := norm(at)
 	r.Status = booksync.StatusIssued
 	r.IssueDate = &issued
 	r.UpdatedAt = issued
-	return r, nil
+	return &r, nil
 }
 
 // FinishIssueTx writes r, which StartIssueTx began to issue in tx, with the entity's next document
