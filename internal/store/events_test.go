@@ -75,10 +75,25 @@ func TestEventsAreAnOutbox(t *testing.T) {
 				t.Fatalf("a rolled-back event left %d rows", n)
 			}
 
+			// An event of no entity is refused as such, and writes nothing.
+			orphan := event("created")
+			orphan.EntityID = uuid.NewString()
+			err = s.InTx(ctx, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, orphan) })
+			var nf *store.NotFoundError
+			if !errors.As(err, &nf) || nf.Object != "entity" {
+				t.Fatalf("an event of no entity: %v, want the entity not found", err)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM events"); n != 0 {
+				t.Fatalf("an event of no entity left %d events", n)
+			}
+
 			for _, et := range []string{"created", "issued", "canceled"} {
 				if err := s.InTx(ctx, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, event(et)) }); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM events WHERE entity_id = $1 AND partner_id = $2", ent.ID, partner); n != 3 {
+				t.Errorf("events of the entity under its partner: %d, want 3", n)
 			}
 			// all: 3 events; issuedOnly: 1; the disabled, the product and the other partner's: none.
 			for id, want := range map[string]int{all: 3, issuedOnly: 1} {
