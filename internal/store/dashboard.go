@@ -90,8 +90,9 @@ func (s *Store) ReceivableEntityID(ctx context.Context, partnerID, id string) (s
 
 // ObjectEvents returns the latest limit events of the entity about one object, newest first.
 func (s *Store) ObjectEvents(ctx context.Context, entityID, objectID string, limit int) ([]booksync.Event, error) {
+	args := []any{entityID, objectID}
 	evs, err := queryAll(ctx, s.reader, scanEvent, `SELECT data FROM events WHERE entity_id = $1 AND object_id = $2
-		ORDER BY created_at DESC, id DESC LIMIT $3`, entityID, objectID, limit)
+		ORDER BY created_at DESC, id DESC `+s.d.limitSQL(limit, appendArg(&args)), args...)
 	return evs, wrapRead("events", err)
 }
 

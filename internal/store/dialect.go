@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
@@ -47,6 +48,21 @@ type dialect struct {
 	// oneProcess is true where one process owns the database (a SQLite file), so that at its
 	// start nothing another process holds can be live.
 	oneProcess bool
+	// limitInSQL writes a query's LIMIT into its SQL as a number instead of binding it. SQLite (3.54,
+	// as modernc.org/sqlite builds it) reads a bound LIMIT while it plans, and then prepares the
+	// statement again each time the parameter is bound: a cached statement would be parsed and
+	// planned anew on every run. A limit is a number booksync chooses or bounds, so it is safe in
+	// the SQL; each distinct limit makes a statement of its own.
+	limitInSQL bool
+}
+
+// limitSQL is the LIMIT clause of n rows: the number itself where limitInSQL is set, else the
+// placeholder arg returns for it.
+func (d dialect) limitSQL(n int, arg func(any) string) string {
+	if d.limitInSQL {
+		return "LIMIT " + strconv.Itoa(n)
+	}
+	return "LIMIT " + arg(n)
 }
 
 var sqliteDialect = dialect{
@@ -61,6 +77,7 @@ var sqliteDialect = dialect{
 	byIDs:               "+",
 	sortOnly:            "+",
 	oneProcess:          true,
+	limitInSQL:          true,
 }
 
 var postgresDialect = dialect{

@@ -218,8 +218,8 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 		dir = "DESC"
 	}
 	// The sort key and id come first: they make the cursors.
-	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT %s",
-		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortKey, dir, sortID, dir, arg(q.Limit+1))
+	query := fmt.Sprintf("SELECT %s, id, %s FROM %s WHERE %s ORDER BY %s %s, %s %s %s",
+		sortCol, t.columns, t.table, strings.Join(conds, " AND "), sortKey, dir, sortID, dir, d.limitSQL(q.Limit+1, arg))
 
 	return listQuery{sql: query, args: args, sortKind: sortKind, backward: backward, cursor: cursor}, nil
 }

@@ -230,3 +230,28 @@ func openPlanStore(t *testing.T) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestSQLiteWritesLimitsIntoTheSQL checks that on SQLite a list's LIMIT is a number in its SQL and
+// not a bound parameter, and that PostgreSQL binds it. SQLite reads a bound LIMIT while it plans and
+// prepares the statement again whenever the parameter is bound, so a limit bound as a parameter
+// would cost every run of a cached statement a new parse and plan (see dialect.limitInSQL).
+func TestSQLiteWritesLimitsIntoTheSQL(t *testing.T) {
+	q := booksync.ListQuery{Limit: 10}
+	for _, tc := range []struct {
+		d        dialect
+		wantSQL  string
+		wantArgs int // the entity id, and the limit where it is bound
+	}{
+		{sqliteDialect, "LIMIT 11", 1},
+		{postgresDialect, "LIMIT $2", 2},
+	} {
+		lq, err := buildListQuery(tc.d, receivableJSONList, "entity", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(lq.sql, tc.wantSQL) || len(lq.args) != tc.wantArgs {
+			t.Errorf("%s: the list query ends %q with %d arguments; want %q and %d", tc.d.name,
+				lq.sql[max(0, len(lq.sql)-20):], len(lq.args), tc.wantSQL, tc.wantArgs)
+		}
+	}
+}

@@ -333,16 +333,17 @@ func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType str
 // a push is sending): the query skips them in the index rather than reading and decoding them.
 func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
 	args := make([]any, 0, 4+len(except))
-	args = append(args, connectionID, booksync.SyncStatusPending, objectType, limit)
+	args = append(args, connectionID, booksync.SyncStatusPending, objectType)
 	skip := ""
 	if len(except) > 0 {
-		skip = " AND id NOT IN (" + placeholderList(5, len(except)) + ")"
+		skip = " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
 		for _, id := range except {
 			args = append(args, id)
 		}
 	}
 	return queryAll(ctx, s.writer, scanSynced, "SELECT "+syncedColumns+` FROM synced_records
-	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3`+skip+` ORDER BY created_at, id LIMIT $4`, args...)
+	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3`+skip+` ORDER BY created_at, id `+
+		s.d.limitSQL(limit, appendArg(&args)), args...)
 }
 
 // RecordForTx is RecordFor inside a transaction.
@@ -390,6 +391,14 @@ func (s *Store) MarkAttempted(ctx context.Context, ids []string) error {
 		return fmt.Errorf("store: mark attempted: %w", err)
 	}
 	return nil
+}
+
+// appendArg returns a function that appends an argument to args and returns its placeholder.
+func appendArg(args *[]any) func(any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
 }
 
 // placeholderList returns n numbered placeholders from $first, separated by commas, for an IN
