@@ -36,39 +36,37 @@ func New(st *store.Store, q Queue) *Service {
 	return &Service{store: st, queue: q, Now: time.Now}
 }
 
-// Issue moves a draft invoice or credit note of the entity to issued at the given time and
-// assigns its document number (see store.IssueReceivableTx). When the entity has a connected
-// connection, the invoice gets a pending record there and a push is queued; with a deauthorized
-// one it gets the record, pushed once the entity reconnects; with none, or one not connected yet,
-// nothing is queued (the invoice then counts as issued before the connection). A receivable that is
+// Issue reads a draft invoice or credit note of the entity and issues it as read (IssueAsRead); an
+// unknown one gives ENOTFOUND.
+func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
+	read, err := s.store.Receivable(ctx, entityID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.IssueAsRead(ctx, read, at)
+}
+
+// IssueAsRead moves the draft invoice or credit note read, as the caller read (and checked) it, to
+// issued at the given time and assigns its document number (see store.FinishIssueTx), without
+// reading it again. If the stored receivable changed since it was read (its version moved on), it
+// gives ECONFLICT (store.ErrVersionConflict), or ENOTFOUND if it was deleted, and changes nothing:
+// no change made between the caller's checks and the issue goes out unchecked. A receivable that is
 // not a draft gives ECONFLICT.
+//
+// When the entity has a connected connection, the invoice gets a pending record there and a push
+// is queued; with a deauthorized one it gets the record, pushed once the entity reconnects; with
+// none, or one not connected yet, nothing is queued (the invoice then counts as issued before the
+// connection).
 //
 // A credit note is applied to its invoice in the same transaction (booksync.ApplyCreditNote): the
 // invoice's amount due falls by the credit note's total, which may not exceed it, as the invoice is
 // now, locked by the transaction, so that two credit notes issued at once cannot together credit
 // more than is due. The credit note gets a record and a push like a payment does: only when its
 // invoice has a record in the connection, because it is allocated to the invoice in those books.
-func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) (*booksync.Receivable, error) {
-	return s.issue(ctx, at, func(tx *sql.Tx) (*booksync.Receivable, error) {
-		return s.store.StartIssueTx(ctx, tx, entityID, id, at)
-	})
-}
-
-// IssueAsRead is Issue for a draft that the caller read, and checked, before: it issues read as
-// it is, without reading it again, unless the stored receivable changed since the caller read it
-// (its version moved on), which gives ECONFLICT (store.ErrVersionConflict) and changes nothing. So
-// no change made between the caller's checks and the issue goes out unchecked.
 func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
-	return s.issue(ctx, at, func(*sql.Tx) (*booksync.Receivable, error) {
-		return store.StartIssueOf(read, at)
-	})
-}
-
-// issue runs an issue in one transaction, its receivable begun by start (see store.StartIssueTx).
-func (s *Service) issue(ctx context.Context, at time.Time, start func(*sql.Tx) (*booksync.Receivable, error)) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := start(tx)
+		r, err := store.StartIssueOf(read, at)
 		if err != nil {
 			return err
 		}

@@ -91,8 +91,9 @@ func (s *Store) ReceivableEntityID(ctx context.Context, partnerID, id string) (s
 // ObjectEvents returns the latest limit events of the entity about one object, newest first.
 func (s *Store) ObjectEvents(ctx context.Context, entityID, objectID string, limit int) ([]booksync.Event, error) {
 	args := []any{entityID, objectID}
-	evs, err := queryAll(ctx, s.reader, scanEvent, `SELECT data FROM events WHERE entity_id = $1 AND object_id = $2
-		ORDER BY created_at DESC, id DESC `+s.d.limitSQL(limit, appendArg(&args)), args...)
+	query := `SELECT data FROM events WHERE entity_id = $1 AND object_id = $2
+		ORDER BY created_at DESC, id DESC ` + s.d.limitSQL(limit, appendArg(&args)) // before args is passed on
+	evs, err := queryAll(ctx, s.reader, scanEvent, query, args...)
 	return evs, wrapRead("events", err)
 }
 

@@ -74,8 +74,9 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 		return err
 	}
 	var subs []booksync.WebhookSubscription
-	if s.d.writableCTEs && known == nil {
-		// One round trip: the event's insert and the read of its subscriptions.
+	if s.d.writableCTEs {
+		// One round trip: the event's insert and the read of its subscriptions (known, which
+		// saves reads in a process without round trips, is not needed).
 		var found bool
 		if subs, found, err = queryEventSubs(ctx, tx, `WITH ev AS (`+insertEventSQL(0, "")+`)`, ev.ObjectType,
 			eventArgs(ev, data)...); err != nil {
@@ -86,7 +87,7 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 		}
 		return s.queueDeliveries(ctx, tx, ev, subs)
 	}
-	// One row's INSERT ... VALUES, which SQLite runs without the statement journal and the table of
+	// SQLite: one row's INSERT ... VALUES, which SQLite runs without the statement journal and the table of
 	// results that an INSERT ... SELECT ... RETURNING takes (a third of the event's cost). The event
 	// takes its partner from the entity's row in a subquery; with no such row the partner is NULL,
 	// which the table refuses.

@@ -452,8 +452,8 @@ func (s *Store) StartIssueTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 // StartIssueOf is StartIssueTx for a receivable the caller read before its transaction, such as
 // one it checked before issuing it: it returns a copy of read set, in memory, to issued at at, and
 // reads nothing. FinishIssueTx then writes it only if the stored receivable is still at read's
-// Version, and otherwise returns ErrVersionConflict: what is issued is what the caller read. A
-// receivable that is not a draft gives a StatusError.
+// Version, and otherwise returns ErrVersionConflict (a NotFoundError if it was deleted): what is
+// issued is what the caller read. A receivable that is not a draft gives a StatusError.
 func StartIssueOf(read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
 	if read.Status != booksync.StatusDraft {
 		return nil, &StatusError{Object: "receivable", Action: "issue", Status: read.Status}

@@ -341,9 +341,10 @@ func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectTy
 			args = append(args, id)
 		}
 	}
-	return queryAll(ctx, s.writer, scanSynced, "SELECT "+syncedColumns+` FROM synced_records
-	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3`+skip+` ORDER BY created_at, id `+
-		s.d.limitSQL(limit, appendArg(&args)), args...)
+	query := "SELECT " + syncedColumns + ` FROM synced_records
+	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3` + skip + ` ORDER BY created_at, id ` +
+		s.d.limitSQL(limit, appendArg(&args)) // before args is passed on: it may append the limit
+	return queryAll(ctx, s.writer, scanSynced, query, args...)
 }
 
 // RecordForTx is RecordFor inside a transaction.
