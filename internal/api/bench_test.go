@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -70,7 +69,7 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 			pages0 := walPagesWritten(b, h)
 			db0 := serverCPU(b, h)
 			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime(b)
+			start, cpu0 := time.Now(), pgtest.ProcessCPU(b)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					r := e.rawQuiet("POST", "/receivables", body)
@@ -86,7 +85,7 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 				}
 			})
 			rate := float64(b.N) / time.Since(start).Seconds()
-			cpu := cpuTime(b) - cpu0
+			cpu := pgtest.ProcessCPU(b) - cpu0
 			b.ReportMetric(rate, "invoices/s")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu_µs/invoice")
 			// On PostgreSQL the ceiling needs the server's share; without it, no ceiling.
@@ -109,20 +108,13 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 }
 
 // serverCPU reads the CPU time of the PostgreSQL backends serving the harness's database (see
-// pgtest.BackendCPU), or nil on SQLite, which runs in the benchmark's own process. It also gives nil
-// when the server's processes cannot be read, as when the server runs on another machine: the
-// benchmark then reports the CPU of its own process only.
+// pgtest.ReadBackendCPU), or nil on SQLite, which runs in the benchmark's own process.
 func serverCPU(b *testing.B, h *harness) pgtest.CPU {
 	b.Helper()
 	if h.store.Dialect() == store.DialectSQLite {
 		return nil
 	}
-	cpu, err := pgtest.BackendCPU(context.Background(), h.store.Writer())
-	if err != nil {
-		b.Logf("no CPU figure for the database server: %v", err)
-		return nil
-	}
-	return cpu
+	return pgtest.ReadBackendCPU(b, h.store.Writer())
 }
 
 // walPagesWritten returns how many pages the SQLite writer has written to the WAL since the store
@@ -182,15 +174,6 @@ func rawInsertRate(b *testing.B, h *harness, row []byte) float64 {
 		}
 	}
 	return rows / time.Since(start).Seconds()
-}
-
-// cpuTime returns the CPU time the process has used, in user and system mode.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkReceivablesDeepPage compares GET /receivables?limit=100 for the first page and for a

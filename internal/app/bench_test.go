@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -614,7 +613,7 @@ func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, sto
 	var db0 pgtest.CPU
 	if backlog {
 		stopProfile = startBacklogProfile(b)
-		cpu0, db0 = processCPU(b), s.serverCPU(b)
+		cpu0, db0 = pgtest.ProcessCPU(b), s.serverCPU(b)
 		start = time.Now()
 		if err := s.app.Engine.Start(ctx); err != nil {
 			b.Fatal(err)
@@ -623,7 +622,7 @@ func (s *benchStack) pushOnce(b *testing.B, n int, backlog bool, startTimer, sto
 	ent.waitDone(b, n, start)
 	r := run{invoices: n, elapsed: time.Since(start), issuing: issuing}
 	if backlog {
-		r.cpu, r.cpuKnown = processCPU(b)-cpu0, true
+		r.cpu, r.cpuKnown = pgtest.ProcessCPU(b)-cpu0, true
 		r.allKnown = s.app.Store.Dialect() == store.DialectSQLite // else only with the server's share
 		if db1 := s.serverCPU(b); db0 != nil && db1 != nil {
 			r.dbCPU, r.allKnown = db1.Since(db0), true
@@ -740,29 +739,14 @@ func (c *benchEntity) unsettled(ctx context.Context) (string, error) {
 	return "", nil
 }
 
-// processCPU returns the CPU time (user and system) this process has used.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // serverCPU reads the CPU time of the PostgreSQL backends serving the stack's database (see
-// pgtest.BackendCPU), or nil on SQLite, which runs in this process, and when the server's
-// processes cannot be read.
+// pgtest.ReadBackendCPU), or nil on SQLite, which runs in this process.
 func (s *benchStack) serverCPU(b *testing.B) pgtest.CPU {
 	b.Helper()
 	if s.app.Store.Dialect() == store.DialectSQLite {
 		return nil
 	}
-	cpu, err := pgtest.BackendCPU(context.Background(), s.app.Store.Writer())
-	if err != nil {
-		b.Logf("no CPU figure for the database server: %v", err)
-		return nil
-	}
-	return cpu
+	return pgtest.ReadBackendCPU(b, s.app.Store.Writer())
 }
 
 // startBacklogProfile starts a CPU profile and an execution trace of the benchmark's backlog drain

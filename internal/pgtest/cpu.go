@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
+	"testing"
 	"time"
 )
 
@@ -68,6 +70,29 @@ func BackendCPU(ctx context.Context, db *sql.DB) (CPU, error) {
 		return nil, fmt.Errorf("pgtest: backends: none of the %d backends of the database is a process of this machine", len(pids))
 	}
 	return out, nil
+}
+
+// ReadBackendCPU is BackendCPU for a benchmark: when the backends cannot be read (the server runs
+// elsewhere), it logs why and returns nil, and the benchmark reports no figure that needs them.
+func ReadBackendCPU(tb testing.TB, db *sql.DB) CPU {
+	tb.Helper()
+	cpu, err := BackendCPU(context.Background(), db)
+	if err != nil {
+		tb.Logf("no CPU figure for the database server: %v", err)
+		return nil
+	}
+	return cpu
+}
+
+// ProcessCPU returns the CPU time (user and system) that this process has used, the benchmark's
+// side of what BackendCPU reads for the server.
+func ProcessCPU(tb testing.TB) time.Duration {
+	tb.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // processCPU returns the CPU time that the PostgreSQL process pid of this machine has used; an

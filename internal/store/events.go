@@ -92,8 +92,8 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 	// takes its partner from the entity's row in a subquery; with no such row the partner is NULL,
 	// which the table refuses.
 	if _, err := tx.ExecContext(ctx, insertEventValuesSQL, eventArgs(ev, data)...); err != nil {
-		if exists, xerr := entityExists(ctx, tx, ev.EntityID); xerr == nil && !exists {
-			return fmt.Errorf("store: add event: %w", notFound("entity"))
+		if nf := requireEntity(ctx, tx, ev.EntityID); booksync.ErrorCode(nf) == booksync.ENOTFOUND {
+			return fmt.Errorf("store: add event: %w", nf)
 		}
 		return fmt.Errorf("store: add event: %w", mapErr(err))
 	}
@@ -157,16 +157,6 @@ func insertEventSQL(n int, cond string) string {
 // arguments (eventArgs).
 const insertEventValuesSQL = `INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
 	VALUES ($1, $2, (SELECT partner_id FROM entities WHERE id = $2), $3, $4, $5, $6, $6, $7)`
-
-// entityExists reports whether the entity exists, as tx sees it.
-func entityExists(ctx context.Context, tx *sql.Tx, entityID string) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM entities WHERE id = $1", entityID).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	}
-	return err == nil, err
-}
 
 func eventArgs(ev booksync.Event, data string) []any {
 	return []any{ev.ID, ev.EntityID, ev.ObjectType, ev.ObjectID, ev.Action, micros(ev.CreatedAt), data}

@@ -16,14 +16,22 @@ import (
 func (s *Store) vatIDOwner(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, entityID, counterpartID string) error {
-	var one int
 	if counterpartID == "" {
-		err := q.QueryRowContext(ctx, "SELECT 1 FROM entities WHERE id = $1", entityID).Scan(&one)
-		return wrapRead("entity", mapNotFound(err, "entity"))
+		return requireEntity(ctx, q, entityID)
 	}
+	var one int
 	err := q.QueryRowContext(ctx, "SELECT 1 FROM counterparts WHERE entity_id = $1 AND id = $2 AND deleted_at IS NULL",
 		entityID, counterpartID).Scan(&one)
 	return wrapRead("counterpart", mapNotFound(err, "counterpart"))
+}
+
+// requireEntity returns a NotFoundError for "entity" unless the entity exists, as q sees it.
+func requireEntity(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, entityID string) error {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM entities WHERE id = $1", entityID).Scan(&one)
+	return wrapRead("entity", mapNotFound(err, "entity"))
 }
 
 // CreateVatID stores a VAT id of the entity (v.EntityID) or, when v.CounterpartID is set, of that
