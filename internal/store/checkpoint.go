@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -53,12 +55,19 @@ func truncateWait(failed int) time.Duration {
 // runs with wal_autocheckpoint(0) instead, and this goroutine, on a connection of its own, runs a
 // PASSIVE checkpoint at most every checkpointPause after commits, and at least every
 // checkpointIdle: it copies what no reader still needs, without blocking the writer or readers,
-// and once it has copied everything the next writer starts the WAL over. Readers that always hold
-// an old snapshot would keep the WAL growing, so a WAL of walTruncateFrames or more gets a
-// TRUNCATE checkpoint, which holds new writers back while it waits for those readers: briefly at
-// first, longer after each attempt in a row that the readers outlasted (truncateWait).
+// and once it has copied everything the next writer starts the WAL over.
+//
+// Under a steady load that never happens: readers always hold a recent snapshot, and the writer
+// commits again before a checkpoint ends. So a WAL of walTruncateFrames or more gets a TRUNCATE
+// checkpoint, which holds new writers back while it waits for readers of older snapshots: briefly
+// at first, longer after each attempt in a row that the readers outlasted (truncateWait). It runs
+// on the writer's own connection, between two of its transactions. Starting the WAL over changes
+// its header, and a SQLite connection that finds the header changed by another connection
+// discards its whole page cache; run elsewhere, each truncation cost the writer its cache (32 MiB
+// of index pages, read again from the file afterwards).
 type checkpointer struct {
-	db      *sql.DB
+	db      *sql.DB // the checkpointer's own connection, for the passive checkpoints
+	writer  *sql.DB // the writer's one connection, for the truncating ones
 	log     *slog.Logger
 	nudges  chan struct{}
 	ctx     context.Context
@@ -73,11 +82,11 @@ type checkpointer struct {
 	watch atomic.Pointer[func(wait time.Duration, busy bool)]
 }
 
-func newCheckpointer(db *sql.DB, log *slog.Logger) *checkpointer {
+func newCheckpointer(db, writer *sql.DB, log *slog.Logger) *checkpointer {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &checkpointer{db: db, log: log, nudges: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &checkpointer{db: db, writer: writer, log: log, nudges: make(chan struct{}, 1), done: make(chan struct{})}
 	c.truncAt.Store(walTruncateFrames)
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	go c.loop()
@@ -124,13 +133,13 @@ func (c *checkpointer) loop() {
 // truncating checkpoint that readers or the writer outlast is an error only when it waited
 // truncateWaitMost, and then only the first time in a row: until then the next ones wait longer.
 func (c *checkpointer) checkpoint(ctx context.Context) error {
-	frames, _, err := c.run(ctx, "PASSIVE", 0)
+	frames, _, err := c.run(ctx, c.db, "PASSIVE", 0)
 	if err != nil || int64(frames) < c.truncAt.Load() {
 		return err
 	}
 	failed := c.failed
 	wait := truncateWait(failed)
-	_, busy, err := c.run(ctx, "TRUNCATE", wait)
+	_, busy, err := c.run(ctx, c.writer, "TRUNCATE", wait)
 	if watch := c.watch.Load(); watch != nil && err == nil {
 		(*watch)(wait, busy)
 	}
@@ -148,15 +157,23 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// run runs one checkpoint of the given mode, which waits at most wait for the writer and
-// readers (a passive one never waits), and returns the WAL's length in frames before it and
-// whether the writer or readers kept it from copying and starting over the whole WAL.
-func (c *checkpointer) run(ctx context.Context, mode string, wait time.Duration) (frames int, busy bool, err error) {
-	conn, err := c.db.Conn(ctx)
+// run runs one checkpoint of the given mode on a connection of db, which waits at most wait for
+// the writer and readers (a passive one never waits), and returns the WAL's length in frames
+// before it and whether the writer or readers kept it from copying and starting over the whole
+// WAL. The connection's busy timeout is sqliteBusyTimeout again afterwards; a connection whose
+// timeout cannot be set back is closed.
+func (c *checkpointer) run(ctx context.Context, db *sql.DB, mode string, wait time.Duration) (frames int, busy bool, err error) {
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
 	}
 	defer conn.Close()
+	defer func() {
+		if _, rerr := conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA busy_timeout = %d", sqliteBusyTimeout.Milliseconds())); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("store: wal_checkpoint(%s): set the busy timeout back: %w", mode, rerr))
+		}
+	}()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
 		return 0, false, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/store"
+	"modernc.org/sqlite"
 )
 
 // The SQLite writer does not checkpoint in its commits, and the store's checkpointer keeps the WAL
@@ -215,4 +217,93 @@ func TestTruncatingCheckpointWaitsLongerForALongReader(t *testing.T) {
 	if a := seen()[from]; a.wait != store.TruncateWaitFirst || a.busy {
 		t.Fatalf("the first truncating checkpoint after the reader ended waited %v (busy %v), want %v and done", a.wait, a.busy, store.TruncateWaitFirst)
 	}
+}
+
+// A truncating checkpoint starts the WAL over, and a SQLite connection that finds the WAL started
+// over by another connection discards its whole page cache. The checkpointer truncates on the
+// writer's own connection, so the writer keeps the pages it has read: reading them again after a
+// truncation costs it no reads from the file.
+func TestTruncatingCheckpointKeepsTheWritersCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := store.OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "booksync.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	store.SetWALTruncateFrames(s, 64)
+	var mu sync.Mutex
+	truncations := 0
+	store.WatchTruncations(s, func(_ time.Duration, busy bool) {
+		if !busy {
+			mu.Lock()
+			truncations++
+			mu.Unlock()
+		}
+	})
+	truncated := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return truncations
+	}
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if err := s.InTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.Exec(query, args...)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The writer's reads: every page of kept, in a write transaction as the writer's callers read.
+	var pages int
+	if err := s.Writer().QueryRow("PRAGMA page_size").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	exec("CREATE TABLE kept (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+	exec("CREATE TABLE churn (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+	exec("CREATE TABLE sums (n INTEGER NOT NULL)")
+	exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO kept (data) SELECT randomblob(1000) FROM n")
+	pages = 2000 * 1000 / pages
+	scan := func() (misses int) {
+		t.Helper()
+		before := writerCacheMisses(t, s)
+		exec("INSERT INTO sums (n) SELECT sum(length(data)) FROM kept")
+		return writerCacheMisses(t, s) - before
+	}
+
+	// A truncation, then the pages read once into the writer's cache.
+	waitFor(t, func() bool { return truncated() >= 1 })
+	scan()
+	// Another truncation, caused by writes to another table.
+	from := truncated()
+	for truncated() == from {
+		exec("INSERT INTO churn (data) VALUES (randomblob(100000))")
+	}
+	if misses := scan(); misses > pages/10 {
+		t.Fatalf("reading %d pages again after a truncation missed the writer's cache %d times, want (almost) none", pages, misses)
+	}
+}
+
+// writerCacheMisses returns how many pages the SQLite writer's connection has looked for in its
+// page cache and read from the file instead.
+func writerCacheMisses(t *testing.T, s *store.Store) int {
+	t.Helper()
+	conn, err := s.Writer().Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.Raw(func(dc any) error {
+		st, ok := dc.(sqlite.DBStatus)
+		if !ok {
+			return fmt.Errorf("the writer's connection %T has no status counters", dc)
+		}
+		n, _, err = st.Status(sqlite.DBStatusCacheMiss, false)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -117,6 +117,10 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 	return s, nil
 }
 
+// sqliteBusyTimeout is how long a SQLite connection waits for a lock that another holds (PRAGMA
+// busy_timeout) before it fails with SQLITE_BUSY.
+const sqliteBusyTimeout = 10 * time.Second
+
 // sqliteWriterCache is the SQLite writer's page cache, in KiB as PRAGMA cache_size takes it when
 // negative: 32 MiB, so that the pages of the indexes a write touches stay cached while the tables
 // grow (SQLite's default of 2 MiB makes each write read them again from the file).
@@ -133,7 +137,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	// savepoint, and SQLite copies each page a savepoint changes first into a sub-journal, which
 	// otherwise becomes a temporary file written with two system calls a page.
 	writer, err := openSQLiteDB(withParams(dsn,
-		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", "_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)", "_pragma=synchronous(NORMAL)", fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()),
 		"_pragma=foreign_keys(1)", fmt.Sprintf("_pragma=cache_size(%d)", sqliteWriterCache), "_pragma=temp_store(MEMORY)",
 		"_pragma=wal_autocheckpoint(0)", fmt.Sprintf("_pragma=journal_size_limit(%d)", walSizeLimit), "_txlock=immediate"))
 	if err != nil {
@@ -161,7 +165,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 
 	reader, err := openSQLiteDB(withParams(dsn,
-		"_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)", "_query_only=1"))
+		fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()), "_pragma=foreign_keys(1)", "_query_only=1"))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("store: open sqlite reader: %w", err)
@@ -189,7 +193,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	ckpt.SetMaxOpenConns(1)
 	ckpt.SetMaxIdleConns(1)
 	ckpt.SetConnMaxIdleTime(0)
-	s.ckpt = newCheckpointer(ckpt, opts.Logger)
+	s.ckpt = newCheckpointer(ckpt, writer, opts.Logger)
 	s.batches = newGroupCommit(writer, s.ckpt.committed)
 	return s, nil
 }
