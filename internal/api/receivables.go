@@ -87,7 +87,7 @@ func (s *Server) postReceivable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ent := entityOf(r)
-	settings, err := s.store.Settings(r.Context(), ent.ID)
+	settings, err := entitySettings(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/booksync/booksync/internal/apispec"
 	"github.com/booksync/booksync/internal/invoicing"
 	"github.com/booksync/booksync/internal/metrics"
+	"github.com/booksync/booksync/internal/store"
 )
 
 // MaxBodyBytes is the largest request body the API reads; a larger one is answered with 413.
@@ -244,6 +245,7 @@ const (
 	ctxOperation ctxKey = iota
 	ctxPartner
 	ctxEntity
+	ctxSettings // the entity's settings as withEntity read them (store.SettingsJSON)
 )
 
 func (s *Server) withOperation(op string, next http.Handler) http.Handler {
@@ -321,7 +323,7 @@ func (s *Server) withEntity(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		partnerID, e, err := s.store.TokenEntity(r.Context(), hashToken(token), s.now(), id)
+		partnerID, e, settings, err := s.store.TokenEntity(r.Context(), hashToken(token), s.now(), id)
 		if err != nil {
 			if partnerID == "" && booksync.ErrorCode(err) == booksync.ENOTFOUND {
 				err = badToken()
@@ -330,7 +332,8 @@ func (s *Server) withEntity(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxPartner, partnerID)
-		next(w, r.WithContext(context.WithValue(ctx, ctxEntity, e)))
+		ctx = context.WithValue(ctx, ctxEntity, e)
+		next(w, r.WithContext(context.WithValue(ctx, ctxSettings, settings)))
 	}
 }
 
@@ -363,6 +366,11 @@ func partnerID(r *http.Request) string { return r.Context().Value(ctxPartner).(s
 
 func entityOf(r *http.Request) *booksync.Entity {
 	return r.Context().Value(ctxEntity).(*booksync.Entity)
+}
+
+// entitySettings returns the settings of the request's entity, read with it by withEntity.
+func entitySettings(r *http.Request) (booksync.Settings, error) {
+	return r.Context().Value(ctxSettings).(store.SettingsJSON).Decode()
 }
 
 func operationOf(r *http.Request) string {

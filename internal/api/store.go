@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/store"
 )
 
 // Store is what the API needs from storage. internal/store implements it on SQLite and PostgreSQL.
@@ -31,9 +32,9 @@ type Store interface {
 	// TokenPartner returns the partner of an unexpired, unrevoked token, or ENOTFOUND.
 	TokenPartner(ctx context.Context, tokenHash []byte, now time.Time) (string, error)
 	// TokenEntity returns, in one read, the partner of an unexpired, unrevoked token and that
-	// partner's entity entityID: ENOTFOUND with no partner when the token is not valid, and the
-	// partner with ENOTFOUND when the entity does not exist or is another partner's.
-	TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, error)
+	// partner's entity entityID with its settings: ENOTFOUND with no partner when the token is not
+	// valid, and the partner with ENOTFOUND when the entity does not exist or is another partner's.
+	TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, store.SettingsJSON, error)
 	// RevokeToken revokes a token of the partner; revoking an unknown token is not an error.
 	RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error
 

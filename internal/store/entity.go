@@ -109,27 +109,35 @@ func (s *Store) Entities(ctx context.Context, partnerID string, q booksync.ListQ
 // Settings returns an entity's settings, or a NotFoundError.
 func (s *Store) Settings(ctx context.Context, entityID string) (booksync.Settings, error) {
 	var raw string
-	var st booksync.Settings
 	err := s.reader.QueryRowContext(ctx, "SELECT settings FROM entities WHERE id = $1", entityID).Scan(&raw)
 	if err != nil {
-		return st, wrapRead("settings", mapNotFound(err, "entity"))
+		return booksync.Settings{}, wrapRead("settings", mapNotFound(err, "entity"))
 	}
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		return st, fmt.Errorf("store: decode settings of entity %s: %w", entityID, err)
-	}
-	return st, nil
+	return SettingsJSON{entityID: entityID, raw: raw}.Decode()
 }
 
 // settingsTx reads an entity's settings inside a write transaction.
 func settingsTx(ctx context.Context, tx *sql.Tx, entityID string) (booksync.Settings, error) {
 	var raw string
-	var st booksync.Settings
 	err := tx.QueryRowContext(ctx, "SELECT settings FROM entities WHERE id = $1", entityID).Scan(&raw)
 	if err != nil {
-		return st, wrapRead("settings", mapNotFound(err, "entity"))
+		return booksync.Settings{}, wrapRead("settings", mapNotFound(err, "entity"))
 	}
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		return st, fmt.Errorf("store: decode settings of entity %s: %w", entityID, err)
+	return SettingsJSON{entityID: entityID, raw: raw}.Decode()
+}
+
+// SettingsJSON is an entity's settings as its row holds them, read with the entity by
+// TokenEntity and decoded only by Decode, for the requests that use them.
+type SettingsJSON struct {
+	entityID string
+	raw      string
+}
+
+// Decode returns the settings.
+func (j SettingsJSON) Decode() (booksync.Settings, error) {
+	var st booksync.Settings
+	if err := json.Unmarshal([]byte(j.raw), &st); err != nil {
+		return st, fmt.Errorf("store: decode settings of entity %s: %w", j.entityID, err)
 	}
 	return st, nil
 }

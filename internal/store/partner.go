@@ -84,28 +84,29 @@ func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Tim
 }
 
 // TokenEntity reads, in one query, what an entity-scoped API request needs first: the partner of
-// a token that expires after now and is not revoked, and that partner's entity entityID. A token
-// that is not valid gives a NotFoundError for "token"; an entity that does not exist or is another
-// partner's gives the token's partner and a NotFoundError for "entity", as Entity does.
-func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, error) {
+// a token that expires after now and is not revoked, and that partner's entity entityID with its
+// settings as stored (decoded only by the requests that use them). A token that is not valid gives
+// a NotFoundError for "token"; an entity that does not exist or is another partner's gives the
+// token's partner and a NotFoundError for "entity", as Entity does.
+func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, SettingsJSON, error) {
 	var partnerID string
-	var id, entityPartner, data sql.NullString
+	var id, entityPartner, data, settings sql.NullString
 	var created, updated sql.NullInt64
-	err := s.reader.QueryRowContext(ctx, `SELECT t.partner_id, e.id, e.partner_id, e.created_at, e.updated_at, e.data
+	err := s.reader.QueryRowContext(ctx, `SELECT t.partner_id, e.id, e.partner_id, e.created_at, e.updated_at, e.data, e.settings
 	FROM access_tokens t LEFT JOIN entities e ON e.partner_id = t.partner_id AND e.id = $3
 	WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2`,
-		tokenHash, micros(now), entityID).Scan(&partnerID, &id, &entityPartner, &created, &updated, &data)
+		tokenHash, micros(now), entityID).Scan(&partnerID, &id, &entityPartner, &created, &updated, &data, &settings)
 	if err != nil {
-		return "", nil, wrapRead("token", mapNotFound(err, "token"))
+		return "", nil, SettingsJSON{}, wrapRead("token", mapNotFound(err, "token"))
 	}
 	if !id.Valid {
-		return partnerID, nil, notFound("entity")
+		return partnerID, nil, SettingsJSON{}, notFound("entity")
 	}
 	e, err := decodeEntity(id.String, entityPartner.String, created.Int64, updated.Int64, data.String)
 	if err != nil {
-		return partnerID, nil, fmt.Errorf("store: read entity: %w", err)
+		return partnerID, nil, SettingsJSON{}, fmt.Errorf("store: read entity: %w", err)
 	}
-	return partnerID, &e, nil
+	return partnerID, &e, SettingsJSON{entityID: id.String, raw: settings.String}, nil
 }
 
 // RevokeToken revokes a token of the partner; revoking an unknown token, or another partner's, is

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -253,10 +254,18 @@ func testTokenEntity(t *testing.T, s *store.Store) {
 	must(t, s.CreateToken(ctx, tok, pa, now.Add(booksync.AccessTokenTTL)))
 	must(t, s.CreateToken(ctx, other, pb, now.Add(booksync.AccessTokenTTL)))
 
-	p, got, err := s.TokenEntity(ctx, tok, now, e.ID)
+	must(t, s.UpdateSettings(ctx, e.ID, booksync.Settings{VATMode: booksync.VATModeInclusive}))
+	p, got, settings, err := s.TokenEntity(ctx, tok, now, e.ID)
 	must(t, err)
 	if p != pa || got.ID != e.ID || got.PartnerID != pa || got.Name() != "Acme GmbH" || !got.CreatedAt.Equal(base) {
 		t.Fatalf("TokenEntity = %q, %+v", p, got)
+	}
+	st, err := settings.Decode()
+	must(t, err)
+	want, err := s.Settings(ctx, e.ID)
+	must(t, err)
+	if !reflect.DeepEqual(st, want) || st.EffectiveVATMode() != booksync.VATModeInclusive {
+		t.Fatalf("TokenEntity's settings = %+v, want the entity's, %+v", st, want)
 	}
 	// Another partner's entity, and one that does not exist, are not found for a valid token.
 	for _, id := range []string{e.ID, uuid.NewString()} {
@@ -264,7 +273,7 @@ func testTokenEntity(t *testing.T, s *store.Store) {
 		if id != e.ID {
 			tk, wantP = tok, pa
 		}
-		p, got, err := s.TokenEntity(ctx, tk, now, id)
+		p, got, _, err := s.TokenEntity(ctx, tk, now, id)
 		wantCode(t, err, booksync.ENOTFOUND)
 		var nf *store.NotFoundError
 		if !errors.As(err, &nf) || nf.Object != "entity" || p != wantP || got != nil {
@@ -277,7 +286,7 @@ func testTokenEntity(t *testing.T, s *store.Store) {
 		tok []byte
 		at  time.Time
 	}{{tok, now.Add(booksync.AccessTokenTTL + time.Second)}, {hash("unknown"), now}, {other, now}} {
-		p, got, err := s.TokenEntity(ctx, c.tok, c.at, e.ID)
+		p, got, _, err := s.TokenEntity(ctx, c.tok, c.at, e.ID)
 		var nf *store.NotFoundError
 		if !errors.As(err, &nf) || nf.Object != "token" || p != "" || got != nil {
 			t.Fatalf("TokenEntity of a token that is not valid = %q, %v, %v; want the token not found", p, got, err)
