@@ -31,7 +31,8 @@ type Event struct {
 	// fetch the object by it).
 	ObjectID string `json:"object_id"`
 	// Object is the object as the API returns it at the time of the event, or a summary of what
-	// happened to it (a synced record's outcome, a sync's counts).
+	// happened to it (a synced record's outcome, a sync's counts), as encoding/json writes it
+	// (compact and valid): the store writes it into the event's JSON as it is.
 	Object json.RawMessage `json:"object"`
 }
 
@@ -47,8 +48,13 @@ func NewEvent(entityID, objectType, eventType, objectID string, object any, desc
 	if err != nil {
 		return Event{}, fmt.Errorf("booksync: encode %s event: %w", objectType, err)
 	}
+	return NewEventJSON(entityID, objectType, eventType, objectID, b, description), nil
+}
+
+// NewEventJSON is NewEvent with the object already encoded, as encoding/json encodes it.
+func NewEventJSON(entityID, objectType, eventType, objectID string, object json.RawMessage, description string) Event {
 	return Event{EntityID: entityID, ObjectType: objectType, Action: objectType + "." + eventType,
-		ObjectID: objectID, Object: b, Description: description}, nil
+		ObjectID: objectID, Object: object, Description: description}
 }
 
 // Webhook object types: the values of Monite's WebhookObjectType that booksync writes events for.
@@ -280,6 +286,16 @@ var WebhookDeliveryList = ListSpec{
 // ReceivableEvent returns the event of a change of an invoice or a credit note: eventType, with
 // the document as it is now.
 func ReceivableEvent(r *Receivable, eventType string, at time.Time) (Event, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return Event{}, fmt.Errorf("booksync: encode %s event: %w", EventObjectReceivable, err)
+	}
+	return ReceivableEventJSON(r, eventType, at, b), nil
+}
+
+// ReceivableEventJSON is ReceivableEvent with the document already encoded (object) as the API
+// encodes it: the store, which encodes a document to write it, passes on that encoding.
+func ReceivableEventJSON(r *Receivable, eventType string, at time.Time, object json.RawMessage) Event {
 	doc, what := r.ID, "Invoice"
 	if r.DocumentID != nil && *r.DocumentID != "" {
 		doc = *r.DocumentID
@@ -287,9 +303,9 @@ func ReceivableEvent(r *Receivable, eventType string, at time.Time) (Event, erro
 	if r.IsCreditNote() {
 		what = "Credit note"
 	}
-	ev, err := NewEvent(r.EntityID, EventObjectReceivable, eventType, r.ID, r, fmt.Sprintf("%s %s is %s.", what, doc, r.Status))
+	ev := NewEventJSON(r.EntityID, EventObjectReceivable, eventType, r.ID, object, fmt.Sprintf("%s %s is %s.", what, doc, r.Status))
 	ev.CreatedAt = at
-	return ev, err
+	return ev
 }
 
 // ReceivableChangeEvent returns the event of an invoice whose amounts changed while its status

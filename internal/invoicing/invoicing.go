@@ -9,6 +9,7 @@ package invoicing
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -92,8 +93,8 @@ func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at
 				return err
 			}
 		}
-		issued := func(r *booksync.Receivable) (booksync.Event, error) {
-			return booksync.ReceivableEvent(r, booksync.EventIssued, at)
+		issued := func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
 		}
 		if err := s.store.FinishIssueTx(ctx, tx, r, issued); err != nil {
 			return err

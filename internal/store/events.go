@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -136,11 +137,26 @@ func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
 	if len(ev.Object) == 0 {
 		ev.Object = json.RawMessage("null")
 	}
-	data, err := json.Marshal(ev)
+	// The object goes in as it was encoded (see booksync.Event.Object): encoding/json would check
+	// and compact it again, which costs as much as encoding it. The envelope is encoded with a
+	// null object, its last field, which the object then replaces.
+	object := ev.Object
+	ev.Object = nil
+	head, err := json.Marshal(ev)
+	ev.Object = object
 	if err != nil {
 		return ev, "", fmt.Errorf("store: add event: %w", err)
 	}
-	return ev, string(data), nil
+	const tail = `null}`
+	if !bytes.HasSuffix(head, []byte(`"object":`+tail)) {
+		return ev, "", fmt.Errorf("store: add event: its JSON %.40q... does not end with its object", head)
+	}
+	var data strings.Builder
+	data.Grow(len(head) - len(tail) + len(object) + 1)
+	data.Write(head[:len(head)-len(tail)])
+	data.Write(object)
+	data.WriteByte('}')
+	return ev, data.String(), nil
 }
 
 // insertEventSQL inserts an event (eventArgs, as the statement's arguments after the first n) with
@@ -294,10 +310,19 @@ func (s *Store) addObjectEvent(ctx context.Context, tx *sql.Tx, entityID, object
 // objectEvent returns the event that an object of the entity was created, updated or deleted at
 // the given time, described in words built from its type.
 func objectEvent(entityID, objectType, eventType, objectID string, object any, at time.Time) (booksync.Event, error) {
-	ev, err := booksync.NewEvent(entityID, objectType, eventType, objectID, object,
+	b, err := json.Marshal(object)
+	if err != nil {
+		return booksync.Event{}, fmt.Errorf("store: encode %s event: %w", objectType, err)
+	}
+	return objectEventJSON(entityID, objectType, eventType, objectID, b, at), nil
+}
+
+// objectEventJSON is objectEvent with the object already encoded, as encoding/json encodes it.
+func objectEventJSON(entityID, objectType, eventType, objectID string, object json.RawMessage, at time.Time) booksync.Event {
+	ev := booksync.NewEventJSON(entityID, objectType, eventType, objectID, object,
 		fmt.Sprintf("The %s %s was %s.", strings.ReplaceAll(objectType, "_", " "), objectID, eventType))
 	ev.CreatedAt = at
-	return ev, err
+	return ev
 }
 
 // addConnectionEvent writes, inside tx, an event of a connection (created, or its new status).

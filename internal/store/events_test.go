@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -318,8 +319,8 @@ func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 						return err
 					}
 					out = r
-					return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable) (booksync.Event, error) {
-						return booksync.ReceivableEvent(r, booksync.EventIssued, at)
+					return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+						return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
 					})
 				})
 				if err != nil {
@@ -376,6 +377,74 @@ func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 			// note's creation and issue and the invoice's issue.
 			if n := count(t, s, "SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID); n != 3 {
 				t.Errorf("deliveries: %d, want 3", n)
+			}
+		})
+	}
+}
+
+// An invoice's created and issued events hold the invoice as the API encodes it, and each event's
+// row holds what encoding/json writes for the event: the store builds both from the encodings it
+// made to write the invoice, and they must not differ from encoding them afresh by a byte (HTML
+// characters, which the encoder escapes, and metadata included).
+func TestReceivableEventsHoldTheInvoiceAsEncoded(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			ent := newPartnerEntity(t, s, booksync.Settings{})
+			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			memo := `Net 30 <b>&</b> "thanks" é`
+			r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: booksync.ReceivableTypeInvoice,
+				Status: booksync.StatusDraft, Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex <&>",
+				CreatedAt: at, UpdatedAt: at, Memo: &memo, PartnerMetadata: map[string]any{"z": "<tag>", "a": float64(2)},
+				LineItems: []booksync.LineItem{{Product: booksync.LineProduct{Name: "Widget & <co>",
+					Price: booksync.Price{Currency: "EUR", Value: 1250}}, TotalBeforeVAT: 1250, TotalAfterVAT: 1250}},
+				Subtotal: 1250, DiscountedSubtotal: 1250, TotalAmount: 1250}
+			if err := s.CreateReceivable(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			created, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var issuedAs *booksync.Receivable
+			if err := s.InTx(ctx, func(tx *sql.Tx) error {
+				issue, err := s.StartIssueTx(ctx, tx, ent.ID, r.ID, at.Add(time.Hour))
+				if err != nil {
+					return err
+				}
+				issuedAs = issue
+				return s.FinishIssueTx(ctx, tx, issue, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+					return booksync.ReceivableEventJSON(r, booksync.EventIssued, at.Add(time.Hour), object)
+				})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			issued, err := json.Marshal(issuedAs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]byte{"receivable.created": created, "receivable.issued": issued}
+			page, err := s.Events(ctx, ent.ID, booksync.ListQuery{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) != len(want) {
+				t.Fatalf("%d events, want %d", len(page.Items), len(want))
+			}
+			for _, ev := range page.Items {
+				if !bytes.Equal(ev.Object, want[ev.Action]) {
+					t.Errorf("%s event's object:\n%s\nwant the invoice as encoded:\n%s", ev.Action, ev.Object, want[ev.Action])
+				}
+				var row string
+				if err := s.Reader().QueryRow("SELECT data FROM events WHERE id = $1", ev.ID).Scan(&row); err != nil {
+					t.Fatal(err)
+				}
+				if encoded, err := json.Marshal(ev); err != nil || row != string(encoded) {
+					t.Errorf("%s event's row:\n%s\nwant what encoding the event gives:\n%s (%v)", ev.Action, row, encoded, err)
+				}
 			}
 		})
 	}

@@ -105,6 +105,12 @@ func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
 		}
 		return out, nil
 	}
+	return receivableJSON(id, data, apiLines)
+}
+
+// receivableJSON is the API's JSON of an invoice from its data and api_lines columns as
+// encodeReceivable encodes them (see scanReceivableJSON).
+func receivableJSON(id, data, apiLines string) ([]byte, error) {
 	at := strings.Index(data, linesNull)
 	if at < 0 {
 		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
@@ -206,10 +212,11 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
-	ev, err := objectEvent(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, r, r.CreatedAt)
+	object, err := receivableJSON(r.ID, row.data, row.apiLines)
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
+	ev := objectEventJSON(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, object, r.CreatedAt)
 	args := []any{r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
 		row.basedOn, row.dataVersion, row.apiLines}
@@ -333,27 +340,33 @@ func (s *Store) ReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id strin
 // when r's differs, the row's data (which holds r's) is marked to be decoded when listed, so the
 // list serves the stored one as GET /receivables/{id} does.
 func (s *Store) UpdateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) error {
+	_, err := s.updateReceivableTx(ctx, tx, r)
+	return err
+}
+
+// updateReceivableTx is UpdateReceivableTx, and returns r's row as written.
+func (s *Store) updateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) (receivableRow, error) {
 	row, err := encodeReceivable(r)
 	if err != nil {
-		return fmt.Errorf("store: update receivable: %w", err)
+		return row, fmt.Errorf("store: update receivable: %w", err)
 	}
 	args := updateReceivableArgs(r, row)
 	n := int64(0)
 	if s.d.indexesPerSetColumn {
 		if n, err = execCount(ctx, tx, updateReceivableKeepingSQL, args); err != nil {
-			return fmt.Errorf("store: update receivable: %w", err)
+			return row, fmt.Errorf("store: update receivable: %w", err)
 		}
 	}
 	if n == 0 {
 		if n, err = execCount(ctx, tx, updateReceivableSQL, args); err != nil {
-			return fmt.Errorf("store: update receivable: %w", err)
+			return row, fmt.Errorf("store: update receivable: %w", err)
 		}
 	}
 	if n == 0 {
-		return whyNotUpdated(ctx, tx, r)
+		return row, whyNotUpdated(ctx, tx, r)
 	}
 	r.Version++
-	return nil
+	return row, nil
 }
 
 // execCount runs a write inside tx and returns how many rows it changed.
@@ -466,9 +479,13 @@ func StartIssueOf(read *booksync.Receivable, at time.Time) (*booksync.Receivable
 	return &r, nil
 }
 
+// IssueEvent returns the event of an issued receivable r, as written: object is r's JSON as the
+// API encodes it, which the store made to write r.
+type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Event
+
 // FinishIssueTx writes r, which StartIssueTx began to issue in tx, with the entity's next document
 // id unless it has one, bumps r.Version and, when event is not nil, writes the event it returns
-// for r as written.
+// for r as written, given r's JSON as the API encodes it (for the event's object).
 //
 // Numbers come from a counter of the entity's row (next_document_number for invoices,
 // next_credit_note_number for credit notes), taken with an UPDATE that locks the row until tx
@@ -477,7 +494,7 @@ func StartIssueOf(read *booksync.Receivable, at time.Time) (*booksync.Receivable
 // everything else the transaction needs to do but its commit, so that the issues of one entity wait
 // for each other over as few statements as possible: on PostgreSQL the counter's UPDATE, one
 // statement that writes the receivable and its event, and the commit.
-func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error)) error {
+func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent) error {
 	if r.DocumentID != nil && *r.DocumentID != "" {
 		_, err := s.writeIssued(ctx, tx, r, event, false)
 		return err
@@ -512,24 +529,25 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 // writeIssued writes the issued receivable r and the event that event returns for it (if event is
 // not nil), and bumps r.Version. With numbered, it writes nothing and reports false when another
 // receivable of the entity holds r's document id already.
-func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event func(*booksync.Receivable) (booksync.Event, error), numbered bool) (bool, error) {
+func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, numbered bool) (bool, error) {
 	if !s.d.writableCTEs {
 		if numbered {
 			if taken, err := documentIDTaken(ctx, tx, r); err != nil || taken {
 				return false, err
 			}
 		}
-		if err := s.UpdateReceivableTx(ctx, tx, r); err != nil {
+		row, err := s.updateReceivableTx(ctx, tx, r)
+		if err != nil {
 			return false, err
 		}
 		if event == nil {
 			return true, nil
 		}
-		ev, err := event(r)
+		object, err := receivableJSON(r.ID, row.data, row.apiLines)
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("store: issue receivable: %w", err)
 		}
-		return true, s.AddEventTx(ctx, tx, ev)
+		return true, s.AddEventTx(ctx, tx, event(r, object))
 	}
 	row, err := encodeReceivable(r)
 	if err != nil {
@@ -556,12 +574,13 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		return true, nil
 	}
 	// One statement writes the receivable and its event and reads the subscriptions that want it.
-	r.Version++ // the event shows the receivable as written
-	ev, err := event(r)
-	r.Version--
+	object, err := receivableJSON(r.ID, row.data, row.apiLines)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("store: issue receivable: %w", err)
 	}
+	r.Version++ // the event shows the receivable as written
+	ev := event(r, object)
+	r.Version--
 	ev, data, err := prepareEvent(ev)
 	if err != nil {
 		return false, err
