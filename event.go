@@ -31,8 +31,8 @@ type Event struct {
 	// fetch the object by it).
 	ObjectID string `json:"object_id"`
 	// Object is the object as the API returns it at the time of the event, or a summary of what
-	// happened to it (a synced record's outcome, a sync's counts), as encoding/json writes it
-	// (compact and valid): the store writes it into the event's JSON as it is.
+	// happened to it (a synced record's outcome, a sync's counts), as encoding/json writes it: the
+	// store writes it into the event's JSON as it is, and refuses an object that is not JSON.
 	Object json.RawMessage `json:"object"`
 }
 

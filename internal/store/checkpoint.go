@@ -28,16 +28,16 @@ const (
 	// over (PRAGMA journal_size_limit), so that a file once grown does not stay large.
 	walSizeLimit = 64 << 20
 	// truncateWaitFirst and truncateWaitMost bound how long a truncating checkpoint waits for
-	// the writer and for readers of older snapshots. New writers wait meanwhile, so the first
-	// attempt waits briefly; each failed attempt in a row doubles the wait, up to
-	// truncateWaitMost, so that readers longer than a brief wait still let the WAL be truncated,
-	// and a success starts again from the first.
+	// readers of older snapshots. New writers wait meanwhile (it runs on the writer's
+	// connection), so the first attempt waits briefly; each failed attempt in a row doubles the
+	// wait, up to truncateWaitMost, so that readers longer than a brief wait still let the WAL be
+	// truncated, and a success starts again from the first.
 	truncateWaitFirst = 50 * time.Millisecond
 	truncateWaitMost  = 5 * time.Second
 )
 
 // truncateWait is how long the truncating checkpoint after failed earlier attempts in a row
-// waits for readers and the writer.
+// waits for readers.
 func truncateWait(failed int) time.Duration {
 	wait := truncateWaitFirst
 	for range failed {
@@ -74,11 +74,11 @@ type checkpointer struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 	truncAt atomic.Int64 // walTruncateFrames; tests lower it
-	// failed counts the truncating checkpoints in a row that readers or the writer outlasted;
+	// failed counts the truncating checkpoints in a row that readers outlasted;
 	// only the loop's goroutine uses it.
 	failed int
 	// watch, when set (by tests), is told each truncating checkpoint's wait and whether readers
-	// or the writer outlasted it.
+	// outlasted it.
 	watch atomic.Pointer[func(wait time.Duration, busy bool)]
 }
 
@@ -130,7 +130,7 @@ func (c *checkpointer) loop() {
 }
 
 // checkpoint runs a passive checkpoint, and a truncating one when the WAL is too long. A
-// truncating checkpoint that readers or the writer outlast is an error only when it waited
+// truncating checkpoint that readers outlast is an error only when it waited
 // truncateWaitMost, and then only the first time in a row: until then the next ones wait longer.
 func (c *checkpointer) checkpoint(ctx context.Context) error {
 	frames, _, err := c.run(ctx, c.db, "PASSIVE", 0)
@@ -152,7 +152,7 @@ func (c *checkpointer) checkpoint(ctx context.Context) error {
 	}
 	c.failed++
 	if wait == truncateWaitMost && (failed == 0 || truncateWait(failed-1) < truncateWaitMost) {
-		return fmt.Errorf("store: wal_checkpoint(TRUNCATE): readers or the writer stayed busy for %v; the WAL grows until they end", wait)
+		return fmt.Errorf("store: wal_checkpoint(TRUNCATE): readers of an older snapshot stayed busy for %v; the WAL grows until they end", wait)
 	}
 	return nil
 }

@@ -283,6 +283,11 @@ func TestTruncatingCheckpointKeepsTheWritersCache(t *testing.T) {
 	if misses := scan(); misses > pages/10 {
 		t.Fatalf("reading %d pages again after a truncation missed the writer's cache %d times, want (almost) none", pages, misses)
 	}
+	// The truncation set the writer's busy timeout to its wait; it is the writer's own again.
+	var timeout int
+	if err := s.Writer().QueryRow("PRAGMA busy_timeout").Scan(&timeout); err != nil || timeout != 10000 {
+		t.Fatalf("the writer's busy timeout after a truncation: %d ms (%v), want 10000", timeout, err)
+	}
 }
 
 // writerCacheMisses returns how many pages the SQLite writer's connection has looked for in its

@@ -59,7 +59,7 @@ func (s *Store) hookClient() (*river.Client[*sql.Tx], error) {
 // webhook_deliveries row and one River job each, in the same transaction. It fills the event's
 // id, time (now, when zero) and API version. The entity must exist.
 func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) error {
-	return s.addEventTx(ctx, tx, ev, nil)
+	return s.addEventTx(ctx, tx, ev, nil, nil)
 }
 
 // eventTargets remembers, within one transaction that writes many events (a batch of push
@@ -69,8 +69,10 @@ type eventTargets struct {
 	subs map[[2]string][]booksync.WebhookSubscription // by entity id and object type
 }
 
-func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets) error {
-	ev, data, err := prepareEvent(ev)
+// addEventTx is AddEventTx with the targets a transaction already read (known) and the object the
+// store encoded for the event, if it did (own, see prepareEvent).
+func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets, own json.RawMessage) error {
+	ev, data, err := prepareEvent(ev, own)
 	if err != nil {
 		return err
 	}
@@ -118,8 +120,11 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 }
 
 // prepareEvent fills an event's id, time (now, when zero) and API version, and encodes it for its
-// row.
-func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
+// row. The object goes into the event's JSON as it is: encoding/json would check and compact it
+// again, which costs as much as encoding it. An object is checked first unless it is own, the
+// store's encoding of the object it writes with the event (the same bytes); an object that is not
+// valid JSON would make the event, and the entity's list of events, unreadable.
+func prepareEvent(ev booksync.Event, own json.RawMessage) (booksync.Event, string, error) {
 	if ev.ID == "" {
 		id, err := uuid.NewV7() // time-ordered, so events of one instant list in the order written
 		if err != nil {
@@ -137,9 +142,10 @@ func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
 	if len(ev.Object) == 0 {
 		ev.Object = json.RawMessage("null")
 	}
-	// The object goes in as it was encoded (see booksync.Event.Object): encoding/json would check
-	// and compact it again, which costs as much as encoding it. The envelope is encoded with a
-	// null object, its last field, which the object then replaces.
+	if !sameBytes(ev.Object, own) && !json.Valid(ev.Object) {
+		return ev, "", fmt.Errorf("store: add event: its object is not valid JSON: %.40q", ev.Object)
+	}
+	// The envelope is encoded with a null object, its last field, which the object then replaces.
 	object := ev.Object
 	ev.Object = nil
 	head, err := json.Marshal(ev)
@@ -157,6 +163,11 @@ func prepareEvent(ev booksync.Event) (booksync.Event, string, error) {
 	data.Write(object)
 	data.WriteByte('}')
 	return ev, data.String(), nil
+}
+
+// sameBytes reports whether a and b are the same bytes in memory, not merely equal ones.
+func sameBytes(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
 
 // insertEventSQL inserts an event (eventArgs, as the statement's arguments after the first n) with
@@ -179,16 +190,16 @@ func eventArgs(ev booksync.Event, data string) []any {
 }
 
 // execWithEvent runs, inside tx, the write query (its arguments args) and writes the event ev of
-// the change it makes, as AddEventTx does. On PostgreSQL the write, the event and the read of the
-// subscriptions that want it take one statement.
-func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, args []any, ev booksync.Event) error {
+// the change it makes, as AddEventTx does (own as addEventTx takes it). On PostgreSQL the write,
+// the event and the read of the subscriptions that want it take one statement.
+func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, args []any, ev booksync.Event, own json.RawMessage) error {
 	if !s.d.writableCTEs {
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return err
 		}
-		return s.AddEventTx(ctx, tx, ev)
+		return s.addEventTx(ctx, tx, ev, nil, own)
 	}
-	ev, data, err := prepareEvent(ev)
+	ev, data, err := prepareEvent(ev, own)
 	if err != nil {
 		return err
 	}
@@ -356,7 +367,7 @@ func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.S
 	if err != nil || !ok {
 		return err
 	}
-	return s.addEventTx(ctx, tx, ev, known)
+	return s.addEventTx(ctx, tx, ev, known, nil)
 }
 
 // outcomeEvent returns the event of a push's outcome for the record r (see addOutcomeEvent), and

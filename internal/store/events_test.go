@@ -449,3 +449,31 @@ func TestReceivableEventsHoldTheInvoiceAsEncoded(t *testing.T) {
 		})
 	}
 }
+
+// An event whose object is not JSON would make the event, and the entity's list of events,
+// unreadable: it is refused, and its transaction writes nothing.
+func TestAnEventWhoseObjectIsNotJSONIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			ent := newPartnerEntity(t, s, booksync.Settings{})
+			for _, object := range []string{`{"a":`, `{"a":1}}`, `nul`} {
+				ev := booksync.NewEventJSON(ent.ID, booksync.EventObjectProduct, booksync.EventCreated, uuid.NewString(),
+					json.RawMessage(object), "A product was created.")
+				err := s.InTx(ctx, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, ev) })
+				if err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+					t.Errorf("an event with the object %q: %v, want it refused as not JSON", object, err)
+				}
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM events WHERE entity_id = $1", ent.ID); n != 0 {
+				t.Errorf("%d events written, want none", n)
+			}
+			if _, err := s.Events(ctx, ent.ID, booksync.ListQuery{Limit: 10}); err != nil {
+				t.Errorf("the entity's events cannot be listed: %v", err)
+			}
+		})
+	}
+}

@@ -109,11 +109,13 @@ func scanReceivableJSON(sc scanner, extra ...any) (json.RawMessage, error) {
 }
 
 // receivableJSON is the API's JSON of an invoice from its data and api_lines columns as
-// encodeReceivable encodes them (see scanReceivableJSON).
+// encodeReceivable encodes them (see scanReceivableJSON): what encoding its booksync.Receivable
+// gives, but for line items that are nil, which it gives as [] (as GET /receivables/{id} serves
+// them).
 func receivableJSON(id, data, apiLines string) ([]byte, error) {
 	at := strings.Index(data, linesNull)
 	if at < 0 {
-		return nil, fmt.Errorf("decode receivable %s: no line_items in its data", id)
+		return nil, fmt.Errorf("receivable %s: no line_items in its data", id)
 	}
 	out := make([]byte, 0, len(data)+len(apiLines))
 	out = append(out, data[:at]...)
@@ -121,6 +123,16 @@ func receivableJSON(id, data, apiLines string) ([]byte, error) {
 	out = append(out, apiLines...)
 	out = append(out, data[at+len(linesNull):]...)
 	return out, nil
+}
+
+// json returns the API's JSON of the invoice id that the row holds (receivableJSON), for the
+// events written with it.
+func (row receivableRow) json(id string) (json.RawMessage, error) {
+	b, err := receivableJSON(id, row.data, row.apiLines)
+	if err != nil {
+		return nil, fmt.Errorf("store: encode the event of receivable %s: %w", id, err)
+	}
+	return b, nil
 }
 
 // receivableRow holds the columns of a receivable besides its ids and version.
@@ -212,16 +224,16 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return fmt.Errorf("store: create receivable: %w", err)
 	}
-	object, err := receivableJSON(r.ID, row.data, row.apiLines)
+	object, err := row.json(r.ID)
 	if err != nil {
-		return fmt.Errorf("store: create receivable: %w", err)
+		return err
 	}
 	ev := objectEventJSON(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, object, r.CreatedAt)
 	args := []any{r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
 		row.basedOn, row.dataVersion, row.apiLines}
 	if s.d.writableCTEs {
-		if done, err := s.createReceivableAlone(ctx, args, ev); err != nil || done {
+		if done, err := s.createReceivableAlone(ctx, args, ev, object); err != nil || done {
 			return err
 		}
 	}
@@ -229,7 +241,7 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 		err := s.execWithEvent(ctx, tx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
 		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, args, ev)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, args, ev, object)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
@@ -243,8 +255,8 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 // transaction. It does so only when no webhook subscription of the entity's partner may want the
 // event, since the deliveries of one would need further statements in the same transaction; then
 // it writes nothing and reports false, and the caller writes the invoice in a transaction.
-func (s *Store) createReceivableAlone(ctx context.Context, args []any, ev booksync.Event) (bool, error) {
-	ev, data, err := prepareEvent(ev)
+func (s *Store) createReceivableAlone(ctx context.Context, args []any, ev booksync.Event, own json.RawMessage) (bool, error) {
+	ev, data, err := prepareEvent(ev, own)
 	if err != nil {
 		return false, err
 	}
@@ -480,7 +492,7 @@ func StartIssueOf(read *booksync.Receivable, at time.Time) (*booksync.Receivable
 }
 
 // IssueEvent returns the event of an issued receivable r, as written: object is r's JSON as the
-// API encodes it, which the store made to write r.
+// API encodes it (receivableJSON), which the store made to write r.
 type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Event
 
 // FinishIssueTx writes r, which StartIssueTx began to issue in tx, with the entity's next document
@@ -543,11 +555,11 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		if event == nil {
 			return true, nil
 		}
-		object, err := receivableJSON(r.ID, row.data, row.apiLines)
+		object, err := row.json(r.ID)
 		if err != nil {
-			return false, fmt.Errorf("store: issue receivable: %w", err)
+			return false, err
 		}
-		return true, s.AddEventTx(ctx, tx, event(r, object))
+		return true, s.addEventTx(ctx, tx, event(r, object), nil, object)
 	}
 	row, err := encodeReceivable(r)
 	if err != nil {
@@ -574,14 +586,14 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		return true, nil
 	}
 	// One statement writes the receivable and its event and reads the subscriptions that want it.
-	object, err := receivableJSON(r.ID, row.data, row.apiLines)
+	object, err := row.json(r.ID)
 	if err != nil {
-		return false, fmt.Errorf("store: issue receivable: %w", err)
+		return false, err
 	}
 	r.Version++ // the event shows the receivable as written
 	ev := event(r, object)
 	r.Version--
-	ev, data, err := prepareEvent(ev)
+	ev, data, err := prepareEvent(ev, object)
 	if err != nil {
 		return false, err
 	}

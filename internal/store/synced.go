@@ -248,7 +248,7 @@ func (s *Store) settleSyncedRecordsAtOnce(ctx context.Context, recs []*booksync.
 		if !ok {
 			continue
 		}
-		ev, evJSON, err := prepareEvent(ev)
+		ev, evJSON, err := prepareEvent(ev, nil)
 		if err != nil {
 			return nil, err
 		}
