@@ -450,6 +450,79 @@ func TestReceivableEventsHoldTheInvoiceAsEncoded(t *testing.T) {
 	}
 }
 
+// TestDocumentNumbersGoPastFiveDigits checks, on both databases, that numbers are written as
+// "%05d" writes them, past 99999 too (PostgreSQL writes the digits in SQL), in the receivable's
+// column, its JSON and its event.
+func TestDocumentNumbersGoPastFiveDigits(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := d.open(t, store.Options{})
+			ctx := context.Background()
+			ent := newPartnerEntity(t, s, booksync.Settings{})
+			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			if err := s.InTx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, "UPDATE entities SET next_document_number = 99999 WHERE id = $1", ent.ID)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"INV-99999", "INV-100000"} {
+				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: booksync.ReceivableTypeInvoice,
+					Status: booksync.StatusDraft, Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex",
+					CreatedAt: at, UpdatedAt: at}
+				if err := s.CreateReceivable(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+				var issued *booksync.Receivable
+				if err := s.InTx(ctx, func(tx *sql.Tx) error {
+					issue, err := s.StartIssueTx(ctx, tx, ent.ID, r.ID, at)
+					if err != nil {
+						return err
+					}
+					issued = issue
+					return s.FinishIssueTx(ctx, tx, issue, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+						return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
+					})
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if doc := issued.DocumentID; doc == nil || *doc != want {
+					t.Fatalf("issued as %+v, want %s", issued, want)
+				}
+				var column string
+				if err := s.Reader().QueryRow("SELECT document_id FROM receivables WHERE id = $1", r.ID).Scan(&column); err != nil || column != want {
+					t.Fatalf("document_id column %q (%v), want %s", column, err, want)
+				}
+				stored, err := s.Receivable(ctx, ent.ID, r.ID)
+				if err != nil || stored.DocumentID == nil || *stored.DocumentID != want {
+					t.Fatalf("stored %+v (%v), want %s", stored, err, want)
+				}
+				page, err := s.Events(ctx, ent.ID, booksync.ListQuery{Limit: 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var evs []booksync.Event
+				for _, ev := range page.Items {
+					if ev.ObjectID == r.ID && ev.Action == "receivable.issued" {
+						evs = append(evs, ev)
+					}
+				}
+				if len(evs) != 1 {
+					t.Fatalf("%d issued events of %s, want 1", len(evs), want)
+				}
+				ev := evs[0]
+				var object booksync.Receivable
+				if err := json.Unmarshal(ev.Object, &object); err != nil || object.DocumentID == nil || *object.DocumentID != want ||
+					ev.Description != "Invoice "+want+" is issued." {
+					t.Fatalf("event %q with object %s (%v), want %s", ev.Description, ev.Object, err, want)
+				}
+			}
+		})
+	}
+}
+
 // An event whose object is not JSON would make the event, and the entity's list of events,
 // unreadable: it is refused, and its transaction writes nothing.
 func TestAnEventWhoseObjectIsNotJSONIsRefused(t *testing.T) {

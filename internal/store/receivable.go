@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -504,8 +506,8 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
 // a caller already gave another receivable by hand is skipped. The number is taken here, after
 // everything else the transaction needs to do but its commit, so that the issues of one entity wait
-// for each other over as few statements as possible: on PostgreSQL the counter's UPDATE, one
-// statement that writes the receivable and its event, and the commit.
+// for each other over as little work as possible: on PostgreSQL over one statement, which takes the
+// number and writes the receivable and its event (see issueNumbered), and the commit.
 func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent) error {
 	if r.DocumentID != nil && *r.DocumentID != "" {
 		_, err := s.writeIssued(ctx, tx, r, event, false)
@@ -518,6 +520,9 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			return err
 		}
 		counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
+	}
+	if s.d.writableCTEs {
+		return s.issueNumbered(ctx, tx, r, event, counter, prefix)
 	}
 	for {
 		var n int64
@@ -538,9 +543,145 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	}
 }
 
+// documentNumberSQL is the digits of a document number n, as FinishIssueTx's "%05d" writes them.
+func documentNumberSQL(n string) string {
+	return "CASE WHEN " + n + " < 100000 THEN lpad(CAST(" + n + " AS TEXT), 5, '0') ELSE CAST(" + n + " AS TEXT) END"
+}
+
+// issueNumbered is FinishIssueTx on PostgreSQL for a receivable that takes the entity's next number
+// from counter, with prefix. ONE statement takes the number, which locks the entity's row until tx
+// ends, writes r with it, writes r's event and reads the subscriptions that want the event. The
+// receivable and its event are encoded before, with a mark where the number's digits go, which the
+// statement replaces: no round trip to booksync and no encoding happens while the row is locked, so
+// an entity's issues wait for each other over that statement and the commit only.
+//
+// The statement's reads see the database as it was when the statement began, which may be before it
+// waited for the row: a number that another transaction gave a receivable by hand and committed
+// meanwhile is not skipped, and the unique index on document ids refuses the write instead
+// (ErrAlreadyExists), which rolls back the number too.
+func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, counter, prefix string) error {
+	var token [16]byte
+	if _, err := rand.Read(token[:]); err != nil {
+		return fmt.Errorf("store: issue receivable: %w", err)
+	}
+	// The mark is unguessable, so that the JSON holds it only where the number goes (the event may
+	// show the number twice: in its object and in its description); it needs no escaping.
+	mark := "number-" + hex.EncodeToString(token[:])
+	marked := prefix + "-" + mark
+	r.DocumentID = &marked
+	defer func() {
+		if r.DocumentID == &marked {
+			r.DocumentID = nil
+		}
+	}()
+	row, err := encodeReceivable(r)
+	if err != nil {
+		return fmt.Errorf("store: issue receivable: %w", err)
+	}
+	var ev booksync.Event
+	var evData string
+	if event != nil {
+		object, err := row.json(r.ID)
+		if err != nil {
+			return err
+		}
+		r.Version++ // the event shows the receivable as written
+		ev = event(r, object)
+		r.Version--
+		if ev, evData, err = prepareEvent(ev, object); err != nil {
+			return err
+		}
+	}
+	if strings.Count(row.data, mark) != 1 {
+		return fmt.Errorf("store: issue receivable %s: it holds its number's mark %d times", r.ID, strings.Count(row.data, mark))
+	}
+	args := updateReceivableArgs(r, row)
+	args[4] = prefix + "-" // $5: the document id's prefix, to which the statement appends the digits
+	n := len(args)
+	args = append(args, mark)
+	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	query := `WITH n AS (UPDATE entities SET ` + counter + ` = ` + counter + ` + 1 WHERE id = $14
+		RETURNING ` + documentNumberSQL(counter+" - 1") + ` AS digits),
+	w AS (UPDATE receivables
+		SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5 || n.digits,
+		    currency = $6, total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10,
+		    data = replace($11, ` + p(1) + `, n.digits), lines = $12, version = version + 1,
+		    data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END, api_lines = $18
+		FROM n
+		WHERE receivables.id = $13 AND receivables.entity_id = $14 AND receivables.version = $15
+		  AND NOT EXISTS (SELECT 1 FROM receivables t WHERE t.entity_id = $14 AND t.document_id = $5 || n.digits)
+		RETURNING receivables.id)`
+	if event == nil {
+		query += ` SELECT n.digits, EXISTS (SELECT 1 FROM w), ` + strings.Repeat("'', ", 5) + `0, 0, 0, '{}' FROM n`
+	} else {
+		// The event's entity and partner come from the entity's row as it was before n's update.
+		args = append(args, eventArgs(ev, evData)...)
+		args = append(args, ev.ObjectType, booksync.SubscriptionEnabled)
+		query += `, ev AS (INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
+		SELECT ` + p(2) + `, e.id, e.partner_id, ` + p(4) + `, ` + p(5) + `, ` + p(6) + `, CAST(` + p(7) + ` AS BIGINT), CAST(` + p(7) +
+			` AS BIGINT), replace(` + p(8) + `, ` + p(1) + `, n.digits)
+		FROM entities e, n WHERE e.id = ` + p(3) + ` AND EXISTS (SELECT 1 FROM w) RETURNING partner_id)
+	SELECT n.digits, ev.partner_id IS NOT NULL, COALESCE(s.id, ''), COALESCE(s.partner_id, ''), COALESCE(s.object_type, ''),
+	COALESCE(s.url, ''), COALESCE(s.status, ''), COALESCE(s.failing_since, 0), COALESCE(s.created_at, 0),
+	COALESCE(s.updated_at, 0), COALESCE(s.data, '{}')
+	FROM n LEFT JOIN ev ON true
+	LEFT JOIN webhook_subscriptions s ON s.partner_id = ev.partner_id AND s.object_type = ` + p(9) + ` AND s.status = ` + p(10) + `
+	ORDER BY s.created_at, s.id`
+	}
+	for {
+		digits, written, subs, err := queryIssueNumbered(ctx, tx, query, args)
+		if err != nil {
+			return fmt.Errorf("store: issue receivable: %w", mapErr(err))
+		}
+		doc := prefix + "-" + digits
+		r.DocumentID = &doc
+		if written {
+			r.Version++
+			if event == nil {
+				return nil
+			}
+			return s.queueDeliveries(ctx, tx, ev, subs)
+		}
+		if err := s.whyNotIssued(ctx, tx, r, true); err != nil {
+			r.DocumentID = nil
+			return err
+		}
+		// The number was taken by hand: the next statement takes the next one.
+	}
+}
+
+// queryIssueNumbered runs issueNumbered's statement: it returns the digits of the number taken,
+// whether the receivable was written, and the subscriptions that want its event.
+func queryIssueNumbered(ctx context.Context, tx *sql.Tx, query string, args []any) (digits string, written bool, subs []booksync.WebhookSubscription, err error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return "", false, nil, err
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		found = true
+		sub, err := scanSubscription(rows, &digits, &written)
+		if err != nil {
+			return "", false, nil, err
+		}
+		if sub.ID != "" {
+			subs = append(subs, sub)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", false, nil, err
+	}
+	if !found {
+		return "", false, nil, notFound("entity")
+	}
+	return digits, written, subs, nil
+}
+
 // writeIssued writes the issued receivable r and the event that event returns for it (if event is
 // not nil), and bumps r.Version. With numbered, it writes nothing and reports false when another
-// receivable of the entity holds r's document id already.
+// receivable of the entity holds r's document id already; only SQLite numbers through it
+// (PostgreSQL numbers in issueNumbered).
 func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, numbered bool) (bool, error) {
 	if !s.d.writableCTEs {
 		if numbered {
@@ -566,11 +707,7 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		return false, fmt.Errorf("store: update receivable: %w", err)
 	}
 	args := updateReceivableArgs(r, row)
-	query := updateReceivableSQL
-	if numbered {
-		query += " AND NOT EXISTS (SELECT 1 FROM receivables WHERE entity_id = $14 AND document_id = $5)"
-	}
-	query += " RETURNING id"
+	query := updateReceivableSQL + " RETURNING id"
 	if event == nil {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
@@ -580,7 +717,7 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 			if err != nil {
 				return false, fmt.Errorf("store: update receivable: %w", err)
 			}
-			return false, s.whyNotIssued(ctx, tx, r, numbered)
+			return false, whyNotUpdated(ctx, tx, r)
 		}
 		r.Version++
 		return true, nil
@@ -603,7 +740,7 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
 	}
 	if !found {
-		return false, s.whyNotIssued(ctx, tx, r, numbered)
+		return false, whyNotUpdated(ctx, tx, r)
 	}
 	r.Version++
 	return true, s.queueDeliveries(ctx, tx, ev, subs)
