@@ -1,0 +1,2 @@
+-- PostgreSQL's migration 0010 leaves room in synced_records' pages for updates; SQLite's tables have
+-- no such setting, so this version changes nothing here.
