@@ -158,11 +158,12 @@ func (s *Store) ConnectionByState(ctx context.Context, stateHash string) (*books
 
 // ActiveConnection returns the entity's active connection, or a NotFoundError.
 func (s *Store) ActiveConnection(ctx context.Context, entityID string) (*booksync.Connection, error) {
-	return s.activeConnection(ctx, s.reader, entityID)
+	return activeConnection(ctx, s.reader, entityID, "")
 }
 
-func (s *Store) activeConnection(ctx context.Context, db querier, entityID string) (*booksync.Connection, error) {
-	row := db.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE entity_id = $1 AND active = 1", entityID)
+// activeConnection reads the entity's active connection through db, its query ending with lock.
+func activeConnection(ctx context.Context, db querier, entityID, lock string) (*booksync.Connection, error) {
+	row := db.QueryRowContext(ctx, "SELECT "+connectionColumns+" FROM accounting_connections WHERE entity_id = $1 AND active = 1"+lock, entityID)
 	c, err := scanConnection(row)
 	if err != nil {
 		return nil, wrapRead("connection", mapNotFound(err, "accounting connection"))
@@ -170,9 +171,23 @@ func (s *Store) activeConnection(ctx context.Context, db querier, entityID strin
 	return &c, nil
 }
 
-// ActiveConnectionTx is ActiveConnection inside a transaction (for the invoicing service).
+// ActiveConnectionTx is ActiveConnection inside a transaction, for the invoicing service, which
+// decides from it whether what it writes in tx gets a record and a push. A connection that is not
+// connected yet (pending_auth) stays so until tx ends: connecting it waits for tx and then finds
+// what tx wrote. So an invoice issued while its entity connects is either pushed (its issue read the
+// connection connected) or found by the connect's look for invoices issued before it, never neither.
+// (SQLite runs one write transaction at a time, which gives the same.)
+//
+// Only a connection that is not connected yet is held: nothing else writes its row, so holding it
+// cannot make tx and the engine's transactions wait for each other. An entity with no connection
+// has no row to hold; one is created before it can be connected, with the user's consent between.
 func (s *Store) ActiveConnectionTx(ctx context.Context, tx *sql.Tx, entityID string) (*booksync.Connection, error) {
-	return s.activeConnection(ctx, tx, entityID)
+	c, err := activeConnection(ctx, tx, entityID, "")
+	if err != nil || c.Status != booksync.ConnectionPendingAuth || s.d.forShare == "" {
+		return c, err
+	}
+	// Read again with the row held, as it is once held: a connect that began meanwhile has ended.
+	return activeConnection(ctx, tx, entityID, s.d.forShare)
 }
 
 // Connections returns the entity's connections, oldest first.

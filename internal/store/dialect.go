@@ -17,6 +17,9 @@ type dialect struct {
 	// forUpdate locks the rows a transaction reads before updating them. SQLite needs no lock:
 	// its transactions begin IMMEDIATE and so already exclude every other writer.
 	forUpdate string
+	// forShare locks the rows a transaction reads so that no other transaction changes them until
+	// it ends, while others may still read and share them (SQLite needs none: see forUpdate).
+	forShare string
 	// contains and icontains match a substring, case-sensitively and not.
 	contains  func(col, arg string) string
 	icontains func(col, arg string) string
@@ -68,6 +71,7 @@ func (d dialect) limitSQL(n int, arg func(any) string) string {
 var sqliteDialect = dialect{
 	name:      DialectSQLite,
 	forUpdate: "",
+	forShare:  "",
 	// instr rather than LIKE: LIKE is case-insensitive on SQLite and would need escaping of % and _.
 	contains: func(col, arg string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, arg) },
 	// SQLite's lower folds ASCII letters only.
@@ -83,6 +87,7 @@ var sqliteDialect = dialect{
 var postgresDialect = dialect{
 	name:         DialectPostgres,
 	forUpdate:    " FOR UPDATE",
+	forShare:     " FOR SHARE",
 	writableCTEs: true,
 	contains:     func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
 	icontains:    func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
