@@ -17,6 +17,7 @@ const (
 	msgVersionConflict  = "The receivable was changed by another request; reload it and try again."
 	msgActiveConnection = "The entity already has an active accounting connection; disconnect it with POST /accounting_connections/{id}/disconnect before connecting another."
 	msgTokenChanged     = "The connection's token changed concurrently."
+	msgNumberTaken      = "The entity's next document number was given to another document by hand while this one was being issued; issue it again."
 )
 
 // statusRefusals are the messages for an invoice whose status refuses an action, by action.
@@ -50,6 +51,8 @@ func storeError(err error) (*booksync.Error, bool) {
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgActiveConnection}, true
 	case errors.Is(err, store.ErrTokenChanged):
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgTokenChanged}, true
+	case errors.Is(err, store.ErrNumberTaken):
+		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgNumberTaken}, true
 	}
 	return nil, false
 }

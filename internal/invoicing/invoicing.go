@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -65,6 +66,23 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 // more than is due. The credit note gets a record and a push like a payment does: only when its
 // invoice has a record in the connection, because it is allocated to the invoice in those books.
 func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+	// A number given to another document by hand while the issue waited for the entity's counter
+	// costs the transaction (store.ErrNumberTaken); running it again takes the next number.
+	for tries := 1; ; tries++ {
+		out, err := s.issueAsRead(ctx, read, at)
+		if errors.Is(err, store.ErrNumberTaken) && tries < maxIssueTries {
+			continue
+		}
+		return out, err
+	}
+}
+
+// maxIssueTries bounds how many times IssueAsRead runs its transaction when the number it took was
+// given to another document meanwhile.
+const maxIssueTries = 3
+
+// issueAsRead is IssueAsRead's transaction.
+func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := store.StartIssueOf(read, at)

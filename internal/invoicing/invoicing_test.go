@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -49,13 +50,19 @@ type fixture struct {
 // queue is the engine's queue with a fault to inject: while fail is set, QueuePushTx returns it
 // instead of queueing. calls counts the pushes asked for.
 type queue struct {
-	engine *syncer.Engine
-	fail   error
-	calls  int
+	engine   *syncer.Engine
+	fail     error
+	failures []error // returned first, one a call
+	calls    int
 }
 
 func (q *queue) QueuePushTx(ctx context.Context, tx *sql.Tx, connectionID string) error {
 	q.calls++
+	if len(q.failures) > 0 {
+		err := q.failures[0]
+		q.failures = q.failures[1:]
+		return err
+	}
 	if q.fail != nil {
 		return q.fail
 	}
@@ -246,6 +253,37 @@ func TestIssue(t *testing.T) {
 			}
 			if recs := f.records(e); len(recs) != 1 || f.pushes(conn) != 1 {
 				t.Fatalf("records %+v, %d pushes, want one of each", recs, f.pushes(conn))
+			}
+		})
+
+		// On PostgreSQL a number given to another document by hand while the issue waited for the
+		// entity's counter costs the issue its transaction (store.ErrNumberTaken, which the store's
+		// tests cause); the queue's fault stands in for it here.
+		t.Run("a number taken meanwhile: the issue runs again", func(t *testing.T) {
+			e, inv, conn := f.entity(booksync.ConnectionConnected)
+			read := f.receivable(e, inv)
+			taken := fmt.Errorf("store: issue receivable: %w", store.ErrNumberTaken)
+			f.queue.failures, f.queue.calls = []error{taken, taken}, 0
+			r, err := f.svc.IssueAsRead(f.ctx, read, time.Now())
+			must(t, err)
+			if r.DocumentID == nil || *r.DocumentID != "INV-00001" || f.queue.calls != 3 {
+				t.Fatalf("issued as %v after %d tries, want INV-00001 after 3", r.DocumentID, f.queue.calls)
+			}
+			if recs := f.records(e); len(recs) != 1 || f.pushes(conn) != 1 {
+				t.Fatalf("records %+v, %d pushes, want one of each", recs, f.pushes(conn))
+			}
+
+			e, inv, conn = f.entity(booksync.ConnectionConnected)
+			read = f.receivable(e, inv)
+			f.queue.failures, f.queue.calls = []error{taken, taken, taken}, 0
+			if _, err := f.svc.IssueAsRead(f.ctx, read, time.Now()); !errors.Is(err, store.ErrNumberTaken) || f.queue.calls != 3 {
+				t.Fatalf("issue = %v after %d tries, want ErrNumberTaken after 3", err, f.queue.calls)
+			}
+			if stored := f.receivable(e, inv); stored.Status != booksync.StatusDraft || stored.DocumentID != nil {
+				t.Fatalf("after three lost tries the invoice is %s, document %v", stored.Status, stored.DocumentID)
+			}
+			if recs := f.records(e); len(recs) != 0 || f.pushes(conn) != 0 {
+				t.Fatalf("after three lost tries: records %+v, %d pushes", recs, f.pushes(conn))
 			}
 		})
 

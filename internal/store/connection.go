@@ -173,14 +173,17 @@ func activeConnection(ctx context.Context, db querier, entityID, lock string) (*
 
 // ActiveConnectionTx is ActiveConnection inside a transaction, for the invoicing service, which
 // decides from it whether what it writes in tx gets a record and a push. A connection that is not
-// connected yet (pending_auth) stays so until tx ends: connecting it waits for tx and then finds
-// what tx wrote. So an invoice issued while its entity connects is either pushed (its issue read the
-// connection connected) or found by the connect's look for invoices issued before it, never neither.
-// (SQLite runs one write transaction at a time, which gives the same.)
+// connected yet (pending_auth) is held until tx ends: the OAuth callback that connects it waits for
+// tx, and then finds what tx wrote. So an invoice issued while its entity connects to Xero or
+// QuickBooks is either pushed (its issue read the connection connected) or found by the connect's
+// look for invoices issued before it, never neither. (SQLite runs one write transaction at a time,
+// which gives the same.)
 //
-// Only a connection that is not connected yet is held: nothing else writes its row, so holding it
-// cannot make tx and the engine's transactions wait for each other. An entity with no connection
-// has no row to hold; one is created before it can be connected, with the user's consent between.
+// Only a connection that is not connected yet is held. Its row's other writes (the OAuth tokens,
+// an OAuth error, a disconnect) wait for tx too, and none of them holds anything tx waits for. An
+// entity with no connection has no row to hold: local books (GnuCash) are connected as their
+// connection is created, so an issue that read no connection just before, and commits after the
+// connect's look for earlier invoices, is not recorded there.
 func (s *Store) ActiveConnectionTx(ctx context.Context, tx *sql.Tx, entityID string) (*booksync.Connection, error) {
 	c, err := activeConnection(ctx, tx, entityID, "")
 	if err != nil || c.Status != booksync.ConnectionPendingAuth || s.d.forShare == "" {

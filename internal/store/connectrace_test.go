@@ -38,6 +38,12 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	// The issue reads the connection, still pending, and goes on once the connect has started.
 	read, goOn := make(chan struct{}), make(chan struct{})
 	issued := make(chan error, 1)
+	var goneOn bool
+	defer func() {
+		if !goneOn {
+			close(goOn) // a failed test lets the issue's transaction end
+		}
+	}()
 	go func() {
 		issued <- s.InTx(ctx, func(tx *sql.Tx) error {
 			conn, err := s.ActiveConnectionTx(ctx, tx, ent.ID)
@@ -56,7 +62,11 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 			return s.FinishIssueTx(ctx, tx, issue, nil)
 		})
 	}()
-	<-read
+	select {
+	case <-read:
+	case err := <-issued:
+		t.Fatalf("the issue ended before it read the connection: %v", err)
+	}
 
 	type connect struct {
 		found []string // the invoices issued before the connection, as the connect finds them
@@ -96,6 +106,7 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 		}
 	}
 	close(goOn)
+	goneOn = true
 	if err := <-issued; err != nil {
 		t.Fatal(err)
 	}

@@ -116,6 +116,10 @@ var (
 	// ErrActiveConnection is returned when an entity that already has an active connection gets
 	// another.
 	ErrActiveConnection error = &conflictError{"the entity already has an active connection"}
+	// ErrNumberTaken is FinishIssueTx's answer on PostgreSQL when the number it took was given to
+	// another receivable by hand while it waited for the entity's counter: the transaction is lost,
+	// and running it again takes the next number.
+	ErrNumberTaken error = &conflictError{"the document number was given to another receivable meanwhile"}
 	// ErrTokenChanged is SetConnectionToken's answer when another process stored a token since the
 	// expected version was read.
 	ErrTokenChanged error = &conflictError{"the connection's token changed concurrently"}

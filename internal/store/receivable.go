@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -504,7 +505,8 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // Numbers come from a counter of the entity's row (next_document_number for invoices,
 // next_credit_note_number for credit notes), taken with an UPDATE that locks the row until tx
 // ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
-// a caller already gave another receivable by hand is skipped. The number is taken here, after
+// a caller already gave another receivable by hand is skipped (on PostgreSQL, one given while the
+// issue waited for the counter gives ErrNumberTaken instead: see issueNumbered). The number is taken here, after
 // everything else the transaction needs to do but its commit, so that the issues of one entity wait
 // for each other over as little work as possible: on PostgreSQL over one statement, which takes the
 // number and writes the receivable and its event (see issueNumbered), and the commit.
@@ -556,9 +558,15 @@ func documentNumberSQL(n string) string {
 // an entity's issues wait for each other over that statement and the commit only.
 //
 // The statement's reads see the database as it was when the statement began, which may be before it
-// waited for the row: a number that another transaction gave a receivable by hand and committed
-// meanwhile is not skipped, and the unique index on document ids refuses the write instead
-// (ErrAlreadyExists), which rolls back the number too.
+// waited for the row. Two changes committed meanwhile are therefore seen only afterwards:
+//   - a number given to another receivable by hand: the unique index on document ids refuses the
+//     write, and issueNumbered returns ErrNumberTaken (the transaction is lost with the number;
+//     running it again skips the number);
+//   - a number given up by another receivable (deleted, or renumbered by hand): the statement still
+//     sees it taken and writes nothing; issueNumbered then finds it free, gives it back to the
+//     counter and runs the statement again, which waits for nothing now.
+//
+// The subscriptions that get the event's deliveries are also those of the statement's start.
 func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, counter, prefix string) error {
 	var token [16]byte
 	if _, err := rand.Read(token[:]); err != nil {
@@ -630,8 +638,10 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	}
 	for {
 		digits, written, subs, err := queryIssueNumbered(ctx, tx, query, args)
-		if err != nil {
-			return fmt.Errorf("store: issue receivable: %w", mapErr(err))
+		if isUniqueViolation(err) {
+			return fmt.Errorf("store: issue receivable: %w", errors.Join(ErrNumberTaken, err))
+		} else if err != nil {
+			return fmt.Errorf("store: issue receivable: %w", err)
 		}
 		doc := prefix + "-" + digits
 		r.DocumentID = &doc
@@ -640,13 +650,33 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			if event == nil {
 				return nil
 			}
-			return s.queueDeliveries(ctx, tx, ev, subs)
+			if err := s.queueDeliveries(ctx, tx, ev, subs); err != nil {
+				r.Version--
+				r.DocumentID = nil
+				return err
+			}
+			return nil
 		}
-		if err := s.whyNotIssued(ctx, tx, r, true); err != nil {
+		taken, err := documentIDTaken(ctx, tx, r)
+		if err == nil && !taken {
+			var version int64
+			err = tx.QueryRowContext(ctx, "SELECT version FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&version)
+			switch {
+			case err != nil:
+				err = wrapRead("receivable", mapNotFound(err, "receivable"))
+			case version != r.Version:
+				err = ErrVersionConflict
+			default:
+				// The number was given up while the statement waited for the counter, which tx
+				// holds now: it goes back to the counter, and the next statement takes it.
+				_, err = tx.ExecContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` - 1 WHERE id = $1`, r.EntityID)
+			}
+		}
+		if err != nil {
 			r.DocumentID = nil
 			return err
 		}
-		// The number was taken by hand: the next statement takes the next one.
+		// Taken by hand: the next statement takes the next number; given back: the same one.
 	}
 }
 
@@ -744,17 +774,6 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 	}
 	r.Version++
 	return true, s.queueDeliveries(ctx, tx, ev, subs)
-}
-
-// whyNotIssued returns nil when an issue of r wrote nothing because its new number is taken, and
-// otherwise why the update found no row.
-func (s *Store) whyNotIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, numbered bool) error {
-	if numbered {
-		if taken, err := documentIDTaken(ctx, tx, r); err != nil || taken {
-			return err
-		}
-	}
-	return whyNotUpdated(ctx, tx, r)
 }
 
 // documentIDTaken reports whether another receivable of r's entity has r's document id.

@@ -4,5 +4,5 @@
 -- filled to the brim by default, so nearly every mark wrote a new entry in each of the table's
 -- seven indexes. Pages now keep 30% of their space for the records' updates: about half the marks
 -- of a backlog's push are HOT updates, and a batch's mark costs about 30% less. (Pages filled before
--- this migration keep no room until they are rewritten.)
+-- this migration get room only as their dead rows are pruned or vacuumed.)
 ALTER TABLE synced_records SET (fillfactor = 70);
