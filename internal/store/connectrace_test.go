@@ -28,12 +28,7 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	if err := s.CreateConnection(ctx, c, ""); err != nil {
 		t.Fatal(err)
 	}
-	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: booksync.ReceivableTypeInvoice,
-		Status: booksync.StatusDraft, Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex",
-		CreatedAt: t0, UpdatedAt: t0}
-	if err := s.CreateReceivable(ctx, r); err != nil {
-		t.Fatal(err)
-	}
+	r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, t0)
 
 	// The issue reads the connection, still pending, and goes on once the connect has started.
 	read, goOn := make(chan struct{}), make(chan struct{})

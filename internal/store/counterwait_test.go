@@ -9,7 +9,6 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/store"
-	"github.com/google/uuid"
 )
 
 // TestAnIssueThatWaitedForTheCounter checks, on PostgreSQL, an issue whose statement waited for the
@@ -34,21 +33,15 @@ func TestAnIssueThatWaitedForTheCounter(t *testing.T) {
 			ctx := context.Background()
 			ent := newPartnerEntity(t, s, booksync.Settings{})
 			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			draft := func(doc *string) *booksync.Receivable {
-				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: booksync.ReceivableTypeInvoice,
-					Status: booksync.StatusDraft, Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex",
-					CreatedAt: at, UpdatedAt: at, DocumentID: doc}
-				if err := s.CreateReceivable(ctx, r); err != nil {
+			other, r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at), newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
+			if c.handSet {
+				if err := s.InTx(ctx, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, "UPDATE receivables SET document_id = 'INV-00001' WHERE id = $1", other.ID)
+					return err
+				}); err != nil {
 					t.Fatal(err)
 				}
-				return r
 			}
-			var otherDoc *string
-			if c.handSet {
-				doc := "INV-00001"
-				otherDoc = &doc
-			}
-			other, r := draft(otherDoc), draft(nil)
 
 			// The other transaction holds the counter and changes the other draft's number.
 			locked, release := make(chan struct{}), make(chan struct{})

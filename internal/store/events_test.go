@@ -185,6 +185,40 @@ func newPartnerEntity(t *testing.T, s *store.Store, settings booksync.Settings) 
 	return ent
 }
 
+// newDraft creates a draft receivable of type typ (an invoice or a credit note) for the entity,
+// created at at, and returns it.
+func newDraft(t *testing.T, s *store.Store, entityID, typ string, at time.Time) *booksync.Receivable {
+	t.Helper()
+	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: entityID, Type: typ, Status: booksync.StatusDraft,
+		Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex", CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateReceivable(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// issueWithEvent issues the entity's draft id at at, with its issued event, as the invoicing service
+// does, and returns it as issued.
+func issueWithEvent(t *testing.T, s *store.Store, entityID, id string, at time.Time) *booksync.Receivable {
+	t.Helper()
+	ctx := context.Background()
+	var out *booksync.Receivable
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := s.StartIssueTx(ctx, tx, entityID, id, at)
+		if err != nil {
+			return err
+		}
+		out = r
+		return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestSettleSyncedRecords checks, on both databases, that settling a batch of push outcomes writes
 // each record that is still as the push read it, with the event of its outcome and that event's
 // deliveries, and writes nothing for a record written since: neither the record nor an event.
@@ -303,31 +337,8 @@ func TestIssuedDocumentsCarryTheirNumber(t *testing.T) {
 				"document_ids": json.RawMessage(`{"document_type_prefix":{"credit_note":"C\"N<&>"}}`)}})
 			partner := ent.PartnerID
 			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-			create := func(typ string) string {
-				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: typ, Status: booksync.StatusDraft,
-					Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex", CreatedAt: at, UpdatedAt: at}
-				if err := s.CreateReceivable(ctx, r); err != nil {
-					t.Fatal(err)
-				}
-				return r.ID
-			}
-			issue := func(id string) *booksync.Receivable {
-				var out *booksync.Receivable
-				err := s.InTx(ctx, func(tx *sql.Tx) error {
-					r, err := s.StartIssueTx(ctx, tx, ent.ID, id, at)
-					if err != nil {
-						return err
-					}
-					out = r
-					return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
-						return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
-					})
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return out
-			}
+			create := func(typ string) string { return newDraft(t, s, ent.ID, typ, at).ID }
+			issue := func(id string) *booksync.Receivable { return issueWithEvent(t, s, ent.ID, id, at) }
 			inv := create(booksync.ReceivableTypeInvoice)
 			sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: partner, ObjectType: "receivable",
 				URL: "https://example.com/h", Status: booksync.SubscriptionEnabled}
@@ -469,25 +480,8 @@ func TestDocumentNumbersGoPastFiveDigits(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"INV-99999", "INV-100000"} {
-				r := &booksync.Receivable{ID: uuid.NewString(), EntityID: ent.ID, Type: booksync.ReceivableTypeInvoice,
-					Status: booksync.StatusDraft, Currency: "EUR", CounterpartID: uuid.NewString(), CounterpartName: "Globex",
-					CreatedAt: at, UpdatedAt: at}
-				if err := s.CreateReceivable(ctx, r); err != nil {
-					t.Fatal(err)
-				}
-				var issued *booksync.Receivable
-				if err := s.InTx(ctx, func(tx *sql.Tx) error {
-					issue, err := s.StartIssueTx(ctx, tx, ent.ID, r.ID, at)
-					if err != nil {
-						return err
-					}
-					issued = issue
-					return s.FinishIssueTx(ctx, tx, issue, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
-						return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
-					})
-				}); err != nil {
-					t.Fatal(err)
-				}
+				r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
+				issued := issueWithEvent(t, s, ent.ID, r.ID, at)
 				if doc := issued.DocumentID; doc == nil || *doc != want {
 					t.Fatalf("issued as %+v, want %s", issued, want)
 				}

@@ -506,10 +506,11 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // next_credit_note_number for credit notes), taken with an UPDATE that locks the row until tx
 // ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
 // a caller already gave another receivable by hand is skipped (on PostgreSQL, one given while the
-// issue waited for the counter gives ErrNumberTaken instead: see issueNumbered). The number is taken here, after
-// everything else the transaction needs to do but its commit, so that the issues of one entity wait
-// for each other over as little work as possible: on PostgreSQL over one statement, which takes the
-// number and writes the receivable and its event (see issueNumbered), and the commit.
+// issue waited for the counter gives ErrNumberTaken instead: see issueNumbered). The number is
+// taken here, after everything else the transaction needs to do but its commit, so that the issues
+// of one entity wait for each other over as little work as possible: on PostgreSQL over one
+// statement, which takes the number and writes the receivable and its event (see issueNumbered),
+// and the commit.
 func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent) error {
 	if r.DocumentID != nil && *r.DocumentID != "" {
 		_, err := s.writeIssued(ctx, tx, r, event, false)
