@@ -140,7 +140,7 @@ func (b Memory) Run(ctx context.Context) (MemoryRun, error) {
 			}
 		}()
 	}
-	_, err = waitDone(ctx, st.Reader(), b.Invoices, b.Invoices)
+	_, err = waitDone(ctx, st.Reader(), b.Invoices, b.Invoices, serve)
 	run.Elapsed = time.Since(start)
 	stopReads()
 	wg.Wait()

@@ -192,7 +192,8 @@ func (b ScaleOut) drain(ctx context.Context, ps *Processes, db string, k int) (S
 		}
 		procs = append(procs, w)
 	}
-	done0, err := waitDone(ctx, counts, b.Invoices, -1)
+	live := append([]*process{serve}, procs...)
+	done0, err := waitDone(ctx, counts, b.Invoices, -1, live...)
 	if err != nil {
 		return run, err
 	}
@@ -217,7 +218,7 @@ func (b ScaleOut) drain(ctx context.Context, ps *Processes, db string, k int) (S
 	if err := setQueue(ctx, db, false); err != nil {
 		return run, err
 	}
-	if _, err := waitDone(ctx, counts, b.Invoices, b.Invoices); err != nil {
+	if _, err := waitDone(ctx, counts, b.Invoices, b.Invoices, live...); err != nil {
 		return run, err
 	}
 	run.Elapsed, run.Invoices = time.Since(start), b.Invoices-done0
@@ -234,10 +235,18 @@ func (b ScaleOut) drain(ctx context.Context, ps *Processes, db string, k int) (S
 }
 
 // waitDone counts the invoice records by status until want are done (want < 0: once) and returns
-// how many are done; a record in error fails the run.
-func waitDone(ctx context.Context, db *sql.DB, n, want int) (int, error) {
+// how many are done; a record in error fails the run, and so does any of the live processes
+// exiting, since the rest cannot finish without it.
+func waitDone(ctx context.Context, db *sql.DB, n, want int, live ...*process) (int, error) {
 	deadline := time.Now().Add(drainTimeout)
 	for {
+		for _, pr := range live {
+			select {
+			case <-pr.exited:
+				return 0, fmt.Errorf("%s exited (%v) before the backlog drained; see its log", pr.name, pr.err)
+			default:
+			}
+		}
 		st, err := recordStatuses(ctx, db)
 		if err != nil {
 			return 0, err
