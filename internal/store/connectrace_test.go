@@ -84,11 +84,31 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	}()
 
 	// The connect either ends at once (it did not wait for the issue) or waits for a lock.
-	var got *connect
-	for got == nil {
+	got, ended := lockWaitOr(t, s, connected)
+	close(goOn)
+	goneOn = true
+	if err := <-issued; err != nil {
+		t.Fatal(err)
+	}
+	if !ended {
+		got = <-connected
+	}
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if !slices.Contains(got.found, r.ID) {
+		t.Fatalf("the connect found %v issued before it, not the invoice issued meanwhile (%s): that invoice would be neither pushed nor recorded", got.found, r.ID)
+	}
+}
+
+// lockWaitOr waits until a transaction on s's PostgreSQL database waits for a lock, or until c
+// delivers, and then returns what c delivered and true. It polls; it has no time limit of its own.
+func lockWaitOr[T any](t *testing.T, s *store.Store, c <-chan T) (T, bool) {
+	t.Helper()
+	for {
 		select {
-		case c := <-connected:
-			got = &c
+		case v := <-c:
+			return v, true
 		case <-time.After(5 * time.Millisecond):
 		}
 		var waiting int
@@ -97,22 +117,8 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		if waiting > 0 {
-			break
+			var zero T
+			return zero, false
 		}
-	}
-	close(goOn)
-	goneOn = true
-	if err := <-issued; err != nil {
-		t.Fatal(err)
-	}
-	if got == nil {
-		c := <-connected
-		got = &c
-	}
-	if got.err != nil {
-		t.Fatal(got.err)
-	}
-	if !slices.Contains(got.found, r.ID) {
-		t.Fatalf("the connect found %v issued before it, not the invoice issued meanwhile (%s): that invoice would be neither pushed nor recorded", got.found, r.ID)
 	}
 }

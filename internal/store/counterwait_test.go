@@ -45,6 +45,12 @@ func TestAnIssueThatWaitedForTheCounter(t *testing.T) {
 
 			// The other transaction holds the counter and changes the other draft's number.
 			locked, release := make(chan struct{}), make(chan struct{})
+			released := false
+			defer func() {
+				if !released {
+					close(release) // a failed test lets the change's transaction end
+				}
+			}()
 			changed := make(chan error, 1)
 			go func() {
 				changed <- s.InTx(ctx, func(tx *sql.Tx) error {
@@ -78,25 +84,9 @@ func TestAnIssueThatWaitedForTheCounter(t *testing.T) {
 				})
 			}()
 			// The issue waits for the counter, or has ended (it did not wait).
-			var err error
-			done := false
-			for !done {
-				select {
-				case err = <-issued:
-					done = true
-				case <-time.After(5 * time.Millisecond):
-				}
-				var waiting int
-				if qerr := s.Reader().QueryRow(`SELECT count(*) FROM pg_stat_activity
-					WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); qerr != nil {
-					close(release)
-					t.Fatal(qerr)
-				}
-				if waiting > 0 {
-					break
-				}
-			}
+			err, done := lockWaitOr(t, s, issued)
 			close(release)
+			released = true
 			if cerr := <-changed; cerr != nil {
 				t.Fatal(cerr)
 			}
