@@ -267,13 +267,23 @@ func (s *Store) RequestSync(ctx context.Context, tx *sql.Tx, id string, t time.T
 	return nil
 }
 
-// SyncRequestedSince reports, inside tx, whether a sync of the connection was asked for at or after t.
-func (s *Store) SyncRequestedSince(ctx context.Context, tx *sql.Tx, id string, t time.Time) (bool, error) {
-	var at int64
-	if err := tx.QueryRowContext(ctx, "SELECT sync_requested_at FROM accounting_connections WHERE id = $1", id).Scan(&at); err != nil {
-		return false, fmt.Errorf("store: sync requested: %w", err)
+// FinishSyncPull ends, inside tx, a sync's pull that started at start. If a sync was asked for at
+// or after start, the pull may have read the books before what the request was about, so it
+// reports again and the sync pulls again. Otherwise it records the requests as served at now: the
+// records they held back (see waitForSyncSQL) may be pushed. It locks the connection's row, so a
+// transaction that also inserts the sync's jobs must call it before it touches them, as a request
+// does (RequestSync, then the job).
+func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, id string, start, now time.Time) (again bool, err error) {
+	res, err := tx.ExecContext(ctx, `UPDATE accounting_connections SET sync_served_at = $1
+	WHERE id = $2 AND sync_requested_at < $3`, micros(now), id, micros(start))
+	if err != nil {
+		return false, fmt.Errorf("store: finish sync pull: %w", err)
 	}
-	return at >= micros(t), nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: finish sync pull: %w", err)
+	}
+	return n == 0, nil
 }
 
 // PullCursor returns where the last pull of the connection's changes stopped: the cursor its

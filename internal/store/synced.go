@@ -324,19 +324,36 @@ func (s *Store) SyncedRecords(ctx context.Context, entityID string, q booksync.L
 }
 
 // PendingRecords returns up to limit records of a connection that wait to be pushed, oldest
-// first: pending, and either queued automatically or pushed on request.
+// first: pending, and either queued automatically or pushed on request, including those that
+// wait for a sync's pull (see PendingRecordsExcept).
 func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType string, limit int) ([]booksync.SyncedRecord, error) {
-	return s.PendingRecordsExcept(ctx, connectionID, objectType, limit, nil)
+	return s.pendingRecords(ctx, connectionID, objectType, limit, nil, "")
 }
 
-// PendingRecordsExcept is PendingRecords leaving out the records whose ids are in except (those
-// a push is sending): the query skips them in the index rather than reading and decoding them.
+// PendingRecordsExcept returns the records a push may take now: PendingRecords leaving out the
+// records that wait for a sync's pull (waitForSyncSQL) and those whose ids are in except (those
+// a push is sending), which the query skips in the index rather than reading and decoding them.
 func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
+	return s.pendingRecords(ctx, connectionID, objectType, limit, except, " AND "+notWaitingForSyncSQL)
+}
+
+// waitForSyncSQL is the update time at or before which a pending record of connection $1 waits
+// for a sync's pull, -1 for none: a sync was asked for at sync_requested_at and has not finished
+// its pull since (migration 0011). Pushing a record in error again asks for one, so that it is
+// pushed with what the pull reads from the books, where its cause was fixed, and not with what the
+// last pull read. The sync's own push takes those records after its pull.
+const waitForSyncSQL = `(SELECT CASE WHEN sync_served_at < sync_requested_at THEN sync_requested_at ELSE -1 END
+	FROM accounting_connections WHERE id = $1)`
+
+// notWaitingForSyncSQL keeps the records of connection $1 that do not wait for a sync's pull.
+const notWaitingForSyncSQL = "updated_at > " + waitForSyncSQL
+
+func (s *Store) pendingRecords(ctx context.Context, connectionID, objectType string, limit int, except []string, filter string) ([]booksync.SyncedRecord, error) {
 	args := make([]any, 0, 4+len(except))
 	args = append(args, connectionID, booksync.SyncStatusPending, objectType)
-	skip := ""
+	skip := filter
 	if len(except) > 0 {
-		skip = " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
+		skip += " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
 		for _, id := range except {
 			args = append(args, id)
 		}
@@ -353,11 +370,13 @@ func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objec
 }
 
 // pendingBeforeSQL finds the connections of status $3 with records of sync status $1 queued
-// automatically and unchanged since $2. It reads each connection's pending records until the first
-// from before $2, not all of them: a connection with a long backlog has many.
+// automatically and unchanged since $2, leaving out those that wait for a sync's pull (see
+// waitForSyncSQL). It reads each connection's pending records until the first from before $2,
+// not all of them: a connection with a long backlog has many.
 const pendingBeforeSQL = `SELECT c.id FROM accounting_connections c WHERE c.status = $3
 	AND EXISTS (SELECT 1 FROM synced_records r WHERE r.connection_id = c.id AND r.sync_status = $1
-	AND r.auto = 1 AND r.updated_at < $2)`
+	AND r.auto = 1 AND r.updated_at < $2
+	AND NOT (r.updated_at <= c.sync_requested_at AND c.sync_served_at < c.sync_requested_at))`
 
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for
 // push since before t.
@@ -366,11 +385,14 @@ func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t 
 		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
 }
 
-// CountPendingSince counts a connection's records queued for push that changed at or after t.
+// CountPendingSince counts a connection's records that a push may take (see PendingRecordsExcept)
+// and that it may not have seen in a round that began at t: those that changed at or after t, and,
+// if a sync finished its pull at or after t, all of them (the pull let those that waited for it go).
 func (s *Store) CountPendingSince(ctx context.Context, tx *sql.Tx, connectionID string, t time.Time) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM synced_records WHERE connection_id = $1 AND sync_status = $2
-	AND auto = 1 AND updated_at >= $3`, connectionID, booksync.SyncStatusPending, micros(t)).Scan(&n)
+	AND auto = 1 AND (updated_at >= $3 OR (SELECT sync_served_at FROM accounting_connections WHERE id = $1) >= $3)
+	AND `+notWaitingForSyncSQL, connectionID, booksync.SyncStatusPending, micros(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count pending: %w", err)
 	}

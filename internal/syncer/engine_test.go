@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/syncer"
 	"github.com/google/uuid"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/shopspring/decimal"
 )
 
@@ -217,6 +219,66 @@ func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
 		}
 		if rec := b.settled(other); rec.SyncStatus != booksync.SyncStatusDone {
 			t.Fatalf("the other invoice: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+	})
+}
+
+// TestRetryOfAnErrorWaitsForTheSyncsPull pushes a record in error again after its cause was fixed
+// in the books (its tax rate added there), and a push of the connection runs before the sync that
+// the retry asked for has pulled: that push must leave the record alone, since it would send it
+// with the tax rates of the last pull and put it back in error; the sync's push sends it after
+// the pull, with the new rate.
+func TestRetryOfAnErrorWaitsForTheSyncsPull(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		var mu sync.Mutex
+		added, blocked := false, false
+		entered, release := make(chan struct{}), make(chan struct{})
+		books.TaxRatesFn = func(ctx context.Context) ([]platform.TaxRate, error) {
+			mu.Lock()
+			rates := []platform.TaxRate{{Code: "VAT7", Name: "VAT 7%", Status: "Active", Rate: 700, Revenue: true}}
+			if added {
+				rates = append(rates, platform.TaxRate{Code: "VAT19", Name: "VAT 19%", Status: "Active", Rate: 1900, Revenue: true})
+			}
+			block := added && !blocked
+			blocked = blocked || block
+			mu.Unlock()
+			if block {
+				// The retry's sync is reading the books when the other push runs.
+				if err := hold(ctx, entered, release); err != nil {
+					return nil, err
+				}
+			}
+			return rates, nil
+		}
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		letGo := sync.OnceFunc(func() { close(release) })
+		t.Cleanup(letGo) // before the engine stops, should the test fail while the pull is held
+
+		inv := b.issue(b.sales) // at 19%, a rate the books do not have yet
+		rec := b.settled(inv)
+		if rec.SyncStatus != booksync.SyncStatusError {
+			t.Fatalf("before the rate was added: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+
+		mu.Lock()
+		added = true
+		mu.Unlock()
+		last := b.settle()
+		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		<-entered
+		must(t, b.st.InTx(b.ctx, func(tx *sql.Tx) error { return b.e.QueuePushTx(b.ctx, tx, b.conn.ID) }))
+		b.pushJob(last, "the push queued during the sync's pull to finish", inState(rivertype.JobStateCompleted))
+		if rec := b.record(inv); rec.SyncStatus != booksync.SyncStatusPending {
+			t.Fatalf("a push before the sync's pull settled the retried record: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+
+		letGo()
+		if rec = b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("after the sync's pull: %s %+v", rec.SyncStatus, rec.Errors)
 		}
 	})
 }

@@ -58,8 +58,10 @@ type syncWorker struct {
 	e *Engine
 }
 
-// Work pulls (what changed in the books, then their settings), then queues a push, completing its job in the same transaction unless a sync was
-// asked for while it pulled, in which case it pulls again.
+// Work pulls (what changed in the books, then their settings), then queues a push, completing its
+// job in the same transaction unless a sync was asked for while it pulled, in which case it pulls
+// again. The transaction also marks the requests served, which lets pushes take the records they
+// held back (a record in error pushed again waits for the pull that sees its fix).
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	connID := job.Args.ConnectionID
 	for {
@@ -78,15 +80,16 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return err
 		}
 		err = w.e.store.InTx(ctx, func(tx *sql.Tx) error {
-			if err := completeTx(ctx, tx, job); err != nil {
-				return err
-			}
-			again, err := w.e.store.SyncRequestedSince(ctx, tx, connID, start)
+			// The connection's row first, then the job's, in the order a request takes them.
+			again, err := w.e.store.FinishSyncPull(ctx, tx, connID, start, w.e.now())
 			if err != nil {
 				return err
 			}
 			if again {
 				return errMoreToPush
+			}
+			if err := completeTx(ctx, tx, job); err != nil {
+				return err
 			}
 			if err := w.e.syncEventTx(ctx, tx, conn, booksync.EventSyncFinished, "pulled the tax rates and ledger accounts; the push of pending records is queued"); err != nil {
 				return err

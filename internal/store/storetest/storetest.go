@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Leases", testLeases},
 		{"SettleSyncedRecord", testSettleSyncedRecord},
 		{"PendingRecordsExcept", testPendingRecordsExcept},
+		{"PendingWaitsForSync", testPendingWaitsForSync},
 		{"TypedErrors", testTypedErrors},
 	}
 	for _, tt := range tests {
@@ -1304,6 +1305,97 @@ func testPendingRecordsExcept(t *testing.T, s *store.Store) {
 			t.Errorf("pending except %v: %v, want %v", tc.except, got, tc.want)
 		}
 	}
+}
+
+// testPendingWaitsForSync: while a sync asked for has not finished its pull, a push leaves alone
+// the records changed before the request (they are pushed with what the pull reads), but not
+// those changed after it; the sweeper queues no push for them; a pull that began before the
+// request does not let them go, one that began after it does, and a push that looked for records
+// before the pull finished then finds them.
+func testPendingWaitsForSync(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	e := newEntity(t, s, newPartner(t, s))
+	c := newConnection(t, s, e.ID)
+	add := func(updated time.Time) string {
+		r := &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: e.ID, ConnectionID: c.ID, CreatedAt: updated,
+			UpdatedAt: updated, ObjectType: booksync.ObjectReceivable, ObjectID: uuid.NewString(), SyncStatus: booksync.SyncStatusPending,
+			LastPulledAt: base, Platform: c.Platform, Auto: true}
+		must(t, s.InTx(ctx, func(tx *sql.Tx) error { _, _, err := s.EnsureSyncedRecord(ctx, tx, r); return err }))
+		return r.ID
+	}
+	retried := add(base.Add(time.Second))
+	asked := base.Add(2 * time.Second)
+	must(t, s.InTx(ctx, func(tx *sql.Tx) error { return s.RequestSync(ctx, tx, c.ID, asked) }))
+	issued := add(base.Add(3 * time.Second))
+
+	takes := func(want ...string) {
+		t.Helper()
+		recs, err := s.PendingRecordsExcept(ctx, c.ID, booksync.ObjectReceivable, 10, nil)
+		must(t, err)
+		var got []string
+		for _, r := range recs {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("a push takes %v, want %v", got, want)
+		}
+	}
+	counts := func(since time.Time, want int) {
+		t.Helper()
+		var n int
+		must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) { n, err = s.CountPendingSince(ctx, tx, c.ID, since); return err }))
+		if n != want {
+			t.Fatalf("pending since %s: %d, want %d", since.Sub(base), n, want)
+		}
+	}
+	finish := func(start, now time.Time) bool {
+		t.Helper()
+		var again bool
+		must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) { again, err = s.FinishSyncPull(ctx, tx, c.ID, start, now); return err }))
+		return again
+	}
+
+	takes(issued)
+	counts(base, 1)
+	var stale []string
+	must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) {
+		stale, err = s.ConnectionsWithPendingBefore(ctx, tx, base.Add(time.Hour))
+		return err
+	}))
+	if !slices.Equal(stale, []string{c.ID}) {
+		t.Fatalf("connections with old pending records: %v", stale)
+	}
+	// Only the record issued after the request is pushable: with it gone, the sweeper finds none.
+	pushed, err := s.SyncedRecord(ctx, e.ID, issued)
+	must(t, err)
+	done := *pushed
+	done.SyncStatus, done.UpdatedAt = booksync.SyncStatusDone, base.Add(4*time.Second)
+	if ok, err := s.SettleSyncedRecord(ctx, &done, pushed.UpdatedAt); err != nil || !ok {
+		t.Fatalf("settle: %v %v", ok, err)
+	}
+	must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) {
+		stale, err = s.ConnectionsWithPendingBefore(ctx, tx, base.Add(time.Hour))
+		return err
+	}))
+	if len(stale) != 0 {
+		t.Fatalf("the sweeper would push a record that waits for the sync: %v", stale)
+	}
+	takes()
+
+	// A pull that began before the request may have read the books before the fix.
+	if !finish(base.Add(time.Second), base.Add(5*time.Second)) {
+		t.Fatal("a pull that began before the request served it")
+	}
+	takes()
+	counts(base, 0)
+	// One that began after it lets the record go, also for a push whose round began before the
+	// pull finished and whose record was changed long before that round.
+	if finish(asked.Add(time.Millisecond), base.Add(6*time.Second)) {
+		t.Fatal("a pull that began after the request did not serve it")
+	}
+	takes(retried)
+	counts(base.Add(6*time.Second), 1)
+	counts(base.Add(7*time.Second), 0)
 }
 
 // testTypedErrors: the store says what went wrong with typed errors, the same on both databases,
