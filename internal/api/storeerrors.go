@@ -13,11 +13,12 @@ import (
 // of object is missing, which status refused an action, which part of a list query it refused);
 // these say it to the API's users.
 const (
-	msgAlreadyExists    = "An object with this id or number already exists."
-	msgVersionConflict  = "The receivable was changed by another request; reload it and try again."
-	msgActiveConnection = "The entity already has an active accounting connection; disconnect it with POST /accounting_connections/{id}/disconnect before connecting another."
-	msgTokenChanged     = "The connection's token changed concurrently."
-	msgNumberTaken      = "The entity's next document number was given to another document by hand while this one was being issued; issue it again."
+	msgAlreadyExists      = "An object with this id or number already exists."
+	msgVersionConflict    = "The receivable was changed by another request; reload it and try again."
+	msgActiveConnection   = "The entity already has an active accounting connection; disconnect it with POST /accounting_connections/{id}/disconnect before connecting another."
+	msgTokenChanged       = "The connection's token changed concurrently."
+	msgNumberTaken        = "The entity's next document number was given to another document by hand while this one was being issued; issue it again."
+	msgConnectedMeanwhile = "The entity was connected to an accounting system while this document was being issued; issue it again."
 )
 
 // statusRefusals are the messages for an invoice whose status refuses an action, by action.
@@ -53,6 +54,8 @@ func storeError(err error) (*booksync.Error, bool) {
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgTokenChanged}, true
 	case errors.Is(err, store.ErrNumberTaken):
 		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgNumberTaken}, true
+	case errors.Is(err, store.ErrConnectedMeanwhile):
+		return &booksync.Error{Code: booksync.ECONFLICT, Message: msgConnectedMeanwhile}, true
 	}
 	return nil, false
 }

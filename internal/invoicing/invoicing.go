@@ -67,10 +67,12 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 // invoice has a record in the connection, because it is allocated to the invoice in those books.
 func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
 	// A number given to another document by hand while the issue waited for the entity's counter
-	// costs the transaction (store.ErrNumberTaken); running it again takes the next number.
+	// costs the transaction (store.ErrNumberTaken); running it again takes the next number. So
+	// does a connection created after the issue read that the entity had none
+	// (store.ErrConnectedMeanwhile); running it again gives the invoice its record there.
 	for tries := 1; ; tries++ {
 		out, err := s.issueAsRead(ctx, read, at)
-		if errors.Is(err, store.ErrNumberTaken) && tries < maxIssueTries {
+		if (errors.Is(err, store.ErrNumberTaken) || errors.Is(err, store.ErrConnectedMeanwhile)) && tries < maxIssueTries {
 			continue
 		}
 		return out, err
@@ -78,7 +80,7 @@ func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at
 }
 
 // maxIssueTries bounds how many times IssueAsRead runs its transaction when the number it took was
-// given to another document meanwhile.
+// given to another document meanwhile, or the entity connected meanwhile.
 const maxIssueTries = 3
 
 // issueAsRead is IssueAsRead's transaction.
@@ -90,7 +92,7 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at
 			return err
 		}
 		if r.IsCreditNote() {
-			if err := s.store.FinishIssueTx(ctx, tx, r, nil); err != nil {
+			if err := s.store.FinishIssueTx(ctx, tx, r, nil, false); err != nil {
 				return err
 			}
 			if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
@@ -114,7 +116,7 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at
 		issued := func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
 			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
 		}
-		if err := s.store.FinishIssueTx(ctx, tx, r, issued); err != nil {
+		if err := s.store.FinishIssueTx(ctx, tx, r, issued, conn == nil); err != nil {
 			return err
 		}
 		out = r

@@ -326,6 +326,55 @@ func TestIssue(t *testing.T) {
 	})
 }
 
+// TestAnInvoiceIssuedWhileItsEntityConnects issues an invoice, on PostgreSQL, while its entity's
+// first connection is being created (local books are connected as their connection is created):
+// the issue reads that the entity has no connection, and the connection commits before the issue
+// takes its number. The issue must run again and give the invoice its record and push there; the
+// connect's look for invoices issued before it ran before the invoice was issued, so otherwise
+// the invoice would be neither pushed nor recorded.
+func TestAnInvoiceIssuedWhileItsEntityConnects(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, pgtest.NewDatabase(t))
+	e, inv, _ := f.entity("")
+	read, err := f.st.Receivable(f.ctx, e, inv)
+	must(t, err)
+
+	// The connect holds the entity's row from its first statement to its commit.
+	tx, err := f.st.Writer().BeginTx(f.ctx, nil)
+	must(t, err)
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	conn := &booksync.Connection{ID: uuid.NewString(), EntityID: e, Platform: booksync.PlatformGnuCash,
+		Status: booksync.ConnectionConnected, TenantID: e, CreatedAt: now, UpdatedAt: now, LastPull: &now}
+	must(t, f.st.CreateConnectionTx(f.ctx, tx, conn, ""))
+
+	type result struct {
+		r   *booksync.Receivable
+		err error
+	}
+	issued := make(chan result, 1)
+	go func() {
+		r, err := f.svc.IssueAsRead(f.ctx, read, time.Now())
+		issued <- result{r, err}
+	}()
+	if got, ended := pgtest.LockWaitOr(t, f.st.Reader(), issued); ended {
+		t.Fatalf("the issue did not wait for the connect: %+v", got)
+	}
+	must(t, tx.Commit())
+	got := <-issued
+	must(t, got.err)
+	if got.r.DocumentID == nil || *got.r.DocumentID != "INV-00001" {
+		t.Fatalf("issued as %v", got.r.DocumentID)
+	}
+	recs := f.records(e)
+	if len(recs) != 1 || recs[0].ConnectionID != conn.ID || recs[0].ObjectID != inv || recs[0].SyncStatus != booksync.SyncStatusPending {
+		t.Fatalf("records %+v, want the invoice's pending record in the new connection", recs)
+	}
+	if n := f.pushes(conn.ID); n != 1 {
+		t.Fatalf("%d pushes queued, want 1", n)
+	}
+}
+
 func TestRecordPayment(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, f *fixture) {

@@ -43,31 +43,48 @@ func connectionData(c *booksync.Connection) (string, error) {
 // CreateConnection stores a new connection of c.EntityID in pending_auth with the hash of its
 // OAuth state. An entity with an active connection gives ErrActiveConnection.
 func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, stateHash string) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error { return s.CreateConnectionTx(ctx, tx, c, stateHash) })
+}
+
+// CreateConnectionTx is CreateConnection inside a transaction. It first moves the entity's
+// connection epoch on, which locks the entity's row until tx ends: an issue of the entity that read
+// no connection before tx commits then runs again (see FinishIssueTx), or, if it took its number
+// first, commits before tx goes on, so that a look for invoices issued before the connection that
+// follows tx finds it.
+func (s *Store) CreateConnectionTx(ctx context.Context, tx *sql.Tx, c *booksync.Connection, stateHash string) error {
 	data, err := connectionData(c)
 	if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}
-	// The connection and its events (its creation, and its status when it was created connected)
-	// commit together.
-	return s.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO accounting_connections
-		(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
-			micros(c.CreatedAt), micros(c.UpdatedAt), data)
-		if isUniqueViolation(err) {
-			return ErrActiveConnection
-		} else if err != nil {
+	res, err := tx.ExecContext(ctx, "UPDATE entities SET connection_epoch = connection_epoch + 1 WHERE id = $1", c.EntityID)
+	if err != nil {
+		return fmt.Errorf("store: create connection: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
 			return fmt.Errorf("store: create connection: %w", err)
 		}
-		if err := s.addConnectionEvent(ctx, tx, c, booksync.EventCreated); err != nil {
-			return err
-		}
-		if c.Status == booksync.ConnectionConnected {
-			return s.addConnectionEvent(ctx, tx, c, booksync.EventConnected)
-		}
-		return nil
-	})
+		return notFound("entity")
+	}
+	// The connection and its events (its creation, and its status when it was created connected)
+	// commit together.
+	_, err = tx.ExecContext(ctx, `INSERT INTO accounting_connections
+	(id, entity_id, platform, status, active, state_hash, tenant_id, next_sync_at, created_at, updated_at, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.ID, c.EntityID, c.Platform, c.Status, boolInt(c.IsActive()), stateHash, c.TenantID, micros(c.NextSyncAt),
+		micros(c.CreatedAt), micros(c.UpdatedAt), data)
+	if isUniqueViolation(err) {
+		return ErrActiveConnection
+	} else if err != nil {
+		return fmt.Errorf("store: create connection: %w", err)
+	}
+	if err := s.addConnectionEvent(ctx, tx, c, booksync.EventCreated); err != nil {
+		return err
+	}
+	if c.Status == booksync.ConnectionConnected {
+		return s.addConnectionEvent(ctx, tx, c, booksync.EventConnected)
+	}
+	return nil
 }
 
 // UpdateConnection writes a connection's status, tenant, schedule and data. Disconnecting frees
@@ -181,9 +198,9 @@ func activeConnection(ctx context.Context, db querier, entityID, lock string) (*
 //
 // Only a connection that is not connected yet is held. Its row's other writes (the OAuth tokens,
 // an OAuth error, a disconnect) wait for tx too, and none of them holds anything tx waits for. An
-// entity with no connection has no row to hold: local books (GnuCash) are connected as their
-// connection is created, so an issue that read no connection just before, and commits after the
-// connect's look for earlier invoices, is not recorded there.
+// entity with no connection has no row to hold; a connection created after tx read that there was
+// none is caught when tx takes its number instead (FinishIssueTx's noConnection): local books
+// (GnuCash) are connected as their connection is created.
 func (s *Store) ActiveConnectionTx(ctx context.Context, tx *sql.Tx, entityID string) (*booksync.Connection, error) {
 	c, err := activeConnection(ctx, tx, entityID, "")
 	if err != nil || c.Status != booksync.ConnectionPendingAuth || s.d.forShare == "" {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/google/uuid"
 )
@@ -54,7 +56,7 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return s.FinishIssueTx(ctx, tx, issue, nil)
+			return s.FinishIssueTx(ctx, tx, issue, nil, false)
 		})
 	}()
 	select {
@@ -84,7 +86,7 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	}()
 
 	// The connect either ends at once (it did not wait for the issue) or waits for a lock.
-	got, ended := lockWaitOr(t, s, connected)
+	got, ended := pgtest.LockWaitOr(t, s.Reader(), connected)
 	close(goOn)
 	goneOn = true
 	if err := <-issued; err != nil {
@@ -101,24 +103,115 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	}
 }
 
-// lockWaitOr waits until a transaction on s's PostgreSQL database waits for a lock, or until c
-// delivers, and then returns what c delivered and true. It polls; it has no time limit of its own.
-func lockWaitOr[T any](t *testing.T, s *store.Store, c <-chan T) (T, bool) {
-	t.Helper()
-	for {
-		select {
-		case v := <-c:
-			return v, true
-		case <-time.After(5 * time.Millisecond):
-		}
-		var waiting int
-		if err := s.Reader().QueryRow(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			var zero T
-			return zero, false
+// An invoice issued while its entity gets its first connection (local books are connected as
+// their connection is created) must be pushed or found by the connect's look for invoices issued
+// before it. On PostgreSQL an issue that read that the entity has no connection takes its number
+// only if no connection was created since: otherwise it fails with ErrConnectedMeanwhile, writes
+// nothing, and runs again (invoicing); and a connect waits for an issue that took its number first,
+// so that its look finds the invoice. Each case runs for an invoice numbered by the counter and
+// for one numbered by hand.
+func TestAnIssueThatReadNoConnectionWhileTheEntityConnects(t *testing.T) {
+	t.Parallel()
+	for _, handSet := range []bool{false, true} {
+		for _, c := range []struct {
+			name string
+			// connect runs while the issue's transaction is open, after it read that the entity has
+			// no connection; it returns, if the connect is to end after the issue's commit, a
+			// function that waits for it, and what the issue's number returned.
+			connect func(t *testing.T, s *store.Store, c *booksync.Connection, number func() error) (func() error, error)
+		}{
+			{"connected before the number", func(t *testing.T, s *store.Store, c *booksync.Connection, number func() error) (func() error, error) {
+				if err := s.CreateConnection(context.Background(), c, ""); err != nil {
+					t.Fatal(err)
+				}
+				return nil, number()
+			}},
+			{"the number waits for the connect", func(t *testing.T, s *store.Store, c *booksync.Connection, number func() error) (func() error, error) {
+				ctx := context.Background()
+				tx, err := s.Writer().BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tx.Rollback()
+				if err := s.CreateConnectionTx(ctx, tx, c, ""); err != nil {
+					t.Fatal(err)
+				}
+				numbered := make(chan error, 1)
+				go func() { numbered <- number() }()
+				if err, ended := pgtest.LockWaitOr(t, s.Reader(), numbered); ended {
+					t.Fatalf("the number did not wait for the connect: %v", err)
+				}
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				return nil, <-numbered
+			}},
+			{"the connect waits for the number", func(t *testing.T, s *store.Store, c *booksync.Connection, number func() error) (func() error, error) {
+				err := number()
+				connected := make(chan error, 1)
+				go func() { connected <- s.CreateConnection(context.Background(), c, "") }()
+				if err, ended := pgtest.LockWaitOr(t, s.Reader(), connected); ended {
+					t.Fatalf("the connect did not wait for the issue: %v", err)
+				}
+				return func() error { return <-connected }, err
+			}},
+		} {
+			t.Run(fmt.Sprintf("%s, numbered by hand %v", c.name, handSet), func(t *testing.T) {
+				t.Parallel()
+				s := openPostgres(t, store.Options{})
+				ctx := context.Background()
+				ent := newPartnerEntity(t, s, booksync.Settings{})
+				at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+				r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
+				if handSet {
+					doc := "HAND-1"
+					r.DocumentID, r.UpdatedAt = &doc, at
+					if err := s.UpdateReceivable(ctx, r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				conn := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: at, UpdatedAt: at,
+					Platform: booksync.PlatformGnuCash, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{},
+					TenantID: ent.ID}
+
+				var connected func() error
+				err := s.InTx(ctx, func(tx *sql.Tx) error {
+					if _, err := s.ActiveConnectionTx(ctx, tx, ent.ID); !errors.As(err, new(*store.NotFoundError)) {
+						return fmt.Errorf("the entity's connection before the connect: %v", err)
+					}
+					issue, err := s.StartIssueTx(ctx, tx, ent.ID, r.ID, at)
+					if err != nil {
+						return err
+					}
+					connected, err = c.connect(t, s, conn, func() error { return s.FinishIssueTx(ctx, tx, issue, nil, true) })
+					return err
+				})
+				stored, rerr := s.Receivable(ctx, ent.ID, r.ID)
+				if rerr != nil {
+					t.Fatal(rerr)
+				}
+				if connected == nil {
+					// The issue read no connection and one was created before it took its number.
+					if !errors.Is(err, store.ErrConnectedMeanwhile) || stored.Status != booksync.StatusDraft {
+						t.Fatalf("issue = %v, the invoice %s: want ErrConnectedMeanwhile and a draft, or the invoice would be neither pushed nor recorded", err, stored.Status)
+					}
+					return
+				}
+				// The issue took its number first and committed: the connect, which waited, finds it.
+				if err != nil || stored.Status != booksync.StatusIssued {
+					t.Fatalf("issue = %v, the invoice %s", err, stored.Status)
+				}
+				if err := connected(); err != nil {
+					t.Fatalf("the connect after the issue: %v", err)
+				}
+				var found []string
+				if err := s.InTx(ctx, func(tx *sql.Tx) (err error) { found, err = s.IssuedReceivableIDs(ctx, tx, ent.ID); return err }); err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Contains(found, r.ID) {
+					t.Fatalf("the connect found %v issued before it, not %s", found, r.ID)
+				}
+			})
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync"
+	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
 )
 
@@ -80,11 +81,11 @@ func TestAnIssueThatWaitedForTheCounter(t *testing.T) {
 						return err
 					}
 					got = issue
-					return s.FinishIssueTx(ctx, tx, issue, nil)
+					return s.FinishIssueTx(ctx, tx, issue, nil, false)
 				})
 			}()
 			// The issue waits for the counter, or has ended (it did not wait).
-			err, done := lockWaitOr(t, s, issued)
+			err, done := pgtest.LockWaitOr(t, s.Reader(), issued)
 			close(release)
 			released = true
 			if cerr := <-changed; cerr != nil {

@@ -120,6 +120,10 @@ var (
 	// another receivable by hand while it waited for the entity's counter: the transaction is lost,
 	// and running it again takes the next number.
 	ErrNumberTaken error = &conflictError{"the document number was given to another receivable meanwhile"}
+	// ErrConnectedMeanwhile is FinishIssueTx's answer on PostgreSQL when the issue read that the
+	// entity has no connection and one was created since: the transaction is lost, and running it
+	// again gives the invoice its record in the new connection.
+	ErrConnectedMeanwhile error = &conflictError{"the entity got an accounting connection while the receivable was issued"}
 	// ErrTokenChanged is SetConnectionToken's answer when another process stored a token since the
 	// expected version was read.
 	ErrTokenChanged error = &conflictError{"the connection's token changed concurrently"}

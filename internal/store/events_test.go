@@ -211,7 +211,7 @@ func issueWithEvent(t *testing.T, s *store.Store, entityID, id string, at time.T
 		out = r
 		return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
 			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
-		})
+		}, true) // the entity has no connection
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -429,7 +429,7 @@ func TestReceivableEventsHoldTheInvoiceAsEncoded(t *testing.T) {
 				issuedAs = issue
 				return s.FinishIssueTx(ctx, tx, issue, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
 					return booksync.ReceivableEventJSON(r, booksync.EventIssued, at.Add(time.Hour), object)
-				})
+				}, false)
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -459,7 +459,7 @@ func (s *Store) IssueReceivableTx(ctx context.Context, tx *sql.Tx, entityID, id 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.FinishIssueTx(ctx, tx, r, nil); err != nil {
+	if err := s.FinishIssueTx(ctx, tx, r, nil, false); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -511,8 +511,25 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // of one entity wait for each other over as little work as possible: on PostgreSQL over one
 // statement, which takes the number and writes the receivable and its event (see issueNumbered),
 // and the commit.
-func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent) error {
+//
+// noConnection says that tx read that the entity has no connection (ActiveConnectionTx found
+// none), so that the invoice gets no record. On PostgreSQL a connection created since then
+// (CreateConnectionTx) gives ErrConnectedMeanwhile, and nothing is written: the connect's look for
+// invoices issued before it may not have seen this one, which would then be neither pushed nor
+// recorded, and running the issue again gives it its record. (SQLite runs one write transaction at
+// a time, so no connection is created while tx runs.)
+func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, noConnection bool) error {
 	if r.DocumentID != nil && *r.DocumentID != "" {
+		if noConnection && s.d.writableCTEs {
+			// The row lock a number would have taken: a connect that holds it is waited for.
+			var one int
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM entities WHERE id = $1"+noConnectionSinceSQL("$1")+" FOR NO KEY UPDATE", r.EntityID).Scan(&one)
+			if err == sql.ErrNoRows {
+				return ErrConnectedMeanwhile
+			} else if err != nil {
+				return fmt.Errorf("store: issue receivable: %w", err)
+			}
+		}
 		_, err := s.writeIssued(ctx, tx, r, event, false)
 		return err
 	}
@@ -525,7 +542,7 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 		counter, prefix = "next_credit_note_number", settings.CreditNotePrefix()
 	}
 	if s.d.writableCTEs {
-		return s.issueNumbered(ctx, tx, r, event, counter, prefix)
+		return s.issueNumbered(ctx, tx, r, event, counter, prefix, noConnection)
 	}
 	for {
 		var n int64
@@ -544,6 +561,16 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			return err
 		}
 	}
+}
+
+// noConnectionSinceSQL is the condition, on the row of the entity whose id is placeholder id, that
+// the entity has had no connection created since the statement began, nor has one now, as the
+// statement sees it. When the statement waits for the row, PostgreSQL checks the condition again
+// on the row as the other transaction left it, with the epoch the statement read before it waited:
+// a connection created meanwhile moved it on.
+func noConnectionSinceSQL(id string) string {
+	return ` AND connection_epoch = (SELECT e.connection_epoch FROM entities e WHERE e.id = ` + id + `)
+	AND NOT EXISTS (SELECT 1 FROM accounting_connections c WHERE c.entity_id = ` + id + ` AND c.active = 1)`
 }
 
 // documentNumberSQL is the digits of a document number n, as FinishIssueTx's "%05d" writes them.
@@ -568,7 +595,7 @@ func documentNumberSQL(n string) string {
 //     counter and runs the statement again, which waits for nothing now.
 //
 // The subscriptions that get the event's deliveries are also those of the statement's start.
-func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, counter, prefix string) error {
+func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, counter, prefix string, noConnection bool) error {
 	var token [16]byte
 	if _, err := rand.Read(token[:]); err != nil {
 		return fmt.Errorf("store: issue receivable: %w", err)
@@ -609,7 +636,11 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	n := len(args)
 	args = append(args, mark)
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
-	query := `WITH n AS (UPDATE entities SET ` + counter + ` = ` + counter + ` + 1 WHERE id = $14
+	guard := ""
+	if noConnection {
+		guard = noConnectionSinceSQL("$14")
+	}
+	query := `WITH n AS (UPDATE entities SET ` + counter + ` = ` + counter + ` + 1 WHERE id = $14` + guard + `
 		RETURNING ` + documentNumberSQL(counter+" - 1") + ` AS digits),
 	w AS (UPDATE receivables
 		SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5 || n.digits,
@@ -639,8 +670,11 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	}
 	for {
 		digits, written, subs, err := queryIssueNumbered(ctx, tx, query, args)
+		var nf *NotFoundError
 		if isUniqueViolation(err) {
 			return fmt.Errorf("store: issue receivable: %w", errors.Join(ErrNumberTaken, err))
+		} else if noConnection && errors.As(err, &nf) {
+			return ErrConnectedMeanwhile // the entity exists: it has its receivable r
 		} else if err != nil {
 			return fmt.Errorf("store: issue receivable: %w", err)
 		}

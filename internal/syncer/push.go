@@ -480,7 +480,9 @@ func newSends(n int) *sends {
 }
 
 // start runs send in the background once fewer than the allowed sends are in flight, with the
-// records ids marked as being sent until it returns.
+// records ids marked as being sent until it returns, or, if it fails, until the push ends: the
+// push ends with that failure, and a round that began before it noticed must not send the same
+// records again meanwhile.
 func (p *sends) start(ctx context.Context, ids []string, send func() error) error {
 	select {
 	case p.slots <- struct{}{}:
@@ -497,10 +499,11 @@ func (p *sends) start(ctx context.Context, ids []string, send func() error) erro
 		defer p.wg.Done()
 		err := send()
 		p.mu.Lock()
-		for _, id := range ids {
-			delete(p.ids, id)
-		}
-		if err != nil && p.err == nil {
+		if err == nil {
+			for _, id := range ids {
+				delete(p.ids, id)
+			}
+		} else if p.err == nil {
 			p.err = err
 		}
 		p.mu.Unlock()
@@ -509,7 +512,7 @@ func (p *sends) start(ctx context.Context, ids []string, send func() error) erro
 	return nil
 }
 
-// busy returns how many records are being sent.
+// busy returns how many records are being sent, or were in a send that failed.
 func (p *sends) busy() int {
 	if p == nil {
 		return 0

@@ -300,3 +300,25 @@ func TestPartialBatchWaitsForTheBatchesInFlight(t *testing.T) {
 		t.Errorf("calls of %v invoices, at most %d in flight at once; want [5 2], one at a time", sizes, m)
 	}
 }
+
+// TestAFailedSendKeepsItsRecordsOutOfThePush: a batch sent in the background that fails ends the
+// push with its failure; until then, a round that began before the push noticed must not take the
+// batch's records as pending and send them again (an extra call to a system that refused the
+// first, seen as an invoice pushed twice when the refusal was an expired grant). A batch that was
+// answered gives its records back.
+func TestAFailedSendKeepsItsRecordsOutOfThePush(t *testing.T) {
+	p := newSends(2)
+	refused := errors.New("access token refused")
+	if err := p.start(context.Background(), []string{"failed"}, func() error { return refused }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.start(context.Background(), []string{"answered"}, func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.wait(); !errors.Is(err, refused) {
+		t.Fatalf("the push's failure: %v", err)
+	}
+	if got := p.sending(); !slices.Equal(got, []string{"failed"}) {
+		t.Fatalf("records left out of the push's rounds: %v, want the failed batch's", got)
+	}
+}
