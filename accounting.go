@@ -97,6 +97,10 @@ type SyncedRecord struct {
 	// Auto is false for an invoice issued before its entity connected: it is pushed only when the
 	// partner pushes its record, as Monite does.
 	Auto bool `json:"-"`
+	// WaitsForPull is true for a pending record that is pushed only after a sync has pulled the
+	// books, one that began after the record was last written: a record in error pushed again,
+	// whose cause was most likely fixed in the books (a tax rate or an account added there).
+	WaitsForPull bool `json:"-"`
 }
 
 // NewPendingRecord returns a new pending record, created at now, of an object that a connection's

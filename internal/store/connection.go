@@ -40,8 +40,9 @@ func connectionData(c *booksync.Connection) (string, error) {
 	return string(b), err
 }
 
-// CreateConnection stores a new connection of c.EntityID in pending_auth with the hash of its
-// OAuth state. An entity with an active connection gives ErrActiveConnection.
+// CreateConnection stores a new connection of c.EntityID, in its status (pending_auth, with the
+// hash of its OAuth state, or connected, for local books), and its events. An entity with an
+// active connection gives ErrActiveConnection.
 func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, stateHash string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error { return s.CreateConnectionTx(ctx, tx, c, stateHash) })
 }
@@ -284,23 +285,13 @@ func (s *Store) RequestSync(ctx context.Context, tx *sql.Tx, id string, t time.T
 	return nil
 }
 
-// FinishSyncPull ends, inside tx, a sync's pull that started at start. If a sync was asked for at
-// or after start, the pull may have read the books before what the request was about, so it
-// reports again and the sync pulls again. Otherwise it records the requests as served at now: the
-// records they held back (see waitForSyncSQL) may be pushed. It locks the connection's row, so a
-// transaction that also inserts the sync's jobs must call it before it touches them, as a request
-// does (RequestSync, then the job).
-func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, id string, start, now time.Time) (again bool, err error) {
-	res, err := tx.ExecContext(ctx, `UPDATE accounting_connections SET sync_served_at = $1
-	WHERE id = $2 AND sync_requested_at < $3`, micros(now), id, micros(start))
-	if err != nil {
-		return false, fmt.Errorf("store: finish sync pull: %w", err)
+// SyncRequestedSince reports, inside tx, whether a sync of the connection was asked for at or after t.
+func (s *Store) SyncRequestedSince(ctx context.Context, tx *sql.Tx, id string, t time.Time) (bool, error) {
+	var at int64
+	if err := tx.QueryRowContext(ctx, "SELECT sync_requested_at FROM accounting_connections WHERE id = $1", id).Scan(&at); err != nil {
+		return false, fmt.Errorf("store: sync requested: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: finish sync pull: %w", err)
-	}
-	return n == 0, nil
+	return at >= micros(t), nil
 }
 
 // PullCursor returns where the last pull of the connection's changes stopped: the cursor its

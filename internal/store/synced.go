@@ -14,6 +14,22 @@ import (
 
 const syncedColumns = "id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data"
 
+// The values of synced_records.auto, which say when a pending record is pushed.
+const (
+	autoOnRequest = 0 // when its record is pushed (an invoice issued before the connection)
+	autoNow       = 1 // by the next push of its connection
+	autoAfterPull = 2 // after a sync's pull that begins after it was written (WaitsForPull)
+	autoPulling   = 3 // after the sync's pull that has begun since (MarkPullBegun)
+)
+
+// autoOf is the auto column of r.
+func autoOf(r *booksync.SyncedRecord) int64 {
+	if r.WaitsForPull {
+		return autoAfterPull
+	}
+	return boolInt(r.Auto)
+}
+
 func scanSynced(sc scanner, extra ...any) (booksync.SyncedRecord, error) {
 	var r booksync.SyncedRecord
 	var id, entityID, connID, objType, objID, status, data string
@@ -26,7 +42,7 @@ func scanSynced(sc scanner, extra ...any) (booksync.SyncedRecord, error) {
 	}
 	r.Attempts = int(attempts)
 	r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus = id, entityID, connID, objType, objID, status
-	r.Auto = auto == 1
+	r.Auto, r.WaitsForPull = auto != autoOnRequest, auto >= autoAfterPull
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return r, nil
 }
@@ -91,7 +107,7 @@ func (s *Store) EnsureSyncedRecord(ctx context.Context, tx *sql.Tx, r *booksync.
 	res, err := tx.ExecContext(ctx, `INSERT INTO synced_records
 	(id, entity_id, connection_id, object_type, object_id, sync_status, auto, attempts, created_at, updated_at, data, platform_object_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (connection_id, object_type, object_id) DO NOTHING`,
-		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, boolInt(r.Auto), r.Attempts,
+		r.ID, r.EntityID, r.ConnectionID, r.ObjectType, r.ObjectID, r.SyncStatus, autoOf(r), r.Attempts,
 		micros(r.CreatedAt), micros(r.UpdatedAt), data, platformObjectID(r))
 	if err != nil {
 		return nil, false, fmt.Errorf("store: create synced record: %w", err)
@@ -145,7 +161,7 @@ func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedR
 	if err != nil {
 		return err
 	}
-	res, err := db.ExecContext(ctx, updateSyncedSQL, r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data,
+	res, err := db.ExecContext(ctx, updateSyncedSQL, r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data,
 		platformObjectID(r), r.ID)
 	if err != nil {
 		return fmt.Errorf("store: update synced record: %w", err)
@@ -168,7 +184,7 @@ func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord
 	var n int64
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
-			r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
+			r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
 		if err != nil {
 			return fmt.Errorf("store: settle synced record: %w", err)
 		}
@@ -205,7 +221,7 @@ func (s *Store) SettleSyncedRecords(ctx context.Context, recs []*booksync.Synced
 		known := &eventTargets{subs: map[[2]string][]booksync.WebhookSubscription{}}
 		for i, r := range recs {
 			res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
-				r.SyncStatus, boolInt(r.Auto), r.Attempts, micros(r.UpdatedAt), data[i], platformObjectID(r), r.ID, micros(readAt[i]))
+				r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data[i], platformObjectID(r), r.ID, micros(readAt[i]))
 			if err != nil {
 				return err
 			}
@@ -240,7 +256,7 @@ func (s *Store) settleSyncedRecordsAtOnce(ctx context.Context, recs []*booksync.
 	var evTimes []int64
 	for i, r := range recs {
 		ids[i], statuses[i], pids[i] = r.ID, r.SyncStatus, platformObjectID(r)
-		auto[i], attempts[i], updated[i], read[i] = boolInt(r.Auto), int64(r.Attempts), micros(r.UpdatedAt), micros(readAt[i])
+		auto[i], attempts[i], updated[i], read[i] = autoOf(r), int64(r.Attempts), micros(r.UpdatedAt), micros(readAt[i])
 		ev, ok, err := outcomeEvent(r)
 		if err != nil {
 			return nil, fmt.Errorf("store: settle synced records: %w", err)
@@ -324,36 +340,19 @@ func (s *Store) SyncedRecords(ctx context.Context, entityID string, q booksync.L
 }
 
 // PendingRecords returns up to limit records of a connection that wait to be pushed, oldest
-// first: pending, and either queued automatically or pushed on request, including those that
-// wait for a sync's pull (see PendingRecordsExcept).
+// first: pending, and either queued automatically or pushed on request.
 func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType string, limit int) ([]booksync.SyncedRecord, error) {
-	return s.pendingRecords(ctx, connectionID, objectType, limit, nil, "")
+	return s.PendingRecordsExcept(ctx, connectionID, objectType, limit, nil)
 }
 
-// PendingRecordsExcept returns the records a push may take now: PendingRecords leaving out the
-// records that wait for a sync's pull (waitForSyncSQL) and those whose ids are in except (those
-// a push is sending), which the query skips in the index rather than reading and decoding them.
+// PendingRecordsExcept is PendingRecords leaving out the records whose ids are in except (those
+// a push is sending): the query skips them in the index rather than reading and decoding them.
 func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
-	return s.pendingRecords(ctx, connectionID, objectType, limit, except, " AND "+notWaitingForSyncSQL)
-}
-
-// waitForSyncSQL is the update time at or before which a pending record of connection $1 waits
-// for a sync's pull, -1 for none: a sync was asked for at sync_requested_at and has not finished
-// its pull since (migration 0011). Pushing a record in error again asks for one, so that it is
-// pushed with what the pull reads from the books, where its cause was fixed, and not with what the
-// last pull read. The sync's own push takes those records after its pull.
-const waitForSyncSQL = `(SELECT CASE WHEN sync_served_at < sync_requested_at THEN sync_requested_at ELSE -1 END
-	FROM accounting_connections WHERE id = $1)`
-
-// notWaitingForSyncSQL keeps the records of connection $1 that do not wait for a sync's pull.
-const notWaitingForSyncSQL = "updated_at > " + waitForSyncSQL
-
-func (s *Store) pendingRecords(ctx context.Context, connectionID, objectType string, limit int, except []string, filter string) ([]booksync.SyncedRecord, error) {
 	args := make([]any, 0, 4+len(except))
 	args = append(args, connectionID, booksync.SyncStatusPending, objectType)
-	skip := filter
+	skip := ""
 	if len(except) > 0 {
-		skip += " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
+		skip = " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
 		for _, id := range except {
 			args = append(args, id)
 		}
@@ -370,13 +369,11 @@ func (s *Store) RecordForTx(ctx context.Context, tx *sql.Tx, connectionID, objec
 }
 
 // pendingBeforeSQL finds the connections of status $3 with records of sync status $1 queued
-// automatically and unchanged since $2, leaving out those that wait for a sync's pull (see
-// waitForSyncSQL). It reads each connection's pending records until the first from before $2,
-// not all of them: a connection with a long backlog has many.
+// automatically and unchanged since $2. It reads each connection's pending records until the first
+// from before $2, not all of them: a connection with a long backlog has many.
 const pendingBeforeSQL = `SELECT c.id FROM accounting_connections c WHERE c.status = $3
 	AND EXISTS (SELECT 1 FROM synced_records r WHERE r.connection_id = c.id AND r.sync_status = $1
-	AND r.auto = 1 AND r.updated_at < $2
-	AND NOT (r.updated_at <= c.sync_requested_at AND c.sync_served_at < c.sync_requested_at))`
+	AND r.auto = 1 AND r.updated_at < $2)`
 
 // ConnectionsWithPendingBefore returns the connected connections that have records queued for
 // push since before t.
@@ -385,14 +382,45 @@ func (s *Store) ConnectionsWithPendingBefore(ctx context.Context, tx *sql.Tx, t 
 		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
 }
 
-// CountPendingSince counts a connection's records that a push may take (see PendingRecordsExcept)
-// and that it may not have seen in a round that began at t: those that changed at or after t, and,
-// if a sync finished its pull at or after t, all of them (the pull let those that waited for it go).
+// MarkPullBegun records that a sync of the connection begins its pull: the records that wait for
+// a pull (WaitsForPull) are pushed after this one.
+func (s *Store) MarkPullBegun(ctx context.Context, connectionID string) error {
+	_, err := s.writer.ExecContext(ctx, "UPDATE synced_records SET auto = $1 WHERE connection_id = $2 AND sync_status = $3 AND auto = $4",
+		autoPulling, connectionID, booksync.SyncStatusPending, autoAfterPull)
+	if err != nil {
+		return fmt.Errorf("store: mark pull begun: %w", err)
+	}
+	return nil
+}
+
+// FinishSyncPull ends, inside tx, a sync's pull that began at start (MarkPullBegun). The records
+// that waited for it are let go, to be pushed now, with their update time moved on to now, so that
+// a push that is running counts them as new. Unless the sync must pull again, which it reports
+// with again: a sync was asked for at or after start, or a record was made to wait for a pull
+// after this one began; the caller then rolls tx back. It writes the records' rows before anything
+// else, in the order of a transaction that makes one wait (the record, then the sync's job).
+func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, connectionID string, start, now time.Time) (again bool, err error) {
+	_, err = tx.ExecContext(ctx, `UPDATE synced_records SET auto = $1,
+	updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at + 1 END
+	WHERE connection_id = $3 AND sync_status = $4 AND auto = $5`,
+		autoNow, micros(now), connectionID, booksync.SyncStatusPending, autoPulling)
+	if err != nil {
+		return false, fmt.Errorf("store: finish sync pull: %w", err)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounting_connections WHERE id = $1 AND sync_requested_at >= $2)
+	OR EXISTS (SELECT 1 FROM synced_records WHERE connection_id = $1 AND sync_status = $3 AND auto = $4)`,
+		connectionID, micros(start), booksync.SyncStatusPending, autoAfterPull).Scan(&again)
+	if err != nil {
+		return false, fmt.Errorf("store: finish sync pull: %w", err)
+	}
+	return again, nil
+}
+
+// CountPendingSince counts a connection's records queued for push that changed at or after t.
 func (s *Store) CountPendingSince(ctx context.Context, tx *sql.Tx, connectionID string, t time.Time) (int, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM synced_records WHERE connection_id = $1 AND sync_status = $2
-	AND auto = 1 AND (updated_at >= $3 OR (SELECT sync_served_at FROM accounting_connections WHERE id = $1) >= $3)
-	AND `+notWaitingForSyncSQL, connectionID, booksync.SyncStatusPending, micros(t)).Scan(&n)
+	AND auto = 1 AND updated_at >= $3`, connectionID, booksync.SyncStatusPending, micros(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count pending: %w", err)
 	}

@@ -222,7 +222,9 @@ func reconnectHint(c *booksync.Connection) string {
 // cause is fixed, to send an invoice issued before the connection, or to push a done record again
 // (it is matched in the books by its number, never duplicated). A record in error is retried
 // after a sync's pull, so what was fixed in the books since (a tax rate or account added, a
-// currency enabled, a payment deleted) is what the push sees.
+// currency enabled, a payment deleted) is what the push sees: it waits (WaitsForPull) until a sync
+// that began its pull after this has finished it, and no push takes it before. Pushing a record
+// that waits so makes it wait for a pull that begins after this one.
 func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
 	rec, err := e.store.SyncedRecord(ctx, entityID, id)
 	if err != nil {
@@ -238,9 +240,9 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 	// Attempts stays (the store never lowers it but for a done record): if an earlier push may have
 	// reached the books, this one looks first. The new update time tells a push still busy with the
 	// record's previous state that its outcome is stale.
-	failed := rec.SyncStatus == booksync.SyncStatusError
+	failed := rec.SyncStatus == booksync.SyncStatusError || rec.WaitsForPull
 	e.restamp(rec)
-	rec.SyncStatus, rec.Errors, rec.Auto = booksync.SyncStatusPending, nil, true
+	rec.SyncStatus, rec.Errors, rec.Auto, rec.WaitsForPull = booksync.SyncStatusPending, nil, true, failed
 	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
 		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
 			return err

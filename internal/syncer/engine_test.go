@@ -226,8 +226,8 @@ func TestRepushAfterFixingSettingsUsesTheFix(t *testing.T) {
 // TestRetryOfAnErrorWaitsForTheSyncsPull pushes a record in error again after its cause was fixed
 // in the books (its tax rate added there), and a push of the connection runs before the sync that
 // the retry asked for has pulled: that push must leave the record alone, since it would send it
-// with the tax rates of the last pull and put it back in error; the sync's push sends it after
-// the pull, with the new rate.
+// with the tax rates of the last pull and put it back in error; so must one after the record is
+// pushed again during the pull. The record is sent after the sync's pull, with the new rate.
 func TestRetryOfAnErrorWaitsForTheSyncsPull(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
@@ -270,11 +270,22 @@ func TestRetryOfAnErrorWaitsForTheSyncsPull(t *testing.T) {
 			t.Fatal(err)
 		}
 		<-entered
-		must(t, b.st.InTx(b.ctx, func(tx *sql.Tx) error { return b.e.QueuePushTx(b.ctx, tx, b.conn.ID) }))
-		b.pushJob(last, "the push queued during the sync's pull to finish", inState(rivertype.JobStateCompleted))
-		if rec := b.record(inv); rec.SyncStatus != booksync.SyncStatusPending {
-			t.Fatalf("a push before the sync's pull settled the retried record: %s %+v", rec.SyncStatus, rec.Errors)
+		pushMeanwhile := func(after int64) int64 {
+			t.Helper()
+			must(t, b.st.InTx(b.ctx, func(tx *sql.Tx) error { return b.e.QueuePushTx(b.ctx, tx, b.conn.ID) }))
+			job := b.pushJob(after, "the push queued during the sync's pull to finish", inState(rivertype.JobStateCompleted))
+			if rec := b.record(inv); rec.SyncStatus != booksync.SyncStatusPending || !rec.WaitsForPull {
+				t.Fatalf("a push before the sync's pull settled the retried record: %s %+v", rec.SyncStatus, rec.Errors)
+			}
+			return job.ID
 		}
+		last = pushMeanwhile(last)
+		// Pushed again while the sync pulls (a double click): it still waits, now for a pull that
+		// begins after this, which the sync then runs.
+		if _, err := b.e.PushRecord(b.ctx, b.entity.ID, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		pushMeanwhile(last)
 
 		letGo()
 		if rec = b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {

@@ -60,12 +60,15 @@ type syncWorker struct {
 
 // Work pulls (what changed in the books, then their settings), then queues a push, completing its
 // job in the same transaction unless a sync was asked for while it pulled, in which case it pulls
-// again. The transaction also marks the requests served, which lets pushes take the records they
-// held back (a record in error pushed again waits for the pull that sees its fix).
+// again. The transaction also lets the records that waited for the pull go to the push (a record
+// in error pushed again waits for a pull that sees what was fixed in the books).
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	connID := job.Args.ConnectionID
 	for {
 		start := w.e.now()
+		if err := w.e.store.MarkPullBegun(ctx, connID); err != nil {
+			return err
+		}
 		// Changes first: the connection's last_pull, which the settings' pull stamps, then says
 		// that everything the books held before it is in booksync.
 		if err := w.e.pullChanges(ctx, connID); err != nil {
@@ -80,7 +83,8 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return err
 		}
 		err = w.e.store.InTx(ctx, func(tx *sql.Tx) error {
-			// The connection's row first, then the job's, in the order a request takes them.
+			// The records' rows first, then the job's, in the order of a retry that makes a record
+			// wait for a pull (see Engine.PushRecord).
 			again, err := w.e.store.FinishSyncPull(ctx, tx, connID, start, w.e.now())
 			if err != nil {
 				return err

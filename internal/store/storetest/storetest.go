@@ -1307,27 +1307,26 @@ func testPendingRecordsExcept(t *testing.T, s *store.Store) {
 	}
 }
 
-// testPendingWaitsForSync: while a sync asked for has not finished its pull, a push leaves alone
-// the records changed before the request (they are pushed with what the pull reads), but not
-// those changed after it; the sweeper queues no push for them; a pull that began before the
-// request does not let them go, one that began after it does, and a push that looked for records
-// before the pull finished then finds them.
+// testPendingWaitsForSync: a record made to wait for a sync's pull (a record in error pushed
+// again) is taken by no push, nor counted or swept as pending, until a pull that began after it was
+// written has finished; a sync asked for (POST .../sync) holds no other record back; a record made
+// to wait again while the pull runs waits for the next pull, which the sync then runs.
 func testPendingWaitsForSync(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	e := newEntity(t, s, newPartner(t, s))
 	c := newConnection(t, s, e.ID)
-	add := func(updated time.Time) string {
+	add := func(updated time.Time) *booksync.SyncedRecord {
 		r := &booksync.SyncedRecord{ID: uuid.NewString(), EntityID: e.ID, ConnectionID: c.ID, CreatedAt: updated,
 			UpdatedAt: updated, ObjectType: booksync.ObjectReceivable, ObjectID: uuid.NewString(), SyncStatus: booksync.SyncStatusPending,
 			LastPulledAt: base, Platform: c.Platform, Auto: true}
 		must(t, s.InTx(ctx, func(tx *sql.Tx) error { _, _, err := s.EnsureSyncedRecord(ctx, tx, r); return err }))
-		return r.ID
+		return r
 	}
-	retried := add(base.Add(time.Second))
-	asked := base.Add(2 * time.Second)
-	must(t, s.InTx(ctx, func(tx *sql.Tx) error { return s.RequestSync(ctx, tx, c.ID, asked) }))
-	issued := add(base.Add(3 * time.Second))
-
+	wait := func(r *booksync.SyncedRecord, at time.Time) {
+		t.Helper()
+		r.WaitsForPull, r.UpdatedAt = true, at
+		must(t, s.UpdateSyncedRecord(ctx, r))
+	}
 	takes := func(want ...string) {
 		t.Helper()
 		recs, err := s.PendingRecordsExcept(ctx, c.ID, booksync.ObjectReceivable, 10, nil)
@@ -1348,54 +1347,69 @@ func testPendingWaitsForSync(t *testing.T, s *store.Store) {
 			t.Fatalf("pending since %s: %d, want %d", since.Sub(base), n, want)
 		}
 	}
+	swept := func(want bool) {
+		t.Helper()
+		var stale []string
+		must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) {
+			stale, err = s.ConnectionsWithPendingBefore(ctx, tx, base.Add(time.Hour))
+			return err
+		}))
+		if got := slices.Contains(stale, c.ID); got != want {
+			t.Fatalf("the sweeper queues a push of the connection: %v, want %v", got, want)
+		}
+	}
 	finish := func(start, now time.Time) bool {
 		t.Helper()
 		var again bool
-		must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) { again, err = s.FinishSyncPull(ctx, tx, c.ID, start, now); return err }))
+		errAgain := errors.New("pull again") // the sync rolls its transaction back and pulls again
+		err := s.InTx(ctx, func(tx *sql.Tx) (err error) {
+			if again, err = s.FinishSyncPull(ctx, tx, c.ID, start, now); err == nil && again {
+				err = errAgain
+			}
+			return err
+		})
+		if err != nil && !errors.Is(err, errAgain) {
+			t.Fatal(err)
+		}
 		return again
 	}
 
-	takes(issued)
-	counts(base, 1)
-	var stale []string
-	must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) {
-		stale, err = s.ConnectionsWithPendingBefore(ctx, tx, base.Add(time.Hour))
-		return err
-	}))
-	if !slices.Equal(stale, []string{c.ID}) {
-		t.Fatalf("connections with old pending records: %v", stale)
-	}
-	// Only the record issued after the request is pushable: with it gone, the sweeper finds none.
-	pushed, err := s.SyncedRecord(ctx, e.ID, issued)
+	retried, backlog := add(base.Add(time.Second)), add(base.Add(2*time.Second))
+	wait(retried, base.Add(3*time.Second))
+	must(t, s.InTx(ctx, func(tx *sql.Tx) error { return s.RequestSync(ctx, tx, c.ID, base.Add(3*time.Second)) }))
+	got, err := s.SyncedRecord(ctx, e.ID, retried.ID)
 	must(t, err)
-	done := *pushed
-	done.SyncStatus, done.UpdatedAt = booksync.SyncStatusDone, base.Add(4*time.Second)
-	if ok, err := s.SettleSyncedRecord(ctx, &done, pushed.UpdatedAt); err != nil || !ok {
+	if !got.WaitsForPull || !got.Auto || got.SyncStatus != booksync.SyncStatusPending {
+		t.Fatalf("a record that waits for a pull reads as %+v", got)
+	}
+	takes(backlog.ID) // the sync asked for holds back no other record
+	counts(base, 1)
+
+	// The pull begins; the record is made to wait again while it runs, so it waits for the next.
+	must(t, s.MarkPullBegun(ctx, c.ID))
+	wait(retried, base.Add(5*time.Second))
+	if !finish(base.Add(4*time.Second), base.Add(6*time.Second)) {
+		t.Fatal("the pull let go a record made to wait after it began")
+	}
+	takes(backlog.ID)
+
+	// The next pull begins after every write: the record goes to the push, as new.
+	settle := *backlog
+	settle.SyncStatus, settle.UpdatedAt = booksync.SyncStatusDone, base.Add(7*time.Second)
+	if ok, err := s.SettleSyncedRecord(ctx, &settle, backlog.UpdatedAt); err != nil || !ok {
 		t.Fatalf("settle: %v %v", ok, err)
 	}
-	must(t, s.InTx(ctx, func(tx *sql.Tx) (err error) {
-		stale, err = s.ConnectionsWithPendingBefore(ctx, tx, base.Add(time.Hour))
-		return err
-	}))
-	if len(stale) != 0 {
-		t.Fatalf("the sweeper would push a record that waits for the sync: %v", stale)
+	swept(false) // the record that waits needs no push yet
+	must(t, s.MarkPullBegun(ctx, c.ID))
+	if finish(base.Add(8*time.Second), base.Add(9*time.Second)) {
+		t.Fatal("a pull that began after every request and write did not let the record go")
 	}
-	takes()
-
-	// A pull that began before the request may have read the books before the fix.
-	if !finish(base.Add(time.Second), base.Add(5*time.Second)) {
-		t.Fatal("a pull that began before the request served it")
+	takes(retried.ID)
+	counts(base.Add(9*time.Second), 1) // a push whose round began before the pull ended sees it
+	swept(true)
+	if got, err = s.SyncedRecord(ctx, e.ID, retried.ID); err != nil || got.WaitsForPull || !got.UpdatedAt.Equal(base.Add(9*time.Second)) {
+		t.Fatalf("the record let go: %+v %v", got, err)
 	}
-	takes()
-	counts(base, 0)
-	// One that began after it lets the record go, also for a push whose round began before the
-	// pull finished and whose record was changed long before that round.
-	if finish(asked.Add(time.Millisecond), base.Add(6*time.Second)) {
-		t.Fatal("a pull that began after the request did not serve it")
-	}
-	takes(retried)
-	counts(base.Add(6*time.Second), 1)
-	counts(base.Add(7*time.Second), 0)
 }
 
 // testTypedErrors: the store says what went wrong with typed errors, the same on both databases,
