@@ -155,7 +155,7 @@ func (s *Sandbox) VoidInvoice(ctx context.Context, tenantID, invoiceID string) (
 		inv.AmountDue = sandbox.AmountOf(decimal.Zero)
 		inv.UpdatedDateUTC = MSDate{s.now()}
 		s.saveInvoice(o, inv)
-		out = sandbox.Clone(inv)
+		out = inv.clone()
 		return nil
 	})
 	return out, err
@@ -282,7 +282,7 @@ func (s *Sandbox) AddBill(ctx context.Context, tenantID string, b Bill) (Invoice
 		inv.LineItems = []LineItem{l}
 		sumLines(inv)
 		s.addInvoice(o, inv)
-		out = sandbox.Clone(inv)
+		out = inv.clone()
 		return nil
 	})
 	return out, err

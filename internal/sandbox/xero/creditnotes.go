@@ -370,7 +370,7 @@ func (s *Sandbox) writeAllocations(o *org, w http.ResponseWriter, r *http.Reques
 			probe.RemainingCredit = sandbox.AmountOf(cn.RemainingCredit.Sub(credit))
 			var invProbe *Invoice
 			if inv != nil {
-				c := sandbox.Clone(inv)
+				c := inv.clone()
 				c.AmountDue = sandbox.AmountOf(inv.AmountDue.Sub(staged[inv]))
 				invProbe = &c
 			}

@@ -330,7 +330,7 @@ func (s *Sandbox) buildInvoice(o *org, in invoiceIn, existing *Invoice, batch *i
 	var errs problems
 	inv := &Invoice{Type: strings.ToUpper(in.Type), Status: "DRAFT", CurrencyCode: o.baseCurrency(), CurrencyRate: sandbox.NewAmount("1"), Payments: []PaymentRef{}, LineItems: []LineItem{}}
 	if existing != nil {
-		*inv = sandbox.Clone(existing)
+		*inv = existing.clone()
 		if in.Type == "" {
 			in.Type = existing.Type
 		}
@@ -543,7 +543,7 @@ func (s *Sandbox) writeInvoices(o *org, w http.ResponseWriter, r *http.Request, 
 		}
 		out := s.renderInvoice(inv, dp)
 		elems = append(elems, element{out: out, commit: func() {
-			stored := sandbox.Clone(inv)
+			stored := inv.clone()
 			if existing == nil {
 				if n, ok := autoNumber(stored.InvoiceNumber); ok && n >= o.meta.NextInvoiceNumber {
 					o.meta.NextInvoiceNumber = n + 1
@@ -585,7 +585,7 @@ func autoNumber(n string) (int, bool) {
 // renderInvoice returns a copy for a response: unit amounts show 2 dp
 // unless the request asked for unitdp=4.
 func (s *Sandbox) renderInvoice(inv *Invoice, dp int32) *Invoice {
-	out := sandbox.Clone(inv)
+	out := inv.clone()
 	for i := range out.LineItems {
 		out.LineItems[i].UnitAmount = sandbox.AmountOf(out.LineItems[i].UnitAmount.Round(dp))
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -255,6 +256,61 @@ type Invoice struct {
 	StatusAttributeString string            `json:"StatusAttributeString,omitempty"`
 	ValidationErrors      []ValidationError `json:"ValidationErrors,omitempty"`
 	Warnings              []ValidationError `json:"Warnings,omitempty"`
+}
+
+// clone returns a deep copy of inv, the same as sandbox.Clone's trip through JSON gives (times to
+// the millisecond, in UTC; an empty list that JSON omits, nil) without that trip, which costs more
+// than the rest of a write: a batch of invoices copies each one for its answer and for the state
+// it keeps. Amounts are shared, as decimal.Decimal never changes once made.
+func (inv *Invoice) clone() Invoice {
+	out := *inv
+	out.Date, out.DueDate, out.FullyPaidOnDate = inv.Date.cloneMS(), inv.DueDate.cloneMS(), inv.FullyPaidOnDate.cloneMS()
+	out.UpdatedDateUTC = inv.UpdatedDateUTC.ms()
+	if inv.LineItems != nil {
+		out.LineItems = make([]LineItem, len(inv.LineItems))
+		for i, l := range inv.LineItems {
+			l.DiscountRate, l.DiscountAmount = cloneAmount(l.DiscountRate), cloneAmount(l.DiscountAmount)
+			out.LineItems[i] = l
+		}
+	}
+	if inv.Payments != nil {
+		out.Payments = make([]PaymentRef, len(inv.Payments))
+		for i, p := range inv.Payments {
+			p.Date = p.Date.ms()
+			out.Payments[i] = p
+		}
+	}
+	out.CreditNotes = cloneOmitEmpty(inv.CreditNotes)
+	out.ValidationErrors, out.Warnings = cloneOmitEmpty(inv.ValidationErrors), cloneOmitEmpty(inv.Warnings)
+	return out
+}
+
+// ms returns d to the millisecond, in UTC: d as its JSON gives it back.
+func (d MSDate) ms() MSDate { return MSDate{time.UnixMilli(d.UnixMilli()).UTC()} }
+
+// cloneMS returns a copy of *d to the millisecond, nil for nil.
+func (d *MSDate) cloneMS() *MSDate {
+	if d == nil {
+		return nil
+	}
+	c := d.ms()
+	return &c
+}
+
+func cloneAmount(a *sandbox.Amount) *sandbox.Amount {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	return &c
+}
+
+// cloneOmitEmpty copies a list that JSON leaves out when empty: empty, it is nil.
+func cloneOmitEmpty[T any](v []T) []T {
+	if len(v) == 0 {
+		return nil
+	}
+	return slices.Clone(v)
 }
 
 // AccountRef is the summary of an account that payments embed.
