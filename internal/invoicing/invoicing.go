@@ -102,7 +102,7 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at
 			return s.issueCreditNote(ctx, tx, r, at)
 		}
 		// The invoice's number is taken last but for the push's job (FinishIssueTx): it locks the
-		// entity's row until the commit, and an entity's issues wait for each other over that lock.
+		// entity's counters until the commit, and an entity's issues wait for each other over that lock.
 		conn, err := s.activeConnection(ctx, tx, r.EntityID)
 		if err != nil {
 			return err

@@ -339,7 +339,7 @@ func TestAnInvoiceIssuedWhileItsEntityConnects(t *testing.T) {
 	read, err := f.st.Receivable(f.ctx, e, inv)
 	must(t, err)
 
-	// The connect holds the entity's row from its first statement to its commit.
+	// The connect holds the entity's counters from its first statement to its commit.
 	tx, err := f.st.Writer().BeginTx(f.ctx, nil)
 	must(t, err)
 	defer tx.Rollback()

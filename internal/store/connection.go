@@ -48,7 +48,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *booksync.Connection, st
 }
 
 // CreateConnectionTx is CreateConnection inside a transaction. It first moves the entity's
-// connection epoch on, which locks the entity's row until tx ends: an issue of the entity that read
+// connection epoch on, which locks the entity's counters until tx ends: an issue of the entity that read
 // no connection before tx commits then runs again (see FinishIssueTx), or, if it took its number
 // first, commits before tx goes on, so that a look for invoices issued before the connection that
 // follows tx finds it.
@@ -57,7 +57,7 @@ func (s *Store) CreateConnectionTx(ctx context.Context, tx *sql.Tx, c *booksync.
 	if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, "UPDATE entities SET connection_epoch = connection_epoch + 1 WHERE id = $1", c.EntityID)
+	res, err := tx.ExecContext(ctx, "UPDATE entity_counters SET connection_epoch = connection_epoch + 1 WHERE entity_id = $1", c.EntityID)
 	if err != nil {
 		return fmt.Errorf("store: create connection: %w", err)
 	}

@@ -215,3 +215,55 @@ func TestAnIssueThatReadNoConnectionWhileTheEntityConnects(t *testing.T) {
 		}
 	}
 }
+
+// A sync asked for while a sync finishes must not be lost. The request writes the connection's
+// time of request, and its job is not queued when the running sync's job is still running; so the
+// finishing sync, on PostgreSQL, reads the request with the connection's row held: it waits for a
+// request that has not committed, sees it, and pulls again.
+func TestAFinishingSyncWaitsForARequestBeingMade(t *testing.T) {
+	t.Parallel()
+	s := openPostgres(t, store.Options{})
+	ctx := context.Background()
+	ent := newPartnerEntity(t, s, booksync.Settings{})
+	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	c := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: t0, UpdatedAt: t0,
+		Platform: booksync.PlatformXero, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{}, TenantID: "org"}
+	if err := s.CreateConnection(ctx, c, ""); err != nil {
+		t.Fatal(err)
+	}
+	request, err := s.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer request.Rollback()
+	if err := s.RequestSync(ctx, request, c.ID, t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	type finish struct {
+		again bool
+		err   error
+	}
+	finished := make(chan finish, 1)
+	go func() {
+		var again bool
+		err := s.InTx(ctx, func(tx *sql.Tx) (err error) {
+			again, err = s.FinishSyncPull(ctx, tx, c.ID, t0.Add(time.Minute), t0.Add(3*time.Minute))
+			return err
+		})
+		finished <- finish{again, err}
+	}()
+	got, ended := pgtest.LockWaitOr(t, s.Reader(), finished)
+	if err := request.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if !ended {
+		got = <-finished
+	}
+	if got.err != nil || !got.again {
+		t.Fatalf("the finishing sync: again %v, %v; want it to pull again for the request made while it finished", got.again, got.err)
+	}
+	if ended {
+		t.Fatal("the finishing sync did not wait for the request being made")
+	}
+}

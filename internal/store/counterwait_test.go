@@ -55,7 +55,7 @@ func TestAnIssueThatWaitedForTheCounter(t *testing.T) {
 			changed := make(chan error, 1)
 			go func() {
 				changed <- s.InTx(ctx, func(tx *sql.Tx) error {
-					if _, err := tx.ExecContext(ctx, "UPDATE entities SET next_document_number = next_document_number WHERE id = $1", ent.ID); err != nil {
+					if _, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = next_document_number WHERE entity_id = $1", ent.ID); err != nil {
 						return err
 					}
 					if _, err := tx.ExecContext(ctx, c.change, other.ID); err != nil {

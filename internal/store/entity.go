@@ -57,10 +57,18 @@ func (s *Store) CreateEntity(ctx context.Context, e *booksync.Entity, st booksyn
 	if err != nil {
 		return fmt.Errorf("store: create entity: encode settings: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO entities
-	(id, partner_id, type, status, email, created_at, updated_at, data, settings)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.ID, e.PartnerID, e.Type, e.Status, email, micros(e.CreatedAt), micros(e.UpdatedAt), data, string(settings))
+	// The entity and its counters' row (see migration 0011) commit together.
+	err = s.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO entities
+		(id, partner_id, type, status, email, created_at, updated_at, data, settings)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			e.ID, e.PartnerID, e.Type, e.Status, email, micros(e.CreatedAt), micros(e.UpdatedAt), data, string(settings))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT INTO entity_counters (entity_id) VALUES ($1)", e.ID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: create entity: %w", mapErr(err))
 	}

@@ -474,7 +474,7 @@ func TestDocumentNumbersGoPastFiveDigits(t *testing.T) {
 			ent := newPartnerEntity(t, s, booksync.Settings{})
 			at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			if err := s.InTx(ctx, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, "UPDATE entities SET next_document_number = 99999 WHERE id = $1", ent.ID)
+				_, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = 99999 WHERE entity_id = $1", ent.ID)
 				return err
 			}); err != nil {
 				t.Fatal(err)

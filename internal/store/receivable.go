@@ -502,15 +502,15 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // id unless it has one, bumps r.Version and, when event is not nil, writes the event it returns
 // for r as written, given r's JSON as the API encodes it (for the event's object).
 //
-// Numbers come from a counter of the entity's row (next_document_number for invoices,
-// next_credit_note_number for credit notes), taken with an UPDATE that locks the row until tx
-// ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a number that
-// a caller already gave another receivable by hand is skipped (on PostgreSQL, one given while the
-// issue waited for the counter gives ErrNumberTaken instead: see issueNumbered). The number is
-// taken here, after everything else the transaction needs to do but its commit, so that the issues
-// of one entity wait for each other over as little work as possible: on PostgreSQL over one
-// statement, which takes the number and writes the receivable and its event (see issueNumbered),
-// and the commit.
+// Numbers come from a counter in the entity's row of entity_counters (next_document_number for
+// invoices, next_credit_note_number for credit notes), taken with an UPDATE that locks the row
+// until tx ends, so concurrent issues of one entity's documents get distinct, gapless numbers; a
+// number that a caller already gave another receivable by hand is skipped (on PostgreSQL, one given
+// while the issue waited for the counter gives ErrNumberTaken instead: see issueNumbered). The
+// number is taken here, after everything else the transaction needs to do but its commit, so that
+// the issues of one entity wait for each other over as little work as possible: on PostgreSQL over
+// one statement, which takes the number and writes the receivable and its event (see
+// issueNumbered), and the commit.
 //
 // noConnection says that tx read that the entity has no connection (ActiveConnectionTx found
 // none), so that the invoice gets no record. On PostgreSQL a connection created since then
@@ -523,7 +523,7 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 		if noConnection && s.d.writableCTEs {
 			// The row lock a number would have taken: a connect that holds it is waited for.
 			var one int
-			err := tx.QueryRowContext(ctx, "SELECT 1 FROM entities WHERE id = $1"+noConnectionSinceSQL("$1")+" FOR NO KEY UPDATE", r.EntityID).Scan(&one)
+			err := tx.QueryRowContext(ctx, "SELECT 1 FROM entity_counters WHERE entity_id = $1"+noConnectionSinceSQL("$1")+" FOR NO KEY UPDATE", r.EntityID).Scan(&one)
 			if err == sql.ErrNoRows {
 				return ErrConnectedMeanwhile
 			} else if err != nil {
@@ -546,8 +546,8 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	}
 	for {
 		var n int64
-		err := tx.QueryRowContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` + 1
-		WHERE id = $1 RETURNING `+counter+` - 1`, r.EntityID).Scan(&n)
+		err := tx.QueryRowContext(ctx, `UPDATE entity_counters SET `+counter+` = `+counter+` + 1
+		WHERE entity_id = $1 RETURNING `+counter+` - 1`, r.EntityID).Scan(&n)
 		if err != nil {
 			return wrapRead("document number", mapNotFound(err, "entity"))
 		}
@@ -563,13 +563,13 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	}
 }
 
-// noConnectionSinceSQL is the condition, on the row of the entity whose id is placeholder id, that
-// the entity has had no connection created since the statement began, nor has one now, as the
-// statement sees it. When the statement waits for the row, PostgreSQL checks the condition again
-// on the row as the other transaction left it, with the epoch the statement read before it waited:
-// a connection created meanwhile moved it on.
+// noConnectionSinceSQL is the condition, on the counters' row of the entity whose id is placeholder
+// id, that the entity has had no connection created since the statement began, nor has one now, as
+// the statement sees it. When the statement waits for the row, PostgreSQL checks the condition
+// again on the row as the other transaction left it, with the epoch the statement read before it
+// waited: a connection created meanwhile moved it on.
 func noConnectionSinceSQL(id string) string {
-	return ` AND connection_epoch = (SELECT e.connection_epoch FROM entities e WHERE e.id = ` + id + `)
+	return ` AND connection_epoch = (SELECT k.connection_epoch FROM entity_counters k WHERE k.entity_id = ` + id + `)
 	AND NOT EXISTS (SELECT 1 FROM accounting_connections c WHERE c.entity_id = ` + id + ` AND c.active = 1)`
 }
 
@@ -579,11 +579,11 @@ func documentNumberSQL(n string) string {
 }
 
 // issueNumbered is FinishIssueTx on PostgreSQL for a receivable that takes the entity's next number
-// from counter, with prefix. ONE statement takes the number, which locks the entity's row until tx
-// ends, writes r with it, writes r's event and reads the subscriptions that want the event. The
-// receivable and its event are encoded before, with a mark where the number's digits go, which the
-// statement replaces: no round trip to booksync and no encoding happens while the row is locked, so
-// an entity's issues wait for each other over that statement and the commit only.
+// from counter, with prefix. ONE statement takes the number, which locks the entity's counters
+// until tx ends, writes r with it, writes r's event and reads the subscriptions that want the
+// event. The receivable and its event are encoded before, with a mark where the number's digits go,
+// which the statement replaces: no round trip to booksync and no encoding happens while the row is
+// locked, so an entity's issues wait for each other over that statement and the commit only.
 //
 // The statement's reads see the database as it was when the statement began, which may be before it
 // waited for the row. Two changes committed meanwhile are therefore seen only afterwards:
@@ -636,25 +636,11 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	n := len(args)
 	args = append(args, mark)
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
-	guard := ""
-	if noConnection {
-		guard = noConnectionSinceSQL("$14")
-	}
-	query := `WITH n AS (UPDATE entities SET ` + counter + ` = ` + counter + ` + 1 WHERE id = $14` + guard + `
-		RETURNING ` + documentNumberSQL(counter+" - 1") + ` AS digits),
-	w AS (UPDATE receivables
-		SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5 || n.digits,
-		    currency = $6, total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10,
-		    data = replace($11, ` + p(1) + `, n.digits), lines = $12, version = version + 1,
-		    data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END, api_lines = $18
-		FROM n
-		WHERE receivables.id = $13 AND receivables.entity_id = $14 AND receivables.version = $15
-		  AND NOT EXISTS (SELECT 1 FROM receivables t WHERE t.entity_id = $14 AND t.document_id = $5 || n.digits)
-		RETURNING receivables.id)`
+	query := numberedWriteSQL(counter, noConnection, p(1))
 	if event == nil {
 		query += ` SELECT n.digits, EXISTS (SELECT 1 FROM w), ` + strings.Repeat("'', ", 5) + `0, 0, 0, '{}' FROM n`
 	} else {
-		// The event's entity and partner come from the entity's row as it was before n's update.
+		// The event's entity and partner come from the entity's row.
 		args = append(args, eventArgs(ev, evData)...)
 		args = append(args, ev.ObjectType, booksync.SubscriptionEnabled)
 		query += `, ev AS (INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
@@ -704,7 +690,7 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			default:
 				// The number was given up while the statement waited for the counter, which tx
 				// holds now: it goes back to the counter, and the next statement takes it.
-				_, err = tx.ExecContext(ctx, `UPDATE entities SET `+counter+` = `+counter+` - 1 WHERE id = $1`, r.EntityID)
+				_, err = tx.ExecContext(ctx, `UPDATE entity_counters SET `+counter+` = `+counter+` - 1 WHERE entity_id = $1`, r.EntityID)
 			}
 		}
 		if err != nil {
@@ -713,6 +699,33 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 		}
 		// Taken by hand: the next statement takes the next number; given back: the same one.
 	}
+}
+
+// numberedWriteSQL is the start of issueNumbered's statement: CTE n takes the number from counter,
+// guarded as FinishIssueTx's noConnection says, and CTE w writes the receivable with it, its
+// arguments updateReceivableArgs's ($5 the document id's prefix) and mark the placeholder of the
+// number's mark in its data. w writes nothing if the number is taken (by hand): it looks the
+// number up in a subquery that cannot become a join (OFFSET 0), so that the number is an index
+// condition there, whatever the statistics say of the entity. As a join, with statistics that
+// called the entity small, PostgreSQL read every issued receivable of the entity for each issue,
+// with the counter locked.
+func numberedWriteSQL(counter string, noConnection bool, mark string) string {
+	guard := ""
+	if noConnection {
+		guard = noConnectionSinceSQL("$14")
+	}
+	return `WITH n AS (UPDATE entity_counters SET ` + counter + ` = ` + counter + ` + 1 WHERE entity_id = $14` + guard + `
+		RETURNING ` + documentNumberSQL(counter+" - 1") + ` AS digits),
+	w AS (UPDATE receivables
+		SET type = $1, status = $2, counterpart_id = $3, counterpart_name = $4, document_id = $5 || n.digits,
+		    currency = $6, total_amount = $7, discounted_subtotal = $8, issue_date = $9, updated_at = $10,
+		    data = replace($11, ` + mark + `, n.digits), lines = $12, version = version + 1,
+		    data_version = CASE WHEN created_at = $16 THEN $17 ELSE 0 END, api_lines = $18
+		FROM n
+		WHERE receivables.id = $13 AND receivables.entity_id = $14 AND receivables.version = $15
+		  AND NOT EXISTS (SELECT 1 FROM receivables t WHERE t.entity_id = $14 AND t.document_id = $5 || n.digits
+		    AND t.document_id <> '' OFFSET 0)
+		RETURNING receivables.id)`
 }
 
 // queryIssueNumbered runs issueNumbered's statement: it returns the digits of the number taken,

@@ -348,6 +348,13 @@ func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType str
 // PendingRecordsExcept is PendingRecords leaving out the records whose ids are in except (those
 // a push is sending): the query skips them in the index rather than reading and decoding them.
 func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
+	query, args := s.pendingRecordsSQL(connectionID, objectType, limit, except)
+	return queryAll(ctx, s.writer, scanSynced, query, args...)
+}
+
+// pendingRecordsSQL is PendingRecordsExcept's query and its arguments. The index
+// synced_records_pending gives the query's order, so that a batch reads its batch only.
+func (s *Store) pendingRecordsSQL(connectionID, objectType string, limit int, except []string) (string, []any) {
 	args := make([]any, 0, 4+len(except))
 	args = append(args, connectionID, booksync.SyncStatusPending, objectType)
 	skip := ""
@@ -359,8 +366,8 @@ func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectTy
 	}
 	query := "SELECT " + syncedColumns + ` FROM synced_records
 	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3` + skip + ` ORDER BY created_at, id ` +
-		s.d.limitSQL(limit, appendArg(&args)) // before args is passed on: it may append the limit
-	return queryAll(ctx, s.writer, scanSynced, query, args...)
+		s.d.limitSQL(limit, appendArg(&args)) // before args is returned: it may append the limit
+	return query, args
 }
 
 // RecordForTx is RecordFor inside a transaction.
@@ -397,8 +404,9 @@ func (s *Store) MarkPullBegun(ctx context.Context, connectionID string) error {
 // that waited for it are let go, to be pushed now, with their update time moved on to now, so that
 // a push that is running counts them as new. Unless the sync must pull again, which it reports
 // with again: a sync was asked for at or after start, or a record was made to wait for a pull
-// after this one began; the caller then rolls tx back. It writes the records' rows before anything
-// else, in the order of a transaction that makes one wait (the record, then the sync's job).
+// after this one began; the caller then rolls tx back. It takes the records' rows, then the
+// connection's, before the caller completes the sync's job: the order of a transaction that makes a
+// record wait (the record, the connection's request, then the sync's job).
 func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, connectionID string, start, now time.Time) (again bool, err error) {
 	_, err = tx.ExecContext(ctx, `UPDATE synced_records SET auto = $1,
 	updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at + 1 END
@@ -407,9 +415,18 @@ func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, connectionID str
 	if err != nil {
 		return false, fmt.Errorf("store: finish sync pull: %w", err)
 	}
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounting_connections WHERE id = $1 AND sync_requested_at >= $2)
-	OR EXISTS (SELECT 1 FROM synced_records WHERE connection_id = $1 AND sync_status = $3 AND auto = $4)`,
-		connectionID, micros(start), booksync.SyncStatusPending, autoAfterPull).Scan(&again)
+	// The request is read with the connection's row held: a request that wrote it and has not
+	// committed yet (its job, seeing this sync's running, was not queued) is waited for and seen.
+	var requested int64
+	err = tx.QueryRowContext(ctx, "SELECT sync_requested_at FROM accounting_connections WHERE id = $1"+s.d.forShare, connectionID).Scan(&requested)
+	if err != nil {
+		return false, fmt.Errorf("store: finish sync pull: %w", err)
+	}
+	if requested >= micros(start) {
+		return true, nil
+	}
+	err = tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM synced_records WHERE connection_id = $1 AND sync_status = $2 AND auto = $3)",
+		connectionID, booksync.SyncStatusPending, autoAfterPull).Scan(&again)
 	if err != nil {
 		return false, fmt.Errorf("store: finish sync pull: %w", err)
 	}

@@ -83,8 +83,8 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 			return err
 		}
 		err = w.e.store.InTx(ctx, func(tx *sql.Tx) error {
-			// The records' rows first, then the job's, in the order of a retry that makes a record
-			// wait for a pull (see Engine.PushRecord).
+			// The records' rows and the connection's first, then the job's, in the order of a retry
+			// that makes a record wait for a pull (see Engine.PushRecord).
 			again, err := w.e.store.FinishSyncPull(ctx, tx, connID, start, w.e.now())
 			if err != nil {
 				return err
