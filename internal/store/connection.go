@@ -285,15 +285,6 @@ func (s *Store) RequestSync(ctx context.Context, tx *sql.Tx, id string, t time.T
 	return nil
 }
 
-// SyncRequestedSince reports, inside tx, whether a sync of the connection was asked for at or after t.
-func (s *Store) SyncRequestedSince(ctx context.Context, tx *sql.Tx, id string, t time.Time) (bool, error) {
-	var at int64
-	if err := tx.QueryRowContext(ctx, "SELECT sync_requested_at FROM accounting_connections WHERE id = $1", id).Scan(&at); err != nil {
-		return false, fmt.Errorf("store: sync requested: %w", err)
-	}
-	return at >= micros(t), nil
-}
-
 // PullCursor returns where the last pull of the connection's changes stopped: the cursor its
 // connector returned, "" before the first pull.
 func (s *Store) PullCursor(ctx context.Context, id string) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/booksync/booksync/internal/pgtest"
@@ -67,5 +68,24 @@ func TestEntityCountersMigrationKeepsTheNumbers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMigrateRefusesAVersionRecordedUnderAnotherName: a database migrated by a build whose
+// migration of some version was another one (a build between releases) is refused, not upgraded
+// past a schema change it never ran.
+func TestMigrateRefusesAVersionRecordedUnderAnotherName(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := OpenAndMigrate(ctx, filepath.Join(t.TempDir(), "other.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.writer.ExecContext(ctx, "UPDATE schema_migrations SET name = '0011_something_else' WHERE version = 11"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "version 11 of this database is 0011_something_else") {
+		t.Fatalf("migrating a database with another version 11: %v", err)
 	}
 }

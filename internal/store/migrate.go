@@ -117,25 +117,32 @@ func (s *Store) applyMigrations(ctx context.Context, tx *sql.Tx, migrations []mi
 )`); err != nil {
 		return fmt.Errorf("store: migrate: create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	applied := map[int]string{}
+	rows, err := tx.QueryContext(ctx, "SELECT version, name FROM schema_migrations")
 	if err != nil {
 		return fmt.Errorf("store: migrate: read schema_migrations: %w", err)
 	}
 	for rows.Next() {
 		var v int
-		if err := rows.Scan(&v); err != nil {
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: migrate: read schema_migrations: %w", err)
 		}
-		applied[v] = true
+		applied[v] = name
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: migrate: read schema_migrations: %w", err)
 	}
 	for _, m := range migrations {
-		if applied[m.Version] {
+		if name, ok := applied[m.Version]; ok {
+			// A version is one migration: a database that ran another under its number (a build
+			// between releases) does not have this one's schema, and skipping it would fail later.
+			if name != m.Name {
+				return fmt.Errorf("store: migrate: version %d of this database is %s, but this booksync's is %s; "+
+					"it was migrated by another build of booksync and cannot be upgraded by this one", m.Version, name, m.Name)
+			}
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {

@@ -24,7 +24,7 @@ func TestPostgresReadsPendingRecordsInIndexOrder(t *testing.T) {
 	}
 	defer s.Close()
 	for _, except := range [][]string{nil, {"a", "b"}} {
-		q, args := s.pendingRecordsSQL("conn", booksync.ObjectReceivable, 50, except)
+		q, args := s.pendingRecordsSQL("conn", booksync.ObjectReceivable, 50, except, false)
 		plan := explainPostgres(t, s, q, args)
 		if strings.Contains(plan, "Sort") || !strings.Contains(plan, "synced_records_pending") {
 			t.Errorf("pending records, except %v: the plan sorts or does not use synced_records_pending:\n%s", except, plan)

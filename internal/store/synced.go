@@ -151,7 +151,12 @@ func (s *Store) UpdateSyncedRecordTx(ctx context.Context, tx *sql.Tx, r *booksyn
 // updateSyncedSQL writes a record. Its attempts only grow until it is done: a push counts them
 // (MarkAttempted) while another writer may hold an older copy of the record, and a lost count would
 // let a later push create an object that may already be in the books instead of looking it up.
-const updateSyncedSQL = `UPDATE synced_records SET sync_status = $1, auto = $2,
+//
+// A record that waits for a sync's pull (auto 2 or 3) keeps waiting when a writer that read it
+// before it was made to wait makes it pending to be pushed now: only the sync lets it go
+// (FinishSyncPull).
+const updateSyncedSQL = `UPDATE synced_records SET sync_status = $1,
+	auto = CASE WHEN $1 = 'pending' AND $2 = 1 AND auto IN (2, 3) THEN 2 ELSE $2 END,
 	attempts = CASE WHEN $1 = 'done' OR attempts < $3 THEN $3 ELSE attempts END, updated_at = $4, data = $5,
 	platform_object_id = $6
 	WHERE id = $7`
@@ -340,23 +345,30 @@ func (s *Store) SyncedRecords(ctx context.Context, entityID string, q booksync.L
 }
 
 // PendingRecords returns up to limit records of a connection that wait to be pushed, oldest
-// first: pending, and either queued automatically or pushed on request.
+// first: pending, and either queued automatically or pushed on request, those that wait for a
+// sync's pull (WaitsForPull) too.
 func (s *Store) PendingRecords(ctx context.Context, connectionID, objectType string, limit int) ([]booksync.SyncedRecord, error) {
-	return s.PendingRecordsExcept(ctx, connectionID, objectType, limit, nil)
+	query, args := s.pendingRecordsSQL(connectionID, objectType, limit, nil, true)
+	return queryAll(ctx, s.writer, scanSynced, query, args...)
 }
 
 // PendingRecordsExcept is PendingRecords leaving out the records whose ids are in except (those
 // a push is sending): the query skips them in the index rather than reading and decoding them.
 func (s *Store) PendingRecordsExcept(ctx context.Context, connectionID, objectType string, limit int, except []string) ([]booksync.SyncedRecord, error) {
-	query, args := s.pendingRecordsSQL(connectionID, objectType, limit, except)
+	query, args := s.pendingRecordsSQL(connectionID, objectType, limit, except, false)
 	return queryAll(ctx, s.writer, scanSynced, query, args...)
 }
 
-// pendingRecordsSQL is PendingRecordsExcept's query and its arguments. The index
-// synced_records_pending gives the query's order, so that a batch reads its batch only.
-func (s *Store) pendingRecordsSQL(connectionID, objectType string, limit int, except []string) (string, []any) {
+// pendingRecordsSQL is PendingRecordsExcept's query and its arguments, or with waiting
+// PendingRecords'. The index synced_records_pending gives PendingRecordsExcept's order, so that
+// a batch reads its batch only.
+func (s *Store) pendingRecordsSQL(connectionID, objectType string, limit int, except []string, waiting bool) (string, []any) {
 	args := make([]any, 0, 4+len(except))
 	args = append(args, connectionID, booksync.SyncStatusPending, objectType)
+	autoIs := "auto = 1"
+	if waiting {
+		autoIs = "auto >= 1"
+	}
 	skip := ""
 	if len(except) > 0 {
 		skip = " AND id NOT IN (" + placeholderList(4, len(except)) + ")"
@@ -365,7 +377,7 @@ func (s *Store) pendingRecordsSQL(connectionID, objectType string, limit int, ex
 		}
 	}
 	query := "SELECT " + syncedColumns + ` FROM synced_records
-	WHERE connection_id = $1 AND sync_status = $2 AND auto = 1 AND object_type = $3` + skip + ` ORDER BY created_at, id ` +
+	WHERE connection_id = $1 AND sync_status = $2 AND ` + autoIs + ` AND object_type = $3` + skip + ` ORDER BY created_at, id ` +
 		s.d.limitSQL(limit, appendArg(&args)) // before args is returned: it may append the limit
 	return query, args
 }
@@ -431,6 +443,17 @@ func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, connectionID str
 		return false, fmt.Errorf("store: finish sync pull: %w", err)
 	}
 	return again, nil
+}
+
+// ConnectionsWaitingForPull returns the connected connections that have records waiting for a
+// sync's pull (WaitsForPull) since before t: their sync was not asked for, or was lost (a writer
+// that made a record pending again kept it waiting, and queued a push only), and the sweeper
+// queues it.
+func (s *Store) ConnectionsWaitingForPull(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
+	return queryStrings(ctx, tx, `SELECT c.id FROM accounting_connections c WHERE c.status = $3
+	AND EXISTS (SELECT 1 FROM synced_records r WHERE r.connection_id = c.id AND r.sync_status = $1
+	AND r.auto = `+strconv.Itoa(autoAfterPull)+` AND r.updated_at < $2)`,
+		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
 }
 
 // CountPendingSince counts a connection's records queued for push that changed at or after t.

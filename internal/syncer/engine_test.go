@@ -294,6 +294,44 @@ func TestRetryOfAnErrorWaitsForTheSyncsPull(t *testing.T) {
 	})
 }
 
+// TestTheSweepSyncsARecordLeftWaiting: a record that waits for a sync's pull with no sync to pull
+// (a writer made it pending again and kept it waiting, but queued a push only) gets a sync from
+// the minute's sweep once it has waited a minute, and is pushed after the pull.
+func TestTheSweepSyncsARecordLeftWaiting(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, dsn string) {
+		books := fakeBooks()
+		refused := &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed", Message: "Contact is archived"}
+		first := true
+		var mu sync.Mutex
+		books.PushInvoicesFn = func(_ context.Context, invs []platform.Invoice) ([]platform.Result, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if first {
+				first = false
+				return refuse(invs, refused), nil
+			}
+			return acceptAll(invs), nil
+		}
+		b, _ := startedEngine(t, dsn, books, engineOptions{})
+		inv := b.issue(b.sales)
+		rec := b.settled(inv)
+		if rec.SyncStatus != booksync.SyncStatusError {
+			t.Fatalf("first push: %s", rec.SyncStatus)
+		}
+		b.settle()
+
+		// Waiting since two minutes, with no sync asked for.
+		rec.SyncStatus, rec.Errors, rec.WaitsForPull = booksync.SyncStatusPending, nil, true
+		rec.UpdatedAt = time.Now().Add(-2 * time.Minute)
+		must(t, b.st.UpdateSyncedRecord(b.ctx, rec))
+		must(t, b.e.Sweep(b.ctx))
+		if rec = b.settled(inv); rec.SyncStatus != booksync.SyncStatusDone {
+			t.Fatalf("after the sweep: %s %+v", rec.SyncStatus, rec.Errors)
+		}
+	})
+}
+
 // TestStaleOutcomeDoesNotOverwriteRepush pushes a record again while an earlier push of it waits
 // for the accounting system's answer: that answer is about the record as it was before, so it must
 // not replace the new push, which must reach the books.

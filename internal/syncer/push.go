@@ -570,7 +570,7 @@ func (s *session) pushBatch(ctx context.Context, typ string, recs []booksync.Syn
 func (e *Engine) setError(ctx context.Context, r *booksync.SyncedRecord, cause *booksync.SyncError) {
 	se := personalize(r, cause)
 	readAt := e.restamp(r)
-	r.SyncStatus, r.Errors = booksync.SyncStatusError, se
+	r.SyncStatus, r.Errors, r.WaitsForPull = booksync.SyncStatusError, se, false // it waits for the user now
 	if ok, err := e.store.SettleSyncedRecord(ctx, r, readAt); err != nil {
 		e.log.Error("record error not saved", "record_id", r.ID, "err", err)
 		return

@@ -125,8 +125,9 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 }
 
 // Sweep queues the sync of every connection whose hour is up, in the same transaction that moves
-// its next sync an hour on, and a push for every connection whose pending records have waited
-// more than a minute. The sweep job runs it every minute.
+// its next sync an hour on, or that has records waiting for a pull for more than a minute, and a
+// push for every connection whose pending records have waited more than a minute. The sweep job
+// runs it every minute.
 func (e *Engine) Sweep(ctx context.Context) error {
 	now := e.now()
 	return e.store.InTx(ctx, func(tx *sql.Tx) error {
@@ -135,6 +136,17 @@ func (e *Engine) Sweep(ctx context.Context) error {
 			return err
 		}
 		for _, id := range ids {
+			if _, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: id}, nil); err != nil {
+				return err
+			}
+		}
+		// A record that waits for a pull without a sync to pull (a writer that made it pending
+		// again kept it waiting and queued a push only) gets one.
+		waiting, err := e.store.ConnectionsWaitingForPull(ctx, tx, now.Add(-time.Minute))
+		if err != nil {
+			return err
+		}
+		for _, id := range waiting {
 			if _, err := e.river.InsertTx(ctx, tx, SyncArgs{ConnectionID: id}, nil); err != nil {
 				return err
 			}

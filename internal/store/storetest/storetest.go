@@ -1375,8 +1375,13 @@ func testPendingWaitsForSync(t *testing.T, s *store.Store) {
 	}
 
 	retried, backlog := add(base.Add(time.Second)), add(base.Add(2*time.Second))
+	readBefore := *retried
 	wait(retried, base.Add(3*time.Second))
 	must(t, s.InTx(ctx, func(tx *sql.Tx) error { return s.RequestSync(ctx, tx, c.ID, base.Add(3*time.Second)) }))
+	// Another writer that read the record before it was made to wait makes it pending again: it
+	// still waits (only the sync lets it go).
+	readBefore.UpdatedAt = base.Add(3500 * time.Millisecond)
+	must(t, s.UpdateSyncedRecord(ctx, &readBefore))
 	got, err := s.SyncedRecord(ctx, e.ID, retried.ID)
 	must(t, err)
 	if !got.WaitsForPull || !got.Auto || got.SyncStatus != booksync.SyncStatusPending {
@@ -1384,6 +1389,12 @@ func testPendingWaitsForSync(t *testing.T, s *store.Store) {
 	}
 	takes(backlog.ID) // the sync asked for holds back no other record
 	counts(base, 1)
+	// What fails a connection's pending records after a push's or a sync's last attempt sees it.
+	all, err := s.PendingRecords(ctx, c.ID, booksync.ObjectReceivable, 10)
+	must(t, err)
+	if len(all) != 2 || all[0].ID != retried.ID || !all[0].WaitsForPull {
+		t.Fatalf("the connection's pending records: %+v, want the waiting one and the backlog", all)
+	}
 
 	// The pull begins; the record is made to wait again while it runs, so it waits for the next.
 	must(t, s.MarkPullBegun(ctx, c.ID))

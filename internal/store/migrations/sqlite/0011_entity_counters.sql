@@ -1,11 +1,7 @@
 -- An entity's counters get a row of their own: the next invoice and credit note numbers, which
--- every issue takes, and the connection epoch. In the entity's row, each issue left a dead
--- version of that wide row behind (on PostgreSQL, often with a new index entry, as the page had no
--- room for the new version beside the old), and every statement that looked the entity up
--- afterwards (the foreign key check of each invoice, event and synced record written, the push's
--- read of the partner) stepped over all of them until a vacuum: a backlog's push spent most of
--- its database time there. The counters' row is narrow, and its pages keep half their space free,
--- so that an update stays in its page and leaves no index entry.
+-- every issue takes, and the connection epoch. PostgreSQL's migration 0011 says why: there, each
+-- issue left a dead version of the entity's wide row behind. SQLite keeps the same schema, and
+-- an issue here now rewrites a narrow row instead of the entity's.
 --
 -- connection_epoch counts the connections an entity has had. Creating one moves it on, with the
 -- counters' row locked, in the connection's own transaction. An issue that read that its entity

@@ -1,7 +1,5 @@
 -- A push reads its connection's pending records oldest first, ORDER BY created_at, id, a batch at a
--- time. The index ended at created_at, so the order needed a sort; with statistics that called the
--- table small (a new database, or a backlog issued since the last ANALYZE), PostgreSQL read every
--- pending record of the connection to sort them, for each batch: 15,000 rows a batch while a backlog
--- of 20,000 drained. With id in the index, the index gives the order, and each batch reads its batch.
+-- time, and the index ended at created_at. With id in the index, the index gives the whole order
+-- (PostgreSQL's migration 0012 says what its planner did without it).
 DROP INDEX synced_records_pending;
 CREATE INDEX synced_records_pending ON synced_records (connection_id, sync_status, auto, object_type, created_at, id);
