@@ -17,12 +17,7 @@ import (
 // that sorts reads every pending record of the connection for each batch.
 func TestPostgresReadsPendingRecordsInIndexOrder(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := OpenAndMigrate(ctx, pgtest.NewDatabase(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newPostgresWithoutStatistics(t)
 	for _, except := range [][]string{nil, {"a", "b"}} {
 		q, args := s.pendingRecordsSQL("conn", booksync.ObjectReceivable, 50, except, false)
 		plan := explainPostgres(t, s, q, args)
@@ -38,12 +33,7 @@ func TestPostgresReadsPendingRecordsInIndexOrder(t *testing.T) {
 // numbers costs each issue, with the entity's counter locked, as much as the entity has issued.
 func TestPostgresLooksUpTheNumberAnIssueTakes(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := OpenAndMigrate(ctx, pgtest.NewDatabase(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := newPostgresWithoutStatistics(t)
 	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: uuid.NewString(), Type: booksync.ReceivableTypeInvoice,
 		Status: booksync.StatusIssued, Currency: "EUR", CreatedAt: at, UpdatedAt: at}
@@ -69,6 +59,18 @@ func TestPostgresLooksUpTheNumberAnIssueTakes(t *testing.T) {
 			t.Errorf("the issue's number, no connection read %v: the receivables holding it are not looked up by it:\n%s", noConnection, plan)
 		}
 	}
+}
+
+// newPostgresWithoutStatistics returns a store on a new, migrated PostgreSQL database: its planner
+// knows nothing of its tables yet, as after a backlog issued since the last ANALYZE.
+func newPostgresWithoutStatistics(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenAndMigrate(context.Background(), pgtest.NewDatabase(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // explainPostgres returns PostgreSQL's plan of q with args.
