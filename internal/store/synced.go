@@ -446,13 +446,13 @@ func (s *Store) FinishSyncPull(ctx context.Context, tx *sql.Tx, connectionID str
 }
 
 // ConnectionsWaitingForPull returns the connected connections that have records waiting for a
-// sync's pull (WaitsForPull) since before t: their sync was not asked for, or was lost (a writer
-// that made a record pending again kept it waiting, and queued a push only), and the sweeper
-// queues it.
+// sync's pull (WaitsForPull) since before t: their sync was not asked for (a writer that made a
+// record pending again kept it waiting, and queued a push only), or ended before it finished its
+// pull, and the sweeper queues one (River's uniqueness leaves a sync that is running alone).
 func (s *Store) ConnectionsWaitingForPull(ctx context.Context, tx *sql.Tx, t time.Time) ([]string, error) {
 	return queryStrings(ctx, tx, `SELECT c.id FROM accounting_connections c WHERE c.status = $3
 	AND EXISTS (SELECT 1 FROM synced_records r WHERE r.connection_id = c.id AND r.sync_status = $1
-	AND r.auto = `+strconv.Itoa(autoAfterPull)+` AND r.updated_at < $2)`,
+	AND r.auto IN (`+strconv.Itoa(autoAfterPull)+`, `+strconv.Itoa(autoPulling)+`) AND r.updated_at < $2)`,
 		booksync.SyncStatusPending, micros(t), booksync.ConnectionConnected)
 }
 
