@@ -25,8 +25,8 @@ func TestConnectingWaitsForAnIssueThatReadTheConnection(t *testing.T) {
 	ctx := context.Background()
 	ent := newPartnerEntity(t, s, booksync.Settings{})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: t0, UpdatedAt: t0,
-		Platform: booksync.PlatformXero, Status: booksync.ConnectionPendingAuth, Errors: []booksync.ConnectionError{}}
+	c := newConnectionOf(ent.ID, booksync.PlatformXero, booksync.ConnectionPendingAuth, t0)
+	c.TenantID = "" // the OAuth callback finds it
 	if err := s.CreateConnection(ctx, c, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -170,9 +170,7 @@ func TestAnIssueThatReadNoConnectionWhileTheEntityConnects(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				conn := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: at, UpdatedAt: at,
-					Platform: booksync.PlatformGnuCash, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{},
-					TenantID: ent.ID}
+				conn := newConnectionOf(ent.ID, booksync.PlatformGnuCash, booksync.ConnectionConnected, at)
 
 				var connected func() error
 				err := s.InTx(ctx, func(tx *sql.Tx) error {
@@ -226,8 +224,7 @@ func TestAFinishingSyncWaitsForARequestBeingMade(t *testing.T) {
 	ctx := context.Background()
 	ent := newPartnerEntity(t, s, booksync.Settings{})
 	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	c := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: t0, UpdatedAt: t0,
-		Platform: booksync.PlatformXero, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{}, TenantID: "org"}
+	c := newConnectionOf(ent.ID, booksync.PlatformXero, booksync.ConnectionConnected, t0)
 	if err := s.CreateConnection(ctx, c, ""); err != nil {
 		t.Fatal(err)
 	}

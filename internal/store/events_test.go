@@ -197,6 +197,13 @@ func newDraft(t *testing.T, s *store.Store, entityID, typ string, at time.Time) 
 	return r
 }
 
+// newConnectionOf returns a connection of the entity to platform in status, made at at, not
+// stored yet.
+func newConnectionOf(entityID, platform, status string, at time.Time) *booksync.Connection {
+	return &booksync.Connection{ID: uuid.NewString(), EntityID: entityID, CreatedAt: at, UpdatedAt: at,
+		Platform: platform, Status: status, Errors: []booksync.ConnectionError{}, TenantID: uuid.NewString()}
+}
+
 // issueWithEvent issues the entity's draft id at at, with its issued event, as the invoicing service
 // does, and returns it as issued.
 func issueWithEvent(t *testing.T, s *store.Store, entityID, id string, at time.Time) *booksync.Receivable {
@@ -237,9 +244,8 @@ func TestSettleSyncedRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			c := &booksync.Connection{ID: uuid.NewString(), EntityID: ent.ID, CreatedAt: t0, UpdatedAt: t0,
-				Platform: booksync.PlatformXero, Status: booksync.ConnectionConnected, Errors: []booksync.ConnectionError{},
-				TenantID: uuid.NewString(), NextSyncAt: t0.Add(time.Hour)}
+			c := newConnectionOf(ent.ID, booksync.PlatformXero, booksync.ConnectionConnected, t0)
+			c.NextSyncAt = t0.Add(time.Hour)
 			if err := s.CreateConnection(ctx, c, ""); err != nil {
 				t.Fatal(err)
 			}

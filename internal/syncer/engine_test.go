@@ -301,18 +301,14 @@ func TestTheSweepSyncsARecordLeftWaiting(t *testing.T) {
 	t.Parallel()
 	forEachDB(t, func(t *testing.T, dsn string) {
 		books := fakeBooks()
+		var log invoiceLog
 		refused := &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed", Message: "Contact is archived"}
-		first := true
-		var mu sync.Mutex
-		books.PushInvoicesFn = func(_ context.Context, invs []platform.Invoice) ([]platform.Result, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if first {
-				first = false
+		books.PushInvoicesFn = log.wrap(func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+			if call == 1 {
 				return refuse(invs, refused), nil
 			}
 			return acceptAll(invs), nil
-		}
+		})
 		b, _ := startedEngine(t, dsn, books, engineOptions{})
 		inv := b.issue(b.sales)
 		rec := b.settled(inv)
