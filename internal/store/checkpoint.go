@@ -63,7 +63,7 @@ func truncateWait(failed int) time.Duration {
 // at first, longer after each attempt in a row that the readers outlasted (truncateWait). It runs
 // on the writer's own connection, between two of its transactions. Starting the WAL over changes
 // its header, and a SQLite connection that finds the header changed by another connection
-// discards its whole page cache; run elsewhere, each truncation cost the writer its cache (32 MiB
+// discards its whole page cache; run elsewhere, each truncation cost the writer its cache (16 MiB
 // of index pages, read again from the file afterwards).
 type checkpointer struct {
 	db      *sql.DB // the checkpointer's own connection, for the passive checkpoints

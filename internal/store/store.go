@@ -122,9 +122,13 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteWriterCache is the SQLite writer's page cache, in KiB as PRAGMA cache_size takes it when
-// negative: 32 MiB, so that the pages of the indexes a write touches stay cached while the tables
-// grow (SQLite's default of 2 MiB makes each write read them again from the file).
-const sqliteWriterCache = -32768
+// negative: 16 MiB, so that the pages of the indexes a write touches stay cached while the tables
+// grow (SQLite's default of 2 MiB makes each write read them again from the file). It costs twice
+// that in resident memory: the SQLite library's allocator (modernc.org/memory) gives each cached
+// page, 4 KiB and SQLite's header of it, a slot of 8 KiB. A cache of 32 MiB was measured no faster
+// at draining a backlog (`go test ./internal/app -bench PushThroughput`), and cost serve 20-30 MiB
+// more at its peak (`booksync bench memory`).
+const sqliteWriterCache = -16384
 
 func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if dsn == "" {
