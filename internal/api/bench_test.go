@@ -51,7 +51,10 @@ func benchDatabases(b *testing.B) map[string]func(b *testing.B) string {
 // a target beyond it needs each invoice to cost less. On SQLite,
 // wal_pages/invoice is how many pages the writer wrote to the WAL per invoice, each a 4 KiB write
 // (and a checksum) that the checkpointer later copies into the database file: what the schema and
-// the group commit make each invoice cost in I/O.
+// the group commit make each invoice cost in I/O. writer_busy is the share of the run the one
+// writer connection spent in transactions (near 1, the writer bounds the rate, whatever the CPU
+// ceiling), commit_µs/invoice the part of that spent committing per invoice, and calls/commit how
+// many write transactions of booksync each SQLite commit held (see store.WriterStats).
 func BenchmarkCreateAndIssue(b *testing.B) {
 	for name, dsn := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
@@ -68,6 +71,7 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 			b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 concurrent clients
 			pages0 := walPagesWritten(b, h)
 			db0 := serverCPU(b, h)
+			w0, sqlite := h.store.WriterStats()
 			b.ResetTimer()
 			start, cpu0 := time.Now(), pgtest.ProcessCPU(b)
 			b.RunParallel(func(pb *testing.PB) {
@@ -86,8 +90,15 @@ func BenchmarkCreateAndIssue(b *testing.B) {
 					}
 				}
 			})
-			rate := float64(b.N) / time.Since(start).Seconds()
+			elapsed := time.Since(start)
+			rate := float64(b.N) / elapsed.Seconds()
 			cpu := pgtest.ProcessCPU(b) - cpu0
+			if w1, _ := h.store.WriterStats(); sqlite {
+				// The share of the run that the one writer was busy: near 1, it bounds the rate.
+				b.ReportMetric((w1.Busy-w0.Busy).Seconds()/elapsed.Seconds(), "writer_busy")
+				b.ReportMetric(float64((w1.Committing-w0.Committing).Microseconds())/float64(b.N), "commit_µs/invoice")
+				b.ReportMetric(float64(w1.Calls-w0.Calls)/float64(w1.Transactions-w0.Transactions), "calls/commit")
+			}
 			b.ReportMetric(rate, "invoices/s")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu_µs/invoice")
 			// On PostgreSQL the ceiling needs the server's share; without it, no ceiling.

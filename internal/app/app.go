@@ -152,6 +152,12 @@ func newEngine(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Store: st, Metrics: metrics.New()}
+	if _, ok := st.WriterStats(); ok {
+		a.Metrics.ObserveSQLiteWriter(func() metrics.WriterStats {
+			s, _ := st.WriterStats()
+			return metrics.WriterStats{Transactions: s.Transactions, Calls: s.Calls, Busy: s.Busy, Committing: s.Committing}
+		})
+	}
 	hooksCfg := cfg.Webhooks
 	hooksCfg.Store, hooksCfg.SecretKey = st, cfg.SecretKey
 	if hooksCfg.Logger == nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/booksync/booksync/internal/store"
 	"github.com/shopspring/decimal"
 )
 
@@ -188,6 +190,21 @@ func TestXeroStory(t *testing.T) {
 			`booksync_http_requests_total{operation="post_receivables_id_issue",status="200"}`} {
 			if !strings.Contains(string(body), want) {
 				t.Fatalf("/metrics lacks %s", want)
+			}
+		}
+		// On SQLite they show how busy the one writer has been; PostgreSQL has no such writer.
+		sqlite := s.app.Store.Dialect() == store.DialectSQLite
+		for _, name := range []string{"booksync_sqlite_writer_transactions_total", "booksync_sqlite_writer_calls_total",
+			"booksync_sqlite_writer_busy_seconds_total", "booksync_sqlite_writer_commit_seconds_total"} {
+			shown, value := false, 0.0
+			for _, line := range strings.Split(string(body), "\n") {
+				if v, ok := strings.CutPrefix(line, name+" "); ok {
+					shown = true
+					value, _ = strconv.ParseFloat(v, 64)
+				}
+			}
+			if shown != sqlite || (sqlite && value <= 0) {
+				t.Fatalf("/metrics on %s: %s shown %v, value %g", s.app.Store.Dialect(), name, shown, value)
 			}
 		}
 

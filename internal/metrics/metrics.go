@@ -1,7 +1,7 @@
 // Package metrics holds booksync's Prometheus metrics, served at /metrics: API requests by
-// operation and status, and synced records settled by object type, platform and outcome. Each
-// booksync process has its own registry, so that tests and several servers in one process do not
-// share counts.
+// operation and status, synced records settled by object type, platform and outcome, and, on
+// SQLite, how busy the single writer is. Each booksync process has its own registry, so that tests
+// and several servers in one process do not share counts.
 package metrics
 
 import (
@@ -48,6 +48,34 @@ func New() *Metrics {
 	m.registry.MustRegister(m.requests, m.duration, m.records, m.pulls, m.pullCost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WriterStats is what a SQLite database's single writer has done since it opened (the store's
+// WriterStats).
+type WriterStats struct {
+	Transactions, Calls int64
+	Busy, Committing    time.Duration
+}
+
+// ObserveSQLiteWriter serves the counters of a SQLite store's writer, which read returns when
+// /metrics is read: the rate of booksync_sqlite_writer_busy_seconds_total is the share of time the
+// writer is busy, and near 1 it is what limits the writes (PostgreSQL scales further).
+func (m *Metrics) ObserveSQLiteWriter(read func() WriterStats) {
+	counter := func(name, help string, value func(WriterStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return value(read()) })
+	}
+	m.registry.MustRegister(
+		counter("booksync_sqlite_writer_transactions_total",
+			"SQLite transactions the writer ran, each holding the write transactions of booksync that arrived while the one before it ran.",
+			func(s WriterStats) float64 { return float64(s.Transactions) }),
+		counter("booksync_sqlite_writer_calls_total", "Write transactions of booksync the SQLite transactions held.",
+			func(s WriterStats) float64 { return float64(s.Calls) }),
+		counter("booksync_sqlite_writer_busy_seconds_total", "Time the SQLite writer spent in transactions: its rate is the share of time it is busy.",
+			func(s WriterStats) float64 { return s.Busy.Seconds() }),
+		counter("booksync_sqlite_writer_commit_seconds_total", "Part of the writer's busy time spent committing: writing the changed pages to the WAL.",
+			func(s WriterStats) float64 { return s.Committing.Seconds() }),
+	)
 }
 
 // Handler serves the metrics in Prometheus' text format.

@@ -19,9 +19,6 @@ func ReceivableRow(r *booksync.Receivable) (documentID string, issueDate int64, 
 // ReceivableDataVersion is the version of the shape the store writes invoices' data in.
 const ReceivableDataVersion = receivableDataVersion
 
-// BatchCommits returns how many commits the SQLite store's group commit has run.
-func BatchCommits(s *Store) int64 { return s.batches.commits.Load() }
-
 // QueuedCalls returns how many InTx calls wait for a turn (some may have left already).
 func QueuedCalls(s *Store) int {
 	s.batches.mu.Lock()

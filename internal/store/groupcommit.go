@@ -59,7 +59,10 @@ type groupCommit struct {
 	wake   chan struct{} // a caller is queued or the store is closing
 	done   chan struct{} // closed when the runner has stopped
 
-	commits atomic.Int64 // COMMITs run, for tests
+	commits atomic.Int64 // COMMITs run
+	calls   atomic.Int64 // callers' fns run in them
+	busy    atomic.Int64 // nanoseconds from each batch's start to its commit's end
+	commit  atomic.Int64 // nanoseconds spent in COMMIT
 }
 
 // txCall is one InTx call.
@@ -145,6 +148,12 @@ func (c *txCall) call(tx *sql.Tx) (err error) {
 	err = c.fn(tx)
 	returned = true
 	return err
+}
+
+// stats returns what the writer has done since the store opened (see WriterStats).
+func (g *groupCommit) stats() WriterStats {
+	return WriterStats{Transactions: g.commits.Load(), Calls: g.calls.Load(),
+		Busy: time.Duration(g.busy.Load()), Committing: time.Duration(g.commit.Load())}
 }
 
 func (g *groupCommit) nudge() {
@@ -261,7 +270,12 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 		}
 	}
 
+	committing := time.Now()
 	err = tx.Commit()
+	end := time.Now()
+	g.commit.Add(int64(end.Sub(committing)))
+	g.busy.Add(int64(end.Sub(start)))
+	g.calls.Add(int64(n))
 	g.commits.Add(1)
 	if err != nil {
 		err = fmt.Errorf("store: commit: %w", mapErr(err))

@@ -126,7 +126,7 @@ func TestGroupCommitKeepsEachCallersOutcome(t *testing.T) {
 	t.Parallel()
 	f := newBatchFixture(t)
 	ctx := context.Background()
-	commitsBefore := store.BatchCommits(f.s)
+	before, _ := f.s.WriterStats()
 
 	var ok []<-chan any
 	for i := range 10 {
@@ -196,8 +196,17 @@ func TestGroupCommitKeepsEachCallersOutcome(t *testing.T) {
 		t.Error("the fn of a caller that left before its turn ran")
 	}
 	// The blocking first caller's batch, then one batch for all the others (or one for all).
-	if n := store.BatchCommits(f.s) - commitsBefore; n > 2 {
+	after, _ := f.s.WriterStats()
+	if n := after.Transactions - before.Transactions; n > 2 {
 		t.Errorf("%d commits for 18 callers queued together, want at most 2", n)
+	}
+	// What /metrics shows of the writer: every call its transactions took, the first caller's too,
+	// but not the one that left before its turn; the time they took, committing a part of it.
+	if n := after.Calls - before.Calls; n != 19 {
+		t.Errorf("the writer counts %d calls, want 19", n)
+	}
+	if busy, commit := after.Busy-before.Busy, after.Committing-before.Committing; commit <= 0 || busy <= commit {
+		t.Errorf("the writer counts %v busy and %v committing, want some of each, committing a part of busy", busy, commit)
 	}
 }
 

@@ -255,6 +255,28 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// WriterStats is what a SQLite store's writer has done since the store opened. Its one connection
+// runs every write transaction, so Busy's share of the time elapsed is how close the store is to
+// the writes SQLite can take: near all of it, writes wait for each other (PostgreSQL scales
+// further).
+type WriterStats struct {
+	// Transactions are the SQLite transactions the writer ran, each holding the InTx calls that
+	// arrived while the one before it ran (see InTx); Calls are the InTx calls they took.
+	Transactions, Calls int64
+	// Busy is the time spent in those transactions, Committing the part of it spent in COMMIT:
+	// writing the pages they changed to the WAL.
+	Busy, Committing time.Duration
+}
+
+// WriterStats returns what the writer has done, or false on PostgreSQL, where each transaction has
+// a connection of its own.
+func (s *Store) WriterStats() (WriterStats, bool) {
+	if s.batches == nil {
+		return WriterStats{}, false
+	}
+	return s.batches.stats(), true
+}
+
 // InTx runs fn in a transaction on the writer and commits when it returns nil; an error or a panic
 // rolls back fn's writes, and InTx returns fn's error as it is or panics again in the caller's
 // goroutine. A commit's error is returned wrapped. The methods that take a *sql.Tx, most of them
