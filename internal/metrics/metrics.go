@@ -50,32 +50,50 @@ func New() *Metrics {
 	return m
 }
 
-// WriterStats is what a SQLite database's single writer has done since it opened (the store's
-// WriterStats).
+// WriterStats is what a SQLite store's single writer has done for booksync's write transactions
+// since the store opened (the store's WriterStats).
 type WriterStats struct {
 	Transactions, Calls int64
 	Busy, Committing    time.Duration
 }
 
-// ObserveSQLiteWriter serves the counters of a SQLite store's writer, which read returns when
+// ObserveSQLiteWriter serves the counters of a SQLite store's writer, which read returns each time
 // /metrics is read: the rate of booksync_sqlite_writer_busy_seconds_total is the share of time the
-// writer is busy, and near 1 it is what limits the writes (PostgreSQL scales further).
+// writer is busy, and near 1 it is what limits the writes (PostgreSQL scales further). Call it once
+// per Metrics.
 func (m *Metrics) ObserveSQLiteWriter(read func() WriterStats) {
-	counter := func(name, help string, value func(WriterStats) float64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return value(read()) })
-	}
-	m.registry.MustRegister(
-		counter("booksync_sqlite_writer_transactions_total",
-			"SQLite transactions the writer ran, each holding the write transactions of booksync that arrived while the one before it ran.",
-			func(s WriterStats) float64 { return float64(s.Transactions) }),
-		counter("booksync_sqlite_writer_calls_total", "Write transactions of booksync the SQLite transactions held.",
-			func(s WriterStats) float64 { return float64(s.Calls) }),
-		counter("booksync_sqlite_writer_busy_seconds_total", "Time the SQLite writer spent in transactions: its rate is the share of time it is busy.",
-			func(s WriterStats) float64 { return s.Busy.Seconds() }),
-		counter("booksync_sqlite_writer_commit_seconds_total", "Part of the writer's busy time spent committing: writing the changed pages to the WAL.",
-			func(s WriterStats) float64 { return s.Committing.Seconds() }),
-	)
+	m.registry.MustRegister(writerCollector{read})
+}
+
+// writerCollector collects WriterStats, read once per scrape so that the four counters agree.
+type writerCollector struct{ read func() WriterStats }
+
+var (
+	writerTransactions = prometheus.NewDesc("booksync_sqlite_writer_transactions_total",
+		"SQLite transactions the writer began for booksync's write transactions, committed or rolled back; each holds those waiting when it begins and arriving while it runs.", nil, nil)
+	writerCalls = prometheus.NewDesc("booksync_sqlite_writer_calls_total",
+		"booksync's write transactions run in the SQLite transactions, whether they succeeded or not.", nil, nil)
+	writerBusy = prometheus.NewDesc("booksync_sqlite_writer_busy_seconds_total",
+		"Time the SQLite writer spent in those transactions (River's bookkeeping of its jobs and WAL truncations aside): its rate is the share of time the writer is busy.", nil, nil)
+	writerCommit = prometheus.NewDesc("booksync_sqlite_writer_commit_seconds_total",
+		"Part of the writer's busy time spent committing: writing the changed pages to the WAL.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c writerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- writerTransactions
+	ch <- writerCalls
+	ch <- writerBusy
+	ch <- writerCommit
+}
+
+// Collect implements prometheus.Collector.
+func (c writerCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.read()
+	ch <- prometheus.MustNewConstMetric(writerTransactions, prometheus.CounterValue, float64(s.Transactions))
+	ch <- prometheus.MustNewConstMetric(writerCalls, prometheus.CounterValue, float64(s.Calls))
+	ch <- prometheus.MustNewConstMetric(writerBusy, prometheus.CounterValue, s.Busy.Seconds())
+	ch <- prometheus.MustNewConstMetric(writerCommit, prometheus.CounterValue, s.Committing.Seconds())
 }
 
 // Handler serves the metrics in Prometheus' text format.

@@ -59,10 +59,10 @@ type groupCommit struct {
 	wake   chan struct{} // a caller is queued or the store is closing
 	done   chan struct{} // closed when the runner has stopped
 
-	commits atomic.Int64 // COMMITs run
-	calls   atomic.Int64 // callers' fns run in them
-	busy    atomic.Int64 // nanoseconds from each batch's start to its commit's end
-	commit  atomic.Int64 // nanoseconds spent in COMMIT
+	// What the writer has done (see WriterStats): transactions begun (committed or not), callers'
+	// fns run in them, nanoseconds from each BEGIN to its COMMIT's or ROLLBACK's end, and the part
+	// of those spent in COMMIT.
+	transactions, calls, busy, commit atomic.Int64
 }
 
 // txCall is one InTx call.
@@ -152,7 +152,7 @@ func (c *txCall) call(tx *sql.Tx) (err error) {
 
 // stats returns what the writer has done since the store opened (see WriterStats).
 func (g *groupCommit) stats() WriterStats {
-	return WriterStats{Transactions: g.commits.Load(), Calls: g.calls.Load(),
+	return WriterStats{Transactions: g.transactions.Load(), Calls: g.calls.Load(),
 		Busy: time.Duration(g.busy.Load()), Committing: time.Duration(g.commit.Load())}
 }
 
@@ -238,6 +238,9 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 		fail(calls, fmt.Errorf("store: begin: %w", mapErr(err)))
 		return nil
 	}
+	began := time.Now()
+	g.transactions.Add(1)
+	defer func() { g.busy.Add(int64(time.Since(began))) }() // a lost batch's time counts too
 
 	var released []*txCall // callers whose writes wait for the commit
 	n := 0
@@ -272,11 +275,7 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 
 	committing := time.Now()
 	err = tx.Commit()
-	end := time.Now()
-	g.commit.Add(int64(end.Sub(committing)))
-	g.busy.Add(int64(end.Sub(start)))
-	g.calls.Add(int64(n))
-	g.commits.Add(1)
+	g.commit.Add(int64(time.Since(committing)))
 	if err != nil {
 		err = fmt.Errorf("store: commit: %w", mapErr(err))
 	} else if g.committed != nil {
@@ -310,6 +309,7 @@ func (g *groupCommit) runCall(tx *sql.Tx, c *txCall) callOutcome {
 	if _, err := tx.ExecContext(bg, "SAVEPOINT booksync_call"); err != nil {
 		return callNotRun
 	}
+	g.calls.Add(1)
 	c.turn <- tx
 	fnErr := <-c.ran
 	if fnErr == nil {

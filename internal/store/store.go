@@ -123,11 +123,11 @@ const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteWriterCache is the SQLite writer's page cache, in KiB as PRAGMA cache_size takes it when
 // negative: 16 MiB, so that the pages of the indexes a write touches stay cached while the tables
-// grow (SQLite's default of 2 MiB makes each write read them again from the file). It costs twice
-// that in resident memory: the SQLite library's allocator (modernc.org/memory) gives each cached
-// page, 4 KiB and SQLite's header of it, a slot of 8 KiB. A cache of 32 MiB was measured no faster
-// at draining a backlog (`go test ./internal/app -bench PushThroughput`), and cost serve 20-30 MiB
-// more at its peak (`booksync bench memory`).
+// grow (SQLite's default of 2 MiB makes each write read them again from the file). Once full, it
+// costs twice that in resident memory: the SQLite library's allocator (modernc.org/memory) gives
+// each cached page, 4 KiB and SQLite's header of it, a slot of 8 KiB. A cache of 32 MiB was
+// measured no faster at draining a backlog (`go test ./internal/app -bench PushThroughput`), and
+// cost serve 20-40 MiB more at its peak (`booksync bench memory`).
 const sqliteWriterCache = -16384
 
 func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
@@ -255,16 +255,21 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// WriterStats is what a SQLite store's writer has done since the store opened. Its one connection
-// runs every write transaction, so Busy's share of the time elapsed is how close the store is to
-// the writes SQLite can take: near all of it, writes wait for each other (PostgreSQL scales
-// further).
+// WriterStats is what a SQLite store's writer has done for InTx since the store opened. Its one
+// connection runs every write transaction, so Busy's share of the time elapsed is how close the
+// store is to the writes SQLite can take: near all of it, writes wait for each other (PostgreSQL
+// scales further). The connection also runs River's own bookkeeping of its jobs and the truncating
+// checkpoints (see checkpointer), which these figures leave out: the writer is busier than Busy
+// says, by little when most writes are booksync's.
 type WriterStats struct {
-	// Transactions are the SQLite transactions the writer ran, each holding the InTx calls that
-	// arrived while the one before it ran (see InTx); Calls are the InTx calls they took.
+	// Transactions are the SQLite transactions the writer began for InTx calls, committed or rolled
+	// back. Each gathers the calls that wait when it begins and those that arrive while it runs, up
+	// to 128 calls or 10 ms (see InTx). Calls are the InTx calls whose fn ran in them, whether fn
+	// succeeded or not: they are not a count of writes committed.
 	Transactions, Calls int64
-	// Busy is the time spent in those transactions, Committing the part of it spent in COMMIT:
-	// writing the pages they changed to the WAL.
+	// Busy is the time from each transaction's BEGIN to the end of its COMMIT or ROLLBACK,
+	// Committing the part of it spent in COMMIT: writing the pages the transaction changed to the
+	// WAL.
 	Busy, Committing time.Duration
 }
 
