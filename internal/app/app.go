@@ -155,7 +155,7 @@ func newEngine(ctx context.Context, cfg Config) (*App, error) {
 	if _, ok := st.WriterStats(); ok {
 		a.Metrics.ObserveSQLiteWriter(func() metrics.WriterStats {
 			s, _ := st.WriterStats()
-			return metrics.WriterStats{Transactions: s.Transactions, Calls: s.Calls, Busy: s.Busy, Committing: s.Committing}
+			return metrics.WriterStats(s) // the same fields: metrics does not import the store
 		})
 	}
 	hooksCfg := cfg.Webhooks

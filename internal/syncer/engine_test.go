@@ -302,13 +302,7 @@ func TestTheSweepSyncsARecordLeftWaiting(t *testing.T) {
 	forEachDB(t, func(t *testing.T, dsn string) {
 		books := fakeBooks()
 		var log invoiceLog
-		refused := &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed", Message: "Contact is archived"}
-		books.PushInvoicesFn = log.wrap(func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
-			if call == 1 {
-				return refuse(invs, refused), nil
-			}
-			return acceptAll(invs), nil
-		})
+		books.PushInvoicesFn = log.wrap(refuseFirst(contactArchived()))
 		b, _ := startedEngine(t, dsn, books, engineOptions{})
 		inv := b.issue(b.sales)
 		rec := b.settled(inv)
@@ -336,7 +330,7 @@ func TestStaleOutcomeDoesNotOverwriteRepush(t *testing.T) {
 	forEachDB(t, func(t *testing.T, dsn string) {
 		books := fakeBooks()
 		var log invoiceLog
-		archived := &platform.Error{Class: platform.NeedsUserAction, Code: "validation_failed", Message: "Contact is archived"}
+		archived := contactArchived()
 		entered, release := make(chan struct{}), make(chan struct{})
 		books.PushInvoicesFn = log.wrap(func(ctx context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
 			switch call {

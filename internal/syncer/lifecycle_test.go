@@ -95,7 +95,7 @@ func TestCancelVoidsTheInvoiceInTheBooks(t *testing.T) {
 		var refuseNext atomic.Bool
 		books.PushInvoicesFn = log.wrap(func(_ context.Context, _ int, invs []platform.Invoice) ([]platform.Result, error) {
 			if refuseNext.Load() {
-				return refuse(invs, &platform.Error{Class: platform.NeedsUserAction, Code: "contact_archived", Message: "Contact is archived"}), nil
+				return refuse(invs, contactArchived()), nil
 			}
 			return acceptAll(invs), nil
 		})

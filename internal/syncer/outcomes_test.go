@@ -65,12 +65,7 @@ func TestFailedInvoiceIsRetriedByRiver(t *testing.T) {
 	forEachDB(t, func(t *testing.T, dsn string) {
 		books := fakeBooks()
 		var log invoiceLog
-		books.PushInvoicesFn = log.wrap(func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
-			if call == 1 {
-				return refuse(invs, unavailable), nil
-			}
-			return acceptAll(invs), nil
-		})
+		books.PushInvoicesFn = log.wrap(refuseFirst(unavailable))
 		b, after := startedEngine(t, dsn, books, engineOptions{})
 
 		inv := b.issue("")

@@ -71,7 +71,7 @@ func TestPaymentIsPushedAgainstItsInvoice(t *testing.T) {
 			if call == 1 {
 				return acceptAll(invs), nil
 			}
-			return refuse(invs, &platform.Error{Class: platform.NeedsUserAction, Code: "contact_archived", Message: "Contact is archived"}), nil
+			return refuse(invs, contactArchived()), nil
 		})
 		var mu sync.Mutex
 		var payments []platform.Payment

@@ -227,6 +227,22 @@ func acceptAll(invs []platform.Invoice) []platform.Result {
 }
 
 // refuse answers every invoice of a push with err.
+// contactArchived is the refusal the fake books give an invoice whose customer was archived in
+// them: one the user fixes in the books before pushing the invoice again.
+func contactArchived() *platform.Error {
+	return &platform.Error{Class: platform.NeedsUserAction, Code: "contact_archived", Message: "Contact is archived"}
+}
+
+// refuseFirst answers a log's first push with err for each invoice, and accepts the later ones.
+func refuseFirst(err error) func(context.Context, int, []platform.Invoice) ([]platform.Result, error) {
+	return func(_ context.Context, call int, invs []platform.Invoice) ([]platform.Result, error) {
+		if call == 1 {
+			return refuse(invs, err), nil
+		}
+		return acceptAll(invs), nil
+	}
+}
+
 func refuse(invs []platform.Invoice, err error) []platform.Result {
 	out := make([]platform.Result, len(invs))
 	for i, inv := range invs {
