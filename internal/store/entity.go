@@ -103,6 +103,7 @@ func (s *Store) UpdateEntity(ctx context.Context, e *booksync.Entity) error {
 	if err != nil {
 		return fmt.Errorf("store: update entity: %w", err)
 	}
+	defer s.auth.changed() // whatever the outcome: the update may have committed
 	return execOne(ctx, s.writer, "entity", "update entity", `UPDATE entities
 	SET type = $1, status = $2, email = $3, updated_at = $4, data = $5
 	WHERE partner_id = $6 AND id = $7`,
@@ -156,6 +157,7 @@ func (s *Store) UpdateSettings(ctx context.Context, entityID string, st booksync
 	if err != nil {
 		return fmt.Errorf("store: update settings: encode: %w", err)
 	}
+	defer s.auth.changed() // whatever the outcome: the update may have committed
 	return execOne(ctx, s.writer, "entity", "update settings",
 		"UPDATE entities SET settings = $1 WHERE id = $2", string(b), entityID)
 }

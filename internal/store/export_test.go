@@ -35,3 +35,29 @@ func WatchTruncations(s *Store, f func(wait time.Duration, busy bool)) { s.ckpt.
 
 // TruncateWaitFirst is how long the first of truncating checkpoints in a row waits.
 const TruncateWaitFirst = truncateWaitFirst
+
+// AuthCacheOn reports whether s keeps what TokenEntity reads (on PostgreSQL, once its listener
+// listens).
+func AuthCacheOn(s *Store) bool {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	return s.auth.on
+}
+
+// AuthCached reports whether s keeps a row of TokenEntity for the token's hash and the entity.
+func AuthCached(s *Store, tokenHash []byte, entityID string) bool {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	_, ok := s.auth.rows[authKey{token: string(tokenHash), entity: entityID}]
+	return ok
+}
+
+// SetAuthCacheTTL sets how long s uses a row TokenEntity read.
+func SetAuthCacheTTL(s *Store, ttl time.Duration) {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	s.auth.ttl = ttl
+}
+
+// BeforeAuthCachePut has f run after each of TokenEntity's reads, before it keeps what it read.
+func BeforeAuthCachePut(s *Store, f func()) { s.auth.beforePut = f }

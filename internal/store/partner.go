@@ -88,25 +88,43 @@ func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Tim
 // settings as stored (decoded only by the requests that use them). A token that is not valid gives
 // a NotFoundError for "token"; an entity that does not exist or is another partner's gives the
 // token's partner and a NotFoundError for "entity", as Entity does.
+//
+// What it finds it keeps for a few seconds, until the token or the entity changes (see authCache),
+// so that a client's requests do not each read them again.
 func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, SettingsJSON, error) {
+	key := authKey{token: string(tokenHash), entity: entityID}
+	if r, ok := s.auth.get(key, micros(now)); ok {
+		return r.decode(entityID)
+	}
+	s.startAuthListener()
+	gen := s.auth.generation()
 	var partnerID string
 	var id, entityPartner, data, settings sql.NullString
+	var expires int64
 	var created, updated sql.NullInt64
-	err := s.reader.QueryRowContext(ctx, `SELECT t.partner_id, e.id, e.partner_id, e.created_at, e.updated_at, e.data, e.settings
+	err := s.reader.QueryRowContext(ctx, `SELECT t.partner_id, t.expires_at, e.id, e.partner_id, e.created_at, e.updated_at, e.data, e.settings
 	FROM access_tokens t LEFT JOIN entities e ON e.partner_id = t.partner_id AND e.id = $3
 	WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2`,
-		tokenHash, micros(now), entityID).Scan(&partnerID, &id, &entityPartner, &created, &updated, &data, &settings)
+		tokenHash, micros(now), entityID).Scan(&partnerID, &expires, &id, &entityPartner, &created, &updated, &data, &settings)
 	if err != nil {
 		return "", nil, SettingsJSON{}, wrapRead("token", mapNotFound(err, "token"))
 	}
 	if !id.Valid {
 		return partnerID, nil, SettingsJSON{}, notFound("entity")
 	}
-	e, err := decodeEntity(id.String, entityPartner.String, created.Int64, updated.Int64, data.String)
+	r := authRow{partnerID: partnerID, entityPartner: entityPartner.String, data: data.String, settings: settings.String,
+		expires: expires, created: created.Int64, updated: updated.Int64, read: time.Now()}
+	s.auth.put(key, r, gen)
+	return r.decode(entityID)
+}
+
+// decode returns what TokenEntity returns for the row r of entity entityID.
+func (r authRow) decode(entityID string) (string, *booksync.Entity, SettingsJSON, error) {
+	e, err := decodeEntity(entityID, r.entityPartner, r.created, r.updated, r.data)
 	if err != nil {
-		return partnerID, nil, SettingsJSON{}, fmt.Errorf("store: read entity: %w", err)
+		return r.partnerID, nil, SettingsJSON{}, fmt.Errorf("store: read entity: %w", err)
 	}
-	return partnerID, &e, SettingsJSON{entityID: id.String, raw: settings.String}, nil
+	return r.partnerID, &e, SettingsJSON{entityID: entityID, raw: r.settings}, nil
 }
 
 // RevokeToken revokes a token of the partner; revoking an unknown token, or another partner's, is
@@ -114,6 +132,7 @@ func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time
 func (s *Store) RevokeToken(ctx context.Context, tokenHash []byte, partnerID string) error {
 	_, err := s.writer.ExecContext(ctx,
 		"UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1 AND partner_id = $2", tokenHash, partnerID)
+	s.auth.changed() // whatever the outcome: the update may have committed
 	if err != nil {
 		return fmt.Errorf("store: revoke token: %w", err)
 	}

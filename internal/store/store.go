@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,6 +53,12 @@ type Store struct {
 	batches *groupCommit
 	// ckpt checkpoints a SQLite file's WAL off the writer's commits; nil otherwise.
 	ckpt *checkpointer
+	// auth keeps the rows TokenEntity read (see authCache). On PostgreSQL it is on while the
+	// listener that authOnce starts listens for changes; authStop and authDone stop it.
+	auth     *authCache
+	authOnce sync.Once
+	authStop context.CancelFunc
+	authDone sync.WaitGroup
 }
 
 // Open connects to the database that dsn names: a postgres:// or postgresql:// URL, or else a
@@ -99,10 +106,11 @@ func openPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		db.Close()
 		return nil, fmt.Errorf("store: connect to postgres: %w", err)
 	}
-	s := &Store{writer: db, reader: db, d: postgresDialect, opts: opts}
+	s := &Store{writer: db, reader: db, d: postgresDialect, opts: opts, auth: newAuthCache(false)}
 	if !opts.PostgresPollOnly {
 		// River hijacks one connection per running client from this pool and keeps it for its
-		// LISTEN; the pool itself stays empty, so it costs no idle connections.
+		// LISTEN, and so does the store's listener for changes to tokens and entities (see
+		// authCache); the pool itself stays empty, so it costs no idle connections.
 		cfg, err := pgxpool.ParseConfig(dsn)
 		if err != nil {
 			db.Close()
@@ -153,7 +161,7 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 
-	s := &Store{writer: writer, reader: writer, d: sqliteDialect, opts: opts}
+	s := &Store{writer: writer, reader: writer, d: sqliteDialect, opts: opts, auth: newAuthCache(true)}
 	var mode string
 	if err := writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		writer.Close()
@@ -246,6 +254,7 @@ func (s *Store) Close() error {
 		errs = append(errs, s.reader.Close())
 	}
 	errs = append(errs, s.writer.Close())
+	s.stopAuthListener()
 	if s.listen != nil {
 		s.listen.Close()
 	}

@@ -1,0 +1,3 @@
+-- On PostgreSQL, this version announces changes to tokens and entities to every process's store
+-- (see authCache). A SQLite file has one process, whose store sees its own changes as it makes
+-- them: nothing to announce, and nothing to change here.
