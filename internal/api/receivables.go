@@ -665,11 +665,12 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, counterpartLive, err := s.store.ReceivableWithCounterpart(r.Context(), entityOf(r).ID, id)
+	read, err := s.store.ReceivableWithCounterpart(r.Context(), entityOf(r).ID, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	rec := read.Receivable
 	if rec.Status != booksync.StatusDraft {
 		// The refusal the store gives, checked first so that it wins over the checks below.
 		s.writeError(w, r, &store.StatusError{Object: "receivable", Action: "issue", Status: rec.Status})
@@ -679,7 +680,7 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "An invoice needs at least one line item to be issued; add lines with PUT /receivables/%s/line_items.", rec.ID))
 		return
 	}
-	if !counterpartLive {
+	if !read.CounterpartLive {
 		s.writeError(w, r, booksync.Errorf(booksync.EINVALID, "The invoice's counterpart %s was deleted; choose another with PATCH /receivables/%s.", rec.CounterpartID, rec.ID))
 		return
 	}
@@ -695,7 +696,7 @@ func (s *Server) issueReceivable(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// What is issued is the draft checked above: a change since gives a conflict.
-	issued, err := s.invoices.IssueAsRead(r.Context(), rec, s.now())
+	issued, err := s.invoices.IssueDraft(r.Context(), read, s.now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -96,9 +96,10 @@ type Store interface {
 	CreateReceivable(ctx context.Context, r *booksync.Receivable) error
 	// Receivable returns an invoice of the entity, or ENOTFOUND.
 	Receivable(ctx context.Context, entityID, id string) (*booksync.Receivable, error)
-	// ReceivableWithCounterpart returns an invoice of the entity, or ENOTFOUND, and whether its
-	// counterpart is one of the entity's that is not deleted, in one read.
-	ReceivableWithCounterpart(ctx context.Context, entityID, id string) (*booksync.Receivable, bool, error)
+	// ReceivableWithCounterpart returns an invoice of the entity, or ENOTFOUND, whether its
+	// counterpart is one of the entity's that is not deleted and what the issue may rely on of the
+	// entity's connection, in one read.
+	ReceivableWithCounterpart(ctx context.Context, entityID, id string) (store.DraftRead, error)
 	// UpdateReceivable replaces an invoice if its stored Version still equals r.Version, and bumps
 	// r.Version; otherwise it returns ECONFLICT, so a concurrent change is never lost.
 	UpdateReceivable(ctx context.Context, r *booksync.Receivable) error

@@ -66,13 +66,23 @@ func (s *Service) Issue(ctx context.Context, entityID, id string, at time.Time) 
 // more than is due. The credit note gets a record and a push like a payment does: only when its
 // invoice has a record in the connection, because it is allocated to the invoice in those books.
 func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+	return s.IssueDraft(ctx, store.DraftRead{Receivable: read}, at)
+}
+
+// IssueDraft is IssueAsRead of the draft that d read (store.ReceivableWithCounterpart). Where d
+// read that the entity has no connection, the issue relies on it instead of reading the connection
+// again: the store takes the number only if none was created since.
+func (s *Service) IssueDraft(ctx context.Context, d store.DraftRead, at time.Time) (*booksync.Receivable, error) {
 	// A number given to another document by hand while the issue waited for the entity's counter
 	// costs the transaction (store.ErrNumberTaken); running it again takes the next number. So
 	// does a connection created after the issue read that the entity had none
-	// (store.ErrConnectedMeanwhile); running it again gives the invoice its record there.
+	// (store.ErrConnectedMeanwhile); running it again, which reads the connection in its
+	// transaction, gives the invoice its record there.
+	noConnection := d.NoConnection
 	for tries := 1; ; tries++ {
-		out, err := s.issueAsRead(ctx, read, at)
+		out, err := s.issueAsRead(ctx, d.Receivable, noConnection, at)
 		if (errors.Is(err, store.ErrNumberTaken) || errors.Is(err, store.ErrConnectedMeanwhile)) && tries < maxIssueTries {
+			noConnection = false
 			continue
 		}
 		return out, err
@@ -83,8 +93,9 @@ func (s *Service) IssueAsRead(ctx context.Context, read *booksync.Receivable, at
 // given to another document meanwhile, or the entity connected meanwhile.
 const maxIssueTries = 3
 
-// issueAsRead is IssueAsRead's transaction.
-func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+// issueAsRead is IssueAsRead's transaction; noConnection says that the caller read that the entity
+// has no connection (store.DraftRead).
+func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, noConnection bool, at time.Time) (*booksync.Receivable, error) {
 	var out *booksync.Receivable
 	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := store.StartIssueOf(read, at)
@@ -103,9 +114,11 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, at
 		}
 		// The invoice's number is taken last but for the push's job (FinishIssueTx): it locks the
 		// entity's counters until the commit, and an entity's issues wait for each other over that lock.
-		conn, err := s.activeConnection(ctx, tx, r.EntityID)
-		if err != nil {
-			return err
+		var conn *booksync.Connection
+		if !noConnection {
+			if conn, err = s.activeConnection(ctx, tx, r.EntityID); err != nil {
+				return err
+			}
 		}
 		push := conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized)
 		if push {

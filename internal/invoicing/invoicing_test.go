@@ -256,6 +256,29 @@ func TestIssue(t *testing.T) {
 			}
 		})
 
+		// The draft's read saw no connection, and the entity connected before the issue: the issue
+		// does not rely on what the read saw, and the invoice gets its record and its push.
+		t.Run("as read: a connection created after the draft's read", func(t *testing.T) {
+			e, inv, _ := f.entity("")
+			d, err := f.st.ReceivableWithCounterpart(f.ctx, e, inv)
+			must(t, err)
+			if want := f.st.Dialect() == store.DialectPostgres; d.NoConnection != want {
+				t.Fatalf("the draft's read: NoConnection %v, want %v", d.NoConnection, want)
+			}
+			now := time.Now()
+			conn := &booksync.Connection{ID: uuid.NewString(), EntityID: e, Platform: booksync.PlatformXero,
+				Status: booksync.ConnectionConnected, TenantID: uuid.NewString(), CreatedAt: now, UpdatedAt: now}
+			must(t, f.st.CreateConnection(f.ctx, conn, uuid.NewString()))
+			r, err := f.svc.IssueDraft(f.ctx, d, now)
+			must(t, err)
+			if r.Status != booksync.StatusIssued || *r.DocumentID != "INV-00001" {
+				t.Fatalf("issued: %s, document %v", r.Status, r.DocumentID)
+			}
+			if recs := f.records(e); len(recs) != 1 || recs[0].ConnectionID != conn.ID || f.pushes(conn.ID) != 1 {
+				t.Fatalf("records %+v, %d pushes; want the invoice's record in the new connection and its push", recs, f.pushes(conn.ID))
+			}
+		})
+
 		// On PostgreSQL a number given to another document by hand while the issue waited for the
 		// entity's counter costs the issue its transaction (store.ErrNumberTaken, which the store's
 		// tests cause); the queue's fault stands in for it here.

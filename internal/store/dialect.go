@@ -57,6 +57,11 @@ type dialect struct {
 	// planned anew on every run. A limit is a number booksync chooses or bounds, so it is safe in
 	// the SQL; each distinct limit makes a statement of its own.
 	limitInSQL bool
+	// draftReadSQL is ReceivableWithCounterpart's query. On PostgreSQL it reads whether the entity
+	// has no active connection, which an issue may rely on where its statement is guarded against
+	// a connection created since (writableCTEs: see FinishIssueTx); SQLite reads the connection in
+	// the issue's transaction, which excludes every other writer, and reads 0 here.
+	draftReadSQL string
 }
 
 // limitSQL is the LIMIT clause of n rows: the number itself where limitInSQL is set, else the
@@ -82,6 +87,7 @@ var sqliteDialect = dialect{
 	sortOnly:            "+",
 	oneProcess:          true,
 	limitInSQL:          true,
+	draftReadSQL:        draftReadSQL("0"),
 }
 
 var postgresDialect = dialect{
@@ -91,6 +97,8 @@ var postgresDialect = dialect{
 	writableCTEs: true,
 	contains:     func(col, arg string) string { return fmt.Sprintf("strpos(%s, %s) > 0", col, arg) },
 	icontains:    func(col, arg string) string { return fmt.Sprintf("strpos(lower(%s), lower(%s)) > 0", col, arg) },
+	draftReadSQL: draftReadSQL(`CASE WHEN EXISTS (SELECT 1 FROM accounting_connections k
+	WHERE k.entity_id = receivables.entity_id AND k.active = 1) THEN 0 ELSE 1 END`),
 	// River runs its queries on the store's database/sql pool, so that a job is inserted in the
 	// transaction of the change it carries and commits with it or not at all. Its listener runs
 	// on a connection of pgx's own pool (riverpgxv5's), so that a job inserted by any process

@@ -293,19 +293,39 @@ func (s *Store) Receivable(ctx context.Context, entityID, id string) (*booksync.
 	return &r, nil
 }
 
-// ReceivableWithCounterpart returns an invoice of the entity, or a NotFoundError, and whether the
-// counterpart it names is one of the entity's that is not deleted, in one query: what issuing a
-// draft checks first.
-func (s *Store) ReceivableWithCounterpart(ctx context.Context, entityID, id string) (*booksync.Receivable, bool, error) {
-	var live int64
-	row := s.reader.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM counterparts c
-	WHERE c.entity_id = receivables.entity_id AND c.id = receivables.counterpart_id AND c.deleted_at IS NULL) THEN 1 ELSE 0 END, `+
-		receivableColumns+" FROM receivables WHERE entity_id = $1 AND id = $2", entityID, id)
-	r, err := scanReceivable(row, &live)
+// DraftRead is what issuing a draft reads first, in one query (ReceivableWithCounterpart).
+type DraftRead struct {
+	// Receivable is the draft as read.
+	Receivable *booksync.Receivable
+	// CounterpartLive says that the counterpart the draft names is one of the entity's that is not
+	// deleted.
+	CounterpartLive bool
+	// NoConnection says that the entity had no active connection when the draft was read. Only
+	// PostgreSQL reads it (on SQLite it is false), where the issue's statement takes the number
+	// only if no connection has been created since (FinishIssueTx's noConnection): an issue can
+	// then rely on it instead of reading the connection again in its transaction.
+	NoConnection bool
+}
+
+// ReceivableWithCounterpart returns an invoice of the entity, or a NotFoundError, whether the
+// counterpart it names is one of the entity's that is not deleted and, on PostgreSQL, whether the
+// entity has no active connection, in one query: what issuing a draft checks first.
+func (s *Store) ReceivableWithCounterpart(ctx context.Context, entityID, id string) (DraftRead, error) {
+	var live, none int64
+	row := s.reader.QueryRowContext(ctx, s.d.draftReadSQL, entityID, id)
+	r, err := scanReceivable(row, &live, &none)
 	if err != nil {
-		return nil, false, wrapRead("receivable", mapNotFound(err, "receivable"))
+		return DraftRead{}, wrapRead("receivable", mapNotFound(err, "receivable"))
 	}
-	return &r, live == 1, nil
+	return DraftRead{Receivable: &r, CounterpartLive: live == 1, NoConnection: none == 1}, nil
+}
+
+// draftReadSQL is ReceivableWithCounterpart's query; noConnection is its second column: whether the
+// entity has no active connection, or 0 where the issue cannot rely on it.
+func draftReadSQL(noConnection string) string {
+	return `SELECT CASE WHEN EXISTS (SELECT 1 FROM counterparts c
+	WHERE c.entity_id = receivables.entity_id AND c.id = receivables.counterpart_id AND c.deleted_at IS NULL) THEN 1 ELSE 0 END, ` +
+		noConnection + `, ` + receivableColumns + ` FROM receivables WHERE entity_id = $1 AND id = $2`
 }
 
 // ReceivablesByID returns the invoices of the entity with the given ids, by id, in one query; an id

@@ -504,23 +504,35 @@ func testReceivableWithCounterpart(t *testing.T, s *store.Store) {
 		Organization: &booksync.CounterpartOrganization{LegalName: "Other", IsCustomer: true}}
 	must(t, s.CreateCounterpart(ctx, foreign, nil))
 	must(t, s.CreateReceivable(ctx, r))
-	got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r.ID)
+	d, err := s.ReceivableWithCounterpart(ctx, a.ID, r.ID)
 	must(t, err)
-	if got.ID != r.ID || got.TotalAmount != 1190 || len(got.LineItems) != 1 || live {
-		t.Fatalf("ReceivableWithCounterpart of an invoice whose counterpart is another entity's = %+v, %v", got, live)
+	if got := d.Receivable; got.ID != r.ID || got.TotalAmount != 1190 || len(got.LineItems) != 1 || d.CounterpartLive {
+		t.Fatalf("ReceivableWithCounterpart of an invoice whose counterpart is another entity's = %+v, %v", got, d.CounterpartLive)
+	}
+	// Only PostgreSQL reads that the entity has no connection: its issue is guarded against one
+	// created since.
+	if want := s.Dialect() == store.DialectPostgres; d.NoConnection != want {
+		t.Fatalf("ReceivableWithCounterpart's NoConnection of an entity without one = %v, want %v", d.NoConnection, want)
 	}
 	r2 := newReceivable(a.ID, base)
 	r2.CounterpartID = c.ID
 	must(t, s.CreateReceivable(ctx, r2))
-	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || !live {
-		t.Fatalf("ReceivableWithCounterpart = %+v, %v, %v; want the invoice and its counterpart live", got, live, err)
+	if d, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || d.Receivable.ID != r2.ID || !d.CounterpartLive {
+		t.Fatalf("ReceivableWithCounterpart = %+v, %v; want the invoice and its counterpart live", d, err)
 	}
 	must(t, s.DeleteCounterpart(ctx, a.ID, c.ID, base.Add(time.Hour)))
-	if got, live, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || got.ID != r2.ID || live {
-		t.Fatalf("ReceivableWithCounterpart after the counterpart's delete = %+v, %v, %v; want it not live", got, live, err)
+	if d, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || d.Receivable.ID != r2.ID || d.CounterpartLive {
+		t.Fatalf("ReceivableWithCounterpart after the counterpart's delete = %+v, %v; want it not live", d, err)
 	}
-	_, _, err = s.ReceivableWithCounterpart(ctx, b.ID, r2.ID)
+	_, err = s.ReceivableWithCounterpart(ctx, b.ID, r2.ID)
 	wantCode(t, err, booksync.ENOTFOUND)
+	// With a connection, in any status, the issue reads it in its transaction.
+	conn := &booksync.Connection{ID: uuid.NewString(), EntityID: a.ID, Platform: booksync.PlatformXero, Status: booksync.ConnectionPendingAuth,
+		CreatedAt: base, UpdatedAt: base}
+	must(t, s.CreateConnection(ctx, conn, uuid.NewString()))
+	if d, err := s.ReceivableWithCounterpart(ctx, a.ID, r2.ID); err != nil || d.NoConnection {
+		t.Fatalf("ReceivableWithCounterpart of an entity with a connection = %+v, %v; want NoConnection false", d, err)
+	}
 }
 
 func testReceivables(t *testing.T, s *store.Store) {
