@@ -79,6 +79,20 @@ func (s *Service) IssueDraft(ctx context.Context, d store.DraftRead, at time.Tim
 	// (store.ErrConnectedMeanwhile); running it again, which reads the connection in its
 	// transaction, gives the invoice its record there.
 	noConnection := d.NoConnection
+	if noConnection {
+		// Without a connection, an invoice's issue may need one statement only (store.IssueAlone);
+		// when it needs more, it runs in a transaction, below.
+		r, err := store.StartIssueOf(d.Receivable, at)
+		if err != nil {
+			return nil, err
+		}
+		if done, err := s.store.IssueAlone(ctx, r, issuedEvent(at)); err != nil || done {
+			if err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
+	}
 	for tries := 1; ; tries++ {
 		out, err := s.issueAsRead(ctx, d.Receivable, noConnection, at)
 		if (errors.Is(err, store.ErrNumberTaken) || errors.Is(err, store.ErrConnectedMeanwhile)) && tries < maxIssueTries {
@@ -126,10 +140,7 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 				return err
 			}
 		}
-		issued := func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
-			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
-		}
-		if err := s.store.FinishIssueTx(ctx, tx, r, issued, conn == nil); err != nil {
+		if err := s.store.FinishIssueTx(ctx, tx, r, issuedEvent(at), conn == nil); err != nil {
 			return err
 		}
 		out = r
@@ -143,6 +154,13 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 		return nil, err
 	}
 	return out, nil
+}
+
+// issuedEvent returns the event of a receivable issued at at, as written.
+func issuedEvent(at time.Time) store.IssueEvent {
+	return func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+		return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
+	}
 }
 
 // issueCreditNote applies the credit note cn, just issued in tx, to its invoice, and queues its

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -500,4 +501,69 @@ func TestCancel(t *testing.T) {
 			t.Fatalf("canceling an unknown invoice = %v, want ENOTFOUND", err)
 		}
 	})
+}
+
+// Issues of one entity's invoices at once, each as its draft was read, some of them racing a
+// change to their draft: every invoice issued has its own number, and the numbers run from
+// INV-00001 with none missing, whichever way each issue went (on PostgreSQL, in one statement of
+// its own or in a transaction).
+func TestIssuesAtOnceNumberWithoutGaps(t *testing.T) {
+	t.Parallel()
+	forEachDB(t, func(t *testing.T, f *fixture) {
+		e, first, _ := f.entity("")
+		ids := []string{first}
+		for range 29 {
+			ids = append(ids, f.draftOf(e))
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(ids))
+		for i, id := range ids {
+			d, err := f.st.ReceivableWithCounterpart(f.ctx, e, id)
+			must(t, err)
+			wg.Go(func() { _, errs[i] = f.svc.IssueDraft(f.ctx, d, time.Now()) })
+			if i%5 == 0 {
+				wg.Go(func() {
+					changed := *d.Receivable
+					memo := "changed while it was issued"
+					changed.Memo = &memo
+					if err := f.st.UpdateReceivable(f.ctx, &changed); err != nil && booksync.ErrorCode(err) != booksync.ECONFLICT {
+						t.Error(err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		numbers := map[string]bool{}
+		for i, id := range ids {
+			stored := f.receivable(e, id)
+			switch {
+			case errs[i] == nil && stored.Status == booksync.StatusIssued && stored.DocumentID != nil:
+				numbers[*stored.DocumentID] = true
+			case booksync.ErrorCode(errs[i]) == booksync.ECONFLICT && stored.Status == booksync.StatusDraft:
+			default:
+				t.Fatalf("issue %d = %v; stored %s, number %v", i, errs[i], stored.Status, stored.DocumentID)
+			}
+		}
+		for n := 1; n <= len(numbers); n++ {
+			if doc := fmt.Sprintf("INV-%05d", n); !numbers[doc] {
+				t.Fatalf("%d invoices issued, but none is %s: %v", len(numbers), doc, numbers)
+			}
+		}
+		if len(numbers) < len(ids)-len(ids)/5 {
+			t.Fatalf("%d of %d invoices issued; only the changed ones may be refused", len(numbers), len(ids))
+		}
+	})
+}
+
+// draftOf creates another draft invoice of the entity and returns its id.
+func (f *fixture) draftOf(entityID string) string {
+	f.t.Helper()
+	now := time.Now()
+	r := &booksync.Receivable{ID: uuid.NewString(), EntityID: entityID, CreatedAt: now, UpdatedAt: now,
+		Type: booksync.ReceivableTypeInvoice, Status: booksync.StatusDraft, Currency: "EUR",
+		CounterpartID: uuid.NewString(), CounterpartName: "Globex",
+		Subtotal: 1000, DiscountedSubtotal: 1000, TotalVATAmount: 190, TotalAmount: 1190, TotalAmountWithCreditNotes: 1190,
+		AmountDue: 1190, AmountToPay: 1190}
+	must(f.t, f.st.CreateReceivable(f.ctx, r))
+	return r.ID
 }

@@ -135,6 +135,16 @@ func notFound(object string) error {
 }
 
 // isUniqueViolation reports whether err is SQLite's or PostgreSQL's unique-constraint violation.
+// isIssueRefused reports whether err is IssueAlone's statement failing on purpose: it took a
+// number it could not use (booksync_refuse_issue, migration 0014 on PostgreSQL).
+func isIssueRefused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == issueRefusedCode
+}
+
+// issueRefusedCode is the SQLSTATE of booksync_refuse_issue's error.
+const issueRefusedCode = "BSK01"
+
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

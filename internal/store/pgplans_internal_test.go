@@ -44,19 +44,26 @@ func TestPostgresLooksUpTheNumberAnIssueTakes(t *testing.T) {
 	args := updateReceivableArgs(r, row)
 	args[4] = "INV-"
 	args = append(args, "number-mark")
-	for _, noConnection := range []bool{false, true} {
-		q := numberedWriteSQL("next_document_number", noConnection, "$19") + " SELECT n.digits, EXISTS (SELECT 1 FROM w) FROM n"
+	guards := map[string]string{
+		"in a transaction":                     "",
+		"in a transaction, no connection read": noConnectionSinceSQL("$14"),
+		"alone (IssueAlone)":                   aloneGuardSQL(),
+	}
+	for name, guard := range guards {
+		q := numberedWriteSQL("next_document_number", guard, "$19") + " SELECT n.digits, EXISTS (SELECT 1 FROM w) FROM n"
 		plan := explainPostgres(t, s, q, args)
 		lines := strings.Split(plan, "\n")
-		lookedUp := false
+		lookups, byNumber := 0, 0
 		for i, line := range lines {
 			if strings.Contains(line, " on receivables t ") && i+1 < len(lines) {
-				next := lines[i+1]
-				lookedUp = strings.Contains(next, "Index Cond:") && strings.Contains(next, "document_id = ")
+				lookups++
+				if next := lines[i+1]; strings.Contains(next, "Index Cond:") && strings.Contains(next, "document_id = ") {
+					byNumber++
+				}
 			}
 		}
-		if !lookedUp {
-			t.Errorf("the issue's number, no connection read %v: the receivables holding it are not looked up by it:\n%s", noConnection, plan)
+		if lookups == 0 || byNumber != lookups {
+			t.Errorf("the issue's number, %s: the receivables holding it are not looked up by it:\n%s", name, plan)
 		}
 	}
 }

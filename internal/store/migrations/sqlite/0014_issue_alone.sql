@@ -1,0 +1,3 @@
+-- On PostgreSQL, this version adds the function that makes a statement issuing an invoice on its
+-- own fail on purpose (Store.IssueAlone). SQLite issues in transactions of its one writer: nothing
+-- to change here.
