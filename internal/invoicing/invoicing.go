@@ -95,8 +95,14 @@ func (s *Service) IssueDraft(ctx context.Context, d store.DraftRead, at time.Tim
 	}
 	for tries := 1; ; tries++ {
 		out, err := s.issueAsRead(ctx, d.Receivable, noConnection, at)
-		if (errors.Is(err, store.ErrNumberTaken) || errors.Is(err, store.ErrConnectedMeanwhile)) && tries < maxIssueTries {
+		if errors.Is(err, store.ErrConnectedMeanwhile) && noConnection {
+			// The draft's read is out of date: the entity connected since. Reading the connection
+			// in the transaction costs none of the tries.
 			noConnection = false
+			tries--
+			continue
+		}
+		if (errors.Is(err, store.ErrNumberTaken) || errors.Is(err, store.ErrConnectedMeanwhile)) && tries < maxIssueTries {
 			continue
 		}
 		return out, err

@@ -538,6 +538,9 @@ func TestIssuesAtOnceNumberWithoutGaps(t *testing.T) {
 			stored := f.receivable(e, id)
 			switch {
 			case errs[i] == nil && stored.Status == booksync.StatusIssued && stored.DocumentID != nil:
+				if numbers[*stored.DocumentID] {
+					t.Fatalf("two invoices issued as %s", *stored.DocumentID)
+				}
 				numbers[*stored.DocumentID] = true
 			case booksync.ErrorCode(errs[i]) == booksync.ECONFLICT && stored.Status == booksync.StatusDraft:
 			default:
@@ -551,6 +554,14 @@ func TestIssuesAtOnceNumberWithoutGaps(t *testing.T) {
 		}
 		if len(numbers) < len(ids)-len(ids)/5 {
 			t.Fatalf("%d of %d invoices issued; only the changed ones may be refused", len(numbers), len(ids))
+		}
+		// No number was taken and lost after the last one issued either.
+		d, err := f.st.ReceivableWithCounterpart(f.ctx, e, f.draftOf(e))
+		must(t, err)
+		last, err := f.svc.IssueDraft(f.ctx, d, time.Now())
+		must(t, err)
+		if want := fmt.Sprintf("INV-%05d", len(numbers)+1); *last.DocumentID != want {
+			t.Fatalf("the issue after them took %s, want %s", *last.DocumentID, want)
 		}
 	})
 }

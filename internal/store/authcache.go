@@ -16,9 +16,16 @@ const authChannel = "booksync_auth"
 // entity then costs one read per TTL at any request rate.
 const authCacheTTL = 5 * time.Second
 
-// authCacheMax bounds the rows kept; reaching it empties the cache. A row is kept only after a
-// token and its partner's entity were found, so the rows are bounded by the partners' own tokens.
-const authCacheMax = 4096
+// Bounds of what the cache keeps: a row is kept only after a token and its partner's entity were
+// found, but a partner may hold many tokens and an entity large settings. A row larger than
+// authRowMaxBytes (its entity's data and settings) is not kept, and one that would take the cache
+// past authCacheMaxRows rows or authCacheMaxBytes empties it first: at most 16 MiB, whatever the
+// partners do.
+const (
+	authCacheMaxRows  = 4096
+	authCacheMaxBytes = 16 << 20
+	authRowMaxBytes   = 64 << 10
+)
 
 // authKey names a row of TokenEntity: a token's hash and an entity id.
 type authKey struct {
@@ -30,6 +37,11 @@ type authRow struct {
 	partnerID, entityPartner, data, settings string
 	expires, created, updated                int64
 	read                                     time.Time
+}
+
+// size is roughly the memory r and its key take.
+func (r authRow) size(k authKey) int {
+	return len(k.token) + len(k.entity) + len(r.partnerID) + len(r.entityPartner) + len(r.data) + len(r.settings) + 128
 }
 
 // authCache keeps the rows TokenEntity read, so that an API client's requests do not each read
@@ -46,11 +58,12 @@ type authRow struct {
 // A read that began before a change must not keep what it read: every change, and every turn on
 // or off, advances gen, and a read keeps its row only if gen is what it was before the read began.
 type authCache struct {
-	mu   sync.Mutex
-	on   bool
-	gen  uint64
-	rows map[authKey]authRow
-	ttl  time.Duration
+	mu    sync.Mutex
+	on    bool
+	gen   uint64
+	rows  map[authKey]authRow
+	bytes int // the rows' sizes
+	ttl   time.Duration
 	// beforePut, when set (by tests), runs in put before it takes the lock.
 	beforePut func()
 }
@@ -85,13 +98,19 @@ func (c *authCache) put(k authKey, r authRow, gen uint64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.on || c.gen != gen {
+	size := r.size(k)
+	if !c.on || c.gen != gen || size > authRowMaxBytes {
 		return
 	}
-	if len(c.rows) >= authCacheMax {
+	if old, ok := c.rows[k]; ok {
+		c.bytes -= old.size(k)
+	}
+	if len(c.rows) >= authCacheMaxRows || c.bytes+size > authCacheMaxBytes {
 		clear(c.rows)
+		c.bytes = 0
 	}
 	c.rows[k] = r
+	c.bytes += size
 }
 
 // changed empties the cache: a token or an entity changed.
@@ -100,6 +119,7 @@ func (c *authCache) changed() {
 	defer c.mu.Unlock()
 	c.gen++
 	clear(c.rows)
+	c.bytes = 0
 }
 
 // set turns the cache on or off, and empties it.
@@ -109,6 +129,7 @@ func (c *authCache) set(on bool) {
 	c.on = on
 	c.gen++
 	clear(c.rows)
+	c.bytes = 0
 }
 
 // startAuthListener starts, once, the goroutine that keeps the cache on while it listens on
@@ -130,12 +151,20 @@ func (s *Store) startAuthListener() {
 }
 
 // listenAuth listens on authChannel until ctx ends, and empties the cache on each announcement. The
-// cache is on only while a LISTEN is in place; when the connection fails it goes off, and the
+// cache is on only while a LISTEN is in place; when the connection fails it goes off, the store's
+// logger says so (tokens and entities are then read on every request, as without the cache), and the
 // listener connects again after a second.
 func (s *Store) listenAuth(ctx context.Context) {
 	for ctx.Err() == nil {
-		s.listenAuthOnce(ctx)
+		listened, err := s.listenAuthOnce(ctx)
 		s.auth.set(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if listened && s.opts.Logger != nil {
+			s.opts.Logger.Warn("store: stopped listening for changes to tokens and entities; API requests read them every time until it listens again",
+				"err", err)
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -143,21 +172,23 @@ func (s *Store) listenAuth(ctx context.Context) {
 	}
 }
 
-func (s *Store) listenAuthOnce(ctx context.Context) {
+// listenAuthOnce listens on authChannel on a connection of its own until it fails or ctx ends. It
+// reports whether it listened, and why it stopped.
+func (s *Store) listenAuthOnce(ctx context.Context) (bool, error) {
 	pc, err := s.listen.Acquire(ctx)
 	if err != nil {
-		return
+		return false, err
 	}
 	// Hijacked, the connection is the listener's alone: it never goes back to the pool listening.
 	conn := pc.Hijack()
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+authChannel); err != nil {
-		return
+		return false, err
 	}
 	s.auth.set(true)
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return
+			return true, err
 		}
 		s.auth.changed()
 	}

@@ -218,3 +218,72 @@ func hashOf(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
 }
+
+// The cache keeps rows only while the store listens for changes: when its listening connection is
+// cut, it keeps nothing until it listens again, and then hears of changes as before. Close stops the
+// listener.
+func TestTokenEntityCacheFollowsItsListener(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	s, err := store.OpenAndMigrate(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			s.Close()
+		}
+	}()
+	other, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	f := newAuthFixture(t, s)
+	store.SetAuthCacheTTL(s, time.Hour)
+	f.cached()
+
+	// Cut the listener's connection, as a restart of the server or a network fault would.
+	if _, err := other.Writer().ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN booksync_auth'`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return !store.AuthCacheOn(s) })
+	if store.AuthCached(s, f.token, f.entity.ID) {
+		t.Fatal("the cache kept its rows when its listener was cut")
+	}
+	waitFor(t, func() bool { return store.AuthCacheOn(s) })
+	f.cached()
+	f.rename(other, "Acme After The Cut GmbH")
+	waitFor(t, func() bool {
+		e, _, err := f.read(f.now)
+		return err == nil && e.Name() == "Acme After The Cut GmbH"
+	})
+
+	done := make(chan error, 1)
+	go func() { done <- s.Close() }()
+	closed = true
+	var closeErr error
+	waitFor(t, func() bool {
+		select {
+		case closeErr = <-done:
+			return true
+		default:
+			return false
+		}
+	})
+	if closeErr != nil {
+		t.Fatal(closeErr)
+	}
+	// The server ends the listener's backend once it sees the connection closed.
+	waitFor(t, func() bool {
+		var listening int
+		if err := other.Writer().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN booksync_auth'`).Scan(&listening); err != nil {
+			t.Fatal(err)
+		}
+		return listening == 0
+	})
+}

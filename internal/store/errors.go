@@ -134,7 +134,6 @@ func notFound(object string) error {
 	return &NotFoundError{Object: object}
 }
 
-// isUniqueViolation reports whether err is SQLite's or PostgreSQL's unique-constraint violation.
 // isIssueRefused reports whether err is IssueAlone's statement failing on purpose: it took a
 // number it could not use (booksync_refuse_issue, migration 0014 on PostgreSQL).
 func isIssueRefused(err error) bool {
@@ -145,6 +144,7 @@ func isIssueRefused(err error) bool {
 // issueRefusedCode is the SQLSTATE of booksync_refuse_issue's error.
 const issueRefusedCode = "BSK01"
 
+// isUniqueViolation reports whether err is SQLite's or PostgreSQL's unique-constraint violation.
 func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -204,6 +204,13 @@ func newConnectionOf(entityID, platform, status string, at time.Time) *booksync.
 		Platform: platform, Status: status, Errors: []booksync.ConnectionError{}, TenantID: uuid.NewString()}
 }
 
+// issuedEvent is the event of a receivable issued at at, as the invoicing service writes it.
+func issuedEvent(at time.Time) store.IssueEvent {
+	return func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
+		return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
+	}
+}
+
 // issueWithEvent issues the entity's draft id at at, with its issued event, as the invoicing service
 // does, and returns it as issued.
 func issueWithEvent(t *testing.T, s *store.Store, entityID, id string, at time.Time) *booksync.Receivable {
@@ -216,9 +223,7 @@ func issueWithEvent(t *testing.T, s *store.Store, entityID, id string, at time.T
 			return err
 		}
 		out = r
-		return s.FinishIssueTx(ctx, tx, r, func(r *booksync.Receivable, object json.RawMessage) booksync.Event {
-			return booksync.ReceivableEventJSON(r, booksync.EventIssued, at, object)
-		}, true) // the entity has no connection
+		return s.FinishIssueTx(ctx, tx, r, issuedEvent(at), true) // the entity has no connection
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -302,8 +302,9 @@ type DraftRead struct {
 	CounterpartLive bool
 	// NoConnection says that the entity had no active connection when the draft was read. Only
 	// PostgreSQL reads it (on SQLite it is false), where the issue's statement takes the number
-	// only if no connection has been created since (FinishIssueTx's noConnection): an issue can
-	// then rely on it instead of reading the connection again in its transaction.
+	// only if, as it runs, the entity has no active connection and had none created while it
+	// waited for the entity's counter (FinishIssueTx's noConnection, noConnectionSinceSQL): an
+	// issue can then rely on it instead of reading the connection again in its transaction.
 	NoConnection bool
 }
 
@@ -532,8 +533,9 @@ type IssueEvent func(r *booksync.Receivable, object json.RawMessage) booksync.Ev
 // one statement, which takes the number and writes the receivable and its event (see
 // issueNumbered), and the commit.
 //
-// noConnection says that tx read that the entity has no connection (ActiveConnectionTx found
-// none), so that the invoice gets no record. On PostgreSQL a connection created since then
+// noConnection says that the entity was read to have no connection, so that the invoice gets no
+// record: by ActiveConnectionTx in tx, or, on PostgreSQL, by the draft's read before tx
+// (DraftRead.NoConnection). On PostgreSQL a connection created since then
 // (CreateConnectionTx) gives ErrConnectedMeanwhile, and nothing is written: the connect's look for
 // invoices issued before it may not have seen this one, which would then be neither pushed nor
 // recorded, and running the issue again gives it its record. (SQLite runs one write transaction at
@@ -689,8 +691,9 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 // IssueAlone writes r, which StartIssueOf began to issue, with the entity's next invoice number
 // and the event that event returns for it, in ONE statement committed on its own, where that is
 // all the issue needs to write: on PostgreSQL, for an invoice (not a credit note) that takes its
-// number from the counter, of an entity that has no connection, whose event no enabled webhook
-// subscription of the partner listens for. The entity's counter is then locked for that statement
+// number from the counter, of an entity that has no connection, whose partner has no enabled
+// webhook subscription to receivables (whichever events it filters: its deliveries would need
+// further statements). The entity's counter is then locked for that statement
 // only, not until a commit that waits for a round trip to booksync and back: the issues of one
 // entity wait that much less for each other, and the issue takes one round trip instead of three.
 //
@@ -699,7 +702,8 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 // is taken (given by hand). The caller then issues r in a transaction (FinishIssueTx), which finds
 // out why and does what that needs. The counter must move on with the invoice or not at all, or a
 // number would be missing from the entity's sequence: where the statement took a number but cannot
-// write r with it, it fails on purpose (booksync_refuse_issue, migration 0014), and writes nothing.
+// write r and its event with it, it fails on purpose (booksync_refuse_issue, migration 0014), and
+// writes nothing.
 func (s *Store) IssueAlone(ctx context.Context, r *booksync.Receivable, event IssueEvent) (bool, error) {
 	if !s.d.writableCTEs || r.IsCreditNote() || (r.DocumentID != nil && *r.DocumentID != "") || event == nil {
 		return false, nil
@@ -711,7 +715,7 @@ func (s *Store) IssueAlone(ctx context.Context, r *booksync.Receivable, event Is
 	defer st.restore()
 	var digits string
 	err = s.writer.QueryRowContext(ctx, st.with+`
-	SELECT CASE WHEN EXISTS (SELECT 1 FROM w) THEN n.digits ELSE CAST(booksync_refuse_issue() AS TEXT) END FROM n`,
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM ev) THEN n.digits ELSE CAST(booksync_refuse_issue() AS TEXT) END FROM n`,
 		st.args...).Scan(&digits)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), isIssueRefused(err), isUniqueViolation(err):
