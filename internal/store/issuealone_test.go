@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -149,6 +148,27 @@ func TestIssueAloneWritesAllOrNothing(t *testing.T) {
 	}
 }
 
+// aloneOutcome is what IssueAlone returned.
+type aloneOutcome struct {
+	done bool
+	err  error
+}
+
+// issueAloneWaiting runs IssueAlone of issue in a goroutine, and returns once its statement waits
+// for a lock (the entity's counter, which the test holds); its outcome comes on the channel.
+func issueAloneWaiting(t *testing.T, s *store.Store, issue *booksync.Receivable, at time.Time) <-chan aloneOutcome {
+	t.Helper()
+	issued := make(chan aloneOutcome, 1)
+	go func() {
+		done, err := s.IssueAlone(context.Background(), issue, issuedEvent(at))
+		issued <- aloneOutcome{done, err}
+	}()
+	if got, ended := pgtest.LockWaitOr(t, s.Reader(), issued); ended {
+		t.Fatalf("IssueAlone = %+v while the test held the entity's counter: it did not wait for it", got)
+	}
+	return issued
+}
+
 // An invoice that changes while IssueAlone's statement waits for the entity's counter, after the
 // statement saw it unchanged: the statement takes the number only to find it cannot write the
 // invoice with it, and fails on purpose (booksync_refuse_issue), so that the counter does not move
@@ -162,55 +182,26 @@ func TestIssueAloneGivesUpANumberItCannotUse(t *testing.T) {
 	r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
 
 	// Another transaction holds the counter while the invoice changes.
-	locked, release := make(chan struct{}), make(chan struct{})
-	released := false
-	defer func() {
-		if !released {
-			close(release)
-		}
-	}()
-	held := make(chan error, 1)
-	go func() {
-		held <- s.InTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = next_document_number WHERE entity_id = $1", ent.ID); err != nil {
-				return err
-			}
-			close(locked)
-			<-release
-			return nil
-		})
-	}()
-	select {
-	case <-locked:
-	case err := <-held:
-		t.Fatalf("the counter's holder ended before it held it: %v", err)
+	tx, err := s.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	type outcome struct {
-		done bool
-		err  error
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = next_document_number WHERE entity_id = $1", ent.ID); err != nil {
+		t.Fatal(err)
 	}
-	issued := make(chan outcome, 1)
 	issue, err := store.StartIssueOf(r, at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		done, err := s.IssueAlone(ctx, issue, issuedEvent(at))
-		issued <- outcome{done, err}
-	}()
-	if got, ended := pgtest.LockWaitOr(t, s.Reader(), issued); ended {
-		t.Fatalf("IssueAlone = %+v before the counter was released: it did not wait for it", got)
-	}
+	issued := issueAloneWaiting(t, s, issue, at)
 	changed := *r
 	memo := "changed while the issue waited"
 	changed.Memo = &memo
 	if err := s.UpdateReceivable(ctx, &changed); err != nil {
 		t.Fatal(err)
 	}
-	close(release)
-	released = true
-	if err := <-held; err != nil {
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	if got := <-issued; got.done || got.err != nil || issue.DocumentID != nil {
@@ -249,18 +240,7 @@ func TestIssueAloneWhileTheEntityConnects(t *testing.T) {
 	if err := s.CreateConnectionTx(ctx, tx, newConnectionOf(ent.ID, booksync.PlatformGnuCash, booksync.ConnectionConnected, at), ""); err != nil {
 		t.Fatal(err)
 	}
-	type outcome struct {
-		done bool
-		err  error
-	}
-	issued := make(chan outcome, 1)
-	go func() {
-		done, err := s.IssueAlone(ctx, issue, issuedEvent(at))
-		issued <- outcome{done, err}
-	}()
-	if got, ended := pgtest.LockWaitOr(t, s.Reader(), issued); ended {
-		t.Fatalf("IssueAlone = %+v before the connect committed: it did not wait for the counter", got)
-	}
+	issued := issueAloneWaiting(t, s, issue, at)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
