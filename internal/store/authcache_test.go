@@ -245,16 +245,27 @@ func TestTokenEntityCacheFollowsItsListener(t *testing.T) {
 	store.SetAuthCacheTTL(s, time.Hour)
 	f.cached()
 
-	// Cut the listener's connection, as a restart of the server or a network fault would.
-	if _, err := other.Writer().ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN booksync_auth'`); err != nil {
+	// Cut the listener's connection, as a restart of the server or a network fault would, and wait
+	// for the listener to listen again on a connection of its own: a backend other than the one cut.
+	listener := func() (pid int) {
+		err := other.Writer().QueryRowContext(ctx, `SELECT COALESCE(max(pid), 0) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN booksync_auth'`).Scan(&pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+	cut := listener()
+	if _, err := other.Writer().ExecContext(ctx, "SELECT pg_terminate_backend($1)", cut); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return !store.AuthCacheOn(s) })
+	waitFor(t, func() bool {
+		pid := listener()
+		return pid != 0 && pid != cut && store.AuthCacheOn(s)
+	})
 	if store.AuthCached(s, f.token, f.entity.ID) {
-		t.Fatal("the cache kept its rows when its listener was cut")
+		t.Fatal("the cache kept a row through the cut of its listener, when changes could go unheard")
 	}
-	waitFor(t, func() bool { return store.AuthCacheOn(s) })
 	f.cached()
 	f.rename(other, "Acme After The Cut GmbH")
 	waitFor(t, func() bool {

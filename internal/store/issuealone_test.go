@@ -148,6 +148,16 @@ func TestIssueAloneWritesAllOrNothing(t *testing.T) {
 	}
 }
 
+// newPostgresDraft returns a store on a new PostgreSQL database with a draft invoice of a new
+// entity, and the time it was made at.
+func newPostgresDraft(t *testing.T) (*store.Store, *booksync.Receivable, time.Time) {
+	t.Helper()
+	s := openPostgres(t, store.Options{})
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ent := newPartnerEntity(t, s, booksync.Settings{})
+	return s, newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at), at
+}
+
 // aloneOutcome is what IssueAlone returned.
 type aloneOutcome struct {
 	done bool
@@ -175,11 +185,8 @@ func issueAloneWaiting(t *testing.T, s *store.Store, issue *booksync.Receivable,
 // on with nothing written and no number goes missing from the entity's sequence.
 func TestIssueAloneGivesUpANumberItCannotUse(t *testing.T) {
 	t.Parallel()
-	s := openPostgres(t, store.Options{})
+	s, r, at := newPostgresDraft(t)
 	ctx := context.Background()
-	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	ent := newPartnerEntity(t, s, booksync.Settings{})
-	r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
 
 	// Another transaction holds the counter while the invoice changes.
 	tx, err := s.Writer().BeginTx(ctx, nil)
@@ -187,7 +194,7 @@ func TestIssueAloneGivesUpANumberItCannotUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = next_document_number WHERE entity_id = $1", ent.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE entity_counters SET next_document_number = next_document_number WHERE entity_id = $1", r.EntityID); err != nil {
 		t.Fatal(err)
 	}
 	issue, err := store.StartIssueOf(r, at)
@@ -207,7 +214,7 @@ func TestIssueAloneGivesUpANumberItCannotUse(t *testing.T) {
 	if got := <-issued; got.done || got.err != nil || issue.DocumentID != nil {
 		t.Fatalf("IssueAlone = %+v, number %v; want nothing written", got, issue.DocumentID)
 	}
-	stored, err := s.Receivable(ctx, ent.ID, r.ID)
+	stored, err := s.Receivable(ctx, r.EntityID, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,11 +230,8 @@ func TestIssueAloneGivesUpANumberItCannotUse(t *testing.T) {
 // transaction that gives it its record in the connection.
 func TestIssueAloneWhileTheEntityConnects(t *testing.T) {
 	t.Parallel()
-	s := openPostgres(t, store.Options{})
+	s, r, at := newPostgresDraft(t)
 	ctx := context.Background()
-	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	ent := newPartnerEntity(t, s, booksync.Settings{})
-	r := newDraft(t, s, ent.ID, booksync.ReceivableTypeInvoice, at)
 	issue, err := store.StartIssueOf(r, at)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +241,7 @@ func TestIssueAloneWhileTheEntityConnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if err := s.CreateConnectionTx(ctx, tx, newConnectionOf(ent.ID, booksync.PlatformGnuCash, booksync.ConnectionConnected, at), ""); err != nil {
+	if err := s.CreateConnectionTx(ctx, tx, newConnectionOf(r.EntityID, booksync.PlatformGnuCash, booksync.ConnectionConnected, at), ""); err != nil {
 		t.Fatal(err)
 	}
 	issued := issueAloneWaiting(t, s, issue, at)
