@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -151,30 +152,39 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 			c = c.newEntity()
 			r, _, _ := c.ready()
 
-			const n = 400
-			var wg sync.WaitGroup
-			ids := make([]string, n)
+			// Eight clients issue invoices until the kill, so that the kill always finds invoices
+			// issued and not yet pushed, however quickly the push keeps up with them. Once some are
+			// done, the process is killed in the middle of it all: some invoices pushed, some in
+			// flight, some requests cut off.
+			const most = 3000 // bounds the test's work should the push never start
+			var (
+				wg     sync.WaitGroup
+				killed atomic.Bool
+				taken  atomic.Int64
+			)
 			for w := 0; w < 8; w++ {
 				wg.Add(1)
-				go func(w int) {
+				go func() {
 					defer wg.Done()
-					for i := w; i < n; i += 8 {
-						ids[i] = issueQuiet(t, c, r)
+					for !killed.Load() && taken.Add(1) <= most {
+						if err := issueOnce(c, r); err != nil && !killed.Load() {
+							t.Errorf("before the kill: %v", err)
+							return
+						}
 					}
-				}(w)
+				}()
 			}
-			wg.Wait()
-			// Kill once some invoices are done and others are not.
 			done := 0
 			c.waitFor("the first pushed invoices", func() bool {
 				done = countDone(c)
-				return done > 0
+				return done > 0 || t.Failed()
 			})
+			killed.Store(true)
 			proc.kill(t)
-			if done >= n {
-				t.Fatalf("all %d invoices were pushed before the kill; the test proves nothing", n)
+			wg.Wait()
+			if t.Failed() {
+				return
 			}
-			t.Logf("killed with %d of %d invoices done", done, n)
 
 			proc2 := startServe(t, env, base)
 			defer func() {
@@ -185,6 +195,13 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 					}
 				}
 			}()
+			// What was issued is what booksync says is issued: a request the kill cut off may or may
+			// not have issued its invoice.
+			n := countIssued(c)
+			if done >= n {
+				t.Fatalf("all %d invoices were pushed before the kill; the test proves nothing", n)
+			}
+			t.Logf("killed with %d of %d invoices done", done, n)
 			// The restarted process must keep pushing: it fails only when no invoice gets done for
 			// stallAfter (on SQLite far less than the killed run's job timeout, so a lease or job
 			// that run left behind would show).
@@ -239,6 +256,40 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// issueOnce creates and issues an invoice, and says what went wrong if either request failed.
+// It is safe from several goroutines.
+func issueOnce(c *client, r refs) error {
+	body := map[string]any{"type": "invoice", "currency": "GBP", "counterpart_id": r.counterpart,
+		"counterpart_billing_address_id": r.address, "line_items": []any{line(r.product, 1, 2000)}}
+	var inv struct{ ID string }
+	if code := c.call("POST", "/receivables", body, &inv); code != 201 {
+		return fmt.Errorf("create: %d", code)
+	}
+	if code := c.call("POST", "/receivables/"+inv.ID+"/issue", nil, nil); code != 200 {
+		return fmt.Errorf("issue of %s: %d", inv.ID, code)
+	}
+	return nil
+}
+
+// countIssued counts the entity's invoices booksync holds as issued.
+func countIssued(c *client) int {
+	n := 0
+	next := "/receivables?status=issued&limit=250"
+	for next != "" {
+		var l struct {
+			Data []struct{ ID string }
+			Next *string `json:"next_pagination_token"`
+		}
+		c.do("GET", next, nil, 200, &l)
+		n += len(l.Data)
+		next = ""
+		if l.Next != nil {
+			next = "/receivables?pagination_token=" + *l.Next
+		}
+	}
+	return n
 }
 
 // issueQuiet issues an invoice; safe from several goroutines (it reports with Errorf).
