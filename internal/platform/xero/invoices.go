@@ -84,7 +84,7 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 	}
 	b := batch{kind: "invoices", path: "/Invoices", wrapper: "Invoices", query: pushQuery(true),
 		keyOf: func(raw json.RawMessage) string {
-			var w wireInvoice
+			var w answeredInvoice
 			_ = json.Unmarshal(raw, &w)
 			return strings.ToLower(w.InvoiceNumber)
 		}}
@@ -99,7 +99,7 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 			r.Err = notReported(o.rejected)
 			return
 		}
-		var w wireInvoice
+		var w answeredInvoice
 		if err := json.Unmarshal(o.raw, &w); err != nil {
 			r.Err = unexpected(err, true)
 			return
@@ -111,12 +111,32 @@ func (c *Client) PushInvoices(ctx context.Context, invoices []platform.Invoice) 
 			r.Err = notReported(o.rejected)
 			return
 		}
-		*r = invoiceResult(r.Ref, w, invoices[i].Currency)
+		*r = invoiceResult(r.Ref, w.wireInvoice(), invoices[i].Currency)
 	})
 	if err != nil {
 		failRest(results, pending, done, err)
 	}
 	return results, err
+}
+
+// answeredInvoice is what a push reads of each invoice in Xero's answer to a create: what
+// invoiceResult and the push's checks need, and not the lines, which are most of the answer.
+type answeredInvoice struct {
+	InvoiceID        string      `json:"InvoiceID"`
+	InvoiceNumber    string      `json:"InvoiceNumber"`
+	CurrencyCode     string      `json:"CurrencyCode"`
+	SubTotal         json.Number `json:"SubTotal"`
+	TotalTax         json.Number `json:"TotalTax"`
+	Total            json.Number `json:"Total"`
+	UpdatedDateUTC   string      `json:"UpdatedDateUTC"`
+	ValidationErrors []message   `json:"ValidationErrors"`
+}
+
+// wireInvoice returns the invoice with what a holds.
+func (a answeredInvoice) wireInvoice() wireInvoice {
+	return wireInvoice{InvoiceID: a.InvoiceID, InvoiceNumber: a.InvoiceNumber, CurrencyCode: a.CurrencyCode,
+		SubTotal: a.SubTotal, TotalTax: a.TotalTax, Total: a.Total, UpdatedDateUTC: a.UpdatedDateUTC,
+		ValidationErrors: a.ValidationErrors}
 }
 
 // invoiceResult reports a created or matched invoice with the totals Xero computed.

@@ -99,11 +99,11 @@ func (c *Client) putChunk(ctx context.Context, b batch, refs, keys []string, obj
 		if perr := classifyStatus(resp, true); perr != nil {
 			return perr
 		}
-		var env map[string]json.RawMessage
+		var env envelope
 		if err := json.Unmarshal(resp.body, &env); err != nil {
 			return unexpected(fmt.Errorf("decoding %s: %w", b.path, err), true)
 		}
-		if err := json.Unmarshal(env[b.wrapper], &elems); err != nil {
+		if elems, err = env.objects(b.wrapper); err != nil {
 			return unexpected(fmt.Errorf("decoding %s: %w", b.path, err), true)
 		}
 	}
@@ -112,6 +112,39 @@ func (c *Client) putChunk(ctx context.Context, b batch, refs, keys []string, obj
 		each(i, outcome{raw: aligned[i], rejected: rejected})
 	}
 	return nil
+}
+
+// envelope is the body of Xero's answer to a create or update request: the objects under their
+// wrapper. Decoding into it reads the body once; a map of the wrappers would read it twice.
+type envelope struct {
+	Contacts    []json.RawMessage `json:"Contacts"`
+	Items       []json.RawMessage `json:"Items"`
+	Invoices    []json.RawMessage `json:"Invoices"`
+	CreditNotes []json.RawMessage `json:"CreditNotes"`
+	Payments    []json.RawMessage `json:"Payments"`
+}
+
+// objects returns the objects under wrapper, and an error when the answer has none there.
+func (e *envelope) objects(wrapper string) ([]json.RawMessage, error) {
+	var objs []json.RawMessage
+	switch wrapper {
+	case "Contacts":
+		objs = e.Contacts
+	case "Items":
+		objs = e.Items
+	case "Invoices":
+		objs = e.Invoices
+	case "CreditNotes":
+		objs = e.CreditNotes
+	case "Payments":
+		objs = e.Payments
+	default:
+		return nil, fmt.Errorf("booksync reads no objects under %q", wrapper)
+	}
+	if objs == nil {
+		return nil, fmt.Errorf("the answer has no %s", wrapper)
+	}
+	return objs, nil
 }
 
 // align pairs Xero's answer with the objects sent: by position when Xero answered one object per

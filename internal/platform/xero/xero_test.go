@@ -753,6 +753,35 @@ func TestFailureMidBatchReportsEveryObject(t *testing.T) {
 	}
 }
 
+// TestAnswerWithoutTheObjectsIsAnUnknownOutcome: a 2xx answer to a create that does not list the
+// objects under their wrapper (a proxy's page, a changed API) fails the request as an answer whose
+// outcome is unknown, for every invoice in it, and nothing is reported as created.
+func TestAnswerWithoutTheObjectsIsAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	const body = `{"Id":"7c1c1a0e-0000-4000-8000-000000000000","Status":"OK","ProviderName":"booksync"}`
+	b, contact := withCustomer(t)
+	b.setIntercept(func(r *http.Request, next http.RoundTripper) (*http.Response, error) {
+		resp, err := next.RoundTrip(r)
+		if err != nil || r.Method != http.MethodPut {
+			return resp, err
+		}
+		resp.Body.Close()
+		resp.Body = io.NopCloser(strings.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
+		return resp, nil
+	})
+	res, err := b.client(Config{}).PushInvoices(context.Background(), invoices(3, contact))
+	if cl, code := classOf(t, err); cl != platform.UnknownOutcome || code != "unexpected_response" {
+		t.Fatalf("err = %v (%s %s)", err, cl, code)
+	}
+	for i, r := range res {
+		if r.Err != err || r.PlatformID != "" {
+			t.Errorf("result %d = %+v, want the call's error and no id", i, r)
+		}
+	}
+}
+
 func TestPushPayments(t *testing.T) {
 	t.Parallel()
 	b, contact := withCustomer(t)
