@@ -105,13 +105,23 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 	if opts.System == "" {
 		opts.System = "the accounting system"
 	}
-	accountByID := map[string]LedgerAccount{}
-	for _, a := range accounts {
-		accountByID[a.ID] = a
+	// The books' accounts and rates are looked up by id only for the few lines of an invoice:
+	// a scan costs less than a map built for each invoice.
+	accountByID := func(id string) (LedgerAccount, bool) {
+		for _, a := range accounts {
+			if a.ID == id {
+				return a, true
+			}
+		}
+		return LedgerAccount{}, false
 	}
-	rateByID := map[string]AccountingTaxRate{}
-	for _, t := range rates {
-		rateByID[t.ID] = t
+	rateByID := func(id string) (AccountingTaxRate, bool) {
+		for _, t := range rates {
+			if t.ID == id {
+				return t, true
+			}
+		}
+		return AccountingTaxRate{}, false
 	}
 	var defaultProducts *string
 	if s.Accounting != nil && s.Accounting.LedgerAccountIDs != nil {
@@ -120,7 +130,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 	// accountProblem says why a line cannot be booked to an account id, with the code of the
 	// failure; "" when it can.
 	accountProblem := func(id string) (string, string) {
-		a, ok := accountByID[id]
+		a, ok := accountByID(id)
 		switch {
 		case !ok:
 			return "does not exist in the connected books", CodeLedgerAccountNotFound
@@ -132,7 +142,15 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		}
 		return "", ""
 	}
-	accountChoices := SalesAccountChoices(accounts)
+	// accountChoices is what a fix offers to set an account to, worked out for the first fix
+	// that needs it.
+	choices := ""
+	accountChoices := func() string {
+		if choices == "" {
+			choices = SalesAccountChoices(accounts)
+		}
+		return choices
+	}
 	for i, l := range r.LineItems {
 		field := fmt.Sprintf("line_items[%d]", i)
 		var lp LinePlan
@@ -153,27 +171,27 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		switch {
 		case accID == nil:
 			fix := fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s), or set the entity default accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings), to %s; %s",
-				l.Product.ID, l.Product.ID, accountChoices, pushAgain)
+				l.Product.ID, l.Product.ID, accountChoices(), pushAgain)
 			switch {
 			case l.Product.IsInline:
 				// An issued invoice's inline product cannot change, so the default is the fix.
-				fix = setDefault + " to " + accountChoices + " (an issued invoice's inline product cannot change); " + pushAgain
+				fix = setDefault + " to " + accountChoices() + " (an issued invoice's inline product cannot change); " + pushAgain
 			case l.Product.CatalogDeleted:
-				fix = setDefault + " to " + accountChoices + fmt.Sprintf(" (product %s was deleted, so its line is booked to the default); ", l.Product.ID) + pushAgain
+				fix = setDefault + " to " + accountChoices() + fmt.Sprintf(" (product %s was deleted, so its line is booked to the default); ", l.Product.ID) + pushAgain
 			}
 			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id", Message: message, Fix: fix})
 		default:
 			state, code := accountProblem(*accID)
 			if state == "" {
-				lp.LedgerAccount = accountByID[*accID]
+				lp.LedgerAccount, _ = accountByID(*accID)
 				break
 			}
-			where, fix := field+".product.ledger_account_id", fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s) to %s; %s", l.Product.ID, l.Product.ID, accountChoices, pushAgain)
+			where, fix := field+".product.ledger_account_id", fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s) to %s; %s", l.Product.ID, l.Product.ID, accountChoices(), pushAgain)
 			switch {
 			case fromDefault:
-				where, fix = "settings.accounting.ledger_account_ids.products", "Set accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings) to "+accountChoices+"; "+pushAgain
+				where, fix = "settings.accounting.ledger_account_ids.products", "Set accounting.ledger_account_ids.products (PATCH /entities/{entity_id}/settings) to "+accountChoices()+"; "+pushAgain
 			case l.Product.IsInline:
-				fix = newInvoice(r.ID, fmt.Sprintf("line_items[%d].product.ledger_account_id is %s, or left out to use accounting.ledger_account_ids.products", i, accountChoices))
+				fix = newInvoice(r.ID, fmt.Sprintf("line_items[%d].product.ledger_account_id is %s, or left out to use accounting.ledger_account_ids.products", i, accountChoices()))
 			}
 			fail(code, SyncErrorDetail{Field: where,
 				Message: fmt.Sprintf("Ledger account %s %s (line %d, %s)", *accID, state, i+1, l.Product.Name),
@@ -181,7 +199,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		}
 		if l.AccountingTaxRateID != nil {
 			id := *l.AccountingTaxRateID
-			t, ok := rateByID[id]
+			t, ok := rateByID(id)
 			override := fmt.Sprintf("line_items[%d].accounting_tax_rate_id is ", i)
 			switch {
 			case !ok || t.Status != "Active":
@@ -235,7 +253,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		}
 		t, ok := AccountingTaxRate{}, false
 		if taxID != nil {
-			t, ok = rateByID[*taxID]
+			t, ok = rateByID(*taxID)
 		}
 		fix := "Set accounting.tax_ids.deductions (PATCH /entities/{entity_id}/settings) to " + SalesRateChoices(rates, nil) + "; " + pushAgain
 		switch {
