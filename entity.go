@@ -44,6 +44,35 @@ func (e *Entity) Name() string {
 	return ""
 }
 
+// Clone returns a deep copy of e: a change made through any pointer of the copy leaves e as it
+// was, so that one kept entity can be handed to many requests.
+func (e *Entity) Clone() *Entity {
+	c := *e
+	c.Email, c.Phone, c.Website = clonePtr(e.Email), clonePtr(e.Phone), clonePtr(e.Website)
+	c.TaxID, c.RegistrationNumber, c.RegistrationAuthority = clonePtr(e.TaxID), clonePtr(e.RegistrationNumber), clonePtr(e.RegistrationAuthority)
+	c.Address.Line2, c.Address.State = clonePtr(e.Address.Line2), clonePtr(e.Address.State)
+	if e.Organization != nil {
+		o := *e.Organization
+		o.BusinessStructure, o.LegalEntityID = clonePtr(o.BusinessStructure), clonePtr(o.LegalEntityID)
+		c.Organization = &o
+	}
+	if e.Individual != nil {
+		i := *e.Individual
+		i.Title, i.DateOfBirth, i.IDNumber = clonePtr(i.Title), clonePtr(i.DateOfBirth), clonePtr(i.IDNumber)
+		c.Individual = &i
+	}
+	return &c
+}
+
+// clonePtr returns a pointer to a copy of *p, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // EntityAddress is an entity's registered address.
 type EntityAddress struct {
 	Country    string  `json:"country"`

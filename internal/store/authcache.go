@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/booksync/booksync"
 )
 
 // authChannel is the PostgreSQL channel on which a change to a token or an entity is announced to
@@ -32,16 +34,20 @@ type authKey struct {
 	token, entity string
 }
 
-// authRow is what TokenEntity read for an authKey, as stored, with when it was read.
+// authRow is what TokenEntity read for an authKey, with when it was read: the token's partner and
+// expiry, the entity decoded (each request gets a clone of it) and its settings as stored.
 type authRow struct {
-	partnerID, entityPartner, data, settings string
-	expires, created, updated                int64
-	read                                     time.Time
+	partnerID, settings string
+	entity              *booksync.Entity
+	dataLen             int // the length of the entity's data as stored, for size
+	expires             int64
+	read                time.Time
 }
 
-// size is roughly the memory r and its key take.
+// size is roughly the memory r and its key take: the entity decoded takes about what its data
+// stored does.
 func (r authRow) size(k authKey) int {
-	return len(k.token) + len(k.entity) + len(r.partnerID) + len(r.entityPartner) + len(r.data) + len(r.settings) + 128
+	return len(k.token) + len(k.entity) + len(r.partnerID) + r.dataLen + len(r.settings) + 256
 }
 
 // authCache keeps the rows TokenEntity read, so that an API client's requests do not each read

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/booksync/booksync"
 )
 
 // What the auth cache keeps stays within its bounds however large the rows or many the tokens: a
@@ -13,7 +15,7 @@ import (
 func TestAuthCacheStaysWithinItsBounds(t *testing.T) {
 	c := newAuthCache(true)
 	row := func(settings int) authRow {
-		return authRow{partnerID: "p", data: "{}", settings: strings.Repeat("x", settings), expires: 1 << 62, read: time.Now()}
+		return authRow{partnerID: "p", entity: &booksync.Entity{}, dataLen: 2, settings: strings.Repeat("x", settings), expires: 1 << 62, read: time.Now()}
 	}
 	huge := authKey{token: "huge", entity: "e"}
 	c.put(huge, row(authRowMaxBytes), c.generation())

@@ -139,6 +139,35 @@ func TestTokenEntitySeesEachChangeAtOnce(t *testing.T) {
 	}
 }
 
+// Each request gets an entity of its own: what one changes in the entity TokenEntity gave it is
+// not what the next request, served from the same kept row, reads.
+func TestTokenEntityGivesEachRequestItsOwnEntity(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			f := newAuthFixture(t, d.open(t, store.Options{}))
+			f.cached()
+			first, _, err := f.read(f.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first.Organization.LegalName = "Changed by a request"
+			first.Address.City = "Hamburg"
+			next, _, err := f.read(f.now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !store.AuthCached(f.s, f.token, f.entity.ID) {
+				t.Fatal("the second read was not served from the kept row")
+			}
+			if next.Name() != "Acme GmbH" || next.Address.City != "Berlin" {
+				t.Fatalf("the next request reads %q in %s, what the first changed", next.Name(), next.Address.City)
+			}
+		})
+	}
+}
+
 // A read that a change overtakes, between reading the row and keeping it, keeps nothing: the next
 // request reads the change.
 func TestTokenEntityKeepsNoReadAChangeOvertook(t *testing.T) {

@@ -94,7 +94,7 @@ func (s *Store) TokenPartner(ctx context.Context, tokenHash []byte, now time.Tim
 func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time, entityID string) (string, *booksync.Entity, SettingsJSON, error) {
 	key := authKey{token: string(tokenHash), entity: entityID}
 	if r, ok := s.auth.get(key, micros(now)); ok {
-		return r.decode(entityID)
+		return r.result(entityID)
 	}
 	s.startAuthListener()
 	gen := s.auth.generation()
@@ -112,19 +112,20 @@ func (s *Store) TokenEntity(ctx context.Context, tokenHash []byte, now time.Time
 	if !id.Valid {
 		return partnerID, nil, SettingsJSON{}, notFound("entity")
 	}
-	r := authRow{partnerID: partnerID, entityPartner: entityPartner.String, data: data.String, settings: settings.String,
-		expires: expires, created: created.Int64, updated: updated.Int64, read: time.Now()}
+	e, err := decodeEntity(entityID, entityPartner.String, created.Int64, updated.Int64, data.String)
+	if err != nil {
+		return partnerID, nil, SettingsJSON{}, fmt.Errorf("store: read entity: %w", err)
+	}
+	r := authRow{partnerID: partnerID, settings: settings.String, entity: &e, dataLen: len(data.String),
+		expires: expires, read: time.Now()}
 	s.auth.put(key, r, gen)
-	return r.decode(entityID)
+	return r.result(entityID)
 }
 
-// decode returns what TokenEntity returns for the row r of entity entityID.
-func (r authRow) decode(entityID string) (string, *booksync.Entity, SettingsJSON, error) {
-	e, err := decodeEntity(entityID, r.entityPartner, r.created, r.updated, r.data)
-	if err != nil {
-		return r.partnerID, nil, SettingsJSON{}, fmt.Errorf("store: read entity: %w", err)
-	}
-	return r.partnerID, &e, SettingsJSON{entityID: entityID, raw: r.settings}, nil
+// result returns what TokenEntity returns for the row r of entity entityID, with a copy of its
+// entity that the caller may change.
+func (r authRow) result(entityID string) (string, *booksync.Entity, SettingsJSON, error) {
+	return r.partnerID, r.entity.Clone(), SettingsJSON{entityID: entityID, raw: r.settings}, nil
 }
 
 // RevokeToken revokes a token of the partner; revoking an unknown token, or another partner's, is
