@@ -182,26 +182,35 @@ func (s *Store) updateSynced(ctx context.Context, db execer, r *booksync.SyncedR
 // again meanwhile (perhaps after its cause was fixed) must not get the outcome of the push of its
 // previous state. It reports whether it wrote; a writer must give each write a new update time.
 func (s *Store) SettleSyncedRecord(ctx context.Context, r *booksync.SyncedRecord, readAt time.Time) (bool, error) {
-	data, err := encodeSynced(r)
-	if err != nil {
-		return false, err
-	}
-	var n int64
-	err = s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
-			r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
-		if err != nil {
-			return fmt.Errorf("store: settle synced record: %w", err)
-		}
-		if n, err = res.RowsAffected(); err != nil || n != 1 {
-			return err
-		}
-		return s.addOutcomeEvent(ctx, tx, r)
+	var written bool
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		written, err = s.UpdateSyncedRecordIfTx(ctx, tx, r, readAt)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: settle synced record: %w", err)
 	}
-	return n == 1, nil
+	return written, nil
+}
+
+// UpdateSyncedRecordIfTx is UpdateSyncedRecordTx for a record read when its update time was
+// readAt: it writes r, and the event of its outcome, only if no one wrote the record since, and
+// reports whether it did.
+func (s *Store) UpdateSyncedRecordIfTx(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord, readAt time.Time) (bool, error) {
+	data, err := encodeSynced(r)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
+		r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data, platformObjectID(r), r.ID, micros(readAt))
+	if err != nil {
+		return false, fmt.Errorf("store: update synced record: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	return true, s.addOutcomeEvent(ctx, tx, r)
 }
 
 // SettleSyncedRecords is SettleSyncedRecord for a batch of records, readAt[i] the update time

@@ -226,25 +226,46 @@ func reconnectHint(c *booksync.Connection) string {
 // that began its pull after this has finished it, and no push takes it before. Pushing a record
 // that waits so makes it wait for a pull that begins after this one.
 func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, error) {
+	for try := 1; ; try++ {
+		rec, written, err := e.pushRecordOnce(ctx, entityID, id)
+		if err != nil || written {
+			return rec, err
+		}
+		if try == pushRecordTries {
+			return nil, booksync.Errorf(booksync.ECONFLICT, "The record changed %d times while booksync marked it to be pushed again (pushes settled it meanwhile); ask again", try)
+		}
+	}
+}
+
+// pushRecordTries is how many times PushRecord reads the record again when another writer (a push
+// settling it) wrote it between its read and its write.
+const pushRecordTries = 5
+
+// pushRecordOnce reads the record and marks it to be pushed again, unless another writer wrote it
+// meanwhile: then it writes nothing and reports false, so that the record is read again rather
+// than overwritten with what it was before (a push's outcome, the id in the books, undone).
+func (e *Engine) pushRecordOnce(ctx context.Context, entityID, id string) (*booksync.SyncedRecord, bool, error) {
 	rec, err := e.store.SyncedRecord(ctx, entityID, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	conn, err := e.store.ConnectionByID(ctx, rec.ConnectionID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if conn.Status != booksync.ConnectionConnected {
-		return nil, booksync.Errorf(booksync.ECONFLICT, "The record's connection is %s, so nothing can be pushed; %s", conn.Status, reconnectHint(conn))
+		return nil, false, booksync.Errorf(booksync.ECONFLICT, "The record's connection is %s, so nothing can be pushed; %s", conn.Status, reconnectHint(conn))
 	}
 	// Attempts stays (the store never lowers it but for a done record): if an earlier push may have
 	// reached the books, this one looks first. The new update time tells a push still busy with the
 	// record's previous state that its outcome is stale.
 	failed := rec.SyncStatus == booksync.SyncStatusError || rec.WaitsForPull
-	e.restamp(rec)
+	readAt := e.restamp(rec)
 	rec.SyncStatus, rec.Errors, rec.Auto, rec.WaitsForPull = booksync.SyncStatusPending, nil, true, failed
+	var written bool
 	err = e.store.InTx(ctx, func(tx *sql.Tx) error {
-		if err := e.store.UpdateSyncedRecordTx(ctx, tx, rec); err != nil {
+		var err error
+		if written, err = e.store.UpdateSyncedRecordIfTx(ctx, tx, rec, readAt); err != nil || !written {
 			return err
 		}
 		if !failed {
@@ -253,9 +274,9 @@ func (e *Engine) PushRecord(ctx context.Context, entityID, id string) (*booksync
 		return e.requestSyncTx(ctx, tx, conn.ID) // the sync queues the push after its pull
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return rec, nil
+	return rec, written, nil
 }
 
 // RemoteInvoices reads sales invoices back from the entity's connected books.
