@@ -18,8 +18,9 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// drainTimeout bounds one drain: a run that has not settled by then is broken, not slow.
-const drainTimeout = 30 * time.Minute
+// drainStall bounds how long a drain may go without another invoice record done: a run stalled
+// that long is broken, not slow. A slow machine's drain takes as long as it needs.
+const drainStall = 5 * time.Minute
 
 // ScaleOut measures how the sync engine's throughput grows with `booksync worker` processes.
 type ScaleOut struct {
@@ -236,9 +237,9 @@ func (b ScaleOut) drain(ctx context.Context, ps *Processes, db string, k int) (S
 
 // waitDone counts the invoice records by status until want are done (want < 0: once) and returns
 // how many are done; a record in error fails the run, and so does any of the live processes
-// exiting, since the rest cannot finish without it.
+// exiting, since the rest cannot finish without it, and drainStall without another record done.
 func waitDone(ctx context.Context, db *sql.DB, n, want int, live ...*process) (int, error) {
-	deadline := time.Now().Add(drainTimeout)
+	last, lastChange := -1, time.Now()
 	for {
 		for _, pr := range live {
 			select {
@@ -257,8 +258,10 @@ func waitDone(ctx context.Context, db *sql.DB, n, want int, live ...*process) (i
 		if want < 0 || st[booksync.SyncStatusDone] >= want {
 			return st[booksync.SyncStatusDone], nil
 		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("after %v, of %d invoice records: %v", drainTimeout, n, st)
+		if done := st[booksync.SyncStatusDone]; done != last {
+			last, lastChange = done, time.Now()
+		} else if time.Since(lastChange) > drainStall {
+			return 0, fmt.Errorf("no invoice record was done for %v; of %d invoice records: %v", drainStall, n, st)
 		}
 		select {
 		case <-ctx.Done():
