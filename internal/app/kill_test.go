@@ -162,6 +162,9 @@ func TestKilledMidPushLosesAndDuplicatesNothing(t *testing.T) {
 				killed atomic.Bool
 				taken  atomic.Int64
 			)
+			// However the test ends, the clients stop before the process is: a request refused by a
+			// process the cleanup killed must not fail a test that has ended.
+			defer func() { killed.Store(true); wg.Wait() }()
 			for w := 0; w < 8; w++ {
 				wg.Add(1)
 				go func() {

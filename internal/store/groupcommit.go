@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,12 +18,6 @@ const (
 	maxBatchCalls = 128
 	maxBatchTime  = 10 * time.Millisecond
 )
-
-// commitDelay is how long a batch whose callers have all run waits for another before it commits,
-// when the batch before it held more than one caller: while callers come at once, the next is
-// usually a few tens of microseconds away, and taking it into the batch saves it a commit and
-// the WAL a copy of every page the two share. A caller that writes alone is never kept waiting.
-const commitDelay = 100 * time.Microsecond
 
 // groupCommit runs the write transactions of a SQLite store (InTx) on its single writer connection.
 //
@@ -69,9 +64,6 @@ type groupCommit struct {
 	// fns run in them, nanoseconds from each BEGIN to its COMMIT's or ROLLBACK's end, and the part
 	// of those spent in COMMIT.
 	transactions, calls, busy, commit atomic.Int64
-
-	// lastBatch is how many callers the last batch that could grow held; only the runner uses it.
-	lastBatch int
 }
 
 // txCall is one InTx call.
@@ -279,15 +271,16 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 		calls = nil
 		if grow && n < maxBatchCalls && time.Since(start) < maxBatchTime {
 			calls = g.take(maxBatchCalls - n)
-			if len(calls) == 0 && g.lastBatch > 1 {
-				calls = g.waitForCalls(maxBatchCalls - n)
+			if len(calls) == 0 {
+				// Callers that come at once are usually a few microseconds apart: yielding the
+				// processor once lets those about to queue do so, and joining this batch saves
+				// each a commit and the WAL a copy of every page they share with it.
+				runtime.Gosched()
+				calls = g.take(maxBatchCalls - n)
 			}
 		}
 	}
 
-	if grow {
-		g.lastBatch = n
-	}
 	committing := time.Now()
 	err = tx.Commit()
 	g.commit.Add(int64(time.Since(committing)))
@@ -300,18 +293,6 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 		c.result <- callResult{err: err}
 	}
 	return nil
-}
-
-// waitForCalls waits at most commitDelay for callers to queue, and takes up to n of them.
-func (g *groupCommit) waitForCalls(n int) []*txCall {
-	t := time.NewTimer(commitDelay)
-	defer t.Stop()
-	select {
-	case <-g.wake:
-		return g.take(n)
-	case <-t.C:
-		return nil
-	}
 }
 
 // What became of one caller's fn in a batch (runCall).

@@ -46,16 +46,17 @@ func TestPushRecordRereadsARecordSettledMeanwhile(t *testing.T) {
 		done <- result{r, err}
 	}()
 	// PushRecord has read the record in error and waits for the lock to write it.
-	for waiting := false; !waiting; {
+	b.waitFor("PushRecord to wait for the record's lock", func() bool {
 		select {
 		case r := <-done:
 			t.Fatalf("PushRecord returned (%v) before it waited for the record's lock", r.err)
 		default:
 		}
+		var waiting bool
 		must(t, db.QueryRowContext(b.ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE synced_records%')`).Scan(&waiting))
-		time.Sleep(10 * time.Millisecond)
-	}
+		return waiting
+	})
 	// A push settles the record meanwhile.
 	settled, inBooks := *rec, "books-invoice-1"
 	settled.SyncStatus, settled.Errors, settled.PlatformObjectID = booksync.SyncStatusDone, nil, &inBooks
