@@ -127,20 +127,20 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 	if s.Accounting != nil && s.Accounting.LedgerAccountIDs != nil {
 		defaultProducts = s.Accounting.LedgerAccountIDs.Products
 	}
-	// accountProblem says why a line cannot be booked to an account id, with the code of the
-	// failure; "" when it can.
-	accountProblem := func(id string) (string, string) {
+	// accountProblem returns the account of an id, and says why a line cannot be booked to it,
+	// with the code of the failure; "" when it can.
+	accountProblem := func(id string) (LedgerAccount, string, string) {
 		a, ok := accountByID(id)
 		switch {
 		case !ok:
-			return "does not exist in the connected books", CodeLedgerAccountNotFound
+			return a, "does not exist in the connected books", CodeLedgerAccountNotFound
 		case a.Status != "Active":
-			return LedgerAccountUnusable(&a, ForSales), CodeLedgerAccountNotFound
+			return a, LedgerAccountUnusable(&a, ForSales), CodeLedgerAccountNotFound
 		}
 		if why := LedgerAccountUnusable(&a, ForSales); why != "" {
-			return "(" + a.Name + ") " + why, CodeLedgerAccountNotUsable
+			return a, "(" + a.Name + ") " + why, CodeLedgerAccountNotUsable
 		}
-		return "", ""
+		return a, "", ""
 	}
 	// accountChoices is what a fix offers to set an account to, worked out for the first fix
 	// that needs it.
@@ -159,7 +159,7 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 		if accID != nil && l.Product.CatalogDeleted {
 			// The catalog product is gone, so the line's copy of its account can no longer be
 			// changed; where the books refuse that account, the entity default, which can be, applies.
-			if why, _ := accountProblem(*accID); why != "" {
+			if _, why, _ := accountProblem(*accID); why != "" {
 				message = fmt.Sprintf("Ledger account %s %s (line %d, %s, whose product was deleted) and accounting.ledger_account_ids.products is not set", *accID, why, i+1, l.Product.Name)
 				accID = nil
 			}
@@ -181,9 +181,9 @@ func PlanInvoicePush(r *Receivable, s Settings, rates []AccountingTaxRate, accou
 			}
 			fail(CodeLedgerAccountNotSet, SyncErrorDetail{Field: field + ".product.ledger_account_id", Message: message, Fix: fix})
 		default:
-			state, code := accountProblem(*accID)
+			a, state, code := accountProblem(*accID)
 			if state == "" {
-				lp.LedgerAccount, _ = accountByID(*accID)
+				lp.LedgerAccount = a
 				break
 			}
 			where, fix := field+".product.ledger_account_id", fmt.Sprintf("Set ledger_account_id on product %s (PATCH /products/%s) to %s; %s", l.Product.ID, l.Product.ID, accountChoices(), pushAgain)

@@ -86,10 +86,11 @@ func (s *Service) IssueDraft(ctx context.Context, d store.DraftRead, at time.Tim
 		if err != nil {
 			return nil, err
 		}
-		if done, err := s.store.IssueAlone(ctx, r, issuedEvent(at)); err != nil || done {
-			if err != nil {
-				return nil, err
-			}
+		done, err := s.store.IssueAlone(ctx, r, issuedEvent(at))
+		if err != nil {
+			return nil, err
+		}
+		if done {
 			return r, nil
 		}
 	}

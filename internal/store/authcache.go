@@ -112,7 +112,7 @@ func (c *authCache) put(k authKey, r authRow, gen uint64) {
 		c.bytes -= old.size(k)
 	}
 	if len(c.rows) >= authCacheMaxRows || c.bytes+size > authCacheMaxBytes {
-		clear(c.rows)
+		clear(c.rows) // gen stays: the reads begun meanwhile may keep their rows
 		c.bytes = 0
 	}
 	c.rows[k] = r
@@ -123,9 +123,7 @@ func (c *authCache) put(k authKey, r authRow, gen uint64) {
 func (c *authCache) changed() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
-	clear(c.rows)
-	c.bytes = 0
+	c.emptyLocked()
 }
 
 // set turns the cache on or off, and empties it.
@@ -133,6 +131,12 @@ func (c *authCache) set(on bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.on = on
+	c.emptyLocked()
+}
+
+// emptyLocked drops every row and advances gen, so that no read begun before keeps its row; c.mu
+// is held.
+func (c *authCache) emptyLocked() {
 	c.gen++
 	clear(c.rows)
 	c.bytes = 0

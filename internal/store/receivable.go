@@ -758,7 +758,7 @@ type numberedStatement struct {
 // its arguments. r's document id is the prefix and an unguessable mark where the number's digits
 // go, which the statement replaces, until restore, which the caller defers, sets it back to nil
 // unless the caller set the number taken.
-func prepareNumbered(r *booksync.Receivable, event IssueEvent, counter, prefix, guard string) (*numberedStatement, error) {
+func prepareNumbered(r *booksync.Receivable, event IssueEvent, counter, prefix, guard string) (_ *numberedStatement, err error) {
 	var token [16]byte
 	if _, err := rand.Read(token[:]); err != nil {
 		return nil, fmt.Errorf("store: issue receivable: %w", err)
@@ -773,28 +773,29 @@ func prepareNumbered(r *booksync.Receivable, event IssueEvent, counter, prefix, 
 			r.DocumentID = nil
 		}
 	}}
+	defer func() {
+		if err != nil {
+			st.restore()
+		}
+	}()
 	row, err := encodeReceivable(r)
 	if err != nil {
-		st.restore()
 		return nil, fmt.Errorf("store: issue receivable: %w", err)
 	}
 	var evData string
 	if event != nil {
 		object, err := row.json(r.ID)
 		if err != nil {
-			st.restore()
 			return nil, err
 		}
 		r.Version++ // the event shows the receivable as written
 		st.ev = event(r, object)
 		r.Version--
 		if st.ev, evData, err = prepareEvent(st.ev, object); err != nil {
-			st.restore()
 			return nil, err
 		}
 	}
 	if strings.Count(row.data, mark) != 1 {
-		st.restore()
 		return nil, fmt.Errorf("store: issue receivable %s: it holds its number's mark %d times", r.ID, strings.Count(row.data, mark))
 	}
 	args := updateReceivableArgs(r, row)
