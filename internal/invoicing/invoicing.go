@@ -117,13 +117,22 @@ const maxIssueTries = 3
 // issueAsRead is IssueAsRead's transaction; noConnection says that the caller read that the entity
 // has no connection (store.DraftRead).
 func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, noConnection bool, at time.Time) (*booksync.Receivable, error) {
+	// The invoice and its event are encoded before the transaction (store.PlanIssue).
+	started, err := store.StartIssueOf(read, at)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := s.store.PlanIssue(started, issuedEvent(at))
+	if err != nil {
+		return nil, err
+	}
 	var out *booksync.Receivable
-	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := store.StartIssueOf(read, at)
-		if err != nil {
-			return err
-		}
-		if r.IsCreditNote() {
+	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
+		if started.IsCreditNote() {
+			r, err := store.StartIssueOf(read, at) // each run of the transaction starts from the draft as read
+			if err != nil {
+				return err
+			}
 			if err := s.store.FinishIssueTx(ctx, tx, r, nil, false); err != nil {
 				return err
 			}
@@ -133,21 +142,24 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 			out = r
 			return s.issueCreditNote(ctx, tx, r, at)
 		}
-		// The invoice's number is taken last but for the push's job (FinishIssueTx): it locks the
+		// The invoice's number is taken last but for the push's job (FinishPlannedIssueTx): it locks the
 		// entity's counters until the commit, and an entity's issues wait for each other over that lock.
 		var conn *booksync.Connection
 		if !noConnection {
-			if conn, err = s.activeConnection(ctx, tx, r.EntityID); err != nil {
+			var err error
+			if conn, err = s.activeConnection(ctx, tx, started.EntityID); err != nil {
 				return err
 			}
 		}
 		push := conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized)
 		if push {
-			if err := s.ensureRecord(ctx, tx, conn, booksync.ObjectReceivable, r.ID, &r.UpdatedAt); err != nil {
+			updated := started.UpdatedAt
+			if err := s.ensureRecord(ctx, tx, conn, booksync.ObjectReceivable, started.ID, &updated); err != nil {
 				return err
 			}
 		}
-		if err := s.store.FinishIssueTx(ctx, tx, r, issuedEvent(at), conn == nil); err != nil {
+		r, err := s.store.FinishPlannedIssueTx(ctx, tx, plan, conn == nil)
+		if err != nil {
 			return err
 		}
 		out = r

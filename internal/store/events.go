@@ -76,7 +76,14 @@ func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, k
 	if err != nil {
 		return err
 	}
+	return s.addPreparedEventTx(ctx, tx, ev, data, known)
+}
+
+// addPreparedEventTx is addEventTx of an event that prepareEvent prepared (ev, and data its row's
+// JSON), so that a caller may encode it before its transaction.
+func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, data string, known *eventTargets) error {
 	var subs []booksync.WebhookSubscription
+	var err error
 	if s.d.writableCTEs {
 		// One round trip: the event's insert and the read of its subscriptions (known, which
 		// saves reads in a process without round trips, is not needed).
@@ -190,18 +197,15 @@ func eventArgs(ev booksync.Event, data string) []any {
 }
 
 // execWithEvent runs, inside tx, the write query (its arguments args) and writes the event ev of
-// the change it makes, as AddEventTx does (own as addEventTx takes it). On PostgreSQL the write,
-// the event and the read of the subscriptions that want it take one statement.
-func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, args []any, ev booksync.Event, own json.RawMessage) error {
+// the change it makes, as AddEventTx does, prepared by prepareEvent (data its row's JSON). On
+// PostgreSQL the write, the event and the read of the subscriptions that want it take one
+// statement.
+func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, args []any, ev booksync.Event, data string) error {
 	if !s.d.writableCTEs {
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return err
 		}
-		return s.addEventTx(ctx, tx, ev, nil, own)
-	}
-	ev, data, err := prepareEvent(ev, own)
-	if err != nil {
-		return err
+		return s.addPreparedEventTx(ctx, tx, ev, data, nil)
 	}
 	subs, found, err := queryEventSubs(ctx, tx, `WITH w AS (`+query+`), ev AS (`+insertEventSQL(len(args), "")+`)`, ev.ObjectType,
 		append(args[:len(args):len(args)], eventArgs(ev, data)...)...)

@@ -231,12 +231,16 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 	if err != nil {
 		return err
 	}
-	ev := objectEventJSON(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, object, r.CreatedAt)
+	// The event is encoded before the transaction: on SQLite the writer runs one at a time.
+	ev, evData, err := prepareEvent(objectEventJSON(r.EntityID, booksync.EventObjectReceivable, booksync.EventCreated, r.ID, object, r.CreatedAt), object)
+	if err != nil {
+		return err
+	}
 	args := []any{r.ID, r.EntityID, r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.CreatedAt), micros(r.UpdatedAt), row.data, row.lines,
 		row.basedOn, row.dataVersion, row.apiLines}
 	if s.d.writableCTEs {
-		if done, err := s.createReceivableAlone(ctx, args, ev, object); err != nil || done {
+		if done, err := s.createReceivableAlone(ctx, args, ev, evData); err != nil || done {
 			return err
 		}
 	}
@@ -244,7 +248,7 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 		err := s.execWithEvent(ctx, tx, `INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
 		 discounted_subtotal, issue_date, created_at, updated_at, version, data, lines, based_on, data_version, api_lines)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, args, ev, object)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, $18)`, args, ev, evData)
 		if err != nil {
 			return fmt.Errorf("store: create receivable: %w", mapErr(err))
 		}
@@ -253,21 +257,17 @@ func (s *Store) CreateReceivable(ctx context.Context, r *booksync.Receivable) er
 }
 
 // createReceivableAlone stores a new invoice (args as CreateReceivable passes them) and its event ev
-// in one statement of its own, with no transaction around it, where the database runs writes in a
+// (prepared by prepareEvent: data is its row's JSON) in one statement of its own, with no transaction around it, where the database runs writes in a
 // WITH clause (PostgreSQL): one round trip instead of three, and the statement is as atomic as a
 // transaction. It does so only when no webhook subscription of the entity's partner may want the
 // event, since the deliveries of one would need further statements in the same transaction; then
 // it writes nothing and reports false, and the caller writes the invoice in a transaction.
-func (s *Store) createReceivableAlone(ctx context.Context, args []any, ev booksync.Event, own json.RawMessage) (bool, error) {
-	ev, data, err := prepareEvent(ev, own)
-	if err != nil {
-		return false, err
-	}
+func (s *Store) createReceivableAlone(ctx context.Context, args []any, ev booksync.Event, data string) (bool, error) {
 	n := len(args)
 	args = append(args[:n:n], eventArgs(ev, data)...)
 	sub := "$" + strconv.Itoa(n+2) // the event's entity, then its object type and the enabled status
 	var written bool
-	err = s.writer.QueryRowContext(ctx, `WITH subs AS (SELECT 1 FROM webhook_subscriptions s JOIN entities e ON e.partner_id = s.partner_id
+	err := s.writer.QueryRowContext(ctx, `WITH subs AS (SELECT 1 FROM webhook_subscriptions s JOIN entities e ON e.partner_id = s.partner_id
 		WHERE e.id = `+sub+` AND s.object_type = $`+strconv.Itoa(len(args)+1)+` AND s.status = $`+strconv.Itoa(len(args)+2)+` LIMIT 1),
 	w AS (INSERT INTO receivables
 		(id, entity_id, type, status, counterpart_id, counterpart_name, document_id, currency, total_amount,
@@ -386,23 +386,33 @@ func (s *Store) updateReceivableTx(ctx context.Context, tx *sql.Tx, r *booksync.
 	if err != nil {
 		return row, fmt.Errorf("store: update receivable: %w", err)
 	}
-	args := updateReceivableArgs(r, row)
+	if err := execReceivableUpdate(ctx, tx, r, updateReceivableArgs(r, row), s.d.indexesPerSetColumn); err != nil {
+		return row, err
+	}
+	r.Version++
+	return row, nil
+}
+
+// execReceivableUpdate runs updateReceivableSQL with args (updateReceivableArgs of r), first as
+// updateReceivableKeepingSQL when keeping (SQLite: see indexesPerSetColumn). It does not bump
+// r.Version.
+func execReceivableUpdate(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, args []any, keeping bool) error {
 	n := int64(0)
-	if s.d.indexesPerSetColumn {
+	var err error
+	if keeping {
 		if n, err = execCount(ctx, tx, updateReceivableKeepingSQL, args); err != nil {
-			return row, fmt.Errorf("store: update receivable: %w", err)
+			return fmt.Errorf("store: update receivable: %w", err)
 		}
 	}
 	if n == 0 {
 		if n, err = execCount(ctx, tx, updateReceivableSQL, args); err != nil {
-			return row, fmt.Errorf("store: update receivable: %w", err)
+			return fmt.Errorf("store: update receivable: %w", err)
 		}
 	}
 	if n == 0 {
-		return row, whyNotUpdated(ctx, tx, r)
+		return whyNotUpdated(ctx, tx, r)
 	}
-	r.Version++
-	return row, nil
+	return nil
 }
 
 // execCount runs a write inside tx and returns how many rows it changed.
@@ -438,11 +448,18 @@ const updateReceivableKeepingSQL = `UPDATE receivables
 	WHERE id = $13 AND entity_id = $14 AND version = $15
 	  AND counterpart_id = $3 AND counterpart_name = $4 AND total_amount = $7 AND discounted_subtotal = $8`
 
+// updateReceivableArgs are the arguments of updateReceivableSQL that write r, encoded as row.
 func updateReceivableArgs(r *booksync.Receivable, row receivableRow) []any {
 	return []any{r.Type, r.Status, r.CounterpartID, r.CounterpartName, row.documentID, r.Currency,
 		r.TotalAmount, r.DiscountedSubtotal, row.issueDate, micros(r.UpdatedAt), row.data, row.lines,
 		r.ID, r.EntityID, r.Version, micros(r.CreatedAt), row.dataVersion, row.apiLines}
 }
+
+// The places in updateReceivableArgs of the document id ($5) and the data ($11).
+const (
+	argDocumentID = 4
+	argData       = 10
+)
 
 // whyNotUpdated returns why an update of r changed no row: a NotFoundError when the invoice is
 // gone, else ErrVersionConflict.
@@ -552,10 +569,9 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 				return fmt.Errorf("store: issue receivable: %w", err)
 			}
 		}
-		_, err := s.writeIssued(ctx, tx, r, event, false)
-		return err
+		return s.writeIssued(ctx, tx, r, event)
 	}
-	counter, prefix := "next_document_number", "INV"
+	counter, prefix := invoiceCounter, invoicePrefix
 	if r.IsCreditNote() {
 		settings, err := settingsTx(ctx, tx, r.EntityID)
 		if err != nil {
@@ -566,6 +582,70 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	if s.d.writableCTEs {
 		return s.issueNumbered(ctx, tx, r, event, counter, prefix, noConnection)
 	}
+	enc, err := encodeNumbered(r, event, prefix)
+	if err != nil {
+		return err
+	}
+	return s.writeNumbered(ctx, tx, r, enc, counter, prefix)
+}
+
+// The counter and the prefix of an entity's invoice numbers (INV-00001, INV-00002, ...); a credit
+// note's prefix is the entity's setting.
+const (
+	invoiceCounter = "next_document_number"
+	invoicePrefix  = "INV"
+)
+
+// IssuePlan is the issue of a draft that StartIssueOf began, prepared before the issue's
+// transaction by PlanIssue, for FinishPlannedIssueTx to write in it.
+type IssuePlan struct {
+	r     booksync.Receivable
+	event IssueEvent
+	// enc is r and its event encoded ahead (on SQLite, for an invoice that takes the entity's next
+	// number); nil when FinishIssueTx encodes them in the transaction.
+	enc *numberedEncoding
+}
+
+// PlanIssue prepares the issue of r, which StartIssueOf began, and of the event that event returns
+// for it, for FinishPlannedIssueTx. On SQLite an invoice that takes the entity's next number is
+// encoded here, with a mark where the number goes: the one writer runs the write transactions one
+// after another, and encoding the invoice and its event in the transaction held every writer
+// queued behind it. The transaction then takes the number, puts it in place of the mark and writes.
+func (s *Store) PlanIssue(r *booksync.Receivable, event IssueEvent) (*IssuePlan, error) {
+	p := &IssuePlan{r: *r, event: event}
+	if s.d.writableCTEs || r.IsCreditNote() || (r.DocumentID != nil && *r.DocumentID != "") {
+		return p, nil
+	}
+	enc, err := encodeNumbered(&p.r, event, invoicePrefix)
+	if err != nil {
+		return nil, err
+	}
+	p.enc = &enc
+	return p, nil
+}
+
+// FinishPlannedIssueTx is FinishIssueTx of the receivable that plan issues: it returns the
+// receivable as written. Each call starts from the plan, so a transaction run again (see InTx)
+// writes what the first run would have.
+func (s *Store) FinishPlannedIssueTx(ctx context.Context, tx *sql.Tx, plan *IssuePlan, noConnection bool) (*booksync.Receivable, error) {
+	r := plan.r
+	var err error
+	if plan.enc == nil {
+		err = s.FinishIssueTx(ctx, tx, &r, plan.event, noConnection)
+	} else {
+		err = s.writeNumbered(ctx, tx, &r, *plan.enc, invoiceCounter, invoicePrefix)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// writeNumbered is FinishIssueTx on SQLite for a receivable r, encoded as enc, that takes the
+// entity's next number from counter, with prefix: it takes the number, skipping any that a caller
+// gave another receivable by hand, and writes r and its event with it.
+func (s *Store) writeNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, enc numberedEncoding, counter, prefix string) error {
+	args := updateReceivableArgs(r, enc.row)
 	for {
 		var n int64
 		err := tx.QueryRowContext(ctx, `UPDATE entity_counters SET `+counter+` = `+counter+` + 1
@@ -573,15 +653,27 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 		if err != nil {
 			return wrapRead("document number", mapNotFound(err, "entity"))
 		}
-		doc := fmt.Sprintf("%s-%05d", prefix, n)
-		r.DocumentID = &doc
-		written, err := s.writeIssued(ctx, tx, r, event, true)
-		if err != nil || written {
-			if err != nil {
-				r.DocumentID = nil
-			}
+		digits := fmt.Sprintf("%05d", n)
+		doc := prefix + "-" + digits
+		taken, err := documentIDTaken(ctx, tx, r.EntityID, r.ID, doc)
+		if err != nil {
 			return err
 		}
+		if taken {
+			continue
+		}
+		args[argDocumentID], args[argData] = doc, strings.Replace(enc.row.data, enc.mark, digits, 1)
+		if err := execReceivableUpdate(ctx, tx, r, args, s.d.indexesPerSetColumn); err != nil {
+			return err
+		}
+		if enc.event {
+			if err := s.addPreparedEventTx(ctx, tx, enc.ev, strings.ReplaceAll(enc.evData, enc.mark, digits), nil); err != nil {
+				return err
+			}
+		}
+		r.DocumentID = &doc
+		r.Version++
+		return nil
 	}
 }
 
@@ -626,7 +718,6 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	if err != nil {
 		return err
 	}
-	defer st.restore()
 	query, args, ev := st.with, st.args, st.ev
 	if event == nil {
 		query += ` SELECT n.digits, EXISTS (SELECT 1 FROM w), ` + strings.Repeat("'', ", 5) + `0, 0, 0, '{}' FROM n`
@@ -665,7 +756,7 @@ func (s *Store) issueNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			}
 			return nil
 		}
-		taken, err := documentIDTaken(ctx, tx, r)
+		taken, err := documentIDTaken(ctx, tx, r.EntityID, r.ID, *r.DocumentID)
 		if err == nil && !taken {
 			var version int64
 			err = tx.QueryRowContext(ctx, "SELECT version FROM receivables WHERE id = $1 AND entity_id = $2", r.ID, r.EntityID).Scan(&version)
@@ -708,11 +799,10 @@ func (s *Store) IssueAlone(ctx context.Context, r *booksync.Receivable, event Is
 	if !s.d.writableCTEs || r.IsCreditNote() || (r.DocumentID != nil && *r.DocumentID != "") || event == nil {
 		return false, nil
 	}
-	st, err := prepareNumbered(r, event, "next_document_number", "INV", aloneGuardSQL())
+	st, err := prepareNumbered(r, event, invoiceCounter, invoicePrefix, aloneGuardSQL())
 	if err != nil {
 		return false, err
 	}
-	defer st.restore()
 	var digits string
 	err = s.writer.QueryRowContext(ctx, st.with+`
 	SELECT CASE WHEN EXISTS (SELECT 1 FROM ev) THEN n.digits ELSE CAST(booksync_refuse_issue() AS TEXT) END FROM n`,
@@ -725,7 +815,7 @@ func (s *Store) IssueAlone(ctx context.Context, r *booksync.Receivable, event Is
 	case err != nil:
 		return false, fmt.Errorf("store: issue receivable: %w", err)
 	}
-	doc := "INV-" + digits
+	doc := invoicePrefix + "-" + digits
 	r.DocumentID = &doc
 	r.Version++
 	return true, nil
@@ -748,65 +838,76 @@ type numberedStatement struct {
 	with string
 	args []any
 	// ev is the event as written.
-	ev      booksync.Event
-	restore func()
+	ev booksync.Event
+}
+
+// numberedEncoding is a receivable that is to take the entity's next number, and its event,
+// encoded before the number is known (encodeNumbered): the document id in row and evData is the
+// prefix and mark, an unguessable mark where the number's digits go. The mark needs no escaping,
+// and is found only where the number goes (the event may show the number twice: in its object and
+// in its description).
+type numberedEncoding struct {
+	mark string
+	row  receivableRow
+	// event says that there is an event: ev, as prepareEvent prepared it, and evData its row's JSON.
+	event  bool
+	ev     booksync.Event
+	evData string
+}
+
+// encodeNumbered encodes r, which is to take the entity's next number with prefix, and the event
+// that event returns for it (none if nil). r's document id is as it was afterwards.
+func encodeNumbered(r *booksync.Receivable, event IssueEvent, prefix string) (numberedEncoding, error) {
+	var enc numberedEncoding
+	var token [16]byte
+	if _, err := rand.Read(token[:]); err != nil {
+		return enc, fmt.Errorf("store: issue receivable: %w", err)
+	}
+	enc.mark = "number-" + hex.EncodeToString(token[:])
+	marked := prefix + "-" + enc.mark
+	defer func(was *string) { r.DocumentID = was }(r.DocumentID)
+	r.DocumentID = &marked
+	var err error
+	if enc.row, err = encodeReceivable(r); err != nil {
+		return enc, fmt.Errorf("store: issue receivable: %w", err)
+	}
+	if strings.Count(enc.row.data, enc.mark) != 1 {
+		return enc, fmt.Errorf("store: issue receivable %s: it holds its number's mark %d times", r.ID, strings.Count(enc.row.data, enc.mark))
+	}
+	if event == nil {
+		return enc, nil
+	}
+	object, err := enc.row.json(r.ID)
+	if err != nil {
+		return enc, err
+	}
+	r.Version++ // the event shows the receivable as written
+	ev := event(r, object)
+	r.Version--
+	enc.event = true
+	enc.ev, enc.evData, err = prepareEvent(ev, object)
+	return enc, err
 }
 
 // prepareNumbered encodes r, which is to take the entity's next number from counter with prefix,
 // and the event that event returns for it (none if nil), for a statement that writes both: its
 // WITH clause, with guard further conditions of n (on the counters' row of the entity $14), and
-// its arguments. r's document id is the prefix and an unguessable mark where the number's digits
-// go, which the statement replaces, until restore, which the caller defers, sets it back to nil
-// unless the caller set the number taken.
-func prepareNumbered(r *booksync.Receivable, event IssueEvent, counter, prefix, guard string) (_ *numberedStatement, err error) {
-	var token [16]byte
-	if _, err := rand.Read(token[:]); err != nil {
-		return nil, fmt.Errorf("store: issue receivable: %w", err)
-	}
-	// The mark is unguessable, so that the JSON holds it only where the number goes (the event may
-	// show the number twice: in its object and in its description); it needs no escaping.
-	mark := "number-" + hex.EncodeToString(token[:])
-	marked := prefix + "-" + mark
-	r.DocumentID = &marked
-	st := &numberedStatement{restore: func() {
-		if r.DocumentID == &marked {
-			r.DocumentID = nil
-		}
-	}}
-	defer func() {
-		if err != nil {
-			st.restore()
-		}
-	}()
-	row, err := encodeReceivable(r)
+// its arguments. The statement puts the number's digits in place of encodeNumbered's mark.
+func prepareNumbered(r *booksync.Receivable, event IssueEvent, counter, prefix, guard string) (*numberedStatement, error) {
+	enc, err := encodeNumbered(r, event, prefix)
 	if err != nil {
-		return nil, fmt.Errorf("store: issue receivable: %w", err)
+		return nil, err
 	}
-	var evData string
-	if event != nil {
-		object, err := row.json(r.ID)
-		if err != nil {
-			return nil, err
-		}
-		r.Version++ // the event shows the receivable as written
-		st.ev = event(r, object)
-		r.Version--
-		if st.ev, evData, err = prepareEvent(st.ev, object); err != nil {
-			return nil, err
-		}
-	}
-	if strings.Count(row.data, mark) != 1 {
-		return nil, fmt.Errorf("store: issue receivable %s: it holds its number's mark %d times", r.ID, strings.Count(row.data, mark))
-	}
-	args := updateReceivableArgs(r, row)
-	args[4] = prefix + "-" // $5: the document id's prefix, to which the statement appends the digits
+	st := &numberedStatement{ev: enc.ev}
+	args := updateReceivableArgs(r, enc.row)
+	args[argDocumentID] = prefix + "-" // to which the statement appends the digits
 	n := len(args)
-	args = append(args, mark)
+	args = append(args, enc.mark)
 	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
 	st.with = numberedWriteSQL(counter, guard, p(1))
-	if event != nil {
+	if enc.event {
 		// The event's entity and partner come from the entity's row.
-		args = append(args, eventArgs(st.ev, evData)...)
+		args = append(args, eventArgs(enc.ev, enc.evData)...)
 		st.with += `, ev AS (INSERT INTO events (id, entity_id, partner_id, object_type, object_id, action, created_at, updated_at, data)
 		SELECT ` + p(2) + `, e.id, e.partner_id, ` + p(4) + `, ` + p(5) + `, ` + p(6) + `, CAST(` + p(7) + ` AS BIGINT), CAST(` + p(7) +
 			` AS BIGINT), replace(` + p(8) + `, ` + p(1) + `, n.digits)
@@ -867,79 +968,69 @@ func queryIssueNumbered(ctx context.Context, tx *sql.Tx, query string, args []an
 	return digits, written, subs, nil
 }
 
-// writeIssued writes the issued receivable r and the event that event returns for it (if event is
-// not nil), and bumps r.Version. With numbered, it writes nothing and reports false when another
-// receivable of the entity holds r's document id already; only SQLite numbers through it
-// (PostgreSQL numbers in issueNumbered).
-func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent, numbered bool) (bool, error) {
+// writeIssued writes the issued receivable r, which has its document id, and the event that event
+// returns for it (if event is not nil), and bumps r.Version.
+func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, event IssueEvent) error {
 	if !s.d.writableCTEs {
-		if numbered {
-			if taken, err := documentIDTaken(ctx, tx, r); err != nil || taken {
-				return false, err
-			}
-		}
 		row, err := s.updateReceivableTx(ctx, tx, r)
-		if err != nil {
-			return false, err
-		}
-		if event == nil {
-			return true, nil
+		if err != nil || event == nil {
+			return err
 		}
 		object, err := row.json(r.ID)
 		if err != nil {
-			return false, err
+			return err
 		}
-		return true, s.addEventTx(ctx, tx, event(r, object), nil, object)
+		return s.addEventTx(ctx, tx, event(r, object), nil, object)
 	}
 	row, err := encodeReceivable(r)
 	if err != nil {
-		return false, fmt.Errorf("store: update receivable: %w", err)
+		return fmt.Errorf("store: update receivable: %w", err)
 	}
 	args := updateReceivableArgs(r, row)
 	query := updateReceivableSQL + " RETURNING id"
 	if event == nil {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
-			return false, fmt.Errorf("store: update receivable: %w", mapErr(err))
+			return fmt.Errorf("store: update receivable: %w", mapErr(err))
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			if err != nil {
-				return false, fmt.Errorf("store: update receivable: %w", err)
+				return fmt.Errorf("store: update receivable: %w", err)
 			}
-			return false, whyNotUpdated(ctx, tx, r)
+			return whyNotUpdated(ctx, tx, r)
 		}
 		r.Version++
-		return true, nil
+		return nil
 	}
 	// One statement writes the receivable and its event and reads the subscriptions that want it.
 	object, err := row.json(r.ID)
 	if err != nil {
-		return false, err
+		return err
 	}
 	r.Version++ // the event shows the receivable as written
 	ev := event(r, object)
 	r.Version--
 	ev, data, err := prepareEvent(ev, object)
 	if err != nil {
-		return false, err
+		return err
 	}
 	n := len(args)
 	subs, found, err := queryEventSubs(ctx, tx, `WITH w AS (`+query+`), ev AS (`+insertEventSQL(n, "AND EXISTS (SELECT 1 FROM w)")+`)`, ev.ObjectType, append(args, eventArgs(ev, data)...)...)
 	if err != nil {
-		return false, fmt.Errorf("store: issue receivable: %w", mapErr(err))
+		return fmt.Errorf("store: issue receivable: %w", mapErr(err))
 	}
 	if !found {
-		return false, whyNotUpdated(ctx, tx, r)
+		return whyNotUpdated(ctx, tx, r)
 	}
 	r.Version++
-	return true, s.queueDeliveries(ctx, tx, ev, subs)
+	return s.queueDeliveries(ctx, tx, ev, subs)
 }
 
-// documentIDTaken reports whether another receivable of r's entity has r's document id.
-func documentIDTaken(ctx context.Context, tx *sql.Tx, r *booksync.Receivable) (bool, error) {
+// documentIDTaken reports whether a receivable of the entity other than id has the document id doc.
+func documentIDTaken(ctx context.Context, tx *sql.Tx, entityID, id, doc string) (bool, error) {
 	var one int
 	err := tx.QueryRowContext(ctx, "SELECT 1 FROM receivables WHERE entity_id = $1 AND document_id = $2 AND id <> $3",
-		r.EntityID, *r.DocumentID, r.ID).Scan(&one)
+		entityID, doc, id).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
