@@ -69,6 +69,55 @@ type eventTargets struct {
 	subs map[[2]string][]booksync.WebhookSubscription // by entity id and object type
 }
 
+// batchTargets remembers, on SQLite, the eventTargets read in the group commit's batch that runs now
+// (see groupCommit.batchOf), so that the events its callers write (the invoices of an entity
+// created and issued at once) read their partner's subscriptions once per batch. A write of
+// subscriptions forgets them.
+type batchTargets struct {
+	mu    sync.Mutex
+	state batchState
+	subs  map[[2]string][]booksync.WebhookSubscription
+}
+
+// get returns the subscriptions remembered for key in tx, if tx is the batch that runs now and
+// nothing changed them since they were read.
+func (b *batchTargets) get(g *groupCommit, tx *sql.Tx, key [2]string) ([]booksync.WebhookSubscription, bool) {
+	state, ok := g.batchOf(tx)
+	if !ok {
+		return nil, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != state {
+		return nil, false
+	}
+	subs, ok := b.subs[key]
+	return subs, ok
+}
+
+// put remembers subs, read in tx, for key, if tx is the batch that runs now.
+func (b *batchTargets) put(g *groupCommit, tx *sql.Tx, key [2]string, subs []booksync.WebhookSubscription) {
+	state, ok := g.batchOf(tx)
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != state || b.subs == nil {
+		b.state, b.subs = state, map[[2]string][]booksync.WebhookSubscription{}
+	}
+	b.subs[key] = subs
+}
+
+// forget forgets every subscription remembered: a write in the batch that runs now changed them
+// (DisableSubscription). A write outside InTx needs none: it cannot run while a batch holds the
+// writer, and what a batch remembers holds for that batch only.
+func (b *batchTargets) forget() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.state, b.subs = batchState{}, nil
+}
+
 // addEventTx is AddEventTx with the targets a transaction already read (known) and the object the
 // store encoded for the event, if it did (own, see prepareEvent).
 func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets, own json.RawMessage) error {
@@ -111,6 +160,8 @@ func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.
 	subs, ok := []booksync.WebhookSubscription(nil), false
 	if known != nil {
 		subs, ok = known.subs[key]
+	} else {
+		subs, ok = s.targets.get(s.batches, tx, key)
 	}
 	if !ok {
 		if subs, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
@@ -121,6 +172,8 @@ func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.
 		}
 		if known != nil {
 			known.subs[key] = subs
+		} else {
+			s.targets.put(s.batches, tx, key, subs)
 		}
 	}
 	return s.queueDeliveries(ctx, tx, ev, subs)
@@ -671,6 +724,7 @@ func (s *Store) DisableSubscription(ctx context.Context, id string, at time.Time
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
+		s.targets.forget()
 		disabled = true
 		return s.AddEventTx(ctx, tx, ev)
 	})

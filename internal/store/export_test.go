@@ -61,3 +61,7 @@ func SetAuthCacheTTL(s *Store, ttl time.Duration) {
 
 // BeforeAuthCachePut has f run after each of TokenEntity's reads, before it keeps what it read.
 func BeforeAuthCachePut(s *Store, f func()) { s.auth.beforePut = f }
+
+// ForgetEventTargets forgets the subscriptions that the events of the batch that runs now read, as
+// a write of subscriptions in the batch does.
+func ForgetEventTargets(s *Store) { s.targets.forget() }

@@ -64,6 +64,31 @@ type groupCommit struct {
 	// fns run in them, nanoseconds from each BEGIN to its COMMIT's or ROLLBACK's end, and the part
 	// of those spent in COMMIT.
 	transactions, calls, busy, commit atomic.Int64
+
+	// running is the transaction of the batch that runs now (nil between batches), and undos
+	// counts the callers' savepoints rolled back: together they tell whether what a caller read
+	// in its batch still holds (see batchOf).
+	running atomic.Pointer[sql.Tx]
+	undos   atomic.Int64
+}
+
+// batchState is a batch's transaction and how many callers' writes had been rolled back (see
+// groupCommit.batchOf).
+type batchState struct {
+	tx    *sql.Tx
+	undos int64
+}
+
+// batchOf reports whether tx is the transaction of the batch that runs now, and if so its state. A
+// read that a caller of the batch made in tx holds for the batch's later callers as long as the
+// state is the same and no caller wrote what it read: the batch holds SQLite's one write lock, so
+// no other connection or process writes meanwhile, and a caller whose savepoint was rolled back
+// (its writes undone) moves the state on.
+func (g *groupCommit) batchOf(tx *sql.Tx) (batchState, bool) {
+	if g == nil || tx == nil || g.running.Load() != tx {
+		return batchState{}, false
+	}
+	return batchState{tx: tx, undos: g.undos.Load()}, true
 }
 
 // txCall is one InTx call.
@@ -241,6 +266,8 @@ func (g *groupCommit) runBatch(calls []*txCall, grow bool) (rerun []*txCall) {
 	}
 	began := time.Now()
 	g.transactions.Add(1)
+	g.running.Store(tx)
+	defer g.running.Store(nil)
 	defer func() { g.busy.Add(int64(time.Since(began))) }() // a lost batch's time counts too
 
 	var released []*txCall // callers whose writes wait for the commit
@@ -329,6 +356,7 @@ func (g *groupCommit) runCall(tx *sql.Tx, c *txCall) callOutcome {
 		return callReleased
 	}
 	_, err := tx.ExecContext(bg, "ROLLBACK TO booksync_call")
+	g.undos.Add(1)
 	if err == nil {
 		_, err = tx.ExecContext(bg, "RELEASE booksync_call")
 	}

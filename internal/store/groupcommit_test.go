@@ -5,13 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/testlog"
 )
@@ -32,6 +35,13 @@ func newBatchFixture(t *testing.T) *batchFixture {
 	if _, err := s.Writer().Exec("CREATE TABLE batch_keys (k TEXT PRIMARY KEY)"); err != nil {
 		t.Fatal(err)
 	}
+	return holdWriter(t, s)
+}
+
+// holdWriter returns a batchFixture of s, whose first caller holds the writer from now on until
+// released.
+func holdWriter(t *testing.T, s *store.Store) *batchFixture {
+	t.Helper()
 	f := &batchFixture{t: t, s: s, release: make(chan struct{})}
 	started := make(chan struct{})
 	var once sync.Once // it runs again if its batch is lost
@@ -55,6 +65,13 @@ func newBatchFixture(t *testing.T) *batchFixture {
 // receives its error, or the value it panicked with.
 func (f *batchFixture) queue(ctx context.Context, fn func(tx *sql.Tx) error) (done <-chan any) {
 	f.t.Helper()
+	return f.queueCall(func() error { return f.s.InTx(ctx, fn) })
+}
+
+// queueCall starts call, which makes one InTx call, in its own goroutine and returns once that
+// waits in the queue; done receives call's error, or the value it panicked with.
+func (f *batchFixture) queueCall(call func() error) (done <-chan any) {
+	f.t.Helper()
 	ch := make(chan any, 1)
 	f.wg.Add(1)
 	go func() {
@@ -64,7 +81,7 @@ func (f *batchFixture) queue(ctx context.Context, fn func(tx *sql.Tx) error) (do
 				ch <- p
 			}
 		}()
-		ch <- f.s.InTx(ctx, fn)
+		ch <- call()
 	}()
 	f.queued++
 	waitFor(f.t, func() bool { return store.QueuedCalls(f.s) == f.queued })
@@ -384,5 +401,99 @@ func TestGroupCommitSkipsACallerThatGaveUp(t *testing.T) {
 	f.wg.Wait()
 	if got := f.keys(); !got["a"] || got["b"] {
 		t.Fatalf("committed %v, want a only", got)
+	}
+}
+
+// The events of one batch read their partner's subscriptions once, and each gets a delivery for
+// every subscription enabled as the batch's earlier callers left them: not one that a caller
+// disabled, and one that a caller disabled and then lost (its savepoint rolled back) again.
+func TestEventsOfABatchGoToTheSubscriptionsAsItsCallersLeftThem(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t, store.Options{})
+	ctx := context.Background()
+	ent := newPartnerEntity(t, s, booksync.Settings{})
+	subs := make([]string, 3)
+	for i := range subs {
+		sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: ent.PartnerID, ObjectType: booksync.EventObjectReceivable,
+			URL: fmt.Sprintf("https://example.com/%d", i), Status: booksync.SubscriptionEnabled}
+		if err := s.CreateSubscription(ctx, sub, "sealed"); err != nil {
+			t.Fatal(err)
+		}
+		subs[i] = sub.ID
+	}
+	f := holdWriter(t, s)
+	event := func() (booksync.Event, func(tx *sql.Tx) error) {
+		ev := booksync.Event{ID: uuid.NewString(), EntityID: ent.ID, ObjectType: booksync.EventObjectReceivable,
+			ObjectID: uuid.NewString(), Action: "receivable.created"}
+		return ev, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, ev) }
+	}
+	first, addFirst := event()
+	done := []<-chan any{f.queue(ctx, addFirst)}
+	// The store's own write: it disables the first subscription and writes its event.
+	done = append(done, f.queueCall(func() error {
+		ok, err := s.DisableSubscription(ctx, subs[0], time.Now(), booksync.Event{EntityID: ent.ID,
+			ObjectType: booksync.EventObjectPartnerSettings, Action: "partner_settings.webhook_subscription_disabled"})
+		if err == nil && !ok {
+			err = errors.New("the subscription was not disabled")
+		}
+		return err
+	}))
+	second, addSecond := event()
+	done = append(done, f.queue(ctx, addSecond))
+	// A caller that disables the second subscription, as the store announces its writes, writes an
+	// event that reads the subscriptions so, and then fails: its writes are undone.
+	lost := errors.New("the caller's own failure")
+	_, addLost := event()
+	failed := f.queue(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec("UPDATE webhook_subscriptions SET status = 'disabled' WHERE id = $1", subs[1]); err != nil {
+			return err
+		}
+		store.ForgetEventTargets(s)
+		if err := addLost(tx); err != nil {
+			return err
+		}
+		return lost
+	})
+	third, addThird := event()
+	done = append(done, f.queue(ctx, addThird))
+	close(f.release)
+	for i, ch := range done {
+		if err := <-ch; err != nil {
+			t.Fatalf("caller %d: %v", i+1, err)
+		}
+	}
+	if err := <-failed; !errors.Is(err.(error), lost) {
+		t.Fatalf("the failing caller got %v", err)
+	}
+	f.wg.Wait()
+
+	deliveries := func(ev booksync.Event) []string {
+		rows, err := s.Reader().Query("SELECT subscription_id FROM webhook_deliveries WHERE event_id = $1 ORDER BY url", ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		what string
+		ev   booksync.Event
+		want []string
+	}{
+		{"before the disable", first, subs},
+		{"after the disable", second, subs[1:]},
+		{"after the lost caller", third, subs[1:]},
+	} {
+		if got := deliveries(c.ev); !slices.Equal(got, c.want) {
+			t.Errorf("the event %s went to %v, want %v", c.what, got, c.want)
+		}
 	}
 }

@@ -51,6 +51,8 @@ type Store struct {
 	hooks hookQueue
 	// batches runs InTx on SQLite (group commit); nil on PostgreSQL.
 	batches *groupCommit
+	// targets keeps, on SQLite, the subscriptions that events read in the batch that runs now.
+	targets batchTargets
 	// ckpt checkpoints a SQLite file's WAL off the writer's commits; nil otherwise.
 	ckpt *checkpointer
 	// auth keeps the rows TokenEntity read (see authCache). On PostgreSQL it is on while the
