@@ -30,7 +30,8 @@ type listTable[T any] struct {
 	where string // an extra condition, such as "deleted_at IS NULL", or ""
 	// lookups are the columns whose equality names few of the scope's rows and that an index
 	// of (scope, column) finds: a list filtered by one sorts the rows it finds (see
-	// dialect.sortOnly) rather than read the scope in the sort's order.
+	// dialect.sortOnly) rather than read the scope in the sort's order. The index may hold only
+	// the rows with a value (WHERE column <> ''): a lookup says that it looks for such rows.
 	lookups []string
 	// globalLookups are lookups whose index does not begin with the scope, such as a delivery's
 	// event_id: the scope only filters what the index finds, as a list of ids does (see
@@ -171,11 +172,12 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 	}
 	sortKey, sortID := sortCol, "id"
 	// An empty value is no lookup: it names every row without one (every draft's document_id).
+	isLookup := func(f booksync.Filter, cols []string) bool {
+		return (f.Op == booksync.OpEq || f.Op == booksync.OpIn) && slices.Contains(cols, f.Field) &&
+			!slices.Contains(f.Values, any(""))
+	}
 	lookup := func(cols []string) bool {
-		return slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool {
-			return (f.Op == booksync.OpEq || f.Op == booksync.OpIn) && slices.Contains(cols, f.Field) &&
-				!slices.Contains(f.Values, any(""))
-		})
+		return slices.ContainsFunc(q.Filters, func(f booksync.Filter) bool { return isLookup(f, cols) })
 	}
 	if lookup(t.lookups) || lookup(t.globalLookups) {
 		sortKey, sortID = d.sortOnly+sortCol, d.sortOnly+"id"
@@ -193,6 +195,10 @@ func buildListQuery[T any](d dialect, t listTable[T], scopeID string, q booksync
 			return listQuery{}, err
 		}
 		conds = append(conds, cond)
+		if isLookup(f, t.lookups) && isTextKind(spec.Fields[f.Field]) {
+			// What the values name, an index of the rows with a value only finds too.
+			conds = append(conds, f.Field+" <> ''")
+		}
 	}
 
 	// Going back (Before), read in the opposite order and reverse the rows afterwards.

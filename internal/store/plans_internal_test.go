@@ -116,7 +116,7 @@ func TestSQLiteReadsWhatAFilterNames(t *testing.T) {
 			return query{lq.sql, lq.args, table, want}
 		}
 	}
-	byDocument := list("receivables", "receivables_entity_document_id (entity_id=? AND document_id=?)")
+	byDocument := list("receivables", "receivables_entity_document_id_unique (entity_id=? AND document_id=?)")
 	byBasis := list("receivables", "receivables_entity_based_on (entity_id=? AND based_on=?)")
 	byInvoice := list("payment_records", "payment_records_entity_object_id (entity_id=? AND object_id=?)")
 	byEvent := list("webhook_deliveries", "webhook_deliveries_event_subscription (event_id=?)")

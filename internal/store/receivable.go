@@ -1081,6 +1081,6 @@ func (s *Store) IssuedReceivableIDs(ctx context.Context, tx *sql.Tx, entityID st
 // CreditNoteIDsTx returns, inside tx, the ids of the issued credit notes of an invoice of the
 // entity, oldest first.
 func (s *Store) CreditNoteIDsTx(ctx context.Context, tx *sql.Tx, entityID, invoiceID string) ([]string, error) {
-	return queryStrings(ctx, tx, `SELECT id FROM receivables WHERE entity_id = $1 AND based_on = $2 AND type = $3 AND status <> $4
-	ORDER BY created_at, id`, entityID, invoiceID, booksync.ReceivableTypeCreditNote, booksync.StatusDraft)
+	return queryStrings(ctx, tx, `SELECT id FROM receivables WHERE entity_id = $1 AND based_on = $2 AND based_on <> '' AND type = $3
+	AND status <> $4 ORDER BY created_at, id`, entityID, invoiceID, booksync.ReceivableTypeCreditNote, booksync.StatusDraft)
 }
