@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/booksync/booksync/internal/gcpace"
 )
 
 func main() {
@@ -77,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer stopProfiles()
+		defer gcpace.Set()()
 		return serve(ctx, cfg, stdout, logger)
 	case "worker":
 		cfg, err := parseConfig("worker", args[1:], stderr)
@@ -88,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer stopProfiles()
+		defer gcpace.Set()()
 		return work(ctx, cfg, stdout, logger)
 	case "migrate":
 		cfg, err := parseConfig("migrate", args[1:], stderr)

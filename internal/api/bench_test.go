@@ -21,6 +21,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
+	"github.com/booksync/booksync/internal/gcpace"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/booksync/booksync/internal/store/storeseed"
@@ -56,6 +57,7 @@ func benchDatabases(b *testing.B) map[string]func(b *testing.B) string {
 // ceiling), commit_µs/invoice the part of that spent committing per invoice, and calls/commit how
 // many write transactions of booksync each SQLite transaction held (see store.WriterStats).
 func BenchmarkCreateAndIssue(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for name, dsn := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
 			db := dsn(b)
@@ -196,6 +198,7 @@ func rawInsertRate(b *testing.B, h *harness, row []byte) float64 {
 // page 90,000 invoices deep, among 100,000 invoices of one entity. Keyset paging makes them cost
 // alike; the ratio deep/first is the figure to watch.
 func BenchmarkReceivablesDeepPage(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for name, dsn := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
 			h := newHarness(b, dsn(b))
@@ -303,6 +306,7 @@ func createOne(b *testing.B, h *harness, entityID string, f fixture) string {
 // share (authentication, the entity check, parsing, JSON) shows as http-store. Then the first page
 // of the entity's receivables' records against a page nine tenths deep, over HTTP.
 func BenchmarkSyncedRecordLookup(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for name, dsn := range benchDatabases(b) {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()

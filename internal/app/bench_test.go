@@ -28,6 +28,7 @@ import (
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/api"
 	"github.com/booksync/booksync/internal/app"
+	"github.com/booksync/booksync/internal/gcpace"
 	"github.com/booksync/booksync/internal/pgtest"
 	"github.com/booksync/booksync/internal/store"
 	"github.com/google/uuid"
@@ -125,6 +126,7 @@ var (
 //
 //	go test ./internal/app/ -run '^$' -bench 'PushThroughput/xero' -benchtime 1x -args -booksync.backlog-profile=/tmp/drain
 func BenchmarkPushThroughput(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for _, t := range []benchTarget{benchXero, benchQuickBooks, benchGnuCash} {
 		b.Run(t.name, func(b *testing.B) {
 			forEachBenchDB(b, func(b *testing.B, dsn string) {
@@ -159,6 +161,7 @@ func BenchmarkPushThroughput(b *testing.B) {
 // BenchmarkPushThroughput. The backlog- figures (workers started after all N invoices were issued)
 // show how close the engine itself comes to the ceiling when issuing is not the bottleneck.
 func BenchmarkRateLimitedThroughput(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	const timeScale = 60
 	for _, t := range []benchTarget{benchXero, benchQuickBooks} {
 		b.Run(t.name, func(b *testing.B) {

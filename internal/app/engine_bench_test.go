@@ -13,6 +13,7 @@ import (
 
 	"github.com/booksync/booksync"
 	"github.com/booksync/booksync/internal/app"
+	"github.com/booksync/booksync/internal/gcpace"
 	"github.com/google/uuid"
 )
 
@@ -58,6 +59,7 @@ func sized[T any](name string, value *T, short T) T {
 // tenant's invoices issued while the backlog was still draining (1: every figure was measured under
 // the backlog); backlog-invoices/s is the large tenant's drain meanwhile.
 func BenchmarkFairness(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for _, limits := range []bool{false, true} {
 		name, cfg := "limits-off", app.Config{}
 		if limits {
@@ -161,6 +163,7 @@ func (s *benchStack) fairness(b *testing.B, backlog, samples int) {
 // therefore ends just after its third minute begins, at a ratio of about 0.96 at best, while ten
 // minutes end just after the eleventh begins, about 0.99.
 func BenchmarkRateCeiling(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	for _, t := range []benchTarget{benchXero, benchQuickBooks} {
 		scale := *ceilScaleX
 		if t.name == "quickbooks" {

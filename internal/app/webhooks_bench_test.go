@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/booksync/booksync/internal/app"
+	"github.com/booksync/booksync/internal/gcpace"
 )
 
 // BenchmarkWebhooks measures webhooks while invoices are pushed to the Xero sandbox (no rate
@@ -25,6 +26,7 @@ import (
 // events delivered per second (first issue -> last event received); delay-p50-ms and delay-p99-ms
 // are the times from an event's transaction (its created_at) to its arrival at the receiver.
 func BenchmarkWebhooks(b *testing.B) {
+	defer gcpace.Set()() // booksync's processes run at this pace
 	forEachBenchDB(b, func(b *testing.B, dsn string) {
 		s := newBenchStack(b, dsn, benchXero, app.Config{})
 		n := benchXero.invoices
