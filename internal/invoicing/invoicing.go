@@ -117,6 +117,9 @@ const maxIssueTries = 3
 // issueAsRead is IssueAsRead's transaction; noConnection says that the caller read that the entity
 // has no connection (store.DraftRead).
 func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, noConnection bool, at time.Time) (*booksync.Receivable, error) {
+	if read.IsCreditNote() {
+		return s.issueCreditNoteAsRead(ctx, read, at)
+	}
 	// The invoice and its event are encoded before the transaction (store.PlanIssue).
 	started, err := store.StartIssueOf(read, at)
 	if err != nil {
@@ -128,20 +131,6 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 	}
 	var out *booksync.Receivable
 	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
-		if started.IsCreditNote() {
-			r, err := store.StartIssueOf(read, at) // each run of the transaction starts from the draft as read
-			if err != nil {
-				return err
-			}
-			if err := s.store.FinishIssueTx(ctx, tx, r, nil, false); err != nil {
-				return err
-			}
-			if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
-				return err
-			}
-			out = r
-			return s.issueCreditNote(ctx, tx, r, at)
-		}
 		// The invoice's number is taken last but for the push's job (FinishPlannedIssueTx): it locks the
 		// entity's counters until the commit, and an entity's issues wait for each other over that lock.
 		var conn *booksync.Connection
@@ -153,8 +142,7 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 		}
 		push := conn != nil && (conn.Status == booksync.ConnectionConnected || conn.Status == booksync.ConnectionDeauthorized)
 		if push {
-			updated := started.UpdatedAt
-			if err := s.ensureRecord(ctx, tx, conn, booksync.ObjectReceivable, started.ID, &updated); err != nil {
+			if err := s.ensureRecord(ctx, tx, conn, booksync.ObjectReceivable, started.ID, &started.UpdatedAt); err != nil {
 				return err
 			}
 		}
@@ -168,6 +156,30 @@ func (s *Service) issueAsRead(ctx context.Context, read *booksync.Receivable, no
 			return s.queue.QueuePushTx(ctx, tx, conn.ID)
 		}
 		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// issueCreditNoteAsRead is issueAsRead of a credit note: it is numbered, issued and applied to its
+// invoice in one transaction.
+func (s *Service) issueCreditNoteAsRead(ctx context.Context, read *booksync.Receivable, at time.Time) (*booksync.Receivable, error) {
+	var out *booksync.Receivable
+	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+		r, err := store.StartIssueOf(read, at) // each run of the transaction starts from the draft as read
+		if err != nil {
+			return err
+		}
+		if err := s.store.FinishIssueTx(ctx, tx, r, nil, false); err != nil {
+			return err
+		}
+		if err := s.receivableEvent(ctx, tx, r, booksync.EventIssued, at); err != nil {
+			return err
+		}
+		out = r
+		return s.issueCreditNote(ctx, tx, r, at)
 	})
 	if err != nil {
 		return nil, err

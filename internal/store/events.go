@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/booksync/booksync"
@@ -69,14 +70,18 @@ type eventTargets struct {
 	subs map[[2]string][]booksync.WebhookSubscription // by entity id and object type
 }
 
-// batchTargets remembers, on SQLite, the eventTargets read in the group commit's batch that runs now
-// (see groupCommit.batchOf), so that the events its callers write (the invoices of an entity
-// created and issued at once) read their partner's subscriptions once per batch. A write of
-// subscriptions forgets them.
+// batchTargets remembers, on SQLite, the enabled subscriptions that the events written in the group
+// commit's batch that runs now read (see groupCommit.batchOf), by entity and object type, so that
+// the events of its callers (the invoices of an entity created and issued at once) read their
+// partner's subscriptions once per batch. What an event takes of a subscription (its id, URL and
+// event types, and that it is enabled) changes in a batch only by DisableSubscription, which
+// forgets them; RecordAttempt's failing_since is not among it. A new write of subscriptions inside
+// a transaction must call forget too.
 type batchTargets struct {
 	mu    sync.Mutex
 	state batchState
 	subs  map[[2]string][]booksync.WebhookSubscription
+	reads atomic.Int64 // reads of subscriptions for events on SQLite, for the tests
 }
 
 // get returns the subscriptions remembered for key in tx, if tx is the batch that runs now and
@@ -164,6 +169,7 @@ func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.
 		subs, ok = s.targets.get(s.batches, tx, key)
 	}
 	if !ok {
+		s.targets.reads.Add(1)
 		if subs, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
 			` FROM webhook_subscriptions WHERE partner_id = (SELECT partner_id FROM entities WHERE id = $1)
 			AND object_type = $2 AND status = $3 ORDER BY created_at, id`,

@@ -65,3 +65,6 @@ func BeforeAuthCachePut(s *Store, f func()) { s.auth.beforePut = f }
 // ForgetEventTargets forgets the subscriptions that the events of the batch that runs now read, as
 // a write of subscriptions in the batch does.
 func ForgetEventTargets(s *Store) { s.targets.forget() }
+
+// SubscriptionReads returns how many times, on SQLite, an event read its partner's subscriptions.
+func SubscriptionReads(s *Store) int64 { return s.targets.reads.Load() }

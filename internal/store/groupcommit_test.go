@@ -497,3 +497,42 @@ func TestEventsOfABatchGoToTheSubscriptionsAsItsCallersLeftThem(t *testing.T) {
 		}
 	}
 }
+
+// The events that the callers of one batch write for one entity read its partner's subscriptions
+// once, and each gets its deliveries.
+func TestEventsOfABatchReadTheSubscriptionsOnce(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t, store.Options{})
+	ctx := context.Background()
+	ent := newPartnerEntity(t, s, booksync.Settings{})
+	sub := &booksync.WebhookSubscription{ID: uuid.NewString(), PartnerID: ent.PartnerID, ObjectType: booksync.EventObjectReceivable,
+		URL: "https://example.com/hook", Status: booksync.SubscriptionEnabled}
+	if err := s.CreateSubscription(ctx, sub, "sealed"); err != nil {
+		t.Fatal(err)
+	}
+	f := holdWriter(t, s)
+	before := store.SubscriptionReads(s)
+	var done []<-chan any
+	for range 5 {
+		ev := booksync.Event{ID: uuid.NewString(), EntityID: ent.ID, ObjectType: booksync.EventObjectReceivable,
+			ObjectID: uuid.NewString(), Action: "receivable.created"}
+		done = append(done, f.queue(ctx, func(tx *sql.Tx) error { return s.AddEventTx(ctx, tx, ev) }))
+	}
+	close(f.release)
+	for i, ch := range done {
+		if err := <-ch; err != nil {
+			t.Fatalf("caller %d: %v", i+1, err)
+		}
+	}
+	f.wg.Wait()
+	if n := store.SubscriptionReads(s) - before; n != 1 {
+		t.Errorf("the batch's 5 events read the subscriptions %d times, want once", n)
+	}
+	var deliveries int
+	if err := s.Reader().QueryRow("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID).Scan(&deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if deliveries != 5 {
+		t.Errorf("%d deliveries, want 5", deliveries)
+	}
+}

@@ -586,7 +586,7 @@ func (s *Store) FinishIssueTx(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 	if err != nil {
 		return err
 	}
-	return s.writeNumbered(ctx, tx, r, enc, counter, prefix)
+	return s.writeNumbered(ctx, tx, r, enc, counter)
 }
 
 // The counter and the prefix of an entity's invoice numbers (INV-00001, INV-00002, ...); a credit
@@ -633,7 +633,7 @@ func (s *Store) FinishPlannedIssueTx(ctx context.Context, tx *sql.Tx, plan *Issu
 	if plan.enc == nil {
 		err = s.FinishIssueTx(ctx, tx, &r, plan.event, noConnection)
 	} else {
-		err = s.writeNumbered(ctx, tx, &r, *plan.enc, invoiceCounter, invoicePrefix)
+		err = s.writeNumbered(ctx, tx, &r, *plan.enc, invoiceCounter)
 	}
 	if err != nil {
 		return nil, err
@@ -642,9 +642,9 @@ func (s *Store) FinishPlannedIssueTx(ctx context.Context, tx *sql.Tx, plan *Issu
 }
 
 // writeNumbered is FinishIssueTx on SQLite for a receivable r, encoded as enc, that takes the
-// entity's next number from counter, with prefix: it takes the number, skipping any that a caller
-// gave another receivable by hand, and writes r and its event with it.
-func (s *Store) writeNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, enc numberedEncoding, counter, prefix string) error {
+// entity's next number from counter: it takes the number, skipping any that a caller gave another
+// receivable by hand, and writes r and its event with it.
+func (s *Store) writeNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Receivable, enc numberedEncoding, counter string) error {
 	args := updateReceivableArgs(r, enc.row)
 	for {
 		var n int64
@@ -654,7 +654,7 @@ func (s *Store) writeNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			return wrapRead("document number", mapNotFound(err, "entity"))
 		}
 		digits := fmt.Sprintf("%05d", n)
-		doc := prefix + "-" + digits
+		doc := enc.prefix + "-" + digits
 		taken, err := documentIDTaken(ctx, tx, r.EntityID, r.ID, doc)
 		if err != nil {
 			return err
@@ -843,12 +843,13 @@ type numberedStatement struct {
 
 // numberedEncoding is a receivable that is to take the entity's next number, and its event,
 // encoded before the number is known (encodeNumbered): the document id in row and evData is the
-// prefix and mark, an unguessable mark where the number's digits go. The mark needs no escaping,
-// and is found only where the number goes (the event may show the number twice: in its object and
-// in its description).
+// prefix, a dash and mark, an unguessable mark where the number's digits go. The mark needs no
+// escaping, and is found only where the number goes (the event may show the number twice: in its
+// object and in its description).
 type numberedEncoding struct {
-	mark string
-	row  receivableRow
+	prefix string
+	mark   string
+	row    receivableRow
 	// event says that there is an event: ev, as prepareEvent prepared it, and evData its row's JSON.
 	event  bool
 	ev     booksync.Event
@@ -858,7 +859,7 @@ type numberedEncoding struct {
 // encodeNumbered encodes r, which is to take the entity's next number with prefix, and the event
 // that event returns for it (none if nil). r's document id is as it was afterwards.
 func encodeNumbered(r *booksync.Receivable, event IssueEvent, prefix string) (numberedEncoding, error) {
-	var enc numberedEncoding
+	enc := numberedEncoding{prefix: prefix}
 	var token [16]byte
 	if _, err := rand.Read(token[:]); err != nil {
 		return enc, fmt.Errorf("store: issue receivable: %w", err)
