@@ -60,20 +60,13 @@ func (s *Store) hookClient() (*river.Client[*sql.Tx], error) {
 // webhook_deliveries row and one River job each, in the same transaction. It fills the event's
 // id, time (now, when zero) and API version. The entity must exist.
 func (s *Store) AddEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event) error {
-	return s.addEventTx(ctx, tx, ev, nil, nil)
-}
-
-// eventTargets remembers, within one transaction that writes many events (a batch of push
-// outcomes), the enabled subscriptions of each entity's partner to an object type, so that they are
-// read once per transaction and not once per event.
-type eventTargets struct {
-	subs map[[2]string][]booksync.WebhookSubscription // by entity id and object type
+	return s.addEventTx(ctx, tx, ev, nil)
 }
 
 // batchTargets remembers, on SQLite, the enabled subscriptions that the events written in the group
 // commit's batch that runs now read (see groupCommit.batchOf), by entity and object type, so that
-// the events of its callers (the invoices of an entity created and issued at once) read their
-// partner's subscriptions once per batch. What an event takes of a subscription (its id, URL and
+// the events of its callers (the invoices of an entity created and issued at once, the outcomes of
+// a push settled together) read their partner's subscriptions once per batch. What an event takes of a subscription (its id, URL and
 // event types, and that it is enabled) changes in a batch only by DisableSubscription, which
 // forgets them; RecordAttempt's failing_since is not among it. A new write of subscriptions inside
 // a transaction must call forget too.
@@ -123,27 +116,24 @@ func (b *batchTargets) forget() {
 	b.state, b.subs = batchState{}, nil
 }
 
-// addEventTx is AddEventTx with the targets a transaction already read (known) and the object the
-// store encoded for the event, if it did (own, see prepareEvent).
-func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, known *eventTargets, own json.RawMessage) error {
+// addEventTx is AddEventTx with the object the store encoded for the event, if it did (own, see
+// prepareEvent).
+func (s *Store) addEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, own json.RawMessage) error {
 	ev, data, err := prepareEvent(ev, own)
 	if err != nil {
 		return err
 	}
-	return s.addPreparedEventTx(ctx, tx, ev, data, known)
+	return s.addPreparedEventTx(ctx, tx, ev, data)
 }
 
 // addPreparedEventTx is addEventTx of an event that prepareEvent prepared (ev, and data its row's
 // JSON), so that a caller may encode it before its transaction.
-func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, data string, known *eventTargets) error {
-	var subs []booksync.WebhookSubscription
-	var err error
+func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.Event, data string) error {
 	if s.d.writableCTEs {
-		// One round trip: the event's insert and the read of its subscriptions (known, which
-		// saves reads in a process without round trips, is not needed).
-		var found bool
-		if subs, found, err = queryEventSubs(ctx, tx, `WITH ev AS (`+insertEventSQL(0, "")+`)`, ev.ObjectType,
-			eventArgs(ev, data)...); err != nil {
+		// One round trip: the event's insert and the read of its subscriptions.
+		subs, found, err := queryEventSubs(ctx, tx, `WITH ev AS (`+insertEventSQL(0, "")+`)`, ev.ObjectType,
+			eventArgs(ev, data)...)
+		if err != nil {
 			return fmt.Errorf("store: add event: %w", mapErr(err))
 		}
 		if !found {
@@ -162,25 +152,17 @@ func (s *Store) addPreparedEventTx(ctx context.Context, tx *sql.Tx, ev booksync.
 		return fmt.Errorf("store: add event: %w", mapErr(err))
 	}
 	key := [2]string{ev.EntityID, ev.ObjectType}
-	subs, ok := []booksync.WebhookSubscription(nil), false
-	if known != nil {
-		subs, ok = known.subs[key]
-	} else {
-		subs, ok = s.targets.get(s.batches, tx, key)
-	}
+	subs, ok := s.targets.get(s.batches, tx, key)
 	if !ok {
 		s.targets.reads.Add(1)
+		var err error
 		if subs, err = queryAll(ctx, tx, scanSubscription, "SELECT "+subscriptionColumns+
 			` FROM webhook_subscriptions WHERE partner_id = (SELECT partner_id FROM entities WHERE id = $1)
 			AND object_type = $2 AND status = $3 ORDER BY created_at, id`,
 			ev.EntityID, ev.ObjectType, booksync.SubscriptionEnabled); err != nil {
 			return fmt.Errorf("add event: subscriptions: %w", err)
 		}
-		if known != nil {
-			known.subs[key] = subs
-		} else {
-			s.targets.put(s.batches, tx, key, subs)
-		}
+		s.targets.put(s.batches, tx, key, subs)
 	}
 	return s.queueDeliveries(ctx, tx, ev, subs)
 }
@@ -264,7 +246,7 @@ func (s *Store) execWithEvent(ctx context.Context, tx *sql.Tx, query string, arg
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return err
 		}
-		return s.addPreparedEventTx(ctx, tx, ev, data, nil)
+		return s.addPreparedEventTx(ctx, tx, ev, data)
 	}
 	subs, found, err := queryEventSubs(ctx, tx, `WITH w AS (`+query+`), ev AS (`+insertEventSQL(len(args), "")+`)`, ev.ObjectType,
 		append(args[:len(args):len(args)], eventArgs(ev, data)...)...)
@@ -421,16 +403,11 @@ var outcomeObjects = map[string]string{
 // (accounting_pushed) or failed there (accounting_failed, with the error's status, message and
 // fix). The event's object is the synced record.
 func (s *Store) addOutcomeEvent(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord) error {
-	return s.addOutcomeEventTo(ctx, tx, r, nil)
-}
-
-// addOutcomeEventTo is addOutcomeEvent with the targets a transaction already read.
-func (s *Store) addOutcomeEventTo(ctx context.Context, tx *sql.Tx, r *booksync.SyncedRecord, known *eventTargets) error {
 	ev, ok, err := outcomeEvent(r)
 	if err != nil || !ok {
 		return err
 	}
-	return s.addEventTx(ctx, tx, ev, known, nil)
+	return s.addEventTx(ctx, tx, ev, nil)
 }
 
 // outcomeEvent returns the event of a push's outcome for the record r (see addOutcomeEvent), and

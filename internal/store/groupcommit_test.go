@@ -528,11 +528,7 @@ func TestEventsOfABatchReadTheSubscriptionsOnce(t *testing.T) {
 	if n := store.SubscriptionReads(s) - before; n != 1 {
 		t.Errorf("the batch's 5 events read the subscriptions %d times, want once", n)
 	}
-	var deliveries int
-	if err := s.Reader().QueryRow("SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID).Scan(&deliveries); err != nil {
-		t.Fatal(err)
-	}
-	if deliveries != 5 {
+	if deliveries := count(t, s, "SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1", sub.ID); deliveries != 5 {
 		t.Errorf("%d deliveries, want 5", deliveries)
 	}
 }

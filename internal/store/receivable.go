@@ -667,7 +667,7 @@ func (s *Store) writeNumbered(ctx context.Context, tx *sql.Tx, r *booksync.Recei
 			return err
 		}
 		if enc.event {
-			if err := s.addPreparedEventTx(ctx, tx, enc.ev, strings.ReplaceAll(enc.evData, enc.mark, digits), nil); err != nil {
+			if err := s.addPreparedEventTx(ctx, tx, enc.ev, strings.ReplaceAll(enc.evData, enc.mark, digits)); err != nil {
 				return err
 			}
 		}
@@ -981,7 +981,7 @@ func (s *Store) writeIssued(ctx context.Context, tx *sql.Tx, r *booksync.Receiva
 		if err != nil {
 			return err
 		}
-		return s.addEventTx(ctx, tx, event(r, object), nil, object)
+		return s.addEventTx(ctx, tx, event(r, object), object)
 	}
 	row, err := encodeReceivable(r)
 	if err != nil {

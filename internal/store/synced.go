@@ -232,7 +232,6 @@ func (s *Store) SettleSyncedRecords(ctx context.Context, recs []*booksync.Synced
 	}
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		ok = make([]bool, len(recs))
-		known := &eventTargets{subs: map[[2]string][]booksync.WebhookSubscription{}}
 		for i, r := range recs {
 			res, err := tx.ExecContext(ctx, updateSyncedSQL+" AND updated_at = $8",
 				r.SyncStatus, autoOf(r), r.Attempts, micros(r.UpdatedAt), data[i], platformObjectID(r), r.ID, micros(readAt[i]))
@@ -246,7 +245,7 @@ func (s *Store) SettleSyncedRecords(ctx context.Context, recs []*booksync.Synced
 				continue
 			}
 			ok[i] = true
-			if err := s.addOutcomeEventTo(ctx, tx, r, known); err != nil {
+			if err := s.addOutcomeEvent(ctx, tx, r); err != nil {
 				return err
 			}
 		}
